@@ -1,0 +1,115 @@
+# enlace — GNU Make build.  Everything can be overridden: make CC=clang CFLAGS=...
+#   make            build/enlace and build/libenlace.a
+#   make check      unit + end-to-end tests, ends with "N passed, N failed"
+#   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       the narrated scenario
+#   make fuzz       build and run every libFuzzer target (FUZZ_SECONDS each)
+#   make deps       install missing Debian packages
+CC      ?= cc
+PKGS    := libsodium sqlite3
+TESTPKGS := cmocka
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
+           -Wstrict-prototypes -Wmissing-prototypes
+DEFS    := -D_GNU_SOURCE
+INCS    := -Iinclude -Isrc
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN   := -fsanitize=address,undefined
+else
+BUILD   ?= build
+OPT     := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN   :=
+endif
+HARDEN  := -fstack-protector-strong -fstack-clash-protection -fPIE -Wformat-security
+LDHARD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+# pkg-config is asked lazily so that `make deps` works on a machine without the libraries.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+
+CFLAGS  ?= $(OPT)
+ALL_CFLAGS = $(WARN) $(DEFS) $(INCS) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDHARD) $(LDSAN) $(LDFLAGS)
+
+LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps check unit e2e demo fuzz fuzz-build bench clean
+all: $(BUILD)/.deps-ok $(BUILD)/enlace $(BUILD)/libenlace.a
+
+# Runs `make deps` once when pkg-config cannot find a library we need.
+$(BUILD)/.deps-ok: scripts/deps.sh
+	@pkg-config --exists $(PKGS) $(TESTPKGS) || ./scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libenlace.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/enlace: $(CLI_OBJ) $(BUILD)/libenlace.a
+	$(CC) $(ALL_CFLAGS) $(CLI_OBJ) $(BUILD)/libenlace.a $(PKG_LIBS) $(ALL_LDFLAGS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenlace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(BUILD)/libenlace.a $(PKG_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libenlace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libenlace.a $(PKG_LIBS) $(ALL_LDFLAGS) -o $@
+
+check: all $(UNIT_BIN)
+	@BUILD=$(BUILD) ./tests/run.sh $(UNIT_BIN)
+
+unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) ONLY=unit ./tests/run.sh $(UNIT_BIN)
+
+e2e: all
+	@BUILD=$(BUILD) ONLY=e2e ./tests/run.sh
+
+demo: all
+	./scripts/demo.sh $(BUILD)/enlace
+
+# libFuzzer targets are built with clang against the library sources compiled for fuzzing.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -g -O1 $(DEFS) $(INCS) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+build/fuzz/obj/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -o $@
+fuzz-build: $(FUZZ_BIN)
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do \
+	  n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 build/fuzz/corpus/$$n fuzz/seeds/$$n 2>&1 | tail -n 3 || exit 1; \
+	done
+
+bench: all $(BENCH_BIN)
+	./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the Debian packages enlace needs, only those that are missing.
+# Usage: scripts/deps.sh [extra-package ...]
+set -eu
+want="libsodium-dev libsqlite3-dev libcmocka-dev pkg-config make gcc clang $*"
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "enlace: installing missing packages:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
