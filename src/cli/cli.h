@@ -1,0 +1,64 @@
+/*
+ * Shared helpers of the command-line front end. The CLI holds no logic of
+ * its own: it parses arguments, asks for the passphrase, calls the library
+ * and prints. It owns stdout, stderr and the exit status:
+ * 0 success, 1 failure ("enlace: what: why" on stderr), 2 wrong usage.
+ */
+#ifndef ENL_CLI_H
+#define ENL_CLI_H
+
+#include <stdio.h>
+
+#include "enlace.h"
+
+#define EXIT_USAGE 2
+
+typedef struct {
+    const char *home;
+    const char *passphrase_file;
+} cli_globals;
+
+extern cli_globals cli;
+
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv, enl_profile *p);
+    int needs_profile;
+    const char *summary;
+    const char *usage;
+} cli_command;
+
+/* Prints "enlace: fmt" and returns 1. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the failure of a library call with the profile's detail. */
+int cli_fail_rc(enl_profile *p, int rc, const char *what);
+/* Prints the usage of a command to stderr and returns 2. */
+int cli_usage(const cli_command *c);
+/* The command's --help: usage to stdout, returns 0. */
+int cli_help(const cli_command *c);
+const cli_command *cli_find(const char *name);
+
+/* Standard option parsing: returns the option or -1 at the end; handles
+ * --help (prints usage and sets *exit_code to 0) and errors (exit_code 2). */
+
+/* Passphrase: $ENLACE_PASSPHRASE, else --passphrase-file, else the terminal.
+ * confirm: ask twice (new passphrases). Returns a sodium_malloc'd string. */
+int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt);
+void cli_passphrase_free(char *pass, size_t len);
+
+/* Reads all of stdin, at most max bytes (1 when larger). */
+int cli_read_stdin(char **out, size_t *len, size_t max);
+
+/* JSON string with every control character escaped. */
+void cli_json_str(FILE *f, const char *s, size_t len);
+/* Text for a terminal: control characters other than newline and tab are
+ * shown as '?', so a hostile message cannot drive the terminal. */
+void cli_safe_print(FILE *f, const char *s, size_t len);
+/* "2026-11-25 20:55" in local time. */
+void cli_time(char out[32], uint64_t t);
+/* Whether stderr is a terminal (for progress lines). */
+int cli_is_tty(void);
+
+const char *cli_home(void);
+
+#endif

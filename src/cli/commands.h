@@ -1,0 +1,24 @@
+/* Every command of the CLI: one function per file, listed in main.c's table. */
+#ifndef ENL_CLI_COMMANDS_H
+#define ENL_CLI_COMMANDS_H
+
+#include "cli/cli.h"
+
+int cmd_init(int argc, char **argv, enl_profile *p);
+int cmd_card(int argc, char **argv, enl_profile *p);
+int cmd_contact(int argc, char **argv, enl_profile *p);
+int cmd_send(int argc, char **argv, enl_profile *p);
+int cmd_sync(int argc, char **argv, enl_profile *p);
+int cmd_inbox(int argc, char **argv, enl_profile *p);
+int cmd_status(int argc, char **argv, enl_profile *p);
+int cmd_help(int argc, char **argv, enl_profile *p);
+int cmd_version(int argc, char **argv, enl_profile *p);
+
+/* getopt_long over a command's options with --help handled: returns the
+ * option character, -1 at the end of options, or -2 when the caller must
+ * return *exit_code (after --help or a usage error). */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *command, int *exit_code);
+
+#endif

@@ -1,0 +1,129 @@
+/* enlace contact add|list|show|verify: the people this profile knows. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static int usage(void)
+{
+    return cli_usage(cli_find("contact"));
+}
+
+static void print_added(const enl_contact_info *c)
+{
+    printf("added %s\nfingerprint:   %s\nsafety number: %s\n", c->name, c->fingerprint,
+           c->safety_number);
+    if (!c->verified)
+        printf("compare the safety number with %s in person, then run: enlace contact verify %s\n",
+               c->name, c->name);
+}
+
+static int add(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *name = NULL;
+    char *card = NULL;
+    size_t len = 0;
+    enl_contact_info info;
+    int c, ex = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "n:h", opts, "contact", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'n') name = optarg;
+    }
+    if (optind + 1 != argc) return usage();
+    if (strcmp(argv[optind], "-") == 0) {
+        if (cli_read_stdin(&card, &len, 4096) != 0) return 1;
+    } else {
+        card = strdup(argv[optind]);
+        if (card == NULL) return cli_fail("out of memory");
+    }
+    rc = enl_contact_add(p, card, name, &info);
+    free(card);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact add");
+    print_added(&info);
+    return 0;
+}
+
+static int list_json(const enl_contact_info *c, void *ctx)
+{
+    (void)ctx;
+    printf("{\"name\":");
+    cli_json_str(stdout, c->name, strlen(c->name));
+    printf(",\"fingerprint\":\"%s\",\"safety_number\":\"%s\",\"verified\":%s,\"added\":%llu,"
+           "\"card_expires\":%llu,\"address\":",
+           c->fingerprint, c->safety_number, c->verified ? "true" : "false",
+           (unsigned long long)c->added, (unsigned long long)c->card_expires);
+    cli_json_str(stdout, c->address, strlen(c->address));
+    printf("}\n");
+    return 0;
+}
+
+static int list_text(const enl_contact_info *c, void *ctx)
+{
+    int *n = ctx;
+    if ((*n)++ == 0) printf("%-20s %-9s %s\n", "NAME", "VERIFIED", "FINGERPRINT");
+    printf("%-20s %-9s %s\n", c->name, c->verified ? "yes" : "no", c->fingerprint);
+    return 0;
+}
+
+static int list(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, ex = 0, json = 0, n = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "contact", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'j') json = 1;
+    }
+    if (optind != argc) return usage();
+    rc = enl_contact_each(p, json ? list_json : list_text, &n);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact list");
+    if (!json && n == 0) printf("no contacts yet: add one with enlace contact add CARD\n");
+    return 0;
+}
+
+static int show(int argc, char **argv, enl_profile *p)
+{
+    enl_contact_info c;
+    char when[32];
+    int rc;
+    if (argc != 2) return usage();
+    if ((rc = enl_contact_get(p, argv[1], &c)) != ENL_OK) return cli_fail_rc(p, rc, "contact show");
+    cli_time(when, c.card_expires);
+    printf("name:          %s\nfingerprint:   %s\nsafety number: %s\nverified:      %s\n"
+           "card expires:  %s\n",
+           c.name, c.fingerprint, c.safety_number,
+           c.verified ? "yes" : "no (compare the safety number in person, then: enlace contact verify NAME)",
+           when);
+    if (c.address[0]) printf("address:       %s\n", c.address);
+    return 0;
+}
+
+static int verify(int argc, char **argv, enl_profile *p)
+{
+    int rc;
+    if (argc != 2) return usage();
+    if ((rc = enl_contact_verify(p, argv[1])) != ENL_OK) return cli_fail_rc(p, rc, "contact verify");
+    printf("%s is verified\n", argv[1]);
+    return 0;
+}
+
+int cmd_contact(int argc, char **argv, enl_profile *p)
+{
+    if (argc < 2) return usage();
+    if (strcmp(argv[1], "add") == 0) return add(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "list") == 0) return list(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "show") == 0) return show(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "verify") == 0) return verify(argc - 1, argv + 1, p);
+    cli_fail("no contact command '%s'", argv[1]);
+    return usage();
+}

@@ -1,0 +1,66 @@
+/* enlace inbox [--json] [--new] [--requests]: received messages. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct {
+    int json;
+    int count;
+} inbox_out;
+
+static int show(const enl_message *m, void *ctx)
+{
+    inbox_out *o = ctx;
+    char id[2 * ENL_IDBYTES + 1], when[32];
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < ENL_IDBYTES; i++) {
+        id[2 * i] = hx[m->note_id[i] >> 4];
+        id[2 * i + 1] = hx[m->note_id[i] & 15];
+    }
+    id[2 * ENL_IDBYTES] = '\0';
+    o->count++;
+    if (o->json) {
+        const char *from = m->from[0] ? m->from : m->from_fingerprint;
+        printf("{\"from\":");
+        cli_json_str(stdout, from, strlen(from));
+        printf(",\"fingerprint\":\"%s\",\"text\":", m->from_fingerprint);
+        cli_json_str(stdout, m->text, m->text_len);
+        printf(",\"sent\":%llu,\"received\":%llu,\"id\":\"%s\",\"new\":%s,\"request\":%s}\n",
+               (unsigned long long)m->sent, (unsigned long long)m->received, id,
+               m->is_new ? "true" : "false", m->is_request ? "true" : "false");
+        return 0;
+    }
+    cli_time(when, m->sent);
+    printf("[%s] %s%s: ", when, m->is_new ? "* " : "", m->from[0] ? m->from : m->from_fingerprint);
+    cli_safe_print(stdout, m->text, m->text_len);
+    printf("\n");
+    return 0;
+}
+
+int cmd_inbox(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "new", no_argument, NULL, 'n' },
+        { "requests", no_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    inbox_out o = { 0, 0 };
+    int c, ex = 0, flags = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "h", opts, "inbox", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'j') o.json = 1;
+        if (c == 'n') flags |= ENL_INBOX_NEW;
+        if (c == 'r') flags |= ENL_INBOX_REQUESTS;
+    }
+    if (optind != argc) return cli_usage(cli_find("inbox"));
+    rc = enl_inbox_each(p, flags, show, &o);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "inbox");
+    if (!o.json && o.count == 0)
+        printf("%s\n", (flags & ENL_INBOX_REQUESTS) ? "no requests" :
+                       (flags & ENL_INBOX_NEW) ? "no new messages" : "no messages yet");
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* enlace init --name NAME: create a profile. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+int cmd_init(int argc, char **argv, enl_profile *unused)
+{
+    static const struct option opts[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "kdf", required_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *name = NULL;
+    enl_kdf_level kdf = ENL_KDF_MODERATE;
+    enl_profile *p = NULL;
+    char *pass = NULL, fp[ENL_FINGERPRINT_STRBYTES];
+    size_t pass_len = 0;
+    int c, ex = 0, rc;
+
+    (void)unused;
+    while ((c = cli_getopt(argc, argv, "n:h", opts, "init", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'n') name = optarg;
+        if (c == 'k') {
+            if (strcmp(optarg, "interactive") == 0) kdf = ENL_KDF_INTERACTIVE;
+            else if (strcmp(optarg, "moderate") == 0) kdf = ENL_KDF_MODERATE;
+            else if (strcmp(optarg, "sensitive") == 0) kdf = ENL_KDF_SENSITIVE;
+            else return cli_usage(cli_find("init"));
+        }
+    }
+    if (name == NULL || optind != argc) return cli_usage(cli_find("init"));
+    if (enl_profile_exists(cli_home()))
+        return cli_fail("a profile already exists in %s", cli_home());
+    if (cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0) return 1;
+    rc = enl_profile_create(&p, cli_home(), name, pass, pass_len, kdf);
+    cli_passphrase_free(pass, pass_len);
+    if (rc == ENL_EINVAL)
+        return cli_fail("invalid name \"%s\": 1 to %d bytes, no control characters, "
+                        "no '@', '/', ':', and not starting with '-'", name, ENL_NAME_MAX);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cannot create the profile");
+    (void)enl_profile_fingerprint(p, fp);
+    printf("created the profile of %s in %s\nfingerprint: %s\n", name, cli_home(), fp);
+    enl_profile_close(p);
+    return 0;
+}

@@ -1,0 +1,154 @@
+/*
+ * enlace's entry point: global options, the command table, and the one
+ * place where a profile is unlocked for the commands that need it
+ * (git's builtin table and wireguard-tools' subcommands are the model).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+cli_globals cli;
+
+#define P 1  /* the command needs an unlocked profile */
+
+static const cli_command commands[] = {
+    { "init", cmd_init, 0, "Create a profile: identity keys, a signed prekey, an encrypted store.",
+      "enlace init --name NAME [--kdf interactive|moderate|sensitive]" },
+    { "card", cmd_card, P, "Print my card: one signed line of text to hand to a contact.",
+      "enlace card" },
+    { "contact", cmd_contact, P, "Add, list, show and verify contacts.",
+      "enlace contact add [--name NAME] CARD|-\n"
+      "       enlace contact list [--json]\n"
+      "       enlace contact show NAME\n"
+      "       enlace contact verify NAME" },
+    { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
+      "enlace send [--expire HOURS] NAME [TEXT|-]" },
+    { "sync", cmd_sync, P,
+      "Exchange notes with a dead-drop folder: leave what it lacks, take what I lack.",
+      "enlace sync DIR" },
+    { "inbox", cmd_inbox, P, "Show received messages, oldest first.",
+      "enlace inbox [--json] [--new] [--requests]" },
+    { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
+      "enlace status [--json]" },
+    { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },
+    { "version", cmd_version, 0, "Print the version.", "enlace version" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const cli_command *cli_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void overview(FILE *f)
+{
+    fprintf(f, "usage: enlace [--home DIR] [--passphrase-file FILE] COMMAND [ARGS]\n\n"
+               "delay-tolerant, end-to-end encrypted messaging\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nhome: --home, else $ENLACE_HOME, else ~/.enlace\n"
+               "passphrase: $ENLACE_PASSPHRASE, else --passphrase-file FILE, else asked\n"
+               "run 'enlace COMMAND --help' for the options of a command\n");
+}
+
+int cmd_help(int argc, char **argv, enl_profile *p)
+{
+    const cli_command *c;
+    (void)p;
+    if (argc > 1 && strcmp(argv[1], "--help") != 0) {
+        if ((c = cli_find(argv[1])) == NULL) return cli_fail("no command '%s'", argv[1]), EXIT_USAGE;
+        return cli_help(c);
+    }
+    overview(stdout);
+    return 0;
+}
+
+int cmd_version(int argc, char **argv, enl_profile *p)
+{
+    (void)argc; (void)argv; (void)p;
+    printf("enlace %s\n", ENL_VERSION_STRING);
+    return 0;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *command, int *exit_code)
+{
+    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    const cli_command *cmd = cli_find(command);
+    if (c == 'h') {
+        *exit_code = cli_help(cmd);
+        return -2;
+    }
+    if (c == '?' || c == ':') {
+        *exit_code = cli_usage(cmd);
+        return -2;
+    }
+    return c;
+}
+
+/* A command's own --help must work without a profile or a passphrase. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) return 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    }
+    return 0;
+}
+
+static int run(const cli_command *c, int argc, char **argv)
+{
+    enl_profile *p = NULL;
+    char *pass = NULL;
+    size_t pass_len = 0;
+    int rc;
+
+    if (wants_help(argc, argv)) return cli_help(c);
+    if (!c->needs_profile) return c->fn(argc, argv, NULL);
+    if (!enl_profile_exists(cli_home()))
+        return cli_fail("no profile in %s (create one: enlace init --name NAME)", cli_home());
+    if (cli_passphrase(&pass, &pass_len, 0, "passphrase: ") != 0) return 1;
+    rc = enl_profile_open(&p, cli_home(), pass, pass_len);
+    cli_passphrase_free(pass, pass_len);
+    if (rc == ENL_EPASSPHRASE) return cli_fail("wrong passphrase: the profile stays locked");
+    if (rc != ENL_OK) return cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
+    rc = c->fn(argc, argv, p);
+    enl_profile_close(p);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const cli_command *c;
+    int i = 1, rc;
+
+    if (enl_init() != ENL_OK) return cli_fail("cannot initialise libsodium");
+    while (i < argc && argv[i][0] == '-') {
+        const char *a = argv[i];
+        if (strcmp(a, "--home") == 0 && i + 1 < argc) cli.home = argv[i += 1];
+        else if (strncmp(a, "--home=", 7) == 0) cli.home = a + 7;
+        else if (strcmp(a, "--passphrase-file") == 0 && i + 1 < argc) cli.passphrase_file = argv[i += 1];
+        else if (strncmp(a, "--passphrase-file=", 18) == 0) cli.passphrase_file = a + 18;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { overview(stdout); return 0; }
+        else if (strcmp(a, "--version") == 0) return cmd_version(0, NULL, NULL);
+        else { cli_fail("unknown option %s", a); overview(stderr); return EXIT_USAGE; }
+        i++;
+    }
+    if (i >= argc) {
+        overview(stderr);
+        return EXIT_USAGE;
+    }
+    if ((c = cli_find(argv[i])) == NULL) {
+        cli_fail("no command '%s'", argv[i]);
+        overview(stderr);
+        return EXIT_USAGE;
+    }
+    rc = run(c, argc - i, argv + i);
+    if (fflush(stdout) != 0 || ferror(stdout)) return cli_fail("cannot write the output");
+    return rc;
+}

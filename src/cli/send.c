@@ -1,0 +1,45 @@
+/* enlace send NAME [TEXT|-]: seal a message for a contact. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+int cmd_send(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "expire", required_argument, NULL, 'e' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    enl_send_opts so = { 0, 0 };
+    uint8_t id[ENL_IDBYTES];
+    char *text = NULL, hex[2 * ENL_IDBYTES + 1];
+    size_t len = 0;
+    int c, ex = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "e:h", opts, "send", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'e') {
+            char *end;
+            unsigned long h = strtoul(optarg, &end, 10);
+            if (*end || h == 0 || h > ENL_EXPIRY_MAX_HOURS)
+                return cli_fail("--expire takes 1 to %d hours", ENL_EXPIRY_MAX_HOURS), EXIT_USAGE;
+            so.expiry_hours = (uint32_t)h;
+        }
+    }
+    if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
+    if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
+        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX) != 0) return 1;
+    } else {
+        len = strlen(argv[optind + 1]);
+        if (len > ENL_TEXT_MAX) return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
+    }
+    rc = enl_send_text(p, argv[optind], text ? (const uint8_t *)text : (const uint8_t *)argv[optind + 1],
+                       len, &so, id);
+    free(text);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
+    for (size_t i = 0; i < 8; i++) snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    printf("sealed a note for %s (id %s); it leaves with the next sync\n", argv[optind], hex);
+    return 0;
+}

@@ -1,0 +1,213 @@
+/* CLI helpers: errors, passphrases, stdin, JSON and safe terminal output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("enlace: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_fail_rc(enl_profile *p, int rc, const char *what)
+{
+    const char *detail = p ? enl_profile_errmsg(p) : "";
+    if (detail != NULL && *detail) return cli_fail("%s: %s", what, detail);
+    return cli_fail("%s: %s", what, enl_strerror(rc));
+}
+
+int cli_usage(const cli_command *c)
+{
+    fprintf(stderr, "usage: %s\n", c->usage);
+    fprintf(stderr, "run 'enlace %s --help' for more\n", c->name);
+    return EXIT_USAGE;
+}
+
+int cli_help(const cli_command *c)
+{
+    printf("usage: %s\n\n%s\n", c->usage, c->summary);
+    return 0;
+}
+
+const char *cli_home(void)
+{
+    static char buf[4096];
+    const char *h = cli.home;
+    if (h == NULL || !*h) h = getenv("ENLACE_HOME");
+    if (h != NULL && *h) return h;
+    h = getenv("HOME");
+    snprintf(buf, sizeof buf, "%s/.enlace", h && *h ? h : ".");
+    return buf;
+}
+
+static int read_line_fd(int fd, char *buf, size_t max, size_t *len)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0 || c == '\n') break;
+        if (n + 1 >= max) return -1;
+        buf[n++] = c;
+    }
+    if (n > 0 && buf[n - 1] == '\r') n--;
+    buf[n] = '\0';
+    *len = n;
+    return 0;
+}
+
+static int ask_tty(char *buf, size_t max, size_t *len, const char *prompt)
+{
+    struct termios old, quiet;
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), rc;
+    if (fd < 0) return -1;
+    if (write(fd, prompt, strlen(prompt)) < 0) { close(fd); return -1; }
+    if (tcgetattr(fd, &old) != 0) { close(fd); return -1; }
+    quiet = old;
+    quiet.c_lflag &= (tcflag_t)~ECHO;
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+    rc = read_line_fd(fd, buf, max, len);
+    tcsetattr(fd, TCSAFLUSH, &old);
+    if (write(fd, "\n", 1) < 0) rc = -1;
+    close(fd);
+    return rc;
+}
+
+#define PASS_MAX 1024
+
+int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
+{
+    const char *env = getenv("ENLACE_PASSPHRASE");
+    char *pass = sodium_malloc(PASS_MAX), *again = NULL;
+    size_t n = 0, m = 0;
+    int rc = 1;
+
+    if (pass == NULL) return cli_fail("out of memory");
+    if (env != NULL) {
+        n = strlen(env);
+        if (n >= PASS_MAX) goto toolong;
+        memcpy(pass, env, n + 1);
+    } else if (cli.passphrase_file != NULL) {
+        int fd = open(cli.passphrase_file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            cli_fail("cannot read the passphrase file %s: %s", cli.passphrase_file, strerror(errno));
+            goto out;
+        }
+        rc = read_line_fd(fd, pass, PASS_MAX, &n);
+        close(fd);
+        if (rc != 0) goto toolong;
+    } else {
+        if (ask_tty(pass, PASS_MAX, &n, prompt) != 0) {
+            cli_fail("no passphrase: set ENLACE_PASSPHRASE, use --passphrase-file FILE, "
+                     "or run on a terminal");
+            goto out;
+        }
+        if (confirm) {
+            if ((again = sodium_malloc(PASS_MAX)) == NULL ||
+                ask_tty(again, PASS_MAX, &m, "the same passphrase again: ") != 0) {
+                cli_fail("cannot read the passphrase again");
+                goto out;
+            }
+            if (m != n || sodium_memcmp(again, pass, n) != 0) {
+                cli_fail("the two passphrases differ");
+                goto out;
+            }
+        }
+    }
+    if (confirm && n == 0) {
+        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
+        goto out;
+    }
+    *out = pass;
+    *len = n;
+    pass = NULL;
+    rc = 0;
+    goto out;
+toolong:
+    cli_fail("the passphrase is longer than %d bytes", PASS_MAX - 1);
+    rc = 1;
+out:
+    if (pass != NULL) sodium_free(pass);
+    if (again != NULL) sodium_free(again);
+    return rc;
+}
+
+void cli_passphrase_free(char *pass, size_t len)
+{
+    (void)len;
+    if (pass != NULL) sodium_free(pass);
+}
+
+int cli_read_stdin(char **out, size_t *len, size_t max)
+{
+    char *buf = malloc(max + 1);
+    size_t n = 0;
+    if (buf == NULL) return cli_fail("out of memory");
+    while (n <= max) {
+        size_t r = fread(buf + n, 1, max + 1 - n, stdin);
+        if (r == 0) break;
+        n += r;
+    }
+    if (n > max) {
+        free(buf);
+        return cli_fail("the message is longer than %zu bytes", max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+void cli_json_str(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
+            else fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void cli_safe_print(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, f);
+    }
+}
+
+void cli_time(char out[32], uint64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (localtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(out, 32, "%llu", (unsigned long long)t);
+}
+
+int cli_is_tty(void)
+{
+    return isatty(STDERR_FILENO);
+}

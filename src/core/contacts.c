@@ -1,0 +1,273 @@
+/*
+ * Contacts: the cards a person added, under the name they chose. A contact
+ * row is keyed by a keyed hash of the contact's X25519 key (what a note's
+ * seal reveals to its recipient) and holds, encrypted:
+ *
+ *   version u8 | verified u8 | added u64 | card length u16 | card text |
+ *   name length u8 | name | address length u8 | address
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/profile.h"
+#include "util/bytes.h"
+
+#define CONTACT_VERSION 1
+#define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX)
+
+typedef struct {
+    enl_contact c;
+    char card_text[ENL_CARD_TEXTMAX];
+} contact_rec;
+
+static int rec_encode(uint8_t *out, size_t *len, const contact_rec *r)
+{
+    enl_wr w = enl_wr_init(out, CONTACT_MAX);
+    size_t cl = strlen(r->card_text), nl = strlen(r->c.name), al = strlen(r->c.address);
+    enl_wr_u8(&w, CONTACT_VERSION);
+    enl_wr_u8(&w, (uint8_t)(r->c.verified != 0));
+    enl_wr_u64(&w, r->c.added);
+    enl_wr_u16(&w, (uint16_t)cl);
+    enl_wr_bytes(&w, (const uint8_t *)r->card_text, cl);
+    enl_wr_u8(&w, (uint8_t)nl);
+    enl_wr_bytes(&w, (const uint8_t *)r->c.name, nl);
+    enl_wr_u8(&w, (uint8_t)al);
+    enl_wr_bytes(&w, (const uint8_t *)r->c.address, al);
+    *len = w.len;
+    return w.err ? ENL_ETOOBIG : ENL_OK;
+}
+
+static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
+{
+    enl_rd rd = enl_rd_init(in, len);
+    size_t n;
+    const uint8_t *q;
+
+    memset(r, 0, sizeof *r);
+    if (enl_rd_u8(&rd) != CONTACT_VERSION) return ENL_ESTORE;
+    r->c.verified = enl_rd_u8(&rd);
+    r->c.added = enl_rd_u64(&rd);
+    n = enl_rd_u16(&rd);
+    if ((q = enl_rd_ptr(&rd, n)) == NULL || n >= sizeof r->card_text) return ENL_ESTORE;
+    memcpy(r->card_text, q, n);
+    n = enl_rd_u8(&rd);
+    if ((q = enl_rd_ptr(&rd, n)) == NULL || n > ENL_NAME_MAX) return ENL_ESTORE;
+    memcpy(r->c.name, q, n);
+    n = enl_rd_u8(&rd);
+    if ((q = enl_rd_ptr(&rd, n)) == NULL || n > ENL_ADDRESS_MAX) return ENL_ESTORE;
+    memcpy(r->c.address, q, n);
+    if (rd.err) return ENL_ESTORE;
+    /* Accepted once already: check its signature again, not its dates. */
+    return enl_card_parse(&r->c.card, r->card_text, strlen(r->card_text), 0) == ENL_OK
+               ? ENL_OK : ENL_ESTORE;
+}
+
+static int rec_put(enl_profile *p, const contact_rec *r)
+{
+    uint8_t buf[CONTACT_MAX], key[32];
+    size_t len = 0;
+    int rc = rec_encode(buf, &len, r);
+    if (rc != ENL_OK) return rc;
+    enl_store_index(p->st, key, "contacts", r->c.card.dh_pk, 32);
+    rc = enl_store_row_put(p->st, "contacts", key, buf, len);
+    sodium_memzero(buf, sizeof buf);
+    return rc;
+}
+
+static int rec_get_dh(enl_profile *p, const uint8_t dh_pk[32], contact_rec *r)
+{
+    uint8_t key[32], *pt = NULL;
+    size_t len = 0;
+    int rc;
+    enl_store_index(p->st, key, "contacts", dh_pk, 32);
+    rc = enl_store_row_get(p->st, "contacts", key, &pt, &len);
+    if (rc != ENL_OK) return rc;
+    rc = rec_decode(r, pt, len);
+    enl_store_free(pt, len);
+    return rc;
+}
+
+typedef struct {
+    const char *name;
+    contact_rec *out;
+    int found;
+} find_ctx;
+
+static int find_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    find_ctx *f = ctx;
+    contact_rec r;
+    (void)seq;
+    if (rec_decode(&r, pt, len) != ENL_OK) return ENL_ESTORE;
+    if (strcmp(r.c.name, f->name) == 0) {
+        *f->out = r;
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int rec_get_name(enl_profile *p, const char *name, contact_rec *r)
+{
+    find_ctx f = { name, r, 0 };
+    int rc = enl_store_row_each(p->st, "contacts", find_cb, &f);
+    if (rc != ENL_OK) return rc;
+    return f.found ? ENL_OK : ENL_ENOTFOUND;
+}
+
+int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c)
+{
+    contact_rec r;
+    int rc = rec_get_dh(p, dh_pk, &r);
+    if (rc == ENL_OK) *c = r.c;
+    return rc;
+}
+
+int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c)
+{
+    contact_rec r;
+    int rc = rec_get_name(p, name, &r);
+    if (rc == ENL_OK) *c = r.c;
+    else if (rc == ENL_ENOTFOUND) enl_fail(p, rc, "no contact named \"%s\"", name);
+    return rc;
+}
+
+void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out)
+{
+    uint8_t fp[32];
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", c->name);
+    enl_fingerprint_raw(fp, c->card.sign_pk, c->card.dh_pk);
+    enl_fingerprint_text(out->fingerprint, fp);
+    enl_safety_number(out->safety_number, p->fp, fp);
+    out->verified = c->verified;
+    out->added = c->added;
+    out->card_expires = c->card.expires;
+    snprintf(out->address, sizeof out->address, "%s",
+             c->address[0] ? c->address : c->card.address);
+}
+
+int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
+                    enl_contact_info *out)
+{
+    contact_rec r, other, named;
+    const char *use;
+    int rc, known;
+
+    memset(&r, 0, sizeof r);
+    if (card_text == NULL) return ENL_EINVAL;
+    rc = enl_card_parse(&r.c.card, card_text, strlen(card_text), enl_now());
+    if (rc != ENL_OK) return enl_fail(p, rc, "card refused: %s", enl_strerror(rc));
+    if (sodium_memcmp(r.c.card.sign_pk, p->id->sign_pk, 32) == 0 ||
+        sodium_memcmp(r.c.card.dh_pk, p->id->dh_pk, 32) == 0)
+        return enl_fail(p, ENL_ESELF, "that is your own card");
+    use = name != NULL ? name : r.c.card.name;
+    if (!enl_name_valid(use)) return enl_fail(p, ENL_EINVAL, "invalid contact name \"%s\"", use);
+
+    known = rec_get_dh(p, r.c.card.dh_pk, &other) == ENL_OK;
+    if (known && sodium_memcmp(other.c.card.sign_pk, r.c.card.sign_pk, 32) != 0)
+        return enl_fail(p, ENL_EEXISTS, "a contact already uses this key with another identity");
+    if (known && other.c.card.created > r.c.card.created)
+        return enl_fail(p, ENL_EEXISTS, "\"%s\" already has a newer card", other.c.name);
+    rc = rec_get_name(p, use, &named);
+    if (rc == ENL_OK && sodium_memcmp(named.c.card.dh_pk, r.c.card.dh_pk, 32) != 0)
+        return enl_fail(p, ENL_EEXISTS, "the name \"%s\" is taken by another contact", use);
+    if (rc != ENL_OK && rc != ENL_ENOTFOUND) return rc;
+
+    snprintf(r.card_text, sizeof r.card_text, "%s", card_text);
+    /* keep only the card itself, without the white space around it */
+    {
+        char *s = r.card_text, *e;
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+        memmove(r.card_text, s, strlen(s) + 1);
+        e = r.card_text + strlen(r.card_text);
+        while (e > r.card_text && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
+            *--e = '\0';
+    }
+    snprintf(r.c.name, sizeof r.c.name, "%s", use);
+    r.c.added = enl_now();
+    if (known) {
+        /* A refreshed card keeps what the person decided about it, unless
+         * the keys changed (then it must be compared again). */
+        r.c.verified = other.c.verified;
+        snprintf(r.c.address, sizeof r.c.address, "%s", other.c.address);
+        r.c.added = other.c.added;
+    }
+    if ((rc = rec_put(p, &r)) != ENL_OK) return rc;
+    if (out != NULL) enl_contact_fill_info(p, &r.c, out);
+    return ENL_OK;
+}
+
+int enl_contact_get(enl_profile *p, const char *name, enl_contact_info *out)
+{
+    enl_contact c;
+    int rc = enl_contact_by_name(p, name, &c);
+    if (rc == ENL_OK) enl_contact_fill_info(p, &c, out);
+    return rc;
+}
+
+int enl_contact_verify(enl_profile *p, const char *name)
+{
+    contact_rec r;
+    int rc = rec_get_name(p, name, &r);
+    if (rc == ENL_ENOTFOUND) return enl_fail(p, rc, "no contact named \"%s\"", name);
+    if (rc != ENL_OK) return rc;
+    r.c.verified = 1;
+    return rec_put(p, &r);
+}
+
+int enl_contact_set_address(enl_profile *p, const char *name, const char *address)
+{
+    contact_rec r;
+    int rc = rec_get_name(p, name, &r);
+    if (rc == ENL_ENOTFOUND) return enl_fail(p, rc, "no contact named \"%s\"", name);
+    if (rc != ENL_OK) return rc;
+    if (strlen(address) > ENL_ADDRESS_MAX) return ENL_ETOOBIG;
+    snprintf(r.c.address, sizeof r.c.address, "%s", address);
+    return rec_put(p, &r);
+}
+
+typedef struct {
+    contact_rec *v;
+    size_t n, cap;
+} list_ctx;
+
+static int list_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    list_ctx *l = ctx;
+    (void)seq;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        contact_rec *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (rec_decode(&l->v[l->n], pt, len) != ENL_OK) return ENL_ESTORE;
+    l->n++;
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const contact_rec *)a)->c.name, ((const contact_rec *)b)->c.name);
+}
+
+int enl_contact_each(enl_profile *p, int (*cb)(const enl_contact_info *c, void *ctx), void *ctx)
+{
+    list_ctx l = { NULL, 0, 0 };
+    int rc = enl_store_row_each(p->st, "contacts", list_cb, &l);
+    if (rc == ENL_OK) {
+        qsort(l.v, l.n, sizeof *l.v, by_name);
+        for (size_t i = 0; i < l.n; i++) {
+            enl_contact_info info;
+            enl_contact_fill_info(p, &l.v[i].c, &info);
+            if (cb(&info, ctx) != 0) break;
+        }
+    }
+    if (l.v != NULL) sodium_memzero(l.v, l.cap * sizeof *l.v);
+    free(l.v);
+    return rc;
+}

@@ -1,0 +1,286 @@
+/*
+ * Dead drops: exchanging with a folder. Layout: one file per note named
+ * "<64 hex of its id>.note", one per purge record named
+ * "<64 hex of its lock>.purge". Nothing in the folder names a person.
+ *
+ * Order matters: purges are taken first so that a note already delivered is
+ * not taken in again; then the notes this profile lacks; then what the
+ * folder lacks is written (atomically). Notes the folder holds that a purge
+ * released, and expired notes, are deleted from the folder: a dead drop is a
+ * courier like any other. A file that is damaged, tampered or foreign is
+ * skipped with a warning, never fatal.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/profile.h"
+#include "note/note.h"
+#include "transport/folder.h"
+#include "util/base32.h"
+
+#define NAME_HEX 64
+
+typedef struct {
+    uint8_t (*notes)[32];
+    size_t nnotes, capnotes;
+    uint8_t (*purges)[32];
+    size_t npurges, cappurges;
+    size_t foreign;
+    const enl_sync_opts *opts;
+    const char *dir;
+} listing;
+
+static void warn(const enl_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(const enl_sync_opts *o, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    if (o == NULL || o->warn == NULL) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    o->warn(o->ctx, buf);
+}
+
+static void progress(const enl_sync_opts *o, const char *what, uint64_t done, uint64_t total)
+{
+    if (o != NULL && o->progress != NULL) o->progress(o->ctx, what, done, total);
+}
+
+static int push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[32])
+{
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        uint8_t (*nv)[32] = realloc(*v, c * sizeof *nv);
+        if (nv == NULL) return ENL_ENOMEM;
+        *v = nv;
+        *cap = c;
+    }
+    memcpy((*v)[(*n)++], id, 32);
+    return ENL_OK;
+}
+
+/* "<64 hex>.<ext>" → id; 0 when the name does not have that shape. */
+static int parse_name(const char *name, const char *ext, uint8_t id[32])
+{
+    size_t n = strlen(name), e = strlen(ext);
+    if (n != NAME_HEX + 1 + e || name[NAME_HEX] != '.' || strcmp(name + NAME_HEX + 1, ext) != 0)
+        return 0;
+    for (size_t i = 0; i < NAME_HEX; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
+    return enl_hex_decode(id, 32, name, NAME_HEX) == ENL_OK;
+}
+
+static int list_cb(void *ctx, const char *name)
+{
+    listing *l = ctx;
+    uint8_t id[32];
+    if (parse_name(name, "note", id)) return push(&l->notes, &l->nnotes, &l->capnotes, id);
+    if (parse_name(name, "purge", id)) return push(&l->purges, &l->npurges, &l->cappurges, id);
+    if (strncmp(name, ENL_FOLDER_TMP_PREFIX, strlen(ENL_FOLDER_TMP_PREFIX)) == 0)
+        warn(l->opts, "skipped %s: an unfinished write (a sync was interrupted)", name);
+    else
+        warn(l->opts, "skipped %s: not an enlace file", name);
+    l->foreign++;
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+static int in_sorted(uint8_t (*v)[32], size_t n, const uint8_t id[32])
+{
+    return n > 0 && bsearch(id, v, n, 32, cmp_id) != NULL;
+}
+
+static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *ext)
+{
+    enl_hex_encode(out, id, 32);
+    out[NAME_HEX] = '.';
+    strcpy(out + NAME_HEX + 1, ext);
+}
+
+static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
+{
+    uint8_t buf[ENL_PURGEBYTES + 1];
+    char name[NAME_HEX + 8];
+    for (size_t i = 0; i < l->npurges; i++) {
+        uint8_t key[32], lock[32];
+        uint32_t expiry;
+        size_t len = 0;
+        int rc = enl_store_purge_has(p->st, l->purges[i]);
+        if (rc < 0) return rc;
+        if (rc == 1) continue;
+        file_name(name, l->purges[i], "purge");
+        rc = enl_folder_read(l->dir, name, buf, sizeof buf, &len);
+        if (rc == ENL_OK) rc = enl_purge_parse(&expiry, key, lock, buf, len, enl_now_hours());
+        if (rc == ENL_OK && memcmp(lock, l->purges[i], 32) != 0) rc = ENL_EMALFORMED;
+        if (rc == ENL_EEXPIRED) {
+            (void)enl_folder_remove(l->dir, name);
+            continue;
+        }
+        if (rc != ENL_OK) {
+            warn(l->opts, "skipped %s: %s", name, enl_strerror(rc));
+            s->skipped++;
+            continue;
+        }
+        s->bytes_received += len;
+        rc = enl_purge_intake(p, buf, len, s);
+        if (rc < 0 && rc != ENL_EDUPLICATE) return rc;
+    }
+    return ENL_OK;
+}
+
+static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *done, uint64_t total)
+{
+    uint8_t *buf = malloc(ENL_NOTE_MAX + 1), id[32];
+    char name[NAME_HEX + 8];
+    int rc = ENL_OK;
+
+    if (buf == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < l->nnotes; i++) {
+        size_t len = 0;
+        progress(l->opts, "reading", ++*done, total);
+        file_name(name, l->notes[i], "note");
+        if ((rc = enl_store_note_has(p->st, l->notes[i])) != 0) {
+            if (rc < 0) break;
+            rc = ENL_OK;
+            continue;
+        }
+        if ((rc = enl_store_set_has(p->st, "seen", l->notes[i])) != 0) {
+            if (rc < 0) break;
+            /* Read here already: the drop's copy is purged by our purge. */
+            (void)enl_folder_remove(l->dir, name);
+            rc = ENL_OK;
+            continue;
+        }
+        rc = enl_folder_read(l->dir, name, buf, ENL_NOTE_MAX, &len);
+        if (rc == ENL_OK) {
+            enl_note_id(id, buf, len);
+            if (memcmp(id, l->notes[i], 32) != 0) rc = ENL_EDECRYPT;
+        }
+        if (rc == ENL_OK) {
+            uint64_t mine = s->delivered + s->requests;
+            s->bytes_received += len;
+            rc = enl_note_intake(p, buf, len, s);
+            /* Delivered here: this drop's copy is done with. */
+            if (rc == ENL_OK && s->delivered + s->requests > mine)
+                (void)enl_folder_remove(l->dir, name);
+        }
+        if (rc == ENL_EPURGED || rc == ENL_EEXPIRED) {
+            (void)enl_folder_remove(l->dir, name);
+            if (rc == ENL_EEXPIRED) s->skipped++;
+            rc = ENL_OK;
+        } else if (rc == ENL_EDUPLICATE) {
+            s->duplicates++;
+            rc = ENL_OK;
+        } else if (rc == ENL_ESTORE || rc == ENL_ENOMEM) {
+            break;
+        } else if (rc != ENL_OK) {
+            warn(l->opts, "skipped %s: %s", name,
+                 rc == ENL_EDECRYPT ? "content does not match its name (damaged or tampered)"
+                                    : enl_strerror(rc));
+            s->skipped++;
+            rc = ENL_OK;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+typedef struct {
+    enl_profile *p;
+    listing *l;
+    enl_sync_stats *s;
+    uint8_t (*ids)[32];
+    size_t n, cap;
+} give_ctx;
+
+static int collect(void *ctx, const uint8_t id[32])
+{
+    give_ctx *g = ctx;
+    return push(&g->ids, &g->n, &g->cap, id);
+}
+
+static int give(enl_profile *p, listing *l, enl_sync_stats *s)
+{
+    give_ctx g = { p, l, s, NULL, 0, 0 };
+    char name[NAME_HEX + 8];
+    int rc = enl_store_purge_locks(p->st, collect, &g);
+    size_t npurges = g.n;
+
+    if (rc == ENL_OK) rc = enl_store_note_ids(p->st, collect, &g);
+    for (size_t i = 0; rc == ENL_OK && i < g.n; i++) {
+        int is_purge = i < npurges;
+        uint8_t *data = NULL, rec[ENL_PURGEBYTES];
+        size_t len = 0;
+        if (is_purge ? in_sorted(l->purges, l->npurges, g.ids[i])
+                     : in_sorted(l->notes, l->nnotes, g.ids[i]))
+            continue;
+        progress(l->opts, "writing", i + 1, g.n);
+        if (is_purge) {
+            uint8_t key[32];
+            uint32_t expiry;
+            rc = enl_store_purge_get(p->st, g.ids[i], key, &expiry);
+            if (rc != ENL_OK) break;
+            enl_purge_encode(rec, expiry, key);
+            data = rec;
+            len = sizeof rec;
+        } else if ((rc = enl_store_note_get(p->st, g.ids[i], &data, &len)) != ENL_OK) {
+            break;
+        }
+        file_name(name, g.ids[i], is_purge ? "purge" : "note");
+        rc = enl_folder_write_atomic(l->dir, name, data, len);
+        if (!is_purge) free(data);
+        if (rc != ENL_OK) {
+            enl_fail(p, rc, "cannot write %s/%s (is the folder full or read-only?)", l->dir, name);
+            break;
+        }
+        s->bytes_sent += len;
+        if (is_purge) s->purges_sent++;
+        else s->notes_sent++;
+    }
+    free(g.ids);
+    return rc;
+}
+
+int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
+                    enl_sync_stats *stats)
+{
+    listing l;
+    enl_sync_stats s;
+    struct timespec t0, t1;
+    uint64_t done = 0;
+    int rc;
+
+    memset(&l, 0, sizeof l);
+    memset(&s, 0, sizeof s);
+    l.opts = opts;
+    l.dir = dir;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rc = enl_folder_check(dir)) != ENL_OK)
+        return enl_fail(p, rc, "%s is not a folder this profile can read and write", dir);
+    if ((rc = enl_store_expire(p->st, enl_now_hours(), NULL)) != ENL_OK) return rc;
+    if ((rc = enl_folder_list(dir, list_cb, &l)) != ENL_OK) {
+        enl_fail(p, rc, "cannot list %s", dir);
+        goto out;
+    }
+    s.skipped += l.foreign;
+    qsort(l.notes, l.nnotes, 32, cmp_id);
+    qsort(l.purges, l.npurges, 32, cmp_id);
+    if ((rc = take_purges(p, &l, &s)) != ENL_OK) goto out;
+    if ((rc = take_notes(p, &l, &s, &done, l.nnotes)) != ENL_OK) goto out;
+    rc = give(p, &l, &s);
+out:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (stats != NULL) *stats = s;
+    free(l.notes);
+    free(l.purges);
+    return rc;
+}

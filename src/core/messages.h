@@ -1,0 +1,33 @@
+/*
+ * A received message as stored (encrypted) in the messages table:
+ *
+ *   version u8 | flags u8 (1: not yet shown, 2: from a non-contact) |
+ *   sender signing key [32] | sender X25519 key [32] | sent u64 |
+ *   received u64 | note id [32] | text length u32 | text
+ */
+#ifndef ENL_CORE_MESSAGES_H
+#define ENL_CORE_MESSAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENL_MSG_VERSION 1
+#define ENL_MSG_NEW 1
+#define ENL_MSG_REQUEST 2
+#define ENL_MSG_FIXEDBYTES (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4)
+
+typedef struct {
+    uint8_t flags;
+    uint8_t sign_pk[32];
+    uint8_t dh_pk[32];
+    uint64_t sent, received;
+    uint8_t note_id[32];
+    const uint8_t *text;
+    size_t text_len;
+} enl_msg_rec;
+
+/* out must hold ENL_MSG_FIXEDBYTES + text_len bytes. */
+size_t enl_msg_encode(uint8_t *out, const enl_msg_rec *m);
+int enl_msg_decode(enl_msg_rec *m, const uint8_t *in, size_t len);
+
+#endif

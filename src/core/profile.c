@@ -1,0 +1,150 @@
+/*
+ * Profile life: create, unlock, close; the card and fingerprint of self.
+ * The identity is kept in the store's "identity" slot and the name in
+ * "self", both encrypted under the profile key.
+ */
+#include "core/profile.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t enl_now(void)
+{
+    const char *fake = getenv("ENLACE_NOW");
+    if (fake != NULL && *fake) return strtoull(fake, NULL, 10);
+    return (uint64_t)time(NULL);
+}
+
+uint32_t enl_now_hours(void)
+{
+    return (uint32_t)(enl_now() / 3600);
+}
+
+int enl_fail(enl_profile *p, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    if (p == NULL) return rc;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int alloc_profile(enl_profile **out)
+{
+    enl_profile *p = calloc(1, sizeof *p);
+    if (p == NULL) return ENL_ENOMEM;
+    p->id = sodium_malloc(sizeof *p->id);
+    if (p->id == NULL) {
+        free(p);
+        return ENL_ENOMEM;
+    }
+    *out = p;
+    return ENL_OK;
+}
+
+int enl_profile_exists(const char *home)
+{
+    return enl_store_exists(home);
+}
+
+int enl_profile_create(enl_profile **out, const char *home, const char *name,
+                       const char *pass, size_t pass_len, enl_kdf_level kdf)
+{
+    enl_profile *p = NULL;
+    uint8_t idbuf[ENL_IDENTITY_BYTES];
+    int rc;
+
+    if (home == NULL || name == NULL || !enl_name_valid(name)) return ENL_EINVAL;
+    if ((rc = alloc_profile(&p)) != ENL_OK) return rc;
+    if ((rc = enl_identity_generate(p->id, enl_now())) != ENL_OK) goto out;
+    if ((rc = enl_store_create(&p->st, home, pass, pass_len, kdf)) != ENL_OK) goto out;
+    enl_identity_serialize(idbuf, p->id);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    rc = enl_store_secret_put(p->st, "identity", idbuf, sizeof idbuf);
+    if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "self", (const uint8_t *)name, strlen(name));
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+    if (rc != ENL_OK) goto out;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    enl_fingerprint_raw(p->fp, p->id->sign_pk, p->id->dh_pk);
+    *out = p;
+    p = NULL;
+out:
+    sodium_memzero(idbuf, sizeof idbuf);
+    enl_profile_close(p);
+    return rc;
+}
+
+int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
+{
+    enl_profile *p = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (home == NULL) return ENL_EINVAL;
+    if ((rc = alloc_profile(&p)) != ENL_OK) return rc;
+    if ((rc = enl_store_open(&p->st, home, pass, pass_len)) != ENL_OK) goto out;
+    if ((rc = enl_store_secret_get(p->st, "identity", &buf, &len)) != ENL_OK) goto out;
+    rc = enl_identity_parse(p->id, buf, len);
+    enl_store_free(buf, len);
+    buf = NULL;
+    if (rc != ENL_OK) goto out;
+    if ((rc = enl_store_secret_get(p->st, "self", &buf, &len)) != ENL_OK) goto out;
+    if (len > ENL_NAME_MAX) { enl_store_free(buf, len); rc = ENL_ESTORE; goto out; }
+    memcpy(p->name, buf, len);
+    p->name[len] = '\0';
+    enl_store_free(buf, len);
+    enl_fingerprint_raw(p->fp, p->id->sign_pk, p->id->dh_pk);
+    *out = p;
+    p = NULL;
+out:
+    enl_profile_close(p);
+    return rc;
+}
+
+void enl_profile_close(enl_profile *p)
+{
+    if (p == NULL) return;
+    enl_store_close(p->st);
+    sodium_free(p->id);
+    sodium_memzero(p, sizeof *p);
+    free(p);
+}
+
+const char *enl_profile_errmsg(const enl_profile *p)
+{
+    if (p == NULL) return "";
+    if (p->err[0]) return p->err;
+    return enl_store_errmsg(p->st);
+}
+
+int enl_profile_name(const enl_profile *p, char name[ENL_NAME_MAX + 1])
+{
+    snprintf(name, ENL_NAME_MAX + 1, "%s", p->name);
+    return ENL_OK;
+}
+
+int enl_profile_fingerprint(const enl_profile *p, char fp[ENL_FINGERPRINT_STRBYTES])
+{
+    enl_fingerprint_text(fp, p->fp);
+    return ENL_OK;
+}
+
+int enl_profile_card(enl_profile *p, char **card_text)
+{
+    char *t = malloc(ENL_CARD_TEXTMAX);
+    int rc;
+    if (t == NULL) return ENL_ENOMEM;
+    rc = enl_card_make(t, ENL_CARD_TEXTMAX, p->id, p->name, NULL, enl_now());
+    if (rc != ENL_OK) {
+        free(t);
+        return rc;
+    }
+    *card_text = t;
+    return ENL_OK;
+}

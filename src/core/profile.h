@@ -1,0 +1,47 @@
+/*
+ * The profile handle shared by the core modules (contacts, send, intake,
+ * inbox, sync). The identity lives in sodium_malloc'd memory, locked and
+ * wiped on close.
+ */
+#ifndef ENL_CORE_PROFILE_H
+#define ENL_CORE_PROFILE_H
+
+#include <stdarg.h>
+
+#include "crypto/identity.h"
+#include "enlace.h"
+#include "store/store.h"
+
+struct enl_profile {
+    enl_store *st;
+    enl_identity *id;
+    char name[ENL_NAME_MAX + 1];
+    uint8_t fp[32];
+    char err[256];
+};
+
+/* Wall clock; ENLACE_NOW (unix seconds) overrides it so tests can age notes. */
+uint64_t enl_now(void);
+uint32_t enl_now_hours(void);
+
+/* Records detail for enl_profile_errmsg and returns rc. */
+int enl_fail(enl_profile *p, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A stored contact. */
+typedef struct {
+    enl_card card;
+    char name[ENL_NAME_MAX + 1];
+    int verified;
+    uint64_t added;
+    char address[ENL_ADDRESS_MAX + 1];
+} enl_contact;
+
+/* Finds a contact by the X25519 key that sealed a note, or by name. */
+int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c);
+int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c);
+void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out);
+
+/* Takes in one purge record from any transport. */
+int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_stats *stats);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * Identity keys, cards, fingerprints and safety numbers.
+ *
+ * An identity is an Ed25519 signing key (what cards, vouches and burn
+ * notices are signed with) and an X25519 key (what first-contact notes are
+ * sealed to), plus a signed prekey for sessions. A card hands the public
+ * half to a contact as one line of text: "enlace1" and Crockford base32 of
+ * the signed body and a 4-byte checksum. The checksum tells a copying mistake
+ * from tampering; the signature covers everything but itself.
+ *
+ * Pure: no I/O, no allocation.
+ */
+#ifndef ENL_CRYPTO_IDENTITY_H
+#define ENL_CRYPTO_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enlace.h"
+#include "util/base32.h"
+
+#define ENL_CARD_PREFIX         "enlace1"
+#define ENL_CARD_VERSION        1
+#define ENL_CARD_FIXEDBYTES     (1 + 32 + 32 + 4 + 32 + 8 + 8 + 2)
+#define ENL_CARD_SIGBYTES       64
+#define ENL_CARD_CHECKBYTES     4
+#define ENL_CARD_EXTMAX         512
+#define ENL_CARD_MAXBYTES       (ENL_CARD_FIXEDBYTES + ENL_CARD_EXTMAX + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES)
+#define ENL_CARD_TEXTMAX        (sizeof ENL_CARD_PREFIX + ENL_BASE32_LEN(ENL_CARD_MAXBYTES) + 1)
+#define ENL_CARD_LIFETIME       (180u * 24 * 3600)   /* seconds a card stays valid */
+#define ENL_CLOCK_SKEW          (24u * 3600)          /* how far ahead a clock may run */
+#define ENL_ADDRESS_MAX         127
+
+/* Card extension types (type u8, length u8, value). Unknown types are
+ * skipped but stay covered by the signature. */
+#define ENL_CARD_EXT_NAME       1
+#define ENL_CARD_EXT_ADDRESS    2
+
+typedef struct {
+    uint8_t sign_pk[32];
+    uint8_t sign_sk[64];
+    uint8_t dh_pk[32];
+    uint8_t dh_sk[32];
+    uint32_t prekey_id;
+    uint8_t prekey_pk[32];
+    uint8_t prekey_sk[32];
+    uint64_t created;
+} enl_identity;
+
+typedef struct {
+    uint8_t sign_pk[32];
+    uint8_t dh_pk[32];
+    uint32_t prekey_id;
+    uint8_t prekey_pk[32];
+    uint64_t created;
+    uint64_t expires;
+    char name[ENL_NAME_MAX + 1];
+    char address[ENL_ADDRESS_MAX + 1];
+} enl_card;
+
+#define ENL_IDENTITY_BYTES (32 + 64 + 32 + 32 + 4 + 32 + 32 + 8)
+
+/* Fresh identity with a first prekey. */
+int enl_identity_generate(enl_identity *id, uint64_t now) __attribute__((warn_unused_result));
+void enl_identity_wipe(enl_identity *id);
+/* Fixed-size serialization for the encrypted store. */
+void enl_identity_serialize(uint8_t out[ENL_IDENTITY_BYTES], const enl_identity *id);
+int enl_identity_parse(enl_identity *id, const uint8_t *in, size_t len) __attribute__((warn_unused_result));
+
+/* Writes the signed card text (NUL-terminated) for this identity. */
+int enl_card_make(char *text, size_t text_max, const enl_identity *id, const char *name,
+                  const char *address, uint64_t now) __attribute__((warn_unused_result));
+
+/* Parses and checks a card's text: prefix, checksum, version, fields,
+ * signature, dates against `now` (now == 0: the dates are not checked, for
+ * cards already accepted and kept in the store). Surrounding white space is
+ * forgiven. */
+int enl_card_parse(enl_card *card, const char *text, size_t text_len, uint64_t now)
+    __attribute__((warn_unused_result));
+
+/* Fingerprint: BLAKE2b-256 over the two public keys, shown as the first 20
+ * bytes in base32, 8 groups of 4. */
+void enl_fingerprint_raw(uint8_t fp[32], const uint8_t sign_pk[32], const uint8_t dh_pk[32]);
+void enl_fingerprint_text(char out[ENL_FINGERPRINT_STRBYTES], const uint8_t fp[32]);
+/* Safety number: the same 60 digits on both sides, whatever the order. */
+void enl_safety_number(char out[ENL_SAFETY_STRBYTES], const uint8_t fp_a[32], const uint8_t fp_b[32]);
+
+/* 1 when s is a name a person may give: 1..ENL_NAME_MAX bytes of UTF-8,
+ * no control characters, not starting with '-', no '@' '/' ':' so it can
+ * never be mistaken for an address or an option. */
+int enl_name_valid(const char *s);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * Note header, ids, purge locks, payloads and Padmé. See note.h for the
+ * layout; every length is checked before it is read.
+ */
+#include "note/note.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "crypto/seal.h"
+#include "util/bytes.h"
+
+static const char purge_ctx[] = "enlace purge lock v1";
+
+size_t enl_padme(size_t len)
+{
+    size_t e, s, mask;
+    if (len < 2) return len;
+    e = 0;
+    while ((len >> (e + 1)) != 0) e++;          /* e = floor(log2 len) */
+    s = 0;
+    while ((e >> s) != 0) s++;                  /* s = floor(log2 e) + 1 */
+    if (e < s) return len;
+    mask = ((size_t)1 << (e - s)) - 1;
+    return (len + mask) & ~mask;
+}
+
+int enl_note_header_parse(enl_note_header *h, const uint8_t *note, size_t len, uint32_t now_hours)
+{
+    enl_rd r = enl_rd_init(note, len);
+    if (len > ENL_NOTE_MAX) return ENL_ETOOBIG;
+    if (len < ENL_NOTE_MINBYTES) return ENL_EMALFORMED;
+    h->version = enl_rd_u8(&r);
+    h->expiry_hours = enl_rd_u32(&r);
+    enl_rd_bytes(&r, h->purge_lock, sizeof h->purge_lock);
+    if (r.err) return ENL_EMALFORMED;
+    if (h->version != ENL_NOTE_VERSION) return ENL_EVERSION;
+    if (h->expiry_hours <= now_hours) return ENL_EEXPIRED;
+    if (h->expiry_hours - now_hours > ENL_EXPIRY_MAX_HOURS + 24) return ENL_EFUTURE;
+    return ENL_OK;
+}
+
+void enl_note_id(uint8_t id[ENL_IDBYTES], const uint8_t *note, size_t len)
+{
+    crypto_generichash(id, ENL_IDBYTES, note, len, NULL, 0);
+}
+
+void enl_purge_lock(uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t key[ENL_PURGEKEYBYTES])
+{
+    crypto_generichash(lock, ENL_PURGELOCKBYTES, key, ENL_PURGEKEYBYTES,
+                       (const uint8_t *)purge_ctx, sizeof purge_ctx - 1);
+}
+
+int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
+{
+    enl_wr w = enl_wr_init(out, out_len);
+    if (pl->body_len > UINT32_MAX) return ENL_ETOOBIG;
+    enl_wr_u8(&w, pl->kind);
+    enl_wr_u64(&w, pl->sent);
+    enl_wr_bytes(&w, pl->purge_key, ENL_PURGEKEYBYTES);
+    enl_wr_u32(&w, (uint32_t)pl->body_len);
+    enl_wr_bytes(&w, pl->body, pl->body_len);
+    if (w.err) return ENL_ETOOBIG;
+    memset(out + w.len, 0, out_len - w.len);
+    return ENL_OK;
+}
+
+int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
+{
+    enl_rd r = enl_rd_init(in, len);
+    uint32_t n;
+    pl->kind = enl_rd_u8(&r);
+    pl->sent = enl_rd_u64(&r);
+    enl_rd_bytes(&r, pl->purge_key, ENL_PURGEKEYBYTES);
+    n = enl_rd_u32(&r);
+    pl->body = enl_rd_ptr(&r, n);
+    pl->body_len = n;
+    if (r.err) return ENL_EMALFORMED;
+    /* Padding must be zeros: one byte string, one meaning. */
+    for (size_t i = r.off; i < len; i++)
+        if (in[i] != 0) return ENL_EMALFORMED;
+    if (pl->kind != ENL_KIND_TEXT) return ENL_EVERSION;
+    return ENL_OK;
+}
+
+size_t enl_note_first_len(size_t body_len, size_t pad_floor)
+{
+    size_t raw, padded;
+    if (body_len > ENL_NOTE_MAX) return 0;
+    raw = ENL_NOTE_HEADERBYTES + ENL_SEAL_OVERHEAD + ENL_FIRST_FIXEDBYTES +
+          ENL_PAYLOAD_FIXEDBYTES + body_len;
+    if (pad_floor < ENL_PAD_FLOOR_MIN) pad_floor = ENL_PAD_FLOOR_MIN;
+    padded = enl_padme(raw < pad_floor ? pad_floor : raw);
+    if (padded > ENL_NOTE_MAX) padded = ENL_NOTE_MAX;
+    return raw > padded ? 0 : padded;
+}
+
+static void header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hours,
+                          const uint8_t lock[ENL_PURGELOCKBYTES])
+{
+    enl_wr w = enl_wr_init(out, ENL_NOTE_HEADERBYTES);
+    enl_wr_u8(&w, ENL_NOTE_VERSION);
+    enl_wr_u32(&w, expiry_hours);
+    enl_wr_bytes(&w, lock, ENL_PURGELOCKBYTES);
+}
+
+int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
+                        const uint8_t to_dh_pk[32], const enl_payload *pl, uint32_t expiry_hours)
+{
+    uint8_t plain[ENL_NOTE_MAX];
+    uint8_t lock[ENL_PURGELOCKBYTES];
+    size_t pt_len;
+    int rc;
+
+    if (note_len > ENL_NOTE_MAX || note_len < ENL_NOTE_MINBYTES + pl->body_len) return ENL_EINVAL;
+    pt_len = note_len - ENL_NOTE_HEADERBYTES - ENL_SEAL_OVERHEAD;
+    enl_purge_lock(lock, pl->purge_key);
+    header_encode(note, expiry_hours, lock);
+    memcpy(plain, from->sign_pk, 32);
+    rc = enl_payload_encode(plain + ENL_FIRST_FIXEDBYTES, pt_len - ENL_FIRST_FIXEDBYTES, pl);
+    if (rc == ENL_OK)
+        rc = enl_seal_x(note + ENL_NOTE_HEADERBYTES, note_len - ENL_NOTE_HEADERBYTES, note,
+                        ENL_NOTE_HEADERBYTES, from->dh_sk, to_dh_pk, plain, pt_len);
+    sodium_memzero(plain, pt_len);
+    return rc;
+}
+
+int enl_note_open_first(enl_opened *op, uint8_t *plain, const uint8_t *note, size_t len,
+                        const uint8_t my_dh_sk[32], uint32_t now_hours)
+{
+    uint8_t lock[ENL_PURGELOCKBYTES];
+    size_t pt_len;
+    int rc = enl_note_header_parse(&op->header, note, len, now_hours);
+
+    if (rc != ENL_OK) return rc;
+    pt_len = len - ENL_NOTE_HEADERBYTES - ENL_SEAL_OVERHEAD;
+    rc = enl_open_x(plain, op->sender_dh_pk, note, ENL_NOTE_HEADERBYTES, my_dh_sk,
+                    note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
+    if (rc != ENL_OK) return rc;
+    memcpy(op->sender_sign_pk, plain, 32);
+    rc = enl_payload_parse(&op->payload, plain + ENL_FIRST_FIXEDBYTES, pt_len - ENL_FIRST_FIXEDBYTES);
+    if (rc != ENL_OK) return rc;
+    /* The lock in the clear must be the one the sealed key makes, or a
+     * courier could never purge this note: refuse it. */
+    enl_purge_lock(lock, op->payload.purge_key);
+    if (sodium_memcmp(lock, op->header.purge_lock, sizeof lock) != 0) return ENL_EMALFORMED;
+    return ENL_OK;
+}
+
+void enl_purge_encode(uint8_t out[ENL_PURGEBYTES], uint32_t expiry_hours,
+                      const uint8_t key[ENL_PURGEKEYBYTES])
+{
+    enl_wr w = enl_wr_init(out, ENL_PURGEBYTES);
+    enl_wr_u8(&w, ENL_PURGE_VERSION);
+    enl_wr_u32(&w, expiry_hours);
+    enl_wr_bytes(&w, key, ENL_PURGEKEYBYTES);
+}
+
+int enl_purge_parse(uint32_t *expiry_hours, uint8_t key[ENL_PURGEKEYBYTES],
+                    uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t *in, size_t len,
+                    uint32_t now_hours)
+{
+    enl_rd r = enl_rd_init(in, len);
+    if (len != ENL_PURGEBYTES) return ENL_EMALFORMED;
+    if (enl_rd_u8(&r) != ENL_PURGE_VERSION) return ENL_EVERSION;
+    *expiry_hours = enl_rd_u32(&r);
+    enl_rd_bytes(&r, key, ENL_PURGEKEYBYTES);
+    if (r.err) return ENL_EMALFORMED;
+    if (*expiry_hours <= now_hours) return ENL_EEXPIRED;
+    if (*expiry_hours - now_hours > ENL_EXPIRY_MAX_HOURS + 24) return ENL_EFUTURE;
+    enl_purge_lock(lock, key);
+    return ENL_OK;
+}

@@ -1,0 +1,117 @@
+/*
+ * The note: the sealed unit that travels. Only its header is in the clear:
+ *
+ *   version u8 | expiry u32 (hours since 1970, big-endian) | purge lock [32]
+ *
+ * then the sealed body. The id of a note is BLAKE2b-256 of all its bytes, so
+ * the same note arriving three ways is the same id, and a file named by its
+ * id can be checked against its content. The purge lock is BLAKE2b-256 keyed
+ * by a fixed context over the purge key that only the sealed payload holds:
+ * the recipient releases the key on delivery and couriers who see that it
+ * hashes to a note's lock delete the note.
+ *
+ * Payload (inside the seal):
+ *
+ *   kind u8 | sent u64 | purge key [32] | body length u32 | body | zeros
+ *
+ * The zeros pad the whole note to a Padmé length with a floor, so a note's
+ * size reveals at most O(log log n) bits of its content's size.
+ *
+ * Pure: no I/O, no allocation.
+ */
+#ifndef ENL_NOTE_NOTE_H
+#define ENL_NOTE_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/identity.h"
+#include "enlace.h"
+
+#define ENL_NOTE_VERSION        1
+#define ENL_PURGEKEYBYTES       32
+#define ENL_PURGELOCKBYTES      32
+#define ENL_NOTE_HEADERBYTES    (1 + 4 + ENL_PURGELOCKBYTES)
+#define ENL_NOTE_LOCK_OFFSET    (1 + 4)
+#define ENL_PAD_FLOOR           256
+#define ENL_PAD_FLOOR_MIN       128   /* the smallest floor any transport may ask for */
+#define ENL_PAYLOAD_FIXEDBYTES  (1 + 8 + ENL_PURGEKEYBYTES + 4)
+#define ENL_FIRST_FIXEDBYTES    32    /* the sender's signing key before the payload */
+/* Smallest possible note: a first-contact seal of an empty text. */
+#define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 32 + 48 + 16 + ENL_FIRST_FIXEDBYTES + ENL_PAYLOAD_FIXEDBYTES)
+
+/* Purge record: version u8 | expiry u32 | purge key [32]. */
+#define ENL_PURGE_VERSION       1
+#define ENL_PURGEBYTES          (1 + 4 + ENL_PURGEKEYBYTES)
+
+_Static_assert(ENL_NOTE_HEADERBYTES == 37, "note header layout");
+_Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one Noise message");
+
+/* Payload kinds. Unknown kinds are refused by this version. */
+#define ENL_KIND_TEXT           1
+
+typedef struct {
+    uint8_t version;
+    uint32_t expiry_hours;
+    uint8_t purge_lock[ENL_PURGELOCKBYTES];
+} enl_note_header;
+
+typedef struct {
+    uint8_t kind;
+    uint64_t sent;
+    uint8_t purge_key[ENL_PURGEKEYBYTES];
+    const uint8_t *body;    /* points into the buffer it was parsed from */
+    size_t body_len;
+} enl_payload;
+
+/* A note as opened: who sent it and what it says. */
+typedef struct {
+    enl_note_header header;
+    uint8_t sender_dh_pk[32];
+    uint8_t sender_sign_pk[32];
+    enl_payload payload;
+} enl_opened;
+
+/* Padmé: the padded length for len bytes (Nikitin et al., PURBs, 2019). */
+size_t enl_padme(size_t len);
+
+/* Parses and checks the clear header of a whole note: its size bounds,
+ * version, and expiry against now (hours). ENL_EEXPIRED when expired,
+ * ENL_EFUTURE when the expiry is further away than anyone may set it. */
+int enl_note_header_parse(enl_note_header *h, const uint8_t *note, size_t len, uint32_t now_hours)
+    __attribute__((warn_unused_result));
+
+void enl_note_id(uint8_t id[ENL_IDBYTES], const uint8_t *note, size_t len);
+void enl_purge_lock(uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t key[ENL_PURGEKEYBYTES]);
+
+/* Payload: encode fills exactly out_len bytes (the rest are zeros). */
+int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
+    __attribute__((warn_unused_result));
+int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
+    __attribute__((warn_unused_result));
+
+/* The padded length of a first-contact note carrying body_len bytes, or 0
+ * when it would exceed ENL_NOTE_MAX. */
+size_t enl_note_first_len(size_t body_len, size_t pad_floor);
+
+/* Seals a first-contact note from `from` to the X25519 key to_dh_pk. The
+ * payload's purge key must be fresh and random; the lock is derived here. */
+int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
+                        const uint8_t to_dh_pk[32], const enl_payload *pl,
+                        uint32_t expiry_hours) __attribute__((warn_unused_result));
+
+/* Opens a first-contact note with my X25519 secret key. `plain` is scratch
+ * of at least len bytes that op->payload.body will point into; the caller
+ * wipes it. ENL_ENOTFORME when it is not for this key (or damaged). */
+int enl_note_open_first(enl_opened *op, uint8_t *plain, const uint8_t *note, size_t len,
+                        const uint8_t my_dh_sk[32], uint32_t now_hours)
+    __attribute__((warn_unused_result));
+
+/* Purge records. */
+void enl_purge_encode(uint8_t out[ENL_PURGEBYTES], uint32_t expiry_hours,
+                      const uint8_t key[ENL_PURGEKEYBYTES]);
+int enl_purge_parse(uint32_t *expiry_hours, uint8_t key[ENL_PURGEKEYBYTES],
+                    uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t *in, size_t len,
+                    uint32_t now_hours) __attribute__((warn_unused_result));
+
+#endif

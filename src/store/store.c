@@ -1,0 +1,805 @@
+/*
+ * SQLite-backed profile store; see store.h for what is kept and how.
+ * Every statement is prepared with bound parameters; every blob read back
+ * is authenticated before it is used, and its plaintext lives in
+ * sodium_malloc'd memory that is wiped when freed.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/bytes.h"
+
+#define KEYBYTES 32
+#define NONCEBYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define ABYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SALTBYTES crypto_pwhash_SALTBYTES
+#define KDF_ALG_ARGON2ID13 1
+
+struct enl_store {
+    sqlite3 *db;
+    uint8_t *keys;          /* sodium_malloc: blob key || index key */
+    char err[256];
+};
+
+static const char *migrations[] = {
+    /* 1: the first schema. */
+    "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE secrets(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE contacts(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);"
+    "CREATE TABLE notes(id BLOB PRIMARY KEY, lock BLOB NOT NULL, expiry INTEGER NOT NULL,"
+    "                   data BLOB NOT NULL);"
+    "CREATE INDEX notes_lock ON notes(lock);"
+    "CREATE TABLE purges(lock BLOB PRIMARY KEY, key BLOB NOT NULL, expiry INTEGER NOT NULL);"
+    "CREATE TABLE seen(h BLOB PRIMARY KEY, expiry INTEGER NOT NULL);"
+    "CREATE TABLE outbox(h BLOB PRIMARY KEY, expiry INTEGER NOT NULL);",
+};
+_Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
+
+static const char *const enc_tables[] = { "secrets", "contacts" };
+static const char *const set_tables[] = { "seen", "outbox" };
+
+static int valid_name(const char *t, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t, list[i]) == 0) return 1;
+    return 0;
+}
+
+static int fail(enl_store *st, int rc, const char *what)
+{
+    if (st != NULL)
+        snprintf(st->err, sizeof st->err, "%s%s%s", what, st->db ? ": " : "",
+                 st->db ? sqlite3_errmsg(st->db) : "");
+    return rc;
+}
+
+static void db_path(char *out, size_t max, const char *home)
+{
+    snprintf(out, max, "%s/%s", home, ENL_STORE_FILE);
+}
+
+int enl_store_exists(const char *home)
+{
+    char path[4096];
+    struct stat sb;
+    db_path(path, sizeof path, home);
+    return stat(path, &sb) == 0;
+}
+
+static int exec(enl_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK
+               ? ENL_OK : fail(st, ENL_ESTORE, "database");
+}
+
+static int pragmas(enl_store *st)
+{
+    /* secure_delete overwrites freed content; temp_store keeps SQLite's
+     * scratch off the disk; FULL sync keeps a pulled plug from losing a
+     * committed transaction. */
+    sqlite3_busy_timeout(st->db, 10000);
+    return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;"
+                    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
+static int migrate(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int version = 0, rc;
+    char sql[64];
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "schema version");
+    if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (version > ENL_STORE_SCHEMA) {
+        snprintf(st->err, sizeof st->err, "profile schema %d is newer than this enlace (%d)",
+                 version, ENL_STORE_SCHEMA);
+        return ENL_EVERSION;
+    }
+    if (version == ENL_STORE_SCHEMA) return ENL_OK;
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
+    for (int v = version; v < ENL_STORE_SCHEMA; v++) {
+        if ((rc = exec(st, migrations[v])) != ENL_OK) goto bad;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", ENL_STORE_SCHEMA);
+    if ((rc = exec(st, sql)) != ENL_OK) goto bad;
+    return exec(st, "COMMIT");
+bad:
+    exec(st, "ROLLBACK");
+    return rc;
+}
+
+static void kdf_params(enl_kdf_level level, uint64_t *ops, uint64_t *mem)
+{
+    switch (level) {
+    case ENL_KDF_INTERACTIVE:
+        *ops = crypto_pwhash_OPSLIMIT_INTERACTIVE; *mem = crypto_pwhash_MEMLIMIT_INTERACTIVE; break;
+    case ENL_KDF_SENSITIVE:
+        *ops = crypto_pwhash_OPSLIMIT_SENSITIVE; *mem = crypto_pwhash_MEMLIMIT_SENSITIVE; break;
+    default:
+        *ops = crypto_pwhash_OPSLIMIT_MODERATE; *mem = crypto_pwhash_MEMLIMIT_MODERATE; break;
+    }
+}
+
+/* kdf record: alg u8 | ops u64 | mem u64 | salt[16]; also the AD of the wrap. */
+#define KDFREC_BYTES (1 + 8 + 8 + SALTBYTES)
+
+static int derive_kek(uint8_t kek[KEYBYTES], const uint8_t rec[KDFREC_BYTES],
+                      const char *pass, size_t pass_len)
+{
+    enl_rd r = enl_rd_init(rec, KDFREC_BYTES);
+    uint8_t alg = enl_rd_u8(&r);
+    uint64_t ops = enl_rd_u64(&r), mem = enl_rd_u64(&r);
+    const uint8_t *salt = enl_rd_ptr(&r, SALTBYTES);
+
+    if (r.err || alg != KDF_ALG_ARGON2ID13) return ENL_EVERSION;
+    /* Bound what a planted database can make us spend. */
+    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > 64 || mem < 8192 ||
+        mem > (uint64_t)4 << 30)
+        return ENL_EMALFORMED;
+    if (crypto_pwhash(kek, KEYBYTES, pass, pass_len, salt, ops, (size_t)mem,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return ENL_ENOMEM;
+    return ENL_OK;
+}
+
+static int meta_put(enl_store *st, const char *k, const uint8_t *v, size_t len)
+{
+    sqlite3_stmt *s;
+    int ok;
+    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "meta");
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_STATIC);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    return ok ? ENL_OK : fail(st, ENL_ESTORE, "meta");
+}
+
+static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_EMALFORMED;
+    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "profile database unreadable");
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) == len) {
+        memcpy(v, sqlite3_column_blob(s, 0), len);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int alloc_store(enl_store **out)
+{
+    enl_store *st = calloc(1, sizeof *st);
+    if (st == NULL) return ENL_ENOMEM;
+    st->keys = sodium_malloc(2 * KEYBYTES);
+    if (st->keys == NULL) {
+        free(st);
+        return ENL_ENOMEM;
+    }
+    *out = st;
+    return ENL_OK;
+}
+
+static void derive_subkeys(enl_store *st, const uint8_t master[KEYBYTES])
+{
+    crypto_kdf_derive_from_key(st->keys, KEYBYTES, 1, "enl_blob", master);
+    crypto_kdf_derive_from_key(st->keys + KEYBYTES, KEYBYTES, 2, "enl_indx", master);
+    sodium_mprotect_readonly(st->keys);
+}
+
+static const uint8_t wrap_ad[] = "enlace profile key v1";
+
+int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
+                     enl_kdf_level kdf)
+{
+    char path[4096];
+    enl_store *st = NULL;
+    uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
+    uint8_t wrapped[NONCEBYTES + KEYBYTES + ABYTES], ad[sizeof wrap_ad + KDFREC_BYTES];
+    uint64_t ops, mem;
+    enl_wr w = enl_wr_init(rec, sizeof rec);
+    mode_t old;
+    int rc;
+
+    if (mkdir(home, 0700) != 0 && errno != EEXIST) return ENL_EIO;
+    if (enl_store_exists(home)) return ENL_EEXISTS;
+    if ((rc = alloc_store(&st)) != ENL_OK) return rc;
+    db_path(path, sizeof path, home);
+    old = umask(077);
+    rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                         SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXCLUSIVE, NULL);
+    umask(old);
+    if (rc != SQLITE_OK) { rc = fail(st, ENL_ESTORE, "cannot create the profile database"); goto out; }
+    if ((rc = pragmas(st)) != ENL_OK) goto out;
+    if ((rc = exec(st, "PRAGMA journal_mode=WAL")) != ENL_OK) goto out;
+    if ((rc = migrate(st)) != ENL_OK) goto out;
+
+    kdf_params(kdf, &ops, &mem);
+    enl_wr_u8(&w, KDF_ALG_ARGON2ID13);
+    enl_wr_u64(&w, ops);
+    enl_wr_u64(&w, mem);
+    randombytes_buf(enl_wr_ptr(&w, SALTBYTES), SALTBYTES);
+    if ((rc = derive_kek(kek, rec, pass, pass_len)) != ENL_OK) goto out;
+    randombytes_buf(master, sizeof master);
+    memcpy(ad, wrap_ad, sizeof wrap_ad);
+    memcpy(ad + sizeof wrap_ad, rec, sizeof rec);
+    randombytes_buf(wrapped, NONCEBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + NONCEBYTES, NULL, master, KEYBYTES,
+                                               ad, sizeof ad, NULL, wrapped, kek);
+    if ((rc = meta_put(st, "kdf", rec, sizeof rec)) != ENL_OK) goto out;
+    if ((rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) != ENL_OK) goto out;
+    derive_subkeys(st, master);
+    *out = st;
+    st = NULL;
+    rc = ENL_OK;
+out:
+    sodium_memzero(master, sizeof master);
+    sodium_memzero(kek, sizeof kek);
+    if (st != NULL) {
+        enl_store_close(st);
+        unlink(path);
+    }
+    return rc;
+}
+
+int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
+{
+    char path[4096];
+    enl_store *st = NULL;
+    uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
+    uint8_t wrapped[NONCEBYTES + KEYBYTES + ABYTES], ad[sizeof wrap_ad + KDFREC_BYTES];
+    int rc;
+
+    if (!enl_store_exists(home)) return ENL_ENOPROFILE;
+    if ((rc = alloc_store(&st)) != ENL_OK) return rc;
+    db_path(path, sizeof path, home);
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        rc = fail(st, ENL_ESTORE, "cannot open the profile database");
+        goto out;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    if (meta_get(st, "kdf", rec, sizeof rec) != ENL_OK ||
+        meta_get(st, "wrapped_key", wrapped, sizeof wrapped) != ENL_OK) {
+        rc = fail(st, ENL_ESTORE, "not an enlace profile database");
+        goto out;
+    }
+    if ((rc = derive_kek(kek, rec, pass, pass_len)) != ENL_OK) goto out;
+    memcpy(ad, wrap_ad, sizeof wrap_ad);
+    memcpy(ad + sizeof wrap_ad, rec, sizeof rec);
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(master, NULL, NULL, wrapped + NONCEBYTES,
+                                                   KEYBYTES + ABYTES, ad, sizeof ad, wrapped,
+                                                   kek) != 0) {
+        rc = ENL_EPASSPHRASE;
+        goto out;
+    }
+    derive_subkeys(st, master);
+    if ((rc = pragmas(st)) != ENL_OK || (rc = migrate(st)) != ENL_OK) goto out;
+    *out = st;
+    st = NULL;
+out:
+    sodium_memzero(master, sizeof master);
+    sodium_memzero(kek, sizeof kek);
+    enl_store_close(st);
+    return rc;
+}
+
+void enl_store_close(enl_store *st)
+{
+    if (st == NULL) return;
+    if (st->db != NULL) sqlite3_close_v2(st->db);
+    sodium_free(st->keys);
+    sodium_memzero(st, sizeof *st);
+    free(st);
+}
+
+const char *enl_store_errmsg(const enl_store *st)
+{
+    return st ? st->err : "";
+}
+
+int enl_store_begin(enl_store *st) { return exec(st, "BEGIN IMMEDIATE"); }
+int enl_store_commit(enl_store *st) { return exec(st, "COMMIT"); }
+void enl_store_rollback(enl_store *st) { (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); }
+
+void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
+                     const uint8_t *in, size_t len)
+{
+    crypto_generichash_state s;
+    crypto_generichash_init(&s, st->keys + KEYBYTES, KEYBYTES, 32);
+    crypto_generichash_update(&s, (const uint8_t *)table, strlen(table) + 1);
+    crypto_generichash_update(&s, in, len);
+    crypto_generichash_final(&s, out, 32);
+}
+
+/* ---- blobs ----------------------------------------------------------- */
+
+static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const uint8_t *ad,
+                     size_t ad_len, const uint8_t *pt, size_t len)
+{
+    uint8_t *b = malloc(NONCEBYTES + len + ABYTES);
+    if (b == NULL) return ENL_ENOMEM;
+    randombytes_buf(b, NONCEBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(b + NONCEBYTES, NULL, pt, len, ad, ad_len, NULL,
+                                               b, st->keys);
+    *blob = b;
+    *blen = NONCEBYTES + len + ABYTES;
+    return ENL_OK;
+}
+
+static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8_t *ad,
+                     size_t ad_len, const uint8_t *blob, size_t blen)
+{
+    uint8_t *p;
+    if (blen < NONCEBYTES + ABYTES) return ENL_EMALFORMED;
+    p = sodium_malloc(blen - NONCEBYTES - ABYTES + 1);
+    if (p == NULL) return ENL_ENOMEM;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
+                                                   blen - NONCEBYTES, ad, ad_len, blob,
+                                                   st->keys) != 0) {
+        sodium_free(p);
+        return ENL_EDECRYPT;
+    }
+    *pt = p;
+    *len = blen - NONCEBYTES - ABYTES;
+    return ENL_OK;
+}
+
+void enl_store_free(uint8_t *pt, size_t len)
+{
+    (void)len;
+    sodium_free(pt);  /* sodium_free wipes before it frees */
+}
+
+/* AD of an encrypted row: table name, NUL, row key. Binds a blob to its row. */
+static size_t row_ad(uint8_t *ad, const char *table, const uint8_t *key, size_t key_len)
+{
+    size_t n = strlen(table) + 1;
+    memcpy(ad, table, n);
+    if (key_len) memcpy(ad + n, key, key_len);
+    return n + key_len;
+}
+
+static int put_blob_row(enl_store *st, const char *sql, const uint8_t key[32], const char *table,
+                        const uint8_t *pt, size_t len)
+{
+    uint8_t ad[64], *blob = NULL;
+    size_t blen, adl = row_ad(ad, table, key, 32);
+    sqlite3_stmt *s;
+    int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
+    if (rc != ENL_OK) return rc;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        free(blob);
+        return fail(st, ENL_ESTORE, "write");
+    }
+    sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, blob, (int)blen, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    free(blob);
+    return rc;
+}
+
+int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, size_t len)
+{
+    uint8_t h[32];
+    enl_store_index(st, h, "secrets", (const uint8_t *)slot, strlen(slot));
+    return put_blob_row(st, "INSERT OR REPLACE INTO secrets(h, blob) VALUES(?, ?)", h, "secrets",
+                        pt, len);
+}
+
+int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len)
+{
+    uint8_t h[32];
+    enl_store_index(st, h, "secrets", (const uint8_t *)slot, strlen(slot));
+    return enl_store_row_get(st, "secrets", h, pt, len);
+}
+
+int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
+                      const uint8_t *pt, size_t len)
+{
+    char sql[128];
+    if (!valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob) VALUES(?, ?)", table);
+    return put_blob_row(st, sql, key, table, pt, len);
+}
+
+int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
+                      uint8_t **pt, size_t *len)
+{
+    char sql[128];
+    uint8_t ad[64];
+    size_t adl;
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND;
+
+    if (!valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "SELECT blob FROM %s WHERE h = ?", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        adl = row_ad(ad, table, key, 32);
+        rc = open_blob(st, pt, len, ad, adl, sqlite3_column_blob(s, 0),
+                       (size_t)sqlite3_column_bytes(s, 0));
+        if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, void *ctx)
+{
+    char sql[128];
+    uint8_t ad[64];
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step, is_msg = strcmp(table, "messages") == 0;
+
+    if (!is_msg && !valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    if (is_msg) snprintf(sql, sizeof sql, "SELECT seq, blob FROM messages ORDER BY seq");
+    else snprintf(sql, sizeof sql, "SELECT h, blob FROM %s", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        uint8_t *pt = NULL;
+        size_t len = 0, adl;
+        int64_t seq = 0;
+        if (is_msg) {
+            seq = sqlite3_column_int64(s, 0);
+            adl = row_ad(ad, table, NULL, 0);
+        } else {
+            if (sqlite3_column_bytes(s, 0) != 32) { rc = fail(st, ENL_ESTORE, "bad row"); break; }
+            adl = row_ad(ad, table, sqlite3_column_blob(s, 0), 32);
+        }
+        rc = open_blob(st, &pt, &len, ad, adl, sqlite3_column_blob(s, 1),
+                       (size_t)sqlite3_column_bytes(s, 1));
+        if (rc != ENL_OK) { rc = fail(st, ENL_ESTORE, "a record does not authenticate"); break; }
+        rc = fn(ctx, seq, pt, len);
+        enl_store_free(pt, len);
+        if (rc != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+int enl_store_message_add(enl_store *st, const uint8_t *pt, size_t len, int64_t *seq)
+{
+    uint8_t ad[16], *blob = NULL;
+    size_t blen, adl = row_ad(ad, "messages", NULL, 0);
+    sqlite3_stmt *s;
+    int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
+    if (rc != ENL_OK) return rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO messages(blob) VALUES(?)", -1, &s, NULL) !=
+        SQLITE_OK) {
+        free(blob);
+        return fail(st, ENL_ESTORE, "write");
+    }
+    sqlite3_bind_blob(s, 1, blob, (int)blen, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    free(blob);
+    if (rc == ENL_OK && seq != NULL) *seq = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
+{
+    uint8_t ad[16];
+    size_t adl = row_ad(ad, "messages", NULL, 0);
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND;
+    if (sqlite3_prepare_v2(st->db, "SELECT blob FROM messages WHERE seq = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_int64(s, 1, seq);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        rc = open_blob(st, pt, len, ad, adl, sqlite3_column_blob(s, 0),
+                       (size_t)sqlite3_column_bytes(s, 0));
+        if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size_t len)
+{
+    uint8_t ad[16], *blob = NULL;
+    size_t blen, adl = row_ad(ad, "messages", NULL, 0);
+    sqlite3_stmt *s;
+    int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
+    if (rc != ENL_OK) return rc;
+    if (sqlite3_prepare_v2(st->db, "UPDATE messages SET blob = ? WHERE seq = ?", -1, &s, NULL) !=
+        SQLITE_OK) {
+        free(blob);
+        return fail(st, ENL_ESTORE, "write");
+    }
+    sqlite3_bind_blob(s, 1, blob, (int)blen, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, seq);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    free(blob);
+    return rc;
+}
+
+/* ---- clear tables: notes and purges ---------------------------------- */
+
+static int has_row(enl_store *st, const char *sql, const uint8_t key[32])
+{
+    sqlite3_stmt *s;
+    int r;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
+    r = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (r == SQLITE_ROW) return 1;
+    return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+}
+
+int enl_store_note_has(enl_store *st, const uint8_t id[32])
+{
+    return has_row(st, "SELECT 1 FROM notes WHERE id = ?", id);
+}
+
+int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
+                       uint32_t expiry_hours, const uint8_t *note, size_t len)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notes(id, lock, expiry, data) "
+                           "VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, lock, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, expiry_hours);
+    sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size_t *len)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND;
+    if (sqlite3_prepare_v2(st->db, "SELECT data FROM notes WHERE id = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        uint8_t *p = malloc(n ? n : 1);
+        if (p == NULL) {
+            rc = ENL_ENOMEM;
+        } else {
+            memcpy(p, sqlite3_column_blob(s, 0), n);
+            *note = p;
+            *len = n;
+            rc = ENL_OK;
+        }
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM notes WHERE lock = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    if (rc == ENL_OK && n != NULL) *n = (uint64_t)sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != 32) continue;
+        rc = fn(ctx, sqlite3_column_blob(s, 0));
+        if (rc != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx)
+{
+    return each_key(st, "SELECT id FROM notes ORDER BY id", fn, ctx);
+}
+
+int enl_store_purge_locks(enl_store *st, enl_store_id_fn fn, void *ctx)
+{
+    return each_key(st, "SELECT lock FROM purges ORDER BY lock", fn, ctx);
+}
+
+int enl_store_purge_has(enl_store *st, const uint8_t lock[32])
+{
+    return has_row(st, "SELECT 1 FROM purges WHERE lock = ?", lock);
+}
+
+int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key[32],
+                        uint32_t expiry_hours)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO purges(lock, key, expiry) "
+                           "VALUES(?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, expiry_hours);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
+                        uint32_t *expiry_hours)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND;
+    if (sqlite3_prepare_v2(st->db, "SELECT key, expiry FROM purges WHERE lock = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+        memcpy(key, sqlite3_column_blob(s, 0), 32);
+        *expiry_hours = (uint32_t)sqlite3_column_int64(s, 1);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- keyed sets -------------------------------------------------------- */
+
+/* fmt is one of the literal statements below, with %s for the table. */
+__attribute__((format(printf, 3, 0)))
+static int set_sql_v(char *sql, size_t max, const char *fmt, va_list ap)
+{
+    vsnprintf(sql, max, fmt, ap);
+    return ENL_OK;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int set_sql(char *sql, size_t max, const char *fmt, ...)
+{
+    va_list ap;
+    va_list copy;
+    const char *set;
+    int rc;
+    va_start(ap, fmt);
+    va_copy(copy, ap);
+    set = va_arg(copy, const char *);
+    va_end(copy);
+    rc = valid_name(set, set_tables, 2) ? set_sql_v(sql, max, fmt, ap) : ENL_EINVAL;
+    va_end(ap);
+    return rc;
+}
+
+int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], uint32_t expiry_hours)
+{
+    char sql[128];
+    uint8_t h[32];
+    sqlite3_stmt *s;
+    int rc = set_sql(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, expiry) VALUES(?, ?)", set);
+    if (rc != ENL_OK) return rc;
+    enl_store_index(st, h, set, item, 32);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, expiry_hours);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_set_has(enl_store *st, const char *set, const uint8_t item[32])
+{
+    char sql[128];
+    uint8_t h[32];
+    int rc = set_sql(sql, sizeof sql, "SELECT 1 FROM %s WHERE h = ?", set);
+    if (rc != ENL_OK) return rc;
+    enl_store_index(st, h, set, item, 32);
+    return has_row(st, sql, h);
+}
+
+int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32])
+{
+    char sql[128];
+    uint8_t h[32];
+    sqlite3_stmt *s;
+    int rc = set_sql(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", set);
+    if (rc != ENL_OK) return rc;
+    enl_store_index(st, h, set, item, 32);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
+{
+    static const char *const sql[] = {
+        "DELETE FROM notes WHERE expiry <= ?", "DELETE FROM purges WHERE expiry <= ?",
+        "DELETE FROM seen WHERE expiry <= ?", "DELETE FROM outbox WHERE expiry <= ?",
+    };
+    uint64_t n = 0;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s;
+        int ok;
+        if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK)
+            return fail(st, ENL_ESTORE, "expire");
+        sqlite3_bind_int64(s, 1, now_hours);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+        sqlite3_finalize(s);
+        if (!ok) return fail(st, ENL_ESTORE, "expire");
+        if (i == 0) n = (uint64_t)sqlite3_changes(st->db);
+    }
+    if (dropped != NULL) *dropped = n;
+    return ENL_OK;
+}
+
+int enl_store_count(enl_store *st, const char *table, uint64_t *n)
+{
+    static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen", "outbox" };
+    char sql[128];
+    sqlite3_stmt *s;
+    int rc = ENL_ESTORE;
+    if (!valid_name(table, tables, 6)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "count");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ESTORE;
+    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(sum(length(data)), 0) FROM notes", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "count");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *bytes = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}

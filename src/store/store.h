@@ -1,0 +1,97 @@
+/*
+ * The profile store: one SQLite database in the profile folder, in WAL mode
+ * with secure_delete, so deleted rows are overwritten rather than left in
+ * free pages.
+ *
+ * Everything but the opaque notes and purge records is stored as an
+ * XChaCha20-Poly1305 blob under a random profile key; rows are found by
+ * BLAKE2b hashes keyed by a subkey of it, so no name, key or message ever
+ * reaches the disk in the clear. The profile key itself is stored wrapped
+ * under a key derived from the passphrase with Argon2id: a wrong passphrase
+ * fails to unwrap it, and nothing is read from or written to the other
+ * tables before that check passes.
+ *
+ * Schema versions live in PRAGMA user_version and migrations run in order
+ * inside one transaction.
+ */
+#ifndef ENL_STORE_STORE_H
+#define ENL_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enlace.h"
+
+typedef struct enl_store enl_store;
+
+#define ENL_STORE_FILE "enlace.db"
+#define ENL_STORE_SCHEMA 1
+
+int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
+                     enl_kdf_level kdf) __attribute__((warn_unused_result));
+int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
+    __attribute__((warn_unused_result));
+void enl_store_close(enl_store *st);
+const char *enl_store_errmsg(const enl_store *st);
+int enl_store_exists(const char *home);
+
+int enl_store_begin(enl_store *st);
+int enl_store_commit(enl_store *st);
+void enl_store_rollback(enl_store *st);
+
+/* Keyed hash for row lookup: 32 bytes, domain-separated by table. */
+void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
+                     const uint8_t *in, size_t len);
+
+/* Encrypted single records, by slot name ("identity", ...). */
+int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, size_t len);
+/* Returns a sodium_malloc'd plaintext the caller frees with enl_store_free. */
+int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len);
+void enl_store_free(uint8_t *pt, size_t len);
+
+/* Encrypted rows keyed by a 32-byte index (contacts). */
+int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
+                      const uint8_t *pt, size_t len);
+int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
+                      uint8_t **pt, size_t *len);
+typedef int (*enl_store_row_fn)(void *ctx, int64_t seq, const uint8_t *pt, size_t len);
+int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, void *ctx);
+
+/* Messages: encrypted, in arrival order. */
+int enl_store_message_add(enl_store *st, const uint8_t *pt, size_t len, int64_t *seq);
+int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len);
+int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size_t len);
+
+/* Notes carried, as the opaque bytes they are. */
+int enl_store_note_has(enl_store *st, const uint8_t id[32]);
+int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
+                       uint32_t expiry_hours, const uint8_t *note, size_t len);
+/* malloc'd copy; free with free(). */
+int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size_t *len);
+/* Deletes notes under this lock; *n gets how many. */
+int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n);
+typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);
+int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
+
+/* Purge records, public like the notes. */
+int enl_store_purge_has(enl_store *st, const uint8_t lock[32]);
+int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key[32],
+                        uint32_t expiry_hours);
+int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
+                        uint32_t *expiry_hours);
+int enl_store_purge_locks(enl_store *st, enl_store_id_fn fn, void *ctx);
+
+/* Keyed sets: "seen" (ids of notes delivered to me) and "outbox" (locks of
+ * my own notes not yet purged). Members are stored as keyed hashes only. */
+int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], uint32_t expiry_hours);
+int enl_store_set_has(enl_store *st, const char *set, const uint8_t item[32]);
+int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32]);
+
+/* Drops expired notes, purges and set members. */
+int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped);
+
+/* Row count of a table; bytes of notes held. */
+int enl_store_count(enl_store *st, const char *table, uint64_t *n);
+int enl_store_note_bytes(enl_store *st, uint64_t *bytes);
+
+#endif

@@ -1,0 +1,105 @@
+/* Dead-drop folder I/O; see folder.h. Nothing here parses content. */
+#include "transport/folder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enlace.h"
+
+static int join(char *out, size_t max, const char *dir, const char *name)
+{
+    int n = snprintf(out, max, "%s/%s", dir, name);
+    return (n < 0 || (size_t)n >= max) ? ENL_EINVAL : ENL_OK;
+}
+
+int enl_folder_check(const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return ENL_ENOTFOUND;
+    if (!S_ISDIR(sb.st_mode)) return ENL_EINVAL;
+    return access(dir, R_OK | W_OK | X_OK) == 0 ? ENL_OK : ENL_EIO;
+}
+
+int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int rc = ENL_OK;
+    if (d == NULL) return ENL_EIO;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if ((rc = fn(ctx, e->d_name)) != 0) break;
+    }
+    closedir(d);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len)
+{
+    char path[4096];
+    struct stat sb;
+    size_t got = 0;
+    int fd, rc;
+
+    if ((rc = join(path, sizeof path, dir, name)) != ENL_OK) return rc;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return ENL_EIO;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return ENL_EMALFORMED; }
+    if ((uint64_t)sb.st_size > max) { close(fd); return ENL_ETOOBIG; }
+    while (got < max) {
+        ssize_t r = read(fd, buf + got, max - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { close(fd); return ENL_EIO; }
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *len = got;
+    return ENL_OK;
+}
+
+int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    char tmp[4096], path[4096], rnd[17];
+    uint8_t r[8];
+    size_t off = 0;
+    int fd, dfd, rc;
+
+    randombytes_buf(r, sizeof r);
+    for (int i = 0; i < 8; i++) snprintf(rnd + 2 * i, 3, "%02x", r[i]);
+    if ((rc = join(path, sizeof path, dir, name)) != ENL_OK) return rc;
+    if (snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
+        return ENL_EINVAL;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return ENL_EIO;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) goto fail;
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0) goto fail;
+    close(fd);
+    if (rename(tmp, path) != 0) { unlink(tmp); return ENL_EIO; }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    return ENL_OK;
+fail:
+    close(fd);
+    unlink(tmp);
+    return ENL_EIO;
+}
+
+int enl_folder_remove(const char *dir, const char *name)
+{
+    char path[4096];
+    int rc = join(path, sizeof path, dir, name);
+    if (rc != ENL_OK) return rc;
+    return (unlink(path) == 0 || errno == ENOENT) ? ENL_OK : ENL_EIO;
+}

@@ -1,0 +1,25 @@
+/*
+ * Dead-drop folders: plain files on a USB stick or a shared directory.
+ * Writes are atomic (a hidden temporary file, fsync, rename, fsync of the
+ * folder), so a stick pulled out half way leaves either the whole file or
+ * nothing under its real name. Reads are bounded: a file larger than the
+ * caller's limit is refused without being read whole.
+ */
+#ifndef ENL_TRANSPORT_FOLDER_H
+#define ENL_TRANSPORT_FOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENL_FOLDER_TMP_PREFIX ".enlace-tmp-"
+
+/* Calls fn for each entry name (not "." or ".."). Stops when fn returns non-zero. */
+int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), void *ctx);
+/* Reads a whole regular file of at most max bytes. ENL_ETOOBIG when larger. */
+int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len);
+int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len);
+int enl_folder_remove(const char *dir, const char *name);
+/* ENL_OK when dir is a folder that can be written. */
+int enl_folder_check(const char *dir);
+
+#endif
