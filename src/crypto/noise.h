@@ -54,10 +54,11 @@ typedef struct {
 /*
  * Starts a handshake. s_sk: this side's static secret key, or NULL when the
  * pattern gives this side none. rs: the remote static public key when the
- * pattern says it is known beforehand (responder of N/K/X/XK/IK, initiator of
- * K/IK/XK/N/X), else NULL. fixed_e: an ephemeral secret to use instead of a
- * random one — only for test vectors; NULL in real use.
- * Returns ENL_EINVAL when a key the pattern needs is missing.
+ * pattern says it is known beforehand (the initiator of N/K/X/XK/IK, the
+ * responder of K only), else NULL. fixed_e: an ephemeral secret to use
+ * instead of a random one — only for test vectors; NULL in real use.
+ * Returns ENL_EINVAL when a key the pattern needs is missing, or one is given
+ * that the pattern does not use.
  */
 int enl_handshake_init(enl_handshake *hs, enl_noise_pattern pattern, int initiator,
                        const uint8_t *prologue, size_t prologue_len,
@@ -72,7 +73,8 @@ int enl_handshake_write(enl_handshake *hs, uint8_t *out, size_t *out_len, size_t
 
 /* Reads the next handshake message. ENL_EDECRYPT when it does not
  * authenticate, ENL_EMALFORMED when too short, ENL_ECRYPTO on a weak key.
- * On any error the handshake is wiped and must not be used again. */
+ * On any error (even a payload buffer too small) the handshake is wiped and
+ * must not be used again. msg and payload must not overlap. */
 int enl_handshake_read(enl_handshake *hs, uint8_t *payload, size_t *payload_len,
                        size_t payload_max, const uint8_t *msg, size_t msg_len)
     __attribute__((warn_unused_result));
@@ -87,7 +89,8 @@ int enl_handshake_remote_static(const enl_handshake *hs, uint8_t rs[32]);
 void enl_handshake_hash(const enl_handshake *hs, uint8_t h[ENL_NOISE_HASHLEN]);
 
 /* After the last message: the initiator's sending cipher is c1, the
- * responder's c2; this returns (send, recv) for this side and wipes hs. */
+ * responder's c2; this returns (send, recv) for this side and wipes hs, so
+ * take the hash and the remote static key before. */
 int enl_handshake_split(enl_handshake *hs, enl_cipherstate *send, enl_cipherstate *recv)
     __attribute__((warn_unused_result));
 
