@@ -30,6 +30,28 @@ fail:
     return ENL_ECRYPTO;
 }
 
+int enl_identity_from_seed(enl_identity *id, const uint8_t seed[32], uint64_t now)
+{
+    /* libsodium wants BLAKE2b keys of 16 to 64 bytes. */
+    static const char dh_ctx[] = "enlace dh seed v1", pk_ctx[] = "enlace prekey seed v1";
+    uint8_t prekey_id[32];
+    memset(id, 0, sizeof *id);
+    if (crypto_sign_seed_keypair(id->sign_pk, id->sign_sk, seed) != 0) goto fail;
+    if (crypto_generichash(id->dh_sk, 32, seed, 32, (const uint8_t *)dh_ctx, sizeof dh_ctx - 1) != 0 ||
+        crypto_generichash(id->prekey_sk, 32, seed, 32, (const uint8_t *)pk_ctx, sizeof pk_ctx - 1) != 0 ||
+        crypto_generichash(prekey_id, 32, seed, 32, NULL, 0) != 0)
+        goto fail;
+    if (crypto_scalarmult_base(id->dh_pk, id->dh_sk) != 0) goto fail;
+    if (crypto_scalarmult_base(id->prekey_pk, id->prekey_sk) != 0) goto fail;
+    id->prekey_id = ((uint32_t)prekey_id[0] << 24) | ((uint32_t)prekey_id[1] << 16) |
+                    ((uint32_t)prekey_id[2] << 8) | prekey_id[3];
+    id->created = now;
+    return ENL_OK;
+fail:
+    enl_identity_wipe(id);
+    return ENL_ECRYPTO;
+}
+
 void enl_identity_wipe(enl_identity *id)
 {
     sodium_memzero(id, sizeof *id);

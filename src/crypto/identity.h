@@ -62,6 +62,9 @@ typedef struct {
 
 /* Fresh identity with a first prekey. */
 int enl_identity_generate(enl_identity *id, uint64_t now) __attribute__((warn_unused_result));
+/* Deterministic identity from a 32-byte seed: for test vectors only. */
+int enl_identity_from_seed(enl_identity *id, const uint8_t seed[32], uint64_t now)
+    __attribute__((warn_unused_result));
 void enl_identity_wipe(enl_identity *id);
 /* Fixed-size serialization for the encrypted store. */
 void enl_identity_serialize(uint8_t out[ENL_IDENTITY_BYTES], const enl_identity *id);

@@ -9,20 +9,21 @@
 
 int enl_seal_x(uint8_t *out, size_t out_len, const uint8_t *prologue, size_t prologue_len,
                const uint8_t from_sk[32], const uint8_t to_pk[32],
-               const uint8_t *pt, size_t pt_len)
+               const uint8_t *pt, size_t pt_len, const uint8_t *fixed_e, int top_bit)
 {
     enl_handshake hs;
     size_t n = 0;
     int rc;
 
     if (out_len != pt_len + ENL_SEAL_OVERHEAD || out_len > ENL_NOISE_MAXMSG) return ENL_EINVAL;
-    rc = enl_handshake_init(&hs, ENL_NOISE_X, 1, prologue, prologue_len, from_sk, to_pk, NULL);
+    rc = enl_handshake_init(&hs, ENL_NOISE_X, 1, prologue, prologue_len, from_sk, to_pk, fixed_e);
     if (rc != ENL_OK) return rc;
     rc = enl_handshake_write(&hs, out, &n, out_len, pt, pt_len);
     enl_handshake_wipe(&hs);
     if (rc != ENL_OK) return rc;
     if (n != out_len) return ENL_ECRYPTO;
-    out[31] |= (uint8_t)(randombytes_uniform(2) << 7);
+    if (top_bit < 0) top_bit = (int)randombytes_uniform(2);
+    out[31] |= (uint8_t)((top_bit & 1) << 7);
     return ENL_OK;
 }
 

@@ -18,10 +18,12 @@
 
 #define ENL_SEAL_OVERHEAD (32 + 32 + 16 + 16)
 
-/* prologue binds the clear note header to the seal. */
+/* prologue binds the clear note header to the seal. fixed_e and top_bit
+ * exist for test vectors only: in real use NULL and -1 (random). */
 int enl_seal_x(uint8_t *out, size_t out_len, const uint8_t *prologue, size_t prologue_len,
                const uint8_t from_sk[32], const uint8_t to_pk[32],
-               const uint8_t *pt, size_t pt_len) __attribute__((warn_unused_result));
+               const uint8_t *pt, size_t pt_len, const uint8_t *fixed_e, int top_bit)
+    __attribute__((warn_unused_result));
 
 /* Opens a body sealed to my_sk. pt must hold body_len - ENL_SEAL_OVERHEAD
  * bytes; from_pk receives the sender's static X25519 key. ENL_ENOTFORME

@@ -107,6 +107,13 @@ static void header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hou
 int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
                         const uint8_t to_dh_pk[32], const enl_payload *pl, uint32_t expiry_hours)
 {
+    return enl_note_seal_first_fixed(note, note_len, from, to_dh_pk, pl, expiry_hours, NULL, -1);
+}
+
+int enl_note_seal_first_fixed(uint8_t *note, size_t note_len, const enl_identity *from,
+                              const uint8_t to_dh_pk[32], const enl_payload *pl,
+                              uint32_t expiry_hours, const uint8_t *fixed_e, int top_bit)
+{
     uint8_t plain[ENL_NOTE_MAX];
     uint8_t lock[ENL_PURGELOCKBYTES];
     size_t pt_len;
@@ -120,7 +127,8 @@ int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from
     rc = enl_payload_encode(plain + ENL_FIRST_FIXEDBYTES, pt_len - ENL_FIRST_FIXEDBYTES, pl);
     if (rc == ENL_OK)
         rc = enl_seal_x(note + ENL_NOTE_HEADERBYTES, note_len - ENL_NOTE_HEADERBYTES, note,
-                        ENL_NOTE_HEADERBYTES, from->dh_sk, to_dh_pk, plain, pt_len);
+                        ENL_NOTE_HEADERBYTES, from->dh_sk, to_dh_pk, plain, pt_len,
+                        fixed_e, top_bit);
     sodium_memzero(plain, pt_len);
     return rc;
 }

@@ -100,6 +100,12 @@ int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from
                         const uint8_t to_dh_pk[32], const enl_payload *pl,
                         uint32_t expiry_hours) __attribute__((warn_unused_result));
 
+/* The same with a fixed ephemeral key and top bit: for test vectors only. */
+int enl_note_seal_first_fixed(uint8_t *note, size_t note_len, const enl_identity *from,
+                              const uint8_t to_dh_pk[32], const enl_payload *pl,
+                              uint32_t expiry_hours, const uint8_t *fixed_e, int top_bit)
+    __attribute__((warn_unused_result));
+
 /* Opens a first-contact note with my X25519 secret key. `plain` is scratch
  * of at least len bytes that op->payload.body will point into; the caller
  * wipes it. ENL_ENOTFORME when it is not for this key (or damaged). */

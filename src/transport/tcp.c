@@ -1,0 +1,187 @@
+/* Bounded TCP; see tcp.h. */
+#include "transport/tcp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enlace.h"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        struct pollfd pf = { fd, events, 0 };
+        int64_t left = deadline - now_ms();
+        int r;
+        if (left <= 0) return ENL_ETIMEOUT;
+        r = poll(&pf, 1, left > 60000 ? 60000 : (int)left);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return ENL_ENET;
+        if (r > 0) return ENL_OK;
+    }
+}
+
+static int nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) ? ENL_ENET : ENL_OK;
+}
+
+int enl_tcp_split(const char *addr, char *host, size_t host_max, char *port, size_t port_max)
+{
+    const char *colon;
+    size_t hl;
+    if (addr[0] == '[') {
+        const char *end = strchr(addr, ']');
+        if (end == NULL || end[1] != ':') return ENL_EINVAL;
+        hl = (size_t)(end - addr - 1);
+        addr++;
+        colon = end + 1;
+    } else {
+        colon = strrchr(addr, ':');
+        if (colon == NULL) return ENL_EINVAL;
+        hl = (size_t)(colon - addr);
+    }
+    if (hl == 0 || hl >= host_max || strlen(colon + 1) == 0 || strlen(colon + 1) >= port_max)
+        return ENL_EINVAL;
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    strcpy(port, colon + 1);
+    for (const char *q = port; *q; q++)
+        if (*q < '0' || *q > '9') return ENL_EINVAL;
+    return ENL_OK;
+}
+
+int enl_tcp_connect(int *out, const char *host, const char *port, int timeout_ms)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    int64_t deadline = now_ms() + timeout_ms;
+    int rc = ENL_ENET;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0) return ENL_ENET;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol), err = 0;
+        socklen_t el = sizeof err;
+        if (fd < 0) continue;
+        if (nonblock(fd) != ENL_OK) { close(fd); continue; }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            close(fd);
+            continue;
+        }
+        rc = wait_fd(fd, POLLOUT, deadline);
+        if (rc == ENL_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            *out = fd;
+            freeaddrinfo(res);
+            return ENL_OK;
+        }
+        close(fd);
+        if (rc == ENL_OK) rc = ENL_ENET;
+    }
+    freeaddrinfo(res);
+    return rc;
+}
+
+int enl_tcp_listen(int *out, const char *host, const char *port, char *bound, size_t bound_max)
+{
+    struct addrinfo hints, *res = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char h[NI_MAXHOST], s[NI_MAXSERV];
+    int fd, one = 1;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host, port, &hints, &res) != 0) return ENL_EINVAL;
+    fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+    if (fd < 0) { freeaddrinfo(res); return ENL_ENET; }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 16) != 0 ||
+        nonblock(fd) != ENL_OK) {
+        freeaddrinfo(res);
+        close(fd);
+        return ENL_ENET;
+    }
+    freeaddrinfo(res);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, s, sizeof s,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        close(fd);
+        return ENL_ENET;
+    }
+    snprintf(bound, bound_max, strchr(h, ':') ? "[%s]:%s" : "%s:%s", h, s);
+    *out = fd;
+    return ENL_OK;
+}
+
+int enl_tcp_accept(int lfd, int *out, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX / 2 : now_ms() + timeout_ms;
+    for (;;) {
+        int fd, rc = wait_fd(lfd, POLLIN, deadline), one = 1;
+        if (rc != ENL_OK) return rc;
+        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+            return ENL_ENET;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        *out = fd;
+        return ENL_OK;
+    }
+}
+
+int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = recv(fd, buf + got, len - got, 0);
+        if (r > 0) { got += (size_t)r; continue; }
+        if (r == 0) return ENL_EPROTO;  /* closed by the peer */
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;
+        if (wait_fd(fd, POLLIN, deadline) != ENL_OK) return ENL_ETIMEOUT;
+    }
+    return ENL_OK;
+}
+
+int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (w > 0) { off += (size_t)w; continue; }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;
+        if (wait_fd(fd, POLLOUT, deadline) != ENL_OK) return ENL_ETIMEOUT;
+    }
+    return ENL_OK;
+}
+
+void enl_tcp_close(int fd)
+{
+    if (fd >= 0) close(fd);
+}
