@@ -45,6 +45,7 @@
 #define ENL_EBUFSIZE   -24  /* output buffer too small */
 #define ENL_EPURGED    -25  /* the note was already delivered and purged */
 #define ENL_EFUTURE    -26  /* a date too far in the future */
+#define ENL_EFULL      -27  /* the store's quota is reached */
 
 /* Names every code; never NULL. */
 const char *enl_strerror(int code);
@@ -92,6 +93,12 @@ const char *enl_profile_errmsg(const enl_profile *p);
 
 /* Whether a profile exists in home (1/0). */
 int enl_profile_exists(const char *home);
+
+/* Quotas on the notes carried for others (count and bytes). A note beyond
+ * them is refused with ENL_EFULL. Defaults: ENL_QUOTA_NOTES, ENL_QUOTA_BYTES. */
+#define ENL_QUOTA_NOTES  100000
+#define ENL_QUOTA_BYTES  ((uint64_t)1 << 30)
+void enl_profile_set_quota(enl_profile *p, uint64_t notes, uint64_t bytes);
 
 /* This profile's own name and fingerprint. */
 int enl_profile_name(const enl_profile *p, char name[ENL_NAME_MAX + 1]);
@@ -192,6 +199,35 @@ typedef struct {
  * what the profile lacks, applies purges. Atomic per file. */
 int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
                     enl_sync_stats *stats) __attribute__((warn_unused_result));
+
+/* Syncs over TCP with a contact who listens: target is tcp://NAME@HOST:PORT,
+ * or the name of a contact whose address is known (enl_contact_set_address).
+ * The link is Noise XK: NAME's card gives the key the listener must prove.
+ * ENL_EREFUSED when the listener closed the link after the handshake (it
+ * does not accept this profile), ENL_ETIMEOUT / ENL_ENET / ENL_EPROTO when
+ * the link failed. Everything received before a failure is kept. */
+#define ENL_LINK_TIMEOUT_MS 15000
+int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
+                 enl_sync_stats *stats) __attribute__((warn_unused_result));
+
+/* Serves syncs on addr ("HOST:PORT"; port 0 picks one). ready(ctx, bound)
+ * is called once listening. Each session ends with session(ctx, peer, rc,
+ * stats): peer is the contact's name, "(open relay peer)", or "" when the
+ * connection did not complete a handshake. Stops after one connection when
+ * once is set (returning that session's rc), or when *stop becomes non-zero
+ * (checked at least every second). */
+typedef struct {
+    int open;                   /* accept anyone: an open relay */
+    int once;
+    int timeout_ms;             /* per read/write; 0: ENL_LINK_TIMEOUT_MS */
+    volatile int *stop;
+    void (*ready)(void *ctx, const char *bound);
+    void (*session)(void *ctx, const char *peer, int rc, const enl_sync_stats *stats);
+    enl_sync_opts sync;         /* progress and warnings, per session */
+    void *ctx;
+} enl_listen_opts;
+int enl_listen(enl_profile *p, const char *addr, const enl_listen_opts *opts)
+    __attribute__((warn_unused_result));
 
 /* Takes in one note from any transport. Returns ENL_OK when the note was
  * new (stats tells whether it was delivered or kept to carry), or the reason

@@ -9,6 +9,7 @@ int cmd_card(int argc, char **argv, enl_profile *p);
 int cmd_contact(int argc, char **argv, enl_profile *p);
 int cmd_send(int argc, char **argv, enl_profile *p);
 int cmd_sync(int argc, char **argv, enl_profile *p);
+int cmd_listen(int argc, char **argv, enl_profile *p);
 int cmd_inbox(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);

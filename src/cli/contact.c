@@ -117,6 +117,18 @@ static int verify(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
+static int address(int argc, char **argv, enl_profile *p)
+{
+    int rc;
+    if (argc != 3) return usage();
+    if (strncmp(argv[2], "tcp://", 6) != 0)
+        return cli_fail("an address looks like tcp://HOST:PORT"), EXIT_USAGE;
+    if ((rc = enl_contact_set_address(p, argv[1], argv[2])) != ENL_OK)
+        return cli_fail_rc(p, rc, "contact address");
+    printf("%s listens at %s: enlace sync %s\n", argv[1], argv[2], argv[1]);
+    return 0;
+}
+
 int cmd_contact(int argc, char **argv, enl_profile *p)
 {
     if (argc < 2) return usage();
@@ -124,6 +136,7 @@ int cmd_contact(int argc, char **argv, enl_profile *p)
     if (strcmp(argv[1], "list") == 0) return list(argc - 1, argv + 1, p);
     if (strcmp(argv[1], "show") == 0) return show(argc - 1, argv + 1, p);
     if (strcmp(argv[1], "verify") == 0) return verify(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "address") == 0) return address(argc - 1, argv + 1, p);
     cli_fail("no contact command '%s'", argv[1]);
     return usage();
 }

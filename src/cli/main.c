@@ -22,12 +22,18 @@ static const cli_command commands[] = {
       "enlace contact add [--name NAME] CARD|-\n"
       "       enlace contact list [--json]\n"
       "       enlace contact show NAME\n"
-      "       enlace contact verify NAME" },
+      "       enlace contact verify NAME\n"
+      "       enlace contact address NAME tcp://HOST:PORT" },
     { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
       "enlace send [--expire HOURS] NAME [TEXT|-]" },
     { "sync", cmd_sync, P,
-      "Exchange notes with a dead-drop folder: leave what it lacks, take what I lack.",
-      "enlace sync DIR" },
+      "Exchange notes with a dead drop (a folder) or a contact's device over TCP:\n"
+      "leave what the other side lacks, take what I lack, apply purges.",
+      "enlace sync DIR | tcp://NAME@HOST:PORT | NAME" },
+    { "listen", cmd_listen, P,
+      "Accept syncs from my contacts (or anyone, with --open) until interrupted.\n"
+      "Prints \"listening on HOST:PORT\", then one line per session.",
+      "enlace listen [--addr HOST:PORT] [--once] [--open]" },
     { "inbox", cmd_inbox, P, "Show received messages, oldest first.",
       "enlace inbox [--json] [--new] [--requests]" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",

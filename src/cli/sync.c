@@ -1,21 +1,32 @@
 /* enlace sync DIR: exchange with a dead drop. */
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 
-static void on_warn(void *ctx, const char *what)
+void cli_sync_warn(void *ctx, const char *what);
+void cli_sync_warn(void *ctx, const char *what)
 {
     (void)ctx;
     fprintf(stderr, "enlace: warning: %s\n", what);
 }
 
-static void on_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+/* A progress line on a terminal, once the work has taken more than a second. */
+void cli_sync_progress(void *ctx, const char *what, uint64_t done, uint64_t total);
+void cli_sync_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
+    static struct timespec start;
+    static int started, shown;
+    struct timespec now;
     (void)ctx;
     if (!cli_is_tty()) return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!started || done <= 1) { start = now; started = 1; shown = 0; }
+    if (now.tv_sec - start.tv_sec < 1 && !shown) return;
+    shown = 1;
     if (total) fprintf(stderr, "\r%s %llu/%llu ", what, (unsigned long long)done, (unsigned long long)total);
-    if (done == total) fprintf(stderr, "\r\033[K");
+    if (done >= total) { fprintf(stderr, "\r\033[K"); shown = 0; }
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)
@@ -46,15 +57,24 @@ int cmd_sync(int argc, char **argv, enl_profile *p)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    enl_sync_opts so = { on_progress, on_warn, NULL };
+    enl_sync_opts so = { cli_sync_progress, cli_sync_warn, NULL };
+    enl_contact_info ci;
+    const char *t;
     enl_sync_stats st;
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "sync", &ex)) != -1)
         if (c == -2) return ex;
     if (optind + 1 != argc) return cli_usage(cli_find("sync"));
-    rc = enl_sync_folder(p, argv[optind], &so, &st);
+    t = argv[optind];
+    /* tcp://NAME@HOST:PORT or a contact's name is a link; anything else is a
+     * folder (write ./NAME to mean a folder that has a contact's name). */
+    if (strncmp(t, "tcp://", 6) == 0 ||
+        (strchr(t, '/') == NULL && enl_contact_get(p, t, &ci) == ENL_OK))
+        rc = enl_sync_tcp(p, t, &so, &st);
+    else
+        rc = enl_sync_folder(p, t, &so, &st);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "sync");
-    cli_print_sync_stats(argv[optind], &st);
+    cli_print_sync_stats(t, &st);
     return 0;
 }

@@ -76,7 +76,9 @@ int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_st
     if (rc == ENL_OK) {
         rc = deliver(p, &op, id, stats);
     } else if (rc == ENL_ENOTFORME) {
-        rc = enl_store_note_put(p->st, id, h.purge_lock, h.expiry_hours, note, len);
+        rc = enl_quota_check(p, len);
+        if (rc == ENL_OK) rc = enl_store_note_put(p->st, id, h.purge_lock, h.expiry_hours, note, len);
+        if (rc == ENL_OK) enl_quota_note_added(p, len);
         if (rc == ENL_OK && stats != NULL) stats->notes_received++;
     }
     sodium_memzero(&op, sizeof op);
@@ -100,6 +102,7 @@ int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_st
     if (rc == ENL_OK) rc = enl_store_set_del(p->st, "outbox", lock);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
+    if (rc == ENL_OK && released > 0) enl_quota_forget(p);
     if (rc == ENL_OK && stats != NULL) {
         stats->purges_received++;
         stats->released += released;

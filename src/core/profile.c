@@ -42,8 +42,47 @@ static int alloc_profile(enl_profile **out)
         free(p);
         return ENL_ENOMEM;
     }
+    p->quota_notes = ENL_QUOTA_NOTES;
+    p->quota_bytes = ENL_QUOTA_BYTES;
+    p->held_notes = p->held_bytes = -1;
     *out = p;
     return ENL_OK;
+}
+
+void enl_profile_set_quota(enl_profile *p, uint64_t notes, uint64_t bytes)
+{
+    p->quota_notes = notes;
+    p->quota_bytes = bytes;
+}
+
+int enl_quota_check(enl_profile *p, size_t len)
+{
+    if (p->held_notes < 0) {
+        uint64_t n = 0, b = 0;
+        int rc = enl_store_count(p->st, "notes", &n);
+        if (rc == ENL_OK) rc = enl_store_note_bytes(p->st, &b);
+        if (rc != ENL_OK) return rc;
+        p->held_notes = (int64_t)n;
+        p->held_bytes = (int64_t)b;
+    }
+    if ((uint64_t)p->held_notes + 1 > p->quota_notes ||
+        (uint64_t)p->held_bytes + len > p->quota_bytes)
+        return enl_fail(p, ENL_EFULL, "the store holds %lld notes (%lld bytes): quota reached",
+                        (long long)p->held_notes, (long long)p->held_bytes);
+    return ENL_OK;
+}
+
+void enl_quota_note_added(enl_profile *p, size_t len)
+{
+    if (p->held_notes < 0) return;
+    p->held_notes++;
+    p->held_bytes += (int64_t)len;
+}
+
+/* Deletions happen in SQL by lock; recount on the next check. */
+void enl_quota_forget(enl_profile *p)
+{
+    p->held_notes = p->held_bytes = -1;
 }
 
 int enl_profile_exists(const char *home)

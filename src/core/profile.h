@@ -18,7 +18,15 @@ struct enl_profile {
     char name[ENL_NAME_MAX + 1];
     uint8_t fp[32];
     char err[256];
+    uint64_t quota_notes, quota_bytes;
+    int64_t held_notes, held_bytes;   /* -1: not counted yet */
 };
+
+/* ENL_EFULL when one more note of len bytes would pass the quota. */
+int enl_quota_check(enl_profile *p, size_t len);
+/* Keeps the counters right after a note was stored or released. */
+void enl_quota_note_added(enl_profile *p, size_t len);
+void enl_quota_forget(enl_profile *p);
 
 /* Wall clock; ENLACE_NOW (unix seconds) overrides it so tests can age notes. */
 uint64_t enl_now(void);

@@ -631,6 +631,33 @@ static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ct
     return rc > 0 ? ENL_OK : rc;
 }
 
+static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != 32) continue;
+        rc = fn(ctx, sqlite3_column_blob(s, 0), (uint32_t)sqlite3_column_int64(s, 1),
+                (uint64_t)sqlite3_column_int64(s, 2));
+        if (rc != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+int enl_store_note_items(enl_store *st, enl_store_item_fn fn, void *ctx)
+{
+    return each_item(st, "SELECT id, expiry, length(data) FROM notes", fn, ctx);
+}
+
+int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx)
+{
+    return each_item(st, "SELECT lock, expiry, 37 FROM purges", fn, ctx);
+}
+
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx)
 {
     return each_key(st, "SELECT id FROM notes ORDER BY id", fn, ctx);

@@ -73,6 +73,12 @@ int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n);
 typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
 
+/* Every note (or purge) with its expiry, in no particular order: what the
+ * sync reconciles over. */
+typedef int (*enl_store_item_fn)(void *ctx, const uint8_t id[32], uint32_t expiry_hours, uint64_t size);
+int enl_store_note_items(enl_store *st, enl_store_item_fn fn, void *ctx);
+int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx);
+
 /* Purge records, public like the notes. */
 int enl_store_purge_has(enl_store *st, const uint8_t lock[32]);
 int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key[32],

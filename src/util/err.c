@@ -33,6 +33,7 @@ const char *enl_strerror(int code)
     case ENL_EBUFSIZE: return "buffer too small";
     case ENL_EPURGED: return "already delivered and purged";
     case ENL_EFUTURE: return "dated too far in the future";
+    case ENL_EFULL: return "the store is full (quota reached)";
     default: return "unknown error";
     }
 }

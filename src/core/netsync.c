@@ -1,0 +1,511 @@
+/*
+ * Syncing two devices over a link (TCP today; Tor later uses the same
+ * session). After the Noise XK handshake:
+ *
+ *  1. Reconciliation: both sets (purge records and notes) are reconciled at
+ *     once, each keyed by (expiry u32 || first 28 bytes of the id), so that
+ *     notes close in expiry sit close in the key order. Messages:
+ *       0x01 | plen u32 | purge recon message | nlen u32 | note recon message
+ *     An empty part means that set has nothing to say this round.
+ *  2. Transfer, only when there is something to move: the initiator sends
+ *     what the responder lacks (purges first, then notes smallest first),
+ *     then 0x04 END; then the responder does the same. Items:
+ *       0x02 | purge record        0x03 | note
+ *     Each item is taken in on its own transaction, so a link cut half way
+ *     keeps what arrived and the next sync reconciles only what is left.
+ *
+ * A sync with nothing to do is one round trip after the handshake.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/profile.h"
+#include "note/note.h"
+#include "sync/link.h"
+#include "sync/reconcile.h"
+#include "transport/tcp.h"
+
+#define MSG_RECON 0x01
+#define MSG_PURGE 0x02
+#define MSG_NOTE  0x03
+#define MSG_END   0x04
+#define MSG_MAX   (1 + 4 + ENL_RECON_MSG_MAX + 4 + ENL_RECON_MSG_MAX)
+/* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
+ * few); a peer that keeps it going longer is cut off. */
+#define RECON_ROUNDS_MAX 256
+
+typedef struct {
+    uint8_t key[32];
+    uint8_t id[32];
+    uint64_t size;
+} item;
+
+typedef struct {
+    item *items;
+    size_t n, cap;
+    uint8_t (*keys)[32];
+    uint8_t *scratch;
+    size_t *have;           /* indices of items the peer lacks */
+    size_t nhave, caphave;
+    uint64_t nneed;
+    enl_recon r;
+    int done;
+    int oom;
+} set;
+
+typedef struct {
+    enl_profile *p;
+    enl_link link;
+    set sets[2];            /* 0: purges, 1: notes */
+    enl_sync_stats *st;
+    const enl_sync_opts *opts;
+    uint8_t *msg;           /* outgoing message */
+    uint8_t *in;            /* incoming reconciliation message */
+    struct timespec t0;
+    int initiator;
+} session;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int collect(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    set *s = ctx;
+    item *it;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        item *v = realloc(s->items, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        s->items = v;
+        s->cap = cap;
+    }
+    it = &s->items[s->n++];
+    it->key[0] = (uint8_t)(expiry >> 24);
+    it->key[1] = (uint8_t)(expiry >> 16);
+    it->key[2] = (uint8_t)(expiry >> 8);
+    it->key[3] = (uint8_t)expiry;
+    memcpy(it->key + 4, id, 28);
+    memcpy(it->id, id, 32);
+    it->size = size;
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return memcmp(((const item *)a)->key, ((const item *)b)->key, 32);
+}
+
+static int key_cmp(const void *k, const void *e)
+{
+    return memcmp(k, e, 32);
+}
+
+static void on_have(void *ctx, const uint8_t key[32])
+{
+    set *s = ctx;
+    uint8_t (*hit)[32] = bsearch(key, s->keys, s->n, 32, key_cmp);
+    if (hit == NULL) return;
+    if (s->nhave == s->caphave) {
+        size_t cap = s->caphave ? 2 * s->caphave : 256;
+        size_t *v = realloc(s->have, cap * sizeof *v);
+        if (v == NULL) { s->oom = 1; return; }
+        s->have = v;
+        s->caphave = cap;
+    }
+    s->have[s->nhave++] = (size_t)(hit - s->keys);
+}
+
+static void on_need(void *ctx, const uint8_t key[32])
+{
+    set *s = ctx;
+    (void)key;
+    s->nneed++;
+}
+
+static int set_build(set *s, enl_profile *p, int notes, int initiator)
+{
+    size_t scratch;
+    int rc = notes ? enl_store_note_items(p->st, collect, s) : enl_store_purge_items(p->st, collect, s);
+    if (rc != ENL_OK) return rc;
+    qsort(s->items, s->n, sizeof *s->items, by_key);
+    /* Two different ids with the same expiry and 28-byte prefix would be one
+     * key: keep the first, the other waits for a later sync (2^-224 odds). */
+    for (size_t i = 1, j = 1; i <= s->n; i++) {
+        if (i == s->n) { s->n = s->n ? j : 0; break; }
+        if (memcmp(s->items[i].key, s->items[j - 1].key, 32) != 0) s->items[j++] = s->items[i];
+    }
+    s->keys = malloc((s->n ? s->n : 1) * 32);
+    scratch = enl_recon_scratch_bytes(s->n);
+    s->scratch = malloc(scratch ? scratch : 1);
+    if (s->keys == NULL || s->scratch == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < s->n; i++) memcpy(s->keys[i], s->items[i].key, 32);
+    return enl_recon_init(&s->r, (const uint8_t (*)[32])s->keys, s->n, initiator, on_have, on_need,
+                          s, s->scratch, scratch);
+}
+
+static void set_free(set *s)
+{
+    free(s->items);
+    free(s->keys);
+    free(s->scratch);
+    free(s->have);
+    memset(s, 0, sizeof *s);
+}
+
+static void put_u32(uint8_t *b, size_t v)
+{
+    b[0] = (uint8_t)(v >> 24); b[1] = (uint8_t)(v >> 16); b[2] = (uint8_t)(v >> 8); b[3] = (uint8_t)v;
+}
+
+static size_t get_u32(const uint8_t *b)
+{
+    return ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
+}
+
+/* Splits a RECON message into its two parts; ENL_EPROTO when malformed. */
+int enl_recon_msg_split(const uint8_t *m, size_t len, const uint8_t **part, size_t *plen);
+int enl_recon_msg_split(const uint8_t *m, size_t len, const uint8_t **part, size_t *plen)
+{
+    size_t off = 1;
+    if (len < 1 + 4 + 4 || m[0] != MSG_RECON) return ENL_EPROTO;
+    for (int i = 0; i < 2; i++) {
+        size_t k;
+        if (len - off < 4) return ENL_EPROTO;
+        k = get_u32(m + off);
+        off += 4;
+        if (k > ENL_RECON_MSG_MAX || k > len - off) return ENL_EPROTO;
+        part[i] = m + off;
+        plen[i] = k;
+        off += k;
+    }
+    return off == len ? ENL_OK : ENL_EPROTO;
+}
+
+static int reconcile(session *x)
+{
+    uint8_t *out = x->msg;
+    size_t len = 0, outl[2] = { 0, 0 };
+    int rc;
+
+    if (x->initiator) {
+        for (int i = 0; i < 2; i++) {
+            rc = enl_recon_first(&x->sets[i].r, out + 5 + (i ? 4 + outl[0] : 0), ENL_RECON_MSG_MAX, &outl[i]);
+            if (rc != ENL_OK) return rc;
+            if (i == 0) put_u32(out + 1, outl[0]);
+            else put_u32(out + 5 + outl[0], outl[1]);
+        }
+        out[0] = MSG_RECON;
+        if ((rc = enl_link_send(&x->link, out, 9 + outl[0] + outl[1])) != ENL_OK) return rc;
+    }
+    for (int round = 0; !(x->sets[0].done && x->sets[1].done); round++) {
+        const uint8_t *part[2];
+        size_t plen[2], off = 1;
+        int any = 0;
+        if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
+        if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
+        if ((rc = enl_recon_msg_split(x->in, len, part, plen)) != ENL_OK) return rc;
+        out[0] = MSG_RECON;
+        for (int i = 0; i < 2; i++) {
+            set *s = &x->sets[i];
+            size_t ol = 0;
+            int done = 0;
+            if (plen[i] > 0) {
+                if (s->done) return ENL_EPROTO;
+                rc = enl_recon_step(&s->r, part[i], plen[i], out + off + 4, ENL_RECON_MSG_MAX, &ol, &done);
+                if (rc != ENL_OK) return rc;
+                if (s->oom) return ENL_ENOMEM;
+                s->done = done;
+            } else if (!s->done) {
+                return ENL_EPROTO;   /* the peer went silent on a set still open */
+            }
+            put_u32(out + off, ol);
+            off += 4 + ol;
+            any |= ol > 0;
+        }
+        if (any && (rc = enl_link_send(&x->link, out, off)) != ENL_OK) return rc;
+    }
+    return ENL_OK;
+}
+
+
+typedef struct {
+    uint64_t size;
+    size_t index;
+} by_size_entry;
+
+static int by_size(const void *a, const void *b)
+{
+    const by_size_entry *x = a, *y = b;
+    if (x->size != y->size) return x->size < y->size ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Smallest notes first: a short meeting moves the most notes. */
+static int sort_have_by_size(set *s)
+{
+    by_size_entry *v = malloc((s->nhave ? s->nhave : 1) * sizeof *v);
+    if (v == NULL) return ENL_ENOMEM;
+    for (size_t k = 0; k < s->nhave; k++) {
+        v[k].size = s->items[s->have[k]].size;
+        v[k].index = s->have[k];
+    }
+    qsort(v, s->nhave, sizeof *v, by_size);
+    for (size_t k = 0; k < s->nhave; k++) s->have[k] = v[k].index;
+    free(v);
+    return ENL_OK;
+}
+
+static void progress(session *x, uint64_t done, uint64_t total)
+{
+    if (x->opts != NULL && x->opts->progress != NULL)
+        x->opts->progress(x->opts->ctx, x->initiator ? "sync" : "serve", done, total);
+}
+
+static int send_items(session *x)
+{
+    uint64_t total = x->sets[0].nhave + x->sets[1].nhave, done = 0;
+    int rc = sort_have_by_size(&x->sets[1]);
+
+    for (int i = 0; rc == ENL_OK && i < 2; i++) {
+        set *s = &x->sets[i];
+        for (size_t k = 0; rc == ENL_OK && k < s->nhave; k++) {
+            const item *it = &s->items[s->have[k]];
+            uint8_t *data = NULL;
+            size_t len = 0;
+            progress(x, ++done, total);
+            if (i == 0) {
+                uint8_t key[32];
+                uint32_t expiry;
+                if (enl_store_purge_get(x->p->st, it->id, key, &expiry) != ENL_OK) continue;
+                x->msg[0] = MSG_PURGE;
+                enl_purge_encode(x->msg + 1, expiry, key);
+                len = ENL_PURGEBYTES;
+                sodium_memzero(key, sizeof key);
+            } else {
+                /* Gone since the listing (purged or expired): skip it. */
+                if (enl_store_note_get(x->p->st, it->id, &data, &len) != ENL_OK) continue;
+                x->msg[0] = MSG_NOTE;
+                memcpy(x->msg + 1, data, len);
+                free(data);
+            }
+            rc = enl_link_send(&x->link, x->msg, 1 + len);
+            if (rc == ENL_OK) {
+                if (i == 0) x->st->purges_sent++;
+                else x->st->notes_sent++;
+            }
+        }
+    }
+    x->msg[0] = MSG_END;
+    return rc == ENL_OK ? enl_link_send(&x->link, x->msg, 1) : rc;
+}
+
+static int recv_items(session *x)
+{
+    uint64_t expected = x->sets[0].nneed + x->sets[1].nneed, got = 0;
+    /* A peer may send at most what it announced, plus END. */
+    for (;;) {
+        size_t len = 0;
+        int rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len);
+        if (rc != ENL_OK) return rc;
+        if (len == 1 && x->msg[0] == MSG_END) return ENL_OK;
+        if (len < 2 || ++got > expected) return ENL_EPROTO;
+        progress(x, got, expected);
+        if (x->msg[0] == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
+        else if (x->msg[0] == MSG_NOTE) rc = enl_note_intake(x->p, x->msg + 1, len - 1, x->st);
+        else return ENL_EPROTO;
+        switch (rc) {
+        case ENL_OK:
+            break;
+        case ENL_EDUPLICATE: case ENL_EPURGED:
+            x->st->duplicates++;
+            break;
+        case ENL_EEXPIRED:
+            x->st->skipped++;
+            break;
+        case ENL_EFULL:
+            x->st->skipped++;
+            if (x->opts && x->opts->warn) x->opts->warn(x->opts->ctx, enl_profile_errmsg(x->p));
+            break;
+        case ENL_ESTORE: case ENL_ENOMEM:
+            return rc;
+        default:
+            /* A peer only passes on what it accepted: garbage ends the link. */
+            return ENL_EPROTO;
+        }
+    }
+}
+
+static int run_session(session *x)
+{
+    int rc;
+    if ((rc = set_build(&x->sets[0], x->p, 0, x->initiator)) != ENL_OK) return rc;
+    if ((rc = set_build(&x->sets[1], x->p, 1, x->initiator)) != ENL_OK) return rc;
+    if ((rc = reconcile(x)) != ENL_OK) return rc;
+    if (x->sets[0].nhave + x->sets[1].nhave + x->sets[0].nneed + x->sets[1].nneed == 0)
+        return ENL_OK;
+    if (x->initiator) {
+        if ((rc = send_items(x)) != ENL_OK) return rc;
+        return recv_items(x);
+    }
+    if ((rc = recv_items(x)) != ENL_OK) return rc;
+    return send_items(x);
+}
+
+static void session_end(session *x)
+{
+    x->st->bytes_sent = x->link.bytes_out;
+    x->st->bytes_received = x->link.bytes_in;
+    x->st->seconds = since(&x->t0);
+    enl_link_wipe(&x->link);
+    set_free(&x->sets[0]);
+    set_free(&x->sets[1]);
+    free(x->msg);
+    free(x->in);
+}
+
+static int session_init(session *x, enl_profile *p, const enl_sync_opts *opts,
+                        enl_sync_stats *st, int initiator)
+{
+    memset(x, 0, sizeof *x);
+    memset(st, 0, sizeof *st);
+    x->p = p;
+    x->opts = opts;
+    x->st = st;
+    x->initiator = initiator;
+    x->link.fd = -1;
+    clock_gettime(CLOCK_MONOTONIC, &x->t0);
+    x->msg = malloc(MSG_MAX);
+    x->in = malloc(MSG_MAX);
+    if (x->msg == NULL || x->in == NULL) return ENL_ENOMEM;
+    enl_quota_forget(p);
+    return enl_store_expire(p->st, enl_now_hours(), NULL);
+}
+
+/* tcp://NAME@HOST:PORT, or NAME with a known tcp:// address. */
+static int resolve(enl_profile *p, const char *target, enl_contact *c, char *host, size_t hmax,
+                   char *port, size_t pmax)
+{
+    char name[ENL_NAME_MAX + 1];
+    const char *addr, *at;
+    int rc;
+
+    if (strncmp(target, "tcp://", 6) == 0) {
+        at = strchr(target + 6, '@');
+        if (at == NULL || (size_t)(at - target - 6) > ENL_NAME_MAX)
+            return enl_fail(p, ENL_EINVAL, "say whose device listens there: tcp://NAME@HOST:PORT");
+        memcpy(name, target + 6, (size_t)(at - target - 6));
+        name[at - target - 6] = '\0';
+        addr = at + 1;
+        if ((rc = enl_contact_by_name(p, name, c)) != ENL_OK) return rc;
+    } else {
+        if ((rc = enl_contact_by_name(p, target, c)) != ENL_OK) return rc;
+        addr = c->address[0] ? c->address : c->card.address;
+        if (strncmp(addr, "tcp://", 6) != 0)
+            return enl_fail(p, ENL_ENOTFOUND, "no tcp:// address known for %s "
+                            "(enlace contact address %s tcp://HOST:PORT)", target, target);
+        addr += 6;
+    }
+    if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK)
+        return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
+    return ENL_OK;
+}
+
+int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
+                 enl_sync_stats *stats)
+{
+    enl_sync_stats local;
+    enl_contact c;
+    session x;
+    char host[256], port[16];
+    int fd = -1, rc;
+
+    if (stats == NULL) stats = &local;
+    if ((rc = resolve(p, target, &c, host, sizeof host, port, sizeof port)) != ENL_OK) return rc;
+    if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
+    rc = enl_tcp_connect(&fd, host, port, ENL_LINK_TIMEOUT_MS);
+    if (rc != ENL_OK) {
+        enl_fail(p, rc, "cannot connect to %s:%s (%s)", host, port,
+                 rc == ENL_ETIMEOUT ? "no answer" : "refused or unreachable");
+        goto out;
+    }
+    rc = enl_link_initiate(&x.link, fd, p->id->dh_sk, c.card.dh_pk, ENL_LINK_TIMEOUT_MS);
+    if (rc != ENL_OK) {
+        enl_fail(p, rc, "the handshake with %s failed: the device at %s:%s is not %s's, "
+                 "or not enlace", c.name, host, port, c.name);
+        goto out;
+    }
+    rc = run_session(&x);
+    /* A listener that refuses us closes right after the handshake. */
+    if (rc == ENL_EPROTO && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
+        rc = ENL_EREFUSED;
+        enl_fail(p, rc, "%s's device refused this profile (are you in %s's contacts?)", c.name, c.name);
+    } else if (rc != ENL_OK) {
+        enl_fail(p, rc, "the link with %s broke: %s (what arrived is kept)", c.name, enl_strerror(rc));
+    }
+out:
+    session_end(&x);
+    enl_tcp_close(fd);
+    return rc;
+}
+
+static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, char *peer, size_t peer_max,
+                     enl_sync_stats *st)
+{
+    enl_contact c;
+    session x;
+    int rc = session_init(&x, p, &o->sync, st, 0);
+    int timeout = o->timeout_ms ? o->timeout_ms : ENL_LINK_TIMEOUT_MS;
+
+    peer[0] = '\0';
+    if (rc != ENL_OK) goto out;
+    /* The handshake must come quickly: a prober cannot hold the listener. */
+    rc = enl_link_respond(&x.link, fd, p->id->dh_sk, timeout < 5000 ? timeout : 5000);
+    if (rc != ENL_OK) goto out;
+    x.link.timeout_ms = timeout;
+    if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK) {
+        snprintf(peer, peer_max, "%s", c.name);
+    } else if (o->open) {
+        snprintf(peer, peer_max, "(open relay peer)");
+    } else {
+        snprintf(peer, peer_max, "(a key that is not a contact)");
+        rc = ENL_EREFUSED;    /* close without a word: it learns nothing */
+        goto out;
+    }
+    rc = run_session(&x);
+out:
+    session_end(&x);
+    return rc;
+}
+
+int enl_listen(enl_profile *p, const char *addr, const enl_listen_opts *o)
+{
+    char host[256], port[16], bound[300], peer[ENL_NAME_MAX + 32];
+    int lfd = -1, rc;
+
+    if (enl_tcp_split(addr, host, sizeof host, port, sizeof port) != ENL_OK)
+        return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
+    if ((rc = enl_tcp_listen(&lfd, host, port, bound, sizeof bound)) != ENL_OK)
+        return enl_fail(p, rc, "cannot listen on %s (in use, or not an address of this machine)", addr);
+    if (o->ready) o->ready(o->ctx, bound);
+    for (;;) {
+        enl_sync_stats st;
+        int fd = -1;
+        if (o->stop != NULL && *o->stop) { rc = ENL_OK; break; }
+        rc = enl_tcp_accept(lfd, &fd, 1000);
+        if (rc == ENL_ETIMEOUT) continue;
+        if (rc != ENL_OK) break;
+        rc = serve_one(p, fd, o, peer, sizeof peer, &st);
+        enl_tcp_close(fd);
+        if (o->session) o->session(o->ctx, peer, rc, &st);
+        if (o->once) break;
+    }
+    enl_tcp_close(lfd);
+    return rc;
+}
