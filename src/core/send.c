@@ -40,7 +40,9 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     randombytes_buf(pl.purge_key, sizeof pl.purge_key);
     pl.body = text;
     pl.body_len = len;
-    expiry = enl_now_hours() + hours;
+    /* Round up to the next whole hour, so a note lives at least as long as
+     * asked (hours + 1 at most): the header only holds whole hours. */
+    expiry = (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
     rc = enl_note_seal_first(note, note_len, p->id, c.card.dh_pk, &pl, expiry);
     if (rc != ENL_OK) goto out;
     enl_note_id(id, note, note_len);
