@@ -77,7 +77,9 @@ int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_st
         rc = deliver(p, &op, id, stats);
     } else if (rc == ENL_ENOTFORME) {
         rc = enl_quota_check(p, len);
-        if (rc == ENL_OK) rc = enl_store_note_put(p->st, id, h.purge_lock, h.expiry_hours, note, len);
+        if (rc == ENL_OK)
+            rc = enl_store_note_put(p->st, id, h.purge_lock, h.expiry_hours,
+                                    note + ENL_NOTE_HEADERBYTES, note, len);
         if (rc == ENL_OK) enl_quota_note_added(p, len);
         if (rc == ENL_OK && stats != NULL) stats->notes_received++;
     }

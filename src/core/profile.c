@@ -4,6 +4,7 @@
  * "self", both encrypted under the profile key.
  */
 #include "core/profile.h"
+#include "core/prekeys.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -139,6 +140,7 @@ int enl_profile_open(enl_profile **out, const char *home, const char *pass, size
     p->name[len] = '\0';
     enl_store_free(buf, len);
     enl_fingerprint_raw(p->fp, p->id->sign_pk, p->id->dh_pk);
+    if ((rc = enl_prekey_maintain(p)) != ENL_OK) goto out;
     *out = p;
     p = NULL;
 out:

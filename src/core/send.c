@@ -47,7 +47,8 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     if (rc != ENL_OK) goto out;
     enl_note_id(id, note, note_len);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
-    rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry, note, note_len);
+    rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
+                                note + ENL_NOTE_HEADERBYTES, note, note_len);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", note + ENL_NOTE_LOCK_OFFSET, expiry);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);

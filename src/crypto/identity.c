@@ -23,7 +23,7 @@ int enl_identity_generate(enl_identity *id, uint64_t now)
     randombytes_buf(id->prekey_sk, sizeof id->prekey_sk);
     if (crypto_scalarmult_base(id->prekey_pk, id->prekey_sk) != 0) goto fail;
     id->prekey_id = randombytes_uniform(UINT32_MAX);
-    id->created = now;
+    id->prekey_created = now;
     return ENL_OK;
 fail:
     enl_identity_wipe(id);
@@ -45,11 +45,26 @@ int enl_identity_from_seed(enl_identity *id, const uint8_t seed[32], uint64_t no
     if (crypto_scalarmult_base(id->prekey_pk, id->prekey_sk) != 0) goto fail;
     id->prekey_id = ((uint32_t)prekey_id[0] << 24) | ((uint32_t)prekey_id[1] << 16) |
                     ((uint32_t)prekey_id[2] << 8) | prekey_id[3];
-    id->created = now;
+    id->prekey_created = now;
     return ENL_OK;
 fail:
     enl_identity_wipe(id);
     return ENL_ECRYPTO;
+}
+
+int enl_identity_rotate_prekey(enl_identity *id, enl_old_prekey *old, uint64_t now)
+{
+    old->id = id->prekey_id;
+    memcpy(old->pk, id->prekey_pk, 32);
+    memcpy(old->sk, id->prekey_sk, 32);
+    old->retired = now;
+    randombytes_buf(id->prekey_sk, sizeof id->prekey_sk);
+    if (crypto_scalarmult_base(id->prekey_pk, id->prekey_sk) != 0) return ENL_ECRYPTO;
+    do {
+        id->prekey_id = randombytes_uniform(UINT32_MAX);
+    } while (id->prekey_id == old->id);
+    id->prekey_created = now;
+    return ENL_OK;
 }
 
 void enl_identity_wipe(enl_identity *id)
@@ -67,7 +82,7 @@ void enl_identity_serialize(uint8_t out[ENL_IDENTITY_BYTES], const enl_identity 
     enl_wr_u32(&w, id->prekey_id);
     enl_wr_bytes(&w, id->prekey_pk, 32);
     enl_wr_bytes(&w, id->prekey_sk, 32);
-    enl_wr_u64(&w, id->created);
+    enl_wr_u64(&w, id->prekey_created);
 }
 
 int enl_identity_parse(enl_identity *id, const uint8_t *in, size_t len)
@@ -81,7 +96,7 @@ int enl_identity_parse(enl_identity *id, const uint8_t *in, size_t len)
     id->prekey_id = enl_rd_u32(&r);
     enl_rd_bytes(&r, id->prekey_pk, 32);
     enl_rd_bytes(&r, id->prekey_sk, 32);
-    id->created = enl_rd_u64(&r);
+    id->prekey_created = enl_rd_u64(&r);
     return r.err ? ENL_EMALFORMED : ENL_OK;
 }
 

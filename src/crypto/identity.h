@@ -27,7 +27,13 @@
 #define ENL_CARD_EXTMAX         512
 #define ENL_CARD_MAXBYTES       (ENL_CARD_FIXEDBYTES + ENL_CARD_EXTMAX + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES)
 #define ENL_CARD_TEXTMAX        (sizeof ENL_CARD_PREFIX + ENL_BASE32_LEN(ENL_CARD_MAXBYTES) + 1)
-#define ENL_CARD_LIFETIME       (180u * 24 * 3600)   /* seconds a card stays valid */
+/* A signed prekey is replaced every ENL_PREKEY_ROTATE and its secret kept
+ * ENL_PREKEY_GRACE longer, so that a card handed out while it was current
+ * (valid ENL_CARD_LIFETIME) keeps working to its end, and a first message
+ * captured earlier cannot be opened once the grace period is over. */
+#define ENL_PREKEY_ROTATE       (30u * 24 * 3600)
+#define ENL_PREKEY_GRACE        (90u * 24 * 3600)
+#define ENL_CARD_LIFETIME       ENL_PREKEY_GRACE      /* seconds a card stays valid */
 #define ENL_CLOCK_SKEW          (24u * 3600)          /* how far ahead a clock may run */
 #define ENL_ADDRESS_MAX         127
 
@@ -44,8 +50,18 @@ typedef struct {
     uint32_t prekey_id;
     uint8_t prekey_pk[32];
     uint8_t prekey_sk[32];
-    uint64_t created;
+    uint64_t prekey_created;
 } enl_identity;
+
+/* A retired prekey, kept for the grace period. */
+typedef struct {
+    uint32_t id;
+    uint8_t pk[32];
+    uint8_t sk[32];
+    uint64_t retired;
+} enl_old_prekey;
+
+#define ENL_OLD_PREKEY_BYTES (4 + 32 + 32 + 8)
 
 typedef struct {
     uint8_t sign_pk[32];
@@ -66,6 +82,11 @@ int enl_identity_generate(enl_identity *id, uint64_t now) __attribute__((warn_un
 int enl_identity_from_seed(enl_identity *id, const uint8_t seed[32], uint64_t now)
     __attribute__((warn_unused_result));
 void enl_identity_wipe(enl_identity *id);
+/* Replaces the current prekey with a fresh one; *old receives the retired
+ * one (to keep for ENL_PREKEY_GRACE). */
+int enl_identity_rotate_prekey(enl_identity *id, enl_old_prekey *old, uint64_t now)
+    __attribute__((warn_unused_result));
+
 /* Fixed-size serialization for the encrypted store. */
 void enl_identity_serialize(uint8_t out[ENL_IDENTITY_BYTES], const enl_identity *id);
 int enl_identity_parse(enl_identity *id, const uint8_t *in, size_t len) __attribute__((warn_unused_result));

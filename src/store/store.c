@@ -43,10 +43,19 @@ static const char *migrations[] = {
     "CREATE TABLE purges(lock BLOB PRIMARY KEY, key BLOB NOT NULL, expiry INTEGER NOT NULL);"
     "CREATE TABLE seen(h BLOB PRIMARY KEY, expiry INTEGER NOT NULL);"
     "CREATE TABLE outbox(h BLOB PRIMARY KEY, expiry INTEGER NOT NULL);",
+    /* 2: Double Ratchet sessions, their recognition tags (keyed hashes),
+     * and the tag of each carried note, so that a note that arrived before
+     * its session could recognise it is found again later. */
+    "CREATE TABLE sessions(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE tags(h BLOB PRIMARY KEY, session BLOB NOT NULL);"
+    "CREATE INDEX tags_session ON tags(session);"
+    "ALTER TABLE notes ADD COLUMN tag BLOB;"
+    "CREATE INDEX notes_tag ON notes(tag);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
-static const char *const enc_tables[] = { "secrets", "contacts" };
+static const char *const enc_tables[] = { "secrets", "contacts", "sessions" };
+#define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
 static int valid_name(const char *t, const char *const *list, size_t n)
@@ -416,7 +425,7 @@ int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
                       const uint8_t *pt, size_t len)
 {
     char sql[128];
-    if (!valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob) VALUES(?, ?)", table);
     return put_blob_row(st, sql, key, table, pt, len);
 }
@@ -430,7 +439,7 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
 
-    if (!valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT blob FROM %s WHERE h = ?", table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
@@ -452,7 +461,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
     sqlite3_stmt *s;
     int rc = ENL_OK, step, is_msg = strcmp(table, "messages") == 0;
 
-    if (!is_msg && !valid_name(table, enc_tables, 2)) return ENL_EINVAL;
+    if (!is_msg && !valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     if (is_msg) snprintf(sql, sizeof sql, "SELECT seq, blob FROM messages ORDER BY seq");
     else snprintf(sql, sizeof sql, "SELECT h, blob FROM %s", table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -562,17 +571,18 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32])
 }
 
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
-                       uint32_t expiry_hours, const uint8_t *note, size_t len)
+                       uint32_t expiry_hours, const uint8_t tag[16], const uint8_t *note, size_t len)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notes(id, lock, expiry, data) "
-                           "VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
+                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, lock, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 5, tag, 16, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     sqlite3_finalize(s);
     return rc;
@@ -656,6 +666,66 @@ int enl_store_note_items(enl_store *st, enl_store_item_fn fn, void *ctx)
 int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx)
 {
     return each_item(st, "SELECT lock, expiry, 37 FROM purges", fn, ctx);
+}
+
+int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM notes WHERE tag = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, tag, 16, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != 32) continue;
+        if ((rc = fn(ctx, sqlite3_column_blob(s, 0))) != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8_t (*tags)[16],
+                           size_t n)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = ENL_OK;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM tags WHERE session = ?", -1, &del, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", -1, &ins,
+                           NULL) != SQLITE_OK) {
+        rc = fail(st, ENL_ESTORE, "write");
+        goto out;
+    }
+    sqlite3_bind_blob(del, 1, session, 32, SQLITE_STATIC);
+    if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t h[32];
+        enl_store_index(st, h, "tags", tags[i], 16);
+        sqlite3_reset(ins);
+        sqlite3_bind_blob(ins, 1, h, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(ins, 2, session, 32, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); break; }
+    }
+out:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[32])
+{
+    sqlite3_stmt *s;
+    uint8_t h[32];
+    int rc = ENL_ENOTFOUND;
+    enl_store_index(st, h, "tags", tag, 16);
+    if (sqlite3_prepare_v2(st->db, "SELECT session FROM tags WHERE h = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+        memcpy(session, sqlite3_column_blob(s, 0), 32);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
 }
 
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx)
@@ -800,11 +870,12 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
 
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
-    static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen", "outbox" };
+    static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
+                                          "outbox", "sessions", "tags" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
-    if (!valid_name(table, tables, 6)) return ENL_EINVAL;
+    if (!valid_name(table, tables, sizeof tables / sizeof tables[0])) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");

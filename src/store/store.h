@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 1
+#define ENL_STORE_SCHEMA 2
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -49,7 +49,7 @@ int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, siz
 int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len);
 void enl_store_free(uint8_t *pt, size_t len);
 
-/* Encrypted rows keyed by a 32-byte index (contacts). */
+/* Encrypted rows keyed by a 32-byte index (contacts, sessions). */
 int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
                       const uint8_t *pt, size_t len);
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
@@ -63,14 +63,17 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
 int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size_t len);
 
 /* Notes carried, as the opaque bytes they are. */
+typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);
 int enl_store_note_has(enl_store *st, const uint8_t id[32]);
+/* tag: the first 16 bytes of the sealed body (a session note's recognition
+ * tag, random bytes otherwise): public like the note itself. */
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
-                       uint32_t expiry_hours, const uint8_t *note, size_t len);
+                       uint32_t expiry_hours, const uint8_t tag[16], const uint8_t *note, size_t len);
+int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn fn, void *ctx);
 /* malloc'd copy; free with free(). */
 int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size_t *len);
 /* Deletes notes under this lock; *n gets how many. */
 int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n);
-typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
 
 /* Every note (or purge) with its expiry, in no particular order: what the
@@ -86,6 +89,12 @@ int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key
 int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
                         uint32_t *expiry_hours);
 int enl_store_purge_locks(enl_store *st, enl_store_id_fn fn, void *ctx);
+
+/* Recognition tags of a session (stored as keyed hashes): replace them all
+ * after every change of the session, look one up for an incoming note. */
+int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8_t (*tags)[16],
+                           size_t n);
+int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[32]);
 
 /* Keyed sets: "seen" (ids of notes delivered to me) and "outbox" (locks of
  * my own notes not yet purged). Members are stored as keyed hashes only. */
