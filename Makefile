@@ -6,7 +6,7 @@
 #   make fuzz       build and run every libFuzzer target (FUZZ_SECONDS each)
 #   make deps       install missing Debian packages
 CC      ?= cc
-PKGS    := libsodium sqlite3
+PKGS    := libsodium sqlite3 libqrencode libpng zbar
 TESTPKGS := cmocka
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
            -Wstrict-prototypes -Wmissing-prototypes

@@ -85,6 +85,23 @@ int enl_profile_create(enl_profile **out, const char *home, const char *name,
 int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 
+/* A new passphrase for this profile. ENL_EEXISTS when it is the duress one. */
+int enl_profile_change_passphrase(enl_profile *p, const char *pass, size_t pass_len)
+    __attribute__((warn_unused_result));
+
+/* Sets (or replaces) the duress passphrase. Typed at unlock, it destroys
+ * the real key material and every record first, then opens a new, empty
+ * profile with the same name. Nothing on disk says that one is set: the
+ * slot it lives in holds random bytes of the same size when none is.
+ * ENL_EEXISTS when it equals the real passphrase. */
+int enl_profile_set_duress(enl_profile *p, const char *pass, size_t pass_len)
+    __attribute__((warn_unused_result));
+
+/* Destroys the profile in home now, without its passphrase (a panic
+ * button): key slots and rows overwritten, the log folded in, the file
+ * rebuilt, then the files removed. */
+int enl_profile_wipe(const char *home) __attribute__((warn_unused_result));
+
 /* Wipes every secret and closes. NULL is a no-op. */
 void enl_profile_close(enl_profile *p);
 
@@ -106,6 +123,11 @@ int enl_profile_fingerprint(const enl_profile *p, char fp[ENL_FINGERPRINT_STRBYT
 
 /* This profile's card: one line of text (malloc'd, caller frees with free()). */
 int enl_profile_card(enl_profile *p, char **card_text) __attribute__((warn_unused_result));
+/* The same card saying where this device listens: address is
+ * tcp://HOST:PORT or tor://ADDRESS.onion:PORT (card extension 2), so that
+ * contacts can run `enlace sync NAME`. NULL or "": no address. */
+int enl_profile_card_address(enl_profile *p, const char *address, char **card_text)
+    __attribute__((warn_unused_result));
 
 /* ---- contacts -------------------------------------------------------- */
 typedef struct {
@@ -229,10 +251,72 @@ typedef struct {
 int enl_listen(enl_profile *p, const char *addr, const enl_listen_opts *opts)
     __attribute__((warn_unused_result));
 
+/* ---- Tor ------------------------------------------------------------- */
+
+/* Syncs like enl_sync_tcp, through the SOCKS5 proxy socks ("HOST:PORT",
+ * Tor's SocksPort). target may also be tor://NAME@ADDRESS.onion:PORT (or
+ * the name of a contact whose address is one); tor:// always goes through
+ * a proxy, 127.0.0.1:9050 when socks is NULL, and tcp:// goes through one
+ * only when socks is given. The destination's name is resolved by the
+ * proxy, never here (no DNS leak). Each sync offers fresh random SOCKS
+ * credentials, so that Tor (IsolateSOCKSAuth) gives it its own circuit. */
+#define ENL_TOR_SOCKS_DEFAULT "127.0.0.1:9050"
+#define ENL_SOCKS_TIMEOUT_MS  120000
+int enl_sync_link(enl_profile *p, const char *target, const char *socks,
+                  const enl_sync_opts *opts, enl_sync_stats *stats)
+    __attribute__((warn_unused_result));
+
+/* Listening as an onion service through a running tor's control port. */
+#define ENL_ONION_PORT 7787     /* the onion service's virtual port */
+typedef struct {
+    const char *control;        /* tor's ControlPort "HOST:PORT"; NULL: 127.0.0.1:9051 */
+    const char *password;       /* for HashedControlPassword; NULL: the cookie (or none) */
+    /* Called once the service is published, with "tor://ID.onion:PORT". */
+    void (*published)(void *ctx, const char *address);
+} enl_onion_opts;
+
+/* enl_listen on a loopback addr, published as this profile's onion service
+ * (ADD_ONION ED25519-V3) for as long as it runs, then removed (DEL_ONION).
+ * The service key is kept in the profile, encrypted like every other
+ * secret, so the address stays the same across runs. onion NULL: plain
+ * enl_listen. ENL_EINVAL when addr is not loopback; ENL_ENET when tor's
+ * control port cannot be reached or tor stops while listening; ENL_EREFUSED
+ * when tor refuses; enl_profile_errmsg says what to do. onion->published
+ * gets o->ctx. */
+int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *onion,
+                     const enl_listen_opts *o) __attribute__((warn_unused_result));
+
+/* This profile's onion address, "tor://ID.onion:PORT" (max: at least 128
+ * bytes). ENL_ENOTFOUND before the first enl_listen_onion. */
+int enl_onion_address(enl_profile *p, char *out, size_t max) __attribute__((warn_unused_result));
+
 /* Takes in one note from any transport. Returns ENL_OK when the note was
  * new (stats tells whether it was delivered or kept to carry), or the reason
  * it was refused (ENL_EDUPLICATE, ENL_EPURGED, ENL_EEXPIRED, ENL_EMALFORMED...). */
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats);
+
+/* Tries to open one note (from a dead drop, paper...) without storing or
+ * changing anything: calls cb with the message when the note is for this
+ * profile and its keys still exist. Otherwise says why: ENL_ENOTFORME (not
+ * for this profile), ENL_EDUPLICATE (already read: its keys are deleted),
+ * ENL_EEXPIRED, ENL_EDECRYPT or ENL_EMALFORMED (damaged), ENL_EPURGED. */
+int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
+                  int (*cb)(const enl_message *m, void *ctx), void *ctx);
+
+/* ---- notes held ------------------------------------------------------ */
+
+/* Copies out a note this profile holds (one it carries for others, or one
+ * of its own not yet known delivered) as the opaque bytes that travel, for
+ * transports that hand notes out one by one (paper). *note is malloc'd:
+ * the caller frees it with free(). ENL_ENOTFOUND when it is not held. */
+int enl_note_get(enl_profile *p, const uint8_t id[ENL_IDBYTES], uint8_t **note, size_t *len)
+    __attribute__((warn_unused_result));
+
+/* Calls cb with the id of every note this profile holds, in byte order of
+ * the ids. Stops early when cb returns non-zero: a positive value ends the
+ * walk with ENL_OK, a negative one is returned. cb must not change the
+ * profile (enl_note_get is fine). */
+int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void *ctx), void *ctx);
 
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
@@ -240,7 +324,7 @@ typedef struct {
     uint64_t outgoing;   /* my notes not yet known delivered */
     uint64_t purges;     /* purge records kept */
     uint64_t contacts;
-    uint64_t messages;
+    uint64_t messages;   /* from contacts (requests are counted apart) */
     uint64_t unread;
     uint64_t requests;
     uint64_t bytes;      /* bytes of notes held */

@@ -2,7 +2,9 @@
 # Installs the Debian packages enlace needs, only those that are missing.
 # Usage: scripts/deps.sh [extra-package ...]
 set -eu
-want="libsodium-dev libsqlite3-dev libcmocka-dev pkg-config make gcc clang $*"
+# tor and microsocks: the Tor tests run a real tor offline and a real SOCKS5
+# proxy, both on loopback only.
+want="libsodium-dev libsqlite3-dev libcmocka-dev libqrencode-dev libpng-dev libzbar-dev pkg-config make gcc clang tor microsocks $*"
 missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -1,4 +1,8 @@
-/* enlace card: print my card. */
+/*
+ * enlace card [--address tcp://HOST:PORT|tor://ADDRESS.onion:PORT | --onion]:
+ * print my card, optionally saying where my device listens (--onion: the
+ * profile's own onion service, published once with `listen --onion`).
+ */
 #include <getopt.h>
 #include <stdlib.h>
 
@@ -7,16 +11,29 @@
 int cmd_card(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
+        { "address", required_argument, NULL, 'a' },
+        { "onion", no_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    char *card = NULL;
-    int c, ex = 0, rc;
+    char *card = NULL, onion[128];
+    const char *address = NULL;
+    int c, ex = 0, rc, want_onion = 0;
 
-    while ((c = cli_getopt(argc, argv, "h", opts, "card", &ex)) != -1)
+    while ((c = cli_getopt(argc, argv, "h", opts, "card", &ex)) != -1) {
         if (c == -2) return ex;
-    if (optind != argc) return cli_usage(cli_find("card"));
-    if ((rc = enl_profile_card(p, &card)) != ENL_OK) return cli_fail_rc(p, rc, "card");
+        if (c == 'a') address = optarg;
+        if (c == 'o') want_onion = 1;
+    }
+    if (optind != argc || (address != NULL && want_onion)) return cli_usage(cli_find("card"));
+    if (want_onion) {
+        if ((rc = enl_onion_address(p, onion, sizeof onion)) != ENL_OK)
+            return cli_fail_rc(p, rc, "card");
+        address = onion;
+    }
+    if (address != NULL) rc = enl_profile_card_address(p, address, &card);
+    else rc = enl_profile_card(p, &card);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "card");
     printf("%s\n", card);
     free(card);
     return 0;

@@ -45,6 +45,9 @@ const cli_command *cli_find(const char *name);
  * confirm: ask twice (new passphrases). Returns a sodium_malloc'd string. */
 int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt);
 void cli_passphrase_free(char *pass, size_t len);
+/* A new passphrase from the first line of file, or asked twice on the terminal. */
+int cli_passphrase_from_file(char **out, size_t *len, const char *file);
+int cli_passphrase_new(char **out, size_t *len, const char *prompt);
 
 /* Reads all of stdin, at most max bytes (1 when larger). */
 int cli_read_stdin(char **out, size_t *len, size_t max);

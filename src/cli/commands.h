@@ -11,7 +11,11 @@ int cmd_send(int argc, char **argv, enl_profile *p);
 int cmd_sync(int argc, char **argv, enl_profile *p);
 int cmd_listen(int argc, char **argv, enl_profile *p);
 int cmd_inbox(int argc, char **argv, enl_profile *p);
+int cmd_open(int argc, char **argv, enl_profile *p);
+int cmd_passphrase(int argc, char **argv, enl_profile *p);
+int cmd_wipe(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
+int cmd_paper(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

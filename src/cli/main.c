@@ -25,7 +25,7 @@ static const cli_command commands[] = {
       "       enlace contact verify NAME\n"
       "       enlace contact address NAME tcp://HOST:PORT" },
     { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
-      "enlace send [--expire HOURS] NAME [TEXT|-]" },
+      "enlace send [--expire HOURS] [--paper] NAME [TEXT|-]" },
     { "sync", cmd_sync, P,
       "Exchange notes with a dead drop (a folder) or a contact's device over TCP:\n"
       "leave what the other side lacks, take what I lack, apply purges.",
@@ -36,8 +36,25 @@ static const cli_command commands[] = {
       "enlace listen [--addr HOST:PORT] [--once] [--open]" },
     { "inbox", cmd_inbox, P, "Show received messages, oldest first.",
       "enlace inbox [--json] [--new] [--requests]" },
+    { "open", cmd_open, P,
+      "Try to open one note file without storing anything: print it, or say why not\n"
+      "(not for this profile, already read and its keys deleted, damaged, expired).",
+      "enlace open FILE" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
       "enlace status [--json]" },
+    { "paper", cmd_paper, P,
+      "Put the notes I hold on a page to copy by hand or in QR codes, and read them back\n"
+      "(import names every line that does not check and takes in every note that does).",
+      "enlace paper export [NOTE-ID...] [--out FILE|-] [--qr-png FILE] [--qr-svg FILE] [--terminal]\n"
+      "       enlace paper import FILE|-" },
+    { "passphrase", cmd_passphrase, P,
+      "Change the passphrase, or set a duress passphrase: typed at unlock, it destroys\n"
+      "this profile's keys and messages and opens an empty profile instead.",
+      "enlace passphrase change|duress [--new-passphrase-file FILE]" },
+    { "wipe", cmd_wipe, 0,
+      "Destroy this profile now (no passphrase needed): keys and records overwritten,\n"
+      "files removed. Asks to type WIPE unless --yes.",
+      "enlace wipe [--yes]" },
     { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },
     { "version", cmd_version, 0, "Print the version.", "enlace version" },
 };

@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "paper/paper.h"
 
 int cmd_send(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
         { "expire", required_argument, NULL, 'e' },
+        { "paper", no_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -20,6 +22,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
 
     while ((c = cli_getopt(argc, argv, "e:h", opts, "send", &ex)) != -1) {
         if (c == -2) return ex;
+        if (c == 'p') so.pad_floor = ENL_PAPER_PAD_FLOOR;  /* the smallest floor: fewer lines */
         if (c == 'e') {
             char *end;
             unsigned long h = strtoul(optarg, &end, 10);
@@ -30,7 +33,13 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
-        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX) != 0) return 1;
+        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX + 1) != 0) return 1;
+        /* `echo text | enlace send NAME` means the text, not its line end. */
+        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
+        if (len > ENL_TEXT_MAX) {
+            free(text);
+            return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
+        }
     } else {
         len = strlen(argv[optind + 1]);
         if (len > ENL_TEXT_MAX) return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);

@@ -1,4 +1,5 @@
-/* enlace sync DIR: exchange with a dead drop. */
+/* enlace sync DIR | tcp://NAME@HOST:PORT | tor://NAME@ADDRESS.onion:PORT | NAME
+ *             [--socks HOST:PORT]: exchange with a dead drop or a contact's device. */
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
@@ -54,26 +55,34 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
 int cmd_sync(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
+        { "socks", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *socks = NULL;
     enl_sync_opts so = { cli_sync_progress, cli_sync_warn, NULL };
     enl_contact_info ci;
     const char *t;
     enl_sync_stats st;
     int c, ex = 0, rc;
 
-    while ((c = cli_getopt(argc, argv, "h", opts, "sync", &ex)) != -1)
+    while ((c = cli_getopt(argc, argv, "h", opts, "sync", &ex)) != -1) {
         if (c == -2) return ex;
+        if (c == 's') socks = optarg;
+    }
     if (optind + 1 != argc) return cli_usage(cli_find("sync"));
     t = argv[optind];
-    /* tcp://NAME@HOST:PORT or a contact's name is a link; anything else is a
+    /* tcp://, tor:// or a contact's name is a link; anything else is a
      * folder (write ./NAME to mean a folder that has a contact's name). */
-    if (strncmp(t, "tcp://", 6) == 0 ||
-        (strchr(t, '/') == NULL && enl_contact_get(p, t, &ci) == ENL_OK))
-        rc = enl_sync_tcp(p, t, &so, &st);
-    else
+    if (strncmp(t, "tcp://", 6) == 0 || strncmp(t, "tor://", 6) == 0 ||
+        (strchr(t, '/') == NULL && enl_contact_get(p, t, &ci) == ENL_OK)) {
+        rc = enl_sync_link(p, t, socks, &so, &st);
+    } else if (socks != NULL) {
+        cli_fail("--socks goes with tcp://, tor:// or a contact's name, not a folder");
+        return cli_usage(cli_find("sync"));
+    } else {
         rc = enl_sync_folder(p, t, &so, &st);
+    }
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "sync");
     cli_print_sync_stats(t, &st);
     return 0;

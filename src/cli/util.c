@@ -146,6 +146,52 @@ out:
     return rc;
 }
 
+int cli_passphrase_from_file(char **out, size_t *len, const char *file)
+{
+    char *pass = sodium_malloc(PASS_MAX);
+    size_t n = 0;
+    int fd, rc;
+    if (pass == NULL) return cli_fail("out of memory");
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+        sodium_free(pass);
+        return cli_fail("cannot read the passphrase file %s: %s", file, strerror(errno));
+    }
+    rc = read_line_fd(fd, pass, PASS_MAX, &n);
+    close(fd);
+    if (rc != 0 || n == 0) {
+        sodium_free(pass);
+        return cli_fail(rc != 0 ? "the passphrase in %s is too long" : "%s holds an empty passphrase", file);
+    }
+    *out = pass;
+    *len = n;
+    return 0;
+}
+
+int cli_passphrase_new(char **out, size_t *len, const char *prompt)
+{
+    char *pass = sodium_malloc(PASS_MAX), *again = sodium_malloc(PASS_MAX);
+    size_t n = 0, m = 0;
+    int rc = 1;
+    if (pass == NULL || again == NULL) {
+        cli_fail("out of memory");
+    } else if (ask_tty(pass, PASS_MAX, &n, prompt) != 0 ||
+               ask_tty(again, PASS_MAX, &m, "the same again: ") != 0) {
+        cli_fail("no terminal to ask for it: use --new-passphrase-file FILE");
+    } else if (n != m || sodium_memcmp(pass, again, n) != 0) {
+        cli_fail("the two passphrases differ");
+    } else if (n == 0) {
+        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
+    } else {
+        *out = pass;
+        *len = n;
+        pass = NULL;
+        rc = 0;
+    }
+    if (pass != NULL) sodium_free(pass);
+    if (again != NULL) sodium_free(again);
+    return rc;
+}
+
 void cli_passphrase_free(char *pass, size_t len)
 {
     (void)len;
@@ -172,30 +218,70 @@ int cli_read_stdin(char **out, size_t *len, size_t max)
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one.
+ * *cp gets the code point. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t k;
+    unsigned c = s[0], v;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xc2 && c <= 0xdf) { k = 1; v = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { k = 2; v = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { k = 3; v = c & 0x07; }
+    else return 0;
+    if (n <= k) return 0;
+    for (size_t j = 1; j <= k; j++) {
+        if ((s[j] & 0xc0) != 0x80) return 0;
+        v = (v << 6) | (s[j] & 0x3f);
+    }
+    if ((k == 2 && v < 0x800) || (k == 3 && (v < 0x10000 || v > 0x10ffff)) ||
+        (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return k + 1;
+}
+
 void cli_json_str(FILE *f, const char *s, size_t len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
+    for (size_t i = 0; i < len;) {
+        unsigned cp = 0;
+        size_t k = utf8_seq(u + i, len - i, &cp);
+        if (k == 0) {                  /* not UTF-8: the replacement character */
+            fputs("\\ufffd", f);
+            i++;
+            continue;
+        }
+        switch (cp) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
+            if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) fprintf(f, "\\u%04x", cp);
+            else fwrite(u + i, 1, k, f);
         }
+        i += k;
     }
     fputc('"', f);
 }
 
 void cli_safe_print(FILE *f, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, f);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        unsigned cp = 0;
+        size_t k = utf8_seq(u + i, len - i, &cp);
+        if (k == 0) k = 1, cp = 0xfffd;
+        /* C0 and C1 controls (but newline and tab) and invalid bytes are
+         * shown as '?': a message must not be able to drive the terminal. */
+        if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffd)
+            fputc('?', f);
+        else
+            fwrite(u + i, 1, k, f);
+        i += k;
     }
 }
 

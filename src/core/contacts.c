@@ -260,7 +260,7 @@ int enl_contact_each(enl_profile *p, int (*cb)(const enl_contact_info *c, void *
     list_ctx l = { NULL, 0, 0 };
     int rc = enl_store_row_each(p->st, "contacts", list_cb, &l);
     if (rc == ENL_OK) {
-        qsort(l.v, l.n, sizeof *l.v, by_name);
+        if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, by_name);
         for (size_t i = 0; i < l.n; i++) {
             enl_contact_info info;
             enl_contact_fill_info(p, &l.v[i].c, &info);

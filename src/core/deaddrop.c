@@ -271,8 +271,8 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
         goto out;
     }
     s.skipped += l.foreign;
-    qsort(l.notes, l.nnotes, 32, cmp_id);
-    qsort(l.purges, l.npurges, 32, cmp_id);
+    if (l.nnotes > 1) qsort(l.notes, l.nnotes, 32, cmp_id);
+    if (l.npurges > 1) qsort(l.purges, l.npurges, 32, cmp_id);
     if ((rc = take_purges(p, &l, &s)) != ENL_OK) goto out;
     if ((rc = take_notes(p, &l, &s, &done, l.nnotes)) != ENL_OK) goto out;
     rc = give(p, &l, &s);

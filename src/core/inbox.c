@@ -95,7 +95,7 @@ int enl_inbox_each(enl_profile *p, int flags,
 }
 
 typedef struct {
-    uint64_t unread, requests;
+    uint64_t messages, unread, requests;
 } count_ctx;
 
 static int count_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
@@ -104,23 +104,27 @@ static int count_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     enl_msg_rec r;
     (void)seq;
     if (enl_msg_decode(&r, pt, len) != ENL_OK) return ENL_ESTORE;
-    if (r.flags & ENL_MSG_REQUEST) x->requests++;
-    else if (r.flags & ENL_MSG_NEW) x->unread++;
+    if (r.flags & ENL_MSG_REQUEST) {
+        x->requests++;
+    } else {
+        x->messages++;
+        if (r.flags & ENL_MSG_NEW) x->unread++;
+    }
     return 0;
 }
 
 int enl_status(enl_profile *p, enl_status_info *out)
 {
-    count_ctx x = { 0, 0 };
+    count_ctx x = { 0, 0, 0 };
     int rc;
     memset(out, 0, sizeof *out);
     if ((rc = enl_store_count(p->st, "notes", &out->notes)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "outbox", &out->outgoing)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "purges", &out->purges)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "contacts", &out->contacts)) != ENL_OK) return rc;
-    if ((rc = enl_store_count(p->st, "messages", &out->messages)) != ENL_OK) return rc;
     if ((rc = enl_store_note_bytes(p->st, &out->bytes)) != ENL_OK) return rc;
     if ((rc = enl_store_row_each(p->st, "messages", count_row, &x)) != ENL_OK) return rc;
+    out->messages = x.messages;
     out->unread = x.unread;
     out->requests = x.requests;
     return ENL_OK;

@@ -1,90 +1,308 @@
 /*
  * Intake: what every transport does with a note or a purge record it
  * received. A note is checked (size, version, expiry), refused when already
- * held, already read or already purged, then either opened (it is for me:
- * delivered once, its purge key released) or kept to carry. Nothing is
- * written unless the note passed every check, and each note's effects are
- * one transaction.
+ * held, already read or already purged, then recognised:
+ *
+ *  1. its first 16 bytes are looked up among the recognition tags of every
+ *     session (one keyed hash and one index lookup, whatever the number of
+ *     sessions); a hit is decrypted with that session's ratchet;
+ *  2. otherwise one X25519 tries it as a first-contact note, which starts
+ *     (or continues) a session from the X3DH values it carries;
+ *  3. otherwise it is someone else's: kept to carry.
+ *
+ * A note for me is delivered once: the message (encrypted under the profile
+ * key), the advanced session (whose used keys are now gone), the read mark
+ * and the released purge key are written in one transaction. Then notes that
+ * arrived before their session could recognise them are looked for again.
  */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/messages.h"
-#include "core/profile.h"
+#include "core/prekeys.h"
+#include "core/session.h"
+#include "crypto/x3dh.h"
 #include "note/note.h"
+#include "util/bytes.h"
 
-static int deliver(enl_profile *p, const enl_opened *op, const uint8_t id[32],
-                   enl_sync_stats *stats)
+#define RESCAN_MAX (2 * ENL_SESSION_WINDOW + 256)  /* tags of one session, held notes per pass */
+
+typedef struct {
+    enl_note_header h;
+    uint8_t id[ENL_IDBYTES];
+    enl_session *s;          /* the session the note belongs to, advanced */
+    uint8_t *plain;          /* decrypted payload (sodium_malloc) */
+    size_t plain_len;
+    enl_payload pl;
+} opened;
+
+static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
+{
+    uint8_t h[32];
+    int rc = enl_store_tag_lookup(p->st, note + ENL_NOTE_HEADERBYTES, h);
+    if (rc != ENL_OK) return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
+    if ((rc = enl_session_load(p, h, o->s)) != ENL_OK) return rc;
+    return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
+                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
+}
+
+/* Bob's side of X3DH: a new session from the values a first note carries. */
+static int session_accept(enl_profile *p, enl_session *s, uint32_t prekey_id)
+{
+    enl_x3dh_keys k;
+    uint8_t spk_pk[32], spk_sk[32];
+    int rc = enl_prekey_find(p, prekey_id, spk_pk, spk_sk);
+    if (rc == ENL_ENOTFOUND)
+        return enl_fail(p, ENL_EEXPIRED, "sealed to a prekey this profile has deleted: "
+                        "it can no longer be opened");
+    if (rc == ENL_OK)
+        rc = enl_x3dh_bob(&k, p->id->dh_sk, p->id->dh_pk, spk_sk, spk_pk, s->peer_dh_pk, s->ek_pub);
+    if (rc == ENL_OK) rc = enl_ratchet_init_bob(&s->r, k.sk, spk_sk, spk_pk, k.hka, k.nhkb);
+    sodium_memzero(&k, sizeof k);
+    sodium_memzero(spk_sk, sizeof spk_sk);
+    return rc;
+}
+
+static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
+{
+    uint8_t sender_dh[32], sender_sign[32], h[32], ek[32], *scratch;
+    const uint8_t *inner = NULL;
+    size_t inner_len = 0;
+    uint32_t prekey_id;
+    enl_rd r;
+    int rc, known = 0;
+
+    if ((scratch = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
+    rc = enl_note_open_first(note, len, p->id->dh_sk, scratch, sender_dh, sender_sign, &inner,
+                             &inner_len);
+    if (rc != ENL_OK) goto out;
+    r = enl_rd_init(inner, inner_len);
+    prekey_id = enl_rd_u32(&r);
+    enl_rd_bytes(&r, ek, 32);
+    if (r.err || enl_rd_left(&r) < ENL_RATCHET_MSG_OVERHEAD) { rc = ENL_EMALFORMED; goto out; }
+    /* The same start seen before continues its session; a new one replaces it. */
+    enl_session_key(p, sender_dh, 0, h);
+    rc = enl_session_load(p, h, o->s);
+    if (rc == ENL_OK && sodium_memcmp(o->s->ek_pub, ek, 32) != 0) rc = ENL_ENOTFOUND;
+    known = rc == ENL_OK;
+    if (rc == ENL_ENOTFOUND) {
+        memset(o->s, 0, sizeof *o->s);
+        o->s->role = 0;
+        memcpy(o->s->peer_dh_pk, sender_dh, 32);
+        memcpy(o->s->peer_sign_pk, sender_sign, 32);
+        memcpy(o->s->ek_pub, ek, 32);
+        o->s->prekey_id = prekey_id;
+        rc = session_accept(p, o->s, prekey_id);
+    }
+    if (rc == ENL_OK)
+        rc = enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
+                                 inner + r.off, inner_len - r.off);
+    /* In a session already running, a message that no longer opens was
+     * read before and its keys are gone. In a new one, the sender's key
+     * made a note whose inside does not open: damaged. */
+    if (rc == ENL_ENOTFORME) rc = known ? ENL_EDUPLICATE : ENL_EDECRYPT;
+out:
+    sodium_free(scratch);
+    return rc;
+}
+
+/* Writes a delivery inside the caller's transaction. *is_contact says
+ * whether it counts as a message or a request. */
+static int deliver(enl_profile *p, opened *o, int *is_contact)
 {
     enl_contact c;
     enl_msg_rec m;
     uint8_t *buf;
     size_t len;
-    int rc, is_contact;
+    int rc;
 
     memset(&m, 0, sizeof m);
-    is_contact = enl_contact_by_dh(p, op->sender_dh_pk, &c) == ENL_OK &&
-                 sodium_memcmp(c.card.sign_pk, op->sender_sign_pk, 32) == 0;
-    m.flags = ENL_MSG_NEW | (is_contact ? 0 : ENL_MSG_REQUEST);
-    memcpy(m.sign_pk, op->sender_sign_pk, 32);
-    memcpy(m.dh_pk, op->sender_dh_pk, 32);
-    m.sent = op->payload.sent;
+    *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
+                  sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
+    m.flags = ENL_MSG_NEW | (*is_contact ? 0 : ENL_MSG_REQUEST);
+    memcpy(m.sign_pk, o->s->peer_sign_pk, 32);
+    memcpy(m.dh_pk, o->s->peer_dh_pk, 32);
+    m.sent = o->pl.sent;
     m.received = enl_now();
-    memcpy(m.note_id, id, 32);
-    m.text = op->payload.body;
-    m.text_len = op->payload.body_len;
+    memcpy(m.note_id, o->id, 32);
+    m.text = o->pl.body;
+    m.text_len = o->pl.body_len;
     len = ENL_MSG_FIXEDBYTES + m.text_len;
     if ((buf = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
     enl_msg_encode(buf, &m);
-
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
     rc = enl_store_message_add(p->st, buf, len, NULL);
-    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", id, op->header.expiry_hours);
+    /* The session is saved with the message: the keys that opened it are gone. */
+    if (rc == ENL_OK) rc = enl_session_save(p, o->s);
+    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     /* Release the purge key: every courier that learns it deletes its copy. */
     if (rc == ENL_OK)
-        rc = enl_store_purge_put(p->st, op->header.purge_lock, op->payload.purge_key,
-                                 op->header.expiry_hours);
-    if (rc == ENL_OK) rc = enl_store_note_release(p->st, op->header.purge_lock, NULL);
+        rc = enl_store_purge_put(p->st, o->h.purge_lock, o->pl.purge_key, o->h.expiry_hours);
+    if (rc == ENL_OK) rc = enl_store_note_release(p->st, o->h.purge_lock, NULL);
+    sodium_free(buf);
+    return rc;
+}
+
+/* Checks and opens a note; on ENL_OK o holds the session and payload. */
+static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o, int held)
+{
+    int rc;
+    if ((rc = enl_note_header_parse(&o->h, note, len, enl_now_hours())) != ENL_OK) return rc;
+    enl_note_id(o->id, note, len);
+    if (!held && (rc = enl_store_note_has(p->st, o->id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
+    if ((rc = enl_store_set_has(p->st, "seen", o->id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
+    if ((rc = enl_store_purge_has(p->st, o->h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
+    o->plain_len = 0;
+    rc = open_session_note(p, note, len, o);
+    if (rc == ENL_ENOTFORME) rc = open_first_note(p, note, len, o);
+    if (rc != ENL_OK) return rc;
+    if ((rc = enl_payload_parse(&o->pl, o->plain, o->plain_len)) != ENL_OK) return rc;
+    return enl_payload_check_lock(&o->pl, o->h.purge_lock);
+}
+
+static int opened_init(opened *o, size_t len)
+{
+    memset(o, 0, sizeof *o);
+    o->s = sodium_malloc(sizeof *o->s);
+    o->plain = sodium_malloc(len);
+    return (o->s == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
+}
+
+static void opened_free(opened *o)
+{
+    if (o->s != NULL) sodium_free(o->s);
+    if (o->plain != NULL) sodium_free(o->plain);
+    sodium_memzero(o, sizeof *o);
+}
+
+typedef struct {
+    uint8_t (*ids)[32];
+    size_t n;
+} held_list;
+
+static int collect_held(void *ctx, const uint8_t id[32])
+{
+    held_list *l = ctx;
+    if (l->n >= RESCAN_MAX) return 1;
+    memcpy(l->ids[l->n++], id, 32);
+    return 0;
+}
+
+/* Notes carried because no session recognised them yet, that the tags of
+ * session s now recognise. */
+static int find_held(enl_profile *p, const enl_session *s, held_list *l)
+{
+    uint8_t (*tags)[16] = malloc(RESCAN_MAX * sizeof *tags);
+    size_t n;
+    int rc = ENL_OK;
+    if (tags == NULL) return ENL_ENOMEM;
+    n = enl_ratchet_tags(&s->r, tags, RESCAN_MAX, ENL_SESSION_WINDOW);
+    for (size_t i = 0; rc == ENL_OK && i < n && l->n < RESCAN_MAX; i++)
+        rc = enl_store_notes_by_tag(p->st, tags[i], collect_held, l);
+    free(tags);
+    return rc;
+}
+
+/* One note, in one write transaction: the checks, the session load, the
+ * decryption and the writes are serialised with every other process using
+ * the profile, so two syncs at once never deliver a note twice nor lose a
+ * session's progress. */
+static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats,
+                      int held, held_list *later)
+{
+    opened o;
+    int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0;
+
+    if (rc == ENL_OK) rc = enl_store_begin(p->st);
+    if (rc != ENL_OK) {
+        opened_free(&o);
+        return rc;
+    }
+    rc = open_note(p, note, len, &o, held);
+    if (rc == ENL_OK) {
+        rc = deliver(p, &o, &is_contact);
+        delivered = rc == ENL_OK;
+    } else if (rc == ENL_ENOTFORME && !held) {
+        rc = enl_quota_check(p, len);
+        if (rc == ENL_OK)
+            rc = enl_store_note_put(p->st, o.id, o.h.purge_lock, o.h.expiry_hours,
+                                    note + ENL_NOTE_HEADERBYTES, note, len);
+        carried = rc == ENL_OK;
+    }
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
-    if (rc == ENL_OK && stats != NULL) {
-        if (is_contact) stats->delivered++;
-        else stats->requests++;
+    if (rc != ENL_OK) delivered = carried = 0;
+    if (carried) {
+        enl_quota_note_added(p, len);
+        if (stats != NULL) stats->notes_received++;
     }
-out:
-    sodium_free(buf);
+    if (delivered) {
+        enl_quota_forget(p);
+        if (stats != NULL) {
+            if (is_contact) stats->delivered++;
+            else stats->requests++;
+        }
+        if (later != NULL) rc = find_held(p, o.s, later);
+    }
+    opened_free(&o);
     return rc;
 }
 
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
 {
-    enl_note_header h;
-    enl_opened op;
-    uint8_t id[ENL_IDBYTES], *plain;
-    uint32_t now = enl_now_hours();
+    held_list l = { NULL, 0 };
     int rc;
 
-    if ((rc = enl_note_header_parse(&h, note, len, now)) != ENL_OK) return rc;
-    enl_note_id(id, note, len);
-    if ((rc = enl_store_note_has(p->st, id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
-    if ((rc = enl_store_set_has(p->st, "seen", id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
-    if ((rc = enl_store_purge_has(p->st, h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
-
-    if ((plain = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
-    rc = enl_note_open_first(&op, plain, note, len, p->id->dh_sk, now);
-    if (rc == ENL_OK) {
-        rc = deliver(p, &op, id, stats);
-    } else if (rc == ENL_ENOTFORME) {
-        rc = enl_quota_check(p, len);
-        if (rc == ENL_OK)
-            rc = enl_store_note_put(p->st, id, h.purge_lock, h.expiry_hours,
-                                    note + ENL_NOTE_HEADERBYTES, note, len);
-        if (rc == ENL_OK) enl_quota_note_added(p, len);
-        if (rc == ENL_OK && stats != NULL) stats->notes_received++;
+    if ((l.ids = malloc(RESCAN_MAX * 32)) == NULL) return ENL_ENOMEM;
+    rc = intake_one(p, note, len, stats, 0, &l);
+    /* Each pass delivers held notes (which leave the notes table), so this
+     * ends; the bound keeps a hostile store from making it long. */
+    for (int pass = 0; rc == ENL_OK && l.n > 0 && pass < 8; pass++) {
+        held_list next = { malloc(RESCAN_MAX * 32), 0 };
+        if (next.ids == NULL) { rc = ENL_ENOMEM; break; }
+        for (size_t i = 0; i < l.n; i++) {
+            uint8_t *held = NULL;
+            size_t hl = 0;
+            if (enl_store_note_get(p->st, l.ids[i], &held, &hl) != ENL_OK) continue;
+            (void)intake_one(p, held, hl, stats, 1, &next);
+            free(held);
+        }
+        free(l.ids);
+        l = next;
     }
-    sodium_memzero(&op, sizeof op);
-    sodium_free(plain);
+    free(l.ids);
+    return rc;
+}
+
+int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
+                  int (*cb)(const enl_message *m, void *ctx), void *ctx)
+{
+    opened o;
+    enl_message m;
+    enl_contact c;
+    uint8_t fp[32];
+    int rc = opened_init(&o, len);
+
+    /* Like intake, but nothing is stored: the session advanced here is dropped. */
+    if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
+    if (rc == ENL_OK) {
+        memset(&m, 0, sizeof m);
+        if (enl_contact_by_dh(p, o.s->peer_dh_pk, &c) == ENL_OK &&
+            sodium_memcmp(c.card.sign_pk, o.s->peer_sign_pk, 32) == 0)
+            memcpy(m.from, c.name, sizeof m.from);
+        else
+            m.is_request = 1;
+        enl_fingerprint_raw(fp, o.s->peer_sign_pk, o.s->peer_dh_pk);
+        enl_fingerprint_text(m.from_fingerprint, fp);
+        m.text = (const char *)o.pl.body;
+        m.text_len = o.pl.body_len;
+        m.sent = o.pl.sent;
+        m.received = enl_now();
+        memcpy(m.note_id, o.id, 32);
+        m.is_new = 1;
+        rc = cb(&m, ctx);
+    }
+    opened_free(&o);
     return rc;
 }
 
@@ -96,8 +314,11 @@ int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_st
     int rc = enl_purge_parse(&expiry, key, lock, rec, len, enl_now_hours());
 
     if (rc != ENL_OK) return rc;
-    if ((rc = enl_store_purge_has(p->st, lock)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = enl_store_purge_has(p->st, lock)) != 0) {
+        enl_store_rollback(p->st);
+        return rc < 0 ? rc : ENL_EDUPLICATE;
+    }
     rc = enl_store_purge_put(p->st, lock, key, expiry);
     if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, &released);
     /* One of mine came through: it is no longer outgoing. */

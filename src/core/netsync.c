@@ -1,6 +1,8 @@
 /*
- * Syncing two devices over a link (TCP today; Tor later uses the same
- * session). After the Noise XK handshake:
+ * Syncing two devices over a link: TCP, directly or through a SOCKS5 proxy
+ * (Tor's, for tor:// onion addresses and `--socks`); a listener may be
+ * published as an onion service (core/onion.c). The same session runs over
+ * all of them. After the Noise XK handshake:
  *
  *  1. Reconciliation: both sets (purge records and notes) are reconciled at
  *     once, each keyed by (expiry u32 || first 28 bytes of the id), so that
@@ -22,11 +24,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/onion.h"
 #include "core/profile.h"
 #include "note/note.h"
 #include "sync/link.h"
 #include "sync/reconcile.h"
+#include "transport/socks5.h"
 #include "transport/tcp.h"
+#include "transport/torctl.h"
 
 #define MSG_RECON 0x01
 #define MSG_PURGE 0x02
@@ -134,7 +139,7 @@ static int set_build(set *s, enl_profile *p, int notes, int initiator)
     size_t scratch;
     int rc = notes ? enl_store_note_items(p->st, collect, s) : enl_store_purge_items(p->st, collect, s);
     if (rc != ENL_OK) return rc;
-    qsort(s->items, s->n, sizeof *s->items, by_key);
+    if (s->n > 1) qsort(s->items, s->n, sizeof *s->items, by_key);   /* items is NULL when empty */
     /* Two different ids with the same expiry and 28-byte prefix would be one
      * key: keep the first, the other waits for a later sync (2^-224 odds). */
     for (size_t i = 1, j = 1; i <= s->n; i++) {
@@ -388,53 +393,128 @@ static int session_init(session *x, enl_profile *p, const enl_sync_opts *opts,
     return enl_store_expire(p->st, enl_now_hours(), NULL);
 }
 
-/* tcp://NAME@HOST:PORT, or NAME with a known tcp:// address. */
+typedef struct {
+    const char *target;
+    char name[ENL_NAME_MAX + 1];
+    int found;
+} by_address;
+
+static int match_address(const enl_contact_info *ci, void *ctx)
+{
+    by_address *b = ctx;
+    if (strcmp(ci->address, b->target) != 0) return 0;
+    snprintf(b->name, sizeof b->name, "%s", ci->name);
+    b->found = 1;
+    return 1;
+}
+
+/* ID.onion with a v3 id (56 letters and digits). */
+static int onion_host(const char *host)
+{
+    size_t n = strlen(host);
+    return n > 6 && strcmp(host + n - 6, ".onion") == 0 && enl_onion_id_valid(host, n - 6);
+}
+
+/* tcp://NAME@HOST:PORT or tor://NAME@ID.onion:PORT; the same without NAME@
+ * when it is exactly a contact's address; or NAME with a known address.
+ * *tor is set for a tor:// address. */
 static int resolve(enl_profile *p, const char *target, enl_contact *c, char *host, size_t hmax,
-                   char *port, size_t pmax)
+                   char *port, size_t pmax, int *tor)
 {
     char name[ENL_NAME_MAX + 1];
     const char *addr, *at;
     int rc;
 
-    if (strncmp(target, "tcp://", 6) == 0) {
+    *tor = strncmp(target, "tor://", 6) == 0;
+    if (*tor || strncmp(target, "tcp://", 6) == 0) {
         at = strchr(target + 6, '@');
-        if (at == NULL || (size_t)(at - target - 6) > ENL_NAME_MAX)
-            return enl_fail(p, ENL_EINVAL, "say whose device listens there: tcp://NAME@HOST:PORT");
-        memcpy(name, target + 6, (size_t)(at - target - 6));
-        name[at - target - 6] = '\0';
-        addr = at + 1;
-        if ((rc = enl_contact_by_name(p, name, c)) != ENL_OK) return rc;
+        if (at == NULL) {
+            by_address b = { target, "", 0 };
+            if ((rc = enl_contact_each(p, match_address, &b)) != ENL_OK) return rc;
+            if (!b.found)
+                return enl_fail(p, ENL_EINVAL, "say whose device listens there: %s",
+                                *tor ? "tor://NAME@ADDRESS.onion:PORT" : "tcp://NAME@HOST:PORT");
+            if ((rc = enl_contact_by_name(p, b.name, c)) != ENL_OK) return rc;
+            addr = target + 6;
+        } else {
+            if ((size_t)(at - target - 6) > ENL_NAME_MAX)
+                return enl_fail(p, ENL_EINVAL, "say whose device listens there: %s",
+                                *tor ? "tor://NAME@ADDRESS.onion:PORT" : "tcp://NAME@HOST:PORT");
+            memcpy(name, target + 6, (size_t)(at - target - 6));
+            name[at - target - 6] = '\0';
+            addr = at + 1;
+            if ((rc = enl_contact_by_name(p, name, c)) != ENL_OK) return rc;
+        }
     } else {
         if ((rc = enl_contact_by_name(p, target, c)) != ENL_OK) return rc;
         addr = c->address[0] ? c->address : c->card.address;
-        if (strncmp(addr, "tcp://", 6) != 0)
-            return enl_fail(p, ENL_ENOTFOUND, "no tcp:// address known for %s "
+        *tor = strncmp(addr, "tor://", 6) == 0;
+        if (!*tor && strncmp(addr, "tcp://", 6) != 0)
+            return enl_fail(p, ENL_ENOTFOUND, "no tcp:// or tor:// address known for %s "
                             "(enlace contact address %s tcp://HOST:PORT)", target, target);
         addr += 6;
     }
     if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
+    if (*tor && !onion_host(host))
+        return enl_fail(p, ENL_EINVAL, "not an onion address: %s (tor://NAME@ADDRESS.onion:PORT, "
+                        "ADDRESS being 56 letters and digits)", host);
     return ENL_OK;
+}
+
+/* Connects to host:port, directly or through the SOCKS5 proxy socks. */
+static int link_connect(enl_profile *p, int *fd, const char *host, const char *port,
+                        const char *socks)
+{
+    char sh[256], sp[16], err[400], user[24], pass[24];
+    uint8_t rnd[16];
+    unsigned long pn;
+    int rc;
+
+    if (socks == NULL) {
+        rc = enl_tcp_connect(fd, host, port, ENL_LINK_TIMEOUT_MS);
+        if (rc != ENL_OK)
+            enl_fail(p, rc, "cannot connect to %s:%s (%s)", host, port,
+                     rc == ENL_ETIMEOUT ? "no answer" : "refused or unreachable");
+        return rc;
+    }
+    if (enl_tcp_split(socks, sh, sizeof sh, sp, sizeof sp) != ENL_OK)
+        return enl_fail(p, ENL_EINVAL, "not a SOCKS proxy address: %s (HOST:PORT)", socks);
+    pn = strtoul(port, NULL, 10);
+    if (pn == 0 || pn > 65535) return enl_fail(p, ENL_EINVAL, "not a port: %s", port);
+    /* Fresh credentials for every sync: Tor (IsolateSOCKSAuth) gives it a
+     * circuit of its own, so two syncs cannot be linked by their circuit. */
+    randombytes_buf(rnd, sizeof rnd);
+    memcpy(user, "enlace-", 7);
+    sodium_bin2hex(user + 7, sizeof user - 7, rnd, 8);
+    sodium_bin2hex(pass, sizeof pass, rnd + 8, 8);
+    rc = enl_socks5_connect(fd, sh, sp, host, (uint16_t)pn, user, pass, ENL_SOCKS_TIMEOUT_MS,
+                            err, sizeof err);
+    if (rc != ENL_OK) enl_fail(p, rc, "%s", err);
+    return rc;
 }
 
 int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
                  enl_sync_stats *stats)
 {
+    return enl_sync_link(p, target, NULL, opts, stats);
+}
+
+int enl_sync_link(enl_profile *p, const char *target, const char *socks,
+                  const enl_sync_opts *opts, enl_sync_stats *stats)
+{
     enl_sync_stats local;
     enl_contact c;
     session x;
     char host[256], port[16];
-    int fd = -1, rc;
+    int fd = -1, rc, tor = 0;
 
     if (stats == NULL) stats = &local;
-    if ((rc = resolve(p, target, &c, host, sizeof host, port, sizeof port)) != ENL_OK) return rc;
+    rc = resolve(p, target, &c, host, sizeof host, port, sizeof port, &tor);
+    if (rc != ENL_OK) return rc;
+    if (tor && socks == NULL) socks = ENL_TOR_SOCKS_DEFAULT;
     if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
-    rc = enl_tcp_connect(&fd, host, port, ENL_LINK_TIMEOUT_MS);
-    if (rc != ENL_OK) {
-        enl_fail(p, rc, "cannot connect to %s:%s (%s)", host, port,
-                 rc == ENL_ETIMEOUT ? "no answer" : "refused or unreachable");
-        goto out;
-    }
+    if ((rc = link_connect(p, &fd, host, port, socks)) != ENL_OK) goto out;
     rc = enl_link_initiate(&x.link, fd, p->id->dh_sk, c.card.dh_pk, ENL_LINK_TIMEOUT_MS);
     if (rc != ENL_OK) {
         enl_fail(p, rc, "the handshake with %s failed: the device at %s:%s is not %s's, "
@@ -455,8 +535,8 @@ out:
     return rc;
 }
 
-static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, char *peer, size_t peer_max,
-                     enl_sync_stats *st)
+static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion, char *peer,
+                     size_t peer_max, enl_sync_stats *st)
 {
     enl_contact c;
     session x;
@@ -465,8 +545,11 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, char *pee
 
     peer[0] = '\0';
     if (rc != ENL_OK) goto out;
-    /* The handshake must come quickly: a prober cannot hold the listener. */
-    rc = enl_link_respond(&x.link, fd, p->id->dh_sk, timeout < 5000 ? timeout : 5000);
+    /* The handshake must come quickly: a prober cannot hold the listener.
+     * Over an onion circuit a round trip takes seconds, and only those who
+     * know the onion address get that far: give them the link's timeout. */
+    rc = enl_link_respond(&x.link, fd, p->id->dh_sk,
+                          onion || timeout < 5000 ? timeout : 5000);
     if (rc != ENL_OK) goto out;
     x.link.timeout_ms = timeout;
     if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK) {
@@ -486,26 +569,53 @@ out:
 
 int enl_listen(enl_profile *p, const char *addr, const enl_listen_opts *o)
 {
-    char host[256], port[16], bound[300], peer[ENL_NAME_MAX + 32];
+    return enl_listen_onion(p, addr, NULL, o);
+}
+
+static int loopback(const char *host)
+{
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+           strcmp(host, "localhost") == 0;
+}
+
+int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *onion,
+                     const enl_listen_opts *o)
+{
+    char host[256], port[16], bound[300], peer[ENL_NAME_MAX + 32], published[ENL_ADDRESS_MAX + 1];
+    enl_onion *on = NULL;
     int lfd = -1, rc;
 
     if (enl_tcp_split(addr, host, sizeof host, port, sizeof port) != ENL_OK)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
+    /* Reachable through tor alone: a listener on the LAN would show the
+     * network what the onion service hides. */
+    if (onion != NULL && !loopback(host))
+        return enl_fail(p, ENL_EINVAL, "an onion service listens on loopback only "
+                        "(127.0.0.1:PORT), so that tor is the only way in: not %s", addr);
     if ((rc = enl_tcp_listen(&lfd, host, port, bound, sizeof bound)) != ENL_OK)
         return enl_fail(p, rc, "cannot listen on %s (in use, or not an address of this machine)", addr);
+    if (onion != NULL) {
+        if ((rc = enl_onion_publish(p, &on, onion, bound, published)) != ENL_OK) {
+            enl_tcp_close(lfd);
+            return rc;
+        }
+    }
     if (o->ready) o->ready(o->ctx, bound);
+    if (on != NULL && onion->published) onion->published(o->ctx, published);
     for (;;) {
         enl_sync_stats st;
         int fd = -1;
         if (o->stop != NULL && *o->stop) { rc = ENL_OK; break; }
+        if (on != NULL && (rc = enl_onion_check(p, on)) != ENL_OK) break;
         rc = enl_tcp_accept(lfd, &fd, 1000);
         if (rc == ENL_ETIMEOUT) continue;
         if (rc != ENL_OK) break;
-        rc = serve_one(p, fd, o, peer, sizeof peer, &st);
+        rc = serve_one(p, fd, o, on != NULL, peer, sizeof peer, &st);
         enl_tcp_close(fd);
         if (o->session) o->session(o->ctx, peer, rc, &st);
         if (o->once) break;
     }
+    enl_onion_remove(on);
     enl_tcp_close(lfd);
     return rc;
 }

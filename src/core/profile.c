@@ -119,16 +119,38 @@ out:
     return rc;
 }
 
+/* After a duress unlock the store is empty: it becomes a new profile with
+ * a fresh identity and the same name, as if just created. */
+static int refill_after_duress(enl_profile *p, const char *name)
+{
+    uint8_t idbuf[ENL_IDENTITY_BYTES];
+    int rc = enl_identity_generate(p->id, enl_now());
+    if (rc != ENL_OK) return rc;
+    enl_identity_serialize(idbuf, p->id);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    rc = enl_store_secret_put(p->st, "identity", idbuf, sizeof idbuf);
+    if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "self", (const uint8_t *)name, strlen(name));
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+out:
+    sodium_memzero(idbuf, sizeof idbuf);
+    return rc;
+}
+
 int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
 {
     enl_profile *p = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
+    char reset_name[ENL_NAME_MAX + 1];
     int rc;
 
     if (home == NULL) return ENL_EINVAL;
     if ((rc = alloc_profile(&p)) != ENL_OK) return rc;
     if ((rc = enl_store_open(&p->st, home, pass, pass_len)) != ENL_OK) goto out;
+    if (enl_store_was_reset(p->st, reset_name) &&
+        (rc = refill_after_duress(p, enl_name_valid(reset_name) ? reset_name : "me")) != ENL_OK)
+        goto out;
     if ((rc = enl_store_secret_get(p->st, "identity", &buf, &len)) != ENL_OK) goto out;
     rc = enl_identity_parse(p->id, buf, len);
     enl_store_free(buf, len);
@@ -146,6 +168,23 @@ int enl_profile_open(enl_profile **out, const char *home, const char *pass, size
 out:
     enl_profile_close(p);
     return rc;
+}
+
+int enl_profile_change_passphrase(enl_profile *p, const char *pass, size_t pass_len)
+{
+    if (pass == NULL || pass_len == 0) return ENL_EINVAL;
+    return enl_store_rekey(p->st, pass, pass_len);
+}
+
+int enl_profile_set_duress(enl_profile *p, const char *pass, size_t pass_len)
+{
+    if (pass == NULL || pass_len == 0) return ENL_EINVAL;
+    return enl_store_set_duress(p->st, pass, pass_len, p->name);
+}
+
+int enl_profile_wipe(const char *home)
+{
+    return enl_store_wipe(home);
 }
 
 void enl_profile_close(enl_profile *p)

@@ -1,25 +1,106 @@
 /*
- * Sending: seal a text to a contact into a first-contact note and keep it
- * with the notes this profile carries, so the next sync passes it on. The
- * note's purge lock goes into the outbox set (as a keyed hash) so that the
- * purge that comes back tells us it was delivered.
+ * Sending: seal a text to a contact and keep the note for the next sync.
+ *
+ * Every message goes through the pair's Double Ratchet session. The first
+ * time, the session is started from the signed prekey in the contact's card
+ * (X3DH); until a reply has been read, each message is wrapped in a
+ * first-contact note that carries the X3DH values again, so the contact can
+ * start the session from whichever note arrives first. After that, notes
+ * are bare ratchet messages whose first bytes are a tag only the recipient
+ * can recognise. The note's purge lock goes into the outbox set (as a keyed
+ * hash) so the purge that comes back says it was delivered.
  */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/profile.h"
+#include "core/session.h"
+#include "crypto/x3dh.h"
 #include "note/note.h"
+#include "util/bytes.h"
+
+static int session_start(enl_profile *p, const enl_contact *c, enl_session *s)
+{
+    enl_x3dh_keys k;
+    uint8_t ek_sk[32];
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    s->role = 1;
+    memcpy(s->peer_sign_pk, c->card.sign_pk, 32);
+    memcpy(s->peer_dh_pk, c->card.dh_pk, 32);
+    s->prekey_id = c->card.prekey_id;
+    randombytes_buf(ek_sk, sizeof ek_sk);
+    rc = crypto_scalarmult_base(s->ek_pub, ek_sk) == 0 ? ENL_OK : ENL_ECRYPTO;
+    if (rc == ENL_OK)
+        rc = enl_x3dh_alice(&k, p->id->dh_sk, p->id->dh_pk, ek_sk, s->ek_pub, c->card.dh_pk,
+                            c->card.prekey_pk);
+    if (rc == ENL_OK)
+        rc = enl_ratchet_init_alice(&s->r, k.sk, c->card.prekey_pk, k.hka, k.nhkb);
+    sodium_memzero(&k, sizeof k);
+    sodium_memzero(ek_sk, sizeof ek_sk);
+    return rc;
+}
+
+/* The session to send on: a confirmed one (a reply was read from it); when
+ * both sides started one and both are confirmed, the one started by the
+ * side with the smaller key, so that both converge on the same session.
+ * ENL_ENOTFOUND when there is none and one must be started. */
+static int pick_session(enl_profile *p, const enl_contact *c, enl_session *s)
+{
+    enl_session *theirs = sodium_malloc(sizeof *theirs);
+    uint8_t h[32];
+    int mine_ok, theirs_ok, rc = ENL_OK;
+
+    if (theirs == NULL) return ENL_ENOMEM;
+    enl_session_key(p, c->card.dh_pk, 1, h);
+    mine_ok = enl_session_load(p, h, s) == ENL_OK;
+    enl_session_key(p, c->card.dh_pk, 0, h);
+    theirs_ok = enl_session_load(p, h, theirs) == ENL_OK &&
+                enl_ratchet_can_send_without_init(&theirs->r);
+    if (theirs_ok && (!mine_ok || !enl_ratchet_can_send_without_init(&s->r) ||
+                      memcmp(c->card.dh_pk, p->id->dh_pk, 32) < 0))
+        memcpy(s, theirs, sizeof *s);
+    else if (!mine_ok)
+        rc = ENL_ENOTFOUND;
+    sodium_free(theirs);
+    return rc;
+}
+
+/* Seals payload into note (note_len bytes) through the session s. */
+static int seal(enl_profile *p, enl_session *s, int first, uint8_t *note, size_t note_len,
+                const uint8_t *payload, size_t payload_len)
+{
+    size_t rlen = payload_len + ENL_RATCHET_MSG_OVERHEAD, inner_len = ENL_FIRST_INITBYTES + rlen;
+    uint8_t *inner;
+    enl_wr w;
+    int rc;
+
+    if (!first)
+        return enl_ratchet_encrypt(&s->r, note + ENL_NOTE_HEADERBYTES, rlen, note,
+                                   ENL_NOTE_HEADERBYTES, payload, payload_len);
+    if ((inner = malloc(inner_len)) == NULL) return ENL_ENOMEM;
+    w = enl_wr_init(inner, inner_len);
+    enl_wr_u32(&w, s->prekey_id);
+    enl_wr_bytes(&w, s->ek_pub, 32);
+    rc = enl_ratchet_encrypt(&s->r, inner + w.len, rlen, note, ENL_NOTE_HEADERBYTES, payload,
+                             payload_len);
+    if (rc == ENL_OK)
+        rc = enl_note_seal_first(note, note_len, p->id, s->peer_dh_pk, inner, inner_len, NULL);
+    free(inner);
+    return rc;
+}
 
 int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
                   const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
 {
     enl_contact c;
     enl_payload pl;
-    uint8_t id[ENL_IDBYTES], *note = NULL;
+    enl_session *s = NULL;
+    uint8_t id[ENL_IDBYTES], *note = NULL, *payload = NULL;
     uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS, expiry;
-    size_t floor = ENL_PAD_FLOOR, note_len;
-    int rc;
+    size_t floor = ENL_PAD_FLOOR, note_len = 0, payload_len = 0;
+    int rc, first, in_tx = 0;
 
     if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
     if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
@@ -28,33 +109,59 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     if (hours > ENL_EXPIRY_MAX_HOURS)
         return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
     if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
-    if (enl_now() >= c.card.expires)
-        return enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", to);
+    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
+    /* From loading the session to saving it advanced, nobody else may use
+     * it: two sends at once would otherwise seal with the same message key. */
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    in_tx = 1;
+    rc = pick_session(p, &c, s);
+    if (rc == ENL_ENOTFOUND) {
+        if (enl_now() >= c.card.expires) {
+            rc = enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", to);
+            goto out;
+        }
+        rc = session_start(p, &c, s);
+    }
+    if (rc != ENL_OK) goto out;
+    first = !enl_ratchet_can_send_without_init(&s->r);
+    if ((rc = enl_note_sizes(len, floor, first, &note_len, &payload_len)) != ENL_OK) goto out;
+    note = malloc(note_len);
+    payload = sodium_malloc(payload_len);
+    if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
 
-    note_len = enl_note_first_len(len, floor);
-    if (note_len == 0) return ENL_ETOOBIG;
-    if ((note = malloc(note_len)) == NULL) return ENL_ENOMEM;
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_TEXT;
     pl.sent = enl_now();
     randombytes_buf(pl.purge_key, sizeof pl.purge_key);
     pl.body = text;
     pl.body_len = len;
+    if ((rc = enl_payload_encode(payload, payload_len, &pl)) != ENL_OK) goto out;
     /* Round up to the next whole hour, so a note lives at least as long as
      * asked (hours + 1 at most): the header only holds whole hours. */
     expiry = (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
-    rc = enl_note_seal_first(note, note_len, p->id, c.card.dh_pk, &pl, expiry);
-    if (rc != ENL_OK) goto out;
+    {
+        uint8_t lock[ENL_PURGELOCKBYTES];
+        enl_purge_lock(lock, pl.purge_key);
+        enl_note_header_encode(note, expiry, lock);
+    }
+    if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
     enl_note_id(id, note, note_len);
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
-    rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
+
+    rc = enl_session_save(p, s);
+    if (rc == ENL_OK)
+        rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
                                 note + ENL_NOTE_HEADERBYTES, note, note_len);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", note + ENL_NOTE_LOCK_OFFSET, expiry);
-    if (rc == ENL_OK) rc = enl_store_commit(p->st);
-    else enl_store_rollback(p->st);
+    if (rc == ENL_OK) {
+        in_tx = 0;
+        rc = enl_store_commit(p->st);
+    }
     if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
 out:
+    if (in_tx) enl_store_rollback(p->st);
     sodium_memzero(&pl, sizeof pl);
+    if (payload != NULL) sodium_free(payload);
+    if (s != NULL) sodium_free(s);
     free(note);
     return rc;
 }

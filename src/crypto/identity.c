@@ -100,7 +100,17 @@ int enl_identity_parse(enl_identity *id, const uint8_t *in, size_t len)
     return r.err ? ENL_EMALFORMED : ENL_OK;
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+/* Code points a name must not hold: C1 controls (a terminal may act on
+ * them), and the invisible and direction-changing marks that let one name
+ * pass for another on screen. */
+static int spoofing_code_point(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
+}
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF)
+ * without the code points above. */
 static int utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -119,7 +129,7 @@ static int utf8_valid(const unsigned char *s, size_t n)
             cp = (cp << 6) | (s[i + j] & 0x3f);
         }
         if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
+            (cp >= 0xd800 && cp <= 0xdfff) || spoofing_code_point(cp))
             return 0;
         i += k + 1;
     }

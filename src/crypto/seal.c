@@ -7,9 +7,16 @@
 #include "crypto/noise.h"
 #include "enlace.h"
 
+static int top_bit(const uint8_t *msg, size_t len)
+{
+    uint8_t h[16];
+    crypto_generichash(h, sizeof h, msg + 32, len - 32, NULL, 0);
+    return h[0] & 1;
+}
+
 int enl_seal_x(uint8_t *out, size_t out_len, const uint8_t *prologue, size_t prologue_len,
                const uint8_t from_sk[32], const uint8_t to_pk[32],
-               const uint8_t *pt, size_t pt_len, const uint8_t *fixed_e, int top_bit)
+               const uint8_t *pt, size_t pt_len, const uint8_t *fixed_e)
 {
     enl_handshake hs;
     size_t n = 0;
@@ -22,8 +29,7 @@ int enl_seal_x(uint8_t *out, size_t out_len, const uint8_t *prologue, size_t pro
     enl_handshake_wipe(&hs);
     if (rc != ENL_OK) return rc;
     if (n != out_len) return ENL_ECRYPTO;
-    if (top_bit < 0) top_bit = (int)randombytes_uniform(2);
-    out[31] |= (uint8_t)((top_bit & 1) << 7);
+    out[31] |= (uint8_t)(top_bit(out, out_len) << 7);
     return ENL_OK;
 }
 
@@ -37,6 +43,7 @@ int enl_open_x(uint8_t *pt, uint8_t from_pk[32], const uint8_t *prologue, size_t
 
     if (body_len < ENL_SEAL_OVERHEAD) return ENL_EMALFORMED;
     if (body_len > ENL_NOISE_MAXMSG) return ENL_ETOOBIG;
+    if ((body[31] >> 7) != top_bit(body, body_len)) return ENL_ENOTFORME;
     memcpy(copy, body, body_len);
     copy[31] &= 0x7f;
     rc = enl_handshake_init(&hs, ENL_NOISE_X, 0, prologue, prologue_len, my_sk, NULL, NULL);

@@ -83,20 +83,24 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     return ENL_OK;
 }
 
-size_t enl_note_first_len(size_t body_len, size_t pad_floor)
+int enl_note_sizes(size_t body_len, size_t pad_floor, int first, size_t *note_len,
+                   size_t *payload_len)
 {
-    size_t raw, padded;
-    if (body_len > ENL_NOTE_MAX) return 0;
-    raw = ENL_NOTE_HEADERBYTES + ENL_SEAL_OVERHEAD + ENL_FIRST_FIXEDBYTES +
-          ENL_PAYLOAD_FIXEDBYTES + body_len;
+    size_t fixed = ENL_NOTE_HEADERBYTES + ENL_RATCHET_MSG_OVERHEAD, raw, padded;
+    if (first) fixed += ENL_SEAL_OVERHEAD + ENL_FIRST_FIXEDBYTES + ENL_FIRST_INITBYTES;
+    if (body_len > ENL_NOTE_MAX) return ENL_ETOOBIG;
+    raw = fixed + ENL_PAYLOAD_FIXEDBYTES + body_len;
     if (pad_floor < ENL_PAD_FLOOR_MIN) pad_floor = ENL_PAD_FLOOR_MIN;
     padded = enl_padme(raw < pad_floor ? pad_floor : raw);
     if (padded > ENL_NOTE_MAX) padded = ENL_NOTE_MAX;
-    return raw > padded ? 0 : padded;
+    if (raw > padded) return ENL_ETOOBIG;
+    *note_len = padded;
+    *payload_len = padded - fixed;
+    return ENL_OK;
 }
 
-static void header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hours,
-                          const uint8_t lock[ENL_PURGELOCKBYTES])
+void enl_note_header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hours,
+                            const uint8_t lock[ENL_PURGELOCKBYTES])
 {
     enl_wr w = enl_wr_init(out, ENL_NOTE_HEADERBYTES);
     enl_wr_u8(&w, ENL_NOTE_VERSION);
@@ -104,54 +108,47 @@ static void header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hou
     enl_wr_bytes(&w, lock, ENL_PURGELOCKBYTES);
 }
 
-int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
-                        const uint8_t to_dh_pk[32], const enl_payload *pl, uint32_t expiry_hours)
+int enl_payload_check_lock(const enl_payload *pl, const uint8_t lock[ENL_PURGELOCKBYTES])
 {
-    return enl_note_seal_first_fixed(note, note_len, from, to_dh_pk, pl, expiry_hours, NULL, -1);
+    uint8_t mine[ENL_PURGELOCKBYTES];
+    enl_purge_lock(mine, pl->purge_key);
+    return sodium_memcmp(mine, lock, sizeof mine) == 0 ? ENL_OK : ENL_EMALFORMED;
 }
 
-int enl_note_seal_first_fixed(uint8_t *note, size_t note_len, const enl_identity *from,
-                              const uint8_t to_dh_pk[32], const enl_payload *pl,
-                              uint32_t expiry_hours, const uint8_t *fixed_e, int top_bit)
+int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
+                        const uint8_t to_dh_pk[32], const uint8_t *inner, size_t inner_len,
+                        const uint8_t *fixed_e)
 {
     uint8_t plain[ENL_NOTE_MAX];
-    uint8_t lock[ENL_PURGELOCKBYTES];
-    size_t pt_len;
+    size_t pt_len = ENL_FIRST_FIXEDBYTES + inner_len;
     int rc;
 
-    if (note_len > ENL_NOTE_MAX || note_len < ENL_NOTE_MINBYTES + pl->body_len) return ENL_EINVAL;
-    pt_len = note_len - ENL_NOTE_HEADERBYTES - ENL_SEAL_OVERHEAD;
-    enl_purge_lock(lock, pl->purge_key);
-    header_encode(note, expiry_hours, lock);
+    if (note_len > ENL_NOTE_MAX ||
+        note_len != ENL_NOTE_HEADERBYTES + ENL_SEAL_OVERHEAD + pt_len)
+        return ENL_EINVAL;
     memcpy(plain, from->sign_pk, 32);
-    rc = enl_payload_encode(plain + ENL_FIRST_FIXEDBYTES, pt_len - ENL_FIRST_FIXEDBYTES, pl);
-    if (rc == ENL_OK)
-        rc = enl_seal_x(note + ENL_NOTE_HEADERBYTES, note_len - ENL_NOTE_HEADERBYTES, note,
-                        ENL_NOTE_HEADERBYTES, from->dh_sk, to_dh_pk, plain, pt_len,
-                        fixed_e, top_bit);
+    memcpy(plain + 32, inner, inner_len);
+    rc = enl_seal_x(note + ENL_NOTE_HEADERBYTES, note_len - ENL_NOTE_HEADERBYTES, note,
+                    ENL_NOTE_HEADERBYTES, from->dh_sk, to_dh_pk, plain, pt_len, fixed_e);
     sodium_memzero(plain, pt_len);
     return rc;
 }
 
-int enl_note_open_first(enl_opened *op, uint8_t *plain, const uint8_t *note, size_t len,
-                        const uint8_t my_dh_sk[32], uint32_t now_hours)
+int enl_note_open_first(const uint8_t *note, size_t len, const uint8_t my_dh_sk[32],
+                        uint8_t *plain, uint8_t sender_dh_pk[32], uint8_t sender_sign_pk[32],
+                        const uint8_t **inner, size_t *inner_len)
 {
-    uint8_t lock[ENL_PURGELOCKBYTES];
     size_t pt_len;
-    int rc = enl_note_header_parse(&op->header, note, len, now_hours);
-
-    if (rc != ENL_OK) return rc;
+    int rc;
+    if (len > ENL_NOTE_MAX) return ENL_ETOOBIG;
+    if (len < ENL_NOTE_HEADERBYTES + ENL_SEAL_OVERHEAD + ENL_FIRST_FIXEDBYTES) return ENL_ENOTFORME;
     pt_len = len - ENL_NOTE_HEADERBYTES - ENL_SEAL_OVERHEAD;
-    rc = enl_open_x(plain, op->sender_dh_pk, note, ENL_NOTE_HEADERBYTES, my_dh_sk,
+    rc = enl_open_x(plain, sender_dh_pk, note, ENL_NOTE_HEADERBYTES, my_dh_sk,
                     note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
     if (rc != ENL_OK) return rc;
-    memcpy(op->sender_sign_pk, plain, 32);
-    rc = enl_payload_parse(&op->payload, plain + ENL_FIRST_FIXEDBYTES, pt_len - ENL_FIRST_FIXEDBYTES);
-    if (rc != ENL_OK) return rc;
-    /* The lock in the clear must be the one the sealed key makes, or a
-     * courier could never purge this note: refuse it. */
-    enl_purge_lock(lock, op->payload.purge_key);
-    if (sodium_memcmp(lock, op->header.purge_lock, sizeof lock) != 0) return ENL_EMALFORMED;
+    memcpy(sender_sign_pk, plain, 32);
+    *inner = plain + ENL_FIRST_FIXEDBYTES;
+    *inner_len = pt_len - ENL_FIRST_FIXEDBYTES;
     return ENL_OK;
 }
 

@@ -36,9 +36,9 @@
 #define ENL_PAD_FLOOR           256
 #define ENL_PAD_FLOOR_MIN       128   /* the smallest floor any transport may ask for */
 #define ENL_PAYLOAD_FIXEDBYTES  (1 + 8 + ENL_PURGEKEYBYTES + 4)
-#define ENL_FIRST_FIXEDBYTES    32    /* the sender's signing key before the payload */
-/* Smallest possible note: a first-contact seal of an empty text. */
-#define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 32 + 48 + 16 + ENL_FIRST_FIXEDBYTES + ENL_PAYLOAD_FIXEDBYTES)
+#define ENL_FIRST_FIXEDBYTES    32    /* the sender's signing key before the init values */
+/* Smallest possible note: a session note of an empty text. */
+#define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 16 + 80 + 16 + ENL_PAYLOAD_FIXEDBYTES)
 
 /* Purge record: version u8 | expiry u32 | purge key [32]. */
 #define ENL_PURGE_VERSION       1
@@ -72,6 +72,10 @@ typedef struct {
     enl_payload payload;
 } enl_opened;
 
+/* Checks that the payload's purge key is the one the clear lock commits to
+ * (else couriers could never purge the note): ENL_EMALFORMED if not. */
+int enl_payload_check_lock(const enl_payload *pl, const uint8_t lock[ENL_PURGELOCKBYTES]);
+
 /* Padmé: the padded length for len bytes (Nikitin et al., PURBs, 2019). */
 size_t enl_padme(size_t len);
 
@@ -90,28 +94,41 @@ int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
 int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     __attribute__((warn_unused_result));
 
-/* The padded length of a first-contact note carrying body_len bytes, or 0
- * when it would exceed ENL_NOTE_MAX. */
-size_t enl_note_first_len(size_t body_len, size_t pad_floor);
+/*
+ * Two kinds of body, told apart only by their recipient:
+ *
+ *  session note:        ratchet message (tag[16] | encrypted header[80] |
+ *                       encrypted payload[n + 16]), AD = the clear header.
+ *  first-contact note:  a Noise X message whose plaintext is
+ *                       sender sign_pk[32] | prekey_id u32 | ek_pub[32] |
+ *                       ratchet message
+ *                       (the X3DH values that start the session, then the
+ *                       first messages of the ratchet).
+ */
+#define ENL_RATCHET_MSG_OVERHEAD (16 + 80 + 16)
+#define ENL_FIRST_INITBYTES      (4 + 32)
 
-/* Seals a first-contact note from `from` to the X25519 key to_dh_pk. The
- * payload's purge key must be fresh and random; the lock is derived here. */
+/* Note and payload lengths for a text of body_len bytes, padded (Padmé,
+ * floor pad_floor, cap ENL_NOTE_MAX). ENL_ETOOBIG when it cannot fit. */
+int enl_note_sizes(size_t body_len, size_t pad_floor, int first, size_t *note_len,
+                   size_t *payload_len);
+
+void enl_note_header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_hours,
+                            const uint8_t lock[ENL_PURGELOCKBYTES]);
+
+/* Seals a first-contact body around inner (prekey_id | ek_pub | ratchet
+ * message) from `from` to the X25519 key to_dh_pk; the header must already
+ * be in note[0..37). fixed_e: NULL except in test vectors. */
 int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
-                        const uint8_t to_dh_pk[32], const enl_payload *pl,
-                        uint32_t expiry_hours) __attribute__((warn_unused_result));
+                        const uint8_t to_dh_pk[32], const uint8_t *inner, size_t inner_len,
+                        const uint8_t *fixed_e) __attribute__((warn_unused_result));
 
-/* The same with a fixed ephemeral key and top bit: for test vectors only. */
-int enl_note_seal_first_fixed(uint8_t *note, size_t note_len, const enl_identity *from,
-                              const uint8_t to_dh_pk[32], const enl_payload *pl,
-                              uint32_t expiry_hours, const uint8_t *fixed_e, int top_bit)
-    __attribute__((warn_unused_result));
-
-/* Opens a first-contact note with my X25519 secret key. `plain` is scratch
- * of at least len bytes that op->payload.body will point into; the caller
- * wipes it. ENL_ENOTFORME when it is not for this key (or damaged). */
-int enl_note_open_first(enl_opened *op, uint8_t *plain, const uint8_t *note, size_t len,
-                        const uint8_t my_dh_sk[32], uint32_t now_hours)
-    __attribute__((warn_unused_result));
+/* Opens a first-contact body with my X25519 secret key. plain: scratch of at
+ * least len bytes; *inner points into it. ENL_ENOTFORME when the note is not
+ * for this key (or damaged: indistinguishable by design). */
+int enl_note_open_first(const uint8_t *note, size_t len, const uint8_t my_dh_sk[32],
+                        uint8_t *plain, uint8_t sender_dh_pk[32], uint8_t sender_sign_pk[32],
+                        const uint8_t **inner, size_t *inner_len) __attribute__((warn_unused_result));
 
 /* Purge records. */
 void enl_purge_encode(uint8_t out[ENL_PURGEBYTES], uint32_t expiry_hours,

@@ -27,7 +27,11 @@
 
 struct enl_store {
     sqlite3 *db;
-    uint8_t *keys;          /* sodium_malloc: blob key || index key */
+    uint8_t *keys;          /* sodium_malloc: blob key || index key || profile key */
+    uint8_t kdfrec[1 + 8 + 8 + crypto_pwhash_SALTBYTES];
+    int was_reset;          /* opened with the duress passphrase: emptied */
+    char path[4096];        /* of the database file */
+    char reset_name[ENL_NAME_MAX + 1];
     char err[256];
 };
 
@@ -197,7 +201,7 @@ static int alloc_store(enl_store **out)
 {
     enl_store *st = calloc(1, sizeof *st);
     if (st == NULL) return ENL_ENOMEM;
-    st->keys = sodium_malloc(2 * KEYBYTES);
+    st->keys = sodium_malloc(3 * KEYBYTES);
     if (st->keys == NULL) {
         free(st);
         return ENL_ENOMEM;
@@ -208,12 +212,49 @@ static int alloc_store(enl_store **out)
 
 static void derive_subkeys(enl_store *st, const uint8_t master[KEYBYTES])
 {
+    sodium_mprotect_readwrite(st->keys);
     crypto_kdf_derive_from_key(st->keys, KEYBYTES, 1, "enl_blob", master);
     crypto_kdf_derive_from_key(st->keys + KEYBYTES, KEYBYTES, 2, "enl_indx", master);
+    memcpy(st->keys + 2 * KEYBYTES, master, KEYBYTES);
     sodium_mprotect_readonly(st->keys);
 }
 
+/* ---- key slots -------------------------------------------------------
+ * Two slots sit in meta, both always present and of fixed size:
+ *   wrapped_key:   nonce[24] | XChaCha20-Poly1305(kek, profile key[32])
+ *   wrapped_alt:   nonce[24] | XChaCha20-Poly1305(kek', name_len u8 | name[64])
+ * where kek = Argon2id(passphrase, salt) and kek' the same for the duress
+ * passphrase. Without a duress passphrase wrapped_alt is random bytes of the
+ * same size, so nothing on disk says whether one exists. Both share the salt
+ * and parameters: one Argon2id per unlock attempt, whichever slot opens. */
+#define SLOT1_BYTES (NONCEBYTES + KEYBYTES + ABYTES)
+#define ALT_PLAIN   (1 + ENL_NAME_MAX)
+#define SLOT2_BYTES (NONCEBYTES + ALT_PLAIN + ABYTES)
 static const uint8_t wrap_ad[] = "enlace profile key v1";
+static const uint8_t alt_ad[] = "enlace duress v1";
+
+static void slot_seal(uint8_t *slot, const uint8_t *pt, size_t len, const uint8_t *ad_ctx,
+                      size_t ctx_len, const uint8_t *rec, const uint8_t kek[KEYBYTES])
+{
+    uint8_t ad[64];
+    memcpy(ad, ad_ctx, ctx_len);
+    memcpy(ad + ctx_len, rec, KDFREC_BYTES);
+    randombytes_buf(slot, NONCEBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(slot + NONCEBYTES, NULL, pt, len, ad,
+                                               ctx_len + KDFREC_BYTES, NULL, slot, kek);
+}
+
+static int slot_open(uint8_t *pt, const uint8_t *slot, size_t slot_len, const uint8_t *ad_ctx,
+                     size_t ctx_len, const uint8_t *rec, const uint8_t kek[KEYBYTES])
+{
+    uint8_t ad[64];
+    memcpy(ad, ad_ctx, ctx_len);
+    memcpy(ad + ctx_len, rec, KDFREC_BYTES);
+    return crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, slot + NONCEBYTES,
+                                                      slot_len - NONCEBYTES, ad,
+                                                      ctx_len + KDFREC_BYTES, slot, kek) == 0
+               ? ENL_OK : ENL_EPASSPHRASE;
+}
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf)
@@ -221,7 +262,7 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     char path[4096];
     enl_store *st = NULL;
     uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
-    uint8_t wrapped[NONCEBYTES + KEYBYTES + ABYTES], ad[sizeof wrap_ad + KDFREC_BYTES];
+    uint8_t wrapped[SLOT1_BYTES], alt[SLOT2_BYTES];
     uint64_t ops, mem;
     enl_wr w = enl_wr_init(rec, sizeof rec);
     mode_t old;
@@ -247,13 +288,16 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     randombytes_buf(enl_wr_ptr(&w, SALTBYTES), SALTBYTES);
     if ((rc = derive_kek(kek, rec, pass, pass_len)) != ENL_OK) goto out;
     randombytes_buf(master, sizeof master);
-    memcpy(ad, wrap_ad, sizeof wrap_ad);
-    memcpy(ad + sizeof wrap_ad, rec, sizeof rec);
-    randombytes_buf(wrapped, NONCEBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + NONCEBYTES, NULL, master, KEYBYTES,
-                                               ad, sizeof ad, NULL, wrapped, kek);
+    slot_seal(wrapped, master, KEYBYTES, wrap_ad, sizeof wrap_ad, rec, kek);
+    randombytes_buf(alt, sizeof alt);
     if ((rc = meta_put(st, "kdf", rec, sizeof rec)) != ENL_OK) goto out;
     if ((rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) != ENL_OK) goto out;
+    if ((rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) != ENL_OK) goto out;
+    /* The key slots must be in the main file from the start: unlocking reads
+     * them from there alone (see read_slots_untouched). */
+    if ((rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)")) != ENL_OK) goto out;
+    memcpy(st->kdfrec, rec, sizeof rec);
+    snprintf(st->path, sizeof st->path, "%s", path);
     derive_subkeys(st, master);
     *out = st;
     st = NULL;
@@ -268,45 +312,260 @@ out:
     return rc;
 }
 
+/* Percent-encodes a path for a file: URI (every byte but unreserved ones). */
+static int uri_path(char *out, size_t max, const char *path)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *q = (const unsigned char *)path; *q; q++) {
+        if (o + 4 >= max) return ENL_EINVAL;
+        if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+            *q == '/' || *q == '-' || *q == '_' || *q == '.' || *q == '~') {
+            out[o++] = (char)*q;
+        } else {
+            out[o++] = '%';
+            out[o++] = hx[*q >> 4];
+            out[o++] = hx[*q & 15];
+        }
+    }
+    out[o] = '\0';
+    return ENL_OK;
+}
+
+/* Reads the kdf record and both slots without touching any file: an
+ * immutable, read-only view of the main database file ignores a WAL left by
+ * a crash and writes no -shm. These rows are written at creation (and
+ * checkpointed when it closes), and every later change of them is
+ * checkpointed at once, so the main file holds them. */
+static int read_slots_untouched(const char *path, uint8_t *rec, uint8_t *slot1, uint8_t *slot2)
+{
+    char uri[8192 + 32];
+    enl_store tmp;
+    int rc;
+    memset(&tmp, 0, sizeof tmp);
+    if (uri_path(uri, sizeof uri - 32, path) != ENL_OK) return ENL_EINVAL;
+    memmove(uri + 5, uri, strlen(uri) + 1);
+    memcpy(uri, "file:", 5);
+    strcat(uri, "?immutable=1");
+    if (sqlite3_open_v2(uri, &tmp.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close_v2(tmp.db);
+        return ENL_ESTORE;
+    }
+    rc = meta_get(&tmp, "kdf", rec, KDFREC_BYTES);
+    if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_key", slot1, SLOT1_BYTES);
+    if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_alt", slot2, SLOT2_BYTES);
+    sqlite3_close_v2(tmp.db);
+    return rc;
+}
+
+/* The passphrase opens the profile key (ENL_OK), or the duress slot (1,
+ * with the name it holds), or nothing (ENL_EPASSPHRASE). */
+static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL_NAME_MAX + 1],
+                  const uint8_t *rec, const uint8_t *slot1, const uint8_t *slot2,
+                  const char *pass, size_t pass_len)
+{
+    uint8_t alt[ALT_PLAIN];
+    int rc = derive_kek(kek, rec, pass, pass_len);
+    if (rc != ENL_OK) return rc;
+    if (slot_open(master, slot1, SLOT1_BYTES, wrap_ad, sizeof wrap_ad, rec, kek) == ENL_OK)
+        return ENL_OK;
+    rc = slot_open(alt, slot2, SLOT2_BYTES, alt_ad, sizeof alt_ad, rec, kek);
+    if (rc == ENL_OK) {
+        size_t n = alt[0] <= ENL_NAME_MAX ? alt[0] : 0;
+        memcpy(name, alt + 1, n);
+        name[n] = '\0';
+        rc = 1;
+    }
+    sodium_memzero(alt, sizeof alt);
+    return rc;
+}
+
+/* Overwrites every row and both slots, then folds the log into the file and
+ * rebuilds it, so no page, free or in the WAL, keeps anything from before. */
+static int destroy_contents(enl_store *st)
+{
+    static const char *const tables[] = { "secrets", "contacts", "messages", "notes", "purges",
+                                          "seen", "outbox", "sessions", "tags" };
+    uint8_t junk[SLOT2_BYTES];
+    char sql[64];
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    for (size_t i = 0; rc == ENL_OK && i < sizeof tables / sizeof tables[0]; i++) {
+        snprintf(sql, sizeof sql, "DELETE FROM %s", tables[i]);
+        rc = exec(st, sql);
+    }
+    randombytes_buf(junk, sizeof junk);
+    if (rc == ENL_OK) rc = meta_put(st, "wrapped_key", junk, SLOT1_BYTES);
+    randombytes_buf(junk, sizeof junk);
+    if (rc == ENL_OK) rc = meta_put(st, "wrapped_alt", junk, SLOT2_BYTES);
+    if (rc == ENL_OK) rc = exec(st, "COMMIT");
+    else { (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); return rc; }
+    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc == ENL_OK) rc = exec(st, "VACUUM");
+    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return rc;
+}
+
+/* Duress: the real key material is destroyed first, then the profile
+ * becomes a new, empty one that the duress passphrase opens. */
+static int reset_under(enl_store *st, const uint8_t kek[KEYBYTES], uint8_t master[KEYBYTES])
+{
+    uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES];
+    int rc = destroy_contents(st);
+    if (rc != ENL_OK) return rc;
+    randombytes_buf(master, KEYBYTES);
+    slot_seal(slot1, master, KEYBYTES, wrap_ad, sizeof wrap_ad, st->kdfrec, kek);
+    randombytes_buf(slot2, sizeof slot2);
+    rc = meta_put(st, "wrapped_key", slot1, sizeof slot1);
+    if (rc == ENL_OK) rc = meta_put(st, "wrapped_alt", slot2, sizeof slot2);
+    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return rc;
+}
+
 int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
 {
-    char path[4096];
+    char path[4096], name[ENL_NAME_MAX + 1] = "";
     enl_store *st = NULL;
     uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
-    uint8_t wrapped[NONCEBYTES + KEYBYTES + ABYTES], ad[sizeof wrap_ad + KDFREC_BYTES];
-    int rc;
+    uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES];
+    int rc, duress;
 
     if (!enl_store_exists(home)) return ENL_ENOPROFILE;
-    if ((rc = alloc_store(&st)) != ENL_OK) return rc;
     db_path(path, sizeof path, home);
+    /* The passphrase is checked before the database is opened for real, so
+     * a wrong one reads nothing else and changes nothing, not even after a
+     * crash left a write-ahead log behind. */
+    if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK) return ENL_ESTORE;
+    duress = unlock(master, kek, name, rec, slot1, slot2, pass, pass_len);
+    if (duress < 0) {
+        rc = duress;
+        goto out;
+    }
+    if ((rc = alloc_store(&st)) != ENL_OK) goto out;
+    memcpy(st->kdfrec, rec, sizeof rec);
+    snprintf(st->path, sizeof st->path, "%s", path);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
         SQLITE_OK) {
         rc = fail(st, ENL_ESTORE, "cannot open the profile database");
         goto out;
     }
     sqlite3_busy_timeout(st->db, 10000);
-    if (meta_get(st, "kdf", rec, sizeof rec) != ENL_OK ||
-        meta_get(st, "wrapped_key", wrapped, sizeof wrapped) != ENL_OK) {
-        rc = fail(st, ENL_ESTORE, "not an enlace profile database");
-        goto out;
-    }
-    if ((rc = derive_kek(kek, rec, pass, pass_len)) != ENL_OK) goto out;
-    memcpy(ad, wrap_ad, sizeof wrap_ad);
-    memcpy(ad + sizeof wrap_ad, rec, sizeof rec);
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(master, NULL, NULL, wrapped + NONCEBYTES,
-                                                   KEYBYTES + ABYTES, ad, sizeof ad, wrapped,
-                                                   kek) != 0) {
-        rc = ENL_EPASSPHRASE;
-        goto out;
+    if ((rc = pragmas(st)) != ENL_OK) goto out;
+    if (duress == 1) {
+        if ((rc = reset_under(st, kek, master)) != ENL_OK) goto out;
+        st->was_reset = 1;
+        memcpy(st->reset_name, name, sizeof name);
     }
     derive_subkeys(st, master);
-    if ((rc = pragmas(st)) != ENL_OK || (rc = migrate(st)) != ENL_OK) goto out;
+    if ((rc = migrate(st)) != ENL_OK) goto out;
     *out = st;
     st = NULL;
 out:
     sodium_memzero(master, sizeof master);
     sodium_memzero(kek, sizeof kek);
+    sodium_memzero(name, sizeof name);
     enl_store_close(st);
+    return rc;
+}
+
+int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1])
+{
+    if (!st->was_reset) return 0;
+    memcpy(name, st->reset_name, ENL_NAME_MAX + 1);
+    return 1;
+}
+
+/* Does this passphrase open either slot now? */
+static int opens_a_slot(enl_store *st, const char *pass, size_t len, uint8_t kek[KEYBYTES])
+{
+    uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES], m[KEYBYTES];
+    char name[ENL_NAME_MAX + 1];
+    int rc;
+    if (meta_get(st, "wrapped_key", slot1, sizeof slot1) != ENL_OK ||
+        meta_get(st, "wrapped_alt", slot2, sizeof slot2) != ENL_OK)
+        return ENL_ESTORE;
+    rc = unlock(m, kek, name, st->kdfrec, slot1, slot2, pass, len);
+    sodium_memzero(m, sizeof m);
+    sodium_memzero(name, sizeof name);
+    return rc == ENL_EPASSPHRASE ? 0 : rc < 0 ? rc : 1;
+}
+
+/* Replaces one slot and makes sure the main file holds it (an unlock reads
+ * the slots from the main file alone). When another process keeps the log
+ * from being folded in, the old slot is put back and the change refused. */
+static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+{
+    uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
+    int rc = meta_get(st, key, old, len);
+    if (rc != ENL_OK) return rc;
+    if ((rc = meta_put(st, key, slot, len)) != ENL_OK) return rc;
+    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
+        sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
+        return ENL_OK;
+    (void)meta_put(st, key, old, len);
+    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return fail(st, ENL_ESTORE, "another enlace process is using this profile: stop it and retry");
+}
+
+int enl_store_rekey(enl_store *st, const char *pass, size_t len)
+{
+    uint8_t kek[KEYBYTES], slot1[SLOT1_BYTES];
+    int rc = opens_a_slot(st, pass, len, kek);
+    if (rc == 1) rc = fail(st, ENL_EEXISTS, "that passphrase is already in use here");
+    if (rc != ENL_OK) goto out;
+    slot_seal(slot1, st->keys + 2 * KEYBYTES, KEYBYTES, wrap_ad, sizeof wrap_ad, st->kdfrec, kek);
+    /* Folded into the main file at once; secure_delete overwrites the old row. */
+    rc = write_slot(st, "wrapped_key", slot1, sizeof slot1);
+out:
+    sodium_memzero(kek, sizeof kek);
+    return rc;
+}
+
+int enl_store_set_duress(enl_store *st, const char *pass, size_t len, const char *name)
+{
+    uint8_t kek[KEYBYTES], slot2[SLOT2_BYTES], alt[ALT_PLAIN];
+    size_t n = strlen(name);
+    int rc = opens_a_slot(st, pass, len, kek);
+    if (rc == 1) rc = fail(st, ENL_EEXISTS, "the duress passphrase must differ from the real one");
+    if (rc != ENL_OK) goto out;
+    if (n > ENL_NAME_MAX) { rc = ENL_EINVAL; goto out; }
+    memset(alt, 0, sizeof alt);
+    alt[0] = (uint8_t)n;
+    memcpy(alt + 1, name, n);
+    slot_seal(slot2, alt, sizeof alt, alt_ad, sizeof alt_ad, st->kdfrec, kek);
+    rc = write_slot(st, "wrapped_alt", slot2, sizeof slot2);
+out:
+    sodium_memzero(kek, sizeof kek);
+    sodium_memzero(alt, sizeof alt);
+    return rc;
+}
+
+int enl_store_wipe(const char *home)
+{
+    static const char *const ext[] = { "", "-wal", "-shm" };
+    char path[4096], p[4200];
+    enl_store *st = NULL;
+    int rc;
+
+    if (!enl_store_exists(home)) return ENL_ENOPROFILE;
+    db_path(path, sizeof path, home);
+    if ((rc = alloc_store(&st)) != ENL_OK) return rc;
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        enl_store_close(st);
+        return ENL_ESTORE;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    rc = pragmas(st);
+    if (rc == ENL_OK) rc = destroy_contents(st);
+    enl_store_close(st);
+    if (rc != ENL_OK) return rc;
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        if (unlink(p) != 0 && errno != ENOENT) rc = ENL_EIO;
+    }
+    (void)rmdir(home);   /* only when nothing else is in it */
     return rc;
 }
 
@@ -375,6 +634,14 @@ void enl_store_free(uint8_t *pt, size_t len)
 {
     (void)len;
     sodium_free(pt);  /* sodium_free wipes before it frees */
+}
+
+/* AD of a message blob: "messages", NUL, seq u64: bound to its row too. */
+static size_t msg_ad(uint8_t ad[17], int64_t seq)
+{
+    memcpy(ad, "messages", 9);
+    for (int i = 0; i < 8; i++) ad[9 + i] = (uint8_t)((uint64_t)seq >> (56 - 8 * i));
+    return 17;
 }
 
 /* AD of an encrypted row: table name, NUL, row key. Binds a blob to its row. */
@@ -472,7 +739,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
         int64_t seq = 0;
         if (is_msg) {
             seq = sqlite3_column_int64(s, 0);
-            adl = row_ad(ad, table, NULL, 0);
+            adl = msg_ad(ad, seq);
         } else {
             if (sqlite3_column_bytes(s, 0) != 32) { rc = fail(st, ENL_ESTORE, "bad row"); break; }
             adl = row_ad(ad, table, sqlite3_column_blob(s, 0), 32);
@@ -491,30 +758,45 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
 
 /* ---- messages -------------------------------------------------------- */
 
-int enl_store_message_add(enl_store *st, const uint8_t *pt, size_t len, int64_t *seq)
+static int message_write(enl_store *st, int64_t seq, const uint8_t *pt, size_t len)
 {
-    uint8_t ad[16], *blob = NULL;
-    size_t blen, adl = row_ad(ad, "messages", NULL, 0);
+    uint8_t ad[17], *blob = NULL;
+    size_t blen, adl = msg_ad(ad, seq);
     sqlite3_stmt *s;
     int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
     if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO messages(blob) VALUES(?)", -1, &s, NULL) !=
+    if (sqlite3_prepare_v2(st->db, "UPDATE messages SET blob = ? WHERE seq = ?", -1, &s, NULL) !=
         SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
     }
     sqlite3_bind_blob(s, 1, blob, (int)blen, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_int64(s, 2, seq);
+    rc = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->db) == 1
+             ? ENL_OK : fail(st, ENL_ESTORE, "write");
     sqlite3_finalize(s);
     free(blob);
-    if (rc == ENL_OK && seq != NULL) *seq = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+/* The row is made first so that its seq can go into the blob's AD. Call
+ * inside a transaction, or an interrupted add leaves an empty row (which
+ * reading then refuses as not authentic). */
+int enl_store_message_add(enl_store *st, const uint8_t *pt, size_t len, int64_t *seq)
+{
+    int64_t q;
+    int rc = exec(st, "INSERT INTO messages(blob) VALUES(x'')");
+    if (rc != ENL_OK) return rc;
+    q = sqlite3_last_insert_rowid(st->db);
+    rc = message_write(st, q, pt, len);
+    if (rc == ENL_OK && seq != NULL) *seq = q;
     return rc;
 }
 
 int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
 {
-    uint8_t ad[16];
-    size_t adl = row_ad(ad, "messages", NULL, 0);
+    uint8_t ad[17];
+    size_t adl = msg_ad(ad, seq);
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
     if (sqlite3_prepare_v2(st->db, "SELECT blob FROM messages WHERE seq = ?", -1, &s, NULL) !=
@@ -532,22 +814,7 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
 
 int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size_t len)
 {
-    uint8_t ad[16], *blob = NULL;
-    size_t blen, adl = row_ad(ad, "messages", NULL, 0);
-    sqlite3_stmt *s;
-    int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
-    if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "UPDATE messages SET blob = ? WHERE seq = ?", -1, &s, NULL) !=
-        SQLITE_OK) {
-        free(blob);
-        return fail(st, ENL_ESTORE, "write");
-    }
-    sqlite3_bind_blob(s, 1, blob, (int)blen, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, seq);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
-    free(blob);
-    return rc;
+    return message_write(st, seq, pt, len);
 }
 
 /* ---- clear tables: notes and purges ---------------------------------- */

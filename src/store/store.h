@@ -32,6 +32,17 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
 int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 void enl_store_close(enl_store *st);
+
+/* 1 (and the name kept in the duress slot) when this open used the duress
+ * passphrase: the real key material was destroyed and the store is empty. */
+int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1]);
+/* A new passphrase for the profile key (the salt and cost stay). */
+int enl_store_rekey(enl_store *st, const char *pass, size_t len);
+/* Sets the duress passphrase; name is what the emptied profile will carry. */
+int enl_store_set_duress(enl_store *st, const char *pass, size_t len, const char *name);
+/* Destroys the profile in home now: rows and key slots overwritten, the log
+ * folded in, the file rebuilt, then every file removed. */
+int enl_store_wipe(const char *home);
 const char *enl_store_errmsg(const enl_store *st);
 int enl_store_exists(const char *home);
 

@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include "crypto/identity.h"
+#include "crypto/ratchet.h"
+#include "crypto/x3dh.h"
 #include "enlace.h"
 #include "note/note.h"
+#include "paper/paper.h"
 #include "util/base32.h"
 
 #define NOW 1790000000ull  /* 2026-09-21 */
@@ -49,6 +52,30 @@ static void put_hex(const char *block, const char *key, const uint8_t *b, size_t
 static void seed_of(uint8_t seed[32], uint8_t fill)
 {
     memset(seed, fill, 32);
+}
+
+/* The worked example of the Paper section: a fixed byte string, so that it
+ * does not move when the note format does. */
+static void compute_paper(void)
+{
+    uint8_t bytes[100];
+    char text[1024], key[16], *line, *save = NULL;
+    size_t len;
+    unsigned n = 0;
+
+    for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (uint8_t)i;
+    put_hex("paper", "bytes", bytes, sizeof bytes);
+    assert_int_equal(enl_paper_encode(text, sizeof text, &len, bytes, sizeof bytes, 1, 1), ENL_OK);
+    for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save), n++) {
+        if (n == 0) {
+            put("paper", "header", line);
+            continue;
+        }
+        snprintf(key, sizeof key, "line %02u", n);
+        put("paper", key, line);
+    }
+    snprintf(key, sizeof key, "%x", enl_crc10((const uint8_t *)"123456789", 9));
+    put("paper", "crc10_123456789", key);
 }
 
 static void compute(void)
@@ -88,24 +115,58 @@ static void compute(void)
     assert_int_equal(enl_card_make(card, sizeof card, &ana, "ana", NULL, NOW), ENL_OK);
     put("card-ana", "card", card);
 
-    memset(&pl, 0, sizeof pl);
-    pl.kind = ENL_KIND_TEXT;
-    pl.sent = NOW;
-    memset(pl.purge_key, 0x11, sizeof pl.purge_key);
-    pl.body = (const uint8_t *)text;
-    pl.body_len = sizeof text - 1;
-    memset(e, 0xe5, sizeof e);
-    len = enl_note_first_len(pl.body_len, ENL_PAD_FLOOR);
-    assert_int_equal(enl_note_seal_first_fixed(note, len, &ana, carmen.dh_pk, &pl,
-                                               (uint32_t)(NOW / 3600) + 336, e, 1), ENL_OK);
-    snprintf(buf, sizeof buf, "%zu", len);
-    put("note-first", "length", buf);
-    put_hex("note-first", "note", note, len);
-    enl_note_id(id, note, len);
-    put_hex("note-first", "id", id, 32);
-    put_hex("note-first", "purge_lock", note + ENL_NOTE_LOCK_OFFSET, 32);
-    enl_purge_encode(purge, (uint32_t)(NOW / 3600) + 336, pl.purge_key);
-    put_hex("note-first", "purge_record", purge, sizeof purge);
+    /* A first-contact note from ana to carmen: X3DH from carmen's card
+     * (ephemeral 32 x 0xe4), a seeded ratchet (seed 32 x 0x5e), the Noise X
+     * seal with ephemeral 32 x 0xe5. */
+    {
+        enl_x3dh_keys k;
+        enl_ratchet *r = malloc(sizeof *r);
+        uint8_t ek_sk[32], ek_pk[32], rseed[32], lock[32], payload[ENL_NOTE_MAX], inner[ENL_NOTE_MAX];
+        size_t note_len, payload_len, inner_len;
+        uint32_t expiry = (uint32_t)(NOW / 3600) + 336;
+        memset(ek_sk, 0xe4, 32);
+        assert_int_equal(crypto_scalarmult_base(ek_pk, ek_sk), 0);
+        memset(rseed, 0x5e, 32);
+        assert_int_equal(enl_x3dh_alice(&k, ana.dh_sk, ana.dh_pk, ek_sk, ek_pk, carmen.dh_pk,
+                                        carmen.prekey_pk), ENL_OK);
+        assert_int_equal(enl_ratchet_init_alice_seeded(r, rseed, k.sk, carmen.prekey_pk, k.hka,
+                                                       k.nhkb), ENL_OK);
+        put_hex("note-first", "x3dh_sk", k.sk, 32);
+        memset(&pl, 0, sizeof pl);
+        pl.kind = ENL_KIND_TEXT;
+        pl.sent = NOW;
+        memset(pl.purge_key, 0x11, sizeof pl.purge_key);
+        pl.body = (const uint8_t *)text;
+        pl.body_len = sizeof text - 1;
+        assert_int_equal(enl_note_sizes(pl.body_len, ENL_PAD_FLOOR, 1, &note_len, &payload_len), ENL_OK);
+        assert_int_equal(enl_payload_encode(payload, payload_len, &pl), ENL_OK);
+        enl_purge_lock(lock, pl.purge_key);
+        enl_note_header_encode(note, expiry, lock);
+        inner[0] = (uint8_t)(carmen.prekey_id >> 24);
+        inner[1] = (uint8_t)(carmen.prekey_id >> 16);
+        inner[2] = (uint8_t)(carmen.prekey_id >> 8);
+        inner[3] = (uint8_t)carmen.prekey_id;
+        memcpy(inner + 4, ek_pk, 32);
+        inner_len = ENL_FIRST_INITBYTES + payload_len + ENL_RATCHET_OVERHEAD;
+        assert_int_equal(enl_ratchet_encrypt(r, inner + ENL_FIRST_INITBYTES,
+                                             payload_len + ENL_RATCHET_OVERHEAD, note,
+                                             ENL_NOTE_HEADERBYTES, payload, payload_len), ENL_OK);
+        memset(e, 0xe5, sizeof e);
+        assert_int_equal(enl_note_seal_first(note, note_len, &ana, carmen.dh_pk, inner, inner_len,
+                                             e), ENL_OK);
+        len = note_len;
+        snprintf(buf, sizeof buf, "%zu", len);
+        put("note-first", "length", buf);
+        put_hex("note-first", "note", note, len);
+        enl_note_id(id, note, len);
+        put_hex("note-first", "id", id, 32);
+        put_hex("note-first", "purge_lock", note + ENL_NOTE_LOCK_OFFSET, 32);
+        enl_purge_encode(purge, expiry, pl.purge_key);
+        put_hex("note-first", "purge_record", purge, sizeof purge);
+        enl_ratchet_wipe(r);
+        free(r);
+        sodium_memzero(&k, sizeof k);
+    }
 
     {
         static const size_t ls[] = { 100, 256, 257, 300, 1000, 1025, 4000, 65000 };
@@ -117,6 +178,7 @@ static void compute(void)
         }
         put("padme", "values", all);
     }
+    compute_paper();
     enl_identity_wipe(&ana);
     enl_identity_wipe(&carmen);
 }
@@ -177,24 +239,45 @@ static void test_document_matches_code(void **state)
 
 static void test_vector_note_opens(void **state)
 {
-    /* The documented note must open with carmen's key and say what it says. */
-    enl_identity carmen;
-    uint8_t seed[32], note[ENL_NOTE_MAX], plain[ENL_NOTE_MAX];
-    enl_opened op;
+    /* The documented note must open with carmen's keys, start a session
+     * from her prekey, and say what it says. */
+    enl_identity ana, carmen;
+    enl_x3dh_keys k;
+    enl_ratchet *r = malloc(sizeof *r);
+    uint8_t seed[32], note[ENL_NOTE_MAX], plain[ENL_NOTE_MAX], pt[ENL_NOTE_MAX];
+    uint8_t sdh[32], ssign[32];
+    const uint8_t *inner = NULL;
     const char *hex = NULL;
-    size_t len;
+    enl_payload pl;
+    size_t len, inner_len = 0, pt_len = 0;
     (void)state;
     for (size_t i = 0; i < ncomputed; i++)
         if (strcmp(computed[i].key, "note-first.note") == 0) hex = computed[i].value;
     assert_non_null(hex);
     len = strlen(hex) / 2;
     assert_int_equal(enl_hex_decode(note, len, hex, strlen(hex)), ENL_OK);
+    seed_of(seed, 0xa1);
+    assert_int_equal(enl_identity_from_seed(&ana, seed, NOW), ENL_OK);
     seed_of(seed, 0xc2);
     assert_int_equal(enl_identity_from_seed(&carmen, seed, NOW), ENL_OK);
-    assert_int_equal(enl_note_open_first(&op, plain, note, len, carmen.dh_sk,
-                                         (uint32_t)(NOW / 3600)), ENL_OK);
-    assert_int_equal(op.payload.body_len, 20);
-    assert_memory_equal(op.payload.body, "the leaflet is ready", 20);
+    assert_int_equal(enl_note_open_first(note, len, carmen.dh_sk, plain, sdh, ssign, &inner,
+                                         &inner_len), ENL_OK);
+    assert_memory_equal(sdh, ana.dh_pk, 32);
+    assert_memory_equal(ssign, ana.sign_pk, 32);
+    assert_int_equal(enl_x3dh_bob(&k, carmen.dh_sk, carmen.dh_pk, carmen.prekey_sk,
+                                  carmen.prekey_pk, ana.dh_pk, inner + 4), ENL_OK);
+    assert_int_equal(enl_ratchet_init_bob(r, k.sk, carmen.prekey_sk, carmen.prekey_pk, k.hka,
+                                          k.nhkb), ENL_OK);
+    assert_int_equal(enl_ratchet_decrypt(r, pt, &pt_len, note, ENL_NOTE_HEADERBYTES,
+                                         inner + ENL_FIRST_INITBYTES,
+                                         inner_len - ENL_FIRST_INITBYTES), ENL_OK);
+    assert_int_equal(enl_payload_parse(&pl, pt, pt_len), ENL_OK);
+    assert_int_equal(pl.body_len, 20);
+    assert_memory_equal(pl.body, "the leaflet is ready", 20);
+    assert_int_equal(enl_payload_check_lock(&pl, note + ENL_NOTE_LOCK_OFFSET), ENL_OK);
+    enl_ratchet_wipe(r);
+    free(r);
+    enl_identity_wipe(&ana);
     enl_identity_wipe(&carmen);
 }
 

@@ -1,0 +1,60 @@
+/* enlace open FILE: try one note file without storing anything. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static int show(const enl_message *m, void *ctx)
+{
+    char when[32];
+    (void)ctx;
+    cli_time(when, m->sent);
+    printf("from %s (%s), sent %s:\n", m->from[0] ? m->from : "someone who is not a contact",
+           m->from_fingerprint, when);
+    cli_safe_print(stdout, m->text, m->text_len);
+    printf("\n");
+    return 0;
+}
+
+static const char *why(int rc)
+{
+    switch (rc) {
+    case ENL_ENOTFORME: return "it is not for this profile (or it is damaged beyond recognition)";
+    case ENL_EDUPLICATE: return "it was already read here, and its keys are deleted";
+    case ENL_EPURGED: return "it was already delivered and purged";
+    case ENL_EEXPIRED: return "it has expired, or its keys were deleted after their grace period";
+    case ENL_EDECRYPT: return "it is for this profile but damaged or tampered";
+    case ENL_EMALFORMED: return "it is damaged (malformed)";
+    case ENL_ETOOBIG: return "it is larger than any note";
+    case ENL_EVERSION: return "it was made by a newer version of enlace";
+    default: return enl_strerror(rc);
+    }
+}
+
+int cmd_open(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    uint8_t *buf;
+    size_t len = 0;
+    FILE *f;
+    int c, ex = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "h", opts, "open", &ex)) != -1)
+        if (c == -2) return ex;
+    if (optind + 1 != argc) return cli_usage(cli_find("open"));
+    if ((f = fopen(argv[optind], "rb")) == NULL) return cli_fail("cannot read %s", argv[optind]);
+    buf = malloc(ENL_NOTE_MAX + 1);
+    if (buf != NULL) len = fread(buf, 1, ENL_NOTE_MAX + 1, f);
+    fclose(f);
+    if (buf == NULL) return cli_fail("out of memory");
+    if (len > ENL_NOTE_MAX) rc = ENL_ETOOBIG;
+    else rc = enl_note_peek(p, buf, len, show, NULL);
+    free(buf);
+    if (rc != ENL_OK) return cli_fail("cannot open %s: %s", argv[optind], why(rc));
+    return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * Pairwise Double Ratchet sessions, as stored. A session is keyed by the
+ * peer's identity X25519 key; its row holds, encrypted:
+ *
+ *   version u8 | role u8 (1: I started it) | peer sign_pk[32] | peer dh_pk[32] |
+ *   prekey_id u32 | ek_pub[32] | ratchet state (enl_ratchet_serialize)
+ *
+ * A session is keyed by the peer's identity X25519 key and who started it.
+ * prekey_id and ek_pub are the X3DH values the starter sent; until the
+ * starter has read a reply it wraps every message in a first-contact note
+ * that carries them again, so a lost first note does not strand the session.
+ */
+#ifndef ENL_CORE_SESSION_H
+#define ENL_CORE_SESSION_H
+
+#include "core/profile.h"
+#include "crypto/ratchet.h"
+
+#define ENL_SESSION_WINDOW 32   /* tags precomputed per receiving chain */
+
+#include "note/note.h"
+_Static_assert(ENL_RATCHET_OVERHEAD == ENL_RATCHET_MSG_OVERHEAD, "note layout matches the ratchet");
+
+typedef struct {
+    uint8_t role;               /* 1: I started it (Alice) */
+    uint8_t peer_sign_pk[32];
+    uint8_t peer_dh_pk[32];
+    uint32_t prekey_id;
+    uint8_t ek_pub[32];
+    enl_ratchet r;
+} enl_session;
+
+/* Row key of a session: index("sessions", peer dh || role). A pair may hold
+ * two sessions, one started by each side (both sent a first message before
+ * reading the other's); the tag of a note says which one it belongs to. */
+void enl_session_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t role, uint8_t h[32]);
+int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s);
+/* Saves the session and replaces its recognition tags (inside the caller's transaction). */
+int enl_session_save(enl_profile *p, const enl_session *s);
+
+#endif

@@ -1,0 +1,623 @@
+/*
+ * The Double Ratchet with header encryption; the contract and every
+ * cryptographic choice are in ratchet.h.
+ *
+ * The functions below follow the specification's pseudocode (section 4.4-
+ * 4.6) step by step and keep its names in their comments. Two things are
+ * added: decryption works on a copy of the state that replaces the original
+ * only when the message authenticated, so a failure changes nothing; and
+ * the bounds (MAX_SKIP, a cap on stored keys, an age limit) are checked
+ * before the work they bound.
+ */
+#include "crypto/ratchet.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "crypto/noise.h"
+#include "enlace.h"
+#include "util/bytes.h"
+
+#define KEY ENL_RATCHET_KEYBYTES
+#define TAG ENL_RATCHET_TAGBYTES
+#define PREFIX (ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES)   /* tag | enc header */
+#define NO_MATCH 1   /* internal: this key does not open the message, try the next */
+
+_Static_assert(ENL_RATCHET_OVERHEAD == 112, "tag 16 + header 80 + mac 16");
+_Static_assert(ENL_RATCHET_ENCHEADERBYTES == 80, "nonce 24 + header 40 + mac 16");
+_Static_assert(ENL_RATCHET_NONCEBYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
+_Static_assert(ENL_RATCHET_MACBYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "mac");
+_Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
+_Static_assert(KEY == crypto_scalarmult_BYTES && KEY == crypto_scalarmult_SCALARBYTES, "x25519");
+_Static_assert(ENL_RATCHET_MAX_SKIP <= ENL_RATCHET_MAX_SKIPPED, "one skip always fits");
+_Static_assert(ENL_RATCHET_MAX_SKIPPED <= 0xffff, "the count is serialized as u16");
+_Static_assert(ENL_RATCHET_SERIAL_MAX == 18772, "documented maximum");
+
+typedef struct {
+    uint8_t dh[KEY];
+    uint32_t pn, n;
+} header;
+
+/* A received message cut into its parts; ad is the caller's. */
+typedef struct {
+    const uint8_t *ad;
+    size_t ad_len;
+    const uint8_t *prefix;   /* tag | encrypted header: authenticated with the body */
+    const uint8_t *eh;
+    const uint8_t *body;
+    size_t body_len;
+} msgview;
+
+/* ---- external functions (sections 3.1 and 4.2) ------------------------ */
+
+/* Random bytes (16 <= len <= 64), or the test stream of a seeded state. */
+static void rnd(enl_ratchet *r, uint8_t *out, size_t len)
+{
+    crypto_generichash_state st;
+    uint8_t ctr[8];
+
+    if (!r->seeded) {
+        randombytes_buf(out, len);
+        return;
+    }
+    for (size_t i = 0; i < 8; i++) ctr[i] = (uint8_t)(r->test_ctr >> (56 - 8 * i));
+    r->test_ctr++;
+    crypto_generichash_init(&st, r->test_seed, KEY, len);
+    crypto_generichash_update(&st, (const uint8_t *)ENL_RATCHET_TEST_CONTEXT,
+                              sizeof ENL_RATCHET_TEST_CONTEXT - 1);
+    crypto_generichash_update(&st, ctr, sizeof ctr);
+    crypto_generichash_final(&st, out, len);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* GENERATE_DH */
+static int generate_dh(enl_ratchet *r, uint8_t sk[KEY], uint8_t pk[KEY])
+{
+    rnd(r, sk, KEY);
+    return crypto_scalarmult_base(pk, sk) == 0 ? ENL_OK : ENL_ECRYPTO;
+}
+
+/* DH: libsodium refuses an all-zero output (a low-order peer key). */
+static int dh(uint8_t out[KEY], const uint8_t sk[KEY], const uint8_t pk[KEY])
+{
+    return crypto_scalarmult(out, sk, pk) == 0 ? ENL_OK : ENL_ECRYPTO;
+}
+
+/* KDF_RK_HE: rk is replaced by the new root key. */
+static void kdf_rk_he(uint8_t rk[KEY], uint8_t ck[KEY], uint8_t nhk[KEY], const uint8_t dh_out[KEY])
+{
+    uint8_t chaining[ENL_NOISE_HASHLEN] = { 0 }, o1[ENL_NOISE_HASHLEN], o2[ENL_NOISE_HASHLEN],
+            o3[ENL_NOISE_HASHLEN];
+
+    memcpy(chaining, rk, KEY);   /* zero-extended: the same HMAC key (see ratchet.h) */
+    enl_hkdf_blake2b(o1, o2, o3, chaining, dh_out, KEY);
+    memcpy(rk, o1, KEY);
+    memcpy(ck, o2, KEY);
+    memcpy(nhk, o3, KEY);
+    sodium_memzero(chaining, sizeof chaining);
+    sodium_memzero(o1, sizeof o1);
+    sodium_memzero(o2, sizeof o2);
+    sodium_memzero(o3, sizeof o3);
+}
+
+/* KDF_CK: ck is replaced by the next chain key. */
+static void kdf_ck(uint8_t ck[KEY], uint8_t mk[KEY])
+{
+    static const uint8_t one = 0x01, two = 0x02;
+    uint8_t m[ENL_NOISE_HASHLEN], c[ENL_NOISE_HASHLEN];
+
+    enl_hmac_blake2b(m, ck, KEY, &one, 1);
+    enl_hmac_blake2b(c, ck, KEY, &two, 1);
+    memcpy(mk, m, KEY);
+    memcpy(ck, c, KEY);
+    sodium_memzero(m, sizeof m);
+    sodium_memzero(c, sizeof c);
+}
+
+void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], uint32_t n)
+{
+    crypto_generichash_state st;
+    uint8_t nb[4];
+
+    enl_store_be32(nb, n);
+    crypto_generichash_init(&st, hk, KEY, TAG);
+    crypto_generichash_update(&st, (const uint8_t *)ENL_RATCHET_TAG_CONTEXT,
+                              sizeof ENL_RATCHET_TAG_CONTEXT - 1);
+    crypto_generichash_update(&st, nb, sizeof nb);
+    crypto_generichash_final(&st, tag, TAG);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* HENCRYPT: out = nonce | XChaCha20-Poly1305(hk, DHs | PN | N). */
+static void hencrypt(enl_ratchet *r, uint8_t out[ENL_RATCHET_ENCHEADERBYTES],
+                     const uint8_t hk[KEY], const header *h)
+{
+    uint8_t plain[ENL_RATCHET_HEADERBYTES];
+
+    memcpy(plain, h->dh, KEY);
+    enl_store_be32(plain + KEY, h->pn);
+    enl_store_be32(plain + KEY + 4, h->n);
+    rnd(r, out, ENL_RATCHET_NONCEBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + ENL_RATCHET_NONCEBYTES, NULL, plain,
+                                               sizeof plain, NULL, 0, NULL, out, hk);
+    sodium_memzero(plain, sizeof plain);
+}
+
+/* HDECRYPT: 0 and *h filled when hk opens the header, -1 otherwise. */
+static int hdecrypt(header *h, const uint8_t hk[KEY], const uint8_t in[ENL_RATCHET_ENCHEADERBYTES])
+{
+    uint8_t plain[ENL_RATCHET_HEADERBYTES];
+
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain, NULL, NULL, in + ENL_RATCHET_NONCEBYTES,
+            ENL_RATCHET_ENCHEADERBYTES - ENL_RATCHET_NONCEBYTES, NULL, 0, in, hk) != 0)
+        return -1;
+    memcpy(h->dh, plain, KEY);
+    h->pn = enl_load_be32(plain + KEY);
+    h->n = enl_load_be32(plain + KEY + 4);
+    sodium_memzero(plain, sizeof plain);
+    return 0;
+}
+
+/* ENCRYPT / DECRYPT share this: the nonce comes from the one-use key, and
+ * the associated data is AD || tag || encrypted header. */
+static void body_nonce(uint8_t nonce[ENL_RATCHET_NONCEBYTES], const uint8_t mk[KEY])
+{
+    crypto_generichash(nonce, ENL_RATCHET_NONCEBYTES, (const uint8_t *)ENL_RATCHET_NONCE_CONTEXT,
+                       sizeof ENL_RATCHET_NONCE_CONTEXT - 1, mk, KEY);
+}
+
+static size_t full_ad(uint8_t out[ENL_RATCHET_AD_MAX + PREFIX], const uint8_t *ad, size_t ad_len,
+                      const uint8_t prefix[PREFIX])
+{
+    if (ad_len > 0) memcpy(out, ad, ad_len);
+    memcpy(out + ad_len, prefix, PREFIX);
+    return ad_len + PREFIX;
+}
+
+static void body_seal(uint8_t *out, const uint8_t mk[KEY], const uint8_t *ad, size_t ad_len,
+                      const uint8_t prefix[PREFIX], const uint8_t *pt, size_t pt_len)
+{
+    uint8_t all[ENL_RATCHET_AD_MAX + PREFIX], nonce[ENL_RATCHET_NONCEBYTES];
+    size_t all_len = full_ad(all, ad, ad_len, prefix);
+
+    body_nonce(nonce, mk);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out, NULL, pt, pt_len, all, all_len, NULL, nonce,
+                                               mk);
+    sodium_memzero(nonce, sizeof nonce);
+}
+
+static int body_open(uint8_t *pt, const uint8_t mk[KEY], const msgview *m)
+{
+    uint8_t all[ENL_RATCHET_AD_MAX + PREFIX], nonce[ENL_RATCHET_NONCEBYTES];
+    size_t all_len = full_ad(all, m->ad, m->ad_len, m->prefix);
+    int rc;
+
+    body_nonce(nonce, mk);
+    rc = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, m->body, m->body_len, all,
+                                                    all_len, nonce, mk) == 0
+             ? ENL_OK : ENL_EDECRYPT;
+    sodium_memzero(nonce, sizeof nonce);
+    return rc;
+}
+
+/* ---- skipped message keys (MKSKIPPED) ---------------------------------- */
+
+/* Deletes entries [first, first + count), keeping the others in order. */
+static void skipped_drop(enl_ratchet *s, size_t first, size_t count)
+{
+    memmove(&s->skipped[first], &s->skipped[first + count],
+            (s->nskipped - first - count) * sizeof s->skipped[0]);
+    s->nskipped -= (uint32_t)count;
+    sodium_memzero(&s->skipped[s->nskipped], count * sizeof s->skipped[0]);
+}
+
+/* Deletes the keys from chains more than MAX_AGE steps old. Entries are in
+ * the order they were stored, so their steps never decrease: the old ones
+ * are a prefix. */
+static void skipped_expire(enl_ratchet *s)
+{
+    size_t k = 0;
+    while (k < s->nskipped && s->step - s->skipped[k].step > ENL_RATCHET_MAX_AGE) k++;
+    if (k > 0) skipped_drop(s, 0, k);
+}
+
+/* SkipMessageKeysHE: stores the keys of CKr up to (not including) until. */
+static int skip_keys(enl_ratchet *s, uint32_t until)
+{
+    size_t count;
+
+    if ((uint64_t)s->nr + ENL_RATCHET_MAX_SKIP < until) return ENL_ETOOBIG;
+    if (!(s->flags & ENL_RATCHET_HAS_RECV) || until <= s->nr) return ENL_OK;
+    count = until - s->nr;
+    if (s->nskipped + count > ENL_RATCHET_MAX_SKIPPED)   /* the oldest make room */
+        skipped_drop(s, 0, s->nskipped + count - ENL_RATCHET_MAX_SKIPPED);
+    for (; s->nr < until; s->nr++) {
+        enl_ratchet_skipped *e = &s->skipped[s->nskipped++];
+        memcpy(e->hk, s->hkr, KEY);
+        e->n = s->nr;
+        e->step = s->step;
+        kdf_ck(s->ckr, e->mk);
+    }
+    return ENL_OK;
+}
+
+/* ---- the ratchet -------------------------------------------------------- */
+
+/* DHRatchetHE, then the age limit on skipped keys. */
+static int dh_ratchet(enl_ratchet *s, const uint8_t peer[KEY])
+{
+    uint8_t out[KEY];
+    int rc;
+
+    s->pn = s->ns;
+    s->ns = 0;
+    s->nr = 0;
+    memcpy(s->hks, s->nhks, KEY);
+    memcpy(s->hkr, s->nhkr, KEY);
+    memcpy(s->dhr, peer, KEY);
+    if ((rc = dh(out, s->dhs_sk, s->dhr)) != ENL_OK) goto out;
+    kdf_rk_he(s->rk, s->ckr, s->nhkr, out);
+    if ((rc = generate_dh(s, s->dhs_sk, s->dhs_pk)) != ENL_OK) goto out;
+    if ((rc = dh(out, s->dhs_sk, s->dhr)) != ENL_OK) goto out;
+    kdf_rk_he(s->rk, s->cks, s->nhks, out);
+    s->flags |= ENL_RATCHET_HAS_DHR | ENL_RATCHET_HAS_SEND | ENL_RATCHET_HAS_RECV;
+    s->step++;
+    skipped_expire(s);
+out:
+    sodium_memzero(out, sizeof out);
+    return rc;
+}
+
+/* A header that opened with hk must come with tag(hk, N); N = 2^32-1 would
+ * overflow Nr and no honest sender reaches it. */
+static int check_header(const uint8_t hk[KEY], const header *h, const msgview *m)
+{
+    uint8_t t[TAG];
+    enl_ratchet_tag(t, hk, h->n);
+    if (sodium_memcmp(t, m->prefix, TAG) != 0) return ENL_EDECRYPT;
+    return h->n == UINT32_MAX ? ENL_ETOOBIG : ENL_OK;
+}
+
+/* The last steps of RatchetDecryptHE: CKr, mk = KDF_CK(CKr); Nr += 1. */
+static int open_next(enl_ratchet *s, uint8_t *pt, const msgview *m)
+{
+    uint8_t mk[KEY];
+    int rc;
+
+    kdf_ck(s->ckr, mk);
+    s->nr++;
+    rc = body_open(pt, mk, m);
+    sodium_memzero(mk, sizeof mk);
+    return rc;
+}
+
+/* TrySkippedMessageKeysHE. The tag says which entry can match, so only
+ * that one header decryption is tried, not one per stored key. */
+static int try_skipped(enl_ratchet *s, uint8_t *pt, const msgview *m)
+{
+    uint8_t t[TAG];
+    header h;
+    int rc;
+
+    for (size_t i = 0; i < s->nskipped; i++) {
+        enl_ratchet_skipped *e = &s->skipped[i];
+        enl_ratchet_tag(t, e->hk, e->n);
+        if (sodium_memcmp(t, m->prefix, TAG) != 0) continue;
+        if (hdecrypt(&h, e->hk, m->eh) != 0 || h.n != e->n) continue;
+        rc = body_open(pt, e->mk, m);
+        if (rc == ENL_OK) skipped_drop(s, i, 1);
+        return rc;
+    }
+    return NO_MATCH;
+}
+
+/* DecryptHeader with HKr: a message of the current receiving chain. */
+static int try_current(enl_ratchet *s, uint8_t *pt, const msgview *m)
+{
+    header h;
+    int rc;
+
+    if (!(s->flags & ENL_RATCHET_HAS_RECV) || hdecrypt(&h, s->hkr, m->eh) != 0) return NO_MATCH;
+    if ((rc = check_header(s->hkr, &h, m)) != ENL_OK) return rc;
+    /* Below Nr with no skipped key (try_skipped found none): already read. */
+    if (h.n < s->nr) return ENL_EDUPLICATE;
+    if ((rc = skip_keys(s, h.n)) != ENL_OK) return rc;
+    return open_next(s, pt, m);
+}
+
+/* DecryptHeader with NHKr: the peer's first message after its DH ratchet. */
+static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
+{
+    header h;
+    int rc;
+
+    if (hdecrypt(&h, s->nhkr, m->eh) != 0) return ENL_ENOTFORME;
+    if ((rc = check_header(s->nhkr, &h, m)) != ENL_OK) return rc;
+    if ((rc = skip_keys(s, h.pn)) != ENL_OK) return rc;
+    if ((rc = dh_ratchet(s, h.dh)) != ENL_OK) return rc;
+    if ((rc = skip_keys(s, h.n)) != ENL_OK) return rc;
+    return open_next(s, pt, m);
+}
+
+/* ---- public functions ------------------------------------------------- */
+
+static void init_common(enl_ratchet *r, const uint8_t *test_seed, const uint8_t sk[KEY])
+{
+    sodium_memzero(r, sizeof *r);
+    if (test_seed != NULL) {
+        r->seeded = 1;
+        memcpy(r->test_seed, test_seed, KEY);
+    }
+    memcpy(r->rk, sk, KEY);
+}
+
+/* RatchetInitAliceHE */
+static int init_alice(enl_ratchet *r, const uint8_t *test_seed, const uint8_t sk[32],
+                      const uint8_t bob_dh_pk[32], const uint8_t hka[32], const uint8_t nhkb[32])
+{
+    uint8_t out[KEY];
+    int rc;
+
+    if (r == NULL || sk == NULL || bob_dh_pk == NULL || hka == NULL || nhkb == NULL)
+        return ENL_EINVAL;
+    init_common(r, test_seed, sk);
+    memcpy(r->dhr, bob_dh_pk, KEY);
+    if ((rc = generate_dh(r, r->dhs_sk, r->dhs_pk)) != ENL_OK) goto out;
+    if ((rc = dh(out, r->dhs_sk, r->dhr)) != ENL_OK) goto out;
+    kdf_rk_he(r->rk, r->cks, r->nhks, out);
+    memcpy(r->hks, hka, KEY);
+    memcpy(r->nhkr, nhkb, KEY);
+    r->flags = ENL_RATCHET_HAS_DHR | ENL_RATCHET_HAS_SEND;
+out:
+    sodium_memzero(out, sizeof out);
+    if (rc != ENL_OK) enl_ratchet_wipe(r);
+    return rc;
+}
+
+/* RatchetInitBobHE */
+static int init_bob(enl_ratchet *r, const uint8_t *test_seed, const uint8_t sk[32],
+                    const uint8_t bob_dh_sk[32], const uint8_t bob_dh_pk[32],
+                    const uint8_t hka[32], const uint8_t nhkb[32])
+{
+    uint8_t pk[KEY];
+    int rc = ENL_EINVAL;
+
+    if (r == NULL || sk == NULL || bob_dh_sk == NULL || bob_dh_pk == NULL || hka == NULL ||
+        nhkb == NULL)
+        return ENL_EINVAL;
+    init_common(r, test_seed, sk);
+    if (crypto_scalarmult_base(pk, bob_dh_sk) != 0 || sodium_memcmp(pk, bob_dh_pk, KEY) != 0)
+        goto out;
+    memcpy(r->dhs_sk, bob_dh_sk, KEY);
+    memcpy(r->dhs_pk, bob_dh_pk, KEY);
+    memcpy(r->nhks, nhkb, KEY);
+    memcpy(r->nhkr, hka, KEY);
+    rc = ENL_OK;
+out:
+    if (rc != ENL_OK) enl_ratchet_wipe(r);
+    return rc;
+}
+
+int enl_ratchet_init_alice(enl_ratchet *r, const uint8_t sk[32], const uint8_t bob_dh_pk[32],
+                           const uint8_t shared_hka[32], const uint8_t shared_nhkb[32])
+{
+    return init_alice(r, NULL, sk, bob_dh_pk, shared_hka, shared_nhkb);
+}
+
+int enl_ratchet_init_alice_seeded(enl_ratchet *r, const uint8_t test_seed[32],
+                                  const uint8_t sk[32], const uint8_t bob_dh_pk[32],
+                                  const uint8_t shared_hka[32], const uint8_t shared_nhkb[32])
+{
+    if (test_seed == NULL) return ENL_EINVAL;
+    return init_alice(r, test_seed, sk, bob_dh_pk, shared_hka, shared_nhkb);
+}
+
+int enl_ratchet_init_bob(enl_ratchet *r, const uint8_t sk[32], const uint8_t bob_dh_sk[32],
+                         const uint8_t bob_dh_pk[32], const uint8_t shared_hka[32],
+                         const uint8_t shared_nhkb[32])
+{
+    return init_bob(r, NULL, sk, bob_dh_sk, bob_dh_pk, shared_hka, shared_nhkb);
+}
+
+int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
+                                const uint8_t sk[32], const uint8_t bob_dh_sk[32],
+                                const uint8_t bob_dh_pk[32], const uint8_t shared_hka[32],
+                                const uint8_t shared_nhkb[32])
+{
+    if (test_seed == NULL) return ENL_EINVAL;
+    return init_bob(r, test_seed, sk, bob_dh_sk, bob_dh_pk, shared_hka, shared_nhkb);
+}
+
+size_t enl_ratchet_overhead(void)
+{
+    return ENL_RATCHET_OVERHEAD;
+}
+
+/* RatchetEncryptHE. The state changes only once nothing can fail. */
+int enl_ratchet_encrypt(enl_ratchet *r, uint8_t *out, size_t out_len, const uint8_t *ad,
+                        size_t ad_len, const uint8_t *pt, size_t pt_len)
+{
+    uint8_t ck[KEY], mk[KEY];
+    header h;
+
+    if (r == NULL || out == NULL || (ad == NULL && ad_len > 0) || (pt == NULL && pt_len > 0))
+        return ENL_EINVAL;
+    if (ad_len > ENL_RATCHET_AD_MAX || pt_len > SIZE_MAX - ENL_RATCHET_OVERHEAD ||
+        out_len != pt_len + ENL_RATCHET_OVERHEAD || !(r->flags & ENL_RATCHET_HAS_SEND))
+        return ENL_EINVAL;
+    if (r->ns == UINT32_MAX) return ENL_ETOOBIG;
+    memcpy(ck, r->cks, KEY);
+    kdf_ck(ck, mk);
+    memcpy(h.dh, r->dhs_pk, KEY);
+    h.pn = r->pn;
+    h.n = r->ns;
+    enl_ratchet_tag(out, r->hks, r->ns);
+    hencrypt(r, out + TAG, r->hks, &h);
+    body_seal(out + PREFIX, mk, ad, ad_len, out, pt, pt_len);
+    memcpy(r->cks, ck, KEY);
+    r->ns++;
+    sodium_memzero(ck, sizeof ck);
+    sodium_memzero(mk, sizeof mk);
+    return ENL_OK;
+}
+
+/* RatchetDecryptHE, on a copy committed only on success. */
+int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8_t *ad,
+                        size_t ad_len, const uint8_t *msg, size_t msg_len)
+{
+    enl_ratchet s;
+    msgview m;
+    int rc;
+
+    if (r == NULL || pt == NULL || pt_len == NULL || msg == NULL || (ad == NULL && ad_len > 0) ||
+        ad_len > ENL_RATCHET_AD_MAX)
+        return ENL_EINVAL;
+    if (msg_len < ENL_RATCHET_OVERHEAD) return ENL_EMALFORMED;
+    m = (msgview){ ad, ad_len, msg, msg + TAG, msg + PREFIX, msg_len - PREFIX };
+    memcpy(&s, r, sizeof s);
+    rc = try_skipped(&s, pt, &m);
+    if (rc == NO_MATCH) rc = try_current(&s, pt, &m);
+    if (rc == NO_MATCH) rc = try_next_chain(&s, pt, &m);
+    if (rc != ENL_OK) goto out;
+    memcpy(r, &s, sizeof s);
+    *pt_len = m.body_len - ENL_RATCHET_MACBYTES;
+out:
+    sodium_memzero(&s, sizeof s);
+    return rc;
+}
+
+size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
+                        uint32_t window)
+{
+    size_t k = 0;
+    uint32_t i;
+
+    if (r == NULL || tags == NULL) return 0;
+    if (r->flags & ENL_RATCHET_HAS_RECV)   /* N = 2^32-1 is never accepted */
+        for (i = 0; i < window && k < max && (uint64_t)r->nr + i < UINT32_MAX; i++)
+            enl_ratchet_tag(tags[k++], r->hkr, r->nr + i);
+    for (i = 0; i < window && k < max; i++) enl_ratchet_tag(tags[k++], r->nhkr, i);
+    for (size_t j = 0; j < r->nskipped && k < max; j++)
+        enl_ratchet_tag(tags[k++], r->skipped[j].hk, r->skipped[j].n);
+    return k;
+}
+
+int enl_ratchet_can_send_without_init(const enl_ratchet *r)
+{
+    /* HAS_RECV is set only by a DH ratchet step, which only a decrypted
+     * message from the peer commits. */
+    return r != NULL && (r->flags & ENL_RATCHET_HAS_RECV) != 0;
+}
+
+/* ---- storage ---------------------------------------------------------- */
+
+size_t enl_ratchet_serialized_len(const enl_ratchet *r)
+{
+    return ENL_RATCHET_SERIAL_FIXED + (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES;
+}
+
+/* The ten 32-byte keys, in serialized order. */
+#define KEYS(r) { (r)->dhs_sk, (r)->dhs_pk, (r)->dhr, (r)->rk, (r)->cks, (r)->ckr, \
+                  (r)->hks, (r)->hkr, (r)->nhks, (r)->nhkr }
+
+int enl_ratchet_serialize(uint8_t *out, size_t out_len, const enl_ratchet *r)
+{
+    enl_wr w;
+
+    if (out == NULL || r == NULL || r->nskipped > ENL_RATCHET_MAX_SKIPPED) return ENL_EINVAL;
+    if (out_len != enl_ratchet_serialized_len(r)) return ENL_EBUFSIZE;
+    const uint8_t *keys[] = KEYS(r);
+    w = enl_wr_init(out, out_len);
+    enl_wr_u8(&w, ENL_RATCHET_VERSION);
+    enl_wr_u8(&w, r->flags);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) enl_wr_bytes(&w, keys[i], KEY);
+    enl_wr_u32(&w, r->ns);
+    enl_wr_u32(&w, r->nr);
+    enl_wr_u32(&w, r->pn);
+    enl_wr_u32(&w, r->step);
+    enl_wr_u16(&w, (uint16_t)r->nskipped);
+    for (size_t i = 0; i < r->nskipped; i++) {
+        enl_wr_bytes(&w, r->skipped[i].hk, KEY);
+        enl_wr_u32(&w, r->skipped[i].n);
+        enl_wr_u32(&w, r->skipped[i].step);
+        enl_wr_bytes(&w, r->skipped[i].mk, KEY);
+    }
+    return (w.err || w.len != out_len) ? ENL_EINVAL : ENL_OK;
+}
+
+/* Keys that are None must be zeros, so that a state has one encoding. */
+static int check_absent(const enl_ratchet *r)
+{
+    uint8_t f = r->flags;
+    if (!(f & ENL_RATCHET_HAS_DHR) && !sodium_is_zero(r->dhr, KEY)) return -1;
+    if (!(f & ENL_RATCHET_HAS_SEND) &&
+        (!sodium_is_zero(r->cks, KEY) || !sodium_is_zero(r->hks, KEY) || r->ns || r->pn))
+        return -1;
+    if (!(f & ENL_RATCHET_HAS_RECV) && (!sodium_is_zero(r->ckr, KEY) ||
+                                        !sodium_is_zero(r->hkr, KEY) || r->nr || r->step ||
+                                        r->nskipped))
+        return -1;
+    return 0;
+}
+
+/* Only states this module can reach: Bob starts with no flag, Alice with
+ * DHR | SEND, and the first DH ratchet step sets all three. */
+static int check_state(const enl_ratchet *r)
+{
+    uint8_t pk[KEY], f = r->flags;
+    uint32_t prev = 0;
+
+    if (f != 0 && f != (ENL_RATCHET_HAS_DHR | ENL_RATCHET_HAS_SEND) &&
+        f != (ENL_RATCHET_HAS_DHR | ENL_RATCHET_HAS_SEND | ENL_RATCHET_HAS_RECV))
+        return ENL_EMALFORMED;
+    if (check_absent(r) != 0 || ((f & ENL_RATCHET_HAS_RECV) && r->step == 0))
+        return ENL_EMALFORMED;
+    for (size_t i = 0; i < r->nskipped; i++) {
+        const enl_ratchet_skipped *e = &r->skipped[i];
+        if (e->step < prev || e->step > r->step || r->step - e->step > ENL_RATCHET_MAX_AGE)
+            return ENL_EMALFORMED;
+        prev = e->step;
+    }
+    if (crypto_scalarmult_base(pk, r->dhs_sk) != 0 || sodium_memcmp(pk, r->dhs_pk, KEY) != 0)
+        return ENL_EMALFORMED;
+    return ENL_OK;
+}
+
+int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
+{
+    enl_rd d;
+    int rc = ENL_EMALFORMED;
+
+    if (r == NULL || (in == NULL && len > 0)) return ENL_EINVAL;
+    sodium_memzero(r, sizeof *r);
+    uint8_t *keys[] = KEYS(r);
+    d = enl_rd_init(in, len);
+    if (len > 0 && in[0] != ENL_RATCHET_VERSION) { rc = ENL_EVERSION; goto out; }
+    (void)enl_rd_u8(&d);
+    r->flags = enl_rd_u8(&d);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) enl_rd_bytes(&d, keys[i], KEY);
+    r->ns = enl_rd_u32(&d);
+    r->nr = enl_rd_u32(&d);
+    r->pn = enl_rd_u32(&d);
+    r->step = enl_rd_u32(&d);
+    r->nskipped = enl_rd_u16(&d);
+    if (d.err || r->nskipped > ENL_RATCHET_MAX_SKIPPED ||
+        enl_rd_left(&d) != (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES)
+        goto out;
+    for (size_t i = 0; i < r->nskipped; i++) {
+        enl_rd_bytes(&d, r->skipped[i].hk, KEY);
+        r->skipped[i].n = enl_rd_u32(&d);
+        r->skipped[i].step = enl_rd_u32(&d);
+        enl_rd_bytes(&d, r->skipped[i].mk, KEY);
+    }
+    rc = (d.err || enl_rd_left(&d) != 0) ? ENL_EMALFORMED : check_state(r);
+out:
+    if (rc != ENL_OK) enl_ratchet_wipe(r);
+    return rc;
+}
+
+void enl_ratchet_wipe(enl_ratchet *r)
+{
+    if (r != NULL) sodium_memzero(r, sizeof *r);
+}

@@ -1,0 +1,222 @@
+#!/bin/sh
+# The command-line contract: --help everywhere without a profile, exit 2 and
+# "usage:" for wrong usage, one "enlace: " line and exit 1 for failures,
+# cards refused when tampered, own or misnamed, safety numbers that match,
+# verify, the JSON fields, send from stdin.
+. "$(dirname "$0")/lib.sh"
+
+step "every command answers --help with status 0, without a profile"
+ok nopass "$ENLACE" --home "$T/none" help
+cmds=$(sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$OUT")
+[ -n "$cmds" ] || die "no commands listed by 'enlace help': $(cat "$OUT")"
+for w in init card contact send sync inbox status help; do
+    echo "$cmds" | grep -qx "$w" || fail "'enlace help' does not list $w"
+done
+for c in $cmds; do
+    for h in --help -h; do
+        run nopass "$ENLACE" --home "$T/none" "$c" "$h"
+        eq "$RC" 0 "'enlace $c $h': exit status"
+        grep -q "usage: enlace $c" "$OUT" || fail "'enlace $c $h' prints no 'usage: enlace $c' on stdout: $(cat "$OUT")"
+        [ -s "$ERR" ] && fail "'enlace $c $h' wrote on stderr: $(cat "$ERR")"
+    done
+    ok nopass "$ENLACE" --home "$T/none" help "$c"
+    grep -q "usage: enlace $c" "$OUT" || fail "'enlace help $c' prints no usage: $(cat "$OUT")"
+done
+for sub in add list show verify; do
+    ok nopass "$ENLACE" --home "$T/none" contact $sub --help
+    grep -q "usage:" "$OUT" || fail "'enlace contact $sub --help' prints no usage"
+done
+ok nopass "$ENLACE" --home "$T/none" --help
+grep -q '^usage: enlace' "$OUT" || fail "'enlace --help' prints no usage"
+ok nopass "$ENLACE" --home "$T/none" version
+grep -q '^enlace [0-9]' "$OUT" || fail "'enlace version' prints '$(cat "$OUT")'"
+ok nopass "$ENLACE" --version
+[ -e "$T/none" ] && fail "--help created the profile folder"
+
+step "wrong usage: exit 2"
+expect_fail 2 "$ENLACE" --home "$T/none" frobnicate
+contains "$ERR" "frobnicate" "the message for an unknown command"
+expect_fail 2 "$ENLACE" --home "$T/none"
+expect_fail 2 "$ENLACE" --home "$T/none" --no-such-option status
+expect_fail 2 nopass "$ENLACE" --home "$T/none" help frobnicate
+
+mkprofile ana
+mkprofile carmen
+mkprofile beto
+
+# usage_error CMD...: exit 2 and a "usage:" line on stderr, nothing on stdout.
+usage_error() {
+    expect_fail 2 "$@" || return
+    grep -q '^usage:' "$ERR" || fail "'$*': no 'usage:' on stderr: $(cat "$ERR")"
+    [ -s "$OUT" ] && fail "'$*': wrote on stdout: $(cat "$OUT")"
+}
+usage_error enl ana send
+usage_error enl ana send carmen hello extra
+usage_error enl ana send --bogus carmen hi
+usage_error enl ana contact
+usage_error enl ana contact add
+usage_error enl ana contact add a b
+usage_error enl ana contact frob
+usage_error enl ana contact show
+usage_error enl ana contact verify
+usage_error enl ana contact list extra
+usage_error enl ana sync
+usage_error enl ana sync a b
+usage_error enl ana inbox extra
+usage_error enl ana inbox --bogus
+usage_error enl ana status extra
+usage_error enl ana card extra
+usage_error nopass "$ENLACE" --home "$T/new" init
+usage_error nopass "$ENLACE" --home "$T/new" init --name
+usage_error enl new2 init --name x --kdf fastest
+[ -e "$T/new2" ] && fail "init with a bad --kdf created the profile folder"
+
+step "failures: one 'enlace: ' line, exit 1"
+# fails CMD...: exit 1, one line on stderr.
+fails() {
+    expect_fail 1 "$@" || return
+    one_error_line "'$*'"
+}
+fails enl ana send nobody hello
+fails enl ana contact show nobody
+fails enl ana contact verify nobody
+fails enl ana sync "$T/no-such-folder"
+echo file >"$T/plainfile"
+fails enl ana sync "$T/plainfile"
+fails enl ana contact add "not a card"
+fails enl ana contact add "enlace1"
+fails enl ana contact add "enlace9abc"
+fails nopass "$ENLACE" --home "$T/x" status
+
+step "cards"
+card_a=$(card_of ana)
+card_c=$(card_of carmen)
+card_b=$(card_of beto)
+case "$card_a" in enlace1*) ;; *) fail "ana's card does not begin with enlace1: $card_a" ;; esac
+eq "$(echo "$card_a" | wc -l | tr -d ' ')" 1 "lines in a card"
+# A tampered card: one character changed, at several places.
+for pos in 20 100 200 $((${#card_c} - 2)); do
+    bad=$(tamper_card "$card_c" "$pos")
+    [ "$bad" != "$card_c" ] || die "tamper_card did not change the card"
+    fails enl ana contact add "$bad"
+    grep -qi 'checksum' "$ERR" || fail "a card changed at $pos: the message does not name the checksum: $(cat "$ERR")"
+done
+ok enl ana contact list --json
+eq "$(lines "$OUT")" 0 "ana's contacts after tampered cards"
+# A truncated card.
+fails enl ana contact add "$(echo "$card_c" | cut -c 1-100)"
+# Own card.
+fails enl ana contact add "$card_a"
+contains "$ERR" "own" "the message for adding one's own card"
+# Invalid names.
+for n in "" "-dash" "a/b" "a@b" "a:b" " lead" "trail " "$(printf 'a\tb')" "$(printf 'esc\033[2J')" \
+         "$(printf '%065d' 0)"; do
+    run enl ana contact add --name "$n" "$card_c"
+    [ "$RC" -eq 0 ] && fail "a contact named '$n' was accepted"
+    [ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "contact add --name '$n' exited $RC"
+    grep -q '^enlace: \|^usage:' "$ERR" || fail "contact add --name '$n': no message: $(cat "$ERR")"
+done
+ok enl ana contact list --json
+eq "$(lines "$OUT")" 0 "ana's contacts after invalid names"
+for n in "" "-dash" "a/b" "$(printf 'x\ny')"; do
+    run nopass env ENLACE_PASSPHRASE=pw "$ENLACE" --home "$T/badname" init --name "$n" --kdf interactive
+    [ "$RC" -eq 0 ] && fail "a profile named '$n' was created"
+    rm -rf "$T/badname"
+done
+# A card read from stdin, with spaces, hyphens, line breaks and capitals (a card copied by hand).
+printf '%s\n' "$card_c" | sed 's/\(.\{40\}\)/\1 /g' | tr 'a-z' 'A-Z' >"$T/card-spaced"
+ok sh -c '"$1" --home "$2" contact add --name carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/card-spaced"
+contains "$OUT" "safety number" "contact add output"
+ok enl carmen contact add "$card_a"
+contains "$OUT" "added ana" "contact add without --name takes the card's name"
+# Another person's card under a name already taken: refused.
+fails enl ana contact add --name carmen "$card_b"
+contains "$ERR" "carmen" "the message for a name already taken"
+# The same card again: no second contact.
+ok enl ana contact add --name carmen "$card_c"
+ok enl ana contact list --json
+eq "$(lines "$OUT")" 1 "ana's contacts after adding carmen's card twice"
+eq "$(json_str name)" carmen "ana's contact after adding carmen's card twice"
+
+# Cards are dated: an expired card, or one from the future, is refused.
+mkprofile dora
+fails env ENLACE_NOW="$(later $((181 * 24)))" "$ENLACE" --home "$T/dora" contact add "$card_c"
+contains "$ERR" "expired" "the message for an expired card"
+fails env ENLACE_NOW="$(later -48)" "$ENLACE" --home "$T/dora" contact add "$card_c"
+ok enl dora contact list --json
+eq "$(lines "$OUT")" 0 "dora's contacts after dated cards"
+# Sending to a contact whose card has expired is refused.
+fails env ENLACE_NOW="$(later $((181 * 24)))" "$ENLACE" --home "$T/ana" send carmen "too late"
+contains "$ERR" "expired" "the message for a contact whose card expired"
+
+step "safety numbers match on both sides"
+ok enl ana contact show carmen
+sn_a=$(sed -n 's/^safety number: *//p' "$OUT")
+ok enl carmen contact show ana
+sn_c=$(sed -n 's/^safety number: *//p' "$OUT")
+[ -n "$sn_a" ] || fail "no safety number in contact show"
+eq "$sn_a" "$sn_c" "safety numbers of ana and carmen"
+add_contact beto carmen
+ok enl beto contact show carmen
+sn_b=$(sed -n 's/^safety number: *//p' "$OUT")
+[ "$sn_b" = "$sn_a" ] && fail "beto-carmen has the same safety number as ana-carmen"
+# The fingerprint shown for a contact is the one its owner sees.
+fp_c=$(enl carmen status --json | sed -n 's/.*"fingerprint":"\([^"]*\)".*/\1/p')
+ok enl ana contact show carmen
+contains "$OUT" "$fp_c" "ana's view of carmen's fingerprint"
+
+step "verify"
+ok enl ana contact list --json
+eq "$(json_bool verified)" false "carmen verified before verify"
+ok enl ana contact verify carmen
+ok enl ana contact list --json
+eq "$(json_bool verified)" true "carmen verified after verify"
+eq "$(json_str name)" carmen "contact list --json: name"
+eq "$(json_str safety_number)" "$sn_a" "contact list --json: safety_number"
+ok enl ana contact show carmen
+grep -q '^verified: *yes' "$OUT" || fail "contact show after verify: $(cat "$OUT")"
+ok enl ana contact list
+contains "$OUT" carmen "contact list"
+
+step "status --json"
+ok enl ana status --json
+eq "$(lines "$OUT")" 1 "lines of status --json"
+for f in notes outgoing purges contacts; do
+    v=$(json_num $f)
+    [ -n "$v" ] || fail "status --json lacks the number field '$f': $(cat "$OUT")"
+done
+eq "$(json_num contacts)" 1 "ana's contacts in status --json"
+if command -v jq >/dev/null 2>&1; then
+    jq -e '.notes and .outgoing >= 0 and .purges >= 0 and .contacts == 1' "$OUT" >/dev/null ||
+        fail "status --json is not the JSON expected: $(cat "$OUT")"
+fi
+ok enl ana status
+contains "$OUT" "contacts:" "status"
+
+step "send reads stdin"
+mkdrop d
+ok sh -c 'echo hi from stdin | "$1" --home "$2" send carmen -' sh "$ENLACE" "$T/ana"
+ok sh -c 'printf "no text argument" | "$1" --home "$2" send carmen' sh "$ENLACE" "$T/ana"
+ok sh -c 'printf "exactly this" | "$1" --home "$2" send carmen -' sh "$ENLACE" "$T/ana"
+ok enl ana send carmen -- "-x-"
+expect_status ana outgoing 4
+sync_drop ana d
+sync_drop carmen d
+eq "$(sync_new)" 4 "carmen's sync: new messages"
+ok enl carmen inbox --json
+eq "$(lines "$OUT")" 4 "carmen's inbox"
+contains "$OUT" '"text":"hi from stdin' "inbox (echo | send carmen -)"
+contains "$OUT" '"text":"no text argument"' "inbox (send without TEXT)"
+contains "$OUT" '"text":"exactly this"' "inbox (printf | send carmen -)"
+contains "$OUT" '"text":"-x-"' "inbox (a text that begins with a dash)"
+# An empty message from an empty stdin: either refused cleanly or sent empty.
+run sh -c '"$1" --home "$2" send carmen - </dev/null' sh "$ENLACE" "$T/ana"
+[ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "send of an empty stdin exited $RC"
+
+step "stdout errors are reported"
+if [ -w /dev/full ]; then
+    run sh -c '"$1" --home "$2" contact list >/dev/full' sh "$ENLACE" "$T/ana"
+    eq "$RC" 1 "contact list >/dev/full: exit status"
+fi
+
+finish

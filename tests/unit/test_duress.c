@@ -1,0 +1,182 @@
+/*
+ * Duress, passphrase change and wipe at the store level: after a duress
+ * unlock no byte of the old key slot or of an old record remains in any
+ * file of the profile, the real passphrase opens nothing, and nothing on
+ * disk tells a profile with a duress passphrase from one without.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enlace.h"
+#include "store/store.h"
+
+static char home[64];
+
+static void fresh(void)
+{
+    snprintf(home, sizeof home, "/tmp/enl-duress-XXXXXX");
+    assert_non_null(mkdtemp(home));
+    rmdir(home);
+}
+
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Bytes of one meta value, read straight from the database file. */
+static void meta_raw(const char *key, uint8_t *out, size_t len)
+{
+    char path[128];
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    snprintf(path, sizeof path, "%s/enlace.db", home);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = ?", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal((size_t)sqlite3_column_bytes(s, 0), len);
+    memcpy(out, sqlite3_column_blob(s, 0), len);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+/* Whether any file in home contains the bytes. */
+static int anywhere(const uint8_t *needle, size_t n)
+{
+    DIR *d = opendir(home);
+    struct dirent *e;
+    int found = 0;
+    assert_non_null(d);
+    while (!found && (e = readdir(d)) != NULL) {
+        char path[512];
+        FILE *f;
+        uint8_t *buf;
+        long size;
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", home, e->d_name);
+        if ((f = fopen(path, "rb")) == NULL) continue;
+        fseek(f, 0, SEEK_END);
+        size = ftell(f);
+        rewind(f);
+        buf = malloc((size_t)size + 1);
+        if (size > 0 && fread(buf, 1, (size_t)size, f) == (size_t)size)
+            for (long i = 0; i + (long)n <= size && !found; i++)
+                found = memcmp(buf + i, needle, n) == 0;
+        free(buf);
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+static void test_duress_destroys_everything(void **state)
+{
+    enl_store *st;
+    uint8_t slot[72], marker[24];
+    char name[ENL_NAME_MAX + 1];
+    (void)state;
+    fresh();
+    memcpy(marker, "a record from before!!!", 24);
+    assert_int_equal(enl_store_create(&st, home, "real", 4, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_store_secret_put(st, "x", marker, sizeof marker), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "real", 4, "ana"), ENL_EEXISTS);
+    enl_store_close(st);
+    meta_raw("wrapped_key", slot, sizeof slot);
+    assert_true(anywhere(slot, sizeof slot));
+
+    assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
+    assert_int_equal(enl_store_was_reset(st, name), 1);
+    assert_string_equal(name, "ana");
+    assert_int_equal(enl_store_secret_get(st, "x", &(uint8_t *){ NULL }, &(size_t){ 0 }), ENL_ENOTFOUND);
+    enl_store_close(st);
+    /* No file holds the old slot; the real passphrase opens nothing. */
+    assert_false(anywhere(slot, sizeof slot));
+    assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_EPASSPHRASE);
+    /* The duress passphrase now opens the new, empty profile normally. */
+    assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
+    assert_int_equal(enl_store_was_reset(st, name), 0);
+    enl_store_close(st);
+    cleanup();
+}
+
+static void test_no_trace_of_a_duress_passphrase(void **state)
+{
+    /* The alternate slot exists, with the same size, whether or not a duress
+     * passphrase was set. */
+    enl_store *st;
+    uint8_t a[105], b[105];
+    (void)state;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "real", 4, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    meta_raw("wrapped_alt", a, sizeof a);
+    assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    enl_store_close(st);
+    meta_raw("wrapped_alt", b, sizeof b);
+    assert_memory_not_equal(a, b, sizeof a);
+    cleanup();
+}
+
+static void test_change_passphrase(void **state)
+{
+    enl_store *st;
+    uint8_t *pt = NULL;
+    size_t len = 0;
+    (void)state;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "old", 3, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_store_secret_put(st, "x", (const uint8_t *)"kept", 4), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    assert_int_equal(enl_store_rekey(st, "duress", 6), ENL_EEXISTS);
+    assert_int_equal(enl_store_rekey(st, "new", 3), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(enl_store_open(&st, home, "old", 3), ENL_EPASSPHRASE);
+    assert_int_equal(enl_store_open(&st, home, "new", 3), ENL_OK);
+    assert_int_equal(enl_store_secret_get(st, "x", &pt, &len), ENL_OK);
+    assert_memory_equal(pt, "kept", 4);
+    enl_store_free(pt, len);
+    enl_store_close(st);
+    cleanup();
+}
+
+static void test_wipe_removes_the_profile(void **state)
+{
+    enl_store *st;
+    struct stat sb;
+    (void)state;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(enl_store_wipe(home), ENL_OK);
+    assert_int_not_equal(stat(home, &sb), 0);
+    assert_int_equal(enl_store_wipe(home), ENL_ENOPROFILE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duress_destroys_everything),
+        cmocka_unit_test(test_no_trace_of_a_duress_passphrase),
+        cmocka_unit_test(test_change_passphrase),
+        cmocka_unit_test(test_wipe_removes_the_profile),
+    };
+    if (enl_init() != ENL_OK) return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
