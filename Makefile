@@ -50,7 +50,8 @@ all: $(BUILD)/.deps-ok $(BUILD)/enlace $(BUILD)/libenlace.a
 
 # Runs `make deps` once when pkg-config cannot find a library we need.
 $(BUILD)/.deps-ok: scripts/deps.sh
-	@pkg-config --exists $(PKGS) $(TESTPKGS) || ./scripts/deps.sh
+	@{ pkg-config --exists $(PKGS) $(TESTPKGS) && command -v tor >/dev/null && \
+	   command -v microsocks >/dev/null; } || ./scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 deps:
@@ -104,7 +105,11 @@ fuzz: fuzz-build
 	  n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
 	  seeds=""; [ -d fuzz/seeds/$$n ] && seeds=fuzz/seeds/$$n; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 build/fuzz/corpus/$$n $$seeds 2>&1 | tail -n 3 || exit 1; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
+	       build/fuzz/corpus/$$n $$seeds > build/fuzz/$$n.log 2>&1; then \
+	    tail -n 40 build/fuzz/$$n.log; echo "FUZZ FAILURE in $$n (artifacts in build/fuzz/)"; exit 1; \
+	  fi; \
+	  grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log | sed "s/^/  $$n: /"; \
 	done
 
 bench: all $(BENCH_BIN)

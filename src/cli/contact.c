@@ -121,8 +121,8 @@ static int address(int argc, char **argv, enl_profile *p)
 {
     int rc;
     if (argc != 3) return usage();
-    if (strncmp(argv[2], "tcp://", 6) != 0)
-        return cli_fail("an address looks like tcp://HOST:PORT"), EXIT_USAGE;
+    if (strncmp(argv[2], "tcp://", 6) != 0 && strncmp(argv[2], "tor://", 6) != 0)
+        return cli_fail("an address looks like tcp://HOST:PORT or tor://ADDRESS.onion:PORT"), EXIT_USAGE;
     if ((rc = enl_contact_set_address(p, argv[1], argv[2])) != ENL_OK)
         return cli_fail_rc(p, rc, "contact address");
     printf("%s listens at %s: enlace sync %s\n", argv[1], argv[2], argv[1]);

@@ -17,28 +17,29 @@ static const cli_command commands[] = {
     { "init", cmd_init, 0, "Create a profile: identity keys, a signed prekey, an encrypted store.",
       "enlace init --name NAME [--kdf interactive|moderate|sensitive]" },
     { "card", cmd_card, P, "Print my card: one signed line of text to hand to a contact.",
-      "enlace card" },
+      "enlace card [--address tcp://HOST:PORT|tor://ADDRESS.onion:PORT | --onion]" },
     { "contact", cmd_contact, P, "Add, list, show and verify contacts.",
       "enlace contact add [--name NAME] CARD|-\n"
       "       enlace contact list [--json]\n"
       "       enlace contact show NAME\n"
       "       enlace contact verify NAME\n"
-      "       enlace contact address NAME tcp://HOST:PORT" },
+      "       enlace contact address NAME tcp://HOST:PORT|tor://ADDRESS.onion:PORT" },
     { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
       "enlace send [--expire HOURS] [--paper] NAME [TEXT|-]" },
     { "sync", cmd_sync, P,
-      "Exchange notes with a dead drop (a folder) or a contact's device over TCP:\n"
-      "leave what the other side lacks, take what I lack, apply purges.",
-      "enlace sync DIR | tcp://NAME@HOST:PORT | NAME" },
+      "Exchange notes with a dead drop or a contact's device.\n"
+      "Leaves what the other side lacks, takes what I lack, applies purges (folder, TCP, Tor).",
+      "enlace sync DIR | tcp://NAME@HOST:PORT | tor://NAME@ADDRESS.onion:PORT | NAME [--socks HOST:PORT]" },
     { "listen", cmd_listen, P,
-      "Accept syncs from my contacts (or anyone, with --open) until interrupted.\n"
-      "Prints \"listening on HOST:PORT\", then one line per session.",
-      "enlace listen [--addr HOST:PORT] [--once] [--open]" },
+      "Accept syncs from my contacts (or anyone, with --open).\n"
+      "Prints \"listening on HOST:PORT\", then one line per session, until interrupted.",
+      "enlace listen [--addr HOST:PORT] [--once] [--open] [--onion [--tor-control HOST:PORT] [--tor-password-file FILE]]" },
     { "inbox", cmd_inbox, P, "Show received messages, oldest first.",
       "enlace inbox [--json] [--new] [--requests]" },
     { "open", cmd_open, P,
-      "Try to open one note file without storing anything: print it, or say why not\n"
-      "(not for this profile, already read and its keys deleted, damaged, expired).",
+      "Try to open one note file without storing anything.\n"
+      "Prints it, or says why not: not for this profile, already read and its keys\n"
+      "deleted, damaged, expired.",
       "enlace open FILE" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
       "enlace status [--json]" },
@@ -48,12 +49,13 @@ static const cli_command commands[] = {
       "enlace paper export [NOTE-ID...] [--out FILE|-] [--qr-png FILE] [--qr-svg FILE] [--terminal]\n"
       "       enlace paper import FILE|-" },
     { "passphrase", cmd_passphrase, P,
-      "Change the passphrase, or set a duress passphrase: typed at unlock, it destroys\n"
-      "this profile's keys and messages and opens an empty profile instead.",
+      "Change the passphrase, or set a duress passphrase.\n"
+      "The duress passphrase, typed at unlock, destroys this profile's keys and\n"
+      "messages and opens an empty profile instead.",
       "enlace passphrase change|duress [--new-passphrase-file FILE]" },
     { "wipe", cmd_wipe, 0,
-      "Destroy this profile now (no passphrase needed): keys and records overwritten,\n"
-      "files removed. Asks to type WIPE unless --yes.",
+      "Destroy this profile now, without its passphrase.\n"
+      "Keys and records are overwritten and the files removed. Asks to type WIPE unless --yes.",
       "enlace wipe [--yes]" },
     { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },
     { "version", cmd_version, 0, "Print the version.", "enlace version" },
@@ -72,8 +74,10 @@ static void overview(FILE *f)
 {
     fprintf(f, "usage: enlace [--home DIR] [--passphrase-file FILE] COMMAND [ARGS]\n\n"
                "delay-tolerant, end-to-end encrypted messaging\n\ncommands:\n");
+    /* The first line of each summary; `enlace COMMAND --help` shows it whole. */
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-11s %.*s\n", commands[i].name,
+                (int)strcspn(commands[i].summary, "\n"), commands[i].summary);
     fprintf(f, "\nhome: --home, else $ENLACE_HOME, else ~/.enlace\n"
                "passphrase: $ENLACE_PASSPHRASE, else --passphrase-file FILE, else asked\n"
                "run 'enlace COMMAND --help' for the options of a command\n");

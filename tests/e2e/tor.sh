@@ -13,10 +13,28 @@
 # fails (it installs nothing and skips nothing).
 . "$(dirname "$0")/lib.sh"
 
+# wait_pid PID [TENTHS]: the exit status of background PID, waiting at most
+# TENTHS tenths of a second (default 150); past that it is killed and the
+# status is 124.
+wait_pid() {
+    _w=0
+    while kill -0 "$1" 2>/dev/null && [ "$_w" -lt "${2:-150}" ]; do
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+    PIDS=$(echo " $PIDS " | sed "s/ $1 / /")    # never signalled again
+    if kill -0 "$1" 2>/dev/null; then
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        return 124
+    fi
+    wait "$1" 2>/dev/null
+}
+
 PIDS=""
 stop_all() {
     for _p in $PIDS; do kill "$_p" 2>/dev/null; done
-    for _p in $PIDS; do wait "$_p" 2>/dev/null; done
+    for _p in $PIDS; do wait_pid "$_p" 50; done
     PIDS=""
 }
 trap '_rc=$?; stop_all; (exit $_rc); cleanup' EXIT
@@ -67,7 +85,7 @@ LPORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/log/listen1")
 [ -n "$LPORT" ] || die "no port in: $(cat "$T/log/listen1")"
 ok enl ana sync "tcp://carmen@127.0.0.1:$LPORT" --socks "127.0.0.1:$SP"
 eq "$(sync_sent)" 1 "ana's sync through the proxy: notes sent"
-wait "$LPID"
+wait_pid "$LPID"
 eq "$?" 0 "carmen's listen --once exit status"
 contains "$T/log/listen1" "sync ana: " "carmen's listener (the session with ana)"
 ok enl carmen inbox --json
@@ -80,12 +98,12 @@ PIDS="$PIDS $LPID"
 wait_line "$T/log/listen2" '^listening on ' || die "carmen's listener did not start"
 LPORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/log/listen2")
 ok enl ana sync "tcp://carmen@localhost:$LPORT" --socks "127.0.0.1:$SP"
-wait "$LPID"
+wait_pid "$LPID"
 expect_status ana outgoing 0
 
 step "without the proxy, the same sync fails and says why"
 kill "$MSPID"
-wait "$MSPID" 2>/dev/null
+wait_pid "$MSPID" 50
 "$ENLACE" --home "$T/carmen" listen --once --addr 127.0.0.1:0 >"$T/log/listen3" 2>&1 &
 LPID=$!
 PIDS="$PIDS $LPID"
@@ -95,8 +113,7 @@ expect_fail 1 enl ana sync "tcp://carmen@127.0.0.1:$LPORT" --socks "127.0.0.1:$S
 one_error_line "a sync through a proxy that is gone"
 contains "$ERR" "no SOCKS proxy at 127.0.0.1:$SP"
 contains "$ERR" "--socks"
-kill "$LPID" 2>/dev/null
-wait "$LPID" 2>/dev/null
+wait_pid "$LPID" 0
 
 step "usage"
 expect_fail 2 enl ana sync "$T/somewhere" --socks "127.0.0.1:$SP"
@@ -127,8 +144,7 @@ EOF
     if wait_line "$T/tor/log" 'Opened Control listener' 150; then
         CP=$_p; TORPID=$_pid; PIDS="$PIDS $_pid"; break
     fi
-    kill "$_pid" 2>/dev/null
-    wait "$_pid" 2>/dev/null
+    wait_pid "$_pid" 0
 done
 [ -n "$CP" ] || die "tor did not open a control port: $(tail -n 5 "$T/tor/log")"
 
@@ -148,7 +164,7 @@ onion_run 1
 echo "$ADDR" | grep -qE '^tor://[a-z2-7]{56}\.onion:7787$' || fail "not an onion address: '$ADDR'"
 contains "$T/log/onion1" "listening on 127.0.0.1:"
 kill -TERM "$OPID"
-wait "$OPID"
+wait_pid "$OPID" 50
 eq "$?" 0 "listen --onion after SIGTERM: exit status"
 contains "$T/log/onion1" "removed the onion service"
 FIRST=$ADDR
@@ -157,7 +173,7 @@ step "the same address after a restart (the key is kept in the profile)"
 onion_run 2
 eq "$ADDR" "$FIRST" "the onion address of the second run"
 kill -TERM "$OPID"
-wait "$OPID"
+wait_pid "$OPID" 50
 
 step "the card carries the address"
 ok enl carmen card --onion
@@ -180,12 +196,9 @@ contains "$ERR" "no SOCKS proxy at 127.0.0.1:$DEAD"
 step "when tor stops, the listener says so and ends"
 onion_run 3
 kill "$TORPID"
-wait "$TORPID" 2>/dev/null
-_n=0
-while kill -0 "$OPID" 2>/dev/null && [ "$_n" -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
-kill -0 "$OPID" 2>/dev/null && fail "listen --onion still runs 10 s after tor stopped"
-wait "$OPID"
-eq "$?" 1 "listen --onion after tor stopped: exit status"
+wait_pid "$TORPID" 100
+wait_pid "$OPID" 100
+eq "$?" 1 "listen --onion after tor stopped (124: still running 10 s later): exit status"
 contains "$T/log/onion3" "tor stopped"
 
 step "no tor: the error says how to start it"
