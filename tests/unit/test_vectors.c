@@ -168,6 +168,39 @@ static void compute(void)
         sodium_memzero(&k, sizeof k);
     }
 
+    /* The Double Ratchet alone: fill(x) = x, x+1, ..., x+31; SK = fill(0x00),
+     * Bob's prekey secret fill(0x20), HKA fill(0x40), NHKB fill(0x60), test
+     * seeds fill(0x80) (Alice) and fill(0xa0) (Bob), AD "enlace ratchet
+     * vectors"; A1 A2 A3, then B1 B2, then A4, each read in order, each
+     * plaintext its own name. */
+    {
+        static const char *const names[6] = { "A1", "A2", "A3", "B1", "B2", "A4" };
+        static const uint8_t vad[] = "enlace ratchet vectors";
+        uint8_t sk[32], bsk[32], bpk[32], hka[32], nhkb[32], as[32], bs[32], m[64], pt[64];
+        enl_ratchet *ra = malloc(sizeof *ra), *rb = malloc(sizeof *rb);
+        for (int i = 0; i < 32; i++) {
+            sk[i] = (uint8_t)i; bsk[i] = (uint8_t)(0x20 + i); hka[i] = (uint8_t)(0x40 + i);
+            nhkb[i] = (uint8_t)(0x60 + i); as[i] = (uint8_t)(0x80 + i); bs[i] = (uint8_t)(0xa0 + i);
+        }
+        assert_int_equal(crypto_scalarmult_base(bpk, bsk), 0);
+        put_hex("ratchet", "bob_prekey_pk", bpk, 32);
+        assert_int_equal(enl_ratchet_init_alice_seeded(ra, as, sk, bpk, hka, nhkb), ENL_OK);
+        assert_int_equal(enl_ratchet_init_bob_seeded(rb, bs, sk, bsk, bpk, hka, nhkb), ENL_OK);
+        for (int i = 0; i < 6; i++) {
+            enl_ratchet *from = (i == 3 || i == 4) ? rb : ra, *to = from == ra ? rb : ra;
+            size_t n = 0, ml = 2 + ENL_RATCHET_OVERHEAD;
+            assert_int_equal(enl_ratchet_encrypt(from, m, ml, vad, sizeof vad - 1,
+                                                 (const uint8_t *)names[i], 2), ENL_OK);
+            assert_int_equal(enl_ratchet_decrypt(to, pt, &n, vad, sizeof vad - 1, m, ml), ENL_OK);
+            assert_int_equal(n, 2);
+            put_hex("ratchet", names[i], m, ml);
+        }
+        enl_ratchet_wipe(ra);
+        enl_ratchet_wipe(rb);
+        free(ra);
+        free(rb);
+    }
+
     {
         static const size_t ls[] = { 100, 256, 257, 300, 1000, 1025, 4000, 65000 };
         char all[256] = "";

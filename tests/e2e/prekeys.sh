@@ -1,0 +1,43 @@
+# Signed prekeys rotate every 30 days and are kept 90 days more: a card
+# handed out earlier keeps working until it expires, and a first message
+# sealed to a prekey that has since been deleted can no longer be opened.
+. "$(dirname "$0")/lib.sh"
+
+day() { echo $(( T0 + $1 * 86400 )); }
+T0=$(date +%s)
+
+mkprofile ana
+mkprofile beto
+mkprofile carmen
+introduce ana carmen
+introduce beto carmen
+old_card=$(card_of carmen)
+
+step "after 31 days carmen's prekey has rotated: her card changes"
+export ENLACE_NOW=$(day 31)
+new_card=$(card_of carmen)
+[ "$new_card" != "$old_card" ] || fail "the card should carry a new prekey after 31 days"
+
+step "ana, who holds the old card, starts a session: it still opens"
+mkdrop d1
+ok enl ana send carmen "sealed to the old prekey"
+sync_drop ana d1
+sync_drop carmen d1
+eq "$(inbox_count carmen)" 1 "carmen's messages"
+contains "$T/log/inbox" "sealed to the old prekey"
+
+step "beto seals to the old prekey on day 89 (his copy of the card still valid)"
+export ENLACE_NOW=$(day 89)
+mkdrop d2
+ok enl beto send --expire 2160 carmen "too late"
+sync_drop beto d2
+f=$(ls "$T"/d2/*.note | head -n 1)
+
+step "on day 125 that prekey is deleted: the note cannot be opened, and says so"
+export ENLACE_NOW=$(day 125)
+expect_fail 1 enl carmen open "$f"
+contains "$ERR" "keys were deleted"
+sync_drop carmen d2
+eq "$(inbox_count carmen)" 1 "carmen's messages after the late note"
+lacks "$T/log/inbox" "too late"
+finish
