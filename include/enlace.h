@@ -156,6 +156,7 @@ int enl_contact_each(enl_profile *p, int (*cb)(const enl_contact_info *c, void *
 typedef struct {
     uint32_t expiry_hours;  /* 0: the default (ENL_EXPIRY_DEFAULT_HOURS) */
     uint32_t pad_floor;     /* 0: the default floor (256 bytes) */
+    uint32_t disappear;     /* seconds the message lives once read; 0: kept */
 } enl_send_opts;
 
 #define ENL_EXPIRY_DEFAULT_HOURS (14 * 24)
@@ -179,6 +180,8 @@ typedef struct {
     uint8_t note_id[ENL_IDBYTES];
     int is_new;                         /* not yet shown with --new */
     int is_request;                     /* from someone who is not a contact */
+    uint32_t disappear;                 /* seconds it lives once read; 0: kept */
+    uint64_t delete_at;                 /* when it will be deleted; 0: not set */
 } enl_message;
 
 #define ENL_INBOX_NEW       1  /* only messages not yet shown */

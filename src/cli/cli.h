@@ -59,6 +59,8 @@ void cli_json_str(FILE *f, const char *s, size_t len);
 void cli_safe_print(FILE *f, const char *s, size_t len);
 /* "2026-11-25 20:55" in local time. */
 void cli_time(char out[32], uint64_t t);
+/* "90s", "10m", "1h", "2d" (or plain seconds) into seconds, at most a year. */
+int cli_duration(const char *s, uint32_t *seconds);
 /* Whether stderr is a terminal (for progress lines). */
 int cli_is_tty(void);
 

@@ -26,9 +26,11 @@ static int show(const enl_message *m, void *ctx)
         cli_json_str(stdout, from, strlen(from));
         printf(",\"fingerprint\":\"%s\",\"text\":", m->from_fingerprint);
         cli_json_str(stdout, m->text, m->text_len);
-        printf(",\"sent\":%llu,\"received\":%llu,\"id\":\"%s\",\"new\":%s,\"request\":%s}\n",
+        printf(",\"sent\":%llu,\"received\":%llu,\"id\":\"%s\",\"new\":%s,\"request\":%s,"
+               "\"disappear\":%lu}\n",
                (unsigned long long)m->sent, (unsigned long long)m->received, id,
-               m->is_new ? "true" : "false", m->is_request ? "true" : "false");
+               m->is_new ? "true" : "false", m->is_request ? "true" : "false",
+               (unsigned long)m->disappear);
         return 0;
     }
     cli_time(when, m->sent);

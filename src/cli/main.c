@@ -25,7 +25,7 @@ static const cli_command commands[] = {
       "       enlace contact verify NAME\n"
       "       enlace contact address NAME tcp://HOST:PORT|tor://ADDRESS.onion:PORT" },
     { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
-      "enlace send [--expire HOURS] [--paper] NAME [TEXT|-]" },
+      "enlace send [--expire HOURS] [--disappear DURATION] [--paper] NAME [TEXT|-]" },
     { "sync", cmd_sync, P,
       "Exchange notes with a dead drop or a contact's device.\n"
       "Leaves what the other side lacks, takes what I lack, applies purges (folder, TCP, Tor).",

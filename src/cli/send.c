@@ -11,10 +11,11 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     static const struct option opts[] = {
         { "expire", required_argument, NULL, 'e' },
         { "paper", no_argument, NULL, 'p' },
+        { "disappear", required_argument, NULL, 'd' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    enl_send_opts so = { 0, 0 };
+    enl_send_opts so = { 0, 0, 0 };
     uint8_t id[ENL_IDBYTES];
     char *text = NULL, hex[2 * ENL_IDBYTES + 1];
     size_t len = 0;
@@ -23,6 +24,9 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     while ((c = cli_getopt(argc, argv, "e:h", opts, "send", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'p') so.pad_floor = ENL_PAPER_PAD_FLOOR;  /* the smallest floor: fewer lines */
+        if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
+            return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d "
+                            "(at most a year)"), EXIT_USAGE;
         if (c == 'e') {
             char *end;
             unsigned long h = strtoul(optarg, &end, 10);

@@ -297,3 +297,21 @@ int cli_is_tty(void)
 {
     return isatty(STDERR_FILENO);
 }
+
+int cli_duration(const char *s, uint32_t *seconds)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10), mult;
+    if (end == s || *s == '-') return -1;
+    switch (*end) {
+    case 's': case '\0': mult = 1; break;
+    case 'm': mult = 60; break;
+    case 'h': mult = 3600; break;
+    case 'd': mult = 86400; break;
+    default: return -1;
+    }
+    if (*end != '\0' && end[1] != '\0') return -1;
+    if (v == 0 || v > (366ull * 86400) / mult) return -1;
+    *seconds = (uint32_t)(v * mult);
+    return 0;
+}

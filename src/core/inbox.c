@@ -47,6 +47,8 @@ static int inbox_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     m.received = r.received;
     memcpy(m.note_id, r.note_id, 32);
     m.is_new = (r.flags & ENL_MSG_NEW) != 0;
+    m.disappear = r.disappear;
+    m.delete_at = r.delete_at;
     m.is_request = (r.flags & ENL_MSG_REQUEST) != 0;
     if (m.is_new && !(x->flags & ENL_INBOX_KEEP_NEW)) {
         if (x->nshown == x->cap) {
@@ -62,19 +64,64 @@ static int inbox_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     return 0;
 }
 
-/* Clears the "new" flag of one message: a rewrite under a fresh nonce. */
+/* Clears the "new" flag of one message (a rewrite under a fresh nonce),
+ * and starts the clock of a disappearing one: it goes `disappear` seconds
+ * after it was first shown. */
 static int clear_new(enl_profile *p, int64_t seq)
 {
+    enl_msg_rec m;
     uint8_t *pt = NULL;
     size_t len = 0;
     int rc = enl_store_message_get(p->st, seq, &pt, &len);
     if (rc != ENL_OK) return rc;
-    if (len < 2) rc = ENL_ESTORE;
-    else {
+    rc = enl_msg_decode(&m, pt, len);
+    if (rc == ENL_OK) {
         pt[1] &= (uint8_t)~ENL_MSG_NEW;
+        if (m.disappear != 0 && m.delete_at == 0) {
+            uint64_t at = enl_now() + m.disappear;
+            for (int i = 0; i < 8; i++)
+                pt[ENL_MSG_DELETE_AT_OFFSET + i] = (uint8_t)(at >> (56 - 8 * i));
+        }
         rc = enl_store_message_update(p->st, seq, pt, len);
     }
     enl_store_free(pt, len);
+    return rc;
+}
+
+typedef struct {
+    int64_t *due;
+    size_t n, cap;
+    uint64_t now;
+} sweep_ctx;
+
+static int sweep_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    sweep_ctx *x = vctx;
+    enl_msg_rec r;
+    if (enl_msg_decode(&r, pt, len) != ENL_OK) return ENL_ESTORE;
+    if (r.delete_at == 0 || r.delete_at > x->now) return 0;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 16;
+        int64_t *v = realloc(x->due, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        x->due = v;
+        x->cap = cap;
+    }
+    x->due[x->n++] = seq;
+    return 0;
+}
+
+int enl_messages_sweep(enl_profile *p)
+{
+    sweep_ctx x = { NULL, 0, 0, enl_now() };
+    int rc = enl_store_row_each(p->st, "messages", sweep_row, &x);
+    if (rc == ENL_OK && x.n > 0) {
+        rc = enl_store_begin(p->st);
+        for (size_t i = 0; rc == ENL_OK && i < x.n; i++) rc = enl_store_message_delete(p->st, x.due[i]);
+        if (rc == ENL_OK) rc = enl_store_commit(p->st);
+        else enl_store_rollback(p->st);
+    }
+    free(x.due);
     return rc;
 }
 
@@ -82,7 +129,8 @@ int enl_inbox_each(enl_profile *p, int flags,
                    int (*cb)(const enl_message *m, void *ctx), void *ctx)
 {
     inbox_ctx x = { p, flags, cb, ctx, NULL, 0, 0, 0 };
-    int rc = enl_store_row_each(p->st, "messages", inbox_row, &x);
+    int rc = enl_messages_sweep(p);
+    if (rc == ENL_OK) rc = enl_store_row_each(p->st, "messages", inbox_row, &x);
 
     if (rc == ENL_OK && x.nshown > 0) {
         rc = enl_store_begin(p->st);
@@ -118,6 +166,7 @@ int enl_status(enl_profile *p, enl_status_info *out)
     count_ctx x = { 0, 0, 0 };
     int rc;
     memset(out, 0, sizeof *out);
+    if ((rc = enl_messages_sweep(p)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "notes", &out->notes)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "outbox", &out->outgoing)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "purges", &out->purges)) != ENL_OK) return rc;

@@ -125,6 +125,7 @@ static int deliver(enl_profile *p, opened *o, int *is_contact)
     memcpy(m.dh_pk, o->s->peer_dh_pk, 32);
     m.sent = o->pl.sent;
     m.received = enl_now();
+    m.disappear = o->pl.disappear;
     memcpy(m.note_id, o->id, 32);
     m.text = o->pl.body;
     m.text_len = o->pl.body_len;

@@ -14,6 +14,8 @@ size_t enl_msg_encode(uint8_t *out, const enl_msg_rec *m)
     enl_wr_u64(&w, m->sent);
     enl_wr_u64(&w, m->received);
     enl_wr_bytes(&w, m->note_id, 32);
+    enl_wr_u32(&w, m->disappear);
+    enl_wr_u64(&w, m->delete_at);
     enl_wr_u32(&w, (uint32_t)m->text_len);
     enl_wr_bytes(&w, m->text, m->text_len);
     return w.len;
@@ -29,6 +31,8 @@ int enl_msg_decode(enl_msg_rec *m, const uint8_t *in, size_t len)
     m->sent = enl_rd_u64(&r);
     m->received = enl_rd_u64(&r);
     enl_rd_bytes(&r, m->note_id, 32);
+    m->disappear = enl_rd_u32(&r);
+    m->delete_at = enl_rd_u64(&r);
     m->text_len = enl_rd_u32(&r);
     m->text = enl_rd_ptr(&r, m->text_len);
     if (r.err || enl_rd_left(&r) != 0) return ENL_ESTORE;

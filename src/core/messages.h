@@ -3,7 +3,11 @@
  *
  *   version u8 | flags u8 (1: not yet shown, 2: from a non-contact) |
  *   sender signing key [32] | sender X25519 key [32] | sent u64 |
- *   received u64 | note id [32] | text length u32 | text
+ *   received u64 | note id [32] | disappear u32 | delete_at u64 |
+ *   text length u32 | text
+ *
+ * disappear: seconds the sender asked the message to live once read;
+ * delete_at: when it goes (set when it is first shown; 0 until then).
  */
 #ifndef ENL_CORE_MESSAGES_H
 #define ENL_CORE_MESSAGES_H
@@ -11,10 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENL_MSG_VERSION 1
+#define ENL_MSG_VERSION 2
 #define ENL_MSG_NEW 1
 #define ENL_MSG_REQUEST 2
-#define ENL_MSG_FIXEDBYTES (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4)
+#define ENL_MSG_FIXEDBYTES (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4 + 8 + 4)
+#define ENL_MSG_DELETE_AT_OFFSET (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4)
 
 typedef struct {
     uint8_t flags;
@@ -22,6 +27,8 @@ typedef struct {
     uint8_t dh_pk[32];
     uint64_t sent, received;
     uint8_t note_id[32];
+    uint32_t disappear;
+    uint64_t delete_at;
     const uint8_t *text;
     size_t text_len;
 } enl_msg_rec;

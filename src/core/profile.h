@@ -49,6 +49,9 @@ int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c);
 int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c);
 void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out);
 
+/* Deletes the disappearing messages whose time has come. */
+int enl_messages_sweep(enl_profile *p);
+
 /* Takes in one purge record from any transport. */
 int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_stats *stats);
 

@@ -132,6 +132,11 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_TEXT;
     pl.sent = enl_now();
+    pl.disappear = opts != NULL ? opts->disappear : 0;
+    if (pl.disappear > ENL_DISAPPEAR_MAX) {
+        rc = enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
+        goto out;
+    }
     randombytes_buf(pl.purge_key, sizeof pl.purge_key);
     pl.body = text;
     pl.body_len = len;

@@ -57,6 +57,7 @@ int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
     if (pl->body_len > UINT32_MAX) return ENL_ETOOBIG;
     enl_wr_u8(&w, pl->kind);
     enl_wr_u64(&w, pl->sent);
+    enl_wr_u32(&w, pl->disappear);
     enl_wr_bytes(&w, pl->purge_key, ENL_PURGEKEYBYTES);
     enl_wr_u32(&w, (uint32_t)pl->body_len);
     enl_wr_bytes(&w, pl->body, pl->body_len);
@@ -71,6 +72,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     uint32_t n;
     pl->kind = enl_rd_u8(&r);
     pl->sent = enl_rd_u64(&r);
+    pl->disappear = enl_rd_u32(&r);
     enl_rd_bytes(&r, pl->purge_key, ENL_PURGEKEYBYTES);
     n = enl_rd_u32(&r);
     pl->body = enl_rd_ptr(&r, n);
@@ -80,6 +82,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     for (size_t i = r.off; i < len; i++)
         if (in[i] != 0) return ENL_EMALFORMED;
     if (pl->kind != ENL_KIND_TEXT) return ENL_EVERSION;
+    if (pl->disappear > ENL_DISAPPEAR_MAX) return ENL_EMALFORMED;
     return ENL_OK;
 }
 

@@ -12,7 +12,10 @@
  *
  * Payload (inside the seal):
  *
- *   kind u8 | sent u64 | purge key [32] | body length u32 | body | zeros
+ *   kind u8 | sent u64 | disappear u32 | purge key [32] | body length u32 | body | zeros
+ *
+ * disappear: seconds after it is first shown that the recipient deletes the
+ * message (0: kept).
  *
  * The zeros pad the whole note to a Padmé length with a floor, so a note's
  * size reveals at most O(log log n) bits of its content's size.
@@ -35,7 +38,8 @@
 #define ENL_NOTE_LOCK_OFFSET    (1 + 4)
 #define ENL_PAD_FLOOR           256
 #define ENL_PAD_FLOOR_MIN       128   /* the smallest floor any transport may ask for */
-#define ENL_PAYLOAD_FIXEDBYTES  (1 + 8 + ENL_PURGEKEYBYTES + 4)
+#define ENL_PAYLOAD_FIXEDBYTES  (1 + 8 + 4 + ENL_PURGEKEYBYTES + 4)
+#define ENL_DISAPPEAR_MAX       (366u * 24 * 3600)  /* a year, in seconds */
 #define ENL_FIRST_FIXEDBYTES    32    /* the sender's signing key before the init values */
 /* Smallest possible note: a session note of an empty text. */
 #define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 16 + 80 + 16 + ENL_PAYLOAD_FIXEDBYTES)
@@ -59,6 +63,7 @@ typedef struct {
 typedef struct {
     uint8_t kind;
     uint64_t sent;
+    uint32_t disappear;     /* seconds after reading; 0: kept */
     uint8_t purge_key[ENL_PURGEKEYBYTES];
     const uint8_t *body;    /* points into the buffer it was parsed from */
     size_t body_len;

@@ -817,6 +817,19 @@ int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size
     return message_write(st, seq, pt, len);
 }
 
+/* secure_delete overwrites the row's bytes in its page. */
+int enl_store_message_delete(enl_store *st, int64_t seq)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM messages WHERE seq = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_int64(s, 1, seq);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* ---- clear tables: notes and purges ---------------------------------- */
 
 static int has_row(enl_store *st, const char *sql, const uint8_t key[32])

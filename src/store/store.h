@@ -72,6 +72,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
 int enl_store_message_add(enl_store *st, const uint8_t *pt, size_t len, int64_t *seq);
 int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len);
 int enl_store_message_update(enl_store *st, int64_t seq, const uint8_t *pt, size_t len);
+int enl_store_message_delete(enl_store *st, int64_t seq);
 
 /* Notes carried, as the opaque bytes they are. */
 typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);

@@ -205,9 +205,10 @@ static void test_note_sizes(void **state)
     /* A session note of a short text is 256 bytes long. */
     {
         size_t n, pl;
-        assert_int_equal(enl_note_sizes(62, ENL_PAD_FLOOR, 0, &n, &pl), ENL_OK);
+        const size_t fits = 256 - session - ENL_PAYLOAD_FIXEDBYTES;
+        assert_int_equal(enl_note_sizes(fits, ENL_PAD_FLOOR, 0, &n, &pl), ENL_OK);
         assert_int_equal(n, 256);
-        assert_int_equal(enl_note_sizes(63, ENL_PAD_FLOOR, 0, &n, &pl), ENL_OK);
+        assert_int_equal(enl_note_sizes(fits + 1, ENL_PAD_FLOOR, 0, &n, &pl), ENL_OK);
         assert_int_equal(n, 272);
     }
 }
@@ -530,7 +531,7 @@ static void test_payload_refuses(void **state)
 {
     uint8_t buf[100];
     enl_payload in = text_payload(text_buf, 20, 0x33), out;
-    const size_t at_len = 1 + 8 + 32, n = sizeof buf;
+    const size_t at_len = ENL_PAYLOAD_FIXEDBYTES - 4, n = sizeof buf;
     (void)state;
     assert_int_equal(enl_payload_encode(buf, n, &in), ENL_OK);
     assert_int_equal(enl_payload_parse(&out, buf, n), ENL_OK);
@@ -550,18 +551,23 @@ static void test_payload_refuses(void **state)
         assert_int_equal(enl_payload_parse(&out, buf, n), ENL_EVERSION);
     }
     buf[0] = ENL_KIND_TEXT;
+    /* A disappearing time beyond a year. */
+    buf[9] = 0xff;
+    assert_int_equal(enl_payload_parse(&out, buf, n), ENL_EMALFORMED);
+    buf[9] = 0;
+    assert_int_equal(enl_payload_parse(&out, buf, n), ENL_OK);
     /* A body length beyond the buffer, up to the largest u32. */
     {
-        static const uint32_t lens[] = { 100 - 45 + 1, 100, 1000, 65536, 0x7fffffffu, 0xffffffffu };
+        static const uint32_t lens[] = { 100 - ENL_PAYLOAD_FIXEDBYTES + 1, 100, 1000, 65536, 0x7fffffffu, 0xffffffffu };
         for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
             buf[at_len] = (uint8_t)(lens[i] >> 24); buf[at_len + 1] = (uint8_t)(lens[i] >> 16);
             buf[at_len + 2] = (uint8_t)(lens[i] >> 8); buf[at_len + 3] = (uint8_t)lens[i];
             assert_int_equal(enl_payload_parse(&out, buf, n), ENL_EMALFORMED);
         }
         /* Exactly the rest of the buffer is fine (no padding). */
-        buf[at_len] = 0; buf[at_len + 1] = 0; buf[at_len + 2] = 0; buf[at_len + 3] = (uint8_t)(n - 45);
+        buf[at_len] = 0; buf[at_len + 1] = 0; buf[at_len + 2] = 0; buf[at_len + 3] = (uint8_t)(n - ENL_PAYLOAD_FIXEDBYTES);
         assert_int_equal(enl_payload_parse(&out, buf, n), ENL_OK);
-        assert_int_equal(out.body_len, n - 45);
+        assert_int_equal(out.body_len, n - ENL_PAYLOAD_FIXEDBYTES);
     }
     /* Every truncation of the fixed part. */
     for (size_t k = 0; k < ENL_PAYLOAD_FIXEDBYTES; k++)
