@@ -48,16 +48,31 @@ run visitor 'visitor-secret' inbox
 if grep -rq "leaflet" usb-stick "$T/visitor"; then echo "LEAK"; exit 1; fi
 echo "(grep for the text in the visitor's device and the stick: nothing)"
 
+cp usb-stick/*.note captured.note
 say "Carmen syncs the stick and reads the note."
 run carmen 'carmen-secret' sync usb-stick
 run carmen 'carmen-secret' inbox
 
-say "The purge travels back: every copy on the way is deleted."
+say "Once read, its keys are gone: a copy the police made on the way opens nowhere."
+run carmen 'carmen-secret' open captured.note || true
+
+say "Carmen answers; the reply rides back on the same stick."
+run carmen 'carmen-secret' send ana "received. see you Thursday"
+run carmen 'carmen-secret' sync usb-stick
+
+say "The purge and the reply travel back; every copy on the way is deleted."
 run visitor 'visitor-secret' sync usb-stick
 run visitor 'visitor-secret' sync cell-drop
 run ana     'ana-secret'     sync cell-drop
+run ana     'ana-secret'     inbox
 run ana     'ana-secret'     status
 run visitor 'visitor-secret' status
+say "The purge of the reply goes back the same way."
+run ana     'ana-secret'     sync cell-drop
+run visitor 'visitor-secret' sync cell-drop
+run visitor 'visitor-secret' sync usb-stick
+run carmen  'carmen-secret'  sync usb-stick
+run carmen  'carmen-secret'  status
 echo "files left in the drops (purge records only):"
 ls cell-drop usb-stick
 

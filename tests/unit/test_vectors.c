@@ -176,7 +176,8 @@ static void compute(void)
     {
         static const char *const names[6] = { "A1", "A2", "A3", "B1", "B2", "A4" };
         static const uint8_t vad[] = "enlace ratchet vectors";
-        uint8_t sk[32], bsk[32], bpk[32], hka[32], nhkb[32], as[32], bs[32], m[64], pt[64];
+        uint8_t sk[32], bsk[32], bpk[32], hka[32], nhkb[32], as[32], bs[32];
+        uint8_t m[2 + ENL_RATCHET_OVERHEAD], pt[2 + ENL_RATCHET_OVERHEAD];
         enl_ratchet *ra = malloc(sizeof *ra), *rb = malloc(sizeof *rb);
         for (int i = 0; i < 32; i++) {
             sk[i] = (uint8_t)i; bsk[i] = (uint8_t)(0x20 + i); hka[i] = (uint8_t)(0x40 + i);
