@@ -82,6 +82,26 @@ ok sh -c '"$1" --home "$2" paper import - <"$3"' sh "$ENLACE" "$T/carmen" "$T/pa
 contains "$OUT" "paper import stdin: read 1 note, received 0 notes, 0 new messages, 1 duplicate"
 eq "$(inbox_count carmen)" 1 "carmen's messages after importing twice more"
 
+step "carmen answers on paper; ana's next 140 characters travel within the session"
+ok enl carmen send --paper ana "received, thank you"
+rid=$(id_of)
+ok enl carmen paper export "$rid" --out "$T/reply.txt"
+ok enl ana paper import "$T/reply.txt"
+contains "$OUT" "1 new message" "ana's import of the reply"
+ok enl ana send --paper carmen "$TEXT"
+sid=$(id_of)
+ok enl ana paper export "$sid" --out "$T/session.txt" --qr-png "$T/session.png"
+sbytes=$(sed -n '1s/.*BYTES \([0-9]*\).*/\1/p' "$T/session.txt")
+sprinted=$(grep -c . "$T/session.txt")
+sversion=$(sed -n 's/.*QR code, version \([0-9]*\).*/\1/p' "$OUT")
+eq "$sprinted" $((1 + ((sbytes * 8 + 4) / 5 + 44) / 45)) "printed lines for a note of $sbytes bytes"
+[ "$sbytes" -le 365 ] && [ "$sprinted" -gt 14 ] && fail "a note of $sbytes bytes printed on $sprinted lines (at most 14)"
+echo "measured: the next 140-character note, sealed with --paper, is $sbytes bytes: $sprinted printed lines, one QR code of version $sversion (level M)"
+ok enl carmen paper import "$T/session.png"
+contains "$OUT" "1 new message" "carmen's import of the second note"
+ok enl carmen inbox --new
+contains "$OUT" "$TEXT" "carmen's inbox after the second note"
+
 step "QR codes: a PNG round trip"
 ok enl ana send --paper carmen "by the codes"
 id2=$(id_of)
@@ -94,7 +114,7 @@ ok enl carmen inbox --json --new
 eq "$(json_str text)" "by the codes" "the text carmen reads from the codes"
 ok enl carmen paper import "$T/page.png"
 contains "$OUT" "1 duplicate"
-eq "$(inbox_count carmen)" 2 "carmen's messages after the codes"
+eq "$(inbox_count carmen)" 3 "carmen's messages after the codes"
 
 step "a note over several codes"
 long=$(awk 'BEGIN { for (i = 0; i < 60; i++) printf "line %02d of a long letter from the inside. ", i }')
@@ -150,7 +170,8 @@ contains "$ERR" "no note held whose id begins with 0000beef"
 one_error_line "export of a note not held"
 expect_fail 1 enl ana paper export xyz
 one_error_line "export of a bad id"
-expect_fail 1 enl carmen paper export
+mkprofile empty
+expect_fail 1 enl empty paper export
 contains "$ERR" "holds no notes"
 expect_fail 1 enl carmen paper import "$T/no-such-page.txt"
 one_error_line "import of a missing file"
@@ -162,4 +183,4 @@ expect_fail 1 enl carmen paper import "$T/junk.png"
 head -c 8 "$T/page.png" >"$T/cut.png"
 expect_fail 1 enl carmen paper import "$T/cut.png"
 one_error_line "import of a cut PNG"
-eq "$(inbox_count carmen)" 4 "carmen's messages at the end"
+eq "$(inbox_count carmen)" 5 "carmen's messages at the end"
