@@ -273,58 +273,58 @@ static void progress(session *x, uint64_t done, uint64_t total)
         x->opts->progress(x->opts->ctx, x->initiator ? "sync" : "serve", done, total);
 }
 
-static int send_items(session *x)
+/* Sends what the peer lacks of one set (0: purges, 1: notes smallest
+ * first), then END. An item gone since the listing (purged or expired by
+ * now, often by a purge the peer just sent) is skipped. */
+static int send_items(session *x, int which)
 {
-    uint64_t total = x->sets[0].nhave + x->sets[1].nhave, done = 0;
-    int rc = sort_have_by_size(&x->sets[1]);
+    set *s = &x->sets[which];
+    int rc = which == 1 ? sort_have_by_size(s) : ENL_OK;
 
-    for (int i = 0; rc == ENL_OK && i < 2; i++) {
-        set *s = &x->sets[i];
-        for (size_t k = 0; rc == ENL_OK && k < s->nhave; k++) {
-            const item *it = &s->items[s->have[k]];
-            uint8_t *data = NULL;
-            size_t len = 0;
-            progress(x, ++done, total);
-            if (i == 0) {
-                uint8_t key[32];
-                uint32_t expiry;
-                if (enl_store_purge_get(x->p->st, it->id, key, &expiry) != ENL_OK) continue;
-                x->msg[0] = MSG_PURGE;
-                enl_purge_encode(x->msg + 1, expiry, key);
-                len = ENL_PURGEBYTES;
-                sodium_memzero(key, sizeof key);
-            } else {
-                /* Gone since the listing (purged or expired): skip it. */
-                if (enl_store_note_get(x->p->st, it->id, &data, &len) != ENL_OK) continue;
-                x->msg[0] = MSG_NOTE;
-                memcpy(x->msg + 1, data, len);
-                free(data);
-            }
-            rc = enl_link_send(&x->link, x->msg, 1 + len);
-            if (rc == ENL_OK) {
-                if (i == 0) x->st->purges_sent++;
-                else x->st->notes_sent++;
-            }
+    for (size_t k = 0; rc == ENL_OK && k < s->nhave; k++) {
+        const item *it = &s->items[s->have[k]];
+        uint8_t *data = NULL;
+        size_t len = 0;
+        progress(x, k + 1, s->nhave);
+        if (which == 0) {
+            uint8_t key[32];
+            uint32_t expiry;
+            if (enl_store_purge_get(x->p->st, it->id, key, &expiry) != ENL_OK) continue;
+            x->msg[0] = MSG_PURGE;
+            enl_purge_encode(x->msg + 1, expiry, key);
+            len = ENL_PURGEBYTES;
+            sodium_memzero(key, sizeof key);
+        } else {
+            if (enl_store_note_get(x->p->st, it->id, &data, &len) != ENL_OK) continue;
+            x->msg[0] = MSG_NOTE;
+            memcpy(x->msg + 1, data, len);
+            free(data);
+        }
+        rc = enl_link_send(&x->link, x->msg, 1 + len);
+        if (rc == ENL_OK) {
+            if (which == 0) x->st->purges_sent++;
+            else x->st->notes_sent++;
         }
     }
     x->msg[0] = MSG_END;
     return rc == ENL_OK ? enl_link_send(&x->link, x->msg, 1) : rc;
 }
 
-static int recv_items(session *x)
+/* Receives one set's items until END: at most what reconciliation said the
+ * peer would send, and only of that set's type. */
+static int recv_items(session *x, int which)
 {
-    uint64_t expected = x->sets[0].nneed + x->sets[1].nneed, got = 0;
-    /* A peer may send at most what it announced, plus END. */
+    uint64_t expected = x->sets[which].nneed, got = 0;
+    uint8_t type = which == 0 ? MSG_PURGE : MSG_NOTE;
     for (;;) {
         size_t len = 0;
         int rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len);
         if (rc != ENL_OK) return rc;
         if (len == 1 && x->msg[0] == MSG_END) return ENL_OK;
-        if (len < 2 || ++got > expected) return ENL_EPROTO;
+        if (len < 2 || x->msg[0] != type || ++got > expected) return ENL_EPROTO;
         progress(x, got, expected);
-        if (x->msg[0] == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
-        else if (x->msg[0] == MSG_NOTE) rc = enl_note_intake(x->p, x->msg + 1, len - 1, x->st);
-        else return ENL_EPROTO;
+        if (type == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
+        else rc = enl_note_intake(x->p, x->msg + 1, len - 1, x->st);
         switch (rc) {
         case ENL_OK:
             break;
@@ -347,20 +347,30 @@ static int recv_items(session *x)
     }
 }
 
+/* One set moves both ways: the initiator first, then the responder. Both
+ * know from reconciliation whether there is anything to move at all. */
+static int exchange(session *x, int which)
+{
+    int rc;
+    if (x->sets[which].nhave + x->sets[which].nneed == 0) return ENL_OK;
+    if (x->initiator) {
+        if ((rc = send_items(x, which)) != ENL_OK) return rc;
+        return recv_items(x, which);
+    }
+    if ((rc = recv_items(x, which)) != ENL_OK) return rc;
+    return send_items(x, which);
+}
+
 static int run_session(session *x)
 {
     int rc;
     if ((rc = set_build(&x->sets[0], x->p, 0, x->initiator)) != ENL_OK) return rc;
     if ((rc = set_build(&x->sets[1], x->p, 1, x->initiator)) != ENL_OK) return rc;
     if ((rc = reconcile(x)) != ENL_OK) return rc;
-    if (x->sets[0].nhave + x->sets[1].nhave + x->sets[0].nneed + x->sets[1].nneed == 0)
-        return ENL_OK;
-    if (x->initiator) {
-        if ((rc = send_items(x)) != ENL_OK) return rc;
-        return recv_items(x);
-    }
-    if ((rc = recv_items(x)) != ENL_OK) return rc;
-    return send_items(x);
+    /* Purges go both ways before any note does, so that neither side sends
+     * a note the other has just told it is delivered. */
+    if ((rc = exchange(x, 0)) != ENL_OK) return rc;
+    return exchange(x, 1);
 }
 
 static void session_end(session *x)
@@ -522,8 +532,9 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
         goto out;
     }
     rc = run_session(&x);
-    /* A listener that refuses us closes right after the handshake. */
-    if (rc == ENL_EPROTO && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
+    /* A listener that refuses us closes right after the handshake: we see
+     * the close (EPROTO), or a reset while sending (ENET). */
+    if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
         rc = ENL_EREFUSED;
         enl_fail(p, rc, "%s's device refused this profile (are you in %s's contacts?)", c.name, c.name);
     } else if (rc != ENL_OK) {
