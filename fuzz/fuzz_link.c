@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t ct[ENL_NOISE_MAXMSG], out[ENL_LINK_MSG_MAX];
     enl_cipherstate tx;
     enl_link rx;
-    const uint8_t *part[2];
-    size_t plen[2], off = 0, n;
+    const uint8_t *part[3];
+    size_t plen[3], off = 0, n;
     int sv[2];
 
     if (!ready) {

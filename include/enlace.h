@@ -138,6 +138,9 @@ typedef struct {
     uint64_t added;         /* unix seconds */
     uint64_t card_expires;  /* unix seconds */
     char address[128];      /* where the contact listens, "" if unknown */
+    int burned;             /* keys compromised: nothing is sealed to them any more */
+    uint64_t burned_at;     /* unix seconds */
+    char burn_reason[201];
 } enl_contact_info;
 
 /* Adds a contact from a card. name may be NULL: the card's own name is used.
@@ -205,6 +208,9 @@ typedef struct {
     uint64_t released;          /* carried notes deleted because of a purge */
     uint64_t bytes_sent;
     uint64_t bytes_received;
+    uint64_t burns_sent;        /* burn notices handed over */
+    uint64_t burns_received;    /* new burn notices taken in */
+    uint64_t burned_contacts;   /* contacts whose keys a new notice burned */
     double seconds;
 } enl_sync_stats;
 
@@ -321,6 +327,29 @@ int enl_note_get(enl_profile *p, const uint8_t id[ENL_IDBYTES], uint8_t **note, 
  * profile (enl_note_get is fine). */
 int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void *ctx), void *ctx);
 
+/* ---- burning keys ---------------------------------------------------- */
+
+/* My own revocation, signed now, as one line of text to leave with a
+ * trusted contact: published, it burns my keys everywhere it travels.
+ * *text is malloc'd (free()). */
+int enl_revocation_export(enl_profile *p, const char *reason, char **text)
+    __attribute__((warn_unused_result));
+/* Keeps a contact's revocation (checked: it must be theirs) to publish if
+ * they are taken. */
+int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
+    __attribute__((warn_unused_result));
+/* Publishes a held revocation: the contact is burned here, and the notice
+ * travels ahead of everything in every sync from now on. */
+int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
+/* 1 when a revocation of this contact is held here. */
+int enl_burn_held(enl_profile *p, const char *name);
+/* Burns a contact's keys on this device only (no proof others could check). */
+int enl_burn_local(enl_profile *p, const char *name, const char *reason)
+    __attribute__((warn_unused_result));
+/* Takes in a burn notice from any transport: verified, kept to carry for a
+ * year, acted on when it revokes a contact. ENL_EDUPLICATE when known. */
+int enl_burn_intake(enl_profile *p, const uint8_t *notice, size_t len, enl_sync_stats *stats);
+
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
     uint64_t notes;      /* notes carried for others */
@@ -331,6 +360,8 @@ typedef struct {
     uint64_t unread;
     uint64_t requests;
     uint64_t bytes;      /* bytes of notes held */
+    uint64_t burned;     /* contacts whose keys are burned */
+    uint64_t burns;      /* burn notices carried */
 } enl_status_info;
 
 int enl_status(enl_profile *p, enl_status_info *out);

@@ -14,6 +14,8 @@ int cmd_inbox(int argc, char **argv, enl_profile *p);
 int cmd_open(int argc, char **argv, enl_profile *p);
 int cmd_passphrase(int argc, char **argv, enl_profile *p);
 int cmd_wipe(int argc, char **argv, enl_profile *p);
+int cmd_burn(int argc, char **argv, enl_profile *p);
+int cmd_revocation(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
 int cmd_paper(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);

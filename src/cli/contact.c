@@ -60,6 +60,8 @@ static int list_json(const enl_contact_info *c, void *ctx)
            c->fingerprint, c->safety_number, c->verified ? "true" : "false",
            (unsigned long long)c->added, (unsigned long long)c->card_expires);
     cli_json_str(stdout, c->address, strlen(c->address));
+    printf(",\"burned\":%s,\"burn_reason\":", c->burned ? "true" : "false");
+    cli_json_str(stdout, c->burn_reason, strlen(c->burn_reason));
     printf("}\n");
     return 0;
 }
@@ -68,7 +70,8 @@ static int list_text(const enl_contact_info *c, void *ctx)
 {
     int *n = ctx;
     if ((*n)++ == 0) printf("%-20s %-9s %s\n", "NAME", "VERIFIED", "FINGERPRINT");
-    printf("%-20s %-9s %s\n", c->name, c->verified ? "yes" : "no", c->fingerprint);
+    printf("%-20s %-9s %s%s\n", c->name, c->verified ? "yes" : "no", c->fingerprint,
+           c->burned ? "  BURNED" : "");
     return 0;
 }
 
@@ -105,6 +108,11 @@ static int show(int argc, char **argv, enl_profile *p)
            c.verified ? "yes" : "no (compare the safety number in person, then: enlace contact verify NAME)",
            when);
     if (c.address[0]) printf("address:       %s\n", c.address);
+    if (c.burned) {
+        cli_time(when, c.burned_at);
+        printf("BURNED:        %s (%s): nothing is sealed to these keys any more\n", when,
+               c.burn_reason);
+    }
     return 0;
 }
 

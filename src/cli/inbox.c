@@ -40,6 +40,19 @@ static int show(const enl_message *m, void *ctx)
     return 0;
 }
 
+/* Burned contacts first, so nobody misses that a key is compromised. */
+static int show_burn(const enl_contact_info *c, void *ctx)
+{
+    char when[32];
+    (void)ctx;
+    if (!c->burned) return 0;
+    cli_time(when, c->burned_at);
+    printf("! %s's keys are burned since %s (", c->name, when);
+    cli_safe_print(stdout, c->burn_reason, strlen(c->burn_reason));
+    printf("): do not trust messages that claim to be from them\n");
+    return 0;
+}
+
 int cmd_inbox(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
@@ -59,6 +72,8 @@ int cmd_inbox(int argc, char **argv, enl_profile *p)
         if (c == 'r') flags |= ENL_INBOX_REQUESTS;
     }
     if (optind != argc) return cli_usage(cli_find("inbox"));
+    if (!o.json && (rc = enl_contact_each(p, show_burn, NULL)) != ENL_OK)
+        return cli_fail_rc(p, rc, "inbox");
     rc = enl_inbox_each(p, flags, show, &o);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "inbox");
     if (!o.json && o.count == 0)

@@ -48,6 +48,18 @@ static const cli_command commands[] = {
       "(import names every line that does not check and takes in every note that does).",
       "enlace paper export [NOTE-ID...] [--out FILE|-] [--qr-png FILE] [--qr-svg FILE] [--terminal]\n"
       "       enlace paper import FILE|-" },
+    { "burn", cmd_burn, P,
+      "Burn a contact's keys: they are compromised (an arrest, a seized device).\n"
+      "With the contact's revocation held here it is published and travels ahead of\n"
+      "everything in every sync; without it, the burn holds on this device only.",
+      "enlace burn NAME [--reason TEXT]" },
+    { "revocation", cmd_revocation, P,
+      "Pre-signed revocations: make mine, hold a contact's, publish it if they are taken.\n"
+      "export writes my revocation (one line) to leave with someone I trust; hold keeps a\n"
+      "contact's; publish burns that contact's keys everywhere the notice travels.",
+      "enlace revocation export [--reason TEXT] [--out FILE]\n"
+      "       enlace revocation hold NAME FILE|-\n"
+      "       enlace revocation publish NAME" },
     { "passphrase", cmd_passphrase, P,
       "Change the passphrase, or set a duress passphrase.\n"
       "The duress passphrase, typed at unlock, destroys this profile's keys and\n"

@@ -47,6 +47,10 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)s->skipped,
            (unsigned long long)(s->bytes_sent + s->bytes_received), s->seconds);
+    if (s->burns_received)
+        printf("%llu new burn %s%s\n", (unsigned long long)s->burns_received,
+               plural(s->burns_received, "notice", "notices"),
+               s->burned_contacts ? ": keys of a contact are burned (enlace contact list)" : "");
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));

@@ -3,8 +3,9 @@
  * row is keyed by a keyed hash of the contact's X25519 key (what a note's
  * seal reveals to its recipient) and holds, encrypted:
  *
- *   version u8 | verified u8 | added u64 | card length u16 | card text |
- *   name length u8 | name | address length u8 | address
+ *   version u8 (2) | verified u8 | added u64 | card length u16 | card text |
+ *   name length u8 | name | address length u8 | address |
+ *   burned u8 | burned_at u64 | reason length u8 | reason
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -14,8 +15,8 @@
 #include "core/profile.h"
 #include "util/bytes.h"
 
-#define CONTACT_VERSION 1
-#define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX)
+#define CONTACT_VERSION 2
+#define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX + 1 + 8 + 1 + 200)
 
 typedef struct {
     enl_contact c;
@@ -35,6 +36,10 @@ static int rec_encode(uint8_t *out, size_t *len, const contact_rec *r)
     enl_wr_bytes(&w, (const uint8_t *)r->c.name, nl);
     enl_wr_u8(&w, (uint8_t)al);
     enl_wr_bytes(&w, (const uint8_t *)r->c.address, al);
+    enl_wr_u8(&w, (uint8_t)(r->c.burned != 0));
+    enl_wr_u64(&w, r->c.burned_at);
+    enl_wr_u8(&w, (uint8_t)strlen(r->c.burn_reason));
+    enl_wr_bytes(&w, (const uint8_t *)r->c.burn_reason, strlen(r->c.burn_reason));
     *len = w.len;
     return w.err ? ENL_ETOOBIG : ENL_OK;
 }
@@ -45,8 +50,10 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
     size_t n;
     const uint8_t *q;
 
+    int version;
     memset(r, 0, sizeof *r);
-    if (enl_rd_u8(&rd) != CONTACT_VERSION) return ENL_ESTORE;
+    version = enl_rd_u8(&rd);
+    if (version != 1 && version != CONTACT_VERSION) return ENL_ESTORE;
     r->c.verified = enl_rd_u8(&rd);
     r->c.added = enl_rd_u64(&rd);
     n = enl_rd_u16(&rd);
@@ -58,6 +65,13 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
     n = enl_rd_u8(&rd);
     if ((q = enl_rd_ptr(&rd, n)) == NULL || n > ENL_ADDRESS_MAX) return ENL_ESTORE;
     memcpy(r->c.address, q, n);
+    if (version >= 2) {
+        r->c.burned = enl_rd_u8(&rd);
+        r->c.burned_at = enl_rd_u64(&rd);
+        n = enl_rd_u8(&rd);
+        if ((q = enl_rd_ptr(&rd, n)) == NULL || n > 200) return ENL_ESTORE;
+        memcpy(r->c.burn_reason, q, n);
+    }
     if (rd.err) return ENL_ESTORE;
     /* Accepted once already: check its signature again, not its dates. */
     return enl_card_parse(&r->c.card, r->card_text, strlen(r->card_text), 0) == ENL_OK
@@ -134,6 +148,24 @@ int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c)
     return rc;
 }
 
+int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign_pk[32],
+                     const char *reason, int *was_contact)
+{
+    contact_rec r;
+    int rc = rec_get_dh(p, dh_pk, &r);
+    *was_contact = 0;
+    if (rc == ENL_ENOTFOUND) return ENL_OK;
+    if (rc != ENL_OK) return rc;
+    if (sodium_memcmp(r.c.card.sign_pk, sign_pk, 32) != 0) return ENL_OK;
+    *was_contact = 1;
+    if (r.c.burned) return ENL_OK;
+    r.c.burned = 1;
+    r.c.burned_at = enl_now();
+    snprintf(r.c.burn_reason, sizeof r.c.burn_reason, "%s", reason ? reason : "");
+    if ((rc = rec_put(p, &r)) != ENL_OK) return rc;
+    return enl_sessions_forget(p, dh_pk);
+}
+
 void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out)
 {
     uint8_t fp[32];
@@ -147,6 +179,9 @@ void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_conta
     out->card_expires = c->card.expires;
     snprintf(out->address, sizeof out->address, "%s",
              c->address[0] ? c->address : c->card.address);
+    out->burned = c->burned;
+    out->burned_at = c->burned_at;
+    snprintf(out->burn_reason, sizeof out->burn_reason, "%s", c->burn_reason);
 }
 
 int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
@@ -194,6 +229,10 @@ int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
         r.c.verified = other.c.verified;
         snprintf(r.c.address, sizeof r.c.address, "%s", other.c.address);
         r.c.added = other.c.added;
+        /* a burned key stays burned, whatever card comes with it */
+        r.c.burned = other.c.burned;
+        r.c.burned_at = other.c.burned_at;
+        memcpy(r.c.burn_reason, other.c.burn_reason, sizeof r.c.burn_reason);
     }
     if ((rc = rec_put(p, &r)) != ENL_OK) return rc;
     if (out != NULL) enl_contact_fill_info(p, &r.c, out);

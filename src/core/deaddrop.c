@@ -1,9 +1,11 @@
 /*
  * Dead drops: exchanging with a folder. Layout: one file per note named
  * "<64 hex of its id>.note", one per purge record named
- * "<64 hex of its lock>.purge". Nothing in the folder names a person.
+ * "<64 hex of its lock>.purge", one per burn notice named
+ * "<64 hex of its id>.burn". Nothing in the folder names a person.
  *
- * Order matters: purges are taken first so that a note already delivered is
+ * Order matters: burn notices are taken first (they travel ahead of
+ * everything), then purges, so that a note already delivered is
  * not taken in again; then the notes this profile lacks; then what the
  * folder lacks is written (atomically). Notes the folder holds that a purge
  * released, and expired notes, are deleted from the folder: a dead drop is a
@@ -17,6 +19,7 @@
 #include <time.h>
 
 #include "core/profile.h"
+#include "crypto/revocation.h"
 #include "note/note.h"
 #include "transport/folder.h"
 #include "util/base32.h"
@@ -28,6 +31,8 @@ typedef struct {
     size_t nnotes, capnotes;
     uint8_t (*purges)[32];
     size_t npurges, cappurges;
+    uint8_t (*burns)[32];
+    size_t nburns, capburns;
     size_t foreign;
     const enl_sync_opts *opts;
     const char *dir;
@@ -80,6 +85,7 @@ static int list_cb(void *ctx, const char *name)
     uint8_t id[32];
     if (parse_name(name, "note", id)) return push(&l->notes, &l->nnotes, &l->capnotes, id);
     if (parse_name(name, "purge", id)) return push(&l->purges, &l->npurges, &l->cappurges, id);
+    if (parse_name(name, "burn", id)) return push(&l->burns, &l->nburns, &l->capburns, id);
     if (strncmp(name, ENL_FOLDER_TMP_PREFIX, strlen(ENL_FOLDER_TMP_PREFIX)) == 0)
         warn(l->opts, "skipped %s: an unfinished write (a sync was interrupted)", name);
     else
@@ -103,6 +109,32 @@ static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *
     enl_hex_encode(out, id, 32);
     out[NAME_HEX] = '.';
     strcpy(out + NAME_HEX + 1, ext);
+}
+
+static int take_burns(enl_profile *p, listing *l, enl_sync_stats *s)
+{
+    uint8_t buf[ENL_REVOCATION_MAXBYTES + 1], id[32];
+    char name[NAME_HEX + 8];
+    for (size_t i = 0; i < l->nburns; i++) {
+        size_t len = 0;
+        int rc = enl_store_burn_has(p->st, l->burns[i]);
+        if (rc < 0) return rc;
+        if (rc == 1) continue;
+        file_name(name, l->burns[i], "burn");
+        rc = enl_folder_read(l->dir, name, buf, ENL_REVOCATION_MAXBYTES, &len);
+        if (rc == ENL_OK) {
+            crypto_generichash(id, sizeof id, buf, len, NULL, 0);
+            if (memcmp(id, l->burns[i], 32) != 0) rc = ENL_EMALFORMED;
+        }
+        if (rc == ENL_OK) rc = enl_burn_intake(p, buf, len, s);
+        if (rc == ENL_OK) s->bytes_received += len;
+        else if (rc == ENL_ESTORE || rc == ENL_ENOMEM) return rc;
+        else if (rc != ENL_EDUPLICATE) {
+            warn(l->opts, "skipped %s: %s", name, enl_strerror(rc));
+            s->skipped++;
+        }
+    }
+    return ENL_OK;
 }
 
 static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
@@ -207,13 +239,48 @@ static int collect(void *ctx, const uint8_t id[32])
     return push(&g->ids, &g->n, &g->cap, id);
 }
 
+typedef struct {
+    enl_profile *p;
+    listing *l;
+    enl_sync_stats *s;
+    int rc;
+} burn_give_ctx;
+
+static int give_one_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    burn_give_ctx *g = ctx;
+    uint8_t buf[ENL_REVOCATION_MAXBYTES];
+    char name[NAME_HEX + 8];
+    size_t len = 0;
+    (void)expiry;
+    (void)size;
+    if (in_sorted(g->l->burns, g->l->nburns, id)) return 0;
+    if (enl_store_burn_get(g->p->st, id, buf, sizeof buf, &len) != ENL_OK) return 0;
+    file_name(name, id, "burn");
+    if ((g->rc = enl_folder_write_atomic(g->l->dir, name, buf, len)) != ENL_OK) return 1;
+    g->s->burns_sent++;
+    g->s->bytes_sent += len;
+    return 0;
+}
+
+static int give_burns(enl_profile *p, listing *l, enl_sync_stats *s)
+{
+    burn_give_ctx g = { p, l, s, ENL_OK };
+    int rc = enl_store_burn_items(p->st, give_one_burn, &g);
+    if (rc == ENL_OK) rc = g.rc;
+    if (rc != ENL_OK) enl_fail(p, rc, "cannot write burn notices to %s", l->dir);
+    return rc;
+}
+
 static int give(enl_profile *p, listing *l, enl_sync_stats *s)
 {
     give_ctx g = { p, l, s, NULL, 0, 0 };
     char name[NAME_HEX + 8];
-    int rc = enl_store_purge_locks(p->st, collect, &g);
-    size_t npurges = g.n;
+    int rc = give_burns(p, l, s);
+    size_t npurges;
 
+    if (rc == ENL_OK) rc = enl_store_purge_locks(p->st, collect, &g);
+    npurges = g.n;
     if (rc == ENL_OK) rc = enl_store_note_ids(p->st, collect, &g);
     for (size_t i = 0; rc == ENL_OK && i < g.n; i++) {
         int is_purge = i < npurges;
@@ -273,6 +340,8 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     s.skipped += l.foreign;
     if (l.nnotes > 1) qsort(l.notes, l.nnotes, 32, cmp_id);
     if (l.npurges > 1) qsort(l.purges, l.npurges, 32, cmp_id);
+    if (l.nburns > 1) qsort(l.burns, l.nburns, 32, cmp_id);
+    if ((rc = take_burns(p, &l, &s)) != ENL_OK) goto out;
     if ((rc = take_purges(p, &l, &s)) != ENL_OK) goto out;
     if ((rc = take_notes(p, &l, &s, &done, l.nnotes)) != ENL_OK) goto out;
     rc = give(p, &l, &s);
@@ -282,5 +351,6 @@ out:
     if (stats != NULL) *stats = s;
     free(l.notes);
     free(l.purges);
+    free(l.burns);
     return rc;
 }

@@ -161,6 +161,12 @@ static int count_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     return 0;
 }
 
+static int count_burned(const enl_contact_info *c, void *ctx)
+{
+    if (c->burned) (*(uint64_t *)ctx)++;
+    return 0;
+}
+
 int enl_status(enl_profile *p, enl_status_info *out)
 {
     count_ctx x = { 0, 0, 0 };
@@ -172,6 +178,8 @@ int enl_status(enl_profile *p, enl_status_info *out)
     if ((rc = enl_store_count(p->st, "purges", &out->purges)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "contacts", &out->contacts)) != ENL_OK) return rc;
     if ((rc = enl_store_note_bytes(p->st, &out->bytes)) != ENL_OK) return rc;
+    if ((rc = enl_store_count(p->st, "burns", &out->burns)) != ENL_OK) return rc;
+    if ((rc = enl_contact_each(p, count_burned, &out->burned)) != ENL_OK) return rc;
     if ((rc = enl_store_row_each(p->st, "messages", count_row, &x)) != ENL_OK) return rc;
     out->messages = x.messages;
     out->unread = x.unread;

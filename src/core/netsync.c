@@ -37,7 +37,13 @@
 #define MSG_PURGE 0x02
 #define MSG_NOTE  0x03
 #define MSG_END   0x04
-#define MSG_MAX   (1 + 4 + ENL_RECON_MSG_MAX + 4 + ENL_RECON_MSG_MAX)
+#define MSG_BURN  0x05
+
+/* The sets, in the order they move: burn notices travel ahead of everything,
+ * then purges, then notes. */
+enum { SET_BURNS, SET_PURGES, SET_NOTES, NSETS };
+static const uint8_t set_type[NSETS] = { MSG_BURN, MSG_PURGE, MSG_NOTE };
+#define MSG_MAX   (1 + 3 * (4 + ENL_RECON_MSG_MAX))
 /* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
  * few); a peer that keeps it going longer is cut off. */
 #define RECON_ROUNDS_MAX 256
@@ -64,7 +70,7 @@ typedef struct {
 typedef struct {
     enl_profile *p;
     enl_link link;
-    set sets[2];            /* 0: purges, 1: notes */
+    set sets[NSETS];
     enl_sync_stats *st;
     const enl_sync_opts *opts;
     uint8_t *msg;           /* outgoing message */
@@ -134,10 +140,12 @@ static void on_need(void *ctx, const uint8_t key[32])
     s->nneed++;
 }
 
-static int set_build(set *s, enl_profile *p, int notes, int initiator)
+static int set_build(set *s, enl_profile *p, int which, int initiator)
 {
     size_t scratch;
-    int rc = notes ? enl_store_note_items(p->st, collect, s) : enl_store_purge_items(p->st, collect, s);
+    int rc = which == SET_NOTES ? enl_store_note_items(p->st, collect, s)
+             : which == SET_PURGES ? enl_store_purge_items(p->st, collect, s)
+                                   : enl_store_burn_items(p->st, collect, s);
     if (rc != ENL_OK) return rc;
     if (s->n > 1) qsort(s->items, s->n, sizeof *s->items, by_key);   /* items is NULL when empty */
     /* Two different ids with the same expiry and 28-byte prefix would be one
@@ -174,13 +182,13 @@ static size_t get_u32(const uint8_t *b)
     return ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
 }
 
-/* Splits a RECON message into its two parts; ENL_EPROTO when malformed. */
+/* Splits a RECON message into its NSETS parts; ENL_EPROTO when malformed. */
 int enl_recon_msg_split(const uint8_t *m, size_t len, const uint8_t **part, size_t *plen);
 int enl_recon_msg_split(const uint8_t *m, size_t len, const uint8_t **part, size_t *plen)
 {
     size_t off = 1;
-    if (len < 1 + 4 + 4 || m[0] != MSG_RECON) return ENL_EPROTO;
-    for (int i = 0; i < 2; i++) {
+    if (len < 1 + 4 * NSETS || m[0] != MSG_RECON) return ENL_EPROTO;
+    for (int i = 0; i < NSETS; i++) {
         size_t k;
         if (len - off < 4) return ENL_EPROTO;
         k = get_u32(m + off);
@@ -193,31 +201,40 @@ int enl_recon_msg_split(const uint8_t *m, size_t len, const uint8_t **part, size
     return off == len ? ENL_OK : ENL_EPROTO;
 }
 
+static int all_done(const session *x)
+{
+    for (int i = 0; i < NSETS; i++)
+        if (!x->sets[i].done) return 0;
+    return 1;
+}
+
 static int reconcile(session *x)
 {
     uint8_t *out = x->msg;
-    size_t len = 0, outl[2] = { 0, 0 };
+    size_t len = 0;
     int rc;
 
     if (x->initiator) {
-        for (int i = 0; i < 2; i++) {
-            rc = enl_recon_first(&x->sets[i].r, out + 5 + (i ? 4 + outl[0] : 0), ENL_RECON_MSG_MAX, &outl[i]);
+        size_t off = 1;
+        for (int i = 0; i < NSETS; i++) {
+            size_t ol = 0;
+            rc = enl_recon_first(&x->sets[i].r, out + off + 4, ENL_RECON_MSG_MAX, &ol);
             if (rc != ENL_OK) return rc;
-            if (i == 0) put_u32(out + 1, outl[0]);
-            else put_u32(out + 5 + outl[0], outl[1]);
+            put_u32(out + off, ol);
+            off += 4 + ol;
         }
         out[0] = MSG_RECON;
-        if ((rc = enl_link_send(&x->link, out, 9 + outl[0] + outl[1])) != ENL_OK) return rc;
+        if ((rc = enl_link_send(&x->link, out, off)) != ENL_OK) return rc;
     }
-    for (int round = 0; !(x->sets[0].done && x->sets[1].done); round++) {
-        const uint8_t *part[2];
-        size_t plen[2], off = 1;
+    for (int round = 0; !all_done(x); round++) {
+        const uint8_t *part[NSETS];
+        size_t plen[NSETS], off = 1;
         int any = 0;
         if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
         if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
         if ((rc = enl_recon_msg_split(x->in, len, part, plen)) != ENL_OK) return rc;
         out[0] = MSG_RECON;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < NSETS; i++) {
             set *s = &x->sets[i];
             size_t ol = 0;
             int done = 0;
@@ -273,20 +290,24 @@ static void progress(session *x, uint64_t done, uint64_t total)
         x->opts->progress(x->opts->ctx, x->initiator ? "sync" : "serve", done, total);
 }
 
-/* Sends what the peer lacks of one set (0: purges, 1: notes smallest
+/* Sends what the peer lacks of one set (burns, purges, or notes smallest
  * first), then END. An item gone since the listing (purged or expired by
  * now, often by a purge the peer just sent) is skipped. */
 static int send_items(session *x, int which)
 {
     set *s = &x->sets[which];
-    int rc = which == 1 ? sort_have_by_size(s) : ENL_OK;
+    int rc = which == SET_NOTES ? sort_have_by_size(s) : ENL_OK;
 
     for (size_t k = 0; rc == ENL_OK && k < s->nhave; k++) {
         const item *it = &s->items[s->have[k]];
         uint8_t *data = NULL;
         size_t len = 0;
         progress(x, k + 1, s->nhave);
-        if (which == 0) {
+        if (which == SET_BURNS) {
+            if (enl_store_burn_get(x->p->st, it->id, x->msg + 1, MSG_MAX - 1, &len) != ENL_OK)
+                continue;
+            x->msg[0] = MSG_BURN;
+        } else if (which == SET_PURGES) {
             uint8_t key[32];
             uint32_t expiry;
             if (enl_store_purge_get(x->p->st, it->id, key, &expiry) != ENL_OK) continue;
@@ -302,7 +323,8 @@ static int send_items(session *x, int which)
         }
         rc = enl_link_send(&x->link, x->msg, 1 + len);
         if (rc == ENL_OK) {
-            if (which == 0) x->st->purges_sent++;
+            if (which == SET_BURNS) x->st->burns_sent++;
+            else if (which == SET_PURGES) x->st->purges_sent++;
             else x->st->notes_sent++;
         }
     }
@@ -315,7 +337,7 @@ static int send_items(session *x, int which)
 static int recv_items(session *x, int which)
 {
     uint64_t expected = x->sets[which].nneed, got = 0;
-    uint8_t type = which == 0 ? MSG_PURGE : MSG_NOTE;
+    uint8_t type = set_type[which];
     for (;;) {
         size_t len = 0;
         int rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len);
@@ -323,7 +345,8 @@ static int recv_items(session *x, int which)
         if (len == 1 && x->msg[0] == MSG_END) return ENL_OK;
         if (len < 2 || x->msg[0] != type || ++got > expected) return ENL_EPROTO;
         progress(x, got, expected);
-        if (type == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
+        if (type == MSG_BURN) rc = enl_burn_intake(x->p, x->msg + 1, len - 1, x->st);
+        else if (type == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
         else rc = enl_note_intake(x->p, x->msg + 1, len - 1, x->st);
         switch (rc) {
         case ENL_OK:
@@ -364,13 +387,14 @@ static int exchange(session *x, int which)
 static int run_session(session *x)
 {
     int rc;
-    if ((rc = set_build(&x->sets[0], x->p, 0, x->initiator)) != ENL_OK) return rc;
-    if ((rc = set_build(&x->sets[1], x->p, 1, x->initiator)) != ENL_OK) return rc;
+    for (int i = 0; i < NSETS; i++)
+        if ((rc = set_build(&x->sets[i], x->p, i, x->initiator)) != ENL_OK) return rc;
     if ((rc = reconcile(x)) != ENL_OK) return rc;
-    /* Purges go both ways before any note does, so that neither side sends
-     * a note the other has just told it is delivered. */
-    if ((rc = exchange(x, 0)) != ENL_OK) return rc;
-    return exchange(x, 1);
+    /* Burn notices first; then purges both ways before any note, so that
+     * neither side sends a note the other has just told it is delivered. */
+    for (int i = 0; i < NSETS; i++)
+        if ((rc = exchange(x, i)) != ENL_OK) return rc;
+    return ENL_OK;
 }
 
 static void session_end(session *x)
@@ -379,8 +403,7 @@ static void session_end(session *x)
     x->st->bytes_received = x->link.bytes_in;
     x->st->seconds = since(&x->t0);
     enl_link_wipe(&x->link);
-    set_free(&x->sets[0]);
-    set_free(&x->sets[1]);
+    for (int i = 0; i < NSETS; i++) set_free(&x->sets[i]);
     free(x->msg);
     free(x->in);
 }

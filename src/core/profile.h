@@ -42,12 +42,23 @@ typedef struct {
     int verified;
     uint64_t added;
     char address[ENL_ADDRESS_MAX + 1];
+    int burned;                 /* keys compromised: never sealed to again */
+    uint64_t burned_at;
+    char burn_reason[201];
 } enl_contact;
+
+/* Marks a contact's keys burned and forgets its sessions (in the caller's
+ * transaction, if any). */
+int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign_pk[32],
+                     const char *reason, int *was_contact);
 
 /* Finds a contact by the X25519 key that sealed a note, or by name. */
 int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c);
 int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c);
 void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out);
+
+/* Deletes both sessions with a peer and their tags (a burned key). */
+int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32]);
 
 /* Deletes the disappearing messages whose time has come. */
 int enl_messages_sweep(enl_profile *p);

@@ -109,6 +109,9 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     if (hours > ENL_EXPIRY_MAX_HOURS)
         return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
     if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
+    if (c.burned)
+        return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to them "
+                        "any more", to, c.burn_reason);
     if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
     /* From loading the session to saving it advanced, nobody else may use
      * it: two sends at once would otherwise seal with the same message key. */

@@ -40,6 +40,18 @@ out:
     return rc;
 }
 
+int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
+{
+    for (uint8_t role = 0; role < 2; role++) {
+        uint8_t h[32];
+        int rc;
+        enl_session_key(p, peer_dh, role, h);
+        if ((rc = enl_store_tags_replace(p->st, h, NULL, 0)) != ENL_OK) return rc;
+        if ((rc = enl_store_row_delete(p->st, "sessions", h)) != ENL_OK) return rc;
+    }
+    return ENL_OK;
+}
+
 int enl_session_save(enl_profile *p, const enl_session *s)
 {
     size_t rlen = enl_ratchet_serialized_len(&s->r), len = SESSION_FIXED + rlen, n;

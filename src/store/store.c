@@ -55,10 +55,14 @@ static const char *migrations[] = {
     "CREATE INDEX tags_session ON tags(session);"
     "ALTER TABLE notes ADD COLUMN tag BLOB;"
     "CREATE INDEX notes_tag ON notes(tag);",
+    /* 3: burn notices carried (public, signed), revocations held for
+     * contacts (encrypted). */
+    "CREATE TABLE burns(id BLOB PRIMARY KEY, data BLOB NOT NULL, expiry INTEGER NOT NULL);"
+    "CREATE TABLE held(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
-static const char *const enc_tables[] = { "secrets", "contacts", "sessions" };
+static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -386,7 +390,7 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 static int destroy_contents(enl_store *st)
 {
     static const char *const tables[] = { "secrets", "contacts", "messages", "notes", "purges",
-                                          "seen", "outbox", "sessions", "tags" };
+                                          "seen", "outbox", "sessions", "tags", "burns", "held" };
     uint8_t junk[SLOT2_BYTES];
     char sql[64];
     int rc = exec(st, "BEGIN IMMEDIATE");
@@ -721,6 +725,20 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
     return rc;
 }
 
+int enl_store_row_delete(enl_store *st, const char *table, const uint8_t key[32])
+{
+    char sql[128];
+    sqlite3_stmt *s;
+    int rc;
+    if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, void *ctx)
 {
     char sql[128];
@@ -1013,6 +1031,52 @@ int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx)
     return each_key(st, "SELECT id FROM notes ORDER BY id", fn, ctx);
 }
 
+int enl_store_burn_items(enl_store *st, enl_store_item_fn fn, void *ctx)
+{
+    return each_item(st, "SELECT id, expiry, length(data) FROM burns", fn, ctx);
+}
+
+int enl_store_burn_has(enl_store *st, const uint8_t id[32])
+{
+    return has_row(st, "SELECT 1 FROM burns WHERE id = ?", id);
+}
+
+int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
+                       uint32_t expiry_hours)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO burns(id, data, expiry) VALUES(?, ?, ?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, expiry_hours);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_t max, size_t *len)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND;
+    if (sqlite3_prepare_v2(st->db, "SELECT data FROM burns WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (n > max) rc = ENL_ETOOBIG;
+        else {
+            memcpy(data, sqlite3_column_blob(s, 0), n);
+            *len = n;
+            rc = ENL_OK;
+        }
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int enl_store_purge_locks(enl_store *st, enl_store_id_fn fn, void *ctx)
 {
     return each_key(st, "SELECT lock FROM purges ORDER BY lock", fn, ctx);
@@ -1131,6 +1195,7 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
     static const char *const sql[] = {
         "DELETE FROM notes WHERE expiry <= ?", "DELETE FROM purges WHERE expiry <= ?",
         "DELETE FROM seen WHERE expiry <= ?", "DELETE FROM outbox WHERE expiry <= ?",
+        "DELETE FROM burns WHERE expiry <= ?",
     };
     uint64_t n = 0;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
@@ -1151,7 +1216,7 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
     static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
-                                          "outbox", "sessions", "tags" };
+                                          "outbox", "sessions", "tags", "burns" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;

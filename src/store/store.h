@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 2
+#define ENL_STORE_SCHEMA 3
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -60,11 +60,12 @@ int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, siz
 int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len);
 void enl_store_free(uint8_t *pt, size_t len);
 
-/* Encrypted rows keyed by a 32-byte index (contacts, sessions). */
+/* Encrypted rows keyed by a 32-byte index (contacts, sessions, held). */
 int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
                       const uint8_t *pt, size_t len);
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
                       uint8_t **pt, size_t *len);
+int enl_store_row_delete(enl_store *st, const char *table, const uint8_t key[32]);
 typedef int (*enl_store_row_fn)(void *ctx, int64_t seq, const uint8_t *pt, size_t len);
 int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, void *ctx);
 
@@ -93,6 +94,13 @@ int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
 typedef int (*enl_store_item_fn)(void *ctx, const uint8_t id[32], uint32_t expiry_hours, uint64_t size);
 int enl_store_note_items(enl_store *st, enl_store_item_fn fn, void *ctx);
 int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx);
+
+/* Burn notices carried (signed revocations, public). */
+int enl_store_burn_items(enl_store *st, enl_store_item_fn fn, void *ctx);
+int enl_store_burn_has(enl_store *st, const uint8_t id[32]);
+int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
+                       uint32_t expiry_hours);
+int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_t max, size_t *len);
 
 /* Purge records, public like the notes. */
 int enl_store_purge_has(enl_store *st, const uint8_t lock[32]);

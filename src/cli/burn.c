@@ -1,0 +1,122 @@
+/* enlace burn NAME, enlace revocation export|hold|publish: when someone is taken. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+
+int cmd_burn(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *reason = NULL;
+    int c, ex = 0, rc, held;
+
+    while ((c = cli_getopt(argc, argv, "h", opts, "burn", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'r') reason = optarg;
+    }
+    if (optind + 1 != argc) return cli_usage(cli_find("burn"));
+    held = enl_burn_held(p, argv[optind]);
+    if (held == 1) {
+        /* Their own revocation is proof others can check: publish it. */
+        if ((rc = enl_revocation_publish(p, argv[optind])) != ENL_OK)
+            return cli_fail_rc(p, rc, "burn");
+        printf("%s's keys are burned, and %s's revocation is published: it travels ahead of\n"
+               "everything in every sync, and every device that knows %s stops trusting those keys.\n",
+               argv[optind], argv[optind], argv[optind]);
+        return 0;
+    }
+    if ((rc = enl_burn_local(p, argv[optind], reason)) != ENL_OK) return cli_fail_rc(p, rc, "burn");
+    printf("%s's keys are burned on this device: nothing will be sealed to them again.\n"
+           "No revocation of %s is held here, so the burn does not travel: others must burn\n"
+           "%s themselves, or publish %s's revocation if they hold it.\n",
+           argv[optind], argv[optind], argv[optind], argv[optind]);
+    return 0;
+}
+
+static int read_text_file(const char *path, char *buf, size_t max)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    size_t n;
+    if (f == NULL) return cli_fail("cannot read %s: %s", path, strerror(errno));
+    n = fread(buf, 1, max - 1, f);
+    if (f != stdin) fclose(f);
+    buf[n] = '\0';
+    return 0;
+}
+
+static int export_rev(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' },
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL, *reason = NULL;
+    char *text = NULL;
+    int c, ex = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "revocation", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'o') out = optarg;
+        if (c == 'r') reason = optarg;
+    }
+    if (optind != argc) return cli_usage(cli_find("revocation"));
+    if ((rc = enl_revocation_export(p, reason, &text)) != ENL_OK)
+        return cli_fail_rc(p, rc, "revocation export");
+    if (out == NULL || strcmp(out, "-") == 0) {
+        printf("%s\n", text);
+    } else {
+        int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (f == NULL) {
+            free(text);
+            if (fd >= 0) close(fd);
+            return cli_fail("cannot create %s: %s", out, strerror(errno));
+        }
+        fprintf(f, "%s\n", text);
+        if (fclose(f) != 0) {
+            free(text);
+            return cli_fail("cannot write %s", out);
+        }
+        printf("wrote your revocation to %s: leave it with someone you trust; published, it burns\n"
+               "your keys everywhere it travels.\n", out);
+    }
+    free(text);
+    return 0;
+}
+
+int cmd_revocation(int argc, char **argv, enl_profile *p)
+{
+    char buf[4096];
+    int rc;
+    if (argc < 2) return cli_usage(cli_find("revocation"));
+    if (strcmp(argv[1], "export") == 0) return export_rev(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "hold") == 0) {
+        if (argc != 4) return cli_usage(cli_find("revocation"));
+        if (read_text_file(argv[3], buf, sizeof buf) != 0) return 1;
+        if ((rc = enl_revocation_hold(p, argv[2], buf)) != ENL_OK)
+            return cli_fail_rc(p, rc, "revocation hold");
+        printf("holding %s's revocation: 'enlace revocation publish %s' if %s is taken\n",
+               argv[2], argv[2], argv[2]);
+        return 0;
+    }
+    if (strcmp(argv[1], "publish") == 0) {
+        if (argc != 3) return cli_usage(cli_find("revocation"));
+        if ((rc = enl_revocation_publish(p, argv[2])) != ENL_OK)
+            return cli_fail_rc(p, rc, "revocation publish");
+        printf("%s's revocation is published: it leaves with the next sync, ahead of everything\n",
+               argv[2]);
+        return 0;
+    }
+    cli_fail("no revocation command '%s'", argv[1]);
+    return cli_usage(cli_find("revocation"));
+}

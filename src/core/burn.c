@@ -1,0 +1,145 @@
+/*
+ * Burning keys when someone is taken. Three ways in:
+ *
+ *  - enl_burn_local: I stop trusting a contact's keys on this device (anyone
+ *    may do this for themselves; it does not travel);
+ *  - a revocation the person made in advance (enl_revocation_export) and
+ *    left with a trusted contact (enl_revocation_hold), who publishes it
+ *    (enl_revocation_publish) when they are taken;
+ *  - a burn notice that arrives by any transport (enl_burn_intake): it is
+ *    verified against the key it revokes, kept and carried for a year, and
+ *    acted on when that key is a contact's.
+ *
+ * Acting on a burn: the contact is marked burned (with the reason), both
+ * sessions with it are forgotten, and nothing is ever sealed to it again.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/profile.h"
+#include "crypto/revocation.h"
+
+#define BURN_KEEP_HOURS (366u * 24)
+
+int enl_revocation_export(enl_profile *p, const char *reason, char **text)
+{
+    uint8_t bin[ENL_REVOCATION_MAXBYTES];
+    size_t len = 0;
+    char *t;
+    int rc = enl_revocation_make(bin, &len, p->id, reason ? reason : "", enl_now());
+    if (rc != ENL_OK) return enl_fail(p, rc, "the reason is at most %d bytes of text",
+                                      ENL_REVOCATION_REASONMAX);
+    if ((t = malloc(ENL_REVOCATION_TEXTMAX)) == NULL) return ENL_ENOMEM;
+    rc = enl_revocation_to_text(t, ENL_REVOCATION_TEXTMAX, bin, len);
+    if (rc != ENL_OK) {
+        free(t);
+        return rc;
+    }
+    *text = t;
+    return ENL_OK;
+}
+
+int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
+{
+    uint8_t bin[ENL_REVOCATION_MAXBYTES], h[32];
+    enl_revocation r;
+    enl_contact c;
+    size_t len = 0;
+    int rc = enl_contact_by_name(p, name, &c);
+    if (rc != ENL_OK) return rc;
+    if ((rc = enl_revocation_from_text(bin, &len, text, strlen(text))) != ENL_OK ||
+        (rc = enl_revocation_parse(&r, bin, len)) != ENL_OK)
+        return enl_fail(p, rc, "not a valid revocation: %s", enl_strerror(rc));
+    if (sodium_memcmp(r.sign_pk, c.card.sign_pk, 32) != 0 || sodium_memcmp(r.dh_pk, c.card.dh_pk, 32) != 0)
+        return enl_fail(p, ENL_EINVAL, "this revocation is not %s's", name);
+    enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
+    return enl_store_row_put(p->st, "held", h, bin, len);
+}
+
+/* Keeps a verified notice to carry, and acts on it. Inside a transaction. */
+static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl_revocation *r,
+                       int *was_contact)
+{
+    uint8_t id[32];
+    int rc;
+    crypto_generichash(id, sizeof id, bin, len, NULL, 0);
+    rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
+    if (rc == ENL_OK)
+        rc = enl_contact_burn(p, r->dh_pk, r->sign_pk,
+                              r->reason[0] ? r->reason : "its owner's revocation was published",
+                              was_contact);
+    return rc;
+}
+
+int enl_revocation_publish(enl_profile *p, const char *name)
+{
+    uint8_t h[32], *bin = NULL;
+    enl_revocation r;
+    enl_contact c;
+    size_t len = 0;
+    int rc = enl_contact_by_name(p, name, &c), was = 0;
+    if (rc != ENL_OK) return rc;
+    enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
+    rc = enl_store_row_get(p->st, "held", h, &bin, &len);
+    if (rc == ENL_ENOTFOUND)
+        return enl_fail(p, rc, "no revocation of %s is held here (enlace revocation hold %s FILE)",
+                        name, name);
+    if (rc != ENL_OK) return rc;
+    rc = enl_revocation_parse(&r, bin, len);
+    if (rc == ENL_OK) rc = enl_store_begin(p->st);
+    if (rc == ENL_OK) {
+        rc = accept_burn(p, bin, len, &r, &was);
+        if (rc == ENL_OK) rc = enl_store_commit(p->st);
+        else enl_store_rollback(p->st);
+    }
+    enl_store_free(bin, len);
+    return rc;
+}
+
+int enl_burn_local(enl_profile *p, const char *name, const char *reason)
+{
+    enl_contact c;
+    int rc = enl_contact_by_name(p, name, &c), was = 0;
+    if (rc != ENL_OK) return rc;
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    rc = enl_contact_burn(p, c.card.dh_pk, c.card.sign_pk,
+                          reason && *reason ? reason : "burned on this device", &was);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+    return rc;
+}
+
+int enl_burn_held(enl_profile *p, const char *name)
+{
+    uint8_t h[32];
+    enl_contact c;
+    int rc = enl_contact_by_name(p, name, &c);
+    if (rc != ENL_OK) return rc;
+    enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
+    rc = enl_store_row_get(p->st, "held", h, &(uint8_t *){ NULL }, &(size_t){ 0 });
+    return rc == ENL_OK ? 1 : rc == ENL_ENOTFOUND ? 0 : rc;
+}
+
+int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_stats *stats)
+{
+    enl_revocation r;
+    uint8_t id[32];
+    int rc = enl_revocation_parse(&r, bin, len), was = 0;
+    if (rc != ENL_OK) return rc;
+    crypto_generichash(id, sizeof id, bin, len, NULL, 0);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = enl_store_burn_has(p->st, id)) != 0) {
+        enl_store_rollback(p->st);
+        return rc < 0 ? rc : ENL_EDUPLICATE;
+    }
+    rc = accept_burn(p, bin, len, &r, &was);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+    if (rc == ENL_OK && stats != NULL) {
+        stats->burns_received++;
+        if (was) stats->burned_contacts++;
+    }
+    return rc;
+}

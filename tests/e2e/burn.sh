@@ -1,0 +1,83 @@
+# When someone is taken: ana leaves her pre-signed revocation with carmen;
+# carmen publishes it; the burn notice travels ahead of everything, through
+# a courier and a dead drop and over TCP, and every device that knows ana
+# stops sealing to her keys. A forged notice is refused.
+. "$(dirname "$0")/lib.sh"
+
+for x in ana beto carmen dora visitor; do mkprofile $x; done
+introduce ana beto
+introduce ana carmen
+introduce ana dora
+introduce carmen dora
+introduce beto dora
+
+step "ana exports her revocation; carmen holds it"
+ok enl ana revocation export --reason "taken at the checkpoint" --out "$T/rev.txt"
+contains "$T/rev.txt" "enlace-revocation1"
+ok enl carmen revocation hold ana "$T/rev.txt"
+expect_fail 1 enl carmen revocation hold dora "$T/rev.txt"
+contains "$ERR" "not dora's"
+cp "$T/rev.txt" "$T/rev-bad.txt"
+sed -i 's/enlace-revocation1\(....\)./enlace-revocation1\1x/' "$T/rev-bad.txt"
+expect_fail 1 enl carmen revocation hold ana "$T/rev-bad.txt"
+
+step "ana is taken: carmen burns her, publishing the revocation"
+ok enl carmen burn ana --reason "arrested"
+contains "$OUT" "published"
+expect_fail 1 enl carmen send ana "are you there?"
+contains "$ERR" "burned"
+ok enl carmen status --json
+eq "$(json_num burned)" 1 "carmen's burned contacts"
+
+step "the notice travels through a courier and a dead drop, ahead of the notes"
+mkdrop d1
+mkdrop d2
+ok enl carmen send dora "a note that travels behind the notice"
+sync_drop carmen d1
+ls "$T"/d1/*.burn >/dev/null 2>&1 || fail "no .burn file in the drop"
+sync_drop visitor d1
+sync_drop visitor d2
+sync_drop beto d2
+contains "$OUT" "burn notice"
+expect_fail 1 enl beto send ana "hello?"
+contains "$ERR" "burned"
+ok enl beto contact list
+contains "$OUT" "BURNED"
+ok enl beto inbox
+contains "$OUT" "ana's keys are burned"
+ok enl visitor status --json
+eq "$(json_num burns)" 1 "notices the courier carries"
+eq "$(json_num burned)" 0 "burned contacts of the courier (ana is not its contact)"
+
+step "and over TCP"
+rm -f "$T/l.out"
+"$ENLACE" --home "$T/carmen" listen --addr 127.0.0.1:0 --once >"$T/l.out" 2>"$T/l.err" &
+lpid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q "listening on" "$T/l.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+port=$(sed -n 's/listening on 127.0.0.1:\([0-9]*\)/\1/p' "$T/l.out")
+[ -n "$port" ] || die "carmen's listener did not start"
+ok enl dora sync "tcp://carmen@127.0.0.1:$port"
+contains "$OUT" "burn notice"
+wait $lpid
+expect_fail 1 enl dora send ana "x"
+contains "$ERR" "burned"
+
+step "a forged notice (someone else's signature) is refused"
+mkdrop d3
+ok enl beto revocation export --out "$T/beto-rev.txt"
+f=$(ls "$T"/d1/*.burn | head -n 1)
+cp "$f" "$T/forged"
+flip_byte "$T/forged" 80
+cp "$T/forged" "$T/d3/$(b2id "$T/forged").burn"
+sync_drop dora d3
+contains "$ERR" "skipped"
+contains "$ERR" "signature"
+
+step "a burn without a held revocation stays on this device"
+ok enl beto burn dora --reason "phone lost"
+contains "$OUT" "does not travel"
+mkdrop d4
+sync_drop beto d4
+ls "$T"/d4/*.burn >/dev/null 2>&1 && { n=$(ls "$T"/d4/*.burn | wc -l); eq "$n" 1 "notices in d4 (only ana's)"; }
+finish
