@@ -1,6 +1,7 @@
 /* enlace send NAME [TEXT|-]: seal a message for a contact. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -50,6 +51,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     }
     rc = enl_send_text(p, argv[optind], text ? (const uint8_t *)text : (const uint8_t *)argv[optind + 1],
                        len, &so, id);
+    if (text != NULL) sodium_memzero(text, len);
     free(text);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
     for (size_t i = 0; i < 8; i++) snprintf(hex + 2 * i, 3, "%02x", id[i]);

@@ -10,7 +10,10 @@ void cli_sync_warn(void *ctx, const char *what);
 void cli_sync_warn(void *ctx, const char *what)
 {
     (void)ctx;
-    fprintf(stderr, "enlace: warning: %s\n", what);
+    /* what may hold a file name from a dead drop: never raw to a terminal */
+    fputs("enlace: warning: ", stderr);
+    cli_safe_print(stderr, what, strlen(what));
+    fputc('\n', stderr);
 }
 
 /* A progress line on a terminal, once the work has taken more than a second. */

@@ -101,6 +101,9 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
         n = strlen(env);
         if (n >= PASS_MAX) goto toolong;
         memcpy(pass, env, n + 1);
+        /* Not left for child processes or /proc/self/environ readers. */
+        sodium_memzero((char *)env, n);
+        unsetenv("ENLACE_PASSPHRASE");
     } else if (cli.passphrase_file != NULL) {
         int fd = open(cli.passphrase_file, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {

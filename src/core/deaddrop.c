@@ -33,6 +33,8 @@ typedef struct {
     size_t npurges, cappurges;
     uint8_t (*burns)[32];
     size_t nburns, capburns;
+    uint8_t (*bad)[32];         /* named like a note or purge, content not: overwrite */
+    size_t nbad, capbad;
     size_t foreign;
     const enl_sync_opts *opts;
     const char *dir;
@@ -151,7 +153,10 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
         file_name(name, l->purges[i], "purge");
         rc = enl_folder_read(l->dir, name, buf, sizeof buf, &len);
         if (rc == ENL_OK) rc = enl_purge_parse(&expiry, key, lock, buf, len, enl_now_hours());
-        if (rc == ENL_OK && memcmp(lock, l->purges[i], 32) != 0) rc = ENL_EMALFORMED;
+        if (rc == ENL_OK && memcmp(lock, l->purges[i], 32) != 0) {
+            rc = ENL_EMALFORMED;
+            if (push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK) return ENL_ENOMEM;
+        }
         if (rc == ENL_EEXPIRED) {
             (void)enl_folder_remove(l->dir, name);
             continue;
@@ -181,6 +186,15 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         file_name(name, l->notes[i], "note");
         if ((rc = enl_store_note_has(p->st, l->notes[i])) != 0) {
             if (rc < 0) break;
+            /* Held here: the folder's copy must still be the note, or junk
+             * put under its name would keep it from being written again. */
+            if (enl_folder_read(l->dir, name, buf, ENL_NOTE_MAX, &len) != ENL_OK ||
+                (enl_note_id(id, buf, len), memcmp(id, l->notes[i], 32) != 0)) {
+                if (push(&l->bad, &l->nbad, &l->capbad, l->notes[i]) != ENL_OK) {
+                    free(buf);
+                    return ENL_ENOMEM;
+                }
+            }
             rc = ENL_OK;
             continue;
         }
@@ -194,7 +208,15 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         rc = enl_folder_read(l->dir, name, buf, ENL_NOTE_MAX, &len);
         if (rc == ENL_OK) {
             enl_note_id(id, buf, len);
-            if (memcmp(id, l->notes[i], 32) != 0) rc = ENL_EDECRYPT;
+            /* Junk under a note's name must not stop the real note from
+             * being written there: remember it, give() overwrites it. */
+            if (memcmp(id, l->notes[i], 32) != 0) {
+                rc = ENL_EDECRYPT;
+                if (push(&l->bad, &l->nbad, &l->capbad, l->notes[i]) != ENL_OK) {
+                    free(buf);
+                    return ENL_ENOMEM;
+                }
+            }
         }
         if (rc == ENL_OK) {
             uint64_t mine = s->delivered + s->requests;
@@ -272,11 +294,18 @@ static int give_burns(enl_profile *p, listing *l, enl_sync_stats *s)
     return rc;
 }
 
+static int is_bad(const listing *l, const uint8_t id[32])
+{
+    for (size_t i = 0; i < l->nbad; i++)
+        if (memcmp(l->bad[i], id, 32) == 0) return 1;
+    return 0;
+}
+
 static int give(enl_profile *p, listing *l, enl_sync_stats *s)
 {
     give_ctx g = { p, l, s, NULL, 0, 0 };
     char name[NAME_HEX + 8];
-    int rc = give_burns(p, l, s);
+    int rc = give_burns(p, l, s), failed = ENL_OK;
     size_t npurges;
 
     if (rc == ENL_OK) rc = enl_store_purge_locks(p->st, collect, &g);
@@ -286,8 +315,9 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
         int is_purge = i < npurges;
         uint8_t *data = NULL, rec[ENL_PURGEBYTES];
         size_t len = 0;
-        if (is_purge ? in_sorted(l->purges, l->npurges, g.ids[i])
-                     : in_sorted(l->notes, l->nnotes, g.ids[i]))
+        if ((is_purge ? in_sorted(l->purges, l->npurges, g.ids[i])
+                      : in_sorted(l->notes, l->nnotes, g.ids[i])) &&
+            !is_bad(l, g.ids[i]))
             continue;
         progress(l->opts, "writing", i + 1, g.n);
         if (is_purge) {
@@ -305,15 +335,19 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
         rc = enl_folder_write_atomic(l->dir, name, data, len);
         if (!is_purge) free(data);
         if (rc != ENL_OK) {
+            /* One unwritable name (a folder planted there, say) must not
+             * stop the rest; the sync still reports the failure. */
             enl_fail(p, rc, "cannot write %s/%s (is the folder full or read-only?)", l->dir, name);
-            break;
+            failed = rc;
+            rc = ENL_OK;
+            continue;
         }
         s->bytes_sent += len;
         if (is_purge) s->purges_sent++;
         else s->notes_sent++;
     }
     free(g.ids);
-    return rc;
+    return rc != ENL_OK ? rc : failed;
 }
 
 int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
@@ -352,5 +386,6 @@ out:
     free(l.notes);
     free(l.purges);
     free(l.burns);
+    free(l.bad);
     return rc;
 }

@@ -56,7 +56,20 @@ static int save_old(enl_profile *p, const enl_old_prekey *old, size_t n)
     return rc;
 }
 
-int enl_prekey_find(enl_profile *p, uint32_t id, uint8_t pk[32], uint8_t sk[32])
+/* Reads the identity again from the store: another process (a send while
+ * a listener runs) may have rotated the prekey since this one opened. */
+static int reload_identity(enl_profile *p)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = enl_store_secret_get(p->st, "identity", &buf, &len);
+    if (rc != ENL_OK) return rc;
+    rc = enl_identity_parse(p->id, buf, len);
+    enl_store_free(buf, len);
+    return rc;
+}
+
+static int find_once(enl_profile *p, uint32_t id, uint8_t pk[32], uint8_t sk[32])
 {
     enl_old_prekey old[OLD_MAX];
     size_t n = 0;
@@ -79,22 +92,44 @@ int enl_prekey_find(enl_profile *p, uint32_t id, uint8_t pk[32], uint8_t sk[32])
     return rc;
 }
 
+int enl_prekey_find(enl_profile *p, uint32_t id, uint8_t pk[32], uint8_t sk[32])
+{
+    int rc = find_once(p, id, pk, sk);
+    if (rc == ENL_ENOTFOUND && reload_identity(p) == ENL_OK) rc = find_once(p, id, pk, sk);
+    return rc;
+}
+
+static int due(enl_profile *p, const enl_old_prekey *old, size_t n, uint64_t now)
+{
+    if (now >= p->id->prekey_created + ENL_PREKEY_ROTATE) return 1;
+    for (size_t i = 0; i < n; i++)
+        if (now >= old[i].retired + ENL_PREKEY_GRACE) return 1;
+    return 0;
+}
+
 int enl_prekey_maintain(enl_profile *p)
 {
     enl_old_prekey old[OLD_MAX + 1];
     uint8_t idbuf[ENL_IDENTITY_BYTES];
     uint64_t now = enl_now();
     size_t n = 0, kept = 0;
-    int rc, rotate = now >= p->id->prekey_created + ENL_PREKEY_ROTATE, changed = 0;
+    int rc;
 
     if ((rc = load_old(p, old, &n)) != ENL_OK) return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (now < old[i].retired + ENL_PREKEY_GRACE) old[kept++] = old[i];
-        else changed = 1;
-    }
-    if (!rotate && !changed) goto out;
+    if (!due(p, old, n, now)) goto out;
+    /* Decide again inside the write transaction, on what is stored now: two
+     * processes opening at once must not both rotate (one new prekey, and
+     * the cards made with it, would be lost). */
     if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
-    if (rotate) {
+    rc = reload_identity(p);
+    if (rc == ENL_OK) rc = load_old(p, old, &n);
+    if (rc != ENL_OK || !due(p, old, n, now)) {
+        enl_store_rollback(p->st);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (now < old[i].retired + ENL_PREKEY_GRACE) old[kept++] = old[i];
+    if (now >= p->id->prekey_created + ENL_PREKEY_ROTATE) {
         if (kept == OLD_MAX) {            /* drop the oldest */
             memmove(old, old + 1, (OLD_MAX - 1) * sizeof *old);
             kept--;
@@ -106,6 +141,8 @@ int enl_prekey_maintain(enl_profile *p)
     if (rc == ENL_OK) rc = save_old(p, old, kept);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
+    /* On failure, memory must say what the disk says. */
+    if (rc != ENL_OK) (void)reload_identity(p);
 out:
     sodium_memzero(old, sizeof old);
     sodium_memzero(idbuf, sizeof idbuf);

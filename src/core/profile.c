@@ -190,6 +190,9 @@ int enl_profile_wipe(const char *home)
 void enl_profile_close(enl_profile *p)
 {
     if (p == NULL) return;
+    /* Old versions of rows (session states, read or deleted messages) must
+     * not linger in the log; best effort, another process may hold it. */
+    if (p->st != NULL) (void)enl_store_checkpoint(p->st);
     enl_store_close(p->st);
     sodium_free(p->id);
     sodium_memzero(p, sizeof *p);

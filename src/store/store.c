@@ -106,7 +106,7 @@ static int pragmas(enl_store *st)
      * scratch off the disk; FULL sync keeps a pulled plug from losing a
      * committed transaction. */
     sqlite3_busy_timeout(st->db, 10000);
-    return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;"
+    return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=0;"
                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 }
 
@@ -385,6 +385,16 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
     return rc;
 }
 
+int enl_store_checkpoint(enl_store *st)
+{
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK ||
+        log != 0)
+        return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
+                    "not be folded in (stop it and retry)");
+    return ENL_OK;
+}
+
 /* Overwrites every row and both slots, then folds the log into the file and
  * rebuilds it, so no page, free or in the WAL, keeps anything from before. */
 static int destroy_contents(enl_store *st)
@@ -404,9 +414,9 @@ static int destroy_contents(enl_store *st)
     if (rc == ENL_OK) rc = meta_put(st, "wrapped_alt", junk, SLOT2_BYTES);
     if (rc == ENL_OK) rc = exec(st, "COMMIT");
     else { (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); return rc; }
-    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc == ENL_OK) rc = enl_store_checkpoint(st);
     if (rc == ENL_OK) rc = exec(st, "VACUUM");
-    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc == ENL_OK) rc = enl_store_checkpoint(st);
     return rc;
 }
 
@@ -1092,8 +1102,11 @@ int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO purges(lock, key, expiry) "
-                           "VALUES(?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+    /* Anyone may re-send a purge with a shorter expiry; the longest wins, so
+     * a purge never dies before its note. */
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO purges(lock, key, expiry) VALUES(?, ?, ?) "
+                           "ON CONFLICT(lock) DO UPDATE SET expiry = max(expiry, excluded.expiry)",
+                           -1, &s, NULL) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);

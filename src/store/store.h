@@ -46,6 +46,11 @@ int enl_store_wipe(const char *home);
 const char *enl_store_errmsg(const enl_store *st);
 int enl_store_exists(const char *home);
 
+/* Folds the write-ahead log into the database and truncates it, so old
+ * versions of rows (session states, deleted messages) do not linger there.
+ * ENL_ESTORE when another connection keeps it from completing. */
+int enl_store_checkpoint(enl_store *st);
+
 int enl_store_begin(enl_store *st);
 int enl_store_commit(enl_store *st);
 void enl_store_rollback(enl_store *st);
