@@ -26,7 +26,12 @@
 #include "note/note.h"
 #include "util/bytes.h"
 
-#define RESCAN_MAX (2 * ENL_SESSION_WINDOW + 256)  /* tags of one session, held notes per pass */
+#define RESCAN_MAX (2 * ENL_SESSION_WINDOW + 256)
+/* Anyone who holds my card can start sessions from fresh identities: a
+ * stranger's new session is refused once the store holds this many, and a
+ * stranger's message once it holds this many messages. */
+#define SESSIONS_MAX 4096
+#define MESSAGES_MAX 100000  /* tags of one session, held notes per pass */
 
 typedef struct {
     enl_note_header h;
@@ -87,6 +92,13 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
     if (rc == ENL_OK && sodium_memcmp(o->s->ek_pub, ek, 32) != 0) rc = ENL_ENOTFOUND;
     known = rc == ENL_OK;
     if (rc == ENL_ENOTFOUND) {
+        enl_contact c;
+        uint64_t n = 0;
+        if (enl_contact_by_dh(p, sender_dh, &c) != ENL_OK &&
+            (enl_store_count(p->st, "sessions", &n) != ENL_OK || n >= SESSIONS_MAX)) {
+            rc = enl_fail(p, ENL_EFULL, "too many sessions: a first note from a stranger is refused");
+            goto out;
+        }
         memset(o->s, 0, sizeof *o->s);
         o->s->role = 0;
         memcpy(o->s->peer_dh_pk, sender_dh, 32);
@@ -120,6 +132,12 @@ static int deliver(enl_profile *p, opened *o, int *is_contact)
     memset(&m, 0, sizeof m);
     *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
                   sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
+    if (!*is_contact) {
+        uint64_t n = 0;
+        if ((rc = enl_store_count(p->st, "messages", &n)) != ENL_OK) return rc;
+        if (n >= MESSAGES_MAX)
+            return enl_fail(p, ENL_EFULL, "the inbox is full: a note from a stranger is refused");
+    }
     m.flags = ENL_MSG_NEW | (*is_contact ? 0 : ENL_MSG_REQUEST);
     memcpy(m.sign_pk, o->s->peer_sign_pk, 32);
     memcpy(m.dh_pk, o->s->peer_dh_pk, 32);
