@@ -23,8 +23,9 @@ step "a damaged copy of a session note rides with a good one"
 mkdrop d1
 ok enl ana send carmen "the good one"
 ok enl ana send carmen "the one someone damages"
+bad_id=$(sed -n 's/.*(id \([0-9a-f]*\)).*/\1/p' "$OUT")
 sync_drop ana d1
-f=$(ls -S "$T"/d1/*.note | head -n 1)
+f=$(ls "$T"/d1/"$bad_id"*.note | head -n 1)
 cp "$f" "$T/bad"
 flip_byte "$T/bad" 200
 rm "$f"
