@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/profile.h"
@@ -173,14 +174,53 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
     return ENL_OK;
 }
 
+typedef struct {
+    int64_t mtime_ns;
+    size_t index;
+} by_time;
+
+static int cmp_time(const void *a, const void *b)
+{
+    const by_time *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns) return x->mtime_ns < y->mtime_ns ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The notes in the order they were written to the folder (writers write a
+ * conversation's notes oldest first), so that the ratchet meets them in
+ * sequence rather than skipping ahead. File systems with coarse times
+ * (FAT: 2 s) keep only part of that order. */
+static by_time *order_by_time(const listing *l)
+{
+    by_time *v = malloc((l->nnotes ? l->nnotes : 1) * sizeof *v);
+    char path[4096], name[NAME_HEX + 8];
+    if (v == NULL) return NULL;
+    for (size_t i = 0; i < l->nnotes; i++) {
+        struct stat sb;
+        file_name(name, l->notes[i], "note");
+        snprintf(path, sizeof path, "%s/%s", l->dir, name);
+        v[i].index = i;
+        v[i].mtime_ns = lstat(path, &sb) == 0
+                            ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : 0;
+    }
+    if (l->nnotes > 1) qsort(v, l->nnotes, sizeof *v, cmp_time);
+    return v;
+}
+
 static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *done, uint64_t total)
 {
     uint8_t *buf = malloc(ENL_NOTE_MAX + 1), id[32];
     char name[NAME_HEX + 8];
+    by_time *order = order_by_time(l);
     int rc = ENL_OK;
 
-    if (buf == NULL) return ENL_ENOMEM;
-    for (size_t i = 0; i < l->nnotes; i++) {
+    if (buf == NULL || order == NULL) {
+        free(buf);
+        free(order);
+        return ENL_ENOMEM;
+    }
+    for (size_t k = 0; k < l->nnotes; k++) {
+        size_t i = order[k].index;
         size_t len = 0;
         progress(l->opts, "reading", ++*done, total);
         file_name(name, l->notes[i], "note");
@@ -192,6 +232,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
                 (enl_note_id(id, buf, len), memcmp(id, l->notes[i], 32) != 0)) {
                 if (push(&l->bad, &l->nbad, &l->capbad, l->notes[i]) != ENL_OK) {
                     free(buf);
+                    free(order);
                     return ENL_ENOMEM;
                 }
             }
@@ -214,6 +255,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
                 rc = ENL_EDECRYPT;
                 if (push(&l->bad, &l->nbad, &l->capbad, l->notes[i]) != ENL_OK) {
                     free(buf);
+                    free(order);
                     return ENL_ENOMEM;
                 }
             }
@@ -244,6 +286,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         }
     }
     free(buf);
+    free(order);
     return rc;
 }
 
@@ -310,7 +353,8 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
 
     if (rc == ENL_OK) rc = enl_store_purge_locks(p->st, collect, &g);
     npurges = g.n;
-    if (rc == ENL_OK) rc = enl_store_note_ids(p->st, collect, &g);
+    /* Oldest first, so that the folder's files come in sending order. */
+    if (rc == ENL_OK) rc = enl_store_note_ids_by_age(p->st, collect, &g);
     for (size_t i = 0; rc == ENL_OK && i < g.n; i++) {
         int is_purge = i < npurges;
         uint8_t *data = NULL, rec[ENL_PURGEBYTES];

@@ -54,6 +54,7 @@ typedef struct {
     uint8_t key[32];
     uint8_t id[32];
     uint64_t size;
+    size_t age;             /* rank in the order the store received it */
 } item;
 
 typedef struct {
@@ -107,6 +108,7 @@ static int collect(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t si
     memcpy(it->key + 4, id, 28);
     memcpy(it->id, id, 32);
     it->size = size;
+    it->age = s->n - 1;
     return 0;
 }
 
@@ -262,13 +264,16 @@ static int reconcile(session *x)
 typedef struct {
     uint64_t size;
     size_t index;
+    size_t age;
 } by_size_entry;
 
 static int by_size(const void *a, const void *b)
 {
     const by_size_entry *x = a, *y = b;
     if (x->size != y->size) return x->size < y->size ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
+    /* Equal sizes go oldest first: a conversation's notes then arrive in
+     * the order they were sent, and the ratchet has nothing to skip. */
+    return x->age < y->age ? -1 : x->age > y->age;
 }
 
 /* Smallest notes first: a short meeting moves the most notes. */
@@ -279,6 +284,7 @@ static int sort_have_by_size(set *s)
     for (size_t k = 0; k < s->nhave; k++) {
         v[k].size = s->items[s->have[k]].size;
         v[k].index = s->have[k];
+        v[k].age = s->items[s->have[k]].age;
     }
     qsort(v, s->nhave, sizeof *v, by_size);
     for (size_t k = 0; k < s->nhave; k++) s->have[k] = v[k].index;

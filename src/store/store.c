@@ -968,7 +968,9 @@ static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void 
 
 int enl_store_note_items(enl_store *st, enl_store_item_fn fn, void *ctx)
 {
-    return each_item(st, "SELECT id, expiry, length(data) FROM notes", fn, ctx);
+    /* In the order they came in: passing them on in that order keeps a
+     * conversation's notes in sequence along a chain of couriers. */
+    return each_item(st, "SELECT id, expiry, length(data) FROM notes ORDER BY rowid", fn, ctx);
 }
 
 int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx)
@@ -1039,6 +1041,11 @@ int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[3
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx)
 {
     return each_key(st, "SELECT id FROM notes ORDER BY id", fn, ctx);
+}
+
+int enl_store_note_ids_by_age(enl_store *st, enl_store_id_fn fn, void *ctx)
+{
+    return each_key(st, "SELECT id FROM notes ORDER BY rowid", fn, ctx);
 }
 
 int enl_store_burn_items(enl_store *st, enl_store_item_fn fn, void *ctx)

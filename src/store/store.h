@@ -93,6 +93,8 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
 /* Deletes notes under this lock; *n gets how many. */
 int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n);
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
+/* The same, oldest first (the order they were stored in). */
+int enl_store_note_ids_by_age(enl_store *st, enl_store_id_fn fn, void *ctx);
 
 /* Every note (or purge) with its expiry, in no particular order: what the
  * sync reconciles over. */
