@@ -9,10 +9,11 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     static const struct option opts[] = {
         { "name", required_argument, NULL, 'n' },
         { "kdf", required_argument, NULL, 'k' },
+        { "new-passphrase-file", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *name = NULL;
+    const char *name = NULL, *pass_file = NULL;
     enl_kdf_level kdf = ENL_KDF_MODERATE;
     enl_profile *p = NULL;
     char *pass = NULL, fp[ENL_FINGERPRINT_STRBYTES];
@@ -23,6 +24,7 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     while ((c = cli_getopt(argc, argv, "n:h", opts, "init", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'n') name = optarg;
+        if (c == 'f') pass_file = optarg;
         if (c == 'k') {
             if (strcmp(optarg, "interactive") == 0) kdf = ENL_KDF_INTERACTIVE;
             else if (strcmp(optarg, "moderate") == 0) kdf = ENL_KDF_MODERATE;
@@ -33,7 +35,9 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     if (name == NULL || optind != argc) return cli_usage(cli_find("init"));
     if (enl_profile_exists(cli_home()))
         return cli_fail("a profile already exists in %s", cli_home());
-    if (cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0) return 1;
+    if (pass_file != NULL ? cli_passphrase_from_file(&pass, &pass_len, pass_file) != 0
+                          : cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0)
+        return 1;
     rc = enl_profile_create(&p, cli_home(), name, pass, pass_len, kdf);
     cli_passphrase_free(pass, pass_len);
     if (rc == ENL_EINVAL)

@@ -15,7 +15,7 @@ cli_globals cli;
 
 static const cli_command commands[] = {
     { "init", cmd_init, 0, "Create a profile: identity keys, a signed prekey, an encrypted store.",
-      "enlace init --name NAME [--kdf interactive|moderate|sensitive]" },
+      "enlace init --name NAME [--kdf interactive|moderate|sensitive] [--new-passphrase-file FILE]" },
     { "card", cmd_card, P, "Print my card: one signed line of text to hand to a contact.",
       "enlace card [--address tcp://HOST:PORT|tor://ADDRESS.onion:PORT | --onion]" },
     { "contact", cmd_contact, P, "Add, list, show and verify contacts.",
