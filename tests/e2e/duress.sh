@@ -39,6 +39,12 @@ expect_fail 1 enl ana status
 contains "$ERR" "wrong passphrase" "the real passphrase after duress"
 for f in "$T"/ana/*; do lacks "$f" "reunión" "$(basename "$f")"; done
 
+step "init takes a new passphrase from a file too"
+printf 'de un archivo\n' > "$T/initpass"
+nopass "$ENLACE" --home "$T/eva" init --name eva --kdf interactive --new-passphrase-file "$T/initpass" >"$OUT" 2>"$ERR" ||
+    fail "init --new-passphrase-file: $(cat "$ERR")"
+ENLACE_PASSPHRASE='de un archivo' ok enl eva status
+
 step "wipe needs a confirmation, then leaves nothing"
 nopass "$ENLACE" --home "$T/ana" wipe </dev/null >"$OUT" 2>"$ERR"
 ok enl ana wipe --yes
