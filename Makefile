@@ -99,6 +99,7 @@ build/fuzz/obj/%.o: %.c | $(BUILD)/.deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -o $@
+.SECONDARY: $(FUZZ_LIB_OBJ)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@for f in $(FUZZ_BIN); do \
