@@ -50,16 +50,10 @@ eq "$(json_num burns)" 1 "notices the courier carries"
 eq "$(json_num burned)" 0 "burned contacts of the courier (ana is not its contact)"
 
 step "and over TCP"
-rm -f "$T/l.out"
-"$ENLACE" --home "$T/carmen" listen --addr 127.0.0.1:0 --once >"$T/l.out" 2>"$T/l.err" &
-lpid=$!
-i=0
-while [ $i -lt 50 ] && ! grep -q "listening on" "$T/l.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-port=$(sed -n 's/listening on 127.0.0.1:\([0-9]*\)/\1/p' "$T/l.out")
-[ -n "$port" ] || die "carmen's listener did not start"
-ok enl dora sync "tcp://carmen@127.0.0.1:$port"
+listen_bg carmen --once
+ok enl dora sync "tcp://carmen@127.0.0.1:$PORT"
 contains "$OUT" "burn notice"
-wait $lpid
+wait $LPID
 expect_fail 1 enl dora send ana "x"
 contains "$ERR" "burned"
 

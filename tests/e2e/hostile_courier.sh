@@ -34,15 +34,10 @@ sync_drop courier d1
 eq "$(notes_in d1)" 2 "notes in d1"
 
 step "carmen syncs with the courier over TCP: the damaged note is skipped, the link holds"
-"$ENLACE" --home "$T/courier" listen --addr 127.0.0.1:0 --once >"$T/l.out" 2>"$T/l.err" &
-lpid=$!
-i=0
-while [ $i -lt 50 ] && ! grep -q "listening on" "$T/l.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-port=$(sed -n 's/listening on 127.0.0.1:\([0-9]*\)/\1/p' "$T/l.out")
-[ -n "$port" ] || die "the courier's listener did not start"
-ok enl carmen sync "tcp://courier@127.0.0.1:$port"
+listen_bg courier --once
+ok enl carmen sync "tcp://courier@127.0.0.1:$PORT"
 contains "$OUT" "1 skipped"
-wait $lpid
+wait $LPID
 inbox_count carmen >/dev/null
 contains "$T/log/inbox" "the good one"
 

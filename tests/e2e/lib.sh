@@ -19,8 +19,10 @@ OUT=$T/log/out
 ERR=$T/log/err
 RC=0
 
+LISTENERS=""
 cleanup() {
     rc=$?
+    for _l in $LISTENERS; do kill "$_l" 2>/dev/null; done
     [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
     chmod -R u+rwX "$T" 2>/dev/null
     rm -rf "$T"
@@ -246,3 +248,21 @@ one_error_line() {
 
 # finish: the end of a script; its status comes from the checks that failed.
 finish() { exit 0; }
+
+# listen_bg PROFILE [ARGS...]: start `enlace listen --addr 127.0.0.1:0 ARGS`
+# in the background; waits at most 5 s for its "listening on" line and sets
+# PORT and LPID. The listener is killed on exit if still running.
+listen_bg() {
+    _p=$1
+    shift
+    "$ENLACE" --home "$T/$_p" listen --addr 127.0.0.1:0 "$@" >"$T/log/listen.out" 2>"$T/log/listen.err" &
+    LPID=$!
+    LISTENERS="$LISTENERS $LPID"
+    _i=0
+    while [ $_i -lt 50 ] && ! grep -q "listening on" "$T/log/listen.out" 2>/dev/null; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    PORT=$(sed -n 's/listening on 127.0.0.1:\([0-9]*\)/\1/p' "$T/log/listen.out")
+    [ -n "$PORT" ] || die "$_p's listener did not start: $(cat "$T/log/listen.err")"
+}
