@@ -20,14 +20,42 @@ ERR=$T/log/err
 RC=0
 
 LISTENERS=""
+PIDS=""
 cleanup() {
     rc=$?
     for _l in $LISTENERS; do kill "$_l" 2>/dev/null; done
+    stop_all
     [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
     chmod -R u+rwX "$T" 2>/dev/null
     rm -rf "$T"
     if [ "$rc" -eq 0 ]; then echo "ok: $SCRIPT"; else echo "FAILED: $SCRIPT ($FAILS failed checks)"; fi
     exit "$rc"
+}
+
+# wait_pid PID [TENTHS]: the exit status of background PID, waiting at most
+# TENTHS tenths of a second (default 150); past that it is killed and the
+# status is 124.
+wait_pid() {
+    _w=0
+    while kill -0 "$1" 2>/dev/null && [ "$_w" -lt "${2:-150}" ]; do
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+    PIDS=$(echo " $PIDS " | sed "s/ $1 / /")    # never signalled again
+    if kill -0 "$1" 2>/dev/null; then
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        return 124
+    fi
+    wait "$1" 2>/dev/null
+}
+
+# stop_all: every background process a script put in $PIDS is stopped and
+# reaped (bounded in time); cleanup calls it when the script ends.
+stop_all() {
+    for _p in $PIDS; do kill "$_p" 2>/dev/null; done
+    for _p in $PIDS; do wait_pid "$_p" 50; done
+    PIDS=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP

@@ -13,31 +13,6 @@
 # fails (it installs nothing and skips nothing).
 . "$(dirname "$0")/lib.sh"
 
-# wait_pid PID [TENTHS]: the exit status of background PID, waiting at most
-# TENTHS tenths of a second (default 150); past that it is killed and the
-# status is 124.
-wait_pid() {
-    _w=0
-    while kill -0 "$1" 2>/dev/null && [ "$_w" -lt "${2:-150}" ]; do
-        sleep 0.1
-        _w=$((_w + 1))
-    done
-    PIDS=$(echo " $PIDS " | sed "s/ $1 / /")    # never signalled again
-    if kill -0 "$1" 2>/dev/null; then
-        kill -KILL "$1" 2>/dev/null
-        wait "$1" 2>/dev/null
-        return 124
-    fi
-    wait "$1" 2>/dev/null
-}
-
-PIDS=""
-stop_all() {
-    for _p in $PIDS; do kill "$_p" 2>/dev/null; done
-    for _p in $PIDS; do wait_pid "$_p" 50; done
-    PIDS=""
-}
-trap '_rc=$?; stop_all; (exit $_rc); cleanup' EXIT
 
 MICROSOCKS=$(command -v microsocks 2>/dev/null)
 [ -n "$MICROSOCKS" ] || die "microsocks is not installed (Debian package microsocks; scripts/deps.sh installs it)"
