@@ -51,8 +51,18 @@
 _Static_assert(ENL_NOTE_HEADERBYTES == 37, "note header layout");
 _Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one Noise message");
 
-/* Payload kinds. Unknown kinds are refused by this version. */
-#define ENL_KIND_TEXT           1
+/* Payload kinds. Unknown kinds are refused by this version. Numbers are
+ * assigned here once, for every feature, so that they never collide. */
+#define ENL_KIND_TEXT           1   /* a text message */
+#define ENL_KIND_CELL_LOG       2   /* a cell's signed statements (pairwise) */
+#define ENL_KIND_SENDER_KEY     3   /* a member's sender key for a cell epoch (pairwise) */
+#define ENL_KIND_CELL_TEXT      4   /* a text to a cell (sealed with a sender key) */
+#define ENL_KIND_INTRODUCTION   5   /* a card introduced by the sender, signed */
+#define ENL_KIND_INQUIRY        6   /* "do you know this key?" */
+#define ENL_KIND_ANSWER         7   /* a signed answer to an inquiry */
+#define ENL_KIND_FILE_HEAD      8   /* a file's description and first part */
+#define ENL_KIND_FILE_PART      9   /* one further part of a file */
+#define ENL_KIND_BULLETIN      10   /* a signed public bulletin */
 
 typedef struct {
     uint8_t version;
