@@ -61,6 +61,7 @@ int enl_init(void) __attribute__((warn_unused_result));
 #define ENL_SAFETY_STRBYTES     72   /* 12 groups of 5 digits, spaced, + NUL */
 #define ENL_TEXT_MAX            (60 * 1024) /* largest text message */
 #define ENL_NOTE_MAX            65535 /* largest note on any transport */
+#define ENL_VIA_MAX             95   /* bytes of "how a contact's card came" */
 
 /* ---- profiles -------------------------------------------------------- */
 typedef struct enl_profile enl_profile;
@@ -141,6 +142,7 @@ typedef struct {
     int burned;             /* keys compromised: nothing is sealed to them any more */
     uint64_t burned_at;     /* unix seconds */
     char burn_reason[201];
+    char via[ENL_VIA_MAX + 1];  /* how the card came: "introduced by beto", "cell olla"; "" in person */
 } enl_contact_info;
 
 /* Adds a contact from a card. name may be NULL: the card's own name is used.
@@ -185,6 +187,7 @@ typedef struct {
     int is_request;                     /* from someone who is not a contact */
     uint32_t disappear;                 /* seconds it lives once read; 0: kept */
     uint64_t delete_at;                 /* when it will be deleted; 0: not set */
+    char cell[ENL_NAME_MAX + 1];        /* sent to this cell; "" for a message to me */
 } enl_message;
 
 #define ENL_INBOX_NEW       1  /* only messages not yet shown */
@@ -202,6 +205,7 @@ typedef struct {
     uint64_t purges_sent;
     uint64_t purges_received;   /* new purge records taken in */
     uint64_t delivered;         /* new messages for this profile */
+    uint64_t cell_delivered;    /* of them, notes to a cell: kept to carry to the other members */
     uint64_t requests;          /* new notes from people who are not contacts */
     uint64_t duplicates;        /* notes already held, read or purged */
     uint64_t skipped;           /* damaged, tampered, foreign or expired */
@@ -343,12 +347,74 @@ int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
 int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
 /* 1 when a revocation of this contact is held here. */
 int enl_burn_held(enl_profile *p, const char *name);
-/* Burns a contact's keys on this device only (no proof others could check). */
-int enl_burn_local(enl_profile *p, const char *name, const char *reason)
+/* Burns a contact's keys on this device, and in every cell we both belong
+ * to signs a burn vouch: when k members of the cell have signed one, every
+ * member's device burns the keys and the cell re-keys without them (one
+ * member alone cannot burn another for the rest). *cells (may be NULL)
+ * gets the number of such cells. */
+int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells)
     __attribute__((warn_unused_result));
 /* Takes in a burn notice from any transport: verified, kept to carry for a
  * year, acted on when it revokes a contact. ENL_EDUPLICATE when known. */
 int enl_burn_intake(enl_profile *p, const uint8_t *notice, size_t len, enl_sync_stats *stats);
+
+/* ---- cells ----------------------------------------------------------- */
+
+/* A cell: a small group whose members know each other. Admission needs the
+ * vouches of `admit` members (of every member while there are fewer);
+ * removal the same, the removed member excluded. Statements are signed and
+ * travel to every member; each device works out the membership alone, to
+ * the same result whatever order they arrive in. Cell notes are sealed
+ * once with the sender's sender key, which changes with every change of
+ * membership. */
+#define ENL_CELL_ADMIT_DEFAULT 2
+
+typedef struct {
+    char name[ENL_NAME_MAX + 1];
+    char id[17];                /* first 8 bytes of the cell id, hex */
+    unsigned admit;
+    unsigned members;
+    unsigned candidates;
+    int member;                 /* I am a member (0: I left or was removed) */
+} enl_cell_info;
+
+typedef struct {
+    char name[ENL_NAME_MAX + 1];    /* contact name; "" when not a contact */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];
+    const char *state;              /* "member", "candidate", "removed" */
+    int is_me;
+    int burned;                     /* removed by burn vouches */
+    unsigned vouches, needed;       /* for a candidate */
+} enl_cell_member;
+
+/* Creates a cell with me as its only member. ENL_EEXISTS: name taken. */
+int enl_cell_create(enl_profile *p, const char *name, unsigned admit)
+    __attribute__((warn_unused_result));
+/* Proposes (or vouches for) my contact as a member: my vouch, signed,
+ * sent to every member. ENL_EINVAL when the contact is already a member. */
+int enl_cell_add(enl_profile *p, const char *cell, const char *contact)
+    __attribute__((warn_unused_result));
+/* The same, for a contact someone else proposed: ENL_ENOTFOUND when the
+ * contact is not a candidate. */
+int enl_cell_vouch(enl_profile *p, const char *cell, const char *contact)
+    __attribute__((warn_unused_result));
+/* Vouches for a member's removal (burn: their keys are compromised). */
+int enl_cell_remove(enl_profile *p, const char *cell, const char *contact, int burn,
+                    const char *reason) __attribute__((warn_unused_result));
+/* Leaves: signed, sent to every member; my cell keys are deleted. */
+int enl_cell_leave(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
+/* Seals text once for every member. */
+int enl_cell_send(enl_profile *p, const char *cell, const uint8_t *text, size_t len,
+                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+    __attribute__((warn_unused_result));
+/* Re-seals a message I received (id: a prefix of at least 8 hex digits of
+ * its note id, as `inbox --json` shows it) as my own to another cell: the
+ * second cell learns nothing of where it came from. */
+int enl_cell_forward(enl_profile *p, const char *msg_id, const char *cell)
+    __attribute__((warn_unused_result));
+int enl_cell_each(enl_profile *p, int (*cb)(const enl_cell_info *c, void *ctx), void *ctx);
+int enl_cell_members(enl_profile *p, const char *cell,
+                     int (*cb)(const enl_cell_member *m, void *ctx), void *ctx);
 
 /* ---- status ---------------------------------------------------------- */
 typedef struct {

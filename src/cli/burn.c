@@ -17,7 +17,7 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *reason = NULL;
-    int c, ex = 0, rc, held;
+    int c, ex = 0, rc, held, cells = 0;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "burn", &ex)) != -1) {
         if (c == -2) return ex;
@@ -34,11 +34,20 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
                argv[optind], argv[optind], argv[optind]);
         return 0;
     }
-    if ((rc = enl_burn_local(p, argv[optind], reason)) != ENL_OK) return cli_fail_rc(p, rc, "burn");
-    printf("%s's keys are burned on this device: nothing will be sealed to them again.\n"
-           "No revocation of %s is held here, so the burn does not travel: others must burn\n"
-           "%s themselves, or publish %s's revocation if they hold it.\n",
-           argv[optind], argv[optind], argv[optind], argv[optind]);
+    if ((rc = enl_burn_local(p, argv[optind], reason, &cells)) != ENL_OK)
+        return cli_fail_rc(p, rc, "burn");
+    printf("%s's keys are burned on this device: nothing will be sealed to them again.\n",
+           argv[optind]);
+    if (cells > 0)
+        printf("A burn vouch went to the members of %d cell%s you share with %s: when as many\n"
+               "members as admission needs have burned %s, every member's device burns the keys\n"
+               "and the cell re-keys without them.\n",
+               cells, cells == 1 ? "" : "s", argv[optind], argv[optind]);
+    else
+        printf("No revocation of %s is held here and you share no cell with them, so the burn\n"
+               "does not travel: others must burn %s themselves, or publish %s's revocation if\n"
+               "they hold it.\n",
+               argv[optind], argv[optind], argv[optind]);
     return 0;
 }
 

@@ -62,6 +62,8 @@ static int list_json(const enl_contact_info *c, void *ctx)
     cli_json_str(stdout, c->address, strlen(c->address));
     printf(",\"burned\":%s,\"burn_reason\":", c->burned ? "true" : "false");
     cli_json_str(stdout, c->burn_reason, strlen(c->burn_reason));
+    printf(",\"via\":");
+    cli_json_str(stdout, c->via, strlen(c->via));
     printf("}\n");
     return 0;
 }
@@ -70,8 +72,14 @@ static int list_text(const enl_contact_info *c, void *ctx)
 {
     int *n = ctx;
     if ((*n)++ == 0) printf("%-20s %-9s %s\n", "NAME", "VERIFIED", "FINGERPRINT");
-    printf("%-20s %-9s %s%s\n", c->name, c->verified ? "yes" : "no", c->fingerprint,
+    printf("%-20s %-9s %s%s", c->name, c->verified ? "yes" : "no", c->fingerprint,
            c->burned ? "  BURNED" : "");
+    if (c->via[0]) {
+        printf("  (");
+        cli_safe_print(stdout, c->via, strlen(c->via));
+        printf(")");
+    }
+    printf("\n");
     return 0;
 }
 
@@ -108,6 +116,11 @@ static int show(int argc, char **argv, enl_profile *p)
            c.verified ? "yes" : "no (compare the safety number in person, then: enlace contact verify NAME)",
            when);
     if (c.address[0]) printf("address:       %s\n", c.address);
+    if (c.via[0]) {
+        printf("came through:  ");
+        cli_safe_print(stdout, c.via, strlen(c.via));
+        printf(" (not handed over in person: compare the safety number before trusting it)\n");
+    }
     if (c.burned) {
         cli_time(when, c.burned_at);
         printf("BURNED:        %s (%s): nothing is sealed to these keys any more\n", when,

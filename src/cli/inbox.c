@@ -27,14 +27,24 @@ static int show(const enl_message *m, void *ctx)
         printf(",\"fingerprint\":\"%s\",\"text\":", m->from_fingerprint);
         cli_json_str(stdout, m->text, m->text_len);
         printf(",\"sent\":%llu,\"received\":%llu,\"id\":\"%s\",\"new\":%s,\"request\":%s,"
-               "\"disappear\":%lu}\n",
+               "\"disappear\":%lu",
                (unsigned long long)m->sent, (unsigned long long)m->received, id,
                m->is_new ? "true" : "false", m->is_request ? "true" : "false",
                (unsigned long)m->disappear);
+        if (m->cell[0]) {
+            printf(",\"cell\":");
+            cli_json_str(stdout, m->cell, strlen(m->cell));
+        }
+        printf("}\n");
         return 0;
     }
     cli_time(when, m->sent);
-    printf("[%s] %s%s: ", when, m->is_new ? "* " : "", m->from[0] ? m->from : m->from_fingerprint);
+    printf("[%s] %s%s", when, m->is_new ? "* " : "", m->from[0] ? m->from : m->from_fingerprint);
+    if (m->cell[0]) {
+        printf(" in cell ");
+        cli_safe_print(stdout, m->cell, strlen(m->cell));
+    }
+    printf(": ");
     cli_safe_print(stdout, m->text, m->text_len);
     printf("\n");
     return 0;

@@ -69,6 +69,20 @@ static const cli_command commands[] = {
       "Destroy this profile now, without its passphrase.\n"
       "Keys and records are overwritten and the files removed. Asks to type WIPE unless --yes.",
       "enlace wipe [--yes]" },
+    { "cell", cmd_cell, P,
+      "Cells: groups that admit a member on the vouches of others.\n"
+      "Every change is a signed vouch that travels to every member; each device works out\n"
+      "the membership on its own. A cell note is sealed once for all members, with keys that\n"
+      "change whenever the membership does.",
+      "enlace cell create NAME [--admit K]\n"
+      "       enlace cell add CELL CONTACT          propose a contact (your vouch)\n"
+      "       enlace cell vouch CELL CONTACT        vouch for a candidate\n"
+      "       enlace cell remove CELL CONTACT [--burn] [--reason TEXT]\n"
+      "       enlace cell members CELL [--json]\n"
+      "       enlace cell list [--json]\n"
+      "       enlace cell send [--disappear DURATION] CELL [TEXT|-]\n"
+      "       enlace cell leave CELL\n"
+      "       enlace cell forward MSG-ID CELL       re-seal a message as yours to another cell" },
     { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },
     { "version", cmd_version, 0, "Print the version.", "enlace version" },
 };

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cells.h"
 #include "core/profile.h"
 #include "crypto/revocation.h"
 
@@ -65,11 +66,16 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
     uint8_t id[32];
     int rc;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
+    int cells = 0;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
+    /* Its owner's own revocation is proof enough: every member acts on it
+     * at once (the vouch also removes them from the cell's membership). */
+    if (rc == ENL_OK) rc = enl_cell_burn_vouch(p, r->sign_pk, r->dh_pk, r->reason, &cells);
     if (rc == ENL_OK)
         rc = enl_contact_burn(p, r->dh_pk, r->sign_pk,
                               r->reason[0] ? r->reason : "its owner's revocation was published",
                               was_contact);
+    if (rc == ENL_OK) rc = enl_cell_burned(p, r->sign_pk);
     return rc;
 }
 
@@ -98,14 +104,19 @@ int enl_revocation_publish(enl_profile *p, const char *name)
     return rc;
 }
 
-int enl_burn_local(enl_profile *p, const char *name, const char *reason)
+int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells)
 {
     enl_contact c;
-    int rc = enl_contact_by_name(p, name, &c), was = 0;
+    int rc = enl_contact_by_name(p, name, &c), was = 0, n = 0;
     if (rc != ENL_OK) return rc;
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
-    rc = enl_contact_burn(p, c.card.dh_pk, c.card.sign_pk,
-                          reason && *reason ? reason : "burned on this device", &was);
+    /* the vouches first: sealed to the other members, never to the burned key */
+    rc = enl_cell_burn_vouch(p, c.card.sign_pk, c.card.dh_pk, reason, &n);
+    if (rc == ENL_OK)
+        rc = enl_contact_burn(p, c.card.dh_pk, c.card.sign_pk,
+                              reason && *reason ? reason : "burned on this device", &was);
+    if (rc == ENL_OK) rc = enl_cell_burned(p, c.card.sign_pk);
+    if (rc == ENL_OK && cells != NULL) *cells = n;
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     return rc;
@@ -118,7 +129,12 @@ int enl_burn_held(enl_profile *p, const char *name)
     int rc = enl_contact_by_name(p, name, &c);
     if (rc != ENL_OK) return rc;
     enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
-    rc = enl_store_row_get(p->st, "held", h, &(uint8_t *){ NULL }, &(size_t){ 0 });
+    {
+        uint8_t *bin = NULL;
+        size_t len = 0;
+        rc = enl_store_row_get(p->st, "held", h, &bin, &len);
+        if (rc == ENL_OK) enl_store_free(bin, len);
+    }
     return rc == ENL_OK ? 1 : rc == ENL_ENOTFOUND ? 0 : rc;
 }
 

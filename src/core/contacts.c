@@ -5,7 +5,8 @@
  *
  *   version u8 (2) | verified u8 | added u64 | card length u16 | card text |
  *   name length u8 | name | address length u8 | address |
- *   burned u8 | burned_at u64 | reason length u8 | reason
+ *   burned u8 | burned_at u64 | reason length u8 | reason |
+ *   via length u8 | via   (version 3: how the card came, "" when handed over)
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -15,8 +16,8 @@
 #include "core/profile.h"
 #include "util/bytes.h"
 
-#define CONTACT_VERSION 2
-#define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX + 1 + 8 + 1 + 200)
+#define CONTACT_VERSION 3
+#define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX + 1 + 8 + 1 + 200 + 1 + ENL_VIA_MAX)
 
 typedef struct {
     enl_contact c;
@@ -40,6 +41,8 @@ static int rec_encode(uint8_t *out, size_t *len, const contact_rec *r)
     enl_wr_u64(&w, r->c.burned_at);
     enl_wr_u8(&w, (uint8_t)strlen(r->c.burn_reason));
     enl_wr_bytes(&w, (const uint8_t *)r->c.burn_reason, strlen(r->c.burn_reason));
+    enl_wr_u8(&w, (uint8_t)strlen(r->c.via));
+    enl_wr_bytes(&w, (const uint8_t *)r->c.via, strlen(r->c.via));
     *len = w.len;
     return w.err ? ENL_ETOOBIG : ENL_OK;
 }
@@ -53,7 +56,7 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
     int version;
     memset(r, 0, sizeof *r);
     version = enl_rd_u8(&rd);
-    if (version != 1 && version != CONTACT_VERSION) return ENL_ESTORE;
+    if (version < 1 || version > CONTACT_VERSION) return ENL_ESTORE;
     r->c.verified = enl_rd_u8(&rd);
     r->c.added = enl_rd_u64(&rd);
     n = enl_rd_u16(&rd);
@@ -71,6 +74,11 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
         n = enl_rd_u8(&rd);
         if ((q = enl_rd_ptr(&rd, n)) == NULL || n > 200) return ENL_ESTORE;
         memcpy(r->c.burn_reason, q, n);
+    }
+    if (version >= 3) {
+        n = enl_rd_u8(&rd);
+        if ((q = enl_rd_ptr(&rd, n)) == NULL || n > ENL_VIA_MAX) return ENL_ESTORE;
+        memcpy(r->c.via, q, n);
     }
     if (rd.err) return ENL_ESTORE;
     /* Accepted once already: check its signature again, not its dates. */
@@ -139,6 +147,16 @@ int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c)
     return rc;
 }
 
+int enl_contact_card_text(enl_profile *p, const uint8_t dh_pk[32], char *out, size_t max)
+{
+    contact_rec r;
+    int rc = rec_get_dh(p, dh_pk, &r);
+    if (rc != ENL_OK) return rc;
+    if (strlen(r.card_text) >= max) return ENL_EBUFSIZE;
+    memcpy(out, r.card_text, strlen(r.card_text) + 1);
+    return ENL_OK;
+}
+
 int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c)
 {
     contact_rec r;
@@ -182,10 +200,11 @@ void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_conta
     out->burned = c->burned;
     out->burned_at = c->burned_at;
     snprintf(out->burn_reason, sizeof out->burn_reason, "%s", c->burn_reason);
+    snprintf(out->via, sizeof out->via, "%s", c->via);
 }
 
-int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
-                    enl_contact_info *out)
+static int add_card(enl_profile *p, const char *card_text, const char *name, const char *via,
+                    uint64_t now, enl_contact_info *out)
 {
     contact_rec r, other, named;
     const char *use;
@@ -193,7 +212,7 @@ int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
 
     memset(&r, 0, sizeof r);
     if (card_text == NULL) return ENL_EINVAL;
-    rc = enl_card_parse(&r.c.card, card_text, strlen(card_text), enl_now());
+    rc = enl_card_parse(&r.c.card, card_text, strlen(card_text), now);
     if (rc != ENL_OK) return enl_fail(p, rc, "card refused: %s", enl_strerror(rc));
     if (sodium_memcmp(r.c.card.sign_pk, p->id->sign_pk, 32) == 0 ||
         sodium_memcmp(r.c.card.dh_pk, p->id->dh_pk, 32) == 0)
@@ -222,6 +241,7 @@ int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
             *--e = '\0';
     }
     snprintf(r.c.name, sizeof r.c.name, "%s", use);
+    snprintf(r.c.via, sizeof r.c.via, "%s", via != NULL ? via : "");
     r.c.added = enl_now();
     if (known) {
         /* A refreshed card keeps what the person decided about it, unless
@@ -233,9 +253,46 @@ int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
         r.c.burned = other.c.burned;
         r.c.burned_at = other.c.burned_at;
         memcpy(r.c.burn_reason, other.c.burn_reason, sizeof r.c.burn_reason);
+        /* r.c.via stays what this call says: a card handed over in person
+         * now ("") says more than how it came first. */
     }
     if ((rc = rec_put(p, &r)) != ENL_OK) return rc;
     if (out != NULL) enl_contact_fill_info(p, &r.c, out);
+    return ENL_OK;
+}
+
+int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
+                    enl_contact_info *out)
+{
+    return add_card(p, card_text, name, NULL, enl_now(), out);
+}
+
+int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name, const char *via,
+                        enl_contact *out)
+{
+    contact_rec r, named;
+    enl_card card;
+    char use[ENL_NAME_MAX + 1];
+    int rc;
+
+    /* The card was checked when it was signed into what brought it; its
+     * dates are not checked again (a member's card in an old cell log). */
+    if ((rc = enl_card_parse(&card, card_text, strlen(card_text), 0)) != ENL_OK) return rc;
+    if (rec_get_dh(p, card.dh_pk, &r) == ENL_OK) {
+        if (sodium_memcmp(r.c.card.sign_pk, card.sign_pk, 32) != 0) return ENL_EEXISTS;
+        if (out != NULL) *out = r.c;
+        return ENL_OK;          /* already a contact: nothing to learn */
+    }
+    /* A free name: the one asked for, else name.2, name.3 ... */
+    snprintf(use, sizeof use, "%s", name);
+    for (int i = 2; i < 100; i++) {
+        rc = rec_get_name(p, use, &named);
+        if (rc == ENL_ENOTFOUND) break;
+        if (rc != ENL_OK) return rc;
+        snprintf(use, sizeof use, "%.*s.%d", ENL_NAME_MAX - 4, name, i);
+    }
+    if ((rc = add_card(p, card_text, use, via, 0, NULL)) != ENL_OK) return rc;
+    if (out != NULL) return enl_contact_by_dh(p, card.dh_pk, out);
     return ENL_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cells.h"
 #include "core/messages.h"
 #include "core/profile.h"
 
@@ -50,6 +51,8 @@ static int inbox_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     m.disappear = r.disappear;
     m.delete_at = r.delete_at;
     m.is_request = (r.flags & ENL_MSG_REQUEST) != 0;
+    if (r.in_cell && enl_cell_name(x->p, r.cell_id, m.cell) != ENL_OK)
+        snprintf(m.cell, sizeof m.cell, "(a cell I left)");
     if (m.is_new && !(x->flags & ENL_INBOX_KEEP_NEW)) {
         if (x->nshown == x->cap) {
             size_t cap = x->cap ? 2 * x->cap : 64;

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cells.h"
+#include "core/deliver.h"
 #include "core/messages.h"
 #include "core/prekeys.h"
 #include "core/session.h"
@@ -37,6 +39,7 @@ typedef struct {
     enl_note_header h;
     uint8_t id[ENL_IDBYTES];
     enl_session *s;          /* the session the note belongs to, advanced */
+    enl_cell_opened *cell;   /* or the cell sender key that opened it (sodium_malloc) */
     uint8_t *plain;          /* decrypted payload (sodium_malloc) */
     size_t plain_len;
     enl_payload pl;
@@ -47,7 +50,15 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
     uint8_t h[32];
     int rc = enl_store_tag_lookup(p->st, note + ENL_NOTE_HEADERBYTES, h);
     if (rc != ENL_OK) return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
-    if ((rc = enl_session_load(p, h, o->s)) != ENL_OK) return rc;
+    rc = enl_session_load(p, h, o->s);
+    if (rc == ENL_ENOTFOUND) {
+        /* not a session's tag: a cell member's sender key */
+        if ((o->cell = sodium_malloc(sizeof *o->cell)) == NULL) return ENL_ENOMEM;
+        rc = enl_cell_note_open(p, h, note, len, o->cell, o->plain, &o->plain_len);
+        if (rc == ENL_ENOTFOUND) rc = ENL_ENOTFORME;
+        return rc;
+    }
+    if (rc != ENL_OK) return rc;
     return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
                                note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
 }
@@ -119,38 +130,101 @@ out:
     return rc;
 }
 
-/* Writes a delivery inside the caller's transaction. *is_contact says
- * whether it counts as a message or a request. */
-static int deliver(enl_profile *p, opened *o, int *is_contact)
+/* A text (to me, or to a cell I am in) becomes an inbox row. */
+static int deliver_text(enl_profile *p, const enl_delivery *d, int is_contact)
 {
-    enl_contact c;
     enl_msg_rec m;
     uint8_t *buf;
     size_t len;
     int rc;
 
     memset(&m, 0, sizeof m);
-    *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
-                  sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
-    if (!*is_contact) {
+    if (!is_contact) {
         uint64_t n = 0;
         if ((rc = enl_store_count(p->st, "messages", &n)) != ENL_OK) return rc;
         if (n >= MESSAGES_MAX)
             return enl_fail(p, ENL_EFULL, "the inbox is full: a note from a stranger is refused");
     }
-    m.flags = ENL_MSG_NEW | (*is_contact ? 0 : ENL_MSG_REQUEST);
-    memcpy(m.sign_pk, o->s->peer_sign_pk, 32);
-    memcpy(m.dh_pk, o->s->peer_dh_pk, 32);
-    m.sent = o->pl.sent;
+    m.flags = ENL_MSG_NEW | (is_contact ? 0 : ENL_MSG_REQUEST);
+    memcpy(m.sign_pk, d->sender_sign_pk, 32);
+    memcpy(m.dh_pk, d->sender_dh_pk, 32);
+    m.sent = d->sent;
     m.received = enl_now();
-    m.disappear = o->pl.disappear;
-    memcpy(m.note_id, o->id, 32);
-    m.text = o->pl.body;
-    m.text_len = o->pl.body_len;
-    len = ENL_MSG_FIXEDBYTES + m.text_len;
+    m.disappear = d->disappear;
+    memcpy(m.note_id, d->note_id, 32);
+    m.text = d->body;
+    m.text_len = d->body_len;
+    m.in_cell = d->in_cell;
+    memcpy(m.cell_id, d->cell_id, 32);
+    len = enl_msg_size(&m);
     if ((buf = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
     enl_msg_encode(buf, &m);
     rc = enl_store_message_add(p->st, buf, len, NULL);
+    sodium_free(buf);
+    return rc;
+}
+
+/* Hands the payload to the handler of its kind, inside the caller's
+ * transaction. *is_contact says whether it counts as a message or a request. */
+static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
+{
+    enl_contact c;
+    enl_delivery d;
+
+    memset(&d, 0, sizeof d);
+    *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
+                  sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
+    d.kind = o->pl.kind;
+    d.body = o->pl.body;
+    d.body_len = o->pl.body_len;
+    d.sent = o->pl.sent;
+    d.disappear = o->pl.disappear;
+    memcpy(d.note_id, o->id, 32);
+    memcpy(d.sender_sign_pk, o->s->peer_sign_pk, 32);
+    memcpy(d.sender_dh_pk, o->s->peer_dh_pk, 32);
+    d.contact = *is_contact ? &c : NULL;
+    switch (d.kind) {
+    case ENL_KIND_TEXT:
+        return deliver_text(p, &d, *is_contact);
+    case ENL_KIND_CELL_LOG:
+    case ENL_KIND_SENDER_KEY:
+        return enl_cell_deliver(p, &d);
+    default:
+        return ENL_EVERSION;
+    }
+}
+
+/* A cell note: an inbox row marked with the cell, the sender key saved.
+ * Many read it, so its purge key is never released and it is kept to
+ * carry on to the other members until it expires. */
+static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact)
+{
+    enl_delivery d;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    d.kind = o->pl.kind;
+    d.body = o->pl.body;
+    d.body_len = o->pl.body_len;
+    d.sent = o->pl.sent;
+    d.disappear = o->pl.disappear;
+    memcpy(d.note_id, o->id, 32);
+    if ((rc = enl_cell_note_deliver(p, o->cell, &d)) != ENL_OK) return rc;
+    *is_contact = 1;
+    rc = deliver_text(p, &d, 1);
+    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
+    if (rc == ENL_OK && enl_store_note_has(p->st, o->id) == 0)
+        rc = enl_store_note_put(p->st, o->id, o->h.purge_lock, o->h.expiry_hours,
+                                note + ENL_NOTE_HEADERBYTES, note, len);
+    return rc;
+}
+
+/* Writes a delivery inside the caller's transaction. */
+static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact)
+{
+    int rc;
+    if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact);
+    rc = deliver_payload(p, o, is_contact);
     /* The session is saved with the message: the keys that opened it are gone. */
     if (rc == ENL_OK) rc = enl_session_save(p, o->s);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
@@ -158,7 +232,6 @@ static int deliver(enl_profile *p, opened *o, int *is_contact)
     if (rc == ENL_OK)
         rc = enl_store_purge_put(p->st, o->h.purge_lock, o->pl.purge_key, o->h.expiry_hours);
     if (rc == ENL_OK) rc = enl_store_note_release(p->st, o->h.purge_lock, NULL);
-    sodium_free(buf);
     return rc;
 }
 
@@ -190,6 +263,7 @@ static int opened_init(opened *o, size_t len)
 static void opened_free(opened *o)
 {
     if (o->s != NULL) sodium_free(o->s);
+    if (o->cell != NULL) sodium_free(o->cell);
     if (o->plain != NULL) sodium_free(o->plain);
     sodium_memzero(o, sizeof *o);
 }
@@ -239,7 +313,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     }
     rc = open_note(p, note, len, &o, held);
     if (rc == ENL_OK) {
-        rc = deliver(p, &o, &is_contact);
+        rc = deliver(p, &o, note, len, &is_contact);
         delivered = rc == ENL_OK;
     } else if (rc == ENL_ENOTFORME && !held) {
         rc = enl_quota_check(p, len);
@@ -260,8 +334,9 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
         if (stats != NULL) {
             if (is_contact) stats->delivered++;
             else stats->requests++;
+            if (o.cell != NULL) stats->cell_delivered++;
         }
-        if (later != NULL) rc = find_held(p, o.s, later);
+        if (later != NULL && o.cell == NULL) rc = find_held(p, o.s, later);
     }
     opened_free(&o);
     return rc;
@@ -305,16 +380,26 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
     /* Like intake, but nothing is stored: the session advanced here is dropped. */
     if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
     if (rc == ENL_OK) {
+        const uint8_t *sign = o.cell != NULL ? o.cell->sender_sign : o.s->peer_sign_pk;
+        const uint8_t *dh = o.cell != NULL ? o.cell->sender_dh : o.s->peer_dh_pk;
         memset(&m, 0, sizeof m);
-        if (enl_contact_by_dh(p, o.s->peer_dh_pk, &c) == ENL_OK &&
-            sodium_memcmp(c.card.sign_pk, o.s->peer_sign_pk, 32) == 0)
+        if (enl_contact_by_dh(p, dh, &c) == ENL_OK && sodium_memcmp(c.card.sign_pk, sign, 32) == 0)
             memcpy(m.from, c.name, sizeof m.from);
         else
             m.is_request = 1;
-        enl_fingerprint_raw(fp, o.s->peer_sign_pk, o.s->peer_dh_pk);
+        enl_fingerprint_raw(fp, sign, dh);
         enl_fingerprint_text(m.from_fingerprint, fp);
         m.text = (const char *)o.pl.body;
         m.text_len = o.pl.body_len;
+        if (o.pl.kind == ENL_KIND_CELL_TEXT && o.pl.body_len >= 32) {
+            if (enl_cell_name(p, o.pl.body, m.cell) != ENL_OK) snprintf(m.cell, sizeof m.cell, "?");
+            m.text += 32;
+            m.text_len -= 32;
+        } else if (o.pl.kind != ENL_KIND_TEXT) {
+            static const char what[] = "(not a text: a cell's membership or keys, an introduction or an inquiry)";
+            m.text = what;
+            m.text_len = sizeof what - 1;
+        }
         m.sent = o.pl.sent;
         m.received = enl_now();
         memcpy(m.note_id, o.id, 32);

@@ -45,7 +45,14 @@ typedef struct {
     int burned;                 /* keys compromised: never sealed to again */
     uint64_t burned_at;
     char burn_reason[201];
+    char via[ENL_VIA_MAX + 1];  /* "introduced by NAME", "cell NAME"; "" when handed over */
 } enl_contact;
+
+/* Adds a card that came through someone else (an introduction, a cell's
+ * admission), named `name` or, when that is taken, name.2, name.3 ...
+ * A key that is already a contact is left as it is. */
+int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name, const char *via,
+                        enl_contact *out) __attribute__((warn_unused_result));
 
 /* Marks a contact's keys burned and forgets its sessions (in the caller's
  * transaction, if any). */
@@ -55,6 +62,8 @@ int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign
 /* Finds a contact by the X25519 key that sealed a note, or by name. */
 int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c);
 int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c);
+/* The card text kept for a contact (NUL-terminated). */
+int enl_contact_card_text(enl_profile *p, const uint8_t dh_pk[32], char *out, size_t max);
 void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out);
 
 /* Deletes both sessions with a peer and their tags (a burned key). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/send.h"
 #include "core/session.h"
 #include "crypto/x3dh.h"
 #include "note/note.h"
@@ -91,39 +92,35 @@ static int seal(enl_profile *p, enl_session *s, int first, uint8_t *note, size_t
     return rc;
 }
 
-int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
-                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+/* Seals body as a payload of the given kind to contact c, inside the
+ * caller's transaction: the session advance and the stored note commit (or
+ * roll back) with whatever else the caller writes. */
+int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint8_t *body,
+                  size_t len, const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
 {
-    enl_contact c;
     enl_payload pl;
     enl_session *s = NULL;
     uint8_t id[ENL_IDBYTES], *note = NULL, *payload = NULL;
     uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS, expiry;
     size_t floor = ENL_PAD_FLOOR, note_len = 0, payload_len = 0;
-    int rc, first, in_tx = 0;
+    int rc, first;
 
-    if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
-    if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
+    memset(&pl, 0, sizeof pl);
     if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
     if (opts != NULL && opts->pad_floor) floor = opts->pad_floor;
     if (hours > ENL_EXPIRY_MAX_HOURS)
         return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
-    if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
-    if (c.burned)
+    if (c->burned)
         return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to them "
-                        "any more", to, c.burn_reason);
+                        "any more", c->name, c->burn_reason);
     if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
-    /* From loading the session to saving it advanced, nobody else may use
-     * it: two sends at once would otherwise seal with the same message key. */
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
-    in_tx = 1;
-    rc = pick_session(p, &c, s);
+    rc = pick_session(p, c, s);
     if (rc == ENL_ENOTFOUND) {
-        if (enl_now() >= c.card.expires) {
-            rc = enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", to);
+        if (enl_now() >= c->card.expires) {
+            rc = enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", c->name);
             goto out;
         }
-        rc = session_start(p, &c, s);
+        rc = session_start(p, c, s);
     }
     if (rc != ENL_OK) goto out;
     first = !enl_ratchet_can_send_without_init(&s->r);
@@ -132,8 +129,7 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
     payload = sodium_malloc(payload_len);
     if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
 
-    memset(&pl, 0, sizeof pl);
-    pl.kind = ENL_KIND_TEXT;
+    pl.kind = kind;
     pl.sent = enl_now();
     pl.disappear = opts != NULL ? opts->disappear : 0;
     if (pl.disappear > ENL_DISAPPEAR_MAX) {
@@ -141,7 +137,7 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
         goto out;
     }
     randombytes_buf(pl.purge_key, sizeof pl.purge_key);
-    pl.body = text;
+    pl.body = body;
     pl.body_len = len;
     if ((rc = enl_payload_encode(payload, payload_len, &pl)) != ENL_OK) goto out;
     /* Round up to the next whole hour, so a note lives at least as long as
@@ -160,16 +156,29 @@ int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t le
         rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
                                 note + ENL_NOTE_HEADERBYTES, note, note_len);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", note + ENL_NOTE_LOCK_OFFSET, expiry);
-    if (rc == ENL_OK) {
-        in_tx = 0;
-        rc = enl_store_commit(p->st);
-    }
     if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
 out:
-    if (in_tx) enl_store_rollback(p->st);
     sodium_memzero(&pl, sizeof pl);
     if (payload != NULL) sodium_free(payload);
     if (s != NULL) sodium_free(s);
     free(note);
+    return rc;
+}
+
+int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
+                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+{
+    enl_contact c;
+    int rc;
+
+    if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
+    if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
+    if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
+    /* From loading the session to saving it advanced, nobody else may use
+     * it: two sends at once would otherwise seal with the same message key. */
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    rc = enl_seal_kind(p, &c, ENL_KIND_TEXT, text, len, opts, note_id);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
     return rc;
 }

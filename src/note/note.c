@@ -81,7 +81,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     /* Padding must be zeros: one byte string, one meaning. */
     for (size_t i = r.off; i < len; i++)
         if (in[i] != 0) return ENL_EMALFORMED;
-    if (pl->kind != ENL_KIND_TEXT) return ENL_EVERSION;
+    if (!enl_kind_known(pl->kind)) return ENL_EVERSION;
     if (pl->disappear > ENL_DISAPPEAR_MAX) return ENL_EMALFORMED;
     return ENL_OK;
 }

@@ -64,6 +64,9 @@ _Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one
 #define ENL_KIND_FILE_PART      9   /* one further part of a file */
 #define ENL_KIND_BULLETIN      10   /* a signed public bulletin */
 
+/* 1 for the kinds this version reads. */
+static inline int enl_kind_known(uint8_t k) { return k >= ENL_KIND_TEXT && k <= ENL_KIND_ANSWER; }
+
 typedef struct {
     uint8_t version;
     uint32_t expiry_hours;

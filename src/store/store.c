@@ -59,10 +59,18 @@ static const char *migrations[] = {
      * contacts (encrypted). */
     "CREATE TABLE burns(id BLOB PRIMARY KEY, data BLOB NOT NULL, expiry INTEGER NOT NULL);"
     "CREATE TABLE held(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
+    /* 4: cells (their signed statements and my sender key), the sender
+     * keys of other members (recognised through the tags table like
+     * sessions), introductions and inquiries. */
+    "CREATE TABLE cells(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE senderkeys(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE introductions(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE inquiries(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
-static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held" };
+static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held", "cells",
+                                           "senderkeys", "introductions", "inquiries" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -399,13 +407,25 @@ int enl_store_checkpoint(enl_store *st)
  * rebuilds it, so no page, free or in the WAL, keeps anything from before. */
 static int destroy_contents(enl_store *st)
 {
-    static const char *const tables[] = { "secrets", "contacts", "messages", "notes", "purges",
-                                          "seen", "outbox", "sessions", "tags", "burns", "held" };
+    /* Every table but meta, read from the schema, so that a table added by
+     * a later migration can never be left out of the destruction. */
+    static const char list[] = "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                               "name NOT IN ('meta', 'sqlite_sequence') ORDER BY name";
+    char names[64][64];
+    size_t n = 0;
     uint8_t junk[SLOT2_BYTES];
-    char sql[64];
+    char sql[128];
+    sqlite3_stmt *s;
     int rc = exec(st, "BEGIN IMMEDIATE");
-    for (size_t i = 0; rc == ENL_OK && i < sizeof tables / sizeof tables[0]; i++) {
-        snprintf(sql, sizeof sql, "DELETE FROM %s", tables[i]);
+    if (rc == ENL_OK && sqlite3_prepare_v2(st->db, list, -1, &s, NULL) != SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, "schema");
+    if (rc == ENL_OK) {
+        while (n < 64 && sqlite3_step(s) == SQLITE_ROW)
+            snprintf(names[n++], sizeof names[0], "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+    }
+    for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+        snprintf(sql, sizeof sql, "DELETE FROM \"%.63s\"", names[i]);
         rc = exec(st, sql);
     }
     randombytes_buf(junk, sizeof junk);
@@ -1236,7 +1256,8 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
     static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
-                                          "outbox", "sessions", "tags", "burns" };
+                                          "outbox", "sessions", "tags", "burns", "cells",
+                                          "senderkeys", "introductions", "inquiries" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;

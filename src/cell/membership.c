@@ -1,0 +1,236 @@
+/* Cell membership from statements; the procedure is described in membership.h. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell/membership.h"
+
+static enl_cell_person *person(enl_cell_view *v, const uint8_t sign_pk[32], int create)
+{
+    for (size_t i = 0; i < v->npeople; i++)
+        if (memcmp(v->people[i].sign_pk, sign_pk, 32) == 0) return &v->people[i];
+    if (!create || v->npeople == ENL_CELL_PEOPLE_MAX) return NULL;
+    enl_cell_person *p = &v->people[v->npeople++];
+    memset(p, 0, sizeof *p);
+    memcpy(p->sign_pk, sign_pk, 32);
+    p->card_stmt = SIZE_MAX;
+    return p;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return memcmp(((const enl_cell_person *)a)->sign_pk, ((const enl_cell_person *)b)->sign_pk, 32);
+}
+
+const enl_cell_person *enl_cell_find(const enl_cell_view *v, const uint8_t sign_pk[32])
+{
+    return person((enl_cell_view *)v, sign_pk, 0);
+}
+
+int enl_cell_is_member(const enl_cell_view *v, const uint8_t sign_pk[32])
+{
+    const enl_cell_person *p = enl_cell_find(v, sign_pk);
+    return p != NULL && p->state == ENL_CELL_MEMBER;
+}
+
+/* The vouches that count for a change of p: statements of a type in mask
+ * about p at p's current generation, by members other than p, each member
+ * counted once (their earliest). Returns how many; *when gets the time at
+ * which the need-th of them, in order of creation, was signed (when there
+ * are that many), *burns how many of the counted ones are BURN. */
+static uint32_t count_vouches(const enl_cell_view *v, const enl_stmt *st, size_t n,
+                              const enl_cell_person *p, unsigned mask, uint32_t need,
+                              uint64_t *when, uint32_t *burns)
+{
+    uint64_t t[ENL_CELL_PEOPLE_MAX];
+    size_t at[ENL_CELL_PEOPLE_MAX];
+    uint32_t count = 0;
+
+    for (size_t i = 0; i < ENL_CELL_PEOPLE_MAX; i++) at[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const enl_cell_person *a;
+        size_t ai;
+        if (!(mask & (1u << st[i].type)) || st[i].gen != p->gen ||
+            memcmp(st[i].subject_sign, p->sign_pk, 32) != 0)
+            continue;
+        if (memcmp(st[i].author, p->sign_pk, 32) == 0) continue;   /* not about oneself */
+        a = enl_cell_find(v, st[i].author);
+        if (a == NULL || a->state != ENL_CELL_MEMBER) continue;
+        ai = (size_t)(a - v->people);
+        if (at[ai] == SIZE_MAX) count++;
+        if (at[ai] == SIZE_MAX || st[i].created < t[ai]) {
+            at[ai] = i;
+            t[ai] = st[i].created;
+        }
+    }
+    if (burns != NULL) {
+        *burns = 0;
+        for (size_t i = 0; i < ENL_CELL_PEOPLE_MAX; i++)
+            if (at[i] != SIZE_MAX && st[at[i]].type == ENL_STMT_BURN) (*burns)++;
+    }
+    if (when != NULL && need > 0 && count >= need) {
+        /* the need-th smallest creation time among the counted vouches */
+        uint64_t w = 0;
+        for (uint32_t k = 0; k < need; k++) {
+            uint64_t best = UINT64_MAX;
+            size_t bi = SIZE_MAX;
+            for (size_t i = 0; i < ENL_CELL_PEOPLE_MAX; i++)
+                if (at[i] != SIZE_MAX && t[i] < best) {
+                    best = t[i];
+                    bi = i;
+                }
+            w = best;
+            at[bi] = SIZE_MAX;
+        }
+        *when = w;
+    }
+    return count;
+}
+
+static uint64_t leave_time(const enl_stmt *st, size_t n, const enl_cell_person *p)
+{
+    uint64_t t = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].type == ENL_STMT_LEAVE && st[i].gen == p->gen &&
+            memcmp(st[i].author, p->sign_pk, 32) == 0 && st[i].created < t)
+            t = st[i].created;
+    return t;
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+/* One change: of those that apply now, the one completed first (by the
+ * creation time of the vouch that completed it), then leaves before
+ * removals before admissions, then in key order (membership.h). 0 when
+ * none applies. */
+static int step(enl_cell_view *v, const enl_stmt *st, size_t n)
+{
+    enl_cell_person *best = NULL;
+    uint64_t best_t = UINT64_MAX;
+    int best_rule = 0, best_burn = 0;
+
+    for (size_t i = 0; i < v->npeople; i++) {
+        enl_cell_person *p = &v->people[i];
+        uint64_t t = UINT64_MAX;
+        uint32_t need, burns = 0;
+        int rule = 0, burn = 0;
+        if (p->state == ENL_CELL_MEMBER) {
+            if ((t = leave_time(st, n, p)) != UINT64_MAX) {
+                rule = 1;
+            } else if ((need = min_u32((uint32_t)(v->nmembers - 1), v->admit)) > 0 &&
+                       count_vouches(v, st, n, p, 1u << ENL_STMT_REMOVE | 1u << ENL_STMT_BURN,
+                                     need, &t, &burns) >= need) {
+                rule = 2;
+                burn = burns >= need;
+            }
+        } else if (!p->burned && (need = min_u32((uint32_t)v->nmembers, v->admit)) > 0 &&
+                   count_vouches(v, st, n, p, 1u << ENL_STMT_ADD, need, &t, NULL) >= need) {
+            rule = 3;
+        }
+        if (rule == 0) continue;
+        if (best == NULL || t < best_t || (t == best_t && rule < best_rule)) {
+            best = p;
+            best_t = t;
+            best_rule = rule;
+            best_burn = burn;
+        }
+    }
+    if (best == NULL) return 0;
+    if (best_rule == 3) {
+        size_t first = SIZE_MAX;
+        for (size_t i = 0; i < n && first == SIZE_MAX; i++)
+            if (st[i].type == ENL_STMT_ADD && st[i].gen == best->gen &&
+                memcmp(st[i].subject_sign, best->sign_pk, 32) == 0)
+                first = i;
+        best->state = ENL_CELL_MEMBER;
+        best->left = 0;
+        best->card_stmt = first;
+        memcpy(best->dh_pk, st[first].subject_dh, 32);
+        v->nmembers++;
+    } else {
+        best->state = ENL_CELL_REMOVED;
+        best->left = best_rule == 1;
+        best->burned = best_burn;
+        v->nmembers--;
+    }
+    best->gen++;
+    return 1;
+}
+
+int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
+{
+    const enl_stmt *c = NULL;
+    enl_card card;
+    crypto_generichash_state h;
+
+    memset(v, 0, sizeof *v);
+    if (n > ENL_CELL_STMTS_MAX) return ENL_ETOOBIG;
+    for (size_t i = 0; i < n && c == NULL; i++)
+        if (st[i].type == ENL_STMT_CREATE) {
+            c = &st[i];
+            v->create_stmt = i;
+        }
+    if (c == NULL) return ENL_EMALFORMED;
+    memcpy(v->cell_id, c->cell_id, ENL_CELL_IDBYTES);
+    memcpy(v->name, c->name, sizeof v->name);
+    memcpy(v->creator, c->author, 32);
+    v->admit = c->admit;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(st[i].cell_id, v->cell_id, ENL_CELL_IDBYTES) != 0) return ENL_EMALFORMED;
+
+    /* Everyone any statement names, in key order. */
+    if (person(v, c->author, 1) == NULL) return ENL_ETOOBIG;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].type != ENL_STMT_CREATE && person(v, st[i].subject_sign, 1) == NULL)
+            return ENL_ETOOBIG;
+    qsort(v->people, v->npeople, sizeof v->people[0], by_key);
+    {
+        enl_cell_person *founder = person(v, c->author, 0);
+        founder->state = ENL_CELL_MEMBER;
+        founder->gen = 1;
+        founder->card_stmt = v->create_stmt;
+        if (enl_card_parse(&card, c->card, c->card_len, 0) == ENL_OK)
+            memcpy(founder->dh_pk, card.dh_pk, 32);
+        v->nmembers = 1;
+    }
+    for (size_t changes = 0; changes <= n && step(v, st, n); changes++)
+        ;
+    /* Everyone else: a candidate when an ADD names them at their current
+     * generation, removed when they were a member once, else nobody (named
+     * only in removals). */
+    for (size_t i = 0; i < v->npeople; i++) {
+        enl_cell_person *p = &v->people[i];
+        uint32_t k = v->admit;
+        size_t named = SIZE_MAX;
+        if (p->state == ENL_CELL_MEMBER) continue;
+        for (size_t j = 0; j < n && named == SIZE_MAX; j++)
+            if (st[j].type == ENL_STMT_ADD && st[j].gen == p->gen &&
+                memcmp(st[j].subject_sign, p->sign_pk, 32) == 0)
+                named = j;
+        if (named != SIZE_MAX && !p->burned) {
+            p->state = ENL_CELL_CANDIDATE;
+            p->vouches = count_vouches(v, st, n, p, 1u << ENL_STMT_ADD, 0, NULL, NULL);
+            p->needed = (uint32_t)v->nmembers < k ? (uint32_t)v->nmembers : k;
+            if (p->card_stmt == SIZE_MAX) {
+                p->card_stmt = named;
+                memcpy(p->dh_pk, st[named].subject_dh, 32);
+            }
+        } else if (p->gen > 0) {
+            p->state = ENL_CELL_REMOVED;
+        }
+    }
+    crypto_generichash_init(&h, NULL, 0, 32);
+    crypto_generichash_update(&h, v->cell_id, ENL_CELL_IDBYTES);
+    for (size_t i = 0; i < v->npeople; i++) {
+        uint8_t g[4];
+        if (v->people[i].state != ENL_CELL_MEMBER) continue;
+        g[0] = (uint8_t)(v->people[i].gen >> 24);
+        g[1] = (uint8_t)(v->people[i].gen >> 16);
+        g[2] = (uint8_t)(v->people[i].gen >> 8);
+        g[3] = (uint8_t)v->people[i].gen;
+        crypto_generichash_update(&h, v->people[i].sign_pk, 32);
+        crypto_generichash_update(&h, g, 4);
+    }
+    crypto_generichash_final(&h, v->epoch, 32);
+    return ENL_OK;
+}

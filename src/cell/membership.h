@@ -1,0 +1,86 @@
+/*
+ * Who belongs to a cell, worked out from its signed statements alone.
+ *
+ * Every device holds some set of a cell's statements (they travel by
+ * couriers, in any order) and computes the membership from that set with a
+ * deterministic procedure, so two devices holding the same statements reach
+ * the same membership whatever order they learned them in:
+ *
+ *   1. The founding statement is the CREATE whose id sorts first (only the
+ *      creator can make one: the cell id binds the creator's key). Its
+ *      author is the first member; k is its admit count.
+ *   2. Repeat, applying one change at a time, until none applies:
+ *        a. a member who LEFT at their current generation leaves;
+ *        b. a member for whom min(k, members - 1) other members have
+ *           signed REMOVE or BURN at their current generation is removed
+ *           (burned when the BURN vouches alone reach that count);
+ *        c. a non-member, never burned, for whom min(k, members) members
+ *           have signed ADD at their current generation is admitted.
+ *      Of the changes that apply, the one that was completed first goes
+ *      first: the one whose deciding vouch (the k-th, in order of the
+ *      signed creation times) is the oldest; then a before b before c,
+ *      then the order of the keys. So the membership follows the history
+ *      of the vouches as their authors signed them, and a later proposal
+ *      never displaces an earlier admission.
+ *      Only the vouches of people who are members at that point count, so
+ *      a vouch by a non-member, or by a member removed first, counts for
+ *      nothing. Each change uses up a generation, so this ends after at
+ *      most as many changes as there are statements.
+ *
+ * The epoch names a membership: BLAKE2b-256 over the cell id and every
+ * member's key and generation, in key order. A sender key belongs to one
+ * epoch, so a change of membership is a change of keys.
+ *
+ * Pure: no I/O, no allocation.
+ */
+#ifndef ENL_CELL_MEMBERSHIP_H
+#define ENL_CELL_MEMBERSHIP_H
+
+#include "cell/statement.h"
+
+#define ENL_CELL_PEOPLE_MAX 64
+#define ENL_CELL_STMTS_MAX  256
+
+typedef enum {
+    ENL_CELL_CANDIDATE = 1,     /* proposed, not (yet) admitted */
+    ENL_CELL_MEMBER = 2,
+    ENL_CELL_REMOVED = 3,       /* was a member: removed, left or burned */
+} enl_cell_state;
+
+typedef struct {
+    uint8_t sign_pk[32];
+    uint8_t dh_pk[32];          /* from the person's card; zeros when none was seen */
+    uint32_t gen;               /* changes of state so far */
+    enl_cell_state state;
+    int burned;
+    int left;
+    size_t card_stmt;           /* index of the statement with their card; SIZE_MAX if none */
+    uint32_t vouches;           /* candidates: vouches that count now */
+    uint32_t needed;            /* candidates: vouches needed now */
+} enl_cell_person;
+
+typedef struct {
+    uint8_t cell_id[ENL_CELL_IDBYTES];
+    char name[ENL_CELL_NAME_MAX + 1];
+    uint8_t admit;
+    uint8_t creator[32];
+    size_t create_stmt;
+    enl_cell_person people[ENL_CELL_PEOPLE_MAX];
+    size_t npeople;
+    size_t nmembers;
+    uint8_t epoch[32];
+} enl_cell_view;
+
+/* Computes the view from n parsed statements of one cell, given in the
+ * order of their ids (enl_stmt_id). ENL_EMALFORMED when there is no CREATE
+ * or statements of another cell are mixed in; ENL_ETOOBIG past the limits. */
+int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
+    __attribute__((warn_unused_result));
+
+/* The person with this key, or NULL. */
+const enl_cell_person *enl_cell_find(const enl_cell_view *v, const uint8_t sign_pk[32]);
+
+/* 1 when sign_pk is a member in this view. */
+int enl_cell_is_member(const enl_cell_view *v, const uint8_t sign_pk[32]);
+
+#endif

@@ -1,0 +1,201 @@
+/* enlace cell create|add|vouch|remove|members|list|send|leave|forward: cells. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static int usage(void) { return cli_usage(cli_find("cell")); }
+
+static int create(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "admit", required_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    unsigned long admit = ENL_CELL_ADMIT_DEFAULT;
+    int c, ex = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'a') {
+            char *end;
+            admit = strtoul(optarg, &end, 10);
+            if (*end || admit < 1 || admit > 16)
+                return cli_fail("--admit takes 1 to 16 vouches"), EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) return usage();
+    if ((rc = enl_cell_create(p, argv[optind], (unsigned)admit)) != ENL_OK)
+        return cli_fail_rc(p, rc, "cell create");
+    printf("cell %s created: you are its only member; admission needs %lu vouch%s\n",
+           argv[optind], admit, admit == 1 ? "" : "es");
+    return 0;
+}
+
+/* cell add|vouch|remove CELL CONTACT */
+static int change(int argc, char **argv, enl_profile *p, const char *what)
+{
+    static const struct option opts[] = {
+        { "burn", no_argument, NULL, 'b' },
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *reason = NULL;
+    int c, ex = 0, rc, burn = 0;
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'b') burn = 1;
+        if (c == 'r') reason = optarg;
+    }
+    if (optind + 2 != argc) return usage();
+    if (strcmp(what, "add") == 0) rc = enl_cell_add(p, argv[optind], argv[optind + 1]);
+    else if (strcmp(what, "vouch") == 0) rc = enl_cell_vouch(p, argv[optind], argv[optind + 1]);
+    else rc = enl_cell_remove(p, argv[optind], argv[optind + 1], burn, reason);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell");
+    printf("your %s for %s in %s is signed and leaves for every member with the next sync\n",
+           strcmp(what, "remove") == 0 ? (burn ? "burn vouch" : "removal vouch") : "vouch",
+           argv[optind + 1], argv[optind]);
+    return 0;
+}
+
+typedef struct {
+    int json;
+    int n;
+} out_ctx;
+
+static int member_cb(const enl_cell_member *m, void *ctx)
+{
+    out_ctx *o = ctx;
+    o->n++;
+    if (o->json) {
+        printf("{\"name\":");
+        cli_json_str(stdout, m->name, strlen(m->name));
+        printf(",\"fingerprint\":\"%s\",\"state\":\"%s\",\"me\":%s,\"burned\":%s",
+               m->fingerprint, m->state, m->is_me ? "true" : "false", m->burned ? "true" : "false");
+        if (strcmp(m->state, "candidate") == 0) printf(",\"vouches\":%u,\"needed\":%u", m->vouches, m->needed);
+        printf("}\n");
+        return 0;
+    }
+    printf("%-10s ", m->state);
+    if (m->name[0]) cli_safe_print(stdout, m->name, strlen(m->name));
+    else printf("(not a contact)");
+    printf("  %s%s%s", m->fingerprint, m->is_me ? "  (you)" : "", m->burned ? "  BURNED" : "");
+    if (strcmp(m->state, "candidate") == 0) printf("  %u of %u vouches", m->vouches, m->needed);
+    printf("\n");
+    return 0;
+}
+
+static int list_cb(const enl_cell_info *c, void *ctx)
+{
+    out_ctx *o = ctx;
+    o->n++;
+    if (o->json) {
+        printf("{\"name\":");
+        cli_json_str(stdout, c->name, strlen(c->name));
+        printf(",\"id\":\"%s\",\"admit\":%u,\"members\":%u,\"candidates\":%u,\"member\":%s}\n",
+               c->id, c->admit, c->members, c->candidates, c->member ? "true" : "false");
+        return 0;
+    }
+    cli_safe_print(stdout, c->name, strlen(c->name));
+    printf("  %u member%s, %u candidate%s, admission needs %u%s\n", c->members,
+           c->members == 1 ? "" : "s", c->candidates, c->candidates == 1 ? "" : "s", c->admit,
+           c->member ? "" : "  (you are no longer a member)");
+    return 0;
+}
+
+static int show(int argc, char **argv, enl_profile *p, int members)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    out_ctx o = { 0, 0 };
+    int c, ex = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'j') o.json = 1;
+    }
+    if (optind + (members ? 1 : 0) != argc) return usage();
+    rc = members ? enl_cell_members(p, argv[optind], member_cb, &o) : enl_cell_each(p, list_cb, &o);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell");
+    if (!o.json && o.n == 0 && !members) printf("no cells: create one with enlace cell create NAME\n");
+    return 0;
+}
+
+static int send_cell(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "disappear", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    enl_send_opts so = { 0, 0, 0 };
+    char *text = NULL;
+    size_t len;
+    int c, ex = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
+            return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d"), EXIT_USAGE;
+    }
+    if (optind + 1 != argc && optind + 2 != argc) return usage();
+    if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
+        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX + 1) != 0) return 1;
+        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
+    } else {
+        len = strlen(argv[optind + 1]);
+    }
+    if (len > ENL_TEXT_MAX) {
+        free(text);
+        return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
+    }
+    rc = enl_cell_send(p, argv[optind], (const uint8_t *)(text ? text : argv[optind + 1]), len, &so, NULL);
+    if (text != NULL) sodium_memzero(text, len);
+    free(text);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell send");
+    printf("sealed one note for every member of %s; it leaves with the next sync\n", argv[optind]);
+    return 0;
+}
+
+static int simple(int argc, char **argv, enl_profile *p, const char *what)
+{
+    int c, ex = 0, rc;
+    static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1)
+        if (c == -2) return ex;
+    if (strcmp(what, "leave") == 0) {
+        if (optind + 1 != argc) return usage();
+        if ((rc = enl_cell_leave(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell leave");
+        printf("you left %s: the members hear of it with the next sync, and your keys of the cell are gone\n",
+               argv[optind]);
+        return 0;
+    }
+    if (optind + 2 != argc) return usage();
+    if ((rc = enl_cell_forward(p, argv[optind], argv[optind + 1])) != ENL_OK)
+        return cli_fail_rc(p, rc, "cell forward");
+    printf("re-sealed as your own for %s; it leaves with the next sync\n", argv[optind + 1]);
+    return 0;
+}
+
+int cmd_cell(int argc, char **argv, enl_profile *p)
+{
+    const char *sub;
+    if (argc < 2) return usage();
+    sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) return cli_help(cli_find("cell"));
+    argc--;
+    argv++;
+    if (strcmp(sub, "create") == 0) return create(argc, argv, p);
+    if (strcmp(sub, "add") == 0 || strcmp(sub, "vouch") == 0 || strcmp(sub, "remove") == 0)
+        return change(argc, argv, p, sub);
+    if (strcmp(sub, "members") == 0) return show(argc, argv, p, 1);
+    if (strcmp(sub, "list") == 0) return show(argc, argv, p, 0);
+    if (strcmp(sub, "send") == 0) return send_cell(argc, argv, p);
+    if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0) return simple(argc, argv, p, sub);
+    cli_fail("unknown cell command \"%s\"", sub);
+    return usage();
+}

@@ -1,0 +1,1092 @@
+/*
+ * Cells: vouched admission, removal, burns, and notes sealed once for every
+ * member (layout of the stored rows in cells.h).
+ *
+ * Every change is a signed statement (cell/statement.h). Its author keeps it
+ * in the cell's log and sends the whole log, over the pairwise sessions, to
+ * every member; a device that learns statements it did not have sends the
+ * grown log on to every member but the one it came from. Logs only grow and
+ * are small, so this ends, and every member ends up with every statement.
+ * From its log each device computes the membership (cell/membership.h);
+ * when it changes, the device:
+ *
+ *   - adds members it did not know as contacts, marked "cell NAME";
+ *   - burns (here) a member removed by k BURN vouches;
+ *   - makes a new sender key for the new membership and hands it to every
+ *     member over the pairwise sessions: a removed member never gets one,
+ *     a new member never gets an old one;
+ *   - when it is no longer a member itself, deletes every key of the cell.
+ *
+ * A new cell is accepted from a log only when I am a member in it and one
+ * of my contacts vouched for me: a stranger cannot enrol me in a cell of
+ * their own making.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell/membership.h"
+#include "core/cells.h"
+#include "core/messages.h"
+#include "core/send.h"
+#include "note/note.h"
+#include "util/bytes.h"
+
+#define CELL_VERSION 1
+#define SK_ROW_VERSION 1
+#define LOG_MAX_BYTES ENL_TEXT_MAX
+#define FLAG_MEMBER 1
+
+typedef struct {
+    uint8_t cell_id[32];
+    char name[ENL_NAME_MAX + 1];
+    uint8_t epoch[32];
+    int member;
+    int has_sk;
+    uint8_t sk_epoch[32];
+    enl_senderkey sk;
+    size_t n;
+    uint8_t *raw[ENL_CELL_STMTS_MAX];
+    size_t raw_len[ENL_CELL_STMTS_MAX];
+    uint8_t ids[ENL_CELL_STMTS_MAX][32];
+    enl_stmt st[ENL_CELL_STMTS_MAX];
+    enl_cell_view view;
+} cell_rec;
+
+static cell_rec *rec_new(void)
+{
+    cell_rec *c = sodium_malloc(sizeof *c);
+    if (c != NULL) memset(c, 0, sizeof *c);
+    return c;
+}
+
+static void rec_free(cell_rec *c)
+{
+    if (c == NULL) return;
+    for (size_t i = 0; i < c->n; i++) free(c->raw[i]);
+    sodium_free(c);     /* wipes the sender key with the rest */
+}
+
+/* Adds one statement (checked) in the order of ids: 1 when new, 0 when
+ * known, < 0 when refused. */
+static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
+{
+    uint8_t id[32];
+    enl_stmt s;
+    size_t at;
+    int rc = enl_stmt_parse(&s, in, len);
+    if (rc != ENL_OK) return rc;
+    if (c->n > 0 && memcmp(s.cell_id, c->cell_id, 32) != 0) return ENL_EMALFORMED;
+    enl_stmt_id(id, in, len);
+    for (at = 0; at < c->n; at++) {
+        int cmp = memcmp(c->ids[at], id, 32);
+        if (cmp == 0) return 0;
+        if (cmp > 0) break;
+    }
+    if (c->n == ENL_CELL_STMTS_MAX) return ENL_EFULL;
+    uint8_t *copy = malloc(len);
+    if (copy == NULL) return ENL_ENOMEM;
+    memcpy(copy, in, len);
+    memmove(&c->raw[at + 1], &c->raw[at], (c->n - at) * sizeof c->raw[0]);
+    memmove(&c->raw_len[at + 1], &c->raw_len[at], (c->n - at) * sizeof c->raw_len[0]);
+    memmove(&c->ids[at + 1], &c->ids[at], (c->n - at) * sizeof c->ids[0]);
+    c->raw[at] = copy;
+    c->raw_len[at] = len;
+    memcpy(c->ids[at], id, 32);
+    if (c->n == 0) memcpy(c->cell_id, s.cell_id, 32);
+    c->n++;
+    return 1;
+}
+
+/* Parses every statement again (their card pointers follow the copies)
+ * and computes the membership. */
+static int rec_compute(cell_rec *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (enl_stmt_parse(&c->st[i], c->raw[i], c->raw_len[i]) != ENL_OK) return ENL_ESTORE;
+    return enl_cell_compute(&c->view, c->st, c->n);
+}
+
+static void row_key(enl_profile *p, const uint8_t cell_id[32], uint8_t h[32])
+{
+    enl_store_index(p->st, h, "cells", cell_id, 32);
+}
+
+static int rec_save(enl_profile *p, const cell_rec *c)
+{
+    size_t cap = 1 + 32 + 1 + ENL_NAME_MAX + 32 + 1 + 1 + 32 + 2 + ENL_SK_SERIALIZED_MAX + 2, len;
+    uint8_t h[32], *buf, skb[ENL_SK_SERIALIZED_MAX];
+    enl_wr w;
+    int rc;
+
+    for (size_t i = 0; i < c->n; i++) cap += 2 + c->raw_len[i];
+    if ((buf = sodium_malloc(cap)) == NULL) return ENL_ENOMEM;
+    w = enl_wr_init(buf, cap);
+    enl_wr_u8(&w, CELL_VERSION);
+    enl_wr_bytes(&w, c->cell_id, 32);
+    enl_wr_u8(&w, (uint8_t)strlen(c->name));
+    enl_wr_bytes(&w, (const uint8_t *)c->name, strlen(c->name));
+    enl_wr_bytes(&w, c->epoch, 32);
+    enl_wr_u8(&w, c->member ? FLAG_MEMBER : 0);
+    enl_wr_u8(&w, (uint8_t)(c->has_sk != 0));
+    if (c->has_sk) {
+        len = enl_senderkey_serialize(skb, &c->sk);
+        enl_wr_bytes(&w, c->sk_epoch, 32);
+        enl_wr_u16(&w, (uint16_t)len);
+        enl_wr_bytes(&w, skb, len);
+        sodium_memzero(skb, sizeof skb);
+    }
+    enl_wr_u16(&w, (uint16_t)c->n);
+    for (size_t i = 0; i < c->n; i++) {
+        enl_wr_u16(&w, (uint16_t)c->raw_len[i]);
+        enl_wr_bytes(&w, c->raw[i], c->raw_len[i]);
+    }
+    row_key(p, c->cell_id, h);
+    rc = w.err ? ENL_ETOOBIG : enl_store_row_put(p->st, "cells", h, buf, w.len);
+    sodium_free(buf);
+    return rc;
+}
+
+static int rec_decode(cell_rec *c, const uint8_t *in, size_t len)
+{
+    enl_rd r = enl_rd_init(in, len);
+    const uint8_t *q;
+    size_t n;
+    int rc = ENL_OK;
+
+    if (enl_rd_u8(&r) != CELL_VERSION) return ENL_ESTORE;
+    enl_rd_bytes(&r, c->cell_id, 32);
+    n = enl_rd_u8(&r);
+    if ((q = enl_rd_ptr(&r, n)) == NULL || n > ENL_NAME_MAX) return ENL_ESTORE;
+    memcpy(c->name, q, n);
+    c->name[n] = '\0';
+    enl_rd_bytes(&r, c->epoch, 32);
+    c->member = (enl_rd_u8(&r) & FLAG_MEMBER) != 0;
+    c->has_sk = enl_rd_u8(&r);
+    if (c->has_sk) {
+        enl_rd_bytes(&r, c->sk_epoch, 32);
+        n = enl_rd_u16(&r);
+        if ((q = enl_rd_ptr(&r, n)) == NULL || enl_senderkey_parse(&c->sk, q, n) != ENL_OK)
+            return ENL_ESTORE;
+    }
+    n = enl_rd_u16(&r);
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        size_t sl = enl_rd_u16(&r);
+        if ((q = enl_rd_ptr(&r, sl)) == NULL) return ENL_ESTORE;
+        rc = rec_merge(c, q, sl);
+    }
+    if (r.err || enl_rd_left(&r) != 0 || rc < 0) return ENL_ESTORE;
+    return rec_compute(c);
+}
+
+static int rec_load_id(enl_profile *p, const uint8_t cell_id[32], cell_rec **out)
+{
+    uint8_t h[32], *pt = NULL;
+    size_t len = 0;
+    cell_rec *c;
+    int rc;
+
+    row_key(p, cell_id, h);
+    if ((rc = enl_store_row_get(p->st, "cells", h, &pt, &len)) != ENL_OK) return rc;
+    if ((c = rec_new()) == NULL) rc = ENL_ENOMEM;
+    else rc = rec_decode(c, pt, len);
+    enl_store_free(pt, len);
+    if (rc != ENL_OK) rec_free(c);
+    else *out = c;
+    return rc;
+}
+
+typedef struct {
+    const char *name;
+    uint8_t id[32];
+    int found;
+} name_ctx;
+
+/* A cell row's id and name sit at fixed places: no need to decode it all. */
+static int by_name_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    name_ctx *f = ctx;
+    (void)seq;
+    if (len < 34 || pt[0] != CELL_VERSION || (size_t)pt[33] + 34 > len) return ENL_ESTORE;
+    if (strlen(f->name) == pt[33] && memcmp(pt + 34, f->name, pt[33]) == 0) {
+        memcpy(f->id, pt + 1, 32);
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int rec_load_name(enl_profile *p, const char *name, cell_rec **out)
+{
+    name_ctx f = { name, { 0 }, 0 };
+    int rc = enl_store_row_each(p->st, "cells", by_name_cb, &f);
+    if (rc != ENL_OK) return rc;
+    if (!f.found) return enl_fail(p, ENL_ENOTFOUND, "no cell named \"%s\"", name);
+    return rec_load_id(p, f.id, out);
+}
+
+int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1])
+{
+    uint8_t h[32], *pt = NULL;
+    size_t len = 0;
+    int rc;
+    row_key(p, cell_id, h);
+    if ((rc = enl_store_row_get(p->st, "cells", h, &pt, &len)) != ENL_OK) return rc;
+    if (len < 34 || (size_t)pt[33] + 34 > len) rc = ENL_ESTORE;
+    else {
+        memcpy(name, pt + 34, pt[33]);
+        name[pt[33]] = '\0';
+    }
+    enl_store_free(pt, len);
+    return rc;
+}
+
+/* ---- sending statements, logs and sender keys -------------------------- */
+
+/* The log as a payload body: cell id | count u16 | (length u16 | statement)*. */
+static int log_body(const cell_rec *c, uint8_t **out, size_t *len)
+{
+    size_t cap = 32 + 2;
+    enl_wr w;
+    for (size_t i = 0; i < c->n; i++) cap += 2 + c->raw_len[i];
+    if (cap > LOG_MAX_BYTES) return ENL_ETOOBIG;
+    if ((*out = malloc(cap)) == NULL) return ENL_ENOMEM;
+    w = enl_wr_init(*out, cap);
+    enl_wr_bytes(&w, c->cell_id, 32);
+    enl_wr_u16(&w, (uint16_t)c->n);
+    for (size_t i = 0; i < c->n; i++) {
+        enl_wr_u16(&w, (uint16_t)c->raw_len[i]);
+        enl_wr_bytes(&w, c->raw[i], c->raw_len[i]);
+    }
+    *len = w.len;
+    return ENL_OK;
+}
+
+/* The contact who is this cell person, if any (and not burned). */
+static int person_contact(enl_profile *p, const enl_cell_person *m, enl_contact *out)
+{
+    if (enl_contact_by_dh(p, m->dh_pk, out) != ENL_OK) return ENL_ENOTFOUND;
+    if (sodium_memcmp(out->card.sign_pk, m->sign_pk, 32) != 0 || out->burned) return ENL_ENOTFOUND;
+    return ENL_OK;
+}
+
+static int is_me(enl_profile *p, const uint8_t sign_pk[32])
+{
+    return sodium_memcmp(sign_pk, p->id->sign_pk, 32) == 0;
+}
+
+/* Sends the log to every member but me and `except` (may be NULL): the
+ * members of the current view and those of `before` (may be NULL), so that
+ * someone just removed hears of it too. */
+static int send_log(enl_profile *p, const cell_rec *c, const enl_cell_view *before,
+                    const uint8_t *except)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc = log_body(c, &body, &len);
+    for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
+        const enl_cell_person *m = &c->view.people[i];
+        enl_contact k;
+        int was = before != NULL && enl_cell_is_member(before, m->sign_pk);
+        if ((m->state != ENL_CELL_MEMBER && !was) || is_me(p, m->sign_pk)) continue;
+        if (except != NULL && memcmp(m->sign_pk, except, 32) == 0) continue;
+        if (person_contact(p, m, &k) != ENL_OK) continue;
+        rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+    }
+    free(body);
+    return rc;
+}
+
+/* A new sender key for the current membership, handed to every member. */
+static int rotate_sender_key(enl_profile *p, cell_rec *c)
+{
+    uint8_t body[32 + 32 + ENL_SK_SHAREBYTES];
+    int rc;
+
+    enl_senderkey_wipe(&c->sk);
+    if ((rc = enl_senderkey_generate(&c->sk)) != ENL_OK) return rc;
+    c->has_sk = 1;
+    memcpy(c->sk_epoch, c->view.epoch, 32);
+    memcpy(body, c->cell_id, 32);
+    /* a fresh id per key: a re-key within one membership (a burn) is a new
+     * key too, never mistaken for one a member already holds */
+    randombytes_buf(body + 32, 32);
+    enl_senderkey_share(body + 64, &c->sk);
+    for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
+        const enl_cell_person *m = &c->view.people[i];
+        enl_contact k;
+        if (m->state != ENL_CELL_MEMBER || is_me(p, m->sign_pk)) continue;
+        if (person_contact(p, m, &k) != ENL_OK) continue;
+        rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
+    }
+    sodium_memzero(body, sizeof body);
+    return rc;
+}
+
+static void sk_row_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t sign_pk[32],
+                       const uint8_t epoch[32], uint8_t h[32])
+{
+    uint8_t k[96];
+    memcpy(k, cell_id, 32);
+    memcpy(k + 32, sign_pk, 32);
+    memcpy(k + 64, epoch, 32);
+    enl_store_index(p->st, h, "senderkeys", k, sizeof k);
+}
+
+#define SK_ROW_FIXED (1 + 32 + 32 + 32 + 32 + 2)
+
+typedef struct {
+    uint8_t cell_id[32];
+    uint8_t (*who)[64];         /* sign_pk || epoch of each sender key of the cell */
+    size_t n, cap;
+} sk_list;
+
+static int collect_sk(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    sk_list *l = ctx;
+    (void)seq;
+    if (len < SK_ROW_FIXED) return ENL_ESTORE;
+    if (memcmp(pt + 1, l->cell_id, 32) != 0) return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint8_t (*v)[64] = realloc(l->who, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        l->who = v;
+        l->cap = cap;
+    }
+    memcpy(l->who[l->n], pt + 1 + 32, 32);            /* sign_pk */
+    memcpy(l->who[l->n] + 32, pt + 1 + 96, 32);       /* epoch */
+    l->n++;
+    return 0;
+}
+
+/* Deletes the sender keys of the cell held here, and their tags: all of
+ * them, or (only_sign) those of one member. */
+static int forget_sender_keys(enl_profile *p, const cell_rec *c, const uint8_t *only_sign)
+{
+    sk_list l;
+    int rc;
+    memset(&l, 0, sizeof l);
+    memcpy(l.cell_id, c->cell_id, 32);
+    rc = enl_store_row_each(p->st, "senderkeys", collect_sk, &l);
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        uint8_t h[32];
+        if (only_sign != NULL && memcmp(l.who[i], only_sign, 32) != 0) continue;
+        sk_row_key(p, c->cell_id, l.who[i], l.who[i] + 32, h);
+        rc = enl_store_tags_replace(p->st, h, NULL, 0);
+        if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
+    }
+    free(l.who);
+    return rc;
+}
+
+/* Acts on a change of membership (see the top of this file). old_epoch:
+ * the epoch acted on before. */
+static int act_on_view(enl_profile *p, cell_rec *c)
+{
+    const enl_cell_person *me = enl_cell_find(&c->view, p->id->sign_pk);
+    int member = me != NULL && me->state == ENL_CELL_MEMBER, rc = ENL_OK;
+    char via[ENL_VIA_MAX + 1];
+
+    snprintf(via, sizeof via, "cell %s", c->name);
+    for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
+        const enl_cell_person *m = &c->view.people[i];
+        const enl_stmt *cs;
+        enl_card card;
+        enl_contact k;
+        if (is_me(p, m->sign_pk) || m->card_stmt == SIZE_MAX) continue;
+        cs = &c->st[m->card_stmt];
+        if (m->burned) {
+            int was = 0;
+            char reason[201];
+            snprintf(reason, sizeof reason, "burned by members of cell %s", c->name);
+            rc = enl_contact_burn(p, m->dh_pk, m->sign_pk, reason, &was);
+            continue;
+        }
+        if (!member || m->state != ENL_CELL_MEMBER) continue;
+        /* every member must be able to seal to every other */
+        if (enl_card_parse(&card, cs->card, cs->card_len, 0) != ENL_OK) continue;
+        {
+            char text[ENL_CARD_TEXTMAX];
+            size_t n = cs->card_len < sizeof text - 1 ? cs->card_len : sizeof text - 1;
+            memcpy(text, cs->card, n);
+            text[n] = '\0';
+            if (person_contact(p, m, &k) != ENL_OK)
+                rc = enl_contact_add_via(p, text, card.name[0] ? card.name : "member", via, NULL);
+            if (rc == ENL_EEXISTS) rc = ENL_OK;     /* a clash of keys: leave it be */
+        }
+    }
+    if (rc != ENL_OK) return rc;
+    if (member && (!c->has_sk || memcmp(c->sk_epoch, c->view.epoch, 32) != 0))
+        rc = rotate_sender_key(p, c);
+    if (!member && (c->member || c->has_sk)) {
+        enl_senderkey_wipe(&c->sk);
+        c->has_sk = 0;
+        if (rc == ENL_OK) rc = forget_sender_keys(p, c, NULL);
+    }
+    /* a removed member's later notes are refused: drop their keys too */
+    for (size_t i = 0; rc == ENL_OK && member && i < c->view.npeople; i++)
+        if (c->view.people[i].state == ENL_CELL_REMOVED)
+            rc = forget_sender_keys(p, c, c->view.people[i].sign_pk);
+    c->member = member;
+    memcpy(c->epoch, c->view.epoch, 32);
+    return rc;
+}
+
+/* Merges statements (checked one by one; bad ones are dropped), and when
+ * any was new: recomputes the membership, sends the log on to every member
+ * but `from`, acts on the change, and saves the cell. */
+static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
+                         size_t n, const uint8_t *from)
+{
+    enl_cell_view *before = malloc(sizeof *before);
+    int rc = ENL_OK, grew = 0;
+
+    if (before == NULL) return ENL_ENOMEM;
+    memcpy(before, &c->view, sizeof *before);
+    for (size_t i = 0; i < n; i++) {
+        int r = rec_merge(c, stmts[i], lens[i]);
+        if (r == ENL_EFULL || r == ENL_ENOMEM) { rc = r; break; }
+        if (r == 1) grew = 1;
+    }
+    if (rc == ENL_OK && grew) rc = rec_compute(c);
+    if (rc == ENL_OK && grew) rc = send_log(p, c, before, from);
+    if (rc == ENL_OK && grew) rc = act_on_view(p, c);
+    if (rc == ENL_OK && grew) rc = rec_save(p, c);
+    free(before);
+    return rc;
+}
+
+/* Signs a statement of mine into the cell, acts on it, and sends the log on. */
+static int add_statement(enl_profile *p, cell_rec *c, enl_stmt *s)
+{
+    uint8_t buf_[ENL_STMT_MAXBYTES], *buf = buf_;
+    size_t len = 0;
+    int rc;
+
+    memcpy(s->cell_id, c->cell_id, 32);
+    s->created = enl_now();
+    if ((rc = enl_stmt_make(buf, &len, s, p->id)) != ENL_OK) return rc;
+    return merge_and_act(p, c, &buf, &len, 1, NULL);
+}
+
+/* ---- the public commands ----------------------------------------------- */
+
+static int in_tx(enl_profile *p, int rc)
+{
+    if (rc == ENL_OK) return enl_store_commit(p->st);
+    enl_store_rollback(p->st);
+    return rc;
+}
+
+int enl_cell_create(enl_profile *p, const char *name, unsigned admit)
+{
+    enl_stmt s;
+    cell_rec *c = NULL, *other = NULL;
+    char card[ENL_CARD_TEXTMAX];
+    int rc;
+
+    if (name == NULL || !enl_name_valid(name))
+        return enl_fail(p, ENL_EINVAL, "invalid cell name \"%s\"", name ? name : "");
+    if (admit < 1 || admit > ENL_CELL_ADMIT_MAX)
+        return enl_fail(p, ENL_EINVAL, "--admit is between 1 and %d", ENL_CELL_ADMIT_MAX);
+    if ((rc = enl_card_make(card, sizeof card, p->id, p->name, NULL, enl_now())) != ENL_OK) return rc;
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    rc = rec_load_name(p, name, &other);
+    if (rc == ENL_OK) {
+        rec_free(other);
+        return in_tx(p, enl_fail(p, ENL_EEXISTS, "there is already a cell named \"%s\"", name));
+    }
+    if (rc != ENL_ENOTFOUND) return in_tx(p, rc);
+    if ((c = rec_new()) == NULL) return in_tx(p, ENL_ENOMEM);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_CREATE;
+    s.admit = (uint8_t)admit;
+    randombytes_buf(s.salt, sizeof s.salt);
+    snprintf(s.name, sizeof s.name, "%s", name);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    s.card = card;
+    s.card_len = strlen(card);
+    rc = add_statement(p, c, &s);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+/* Loads a cell I am a member of, inside a transaction the caller opened. */
+static int load_member(enl_profile *p, const char *cell, cell_rec **c)
+{
+    int rc = rec_load_name(p, cell, c);
+    if (rc != ENL_OK) return rc;
+    if (!enl_cell_is_member(&(*c)->view, p->id->sign_pk)) {
+        rec_free(*c);
+        *c = NULL;
+        return enl_fail(p, ENL_EREFUSED, "you are not a member of cell \"%s\"", cell);
+    }
+    return ENL_OK;
+}
+
+/* ADD (vouch=0: a proposal; 1: a vouch for someone already proposed). */
+static int vouch_add(enl_profile *p, const char *cell, const char *contact, int vouch)
+{
+    enl_contact k;
+    enl_stmt s;
+    cell_rec *c = NULL;
+    const enl_cell_person *m;
+    char card[ENL_CARD_TEXTMAX];
+    int rc;
+
+    if ((rc = enl_contact_by_name(p, contact, &k)) != ENL_OK) return rc;
+    if (k.burned) return enl_fail(p, ENL_EREFUSED, "%s's keys are burned", contact);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_member(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    m = enl_cell_find(&c->view, k.card.sign_pk);
+    if (m != NULL && m->state == ENL_CELL_MEMBER) {
+        rc = enl_fail(p, ENL_EINVAL, "%s is already a member of %s", contact, cell);
+    } else if (m != NULL && m->burned) {
+        rc = enl_fail(p, ENL_EREFUSED, "%s was burned by members of %s", contact, cell);
+    } else if (vouch && (m == NULL || m->state != ENL_CELL_CANDIDATE)) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "%s is not a candidate of %s (propose with "
+                      "`enlace cell add %s %s`)", contact, cell, cell, contact);
+    } else {
+        /* The card I hold for them goes in the vouch: members who do not
+         * know them yet learn it from there. */
+        rc = enl_contact_card_text(p, k.card.dh_pk, card, sizeof card);
+        memset(&s, 0, sizeof s);
+        s.type = ENL_STMT_ADD;
+        s.gen = m != NULL ? m->gen : 0;
+        memcpy(s.subject_sign, k.card.sign_pk, 32);
+        memcpy(s.subject_dh, k.card.dh_pk, 32);
+        s.card = card;
+        s.card_len = strlen(card);
+        if (rc == ENL_OK) rc = add_statement(p, c, &s);
+    }
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+int enl_cell_add(enl_profile *p, const char *cell, const char *contact)
+{
+    return vouch_add(p, cell, contact, 0);
+}
+
+int enl_cell_vouch(enl_profile *p, const char *cell, const char *contact)
+{
+    return vouch_add(p, cell, contact, 1);
+}
+
+int enl_cell_remove(enl_profile *p, const char *cell, const char *contact, int burn,
+                    const char *reason)
+{
+    enl_contact k;
+    enl_stmt s;
+    cell_rec *c = NULL;
+    const enl_cell_person *m;
+    int rc;
+
+    if ((rc = enl_contact_by_name(p, contact, &k)) != ENL_OK) return rc;
+    if (reason != NULL && strlen(reason) > ENL_STMT_REASONMAX)
+        return enl_fail(p, ENL_ETOOBIG, "the reason is at most %d bytes", ENL_STMT_REASONMAX);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_member(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    m = enl_cell_find(&c->view, k.card.sign_pk);
+    if (m == NULL || m->state != ENL_CELL_MEMBER) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "%s is not a member of %s", contact, cell);
+    } else {
+        memset(&s, 0, sizeof s);
+        s.type = burn ? ENL_STMT_BURN : ENL_STMT_REMOVE;
+        s.gen = m->gen;
+        memcpy(s.subject_sign, k.card.sign_pk, 32);
+        memcpy(s.subject_dh, k.card.dh_pk, 32);
+        snprintf(s.reason, sizeof s.reason, "%s", reason ? reason : "");
+        rc = add_statement(p, c, &s);
+    }
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+typedef struct {
+    uint8_t (*v)[32];
+    size_t n, cap;
+} id_list;
+
+static int collect_cell_ids(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    id_list *l = ctx;
+    (void)seq;
+    if (len < 33) return ENL_ESTORE;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        uint8_t (*v)[32] = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    memcpy(l->v[l->n++], pt + 1, 32);
+    return 0;
+}
+
+int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
+                        const char *reason, int *cells)
+{
+    id_list l = { NULL, 0, 0 };
+    int rc = enl_store_row_each(p->st, "cells", collect_cell_ids, &l);
+
+    *cells = 0;
+    /* every cell where both of us are members */
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        cell_rec *c = NULL;
+        const enl_cell_person *m;
+        enl_stmt s;
+        if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
+        m = enl_cell_find(&c->view, sign_pk);
+        if (enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
+            m->state == ENL_CELL_MEMBER && memcmp(m->dh_pk, dh_pk, 32) == 0) {
+            memset(&s, 0, sizeof s);
+            s.type = ENL_STMT_BURN;
+            s.gen = m->gen;
+            memcpy(s.subject_sign, sign_pk, 32);
+            memcpy(s.subject_dh, dh_pk, 32);
+            snprintf(s.reason, sizeof s.reason, "%.*s", ENL_STMT_REASONMAX, reason ? reason : "");
+            rc = add_statement(p, c, &s);
+            if (rc == ENL_OK) (*cells)++;
+        }
+        rec_free(c);
+    }
+    free(l.v);
+    return rc;
+}
+
+int enl_cell_leave(enl_profile *p, const char *cell)
+{
+    enl_stmt s;
+    cell_rec *c = NULL;
+    const enl_cell_person *me;
+    int rc;
+
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_member(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    me = enl_cell_find(&c->view, p->id->sign_pk);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    s.gen = me->gen;
+    rc = add_statement(p, c, &s);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+int enl_cell_send(enl_profile *p, const char *cell, const uint8_t *text, size_t len,
+                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+{
+    size_t fixed = ENL_NOTE_HEADERBYTES + ENL_SK_OVERHEAD, raw, note_len, payload_len;
+    size_t floor = opts != NULL && opts->pad_floor ? opts->pad_floor : ENL_PAD_FLOOR;
+    uint32_t hours = opts != NULL && opts->expiry_hours ? opts->expiry_hours : ENL_EXPIRY_DEFAULT_HOURS;
+    uint8_t id[ENL_IDBYTES], lock[ENL_PURGELOCKBYTES], *note = NULL, *payload = NULL, *body = NULL;
+    uint32_t expiry;
+    enl_payload pl;
+    cell_rec *c = NULL;
+    int rc;
+
+    if (text == NULL && len > 0) return ENL_EINVAL;
+    if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
+    if (hours > ENL_EXPIRY_MAX_HOURS)
+        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
+    raw = fixed + ENL_PAYLOAD_FIXEDBYTES + 32 + len;
+    if (floor < ENL_PAD_FLOOR_MIN) floor = ENL_PAD_FLOOR_MIN;
+    note_len = enl_padme(raw < floor ? floor : raw);
+    if (note_len > ENL_NOTE_MAX) note_len = ENL_NOTE_MAX;
+    if (raw > note_len) return enl_fail(p, ENL_ETOOBIG, "the message is too long for one note");
+    payload_len = note_len - fixed;
+    memset(&pl, 0, sizeof pl);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_member(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    if (!c->has_sk || memcmp(c->sk_epoch, c->view.epoch, 32) != 0) rc = rotate_sender_key(p, c);
+    note = malloc(note_len);
+    payload = sodium_malloc(payload_len);
+    body = sodium_malloc(32 + len + 1);
+    if (rc == ENL_OK && (note == NULL || payload == NULL || body == NULL)) rc = ENL_ENOMEM;
+    if (rc == ENL_OK) {
+        memcpy(body, c->cell_id, 32);
+        if (len > 0) memcpy(body + 32, text, len);
+        pl.kind = ENL_KIND_CELL_TEXT;
+        pl.sent = enl_now();
+        pl.disappear = opts != NULL ? opts->disappear : 0;
+        /* Many read a cell note: none may purge it for the others. The key
+         * is never released; the note lives until it expires. */
+        randombytes_buf(pl.purge_key, sizeof pl.purge_key);
+        pl.body = body;
+        pl.body_len = 32 + len;
+        rc = enl_payload_encode(payload, payload_len, &pl);
+    }
+    if (rc == ENL_OK) {
+        expiry = (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
+        enl_purge_lock(lock, pl.purge_key);
+        enl_note_header_encode(note, expiry, lock);
+        rc = enl_senderkey_encrypt(&c->sk, note + ENL_NOTE_HEADERBYTES, note, ENL_NOTE_HEADERBYTES,
+                                   payload, payload_len);
+    }
+    if (rc == ENL_OK) rc = rec_save(p, c);
+    if (rc == ENL_OK) {
+        enl_note_id(id, note, note_len);
+        rc = enl_store_note_put(p->st, id, lock, expiry, note + ENL_NOTE_HEADERBYTES, note, note_len);
+    }
+    if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
+    sodium_memzero(&pl, sizeof pl);
+    if (payload != NULL) sodium_free(payload);
+    if (body != NULL) sodium_free(body);
+    free(note);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+typedef struct {
+    const char *prefix;
+    size_t plen;
+    char *text;
+    size_t len;
+    int matches;
+} fwd_ctx;
+
+static int fwd_cb(const enl_message *m, void *ctx)
+{
+    fwd_ctx *f = ctx;
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < f->plen; i++) {
+        char want = f->prefix[i];
+        if (want >= 'A' && want <= 'F') want = (char)(want - 'A' + 'a');
+        if (hx[(m->note_id[i / 2] >> (i % 2 ? 0 : 4)) & 15] != want) return 0;
+    }
+    if (f->matches++ == 0) {
+        if ((f->text = sodium_malloc(m->text_len + 1)) == NULL) return ENL_ENOMEM;
+        memcpy(f->text, m->text, m->text_len);
+        f->len = m->text_len;
+    }
+    return 0;
+}
+
+int enl_cell_forward(enl_profile *p, const char *msg_id, const char *cell)
+{
+    fwd_ctx f = { msg_id, msg_id ? strlen(msg_id) : 0, NULL, 0, 0 };
+    int rc;
+
+    if (f.plen < 8 || f.plen > 2 * ENL_IDBYTES || strspn(msg_id, "0123456789abcdefABCDEF") != f.plen)
+        return enl_fail(p, ENL_EINVAL, "a message id is 8 to 64 hex digits (see `enlace inbox --json`)");
+    rc = enl_inbox_each(p, ENL_INBOX_KEEP_NEW, fwd_cb, &f);
+    if (rc == ENL_OK && f.matches == 0)
+        rc = enl_fail(p, ENL_ENOTFOUND, "no message with id %s", msg_id);
+    if (rc == ENL_OK && f.matches > 1)
+        rc = enl_fail(p, ENL_EINVAL, "%d messages start with %s: give more digits", f.matches, msg_id);
+    if (rc == ENL_OK) rc = enl_cell_send(p, cell, (const uint8_t *)f.text, f.len, NULL, NULL);
+    if (f.text != NULL) sodium_free(f.text);
+    return rc;
+}
+
+typedef struct {
+    int (*cb)(const enl_cell_info *c, void *ctx);
+    void *ctx;
+    int stop;
+} each_ctx;
+
+static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    each_ctx *e = vctx;
+    enl_cell_info info;
+    cell_rec *c;
+    int rc;
+    (void)seq;
+    if (e->stop) return 1;
+    if ((c = rec_new()) == NULL) return ENL_ENOMEM;
+    if ((rc = rec_decode(c, pt, len)) == ENL_OK) {
+        memset(&info, 0, sizeof info);
+        snprintf(info.name, sizeof info.name, "%s", c->name);
+        sodium_bin2hex(info.id, sizeof info.id, c->cell_id, 8);
+        info.admit = c->view.admit;
+        for (size_t i = 0; i < c->view.npeople; i++) {
+            if (c->view.people[i].state == ENL_CELL_MEMBER) info.members++;
+            if (c->view.people[i].state == ENL_CELL_CANDIDATE) info.candidates++;
+        }
+        info.member = c->member;
+        if (e->cb(&info, e->ctx) != 0) e->stop = 1;
+    }
+    rec_free(c);
+    return rc;
+}
+
+int enl_cell_each(enl_profile *p, int (*cb)(const enl_cell_info *c, void *ctx), void *ctx)
+{
+    each_ctx e = { cb, ctx, 0 };
+    return enl_store_row_each(p->st, "cells", each_cb, &e);
+}
+
+int enl_cell_members(enl_profile *p, const char *cell,
+                     int (*cb)(const enl_cell_member *m, void *ctx), void *ctx)
+{
+    static const char *const states[] = { "", "candidate", "member", "removed" };
+    cell_rec *c = NULL;
+    int rc = rec_load_name(p, cell, &c);
+    if (rc != ENL_OK) return rc;
+    for (size_t i = 0; i < c->view.npeople; i++) {
+        const enl_cell_person *m = &c->view.people[i];
+        enl_cell_member out;
+        enl_contact k;
+        uint8_t fp[32];
+        if (m->state == 0) continue;
+        memset(&out, 0, sizeof out);
+        out.is_me = is_me(p, m->sign_pk);
+        if (out.is_me) snprintf(out.name, sizeof out.name, "%s", p->name);
+        else if (enl_contact_by_dh(p, m->dh_pk, &k) == ENL_OK &&
+                 sodium_memcmp(k.card.sign_pk, m->sign_pk, 32) == 0)
+            snprintf(out.name, sizeof out.name, "%s", k.name);
+        enl_fingerprint_raw(fp, m->sign_pk, m->dh_pk);
+        enl_fingerprint_text(out.fingerprint, fp);
+        out.state = states[m->state];
+        out.burned = m->burned;
+        out.vouches = m->vouches;
+        out.needed = m->needed;
+        if (cb(&out, ctx) != 0) break;
+    }
+    rec_free(c);
+    return ENL_OK;
+}
+
+/* ---- what arrives -------------------------------------------------------- */
+
+/* A log from a member: statements merged, acted on, passed on. */
+static int deliver_log(enl_profile *p, const enl_delivery *d)
+{
+    enl_rd r = enl_rd_init(d->body, d->body_len);
+    uint8_t cell_id[32], *stmts[ENL_CELL_STMTS_MAX];
+    size_t lens[ENL_CELL_STMTS_MAX], n;
+    cell_rec *c = NULL;
+    int rc;
+
+    enl_rd_bytes(&r, cell_id, 32);
+    n = enl_rd_u16(&r);
+    if (r.err || n == 0 || n > ENL_CELL_STMTS_MAX) return ENL_EMALFORMED;
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = enl_rd_u16(&r);
+        stmts[i] = (uint8_t *)enl_rd_ptr(&r, lens[i]);
+        if (stmts[i] == NULL) return ENL_EMALFORMED;
+    }
+    if (enl_rd_left(&r) != 0) return ENL_EMALFORMED;
+
+    rc = rec_load_id(p, cell_id, &c);
+    if (rc == ENL_ENOTFOUND) {
+        /* A cell new to me: only when I am a member of it, vouched for by
+         * one of my own contacts. */
+        const enl_cell_person *me;
+        int vouched = 0;
+        if ((c = rec_new()) == NULL) return ENL_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int m = rec_merge(c, stmts[i], lens[i]);
+            if (m < 0 && m != ENL_ESIG && m != ENL_EMALFORMED && m != ENL_EVERSION) {
+                rec_free(c);
+                return m;
+            }
+        }
+        rc = c->n > 0 && memcmp(c->cell_id, cell_id, 32) == 0 ? rec_compute(c) : ENL_EMALFORMED;
+        me = rc == ENL_OK ? enl_cell_find(&c->view, p->id->sign_pk) : NULL;
+        for (size_t i = 0; me != NULL && me->state == ENL_CELL_MEMBER && i < c->n && !vouched; i++) {
+            enl_contact k;
+            const enl_cell_person *a;
+            if (c->st[i].type != ENL_STMT_ADD || !is_me(p, c->st[i].subject_sign)) continue;
+            a = enl_cell_find(&c->view, c->st[i].author);
+            vouched = a != NULL && a->card_stmt != SIZE_MAX && person_contact(p, a, &k) == ENL_OK;
+        }
+        rec_free(c);
+        c = NULL;
+        if (!vouched) return ENL_OK;    /* not for me: read, and dropped */
+        if ((c = rec_new()) == NULL) return ENL_ENOMEM;
+        /* the founder's name, made unique here */
+        {
+            cell_rec *other = NULL;
+            enl_stmt s;
+            for (size_t i = 0; i < n; i++)
+                if (enl_stmt_parse(&s, stmts[i], lens[i]) == ENL_OK && s.type == ENL_STMT_CREATE &&
+                    memcmp(s.cell_id, cell_id, 32) == 0) {
+                    snprintf(c->name, sizeof c->name, "%s", s.name);
+                    break;
+                }
+            for (int i = 2; i < 100; i++) {
+                rc = rec_load_name(p, c->name, &other);
+                rec_free(other);
+                other = NULL;
+                if (rc == ENL_ENOTFOUND) break;
+                if (rc != ENL_OK) goto out;
+                snprintf(c->name, sizeof c->name, "%.*s.%d", ENL_NAME_MAX - 4, s.name, i);
+            }
+        }
+    } else if (rc != ENL_OK) {
+        return rc;
+    }
+    rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
+out:
+    rec_free(c);
+    return rc;
+}
+
+static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
+{
+    enl_senderkey sk;
+    cell_rec *c = NULL;
+    const enl_cell_person *m;
+    uint8_t h[32], *probe = NULL, row[SK_ROW_FIXED + ENL_SK_SERIALIZED_MAX];
+    uint8_t (*tags)[ENL_SK_TAGBYTES] = NULL;
+    size_t plen = 0, n;
+    enl_wr w;
+    int rc;
+
+    if (d->body_len != 64 + ENL_SK_SHAREBYTES) return ENL_EMALFORMED;
+    if ((rc = rec_load_id(p, d->body, &c)) == ENL_ENOTFOUND) {
+        return enl_fail(p, ENL_EREFUSED, "a sender key for a cell not known yet");
+    }
+    if (rc != ENL_OK) return rc;
+    m = enl_cell_find(&c->view, d->sender_sign_pk);
+    if (!enl_cell_is_member(&c->view, p->id->sign_pk) || m == NULL || m->state == ENL_CELL_REMOVED) {
+        rec_free(c);
+        return ENL_OK;      /* I am out, or they are: read, and dropped */
+    }
+    if (m->state != ENL_CELL_MEMBER) {
+        rec_free(c);
+        return enl_fail(p, ENL_EREFUSED, "a sender key from someone not yet a member here");
+    }
+    rec_free(c);
+    sk_row_key(p, d->body, d->sender_sign_pk, d->body + 32, h);
+    rc = enl_store_row_get(p->st, "senderkeys", h, &probe, &plen);
+    if (rc == ENL_OK) {
+        enl_store_free(probe, plen);
+        return ENL_OK;      /* known: a chain is never set back */
+    }
+    if (rc != ENL_ENOTFOUND) return rc;
+    if ((rc = enl_senderkey_from_share(&sk, d->body + 64, ENL_SK_SHAREBYTES)) != ENL_OK) return rc;
+    w = enl_wr_init(row, sizeof row);
+    enl_wr_u8(&w, SK_ROW_VERSION);
+    enl_wr_bytes(&w, d->body, 32);
+    enl_wr_bytes(&w, d->sender_sign_pk, 32);
+    enl_wr_bytes(&w, d->sender_dh_pk, 32);
+    enl_wr_bytes(&w, d->body + 32, 32);
+    {
+        uint8_t skb[ENL_SK_SERIALIZED_MAX];
+        size_t sl = enl_senderkey_serialize(skb, &sk);
+        enl_wr_u16(&w, (uint16_t)sl);
+        enl_wr_bytes(&w, skb, sl);
+        sodium_memzero(skb, sizeof skb);
+    }
+    rc = enl_store_row_put(p->st, "senderkeys", h, row, w.len);
+    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+        rc = ENL_ENOMEM;
+    if (rc == ENL_OK) {
+        n = enl_senderkey_tags(&sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
+    }
+    free(tags);
+    sodium_memzero(row, sizeof row);
+    enl_senderkey_wipe(&sk);
+    return rc;
+}
+
+int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
+{
+    switch (d->kind) {
+    case ENL_KIND_CELL_LOG: return deliver_log(p, d);
+    case ENL_KIND_SENDER_KEY: return deliver_sender_key(p, d);
+    default: return ENL_EVERSION;
+    }
+}
+
+int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
+                       enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
+{
+    uint8_t *pt = NULL;
+    size_t pl = 0, n;
+    enl_rd r;
+    int rc = enl_store_row_get(p->st, "senderkeys", row, &pt, &pl);
+
+    if (rc != ENL_OK) return rc;
+    r = enl_rd_init(pt, pl);
+    memcpy(co->row, row, 32);
+    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
+    enl_rd_bytes(&r, co->cell_id, 32);
+    enl_rd_bytes(&r, co->sender_sign, 32);
+    enl_rd_bytes(&r, co->sender_dh, 32);
+    enl_rd_bytes(&r, co->epoch, 32);
+    n = enl_rd_u16(&r);
+    if (rc == ENL_OK && (r.err || enl_rd_left(&r) != n ||
+                         enl_senderkey_parse(&co->sk, pt + r.off, n) != ENL_OK))
+        rc = ENL_ESTORE;
+    enl_store_free(pt, pl);
+    if (rc != ENL_OK) return rc;
+    if (len < ENL_NOTE_HEADERBYTES + ENL_SK_OVERHEAD) return ENL_EMALFORMED;
+    rc = enl_senderkey_decrypt(&co->sk, plain, note, ENL_NOTE_HEADERBYTES,
+                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
+    if (rc == ENL_OK) *plain_len = len - ENL_NOTE_HEADERBYTES - ENL_SK_OVERHEAD;
+    return rc;
+}
+
+int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
+{
+    uint8_t row[SK_ROW_FIXED + ENL_SK_SERIALIZED_MAX], skb[ENL_SK_SERIALIZED_MAX];
+    uint8_t (*tags)[ENL_SK_TAGBYTES] = NULL;
+    cell_rec *c = NULL;
+    size_t sl, n;
+    enl_wr w;
+    int rc;
+
+    if (d->kind != ENL_KIND_CELL_TEXT || d->body_len < 32 || memcmp(d->body, co->cell_id, 32) != 0)
+        return ENL_EMALFORMED;
+    if ((rc = rec_load_id(p, co->cell_id, &c)) != ENL_OK) return rc;
+    if (!enl_cell_is_member(&c->view, co->sender_sign) ||
+        !enl_cell_is_member(&c->view, p->id->sign_pk)) {
+        rec_free(c);
+        return enl_fail(p, ENL_EREFUSED, "a cell note from someone who is not a member");
+    }
+    rec_free(c);
+    d->in_cell = 1;
+    memcpy(d->cell_id, co->cell_id, 32);
+    memcpy(d->sender_sign_pk, co->sender_sign, 32);
+    memcpy(d->sender_dh_pk, co->sender_dh, 32);
+    d->body += 32;
+    d->body_len -= 32;
+    /* the sender key moved past this note's key: save it, with new tags */
+    w = enl_wr_init(row, sizeof row);
+    enl_wr_u8(&w, SK_ROW_VERSION);
+    enl_wr_bytes(&w, co->cell_id, 32);
+    enl_wr_bytes(&w, co->sender_sign, 32);
+    enl_wr_bytes(&w, co->sender_dh, 32);
+    enl_wr_bytes(&w, co->epoch, 32);
+    sl = enl_senderkey_serialize(skb, &co->sk);
+    enl_wr_u16(&w, (uint16_t)sl);
+    enl_wr_bytes(&w, skb, sl);
+    rc = enl_store_row_put(p->st, "senderkeys", co->row, row, w.len);
+    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+        rc = ENL_ENOMEM;
+    if (rc == ENL_OK) {
+        n = enl_senderkey_tags(&co->sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        rc = enl_store_tags_replace(p->st, co->row, (const uint8_t (*)[16])tags, n);
+    }
+    free(tags);
+    sodium_memzero(row, sizeof row);
+    sodium_memzero(skb, sizeof skb);
+    return rc;
+}
+
+int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])
+{
+    id_list l = { NULL, 0, 0 };
+    int rc = enl_store_row_each(p->st, "cells", collect_cell_ids, &l);
+
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        cell_rec *c = NULL;
+        if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
+        if (enl_cell_is_member(&c->view, p->id->sign_pk) && enl_cell_find(&c->view, sign_pk) != NULL) {
+            /* their keys are compromised: nothing of theirs is read any
+             * more, and my new key goes to every member but them */
+            rc = forget_sender_keys(p, c, sign_pk);
+            if (rc == ENL_OK && enl_cell_is_member(&c->view, sign_pk)) rc = rotate_sender_key(p, c);
+            if (rc == ENL_OK) rc = rec_save(p, c);
+        }
+        rec_free(c);
+    }
+    free(l.v);
+    return rc;
+}

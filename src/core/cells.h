@@ -1,0 +1,64 @@
+/*
+ * Cells as stored, and how their notes are opened. A cell row (table
+ * "cells", keyed by index("cells", cell id)) holds, encrypted:
+ *
+ *   version u8 (1) | cell id [32] | local name length u8 | name |
+ *   epoch [32] (of the membership last acted on) | flags u8 (1: I am a member) |
+ *   has sender key u8 | [sender key epoch [32] | length u16 | my sender key] |
+ *   statement count u16 | (length u16 | statement)*   (in the order of their ids)
+ *
+ * Other members' sender keys live in table "senderkeys", keyed by
+ * index("senderkeys", cell id || member sign_pk || key id), each holding
+ *
+ *   version u8 (1) | cell id [32] | member sign_pk [32] | member dh_pk [32] |
+ *   key id [32] | length u16 | sender key (enl_senderkey_serialize)
+ *
+ * The key id is random, chosen by the member with each new key.
+ *
+ * and their recognition tags are in the tags table under that row key, so a
+ * cell note is recognised by the same lookup as a session note.
+ */
+#ifndef ENL_CORE_CELLS_H
+#define ENL_CORE_CELLS_H
+
+#include "core/deliver.h"
+#include "crypto/senderkey.h"
+
+/* A cell note opened with a member's sender key, not yet delivered. */
+typedef struct {
+    uint8_t row[32];
+    uint8_t cell_id[32];
+    uint8_t sender_sign[32];
+    uint8_t sender_dh[32];
+    uint8_t epoch[32];
+    enl_senderkey sk;           /* advanced past the note's key */
+} enl_cell_opened;
+
+/* Tries the sender key under row (found by the note's tag): ENL_ENOTFOUND
+ * when row is not a sender key's. plain: at least len bytes. */
+int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
+                       enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
+    __attribute__((warn_unused_result));
+
+/* Delivers an opened cell note's payload (inside the intake transaction):
+ * refused unless its sender is a member of the cell in my view; the text
+ * becomes an inbox row marked with the cell; the advanced sender key is
+ * saved. */
+int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
+    __attribute__((warn_unused_result));
+
+/* The local name of a cell, for the inbox. ENL_ENOTFOUND if unknown. */
+int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1]);
+
+/* Burns: in every cell I share with this key, sign a BURN (a vouch for its
+ * removal saying its keys are compromised); inside the caller's transaction.
+ * *cells gets how many cells. */
+int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
+                        const char *reason, int *cells) __attribute__((warn_unused_result));
+
+/* A key was burned (here, or by its owner's revocation): in every cell I
+ * share with it, forget its sender keys and hand my other members a new
+ * key of mine that it never gets. Inside the caller's transaction. */
+int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32]) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,241 @@
+/* Sender-key chains for cells; see senderkey.h. */
+#include <sodium.h>
+#include <string.h>
+
+#include "crypto/senderkey.h"
+#include "util/bytes.h"
+
+#define SK_VERSION 1
+
+static void kdf(uint8_t *out, size_t out_len, const uint8_t key[32], const char *label)
+{
+    crypto_generichash(out, out_len, (const uint8_t *)label, strlen(label), key, 32);
+}
+
+static void message_key(uint8_t mk[32], const uint8_t chain[32]) { kdf(mk, 32, chain, "enlace sk msg"); }
+static void chain_next(uint8_t chain[32])
+{
+    uint8_t n[32];
+    kdf(n, 32, chain, "enlace sk chain");
+    memcpy(chain, n, 32);
+    sodium_memzero(n, sizeof n);
+}
+static void tag_of(uint8_t tag[ENL_SK_TAGBYTES], const uint8_t mk[32]) { kdf(tag, ENL_SK_TAGBYTES, mk, "enlace sk tag"); }
+
+int enl_senderkey_generate(enl_senderkey *k)
+{
+    memset(k, 0, sizeof *k);
+    randombytes_buf(k->chain, sizeof k->chain);
+    k->own = 1;
+    return crypto_sign_keypair(k->sign_pk, k->sign_sk) == 0 ? ENL_OK : ENL_ECRYPTO;
+}
+
+void enl_senderkey_wipe(enl_senderkey *k) { sodium_memzero(k, sizeof *k); }
+
+void enl_senderkey_share(uint8_t out[ENL_SK_SHAREBYTES], const enl_senderkey *k)
+{
+    memcpy(out, k->chain, 32);
+    enl_store_be32(out + 32, k->next);
+    memcpy(out + 36, k->sign_pk, 32);
+}
+
+int enl_senderkey_from_share(enl_senderkey *k, const uint8_t *in, size_t len)
+{
+    if (len != ENL_SK_SHAREBYTES) return ENL_EMALFORMED;
+    memset(k, 0, sizeof *k);
+    memcpy(k->chain, in, 32);
+    k->next = enl_load_be32(in + 32);
+    memcpy(k->sign_pk, in + 36, 32);
+    return ENL_OK;
+}
+
+size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_senderkey *k)
+{
+    enl_wr w = enl_wr_init(out, ENL_SK_SERIALIZED_MAX);
+    enl_wr_u8(&w, SK_VERSION);
+    enl_wr_bytes(&w, k->chain, 32);
+    enl_wr_u32(&w, k->next);
+    enl_wr_bytes(&w, k->sign_pk, 32);
+    enl_wr_u8(&w, k->own);
+    if (k->own) enl_wr_bytes(&w, k->sign_sk, 64);
+    enl_wr_u8(&w, (uint8_t)k->nskipped);
+    for (uint32_t i = 0; i < k->nskipped; i++) {
+        enl_wr_u32(&w, k->skipped[i].iter);
+        enl_wr_bytes(&w, k->skipped[i].mk, 32);
+    }
+    return w.len;
+}
+
+int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
+{
+    enl_rd r = enl_rd_init(in, len);
+    memset(k, 0, sizeof *k);
+    if (enl_rd_u8(&r) != SK_VERSION) return ENL_EVERSION;
+    enl_rd_bytes(&r, k->chain, 32);
+    k->next = enl_rd_u32(&r);
+    enl_rd_bytes(&r, k->sign_pk, 32);
+    k->own = enl_rd_u8(&r);
+    if (k->own > 1) return ENL_EMALFORMED;
+    if (k->own) enl_rd_bytes(&r, k->sign_sk, 64);
+    k->nskipped = enl_rd_u8(&r);
+    if (k->nskipped > ENL_SK_SKIP_MAX) return ENL_EMALFORMED;
+    for (uint32_t i = 0; i < k->nskipped; i++) {
+        k->skipped[i].iter = enl_rd_u32(&r);
+        enl_rd_bytes(&r, k->skipped[i].mk, 32);
+    }
+    if (r.err || enl_rd_left(&r) != 0) {
+        sodium_memzero(k, sizeof *k);
+        return ENL_EMALFORMED;
+    }
+    return ENL_OK;
+}
+
+size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max)
+{
+    uint8_t chain[32], mk[32];
+    size_t n = 0;
+    for (uint32_t i = 0; i < k->nskipped && n < max; i++) tag_of(tags[n++], k->skipped[i].mk);
+    memcpy(chain, k->chain, 32);
+    for (uint32_t i = 0; i < ENL_SK_WINDOW && n < max; i++) {
+        message_key(mk, chain);
+        tag_of(tags[n++], mk);
+        chain_next(chain);
+    }
+    sodium_memzero(chain, sizeof chain);
+    sodium_memzero(mk, sizeof mk);
+    return n;
+}
+
+static void sig_input(crypto_sign_state *st, const uint8_t *ad, size_t ad_len, const uint8_t *tag,
+                      const uint8_t *pt, size_t pt_len)
+{
+    static const char ctx[] = "enlace sender key v1";
+    crypto_sign_init(st);
+    crypto_sign_update(st, (const uint8_t *)ctx, sizeof ctx);
+    crypto_sign_update(st, ad, ad_len);
+    crypto_sign_update(st, tag, ENL_SK_TAGBYTES);
+    crypto_sign_update(st, pt, pt_len);
+}
+
+/* AD of the AEAD: the note header, then the tag. */
+static int aead_ad(uint8_t *buf, size_t max, const uint8_t *ad, size_t ad_len, const uint8_t *tag)
+{
+    if (ad_len + ENL_SK_TAGBYTES > max) return ENL_ETOOBIG;
+    memcpy(buf, ad, ad_len);
+    memcpy(buf + ad_len, tag, ENL_SK_TAGBYTES);
+    return ENL_OK;
+}
+
+int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, size_t ad_len,
+                          const uint8_t *pt, size_t pt_len)
+{
+    static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+    uint8_t mk[32], key[32], adbuf[128], *tag = out, *sealed = out + ENL_SK_TAGBYTES;
+    crypto_sign_state st;
+    int rc;
+
+    if (!k->own) return ENL_EINVAL;
+    message_key(mk, k->chain);
+    tag_of(tag, mk);
+    if ((rc = aead_ad(adbuf, sizeof adbuf, ad, ad_len, tag)) != ENL_OK) {
+        sodium_memzero(mk, sizeof mk);
+        return rc;
+    }
+    kdf(key, 32, mk, "enlace sk key");
+    /* signature || payload, sealed in place */
+    sig_input(&st, ad, ad_len, tag, pt, pt_len);
+    crypto_sign_final_create(&st, sealed, NULL, k->sign_sk);
+    memmove(sealed + 64, pt, pt_len);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, NULL, sealed, 64 + pt_len, adbuf,
+                                               ad_len + ENL_SK_TAGBYTES, NULL, nonce, key);
+    chain_next(k->chain);
+    k->next++;
+    sodium_memzero(mk, sizeof mk);
+    sodium_memzero(key, sizeof key);
+    return ENL_OK;
+}
+
+/* The message key for tag: from the skipped ones (removed), or by moving
+ * the chain forward (keys passed over are kept as skipped). Works on k. */
+static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
+{
+    uint8_t t[ENL_SK_TAGBYTES], chain[32];
+    for (uint32_t i = 0; i < k->nskipped; i++) {
+        tag_of(t, k->skipped[i].mk);
+        if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
+            memcpy(mk, k->skipped[i].mk, 32);
+            k->skipped[i] = k->skipped[--k->nskipped];
+            return ENL_OK;
+        }
+    }
+    memcpy(chain, k->chain, 32);
+    for (uint32_t i = 0; i < ENL_SK_WINDOW; i++) {
+        message_key(mk, chain);
+        tag_of(t, mk);
+        if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
+            /* keep the keys passed over, dropping the oldest past the cap */
+            uint8_t c2[32], mk2[32];
+            memcpy(c2, k->chain, 32);
+            for (uint32_t j = 0; j < i; j++) {
+                if (k->nskipped == ENL_SK_SKIP_MAX) {
+                    memmove(&k->skipped[0], &k->skipped[1], (ENL_SK_SKIP_MAX - 1) * sizeof k->skipped[0]);
+                    k->nskipped--;
+                }
+                message_key(mk2, c2);
+                k->skipped[k->nskipped].iter = k->next + j;
+                memcpy(k->skipped[k->nskipped++].mk, mk2, 32);
+                chain_next(c2);
+            }
+            chain_next(chain);
+            memcpy(k->chain, chain, 32);
+            k->next += i + 1;
+            sodium_memzero(c2, sizeof c2);
+            sodium_memzero(mk2, sizeof mk2);
+            sodium_memzero(chain, sizeof chain);
+            return ENL_OK;
+        }
+        chain_next(chain);
+    }
+    sodium_memzero(chain, sizeof chain);
+    sodium_memzero(mk, 32);
+    return ENL_ENOTFORME;
+}
+
+int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size_t ad_len,
+                          const uint8_t *in, size_t in_len)
+{
+    static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+    enl_senderkey work;
+    uint8_t mk[32], key[32], adbuf[128], *buf;
+    crypto_sign_state st;
+    size_t sealed_len, pt_len;
+    int rc;
+
+    if (in_len < ENL_SK_OVERHEAD) return ENL_EMALFORMED;
+    if ((rc = aead_ad(adbuf, sizeof adbuf, ad, ad_len, in)) != ENL_OK) return rc;
+    sealed_len = in_len - ENL_SK_TAGBYTES;
+    pt_len = in_len - ENL_SK_OVERHEAD;
+    memcpy(&work, k, sizeof work);
+    if ((rc = find_key(&work, in, mk)) != ENL_OK) goto out;
+    kdf(key, 32, mk, "enlace sk key");
+    if ((buf = sodium_malloc(sealed_len)) == NULL) { rc = ENL_ENOMEM; goto out; }
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(buf, NULL, NULL, in + ENL_SK_TAGBYTES,
+                                                   sealed_len, adbuf, ad_len + ENL_SK_TAGBYTES,
+                                                   nonce, key) != 0) {
+        rc = ENL_EDECRYPT;
+    } else {
+        sig_input(&st, ad, ad_len, in, buf + 64, pt_len);
+        if (crypto_sign_final_verify(&st, buf, work.sign_pk) != 0) {
+            rc = ENL_ESIG;
+        } else {
+            memcpy(pt, buf + 64, pt_len);
+            memcpy(k, &work, sizeof work);
+        }
+    }
+    sodium_free(buf);
+out:
+    sodium_memzero(&work, sizeof work);
+    sodium_memzero(mk, sizeof mk);
+    sodium_memzero(key, sizeof key);
+    return rc;
+}

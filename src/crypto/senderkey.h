@@ -1,0 +1,84 @@
+/*
+ * Sender keys for cells: one symmetric chain per member and membership
+ * epoch, handed to the other members over the pairwise sessions, so that a
+ * note to the whole cell is sealed once (Signal's sender keys are the model).
+ *
+ *   message key  mk_i       = BLAKE2b-256(key = chain_i, "enlace sk msg")
+ *   next chain   chain_i+1  = BLAKE2b-256(key = chain_i, "enlace sk chain")
+ *   tag          tag_i      = BLAKE2b-128(key = mk_i, "enlace sk tag")
+ *   AEAD key     key_i      = BLAKE2b-256(key = mk_i, "enlace sk key")
+ *
+ * A cell note's body is tag_i | XChaCha20-Poly1305(key_i, nonce 0,
+ * AD = note header || tag_i, signature [64] || payload). Each key_i seals
+ * one message only, so the fixed nonce is never reused under a key. The
+ * signature is made with the chain's own Ed25519 key (handed out with the
+ * chain), over "enlace sender key v1\0" || note header || tag_i || payload:
+ * members hold the chain, so without it any member could write in
+ * another's name. The signing key is not the identity key, so a cell note
+ * proves nothing to anyone outside the cell.
+ *
+ * Receivers precompute the tags of the next ENL_SK_WINDOW iterations and of
+ * the keys they skipped (at most ENL_SK_SKIP_MAX), so a cell note is
+ * recognised by a table lookup like a session note. A message key is
+ * deleted once used; the chain only moves forward (forward secrecy within
+ * an epoch; a new epoch is a new chain).
+ *
+ * Pure: no I/O, no allocation.
+ */
+#ifndef ENL_CRYPTO_SENDERKEY_H
+#define ENL_CRYPTO_SENDERKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enlace.h"
+
+#define ENL_SK_WINDOW       32
+#define ENL_SK_SKIP_MAX     64
+#define ENL_SK_TAGBYTES     16
+#define ENL_SK_OVERHEAD     (ENL_SK_TAGBYTES + 64 + 16)   /* tag, signature, MAC */
+#define ENL_SK_SHAREBYTES   (32 + 4 + 32)                 /* chain | next | sign_pk */
+
+typedef struct {
+    uint8_t chain[32];
+    uint32_t next;              /* iteration of `chain` */
+    uint8_t sign_pk[32];
+    uint8_t sign_sk[64];        /* only in my own sender key */
+    uint8_t own;
+    uint32_t nskipped;
+    struct {
+        uint32_t iter;
+        uint8_t mk[32];
+    } skipped[ENL_SK_SKIP_MAX];
+} enl_senderkey;
+
+#define ENL_SK_SERIALIZED_MAX (1 + 32 + 4 + 32 + 1 + 64 + 1 + ENL_SK_SKIP_MAX * 36)
+
+/* A fresh chain and signing key of my own. */
+int enl_senderkey_generate(enl_senderkey *k) __attribute__((warn_unused_result));
+void enl_senderkey_wipe(enl_senderkey *k);
+
+/* What members get: the chain where it stands now and the public key. */
+void enl_senderkey_share(uint8_t out[ENL_SK_SHAREBYTES], const enl_senderkey *k);
+int enl_senderkey_from_share(enl_senderkey *k, const uint8_t *in, size_t len)
+    __attribute__((warn_unused_result));
+
+size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_senderkey *k);
+int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
+    __attribute__((warn_unused_result));
+
+/* The tags a receiver looks for: skipped keys, then the window ahead. */
+size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max);
+
+/* Seals pt into out (exactly pt_len + ENL_SK_OVERHEAD bytes) with the next
+ * message key of my own chain, and moves the chain on. */
+int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, size_t ad_len,
+                          const uint8_t *pt, size_t pt_len) __attribute__((warn_unused_result));
+/* Opens in (in_len bytes) into pt (in_len - ENL_SK_OVERHEAD bytes): the tag
+ * says which message key. ENL_ENOTFORME when the tag is not one of this
+ * chain's, ENL_EDECRYPT when the note was altered, ENL_ESIG when the
+ * signature fails. k is changed only on success. */
+int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size_t ad_len,
+                          const uint8_t *in, size_t in_len) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,68 @@
+# beto is arrested: carmen and ana burn him. In their cell that takes two
+# burn vouches (admission needs two), then every member's device burns his
+# keys and the cell re-keys without him: a message sent to the cell after
+# the burn is unreadable with beto's profile. One member alone (an
+# infiltrator) cannot burn another for the rest.
+. "$(dirname "$0")/lib.sh"
+
+for x in ana beto carmen; do mkprofile $x; done
+introduce ana beto
+introduce ana carmen
+introduce beto carmen
+mkdrop drop
+round() {
+    for _i in 1 2; do for _p in ana beto carmen; do sync_drop "$_p" drop; done; done
+}
+state_of() {  # state_of VIEWER NAME
+    "$ENLACE" --home "$T/$1" cell members olla --json >"$T/log/members" 2>&1 || { echo error; return; }
+    grep "\"name\":\"$2\"" "$T/log/members" | sed 's/.*"state":"\([a-z]*\)".*/\1/' | head -n 1
+}
+
+step "a cell of three (two vouches to enter, two to burn)"
+ok enl ana cell create olla --admit 2
+ok enl ana cell add olla beto
+round
+ok enl ana cell add olla carmen
+round
+ok enl beto cell vouch olla carmen
+round
+for x in ana beto carmen; do eq "$(state_of $x carmen)" member "carmen in $x's view"; done
+
+step "one member alone (beto, turned) cannot burn ana for the others"
+ok enl beto burn ana --reason "lies"
+contains "$OUT" "burn vouch"
+round
+eq "$(state_of carmen ana)" member "ana in carmen's view"
+ok enl carmen contact list
+lacks "$OUT" "BURNED"
+
+step "beto is arrested: carmen burns him; one vouch is not enough yet"
+ok enl carmen burn beto --reason "arrested 12 May"
+round
+eq "$(state_of ana beto)" member "beto in ana's view after one burn vouch"
+ok enl ana contact list
+lacks "$OUT" "BURNED"
+
+step "ana burns him too: every device burns his keys, the cell re-keys"
+ok enl ana burn beto --reason "arrested 12 May"
+round
+for x in ana carmen; do
+    eq "$(state_of $x beto)" removed "beto in $x's view"
+    ok enl $x cell members olla
+    contains "$OUT" "BURNED"
+done
+ok enl carmen contact list
+contains "$OUT" "BURNED"
+
+step "a message to the cell after the burn is unreadable with beto's profile"
+ok enl ana cell send olla "nos vemos en la otra casa"
+round
+ok enl carmen inbox --json
+contains "$OUT" "nos vemos en la otra casa"
+ok enl beto inbox --json
+lacks "$OUT" "nos vemos en la otra casa"
+# and no note that beto holds opens for him
+for f in "$T"/drop/*.note; do
+    "$ENLACE" --home "$T/beto" open "$f" >"$T/log/open" 2>&1
+    lacks "$T/log/open" "nos vemos"
+done

@@ -1,0 +1,118 @@
+# Cells: a cell of three admits a fourth only after the second vouch; every
+# member reads the cell's notes, sealed once for all; a removed member still
+# carries the cell's notes but cannot read them; a liaison forwards a note
+# to a second cell as their own. Everything travels through one dead drop
+# that every device syncs with, in turn, like a shared courier.
+. "$(dirname "$0")/lib.sh"
+
+for x in ana beto carmen dora; do mkprofile $x; done
+introduce ana beto
+introduce ana carmen
+introduce ana dora
+introduce beto dora
+mkdrop drop
+
+# round: everyone syncs with the drop, twice over, so every note reaches
+# every device whatever the order.
+round() {
+    for _i in 1 2; do
+        for _p in ana beto carmen dora; do sync_drop "$_p" drop; done
+    done
+}
+
+member_state() {  # member_state VIEWER CELL NAME -> state of NAME in VIEWER's view
+    "$ENLACE" --home "$T/$1" cell members "$2" --json >"$T/log/members" 2>&1 ||
+        { echo "error"; return; }
+    grep "\"name\":\"$3\"" "$T/log/members" | sed 's/.*"state":"\([a-z]*\)".*/\1/' | head -n 1
+}
+
+step "ana creates olla (2 vouches to enter) and brings in beto and carmen"
+ok enl ana cell create olla --admit 2
+ok enl ana cell add olla beto
+contains "$OUT" "vouch"
+eq "$(member_state ana olla beto)" member "beto (while the cell has one member, one vouch is all of them)"
+round
+eq "$(member_state beto olla beto)" member "beto in his own view"
+ok enl ana cell add olla carmen
+eq "$(member_state ana olla carmen)" candidate "carmen after one vouch of two"
+expect_fail 1 enl beto cell vouch olla carmen
+contains "$ERR" "no contact"
+round
+ok enl beto cell list --json
+eq "$(json_num candidates)" 1 "candidates in beto's view (carmen, not his contact yet)"
+add_contact beto carmen
+ok enl beto cell vouch olla carmen
+eq "$(member_state beto olla carmen)" member "carmen after beto's vouch"
+round
+eq "$(member_state ana olla carmen)" member "carmen in ana's view"
+eq "$(member_state carmen olla carmen)" member "carmen in her own view"
+eq "$(member_state carmen olla beto)" member "beto in carmen's view"
+
+step "a cell of three admits dora only after the second vouch"
+ok enl ana cell add olla dora
+round
+eq "$(member_state ana olla dora)" candidate "dora after one vouch"
+eq "$(member_state beto olla dora)" candidate "dora in beto's view"
+ok enl dora cell list
+contains "$OUT" "no cells"
+ok enl beto cell vouch olla dora
+round
+for x in ana beto carmen dora; do
+    eq "$(member_state $x olla dora)" member "dora in $x's view"
+done
+ok enl carmen contact list
+contains "$OUT" "dora"
+contains "$OUT" "cell olla"
+
+step "every member reads a cell note, sealed once"
+before=$(notes_in drop)
+ok enl carmen cell send olla "la olla del jueves se cocina en lo de dora"
+round
+eq "$(notes_in drop)" "$((before + 1))" "one note for the whole cell"
+for x in ana beto dora; do
+    ok enl $x inbox --json
+    contains "$OUT" "la olla del jueves"
+    contains "$OUT" '"cell":"olla"'
+done
+
+step "beto is removed: two vouches; he still carries the cell's notes but cannot read them"
+ok enl ana cell remove olla beto
+round
+eq "$(member_state carmen olla beto)" member "beto after one removal vouch"
+ok enl carmen cell remove olla beto
+round
+for x in ana carmen dora; do
+    eq "$(member_state $x olla beto)" removed "beto in $x's view"
+done
+ok enl ana cell send olla "nuevo lugar: la parroquia"
+round
+for x in carmen dora; do
+    ok enl $x inbox --json
+    contains "$OUT" "nuevo lugar"
+done
+ok enl beto inbox --json
+lacks "$OUT" "nuevo lugar"
+ok enl beto status --json
+[ "$(json_num notes)" -ge 1 ] || fail "beto carries nothing"
+expect_fail 1 enl beto cell send olla "still here?"
+contains "$ERR" "not a member"
+
+step "a liaison forwards a note to a second cell as her own: beto reads it there, from dora"
+ok enl dora cell create huerta --admit 1
+ok enl dora cell add huerta beto
+round
+ok enl dora inbox --json
+id=$(grep "nuevo lugar" "$OUT" | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' | cut -c1-12)
+ok enl dora cell forward "$id" huerta
+round
+ok enl beto inbox --json
+contains "$OUT" "nuevo lugar"
+contains "$OUT" '"cell":"huerta"'
+grep "nuevo lugar" "$OUT" | grep -q '"from":"dora"' || fail "the forwarded note is not dora's own"
+
+step "leaving"
+ok enl dora cell leave huerta
+round
+eq "$(member_state beto huerta dora)" removed "dora after leaving"
+ok enl dora cell list --json
+contains "$OUT" '"member":false'
