@@ -913,7 +913,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
                 other = NULL;
                 if (rc == ENL_ENOTFOUND) break;
                 if (rc != ENL_OK) goto out;
-                snprintf(c->name, sizeof c->name, "%.*s.%d", ENL_NAME_MAX - 4, s.name, i);
+                snprintf(c->name, sizeof c->name, "%.*s.%u", ENL_NAME_MAX - 4, s.name, (unsigned)(unsigned char)i);
             }
         }
     } else if (rc != ENL_OK) {

@@ -289,7 +289,7 @@ int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name,
         rc = rec_get_name(p, use, &named);
         if (rc == ENL_ENOTFOUND) break;
         if (rc != ENL_OK) return rc;
-        snprintf(use, sizeof use, "%.*s.%d", ENL_NAME_MAX - 4, name, i);
+        snprintf(use, sizeof use, "%.*s.%u", ENL_NAME_MAX - 4, name, (unsigned)(unsigned char)i);
     }
     if ((rc = add_card(p, card_text, use, via, 0, NULL)) != ENL_OK) return rc;
     if (out != NULL) return enl_contact_by_dh(p, card.dh_pk, out);
