@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/profile.h"
+#include "note/note.h"
 #include "util/bytes.h"
 
 #define CONTACT_VERSION 3
@@ -166,6 +167,54 @@ int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c)
     return rc;
 }
 
+/* The purge keys of my notes to dh_pk not yet delivered ("outgoing" rows:
+ * version u8 | recipient dh_pk [32] | purge key [32] | expiry u32). */
+typedef struct {
+    const uint8_t *dh;
+    uint8_t (*keys)[36];
+    size_t n, cap;
+} outgoing_list;
+
+static int collect_outgoing(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    outgoing_list *l = ctx;
+    (void)seq;
+    if (len != 1 + 32 + 32 + 4 || pt[0] != 1) return ENL_ESTORE;
+    if (sodium_memcmp(pt + 1, l->dh, 32) != 0) return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint8_t (*v)[36] = realloc(l->keys, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        l->keys = v;
+        l->cap = cap;
+    }
+    memcpy(l->keys[l->n++], pt + 33, 36);
+    return 0;
+}
+
+/* Releases the purge of every note I sealed to a burned key and that was
+ * not delivered yet: couriers who learn it drop the note, so whoever holds
+ * the burned keys cannot open what is still on its way. */
+static int purge_outgoing(enl_profile *p, const uint8_t dh_pk[32])
+{
+    outgoing_list l = { dh_pk, NULL, 0, 0 };
+    int rc = enl_store_row_each(p->st, "outgoing", collect_outgoing, &l);
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        uint8_t lock[ENL_PURGELOCKBYTES], h[32];
+        uint32_t expiry = enl_load_be32(l.keys[i] + 32);
+        enl_purge_lock(lock, l.keys[i]);
+        if (enl_store_purge_has(p->st, lock) == 0)
+            rc = enl_store_purge_put(p->st, lock, l.keys[i], expiry);
+        if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, NULL);
+        if (rc == ENL_OK) rc = enl_store_set_del(p->st, "outbox", lock);
+        enl_store_index(p->st, h, "outgoing", lock, sizeof lock);
+        if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "outgoing", h);
+    }
+    if (l.keys != NULL) sodium_memzero(l.keys, l.cap * sizeof *l.keys);
+    free(l.keys);
+    return rc;
+}
+
 int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign_pk[32],
                      const char *reason, int *was_contact)
 {
@@ -181,6 +230,7 @@ int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign
     r.c.burned_at = enl_now();
     snprintf(r.c.burn_reason, sizeof r.c.burn_reason, "%s", reason ? reason : "");
     if ((rc = rec_put(p, &r)) != ENL_OK) return rc;
+    if ((rc = purge_outgoing(p, dh_pk)) != ENL_OK) return rc;
     return enl_sessions_forget(p, dh_pk);
 }
 

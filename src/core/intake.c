@@ -427,6 +427,11 @@ int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_st
     if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, &released);
     /* One of mine came through: it is no longer outgoing. */
     if (rc == ENL_OK) rc = enl_store_set_del(p->st, "outbox", lock);
+    if (rc == ENL_OK) {
+        uint8_t h[32];
+        enl_store_index(p->st, h, "outgoing", lock, ENL_PURGELOCKBYTES);
+        rc = enl_store_row_delete(p->st, "outgoing", h);
+    }
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     if (rc == ENL_OK && released > 0) enl_quota_forget(p);

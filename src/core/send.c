@@ -156,6 +156,18 @@ int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint
         rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
                                 note + ENL_NOTE_HEADERBYTES, note, note_len);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", note + ENL_NOTE_LOCK_OFFSET, expiry);
+    /* Kept until delivered or expired: if the recipient's keys are burned,
+     * these purge keys take the note back from every courier. */
+    if (rc == ENL_OK) {
+        uint8_t rec[1 + 32 + 32 + 4], h[32];
+        rec[0] = 1;
+        memcpy(rec + 1, c->card.dh_pk, 32);
+        memcpy(rec + 33, pl.purge_key, 32);
+        enl_store_be32(rec + 65, expiry);
+        enl_store_index(p->st, h, "outgoing", note + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCKBYTES);
+        rc = enl_store_row_put_expiring(p->st, "outgoing", h, rec, sizeof rec, expiry);
+        sodium_memzero(rec, sizeof rec);
+    }
     if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
 out:
     sodium_memzero(&pl, sizeof pl);

@@ -65,12 +65,15 @@ static const char *migrations[] = {
     "CREATE TABLE cells(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
     "CREATE TABLE senderkeys(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
     "CREATE TABLE introductions(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
-    "CREATE TABLE inquiries(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
+    "CREATE TABLE inquiries(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    /* the purge keys of my own notes not yet delivered, so that notes to
+     * a key that is burned can be purged from every courier */
+    "CREATE TABLE outgoing(h BLOB PRIMARY KEY, blob BLOB NOT NULL, expiry INTEGER NOT NULL DEFAULT 0);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
 static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held", "cells",
-                                           "senderkeys", "introductions", "inquiries" };
+                                           "senderkeys", "introductions", "inquiries", "outgoing" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -731,6 +734,23 @@ int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
     return put_blob_row(st, sql, key, table, pt, len);
 }
 
+int enl_store_row_put_expiring(enl_store *st, const char *table, const uint8_t key[32],
+                               const uint8_t *pt, size_t len, uint32_t expiry_hours)
+{
+    char sql[128];
+    sqlite3_stmt *s;
+    int rc = enl_store_row_put(st, table, key, pt, len), ok;
+    if (rc != ENL_OK) return rc;
+    snprintf(sql, sizeof sql, "UPDATE %s SET expiry = ? WHERE h = ?", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_int64(s, 1, expiry_hours);
+    sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    return ok ? ENL_OK : fail(st, ENL_ESTORE, "write");
+}
+
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
                       uint8_t **pt, size_t *len)
 {
@@ -1235,7 +1255,7 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
     static const char *const sql[] = {
         "DELETE FROM notes WHERE expiry <= ?", "DELETE FROM purges WHERE expiry <= ?",
         "DELETE FROM seen WHERE expiry <= ?", "DELETE FROM outbox WHERE expiry <= ?",
-        "DELETE FROM burns WHERE expiry <= ?",
+        "DELETE FROM burns WHERE expiry <= ?", "DELETE FROM outgoing WHERE expiry <= ?",
     };
     uint64_t n = 0;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {

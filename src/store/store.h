@@ -70,6 +70,10 @@ int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
                       const uint8_t *pt, size_t len);
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
                       uint8_t **pt, size_t *len);
+/* The same, for a table with an expiry column ("outgoing"): the row goes
+ * with enl_store_expire. */
+int enl_store_row_put_expiring(enl_store *st, const char *table, const uint8_t key[32],
+                               const uint8_t *pt, size_t len, uint32_t expiry_hours);
 int enl_store_row_delete(enl_store *st, const char *table, const uint8_t key[32]);
 typedef int (*enl_store_row_fn)(void *ctx, int64_t seq, const uint8_t *pt, size_t len);
 int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, void *ctx);

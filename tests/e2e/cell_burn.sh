@@ -44,7 +44,19 @@ ok enl ana contact list
 lacks "$OUT" "BURNED"
 
 step "ana burns him too: every device burns his keys, the cell re-keys"
+# a note ana sealed to beto before the burn waits in a courier's drop
+mkdrop courier
+ok enl ana send beto "la lista de la semana"
+sync_drop ana courier
+[ "$(notes_in courier)" -ge 1 ] || fail "the note did not reach the courier"
+courier_before=$(notes_in courier)
 ok enl ana burn beto --reason "arrested 12 May"
+# ... and is purged from it with ana's next sync: beto's keys cannot open what never arrives
+sync_drop ana courier
+[ "$(notes_in courier)" -lt "$courier_before" ] || fail "the note to beto is still in the courier's drop"
+ok enl beto sync "$T/courier"
+ok enl beto inbox --json
+lacks "$OUT" "la lista de la semana"
 round
 for x in ana carmen; do
     eq "$(state_of $x beto)" removed "beto in $x's view"
