@@ -350,6 +350,18 @@ int enl_burn_local(enl_profile *p, const char *name, const char *reason)
  * year, acted on when it revokes a contact. ENL_EDUPLICATE when known. */
 int enl_burn_intake(enl_profile *p, const uint8_t *notice, size_t len, enl_sync_stats *stats);
 
+/* ---- bulletins ------------------------------------------------------ */
+
+/* A bulletin is a signed, public leaflet: it travels in a note like any
+ * other (a courier cannot tell it apart), every device relays it until it
+ * expires, and those who follow its author read it, its signature checked.
+ * Anyone who knows the author's fingerprint can follow, and so read. */
+#define ENL_BULLETIN_SLOTS          16    /* bulletins an author may publish per day (UTC) */
+#define ENL_BULLETIN_LIFETIME_DAYS  30    /* the longest a bulletin lives */
+#define ENL_BULLETIN_EXPIRY_DEFAULT_HOURS (7 * 24)
+#define ENL_BULLETIN_EXPIRY_MAX_HOURS     (ENL_BULLETIN_LIFETIME_DAYS * 24)
+#define ENL_BULLETIN_CHANNEL_MAX    64    /* bytes of a channel name */
+
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
     uint64_t notes;      /* notes carried for others */
