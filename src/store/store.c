@@ -59,10 +59,16 @@ static const char *migrations[] = {
      * contacts (encrypted). */
     "CREATE TABLE burns(id BLOB PRIMARY KEY, data BLOB NOT NULL, expiry INTEGER NOT NULL);"
     "CREATE TABLE held(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
+    /* 4: bulletins: the authors followed (their recognition tags go in the
+     * tags table, pointing at the follow's row) and the bulletins read,
+     * both encrypted. */
+    "CREATE TABLE follows(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE bulletins(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
-static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held" };
+static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held", "follows",
+                                          "bulletins" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -400,7 +406,8 @@ int enl_store_checkpoint(enl_store *st)
 static int destroy_contents(enl_store *st)
 {
     static const char *const tables[] = { "secrets", "contacts", "messages", "notes", "purges",
-                                          "seen", "outbox", "sessions", "tags", "burns", "held" };
+                                          "seen", "outbox", "sessions", "tags", "burns", "held",
+                                          "follows", "bulletins" };
     uint8_t junk[SLOT2_BYTES];
     char sql[64];
     int rc = exec(st, "BEGIN IMMEDIATE");
@@ -1236,7 +1243,8 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
     static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
-                                          "outbox", "sessions", "tags", "burns" };
+                                          "outbox", "sessions", "tags", "burns", "follows",
+                                          "bulletins" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;

@@ -1,7 +1,9 @@
 /*
  * Bulletins: the sealed form round trips; forged signatures, another
  * author's keys under the right author key, altered and truncated notes are
- * refused; the tag window is what followers need.
+ * refused; the tag window is what followers need; and, with real profiles,
+ * a follower reads a bulletin once, keeps carrying it, refuses a forgery
+ * without storing it, and moves its tag window when the day changes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/profile.h"
 #include "enlace.h"
 #include "note/bulletin.h"
 
@@ -285,6 +289,154 @@ static void test_fingerprint_parse(void **state)
     assert_int_equal(enl_fingerprint_parse(fp, ""), ENL_EMALFORMED);
 }
 
+/* ---- with profiles --------------------------------------------------- */
+
+static char dir[64];
+
+static enl_profile *profile(const char *name)
+{
+    char home[128];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", dir, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static void at(uint64_t t)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)t);
+    setenv("ENLACE_NOW", v, 1);
+}
+
+static int count_cb(const enl_bulletin_info *b, void *ctx)
+{
+    (void)b;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_follower_reads_once_and_carries(void **state)
+{
+    static uint8_t note[ENL_NOTE_MAX];
+    enl_profile *a, *c;
+    enl_follow_info fi;
+    enl_sync_stats st;
+    uint8_t id[32], *held = NULL, k[32];
+    uint64_t expires = 0;
+    char fp[ENL_FINGERPRINT_STRBYTES];
+    size_t hl = 0, len;
+    int n = 0;
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    at(NOW);
+    a = profile("ana");
+    c = profile("carmen");
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"strike on friday", 16, NULL, id,
+                                          &expires), ENL_OK);
+    assert_int_equal(expires, ((NOW + 168 * 3600 + 3599) / 3600) * 3600);
+    assert_int_equal(enl_note_get(a, id, &held, &hl), ENL_OK);
+    memcpy(note, held, hl);
+    len = hl;
+    free(held);
+
+    /* Not followed yet: carried like any note. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_note_intake(c, note, len, &st), ENL_OK);
+    assert_int_equal(st.bulletins, 0);
+    assert_int_equal(st.notes_received, 1);
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 0);
+
+    /* Following reads what is already carried. */
+    assert_int_equal(enl_profile_fingerprint(a, fp), ENL_OK);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    assert_int_equal(fi.bulletins, 1);
+    assert_string_equal(fi.fingerprint, fp);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_EEXISTS);
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 1);
+    /* Read once; the note stays to travel on. */
+    assert_int_equal(enl_note_intake(c, note, len, &st), ENL_EDUPLICATE);
+    assert_int_equal(enl_note_get(c, id, &held, &hl), ENL_OK);
+    free(held);
+
+    /* A forgery at the next position of ana (carmen knows K): refused, not kept. */
+    {
+        static uint8_t plain[ENL_NOTE_MAX];
+        enl_identity forger = *c->id;
+        uint8_t lock[32], fid[32], afp[32];
+        enl_bulletin b;
+        size_t flen = 256;
+        memset(&b, 0, sizeof b);
+        memcpy(forger.sign_pk, a->id->sign_pk, 32);
+        memcpy(forger.dh_pk, a->id->dh_pk, 32);
+        b.published = NOW;
+        b.expiry_hours = (uint32_t)(NOW / 3600) + 2;
+        b.text = (const uint8_t *)"strike cancelled";
+        b.text_len = 16;
+        memset(lock, 0x33, sizeof lock);
+        enl_note_header_encode(note, b.expiry_hours, lock);
+        enl_fingerprint_raw(afp, a->id->sign_pk, a->id->dh_pk);
+        enl_bulletin_author_key(k, afp);
+        assert_int_equal(enl_bulletin_seal(note, flen, plain, &forger, k, DAY, 1, &b), ENL_OK);
+        enl_note_id(fid, note, flen);
+        memset(&st, 0, sizeof st);
+        assert_int_equal(enl_note_intake(c, note, flen, &st), ENL_ESIG);
+        assert_int_equal(st.bulletins + st.notes_received, 0);
+        assert_int_equal(enl_note_get(c, fid, &held, &hl), ENL_ENOTFOUND);
+        sodium_memzero(&forger, sizeof forger);
+    }
+
+    /* A second bulletin the same day takes the next slot; after the 16th, none. */
+    for (int i = 1; i < ENL_BULLETIN_SLOTS; i++)
+        assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"x", 1, NULL, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"x", 1, NULL, NULL, NULL), ENL_EFULL);
+    /* The next day there are slots again; a clock set back is refused. */
+    at(NOW + 86400);
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"x", 1, NULL, NULL, NULL), ENL_OK);
+    at(NOW);
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"x", 1, NULL, NULL, NULL), ENL_EFUTURE);
+
+    /* An author whose clock runs 3 days ahead: out of the window today,
+     * read once the window has moved (the refresh on a later intake). */
+    at(NOW + 3 * 86400);
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"from the future", 15, NULL, id,
+                                          NULL), ENL_OK);
+    assert_int_equal(enl_note_get(a, id, &held, &hl), ENL_OK);
+    at(NOW);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_note_intake(c, held, hl, &st), ENL_OK);
+    assert_int_equal(st.bulletins, 0);
+    free(held);
+    at(NOW + 2 * 86400 + 3600);
+    memset(&st, 0, sizeof st);
+    /* Any intake moves the window first (here of the forgery, expired by now). */
+    assert_int_equal(enl_note_intake(c, note, 256, &st), ENL_EEXPIRED);
+    assert_int_equal(st.bulletins, 1);
+    n = 0;
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 2);
+
+    /* Unfollowing deletes what was kept of the author. */
+    assert_int_equal(enl_bulletin_unfollow(c, fp, &fi), ENL_OK);
+    n = 0;
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(enl_bulletin_unfollow(c, fp, &fi), ENL_ENOTFOUND);
+
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(a);
+    enl_profile_close(c);
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_plaintext_parse),
         cmocka_unit_test(test_tag_window),
         cmocka_unit_test(test_fingerprint_parse),
+        cmocka_unit_test(test_follower_reads_once_and_carries),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
