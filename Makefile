@@ -37,12 +37,14 @@ ALL_LDFLAGS = $(LDHARD) $(LDSAN) $(LDFLAGS)
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check unit e2e demo fuzz fuzz-build bench clean
@@ -72,17 +74,22 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenlace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(BUILD)/libenlace.a $(PKG_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS) -o $@
 
+# Small programs the end-to-end tests drive (forgeries a real client never makes).
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libenlace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libenlace.a $(PKG_LIBS) $(ALL_LDFLAGS) -o $@
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libenlace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libenlace.a $(PKG_LIBS) $(ALL_LDFLAGS) -o $@
 
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) ./tests/run.sh $(UNIT_BIN)
 
 unit: all $(UNIT_BIN)
 	@BUILD=$(BUILD) ONLY=unit ./tests/run.sh $(UNIT_BIN)
 
-e2e: all
+e2e: all $(HELPER_BIN)
 	@BUILD=$(BUILD) ONLY=e2e ./tests/run.sh
 
 demo: all

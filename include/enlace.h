@@ -215,6 +215,7 @@ typedef struct {
     uint64_t burns_sent;        /* burn notices handed over */
     uint64_t burns_received;    /* new burn notices taken in */
     uint64_t burned_contacts;   /* contacts whose keys a new notice burned */
+    uint64_t bulletins;         /* new bulletins of followed authors (also in notes_received) */
     double seconds;
 } enl_sync_stats;
 
@@ -310,7 +311,8 @@ int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_st
 
 /* Tries to open one note (from a dead drop, paper...) without storing or
  * changing anything: calls cb with the message when the note is for this
- * profile and its keys still exist. Otherwise says why: ENL_ENOTFORME (not
+ * profile and its keys still exist, or when it is a bulletin of an author
+ * followed (m->from: the author, m->sent: published). Otherwise says why: ENL_ENOTFORME (not
  * for this profile), ENL_EDUPLICATE (already read: its keys are deleted),
  * ENL_EEXPIRED, ENL_EDECRYPT or ENL_EMALFORMED (damaged), ENL_EPURGED. */
 int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
@@ -415,6 +417,70 @@ int enl_cell_forward(enl_profile *p, const char *msg_id, const char *cell)
 int enl_cell_each(enl_profile *p, int (*cb)(const enl_cell_info *c, void *ctx), void *ctx);
 int enl_cell_members(enl_profile *p, const char *cell,
                      int (*cb)(const enl_cell_member *m, void *ctx), void *ctx);
+/* ---- bulletins ------------------------------------------------------ */
+
+/* A bulletin is a signed, public leaflet: it travels in a note like any
+ * other (a courier cannot tell it apart), every device relays it until it
+ * expires, and those who follow its author read it, its signature checked.
+ * Anyone who knows the author's fingerprint can follow, and so read. */
+#define ENL_BULLETIN_SLOTS          16    /* bulletins an author may publish per day (UTC) */
+#define ENL_BULLETIN_LIFETIME_DAYS  30    /* the longest a bulletin lives */
+#define ENL_BULLETIN_EXPIRY_DEFAULT_HOURS (7 * 24)
+#define ENL_BULLETIN_EXPIRY_MAX_HOURS     (ENL_BULLETIN_LIFETIME_DAYS * 24)
+#define ENL_BULLETIN_CHANNEL_MAX    64    /* bytes of a channel name */
+
+typedef struct {
+    const char *channel;    /* NULL or "": none; printable, at most ENL_BULLETIN_CHANNEL_MAX bytes */
+    uint32_t expiry_hours;  /* 0: ENL_BULLETIN_EXPIRY_DEFAULT_HOURS; at most ..._MAX_HOURS */
+} enl_bulletin_opts;
+
+/* Signs and seals a bulletin (text: at most ENL_TEXT_MAX bytes) and keeps
+ * its note for every later sync. note_id and expires (unix seconds), each
+ * may be NULL, get its id and when it expires.
+ * ENL_EFULL when ENL_BULLETIN_SLOTS were already published today (UTC);
+ * ENL_EFUTURE when the clock is behind the day of the last one published
+ * (a position must never be used twice); enl_profile_errmsg says more. */
+int enl_bulletin_publish(enl_profile *p, const uint8_t *text, size_t len,
+                         const enl_bulletin_opts *opts, uint8_t note_id[ENL_IDBYTES],
+                         uint64_t *expires) __attribute__((warn_unused_result));
+
+typedef struct {
+    char name[ENL_NAME_MAX + 1];            /* from the card followed, else a contact's, else "" */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];
+    uint64_t added;                         /* unix seconds */
+    uint64_t bulletins;                     /* this author's bulletins held here */
+} enl_follow_info;
+
+/* Follows an author, given a card (checked like enl_contact_add checks
+ * one) or a fingerprint as printed ("ms1x dcxv ..."). The author's
+ * bulletins already carried here are read at once. ENL_EEXISTS when
+ * already followed; ENL_ESELF for this profile's own. */
+int enl_bulletin_follow(enl_profile *p, const char *card_or_fingerprint, enl_follow_info *out)
+    __attribute__((warn_unused_result));
+/* Stops following (a fingerprint as printed, or a card): the author's
+ * bulletins kept here are deleted; their notes are still carried.
+ * ENL_ENOTFOUND when not followed. */
+int enl_bulletin_unfollow(enl_profile *p, const char *card_or_fingerprint, enl_follow_info *out)
+    __attribute__((warn_unused_result));
+/* Calls cb for every author followed, in the order they were followed. */
+int enl_follow_each(enl_profile *p, int (*cb)(const enl_follow_info *f, void *ctx), void *ctx);
+
+typedef struct {
+    char author[ENL_NAME_MAX + 1];          /* a contact's name, the card's, or "" */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];
+    char channel[ENL_BULLETIN_CHANNEL_MAX + 1];
+    const char *text;                       /* valid during the callback only */
+    size_t text_len;
+    uint64_t published;                     /* unix seconds, the author's clock */
+    uint64_t received;                      /* unix seconds */
+    uint64_t expires;                       /* unix seconds */
+    uint8_t note_id[ENL_IDBYTES];
+    int mine;                               /* published by this profile */
+} enl_bulletin_info;
+
+/* Calls cb for every bulletin kept (of authors followed, and my own),
+ * oldest published first. Expired bulletins are deleted first. */
+int enl_bulletin_each(enl_profile *p, int (*cb)(const enl_bulletin_info *b, void *ctx), void *ctx);
 
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
@@ -428,6 +494,8 @@ typedef struct {
     uint64_t bytes;      /* bytes of notes held */
     uint64_t burned;     /* contacts whose keys are burned */
     uint64_t burns;      /* burn notices carried */
+    uint64_t follows;    /* authors whose bulletins I follow */
+    uint64_t bulletins;  /* bulletins kept (theirs and mine) */
 } enl_status_info;
 
 int enl_status(enl_profile *p, enl_status_info *out);

@@ -19,6 +19,8 @@ int cmd_revocation(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
 int cmd_paper(int argc, char **argv, enl_profile *p);
 int cmd_cell(int argc, char **argv, enl_profile *p);
+int cmd_bulletin(int argc, char **argv, enl_profile *p);
+int cmd_bulletins(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

@@ -60,6 +60,18 @@ static const cli_command commands[] = {
       "enlace revocation export [--reason TEXT] [--out FILE]\n"
       "       enlace revocation hold NAME FILE|-\n"
       "       enlace revocation publish NAME" },
+    { "bulletin", cmd_bulletin, P,
+      "Publish signed public bulletins, and follow the authors whose bulletins to read.\n"
+      "A bulletin travels in a note like any other, every device relays it until it\n"
+      "expires, and whoever follows its author (by card or fingerprint) reads it, its\n"
+      "signature checked. It is public: anyone who knows your fingerprint can read it.",
+      "enlace bulletin publish [--channel NAME] [--expire HOURS] [TEXT|-]\n"
+      "       enlace bulletin follow CARD|FINGERPRINT|-\n"
+      "       enlace bulletin unfollow FINGERPRINT|CARD\n"
+      "       enlace bulletin following [--json]" },
+    { "bulletins", cmd_bulletins, P,
+      "Show the bulletins of the authors I follow (and mine), oldest first.",
+      "enlace bulletins [--json] [--channel NAME]" },
     { "passphrase", cmd_passphrase, P,
       "Change the passphrase, or set a duress passphrase.\n"
       "The duress passphrase, typed at unlock, destroys this profile's keys and\n"

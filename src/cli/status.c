@@ -28,22 +28,25 @@ int cmd_status(int argc, char **argv, enl_profile *p)
         cli_json_str(stdout, name, strlen(name));
         printf(",\"fingerprint\":\"%s\",\"notes\":%llu,\"outgoing\":%llu,\"purges\":%llu,"
                "\"contacts\":%llu,\"messages\":%llu,\"unread\":%llu,\"requests\":%llu,"
-               "\"bytes\":%llu,\"burned\":%llu,\"burns\":%llu}\n",
+               "\"bytes\":%llu,\"burned\":%llu,\"burns\":%llu,\"follows\":%llu,\"bulletins\":%llu}\n",
                fp, (unsigned long long)s.notes, (unsigned long long)s.outgoing,
                (unsigned long long)s.purges, (unsigned long long)s.contacts,
                (unsigned long long)s.messages, (unsigned long long)s.unread,
                (unsigned long long)s.requests, (unsigned long long)s.bytes,
-               (unsigned long long)s.burned, (unsigned long long)s.burns);
+               (unsigned long long)s.burned, (unsigned long long)s.burns,
+               (unsigned long long)s.follows, (unsigned long long)s.bulletins);
         return 0;
     }
     printf("profile:     %s\nfingerprint: %s\n", name, fp);
     printf("notes:       %llu held (%llu bytes)\noutgoing:    %llu not yet known delivered\n"
            "purges:      %llu\ncontacts:    %llu\nmessages:    %llu (%llu new)\n"
-           "requests:    %llu\nburned:      %llu contacts (%llu burn notices carried)\n",
+           "requests:    %llu\nburned:      %llu contacts (%llu burn notices carried)\n"
+           "bulletins:   %llu kept, following %llu authors\n",
            (unsigned long long)s.notes, (unsigned long long)s.bytes,
            (unsigned long long)s.outgoing, (unsigned long long)s.purges,
            (unsigned long long)s.contacts, (unsigned long long)s.messages,
            (unsigned long long)s.unread, (unsigned long long)s.requests,
-           (unsigned long long)s.burned, (unsigned long long)s.burns);
+           (unsigned long long)s.burned, (unsigned long long)s.burns,
+           (unsigned long long)s.bulletins, (unsigned long long)s.follows);
     return 0;
 }

@@ -54,6 +54,9 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
         printf("%llu new burn %s%s\n", (unsigned long long)s->burns_received,
                plural(s->burns_received, "notice", "notices"),
                s->burned_contacts ? ": keys of a contact are burned (enlace contact list)" : "");
+    if (s->bulletins)
+        printf("%llu new %s of authors you follow: enlace bulletins\n",
+               (unsigned long long)s->bulletins, plural(s->bulletins, "bulletin", "bulletins"));
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));

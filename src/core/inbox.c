@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cells.h"
+#include "core/bulletin.h"
 #include "core/messages.h"
 #include "core/profile.h"
 
@@ -176,7 +177,10 @@ int enl_status(enl_profile *p, enl_status_info *out)
     int rc;
     memset(out, 0, sizeof *out);
     if ((rc = enl_messages_sweep(p)) != ENL_OK) return rc;
+    if ((rc = enl_bulletins_sweep(p)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "notes", &out->notes)) != ENL_OK) return rc;
+    if ((rc = enl_store_count(p->st, "follows", &out->follows)) != ENL_OK) return rc;
+    if ((rc = enl_store_count(p->st, "bulletins", &out->bulletins)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "outbox", &out->outgoing)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "purges", &out->purges)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "contacts", &out->contacts)) != ENL_OK) return rc;

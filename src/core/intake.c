@@ -5,7 +5,8 @@
  *
  *  1. its first 16 bytes are looked up among the recognition tags of every
  *     session (one keyed hash and one index lookup, whatever the number of
- *     sessions); a hit is decrypted with that session's ratchet;
+ *     sessions); a hit is decrypted with that session's ratchet, or, when
+ *     the tag is a followed author's, opened and checked as a bulletin;
  *  2. otherwise one X25519 tries it as a first-contact note, which starts
  *     (or continues) a session from the X3DH values it carries;
  *  3. otherwise it is someone else's: kept to carry.
@@ -14,6 +15,7 @@
  * key), the advanced session (whose used keys are now gone), the read mark
  * and the released purge key are written in one transaction. Then notes that
  * arrived before their session could recognise them are looked for again.
+ * A bulletin is kept instead: read once, never purged, carried on.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "core/cells.h"
 #include "core/deliver.h"
+#include "core/bulletin.h"
 #include "core/messages.h"
 #include "core/prekeys.h"
 #include "core/session.h"
@@ -43,6 +46,8 @@ typedef struct {
     uint8_t *plain;          /* decrypted payload (sodium_malloc) */
     size_t plain_len;
     enl_payload pl;
+    int is_bulletin;         /* a followed author's bulletin: b, not s and pl */
+    enl_bulletin b;
 } opened;
 
 static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
@@ -52,11 +57,16 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
     if (rc != ENL_OK) return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
     rc = enl_session_load(p, h, o->s);
     if (rc == ENL_ENOTFOUND) {
-        /* not a session's tag: a cell member's sender key */
+        /* Not a session's tag: a cell member's sender key ... */
         if ((o->cell = sodium_malloc(sizeof *o->cell)) == NULL) return ENL_ENOMEM;
         rc = enl_cell_note_open(p, h, note, len, o->cell, o->plain, &o->plain_len);
-        if (rc == ENL_ENOTFOUND) rc = ENL_ENOTFORME;
-        return rc;
+        if (rc != ENL_ENOTFOUND) return rc;
+        sodium_free(o->cell);
+        o->cell = NULL;
+        /* ... or a position of an author this profile follows. */
+        rc = enl_bulletin_recognise(p, h, note, len, o->plain, &o->b);
+        o->is_bulletin = rc == ENL_OK;
+        return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
     }
     if (rc != ENL_OK) return rc;
     return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
@@ -247,7 +257,7 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     o->plain_len = 0;
     rc = open_session_note(p, note, len, o);
     if (rc == ENL_ENOTFORME) rc = open_first_note(p, note, len, o);
-    if (rc != ENL_OK) return rc;
+    if (rc != ENL_OK || o->is_bulletin) return rc;
     if ((rc = enl_payload_parse(&o->pl, o->plain, o->plain_len)) != ENL_OK) return rc;
     return enl_payload_check_lock(&o->pl, o->h.purge_lock);
 }
@@ -304,7 +314,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
                       int held, held_list *later)
 {
     opened o;
-    int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0;
+    int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
 
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc != ENL_OK) {
@@ -312,7 +322,10 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
         return rc;
     }
     rc = open_note(p, note, len, &o, held);
-    if (rc == ENL_OK) {
+    if (rc == ENL_OK && o.is_bulletin) {
+        rc = enl_bulletin_keep(p, &o.b, &o.h, o.id, note, len, held);
+        read = rc == ENL_OK;
+    } else if (rc == ENL_OK) {
         rc = deliver(p, &o, note, len, &is_contact);
         delivered = rc == ENL_OK;
     } else if (rc == ENL_ENOTFORME && !held) {
@@ -324,7 +337,12 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     }
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
-    if (rc != ENL_OK) delivered = carried = 0;
+    if (rc != ENL_OK) delivered = carried = read = 0;
+    if (read && stats != NULL) stats->bulletins++;
+    if (read && !held) {
+        enl_quota_note_added(p, len);
+        if (stats != NULL) stats->notes_received++;
+    }
     if (carried) {
         enl_quota_note_added(p, len);
         if (stats != NULL) stats->notes_received++;
@@ -342,13 +360,11 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     return rc;
 }
 
-int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+/* Takes in the held notes of l (freed here), then those their deliveries
+ * make recognisable, pass after pass. */
+static int retake(enl_profile *p, held_list l, enl_sync_stats *stats)
 {
-    held_list l = { NULL, 0 };
-    int rc;
-
-    if ((l.ids = malloc(RESCAN_MAX * 32)) == NULL) return ENL_ENOMEM;
-    rc = intake_one(p, note, len, stats, 0, &l);
+    int rc = ENL_OK;
     /* Each pass delivers held notes (which leave the notes table), so this
      * ends; the bound keeps a hostile store from making it long. */
     for (int pass = 0; rc == ENL_OK && l.n > 0 && pass < 8; pass++) {
@@ -368,6 +384,31 @@ int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_st
     return rc;
 }
 
+int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_sync_stats *stats)
+{
+    held_list l = { malloc(RESCAN_MAX * 32), 0 };
+    if (l.ids == NULL) return ENL_ENOMEM;
+    l.n = n < RESCAN_MAX ? n : RESCAN_MAX;
+    memcpy(l.ids, ids, l.n * 32);
+    return retake(p, l, stats);
+}
+
+int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+{
+    held_list l = { NULL, 0 };
+    /* Bulletin tags follow the calendar: once a day, before anything. */
+    int rc = enl_follows_refresh(p, stats);
+
+    if (rc != ENL_OK) return rc;
+    if ((l.ids = malloc(RESCAN_MAX * 32)) == NULL) return ENL_ENOMEM;
+    rc = intake_one(p, note, len, stats, 0, &l);
+    if (rc != ENL_OK) {
+        free(l.ids);
+        return rc;
+    }
+    return retake(p, l, stats);
+}
+
 int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
                   int (*cb)(const enl_message *m, void *ctx), void *ctx)
 {
@@ -379,7 +420,19 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
 
     /* Like intake, but nothing is stored: the session advanced here is dropped. */
     if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
-    if (rc == ENL_OK) {
+    if (rc == ENL_OK && o.is_bulletin) {
+        memset(&m, 0, sizeof m);
+        enl_bulletin_author_name(p, o.b.sign_pk, o.b.dh_pk, m.from);
+        enl_fingerprint_raw(fp, o.b.sign_pk, o.b.dh_pk);
+        enl_fingerprint_text(m.from_fingerprint, fp);
+        m.text = (const char *)o.b.text;
+        m.text_len = o.b.text_len;
+        m.sent = o.b.published;
+        m.received = enl_now();
+        memcpy(m.note_id, o.id, 32);
+        m.is_new = 1;
+        rc = cb(&m, ctx);
+    } else if (rc == ENL_OK) {
         const uint8_t *sign = o.cell != NULL ? o.cell->sender_sign : o.s->peer_sign_pk;
         const uint8_t *dh = o.cell != NULL ? o.cell->sender_dh : o.s->peer_dh_pk;
         memset(&m, 0, sizeof m);

@@ -20,6 +20,7 @@ struct enl_profile {
     char err[256];
     uint64_t quota_notes, quota_bytes;
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
+    uint32_t follows_day;             /* day the follows' tag windows were last checked */
 };
 
 /* ENL_EFULL when one more note of len bytes would pass the quota. */
@@ -71,6 +72,10 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32]);
 
 /* Deletes the disappearing messages whose time has come. */
 int enl_messages_sweep(enl_profile *p);
+
+/* Takes in again notes already held (by id) that a new recognition tag may
+ * now open (a session's window moved, an author was followed). */
+int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_sync_stats *stats);
 
 /* Takes in one purge record from any transport. */
 int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_stats *stats);

@@ -69,11 +69,17 @@ static const char *migrations[] = {
     /* the purge keys of my own notes not yet delivered, so that notes to
      * a key that is burned can be purged from every courier */
     "CREATE TABLE outgoing(h BLOB PRIMARY KEY, blob BLOB NOT NULL, expiry INTEGER NOT NULL DEFAULT 0);",
+    /* 5: bulletins: the authors followed (their recognition tags go in the
+     * tags table, pointing at the follow's row) and the bulletins read,
+     * both encrypted. */
+    "CREATE TABLE follows(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE bulletins(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
 static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held", "cells",
-                                           "senderkeys", "introductions", "inquiries", "outgoing" };
+                                           "senderkeys", "introductions", "inquiries", "outgoing",
+                                           "follows", "bulletins" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -1277,7 +1283,8 @@ int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
     static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
                                           "outbox", "sessions", "tags", "burns", "cells",
-                                          "senderkeys", "introductions", "inquiries" };
+                                          "senderkeys", "introductions", "inquiries",
+                                          "follows", "bulletins" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;

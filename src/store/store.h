@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 4
+#define ENL_STORE_SCHEMA 5
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -65,7 +65,8 @@ int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, siz
 int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len);
 void enl_store_free(uint8_t *pt, size_t len);
 
-/* Encrypted rows keyed by a 32-byte index (contacts, sessions, held). */
+/* Encrypted rows keyed by a 32-byte index (contacts, sessions, held, follows,
+ * bulletins). */
 int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
                       const uint8_t *pt, size_t len);
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],

@@ -19,6 +19,7 @@
 #include "crypto/ratchet.h"
 #include "crypto/x3dh.h"
 #include "enlace.h"
+#include "note/bulletin.h"
 #include "note/note.h"
 #include "paper/paper.h"
 #include "util/base32.h"
@@ -202,6 +203,39 @@ static void compute(void)
         free(rb);
     }
 
+    /* A bulletin by ana at day NOW/86400, slot 3: published NOW, expiry
+     * NOW/3600 + 168, purge lock 32 x 0x22 (random in real bulletins),
+     * channel "news". */
+    {
+        static uint8_t plain[ENL_NOTE_MAX];
+        uint8_t k[32], tag[16], lock[32];
+        uint32_t day = (uint32_t)(NOW / 86400);
+        enl_bulletin b;
+        memset(&b, 0, sizeof b);
+        b.published = NOW;
+        b.expiry_hours = (uint32_t)(NOW / 3600) + 168;
+        b.channel = (const uint8_t *)"news";
+        b.channel_len = 4;
+        b.text = (const uint8_t *)text;
+        b.text_len = sizeof text - 1;
+        enl_bulletin_author_key(k, fa);
+        put_hex("bulletin", "author_key", k, 32);
+        snprintf(buf, sizeof buf, "%u", day);
+        put("bulletin", "day", buf);
+        put("bulletin", "slot", "3");
+        enl_bulletin_tag(tag, k, day, 3);
+        put_hex("bulletin", "tag", tag, 16);
+        assert_int_equal(enl_bulletin_note_len(b.channel_len, b.text_len, &len), ENL_OK);
+        memset(lock, 0x22, sizeof lock);
+        enl_note_header_encode(note, b.expiry_hours, lock);
+        assert_int_equal(enl_bulletin_seal(note, len, plain, &ana, k, day, 3, &b), ENL_OK);
+        snprintf(buf, sizeof buf, "%zu", len);
+        put("bulletin", "length", buf);
+        put_hex("bulletin", "note", note, len);
+        enl_note_id(id, note, len);
+        put_hex("bulletin", "id", id, 32);
+    }
+
     {
         static const size_t ls[] = { 100, 256, 257, 300, 1000, 1025, 4000, 65000 };
         char all[256] = "";
@@ -315,11 +349,40 @@ static void test_vector_note_opens(void **state)
     enl_identity_wipe(&carmen);
 }
 
+static void test_vector_bulletin_opens(void **state)
+{
+    /* The documented bulletin opens under ana's author key, at its
+     * position, and says what it says. */
+    static uint8_t note[ENL_NOTE_MAX], plain[ENL_NOTE_MAX];
+    enl_identity ana;
+    enl_bulletin b;
+    uint8_t seed[32], fp[32], k[32];
+    const char *hex = NULL;
+    size_t len;
+    (void)state;
+    for (size_t i = 0; i < ncomputed; i++)
+        if (strcmp(computed[i].key, "bulletin.note") == 0) hex = computed[i].value;
+    assert_non_null(hex);
+    len = strlen(hex) / 2;
+    assert_int_equal(enl_hex_decode(note, len, hex, strlen(hex)), ENL_OK);
+    seed_of(seed, 0xa1);
+    assert_int_equal(enl_identity_from_seed(&ana, seed, NOW), ENL_OK);
+    enl_fingerprint_raw(fp, ana.sign_pk, ana.dh_pk);
+    enl_bulletin_author_key(k, fp);
+    assert_int_equal(enl_bulletin_open(&b, plain, note, len, k, fp, (uint32_t)(NOW / 86400), 3),
+                     ENL_OK);
+    assert_int_equal(b.text_len, 20);
+    assert_memory_equal(b.text, "the leaflet is ready", 20);
+    assert_memory_equal(b.sign_pk, ana.sign_pk, 32);
+    enl_identity_wipe(&ana);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document_matches_code),
         cmocka_unit_test(test_vector_note_opens),
+        cmocka_unit_test(test_vector_bulletin_opens),
     };
     if (enl_init() != ENL_OK) return 1;
     compute();
