@@ -219,10 +219,14 @@ static int reconcile(session *x)
     int rc;
 
     if (x->initiator) {
+        uint8_t salt[ENL_RECON_SALTBYTES];
         size_t off = 1;
+        /* A fresh salt keys the fingerprints of this session (one for the
+         * three sets: their ids never meet). */
+        randombytes_buf(salt, sizeof salt);
         for (int i = 0; i < NSETS; i++) {
             size_t ol = 0;
-            rc = enl_recon_first(&x->sets[i].r, out + off + 4, ENL_RECON_MSG_MAX, &ol);
+            rc = enl_recon_first(&x->sets[i].r, salt, out + off + 4, ENL_RECON_MSG_MAX, &ol);
             if (rc != ENL_OK) return rc;
             put_u32(out + off, ol);
             off += 4 + ol;
