@@ -221,6 +221,42 @@ static void make_pair(size_t n, size_t d, uint64_t seed, id32 **a, size_t *na, i
     free(pool);
 }
 
+/* How the d differences of make_placed sit in the pool's order. */
+enum { AT_RANDOM, CLUSTERED, NEWEST, ONE_SIDED };
+
+/*
+ * Like make_pair, with the differences placed: at random, in one run at a
+ * random place (alternately a's and b's), all at the top of the order (the
+ * newest notes, alternately), or at random but all on a's side.
+ */
+static void make_placed(size_t n, size_t d, int how, uint64_t seed, id32 **a, size_t *na,
+                        id32 **b, size_t *nb)
+{
+    id32 *pool = random_ids(n + d, seed);
+    uint8_t *where = calloc(n + d ? n + d : 1, 1);
+    uint64_t s = seed ^ 0x5eed;
+    size_t k, placed = 0, run0 = n ? (size_t)(rng_next(&s) % (n + 1)) : 0;
+
+    assert_non_null(where);
+    while (placed < d) {
+        size_t at = how == CLUSTERED ? run0 + placed : how == NEWEST ? n + placed
+                                                     : (size_t)(rng_next(&s) % (n + d));
+        if (where[at]) continue;
+        where[at] = (uint8_t)(how == ONE_SIDED ? 1 : 1 + placed % 2);
+        placed++;
+    }
+    *a = malloc((n + d ? n + d : 1) * sizeof **a);
+    *b = malloc((n + d ? n + d : 1) * sizeof **b);
+    assert_true(*a && *b);
+    *na = *nb = 0;
+    for (k = 0; k < n + d; k++) {
+        if (where[k] != 2) memcpy((*a)[(*na)++], pool[k], 32);
+        if (where[k] != 1) memcpy((*b)[(*nb)++], pool[k], 32);
+    }
+    free(where);
+    free(pool);
+}
+
 /* ceil(log16(x)) for x >= 1: the number of splits by 16 that bring x to 1. */
 static size_t log16_ceil(size_t x)
 {
@@ -382,6 +418,69 @@ static void test_random_seeds(void **state)
         free(b);
     }
     print_message("random seeds: at most %zu round trips\n", worst_rt);
+}
+
+/*
+ * The property: for sets of sizes from 0 up, differences from none to all,
+ * placed at random, in one run, at the top, or all on one side, under a salt
+ * of their own and with roomy or minimal messages, each side reports exactly
+ * the two differences (run() checks it), both ways round.
+ */
+static void test_sizes_and_placements(void **state)
+{
+    static const size_t sizes[] = { 0, 1, 2, 3, 7, 8, 9, 16, 17, 50, 200, 1000, 5000, 30000 };
+    static const char *const how_name[] = { "random", "clustered", "newest", "one-sided" };
+    uint64_t seed = 1000;
+    (void)state;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        size_t ds[] = { 0, 1, 2, 5, 9, 17, 64, n / 3 + 1, n };
+        for (size_t di = 0; di < sizeof ds / sizeof ds[0]; di++) {
+            if (di > 0 && ds[di] == ds[di - 1]) continue;
+            for (int how = AT_RANDOM; how <= ONE_SIDED; how++) {
+                id32 *a, *b;
+                size_t na, nb, d = ds[di];
+                size_t out_max = (seed % 4 == 0) ? ENL_RECON_MSG_MIN : ENL_RECON_MSG_MAX;
+                run_stats st, st2;
+                if (n >= 30000 && d > 64) continue;      /* large differences: test_d1000 */
+                seed++;
+                memcpy(salt, &seed, sizeof seed);
+                make_placed(n, d, how, seed, &a, &na, &b, &nb);
+                run(a, na, b, nb, out_max, &st);
+                run(b, nb, a, na, out_max, &st2);
+                if (d == 0) assert_int_equal(st.round_trips, 1);
+                if (n == 30000 && d <= 17)
+                    print_message("n=%zu d=%zu %s: %zu round trips, %zu bytes\n", n, d,
+                                  how_name[how], st.round_trips, st.bytes);
+                free(a);
+                free(b);
+            }
+        }
+    }
+    memcpy(salt, "test salt 0123!", sizeof salt);
+}
+
+/* A million-scale case in the unit tests (the bench has the million): few
+ * differences, random or newest, stay within 4 round trips and 8 KiB. */
+static void test_large_few(void **state)
+{
+    (void)state;
+    for (int how = AT_RANDOM; how <= NEWEST; how += NEWEST - AT_RANDOM) {
+        for (uint64_t seed = 70; seed < 72; seed++) {
+            id32 *a, *b;
+            size_t na, nb;
+            run_stats st;
+            make_placed(300000, 10, how, seed, &a, &na, &b, &nb);
+            run(a, na, b, nb, ENL_RECON_MSG_MAX, &st);
+            print_message("n=300000 d=10 %s: %zu round trips, %zu bytes, largest message %zu\n",
+                          how == NEWEST ? "newest" : "random", st.round_trips, st.bytes,
+                          st.largest);
+            assert_true(st.round_trips <= 4);
+            assert_true(st.bytes < 8 * 1024);
+            free(a);
+            free(b);
+        }
+    }
 }
 
 /* Many differences with the smallest messages: every step defers, and each id
@@ -852,6 +951,8 @@ int main(void)
         cmocka_unit_test(test_d1000),
         cmocka_unit_test(test_disjoint),
         cmocka_unit_test(test_random_seeds),
+        cmocka_unit_test(test_sizes_and_placements),
+        cmocka_unit_test(test_large_few),
         cmocka_unit_test(test_deferral),
         cmocka_unit_test(test_edge_ids),
         cmocka_unit_test(test_malformed_basic),
