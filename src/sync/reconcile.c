@@ -392,15 +392,16 @@ static size_t pow_sat(size_t x, size_t y)
  * PIECE ids need L levels of splits at most ENL_RECON_BRANCH wide; the same L
  * levels of equal fanouts k (the least with k^L pieces) cost less, since a
  * difference pays a whole split at every level. The whole set's split is
- * paid once per session, not once per difference: it is ENL_RECON_ROOT_BOOST
- * times wider, which takes the levels below down faster.
+ * paid once per session, not once per difference: when more than one level
+ * is needed it is ENL_RECON_ROOT_BOOST times wider, which takes the levels
+ * below down faster.
  */
 static size_t fanout(size_t c, int whole)
 {
     size_t pieces = (c + PIECE - 1) / PIECE, levels = 1, k = 2;
     while (pow_sat(ENL_RECON_BRANCH, levels) < pieces) levels++;
     while (pow_sat(k, levels) < pieces) k++;
-    if (whole) k *= ENL_RECON_ROOT_BOOST;
+    if (whole && levels > 1) k *= ENL_RECON_ROOT_BOOST;
     return k < c ? k : c;
 }
 
