@@ -4,10 +4,11 @@
  * published as an onion service (core/onion.c). The same session runs over
  * all of them. After the Noise XK handshake:
  *
- *  1. Reconciliation: both sets (purge records and notes) are reconciled at
- *     once, each keyed by (expiry u32 || first 28 bytes of the id), so that
- *     notes close in expiry sit close in the key order. Messages:
- *       0x01 | plen u32 | purge recon message | nlen u32 | note recon message
+ *  1. Reconciliation: the three sets (burn notices, purge records, notes)
+ *     are reconciled at once, each keyed by (expiry u32 || first 28 bytes of
+ *     the id), so that notes close in expiry sit close in the key order,
+ *     under one fresh salt drawn by the initiator. Messages:
+ *       0x01 | blen u32 | burns | plen u32 | purges | nlen u32 | notes
  *     An empty part means that set has nothing to say this round.
  *  2. Transfer, only when there is something to move: the initiator sends
  *     what the responder lacks (purges first, then notes smallest first),
