@@ -89,9 +89,9 @@ typedef struct {
 
 static void recon_append(char *names, const uint8_t id[32])
 {
-    char one[8] = "?";
-    for (int i = 0; i < 24; i++)
-        if (memcmp(recon_keys[i], id, 32) == 0) snprintf(one, sizeof one, "k_%d", i);
+    char one[16] = "?";
+    for (unsigned i = 0; i < 24; i++)
+        if (memcmp(recon_keys[i], id, 32) == 0) snprintf(one, sizeof one, "k_%u", i % 100);
     if (names[0]) strcat(names, " ");
     strcat(names, one);
 }
