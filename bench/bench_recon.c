@@ -1,8 +1,9 @@
 /*
  * Issue 3's reconciliation benchmark: two stores of N notes that differ in
  * D, reconciled in memory with src/sync/reconcile.h exactly as a sync over
- * a link does it (src/core/netsync.c: the purge set and the note set in one
- * RECON message per turn, items keyed by expiry u32 || 28 bytes of the id),
+ * a link does it (src/core/netsync.c: the burn set, the purge set and the
+ * note set in one RECON message per turn, items keyed by expiry u32 || 28
+ * bytes of the id, a fresh salt for each session),
  * the two sides in two processes joined by a socketpair, so that each
  * side's peak memory is its own.
  *
@@ -15,7 +16,7 @@
  * of the order. Expiry hours of the common items span 14 days.
  *
  * Reported: bytes of reconciliation (the note set's messages alone, then
- * with netsync's RECON envelope and the empty purge set, then on the wire
+ * with netsync's RECON envelope and the empty burn and purge sets, then on the wire
  * with the link's framing: 2-byte length, 1-byte chunk flag and 16-byte
  * tag per message), messages and round trips, seconds for the exchange and
  * for preparing (sorting, then enl_recon_init's prefix sums), and the peak
@@ -24,11 +25,15 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <sodium.h>
+
 #include "bench.h"
 #include "sync/reconcile.h"
 
 #define MSG_RECON 0x01
-#define MSG_MAX   (1 + 4 + ENL_RECON_MSG_MAX + 4 + ENL_RECON_MSG_MAX)
+#define NSETS     3           /* burns and purges (empty here), notes */
+#define NOTES     (NSETS - 1)
+#define MSG_MAX   (1 + NSETS * (4 + ENL_RECON_MSG_MAX))
 #define FRAMING   (2 + 1 + 16)    /* per link message of < 64 KiB: length, flag, tag */
 #define HOURS     (14 * 24)
 
@@ -154,35 +159,35 @@ typedef struct {
     double sort_s, init_s, exchange_s;
     unsigned long messages_sent;        /* RECON messages this side sent */
     unsigned long note_bytes, app_bytes, wire_bytes, largest;
-    found notes, purges;
+    found notes, others;
     long maxrss_kib;
 } side_report;
 
 /* Runs netsync.c's reconcile() loop on this side. */
 static void run_side(int fd, size_t n, size_t d, int newest, int initiator, side_report *rep)
 {
-    enl_recon r[2];          /* 0: purges (empty on both sides), 1: notes */
-    uint8_t *scratch[2], *out = malloc(MSG_MAX), *in = malloc(MSG_MAX), go = 1;
-    size_t slen[2];
-    id32 *ids[2];
-    int done[2] = { 0, 0 };
+    enl_recon r[NSETS];
+    uint8_t *scratch[NSETS], *out = malloc(MSG_MAX), *in = malloc(MSG_MAX), go = 1;
+    uint8_t salt[ENL_RECON_SALTBYTES];
+    size_t slen[NSETS];
+    id32 *ids;
+    int done[NSETS] = { 0 }, all = 0;
     double t0;
 
     if (out == NULL || in == NULL) exit(1);
     memset(rep, 0, sizeof *rep);
     t0 = bench_now();
-    ids[0] = NULL;
-    ids[1] = make_set(n, d, newest, !initiator);
+    ids = make_set(n, d, newest, !initiator);
     rep->sort_s = bench_now() - t0;
     t0 = bench_now();
-    for (int i = 0; i < 2; i++) {
-        size_t cnt = i ? n : 0;
+    for (int i = 0; i < NSETS; i++) {
+        size_t cnt = i == NOTES ? n : 0;
         slen[i] = enl_recon_scratch_bytes(cnt);
         scratch[i] = malloc(slen[i] ? slen[i] : 1);
         if (scratch[i] == NULL) exit(1);
-        if (enl_recon_init(&r[i], (const uint8_t (*)[32])ids[i], cnt, initiator, on_have, on_need,
-                           i ? (void *)&rep->notes : (void *)&rep->purges, scratch[i],
-                           slen[i]) != ENL_OK)
+        if (enl_recon_init(&r[i], i == NOTES ? (const uint8_t (*)[32])ids : NULL, cnt, initiator,
+                           on_have, on_need, i == NOTES ? (void *)&rep->notes : (void *)&rep->others,
+                           scratch[i], slen[i]) != ENL_OK)
             exit(1);
     }
     rep->init_s = bench_now() - t0;
@@ -192,28 +197,32 @@ static void run_side(int fd, size_t n, size_t d, int newest, int initiator, side
     else send_all(fd, &go, 1);
     t0 = bench_now();
     if (initiator) {
-        size_t ol[2] = { 0, 0 };
-        for (int i = 0; i < 2; i++)
-            if (enl_recon_first(&r[i], out + 5 + (i ? 4 + ol[0] : 0), ENL_RECON_MSG_MAX, &ol[i]) !=
-                ENL_OK)
-                exit(1);
+        size_t off = 1;
+        randombytes_buf(salt, sizeof salt);
         out[0] = MSG_RECON;
-        put32(out + 1, ol[0]);
-        put32(out + 5 + ol[0], ol[1]);
-        send_msg(fd, out, 9 + ol[0] + ol[1]);
+        for (int i = 0; i < NSETS; i++) {
+            size_t ol = 0;
+            if (enl_recon_first(&r[i], salt, out + off + 4, ENL_RECON_MSG_MAX, &ol) != ENL_OK) exit(1);
+            put32(out + off, ol);
+            off += 4 + ol;
+            if (i == NOTES) rep->note_bytes += ol;
+        }
+        send_msg(fd, out, off);
         rep->messages_sent++;
-        rep->note_bytes += ol[1];
-        rep->app_bytes += 9 + ol[0] + ol[1];
-        rep->largest = 9 + ol[0] + ol[1];
+        rep->app_bytes += off;
+        rep->largest = off;
     }
-    while (!(done[0] && done[1])) {
+    while (!all) {
         size_t len = recv_msg(fd, in), off = 1, pos = 1;
         int any = 0;
         out[0] = MSG_RECON;
-        for (int i = 0; i < 2; i++) {
-            size_t pl = get32(in + pos), ol = 0;
+        all = 1;
+        for (int i = 0; i < NSETS; i++) {
+            size_t pl, ol = 0;
             const uint8_t *part = in + pos + 4;
             int dn = 0;
+            if (pos + 4 > len) exit(1);
+            pl = get32(in + pos);
             pos += 4 + pl;
             if (pos > len) exit(1);
             if (pl > 0) {
@@ -224,8 +233,9 @@ static void run_side(int fd, size_t n, size_t d, int newest, int initiator, side
             }
             put32(out + off, ol);
             off += 4 + ol;
-            if (i == 1) rep->note_bytes += ol;
+            if (i == NOTES) rep->note_bytes += ol;
             any |= ol > 0;
+            all &= done[i];
         }
         if (any) {
             send_msg(fd, out, off);
@@ -237,9 +247,8 @@ static void run_side(int fd, size_t n, size_t d, int newest, int initiator, side
     rep->exchange_s = bench_now() - t0;
     rep->wire_bytes = rep->app_bytes + rep->messages_sent * FRAMING;
     rep->maxrss_kib = bench_maxrss_kib();
-    free(ids[1]);
-    free(scratch[0]);
-    free(scratch[1]);
+    free(ids);
+    for (int i = 0; i < NSETS; i++) free(scratch[i]);
     free(out);
     free(in);
 }

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for the reconciliation parser: the input is a peer message
  * given to responders that hold small fixed sets (none, a few ids listed
- * whole, a few hundred split into ranges) and, for the answers mode, to an
- * initiator that has sent its first message. Each must take the message or
+ * whole, a few hundred split into ranges), for whom it is a first message
+ * (version, salt, ranges), and, for the answers mode, to an initiator that
+ * has sent its first message (version, ranges). Each must take the message or
  * refuse it with a code; a reply never exceeds its buffer.
  */
 #include <stddef.h>
@@ -58,7 +59,8 @@ static void feed(size_t n, int initiator, const uint8_t *data, size_t size)
     if (enl_recon_init(&r, (const uint8_t (*)[32])ids, n, initiator, on_id, on_id, NULL,
                        scratch, sizeof scratch) != ENL_OK)
         abort();
-    if (initiator && enl_recon_first(&r, out, sizeof out, &first_len) != ENL_OK) abort();
+    static const uint8_t salt[ENL_RECON_SALTBYTES] = { 's', 'a', 'l', 't' };
+    if (initiator && enl_recon_first(&r, salt, out, sizeof out, &first_len) != ENL_OK) abort();
     rc = enl_recon_step(&r, data, size, out, sizeof out, &out_len, &done);
     if (rc == ENL_OK) {
         if (out_len > ENL_RECON_MSG_MAX || (out_len == 0 && !done)) abort();

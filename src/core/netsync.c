@@ -4,10 +4,11 @@
  * published as an onion service (core/onion.c). The same session runs over
  * all of them. After the Noise XK handshake:
  *
- *  1. Reconciliation: both sets (purge records and notes) are reconciled at
- *     once, each keyed by (expiry u32 || first 28 bytes of the id), so that
- *     notes close in expiry sit close in the key order. Messages:
- *       0x01 | plen u32 | purge recon message | nlen u32 | note recon message
+ *  1. Reconciliation: the three sets (burn notices, purge records, notes)
+ *     are reconciled at once, each keyed by (expiry u32 || first 28 bytes of
+ *     the id), so that notes close in expiry sit close in the key order,
+ *     under one fresh salt drawn by the initiator. Messages:
+ *       0x01 | blen u32 | burns | plen u32 | purges | nlen u32 | notes
  *     An empty part means that set has nothing to say this round.
  *  2. Transfer, only when there is something to move: the initiator sends
  *     what the responder lacks (purges first, then notes smallest first),
@@ -219,10 +220,14 @@ static int reconcile(session *x)
     int rc;
 
     if (x->initiator) {
+        uint8_t salt[ENL_RECON_SALTBYTES];
         size_t off = 1;
+        /* A fresh salt keys the fingerprints of this session (one for the
+         * three sets: their ids never meet). */
+        randombytes_buf(salt, sizeof salt);
         for (int i = 0; i < NSETS; i++) {
             size_t ol = 0;
-            rc = enl_recon_first(&x->sets[i].r, out + off + 4, ENL_RECON_MSG_MAX, &ol);
+            rc = enl_recon_first(&x->sets[i].r, salt, out + off + 4, ENL_RECON_MSG_MAX, &ol);
             if (rc != ENL_OK) return rc;
             put_u32(out + off, ol);
             off += 4 + ol;

@@ -16,11 +16,17 @@
  * their size; sets that differ in d of n ids take O(d log n) bytes and
  * O(log n) round trips (more when the differences do not fit in one message
  * of ENL_RECON_MSG_MAX bytes: what does not fit waits for the next round).
+ * 1,000,000 ids against 1,000,000 with 10 differences: 4 round trips.
  *
- * Pure: no I/O and no allocation. The caller owns the id array and a scratch
- * buffer (prefix sums and a bitmap, ENL_RECON_SCRATCH_BYTES(n)), both of which
- * must stay valid and unchanged until the reconciliation is over. Not
- * thread-safe: one enl_recon per session.
+ * Fingerprints are short (6 bytes) and keyed with a salt that the initiator
+ * draws for each session, so that nobody who makes ids can aim for a
+ * collision; a collision would only hide a difference until the next session.
+ *
+ * Pure: no I/O, no allocation and no randomness (the caller draws the salt).
+ * The caller owns the id array and a scratch buffer (prefix sums and a
+ * bitmap, ENL_RECON_SCRATCH_BYTES(n)), both of which must stay valid and
+ * unchanged until the reconciliation is over. Not thread-safe: one enl_recon
+ * per session.
  *
  * The wire format is specified in docs/PROTOCOL.md and at the top of
  * reconcile.c.
@@ -33,24 +39,28 @@
 
 #include "enlace.h"
 
-#define ENL_RECON_VERSION   0x01
+#define ENL_RECON_VERSION   0x02
 #define ENL_RECON_IDBYTES   ENL_IDBYTES        /* 32 */
-#define ENL_RECON_FPBYTES   16                 /* a range fingerprint */
+#define ENL_RECON_FPBYTES   6                  /* a range fingerprint */
+#define ENL_RECON_SALTBYTES 16                 /* the session's fingerprint key */
 /* Local policy, free to tune without breaking compatibility: a range that
  * differs is answered with the list of our ids in it when it holds at most
- * ENL_RECON_LEAF, else split into at most ENL_RECON_BRANCH sub-ranges. A
- * larger branching saves round trips and costs bytes: with 16, a lone
- * difference among 100,000 ids costs 4 round trips and about 1.2 KB. */
-#define ENL_RECON_BRANCH    16
-#define ENL_RECON_LEAF      4
+ * ENL_RECON_LEAF, else split into sub-ranges of about ENL_RECON_LEAF / 2 ids
+ * (room for the peer to hold a few more and still list) in as many levels as
+ * splits of at most ENL_RECON_BRANCH would take, with equal fanouts; the split
+ * of the whole set, paid once per session rather than once per difference,
+ * is ENL_RECON_ROOT_BOOST times wider. */
+#define ENL_RECON_BRANCH    24
+#define ENL_RECON_LEAF      8
+#define ENL_RECON_ROOT_BOOST 4
 /* Protocol limits, the same for every peer. */
 #define ENL_RECON_LIST_MAX  64  /* most ids in one list or answer */
 #define ENL_RECON_MSG_MAX   (60 * 1024) /* largest message: fits one 64 KiB frame */
 #define ENL_RECON_MSG_MIN   4096        /* smallest out_max accepted (progress needs it) */
 
-/* Scratch the caller provides for n ids: (n + 1) prefix sums of 32 bytes and
+/* Scratch the caller provides for n ids: (n + 1) prefix sums of 8 bytes and
  * one bit per id. No alignment is required. */
-#define ENL_RECON_SCRATCH_BYTES(n) (((size_t)(n) + 1) * 32 + ((size_t)(n) + 7) / 8)
+#define ENL_RECON_SCRATCH_BYTES(n) (((size_t)(n) + 1) * 8 + ((size_t)(n) + 7) / 8)
 
 /* Called from enl_recon_step with an id; the pointer is valid during the call
  * only. A callback must not call enl_recon functions on the same state. */
@@ -60,7 +70,7 @@ typedef void (*enl_recon_cb)(void *ctx, const uint8_t id[ENL_RECON_IDBYTES]);
 typedef struct {
     const uint8_t (*ids)[ENL_RECON_IDBYTES];
     size_t n;
-    uint8_t (*sums)[32];     /* sums[i]: sum of ids[0..i) mod 2^256, little-endian */
+    uint8_t *sums;           /* 8 bytes at 8i: the sum of h(ids[0..i)) mod 2^64 */
     uint8_t *reported;       /* bit i: have(ids[i]) was reported */
     enl_recon_cb have;
     enl_recon_cb need;
@@ -82,7 +92,8 @@ size_t enl_recon_scratch_bytes(size_t n);
  * the protocol each id is reported at most once per side, and after the
  * exchange the ids reported are exactly the two set differences.
  * scratch: at least enl_recon_scratch_bytes(n) bytes, owned by the caller.
- * Runs in O(n). ENL_EINVAL: a NULL pointer, scratch too small, or ids not
+ * Runs in O(n) (the prefix sums wait for the salt: enl_recon_first on the
+ * initiator, the first enl_recon_step on the responder). ENL_EINVAL: a NULL pointer, scratch too small, or ids not
  * strictly ascending.
  */
 int enl_recon_init(enl_recon *r, const uint8_t (*ids)[ENL_RECON_IDBYTES], size_t n,
@@ -92,13 +103,17 @@ int enl_recon_init(enl_recon *r, const uint8_t (*ids)[ENL_RECON_IDBYTES], size_t
 /*
  * The initiator's first message, written to out (out_max bytes, at least
  * ENL_RECON_MSG_MIN; at most ENL_RECON_MSG_MAX bytes are used); *out_len gets
- * its length. It is a single fingerprint of the whole set (or the list of the
- * ids when there are at most ENL_RECON_LEAF). Call exactly once, before
- * enl_recon_step. ENL_EINVAL: not the initiator, or called twice.
- * ENL_EBUFSIZE: out_max too small.
+ * its length. It carries salt, which keys every fingerprint of the session
+ * on both sides, then a single fingerprint of the whole set (or the list of
+ * the ids when there are at most ENL_RECON_LEAF). salt must be fresh random
+ * bytes for every session (randombytes_buf): a salt known in advance lets
+ * whoever makes ids hide a difference from the sessions that use it. Call
+ * exactly once, before enl_recon_step; O(n) (one SipHash per id).
+ * ENL_EINVAL: not the initiator, or called twice. ENL_EBUFSIZE: out_max
+ * too small.
  */
-int enl_recon_first(enl_recon *r, uint8_t *out, size_t out_max, size_t *out_len)
-    __attribute__((warn_unused_result));
+int enl_recon_first(enl_recon *r, const uint8_t salt[ENL_RECON_SALTBYTES], uint8_t *out,
+                    size_t out_max, size_t *out_len) __attribute__((warn_unused_result));
 
 /*
  * Processes one message from the peer (in, in_len), reports what it settles
@@ -114,7 +129,8 @@ int enl_recon_first(enl_recon *r, uint8_t *out, size_t out_max, size_t *out_len)
  *  - Otherwise *done is 0 and the reply (*out_len > 0) must be sent; the next
  *    message from the peer comes back to enl_recon_step.
  *
- * Time: linear in in_len plus O(log n) per range in the message.
+ * Time: linear in in_len plus O(log n) per range in the message, and on the
+ * responder's first call O(n) for the prefix sums.
  * Errors (nothing reported, no state changed, *out_len and *done untouched):
  * ENL_EMALFORMED (not well formed: truncated, bounds not increasing, a list
  * out of order or too long...), ENL_EPROTO (well formed but impossible for a

@@ -24,6 +24,9 @@ typedef uint8_t id32[32];
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* The session salt run() uses; property tests vary it. */
+static uint8_t salt[ENL_RECON_SALTBYTES] = "test salt 0123!";
+
 typedef struct {
     id32 *v;
     size_t n, cap;
@@ -145,7 +148,7 @@ static void run(const id32 *a, size_t na, const id32 *b, size_t nb, size_t out_m
     assert_int_equal(enl_recon_init(&rb, (const uint8_t (*)[32])b, nb, 0, on_have, on_need, &sb,
                                     scb, enl_recon_scratch_bytes(nb)), ENL_OK);
 
-    assert_int_equal(enl_recon_first(&ra, m1, out_max, &len), ENL_OK);
+    assert_int_equal(enl_recon_first(&ra, salt, m1, out_max, &len), ENL_OK);
     assert_true(len > 0 && len <= out_max);
     st->messages = 1;
     st->bytes = st->largest = len;
@@ -208,6 +211,42 @@ static void make_pair(size_t n, size_t d, uint64_t seed, id32 **a, size_t *na, i
     }
     *a = malloc((n + d) * sizeof **a);
     *b = malloc((n + d) * sizeof **b);
+    assert_true(*a && *b);
+    *na = *nb = 0;
+    for (k = 0; k < n + d; k++) {
+        if (where[k] != 2) memcpy((*a)[(*na)++], pool[k], 32);
+        if (where[k] != 1) memcpy((*b)[(*nb)++], pool[k], 32);
+    }
+    free(where);
+    free(pool);
+}
+
+/* How the d differences of make_placed sit in the pool's order. */
+enum { AT_RANDOM, CLUSTERED, NEWEST, ONE_SIDED };
+
+/*
+ * Like make_pair, with the differences placed: at random, in one run at a
+ * random place (alternately a's and b's), all at the top of the order (the
+ * newest notes, alternately), or at random but all on a's side.
+ */
+static void make_placed(size_t n, size_t d, int how, uint64_t seed, id32 **a, size_t *na,
+                        id32 **b, size_t *nb)
+{
+    id32 *pool = random_ids(n + d, seed);
+    uint8_t *where = calloc(n + d ? n + d : 1, 1);
+    uint64_t s = seed ^ 0x5eed;
+    size_t k, placed = 0, run0 = n ? (size_t)(rng_next(&s) % (n + 1)) : 0;
+
+    assert_non_null(where);
+    while (placed < d) {
+        size_t at = how == CLUSTERED ? run0 + placed : how == NEWEST ? n + placed
+                                                     : (size_t)(rng_next(&s) % (n + d));
+        if (where[at]) continue;
+        where[at] = (uint8_t)(how == ONE_SIDED ? 1 : 1 + placed % 2);
+        placed++;
+    }
+    *a = malloc((n + d ? n + d : 1) * sizeof **a);
+    *b = malloc((n + d ? n + d : 1) * sizeof **b);
     assert_true(*a && *b);
     *na = *nb = 0;
     for (k = 0; k < n + d; k++) {
@@ -381,6 +420,69 @@ static void test_random_seeds(void **state)
     print_message("random seeds: at most %zu round trips\n", worst_rt);
 }
 
+/*
+ * The property: for sets of sizes from 0 up, differences from none to all,
+ * placed at random, in one run, at the top, or all on one side, under a salt
+ * of their own and with roomy or minimal messages, each side reports exactly
+ * the two differences (run() checks it), both ways round.
+ */
+static void test_sizes_and_placements(void **state)
+{
+    static const size_t sizes[] = { 0, 1, 2, 3, 7, 8, 9, 16, 17, 50, 200, 1000, 5000, 30000 };
+    static const char *const how_name[] = { "random", "clustered", "newest", "one-sided" };
+    uint64_t seed = 1000;
+    (void)state;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        size_t ds[] = { 0, 1, 2, 5, 9, 17, 64, n / 3 + 1, n };
+        for (size_t di = 0; di < sizeof ds / sizeof ds[0]; di++) {
+            if (di > 0 && ds[di] == ds[di - 1]) continue;
+            for (int how = AT_RANDOM; how <= ONE_SIDED; how++) {
+                id32 *a, *b;
+                size_t na, nb, d = ds[di];
+                size_t out_max = (seed % 4 == 0) ? ENL_RECON_MSG_MIN : ENL_RECON_MSG_MAX;
+                run_stats st, st2;
+                if (n >= 30000 && d > 64) continue;      /* large differences: test_d1000 */
+                seed++;
+                memcpy(salt, &seed, sizeof seed);
+                make_placed(n, d, how, seed, &a, &na, &b, &nb);
+                run(a, na, b, nb, out_max, &st);
+                run(b, nb, a, na, out_max, &st2);
+                if (d == 0) assert_int_equal(st.round_trips, 1);
+                if (n == 30000 && d <= 17)
+                    print_message("n=%zu d=%zu %s: %zu round trips, %zu bytes\n", n, d,
+                                  how_name[how], st.round_trips, st.bytes);
+                free(a);
+                free(b);
+            }
+        }
+    }
+    memcpy(salt, "test salt 0123!", sizeof salt);
+}
+
+/* A million-scale case in the unit tests (the bench has the million): few
+ * differences, random or newest, stay within 4 round trips and 8 KiB. */
+static void test_large_few(void **state)
+{
+    (void)state;
+    for (int how = AT_RANDOM; how <= NEWEST; how += NEWEST - AT_RANDOM) {
+        for (uint64_t seed = 70; seed < 72; seed++) {
+            id32 *a, *b;
+            size_t na, nb;
+            run_stats st;
+            make_placed(300000, 10, how, seed, &a, &na, &b, &nb);
+            run(a, na, b, nb, ENL_RECON_MSG_MAX, &st);
+            print_message("n=300000 d=10 %s: %zu round trips, %zu bytes, largest message %zu\n",
+                          how == NEWEST ? "newest" : "random", st.round_trips, st.bytes,
+                          st.largest);
+            assert_true(st.round_trips <= 4);
+            assert_true(st.bytes < 8 * 1024);
+            free(a);
+            free(b);
+        }
+    }
+}
+
 /* Many differences with the smallest messages: every step defers, and each id
  * must still be reported exactly once. */
 static void test_deferral(void **state)
@@ -489,10 +591,14 @@ static int feed_fresh(const uint8_t *msg, size_t len)
     return rc;
 }
 
-/* A message builder for hand-made input. */
+/* A message builder for hand-made input: the version and, since these go to
+ * a responder that has heard nothing yet, the salt; then ranges, their bounds
+ * coded against the previous one as the protocol says (head() for any
+ * bound, raw() for a head and bytes of one's choice). */
 typedef struct {
     uint8_t b[ENL_RECON_MSG_MAX + 16];
     size_t n;
+    uint8_t last[32];
 } msg;
 
 static void put(msg *m, const void *p, size_t len)
@@ -507,60 +613,100 @@ static void put8(msg *m, uint8_t v)
     put(m, &v, 1);
 }
 
+static void start(msg *m)
+{
+    memset(m, 0, sizeof *m);
+    put8(m, ENL_RECON_VERSION);
+    put(m, salt, sizeof salt);
+}
+
+/* A head with s shared bytes and t new ones (t > 1 takes a t byte). */
+static void raw(msg *m, int mode, size_t s, size_t t, const uint8_t *bytes)
+{
+    put8(m, (uint8_t)(mode << 6 | s << 1 | (t != 1)));
+    if (t != 1) put8(m, (uint8_t)t);
+    put(m, bytes, t);
+}
+
+/* A range whose bound is the blen bytes at bound (63: infinity). */
 static void head(msg *m, int mode, const uint8_t *bound, size_t blen)
 {
-    put8(m, (uint8_t)(mode << 6 | blen));
-    if (blen != 63) put(m, bound, blen);
+    uint8_t v[32] = { 0 };
+    size_t s = 0;
+    if (blen == 63) {
+        put8(m, (uint8_t)(mode << 6 | 63));
+        return;
+    }
+    memcpy(v, bound, blen);
+    while (s + 1 < blen && v[s] == m->last[s]) s++;
+    raw(m, mode, s, blen - s, v + s);
+    memcpy(m->last, v, 32);
 }
 
 static void test_malformed_basic(void **state)
 {
     msg m;
     static const uint8_t b80[1] = { 0x80 }, b40[1] = { 0x40 }, bz[2] = { 0x80, 0x00 };
-    uint8_t fp[16] = { 0 }, big[40] = { 0 };
+    static const uint8_t b8005[2] = { 0x80, 0x05 }, zero[1] = { 0 }, one[1] = { 1 };
+    uint8_t fp[ENL_RECON_FPBYTES] = { 0 }, big[40] = { 0 };
+    uint8_t first[1 + ENL_RECON_SALTBYTES];
     (void)state;
 
+    first[0] = ENL_RECON_VERSION;
+    memcpy(first + 1, salt, sizeof salt);
     assert_int_equal(feed_fresh((const uint8_t *)"", 0), ENL_EMALFORMED);
-    assert_int_equal(feed_fresh((const uint8_t *)"\x02", 1), ENL_EVERSION);
-    assert_int_equal(feed_fresh((const uint8_t *)"\x01", 1), ENL_OK);     /* nothing to do */
+    assert_int_equal(feed_fresh((const uint8_t *)"\x01", 1), ENL_EVERSION);
+    assert_int_equal(feed_fresh((const uint8_t *)"\x03", 1), ENL_EVERSION);
+    assert_int_equal(feed_fresh(first, 1), ENL_EMALFORMED);              /* no salt */
+    assert_int_equal(feed_fresh(first, sizeof first - 1), ENL_EMALFORMED);
+    assert_int_equal(feed_fresh(first, sizeof first), ENL_OK);           /* nothing to do */
 
     /* Truncated fingerprint. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 1, NULL, 63); put(&m, fp, 10);
+    start(&m); head(&m, 1, NULL, 63); put(&m, fp, ENL_RECON_FPBYTES - 1);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    /* Truncated bound. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); put8(&m, 1 << 6 | 5); put(&m, fp, 3);
+    /* Truncated bound, and a missing t byte. */
+    start(&m); raw(&m, 1, 0, 5, big); m.n -= 2;
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    /* A bound longer than an id. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); put8(&m, 1 << 6 | 40); put(&m, big, 40); put(&m, fp, 16);
+    start(&m); put8(&m, 1 << 6 | 1);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    /* A bound that ends in zero (not the shortest form), and the zero bound. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 1, bz, 2); put(&m, fp, 16);
+    /* Bounds longer than an id: t alone, and s + t. */
+    memset(big, 0x11, sizeof big);
+    start(&m); raw(&m, 1, 0, 33, big); put(&m, fp, sizeof fp);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 1, NULL, 0); put(&m, fp, 16);
+    start(&m); head(&m, 0, b80, 1); raw(&m, 1, 20, 13, big); put(&m, fp, sizeof fp);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    /* A bound that goes backwards, and one that repeats. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 0, b80, 1); head(&m, 1, b40, 1); put(&m, fp, 16);
+    start(&m); head(&m, 0, b80, 1); raw(&m, 1, 20, 12, big); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_OK);                      /* 32 exactly */
+    /* t = 1 or 0 spelled with a t byte (not the shortest form). */
+    start(&m); put8(&m, 1 << 6 | 1); put8(&m, 1); put8(&m, 0x80); put(&m, fp, sizeof fp);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 0, b80, 1); head(&m, 1, b80, 1); put(&m, fp, 16);
+    start(&m); put8(&m, 1 << 6 | 1); put8(&m, 0); put(&m, fp, sizeof fp);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    /* A bound that ends in zero, and the zero bound. */
+    start(&m); head(&m, 1, bz, 2); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    start(&m); raw(&m, 1, 0, 1, zero); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    /* A bound that goes backwards, one that repeats, and one whose shared
+     * bytes are not all it shares with the previous bound. */
+    start(&m); head(&m, 0, b80, 1); head(&m, 1, b40, 1); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    start(&m); head(&m, 0, b80, 1); head(&m, 1, b80, 1); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    start(&m); head(&m, 0, b80, 1); raw(&m, 1, 0, 2, b8005); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
+    start(&m); head(&m, 0, b80, 1); head(&m, 1, b8005, 2); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_OK);
+    start(&m); head(&m, 0, b80, 1); raw(&m, 1, 1, 1, one); put(&m, fp, sizeof fp);
+    assert_int_equal(feed_fresh(m.b, m.n), ENL_OK);                      /* 80 01 */
     /* Anything after infinity. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 0, NULL, 63); head(&m, 0, NULL, 63);
+    start(&m); head(&m, 0, NULL, 63); head(&m, 0, NULL, 63);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 1, NULL, 63); put(&m, fp, 16); put8(&m, 0);
+    start(&m); head(&m, 1, NULL, 63); put(&m, fp, sizeof fp); put8(&m, 0);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
     /* Too large. */
-    memset(&m, 0, sizeof m);
+    start(&m);
     m.n = ENL_RECON_MSG_MAX + 1;
-    m.b[0] = 1;
     assert_int_equal(feed_fresh(m.b, m.n), ENL_ETOOBIG);
 }
 
@@ -574,34 +720,25 @@ static void test_malformed_counts(void **state)
     for (k = 0; k < 3; k++) ids[k][0] = (uint8_t)(0x10 * (k + 1));
 
     /* Absurd list counts, and counts larger than what follows. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, NULL, 63); put8(&m, 255);
+    start(&m); head(&m, 2, NULL, 63); put8(&m, 255);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, NULL, 63); put8(&m, 65);
+    start(&m); head(&m, 2, NULL, 63); put8(&m, 65);
     for (k = 0; k < 65; k++) { uint8_t x[32] = { 0 }; x[0] = (uint8_t)k; x[1] = 1; put(&m, x, 32); }
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, NULL, 63); put8(&m, 3); put(&m, ids, 64);
+    start(&m); head(&m, 2, NULL, 63); put8(&m, 3); put(&m, ids, 64);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 200);
+    start(&m); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 200);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 9); put8(&m, 0);
+    start(&m); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 9); put8(&m, 0);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);        /* 9 bits need 2 bytes */
     /* Ids out of order, repeated, or outside the range. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, NULL, 63); put8(&m, 2); put(&m, ids[1], 32); put(&m, ids[0], 32);
+    start(&m); head(&m, 2, NULL, 63); put8(&m, 2); put(&m, ids[1], 32); put(&m, ids[0], 32);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, NULL, 63); put8(&m, 2); put(&m, ids[1], 32); put(&m, ids[1], 32);
+    start(&m); head(&m, 2, NULL, 63); put8(&m, 2); put(&m, ids[1], 32); put(&m, ids[1], 32);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 2, ids[1], 1); put8(&m, 1); put(&m, ids[2], 32);
+    start(&m); head(&m, 2, ids[1], 1); put8(&m, 1); put(&m, ids[2], 32);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);         /* above the bound */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 0, ids[1], 1); head(&m, 2, NULL, 63); put8(&m, 1); put(&m, ids[0], 32);
+    start(&m); head(&m, 0, ids[1], 1); head(&m, 2, NULL, 63); put8(&m, 1); put(&m, ids[0], 32);
     assert_int_equal(feed_fresh(m.b, m.n), ENL_EMALFORMED);         /* below the lower bound */
 }
 
@@ -615,8 +752,7 @@ static void test_bad_answers(void **state)
     (void)state;
 
     /* An answer over a range where we hold far more ids than we would list. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 0);
+    start(&m); head(&m, 3, NULL, 63); put8(&m, 0); put8(&m, 0);
     assert_int_equal(feed(p, m.b, m.n), ENL_EPROTO);
 
     /* A range holding a few of our ids: [0, first byte of ids[3] + 1). */
@@ -624,25 +760,21 @@ static void test_bad_answers(void **state)
     for (in_range = 0; in_range < p->n && p->ids[in_range][0] < hi[0]; in_range++) {}
     assert_true(in_range >= 1 && in_range <= 8);
     /* Wrong number of bits. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)(in_range + 1));
+    start(&m); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)(in_range + 1));
     put8(&m, 0); if (in_range + 1 > 8) put8(&m, 0);
     assert_int_equal(feed(p, m.b, m.n), ENL_EPROTO);
     /* Claims we lack an id we hold. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, hi, 1); put8(&m, 1); put(&m, p->ids[0], 32);
+    start(&m); head(&m, 3, hi, 1); put8(&m, 1); put(&m, p->ids[0], 32);
     put8(&m, (uint8_t)in_range); put8(&m, 0);
     assert_int_equal(feed(p, m.b, m.n), ENL_EPROTO);
     /* Padding bits set. */
     if (in_range % 8 != 0) {
-        memset(&m, 0, sizeof m);
-        put8(&m, 1); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)in_range);
+        start(&m); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)in_range);
         put8(&m, 0x80);
         assert_int_equal(feed(p, m.b, m.n), ENL_EMALFORMED);
     }
     /* A valid answer followed by garbage: refused as a whole, nothing reported. */
-    memset(&m, 0, sizeof m);
-    put8(&m, 1); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)in_range); put8(&m, 1);
+    start(&m); head(&m, 3, hi, 1); put8(&m, 0); put8(&m, (uint8_t)in_range); put8(&m, 1);
     head(&m, 1, NULL, 63); put8(&m, 0);
     assert_int_equal(feed(p, m.b, m.n), ENL_EMALFORMED);
     assert_int_equal(p->s.have.n, 0);
@@ -676,7 +808,7 @@ static void test_truncated_and_flipped(void **state)
     memset(&sb, 0, sizeof sb);
     assert_int_equal(enl_recon_init(&ra, (const uint8_t (*)[32])a, na, 1, on_have, on_need, &sa,
                                     sca, enl_recon_scratch_bytes(na)), ENL_OK);
-    assert_int_equal(enl_recon_first(&ra, first, sizeof first, &len), ENL_OK);
+    assert_int_equal(enl_recon_first(&ra, salt, first, sizeof first, &len), ENL_OK);
     assert_int_equal(enl_recon_init(&rb, (const uint8_t (*)[32])b, nb, 0, on_have, on_need, &sb,
                                     scb, enl_recon_scratch_bytes(nb)), ENL_OK);
     assert_int_equal(enl_recon_step(&rb, first, len, reply, sizeof reply, &out_len, &done), ENL_OK);
@@ -725,8 +857,11 @@ static void test_random_bytes(void **state)
         size_t len = 1 + (size_t)(rng_next(&s) % sizeof buf), i;
         int rc;
         for (i = 0; i < len; i++) buf[i] = (uint8_t)rng_next(&s);
-        buf[0] = 1;
-        if (k % 2) buf[1] = (uint8_t)(buf[1] & 0x3f) | (uint8_t)(k % 4 << 6);
+        buf[0] = ENL_RECON_VERSION;
+        /* Some with a plausible head after the salt (or after the version,
+         * once the responder has taken a first message). */
+        if (k % 2 && len > 17) buf[17] = (uint8_t)(buf[17] & 0x3f) | (uint8_t)(k % 4 << 6);
+        if (k % 4 == 3) buf[1] = (uint8_t)(buf[1] & 0x3f) | (uint8_t)(k % 8 / 4 << 6);
         if (enl_recon_is_done(&p->r)) {    /* a last message ends a session: start anew */
             responder_free(p);
             p = responder_new(300, 902);
@@ -773,25 +908,27 @@ static void test_api_misuse(void **state)
     /* The initiator must send first, once. */
     assert_int_equal(enl_recon_init(&r, (const uint8_t (*)[32])v, 3, 1, on_have, on_need, &s,
                                     scratch, sizeof scratch), ENL_OK);
-    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x01", 1, out, sizeof out, &len, &done),
+    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x02", 1, out, sizeof out, &len, &done),
                      ENL_EINVAL);
-    assert_int_equal(enl_recon_first(&r, out, sizeof out - 1, &len), ENL_EBUFSIZE);
-    assert_int_equal(enl_recon_first(&r, out, sizeof out, &len), ENL_OK);
-    assert_int_equal(len, 1 + 1 + 1 + 3 * 32);     /* three ids: a list */
-    assert_int_equal(enl_recon_first(&r, out, sizeof out, &len), ENL_EINVAL);
-    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x01", 1, out, sizeof out - 1, &len,
+    assert_int_equal(enl_recon_first(&r, salt, out, sizeof out - 1, &len), ENL_EBUFSIZE);
+    assert_int_equal(enl_recon_first(&r, NULL, out, sizeof out, &len), ENL_EINVAL);
+    assert_int_equal(enl_recon_first(&r, salt, out, sizeof out, &len), ENL_OK);
+    assert_int_equal(len, 1 + ENL_RECON_SALTBYTES + 1 + 1 + 3 * 32);  /* three ids: a list */
+    assert_memory_equal(out + 1, salt, ENL_RECON_SALTBYTES);
+    assert_int_equal(enl_recon_first(&r, salt, out, sizeof out, &len), ENL_EINVAL);
+    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x02", 1, out, sizeof out - 1, &len,
                                     &done), ENL_EBUFSIZE);
-    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x01", 1, out, sizeof out, &len, &done),
+    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x02", 1, out, sizeof out, &len, &done),
                      ENL_OK);
     assert_int_equal(len, 0);
     assert_true(done);
-    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x01", 1, out, sizeof out, &len, &done),
+    assert_int_equal(enl_recon_step(&r, (const uint8_t *)"\x02", 1, out, sizeof out, &len, &done),
                      ENL_EINVAL);
 
     /* The responder never sends first. */
     assert_int_equal(enl_recon_init(&r, (const uint8_t (*)[32])v, 3, 0, on_have, on_need, &s,
                                     scratch, sizeof scratch), ENL_OK);
-    assert_int_equal(enl_recon_first(&r, out, sizeof out, &len), ENL_EINVAL);
+    assert_int_equal(enl_recon_first(&r, salt, out, sizeof out, &len), ENL_EINVAL);
     vec_free(&s.have);
     vec_free(&s.need);
 }
@@ -814,6 +951,8 @@ int main(void)
         cmocka_unit_test(test_d1000),
         cmocka_unit_test(test_disjoint),
         cmocka_unit_test(test_random_seeds),
+        cmocka_unit_test(test_sizes_and_placements),
+        cmocka_unit_test(test_large_few),
         cmocka_unit_test(test_deferral),
         cmocka_unit_test(test_edge_ids),
         cmocka_unit_test(test_malformed_basic),

@@ -22,6 +22,7 @@
 #include "note/bulletin.h"
 #include "note/note.h"
 #include "paper/paper.h"
+#include "sync/reconcile.h"
 #include "util/base32.h"
 
 #define NOW 1790000000ull  /* 2026-09-21 */
@@ -77,6 +78,94 @@ static void compute_paper(void)
     }
     snprintf(key, sizeof key, "%x", enl_crc10((const uint8_t *)"123456789", 9));
     put("paper", "crc10_123456789", key);
+}
+
+/* The worked reconciliation of section 8: 24 keys k_i = BLAKE2b-256 of the
+ * single byte i; the initiator lacks k_3 and k_17, the responder k_10. */
+static uint8_t recon_keys[24][32];
+
+typedef struct {
+    char have[128], need[128];
+} recon_side;
+
+static void recon_append(char *names, const uint8_t id[32])
+{
+    char one[16] = "?";
+    for (unsigned i = 0; i < 24; i++)
+        if (memcmp(recon_keys[i], id, 32) == 0) snprintf(one, sizeof one, "k_%u", i % 100);
+    if (names[0]) strcat(names, " ");
+    strcat(names, one);
+}
+
+static void recon_have(void *ctx, const uint8_t id[32])
+{
+    recon_append(((recon_side *)ctx)->have, id);
+}
+
+static void recon_need(void *ctx, const uint8_t id[32])
+{
+    recon_append(((recon_side *)ctx)->need, id);
+}
+
+static int cmp32(const void *x, const void *y)
+{
+    return memcmp(x, y, 32);
+}
+
+static void compute_recon(void)
+{
+    static uint8_t sorted[24][32], a[24][32], b[24][32], m1[ENL_RECON_MSG_MAX],
+        m2[ENL_RECON_MSG_MAX];
+    static uint8_t sa[ENL_RECON_SCRATCH_BYTES(24)], sb[ENL_RECON_SCRATCH_BYTES(24)];
+    uint8_t salt[ENL_RECON_SALTBYTES], *in = m1, *out = m2, *tmp;
+    recon_side as, bs;
+    enl_recon ra, rb, *cur = &rb;
+    size_t na = 0, nb = 0, len = 0, out_len = 0;
+    int done = 0;
+    char key[32];
+
+    memset(&as, 0, sizeof as);
+    memset(&bs, 0, sizeof bs);
+    for (uint8_t i = 0; i < 24; i++) crypto_generichash(recon_keys[i], 32, &i, 1, NULL, 0);
+    memcpy(sorted, recon_keys, sizeof sorted);
+    qsort(sorted, 24, 32, cmp32);
+    for (int i = 0; i < 24; i++) {
+        int idx = 0;
+        for (int j = 0; j < 24; j++)
+            if (memcmp(recon_keys[j], sorted[i], 32) == 0) idx = j;
+        if (idx != 3 && idx != 17) memcpy(a[na++], sorted[i], 32);
+        if (idx != 10) memcpy(b[nb++], sorted[i], 32);
+    }
+    memset(salt, 0x5a, sizeof salt);
+    put("recon", "keys", "k_i = BLAKE2b-256 of the single byte i, i = 0..23, sorted");
+    put("recon", "initiator", "all but k_3 and k_17 (22 keys)");
+    put("recon", "responder", "all but k_10 (23 keys)");
+    put("recon", "salt", "5a repeated 16 times");
+    assert_int_equal(enl_recon_init(&ra, (const uint8_t (*)[32])a, na, 1, recon_have, recon_need,
+                                    &as, sa, sizeof sa), ENL_OK);
+    assert_int_equal(enl_recon_init(&rb, (const uint8_t (*)[32])b, nb, 0, recon_have, recon_need,
+                                    &bs, sb, sizeof sb), ENL_OK);
+    assert_int_equal(enl_recon_first(&ra, salt, in, sizeof m1, &len), ENL_OK);
+    put_hex("recon", "message 1", in, len);
+    for (int k = 2;; k++) {
+        assert_true(k < 20);
+        assert_int_equal(enl_recon_step(cur, in, len, out, sizeof m2, &out_len, &done), ENL_OK);
+        if (out_len == 0) break;                  /* in was the last message */
+        snprintf(key, sizeof key, "message %d", k);
+        put_hex("recon", key, out, out_len);
+        tmp = in; in = out; out = tmp;
+        len = out_len;
+        cur = cur == &ra ? &rb : &ra;
+        if (done) {                               /* the peer takes in the last one */
+            assert_int_equal(enl_recon_step(cur, in, len, out, sizeof m2, &out_len, &done), ENL_OK);
+            assert_int_equal(out_len, 0);
+            break;
+        }
+    }
+    put("recon", "initiator have", as.have);
+    put("recon", "initiator need", as.need);
+    put("recon", "responder have", bs.have);
+    put("recon", "responder need", bs.need);
 }
 
 static void compute(void)
@@ -247,6 +336,7 @@ static void compute(void)
         put("padme", "values", all);
     }
     compute_paper();
+    compute_recon();
     enl_identity_wipe(&ana);
     enl_identity_wipe(&carmen);
 }
