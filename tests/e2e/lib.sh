@@ -283,6 +283,9 @@ finish() { exit 0; }
 listen_bg() {
     _p=$1
     shift
+    # emptied here, not in the background: an earlier listener's line in the
+    # same log must not be read as this one's
+    : >"$T/log/listen.out"
     "$ENLACE" --home "$T/$_p" listen --addr 127.0.0.1:0 "$@" >"$T/log/listen.out" 2>"$T/log/listen.err" &
     LPID=$!
     LISTENERS="$LISTENERS $LPID"

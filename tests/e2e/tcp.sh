@@ -37,6 +37,9 @@ listener() {
     _who=$1
     _log=$T/log/$2
     shift 2
+    # emptied here, not in the background: a log of an earlier listener
+    # under the same name must not be read as this one's
+    : >"$_log"
     "$ENLACE" --home "$T/$_who" listen --addr 127.0.0.1:0 "$@" >"$_log" 2>"$_log.err" &
     LPID=$!
     PIDS="$PIDS $LPID"
