@@ -18,6 +18,7 @@ int cmd_burn(int argc, char **argv, enl_profile *p);
 int cmd_revocation(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
 int cmd_paper(int argc, char **argv, enl_profile *p);
+int cmd_files(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

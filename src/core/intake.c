@@ -14,11 +14,19 @@
  * key), the advanced session (whose used keys are now gone), the read mark
  * and the released purge key are written in one transaction. Then notes that
  * arrived before their session could recognise them are looked for again.
+ *
+ * Notes that arrive out of order make the ratchet keep the keys of the
+ * notes they skipped, at most ENL_RATCHET_MAX_SKIPPED a session, the oldest
+ * given up first. A file's hundreds of parts can arrive in any order, so a
+ * note whose opening would give up a key that another note still needs is
+ * not opened yet: it is kept (as carried notes are) and opened once the
+ * notes before it have come, when the rescan finds it by its tag.
  */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/files.h"
 #include "core/messages.h"
 #include "core/prekeys.h"
 #include "core/session.h"
@@ -37,6 +45,7 @@ typedef struct {
     enl_note_header h;
     uint8_t id[ENL_IDBYTES];
     enl_session *s;          /* the session the note belongs to, advanced */
+    enl_ratchet *before;     /* its ratchet before this note (sodium_malloc) */
     uint8_t *plain;          /* decrypted payload (sodium_malloc) */
     size_t plain_len;
     enl_payload pl;
@@ -48,6 +57,7 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
     int rc = enl_store_tag_lookup(p->st, note + ENL_NOTE_HEADERBYTES, h);
     if (rc != ENL_OK) return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
     if ((rc = enl_session_load(p, h, o->s)) != ENL_OK) return rc;
+    memcpy(o->before, &o->s->r, sizeof *o->before);
     return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
                                note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
 }
@@ -107,6 +117,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
         o->s->prekey_id = prekey_id;
         rc = session_accept(p, o->s, prekey_id);
     }
+    if (rc == ENL_OK) memcpy(o->before, &o->s->r, sizeof *o->before);
     if (rc == ENL_OK)
         rc = enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
                                  inner + r.off, inner_len - r.off);
@@ -119,26 +130,22 @@ out:
     return rc;
 }
 
-/* Writes a delivery inside the caller's transaction. *is_contact says
- * whether it counts as a message or a request. */
-static int deliver(enl_profile *p, opened *o, int *is_contact)
+/* A text becomes a message (encrypted under the profile key). */
+static int deliver_text(enl_profile *p, opened *o, int is_contact)
 {
-    enl_contact c;
     enl_msg_rec m;
     uint8_t *buf;
     size_t len;
     int rc;
 
     memset(&m, 0, sizeof m);
-    *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
-                  sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
-    if (!*is_contact) {
+    if (!is_contact) {
         uint64_t n = 0;
         if ((rc = enl_store_count(p->st, "messages", &n)) != ENL_OK) return rc;
         if (n >= MESSAGES_MAX)
             return enl_fail(p, ENL_EFULL, "the inbox is full: a note from a stranger is refused");
     }
-    m.flags = ENL_MSG_NEW | (*is_contact ? 0 : ENL_MSG_REQUEST);
+    m.flags = ENL_MSG_NEW | (is_contact ? 0 : ENL_MSG_REQUEST);
     memcpy(m.sign_pk, o->s->peer_sign_pk, 32);
     memcpy(m.dh_pk, o->s->peer_dh_pk, 32);
     m.sent = o->pl.sent;
@@ -151,15 +158,59 @@ static int deliver(enl_profile *p, opened *o, int *is_contact)
     if ((buf = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
     enl_msg_encode(buf, &m);
     rc = enl_store_message_add(p->st, buf, len, NULL);
-    /* The session is saved with the message: the keys that opened it are gone. */
+    sodium_free(buf);
+    return rc;
+}
+
+/* Writes a delivery inside the caller's transaction. *is_contact says
+ * whether it counts as a message or a request. */
+static int deliver(enl_profile *p, opened *o, int *is_contact)
+{
+    enl_contact c;
+    int rc;
+
+    *is_contact = enl_contact_by_dh(p, o->s->peer_dh_pk, &c) == ENL_OK &&
+                  sodium_memcmp(c.card.sign_pk, o->s->peer_sign_pk, 32) == 0;
+    switch (o->pl.kind) {
+    case ENL_KIND_TEXT:
+        rc = deliver_text(p, o, *is_contact);
+        break;
+    case ENL_KIND_FILE_HEAD:
+    case ENL_KIND_FILE_PART:
+        /* Files are taken from contacts only: a stranger could fill the store. */
+        rc = *is_contact ? enl_file_deliver(p, o->s->peer_sign_pk, o->s->peer_dh_pk, &o->pl,
+                                            o->h.expiry_hours)
+                         : enl_fail(p, ENL_EREFUSED, "a file from someone who is not a contact is refused");
+        break;
+    default:
+        rc = ENL_EVERSION;
+    }
+    /* The session is saved with what it opened: the keys that opened it are gone. */
     if (rc == ENL_OK) rc = enl_session_save(p, o->s);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     /* Release the purge key: every courier that learns it deletes its copy. */
     if (rc == ENL_OK)
         rc = enl_store_purge_put(p->st, o->h.purge_lock, o->pl.purge_key, o->h.expiry_hours);
     if (rc == ENL_OK) rc = enl_store_note_release(p->st, o->h.purge_lock, NULL);
-    sodium_free(buf);
     return rc;
+}
+
+/* 1 when opening the note (before -> after, no DH ratchet step) made the
+ * ratchet give up skipped keys to make room: keys another note of the
+ * chain still needs. Only a note read in the current chain adds keys (Nr
+ * moves); one opened by a skipped key removes just that key and moves
+ * nothing, and a DH step ages keys out as it should. */
+static int gives_up_keys(const enl_ratchet *before, const enl_ratchet *after)
+{
+    if (before->step != after->step || before->nr == after->nr) return 0;
+    for (size_t i = 0; i < before->nskipped; i++) {
+        int kept = 0;
+        for (size_t j = 0; j < after->nskipped && !kept; j++)
+            kept = before->skipped[i].n == after->skipped[j].n &&
+                   sodium_memcmp(before->skipped[i].hk, after->skipped[j].hk, 32) == 0;
+        if (!kept) return 1;
+    }
+    return 0;
 }
 
 /* Checks and opens a note; on ENL_OK o holds the session and payload. */
@@ -173,7 +224,15 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     if ((rc = enl_store_purge_has(p->st, o->h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
     o->plain_len = 0;
     rc = open_session_note(p, note, len, o);
-    if (rc == ENL_ENOTFORME) rc = open_first_note(p, note, len, o);
+    if (rc == ENL_OK && gives_up_keys(o->before, &o->s->r)) return ENL_ENOTFORME;  /* not yet */
+    if (rc == ENL_ENOTFORME) {
+        rc = open_first_note(p, note, len, o);
+        /* A first-contact note has no tag to be found again by: refused for
+         * now, so that the transport offers it again at the next sync. */
+        if (rc == ENL_OK && gives_up_keys(o->before, &o->s->r))
+            return enl_fail(p, ENL_ETOOBIG, "arrived too far ahead of the notes before it: "
+                            "it is taken at a later sync");
+    }
     if (rc != ENL_OK) return rc;
     if ((rc = enl_payload_parse(&o->pl, o->plain, o->plain_len)) != ENL_OK) return rc;
     return enl_payload_check_lock(&o->pl, o->h.purge_lock);
@@ -183,13 +242,15 @@ static int opened_init(opened *o, size_t len)
 {
     memset(o, 0, sizeof *o);
     o->s = sodium_malloc(sizeof *o->s);
+    o->before = sodium_malloc(sizeof *o->before);
     o->plain = sodium_malloc(len);
-    return (o->s == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
+    return (o->s == NULL || o->before == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
 }
 
 static void opened_free(opened *o)
 {
     if (o->s != NULL) sodium_free(o->s);
+    if (o->before != NULL) sodium_free(o->before);
     if (o->plain != NULL) sodium_free(o->plain);
     sodium_memzero(o, sizeof *o);
 }
@@ -225,13 +286,15 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
- * session's progress. */
+ * session's progress. On a delivery, session (may be NULL) gets the row
+ * key of the session that opened it and *delivered is set. */
 static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats,
-                      int held, held_list *later)
+                      int held, uint8_t session[32], int *delivered_out)
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0;
 
+    if (delivered_out != NULL) *delivered_out = 0;
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc != ENL_OK) {
         opened_free(&o);
@@ -258,38 +321,55 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     if (delivered) {
         enl_quota_forget(p);
         if (stats != NULL) {
-            if (is_contact) stats->delivered++;
+            if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
+                stats->file_notes++;
+            else if (is_contact) stats->delivered++;
             else stats->requests++;
         }
-        if (later != NULL) rc = find_held(p, o.s, later);
+        if (session != NULL) enl_session_key(p, o.s->peer_dh_pk, o.s->role, session);
+        if (delivered_out != NULL) *delivered_out = 1;
     }
     opened_free(&o);
     return rc;
 }
 
-int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+/* After a delivery, the held notes that the session now recognises are
+ * tried, in the order its tags list them (the current chain's message
+ * numbers ascending, then the skipped keys), again and again while a pass
+ * delivers something. Every delivery takes a note out of the notes table,
+ * so this ends after at most as many passes as notes are held (a quota
+ * bounds those); a pass that delivers nothing ends it. */
+static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *stats)
 {
-    held_list l = { NULL, 0 };
-    int rc;
+    held_list l = { malloc(RESCAN_MAX * 32), 0 };
+    enl_session *s = sodium_malloc(sizeof *s);
+    int rc = (l.ids == NULL || s == NULL) ? ENL_ENOMEM : ENL_OK, progress = 1;
 
-    if ((l.ids = malloc(RESCAN_MAX * 32)) == NULL) return ENL_ENOMEM;
-    rc = intake_one(p, note, len, stats, 0, &l);
-    /* Each pass delivers held notes (which leave the notes table), so this
-     * ends; the bound keeps a hostile store from making it long. */
-    for (int pass = 0; rc == ENL_OK && l.n > 0 && pass < 8; pass++) {
-        held_list next = { malloc(RESCAN_MAX * 32), 0 };
-        if (next.ids == NULL) { rc = ENL_ENOMEM; break; }
+    while (rc == ENL_OK && progress) {
+        progress = 0;
+        l.n = 0;
+        if (enl_session_load(p, session, s) != ENL_OK) break;   /* forgotten meanwhile */
+        if ((rc = find_held(p, s, &l)) != ENL_OK) break;
         for (size_t i = 0; i < l.n; i++) {
             uint8_t *held = NULL;
             size_t hl = 0;
+            int d = 0;
             if (enl_store_note_get(p->st, l.ids[i], &held, &hl) != ENL_OK) continue;
-            (void)intake_one(p, held, hl, stats, 1, &next);
+            (void)intake_one(p, held, hl, stats, 1, NULL, &d);
+            progress += d;
             free(held);
         }
-        free(l.ids);
-        l = next;
     }
     free(l.ids);
+    if (s != NULL) sodium_free(s);
+    return rc;
+}
+
+int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+{
+    uint8_t session[32];
+    int delivered = 0, rc = intake_one(p, note, len, stats, 0, session, &delivered);
+    if (rc == ENL_OK && delivered) rc = rescan(p, session, stats);
     return rc;
 }
 

@@ -81,8 +81,18 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     /* Padding must be zeros: one byte string, one meaning. */
     for (size_t i = r.off; i < len; i++)
         if (in[i] != 0) return ENL_EMALFORMED;
-    if (pl->kind != ENL_KIND_TEXT) return ENL_EVERSION;
-    if (pl->disappear > ENL_DISAPPEAR_MAX) return ENL_EMALFORMED;
+    switch (pl->kind) {
+    case ENL_KIND_TEXT:
+        if (pl->disappear > ENL_DISAPPEAR_MAX) return ENL_EMALFORMED;
+        break;
+    case ENL_KIND_FILE_HEAD:
+    case ENL_KIND_FILE_PART:
+        /* A file is kept until it is saved: it does not disappear. */
+        if (pl->disappear != 0) return ENL_EMALFORMED;
+        break;
+    default:
+        return ENL_EVERSION;
+    }
     return ENL_OK;
 }
 
