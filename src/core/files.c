@@ -29,10 +29,7 @@
 #define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 32 + 1 + 2)
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
 #define BATCH 64                  /* parts sealed per store transaction */
-#define HEAD_INDEX UINT32_MAX     /* the head's purge key index */
 #define READ_BUF (1 << 20)
-
-static const char purge_ctx[] = "enlace file purge v1";
 
 typedef struct {
     uint8_t outgoing;
@@ -144,19 +141,6 @@ static void rec_head(const file_rec *r, enl_file_head *h)
     h->name_len = r->name_len;
     h->note = r->note;
     h->note_len = r->note_len;
-}
-
-/* Each note of an outgoing file has its purge key derived from the file's
- * secret: BLAKE2b-256(context || index u32, key = secret). */
-static void purge_key_of(uint8_t key[ENL_PURGEKEYBYTES], const uint8_t secret[32], uint32_t index)
-{
-    crypto_generichash_state s;
-    uint8_t n[4];
-    enl_store_be32(n, index);
-    crypto_generichash_init(&s, secret, 32, ENL_PURGEKEYBYTES);
-    crypto_generichash_update(&s, (const uint8_t *)purge_ctx, sizeof purge_ctx - 1);
-    crypto_generichash_update(&s, n, sizeof n);
-    crypto_generichash_final(&s, key, ENL_PURGEKEYBYTES);
 }
 
 /* ---- taking parts in ---------------------------------------------------- */
@@ -293,7 +277,7 @@ static int seal_one(enl_profile *p, enl_session *s, uint8_t kind, const uint8_t 
     memset(&pl, 0, sizeof pl);
     pl.kind = kind;
     pl.sent = sent;
-    purge_key_of(pl.purge_key, secret, index);
+    enl_file_purge_key(pl.purge_key, secret, index);
     pl.body = body;
     pl.body_len = body_len;
     rc = enl_send_note(p, s, &pl, floor, expiry, NULL);
@@ -328,7 +312,7 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             memcpy(r->peer_dh, s->peer_dh_pk, 32);
         }
         if (rc == ENL_OK && r->sealed == 0)
-            rc = seal_one(p, s, ENL_KIND_FILE_HEAD, r->secret, HEAD_INDEX, head,
+            rc = seal_one(p, s, ENL_KIND_FILE_HEAD, r->secret, ENL_FILE_HEAD_INDEX, head,
                           enl_file_head_len(&fh), floor, r->expiry, r->sent);
         for (uint32_t i = r->sealed; rc == ENL_OK && i < end; i++) {
             enl_file_part fp;
@@ -468,7 +452,7 @@ static uint32_t delivered_notes(enl_profile *p, const file_rec *r)
     uint8_t key[ENL_PURGEKEYBYTES], lock[ENL_PURGELOCKBYTES];
     uint32_t n = 0;
     for (uint64_t i = 0; i <= r->sealed; i++) {
-        purge_key_of(key, r->secret, i == r->sealed ? HEAD_INDEX : (uint32_t)i);
+        enl_file_purge_key(key, r->secret, i == r->sealed ? ENL_FILE_HEAD_INDEX : (uint32_t)i);
         enl_purge_lock(lock, key);
         if (enl_store_purge_has(p->st, lock) == 1) n++;
     }
