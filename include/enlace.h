@@ -216,6 +216,7 @@ typedef struct {
     uint64_t burns_received;    /* new burn notices taken in */
     uint64_t burned_contacts;   /* contacts whose keys a new notice burned */
     uint64_t bulletins;         /* new bulletins of followed authors (also in notes_received) */
+    uint64_t file_notes;        /* new notes of files (heads and parts) for this profile */
     double seconds;
 } enl_sync_stats;
 
@@ -332,6 +333,82 @@ int enl_note_get(enl_profile *p, const uint8_t id[ENL_IDBYTES], uint8_t **note, 
  * walk with ENL_OK, a negative one is returned. cb must not change the
  * profile (enl_note_get is fine). */
 int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void *ctx), void *ctx);
+
+/* ---- files ---------------------------------------------------------- */
+
+/* A file is cut into parts of ENL_FILE_CHUNK bytes; each part, and a head
+ * that describes the file (name, size, BLAKE2b-256 hash, an optional note),
+ * is an ordinary note of the pair's session, padded like every note, with
+ * its own purge key. The recipient stores the parts encrypted as they
+ * arrive, in any order and through any transport, and writes the file out
+ * (enl_file_save) once every part is there and the whole matches the hash. */
+#define ENL_FILE_MAX       ((uint64_t)4 << 30)   /* largest file: 4 GiB */
+#define ENL_FILE_CHUNK     65024                 /* bytes of file in each full part */
+#define ENL_FILE_IDBYTES   16
+#define ENL_FILE_NAME_MAX  255                   /* bytes of the file's name */
+#define ENL_FILE_NOTE_MAX  1024                  /* bytes of the note that goes with it */
+
+/*
+ * Seals the file at path for a contact: one head note and ceil(size /
+ * ENL_FILE_CHUNK) part notes, kept for the next sync like a text. The file
+ * is read twice (once for its hash, once to seal), a chunk at a time:
+ * memory does not grow with its size. Parts are sealed and stored 64 to a
+ * transaction, with the session saved in the same transaction. note (may
+ * be NULL) travels with it. progress (may be NULL) gets ("hashing" |
+ * "sealing", bytes done, bytes in all). file_id (may be NULL) receives the
+ * file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
+ * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
+ * file, a note too long), ENL_ECHECKSUM (the file changed while it was
+ * sealed: what was sealed will not check at the recipient; send it again),
+ * and those of enl_send_text.
+ */
+int enl_send_file(enl_profile *p, const char *to, const char *path, const char *note,
+                  const enl_send_opts *opts, enl_progress_fn progress, void *progress_ctx,
+                  uint8_t file_id[ENL_FILE_IDBYTES]) __attribute__((warn_unused_result));
+
+typedef enum {
+    ENL_FILE_RECEIVING = 1,   /* incoming: parts missing (or the head) */
+    ENL_FILE_COMPLETE = 2,    /* incoming: every part is here; enl_file_save writes it */
+    ENL_FILE_SAVED = 3,       /* incoming: written out at least once */
+    ENL_FILE_SEALING = 4,     /* outgoing: sealing was interrupted, not every part is sealed */
+    ENL_FILE_SENT = 5,        /* outgoing: every part sealed, not all known delivered */
+    ENL_FILE_DELIVERED = 6    /* outgoing: every note's purge came back */
+} enl_file_state;
+
+typedef struct {
+    uint8_t id[ENL_FILE_IDBYTES];
+    int outgoing;
+    int known;                          /* incoming: 0 while the head has not arrived */
+    enl_file_state state;
+    char peer[ENL_NAME_MAX + 1];        /* contact name ("" if no longer a contact) */
+    char peer_fingerprint[ENL_FINGERPRINT_STRBYTES];
+    char name[ENL_FILE_NAME_MAX + 1];   /* as the sender named it (may hold any UTF-8) */
+    char note[ENL_FILE_NOTE_MAX + 1];
+    uint64_t size;                      /* bytes */
+    uint32_t parts;                     /* parts in all (0 while unknown) */
+    uint32_t have;                      /* incoming: parts here; outgoing: parts sealed */
+    uint32_t delivered;                 /* outgoing: notes (parts and head) known delivered */
+    uint64_t sent;                      /* unix seconds, the sender's clock */
+    uint64_t received;                  /* incoming: when the head arrived */
+    uint8_t hash[32];                   /* BLAKE2b-256 of the whole file */
+} enl_file_info;
+
+/* Calls cb for every file, incoming and outgoing, oldest first; stops
+ * early when cb returns non-zero. Parts whose head has not arrived are
+ * reported as one incoming file per group, known = 0, with only have set. */
+int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx), void *ctx);
+
+/* Writes a received file to path. The parts are streamed out of the store
+ * into a temporary file beside path, checked against the head's hash, and
+ * the temporary file is renamed to path only when everything checks.
+ * ENL_EEXISTS when path exists (unless ENL_FILE_SAVE_FORCE); ENL_ENOTFOUND
+ * for an unknown id; ENL_EMALFORMED when parts are missing
+ * (enl_profile_errmsg says how many); ENL_EDECRYPT when the whole does not
+ * match its hash (nothing is left at path); ENL_EIO when writing fails.
+ * progress (may be NULL) gets ("saving", bytes done, bytes in all). */
+#define ENL_FILE_SAVE_FORCE 1
+int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
+                  enl_progress_fn progress, void *progress_ctx) __attribute__((warn_unused_result));
 
 /* ---- burning keys ---------------------------------------------------- */
 

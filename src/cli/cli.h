@@ -63,6 +63,12 @@ void cli_time(char out[32], uint64_t t);
 int cli_duration(const char *s, uint32_t *seconds);
 /* Whether stderr is a terminal (for progress lines). */
 int cli_is_tty(void);
+/* An enl_progress_fn for work counted in bytes: "sealing 12.0/20.0 MiB (60%)"
+ * on one line of a terminal, rewritten at most ten times a second, erased
+ * when done; nothing when stderr is not a terminal. */
+void cli_progress_bytes(void *ctx, const char *what, uint64_t done, uint64_t total);
+/* "20.0 MiB", "512 bytes": a size for people. */
+void cli_size(char out[32], uint64_t bytes);
 
 const char *cli_home(void);
 

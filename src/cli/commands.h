@@ -21,6 +21,7 @@ int cmd_paper(int argc, char **argv, enl_profile *p);
 int cmd_cell(int argc, char **argv, enl_profile *p);
 int cmd_bulletin(int argc, char **argv, enl_profile *p);
 int cmd_bulletins(int argc, char **argv, enl_profile *p);
+int cmd_files(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

@@ -24,8 +24,11 @@ static const cli_command commands[] = {
       "       enlace contact show NAME\n"
       "       enlace contact verify NAME\n"
       "       enlace contact address NAME tcp://HOST:PORT|tor://ADDRESS.onion:PORT" },
-    { "send", cmd_send, P, "Seal a message for a contact; it leaves with the next sync.",
-      "enlace send [--expire HOURS] [--disappear DURATION] [--paper] NAME [TEXT|-]" },
+    { "send", cmd_send, P,
+      "Seal a message or a file for a contact; it leaves with the next sync.\n"
+      "A file (at most 4 GiB) is cut into notes of 64 KiB; --note adds a line of text to it.",
+      "enlace send [--expire HOURS] [--disappear DURATION] [--paper] NAME [TEXT|-]\n"
+      "       enlace send --file PATH [--note TEXT] [--expire HOURS] NAME" },
     { "sync", cmd_sync, P,
       "Exchange notes with a dead drop or a contact's device.\n"
       "Leaves what the other side lacks, takes what I lack, applies purges (folder, TCP, Tor).",
@@ -41,6 +44,12 @@ static const cli_command commands[] = {
       "Prints it, or says why not: not for this profile, already read and its keys\n"
       "deleted, damaged, expired.",
       "enlace open FILE" },
+    { "files", cmd_files, P,
+      "List the files sent and received (parts arrived, state), and save a received one.\n"
+      "save writes a file once every part is here and the whole matches its hash; ID is\n"
+      "the id 'files' shows, or its first digits (at least 4).",
+      "enlace files [--json]\n"
+      "       enlace files save ID --out PATH [--force]" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
       "enlace status [--json]" },
     { "paper", cmd_paper, P,

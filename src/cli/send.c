@@ -1,11 +1,32 @@
-/* enlace send NAME [TEXT|-]: seal a message for a contact. */
+/* enlace send NAME [TEXT|-]: seal a message for a contact;
+ * enlace send --file PATH [--note TEXT] NAME: seal a file. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "paper/paper.h"
+#include "util/base32.h"
+
+static int send_file(enl_profile *p, const char *to, const char *path, const char *note,
+                     const enl_send_opts *so)
+{
+    uint8_t id[ENL_FILE_IDBYTES];
+    char hex[2 * ENL_FILE_IDBYTES + 1], size[32];
+    uint64_t bytes, parts;
+    struct stat sb;
+    int rc = enl_send_file(p, to, path, note, so, cli_progress_bytes, NULL, id);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
+    bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    parts = bytes / ENL_FILE_CHUNK + (bytes % ENL_FILE_CHUNK != 0);
+    enl_hex_encode(hex, id, 8);
+    cli_size(size, bytes);
+    printf("sealed %s for %s (%s: a head and %llu %s, file id %s); it leaves with the next sync\n",
+           path, to, size, (unsigned long long)parts, parts == 1 ? "part" : "parts", hex);
+    return 0;
+}
 
 int cmd_send(int argc, char **argv, enl_profile *p)
 {
@@ -13,18 +34,23 @@ int cmd_send(int argc, char **argv, enl_profile *p)
         { "expire", required_argument, NULL, 'e' },
         { "paper", no_argument, NULL, 'p' },
         { "disappear", required_argument, NULL, 'd' },
+        { "file", required_argument, NULL, 'f' },
+        { "note", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     enl_send_opts so = { 0, 0, 0 };
     uint8_t id[ENL_IDBYTES];
     char *text = NULL, hex[2 * ENL_IDBYTES + 1];
+    const char *file = NULL, *note = NULL;
     size_t len = 0;
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "e:h", opts, "send", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'p') so.pad_floor = ENL_PAPER_PAD_FLOOR;  /* the smallest floor: fewer lines */
+        if (c == 'f') file = optarg;
+        if (c == 'n') note = optarg;
         if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
             return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d "
                             "(at most a year)"), EXIT_USAGE;
@@ -35,6 +61,18 @@ int cmd_send(int argc, char **argv, enl_profile *p)
                 return cli_fail("--expire takes 1 to %d hours", ENL_EXPIRY_MAX_HOURS), EXIT_USAGE;
             so.expiry_hours = (uint32_t)h;
         }
+    }
+    if (file != NULL) {
+        if (optind + 1 != argc) return cli_usage(cli_find("send"));
+        if (so.disappear) {
+            cli_fail("--disappear goes with messages: a file is kept until it is saved");
+            return cli_usage(cli_find("send"));
+        }
+        return send_file(p, argv[optind], file, note, &so);
+    }
+    if (note != NULL) {
+        cli_fail("--note goes with --file");
+        return cli_usage(cli_find("send"));
     }
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {

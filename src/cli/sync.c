@@ -44,8 +44,8 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
     printf("sync %s: sent %llu %s, received %llu %s, purges %llu sent %llu received, "
            "%llu new %s, %llu skipped, %llu bytes, %.2f s\n",
            target, (unsigned long long)s->notes_sent, plural(s->notes_sent, "note", "notes"),
-           (unsigned long long)(s->notes_received + s->delivered + s->requests),
-           plural(s->notes_received + s->delivered + s->requests, "note", "notes"),
+           (unsigned long long)(s->notes_received + s->delivered + s->requests + s->file_notes),
+           plural(s->notes_received + s->delivered + s->requests + s->file_notes, "note", "notes"),
            (unsigned long long)s->purges_sent, (unsigned long long)s->purges_received,
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)s->skipped,
@@ -57,6 +57,9 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
     if (s->bulletins)
         printf("%llu new %s of authors you follow: enlace bulletins\n",
                (unsigned long long)s->bulletins, plural(s->bulletins, "bulletin", "bulletins"));
+    if (s->file_notes)
+        printf("%llu %s of files arrived: enlace files\n", (unsigned long long)s->file_notes,
+               plural(s->file_notes, "note", "notes"));
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));

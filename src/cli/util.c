@@ -318,3 +318,29 @@ int cli_duration(const char *s, uint32_t *seconds)
     *seconds = (uint32_t)(v * mult);
     return 0;
 }
+
+void cli_progress_bytes(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    static struct timespec last;
+    struct timespec now;
+    (void)ctx;
+    if (!cli_is_tty() || total == 0) return;
+    if (done >= total) {
+        fprintf(stderr, "\r\033[K");
+        last.tv_sec = 0;
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 100) return;
+    last = now;
+    fprintf(stderr, "\r\033[K%s %.1f/%.1f MiB (%d%%)", what, (double)done / 1048576.0,
+            (double)total / 1048576.0, (int)(done * 100 / total));
+}
+
+void cli_size(char out[32], uint64_t bytes)
+{
+    if (bytes < 1024) snprintf(out, 32, "%llu bytes", (unsigned long long)bytes);
+    else if (bytes < 1048576) snprintf(out, 32, "%.1f KiB", (double)bytes / 1024.0);
+    else if (bytes < (1ull << 30)) snprintf(out, 32, "%.1f MiB", (double)bytes / 1048576.0);
+    else snprintf(out, 32, "%.2f GiB", (double)bytes / 1073741824.0);
+}

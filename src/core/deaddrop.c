@@ -261,12 +261,12 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             }
         }
         if (rc == ENL_OK) {
-            uint64_t mine = s->delivered + s->requests - s->cell_delivered;
+            uint64_t mine = s->delivered + s->requests + s->file_notes - s->cell_delivered;
             s->bytes_received += len;
             rc = enl_note_intake(p, buf, len, s);
             /* Delivered here: this drop's copy is done with (not a cell's:
              * the other members still need it). */
-            if (rc == ENL_OK && s->delivered + s->requests - s->cell_delivered > mine)
+            if (rc == ENL_OK && s->delivered + s->requests + s->file_notes - s->cell_delivered > mine)
                 (void)enl_folder_remove(l->dir, name);
         }
         if (rc == ENL_EPURGED || rc == ENL_EEXPIRED) {

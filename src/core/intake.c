@@ -16,6 +16,13 @@
  * and the released purge key are written in one transaction. Then notes that
  * arrived before their session could recognise them are looked for again.
  * A bulletin is kept instead: read once, never purged, carried on.
+ *
+ * Notes that arrive out of order make the ratchet keep the keys of the
+ * notes they skipped, at most ENL_RATCHET_MAX_SKIPPED a session, the oldest
+ * given up first. A file's hundreds of parts can arrive in any order, so a
+ * note whose opening would give up a key that another note still needs is
+ * not opened yet: it is kept (as carried notes are) and opened once the
+ * notes before it have come, when the rescan finds it by its tag.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -24,6 +31,7 @@
 #include "core/cells.h"
 #include "core/deliver.h"
 #include "core/bulletin.h"
+#include "core/files.h"
 #include "core/messages.h"
 #include "core/prekeys.h"
 #include "core/session.h"
@@ -43,6 +51,7 @@ typedef struct {
     uint8_t id[ENL_IDBYTES];
     enl_session *s;          /* the session the note belongs to, advanced */
     enl_cell_opened *cell;   /* or the cell sender key that opened it (sodium_malloc) */
+    enl_ratchet *before;     /* its ratchet before this note (sodium_malloc) */
     uint8_t *plain;          /* decrypted payload (sodium_malloc) */
     size_t plain_len;
     enl_payload pl;
@@ -69,6 +78,7 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
         return rc == ENL_ENOTFOUND ? ENL_ENOTFORME : rc;
     }
     if (rc != ENL_OK) return rc;
+    memcpy(o->before, &o->s->r, sizeof *o->before);
     return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
                                note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
 }
@@ -128,6 +138,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
         o->s->prekey_id = prekey_id;
         rc = session_accept(p, o->s, prekey_id);
     }
+    if (rc == ENL_OK) memcpy(o->before, &o->s->r, sizeof *o->before);
     if (rc == ENL_OK)
         rc = enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
                                  inner + r.off, inner_len - r.off);
@@ -199,6 +210,12 @@ static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
     case ENL_KIND_CELL_LOG:
     case ENL_KIND_SENDER_KEY:
         return enl_cell_deliver(p, &d);
+    case ENL_KIND_FILE_HEAD:
+    case ENL_KIND_FILE_PART:
+        /* Files are taken from contacts only: a stranger could fill the store. */
+        return *is_contact ? enl_file_deliver(p, o->s->peer_sign_pk, o->s->peer_dh_pk, &o->pl,
+                                              o->h.expiry_hours)
+                           : enl_fail(p, ENL_EREFUSED, "a file from someone who is not a contact is refused");
     default:
         return ENL_EVERSION;
     }
@@ -245,6 +262,24 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
     return rc;
 }
 
+/* 1 when opening the note (before -> after, no DH ratchet step) made the
+ * ratchet give up skipped keys to make room: keys another note of the
+ * chain still needs. Only a note read in the current chain adds keys (Nr
+ * moves); one opened by a skipped key removes just that key and moves
+ * nothing, and a DH step ages keys out as it should. */
+static int gives_up_keys(const enl_ratchet *before, const enl_ratchet *after)
+{
+    if (before->step != after->step || before->nr == after->nr) return 0;
+    for (size_t i = 0; i < before->nskipped; i++) {
+        int kept = 0;
+        for (size_t j = 0; j < after->nskipped && !kept; j++)
+            kept = before->skipped[i].n == after->skipped[j].n &&
+                   sodium_memcmp(before->skipped[i].hk, after->skipped[j].hk, 32) == 0;
+        if (!kept) return 1;
+    }
+    return 0;
+}
+
 /* Checks and opens a note; on ENL_OK o holds the session and payload. */
 static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o, int held)
 {
@@ -256,7 +291,16 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     if ((rc = enl_store_purge_has(p->st, o->h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
     o->plain_len = 0;
     rc = open_session_note(p, note, len, o);
-    if (rc == ENL_ENOTFORME) rc = open_first_note(p, note, len, o);
+    if (rc == ENL_OK && o->cell == NULL && !o->is_bulletin && gives_up_keys(o->before, &o->s->r))
+        return ENL_ENOTFORME;   /* not yet */
+    if (rc == ENL_ENOTFORME) {
+        rc = open_first_note(p, note, len, o);
+        /* A first-contact note has no tag to be found again by: refused for
+         * now, so that the transport offers it again at the next sync. */
+        if (rc == ENL_OK && gives_up_keys(o->before, &o->s->r))
+            return enl_fail(p, ENL_ETOOBIG, "arrived too far ahead of the notes before it: "
+                            "it is taken at a later sync");
+    }
     if (rc != ENL_OK || o->is_bulletin) return rc;
     if ((rc = enl_payload_parse(&o->pl, o->plain, o->plain_len)) != ENL_OK) return rc;
     return enl_payload_check_lock(&o->pl, o->h.purge_lock);
@@ -266,14 +310,16 @@ static int opened_init(opened *o, size_t len)
 {
     memset(o, 0, sizeof *o);
     o->s = sodium_malloc(sizeof *o->s);
+    o->before = sodium_malloc(sizeof *o->before);
     o->plain = sodium_malloc(len);
-    return (o->s == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
+    return (o->s == NULL || o->before == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
 }
 
 static void opened_free(opened *o)
 {
     if (o->s != NULL) sodium_free(o->s);
     if (o->cell != NULL) sodium_free(o->cell);
+    if (o->before != NULL) sodium_free(o->before);
     if (o->plain != NULL) sodium_free(o->plain);
     sodium_memzero(o, sizeof *o);
 }
@@ -309,13 +355,15 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
- * session's progress. */
+ * session's progress. On a delivery through a pairwise session, session
+ * (may be NULL) gets that session's row key and *delivered is set. */
 static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats,
-                      int held, held_list *later)
+                      int held, uint8_t session[32], int *delivered_out)
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
 
+    if (delivered_out != NULL) *delivered_out = 0;
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc != ENL_OK) {
         opened_free(&o);
@@ -350,63 +398,78 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     if (delivered) {
         enl_quota_forget(p);
         if (stats != NULL) {
-            if (is_contact) stats->delivered++;
+            if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
+                stats->file_notes++;
+            else if (is_contact) stats->delivered++;
             else stats->requests++;
             if (o.cell != NULL) stats->cell_delivered++;
         }
-        if (later != NULL && o.cell == NULL) rc = find_held(p, o.s, later);
+        if (o.cell == NULL) {
+            if (session != NULL) enl_session_key(p, o.s->peer_dh_pk, o.s->role, session);
+            if (delivered_out != NULL) *delivered_out = 1;
+        }
     }
     opened_free(&o);
     return rc;
 }
 
-/* Takes in the held notes of l (freed here), then those their deliveries
- * make recognisable, pass after pass. */
-static int retake(enl_profile *p, held_list l, enl_sync_stats *stats)
+/* After a delivery, the held notes that the session now recognises are
+ * tried, in the order its tags list them (the current chain's message
+ * numbers ascending, then the skipped keys), again and again while a pass
+ * delivers something. Every delivery takes a note out of the notes table,
+ * so this ends after at most as many passes as notes are held (a quota
+ * bounds those); a pass that delivers nothing ends it. */
+static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *stats)
 {
-    int rc = ENL_OK;
-    /* Each pass delivers held notes (which leave the notes table), so this
-     * ends; the bound keeps a hostile store from making it long. */
-    for (int pass = 0; rc == ENL_OK && l.n > 0 && pass < 8; pass++) {
-        held_list next = { malloc(RESCAN_MAX * 32), 0 };
-        if (next.ids == NULL) { rc = ENL_ENOMEM; break; }
+    held_list l = { malloc(RESCAN_MAX * 32), 0 };
+    enl_session *s = sodium_malloc(sizeof *s);
+    int rc = (l.ids == NULL || s == NULL) ? ENL_ENOMEM : ENL_OK, progress = 1;
+
+    while (rc == ENL_OK && progress) {
+        progress = 0;
+        l.n = 0;
+        if (enl_session_load(p, session, s) != ENL_OK) break;   /* forgotten meanwhile */
+        if ((rc = find_held(p, s, &l)) != ENL_OK) break;
         for (size_t i = 0; i < l.n; i++) {
             uint8_t *held = NULL;
             size_t hl = 0;
+            int d = 0;
             if (enl_store_note_get(p->st, l.ids[i], &held, &hl) != ENL_OK) continue;
-            (void)intake_one(p, held, hl, stats, 1, &next);
+            (void)intake_one(p, held, hl, stats, 1, NULL, &d);
+            progress += d;
             free(held);
         }
-        free(l.ids);
-        l = next;
     }
     free(l.ids);
+    if (s != NULL) sodium_free(s);
     return rc;
 }
 
 int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_sync_stats *stats)
 {
-    held_list l = { malloc(RESCAN_MAX * 32), 0 };
-    if (l.ids == NULL) return ENL_ENOMEM;
-    l.n = n < RESCAN_MAX ? n : RESCAN_MAX;
-    memcpy(l.ids, ids, l.n * 32);
-    return retake(p, l, stats);
+    int rc = ENL_OK;
+    for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+        uint8_t *held = NULL, session[32];
+        size_t hl = 0;
+        int d = 0;
+        if (enl_store_note_get(p->st, ids[i], &held, &hl) != ENL_OK) continue;
+        (void)intake_one(p, held, hl, stats, 1, session, &d);
+        free(held);
+        if (d) rc = rescan(p, session, stats);
+    }
+    return rc;
 }
 
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
 {
-    held_list l = { NULL, 0 };
+    uint8_t session[32];
+    int delivered = 0;
     /* Bulletin tags follow the calendar: once a day, before anything. */
     int rc = enl_follows_refresh(p, stats);
 
-    if (rc != ENL_OK) return rc;
-    if ((l.ids = malloc(RESCAN_MAX * 32)) == NULL) return ENL_ENOMEM;
-    rc = intake_one(p, note, len, stats, 0, &l);
-    if (rc != ENL_OK) {
-        free(l.ids);
-        return rc;
-    }
-    return retake(p, l, stats);
+    if (rc == ENL_OK) rc = intake_one(p, note, len, stats, 0, session, &delivered);
+    if (rc == ENL_OK && delivered) rc = rescan(p, session, stats);
+    return rc;
 }
 
 int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,

@@ -92,87 +92,65 @@ static int seal(enl_profile *p, enl_session *s, int first, uint8_t *note, size_t
     return rc;
 }
 
-/* Seals body as a payload of the given kind to contact c, inside the
- * caller's transaction: the session advance and the stored note commit (or
- * roll back) with whatever else the caller writes. */
-int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint8_t *body,
-                  size_t len, const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+int enl_send_session(enl_profile *p, const char *to, enl_session *s)
 {
-    enl_payload pl;
-    enl_session *s = NULL;
-    uint8_t id[ENL_IDBYTES], *note = NULL, *payload = NULL;
-    uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS, expiry;
-    size_t floor = ENL_PAD_FLOOR, note_len = 0, payload_len = 0;
-    int rc, first;
+    enl_contact c;
+    int rc;
 
-    memset(&pl, 0, sizeof pl);
-    if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
-    if (opts != NULL && opts->pad_floor) floor = opts->pad_floor;
-    if (hours > ENL_EXPIRY_MAX_HOURS)
-        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
-    if (c->burned)
+    if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
+    if (c.burned)
         return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to them "
-                        "any more", c->name, c->burn_reason);
-    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
-    rc = pick_session(p, c, s);
+                        "any more", to, c.burn_reason);
+    rc = pick_session(p, &c, s);
     if (rc == ENL_ENOTFOUND) {
-        if (enl_now() >= c->card.expires) {
-            rc = enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", c->name);
-            goto out;
-        }
-        rc = session_start(p, c, s);
+        if (enl_now() >= c.card.expires)
+            return enl_fail(p, ENL_EEXPIRED, "%s's card has expired: ask for a new one", to);
+        rc = session_start(p, &c, s);
     }
-    if (rc != ENL_OK) goto out;
-    first = !enl_ratchet_can_send_without_init(&s->r);
-    if ((rc = enl_note_sizes(len, floor, first, &note_len, &payload_len)) != ENL_OK) goto out;
+    return rc;
+}
+
+uint32_t enl_send_expiry(uint32_t hours)
+{
+    /* Round up to the next whole hour, so a note lives at least as long as
+     * asked (hours + 1 at most): the header only holds whole hours. */
+    return (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
+}
+
+int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t floor,
+                  uint32_t expiry, uint8_t id[ENL_IDBYTES])
+{
+    uint8_t nid[ENL_IDBYTES], lock[ENL_PURGELOCKBYTES], *note = NULL, *payload = NULL;
+    size_t note_len = 0, payload_len = 0;
+    int rc, first = !enl_ratchet_can_send_without_init(&s->r);
+
+    if ((rc = enl_note_sizes(pl->body_len, floor, first, &note_len, &payload_len)) != ENL_OK)
+        return rc;
     note = malloc(note_len);
     payload = sodium_malloc(payload_len);
     if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
-
-    pl.kind = kind;
-    pl.sent = enl_now();
-    pl.disappear = opts != NULL ? opts->disappear : 0;
-    if (pl.disappear > ENL_DISAPPEAR_MAX) {
-        rc = enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
-        goto out;
-    }
-    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
-    pl.body = body;
-    pl.body_len = len;
-    if ((rc = enl_payload_encode(payload, payload_len, &pl)) != ENL_OK) goto out;
-    /* Round up to the next whole hour, so a note lives at least as long as
-     * asked (hours + 1 at most): the header only holds whole hours. */
-    expiry = (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
-    {
-        uint8_t lock[ENL_PURGELOCKBYTES];
-        enl_purge_lock(lock, pl.purge_key);
-        enl_note_header_encode(note, expiry, lock);
-    }
+    if ((rc = enl_payload_encode(payload, payload_len, pl)) != ENL_OK) goto out;
+    enl_purge_lock(lock, pl->purge_key);
+    enl_note_header_encode(note, expiry, lock);
     if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
-    enl_note_id(id, note, note_len);
-
-    rc = enl_session_save(p, s);
-    if (rc == ENL_OK)
-        rc = enl_store_note_put(p->st, id, note + ENL_NOTE_LOCK_OFFSET, expiry,
-                                note + ENL_NOTE_HEADERBYTES, note, note_len);
-    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", note + ENL_NOTE_LOCK_OFFSET, expiry);
+    enl_note_id(nid, note, note_len);
+    rc = enl_store_note_put(p->st, nid, lock, expiry, note + ENL_NOTE_HEADERBYTES, note, note_len);
+    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", lock, expiry);
     /* Kept until delivered or expired: if the recipient's keys are burned,
      * these purge keys take the note back from every courier. */
     if (rc == ENL_OK) {
         uint8_t rec[1 + 32 + 32 + 4], h[32];
         rec[0] = 1;
-        memcpy(rec + 1, c->card.dh_pk, 32);
-        memcpy(rec + 33, pl.purge_key, 32);
+        memcpy(rec + 1, s->peer_dh_pk, 32);
+        memcpy(rec + 33, pl->purge_key, 32);
         enl_store_be32(rec + 65, expiry);
-        enl_store_index(p->st, h, "outgoing", note + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCKBYTES);
+        enl_store_index(p->st, h, "outgoing", lock, sizeof lock);
         rc = enl_store_row_put_expiring(p->st, "outgoing", h, rec, sizeof rec, expiry);
         sodium_memzero(rec, sizeof rec);
     }
-    if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
+    if (rc == ENL_OK && id != NULL) memcpy(id, nid, sizeof nid);
 out:
-    sodium_memzero(&pl, sizeof pl);
     if (payload != NULL) sodium_free(payload);
-    if (s != NULL) sodium_free(s);
     free(note);
     return rc;
 }
@@ -180,17 +158,71 @@ out:
 int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
                   const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
 {
-    enl_contact c;
-    int rc;
+    enl_payload pl;
+    enl_session *s = NULL;
+    uint8_t id[ENL_IDBYTES];
+    uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS;
+    size_t floor = ENL_PAD_FLOOR;
+    int rc, in_tx = 0;
 
     if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
     if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
-    if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
+    if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
+    if (opts != NULL && opts->pad_floor) floor = opts->pad_floor;
+    if (hours > ENL_EXPIRY_MAX_HOURS)
+        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
+    memset(&pl, 0, sizeof pl);
+    pl.kind = ENL_KIND_TEXT;
+    pl.sent = enl_now();
+    pl.disappear = opts != NULL ? opts->disappear : 0;
+    if (pl.disappear > ENL_DISAPPEAR_MAX)
+        return enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
+    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
+    pl.body = text;
+    pl.body_len = len;
+    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
     /* From loading the session to saving it advanced, nobody else may use
      * it: two sends at once would otherwise seal with the same message key. */
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
-    rc = enl_seal_kind(p, &c, ENL_KIND_TEXT, text, len, opts, note_id);
-    if (rc == ENL_OK) rc = enl_store_commit(p->st);
-    else enl_store_rollback(p->st);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    in_tx = 1;
+    if ((rc = enl_send_session(p, to, s)) != ENL_OK) goto out;
+    if ((rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), id)) != ENL_OK) goto out;
+    if ((rc = enl_session_save(p, s)) != ENL_OK) goto out;
+    in_tx = 0;
+    if ((rc = enl_store_commit(p->st)) != ENL_OK) goto out;
+    if (note_id != NULL) memcpy(note_id, id, sizeof id);
+out:
+    if (in_tx) enl_store_rollback(p->st);
+    sodium_memzero(&pl, sizeof pl);
+    if (s != NULL) sodium_free(s);
+    return rc;
+}
+
+int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint8_t *body,
+                  size_t len, const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+{
+    enl_payload pl;
+    enl_session *s;
+    uint32_t hours = opts != NULL && opts->expiry_hours ? opts->expiry_hours : ENL_EXPIRY_DEFAULT_HOURS;
+    size_t floor = opts != NULL && opts->pad_floor ? opts->pad_floor : ENL_PAD_FLOOR;
+    int rc;
+
+    if (hours > ENL_EXPIRY_MAX_HOURS)
+        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
+    memset(&pl, 0, sizeof pl);
+    pl.kind = kind;
+    pl.sent = enl_now();
+    pl.disappear = opts != NULL ? opts->disappear : 0;
+    if (pl.disappear > ENL_DISAPPEAR_MAX)
+        return enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
+    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
+    pl.body = body;
+    pl.body_len = len;
+    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
+    rc = enl_send_session(p, c->name, s);
+    if (rc == ENL_OK) rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), note_id);
+    if (rc == ENL_OK) rc = enl_session_save(p, s);
+    sodium_memzero(&pl, sizeof pl);
+    sodium_free(s);
     return rc;
 }

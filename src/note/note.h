@@ -51,7 +51,9 @@
 _Static_assert(ENL_NOTE_HEADERBYTES == 37, "note header layout");
 _Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one Noise message");
 
-/* Payload kinds. Unknown kinds are refused by this version. Numbers are
+/* Payload kinds. Unknown kinds are refused by this version (text and the
+ * two kinds of file notes are read; the body of a file note is described
+ * in note/file.h). Numbers are
  * assigned here once, for every feature, so that they never collide. */
 #define ENL_KIND_TEXT           1   /* a text message */
 #define ENL_KIND_CELL_LOG       2   /* a cell's signed statements (pairwise) */
@@ -65,7 +67,7 @@ _Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one
 #define ENL_KIND_BULLETIN      10   /* a signed public bulletin */
 
 /* 1 for the kinds this version reads. */
-static inline int enl_kind_known(uint8_t k) { return k >= ENL_KIND_TEXT && k <= ENL_KIND_ANSWER; }
+static inline int enl_kind_known(uint8_t k) { return k >= ENL_KIND_TEXT && k <= ENL_KIND_FILE_PART; }
 
 typedef struct {
     uint8_t version;

@@ -74,12 +74,20 @@ static const char *migrations[] = {
      * both encrypted. */
     "CREATE TABLE follows(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
     "CREATE TABLE bulletins(h BLOB PRIMARY KEY, blob BLOB NOT NULL);",
+    /* 6: files. A file's record (incoming or outgoing) is an encrypted row
+     * of files; each part received is an encrypted row of parts, found by
+     * its file's row key and its index (the index is in the clear so that
+     * parts stream out in order without decrypting the others). */
+    "CREATE TABLE files(h BLOB PRIMARY KEY, blob BLOB NOT NULL);"
+    "CREATE TABLE parts(h BLOB PRIMARY KEY, file BLOB NOT NULL, idx INTEGER NOT NULL,"
+    "                   expiry INTEGER NOT NULL, blob BLOB NOT NULL);"
+    "CREATE INDEX parts_file ON parts(file, idx);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
 static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "held", "cells",
                                            "senderkeys", "introductions", "inquiries", "outgoing",
-                                           "follows", "bulletins" };
+                                           "follows", "bulletins", "files" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
@@ -1262,6 +1270,7 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
         "DELETE FROM notes WHERE expiry <= ?", "DELETE FROM purges WHERE expiry <= ?",
         "DELETE FROM seen WHERE expiry <= ?", "DELETE FROM outbox WHERE expiry <= ?",
         "DELETE FROM burns WHERE expiry <= ?", "DELETE FROM outgoing WHERE expiry <= ?",
+        "DELETE FROM parts WHERE expiry <= ? AND file NOT IN (SELECT h FROM files)",
     };
     uint64_t n = 0;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
@@ -1284,7 +1293,7 @@ int enl_store_count(enl_store *st, const char *table, uint64_t *n)
     static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
                                           "outbox", "sessions", "tags", "burns", "cells",
                                           "senderkeys", "introductions", "inquiries",
-                                          "follows", "bulletins" };
+                                          "follows", "bulletins", "files", "parts" };
     char sql[128];
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
@@ -1313,4 +1322,119 @@ int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
     }
     sqlite3_finalize(s);
     return rc;
+}
+
+/* ---- parts of files ---------------------------------------------------- */
+
+/* Row key of a part: index("parts", file || index u32); it is also the
+ * blob's AD, so a part cannot be moved to another file or index. */
+static void part_key(const enl_store *st, uint8_t h[32], const uint8_t file[32], uint32_t index)
+{
+    uint8_t k[36];
+    memcpy(k, file, 32);
+    enl_store_be32(k + 32, index);
+    enl_store_index(st, h, "parts", k, sizeof k);
+}
+
+int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
+                       uint32_t expiry_hours, const uint8_t *data, size_t len)
+{
+    uint8_t h[32], ad[64], *blob = NULL;
+    size_t blen, adl;
+    sqlite3_stmt *s;
+    int rc;
+
+    part_key(st, h, file, index);
+    adl = row_ad(ad, "parts", h, 32);
+    if ((rc = seal_blob(st, &blob, &blen, ad, adl, data, len)) != ENL_OK) return rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
+                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+        free(blob);
+        return fail(st, ENL_ESTORE, "write");
+    }
+    sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, file, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, index);
+    sqlite3_bind_int64(s, 4, expiry_hours);
+    sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    free(blob);
+    return rc;
+}
+
+int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, uint64_t *n)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ESTORE;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM parts WHERE file = ? AND idx < ?", -1,
+                           &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "count");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, below);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = ENL_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM parts WHERE file = ? AND idx >= ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    if (sqlite3_prepare_v2(st->db, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", -1,
+                           &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t idx = sqlite3_column_int64(s, 0);
+        uint8_t h[32], ad[64], *pt = NULL;
+        size_t len = 0, adl;
+        if (idx < 0 || idx > UINT32_MAX) { rc = fail(st, ENL_ESTORE, "bad row"); break; }
+        part_key(st, h, file, (uint32_t)idx);
+        adl = row_ad(ad, "parts", h, 32);
+        rc = open_blob(st, &pt, &len, ad, adl, sqlite3_column_blob(s, 1),
+                       (size_t)sqlite3_column_bytes(s, 1));
+        if (rc != ENL_OK) { rc = fail(st, ENL_ESTORE, "a record does not authenticate"); break; }
+        rc = fn(ctx, (uint32_t)idx, pt, len);
+        enl_store_free(pt, len);
+        if (rc != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
+}
+
+int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    if (sqlite3_prepare_v2(st->db, "SELECT file, count(*) FROM parts WHERE file NOT IN "
+                           "(SELECT h FROM files) GROUP BY file ORDER BY min(rowid)", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != 32) continue;
+        if ((rc = fn(ctx, sqlite3_column_blob(s, 0), (uint64_t)sqlite3_column_int64(s, 1))) != 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    sqlite3_finalize(s);
+    return rc > 0 ? ENL_OK : rc;
 }

@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 5
+#define ENL_STORE_SCHEMA 6
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -134,7 +134,26 @@ int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], ui
 int enl_store_set_has(enl_store *st, const char *set, const uint8_t item[32]);
 int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32]);
 
-/* Drops expired notes, purges and set members. */
+/* Parts of files received, encrypted under the profile key: one row per
+ * (file, index), file being the keyed hash that names the file's record in
+ * the encrypted table "files". A second copy of a part is ignored. expiry:
+ * the note's, after which a part whose file record never came is dropped. */
+int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
+                       uint32_t expiry_hours, const uint8_t *data, size_t len);
+/* Parts of a file with an index below `below`. */
+int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, uint64_t *n);
+/* Deletes the parts of a file from index `from` on (beyond its last). */
+int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from);
+/* Calls fn with every part of a file in index order, decrypted (data is
+ * valid during the call only); stops when fn returns non-zero. */
+typedef int (*enl_store_part_fn)(void *ctx, uint32_t index, const uint8_t *data, size_t len);
+int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn fn, void *ctx);
+/* Calls fn for every group of parts whose file has no record (yet). */
+typedef int (*enl_store_orphan_fn)(void *ctx, const uint8_t file[32], uint64_t n);
+int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx);
+
+/* Drops expired notes, purges and set members, and parts whose file's
+ * record never arrived. */
 int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped);
 
 /* Row count of a table; bytes of notes held. */

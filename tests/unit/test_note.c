@@ -544,7 +544,7 @@ static void test_payload_refuses(void **state)
         assert_int_equal(enl_payload_parse(&out, buf, n), ENL_EMALFORMED);
         buf[i] = 0;
     }
-    /* Unknown kinds. */
+    /* Unknown kinds (a file's notes are read too: test_files.c). */
     for (int k = 0; k < 256; k++) {
         if (enl_kind_known((uint8_t)k)) continue;
         buf[0] = (uint8_t)k;

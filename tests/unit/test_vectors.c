@@ -20,6 +20,7 @@
 #include "crypto/x3dh.h"
 #include "enlace.h"
 #include "note/bulletin.h"
+#include "note/file.h"
 #include "note/note.h"
 #include "paper/paper.h"
 #include "sync/reconcile.h"
@@ -58,6 +59,49 @@ static void seed_of(uint8_t seed[32], uint8_t fill)
 
 /* The worked example of the Paper section: a fixed byte string, so that it
  * does not move when the note format does. */
+static void compute_file(void)
+{
+    static const char data[] = "hello file";
+    uint8_t head[ENL_FILE_HEAD_MAX], part[64], payload[256], secret[32], key[32];
+    enl_file_head h;
+    enl_file_part fp;
+    enl_payload pl;
+    size_t hl, pl_len;
+
+    memset(&h, 0, sizeof h);
+    memset(h.id, 0x33, sizeof h.id);
+    h.size = sizeof data - 1;
+    h.chunk = ENL_FILE_CHUNK;
+    h.parts = enl_file_parts_for(h.size, h.chunk);
+    crypto_generichash(h.hash, sizeof h.hash, (const uint8_t *)data, h.size, NULL, 0);
+    h.name = (const uint8_t *)"hello.txt";
+    h.name_len = 9;
+    h.note = (const uint8_t *)"tape 3";
+    h.note_len = 6;
+    hl = enl_file_head_len(&h);
+    assert_int_equal(enl_file_head_encode(head, hl, &h), ENL_OK);
+    put_hex("file", "head", head, hl);
+    memcpy(fp.id, h.id, sizeof fp.id);
+    fp.index = 0;
+    fp.data = (const uint8_t *)data;
+    fp.len = h.size;
+    assert_int_equal(enl_file_part_encode(part, enl_file_part_encoded_len(fp.len), &fp), ENL_OK);
+    put_hex("file", "part_0", part, enl_file_part_encoded_len(fp.len));
+    memset(secret, 0x22, sizeof secret);
+    memset(&pl, 0, sizeof pl);
+    pl.kind = ENL_KIND_FILE_HEAD;
+    pl.sent = NOW;
+    enl_file_purge_key(pl.purge_key, secret, ENL_FILE_HEAD_INDEX);
+    pl.body = head;
+    pl.body_len = hl;
+    pl_len = ENL_PAYLOAD_FIXEDBYTES + hl;
+    assert_int_equal(enl_payload_encode(payload, pl_len, &pl), ENL_OK);
+    put_hex("file", "head_payload", payload, pl_len);
+    put_hex("file", "purge_key_head", pl.purge_key, 32);
+    enl_file_purge_key(key, secret, 0);
+    put_hex("file", "purge_key_part_0", key, 32);
+}
+
 static void compute_paper(void)
 {
     uint8_t bytes[100];
@@ -336,6 +380,7 @@ static void compute(void)
         put("padme", "values", all);
     }
     compute_paper();
+    compute_file();
     compute_recon();
     enl_identity_wipe(&ana);
     enl_identity_wipe(&carmen);

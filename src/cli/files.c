@@ -1,0 +1,183 @@
+/* enlace files [--json]: files sent and received;
+ * enlace files save ID --out PATH [--force]: write a received file out. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/commands.h"
+#include "util/base32.h"
+
+#define SHORT_HEX 16
+
+static int usage(void)
+{
+    return cli_usage(cli_find("files"));
+}
+
+static const char *state_name(enl_file_state s)
+{
+    switch (s) {
+    case ENL_FILE_RECEIVING: return "receiving";
+    case ENL_FILE_COMPLETE: return "complete";
+    case ENL_FILE_SAVED: return "saved";
+    case ENL_FILE_SEALING: return "interrupted";
+    case ENL_FILE_SENT: return "sent";
+    case ENL_FILE_DELIVERED: return "delivered";
+    }
+    return "?";
+}
+
+static void print_json(const enl_file_info *f)
+{
+    char id[2 * ENL_FILE_IDBYTES + 1], hash[65];
+    enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
+    enl_hex_encode(hash, f->hash, sizeof f->hash);
+    printf("{\"id\":\"%s\",\"direction\":\"%s\",\"known\":%s,\"state\":\"%s\",\"peer\":", id,
+           f->outgoing ? "out" : "in", f->known ? "true" : "false", state_name(f->state));
+    cli_json_str(stdout, f->peer, strlen(f->peer));
+    printf(",\"fingerprint\":\"%s\",\"name\":", f->known ? f->peer_fingerprint : "");
+    cli_json_str(stdout, f->name, strlen(f->name));
+    printf(",\"note\":");
+    cli_json_str(stdout, f->note, strlen(f->note));
+    printf(",\"size\":%llu,\"parts\":%lu,\"have\":%lu,\"delivered\":%lu,\"sent\":%llu,"
+           "\"received\":%llu,\"hash\":\"%s\"}\n",
+           (unsigned long long)f->size, (unsigned long)f->parts, (unsigned long)f->have,
+           (unsigned long)f->delivered, (unsigned long long)f->sent,
+           (unsigned long long)f->received, f->known ? hash : "");
+}
+
+static void print_text(const enl_file_info *f)
+{
+    char id[2 * ENL_FILE_IDBYTES + 1], size[32], when[32];
+    const char *who = f->peer[0] ? f->peer : f->peer_fingerprint;
+    enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
+    if (!f->known) {
+        printf("%.*s  from ?  (its description has not arrived yet)  %lu parts here  receiving\n",
+               SHORT_HEX, id, (unsigned long)f->have);
+        return;
+    }
+    cli_size(size, f->size);
+    cli_time(when, f->outgoing ? f->sent : f->received);
+    printf("%.*s  [%s] %s %s  ", SHORT_HEX, id, when, f->outgoing ? "to" : "from", who);
+    cli_safe_print(stdout, f->name, strlen(f->name));
+    if (f->outgoing)
+        printf("  %s  sealed %lu/%lu parts, %lu/%lu notes delivered  %s\n", size,
+               (unsigned long)f->have, (unsigned long)f->parts, (unsigned long)f->delivered,
+               (unsigned long)f->parts + 1, state_name(f->state));
+    else
+        printf("  %s  %lu/%lu parts  %s\n", size, (unsigned long)f->have, (unsigned long)f->parts,
+               state_name(f->state));
+    if (f->note[0]) {
+        printf("    note: ");
+        cli_safe_print(stdout, f->note, strlen(f->note));
+        printf("\n");
+    }
+}
+
+typedef struct {
+    int json;
+    int count;
+} list_out;
+
+static int show(const enl_file_info *f, void *ctx)
+{
+    list_out *o = ctx;
+    o->count++;
+    if (o->json) print_json(f);
+    else print_text(f);
+    return 0;
+}
+
+static int list(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    list_out o = { 0, 0 };
+    int c, ex = 0, rc;
+    while ((c = cli_getopt(argc, argv, "h", opts, "files", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'j') o.json = 1;
+    }
+    if (optind != argc) return usage();
+    if ((rc = enl_files_each(p, show, &o)) != ENL_OK) return cli_fail_rc(p, rc, "files");
+    if (!o.json && o.count == 0) printf("no files yet\n");
+    return 0;
+}
+
+typedef struct {
+    const char *prefix;
+    enl_file_info match;
+    int matched;
+} finder;
+
+static int find(const enl_file_info *f, void *ctx)
+{
+    finder *fd = ctx;
+    char id[2 * ENL_FILE_IDBYTES + 1];
+    if (f->outgoing || !f->known) return 0;
+    enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
+    if (strncasecmp(id, fd->prefix, strlen(fd->prefix)) != 0) return 0;
+    if (fd->matched++ == 0) fd->match = *f;
+    return 0;
+}
+
+static int valid_prefix(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 4 || n > 2 * ENL_FILE_IDBYTES) return 0;
+    return strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
+static int save(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' },
+        { "force", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    finder fd;
+    const char *out = NULL;
+    char size[32];
+    int c, ex = 0, flags = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "o:h", opts, "files", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'o') out = optarg;
+        if (c == 'f') flags |= ENL_FILE_SAVE_FORCE;
+    }
+    if (optind + 1 != argc || out == NULL) return usage();
+    if (!valid_prefix(argv[optind]))
+        return cli_fail("files save: '%s' is not a file id (4 to 32 hex digits)", argv[optind]),
+               EXIT_USAGE;
+    memset(&fd, 0, sizeof fd);
+    fd.prefix = argv[optind];
+    if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, "files save");
+    if (fd.matched == 0)
+        return cli_fail("files save: no file received whose id begins with %s (enlace files "
+                        "lists them)", fd.prefix);
+    if (fd.matched > 1)
+        return cli_fail("files save: %d files have ids that begin with %s: give more digits",
+                        fd.matched, fd.prefix);
+    rc = enl_file_save(p, fd.match.id, out, flags, cli_progress_bytes, NULL);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "files save");
+    cli_size(size, fd.match.size);
+    printf("saved ");
+    cli_safe_print(stdout, fd.match.name, strlen(fd.match.name));
+    printf(" (%s, every part checked against its hash) to %s\n", size, out);
+    return 0;
+}
+
+int cmd_files(int argc, char **argv, enl_profile *p)
+{
+    if (argc >= 2 && strcmp(argv[1], "save") == 0) return save(argc - 1, argv + 1, p);
+    if (argc >= 2 && argv[1][0] != '-') {
+        cli_fail("no files command '%s'", argv[1]);
+        return usage();
+    }
+    return list(argc, argv, p);
+}

@@ -1,0 +1,703 @@
+/*
+ * Files: sending one as a head note and part notes through the pair's
+ * session, taking parts in as they come, listing files, and writing a
+ * received one out. See files.h for the record and note/file.h for the
+ * payloads.
+ *
+ * Memory stays bounded whatever the size: sending reads the file a chunk
+ * at a time (twice: the hash must be in the head, which goes first), and
+ * saving streams the parts out of the store one by one through the
+ * reassembly check. No plaintext of a received file touches the disk
+ * before enl_file_save writes it where the user asked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/files.h"
+#include "core/send.h"
+#include "note/file.h"
+#include "util/base32.h"
+#include "util/bytes.h"
+
+#define REC_VERSION 1
+#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 32 + 1 + 2)
+#define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
+#define BATCH 64                  /* parts sealed per store transaction */
+#define READ_BUF (1 << 20)
+
+typedef struct {
+    uint8_t outgoing;
+    uint8_t peer_sign[32], peer_dh[32];
+    uint8_t id[ENL_FILE_IDBYTES];
+    uint64_t size;
+    uint32_t parts, chunk;
+    uint8_t hash[32];
+    uint64_t sent, received;
+    uint32_t expiry, sealed;
+    uint8_t saved;
+    uint8_t secret[32];
+    uint8_t name[ENL_FILE_NAME_MAX];
+    size_t name_len;
+    uint8_t note[ENL_FILE_NOTE_MAX];
+    size_t note_len;
+} file_rec;
+
+static void file_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t outgoing,
+                     const uint8_t id[ENL_FILE_IDBYTES], uint8_t h[32])
+{
+    uint8_t k[32 + 1 + ENL_FILE_IDBYTES];
+    memcpy(k, peer_dh, 32);
+    k[32] = outgoing;
+    memcpy(k + 33, id, ENL_FILE_IDBYTES);
+    enl_store_index(p->st, h, "files", k, sizeof k);
+}
+
+static int rec_save(enl_profile *p, const file_rec *r)
+{
+    uint8_t *buf = sodium_malloc(REC_MAX), h[32];
+    enl_wr w = enl_wr_init(buf, REC_MAX);
+    int rc;
+    if (buf == NULL) return ENL_ENOMEM;
+    enl_wr_u8(&w, REC_VERSION);
+    enl_wr_u8(&w, r->outgoing);
+    enl_wr_bytes(&w, r->peer_sign, 32);
+    enl_wr_bytes(&w, r->peer_dh, 32);
+    enl_wr_bytes(&w, r->id, ENL_FILE_IDBYTES);
+    enl_wr_u64(&w, r->size);
+    enl_wr_u32(&w, r->parts);
+    enl_wr_u32(&w, r->chunk);
+    enl_wr_bytes(&w, r->hash, 32);
+    enl_wr_u64(&w, r->sent);
+    enl_wr_u64(&w, r->received);
+    enl_wr_u32(&w, r->expiry);
+    enl_wr_u32(&w, r->sealed);
+    enl_wr_u8(&w, r->saved);
+    enl_wr_bytes(&w, r->secret, 32);
+    enl_wr_u8(&w, (uint8_t)r->name_len);
+    enl_wr_bytes(&w, r->name, r->name_len);
+    enl_wr_u16(&w, (uint16_t)r->note_len);
+    enl_wr_bytes(&w, r->note, r->note_len);
+    file_key(p, r->peer_dh, r->outgoing, r->id, h);
+    rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "files", h, buf, w.len);
+    sodium_free(buf);
+    return rc;
+}
+
+static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
+{
+    enl_rd d = enl_rd_init(buf, len);
+    if (enl_rd_u8(&d) != REC_VERSION) return ENL_ESTORE;
+    r->outgoing = enl_rd_u8(&d);
+    enl_rd_bytes(&d, r->peer_sign, 32);
+    enl_rd_bytes(&d, r->peer_dh, 32);
+    enl_rd_bytes(&d, r->id, ENL_FILE_IDBYTES);
+    r->size = enl_rd_u64(&d);
+    r->parts = enl_rd_u32(&d);
+    r->chunk = enl_rd_u32(&d);
+    enl_rd_bytes(&d, r->hash, 32);
+    r->sent = enl_rd_u64(&d);
+    r->received = enl_rd_u64(&d);
+    r->expiry = enl_rd_u32(&d);
+    r->sealed = enl_rd_u32(&d);
+    r->saved = enl_rd_u8(&d);
+    enl_rd_bytes(&d, r->secret, 32);
+    r->name_len = enl_rd_u8(&d);
+    enl_rd_bytes(&d, r->name, r->name_len);
+    r->note_len = enl_rd_u16(&d);
+    if (r->note_len > ENL_FILE_NOTE_MAX) return ENL_ESTORE;
+    enl_rd_bytes(&d, r->note, r->note_len);
+    if (d.err || enl_rd_left(&d) != 0 || r->parts != enl_file_parts_for(r->size, r->chunk) ||
+        r->sealed > r->parts)
+        return ENL_ESTORE;
+    return ENL_OK;
+}
+
+static int rec_load(enl_profile *p, const uint8_t h[32], file_rec *r)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = enl_store_row_get(p->st, "files", h, &buf, &len);
+    if (rc != ENL_OK) return rc;
+    rc = rec_parse(r, buf, len);
+    enl_store_free(buf, len);
+    return rc;
+}
+
+static void rec_head(const file_rec *r, enl_file_head *h)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->id, r->id, ENL_FILE_IDBYTES);
+    h->size = r->size;
+    h->parts = r->parts;
+    h->chunk = r->chunk;
+    memcpy(h->hash, r->hash, sizeof h->hash);
+    h->name = r->name;
+    h->name_len = r->name_len;
+    h->note = r->note;
+    h->note_len = r->note_len;
+}
+
+/* ---- taking parts in ---------------------------------------------------- */
+
+int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8_t peer_dh_pk[32],
+                     const enl_payload *pl, uint32_t expiry_hours)
+{
+    uint8_t h[32];
+    file_rec *r = sodium_malloc(sizeof *r);
+    int rc;
+
+    if (r == NULL) return ENL_ENOMEM;
+    if (pl->kind == ENL_KIND_FILE_HEAD) {
+        enl_file_head fh;
+        if ((rc = enl_file_head_parse(&fh, pl->body, pl->body_len)) != ENL_OK) goto out;
+        file_key(p, peer_dh_pk, 0, fh.id, h);
+        /* A second head for a file already described changes nothing. */
+        if ((rc = rec_load(p, h, r)) != ENL_ENOTFOUND) goto out;
+        memset(r, 0, sizeof *r);
+        memcpy(r->peer_sign, peer_sign_pk, 32);
+        memcpy(r->peer_dh, peer_dh_pk, 32);
+        memcpy(r->id, fh.id, ENL_FILE_IDBYTES);
+        r->size = fh.size;
+        r->parts = fh.parts;
+        r->chunk = fh.chunk;
+        memcpy(r->hash, fh.hash, 32);
+        r->sent = pl->sent;
+        r->received = enl_now();
+        r->expiry = expiry_hours;
+        memcpy(r->name, fh.name, fh.name_len);
+        r->name_len = fh.name_len;
+        memcpy(r->note, fh.note, fh.note_len);
+        r->note_len = fh.note_len;
+        rc = rec_save(p, r);
+        /* Parts that came first and lie beyond the file are not its own. */
+        if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, fh.parts);
+    } else if (pl->kind == ENL_KIND_FILE_PART) {
+        enl_file_part fp;
+        if ((rc = enl_file_part_parse(&fp, pl->body, pl->body_len)) != ENL_OK) goto out;
+        file_key(p, peer_dh_pk, 0, fp.id, h);
+        rc = rec_load(p, h, r);
+        if (rc == ENL_OK) {
+            enl_file_head fh;
+            rec_head(r, &fh);
+            if (fp.index >= fh.parts || fp.len != enl_file_part_len(&fh, fp.index)) {
+                rc = enl_fail(p, ENL_EMALFORMED, "a part that does not fit its file");
+                goto out;
+            }
+        } else if (rc != ENL_ENOTFOUND) {
+            goto out;
+        }
+        /* Before its head, a part is kept until the note's expiry. */
+        rc = enl_store_part_put(p->st, h, fp.index, expiry_hours, fp.data, fp.len);
+    } else {
+        rc = ENL_EINVAL;
+    }
+out:
+    sodium_free(r);
+    return rc;
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static ssize_t read_full(int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, buf + got, n - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+static void say(enl_progress_fn fn, void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    if (fn != NULL) fn(ctx, what, done, total);
+}
+
+/* The sender's name for the file: the last component of path, with
+ * anything that could not travel replaced by '_'. */
+static void file_name_of(const char *path, uint8_t *name, size_t *len)
+{
+    const char *b = strrchr(path, '/');
+    size_t n;
+    b = b != NULL ? b + 1 : path;
+    n = strlen(b);
+    if (n > ENL_FILE_NAME_MAX) n = ENL_FILE_NAME_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)b[i];
+        name[i] = (c < 0x20 || c == 0x7f || c == '\\') ? '_' : c;
+    }
+    if (n == 0 || !enl_file_name_ok(name, n)) {
+        memcpy(name, "file", 4);
+        n = 4;
+    }
+    *len = n;
+}
+
+/* First pass: the whole file's hash and its length as read. */
+static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
+                     enl_progress_fn progress, void *ctx)
+{
+    crypto_generichash_state hs;
+    uint8_t *buf = malloc(READ_BUF);
+    uint64_t done = 0;
+    int rc = ENL_OK;
+    if (buf == NULL) return ENL_ENOMEM;
+    crypto_generichash_init(&hs, NULL, 0, 32);
+    for (;;) {
+        ssize_t k = read_full(fd, buf, READ_BUF);
+        if (k < 0) { rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno)); break; }
+        if (k == 0) break;
+        crypto_generichash_update(&hs, buf, (size_t)k);
+        done += (uint64_t)k;
+        say(progress, ctx, "hashing", done, size);
+    }
+    crypto_generichash_final(&hs, hash, 32);
+    if (rc == ENL_OK && done != size)
+        rc = enl_fail(p, ENL_ECHECKSUM, "the file changed size while it was read: nothing was sent");
+    free(buf);
+    return rc;
+}
+
+/* Seals one file note (head or part) with its derived purge key. */
+static int seal_one(enl_profile *p, enl_session *s, uint8_t kind, const uint8_t secret[32],
+                    uint32_t index, const uint8_t *body, size_t body_len, size_t floor,
+                    uint32_t expiry, uint64_t sent)
+{
+    enl_payload pl;
+    int rc;
+    memset(&pl, 0, sizeof pl);
+    pl.kind = kind;
+    pl.sent = sent;
+    enl_file_purge_key(pl.purge_key, secret, index);
+    pl.body = body;
+    pl.body_len = body_len;
+    rc = enl_send_note(p, s, &pl, floor, expiry, NULL);
+    sodium_memzero(&pl, sizeof pl);
+    return rc;
+}
+
+/* Second pass, BATCH parts a transaction: the session is loaded, advanced
+ * through the batch and saved with its notes and the record, so the state
+ * on disk always matches what was sealed. The head goes first. */
+static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t floor,
+                     crypto_generichash_state *hs, enl_progress_fn progress, void *ctx)
+{
+    enl_session *s = sodium_malloc(sizeof *s);
+    uint8_t *part = sodium_malloc(ENL_FILE_PART_FIXED + ENL_FILE_CHUNK);
+    uint8_t head[ENL_FILE_HEAD_MAX];
+    enl_file_head fh;
+    int rc = ENL_OK;
+
+    if (s == NULL || part == NULL) { rc = ENL_ENOMEM; goto out; }
+    rec_head(r, &fh);
+    if ((rc = enl_file_head_encode(head, sizeof head, &fh)) != ENL_OK) goto out;
+    while (rc == ENL_OK && r->sealed < r->parts) {
+        uint32_t end = r->sealed + BATCH < r->parts ? r->sealed + BATCH : r->parts;
+        int in_tx = 0;
+        if ((rc = enl_store_begin(p->st)) != ENL_OK) break;
+        in_tx = 1;
+        rc = enl_send_session(p, to, s);
+        if (rc == ENL_OK && r->sealed == 0) {
+            /* The record is keyed by the peer's key, which the session holds. */
+            memcpy(r->peer_sign, s->peer_sign_pk, 32);
+            memcpy(r->peer_dh, s->peer_dh_pk, 32);
+        }
+        if (rc == ENL_OK && r->sealed == 0)
+            rc = seal_one(p, s, ENL_KIND_FILE_HEAD, r->secret, ENL_FILE_HEAD_INDEX, head,
+                          enl_file_head_len(&fh), floor, r->expiry, r->sent);
+        for (uint32_t i = r->sealed; rc == ENL_OK && i < end; i++) {
+            enl_file_part fp;
+            size_t want = enl_file_part_len(&fh, i);
+            ssize_t k = read_full(fd, part + ENL_FILE_PART_FIXED, want);
+            if (k < 0) {
+                rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
+                break;
+            }
+            if ((size_t)k != want) {
+                rc = enl_fail(p, ENL_ECHECKSUM, "the file got shorter while it was sealed");
+                break;
+            }
+            crypto_generichash_update(hs, part + ENL_FILE_PART_FIXED, want);
+            memcpy(fp.id, r->id, ENL_FILE_IDBYTES);
+            fp.index = i;
+            fp.data = part + ENL_FILE_PART_FIXED;
+            fp.len = want;
+            rc = enl_file_part_encode(part, ENL_FILE_PART_FIXED + want, &fp);
+            if (rc == ENL_OK)
+                rc = seal_one(p, s, ENL_KIND_FILE_PART, r->secret, i, part,
+                              ENL_FILE_PART_FIXED + want, floor, r->expiry, r->sent);
+        }
+        if (rc == ENL_OK) {
+            r->sealed = end;
+            rc = rec_save(p, r);
+        }
+        if (rc == ENL_OK) rc = enl_session_save(p, s);
+        if (rc == ENL_OK) {
+            in_tx = 0;
+            rc = enl_store_commit(p->st);
+        }
+        if (in_tx) enl_store_rollback(p->st);
+        if (rc == ENL_OK)
+            say(progress, ctx, "sealing", end == r->parts ? r->size : (uint64_t)end * r->chunk, r->size);
+    }
+out:
+    if (part != NULL) sodium_free(part);
+    if (s != NULL) sodium_free(s);
+    return rc;
+}
+
+int enl_send_file(enl_profile *p, const char *to, const char *path, const char *note,
+                  const enl_send_opts *opts, enl_progress_fn progress, void *progress_ctx,
+                  uint8_t file_id[ENL_FILE_IDBYTES])
+{
+    crypto_generichash_state hs;
+    file_rec *r = NULL;
+    uint8_t check[32];
+    uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS;
+    size_t floor = ENL_PAD_FLOOR, note_len = note != NULL ? strlen(note) : 0;
+    struct stat sb;
+    int fd = -1, rc;
+
+    if (to == NULL || path == NULL) return ENL_EINVAL;
+    if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
+    if (opts != NULL && opts->pad_floor) floor = opts->pad_floor;
+    if (hours > ENL_EXPIRY_MAX_HOURS)
+        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
+    if (opts != NULL && opts->disappear)
+        return enl_fail(p, ENL_EINVAL, "a file cannot disappear: it is kept until it is saved");
+    if (note_len > ENL_FILE_NOTE_MAX)
+        return enl_fail(p, ENL_EINVAL, "the note of a file holds at most %d bytes", ENL_FILE_NOTE_MAX);
+    {
+        /* Before an hour of hashing, make sure there is someone to send to. */
+        enl_contact c;
+        if ((rc = enl_contact_by_name(p, to, &c)) != ENL_OK) return rc;
+        if (c.burned)
+            return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to "
+                            "them any more", to, c.burn_reason);
+    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+        return enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno));
+    if (fstat(fd, &sb) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
+    if (!S_ISREG(sb.st_mode)) { rc = enl_fail(p, ENL_EINVAL, "%s is not a regular file", path); goto out; }
+    if (sb.st_size == 0) { rc = enl_fail(p, ENL_EINVAL, "%s is empty: there is nothing to send", path); goto out; }
+    if ((uint64_t)sb.st_size > ENL_FILE_MAX) {
+        rc = enl_fail(p, ENL_ETOOBIG, "%s is %llu bytes: a file holds at most %llu bytes (4 GiB)", path,
+                      (unsigned long long)sb.st_size, (unsigned long long)ENL_FILE_MAX);
+        goto out;
+    }
+    if ((r = sodium_malloc(sizeof *r)) == NULL) { rc = ENL_ENOMEM; goto out; }
+    memset(r, 0, sizeof *r);
+    r->outgoing = 1;
+    r->size = (uint64_t)sb.st_size;
+    r->chunk = ENL_FILE_CHUNK;
+    r->parts = enl_file_parts_for(r->size, r->chunk);
+    r->sent = enl_now();
+    r->expiry = enl_send_expiry(hours);
+    randombytes_buf(r->id, sizeof r->id);
+    randombytes_buf(r->secret, sizeof r->secret);
+    file_name_of(path, r->name, &r->name_len);
+    if (note_len) memcpy(r->note, note, note_len);
+    r->note_len = note_len;
+    if ((rc = hash_file(p, fd, r->size, r->hash, progress, progress_ctx)) != ENL_OK) goto out;
+    if (lseek(fd, 0, SEEK_SET) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
+    crypto_generichash_init(&hs, NULL, 0, 32);
+    if ((rc = seal_file(p, to, fd, r, floor, &hs, progress, progress_ctx)) != ENL_OK) goto out;
+    crypto_generichash_final(&hs, check, sizeof check);
+    if (sodium_memcmp(check, r->hash, sizeof check) != 0) {
+        rc = enl_fail(p, ENL_ECHECKSUM, "%s changed while it was sealed: what was sealed will not "
+                      "check at %s; send it again", path, to);
+        goto out;
+    }
+    if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
+out:
+    if (r != NULL) sodium_free(r);
+    if (fd >= 0) close(fd);
+    return rc;
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+typedef struct {
+    enl_profile *p;
+    enl_file_info *v;
+    size_t n, cap;
+    int rc;
+} listing;
+
+static enl_file_info *grow(listing *l)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        enl_file_info *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) return NULL;
+        l->v = v;
+        l->cap = cap;
+    }
+    memset(&l->v[l->n], 0, sizeof l->v[0]);
+    return &l->v[l->n++];
+}
+
+/* Notes of an outgoing file whose purge came back (kept until their expiry). */
+static uint32_t delivered_notes(enl_profile *p, const file_rec *r)
+{
+    uint8_t key[ENL_PURGEKEYBYTES], lock[ENL_PURGELOCKBYTES];
+    uint32_t n = 0;
+    for (uint64_t i = 0; i <= r->sealed; i++) {
+        enl_file_purge_key(key, r->secret, i == r->sealed ? ENL_FILE_HEAD_INDEX : (uint32_t)i);
+        enl_purge_lock(lock, key);
+        if (enl_store_purge_has(p->st, lock) == 1) n++;
+    }
+    sodium_memzero(key, sizeof key);
+    return n;
+}
+
+static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl_file_info *f)
+{
+    enl_contact c;
+    uint8_t fp[32];
+    uint64_t have = 0;
+    int rc;
+
+    memcpy(f->id, r->id, ENL_FILE_IDBYTES);
+    f->outgoing = r->outgoing;
+    f->known = 1;
+    if (enl_contact_by_dh(p, r->peer_dh, &c) == ENL_OK &&
+        sodium_memcmp(c.card.sign_pk, r->peer_sign, 32) == 0)
+        memcpy(f->peer, c.name, sizeof f->peer);
+    enl_fingerprint_raw(fp, r->peer_sign, r->peer_dh);
+    enl_fingerprint_text(f->peer_fingerprint, fp);
+    memcpy(f->name, r->name, r->name_len);
+    memcpy(f->note, r->note, r->note_len);
+    f->size = r->size;
+    f->parts = r->parts;
+    f->sent = r->sent;
+    f->received = r->received;
+    memcpy(f->hash, r->hash, 32);
+    if (r->outgoing) {
+        f->have = r->sealed;
+        f->delivered = delivered_notes(p, r);
+        f->state = r->sealed < r->parts ? ENL_FILE_SEALING :
+                   f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
+        return ENL_OK;
+    }
+    if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) return rc;
+    f->have = (uint32_t)have;
+    f->state = r->saved ? ENL_FILE_SAVED : have == r->parts ? ENL_FILE_COMPLETE : ENL_FILE_RECEIVING;
+    return ENL_OK;
+}
+
+static int list_one(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    listing *l = ctx;
+    file_rec *r = sodium_malloc(sizeof *r);
+    enl_file_info *f;
+    uint8_t h[32];
+    int rc;
+    (void)seq;
+    if (r == NULL) return ENL_ENOMEM;
+    rc = rec_parse(r, pt, len);
+    if (rc == ENL_OK) {
+        file_key(l->p, r->peer_dh, r->outgoing, r->id, h);
+        rc = (f = grow(l)) == NULL ? ENL_ENOMEM : fill_info(l->p, h, r, f);
+    }
+    sodium_free(r);
+    return rc;
+}
+
+static int list_orphan(void *ctx, const uint8_t file[32], uint64_t n)
+{
+    listing *l = ctx;
+    enl_file_info *f = grow(l);
+    if (f == NULL) return ENL_ENOMEM;
+    /* Nothing is known but how many parts wait: show the row key's start
+     * as an id so that the line can be told from others. */
+    memcpy(f->id, file, ENL_FILE_IDBYTES);
+    f->state = ENL_FILE_RECEIVING;
+    f->have = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    f->received = enl_now();
+    return 0;
+}
+
+static uint64_t when(const enl_file_info *f)
+{
+    return f->outgoing ? f->sent : f->received;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const enl_file_info *x = a, *y = b;
+    if (when(x) != when(y)) return when(x) < when(y) ? -1 : 1;
+    return memcmp(x->id, y->id, ENL_FILE_IDBYTES);
+}
+
+int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx), void *ctx)
+{
+    listing l = { p, NULL, 0, 0, ENL_OK };
+    int rc = enl_store_row_each(p->st, "files", list_one, &l);
+    if (rc == ENL_OK) rc = enl_store_part_orphans(p->st, list_orphan, &l);
+    if (rc == ENL_OK && l.n > 1) qsort(l.v, l.n, sizeof l.v[0], by_time);
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        int r = cb(&l.v[i], ctx);
+        if (r != 0) rc = r > 0 ? ENL_OK : r;
+        if (r != 0) break;
+    }
+    if (l.v != NULL) sodium_memzero(l.v, l.cap * sizeof l.v[0]);
+    free(l.v);
+    return rc;
+}
+
+/* ---- saving ------------------------------------------------------------- */
+
+typedef struct {
+    enl_profile *p;
+    const uint8_t *id;
+    file_rec *r;
+    int found;
+} finder;
+
+static int find_one(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    finder *f = ctx;
+    (void)seq;
+    if (rec_parse(f->r, pt, len) != ENL_OK) return ENL_ESTORE;
+    if (f->r->outgoing || sodium_memcmp(f->r->id, f->id, ENL_FILE_IDBYTES) != 0) return 0;
+    f->found = 1;
+    return 1;
+}
+
+typedef struct {
+    enl_file_check check;
+    int fd;
+    uint64_t done, size;
+    enl_progress_fn progress;
+    void *ctx;
+    int bad;            /* the part that did not fit, + 1 */
+    int io;             /* errno of a failed write */
+} writer;
+
+static int write_part(void *ctx, uint32_t index, const uint8_t *data, size_t len)
+{
+    writer *w = ctx;
+    size_t off = 0;
+    if (enl_file_check_part(&w->check, index, data, len) != ENL_OK) {
+        w->bad = (int)index + 1;
+        return ENL_EMALFORMED;
+    }
+    while (off < len) {
+        ssize_t k = write(w->fd, data + off, len - off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) { w->io = errno; return ENL_EIO; }
+        off += (size_t)k;
+    }
+    w->done += len;
+    say(w->progress, w->ctx, "saving", w->done, w->size);
+    return 0;
+}
+
+/* A temporary name beside path: same folder, so that rename is atomic. */
+static int temp_beside(char *out, size_t max, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    uint8_t rnd[8];
+    char hex[17];
+    int dir_len = slash != NULL ? (int)(slash - path + 1) : 0;
+    randombytes_buf(rnd, sizeof rnd);
+    enl_hex_encode(hex, rnd, sizeof rnd);
+    return snprintf(out, max, "%.*s.enlace-tmp-%s", dir_len, path, hex) < (int)max ? ENL_OK : ENL_EINVAL;
+}
+
+int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
+                  enl_progress_fn progress, void *progress_ctx)
+{
+    finder f = { p, id, NULL, 0 };
+    writer w;
+    enl_file_head fh;
+    uint8_t h[32];
+    uint64_t have = 0;
+    char tmp[4200];
+    struct stat sb;
+    int rc, kept = 0;
+
+    if (id == NULL || path == NULL || !*path) return ENL_EINVAL;
+    memset(&w, 0, sizeof w);
+    w.fd = -1;
+    if ((f.r = sodium_malloc(sizeof *f.r)) == NULL) return ENL_ENOMEM;
+    if ((rc = enl_store_row_each(p->st, "files", find_one, &f)) != ENL_OK) goto out;
+    if (!f.found) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "no file received with that id (enlace files lists them)");
+        goto out;
+    }
+    file_key(p, f.r->peer_dh, 0, f.r->id, h);
+    if ((rc = enl_store_part_count(p->st, h, f.r->parts, &have)) != ENL_OK) goto out;
+    if (have < f.r->parts) {
+        rc = enl_fail(p, ENL_EMALFORMED, "%llu of its %lu parts are still missing: it can be saved "
+                      "once they arrive", (unsigned long long)(f.r->parts - have),
+                      (unsigned long)f.r->parts);
+        goto out;
+    }
+    if (!(flags & ENL_FILE_SAVE_FORCE) && lstat(path, &sb) == 0) {
+        rc = enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or --force to replace it", path);
+        goto out;
+    }
+    if ((rc = temp_beside(tmp, sizeof tmp, path)) != ENL_OK) goto out;
+    if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+        rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rec_head(f.r, &fh);
+    enl_file_check_init(&w.check, &fh);
+    w.size = f.r->size;
+    w.progress = progress;
+    w.ctx = progress_ctx;
+    rc = enl_store_part_each(p->st, h, write_part, &w);
+    if (rc == ENL_OK) rc = enl_file_check_final(&w.check);
+    if (rc == ENL_OK && fsync(w.fd) != 0) { w.io = errno; rc = ENL_EIO; }
+    if (close(w.fd) != 0 && rc == ENL_OK) { w.io = errno; rc = ENL_EIO; }
+    w.fd = -1;
+    if (rc == ENL_OK) {
+        /* link refuses an existing name atomically; rename replaces it. */
+        if (flags & ENL_FILE_SAVE_FORCE) {
+            if (rename(tmp, path) != 0) { w.io = errno; rc = ENL_EIO; }
+        } else if (link(tmp, path) != 0) {
+            rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
+                                            "--force to replace it", path)
+                                 : (w.io = errno, ENL_EIO);
+        }
+        kept = rc == ENL_OK && (flags & ENL_FILE_SAVE_FORCE);
+    }
+    if (!kept) (void)unlink(tmp);
+    if (rc == ENL_EDECRYPT)
+        rc = enl_fail(p, ENL_EDECRYPT, "the file does not match the hash its sender sealed in its "
+                      "head (a part was altered, or the file changed while it was sealed): "
+                      "nothing was saved");
+    else if (rc == ENL_EMALFORMED && w.bad)
+        rc = enl_fail(p, ENL_EMALFORMED, "part %d does not fit the file its head describes: "
+                      "nothing was saved", w.bad - 1);
+    else if (rc == ENL_EIO)
+        rc = enl_fail(p, ENL_EIO, "cannot write %s: %s", path, strerror(w.io));
+    if (rc != ENL_OK) goto out;
+    if (!f.r->saved) {
+        f.r->saved = 1;
+        if ((rc = enl_store_begin(p->st)) == ENL_OK) {
+            rc = rec_save(p, f.r);
+            if (rc == ENL_OK) rc = enl_store_commit(p->st);
+            else enl_store_rollback(p->st);
+        }
+    }
+out:
+    if (w.fd >= 0) {
+        close(w.fd);
+        (void)unlink(tmp);
+    }
+    sodium_free(f.r);
+    return rc;
+}

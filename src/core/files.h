@@ -1,0 +1,29 @@
+/*
+ * Files, as the core keeps them (files.c). A file's record is an encrypted
+ * row of the store's "files" table, keyed by index("files", peer dh_pk ||
+ * outgoing u8 || file id); each part received is an encrypted row of
+ * "parts" under that key and its index. Record (plaintext of the blob):
+ *
+ *   version u8 (1) | outgoing u8 | peer sign_pk[32] | peer dh_pk[32] |
+ *   file id[16] | size u64 | parts u32 | chunk u32 | hash[32] | sent u64 |
+ *   received u64 | expiry u32 (hours) | sealed u32 | saved u8 |
+ *   secret[32] | name_len u8 | name | note_len u16 | note
+ *
+ * sealed: outgoing, parts sealed so far (fewer than parts when sealing was
+ * interrupted). secret: outgoing, the key each note's purge key is derived
+ * from (zeros for incoming), so that the record can say which notes were
+ * delivered without keeping one lock per part.
+ */
+#ifndef ENL_CORE_FILES_H
+#define ENL_CORE_FILES_H
+
+#include "core/profile.h"
+#include "note/note.h"
+
+/* Takes in a file head or part opened from a contact, inside the caller's
+ * transaction (intake's delivery). ENL_EMALFORMED when it does not parse or
+ * does not fit the file its head described. */
+int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8_t peer_dh_pk[32],
+                     const enl_payload *pl, uint32_t expiry_hours) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,194 @@
+#!/bin/sh
+# Files: ana sends carmen a 20 MiB recording through a courier. The courier
+# carries the parts from dead drop d1 to d2; carmen gets them shuffled and
+# partly twice (copied into folders in random order), the rest over TCP
+# from the courier, and a damaged copy of two parts. Every part is taken
+# once, the damaged ones are refused, `files` shows the progress, the file
+# is byte for byte the same, and carmen's purges release every copy the
+# courier and the drops held. A first, small file goes before carmen ever
+# answered (first-contact notes), with a marker that must never reach a
+# disk in the clear.
+. "$(dirname "$0")/lib.sh"
+
+MARK='MARCA-DEL-EXPEDIENTE-4471'
+
+mkprofile ana
+mkprofile carmen
+mkprofile courier
+introduce ana carmen
+introduce carmen courier
+mkdrop d1
+mkdrop d2
+
+# shuffle_into SRC DST PERCENT: copy PERCENT % of SRC's notes into DST, one
+# by one in random order (a reader takes a folder's notes by modification
+# time: this order is what carmen's ratchet meets).
+shuffle_into() {
+    mkdir -p "$T/$2"
+    _all=$(ls "$T/$1" | grep '\.note$' | wc -l)
+    ls "$T/$1" | grep '\.note$' | shuf | head -n $(( _all * $3 / 100 )) | while read -r _f; do
+        cp "$T/$1/$_f" "$T/$2/$_f"
+    done
+}
+# files_field PROFILE NAME FIELD: a number from the `files --json` line of file NAME.
+files_field() {
+    "$ENLACE" --home "$T/$1" files --json >"$T/log/files" 2>"$T/log/files.err" ||
+        { fail "files --json of $1 failed: $(cat "$T/log/files.err")"; echo x; return 1; }
+    grep "\"name\":\"$2\"" "$T/log/files" | json_num "$3" /dev/stdin
+}
+files_state() {
+    "$ENLACE" --home "$T/$1" files --json >"$T/log/files" 2>/dev/null
+    grep "\"name\":\"$2\"" "$T/log/files" | json_str state /dev/stdin
+}
+
+step "files that cannot be sent"
+expect_fail 1 enl ana send --file "$T/nothing-here" carmen
+one_error_line "a missing file"
+contains "$ERR" "cannot read" "the error for a missing file"
+expect_fail 1 enl ana send --file "$T" carmen
+one_error_line "a folder"
+: >"$T/empty"
+expect_fail 1 enl ana send --file "$T/empty" carmen
+contains "$ERR" "empty" "the error for an empty file"
+truncate -s $((4 * 1024 * 1024 * 1024 + 1)) "$T/huge"
+expect_fail 1 enl ana send --file "$T/huge" carmen
+one_error_line "a file over 4 GiB"
+contains "$ERR" "at most" "the error for a file over 4 GiB"
+rm -f "$T/huge"
+expect_fail 1 enl ana send --file "$T/empty" nobody
+contains "$ERR" "no contact" "a file for someone who is not a contact"
+expect_fail 2 enl ana send --file "$T/empty" --disappear 1h carmen
+expect_fail 2 enl ana send --note "x" carmen "text"
+expect_status ana outgoing 0
+
+step "a first file, before carmen ever answered (first-contact notes)"
+{ i=0; while [ $i -lt 20000 ]; do echo "$MARK linea $i"; i=$((i + 1)); done; } >"$T/small.txt"
+ok enl ana send --file "$T/small.txt" carmen
+contains "$OUT" "sealed" "send --file"
+ok enl ana files --json
+eq "$(json_str direction)" out "ana's files --json: direction"
+eq "$(json_str state)" sent "ana's files --json: state"
+small_parts=$(json_num parts)
+sync_drop ana d1
+sync_drop courier d1
+sync_drop courier d2
+shuffle_into d2 d2s 100
+sync_drop carmen d2s
+eq "$(files_state carmen small.txt)" complete "carmen's small file after one shuffled sync"
+eq "$(files_field carmen small.txt have)" "$small_parts" "parts of the small file here"
+for f in "$T/carmen"/*; do
+    lacks "$f" "$MARK" "carmen's $(basename "$f") (no plaintext of a received file on disk)"
+done
+ok enl courier files
+contains "$OUT" "no files yet" "the courier's files (it cannot read what it carries)"
+
+step "carmen answers, so the next file travels in session notes"
+ok enl carmen send ana "recibido"
+sync_drop carmen d2
+sync_drop courier d2
+sync_drop courier d1
+sync_drop ana d1
+eq "$(inbox_count ana)" 1 "ana's messages"
+
+step "ana seals 20 MiB"
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$T/testimony.ogg"
+ok enl ana send --file "$T/testimony.ogg" --note "tape 3" carmen
+ok enl ana files --json
+parts=$(grep testimony "$OUT" | json_num parts /dev/stdin)
+eq "$parts" 323 "parts of 20 MiB"
+sync_drop ana d1
+eq "$(sync_sent)" 324 "notes ana leaves in d1 (a head and 323 parts)"
+for f in "$T/d1"/*.note; do
+    s=$(wc -c <"$f" | tr -d ' ')
+    [ "$s" -le 65535 ] || fail "a note of $s bytes in d1"
+done
+eq "$(find "$T/d1" -name '*.note' -size 65535c | wc -l | tr -d ' ')" 322 "full parts are notes of 65535 bytes"
+
+step "the courier carries them from d1 to d2"
+sync_drop courier d1
+eq "$(sync_received)" 324 "notes the courier takes from d1"
+sync_drop courier d2
+expect_status courier notes 324
+
+step "damaged copies are refused"
+# The head is the note of d2 that ana wrote first: d1 keeps the order.
+head_note=$(ls -tr "$T/d1" | grep '\.note$' | head -n 1)
+part0_note=$(ls -tr "$T/d1" | grep '\.note$' | sed -n 2p)
+mkdrop bad
+cp "$T/d1/$head_note" "$T/bad/x"
+flip_byte "$T/bad/x" 200     # in the sealed payload
+mv "$T/bad/x" "$T/bad/$(b2id "$T/bad/x").note"
+head -c 40000 "$T/d1/$part0_note" >"$T/bad/y"
+mv "$T/bad/y" "$T/bad/$(b2id "$T/bad/y").note"
+held=$(status_of carmen notes)
+sync_drop carmen bad
+eq "$(sync_skipped)" 2 "carmen's sync of the damaged copies: skipped"
+eq "$(sync_new)" 0 "carmen's sync of the damaged copies: new messages"
+contains "$ERR" "skipped" "warnings about the damaged copies"
+expect_status carmen notes "$held"
+ok enl carmen files
+lacks "$OUT" testimony "carmen's files after the damaged copies only"
+
+step "carmen takes 60% of the parts, shuffled, then some of them again"
+mkdrop d3
+cp "$T/d1/$head_note" "$T/d3/"
+cp "$T/d1/$part0_note" "$T/d3/"
+shuffle_into d2 d3 60
+sync_drop carmen d3
+have=$(files_field carmen testimony.ogg have)
+[ -n "$have" ] && [ "$have" -gt 100 ] && [ "$have" -lt 323 ] ||
+    fail "parts here after the first shuffled sync: $have (expected between 100 and 323)"
+eq "$(files_state carmen testimony.ogg)" receiving "state while parts are missing"
+ok enl carmen files
+contains "$OUT" "$have/323 parts" "files shows the progress"
+contains "$OUT" "note: tape 3" "files shows the note"
+id=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*"name":"testimony.ogg".*/\1/p' "$T/log/files")
+[ -n "$id" ] || fail "no id for testimony.ogg in files --json"
+expect_fail 1 enl carmen files save "$(echo "$id" | cut -c1-8)" --out "$T/early.ogg"
+one_error_line "files save of an incomplete file"
+contains "$ERR" "$((323 - have)) of its 323 parts are still missing" "files save of an incomplete file"
+[ -e "$T/early.ogg" ] && fail "an incomplete file was written"
+shuffle_into d3 d3again 50
+sync_drop carmen d3again
+eq "$(sync_new)" 0 "new messages from parts taken twice"
+eq "$(files_field carmen testimony.ogg have)" "$have" "parts here after taking some twice (stored once)"
+
+step "the rest over TCP from the courier"
+listen_bg courier --once
+ok enl carmen sync "tcp://courier@127.0.0.1:$PORT"
+wait_pid "$LPID"
+eq "$(files_field carmen testimony.ogg have)" 323 "parts here after the TCP sync"
+eq "$(files_state carmen testimony.ogg)" complete "state once every part is here"
+
+step "carmen saves it, byte for byte"
+ok enl carmen files save "$(echo "$id" | cut -c1-8)" --out "$T/saved.ogg"
+cmp -s "$T/testimony.ogg" "$T/saved.ogg" || fail "the saved file differs from the one sent"
+[ "$(stat -c %a "$T/saved.ogg")" = 600 ] || fail "the saved file is not private (mode $(stat -c %a "$T/saved.ogg"))"
+eq "$(files_state carmen testimony.ogg)" saved "state once saved"
+expect_fail 1 enl carmen files save "$id" --out "$T/saved.ogg"
+one_error_line "files save onto an existing file"
+contains "$ERR" "exists" "files save onto an existing file"
+ok enl carmen files save "$id" --out "$T/saved.ogg" --force
+cmp -s "$T/testimony.ogg" "$T/saved.ogg" || fail "the file saved with --force differs"
+expect_fail 1 enl carmen files save 0000 --out "$T/none"
+expect_fail 2 enl carmen files save xyz --out "$T/none"
+ls "$T" | grep -q enlace-tmp && fail "a temporary file was left behind"
+small_id=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*"name":"small.txt".*/\1/p' "$T/log/files")
+ok enl carmen files save "$small_id" --out "$T/small.back"
+cmp -s "$T/small.txt" "$T/small.back" || fail "the small file differs"
+
+step "purges release every copy"
+listen_bg courier --once
+ok enl carmen sync "tcp://courier@127.0.0.1:$PORT"
+wait_pid "$LPID"
+sync_drop courier d2
+sync_drop courier d1
+sync_drop ana d1
+expect_status courier notes 0
+eq "$(notes_in d1)" 0 "notes left in d1"
+eq "$(notes_in d2)" 0 "notes left in d2"
+expect_status ana outgoing 0
+eq "$(files_state ana testimony.ogg)" delivered "ana's file once every purge came back"
+eq "$(files_field ana testimony.ogg delivered)" 324 "notes of the file known delivered"
+
+finish
