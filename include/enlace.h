@@ -416,6 +416,17 @@ int enl_cell_each(enl_profile *p, int (*cb)(const enl_cell_info *c, void *ctx), 
 int enl_cell_members(enl_profile *p, const char *cell,
                      int (*cb)(const enl_cell_member *m, void *ctx), void *ctx);
 
+/* ---- introductions and inquiries ------------------------------------- */
+
+/* An introduction hands each of two contacts the other's card, signed by
+ * me; the receiver keeps it pending until accepted or declined. An inquiry
+ * asks every verified contact, each on its own, whether they know a key;
+ * their answers are signed and so convince (and are not deniable). */
+#define ENL_INTRO_NOTE_MAX      200  /* bytes of a note or an answer's text */
+#define ENL_VERDICT_VOUCH       1    /* "I hold this key as my contact" */
+#define ENL_VERDICT_UNKNOWN     2    /* "I do not know it" */
+#define ENL_VERDICT_WARN        3    /* "beware": the text says why */
+
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
     uint64_t notes;      /* notes carried for others */
