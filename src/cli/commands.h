@@ -19,6 +19,12 @@ int cmd_revocation(int argc, char **argv, enl_profile *p);
 int cmd_status(int argc, char **argv, enl_profile *p);
 int cmd_paper(int argc, char **argv, enl_profile *p);
 int cmd_cell(int argc, char **argv, enl_profile *p);
+int cmd_introduce(int argc, char **argv, enl_profile *p);
+int cmd_introductions(int argc, char **argv, enl_profile *p);
+int cmd_ask(int argc, char **argv, enl_profile *p);
+int cmd_questions(int argc, char **argv, enl_profile *p);
+int cmd_answer(int argc, char **argv, enl_profile *p);
+int cmd_answers(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

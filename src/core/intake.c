@@ -189,6 +189,11 @@ static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
     case ENL_KIND_CELL_LOG:
     case ENL_KIND_SENDER_KEY:
         return enl_cell_deliver(p, &d);
+    case ENL_KIND_INTRODUCTION:
+        return enl_intro_deliver(p, &d);
+    case ENL_KIND_INQUIRY:
+    case ENL_KIND_ANSWER:
+        return enl_inquiry_deliver(p, &d);
     default:
         return ENL_EVERSION;
     }
