@@ -88,8 +88,8 @@ static const cli_command commands[] = {
       "Each gets the other's card, signed by you, with the note; they accept or decline it.",
       "enlace introduce NAME NAME [--note TEXT]" },
     { "introductions", cmd_introductions, P,
-      "Introductions waiting for me: accept one (the card becomes a contact marked\n"
-      "\"introduced by NAME\") or decline it (it is deleted).",
+      "Introductions waiting for me, to accept or decline.\n"
+      "Accepted, the card becomes a contact marked \"introduced by NAME\"; declined, it is deleted.",
       "enlace introductions [--json]\n"
       "       enlace introductions accept ID\n"
       "       enlace introductions decline ID" },
@@ -125,7 +125,7 @@ static void overview(FILE *f)
                "delay-tolerant, end-to-end encrypted messaging\n\ncommands:\n");
     /* The first line of each summary; `enlace COMMAND --help` shows it whole. */
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-11s %.*s\n", commands[i].name,
+        fprintf(f, "  %-13s %.*s\n", commands[i].name,
                 (int)strcspn(commands[i].summary, "\n"), commands[i].summary);
     fprintf(f, "\nhome: --home, else $ENLACE_HOME, else ~/.enlace\n"
                "passphrase: $ENLACE_PASSPHRASE, else --passphrase-file FILE, else asked\n"
