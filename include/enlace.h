@@ -559,6 +559,88 @@ typedef struct {
  * oldest published first. Expired bulletins are deleted first. */
 int enl_bulletin_each(enl_profile *p, int (*cb)(const enl_bulletin_info *b, void *ctx), void *ctx);
 
+/* ---- introductions and inquiries ------------------------------------- */
+
+/* An introduction hands each of two contacts the other's card, signed by
+ * me; the receiver keeps it pending until accepted or declined. An inquiry
+ * asks every verified contact, each on its own, whether they know a key;
+ * their answers are signed and so convince (and are not deniable). */
+#define ENL_INTRO_NOTE_MAX      200  /* bytes of a note or an answer's text */
+#define ENL_SHORTID_STRBYTES    9    /* 8 hex digits + NUL */
+#define ENL_VERDICT_VOUCH       1    /* "I hold this key as my contact" */
+#define ENL_VERDICT_UNKNOWN     2    /* "I do not know it" */
+#define ENL_VERDICT_WARN        3    /* "beware": the text says why */
+
+typedef struct {
+    char id[ENL_SHORTID_STRBYTES];      /* short id for accept / decline */
+    char introducer[ENL_NAME_MAX + 1];  /* "" when no longer a contact */
+    char name[ENL_NAME_MAX + 1];        /* the name on the introduced card */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];
+    char note[ENL_INTRO_NOTE_MAX + 1];
+    char known_as[ENL_NAME_MAX + 1];    /* already my contact under this name; "" if not */
+    uint64_t received;                  /* unix seconds */
+} enl_introduction_info;
+
+typedef struct {
+    char id[ENL_SHORTID_STRBYTES];      /* short id for enl_answer */
+    char asker[ENL_NAME_MAX + 1];       /* "" when no longer a contact */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];  /* of the key asked about */
+    char note[ENL_INTRO_NOTE_MAX + 1];
+    char known_as[ENL_NAME_MAX + 1];    /* my contact with that key; "" if none */
+    int verified;                       /* that contact is verified */
+    int burned;                         /* that contact's keys are burned */
+    const char *answered;               /* "vouch", "unknown", "warn"; "" not yet */
+    uint64_t received;
+} enl_question_info;
+
+typedef struct {
+    char id[ENL_SHORTID_STRBYTES];      /* the inquiry answered */
+    char fingerprint[ENL_FINGERPRINT_STRBYTES];
+    char from[ENL_NAME_MAX + 1];        /* the answerer; "" when no longer a contact */
+    const char *verdict;                /* "vouch", "unknown", "warn" */
+    char text[ENL_INTRO_NOTE_MAX + 1];
+    uint64_t received;
+} enl_answer_info;
+
+/* Introduces contacts a and b to each other: each gets the other's card
+ * with my signature and the note (may be NULL), over our pairwise session,
+ * with the next sync. ENL_EINVAL: a and b are the same person; ENL_EREFUSED:
+ * one is burned; ENL_EEXPIRED: the card I hold for one has expired;
+ * ENL_ETOOBIG: the note is longer than ENL_INTRO_NOTE_MAX. */
+int enl_introduce(enl_profile *p, const char *a, const char *b, const char *note)
+    __attribute__((warn_unused_result));
+/* Calls cb for every pending introduction, oldest first; stops when cb
+ * returns non-zero. */
+int enl_introductions_each(enl_profile *p, int (*cb)(const enl_introduction_info *i, void *ctx),
+                           void *ctx);
+/* Accepts a pending introduction (id: a prefix of at least 4 hex digits):
+ * the card is added as a contact marked "introduced by NAME", under the
+ * card's name or, when that is taken, NAME.2 ...; out (may be NULL) gets
+ * it; the introduction is then gone. ENL_EEXPIRED: the card has expired
+ * meanwhile; ENL_EREFUSED: the introducer is no longer a contact or their
+ * keys were burned since; ENL_EEXISTS: the key is already a contact. */
+int enl_introduction_accept(enl_profile *p, const char *id, enl_contact_info *out)
+    __attribute__((warn_unused_result));
+/* Deletes a pending introduction. */
+int enl_introduction_decline(enl_profile *p, const char *id) __attribute__((warn_unused_result));
+
+/* Asks every verified contact (and no one else; none is told who else was
+ * asked) whether they know the key of `key`: a card, or a fingerprint as
+ * `contact show` prints it. *asked (may be NULL) gets how many were asked,
+ * id (may be NULL) the inquiry's short id. ENL_ENOTFOUND: no verified
+ * contact to ask. */
+int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
+            char id[ENL_SHORTID_STRBYTES]) __attribute__((warn_unused_result));
+/* The inquiries my contacts sent me, oldest first. */
+int enl_questions_each(enl_profile *p, int (*cb)(const enl_question_info *q, void *ctx), void *ctx);
+/* Answers a question with a verdict (ENL_VERDICT_*) and a text (may be
+ * NULL), signed with my identity key and sent to the asker. ENL_EREFUSED:
+ * a vouch for a key I do not hold as a contact (or hold burned). */
+int enl_answer(enl_profile *p, const char *id, int verdict, const char *text)
+    __attribute__((warn_unused_result));
+/* The answers to my inquiries, each checked against the answerer's card. */
+int enl_answers_each(enl_profile *p, int (*cb)(const enl_answer_info *a, void *ctx), void *ctx);
+
 /* ---- status ---------------------------------------------------------- */
 typedef struct {
     uint64_t notes;      /* notes carried for others */

@@ -22,6 +22,12 @@ int cmd_cell(int argc, char **argv, enl_profile *p);
 int cmd_bulletin(int argc, char **argv, enl_profile *p);
 int cmd_bulletins(int argc, char **argv, enl_profile *p);
 int cmd_files(int argc, char **argv, enl_profile *p);
+int cmd_introduce(int argc, char **argv, enl_profile *p);
+int cmd_introductions(int argc, char **argv, enl_profile *p);
+int cmd_ask(int argc, char **argv, enl_profile *p);
+int cmd_questions(int argc, char **argv, enl_profile *p);
+int cmd_answer(int argc, char **argv, enl_profile *p);
+int cmd_answers(int argc, char **argv, enl_profile *p);
 int cmd_help(int argc, char **argv, enl_profile *p);
 int cmd_version(int argc, char **argv, enl_profile *p);
 

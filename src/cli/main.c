@@ -104,6 +104,29 @@ static const cli_command commands[] = {
       "       enlace cell send [--disappear DURATION] CELL [TEXT|-]\n"
       "       enlace cell leave CELL\n"
       "       enlace cell forward MSG-ID CELL       re-seal a message as yours to another cell" },
+    { "introduce", cmd_introduce, P,
+      "Introduce two contacts to each other.\n"
+      "Each gets the other's card, signed by you, with the note; they accept or decline it.",
+      "enlace introduce NAME NAME [--note TEXT]" },
+    { "introductions", cmd_introductions, P,
+      "Introductions waiting for me, to accept or decline.\n"
+      "Accepted, the card becomes a contact marked \"introduced by NAME\"; declined, it is deleted.",
+      "enlace introductions [--json]\n"
+      "       enlace introductions accept ID\n"
+      "       enlace introductions decline ID" },
+    { "ask", cmd_ask, P,
+      "Ask my verified contacts whether they know a key.\n"
+      "Each is asked on their own: no one learns who else was asked.",
+      "enlace ask FINGERPRINT|CARD [--note TEXT]" },
+    { "questions", cmd_questions, P,
+      "Inquiries my contacts sent me, and whether I know the key they ask about.",
+      "enlace questions [--json]" },
+    { "answer", cmd_answer, P,
+      "Answer an inquiry, signed by me (it convinces, and so is not deniable).\n"
+      "--vouch only for a key I hold as a contact.",
+      "enlace answer ID --vouch | --unknown | --warn TEXT" },
+    { "answers", cmd_answers, P, "Answers to my inquiries: who answered, the verdict, the text.",
+      "enlace answers [--json]" },
     { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },
     { "version", cmd_version, 0, "Print the version.", "enlace version" },
 };
@@ -123,7 +146,7 @@ static void overview(FILE *f)
                "delay-tolerant, end-to-end encrypted messaging\n\ncommands:\n");
     /* The first line of each summary; `enlace COMMAND --help` shows it whole. */
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-11s %.*s\n", commands[i].name,
+        fprintf(f, "  %-13s %.*s\n", commands[i].name,
                 (int)strcspn(commands[i].summary, "\n"), commands[i].summary);
     fprintf(f, "\nhome: --home, else $ENLACE_HOME, else ~/.enlace\n"
                "passphrase: $ENLACE_PASSPHRASE, else --passphrase-file FILE, else asked\n"

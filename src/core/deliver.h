@@ -28,4 +28,11 @@ typedef struct {
 /* ENL_KIND_CELL_LOG and ENL_KIND_SENDER_KEY (core/cells.c). */
 int enl_cell_deliver(enl_profile *p, const enl_delivery *d) __attribute__((warn_unused_result));
 
+/* ENL_KIND_INTRODUCTION (core/introductions.c): kept pending when it comes
+ * from a contact, made by them, for me. */
+int enl_intro_deliver(enl_profile *p, const enl_delivery *d) __attribute__((warn_unused_result));
+
+/* ENL_KIND_INQUIRY and ENL_KIND_ANSWER (core/inquiries.c). */
+int enl_inquiry_deliver(enl_profile *p, const enl_delivery *d) __attribute__((warn_unused_result));
+
 #endif

@@ -216,6 +216,11 @@ static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
         return *is_contact ? enl_file_deliver(p, o->s->peer_sign_pk, o->s->peer_dh_pk, &o->pl,
                                               o->h.expiry_hours)
                            : enl_fail(p, ENL_EREFUSED, "a file from someone who is not a contact is refused");
+    case ENL_KIND_INTRODUCTION:
+        return enl_intro_deliver(p, &d);
+    case ENL_KIND_INQUIRY:
+    case ENL_KIND_ANSWER:
+        return enl_inquiry_deliver(p, &d);
     default:
         return ENL_EVERSION;
     }

@@ -125,4 +125,18 @@ static inline uint32_t enl_load_be32(const uint8_t in[4])
     return ((uint32_t)in[0] << 24) | ((uint32_t)in[1] << 16) | ((uint32_t)in[2] << 8) | in[3];
 }
 
+/* 1 when the hex digits of prefix (either case) begin the hex of bytes[0..n). */
+static inline int enl_hex_prefix_is(const char *prefix, const uint8_t *bytes, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; prefix[i] != '\0'; i++) {
+        char want = prefix[i];
+        if (i >= 2 * n) return 0;
+        if (want >= 'A' && want <= 'F') want = (char)(want - 'A' + 'a');
+        if (hx[(bytes[i / 2] >> (i % 2 ? 0 : 4)) & 15] != want) return 0;
+    }
+    return i > 0;
+}
+
 #endif
