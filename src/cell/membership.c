@@ -33,6 +33,14 @@ int enl_cell_is_member(const enl_cell_view *v, const uint8_t sign_pk[32])
     return p != NULL && p->state == ENL_CELL_MEMBER;
 }
 
+/* When a statement was made, for ordering: its Lamport clock first (a
+ * statement signed after its author learned another comes after it, on
+ * every device), then its signed creation time. */
+static uint64_t order_key(const enl_stmt *s)
+{
+    return (uint64_t)s->clock << 32 | (uint32_t)s->created;
+}
+
 /* The vouches that count for a change of p: statements of a type in mask
  * about p at p's current generation, by members other than p, each member
  * counted once (their earliest). Returns how many; *when gets the time at
@@ -58,9 +66,9 @@ static uint32_t count_vouches(const enl_cell_view *v, const enl_stmt *st, size_t
         if (a == NULL || a->state != ENL_CELL_MEMBER) continue;
         ai = (size_t)(a - v->people);
         if (at[ai] == SIZE_MAX) count++;
-        if (at[ai] == SIZE_MAX || st[i].created < t[ai]) {
+        if (at[ai] == SIZE_MAX || order_key(&st[i]) < t[ai]) {
             at[ai] = i;
-            t[ai] = st[i].created;
+            t[ai] = order_key(&st[i]);
         }
     }
     if (burns != NULL) {
@@ -92,8 +100,8 @@ static uint64_t leave_time(const enl_stmt *st, size_t n, const enl_cell_person *
     uint64_t t = UINT64_MAX;
     for (size_t i = 0; i < n; i++)
         if (st[i].type == ENL_STMT_LEAVE && st[i].gen == p->gen &&
-            memcmp(st[i].author, p->sign_pk, 32) == 0 && st[i].created < t)
-            t = st[i].created;
+            memcmp(st[i].author, p->sign_pk, 32) == 0 && order_key(&st[i]) < t)
+            t = order_key(&st[i]);
     return t;
 }
 

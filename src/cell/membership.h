@@ -17,8 +17,9 @@
  *        c. a non-member, never burned, for whom min(k, members) members
  *           have signed ADD at their current generation is admitted.
  *      Of the changes that apply, the one that was completed first goes
- *      first: the one whose deciding vouch (the k-th, in order of the
- *      signed creation times) is the oldest; then a before b before c,
+ *      first: the one whose deciding vouch (the k-th, in the order of
+ *      (Lamport clock, signed creation time)) is the oldest; then a before
+ *      b before c,
  *      then the order of the keys. So the membership follows the history
  *      of the vouches as their authors signed them, and a later proposal
  *      never displaces an earlier admission.

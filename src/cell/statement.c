@@ -35,6 +35,7 @@ int enl_stmt_make(uint8_t *out, size_t *len, enl_stmt *s, const enl_identity *au
     enl_wr_bytes(&w, s->cell_id, ENL_CELL_IDBYTES);
     enl_wr_bytes(&w, s->author, 32);
     enl_wr_u64(&w, s->created);
+    enl_wr_u32(&w, s->clock);
     if (s->type == ENL_STMT_CREATE) {
         if (s->admit < 1 || s->admit > ENL_CELL_ADMIT_MAX || nl == 0) return ENL_EINVAL;
         enl_wr_u8(&w, s->admit);
@@ -90,6 +91,7 @@ int enl_stmt_parse(enl_stmt *s, const uint8_t *in, size_t len)
     enl_rd_bytes(&r, s->cell_id, ENL_CELL_IDBYTES);
     enl_rd_bytes(&r, s->author, 32);
     s->created = enl_rd_u64(&r);
+    s->clock = enl_rd_u32(&r);
     if (s->type == ENL_STMT_CREATE) {
         s->admit = enl_rd_u8(&r);
         enl_rd_bytes(&r, s->salt, 16);

@@ -5,6 +5,7 @@
  * author's identity key, like cards and burn notices.
  *
  *   version u8 (1) | type u8 | cell id [32] | author sign_pk [32] | created u64 |
+ *   clock u32 (1 + the largest clock of the statements its author held) |
  *   CREATE:        admit u8 | salt [16] | name length u8 | name | card length u16 | author's card
  *   ADD:           generation u32 | subject sign_pk [32] | subject dh_pk [32] |
  *                  card length u16 | subject's card
@@ -45,7 +46,7 @@
 #define ENL_CELL_NAME_MAX   ENL_NAME_MAX
 #define ENL_CELL_ADMIT_MAX  16
 #define ENL_STMT_REASONMAX  200
-#define ENL_STMT_MAXBYTES   (1 + 1 + 32 + 32 + 8 + 4 + 16 + 32 + 32 + 1 + ENL_CELL_NAME_MAX + 2 + \
+#define ENL_STMT_MAXBYTES   (1 + 1 + 32 + 32 + 8 + 4 + 4 + 16 + 32 + 32 + 1 + ENL_CELL_NAME_MAX + 2 + \
                              ENL_CARD_TEXTMAX + 1 + ENL_STMT_REASONMAX + 64)
 
 typedef struct {
@@ -53,6 +54,7 @@ typedef struct {
     uint8_t cell_id[ENL_CELL_IDBYTES];
     uint8_t author[32];         /* the signer's Ed25519 key */
     uint64_t created;
+    uint32_t clock;             /* Lamport clock: orders what one author saw before */
     /* CREATE */
     uint8_t admit;              /* k: vouches needed */
     uint8_t salt[16];

@@ -467,6 +467,10 @@ static int add_statement(enl_profile *p, cell_rec *c, enl_stmt *s)
 
     memcpy(s->cell_id, c->cell_id, 32);
     s->created = enl_now();
+    /* after everything I hold: whoever learns this also knows it came later */
+    s->clock = 1;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->st[i].clock >= s->clock) s->clock = c->st[i].clock + 1;
     if ((rc = enl_stmt_make(buf, &len, s, p->id)) != ENL_OK) return rc;
     return merge_and_act(p, c, &buf, &len, 1, NULL);
 }

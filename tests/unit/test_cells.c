@@ -53,6 +53,7 @@ static void create(log_t *l, int author, unsigned admit, uint64_t t)
     s.card = card[author];
     s.card_len = strlen(card[author]);
     s.created = t;
+    s.clock = 1;
     emit(l, &s, author);
     memcpy(l->cell_id, s.cell_id, 32);
 }
@@ -64,6 +65,7 @@ static void vouch(log_t *l, int type, int author, int subject, uint32_t gen, uin
     s.type = (uint8_t)type;
     s.gen = gen;
     s.created = t;
+    s.clock = (uint32_t)(t - 99);    /* the tests' times are 100, 101, ...: clocks 1, 2, ... */
     memcpy(s.subject_sign, who[subject].sign_pk, 32);
     memcpy(s.subject_dh, who[subject].dh_pk, 32);
     if (type == ENL_STMT_ADD) {
@@ -199,6 +201,39 @@ static void test_later_proposal_never_displaces_an_earlier_admission(void **stat
     }
 }
 
+static void test_clock_orders_statements_of_one_second(void **state)
+{
+    log_t l;
+    enl_cell_view v;
+    enl_stmt s;
+    (void)state;
+    /* Every statement in the same second: the clocks say who came first.
+     * Both ways round, so that the order of the keys cannot be what
+     * decides (it did, before the clock). */
+    for (int first = 1; first <= 2; first++) {
+        int second = 3 - first;
+        create(&l, 0, 2, 100);
+        memset(&s, 0, sizeof s);
+        s.type = ENL_STMT_ADD;
+        s.created = 100;
+        s.clock = 2;
+        memcpy(s.subject_sign, who[first].sign_pk, 32);
+        memcpy(s.subject_dh, who[first].dh_pk, 32);
+        s.card = card[first];
+        s.card_len = strlen(card[first]);
+        emit(&l, &s, 0);
+        s.clock = 3;
+        memcpy(s.subject_sign, who[second].sign_pk, 32);
+        memcpy(s.subject_dh, who[second].dh_pk, 32);
+        s.card = card[second];
+        s.card_len = strlen(card[second]);
+        emit(&l, &s, 0);
+        assert_int_equal(compute(&l, &v), ENL_OK);
+        assert_int_equal(state_of(&v, first), ENL_CELL_MEMBER);
+        assert_int_equal(state_of(&v, second), ENL_CELL_CANDIDATE);
+    }
+}
+
 static void test_order_of_arrival_does_not_matter(void **state)
 {
     log_t l, shuffled;
@@ -314,6 +349,7 @@ static void test_leave(void **state)
     s.type = ENL_STMT_LEAVE;
     s.gen = 1;
     s.created = 102;
+    s.clock = 3;
     emit(&l, &s, 1);
     assert_int_equal(compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
@@ -419,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_create_is_bound_to_its_creator),
         cmocka_unit_test(test_admission_counts),
         cmocka_unit_test(test_later_proposal_never_displaces_an_earlier_admission),
+        cmocka_unit_test(test_clock_orders_statements_of_one_second),
         cmocka_unit_test(test_order_of_arrival_does_not_matter),
         cmocka_unit_test(test_vouch_by_non_member_counts_for_nothing),
         cmocka_unit_test(test_removed_members_late_vouch),
