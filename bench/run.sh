@@ -389,7 +389,7 @@ took less time or fewer bytes**.
 **The machine was shared with other work while this ran** (a development
 machine, not a quiet bench: load average $LOAD_START at the start, $LOAD_END at
 the end, on $(nproc) cores). Absolute times are noisy, disk-bound ones most of
-all (every note enlace stores is one SQLite transaction with fsync); the
+all (enlace syncs its store to the disk once per batch of notes); the
 ratios, taken from runs that alternate, are what to compare.
 
 | | |

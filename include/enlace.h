@@ -130,6 +130,15 @@ int enl_profile_card(enl_profile *p, char **card_text) __attribute__((warn_unuse
 int enl_profile_card_address(enl_profile *p, const char *address, char **card_text)
     __attribute__((warn_unused_result));
 
+/* Groups many calls (enl_send_text, enl_cell_send, intake...) into one
+ * transaction on disk: one sync to the disk for all of them instead of one
+ * each. Each call still succeeds or fails on its own inside it; until
+ * enl_profile_batch_commit, a crash loses the whole group, and other
+ * processes wait to write to the profile (keep a group to a fraction of a
+ * second). Groups do not nest. */
+int enl_profile_batch_begin(enl_profile *p) __attribute__((warn_unused_result));
+int enl_profile_batch_commit(enl_profile *p) __attribute__((warn_unused_result));
+
 /* ---- contacts -------------------------------------------------------- */
 typedef struct {
     char name[ENL_NAME_MAX + 1];

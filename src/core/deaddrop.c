@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/batch.h"
 #include "core/profile.h"
 #include "crypto/revocation.h"
 #include "note/note.h"
@@ -39,6 +40,9 @@ typedef struct {
     size_t foreign;
     const enl_sync_opts *opts;
     const char *dir;
+    enl_batch batch;            /* intake, committed in batches (core/batch.h) */
+    uint8_t (*spent)[32];       /* notes delivered here: their files go once committed */
+    size_t nspent, capspent;
 } listing;
 
 static void warn(const enl_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,6 +73,28 @@ static int push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[32])
     }
     memcpy((*v)[(*n)++], id, 32);
     return ENL_OK;
+}
+
+static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *ext);
+
+/* The drop's copies of notes delivered here, once the batch that delivered
+ * them has committed: never before, or a crash would lose them. */
+static void remove_spent(listing *l)
+{
+    char name[NAME_HEX + 8];
+    for (size_t i = 0; i < l->nspent; i++) {
+        file_name(name, l->spent[i], "note");
+        (void)enl_folder_remove(l->dir, name);
+    }
+    l->nspent = 0;
+}
+
+/* After each item taken in: commits when the batch is full or old. */
+static int batch_step(listing *l, size_t len)
+{
+    int committed = 0, rc = enl_batch_step(&l->batch, len, &committed);
+    if (committed) remove_spent(l);
+    return rc;
 }
 
 /* "<64 hex>.<ext>" → id; 0 when the name does not have that shape. */
@@ -136,6 +162,7 @@ static int take_burns(enl_profile *p, listing *l, enl_sync_stats *s)
             warn(l->opts, "skipped %s: %s", name, enl_strerror(rc));
             s->skipped++;
         }
+        if ((rc = batch_step(l, len)) != ENL_OK) return rc;
     }
     return ENL_OK;
 }
@@ -170,6 +197,7 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
         s->bytes_received += len;
         rc = enl_purge_intake(p, buf, len, s);
         if (rc < 0 && rc != ENL_EDUPLICATE) return rc;
+        if ((rc = batch_step(l, len)) != ENL_OK) return rc;
     }
     return ENL_OK;
 }
@@ -266,8 +294,12 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             rc = enl_note_intake(p, buf, len, s);
             /* Delivered here: this drop's copy is done with (not a cell's:
              * the other members still need it). */
-            if (rc == ENL_OK && s->delivered + s->requests + s->file_notes - s->cell_delivered > mine)
-                (void)enl_folder_remove(l->dir, name);
+            if (rc == ENL_OK && s->delivered + s->requests + s->file_notes - s->cell_delivered > mine &&
+                push(&l->spent, &l->nspent, &l->capspent, l->notes[i]) != ENL_OK) {
+                free(buf);
+                free(order);
+                return ENL_ENOMEM;
+            }
         }
         if (rc == ENL_EPURGED || rc == ENL_EEXPIRED) {
             (void)enl_folder_remove(l->dir, name);
@@ -285,6 +317,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             s->skipped++;
             rc = ENL_OK;
         }
+        if ((rc = batch_step(l, len)) != ENL_OK) break;
     }
     free(buf);
     free(order);
@@ -323,7 +356,7 @@ static int give_one_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint6
     if (in_sorted(g->l->burns, g->l->nburns, id)) return 0;
     if (enl_store_burn_get(g->p->st, id, buf, sizeof buf, &len) != ENL_OK) return 0;
     file_name(name, id, "burn");
-    if ((g->rc = enl_folder_write_atomic(g->l->dir, name, buf, len)) != ENL_OK) return 1;
+    if ((g->rc = enl_folder_write(g->l->dir, name, buf, len)) != ENL_OK) return 1;
     g->s->burns_sent++;
     g->s->bytes_sent += len;
     return 0;
@@ -377,7 +410,7 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
             break;
         }
         file_name(name, g.ids[i], is_purge ? "purge" : "note");
-        rc = enl_folder_write_atomic(l->dir, name, data, len);
+        rc = enl_folder_write(l->dir, name, data, len);
         if (!is_purge) free(data);
         if (rc != ENL_OK) {
             /* One unwritable name (a folder planted there, say) must not
@@ -392,6 +425,13 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
         else s->notes_sent++;
     }
     free(g.ids);
+    /* One sync to the disk for everything written, before the user pulls
+     * the stick out: not one per file. */
+    if (s->notes_sent + s->purges_sent + s->burns_sent > 0 && enl_folder_sync(l->dir) != ENL_OK) {
+        enl_fail(p, ENL_EIO, "cannot sync %s to its disk: do not remove it yet, and sync again",
+                 l->dir);
+        if (failed == ENL_OK) failed = ENL_EIO;
+    }
     return rc != ENL_OK ? rc : failed;
 }
 
@@ -420,9 +460,17 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     if (l.nnotes > 1) qsort(l.notes, l.nnotes, 32, cmp_id);
     if (l.npurges > 1) qsort(l.purges, l.npurges, 32, cmp_id);
     if (l.nburns > 1) qsort(l.burns, l.nburns, 32, cmp_id);
-    if ((rc = take_burns(p, &l, &s)) != ENL_OK) goto out;
-    if ((rc = take_purges(p, &l, &s)) != ENL_OK) goto out;
-    if ((rc = take_notes(p, &l, &s, &done, l.nnotes)) != ENL_OK) goto out;
+    if ((rc = enl_batch_begin(&l.batch, p)) != ENL_OK) goto out;
+    rc = take_burns(p, &l, &s);
+    if (rc == ENL_OK) rc = take_purges(p, &l, &s);
+    if (rc == ENL_OK) rc = take_notes(p, &l, &s, &done, l.nnotes);
+    /* every item taken in is whole: commit them, whatever stopped the loop */
+    {
+        int end = enl_batch_end(&l.batch);
+        if (rc == ENL_OK) rc = end;
+        if (end == ENL_OK) remove_spent(&l);
+    }
+    if (rc != ENL_OK) goto out;
     rc = give(p, &l, &s);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -432,5 +480,6 @@ out:
     free(l.purges);
     free(l.burns);
     free(l.bad);
+    free(l.spent);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "core/onion.h"
+#include "core/batch.h"
 #include "core/profile.h"
 #include "note/note.h"
 #include "sync/link.h"
@@ -351,12 +352,17 @@ static int recv_items(session *x, int which)
 {
     uint64_t expected = x->sets[which].nneed, got = 0;
     uint8_t type = set_type[which];
-    for (;;) {
+    enl_batch b;
+    int rc = enl_batch_begin(&b, x->p), end;
+
+    while (rc == ENL_OK) {
         size_t len = 0;
-        int rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len);
-        if (rc != ENL_OK) return rc;
-        if (len == 1 && x->msg[0] == MSG_END) return ENL_OK;
-        if (len < 2 || x->msg[0] != type || ++got > expected) return ENL_EPROTO;
+        if ((rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len)) != ENL_OK) break;
+        if (len == 1 && x->msg[0] == MSG_END) break;
+        if (len < 2 || x->msg[0] != type || ++got > expected) {
+            rc = ENL_EPROTO;
+            break;
+        }
         progress(x, got, expected);
         if (type == MSG_BURN) rc = enl_burn_intake(x->p, x->msg + 1, len - 1, x->st);
         else if (type == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
@@ -371,18 +377,26 @@ static int recv_items(session *x, int which)
             break;
         case ENL_EDUPLICATE: case ENL_EPURGED:
             x->st->duplicates++;
+            rc = ENL_OK;
             break;
         case ENL_ESTORE: case ENL_ENOMEM:
-            return rc;
+            break;
         case ENL_EFULL:
             if (x->opts && x->opts->warn) x->opts->warn(x->opts->ctx, enl_profile_errmsg(x->p));
             x->st->skipped++;
+            rc = ENL_OK;
             break;
         default:
             x->st->skipped++;
+            rc = ENL_OK;
             break;
         }
+        if (rc == ENL_OK) rc = enl_batch_step(&b, len, NULL);
     }
+    /* What arrived before the link broke is kept: every item taken in
+     * is whole, so the open batch commits whatever ended the loop. */
+    end = enl_batch_end(&b);
+    return rc != ENL_OK ? rc : end;
 }
 
 /* One set moves both ways: the initiator first, then the responder. Both

@@ -231,3 +231,18 @@ int enl_profile_card(enl_profile *p, char **card_text)
     *card_text = t;
     return ENL_OK;
 }
+
+int enl_profile_batch_begin(enl_profile *p)
+{
+    if (p == NULL) return ENL_EINVAL;
+    if (enl_store_in_transaction(p->st))
+        return enl_fail(p, ENL_EINVAL, "a batch is already open on this profile");
+    return enl_store_begin(p->st);
+}
+
+int enl_profile_batch_commit(enl_profile *p)
+{
+    if (p == NULL) return ENL_EINVAL;
+    if (!enl_store_in_transaction(p->st)) return enl_fail(p, ENL_EINVAL, "no batch is open");
+    return enl_store_commit(p->st);
+}

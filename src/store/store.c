@@ -33,6 +33,7 @@ struct enl_store {
     char path[4096];        /* of the database file */
     char reset_name[ENL_NAME_MAX + 1];
     char err[256];
+    int depth;              /* transactions open: the outer one, then savepoints */
 };
 
 static const char *migrations[] = {
@@ -131,8 +132,12 @@ static int pragmas(enl_store *st)
      * scratch off the disk; FULL sync keeps a pulled plug from losing a
      * committed transaction. */
     sqlite3_busy_timeout(st->db, 10000);
+    /* No checkpoint in the middle of a sync: the log is folded into the
+     * main file when the profile closes (and after each listener session),
+     * so a crash during a sync leaves the main file whole, and the key
+     * slots are read from it without replaying anything. */
     return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=0;"
-                    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+                    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;");
 }
 
 static int migrate(enl_store *st)
@@ -388,6 +393,28 @@ static int read_slots_untouched(const char *path, uint8_t *rec, uint8_t *slot1, 
     return rc;
 }
 
+/* The same through an ordinary connection, when the main file alone is not
+ * readable: a crash in the middle of a checkpoint leaves it half copied
+ * from the log, which only an ordinary open completes. That open changes
+ * the files (it finishes what was committed), but reads nothing else. */
+static int read_slots_recovered(const char *path, uint8_t *rec, uint8_t *slot1, uint8_t *slot2)
+{
+    enl_store tmp;
+    int rc;
+    memset(&tmp, 0, sizeof tmp);
+    if (sqlite3_open_v2(path, &tmp.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close_v2(tmp.db);
+        return ENL_ESTORE;
+    }
+    sqlite3_busy_timeout(tmp.db, 10000);
+    rc = meta_get(&tmp, "kdf", rec, KDFREC_BYTES);
+    if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_key", slot1, SLOT1_BYTES);
+    if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_alt", slot2, SLOT2_BYTES);
+    sqlite3_close_v2(tmp.db);
+    return rc;
+}
+
 /* The passphrase opens the profile key (ENL_OK), or the duress slot (1,
  * with the name it holds), or nothing (ENL_EPASSPHRASE). */
 static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL_NAME_MAX + 1],
@@ -486,7 +513,9 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
     /* The passphrase is checked before the database is opened for real, so
      * a wrong one reads nothing else and changes nothing, not even after a
      * crash left a write-ahead log behind. */
-    if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK) return ENL_ESTORE;
+    if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK &&
+        read_slots_recovered(path, rec, slot1, slot2) != ENL_OK)
+        return ENL_ESTORE;
     duress = unlock(master, kek, name, rec, slot1, slot2, pass, pass_len);
     if (duress < 0) {
         rc = duress;
@@ -634,9 +663,39 @@ const char *enl_store_errmsg(const enl_store *st)
     return st ? st->err : "";
 }
 
-int enl_store_begin(enl_store *st) { return exec(st, "BEGIN IMMEDIATE"); }
-int enl_store_commit(enl_store *st) { return exec(st, "COMMIT"); }
-void enl_store_rollback(enl_store *st) { (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); }
+/* Transactions nest: the outermost is a real one (BEGIN IMMEDIATE: the
+ * write lock at once, so two processes never both read then write), the
+ * inner ones are savepoints. A batch of notes taken in one outer
+ * transaction costs one sync to disk instead of one per note, while each
+ * note still commits or rolls back on its own inside it. */
+int enl_store_begin(enl_store *st)
+{
+    int rc = exec(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
+    if (rc == ENL_OK) st->depth++;
+    return rc;
+}
+
+int enl_store_commit(enl_store *st)
+{
+    int rc;
+    if (st->depth == 0) return fail(st, ENL_ESTORE, "commit without a transaction");
+    rc = exec(st, st->depth == 1 ? "COMMIT" : "RELEASE inner");
+    /* One that cannot commit is rolled back here: callers roll back only
+     * what failed before the commit. */
+    if (rc != ENL_OK) enl_store_rollback(st);
+    else st->depth--;
+    return rc;
+}
+
+void enl_store_rollback(enl_store *st)
+{
+    if (st->depth == 0) return;
+    if (st->depth == 1) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    else (void)sqlite3_exec(st->db, "ROLLBACK TO inner; RELEASE inner", NULL, NULL, NULL);
+    st->depth--;
+}
+
+int enl_store_in_transaction(const enl_store *st) { return st->depth > 0; }
 
 void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
                      const uint8_t *in, size_t len)

@@ -51,9 +51,11 @@ int enl_store_exists(const char *home);
  * ENL_ESTORE when another connection keeps it from completing. */
 int enl_store_checkpoint(enl_store *st);
 
+/* Transactions nest (the inner ones are savepoints): see store.c. */
 int enl_store_begin(enl_store *st);
 int enl_store_commit(enl_store *st);
 void enl_store_rollback(enl_store *st);
+int enl_store_in_transaction(const enl_store *st);
 
 /* Keyed hash for row lookup: 32 bytes, domain-separated by table. */
 void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,

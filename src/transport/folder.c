@@ -64,7 +64,7 @@ int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max,
     return ENL_OK;
 }
 
-int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len, int sync)
 {
     char tmp[4096], path[4096], rnd[17];
     uint8_t r[8];
@@ -84,16 +84,38 @@ int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *bu
         if (w <= 0) goto fail;
         off += (size_t)w;
     }
-    if (fsync(fd) != 0) goto fail;
+    if (sync && fsync(fd) != 0) goto fail;
     close(fd);
     if (rename(tmp, path) != 0) { unlink(tmp); return ENL_EIO; }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    if (sync) {
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    }
     return ENL_OK;
 fail:
     close(fd);
     unlink(tmp);
     return ENL_EIO;
+}
+
+int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    return write_file(dir, name, buf, len, 1);
+}
+
+int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    return write_file(dir, name, buf, len, 0);
+}
+
+int enl_folder_sync(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+    if (dfd < 0) return ENL_EIO;
+    /* the whole file system at once: every file written, then the folder */
+    rc = syncfs(dfd) == 0 && fsync(dfd) == 0 ? ENL_OK : ENL_EIO;
+    close(dfd);
+    return rc;
 }
 
 int enl_folder_remove(const char *dir, const char *name)

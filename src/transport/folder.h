@@ -17,7 +17,14 @@
 int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), void *ctx);
 /* Reads a whole regular file of at most max bytes. ENL_ETOOBIG when larger. */
 int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len);
+/* Writes a whole file under a temporary name, then renames it into place:
+ * nobody ever sees part of it. write_atomic also syncs it to the disk
+ * first; write does not, and enl_folder_sync then syncs everything written
+ * at once (a dead drop's names check their contents, so a file a crash
+ * left empty is found and written again at the next sync). */
 int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len);
+int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len);
+int enl_folder_sync(const char *dir);
 int enl_folder_remove(const char *dir, const char *name);
 /* ENL_OK when dir is a folder that can be written. */
 int enl_folder_check(const char *dir);

@@ -86,11 +86,16 @@ mkdrop dw
 sync_drop walsender dw
 cp -a "$T/wal" "$T/wal.fresh"
 left=""
-for lim in 128 96 64 48 32; do
+# Cut while the log is written (not while it is folded in, below): the
+# main file is then whole, and the key slots are read from it alone.
+fresh_db=$(sha256sum <"$T/wal.fresh/enlace.db")
+cp -a "$T/dw" "$T/dw.fresh"
+for lim in 16 24 32 48 64 96 128; do
     rm -rf "$T/wal"
     cp -a "$T/wal.fresh" "$T/wal"
     run sh -c 'ulimit -f "$1" && exec "$2" --home "$3" sync "$4"' sh "$lim" "$ENLACE" "$T/wal" "$T/dw"
-    if [ "$RC" -gt 128 ] && [ -s "$T/wal/enlace.db-wal" ]; then left=$lim; break; fi
+    if [ "$RC" -gt 128 ] && [ -s "$T/wal/enlace.db-wal" ] &&
+       [ "$(sha256sum <"$T/wal/enlace.db")" = "$fresh_db" ]; then left=$lim; break; fi
 done
 if [ -z "$left" ]; then
     echo "note: no sync was cut with a write-ahead log left behind; step skipped"
@@ -112,6 +117,28 @@ $wal_after" >&2
     # With the right passphrase, nothing is lost and nothing is doubled.
     sync_drop wal dw
     eq "$(inbox_count wal)" 5 "messages after the crashed sync and a full one"
+fi
+
+step "a crash while the log is folded into the main file: the profile still opens, nothing lost"
+# The main file is then half written; only an ordinary open completes it
+# from the log (before this, the profile could not be opened again).
+cut=""
+for lim in 96 112 128 144 160 192 224 256 320 384 512; do
+    rm -rf "$T/wal" "$T/dw"
+    cp -a "$T/wal.fresh" "$T/wal"
+    cp -a "$T/dw.fresh" "$T/dw"
+    run sh -c 'ulimit -f "$1" && exec "$2" --home "$3" sync "$4"' sh "$lim" "$ENLACE" "$T/wal" "$T/dw"
+    if [ "$RC" -gt 128 ] && [ -s "$T/wal/enlace.db-wal" ] &&
+       [ "$(sha256sum <"$T/wal/enlace.db")" != "$fresh_db" ]; then cut=$lim; break; fi
+done
+if [ -z "$cut" ]; then
+    echo "note: no sync was cut while folding its log in; step skipped"
+else
+    run env ENLACE_PASSPHRASE="not the passphrase" "$ENLACE" --home "$T/wal" status
+    eq "$RC" 1 "a wrong passphrase after a cut checkpoint: exit status"
+    contains "$ERR" "passphrase" "a wrong passphrase after a cut checkpoint: the reason"
+    sync_drop wal dw
+    eq "$(inbox_count wal)" 5 "messages after a cut checkpoint and a full sync"
 fi
 
 step "the right passphrase still works"

@@ -818,6 +818,44 @@ static void test_transactions(void **state)
     assert_int_equal(enl_store_set_has(st, "seen", a), 1);
 }
 
+static void test_nested_transactions(void **state)
+{
+    enl_store *st = shared.st;
+    uint8_t a[32], b[32], c[32];
+    (void)state;
+    item_of(a, 91);
+    item_of(b, 92);
+    item_of(c, 93);
+    assert_int_equal(enl_store_in_transaction(st), 0);
+    assert_int_equal(enl_store_commit(st), ENL_ESTORE);   /* nothing open */
+    /* a batch: the outer transaction, and one savepoint per item */
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_set_add(st, "seen", a, 700000), ENL_OK);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_set_add(st, "seen", b, 700000), ENL_OK);
+    enl_store_rollback(st);                     /* only b goes */
+    assert_int_equal(enl_store_in_transaction(st), 1);
+    assert_int_equal(enl_store_set_has(st, "seen", a), 1);
+    assert_int_equal(enl_store_set_has(st, "seen", b), 0);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_set_add(st, "seen", c, 700000), ENL_OK);
+    assert_int_equal(enl_store_commit(st), ENL_OK);     /* c stays, inside the batch */
+    assert_int_equal(enl_store_commit(st), ENL_OK);     /* the batch reaches the disk */
+    assert_int_equal(enl_store_in_transaction(st), 0);
+    assert_int_equal(enl_store_set_has(st, "seen", a), 1);
+    assert_int_equal(enl_store_set_has(st, "seen", b), 0);
+    assert_int_equal(enl_store_set_has(st, "seen", c), 1);
+    /* a batch rolled back takes its committed items with it */
+    item_of(a, 94);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_set_add(st, "seen", a, 700000), ENL_OK);
+    assert_int_equal(enl_store_commit(st), ENL_OK);
+    enl_store_rollback(st);
+    assert_int_equal(enl_store_set_has(st, "seen", a), 0);
+    assert_int_equal(enl_store_in_transaction(st), 0);
+}
+
 /* ---- what reaches the disk ------------------------------------------------------------ */
 
 static void check_folder_clean(const char *home, const uint8_t seen_item[32], const uint8_t tag[16])
@@ -980,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_expire),
         cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_nested_transactions),
         cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk, own_setup, own_teardown),
         cmocka_unit_test_setup_teardown(test_blobs_are_bound_to_their_rows, own_setup, own_teardown),
         cmocka_unit_test_setup_teardown(test_tampered_blob_is_refused, own_setup, own_teardown),

@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "crypto/identity.h"
+#include "cell/statement.h"
 #include "crypto/ratchet.h"
+#include "crypto/senderkey.h"
 #include "crypto/x3dh.h"
 #include "enlace.h"
 #include "note/bulletin.h"
@@ -27,7 +29,7 @@
 #include "util/base32.h"
 
 #define NOW 1790000000ull  /* 2026-09-21 */
-#define MAXV 64
+#define MAXV 128
 
 typedef struct {
     char key[64];
@@ -212,6 +214,73 @@ static void compute_recon(void)
     put("recon", "responder need", bs.need);
 }
 
+/* Section 9: ana founds a cell and vouches for carmen; then a cell note
+ * sealed with a sender key whose chain is fill(0x10) and whose signing key
+ * comes from the seed 0x77 repeated (everything else fixed too). */
+static void compute_cell(const enl_identity *ana, const enl_identity *carmen)
+{
+    char ca[ENL_CARD_TEXTMAX], cc[ENL_CARD_TEXTMAX];
+    uint8_t buf[ENL_STMT_MAXBYTES], seed[32], hdr[ENL_NOTE_HEADERBYTES], lock[32];
+    uint8_t payload[256 - ENL_NOTE_HEADERBYTES - ENL_SK_OVERHEAD], note[256], body[32 + 18];
+    size_t len;
+    enl_stmt st;
+    enl_senderkey sk;
+    enl_payload pl;
+
+    assert_int_equal(enl_card_make(ca, sizeof ca, ana, "ana", NULL, NOW), ENL_OK);
+    assert_int_equal(enl_card_make(cc, sizeof cc, carmen, "carmen", NULL, NOW), ENL_OK);
+    memset(&st, 0, sizeof st);
+    st.type = ENL_STMT_CREATE;
+    st.created = NOW;
+    st.clock = 1;
+    st.admit = 2;
+    memset(st.salt, 0x5a, sizeof st.salt);
+    strcpy(st.name, "olla");
+    st.card = ca;
+    st.card_len = strlen(ca);
+    assert_int_equal(enl_stmt_make(buf, &len, &st, ana), ENL_OK);
+    put_hex("cell", "cell_id", st.cell_id, 32);
+    put_hex("cell", "create", buf, len);
+    {
+        uint8_t cell_id[32];
+        memcpy(cell_id, st.cell_id, 32);
+        memset(&st, 0, sizeof st);
+        memcpy(st.cell_id, cell_id, 32);
+    }
+    st.type = ENL_STMT_ADD;
+    st.created = NOW + 1;
+    st.clock = 2;
+    memcpy(st.subject_sign, carmen->sign_pk, 32);
+    memcpy(st.subject_dh, carmen->dh_pk, 32);
+    st.card = cc;
+    st.card_len = strlen(cc);
+    assert_int_equal(enl_stmt_make(buf, &len, &st, ana), ENL_OK);
+    put_hex("cell", "add_carmen", buf, len);
+
+    memset(&sk, 0, sizeof sk);
+    memset(sk.chain, 0x10, 32);
+    sk.own = 1;
+    memset(seed, 0x77, sizeof seed);
+    assert_int_equal(crypto_sign_seed_keypair(sk.sign_pk, sk.sign_sk, seed), 0);
+    put_hex("cell", "sk_sign_pk", sk.sign_pk, 32);
+    memset(&pl, 0, sizeof pl);
+    pl.kind = ENL_KIND_CELL_TEXT;
+    pl.sent = NOW;
+    memset(pl.purge_key, 0x20, sizeof pl.purge_key);
+    memcpy(body, st.cell_id, 32);
+    memcpy(body + 32, "la olla del jueves", 18);
+    pl.body = body;
+    pl.body_len = sizeof body;
+    assert_int_equal(enl_payload_encode(payload, sizeof payload, &pl), ENL_OK);
+    enl_purge_lock(lock, pl.purge_key);
+    enl_note_header_encode(hdr, (uint32_t)(NOW / 3600) + 24, lock);
+    memcpy(note, hdr, sizeof hdr);
+    assert_int_equal(enl_senderkey_encrypt(&sk, note + sizeof hdr, hdr, sizeof hdr, payload,
+                                           sizeof payload), ENL_OK);
+    put_hex("cell", "note", note, sizeof note);
+    enl_senderkey_wipe(&sk);
+}
+
 static void compute(void)
 {
     enl_identity ana, carmen;
@@ -382,6 +451,7 @@ static void compute(void)
     compute_paper();
     compute_file();
     compute_recon();
+    compute_cell(&ana, &carmen);
     enl_identity_wipe(&ana);
     enl_identity_wipe(&carmen);
 }
