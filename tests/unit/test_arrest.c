@@ -1,0 +1,220 @@
+/* When someone is arrested, through the library on real profiles: a cell
+ * re-keys after a burn (the burned member cannot read what follows, the
+ * others can), one member's burn alone does not remove another when k = 2,
+ * and the disappearing timer deletes a message once its time has come. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "enlace.h"
+
+static char root[] = "/tmp/enlace-test-arrest-XXXXXX";
+
+static enl_profile *mkprofile(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
+{
+    char *card = NULL;
+    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
+    free(card);
+}
+
+typedef struct {
+    enl_profile *from, *to;
+} carry_ctx;
+
+static int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    carry_ctx *c = vctx;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, NULL);
+    free(note);
+    return 0;
+}
+
+/* Every note each profile holds goes to every other, twice over: what a
+ * round of couriers does. */
+static void exchange(enl_profile **ps, size_t n)
+{
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                carry_ctx c = { ps[i], ps[j] };
+                if (i != j) assert_int_equal(enl_note_each(ps[i], carry_one, &c), ENL_OK);
+            }
+}
+
+typedef struct {
+    const char *needle;
+    int found;
+    int in_cell;
+} find_ctx;
+
+static int find_text(const enl_message *m, void *vctx)
+{
+    find_ctx *f = vctx;
+    if (m->text_len == strlen(f->needle) && memcmp(m->text, f->needle, m->text_len) == 0) {
+        f->found = 1;
+        f->in_cell = m->cell[0] != '\0';
+    }
+    return 0;
+}
+
+static int has_message(enl_profile *p, const char *text)
+{
+    find_ctx f = { text, 0, 0 };
+    assert_int_equal(enl_inbox_each(p, ENL_INBOX_KEEP_NEW, find_text, &f), ENL_OK);
+    return f.found;
+}
+
+typedef struct {
+    const char *name;
+    const char *state;
+    int burned;
+} member_ctx;
+
+static int find_member(const enl_cell_member *m, void *vctx)
+{
+    member_ctx *x = vctx;
+    if (strcmp(m->name, x->name) == 0) {
+        x->state = m->state;
+        x->burned = m->burned;
+    }
+    return 0;
+}
+
+static const char *state_of(enl_profile *p, const char *cell, const char *name, int *burned)
+{
+    member_ctx x = { name, "none", 0 };
+    assert_int_equal(enl_cell_members(p, cell, find_member, &x), ENL_OK);
+    if (burned != NULL) *burned = x.burned;
+    return x.state;
+}
+
+static void test_cell_rekeys_after_a_burn(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto"), *carmen = mkprofile("carmen");
+    enl_profile *all[3] = { ana, beto, carmen };
+    int burned = 0, cells = 0;
+    static const char before[] = "antes del arresto", after[] = "despues del arresto";
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
+    assert_string_equal(state_of(beto, "olla", "carmen", NULL), "member");
+
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)before, strlen(before), NULL, NULL),
+                     ENL_OK);
+    exchange(all, 3);
+    assert_true(has_message(beto, before));
+    assert_true(has_message(carmen, before));
+
+    /* one burn vouch of the two needed: beto stays a member for carmen */
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells), ENL_OK);
+    assert_int_equal(cells, 1);
+    exchange(all, 3);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    /* the second: every device removes and burns him */
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(ana, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+
+    /* a new key that beto never got: carmen reads, beto does not */
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)after, strlen(after), NULL, NULL),
+                     ENL_OK);
+    exchange(all, 3);
+    assert_true(has_message(carmen, after));
+    assert_false(has_message(beto, after));
+    /* and beto's own notes to the cell are not read any more */
+    {
+        static const char lie[] = "todo bien, vengan";
+        if (enl_cell_send(beto, "olla", (const uint8_t *)lie, strlen(lie), NULL, NULL) == ENL_OK) {
+            exchange(all, 3);
+            assert_false(has_message(carmen, lie));
+            assert_false(has_message(ana, lie));
+        }
+    }
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
+static void test_disappearing_timer(void **state)
+{
+    enl_profile *dora = mkprofile("dora"), *eli = mkprofile("eli");
+    enl_profile *both[2] = { dora, eli };
+    enl_send_opts o = { 0, 0, 60 };
+    char now[32];
+    static const char text[] = "borrar despues de leer";
+    (void)state;
+    introduce(dora, "dora", eli, "eli");
+    assert_int_equal(enl_send_text(dora, "eli", (const uint8_t *)text, strlen(text), &o, NULL), ENL_OK);
+    exchange(both, 2);
+    /* shown once: its clock starts */
+    assert_int_equal(enl_inbox_each(eli, 0, find_text, &(find_ctx){ text, 0, 0 }), ENL_OK);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)(enl_now() + 59));
+    setenv("ENLACE_NOW", now, 1);
+    assert_true(has_message(eli, text));        /* 59 s later: still there */
+    snprintf(now, sizeof now, "%llu", (unsigned long long)(enl_now() + 2));
+    setenv("ENLACE_NOW", now, 1);
+    assert_false(has_message(eli, text));       /* past 60 s: gone */
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cell_rekeys_after_a_burn),
+        cmocka_unit_test(test_disappearing_timer),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
