@@ -356,7 +356,7 @@ static int give_one_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint6
     if (in_sorted(g->l->burns, g->l->nburns, id)) return 0;
     if (enl_store_burn_get(g->p->st, id, buf, sizeof buf, &len) != ENL_OK) return 0;
     file_name(name, id, "burn");
-    if ((g->rc = enl_folder_write(g->l->dir, name, buf, len)) != ENL_OK) return 1;
+    if ((g->rc = enl_folder_write(g->l->dir, name, buf, len, NULL)) != ENL_OK) return 1;
     g->s->burns_sent++;
     g->s->bytes_sent += len;
     return 0;
@@ -381,10 +381,12 @@ static int is_bad(const listing *l, const uint8_t id[32])
 static int give(enl_profile *p, listing *l, enl_sync_stats *s)
 {
     give_ctx g = { p, l, s, NULL, 0, 0 };
+    struct timespec start;
     char name[NAME_HEX + 8];
     int rc = give_burns(p, l, s), failed = ENL_OK;
     size_t npurges;
 
+    clock_gettime(CLOCK_REALTIME, &start);
     if (rc == ENL_OK) rc = enl_store_purge_locks(p->st, collect, &g);
     npurges = g.n;
     /* Oldest first, so that the folder's files come in sending order. */
@@ -410,7 +412,17 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
             break;
         }
         file_name(name, g.ids[i], is_purge ? "purge" : "note");
-        rc = enl_folder_write(l->dir, name, data, len);
+        /* i microseconds after the start: the order of writing, exactly */
+        {
+            struct timespec at = start;
+            at.tv_sec += (time_t)(i / 1000000);
+            at.tv_nsec += (long)(i % 1000000) * 1000;
+            if (at.tv_nsec >= 1000000000L) {
+                at.tv_sec++;
+                at.tv_nsec -= 1000000000L;
+            }
+            rc = enl_folder_write(l->dir, name, data, len, &at);
+        }
         if (!is_purge) free(data);
         if (rc != ENL_OK) {
             /* One unwritable name (a folder planted there, say) must not

@@ -64,7 +64,8 @@ int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max,
     return ENL_OK;
 }
 
-static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len, int sync)
+static int write_file(const char *dir, const char *name, const uint8_t *buf, size_t len, int sync,
+                      const struct timespec *mtime)
 {
     char tmp[4096], path[4096], rnd[17];
     uint8_t r[8];
@@ -84,6 +85,10 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
         if (w <= 0) goto fail;
         off += (size_t)w;
     }
+    if (mtime != NULL) {
+        struct timespec ts[2] = { *mtime, *mtime };
+        if (futimens(fd, ts) != 0) goto fail;
+    }
     if (sync && fsync(fd) != 0) goto fail;
     close(fd);
     if (rename(tmp, path) != 0) { unlink(tmp); return ENL_EIO; }
@@ -100,12 +105,13 @@ fail:
 
 int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
 {
-    return write_file(dir, name, buf, len, 1);
+    return write_file(dir, name, buf, len, 1, NULL);
 }
 
-int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len)
+int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
+                     const struct timespec *mtime)
 {
-    return write_file(dir, name, buf, len, 0);
+    return write_file(dir, name, buf, len, 0, mtime);
 }
 
 int enl_folder_sync(const char *dir)

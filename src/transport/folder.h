@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define ENL_FOLDER_TMP_PREFIX ".enlace-tmp-"
 
@@ -23,7 +24,11 @@ int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max,
  * at once (a dead drop's names check their contents, so a file a crash
  * left empty is found and written again at the next sync). */
 int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len);
-int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len);
+/* mtime (may be NULL): the file's modification time, so that a writer can
+ * give the files it writes a strict order that readers see (the kernel's
+ * clock ticks too coarsely for files written in quick succession). */
+int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
+                     const struct timespec *mtime);
 int enl_folder_sync(const char *dir);
 int enl_folder_remove(const char *dir, const char *name);
 /* ENL_OK when dir is a folder that can be written. */
