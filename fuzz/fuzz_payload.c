@@ -24,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ready = 1;
     }
     if (enl_payload_parse(&pl, data, size) != ENL_OK) return 0;
-    if (pl.kind != ENL_KIND_TEXT && pl.kind != ENL_KIND_FILE_HEAD && pl.kind != ENL_KIND_FILE_PART)
-        abort();
+    if (!enl_kind_known(pl.kind)) abort();
     if (pl.body_len > size || pl.body < data || pl.body + pl.body_len > data + size) abort();
     if (pl.body_len + ENL_PAYLOAD_FIXEDBYTES > size) abort();
     if (size > sizeof again) return 0;
