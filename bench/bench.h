@@ -181,6 +181,23 @@ static inline void bench_text(char *buf, size_t len, unsigned long i)
     buf[len] = '\0';
 }
 
+/* Works 2 and 3: A of each pair seals its share of the n messages to "b",
+ * in groups of 256 (enl_profile_batch_begin): one sync to the disk per
+ * group, as an application sending many messages would. */
+static inline void bench_seal_all(enl_profile **a, unsigned long pairs, unsigned long n,
+                                  char *text, size_t size)
+{
+    for (unsigned long k = 0; k < pairs; k++)
+        for (unsigned long i = 0; i < n / pairs; i++) {
+            bench_text(text, size, k * (n / pairs) + i);
+            if (i % 256 == 0) BENCH_CHECK(enl_profile_batch_begin(a[k]), "batch", a[k]);
+            BENCH_CHECK(enl_send_text(a[k], "b", (const uint8_t *)text, size, NULL, NULL), "send",
+                        a[k]);
+            if (i % 256 == 255 || i + 1 == n / pairs)
+                BENCH_CHECK(enl_profile_batch_commit(a[k]), "batch", a[k]);
+        }
+}
+
 static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -176,18 +176,8 @@ int main(int argc, char **argv)
         free(dir);
     }
 
-    /* Sealed in groups of 256 (enl_profile_batch_begin): one sync to the
-     * disk per group, as an application sending many messages would. */
     t0 = bench_now();
-    for (unsigned long k = 0; k < pairs; k++)
-        for (unsigned long i = 0; i < n / pairs; i++) {
-            bench_text(text, size, k * (n / pairs) + i);
-            if (i % 256 == 0) BENCH_CHECK(enl_profile_batch_begin(a[k]), "batch", a[k]);
-            BENCH_CHECK(enl_send_text(a[k], "b", (const uint8_t *)text, size, NULL, NULL), "send",
-                        a[k]);
-            if (i % 256 == 255 || i + 1 == n / pairs)
-                BENCH_CHECK(enl_profile_batch_commit(a[k]), "batch", a[k]);
-        }
+    bench_seal_all(a, pairs, n, text, size);
     t_seal = bench_now() - t0;
 
     memset(&sum, 0, sizeof sum);

@@ -155,51 +155,10 @@ out:
     return rc;
 }
 
-int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
-                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
-{
-    enl_payload pl;
-    enl_session *s = NULL;
-    uint8_t id[ENL_IDBYTES];
-    uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS;
-    size_t floor = ENL_PAD_FLOOR;
-    int rc, in_tx = 0;
-
-    if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
-    if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
-    if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
-    if (opts != NULL && opts->pad_floor) floor = opts->pad_floor;
-    if (hours > ENL_EXPIRY_MAX_HOURS)
-        return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
-    memset(&pl, 0, sizeof pl);
-    pl.kind = ENL_KIND_TEXT;
-    pl.sent = enl_now();
-    pl.disappear = opts != NULL ? opts->disappear : 0;
-    if (pl.disappear > ENL_DISAPPEAR_MAX)
-        return enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
-    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
-    pl.body = text;
-    pl.body_len = len;
-    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
-    /* From loading the session to saving it advanced, nobody else may use
-     * it: two sends at once would otherwise seal with the same message key. */
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
-    in_tx = 1;
-    if ((rc = enl_send_session(p, to, s)) != ENL_OK) goto out;
-    if ((rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), id)) != ENL_OK) goto out;
-    if ((rc = enl_session_save(p, s)) != ENL_OK) goto out;
-    in_tx = 0;
-    if ((rc = enl_store_commit(p->st)) != ENL_OK) goto out;
-    if (note_id != NULL) memcpy(note_id, id, sizeof id);
-out:
-    if (in_tx) enl_store_rollback(p->st);
-    sodium_memzero(&pl, sizeof pl);
-    if (s != NULL) sodium_free(s);
-    return rc;
-}
-
-int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint8_t *body,
-                  size_t len, const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+/* Seals body as a payload of `kind` to the contact named `to`, inside the
+ * caller's transaction. */
+static int seal_to(enl_profile *p, const char *to, uint8_t kind, const uint8_t *body, size_t len,
+                   const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
 {
     enl_payload pl;
     enl_session *s;
@@ -219,10 +178,35 @@ int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint
     pl.body = body;
     pl.body_len = len;
     if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
-    rc = enl_send_session(p, c->name, s);
+    rc = enl_send_session(p, to, s);
     if (rc == ENL_OK) rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), note_id);
     if (rc == ENL_OK) rc = enl_session_save(p, s);
     sodium_memzero(&pl, sizeof pl);
     sodium_free(s);
     return rc;
+}
+
+int enl_send_text(enl_profile *p, const char *to, const uint8_t *text, size_t len,
+                  const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+{
+    uint8_t id[ENL_IDBYTES];
+    int rc;
+
+    if (to == NULL || (text == NULL && len > 0)) return ENL_EINVAL;
+    if (len > ENL_TEXT_MAX) return enl_fail(p, ENL_ETOOBIG, "a message holds at most %d bytes", ENL_TEXT_MAX);
+    /* From loading the session to saving it advanced, nobody else may use
+     * it: two sends at once would otherwise seal with the same message key. */
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = seal_to(p, to, ENL_KIND_TEXT, text, len, opts, id)) != ENL_OK) {
+        enl_store_rollback(p->st);
+        return rc;
+    }
+    if ((rc = enl_store_commit(p->st)) == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
+    return rc;
+}
+
+int enl_seal_kind(enl_profile *p, const enl_contact *c, uint8_t kind, const uint8_t *body,
+                  size_t len, const enl_send_opts *opts, uint8_t note_id[ENL_IDBYTES])
+{
+    return seal_to(p, c->name, kind, body, len, opts, note_id);
 }
