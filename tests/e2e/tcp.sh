@@ -314,7 +314,10 @@ eq "$?" 0 "beto's listener after SIGTERM: exit status"
 
 # ---------------------------------------------------------------------------
 step "5. a link cut in mid-transfer, then resumed"
-N=60
+# Large enough that a sync takes a good part of a second even on a fast
+# machine: intake commits in batches (every 1 MiB here), so a cut loses the
+# open batch and a transfer must span several of them.
+N=120
 head -c 45000 /dev/urandom | base64 | tr -d '\n' >"$T/log/filler"     # 60,000 characters
 i=1
 while [ "$i" -le "$N" ]; do
@@ -330,7 +333,7 @@ expect_status beto notes 0
 # before anything arrived changes nothing, so it is tried again a little
 # later; a sync that finished before the cut is a failure (make it bigger).
 K=0
-for D in 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0; do
+for D in 0.03 0.06 0.09 0.12 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0 2.5 3.0; do
     listener beto lcut
     "$ENLACE" --home "$T/ana" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/scut" 2>"$T/log/scut.err" &
     SPID=$!
@@ -367,7 +370,7 @@ expect_status beto notes "$N"
 step "5. carmen collects from beto, and her sync is killed (kill -9) half way"
 # beto's listener keeps running across the cut.
 K=0
-for D in 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0; do
+for D in 0.03 0.06 0.09 0.12 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0 2.5 3.0; do
     "$ENLACE" --home "$T/carmen" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/ccut" 2>"$T/log/ccut.err" &
     SPID=$!
     PIDS="$PIDS $SPID"
