@@ -17,8 +17,10 @@ contains "$T/rev.txt" "enlace-revocation1"
 ok enl carmen revocation hold ana "$T/rev.txt"
 expect_fail 1 enl carmen revocation hold dora "$T/rev.txt"
 contains "$ERR" "not dora's"
-cp "$T/rev.txt" "$T/rev-bad.txt"
-sed -i 's/enlace-revocation1\(....\)./enlace-revocation1\1x/' "$T/rev-bad.txt"
+# one character of the base32 changed to another (a fixed 'x' was no change
+# at all when the character already was one: 1 run in 32)
+tamper_card "$(cat "$T/rev.txt")" 23 >"$T/rev-bad.txt"
+cmp -s "$T/rev.txt" "$T/rev-bad.txt" && die "the tampered revocation is the same as the real one"
 expect_fail 1 enl carmen revocation hold ana "$T/rev-bad.txt"
 
 step "ana is taken: carmen burns her, publishing the revocation"
