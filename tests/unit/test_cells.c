@@ -58,14 +58,15 @@ static void create(log_t *l, int author, unsigned admit, uint64_t t)
     memcpy(l->cell_id, s.cell_id, 32);
 }
 
-static void vouch(log_t *l, int type, int author, int subject, uint32_t gen, uint64_t t)
+static void vouch_at(log_t *l, int type, int author, int subject, uint32_t gen, uint64_t t,
+                     uint32_t clock)
 {
     enl_stmt s;
     memset(&s, 0, sizeof s);
     s.type = (uint8_t)type;
     s.gen = gen;
     s.created = t;
-    s.clock = (uint32_t)(t - 99);    /* the tests' times are 100, 101, ...: clocks 1, 2, ... */
+    s.clock = clock;
     memcpy(s.subject_sign, who[subject].sign_pk, 32);
     memcpy(s.subject_dh, who[subject].dh_pk, 32);
     if (type == ENL_STMT_ADD) {
@@ -73,6 +74,21 @@ static void vouch(log_t *l, int type, int author, int subject, uint32_t gen, uin
         s.card_len = strlen(card[subject]);
     }
     emit(l, &s, author);
+}
+
+/* The tests' times are 100, 101, ...: clocks 1, 2, ... */
+static void vouch(log_t *l, int type, int author, int subject, uint32_t gen, uint64_t t)
+{
+    vouch_at(l, type, author, subject, gen, t, (uint32_t)(t - 99));
+}
+
+/* ana founds the cell (k = 2) and admits beto, then carmen with beto's vouch. */
+static void three_members(log_t *l)
+{
+    create(l, 0, 2, 100);
+    vouch(l, ENL_STMT_ADD, 0, 1, 0, 101);
+    vouch(l, ENL_STMT_ADD, 0, 2, 0, 102);
+    vouch(l, ENL_STMT_ADD, 1, 2, 0, 103);
 }
 
 static int by_id(const void *a, const void *b)
@@ -205,7 +221,6 @@ static void test_clock_orders_statements_of_one_second(void **state)
 {
     log_t l;
     enl_cell_view v;
-    enl_stmt s;
     (void)state;
     /* Every statement in the same second: the clocks say who came first.
      * Both ways round, so that the order of the keys cannot be what
@@ -213,21 +228,8 @@ static void test_clock_orders_statements_of_one_second(void **state)
     for (int first = 1; first <= 2; first++) {
         int second = 3 - first;
         create(&l, 0, 2, 100);
-        memset(&s, 0, sizeof s);
-        s.type = ENL_STMT_ADD;
-        s.created = 100;
-        s.clock = 2;
-        memcpy(s.subject_sign, who[first].sign_pk, 32);
-        memcpy(s.subject_dh, who[first].dh_pk, 32);
-        s.card = card[first];
-        s.card_len = strlen(card[first]);
-        emit(&l, &s, 0);
-        s.clock = 3;
-        memcpy(s.subject_sign, who[second].sign_pk, 32);
-        memcpy(s.subject_dh, who[second].dh_pk, 32);
-        s.card = card[second];
-        s.card_len = strlen(card[second]);
-        emit(&l, &s, 0);
+        vouch_at(&l, ENL_STMT_ADD, 0, first, 0, 100, 2);
+        vouch_at(&l, ENL_STMT_ADD, 0, second, 0, 100, 3);
         assert_int_equal(compute(&l, &v), ENL_OK);
         assert_int_equal(state_of(&v, first), ENL_CELL_MEMBER);
         assert_int_equal(state_of(&v, second), ENL_CELL_CANDIDATE);
@@ -239,10 +241,7 @@ static void test_order_of_arrival_does_not_matter(void **state)
     log_t l, shuffled;
     enl_cell_view a, b;
     (void)state;
-    create(&l, 0, 2, 100);
-    vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
-    vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-    vouch(&l, ENL_STMT_ADD, 1, 2, 0, 103);
+    three_members(&l);
     vouch(&l, ENL_STMT_ADD, 2, 3, 0, 104);
     vouch(&l, ENL_STMT_ADD, 1, 3, 0, 105);
     vouch(&l, ENL_STMT_REMOVE, 0, 1, 1, 106);   /* concurrent: removal of beto ... */
@@ -284,10 +283,7 @@ static void test_removed_members_late_vouch(void **state)
     log_t l;
     enl_cell_view v;
     (void)state;
-    create(&l, 0, 2, 100);
-    vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
-    vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-    vouch(&l, ENL_STMT_ADD, 1, 2, 0, 103);
+    three_members(&l);
     /* beto is removed by ana and carmen ... */
     vouch(&l, ENL_STMT_REMOVE, 0, 1, 1, 104);
     vouch(&l, ENL_STMT_REMOVE, 2, 1, 1, 105);
@@ -307,10 +303,7 @@ static void test_burn_needs_k_members(void **state)
     log_t l;
     enl_cell_view v;
     (void)state;
-    create(&l, 0, 2, 100);
-    vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
-    vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-    vouch(&l, ENL_STMT_ADD, 1, 2, 0, 103);
+    three_members(&l);
     /* one infiltrator (beto) cannot burn ana alone */
     vouch(&l, ENL_STMT_BURN, 1, 0, 1, 104);
     assert_int_equal(compute(&l, &v), ENL_OK);
@@ -326,10 +319,7 @@ static void test_burn_needs_k_members(void **state)
     assert_int_equal(compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     /* a removal with one burn vouch and one plain: removed, not burned */
-    create(&l, 0, 2, 100);
-    vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
-    vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-    vouch(&l, ENL_STMT_ADD, 1, 2, 0, 103);
+    three_members(&l);
     vouch(&l, ENL_STMT_BURN, 0, 1, 1, 105);
     vouch(&l, ENL_STMT_REMOVE, 2, 1, 1, 106);
     assert_int_equal(compute(&l, &v), ENL_OK);
