@@ -154,7 +154,7 @@ static size_t rx_open(rx_session *s, const enl_identity *me, const uint8_t *note
     }
     if (rc == ENL_OK)
         rc = enl_ratchet_decrypt(&s->r, plain, &plain_len, note, ENL_NOTE_HEADERBYTES, msg,
-                                 msg_len);
+                                 msg_len, pl.purge_key);
     if (rc == ENL_OK) rc = enl_payload_parse(&pl, plain, plain_len);
     if (rc == ENL_OK) rc = enl_payload_check_lock(&pl, h.purge_lock);
     if (rc != ENL_OK) {

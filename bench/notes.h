@@ -55,10 +55,11 @@ static inline size_t tx_seal(uint8_t *note, tx_session *s, const enl_identity *m
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_TEXT;
     pl.sent = (uint64_t)time(NULL);
-    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
     pl.body = text;
     pl.body_len = len;
     if (enl_payload_encode(payload, payload_len, &pl) != ENL_OK) exit(1);
+    /* As send.c: the purge key comes from the message key. */
+    if (enl_ratchet_next_purge_key(&s->r, pl.purge_key) != ENL_OK) exit(1);
     enl_purge_lock(lock, pl.purge_key);
     enl_note_header_encode(note, (uint32_t)(time(NULL) / 3600 + ENL_EXPIRY_DEFAULT_HOURS), lock);
     rlen = payload_len + ENL_RATCHET_MSG_OVERHEAD;

@@ -8,6 +8,7 @@
 #include "cell/membership.h"
 #include "cell/statement.h"
 #include "crypto/senderkey.h"
+#include "note/note.h"
 #include "enlace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,8 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const uint8_t *note = data + 3 + len;
             size_t nl = size - 3 - len;
             (void)enl_senderkey_tags(&k, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
-            if (nl >= 37 && nl - 37 <= sizeof pt + ENL_SK_OVERHEAD)
-                (void)enl_senderkey_decrypt(&k, pt, note, 37, note + 37, nl - 37);
+            if (nl >= ENL_NOTE_HEADERBYTES && nl - ENL_NOTE_HEADERBYTES <= sizeof pt + ENL_SK_OVERHEAD)
+                (void)enl_senderkey_decrypt(&k, pt, note, ENL_NOTE_HEADERBYTES, note + ENL_NOTE_HEADERBYTES,
+                                            nl - ENL_NOTE_HEADERBYTES);
         }
     } else {
         enl_stmt s;

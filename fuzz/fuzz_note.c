@@ -4,7 +4,7 @@
  * clock. The input goes two ways:
  *
  *  1. as a whole note, to enl_note_header_parse and enl_note_open_first;
- *  2. as a clear header (its first 37 bytes) and an inner message (the
+ *  2. as a clear header (its first 21 bytes) and an inner message (the
  *     rest), sealed here to the recipient under that header, then opened:
  *     random bytes never get past the seal's authentication, this way the
  *     fuzzer drives the open path to its end, and the inner message is given
@@ -83,11 +83,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (inner_len != size - ENL_NOTE_HEADERBYTES ||
         memcmp(inner, data + ENL_NOTE_HEADERBYTES, inner_len) != 0)
         abort();
-    if (enl_note_header_parse(&h, note, len, NOW_H) == ENL_OK && memcmp(h.purge_lock, data + 5, 32) != 0)
-        abort();
-    if (enl_payload_parse(&pl, inner, inner_len) == ENL_OK) {
-        if (pl.body < inner || pl.body + pl.body_len > inner + inner_len) abort();
-        (void)enl_payload_check_lock(&pl, note + ENL_NOTE_LOCK_OFFSET);
+    if (enl_note_header_parse(&h, note, len, NOW_H) == ENL_OK) {
+        /* The 16 bytes of the wire, then zeros: the form every lock has. */
+        if (memcmp(h.purge_lock, data + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCK_WIREBYTES) != 0)
+            abort();
+        for (size_t i = ENL_PURGELOCK_WIREBYTES; i < ENL_PURGELOCKBYTES; i++)
+            if (h.purge_lock[i] != 0) abort();
+        memset(&pl, 0, sizeof pl);
+        if (enl_payload_parse(&pl, inner, inner_len) == ENL_OK) {
+            if (pl.body < inner || pl.body + pl.body_len > inner + inner_len) abort();
+            (void)enl_payload_check_lock(&pl, h.purge_lock);
+        }
     }
     return 0;
 }

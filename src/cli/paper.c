@@ -232,8 +232,8 @@ static int write_terminal(const export_job *j)
 {
     for (size_t i = 0; i < j->ncodes; i++) {
         const code *c = &j->codes[i];
-        printf("note %.*s, code %u of %u (QR version %d)\n", SHORT_HEX, c->note->hex, c->index,
-               c->count, enl_qr_version(c->qr));
+        printf("note %.*s, code %u of %u (QR version %d, error correction %c)\n", SHORT_HEX,
+               c->note->hex, c->index, c->count, enl_qr_version(c->qr), enl_qr_level(c->qr));
         if (enl_qr_write_terminal(stdout, c->qr) != ENL_OK) return cli_fail("cannot write the output");
     }
     return 0;
@@ -252,6 +252,7 @@ static void export_summary(const export_job *j, const note_list *l)
     if (j->ncodes > 0) {
         fprintf(f, "; %zu QR %s, version %d", j->ncodes, plural(j->ncodes, "code", "codes"), j->vmin);
         if (j->vmax != j->vmin) fprintf(f, " to %d", j->vmax);
+        if (j->ncodes == 1) fprintf(f, " (error correction %c)", enl_qr_level(j->codes[0].qr));
         if (j->png) fprintf(f, ", to %s", j->png);
         if (j->svg) fprintf(f, ", to %s", j->svg);
     }

@@ -451,7 +451,7 @@ int enl_bulletin_publish(enl_profile *p, const uint8_t *text, size_t len,
     b.text = text;
     b.text_len = len;
     /* A random lock nobody holds the key to: a bulletin is never purged. */
-    randombytes_buf(lock, sizeof lock);
+    enl_purge_lock_random(lock);
     enl_note_header_encode(note, b.expiry_hours, lock);
     enl_bulletin_author_key(k, p->fp);
     if ((rc = enl_bulletin_seal(note, note_len, plain, p->id, k, day, slot, &b)) != ENL_OK) goto out;

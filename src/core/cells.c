@@ -715,16 +715,15 @@ int enl_cell_send(enl_profile *p, const char *cell, const uint8_t *text, size_t 
         pl.kind = ENL_KIND_CELL_TEXT;
         pl.sent = enl_now();
         pl.disappear = opts != NULL ? opts->disappear : 0;
-        /* Many read a cell note: none may purge it for the others. The key
-         * is never released; the note lives until it expires. */
-        randombytes_buf(pl.purge_key, sizeof pl.purge_key);
         pl.body = body;
         pl.body_len = 32 + len;
         rc = enl_payload_encode(payload, payload_len, &pl);
     }
     if (rc == ENL_OK) {
         expiry = (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
-        enl_purge_lock(lock, pl.purge_key);
+        /* Many read a cell note: none may purge it for the others. Its
+         * lock has no key; the note lives until it expires. */
+        enl_purge_lock_random(lock);
         enl_note_header_encode(note, expiry, lock);
         rc = enl_senderkey_encrypt(&c->sk, note + ENL_NOTE_HEADERBYTES, note, ENL_NOTE_HEADERBYTES,
                                    payload, payload_len);

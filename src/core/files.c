@@ -25,8 +25,8 @@
 #include "util/base32.h"
 #include "util/bytes.h"
 
-#define REC_VERSION 1
-#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 32 + 1 + 2)
+#define REC_VERSION 2
+#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 1 + 2)
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
 #define BATCH 64                  /* parts sealed per store transaction */
 #define READ_BUF (1 << 20)
@@ -41,7 +41,6 @@ typedef struct {
     uint64_t sent, received;
     uint32_t expiry, sealed;
     uint8_t saved;
-    uint8_t secret[32];
     uint8_t name[ENL_FILE_NAME_MAX];
     size_t name_len;
     uint8_t note[ENL_FILE_NOTE_MAX];
@@ -78,7 +77,6 @@ static int rec_save(enl_profile *p, const file_rec *r)
     enl_wr_u32(&w, r->expiry);
     enl_wr_u32(&w, r->sealed);
     enl_wr_u8(&w, r->saved);
-    enl_wr_bytes(&w, r->secret, 32);
     enl_wr_u8(&w, (uint8_t)r->name_len);
     enl_wr_bytes(&w, r->name, r->name_len);
     enl_wr_u16(&w, (uint16_t)r->note_len);
@@ -92,7 +90,8 @@ static int rec_save(enl_profile *p, const file_rec *r)
 static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
 {
     enl_rd d = enl_rd_init(buf, len);
-    if (enl_rd_u8(&d) != REC_VERSION) return ENL_ESTORE;
+    uint8_t version = enl_rd_u8(&d);
+    if (version != 1 && version != REC_VERSION) return ENL_ESTORE;
     r->outgoing = enl_rd_u8(&d);
     enl_rd_bytes(&d, r->peer_sign, 32);
     enl_rd_bytes(&d, r->peer_dh, 32);
@@ -106,7 +105,7 @@ static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
     r->expiry = enl_rd_u32(&d);
     r->sealed = enl_rd_u32(&d);
     r->saved = enl_rd_u8(&d);
-    enl_rd_bytes(&d, r->secret, 32);
+    if (version == 1) (void)enl_rd_ptr(&d, 32);   /* the purge secret of format 1 notes */
     r->name_len = enl_rd_u8(&d);
     enl_rd_bytes(&d, r->name, r->name_len);
     r->note_len = enl_rd_u16(&d);
@@ -267,20 +266,23 @@ static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
     return rc;
 }
 
-/* Seals one file note (head or part) with its derived purge key. */
-static int seal_one(enl_profile *p, enl_session *s, uint8_t kind, const uint8_t secret[32],
-                    uint32_t index, const uint8_t *body, size_t body_len, size_t floor,
-                    uint32_t expiry, uint64_t sent)
+/* Seals one file note (head or part) and keeps its purge lock with the
+ * outgoing file, so that the purges that come back say which notes were
+ * delivered. */
+static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, uint8_t kind,
+                    uint32_t index, const uint8_t *body, size_t body_len, size_t floor)
 {
     enl_payload pl;
+    uint8_t lock[ENL_PURGELOCKBYTES], h[32];
     int rc;
     memset(&pl, 0, sizeof pl);
     pl.kind = kind;
-    pl.sent = sent;
-    enl_file_purge_key(pl.purge_key, secret, index);
+    pl.sent = r->sent;
     pl.body = body;
     pl.body_len = body_len;
-    rc = enl_send_note(p, s, &pl, floor, expiry, NULL);
+    rc = enl_send_note(p, s, &pl, floor, r->expiry, NULL, lock);
+    file_key(p, r->peer_dh, 1, r->id, h);
+    if (rc == ENL_OK) rc = enl_store_part_put(p->st, h, index, r->expiry, lock, sizeof lock);
     sodium_memzero(&pl, sizeof pl);
     return rc;
 }
@@ -312,8 +314,8 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             memcpy(r->peer_dh, s->peer_dh_pk, 32);
         }
         if (rc == ENL_OK && r->sealed == 0)
-            rc = seal_one(p, s, ENL_KIND_FILE_HEAD, r->secret, ENL_FILE_HEAD_INDEX, head,
-                          enl_file_head_len(&fh), floor, r->expiry, r->sent);
+            rc = seal_one(p, s, r, ENL_KIND_FILE_HEAD, ENL_FILE_HEAD_INDEX, head,
+                          enl_file_head_len(&fh), floor);
         for (uint32_t i = r->sealed; rc == ENL_OK && i < end; i++) {
             enl_file_part fp;
             size_t want = enl_file_part_len(&fh, i);
@@ -333,8 +335,8 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             fp.len = want;
             rc = enl_file_part_encode(part, ENL_FILE_PART_FIXED + want, &fp);
             if (rc == ENL_OK)
-                rc = seal_one(p, s, ENL_KIND_FILE_PART, r->secret, i, part,
-                              ENL_FILE_PART_FIXED + want, floor, r->expiry, r->sent);
+                rc = seal_one(p, s, r, ENL_KIND_FILE_PART, i, part, ENL_FILE_PART_FIXED + want,
+                              floor);
         }
         if (rc == ENL_OK) {
             r->sealed = end;
@@ -403,7 +405,6 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     r->sent = enl_now();
     r->expiry = enl_send_expiry(hours);
     randombytes_buf(r->id, sizeof r->id);
-    randombytes_buf(r->secret, sizeof r->secret);
     file_name_of(path, r->name, &r->name_len);
     if (note_len) memcpy(r->note, note, note_len);
     r->note_len = note_len;
@@ -446,18 +447,28 @@ static enl_file_info *grow(listing *l)
     return &l->v[l->n++];
 }
 
-/* Notes of an outgoing file whose purge came back (kept until their expiry). */
+typedef struct {
+    enl_profile *p;
+    uint32_t n;
+} delivered_ctx;
+
+static int count_delivered(void *ctx, uint32_t index, const uint8_t *lock, size_t len)
+{
+    delivered_ctx *d = ctx;
+    (void)index;
+    if (len == ENL_PURGELOCKBYTES && enl_store_purge_has(d->p->st, lock) == 1) d->n++;
+    return 0;
+}
+
+/* Notes of an outgoing file whose purge came back (kept until their
+ * expiry): the locks kept as the file's "parts" on the sender's side. */
 static uint32_t delivered_notes(enl_profile *p, const file_rec *r)
 {
-    uint8_t key[ENL_PURGEKEYBYTES], lock[ENL_PURGELOCKBYTES];
-    uint32_t n = 0;
-    for (uint64_t i = 0; i <= r->sealed; i++) {
-        enl_file_purge_key(key, r->secret, i == r->sealed ? ENL_FILE_HEAD_INDEX : (uint32_t)i);
-        enl_purge_lock(lock, key);
-        if (enl_store_purge_has(p->st, lock) == 1) n++;
-    }
-    sodium_memzero(key, sizeof key);
-    return n;
+    delivered_ctx d = { p, 0 };
+    uint8_t h[32];
+    file_key(p, r->peer_dh, 1, r->id, h);
+    if (enl_store_part_each(p->st, h, count_delivered, &d) != ENL_OK) return 0;
+    return d.n;
 }
 
 static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl_file_info *f)

@@ -80,7 +80,8 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
     if (rc != ENL_OK) return rc;
     memcpy(o->before, &o->s->r, sizeof *o->before);
     return enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
-                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
+                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES,
+                               o->pl.purge_key);
 }
 
 /* Bob's side of X3DH: a new session from the values a first note carries. */
@@ -141,7 +142,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
     if (rc == ENL_OK) memcpy(o->before, &o->s->r, sizeof *o->before);
     if (rc == ENL_OK)
         rc = enl_ratchet_decrypt(&o->s->r, o->plain, &o->plain_len, note, ENL_NOTE_HEADERBYTES,
-                                 inner + r.off, inner_len - r.off);
+                                 inner + r.off, inner_len - r.off, o->pl.purge_key);
     /* In a session already running, a message that no longer opens was
      * read before and its keys are gone. In a new one, the sender's key
      * made a note whose inside does not open: damaged. */
@@ -308,7 +309,9 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     }
     if (rc != ENL_OK || o->is_bulletin) return rc;
     if ((rc = enl_payload_parse(&o->pl, o->plain, o->plain_len)) != ENL_OK) return rc;
-    return enl_payload_check_lock(&o->pl, o->h.purge_lock);
+    /* A cell note's lock has no key (no member may purge it for the
+     * others); a pairwise note's purge key came out of its message key. */
+    return o->cell != NULL ? ENL_OK : enl_payload_check_lock(&o->pl, o->h.purge_lock);
 }
 
 static int opened_init(opened *o, size_t len)

@@ -118,9 +118,10 @@ uint32_t enl_send_expiry(uint32_t hours)
 }
 
 int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t floor,
-                  uint32_t expiry, uint8_t id[ENL_IDBYTES])
+                  uint32_t expiry, uint8_t id[ENL_IDBYTES], uint8_t lock_out[ENL_PURGELOCKBYTES])
 {
-    uint8_t nid[ENL_IDBYTES], lock[ENL_PURGELOCKBYTES], *note = NULL, *payload = NULL;
+    uint8_t nid[ENL_IDBYTES], lock[ENL_PURGELOCKBYTES], key[ENL_PURGEKEYBYTES];
+    uint8_t *note = NULL, *payload = NULL;
     size_t note_len = 0, payload_len = 0;
     int rc, first = !enl_ratchet_can_send_without_init(&s->r);
 
@@ -130,7 +131,10 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     payload = sodium_malloc(payload_len);
     if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
     if ((rc = enl_payload_encode(payload, payload_len, pl)) != ENL_OK) goto out;
-    enl_purge_lock(lock, pl->purge_key);
+    /* The purge key is the second secret of the message key this note is
+     * sealed with: only the recipient learns it, by opening the note. */
+    if ((rc = enl_ratchet_next_purge_key(&s->r, key)) != ENL_OK) goto out;
+    enl_purge_lock(lock, key);
     enl_note_header_encode(note, expiry, lock);
     if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
     enl_note_id(nid, note, note_len);
@@ -142,14 +146,16 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
         uint8_t rec[1 + 32 + 32 + 4], h[32];
         rec[0] = 1;
         memcpy(rec + 1, s->peer_dh_pk, 32);
-        memcpy(rec + 33, pl->purge_key, 32);
+        memcpy(rec + 33, key, 32);
         enl_store_be32(rec + 65, expiry);
         enl_store_index(p->st, h, "outgoing", lock, sizeof lock);
         rc = enl_store_row_put_expiring(p->st, "outgoing", h, rec, sizeof rec, expiry);
         sodium_memzero(rec, sizeof rec);
     }
     if (rc == ENL_OK && id != NULL) memcpy(id, nid, sizeof nid);
+    if (rc == ENL_OK && lock_out != NULL) memcpy(lock_out, lock, sizeof lock);
 out:
+    sodium_memzero(key, sizeof key);
     if (payload != NULL) sodium_free(payload);
     free(note);
     return rc;
@@ -174,12 +180,11 @@ static int seal_to(enl_profile *p, const char *to, uint8_t kind, const uint8_t *
     pl.disappear = opts != NULL ? opts->disappear : 0;
     if (pl.disappear > ENL_DISAPPEAR_MAX)
         return enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
-    randombytes_buf(pl.purge_key, sizeof pl.purge_key);
     pl.body = body;
     pl.body_len = len;
     if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
     rc = enl_send_session(p, to, s);
-    if (rc == ENL_OK) rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), note_id);
+    if (rc == ENL_OK) rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), note_id, NULL);
     if (rc == ENL_OK) rc = enl_session_save(p, s);
     sodium_memzero(&pl, sizeof pl);
     sodium_free(s);

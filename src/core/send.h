@@ -24,10 +24,12 @@ int enl_send_session(enl_profile *p, const char *to, enl_session *s)
 uint32_t enl_send_expiry(uint32_t hours);
 
 /* Seals the payload pl through s into a note padded with floor, stores it
- * to pass on and puts its lock in the outbox. s advances; the caller saves
- * it. id (may be NULL) receives the note's id. */
+ * to pass on and puts its lock in the outbox. The purge key comes from the
+ * ratchet (pl->purge_key is not read). s advances; the caller saves it. id
+ * and lock (may be NULL) receive the note's id and purge lock. */
 int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t floor,
-                  uint32_t expiry, uint8_t id[ENL_IDBYTES]) __attribute__((warn_unused_result));
+                  uint32_t expiry, uint8_t id[ENL_IDBYTES], uint8_t lock[ENL_PURGELOCKBYTES])
+    __attribute__((warn_unused_result));
 
 /* Seals body as a payload of `kind` to contact c and stores the note for
  * the next sync, inside the caller's transaction (enl_store_begin): the

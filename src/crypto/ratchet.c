@@ -23,8 +23,9 @@
 #define PREFIX (ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES)   /* tag | enc header */
 #define NO_MATCH 1   /* internal: this key does not open the message, try the next */
 
-_Static_assert(ENL_RATCHET_OVERHEAD == 112, "tag 16 + header 80 + mac 16");
-_Static_assert(ENL_RATCHET_ENCHEADERBYTES == 80, "nonce 24 + header 40 + mac 16");
+_Static_assert(ENL_RATCHET_OVERHEAD == 72, "tag 16 + header 40 + mac 16");
+_Static_assert(ENL_RATCHET_ENCHEADERBYTES == 40, "header 40, no nonce, no mac");
+_Static_assert(ENL_RATCHET_TAGBYTES <= crypto_stream_xchacha20_NONCEBYTES, "the tag is the nonce");
 _Static_assert(ENL_RATCHET_NONCEBYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
 _Static_assert(ENL_RATCHET_MACBYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "mac");
 _Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
@@ -46,6 +47,7 @@ typedef struct {
     const uint8_t *eh;
     const uint8_t *body;
     size_t body_len;
+    uint8_t *purge;          /* the caller's, or NULL */
 } msgview;
 
 /* ---- external functions (sections 3.1 and 4.2) ------------------------ */
@@ -128,35 +130,53 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
     sodium_memzero(&st, sizeof st);
 }
 
-/* HENCRYPT: out = nonce | XChaCha20-Poly1305(hk, DHs | PN | N). */
-static void hencrypt(enl_ratchet *r, uint8_t out[ENL_RATCHET_ENCHEADERBYTES],
-                     const uint8_t hk[KEY], const header *h)
+/* The header's nonce: the tag, zero-extended. */
+static void header_nonce(uint8_t nonce[crypto_stream_xchacha20_NONCEBYTES],
+                         const uint8_t tag[TAG])
 {
-    uint8_t plain[ENL_RATCHET_HEADERBYTES];
+    memset(nonce, 0, crypto_stream_xchacha20_NONCEBYTES);
+    memcpy(nonce, tag, TAG);
+}
+
+/* HENCRYPT: out = XChaCha20(hk, nonce = tag) xor (DHs | PN | N). */
+static void hencrypt(uint8_t out[ENL_RATCHET_ENCHEADERBYTES], const uint8_t hk[KEY],
+                     const uint8_t tag[TAG], const header *h)
+{
+    uint8_t plain[ENL_RATCHET_HEADERBYTES], nonce[crypto_stream_xchacha20_NONCEBYTES];
 
     memcpy(plain, h->dh, KEY);
     enl_store_be32(plain + KEY, h->pn);
     enl_store_be32(plain + KEY + 4, h->n);
-    rnd(r, out, ENL_RATCHET_NONCEBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + ENL_RATCHET_NONCEBYTES, NULL, plain,
-                                               sizeof plain, NULL, 0, NULL, out, hk);
+    header_nonce(nonce, tag);
+    crypto_stream_xchacha20_xor(out, plain, sizeof plain, nonce, hk);
     sodium_memzero(plain, sizeof plain);
 }
 
-/* HDECRYPT: 0 and *h filled when hk opens the header, -1 otherwise. */
-static int hdecrypt(header *h, const uint8_t hk[KEY], const uint8_t in[ENL_RATCHET_ENCHEADERBYTES])
+/* HDECRYPT: 0 and *h filled when hk opens the header (the tag recomputed
+ * from hk and the decrypted N is the message's), -1 otherwise. */
+static int hdecrypt(header *h, const uint8_t hk[KEY], const msgview *m)
 {
-    uint8_t plain[ENL_RATCHET_HEADERBYTES];
+    uint8_t plain[ENL_RATCHET_HEADERBYTES], nonce[crypto_stream_xchacha20_NONCEBYTES], t[TAG];
+    int rc = -1;
 
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            plain, NULL, NULL, in + ENL_RATCHET_NONCEBYTES,
-            ENL_RATCHET_ENCHEADERBYTES - ENL_RATCHET_NONCEBYTES, NULL, 0, in, hk) != 0)
-        return -1;
-    memcpy(h->dh, plain, KEY);
-    h->pn = enl_load_be32(plain + KEY);
+    header_nonce(nonce, m->prefix);
+    crypto_stream_xchacha20_xor(plain, m->eh, sizeof plain, nonce, hk);
     h->n = enl_load_be32(plain + KEY + 4);
+    enl_ratchet_tag(t, hk, h->n);
+    if (sodium_memcmp(t, m->prefix, TAG) == 0) {
+        memcpy(h->dh, plain, KEY);
+        h->pn = enl_load_be32(plain + KEY);
+        rc = 0;
+    }
     sodium_memzero(plain, sizeof plain);
-    return 0;
+    return rc;
+}
+
+/* PURGE: the second secret of a message key. */
+static void purge_key(uint8_t out[KEY], const uint8_t mk[KEY])
+{
+    crypto_generichash(out, KEY, (const uint8_t *)ENL_RATCHET_PURGE_CONTEXT,
+                       sizeof ENL_RATCHET_PURGE_CONTEXT - 1, mk, KEY);
 }
 
 /* ENCRYPT / DECRYPT share this: the nonce comes from the one-use key, and
@@ -197,6 +217,7 @@ static int body_open(uint8_t *pt, const uint8_t mk[KEY], const msgview *m)
     rc = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, m->body, m->body_len, all,
                                                     all_len, nonce, mk) == 0
              ? ENL_OK : ENL_EDECRYPT;
+    if (rc == ENL_OK && m->purge != NULL) purge_key(m->purge, mk);
     sodium_memzero(nonce, sizeof nonce);
     return rc;
 }
@@ -269,13 +290,9 @@ out:
     return rc;
 }
 
-/* A header that opened with hk must come with tag(hk, N); N = 2^32-1 would
- * overflow Nr and no honest sender reaches it. */
-static int check_header(const uint8_t hk[KEY], const header *h, const msgview *m)
+/* N = 2^32-1 would overflow Nr, and no honest sender reaches it. */
+static int check_header(const header *h)
 {
-    uint8_t t[TAG];
-    enl_ratchet_tag(t, hk, h->n);
-    if (sodium_memcmp(t, m->prefix, TAG) != 0) return ENL_EDECRYPT;
     return h->n == UINT32_MAX ? ENL_ETOOBIG : ENL_OK;
 }
 
@@ -304,7 +321,7 @@ static int try_skipped(enl_ratchet *s, uint8_t *pt, const msgview *m)
         enl_ratchet_skipped *e = &s->skipped[i];
         enl_ratchet_tag(t, e->hk, e->n);
         if (sodium_memcmp(t, m->prefix, TAG) != 0) continue;
-        if (hdecrypt(&h, e->hk, m->eh) != 0 || h.n != e->n) continue;
+        if (hdecrypt(&h, e->hk, m) != 0 || h.n != e->n) continue;
         rc = body_open(pt, e->mk, m);
         if (rc == ENL_OK) skipped_drop(s, i, 1);
         return rc;
@@ -318,8 +335,8 @@ static int try_current(enl_ratchet *s, uint8_t *pt, const msgview *m)
     header h;
     int rc;
 
-    if (!(s->flags & ENL_RATCHET_HAS_RECV) || hdecrypt(&h, s->hkr, m->eh) != 0) return NO_MATCH;
-    if ((rc = check_header(s->hkr, &h, m)) != ENL_OK) return rc;
+    if (!(s->flags & ENL_RATCHET_HAS_RECV) || hdecrypt(&h, s->hkr, m) != 0) return NO_MATCH;
+    if ((rc = check_header(&h)) != ENL_OK) return rc;
     /* Below Nr with no skipped key (try_skipped found none): already read. */
     if (h.n < s->nr) return ENL_EDUPLICATE;
     if ((rc = skip_keys(s, h.n)) != ENL_OK) return rc;
@@ -332,8 +349,8 @@ static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
     header h;
     int rc;
 
-    if (hdecrypt(&h, s->nhkr, m->eh) != 0) return ENL_ENOTFORME;
-    if ((rc = check_header(s->nhkr, &h, m)) != ENL_OK) return rc;
+    if (hdecrypt(&h, s->nhkr, m) != 0) return ENL_ENOTFORME;
+    if ((rc = check_header(&h)) != ENL_OK) return rc;
     if ((rc = skip_keys(s, h.pn)) != ENL_OK) return rc;
     if ((rc = dh_ratchet(s, h.dh)) != ENL_OK) return rc;
     if ((rc = skip_keys(s, h.n)) != ENL_OK) return rc;
@@ -453,7 +470,7 @@ int enl_ratchet_encrypt(enl_ratchet *r, uint8_t *out, size_t out_len, const uint
     h.pn = r->pn;
     h.n = r->ns;
     enl_ratchet_tag(out, r->hks, r->ns);
-    hencrypt(r, out + TAG, r->hks, &h);
+    hencrypt(out + TAG, r->hks, out, &h);
     body_seal(out + PREFIX, mk, ad, ad_len, out, pt, pt_len);
     memcpy(r->cks, ck, KEY);
     r->ns++;
@@ -462,9 +479,22 @@ int enl_ratchet_encrypt(enl_ratchet *r, uint8_t *out, size_t out_len, const uint
     return ENL_OK;
 }
 
+int enl_ratchet_next_purge_key(const enl_ratchet *r, uint8_t key[32])
+{
+    uint8_t ck[KEY], mk[KEY];
+
+    if (r == NULL || key == NULL || !(r->flags & ENL_RATCHET_HAS_SEND)) return ENL_EINVAL;
+    memcpy(ck, r->cks, KEY);
+    kdf_ck(ck, mk);
+    purge_key(key, mk);
+    sodium_memzero(ck, sizeof ck);
+    sodium_memzero(mk, sizeof mk);
+    return ENL_OK;
+}
+
 /* RatchetDecryptHE, on a copy committed only on success. */
 int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8_t *ad,
-                        size_t ad_len, const uint8_t *msg, size_t msg_len)
+                        size_t ad_len, const uint8_t *msg, size_t msg_len, uint8_t purge[32])
 {
     enl_ratchet s;
     msgview m;
@@ -474,7 +504,7 @@ int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8
         ad_len > ENL_RATCHET_AD_MAX)
         return ENL_EINVAL;
     if (msg_len < ENL_RATCHET_OVERHEAD) return ENL_EMALFORMED;
-    m = (msgview){ ad, ad_len, msg, msg + TAG, msg + PREFIX, msg_len - PREFIX };
+    m = (msgview){ ad, ad_len, msg, msg + TAG, msg + PREFIX, msg_len - PREFIX, purge };
     memcpy(&s, r, sizeof s);
     rc = try_skipped(&s, pt, &m);
     if (rc == NO_MATCH) rc = try_current(&s, pt, &m);

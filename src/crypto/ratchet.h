@@ -39,23 +39,39 @@
  *                 derived from it never repeats under that key; deriving it
  *                 saves 24 bytes on the wire and a random number generator
  *                 that could be weak.
- *   HENCRYPT      XChaCha20-Poly1305 with key hk and a random 24-byte nonce
- *                 (a header key is used for a whole chain, so the nonce must
- *                 be random: 192 bits, far above the 128 the spec requires),
- *                 output nonce || ciphertext. The header is DHs public key
- *                 || PN u32 || N u32, big-endian: 40 bytes, 80 encrypted.
+ *   HENCRYPT      XChaCha20 (the stream, no MAC) with key hk and the
+ *                 message's tag, zero-extended to 24 bytes, as nonce. The
+ *                 tag is tag(hk, N): unique for each message of a chain, so
+ *                 the nonce never repeats under hk and need not be sent.
+ *                 The header is DHs public key || PN u32 || N u32,
+ *                 big-endian: 40 bytes, 40 encrypted.
+ *   HDECRYPT      the same stream; the header "opens" with hk when the tag
+ *                 recomputed from hk and the decrypted N is the message's
+ *                 tag (a 128-bit check keyed by hk). DHs and PN are
+ *                 authenticated with the body, whose associated data
+ *                 includes the encrypted header: a tampered header is found
+ *                 when the body does not open, and since decryption works
+ *                 on a copy of the state, it changes nothing. The
+ *                 specification's header MAC would add 16 bytes and 24 of
+ *                 nonce to every note, and paper has no room for them.
+ *   PURGE         a second secret from each message key, BLAKE2b-256 keyed
+ *                 by mk over ENL_RATCHET_PURGE_CONTEXT: the caller learns
+ *                 it before sealing (enl_ratchet_next_purge_key) and the
+ *                 recipient with the plaintext. Publishing it tells nothing
+ *                 of mk (a PRF output), so enlace uses it as the note's
+ *                 purge key and does not send a key of its own.
  *
- * Wire form of one ratchet message (ENL_RATCHET_OVERHEAD = 112 bytes more
+ * Wire form of one ratchet message (ENL_RATCHET_OVERHEAD = 72 bytes more
  * than the plaintext):
  *
- *   tag[16] | encrypted header[80] | ciphertext[len + 16]
+ *   tag[16] | encrypted header[40] | ciphertext[len + 16]
  *
  * The tag, enl_ratchet_tag(HKs, Ns), lets the recipient recognise its
  * message with one table lookup (enl_ratchet_tags lists what it expects);
  * to anyone without the header key it is random. The body is encrypted with
  * associated data AD || tag || encrypted header, so neither can be swapped.
- * A tag that does not match the key and number its header opens to is
- * tampering and refused.
+ * A message whose tag does not match the key and the number its header
+ * decrypts to is not this session's.
  */
 #ifndef ENL_CRYPTO_RATCHET_H
 #define ENL_CRYPTO_RATCHET_H
@@ -69,13 +85,12 @@
 #define ENL_RATCHET_NONCEBYTES   24  /* XChaCha20-Poly1305 */
 #define ENL_RATCHET_MACBYTES     16  /* Poly1305 */
 #define ENL_RATCHET_HEADERBYTES  (ENL_RATCHET_KEYBYTES + 4 + 4)   /* DHs | PN | N = 40 */
-#define ENL_RATCHET_ENCHEADERBYTES \
-    (ENL_RATCHET_NONCEBYTES + ENL_RATCHET_HEADERBYTES + ENL_RATCHET_MACBYTES)   /* 80 */
+#define ENL_RATCHET_ENCHEADERBYTES ENL_RATCHET_HEADERBYTES                    /* 40 */
 #define ENL_RATCHET_OVERHEAD \
-    (ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES + ENL_RATCHET_MACBYTES)  /* 112 */
+    (ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES + ENL_RATCHET_MACBYTES)  /* 72 */
 
 /* Largest associated data: it is concatenated with tag and header on the
- * stack (pure modules never allocate). enlace passes the 37-byte clear note
+ * stack (pure modules never allocate). enlace passes the 21-byte clear note
  * header. */
 #define ENL_RATCHET_AD_MAX       256
 
@@ -97,6 +112,7 @@
 /* ---- domain separation ----------------------------------------------- */
 #define ENL_RATCHET_TAG_CONTEXT   "enlace tag v1"
 #define ENL_RATCHET_NONCE_CONTEXT "enlace ratchet nonce v1"
+#define ENL_RATCHET_PURGE_CONTEXT "enlace purge key v1"
 #define ENL_RATCHET_TEST_CONTEXT  "enlace ratchet test stream v1"
 
 /* ---- serialized state ------------------------------------------------ */
@@ -138,7 +154,7 @@ typedef struct {
     uint32_t step;      /* DH ratchet steps taken (receiving chains started) */
     uint32_t nskipped;  /* entries used in skipped[], oldest first */
     uint8_t flags;      /* ENL_RATCHET_HAS_* */
-    /* Test vectors only: when seeded, GENERATE_DH and the header nonces
+    /* Test vectors only: when seeded, GENERATE_DH
      * draw from BLAKE2b keyed by test_seed over a counter instead of
      * randombytes. Never serialized: a parsed state is always random. */
     uint8_t seeded;
@@ -171,7 +187,7 @@ int enl_ratchet_init_bob(enl_ratchet *r, const uint8_t sk[32], const uint8_t bob
                          const uint8_t shared_nhkb[32]) __attribute__((warn_unused_result));
 
 /* The same, with every random byte this state will ever draw (ratchet key
- * pairs, header nonces) taken from a stream made from test_seed: for test
+ * pairs) taken from a stream made from test_seed: for test
  * vectors only, never in real use. */
 int enl_ratchet_init_alice_seeded(enl_ratchet *r, const uint8_t test_seed[32],
                                   const uint8_t sk[32], const uint8_t bob_dh_pk[32],
@@ -200,11 +216,21 @@ int enl_ratchet_encrypt(enl_ratchet *r, uint8_t *out, size_t out_len, const uint
     __attribute__((warn_unused_result));
 
 /*
+ * The purge key (see PURGE above) of the message the next
+ * enl_ratchet_encrypt will write, so that the caller can put its lock in
+ * the associated data. Changes nothing. ENL_EINVAL when this side cannot
+ * send yet.
+ */
+int enl_ratchet_next_purge_key(const enl_ratchet *r, uint8_t key[32])
+    __attribute__((warn_unused_result));
+
+/*
  * RatchetDecryptHE. pt must hold msg_len - ENL_RATCHET_OVERHEAD bytes and
- * not overlap msg; *pt_len gets the plaintext length. On success the key
- * that opened the message is deleted (a skipped entry removed, or the
- * chain moved past it), and any skipped keys now too old are deleted. On
- * any error *r is exactly as before and pt holds nothing useful:
+ * not overlap msg; *pt_len gets the plaintext length; purge_key (may be
+ * NULL) gets the message's purge key. On success the key that opened the
+ * message is deleted (a skipped entry removed, or the chain moved past
+ * it), and any skipped keys now too old are deleted. On any error *r is
+ * exactly as before and pt holds nothing useful:
  *   ENL_EMALFORMED  shorter than ENL_RATCHET_OVERHEAD
  *   ENL_EINVAL      ad_len > ENL_RATCHET_AD_MAX, or a NULL buffer
  *   ENL_ENOTFORME   no header key opens the header (HKr, NHKr, skipped):
@@ -213,13 +239,13 @@ int enl_ratchet_encrypt(enl_ratchet *r, uint8_t *out, size_t out_len, const uint
  *                   skipped key is kept for it: already read
  *   ENL_ETOOBIG     would skip more than ENL_RATCHET_MAX_SKIP keys, or
  *                   carries N = 2^32 - 1
- *   ENL_EDECRYPT    the header opens but the tag or the body does not
- *                   authenticate (tampered, or a different ad)
+ *   ENL_EDECRYPT    the header opens but the body does not authenticate
+ *                   (tampered, or a different ad)
  *   ENL_ECRYPTO     the peer's new ratchet key is a low-order point
  */
 int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8_t *ad,
-                        size_t ad_len, const uint8_t *msg, size_t msg_len)
-    __attribute__((warn_unused_result));
+                        size_t ad_len, const uint8_t *msg, size_t msg_len,
+                        uint8_t purge_key[32]) __attribute__((warn_unused_result));
 
 /* ---- recognition ----------------------------------------------------- */
 

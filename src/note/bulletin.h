@@ -20,7 +20,7 @@
  *   key    =                   BLAKE2b-256("key"   | day u32 | slot u8, key = K)
  *   nonce  = first 24 bytes of BLAKE2b-256("nonce" | day u32 | slot u8, key = K)
  *
- *   note   = header[37] | tag[16] | XChaCha20-Poly1305(key, nonce, plaintext, AD = header)
+ *   note   = header[21] | tag[16] | XChaCha20-Poly1305(key, nonce, plaintext, AD = header)
  *   plaintext = sign_pk[32] | dh_pk[32] | published u64 | expiry u32 |
  *               channel length u8 | channel | text length u32 | text | zeros |
  *               signature[64]
@@ -103,7 +103,7 @@ int enl_bulletin_parse(enl_bulletin *b, const uint8_t *plain, size_t len)
 /* Seals a bulletin by `author` into note (note_len bytes, from
  * enl_bulletin_note_len) at position (day, slot) under the author key k
  * (the author's own, except in tests that forge). The header must already
- * be in note[0..37) and its expiry must equal b->expiry_hours. b's keys are
+ * be in note[0..21) and its expiry must equal b->expiry_hours. b's keys are
  * taken from author. plain: scratch of note_len bytes. */
 int enl_bulletin_seal(uint8_t *note, size_t note_len, uint8_t *plain, const enl_identity *author,
                       const uint8_t k[32], uint32_t day, uint8_t slot, const enl_bulletin *b)

@@ -153,15 +153,3 @@ int enl_file_check_final(enl_file_check *c)
     sodium_memzero(got, sizeof got);
     return rc;
 }
-
-void enl_file_purge_key(uint8_t key[32], const uint8_t secret[32], uint32_t index)
-{
-    static const char ctx[] = "enlace file purge v1";
-    crypto_generichash_state s;
-    uint8_t n[4];
-    enl_store_be32(n, index);
-    crypto_generichash_init(&s, secret, 32, 32);
-    crypto_generichash_update(&s, (const uint8_t *)ctx, sizeof ctx - 1);
-    crypto_generichash_update(&s, n, sizeof n);
-    crypto_generichash_final(&s, key, 32);
-}

@@ -91,14 +91,9 @@ int enl_file_head_parse(enl_file_head *h, const uint8_t *in, size_t len)
 int enl_file_part_parse(enl_file_part *p, const uint8_t *in, size_t len)
     __attribute__((warn_unused_result));
 
-/* The purge key of a file's note, derived by its sender from a secret kept
- * with the outgoing file: BLAKE2b-256("enlace file purge v1" || index u32,
- * key = secret), index ENL_FILE_HEAD_INDEX for the head. Its recipient
- * cannot tell it from a random key; the sender can tell from the purge
- * records that come back which of its notes were delivered without keeping
- * one lock per part. */
+/* The index the sender keeps the head's purge lock under (the parts' are
+ * kept under their own index). */
 #define ENL_FILE_HEAD_INDEX UINT32_MAX
-void enl_file_purge_key(uint8_t key[32], const uint8_t secret[32], uint32_t index);
 
 /* Streaming reassembly: parts in index order, from 0. */
 typedef struct {

@@ -10,7 +10,7 @@
 #include "crypto/seal.h"
 #include "util/bytes.h"
 
-static const char purge_ctx[] = "enlace purge lock v1";
+static const char purge_ctx[] = "enlace purge lock v2";
 
 size_t enl_padme(size_t len)
 {
@@ -32,7 +32,8 @@ int enl_note_header_parse(enl_note_header *h, const uint8_t *note, size_t len, u
     if (len < ENL_NOTE_MINBYTES) return ENL_EMALFORMED;
     h->version = enl_rd_u8(&r);
     h->expiry_hours = enl_rd_u32(&r);
-    enl_rd_bytes(&r, h->purge_lock, sizeof h->purge_lock);
+    memset(h->purge_lock, 0, sizeof h->purge_lock);
+    enl_rd_bytes(&r, h->purge_lock, ENL_PURGELOCK_WIREBYTES);
     if (r.err) return ENL_EMALFORMED;
     if (h->version != ENL_NOTE_VERSION) return ENL_EVERSION;
     if (h->expiry_hours <= now_hours) return ENL_EEXPIRED;
@@ -47,19 +48,26 @@ void enl_note_id(uint8_t id[ENL_IDBYTES], const uint8_t *note, size_t len)
 
 void enl_purge_lock(uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t key[ENL_PURGEKEYBYTES])
 {
-    crypto_generichash(lock, ENL_PURGELOCKBYTES, key, ENL_PURGEKEYBYTES,
+    memset(lock, 0, ENL_PURGELOCKBYTES);
+    crypto_generichash(lock, ENL_PURGELOCK_WIREBYTES, key, ENL_PURGEKEYBYTES,
                        (const uint8_t *)purge_ctx, sizeof purge_ctx - 1);
+}
+
+void enl_purge_lock_random(uint8_t lock[ENL_PURGELOCKBYTES])
+{
+    memset(lock, 0, ENL_PURGELOCKBYTES);
+    randombytes_buf(lock, ENL_PURGELOCK_WIREBYTES);
 }
 
 int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
 {
     enl_wr w = enl_wr_init(out, out_len);
-    if (pl->body_len > UINT32_MAX) return ENL_ETOOBIG;
+    if (pl->body_len > UINT16_MAX) return ENL_ETOOBIG;
+    if (pl->sent > UINT32_MAX) return ENL_EINVAL;
     enl_wr_u8(&w, pl->kind);
-    enl_wr_u64(&w, pl->sent);
+    enl_wr_u32(&w, (uint32_t)pl->sent);
     enl_wr_u32(&w, pl->disappear);
-    enl_wr_bytes(&w, pl->purge_key, ENL_PURGEKEYBYTES);
-    enl_wr_u32(&w, (uint32_t)pl->body_len);
+    enl_wr_u16(&w, (uint16_t)pl->body_len);
     enl_wr_bytes(&w, pl->body, pl->body_len);
     if (w.err) return ENL_ETOOBIG;
     memset(out + w.len, 0, out_len - w.len);
@@ -71,10 +79,9 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
     enl_rd r = enl_rd_init(in, len);
     uint32_t n;
     pl->kind = enl_rd_u8(&r);
-    pl->sent = enl_rd_u64(&r);
+    pl->sent = enl_rd_u32(&r);
     pl->disappear = enl_rd_u32(&r);
-    enl_rd_bytes(&r, pl->purge_key, ENL_PURGEKEYBYTES);
-    n = enl_rd_u32(&r);
+    n = enl_rd_u16(&r);
     pl->body = enl_rd_ptr(&r, n);
     pl->body_len = n;
     if (r.err) return ENL_EMALFORMED;
@@ -111,7 +118,7 @@ void enl_note_header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_h
     enl_wr w = enl_wr_init(out, ENL_NOTE_HEADERBYTES);
     enl_wr_u8(&w, ENL_NOTE_VERSION);
     enl_wr_u32(&w, expiry_hours);
-    enl_wr_bytes(&w, lock, ENL_PURGELOCKBYTES);
+    enl_wr_bytes(&w, lock, ENL_PURGELOCK_WIREBYTES);
 }
 
 int enl_payload_check_lock(const enl_payload *pl, const uint8_t lock[ENL_PURGELOCKBYTES])

@@ -1,18 +1,20 @@
 /*
  * The note: the sealed unit that travels. Only its header is in the clear:
  *
- *   version u8 | expiry u32 (hours since 1970, big-endian) | purge lock [32]
+ *   version u8 | expiry u32 (hours since 1970, big-endian) | purge lock [16]
  *
  * then the sealed body. The id of a note is BLAKE2b-256 of all its bytes, so
  * the same note arriving three ways is the same id, and a file named by its
- * id can be checked against its content. The purge lock is BLAKE2b-256 keyed
- * by a fixed context over the purge key that only the sealed payload holds:
- * the recipient releases the key on delivery and couriers who see that it
- * hashes to a note's lock delete the note.
+ * id can be checked against its content. The purge lock is BLAKE2b-128 keyed
+ * by a fixed context over the purge key, a secret only the sender and the
+ * recipient can derive from the note's message key (crypto/ratchet.h,
+ * PURGE): the recipient releases the key on delivery and couriers who see
+ * that it hashes to a note's lock delete the note. In memory and in the
+ * store a lock takes 32 bytes: its 16, then 16 zeros.
  *
  * Payload (inside the seal):
  *
- *   kind u8 | sent u64 | disappear u32 | purge key [32] | body length u32 | body | zeros
+ *   kind u8 | sent u32 | disappear u32 | body length u16 | body | zeros
  *
  * disappear: seconds after it is first shown that the recipient deletes the
  * message (0: kept).
@@ -31,24 +33,25 @@
 #include "crypto/identity.h"
 #include "enlace.h"
 
-#define ENL_NOTE_VERSION        1
+#define ENL_NOTE_VERSION        2
 #define ENL_PURGEKEYBYTES       32
-#define ENL_PURGELOCKBYTES      32
-#define ENL_NOTE_HEADERBYTES    (1 + 4 + ENL_PURGELOCKBYTES)
+#define ENL_PURGELOCKBYTES      32    /* in memory and in the store */
+#define ENL_PURGELOCK_WIREBYTES 16    /* in the note header */
+#define ENL_NOTE_HEADERBYTES    (1 + 4 + ENL_PURGELOCK_WIREBYTES)
 #define ENL_NOTE_LOCK_OFFSET    (1 + 4)
 #define ENL_PAD_FLOOR           256
 #define ENL_PAD_FLOOR_MIN       128   /* the smallest floor any transport may ask for */
-#define ENL_PAYLOAD_FIXEDBYTES  (1 + 8 + 4 + ENL_PURGEKEYBYTES + 4)
+#define ENL_PAYLOAD_FIXEDBYTES  (1 + 4 + 4 + 2)
 #define ENL_DISAPPEAR_MAX       (366u * 24 * 3600)  /* a year, in seconds */
 #define ENL_FIRST_FIXEDBYTES    32    /* the sender's signing key before the init values */
 /* Smallest possible note: a session note of an empty text. */
-#define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 16 + 80 + 16 + ENL_PAYLOAD_FIXEDBYTES)
+#define ENL_NOTE_MINBYTES       (ENL_NOTE_HEADERBYTES + 16 + 40 + 16 + ENL_PAYLOAD_FIXEDBYTES)
 
 /* Purge record: version u8 | expiry u32 | purge key [32]. */
 #define ENL_PURGE_VERSION       1
 #define ENL_PURGEBYTES          (1 + 4 + ENL_PURGEKEYBYTES)
 
-_Static_assert(ENL_NOTE_HEADERBYTES == 37, "note header layout");
+_Static_assert(ENL_NOTE_HEADERBYTES == 21, "note header layout");
 _Static_assert(ENL_NOTE_MAX <= 65535 + ENL_NOTE_HEADERBYTES, "a note body is one Noise message");
 
 /* Payload kinds. Unknown kinds are refused by this version (text and the
@@ -77,8 +80,10 @@ typedef struct {
 
 typedef struct {
     uint8_t kind;
-    uint64_t sent;
+    uint64_t sent;          /* unix seconds; sent as u32 (until 2106) */
     uint32_t disappear;     /* seconds after reading; 0: kept */
+    /* Not in the payload: derived from the message key by whoever seals or
+     * opens the note (enl_ratchet_next_purge_key, enl_ratchet_decrypt). */
     uint8_t purge_key[ENL_PURGEKEYBYTES];
     const uint8_t *body;    /* points into the buffer it was parsed from */
     size_t body_len;
@@ -107,6 +112,9 @@ int enl_note_header_parse(enl_note_header *h, const uint8_t *note, size_t len, u
 
 void enl_note_id(uint8_t id[ENL_IDBYTES], const uint8_t *note, size_t len);
 void enl_purge_lock(uint8_t lock[ENL_PURGELOCKBYTES], const uint8_t key[ENL_PURGEKEYBYTES]);
+/* A lock nobody holds the key to, for notes that are never purged (cell
+ * notes, bulletins): random, in the same form as enl_purge_lock's. */
+void enl_purge_lock_random(uint8_t lock[ENL_PURGELOCKBYTES]);
 
 /* Payload: encode fills exactly out_len bytes (the rest are zeros). */
 int enl_payload_encode(uint8_t *out, size_t out_len, const enl_payload *pl)
@@ -117,7 +125,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
 /*
  * Two kinds of body, told apart only by their recipient:
  *
- *  session note:        ratchet message (tag[16] | encrypted header[80] |
+ *  session note:        ratchet message (tag[16] | encrypted header[40] |
  *                       encrypted payload[n + 16]), AD = the clear header.
  *  first-contact note:  a Noise X message whose plaintext is
  *                       sender sign_pk[32] | prekey_id u32 | ek_pub[32] |
@@ -125,7 +133,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
  *                       (the X3DH values that start the session, then the
  *                       first messages of the ratchet).
  */
-#define ENL_RATCHET_MSG_OVERHEAD (16 + 80 + 16)
+#define ENL_RATCHET_MSG_OVERHEAD (16 + 40 + 16)
 #define ENL_FIRST_INITBYTES      (4 + 32)
 
 /* Note and payload lengths for a text of body_len bytes, padded (Padmé,
@@ -138,7 +146,7 @@ void enl_note_header_encode(uint8_t out[ENL_NOTE_HEADERBYTES], uint32_t expiry_h
 
 /* Seals a first-contact body around inner (prekey_id | ek_pub | ratchet
  * message) from `from` to the X25519 key to_dh_pk; the header must already
- * be in note[0..37). fixed_e: NULL except in test vectors. */
+ * be in note[0..21). fixed_e: NULL except in test vectors. */
 int enl_note_seal_first(uint8_t *note, size_t note_len, const enl_identity *from,
                         const uint8_t to_dh_pk[32], const uint8_t *inner, size_t inner_len,
                         const uint8_t *fixed_e) __attribute__((warn_unused_result));

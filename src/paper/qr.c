@@ -20,6 +20,7 @@
 
 struct enl_qr {
     QRcode *code;
+    char level;   /* 'L', 'M', 'Q' or 'H' */
 };
 
 /* ---- the chunk format ------------------------------------------------- */
@@ -183,11 +184,27 @@ int enl_qr_encode(enl_qr **out, const uint8_t *data, size_t len)
     if (data == NULL || len == 0 || len > INT_MAX) return ENL_EINVAL;
     if ((q = calloc(1, sizeof *q)) == NULL) return ENL_ENOMEM;
     errno = 0;
-    q->code = QRcode_encodeData((int)len, data, 0, QR_ECLEVEL_M);
+    q->code = QRcode_encodeData((int)len, data, 0, QR_ECLEVEL_L);
+    q->level = 'L';
     if (q->code == NULL) {
         int rc = errno == ERANGE ? ENL_ETOOBIG : errno == EINVAL ? ENL_EINVAL : ENL_ENOMEM;
         free(q);
         return rc;
+    }
+    /* The size is set by the smallest version; within it, the most error
+     * correction that still fits: a stain or a fold costs nothing extra. */
+    static const struct { QRecLevel level; char name; } stronger[] = {
+        { QR_ECLEVEL_H, 'H' }, { QR_ECLEVEL_Q, 'Q' }, { QR_ECLEVEL_M, 'M' }
+    };
+    for (size_t i = 0; i < sizeof stronger / sizeof stronger[0]; i++) {
+        QRcode *c = QRcode_encodeData((int)len, data, q->code->version, stronger[i].level);
+        if (c != NULL && c->version == q->code->version) {
+            QRcode_free(q->code);
+            q->code = c;
+            q->level = stronger[i].name;
+            break;
+        }
+        QRcode_free(c);
     }
     *out = q;
     return ENL_OK;
@@ -203,6 +220,11 @@ void enl_qr_free(enl_qr *q)
 int enl_qr_version(const enl_qr *q)
 {
     return q->code->version;
+}
+
+char enl_qr_level(const enl_qr *q)
+{
+    return q->level;
 }
 
 int enl_qr_width(const enl_qr *q)

@@ -26,7 +26,7 @@
 #define ENL_QR_TAG          0xE1
 #define ENL_QR_HEADERBYTES  (3 + ENL_PAPER_IDPREFIX)
 #define ENL_QR_VERSION_MAX  20
-#define ENL_QR_CAPACITY     666  /* bytes in a version 20 code at level M */
+#define ENL_QR_CAPACITY     666  /* bytes in a version 20 code at level M: the largest code */
 #define ENL_QR_CHUNK_MAX    (ENL_QR_CAPACITY - ENL_QR_HEADERBYTES)
 #define ENL_QR_CODES_MAX    255
 #define ENL_QR_QUIET        4    /* modules of white around a code (2 in a terminal) */
@@ -67,10 +67,12 @@ int enl_qr_assemble(const enl_qr_chunk *chunks, size_t n, uint8_t buf[static ENL
 
 typedef struct enl_qr enl_qr;
 
-/* Encodes bytes in byte mode at level M in the smallest version. */
+/* Encodes bytes in byte mode in the smallest version that holds them at
+ * level L, then at the strongest level (H, Q, M) that keeps that version. */
 int enl_qr_encode(enl_qr **out, const uint8_t *data, size_t len) __attribute__((warn_unused_result));
 void enl_qr_free(enl_qr *q);
 int enl_qr_version(const enl_qr *q);
+char enl_qr_level(const enl_qr *q);   /* 'L', 'M', 'Q' or 'H' */
 int enl_qr_width(const enl_qr *q);   /* modules, without the quiet zone */
 int enl_qr_dark(const enl_qr *q, int x, int y);
 

@@ -39,7 +39,9 @@ awk '/^[0-9]/ && length($0) > 61 { bad = 1 } END { exit bad }' "$T/page.txt" ||
 ok enl ana paper export "$id" --qr-png "$T/one.png"
 version=$(sed -n 's/.*QR code, version \([0-9]*\).*/\1/p' "$OUT")
 [ -n "$version" ] || fail "no QR version in the export summary: $(cat "$OUT")"
-echo "measured: a 140-character note sealed with --paper is $bytes bytes: $printed printed lines, one QR code of version $version (level M)"
+level=$(sed -n 's/.*QR code, version [0-9]* (error correction \([LMQH]\)).*/\1/p' "$OUT")
+[ -n "$level" ] || fail "no error correction level in the export summary: $(cat "$OUT")"
+echo "measured: a 140-character note sealed with --paper (first contact) is $bytes bytes: $printed printed lines, one QR code of version $version (error correction $level)"
 
 step "carmen types it back in, with one copying mistake on line 7"
 # How a person copies: lower case, O for some zeros, single spaces, and on
@@ -96,7 +98,12 @@ sprinted=$(grep -c . "$T/session.txt")
 sversion=$(sed -n 's/.*QR code, version \([0-9]*\).*/\1/p' "$OUT")
 eq "$sprinted" $((1 + ((sbytes * 8 + 4) / 5 + 44) / 45)) "printed lines for a note of $sbytes bytes"
 [ "$sbytes" -le 365 ] && [ "$sprinted" -gt 14 ] && fail "a note of $sbytes bytes printed on $sprinted lines (at most 14)"
-echo "measured: the next 140-character note, sealed with --paper, is $sbytes bytes: $sprinted printed lines, one QR code of version $sversion (level M)"
+slevel=$(sed -n 's/.*QR code, version [0-9]* (error correction \([LMQH]\)).*/\1/p' "$OUT")
+echo "measured: the next 140-character note, sealed with --paper, is $sbytes bytes: $sprinted printed lines, one QR code of version $sversion (error correction $slevel)"
+# The issue's target, for a note within a session: one code of version 10
+# or less, at most 14 printed lines.
+[ "$sversion" -le 10 ] || fail "a 140-character session note needs a QR code of version $sversion (at most 10)"
+[ "$sprinted" -le 14 ] || fail "a 140-character session note takes $sprinted printed lines (at most 14)"
 ok enl carmen paper import "$T/session.png"
 contains "$OUT" "1 new message" "carmen's import of the second note"
 ok enl carmen inbox --new

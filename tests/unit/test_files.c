@@ -306,7 +306,6 @@ static void test_payload_kinds(void **state)
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_FILE_HEAD;
     pl.sent = 1790000000;
-    memset(pl.purge_key, 0x11, sizeof pl.purge_key);
     pl.body = body;
     pl.body_len = enl_file_head_len(&h);
     assert_int_equal(enl_payload_encode(buf, sizeof buf, &pl), ENL_OK);
@@ -315,8 +314,9 @@ static void test_payload_kinds(void **state)
     assert_int_equal(out.body_len, pl.body_len);
     buf[0] = ENL_KIND_FILE_PART;
     assert_int_equal(enl_payload_parse(&out, buf, sizeof buf), ENL_OK);
-    /* A file does not disappear: any disappear value is refused. */
-    buf[12] = 1;
+    /* A file does not disappear: any disappear value is refused (its last
+     * byte is the payload's ninth: kind u8, sent u32, disappear u32). */
+    buf[8] = 1;
     assert_int_equal(enl_payload_parse(&out, buf, sizeof buf), ENL_EMALFORMED);
     buf[0] = ENL_KIND_FILE_HEAD;
     assert_int_equal(enl_payload_parse(&out, buf, sizeof buf), ENL_EMALFORMED);

@@ -272,28 +272,32 @@ static void test_clear_header_layout(void **state)
     memset(key, 0x11, sizeof key);
     enl_purge_lock(lock, key);
     enl_note_header_encode(note_buf, 0x01020304u, lock);
-    assert_int_equal(note_buf[0], 1);
+    assert_int_equal(note_buf[0], ENL_NOTE_VERSION);
+    assert_int_equal(ENL_NOTE_VERSION, 2);
     assert_int_equal(note_buf[1], 0x01);
     assert_int_equal(note_buf[2], 0x02);
     assert_int_equal(note_buf[3], 0x03);
     assert_int_equal(note_buf[4], 0x04);
-    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, 32);
+    /* 16 bytes of lock on the wire; in memory the rest are zeros. */
+    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, ENL_PURGELOCK_WIREBYTES);
+    assert_true(sodium_is_zero(lock + ENL_PURGELOCK_WIREBYTES, 32 - ENL_PURGELOCK_WIREBYTES));
     assert_int_equal(ENL_NOTE_LOCK_OFFSET, 5);
+    assert_int_equal(ENL_NOTE_HEADERBYTES, 21);
     /* Sealing leaves the header as it was written. */
     len = seal(200, 0x01020304u);
-    assert_int_equal(note_buf[0], 1);
+    assert_int_equal(note_buf[0], ENL_NOTE_VERSION);
     assert_int_equal(note_buf[4], 0x04);
-    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, 32);
+    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, ENL_PURGELOCK_WIREBYTES);
     assert_int_equal(enl_note_header_parse(&h, note_buf, len, 0x01020304u - 1), ENL_OK);
-    assert_int_equal(h.version, 1);
+    assert_int_equal(h.version, ENL_NOTE_VERSION);
     assert_int_equal(h.expiry_hours, 0x01020304u);
     assert_memory_equal(h.purge_lock, lock, 32);
-    /* The lock is BLAKE2b-256 of the key under the context "enlace purge lock v1". */
+    /* The lock is BLAKE2b-128 of the key under the context "enlace purge lock v2". */
     {
-        uint8_t want[32];
-        static const char ctx[] = "enlace purge lock v1";
-        crypto_generichash(want, 32, key, 32, (const uint8_t *)ctx, sizeof ctx - 1);
-        assert_memory_equal(lock, want, 32);
+        uint8_t want[16];
+        static const char ctx[] = "enlace purge lock v2";
+        crypto_generichash(want, 16, key, 32, (const uint8_t *)ctx, sizeof ctx - 1);
+        assert_memory_equal(lock, want, 16);
     }
 }
 
@@ -503,18 +507,21 @@ static void test_payload_round_trip(void **state)
         for (size_t pad = 0; pad <= 3 && ENL_PAYLOAD_FIXEDBYTES + body + pad < sizeof buf; pad++) {
             size_t n = ENL_PAYLOAD_FIXEDBYTES + body + pad;
             in = text_payload(text_buf, body, 0x5c);
-            in.sent = 0x0102030405060708ull;
+            in.sent = 0x01020304u;
             memset(buf, 0xee, sizeof buf);
             assert_int_equal(enl_payload_encode(buf, n, &in), ENL_OK);
             assert_int_equal(buf[n], 0xee);   /* exactly n bytes written */
             assert_int_equal(buf[0], ENL_KIND_TEXT);
             assert_int_equal(buf[1], 0x01);
-            assert_int_equal(buf[8], 0x08);
+            assert_int_equal(buf[4], 0x04);
+            assert_int_equal(buf[9], (uint8_t)(body >> 8));   /* body length, u16 */
+            assert_int_equal(buf[10], (uint8_t)body);
             memset(&out, 0, sizeof out);
             assert_int_equal(enl_payload_parse(&out, buf, n), ENL_OK);
             assert_int_equal(out.kind, ENL_KIND_TEXT);
-            assert_true(out.sent == 0x0102030405060708ull);
-            assert_memory_equal(out.purge_key, key, 32);
+            assert_true(out.sent == 0x01020304u);
+            /* The purge key is not in the payload: it comes from the ratchet. */
+            assert_true(sodium_is_zero(out.purge_key, 32));
             assert_int_equal(out.body_len, body);
             assert_ptr_equal(out.body, buf + ENL_PAYLOAD_FIXEDBYTES);
             if (body) assert_memory_equal(out.body, text_buf, body);
@@ -595,7 +602,7 @@ static void test_purge_round_trip(void **state)
     assert_memory_equal(lock, want, 32);
     /* The lock is the one in the header of a note sealed with this key. */
     (void)seal(10, EXPIRY);
-    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, 32);
+    assert_memory_equal(note_buf + ENL_NOTE_LOCK_OFFSET, lock, ENL_PURGELOCK_WIREBYTES);
     /* Different keys, different locks. */
     key[31] ^= 1;
     enl_purge_lock(want, key);

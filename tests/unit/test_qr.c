@@ -202,12 +202,29 @@ static void test_capacity(void **state)
     enl_qr *q;
     (void)state;
     randombytes_buf(d, sizeof d);
+    /* The largest code: version 18 at level L (718 bytes; 17 holds 644). */
     assert_int_equal(enl_qr_encode(&q, d, ENL_QR_CAPACITY), ENL_OK);
-    assert_int_equal(enl_qr_version(q), ENL_QR_VERSION_MAX);
-    assert_int_equal(enl_qr_width(q), 17 + 4 * ENL_QR_VERSION_MAX);
+    assert_int_equal(enl_qr_version(q), 18);
+    assert_int_equal(enl_qr_level(q), 'L');
+    assert_int_equal(enl_qr_width(q), 17 + 4 * 18);
     enl_qr_free(q);
-    assert_int_equal(enl_qr_encode(&q, d, ENL_QR_CAPACITY + 1), ENL_OK);
-    assert_true(enl_qr_version(q) > ENL_QR_VERSION_MAX);
+    assert_int_equal(enl_qr_encode(&q, d, 719), ENL_OK);
+    assert_int_equal(enl_qr_version(q), 19);
+    enl_qr_free(q);
+    /* 40 bytes need version 3 (32 fit in 2 at L); version 3 holds 42 at
+     * M and 32 at Q: M. 30 bytes: version 2 (32 at L, 26 at M): L. */
+    assert_int_equal(enl_qr_encode(&q, d, 40), ENL_OK);
+    assert_int_equal(enl_qr_version(q), 3);
+    assert_int_equal(enl_qr_level(q), 'M');
+    enl_qr_free(q);
+    assert_int_equal(enl_qr_encode(&q, d, 30), ENL_OK);
+    assert_int_equal(enl_qr_version(q), 2);
+    assert_int_equal(enl_qr_level(q), 'L');
+    enl_qr_free(q);
+    /* 7 bytes: version 1 holds 7 at H. */
+    assert_int_equal(enl_qr_encode(&q, d, 7), ENL_OK);
+    assert_int_equal(enl_qr_version(q), 1);
+    assert_int_equal(enl_qr_level(q), 'H');
     enl_qr_free(q);
     assert_int_equal(enl_qr_encode(&q, d, 0), ENL_EINVAL);
     enl_qr_free(NULL);
@@ -256,7 +273,7 @@ static void read_back(const uint8_t *png, size_t len, const uint8_t *const *note
 
 static void test_png_one_code(void **state)
 {
-    uint8_t note[352];
+    uint8_t note[256];
     const uint8_t *notes[1] = { note };
     size_t lens[1] = { sizeof note }, len;
     int version;
@@ -265,9 +282,10 @@ static void test_png_one_code(void **state)
     random_note(note, sizeof note, 3);
     png = sheet_png(notes, lens, 1, &len, &version);
     assert_memory_equal(png, "\x89PNG", 4);
-    /* 352 bytes and the 7-byte code header: version 14 at level M. */
-    assert_int_equal(version, 14);
-    print_message("a 352-byte note: one QR code of version %d (level M), PNG %zu bytes\n", version, len);
+    /* A 140-character --paper note (256 bytes) and the 7-byte code header:
+     * 263 bytes, version 10 at level L (271; version 9 holds 230). */
+    assert_int_equal(version, 10);
+    print_message("a 256-byte note: one QR code of version %d, PNG %zu bytes\n", version, len);
     read_back(png, len, notes, lens, 1);
     free(png);
 }

@@ -64,7 +64,7 @@ static void seed_of(uint8_t seed[32], uint8_t fill)
 static void compute_file(void)
 {
     static const char data[] = "hello file";
-    uint8_t head[ENL_FILE_HEAD_MAX], part[64], payload[256], secret[32], key[32];
+    uint8_t head[ENL_FILE_HEAD_MAX], part[64], payload[256];
     enl_file_head h;
     enl_file_part fp;
     enl_payload pl;
@@ -89,19 +89,14 @@ static void compute_file(void)
     fp.len = h.size;
     assert_int_equal(enl_file_part_encode(part, enl_file_part_encoded_len(fp.len), &fp), ENL_OK);
     put_hex("file", "part_0", part, enl_file_part_encoded_len(fp.len));
-    memset(secret, 0x22, sizeof secret);
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_FILE_HEAD;
     pl.sent = NOW;
-    enl_file_purge_key(pl.purge_key, secret, ENL_FILE_HEAD_INDEX);
     pl.body = head;
     pl.body_len = hl;
     pl_len = ENL_PAYLOAD_FIXEDBYTES + hl;
     assert_int_equal(enl_payload_encode(payload, pl_len, &pl), ENL_OK);
     put_hex("file", "head_payload", payload, pl_len);
-    put_hex("file", "purge_key_head", pl.purge_key, 32);
-    enl_file_purge_key(key, secret, 0);
-    put_hex("file", "purge_key_part_0", key, 32);
 }
 
 static void compute_paper(void)
@@ -266,13 +261,13 @@ static void compute_cell(const enl_identity *ana, const enl_identity *carmen)
     memset(&pl, 0, sizeof pl);
     pl.kind = ENL_KIND_CELL_TEXT;
     pl.sent = NOW;
-    memset(pl.purge_key, 0x20, sizeof pl.purge_key);
     memcpy(body, st.cell_id, 32);
     memcpy(body + 32, "la olla del jueves", 18);
     pl.body = body;
     pl.body_len = sizeof body;
     assert_int_equal(enl_payload_encode(payload, sizeof payload, &pl), ENL_OK);
-    enl_purge_lock(lock, pl.purge_key);
+    memset(lock, 0, sizeof lock);   /* random in real cell notes: no key opens it */
+    memset(lock, 0x20, ENL_PURGELOCK_WIREBYTES);
     enl_note_header_encode(hdr, (uint32_t)(NOW / 3600) + 24, lock);
     memcpy(note, hdr, sizeof hdr);
     assert_int_equal(enl_senderkey_encrypt(&sk, note + sizeof hdr, hdr, sizeof hdr, payload,
@@ -324,7 +319,8 @@ static void compute(void)
     {
         enl_x3dh_keys k;
         enl_ratchet *r = malloc(sizeof *r);
-        uint8_t ek_sk[32], ek_pk[32], rseed[32], lock[32], payload[ENL_NOTE_MAX], inner[ENL_NOTE_MAX];
+        uint8_t ek_sk[32], ek_pk[32], rseed[32], lock[32], pkey[32], payload[ENL_NOTE_MAX],
+                inner[ENL_NOTE_MAX];
         size_t note_len, payload_len, inner_len;
         uint32_t expiry = (uint32_t)(NOW / 3600) + 336;
         memset(ek_sk, 0xe4, 32);
@@ -338,12 +334,12 @@ static void compute(void)
         memset(&pl, 0, sizeof pl);
         pl.kind = ENL_KIND_TEXT;
         pl.sent = NOW;
-        memset(pl.purge_key, 0x11, sizeof pl.purge_key);
         pl.body = (const uint8_t *)text;
         pl.body_len = sizeof text - 1;
         assert_int_equal(enl_note_sizes(pl.body_len, ENL_PAD_FLOOR, 1, &note_len, &payload_len), ENL_OK);
         assert_int_equal(enl_payload_encode(payload, payload_len, &pl), ENL_OK);
-        enl_purge_lock(lock, pl.purge_key);
+        assert_int_equal(enl_ratchet_next_purge_key(r, pkey), ENL_OK);
+        enl_purge_lock(lock, pkey);
         enl_note_header_encode(note, expiry, lock);
         inner[0] = (uint8_t)(carmen.prekey_id >> 24);
         inner[1] = (uint8_t)(carmen.prekey_id >> 16);
@@ -363,8 +359,9 @@ static void compute(void)
         put_hex("note-first", "note", note, len);
         enl_note_id(id, note, len);
         put_hex("note-first", "id", id, 32);
-        put_hex("note-first", "purge_lock", note + ENL_NOTE_LOCK_OFFSET, 32);
-        enl_purge_encode(purge, expiry, pl.purge_key);
+        put_hex("note-first", "purge_key", pkey, 32);
+        put_hex("note-first", "purge_lock", note + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCK_WIREBYTES);
+        enl_purge_encode(purge, expiry, pkey);
         put_hex("note-first", "purge_record", purge, sizeof purge);
         enl_ratchet_wipe(r);
         free(r);
@@ -395,7 +392,7 @@ static void compute(void)
             size_t n = 0, ml = 2 + ENL_RATCHET_OVERHEAD;
             assert_int_equal(enl_ratchet_encrypt(from, m, ml, vad, sizeof vad - 1,
                                                  (const uint8_t *)names[i], 2), ENL_OK);
-            assert_int_equal(enl_ratchet_decrypt(to, pt, &n, vad, sizeof vad - 1, m, ml), ENL_OK);
+            assert_int_equal(enl_ratchet_decrypt(to, pt, &n, vad, sizeof vad - 1, m, ml, NULL), ENL_OK);
             assert_int_equal(n, 2);
             put_hex("ratchet", names[i], m, ml);
         }
@@ -518,7 +515,7 @@ static void test_vector_note_opens(void **state)
     enl_x3dh_keys k;
     enl_ratchet *r = malloc(sizeof *r);
     uint8_t seed[32], note[ENL_NOTE_MAX], plain[ENL_NOTE_MAX], pt[ENL_NOTE_MAX];
-    uint8_t sdh[32], ssign[32];
+    uint8_t sdh[32], ssign[32], key[32], lock[ENL_PURGELOCKBYTES];
     const uint8_t *inner = NULL;
     const char *hex = NULL;
     enl_payload pl;
@@ -543,11 +540,15 @@ static void test_vector_note_opens(void **state)
                                           k.nhkb), ENL_OK);
     assert_int_equal(enl_ratchet_decrypt(r, pt, &pt_len, note, ENL_NOTE_HEADERBYTES,
                                          inner + ENL_FIRST_INITBYTES,
-                                         inner_len - ENL_FIRST_INITBYTES), ENL_OK);
+                                         inner_len - ENL_FIRST_INITBYTES, key), ENL_OK);
     assert_int_equal(enl_payload_parse(&pl, pt, pt_len), ENL_OK);
     assert_int_equal(pl.body_len, 20);
     assert_memory_equal(pl.body, "the leaflet is ready", 20);
-    assert_int_equal(enl_payload_check_lock(&pl, note + ENL_NOTE_LOCK_OFFSET), ENL_OK);
+    /* The purge key the recipient derives opens the lock in the header. */
+    memcpy(pl.purge_key, key, 32);
+    memset(lock, 0, sizeof lock);
+    memcpy(lock, note + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCK_WIREBYTES);
+    assert_int_equal(enl_payload_check_lock(&pl, lock), ENL_OK);
     enl_ratchet_wipe(r);
     free(r);
     enl_identity_wipe(&ana);
