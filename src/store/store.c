@@ -24,6 +24,7 @@
 #define ABYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define SALTBYTES crypto_pwhash_SALTBYTES
 #define KDF_ALG_ARGON2ID13 1
+#define STMT_CACHE 64
 
 struct enl_store {
     sqlite3 *db;
@@ -34,6 +35,11 @@ struct enl_store {
     char reset_name[ENL_NAME_MAX + 1];
     char err[256];
     int depth;              /* transactions open: the outer one, then savepoints */
+    struct cached_stmt {    /* statements prepared once, reused (see prep) */
+        char *sql;
+        sqlite3_stmt *s;
+        int busy;
+    } cache[STMT_CACHE];
 };
 
 static const char *migrations[] = {
@@ -124,6 +130,78 @@ static int exec(enl_store *st, const char *sql)
 {
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK
                ? ENL_OK : fail(st, ENL_ESTORE, "database");
+}
+
+/* Every statement of the hot paths is prepared once per connection and
+ * reset after each use: parsing SQL cost more than running it. A statement
+ * already in use (a callback that re-enters the store) or one beyond the
+ * cache is prepared on its own and finalised by done(). */
+static int prep(enl_store *st, const char *sql, sqlite3_stmt **out)
+{
+    struct cached_stmt *free_slot = NULL;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct cached_stmt *c = &st->cache[i];
+        if (c->sql == NULL) {
+            if (free_slot == NULL) free_slot = c;
+            continue;
+        }
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = 1;
+            *out = c->s;
+            return SQLITE_OK;
+        }
+    }
+    if (free_slot != NULL && (free_slot->sql = strdup(sql)) != NULL) {
+        int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &free_slot->s, NULL);
+        if (rc != SQLITE_OK) {
+            free(free_slot->sql);
+            free_slot->sql = NULL;
+            *out = NULL;
+            return rc;
+        }
+        free_slot->busy = 1;
+        *out = free_slot->s;
+        return SQLITE_OK;
+    }
+    return sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+}
+
+/* Ends a use of a statement from prep: reset (which ends its read of the
+ * database) and its bindings dropped, or finalised when it was not cached. */
+static void done(enl_store *st, sqlite3_stmt *s)
+{
+    if (s == NULL) return;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (st->cache[i].s == s && st->cache[i].busy) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            st->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(s);
+}
+
+static void cache_clear(enl_store *st)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (st->cache[i].s != NULL) sqlite3_finalize(st->cache[i].s);
+        free(st->cache[i].sql);
+        st->cache[i].s = NULL;
+        st->cache[i].sql = NULL;
+        st->cache[i].busy = 0;
+    }
+}
+
+/* One statement without results, through the cache. */
+static int run(enl_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    int ok;
+    if (prep(st, sql, &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "database");
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    done(st, s);
+    return ok ? ENL_OK : fail(st, ENL_ESTORE, "database");
 }
 
 static int pragmas(enl_store *st)
@@ -652,6 +730,7 @@ int enl_store_wipe(const char *home)
 void enl_store_close(enl_store *st)
 {
     if (st == NULL) return;
+    cache_clear(st);
     if (st->db != NULL) sqlite3_close_v2(st->db);
     sodium_free(st->keys);
     sodium_memzero(st, sizeof *st);
@@ -670,7 +749,7 @@ const char *enl_store_errmsg(const enl_store *st)
  * note still commits or rolls back on its own inside it. */
 int enl_store_begin(enl_store *st)
 {
-    int rc = exec(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
+    int rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
     if (rc == ENL_OK) st->depth++;
     return rc;
 }
@@ -679,7 +758,7 @@ int enl_store_commit(enl_store *st)
 {
     int rc;
     if (st->depth == 0) return fail(st, ENL_ESTORE, "commit without a transaction");
-    rc = exec(st, st->depth == 1 ? "COMMIT" : "RELEASE inner");
+    rc = run(st, st->depth == 1 ? "COMMIT" : "RELEASE inner");
     /* One that cannot commit is rolled back here: callers roll back only
      * what failed before the commit. */
     if (rc != ENL_OK) enl_store_rollback(st);
@@ -771,14 +850,14 @@ static int put_blob_row(enl_store *st, const char *sql, const uint8_t key[32], c
     sqlite3_stmt *s;
     int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
     if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+    if (prep(st, sql, &s) != SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
     }
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, blob, (int)blen, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -815,12 +894,12 @@ int enl_store_row_put_expiring(enl_store *st, const char *table, const uint8_t k
     int rc = enl_store_row_put(st, table, key, pt, len), ok;
     if (rc != ENL_OK) return rc;
     snprintf(sql, sizeof sql, "UPDATE %s SET expiry = ? WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_int64(s, 1, expiry_hours);
     sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
     ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
+    done(st, s);
     return ok ? ENL_OK : fail(st, ENL_ESTORE, "write");
 }
 
@@ -835,7 +914,7 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
 
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT blob FROM %s WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -844,7 +923,7 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
                        (size_t)sqlite3_column_bytes(s, 0));
         if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -855,10 +934,10 @@ int enl_store_row_delete(enl_store *st, const char *table, const uint8_t key[32]
     int rc;
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return fail(st, ENL_ESTORE, "write");
+    if (prep(st, sql, &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -872,7 +951,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
     if (!is_msg && !valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     if (is_msg) snprintf(sql, sizeof sql, "SELECT seq, blob FROM messages ORDER BY seq");
     else snprintf(sql, sizeof sql, "SELECT h, blob FROM %s", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         uint8_t *pt = NULL;
@@ -893,7 +972,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -906,7 +985,7 @@ static int message_write(enl_store *st, int64_t seq, const uint8_t *pt, size_t l
     sqlite3_stmt *s;
     int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
     if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "UPDATE messages SET blob = ? WHERE seq = ?", -1, &s, NULL) !=
+    if (prep(st, "UPDATE messages SET blob = ? WHERE seq = ?", &s) !=
         SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
@@ -915,7 +994,7 @@ static int message_write(enl_store *st, int64_t seq, const uint8_t *pt, size_t l
     sqlite3_bind_int64(s, 2, seq);
     rc = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->db) == 1
              ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -940,7 +1019,7 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
     size_t adl = msg_ad(ad, seq);
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT blob FROM messages WHERE seq = ?", -1, &s, NULL) !=
+    if (prep(st, "SELECT blob FROM messages WHERE seq = ?", &s) !=
         SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_int64(s, 1, seq);
@@ -949,7 +1028,7 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
                        (size_t)sqlite3_column_bytes(s, 0));
         if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -963,11 +1042,11 @@ int enl_store_message_delete(enl_store *st, int64_t seq)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM messages WHERE seq = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM messages WHERE seq = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_int64(s, 1, seq);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -977,11 +1056,11 @@ static int has_row(enl_store *st, const char *sql, const uint8_t key[32])
 {
     sqlite3_stmt *s;
     int r;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     r = sqlite3_step(s);
-    sqlite3_finalize(s);
+    done(st, s);
     if (r == SQLITE_ROW) return 1;
     return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
 }
@@ -996,8 +1075,8 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
-                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
+                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, lock, 32, SQLITE_STATIC);
@@ -1005,7 +1084,7 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
     sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 5, tag, 16, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1013,7 +1092,7 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT data FROM notes WHERE id = ?", -1, &s, NULL) !=
+    if (prep(st, "SELECT data FROM notes WHERE id = ?", &s) !=
         SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
@@ -1029,7 +1108,7 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
             rc = ENL_OK;
         }
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1037,12 +1116,12 @@ int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM notes WHERE lock = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM notes WHERE lock = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     if (rc == ENL_OK && n != NULL) *n = (uint64_t)sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1050,7 +1129,7 @@ static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ct
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1058,7 +1137,7 @@ static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ct
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1066,7 +1145,7 @@ static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void 
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1075,7 +1154,7 @@ static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void 
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1095,7 +1174,7 @@ int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM notes WHERE tag = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT id FROM notes WHERE tag = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, tag, 16, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1103,7 +1182,7 @@ int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn
         if ((rc = fn(ctx, sqlite3_column_blob(s, 0))) != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1112,9 +1191,8 @@ int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8
 {
     sqlite3_stmt *del = NULL, *ins = NULL;
     int rc = ENL_OK;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM tags WHERE session = ?", -1, &del, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", -1, &ins,
-                           NULL) != SQLITE_OK) {
+    if (prep(st, "DELETE FROM tags WHERE session = ?", &del) != SQLITE_OK ||
+        prep(st, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", &ins) != SQLITE_OK) {
         rc = fail(st, ENL_ESTORE, "write");
         goto out;
     }
@@ -1129,8 +1207,8 @@ int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8
         if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); break; }
     }
 out:
-    sqlite3_finalize(del);
-    sqlite3_finalize(ins);
+    done(st, del);
+    done(st, ins);
     return rc;
 }
 
@@ -1140,14 +1218,14 @@ int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[3
     uint8_t h[32];
     int rc = ENL_ENOTFOUND;
     enl_store_index(st, h, "tags", tag, 16);
-    if (sqlite3_prepare_v2(st->db, "SELECT session FROM tags WHERE h = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT session FROM tags WHERE h = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
         memcpy(session, sqlite3_column_blob(s, 0), 32);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1176,14 +1254,13 @@ int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data,
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO burns(id, data, expiry) VALUES(?, ?, ?)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT OR IGNORE INTO burns(id, data, expiry) VALUES(?, ?, ?)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1191,7 +1268,7 @@ int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT data FROM burns WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT data FROM burns WHERE id = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -1203,7 +1280,7 @@ int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_
             rc = ENL_OK;
         }
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1224,15 +1301,14 @@ int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key
     int rc;
     /* Anyone may re-send a purge with a shorter expiry; the longest wins, so
      * a purge never dies before its note. */
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO purges(lock, key, expiry) VALUES(?, ?, ?) "
-                           "ON CONFLICT(lock) DO UPDATE SET expiry = max(expiry, excluded.expiry)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT INTO purges(lock, key, expiry) VALUES(?, ?, ?) "
+                           "ON CONFLICT(lock) DO UPDATE SET expiry = max(expiry, excluded.expiry)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1241,8 +1317,7 @@ int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT key, expiry FROM purges WHERE lock = ?", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT key, expiry FROM purges WHERE lock = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
@@ -1250,7 +1325,7 @@ int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
         *expiry_hours = (uint32_t)sqlite3_column_int64(s, 1);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1288,12 +1363,12 @@ int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], ui
     int rc = set_sql(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, expiry) VALUES(?, ?)", set);
     if (rc != ENL_OK) return rc;
     enl_store_index(st, h, set, item, 32);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1315,11 +1390,11 @@ int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32])
     int rc = set_sql(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", set);
     if (rc != ENL_OK) return rc;
     enl_store_index(st, h, set, item, 32);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1335,11 +1410,11 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
         int ok;
-        if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK)
+        if (prep(st, sql[i], &s) != SQLITE_OK)
             return fail(st, ENL_ESTORE, "expire");
         sqlite3_bind_int64(s, 1, now_hours);
         ok = sqlite3_step(s) == SQLITE_DONE;
-        sqlite3_finalize(s);
+        done(st, s);
         if (!ok) return fail(st, ENL_ESTORE, "expire");
         if (i == 0) n = (uint64_t)sqlite3_changes(st->db);
     }
@@ -1358,13 +1433,13 @@ int enl_store_count(enl_store *st, const char *table, uint64_t *n)
     int rc = ENL_ESTORE;
     if (!valid_name(table, tables, sizeof tables / sizeof tables[0])) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     if (sqlite3_step(s) == SQLITE_ROW) {
         *n = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1372,14 +1447,13 @@ int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
 {
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
-    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(sum(length(data)), 0) FROM notes", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT coalesce(sum(length(data)), 0) FROM notes", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     if (sqlite3_step(s) == SQLITE_ROW) {
         *bytes = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1406,8 +1480,8 @@ int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
     part_key(st, h, file, index);
     adl = row_ad(ad, "parts", h, 32);
     if ((rc = seal_blob(st, &blob, &blen, ad, adl, data, len)) != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
-                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+    if (prep(st, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
+                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
     }
@@ -1417,7 +1491,7 @@ int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
     sqlite3_bind_int64(s, 4, expiry_hours);
     sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -1426,8 +1500,7 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
 {
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM parts WHERE file = ? AND idx < ?", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT count(*) FROM parts WHERE file = ? AND idx < ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, below);
@@ -1435,7 +1508,7 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
         *n = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1443,13 +1516,12 @@ int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM parts WHERE file = ? AND idx >= ?", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx >= ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1457,8 +1529,7 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1476,7 +1547,7 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1484,9 +1555,8 @@ int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT file, count(*) FROM parts WHERE file NOT IN "
-                           "(SELECT h FROM files) GROUP BY file ORDER BY min(rowid)", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT file, count(*) FROM parts WHERE file NOT IN "
+                           "(SELECT h FROM files) GROUP BY file ORDER BY min(rowid)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1494,6 +1564,6 @@ int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx)
             break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
