@@ -5,6 +5,7 @@
  */
 #include "core/profile.h"
 #include "core/prekeys.h"
+#include "util/secmem.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -197,6 +198,7 @@ void enl_profile_close(enl_profile *p)
     sodium_free(p->id);
     sodium_memzero(p, sizeof *p);
     free(p);
+    enl_secmem_flush();
 }
 
 const char *enl_profile_errmsg(const enl_profile *p)

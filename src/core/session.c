@@ -5,6 +5,7 @@
 
 #include "core/session.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define SESSION_VERSION 1
 #define SESSION_FIXED (1 + 1 + 32 + 32 + 4 + 32)
@@ -55,7 +56,7 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
 int enl_session_save(enl_profile *p, const enl_session *s)
 {
     size_t rlen = enl_ratchet_serialized_len(&s->r), len = SESSION_FIXED + rlen, n;
-    uint8_t h[32], (*tags)[16] = NULL, *buf = sodium_malloc(len);
+    uint8_t h[32], (*tags)[16] = NULL, *buf = enl_secmem_alloc(len);
     enl_wr w = enl_wr_init(buf, len);
     int rc;
 
@@ -69,7 +70,7 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     rc = w.err ? ENL_EINVAL : enl_ratchet_serialize(buf + w.len, rlen, &s->r);
     enl_session_key(p, s->peer_dh_pk, s->role, h);
     if (rc == ENL_OK) rc = enl_store_row_put(p->st, "sessions", h, buf, len);
-    sodium_free(buf);
+    enl_secmem_free(buf);
     if (rc != ENL_OK) return rc;
     if ((tags = malloc(TAGS_MAX * sizeof *tags)) == NULL) return ENL_ENOMEM;
     n = enl_ratchet_tags(&s->r, tags, TAGS_MAX, ENL_SESSION_WINDOW);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define KEYBYTES 32
 #define NONCEBYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -806,12 +807,12 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
 {
     uint8_t *p;
     if (blen < NONCEBYTES + ABYTES) return ENL_EMALFORMED;
-    p = sodium_malloc(blen - NONCEBYTES - ABYTES + 1);
+    p = enl_secmem_alloc(blen - NONCEBYTES - ABYTES + 1);
     if (p == NULL) return ENL_ENOMEM;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
                                                    blen - NONCEBYTES, ad, ad_len, blob,
                                                    st->keys) != 0) {
-        sodium_free(p);
+        enl_secmem_free(p);
         return ENL_EDECRYPT;
     }
     *pt = p;
@@ -822,7 +823,7 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
 void enl_store_free(uint8_t *pt, size_t len)
 {
     (void)len;
-    sodium_free(pt);  /* sodium_free wipes before it frees */
+    enl_secmem_free(pt);  /* wipes before it frees or caches */
 }
 
 /* AD of a message blob: "messages", NUL, seq u64: bound to its row too. */
