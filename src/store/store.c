@@ -1187,29 +1187,77 @@ int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn
     return rc > 0 ? ENL_OK : rc;
 }
 
+static int cmp32(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/* 1 when the sorted list v of n hashes holds h. */
+static int sorted_has(const uint8_t (*v)[32], size_t n, const uint8_t h[32])
+{
+    return n > 0 && bsearch(h, v, n, 32, cmp32) != NULL;
+}
+
+/* Only the difference is written: a session's window moves by a tag or
+ * two a note, so deleting and inserting all of them (with their index
+ * entries, overwritten by secure_delete) cost ten times what changed. */
 int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8_t (*tags)[16],
                            size_t n)
 {
-    sqlite3_stmt *del = NULL, *ins = NULL;
-    int rc = ENL_OK;
-    if (prep(st, "DELETE FROM tags WHERE session = ?", &del) != SQLITE_OK ||
+    sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL;
+    uint8_t (*want)[32] = NULL, (*have)[32] = NULL;
+    size_t nw = 0, nh = 0, cap = 0;
+    int rc = ENL_OK, step;
+
+    if (n > 0 && (want = malloc(n * sizeof *want)) == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < n; i++) enl_store_index(st, want[i], "tags", tags[i], 16);
+    if (n > 1) qsort(want, n, sizeof *want, cmp32);
+    for (size_t i = 0; i < n; i++)
+        if (nw == 0 || memcmp(want[nw - 1], want[i], 32) != 0) memmove(want[nw++], want[i], 32);
+    if (prep(st, "SELECT h FROM tags WHERE session = ?", &sel) != SQLITE_OK) {
+        rc = fail(st, ENL_ESTORE, "read");
+        goto out;
+    }
+    sqlite3_bind_blob(sel, 1, session, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(sel, 0) != 32) continue;
+        if (nh == cap) {
+            size_t c = cap ? 2 * cap : 128;
+            uint8_t (*v)[32] = realloc(have, c * sizeof *v);
+            if (v == NULL) { rc = ENL_ENOMEM; goto out; }
+            have = v;
+            cap = c;
+        }
+        memcpy(have[nh++], sqlite3_column_blob(sel, 0), 32);
+    }
+    if (step != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "read"); goto out; }
+    done(st, sel);
+    sel = NULL;
+    if (nh > 1) qsort(have, nh, sizeof *have, cmp32);
+    if (prep(st, "DELETE FROM tags WHERE h = ?", &del) != SQLITE_OK ||
         prep(st, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", &ins) != SQLITE_OK) {
         rc = fail(st, ENL_ESTORE, "write");
         goto out;
     }
-    sqlite3_bind_blob(del, 1, session, 32, SQLITE_STATIC);
-    if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t h[32];
-        enl_store_index(st, h, "tags", tags[i], 16);
+    for (size_t i = 0; i < nh; i++) {
+        if (sorted_has((const uint8_t (*)[32])want, nw, have[i])) continue;
+        sqlite3_reset(del);
+        sqlite3_bind_blob(del, 1, have[i], 32, SQLITE_STATIC);
+        if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
+    }
+    for (size_t i = 0; i < nw; i++) {
+        if (sorted_has((const uint8_t (*)[32])have, nh, want[i])) continue;
         sqlite3_reset(ins);
-        sqlite3_bind_blob(ins, 1, h, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(ins, 1, want[i], 32, SQLITE_STATIC);
         sqlite3_bind_blob(ins, 2, session, 32, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); break; }
+        if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
     }
 out:
+    done(st, sel);
     done(st, del);
     done(st, ins);
+    free(want);
+    free(have);
     return rc;
 }
 
