@@ -196,6 +196,7 @@ void enl_profile_close(enl_profile *p)
     if (p->st != NULL) (void)enl_store_checkpoint(p->st);
     enl_store_close(p->st);
     sodium_free(p->id);
+    enl_contact_memo_free(p);
     sodium_memzero(p, sizeof *p);
     free(p);
     enl_secmem_flush();
