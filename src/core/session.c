@@ -19,13 +19,45 @@ void enl_session_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t role, ui
     enl_store_index(p->st, h, "sessions", k, sizeof k);
 }
 
+/* A digest of the ratchet without its sending chain (CKs, Ns): all that
+ * sealing leaves alone, and all that the recognition tags come from. */
+static void recv_digest(const enl_ratchet *r, uint8_t d[32])
+{
+    const uint8_t *keys[] = { r->dhs_sk, r->dhs_pk, r->dhr, r->rk, r->ckr, r->hks, r->hkr,
+                              r->nhks, r->nhkr };
+    uint8_t u[4 * 4 + 1];
+    crypto_generichash_state h;
+
+    crypto_generichash_init(&h, NULL, 0, 32);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        crypto_generichash_update(&h, keys[i], ENL_RATCHET_KEYBYTES);
+    enl_store_be32(u, r->nr);
+    enl_store_be32(u + 4, r->pn);
+    enl_store_be32(u + 8, r->step);
+    enl_store_be32(u + 12, r->nskipped);
+    u[16] = r->flags;
+    crypto_generichash_update(&h, u, sizeof u);
+    for (size_t i = 0; i < r->nskipped && i < ENL_RATCHET_MAX_SKIPPED; i++) {
+        uint8_t n[8];
+        enl_store_be32(n, r->skipped[i].n);
+        enl_store_be32(n + 4, r->skipped[i].step);
+        crypto_generichash_update(&h, r->skipped[i].hk, sizeof r->skipped[i].hk);
+        crypto_generichash_update(&h, r->skipped[i].mk, sizeof r->skipped[i].mk);
+        crypto_generichash_update(&h, n, sizeof n);
+    }
+    crypto_generichash_final(&h, d, 32);
+    sodium_memzero(&h, sizeof h);
+    sodium_memzero(u, sizeof u);
+}
+
 int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
     enl_rd r;
-    int rc = enl_store_row_get(p->st, "sessions", h, &buf, &len);
-    if (rc != ENL_OK) return rc;
+    int rc;
+    s->tags_stored = 0;
+    if ((rc = enl_store_row_get(p->st, "sessions", h, &buf, &len)) != ENL_OK) return rc;
     r = enl_rd_init(buf, len);
     if (enl_rd_u8(&r) != SESSION_VERSION) { rc = ENL_ESTORE; goto out; }
     s->role = enl_rd_u8(&r);
@@ -36,6 +68,8 @@ int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s)
     if (r.err) { rc = ENL_ESTORE; goto out; }
     rc = enl_ratchet_parse(&s->r, buf + r.off, len - r.off);
     if (rc != ENL_OK) rc = ENL_ESTORE;
+    s->tags_stored = rc == ENL_OK;
+    if (rc == ENL_OK) recv_digest(&s->r, s->recv_digest);
 out:
     enl_store_free(buf, len);
     return rc;
@@ -56,9 +90,9 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
 int enl_session_save(enl_profile *p, const enl_session *s)
 {
     size_t rlen = enl_ratchet_serialized_len(&s->r), len = SESSION_FIXED + rlen, n;
-    uint8_t h[32], (*tags)[16] = NULL, *buf = enl_secmem_alloc(len);
+    uint8_t h[32], d[32], (*tags)[16] = NULL, *buf = enl_secmem_alloc(len);
     enl_wr w = enl_wr_init(buf, len);
-    int rc;
+    int rc, same;
 
     if (buf == NULL) return ENL_ENOMEM;
     enl_wr_u8(&w, SESSION_VERSION);
@@ -72,6 +106,11 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     if (rc == ENL_OK) rc = enl_store_row_put(p->st, "sessions", h, buf, len);
     enl_secmem_free(buf);
     if (rc != ENL_OK) return rc;
+    /* Loaded, then only sealed with: the stored tags are still the right ones. */
+    recv_digest(&s->r, d);
+    same = s->tags_stored && sodium_memcmp(d, s->recv_digest, sizeof d) == 0;
+    sodium_memzero(d, sizeof d);
+    if (same) return ENL_OK;
     if ((tags = malloc(TAGS_MAX * sizeof *tags)) == NULL) return ENL_ENOMEM;
     n = enl_ratchet_tags(&s->r, tags, TAGS_MAX, ENL_SESSION_WINDOW);
     rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
