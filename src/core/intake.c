@@ -434,6 +434,10 @@ static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *sta
     while (rc == ENL_OK && progress) {
         progress = 0;
         l.n = 0;
+        /* Nothing held: nothing to look for (the usual case at the end of
+         * a conversation's notes, where each tag would be looked up). */
+        if ((rc = enl_store_note_any(p->st)) <= 0) break;
+        rc = ENL_OK;
         if (enl_session_load(p, session, s) != ENL_OK) break;   /* forgotten meanwhile */
         if ((rc = find_held(p, s, &l)) != ENL_OK) break;
         for (size_t i = 0; i < l.n; i++) {

@@ -1066,6 +1066,17 @@ static int has_row(enl_store *st, const char *sql, const uint8_t key[32])
     return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
 }
 
+int enl_store_note_any(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int r;
+    if (prep(st, "SELECT 1 FROM notes LIMIT 1", &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "read");
+    r = sqlite3_step(s);
+    done(st, s);
+    if (r == SQLITE_ROW) return 1;
+    return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+}
+
 int enl_store_note_has(enl_store *st, const uint8_t id[32])
 {
     return has_row(st, "SELECT 1 FROM notes WHERE id = ?", id);
