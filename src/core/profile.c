@@ -5,6 +5,7 @@
  */
 #include "core/profile.h"
 #include "core/prekeys.h"
+#include "core/session.h"
 #include "util/secmem.h"
 
 #include <sodium.h>
@@ -197,6 +198,7 @@ void enl_profile_close(enl_profile *p)
     enl_store_close(p->st);
     sodium_free(p->id);
     enl_contact_memo_free(p);
+    enl_session_memo_free(p);
     sodium_memzero(p, sizeof *p);
     free(p);
     enl_secmem_flush();

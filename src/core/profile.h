@@ -22,6 +22,7 @@ struct enl_profile {
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
+    struct enl_session_memo *session_memo;   /* session.c: parsed states (sodium_malloc) */
 };
 
 /* ENL_EFULL when one more note of len bytes would pass the quota. */

@@ -11,6 +11,91 @@
 #define SESSION_FIXED (1 + 1 + 32 + 32 + 4 + 32)
 #define TAGS_MAX (2 * ENL_SESSION_WINDOW + 512)
 
+/* The last ratchet state of a few sessions, as parsed, with the exact
+ * bytes it was parsed from or saved as. Parsing checks the stored key pair
+ * with a fixed-base X25519, as dear as the rest of sealing a note; the
+ * same bytes always parse to the same state, so a load whose bytes match
+ * takes the state from here. One slot per session, overwritten by each of
+ * its states and wiped when it is forgotten, so no state older than the
+ * stored one stays in memory (its used keys must be gone). In locked
+ * memory, wiped when the profile closes. */
+#define MEMO_SLOTS 4
+
+struct enl_session_memo {
+    unsigned next;
+    struct {
+        uint8_t h[32];
+        size_t len;               /* 0: empty */
+        uint8_t bytes[ENL_RATCHET_SERIAL_MAX];
+        enl_ratchet r;
+    } e[MEMO_SLOTS];
+};
+
+static struct enl_session_memo *memo(enl_profile *p)
+{
+    if (p->session_memo == NULL && (p->session_memo = sodium_malloc(sizeof *p->session_memo)) != NULL)
+        sodium_memzero(p->session_memo, sizeof *p->session_memo);
+    return p->session_memo;
+}
+
+static int memo_find(const struct enl_session_memo *m, const uint8_t h[32])
+{
+    for (int i = 0; i < MEMO_SLOTS; i++)
+        if (m->e[i].len > 0 && sodium_memcmp(m->e[i].h, h, 32) == 0) return i;
+    return -1;
+}
+
+/* Keeps r (parsed from, or serialized as, bytes) as session h's state. */
+static void memo_put(enl_profile *p, const uint8_t h[32], const uint8_t *bytes, size_t len,
+                     const enl_ratchet *r)
+{
+    struct enl_session_memo *m = memo(p);
+    int i;
+    if (m == NULL) return;
+    if (len == 0 || len > sizeof m->e[0].bytes) {
+        if ((i = memo_find(m, h)) >= 0) sodium_memzero(&m->e[i], sizeof m->e[i]);
+        return;
+    }
+    if ((i = memo_find(m, h)) < 0) {
+        i = (int)m->next;
+        m->next = (m->next + 1) % MEMO_SLOTS;
+    }
+    sodium_memzero(&m->e[i], sizeof m->e[i]);
+    memcpy(m->e[i].h, h, 32);
+    memcpy(m->e[i].bytes, bytes, len);
+    m->e[i].len = len;
+    /* As enl_ratchet_parse would give it: what is not serialized is zero. */
+    memcpy(&m->e[i].r, r, sizeof *r);
+    m->e[i].r.seeded = 0;
+    m->e[i].r.test_ctr = 0;
+    sodium_memzero(m->e[i].r.test_seed, sizeof m->e[i].r.test_seed);
+    if (r->nskipped < ENL_RATCHET_MAX_SKIPPED)
+        sodium_memzero(&m->e[i].r.skipped[r->nskipped],
+                       (ENL_RATCHET_MAX_SKIPPED - r->nskipped) * sizeof r->skipped[0]);
+}
+
+/* enl_ratchet_parse, or the state kept for exactly these bytes. */
+static int memo_parse(enl_profile *p, const uint8_t h[32], enl_ratchet *r, const uint8_t *bytes,
+                      size_t len)
+{
+    struct enl_session_memo *m = p->session_memo;
+    int i, rc;
+    if (m != NULL && (i = memo_find(m, h)) >= 0 && m->e[i].len == len &&
+        sodium_memcmp(m->e[i].bytes, bytes, len) == 0) {
+        memcpy(r, &m->e[i].r, sizeof *r);
+        return ENL_OK;
+    }
+    rc = enl_ratchet_parse(r, bytes, len);
+    if (rc == ENL_OK) memo_put(p, h, bytes, len, r);
+    return rc;
+}
+
+void enl_session_memo_free(enl_profile *p)
+{
+    if (p->session_memo != NULL) sodium_free(p->session_memo);   /* wipes */
+    p->session_memo = NULL;
+}
+
 void enl_session_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t role, uint8_t h[32])
 {
     uint8_t k[33];
@@ -66,7 +151,7 @@ int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s)
     s->prekey_id = enl_rd_u32(&r);
     enl_rd_bytes(&r, s->ek_pub, 32);
     if (r.err) { rc = ENL_ESTORE; goto out; }
-    rc = enl_ratchet_parse(&s->r, buf + r.off, len - r.off);
+    rc = memo_parse(p, h, &s->r, buf + r.off, len - r.off);
     if (rc != ENL_OK) rc = ENL_ESTORE;
     s->tags_stored = rc == ENL_OK;
     if (rc == ENL_OK) recv_digest(&s->r, s->recv_digest);
@@ -81,6 +166,7 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
         uint8_t h[32];
         int rc;
         enl_session_key(p, peer_dh, role, h);
+        if (p->session_memo != NULL) memo_put(p, h, NULL, 0, NULL);
         if ((rc = enl_store_tags_replace(p->st, h, NULL, 0)) != ENL_OK) return rc;
         if ((rc = enl_store_row_delete(p->st, "sessions", h)) != ENL_OK) return rc;
     }
@@ -104,6 +190,7 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     rc = w.err ? ENL_EINVAL : enl_ratchet_serialize(buf + w.len, rlen, &s->r);
     enl_session_key(p, s->peer_dh_pk, s->role, h);
     if (rc == ENL_OK) rc = enl_store_row_put(p->st, "sessions", h, buf, len);
+    if (rc == ENL_OK) memo_put(p, h, buf + SESSION_FIXED, rlen, &s->r);
     enl_secmem_free(buf);
     if (rc != ENL_OK) return rc;
     /* Loaded, then only sealed with: the stored tags are still the right ones. */

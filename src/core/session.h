@@ -39,6 +39,8 @@ typedef struct {
  * reading the other's); the tag of a note says which one it belongs to. */
 void enl_session_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t role, uint8_t h[32]);
 int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s);
+/* Wipes and frees the session states kept in memory (on close). */
+void enl_session_memo_free(enl_profile *p);
 /* Saves the session and replaces its recognition tags (inside the caller's
  * transaction). The tags are left as they are when the session was loaded
  * and has only sent since: sealing moves the sending chain alone, and the
