@@ -26,6 +26,8 @@
 #define SALTBYTES crypto_pwhash_SALTBYTES
 #define KDF_ALG_ARGON2ID13 1
 #define STMT_CACHE 64
+#define TAG_HASHES 1024
+#define TAGS_HELD 4
 
 struct enl_store {
     sqlite3 *db;
@@ -41,6 +43,14 @@ struct enl_store {
         sqlite3_stmt *s;
         int busy;
     } cache[STMT_CACHE];
+    struct tag_hash *tag_hashes;  /* TAG_HASHES recent tag -> row key (see tag_key) */
+    struct tags_held {            /* the tag rows of a few sessions (see tags_replace) */
+        uint8_t session[32];
+        size_t n;                 /* 0: empty slot */
+        uint8_t (*h)[32];         /* sorted */
+    } held[TAGS_HELD];
+    unsigned held_next;
+    int64_t data_version;         /* of the last outer transaction begun */
 };
 
 static const char *migrations[] = {
@@ -98,6 +108,8 @@ static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "he
                                            "follows", "bulletins", "files" };
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
+
+static void held_clear(enl_store *st);
 
 static int valid_name(const char *t, const char *const *list, size_t n)
 {
@@ -732,6 +744,8 @@ void enl_store_close(enl_store *st)
 {
     if (st == NULL) return;
     cache_clear(st);
+    held_clear(st);
+    free(st->tag_hashes);
     if (st->db != NULL) sqlite3_close_v2(st->db);
     sodium_free(st->keys);
     sodium_memzero(st, sizeof *st);
@@ -748,10 +762,37 @@ const char *enl_store_errmsg(const enl_store *st)
  * inner ones are savepoints. A batch of notes taken in one outer
  * transaction costs one sync to disk instead of one per note, while each
  * note still commits or rolls back on its own inside it. */
+static void held_clear(enl_store *st)
+{
+    for (size_t i = 0; i < TAGS_HELD; i++) {
+        free(st->held[i].h);
+        st->held[i].h = NULL;
+        st->held[i].n = 0;
+    }
+}
+
+/* PRAGMA data_version: changes when another connection commits. */
+static int64_t data_version(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (prep(st, "PRAGMA data_version", &s) != SQLITE_OK) return -1;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    done(st, s);
+    return v;
+}
+
 int enl_store_begin(enl_store *st)
 {
     int rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
     if (rc == ENL_OK) st->depth++;
+    /* Holding the write lock now: if another process wrote since our last
+     * transaction, what we remember of the tags table may be wrong. */
+    if (rc == ENL_OK && st->depth == 1) {
+        int64_t v = data_version(st);
+        if (v < 0 || v != st->data_version) held_clear(st);
+        st->data_version = v;
+    }
     return rc;
 }
 
@@ -770,6 +811,7 @@ int enl_store_commit(enl_store *st)
 void enl_store_rollback(enl_store *st)
 {
     if (st->depth == 0) return;
+    held_clear(st);   /* the tag rows written since may be undone */
     if (st->depth == 1) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     else (void)sqlite3_exec(st->db, "ROLLBACK TO inner; RELEASE inner", NULL, NULL, NULL);
     st->depth--;
@@ -1209,43 +1251,110 @@ static int sorted_has(const uint8_t (*v)[32], size_t n, const uint8_t h[32])
     return n > 0 && bsearch(h, v, n, 32, cmp32) != NULL;
 }
 
+/* Row keys of recent tags: a session's window moves by one tag a note, so
+ * its other tags are hashed again and again. A tag is public (it is the
+ * start of a note); its row key is what the table holds. */
+struct tag_hash {
+    uint8_t tag[16];
+    uint8_t h[32];
+    int set;
+};
+
+static void tag_key(enl_store *st, uint8_t h[32], const uint8_t tag[16])
+{
+    struct tag_hash *e;
+    if (st->tag_hashes == NULL) st->tag_hashes = calloc(TAG_HASHES, sizeof *st->tag_hashes);
+    if (st->tag_hashes == NULL) {
+        enl_store_index(st, h, "tags", tag, 16);
+        return;
+    }
+    e = &st->tag_hashes[(((unsigned)tag[0] << 8) | tag[1]) % TAG_HASHES];
+    if (!e->set || memcmp(e->tag, tag, 16) != 0) {
+        enl_store_index(st, e->h, "tags", tag, 16);
+        memcpy(e->tag, tag, 16);
+        e->set = 1;
+    }
+    memcpy(h, e->h, 32);
+}
+
+/* The tag rows of session, sorted, into *have (malloc'd): remembered from
+ * the last replace inside a transaction, else read through the session
+ * index. What is remembered is forgotten at every rollback and whenever
+ * another connection has committed (enl_store_begin). */
+static int tags_have(enl_store *st, const uint8_t session[32], uint8_t (**have)[32], size_t *nh)
+{
+    sqlite3_stmt *sel = NULL;
+    size_t cap = 0;
+    int step, rc = ENL_OK;
+
+    *have = NULL;
+    *nh = 0;
+    for (size_t i = 0; st->depth > 0 && i < TAGS_HELD; i++) {
+        if (st->held[i].h == NULL || memcmp(st->held[i].session, session, 32) != 0) continue;
+        if ((*have = malloc(st->held[i].n * 32)) == NULL) return ENL_ENOMEM;
+        memcpy(*have, st->held[i].h, st->held[i].n * 32);
+        *nh = st->held[i].n;
+        return ENL_OK;
+    }
+    if (prep(st, "SELECT h FROM tags WHERE session = ?", &sel) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(sel, 1, session, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(sel, 0) != 32) continue;
+        if (*nh == cap) {
+            size_t c = cap ? 2 * cap : 128;
+            uint8_t (*v)[32] = realloc(*have, c * sizeof *v);
+            if (v == NULL) { rc = ENL_ENOMEM; break; }
+            *have = v;
+            cap = c;
+        }
+        memcpy((*have)[(*nh)++], sqlite3_column_blob(sel, 0), 32);
+    }
+    if (rc == ENL_OK && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    done(st, sel);
+    if (rc == ENL_OK && *nh > 1) qsort(*have, *nh, 32, cmp32);
+    return rc;
+}
+
+/* After a replace that succeeded: session's rows are now want (sorted). */
+static void tags_remember(enl_store *st, const uint8_t session[32], uint8_t (*want)[32], size_t n)
+{
+    size_t i;
+    uint8_t (*copy)[32];
+    for (i = 0; i < TAGS_HELD; i++)
+        if (st->held[i].h != NULL && memcmp(st->held[i].session, session, 32) == 0) break;
+    if (i == TAGS_HELD) {
+        i = st->held_next;
+        st->held_next = (st->held_next + 1) % TAGS_HELD;
+    }
+    free(st->held[i].h);
+    st->held[i].h = NULL;
+    st->held[i].n = 0;
+    if (st->depth == 0 || n == 0 || (copy = malloc(n * 32)) == NULL) return;
+    memcpy(copy, want, n * 32);
+    memcpy(st->held[i].session, session, 32);
+    st->held[i].h = copy;
+    st->held[i].n = n;
+}
+
 /* Only the difference is written: a session's window moves by a tag or
  * two a note, so deleting and inserting all of them (with their index
  * entries, overwritten by secure_delete) cost ten times what changed. */
 int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8_t (*tags)[16],
                            size_t n)
 {
-    sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL;
+    sqlite3_stmt *del = NULL, *ins = NULL;
     uint8_t (*want)[32] = NULL, (*have)[32] = NULL;
-    size_t nw = 0, nh = 0, cap = 0;
-    int rc = ENL_OK, step;
+    size_t nw = 0, nh = 0;
+    int rc = ENL_OK;
 
     if (n > 0 && (want = malloc(n * sizeof *want)) == NULL) return ENL_ENOMEM;
-    for (size_t i = 0; i < n; i++) enl_store_index(st, want[i], "tags", tags[i], 16);
+    for (size_t i = 0; i < n; i++) tag_key(st, want[i], tags[i]);
     if (n > 1) qsort(want, n, sizeof *want, cmp32);
     for (size_t i = 0; i < n; i++)
         if (nw == 0 || memcmp(want[nw - 1], want[i], 32) != 0) memmove(want[nw++], want[i], 32);
-    if (prep(st, "SELECT h FROM tags WHERE session = ?", &sel) != SQLITE_OK) {
-        rc = fail(st, ENL_ESTORE, "read");
-        goto out;
-    }
-    sqlite3_bind_blob(sel, 1, session, 32, SQLITE_STATIC);
-    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(sel, 0) != 32) continue;
-        if (nh == cap) {
-            size_t c = cap ? 2 * cap : 128;
-            uint8_t (*v)[32] = realloc(have, c * sizeof *v);
-            if (v == NULL) { rc = ENL_ENOMEM; goto out; }
-            have = v;
-            cap = c;
-        }
-        memcpy(have[nh++], sqlite3_column_blob(sel, 0), 32);
-    }
-    if (step != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "read"); goto out; }
-    done(st, sel);
-    sel = NULL;
-    if (nh > 1) qsort(have, nh, sizeof *have, cmp32);
-    if (prep(st, "DELETE FROM tags WHERE h = ?", &del) != SQLITE_OK ||
+    if ((rc = tags_have(st, session, &have, &nh)) != ENL_OK) goto out;
+    if (prep(st, "DELETE FROM tags WHERE h = ? AND session = ?", &del) != SQLITE_OK ||
         prep(st, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", &ins) != SQLITE_OK) {
         rc = fail(st, ENL_ESTORE, "write");
         goto out;
@@ -1254,6 +1363,7 @@ int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8
         if (sorted_has((const uint8_t (*)[32])want, nw, have[i])) continue;
         sqlite3_reset(del);
         sqlite3_bind_blob(del, 1, have[i], 32, SQLITE_STATIC);
+        sqlite3_bind_blob(del, 2, session, 32, SQLITE_STATIC);
         if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
     }
     for (size_t i = 0; i < nw; i++) {
@@ -1262,11 +1372,20 @@ int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8
         sqlite3_bind_blob(ins, 1, want[i], 32, SQLITE_STATIC);
         sqlite3_bind_blob(ins, 2, session, 32, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
+        /* A row of another session with the same tag is now this one's. */
+        for (size_t j = 0; j < TAGS_HELD; j++)
+            if (st->held[j].h != NULL && memcmp(st->held[j].session, session, 32) != 0 &&
+                sorted_has((const uint8_t (*)[32])st->held[j].h, st->held[j].n, want[i])) {
+                free(st->held[j].h);
+                st->held[j].h = NULL;
+                st->held[j].n = 0;
+            }
     }
 out:
-    done(st, sel);
     done(st, del);
     done(st, ins);
+    if (rc == ENL_OK) tags_remember(st, session, want, nw);
+    else held_clear(st);
     free(want);
     free(have);
     return rc;
@@ -1277,7 +1396,7 @@ int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[3
     sqlite3_stmt *s;
     uint8_t h[32];
     int rc = ENL_ENOTFOUND;
-    enl_store_index(st, h, "tags", tag, 16);
+    tag_key(st, h, tag);
     if (prep(st, "SELECT session FROM tags WHERE h = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
