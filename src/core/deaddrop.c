@@ -44,6 +44,7 @@ typedef struct {
     uint8_t (*spent)[32];       /* notes delivered here: their files go once committed */
     size_t nspent, capspent;
     size_t ncommitted;          /* the first ncommitted of spent were committed */
+    size_t nreused;             /* ... and the first nreused became purge files */
 } listing;
 
 static void warn(const enl_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,7 +88,7 @@ static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *
 static void remove_spent(listing *l)
 {
     char name[NAME_HEX + 8];
-    for (size_t i = 0; i < l->ncommitted; i++) {
+    for (size_t i = l->nreused; i < l->ncommitted; i++) {
         file_name(name, l->spent[i], "note");
         (void)enl_folder_remove(l->dir, name);
     }
@@ -425,7 +426,14 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
                 at.tv_sec++;
                 at.tv_nsec -= 1000000000L;
             }
-            rc = enl_folder_write(l->dir, name, data, len, &at);
+            if (is_purge && l->nreused < l->ncommitted) {
+                /* A delivered note's file goes anyway: it becomes this one. */
+                char spent[NAME_HEX + 8];
+                file_name(spent, l->spent[l->nreused++], "note");
+                rc = enl_folder_rewrite(l->dir, spent, name, data, len, &at);
+            } else {
+                rc = enl_folder_write(l->dir, name, data, len, &at);
+            }
         }
         if (!is_purge) free(data);
         if (rc != ENL_OK) {
