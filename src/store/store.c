@@ -885,8 +885,9 @@ static size_t row_ad(uint8_t *ad, const char *table, const uint8_t *key, size_t 
     return n + key_len;
 }
 
+/* sql: an INSERT of (h, blob), or of (h, blob, expiry) when expiry >= 0. */
 static int put_blob_row(enl_store *st, const char *sql, const uint8_t key[32], const char *table,
-                        const uint8_t *pt, size_t len)
+                        const uint8_t *pt, size_t len, int64_t expiry)
 {
     uint8_t ad[64], *blob = NULL;
     size_t blen, adl = row_ad(ad, table, key, 32);
@@ -899,6 +900,7 @@ static int put_blob_row(enl_store *st, const char *sql, const uint8_t key[32], c
     }
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, blob, (int)blen, SQLITE_STATIC);
+    if (expiry >= 0) sqlite3_bind_int64(s, 3, expiry);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     done(st, s);
     free(blob);
@@ -910,7 +912,7 @@ int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, siz
     uint8_t h[32];
     enl_store_index(st, h, "secrets", (const uint8_t *)slot, strlen(slot));
     return put_blob_row(st, "INSERT OR REPLACE INTO secrets(h, blob) VALUES(?, ?)", h, "secrets",
-                        pt, len);
+                        pt, len, -1);
 }
 
 int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len)
@@ -926,24 +928,16 @@ int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
     char sql[128];
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob) VALUES(?, ?)", table);
-    return put_blob_row(st, sql, key, table, pt, len);
+    return put_blob_row(st, sql, key, table, pt, len, -1);
 }
 
 int enl_store_row_put_expiring(enl_store *st, const char *table, const uint8_t key[32],
                                const uint8_t *pt, size_t len, uint32_t expiry_hours)
 {
     char sql[128];
-    sqlite3_stmt *s;
-    int rc = enl_store_row_put(st, table, key, pt, len), ok;
-    if (rc != ENL_OK) return rc;
-    snprintf(sql, sizeof sql, "UPDATE %s SET expiry = ? WHERE h = ?", table);
-    if (prep(st, sql, &s) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "write");
-    sqlite3_bind_int64(s, 1, expiry_hours);
-    sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
-    ok = sqlite3_step(s) == SQLITE_DONE;
-    done(st, s);
-    return ok ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob, expiry) VALUES(?, ?, ?)", table);
+    return put_blob_row(st, sql, key, table, pt, len, expiry_hours);
 }
 
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
