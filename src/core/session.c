@@ -1,5 +1,6 @@
 /* Loading and saving sessions, and keeping their recognition tags; see session.h. */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,18 +61,26 @@ static void memo_put(enl_profile *p, const uint8_t h[32], const uint8_t *bytes, 
         i = (int)m->next;
         m->next = (m->next + 1) % MEMO_SLOTS;
     }
-    sodium_memzero(&m->e[i], sizeof m->e[i]);
+    /* Whatever of the slot's previous state the new one does not cover
+     * is wiped; the rest is overwritten. */
+    if (m->e[i].len > len) sodium_memzero(m->e[i].bytes + len, m->e[i].len - len);
     memcpy(m->e[i].h, h, 32);
     memcpy(m->e[i].bytes, bytes, len);
     m->e[i].len = len;
-    /* As enl_ratchet_parse would give it: what is not serialized is zero. */
-    memcpy(&m->e[i].r, r, sizeof *r);
-    m->e[i].r.seeded = 0;
-    m->e[i].r.test_ctr = 0;
-    sodium_memzero(m->e[i].r.test_seed, sizeof m->e[i].r.test_seed);
-    if (r->nskipped < ENL_RATCHET_MAX_SKIPPED)
-        sodium_memzero(&m->e[i].r.skipped[r->nskipped],
-                       (ENL_RATCHET_MAX_SKIPPED - r->nskipped) * sizeof r->skipped[0]);
+    /* As enl_ratchet_parse would give it: what is not serialized is zero,
+     * skipped keys beyond nskipped included (zero already past the slot's
+     * previous nskipped, so only the difference is wiped). */
+    {
+        enl_ratchet *d = &m->e[i].r;
+        size_t was = d->nskipped <= ENL_RATCHET_MAX_SKIPPED ? d->nskipped : ENL_RATCHET_MAX_SKIPPED;
+        size_t n = r->nskipped <= ENL_RATCHET_MAX_SKIPPED ? r->nskipped : ENL_RATCHET_MAX_SKIPPED;
+        memcpy(d, r, offsetof(enl_ratchet, skipped));
+        memcpy(d->skipped, r->skipped, n * sizeof r->skipped[0]);
+        if (was > n) sodium_memzero(&d->skipped[n], (was - n) * sizeof r->skipped[0]);
+        d->seeded = 0;
+        d->test_ctr = 0;
+        sodium_memzero(d->test_seed, sizeof d->test_seed);
+    }
 }
 
 /* enl_ratchet_parse, or the state kept for exactly these bytes. */
