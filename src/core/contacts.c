@@ -91,13 +91,13 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
  * card signature checked) once decodes the same way again, so sealing or
  * taking in a note does not verify the contact's card signature every
  * time. Keyed by the whole plaintext, the cache can never answer for a row
- * that changed. In locked memory, wiped when the profile closes. */
-#define MEMO_SLOTS 8
+ * that changed; finding a row costs one short hash, however many contacts
+ * there are. In locked memory, wiped when the profile closes. */
+#define MEMO_SLOTS 32   /* direct-mapped by a hash of the plaintext */
 
 struct enl_contact_memo {
-    unsigned next;
     struct {
-        size_t len;
+        size_t len;             /* 0: empty */
         uint8_t pt[CONTACT_MAX];
         contact_rec r;
     } e[MEMO_SLOTS];
@@ -106,23 +106,27 @@ struct enl_contact_memo {
 static int rec_decode_memo(enl_profile *p, contact_rec *r, const uint8_t *in, size_t len)
 {
     struct enl_contact_memo *m = p->contact_memo;
+    uint8_t hash[8];
+    unsigned i;
     int rc;
 
-    if (m == NULL && len <= CONTACT_MAX && (m = sodium_malloc(sizeof *m)) != NULL) {
+    if (len == 0 || len > CONTACT_MAX) return rec_decode(r, in, len);
+    if (m == NULL && (m = sodium_malloc(sizeof *m)) != NULL) {
         sodium_memzero(m, sizeof *m);
         p->contact_memo = m;
     }
-    if (m != NULL)
-        for (unsigned i = 0; i < MEMO_SLOTS; i++)
-            if (m->e[i].len == len && len > 0 && sodium_memcmp(m->e[i].pt, in, len) == 0) {
-                *r = m->e[i].r;
-                return ENL_OK;
-            }
-    if ((rc = rec_decode(r, in, len)) != ENL_OK || m == NULL || len > CONTACT_MAX) return rc;
-    m->e[m->next].len = len;
-    memcpy(m->e[m->next].pt, in, len);
-    m->e[m->next].r = *r;
-    m->next = (m->next + 1) % MEMO_SLOTS;
+    crypto_generichash(hash, sizeof hash, in, len, NULL, 0);
+    i = (unsigned)(((uint32_t)hash[0] << 8 | hash[1]) % MEMO_SLOTS);
+    sodium_memzero(hash, sizeof hash);
+    if (m != NULL && m->e[i].len == len && sodium_memcmp(m->e[i].pt, in, len) == 0) {
+        *r = m->e[i].r;
+        return ENL_OK;
+    }
+    if ((rc = rec_decode(r, in, len)) != ENL_OK || m == NULL) return rc;
+    if (m->e[i].len > len) sodium_memzero(m->e[i].pt + len, m->e[i].len - len);
+    m->e[i].len = len;
+    memcpy(m->e[i].pt, in, len);
+    m->e[i].r = *r;
     return ENL_OK;
 }
 
