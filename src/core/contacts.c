@@ -87,6 +87,55 @@ static int rec_decode(contact_rec *r, const uint8_t *in, size_t len)
                ? ENL_OK : ENL_ESTORE;
 }
 
+/* Decoded contacts by their exact plaintext: a row that decoded (and whose
+ * card signature checked) once decodes the same way again, so sealing or
+ * taking in a note does not verify the contact's card signature every
+ * time. Keyed by the whole plaintext, the cache can never answer for a row
+ * that changed; finding a row costs one short hash, however many contacts
+ * there are. In locked memory, wiped when the profile closes. */
+#define MEMO_SLOTS 32   /* direct-mapped by a hash of the plaintext */
+
+struct enl_contact_memo {
+    struct {
+        size_t len;             /* 0: empty */
+        uint8_t pt[CONTACT_MAX];
+        contact_rec r;
+    } e[MEMO_SLOTS];
+};
+
+static int rec_decode_memo(enl_profile *p, contact_rec *r, const uint8_t *in, size_t len)
+{
+    struct enl_contact_memo *m = p->contact_memo;
+    uint8_t hash[8];
+    unsigned i;
+    int rc;
+
+    if (len == 0 || len > CONTACT_MAX) return rec_decode(r, in, len);
+    if (m == NULL && (m = sodium_malloc(sizeof *m)) != NULL) {
+        sodium_memzero(m, sizeof *m);
+        p->contact_memo = m;
+    }
+    crypto_generichash(hash, sizeof hash, in, len, NULL, 0);
+    i = (unsigned)(((uint32_t)hash[0] << 8 | hash[1]) % MEMO_SLOTS);
+    sodium_memzero(hash, sizeof hash);
+    if (m != NULL && m->e[i].len == len && sodium_memcmp(m->e[i].pt, in, len) == 0) {
+        *r = m->e[i].r;
+        return ENL_OK;
+    }
+    if ((rc = rec_decode(r, in, len)) != ENL_OK || m == NULL) return rc;
+    if (m->e[i].len > len) sodium_memzero(m->e[i].pt + len, m->e[i].len - len);
+    m->e[i].len = len;
+    memcpy(m->e[i].pt, in, len);
+    m->e[i].r = *r;
+    return ENL_OK;
+}
+
+void enl_contact_memo_free(enl_profile *p)
+{
+    if (p->contact_memo != NULL) sodium_free(p->contact_memo);   /* wipes */
+    p->contact_memo = NULL;
+}
+
 static int rec_put(enl_profile *p, const contact_rec *r)
 {
     uint8_t buf[CONTACT_MAX], key[32];
@@ -107,12 +156,13 @@ static int rec_get_dh(enl_profile *p, const uint8_t dh_pk[32], contact_rec *r)
     enl_store_index(p->st, key, "contacts", dh_pk, 32);
     rc = enl_store_row_get(p->st, "contacts", key, &pt, &len);
     if (rc != ENL_OK) return rc;
-    rc = rec_decode(r, pt, len);
+    rc = rec_decode_memo(p, r, pt, len);
     enl_store_free(pt, len);
     return rc;
 }
 
 typedef struct {
+    enl_profile *p;
     const char *name;
     contact_rec *out;
     int found;
@@ -123,7 +173,7 @@ static int find_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     find_ctx *f = ctx;
     contact_rec r;
     (void)seq;
-    if (rec_decode(&r, pt, len) != ENL_OK) return ENL_ESTORE;
+    if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return ENL_ESTORE;
     if (strcmp(r.c.name, f->name) == 0) {
         *f->out = r;
         f->found = 1;
@@ -134,7 +184,7 @@ static int find_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 
 static int rec_get_name(enl_profile *p, const char *name, contact_rec *r)
 {
-    find_ctx f = { name, r, 0 };
+    find_ctx f = { p, name, r, 0 };
     int rc = enl_store_row_each(p->st, "contacts", find_cb, &f);
     if (rc != ENL_OK) return rc;
     return f.found ? ENL_OK : ENL_ENOTFOUND;

@@ -43,6 +43,8 @@ typedef struct {
     enl_batch batch;            /* intake, committed in batches (core/batch.h) */
     uint8_t (*spent)[32];       /* notes delivered here: their files go once committed */
     size_t nspent, capspent;
+    size_t ncommitted;          /* the first ncommitted of spent were committed */
+    size_t nreused;             /* ... and the first nreused became purge files */
 } listing;
 
 static void warn(const enl_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -78,22 +80,25 @@ static int push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[32])
 static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *ext);
 
 /* The drop's copies of notes delivered here, once the batch that delivered
- * them has committed: never before, or a crash would lose them. */
+ * them has committed: never before, or a crash would lose them. They go at
+ * the end of the sync, after the purges are written: files created right
+ * after as many were deleted made ext4 search its inode bitmap for each
+ * one (a third of the time of taking 10,000 notes in). A crash before they
+ * go leaves copies that the next sync finds already read and removes. */
 static void remove_spent(listing *l)
 {
     char name[NAME_HEX + 8];
-    for (size_t i = 0; i < l->nspent; i++) {
+    for (size_t i = l->nreused; i < l->ncommitted; i++) {
         file_name(name, l->spent[i], "note");
         (void)enl_folder_remove(l->dir, name);
     }
-    l->nspent = 0;
 }
 
 /* After each item taken in: commits when the batch is full or old. */
 static int batch_step(listing *l, size_t len)
 {
     int committed = 0, rc = enl_batch_step(&l->batch, len, &committed);
-    if (committed) remove_spent(l);
+    if (committed) l->ncommitted = l->nspent;
     return rc;
 }
 
@@ -421,7 +426,14 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
                 at.tv_sec++;
                 at.tv_nsec -= 1000000000L;
             }
-            rc = enl_folder_write(l->dir, name, data, len, &at);
+            if (is_purge && l->nreused < l->ncommitted) {
+                /* A delivered note's file goes anyway: it becomes this one. */
+                char spent[NAME_HEX + 8];
+                file_name(spent, l->spent[l->nreused++], "note");
+                rc = enl_folder_rewrite(l->dir, spent, name, data, len, &at);
+            } else {
+                rc = enl_folder_write(l->dir, name, data, len, &at);
+            }
         }
         if (!is_purge) free(data);
         if (rc != ENL_OK) {
@@ -480,10 +492,10 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     {
         int end = enl_batch_end(&l.batch);
         if (rc == ENL_OK) rc = end;
-        if (end == ENL_OK) remove_spent(&l);
+        if (end == ENL_OK) l.ncommitted = l.nspent;
     }
-    if (rc != ENL_OK) goto out;
-    rc = give(p, &l, &s);
+    if (rc == ENL_OK) rc = give(p, &l, &s);
+    remove_spent(&l);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -38,6 +38,7 @@
 #include "crypto/x3dh.h"
 #include "note/note.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define RESCAN_MAX (2 * ENL_SESSION_WINDOW + 256)
 /* Anyone who holds my card can start sessions from fresh identities: a
@@ -67,10 +68,10 @@ static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, op
     rc = enl_session_load(p, h, o->s);
     if (rc == ENL_ENOTFOUND) {
         /* Not a session's tag: a cell member's sender key ... */
-        if ((o->cell = sodium_malloc(sizeof *o->cell)) == NULL) return ENL_ENOMEM;
+        if ((o->cell = enl_secmem_alloc(sizeof *o->cell)) == NULL) return ENL_ENOMEM;
         rc = enl_cell_note_open(p, h, note, len, o->cell, o->plain, &o->plain_len);
         if (rc != ENL_ENOTFOUND) return rc;
-        sodium_free(o->cell);
+        enl_secmem_free(o->cell);
         o->cell = NULL;
         /* ... or a position of an author this profile follows. */
         rc = enl_bulletin_recognise(p, h, note, len, o->plain, &o->b);
@@ -110,7 +111,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
     enl_rd r;
     int rc, known = 0;
 
-    if ((scratch = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
+    if ((scratch = enl_secmem_alloc(len)) == NULL) return ENL_ENOMEM;
     rc = enl_note_open_first(note, len, p->id->dh_sk, scratch, sender_dh, sender_sign, &inner,
                              &inner_len);
     if (rc != ENL_OK) goto out;
@@ -148,7 +149,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
      * made a note whose inside does not open: damaged. */
     if (rc == ENL_ENOTFORME) rc = known ? ENL_EDUPLICATE : ENL_EDECRYPT;
 out:
-    sodium_free(scratch);
+    enl_secmem_free(scratch);
     return rc;
 }
 
@@ -179,10 +180,10 @@ static int deliver_text(enl_profile *p, const enl_delivery *d, int is_contact)
     m.in_cell = d->in_cell;
     memcpy(m.cell_id, d->cell_id, 32);
     len = enl_msg_size(&m);
-    if ((buf = sodium_malloc(len)) == NULL) return ENL_ENOMEM;
+    if ((buf = enl_secmem_alloc(len)) == NULL) return ENL_ENOMEM;
     enl_msg_encode(buf, &m);
     rc = enl_store_message_add(p->st, buf, len, NULL);
-    sodium_free(buf);
+    enl_secmem_free(buf);
     return rc;
 }
 
@@ -317,18 +318,18 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
 static int opened_init(opened *o, size_t len)
 {
     memset(o, 0, sizeof *o);
-    o->s = sodium_malloc(sizeof *o->s);
-    o->before = sodium_malloc(sizeof *o->before);
-    o->plain = sodium_malloc(len);
+    o->s = enl_secmem_alloc(sizeof *o->s);
+    o->before = enl_secmem_alloc(sizeof *o->before);
+    o->plain = enl_secmem_alloc(len);
     return (o->s == NULL || o->before == NULL || o->plain == NULL) ? ENL_ENOMEM : ENL_OK;
 }
 
 static void opened_free(opened *o)
 {
-    if (o->s != NULL) sodium_free(o->s);
-    if (o->cell != NULL) sodium_free(o->cell);
-    if (o->before != NULL) sodium_free(o->before);
-    if (o->plain != NULL) sodium_free(o->plain);
+    if (o->s != NULL) enl_secmem_free(o->s);
+    if (o->cell != NULL) enl_secmem_free(o->cell);
+    if (o->before != NULL) enl_secmem_free(o->before);
+    if (o->plain != NULL) enl_secmem_free(o->plain);
     sodium_memzero(o, sizeof *o);
 }
 
@@ -430,12 +431,16 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
 static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *stats)
 {
     held_list l = { malloc(RESCAN_MAX * 32), 0 };
-    enl_session *s = sodium_malloc(sizeof *s);
+    enl_session *s = enl_secmem_alloc(sizeof *s);
     int rc = (l.ids == NULL || s == NULL) ? ENL_ENOMEM : ENL_OK, progress = 1;
 
     while (rc == ENL_OK && progress) {
         progress = 0;
         l.n = 0;
+        /* Nothing held: nothing to look for (the usual case at the end of
+         * a conversation's notes, where each tag would be looked up). */
+        if ((rc = enl_store_note_any(p->st)) <= 0) break;
+        rc = ENL_OK;
         if (enl_session_load(p, session, s) != ENL_OK) break;   /* forgotten meanwhile */
         if ((rc = find_held(p, s, &l)) != ENL_OK) break;
         for (size_t i = 0; i < l.n; i++) {
@@ -449,7 +454,7 @@ static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *sta
         }
     }
     free(l.ids);
-    if (s != NULL) sodium_free(s);
+    if (s != NULL) enl_secmem_free(s);
     return rc;
 }
 

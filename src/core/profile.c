@@ -5,6 +5,9 @@
  */
 #include "core/profile.h"
 #include "core/prekeys.h"
+#include "core/session.h"
+#include "crypto/noise.h"
+#include "util/secmem.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -195,8 +198,12 @@ void enl_profile_close(enl_profile *p)
     if (p->st != NULL) (void)enl_store_checkpoint(p->st);
     enl_store_close(p->st);
     sodium_free(p->id);
+    enl_contact_memo_free(p);
+    enl_session_memo_free(p);
+    enl_handshake_forget_keys();
     sodium_memzero(p, sizeof *p);
     free(p);
+    enl_secmem_flush();
 }
 
 const char *enl_profile_errmsg(const enl_profile *p)

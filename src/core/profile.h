@@ -21,6 +21,8 @@ struct enl_profile {
     uint64_t quota_notes, quota_bytes;
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
+    struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
+    struct enl_session_memo *session_memo;   /* session.c: parsed states (sodium_malloc) */
 };
 
 /* ENL_EFULL when one more note of len bytes would pass the quota. */
@@ -59,6 +61,9 @@ int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name,
  * transaction, if any). */
 int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign_pk[32],
                      const char *reason, int *was_contact);
+
+/* Wipes and frees the contacts decoded and kept in memory (on close). */
+void enl_contact_memo_free(enl_profile *p);
 
 /* Finds a contact by the X25519 key that sealed a note, or by name. */
 int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c);

@@ -19,6 +19,7 @@
 #include "crypto/x3dh.h"
 #include "note/note.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 static int session_start(enl_profile *p, const enl_contact *c, enl_session *s)
 {
@@ -49,7 +50,7 @@ static int session_start(enl_profile *p, const enl_contact *c, enl_session *s)
  * ENL_ENOTFOUND when there is none and one must be started. */
 static int pick_session(enl_profile *p, const enl_contact *c, enl_session *s)
 {
-    enl_session *theirs = sodium_malloc(sizeof *theirs);
+    enl_session *theirs = enl_secmem_alloc(sizeof *theirs);
     uint8_t h[32];
     int mine_ok, theirs_ok, rc = ENL_OK;
 
@@ -64,7 +65,7 @@ static int pick_session(enl_profile *p, const enl_contact *c, enl_session *s)
         memcpy(s, theirs, sizeof *s);
     else if (!mine_ok)
         rc = ENL_ENOTFOUND;
-    sodium_free(theirs);
+    enl_secmem_free(theirs);
     return rc;
 }
 
@@ -128,7 +129,7 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     if ((rc = enl_note_sizes(pl->body_len, floor, first, &note_len, &payload_len)) != ENL_OK)
         return rc;
     note = malloc(note_len);
-    payload = sodium_malloc(payload_len);
+    payload = enl_secmem_alloc(payload_len);
     if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
     if ((rc = enl_payload_encode(payload, payload_len, pl)) != ENL_OK) goto out;
     /* The purge key is the second secret of the message key this note is
@@ -156,7 +157,7 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     if (rc == ENL_OK && lock_out != NULL) memcpy(lock_out, lock, sizeof lock);
 out:
     sodium_memzero(key, sizeof key);
-    if (payload != NULL) sodium_free(payload);
+    if (payload != NULL) enl_secmem_free(payload);
     free(note);
     return rc;
 }
@@ -182,12 +183,12 @@ static int seal_to(enl_profile *p, const char *to, uint8_t kind, const uint8_t *
         return enl_fail(p, ENL_EINVAL, "a message can disappear at most a year after it is read");
     pl.body = body;
     pl.body_len = len;
-    if ((s = sodium_malloc(sizeof *s)) == NULL) return ENL_ENOMEM;
+    if ((s = enl_secmem_alloc(sizeof *s)) == NULL) return ENL_ENOMEM;
     rc = enl_send_session(p, to, s);
     if (rc == ENL_OK) rc = enl_send_note(p, s, &pl, floor, enl_send_expiry(hours), note_id, NULL);
     if (rc == ENL_OK) rc = enl_session_save(p, s);
     sodium_memzero(&pl, sizeof pl);
-    sodium_free(s);
+    enl_secmem_free(s);
     return rc;
 }
 

@@ -28,6 +28,10 @@ typedef struct {
     uint32_t prekey_id;
     uint8_t ek_pub[32];
     enl_ratchet r;
+    /* In memory only: set by enl_session_load to the digest of everything
+     * in r but its sending chain (see enl_session_save). */
+    uint8_t tags_stored;
+    uint8_t recv_digest[32];
 } enl_session;
 
 /* Row key of a session: index("sessions", peer dh || role). A pair may hold
@@ -35,7 +39,12 @@ typedef struct {
  * reading the other's); the tag of a note says which one it belongs to. */
 void enl_session_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t role, uint8_t h[32]);
 int enl_session_load(enl_profile *p, const uint8_t h[32], enl_session *s);
-/* Saves the session and replaces its recognition tags (inside the caller's transaction). */
+/* Wipes and frees the session states kept in memory (on close). */
+void enl_session_memo_free(enl_profile *p);
+/* Saves the session and replaces its recognition tags (inside the caller's
+ * transaction). The tags are left as they are when the session was loaded
+ * and has only sent since: sealing moves the sending chain alone, and the
+ * tags come from the receiving side. */
 int enl_session_save(enl_profile *p, const enl_session *s);
 
 #endif

@@ -424,12 +424,48 @@ static int check_keys(const pattern_def *pd, int initiator, const uint8_t *s_sk,
     return ENL_OK;
 }
 
+/* The public key of the last static key used on this thread, found by a
+ * BLAKE2b hash of the secret key (never the key itself): a profile seals
+ * and opens every first-contact note with its one identity key, and the
+ * fixed-base X25519 that derives its public half cost as much as a DH. */
+static _Thread_local struct {
+    uint8_t sk_hash[32];
+    uint8_t pk[ENL_NOISE_DHLEN];
+    int set;
+} last_s;
+
+static int static_public(uint8_t pk[ENL_NOISE_DHLEN], const uint8_t sk[ENL_NOISE_DHLEN])
+{
+    static const uint8_t label[] = "enlace noise static public key";
+    uint8_t h[32];
+    int hit;
+    crypto_generichash(h, sizeof h, sk, ENL_NOISE_DHLEN, label, sizeof label - 1);
+    hit = last_s.set && sodium_memcmp(h, last_s.sk_hash, sizeof h) == 0;
+    if (hit) {
+        memcpy(pk, last_s.pk, ENL_NOISE_DHLEN);
+    } else if (crypto_scalarmult_base(pk, sk) == 0) {
+        memcpy(last_s.sk_hash, h, sizeof h);
+        memcpy(last_s.pk, pk, ENL_NOISE_DHLEN);
+        last_s.set = 1;
+    } else {
+        sodium_memzero(h, sizeof h);
+        return ENL_ECRYPTO;
+    }
+    sodium_memzero(h, sizeof h);
+    return ENL_OK;
+}
+
+void enl_handshake_forget_keys(void)
+{
+    sodium_memzero(&last_s, sizeof last_s);
+}
+
 static int set_keys(enl_handshake *hs, const uint8_t *s_sk, const uint8_t *rs,
                     const uint8_t *fixed_e)
 {
     if (s_sk != NULL) {
         memcpy(hs->s_sk, s_sk, sizeof hs->s_sk);
-        if (crypto_scalarmult_base(hs->s_pk, hs->s_sk) != 0) return ENL_ECRYPTO;
+        if (static_public(hs->s_pk, hs->s_sk) != ENL_OK) return ENL_ECRYPTO;
         hs->has_s = 1;
     }
     if (rs != NULL) {

@@ -65,6 +65,10 @@ int enl_handshake_init(enl_handshake *hs, enl_noise_pattern pattern, int initiat
                        const uint8_t *s_sk, const uint8_t *rs, const uint8_t *fixed_e)
     __attribute__((warn_unused_result));
 
+/* Forgets the static public key this thread derived last (and the hash
+ * of its secret key that finds it); called when a profile closes. */
+void enl_handshake_forget_keys(void);
+
 /* Writes the next handshake message carrying payload. *out_len gets its
  * length; out_max must allow for keys and tags (ENL_EBUFSIZE otherwise). */
 int enl_handshake_write(enl_handshake *hs, uint8_t *out, size_t *out_len, size_t out_max,

@@ -18,12 +18,16 @@
 #include <unistd.h>
 
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define KEYBYTES 32
 #define NONCEBYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define ABYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define SALTBYTES crypto_pwhash_SALTBYTES
 #define KDF_ALG_ARGON2ID13 1
+#define STMT_CACHE 64
+#define TAG_HASHES 1024
+#define TAGS_HELD 4
 
 struct enl_store {
     sqlite3 *db;
@@ -34,6 +38,19 @@ struct enl_store {
     char reset_name[ENL_NAME_MAX + 1];
     char err[256];
     int depth;              /* transactions open: the outer one, then savepoints */
+    struct cached_stmt {    /* statements prepared once, reused (see prep) */
+        char *sql;
+        sqlite3_stmt *s;
+        int busy;
+    } cache[STMT_CACHE];
+    struct tag_hash *tag_hashes;  /* TAG_HASHES recent tag -> row key (see tag_key) */
+    struct tags_held {            /* the tag rows of a few sessions (see tags_replace) */
+        uint8_t session[32];
+        size_t n;                 /* 0: empty slot */
+        uint8_t (*h)[32];         /* sorted */
+    } held[TAGS_HELD];
+    unsigned held_next;
+    int64_t data_version;         /* of the last outer transaction begun */
 };
 
 static const char *migrations[] = {
@@ -92,6 +109,8 @@ static const char *const enc_tables[] = { "secrets", "contacts", "sessions", "he
 #define NENC (sizeof enc_tables / sizeof enc_tables[0])
 static const char *const set_tables[] = { "seen", "outbox" };
 
+static void held_clear(enl_store *st);
+
 static int valid_name(const char *t, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -124,6 +143,78 @@ static int exec(enl_store *st, const char *sql)
 {
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK
                ? ENL_OK : fail(st, ENL_ESTORE, "database");
+}
+
+/* Every statement of the hot paths is prepared once per connection and
+ * reset after each use: parsing SQL cost more than running it. A statement
+ * already in use (a callback that re-enters the store) or one beyond the
+ * cache is prepared on its own and finalised by done(). */
+static int prep(enl_store *st, const char *sql, sqlite3_stmt **out)
+{
+    struct cached_stmt *free_slot = NULL;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct cached_stmt *c = &st->cache[i];
+        if (c->sql == NULL) {
+            if (free_slot == NULL) free_slot = c;
+            continue;
+        }
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = 1;
+            *out = c->s;
+            return SQLITE_OK;
+        }
+    }
+    if (free_slot != NULL && (free_slot->sql = strdup(sql)) != NULL) {
+        int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &free_slot->s, NULL);
+        if (rc != SQLITE_OK) {
+            free(free_slot->sql);
+            free_slot->sql = NULL;
+            *out = NULL;
+            return rc;
+        }
+        free_slot->busy = 1;
+        *out = free_slot->s;
+        return SQLITE_OK;
+    }
+    return sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+}
+
+/* Ends a use of a statement from prep: reset (which ends its read of the
+ * database) and its bindings dropped, or finalised when it was not cached. */
+static void done(enl_store *st, sqlite3_stmt *s)
+{
+    if (s == NULL) return;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (st->cache[i].s == s && st->cache[i].busy) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            st->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(s);
+}
+
+static void cache_clear(enl_store *st)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (st->cache[i].s != NULL) sqlite3_finalize(st->cache[i].s);
+        free(st->cache[i].sql);
+        st->cache[i].s = NULL;
+        st->cache[i].sql = NULL;
+        st->cache[i].busy = 0;
+    }
+}
+
+/* One statement without results, through the cache. */
+static int run(enl_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    int ok;
+    if (prep(st, sql, &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "database");
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    done(st, s);
+    return ok ? ENL_OK : fail(st, ENL_ESTORE, "database");
 }
 
 static int pragmas(enl_store *st)
@@ -652,6 +743,9 @@ int enl_store_wipe(const char *home)
 void enl_store_close(enl_store *st)
 {
     if (st == NULL) return;
+    cache_clear(st);
+    held_clear(st);
+    free(st->tag_hashes);
     if (st->db != NULL) sqlite3_close_v2(st->db);
     sodium_free(st->keys);
     sodium_memzero(st, sizeof *st);
@@ -668,10 +762,37 @@ const char *enl_store_errmsg(const enl_store *st)
  * inner ones are savepoints. A batch of notes taken in one outer
  * transaction costs one sync to disk instead of one per note, while each
  * note still commits or rolls back on its own inside it. */
+static void held_clear(enl_store *st)
+{
+    for (size_t i = 0; i < TAGS_HELD; i++) {
+        free(st->held[i].h);
+        st->held[i].h = NULL;
+        st->held[i].n = 0;
+    }
+}
+
+/* PRAGMA data_version: changes when another connection commits. */
+static int64_t data_version(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (prep(st, "PRAGMA data_version", &s) != SQLITE_OK) return -1;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    done(st, s);
+    return v;
+}
+
 int enl_store_begin(enl_store *st)
 {
-    int rc = exec(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
+    int rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
     if (rc == ENL_OK) st->depth++;
+    /* Holding the write lock now: if another process wrote since our last
+     * transaction, what we remember of the tags table may be wrong. */
+    if (rc == ENL_OK && st->depth == 1) {
+        int64_t v = data_version(st);
+        if (v < 0 || v != st->data_version) held_clear(st);
+        st->data_version = v;
+    }
     return rc;
 }
 
@@ -679,7 +800,7 @@ int enl_store_commit(enl_store *st)
 {
     int rc;
     if (st->depth == 0) return fail(st, ENL_ESTORE, "commit without a transaction");
-    rc = exec(st, st->depth == 1 ? "COMMIT" : "RELEASE inner");
+    rc = run(st, st->depth == 1 ? "COMMIT" : "RELEASE inner");
     /* One that cannot commit is rolled back here: callers roll back only
      * what failed before the commit. */
     if (rc != ENL_OK) enl_store_rollback(st);
@@ -690,6 +811,7 @@ int enl_store_commit(enl_store *st)
 void enl_store_rollback(enl_store *st)
 {
     if (st->depth == 0) return;
+    held_clear(st);   /* the tag rows written since may be undone */
     if (st->depth == 1) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     else (void)sqlite3_exec(st->db, "ROLLBACK TO inner; RELEASE inner", NULL, NULL, NULL);
     st->depth--;
@@ -727,12 +849,12 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
 {
     uint8_t *p;
     if (blen < NONCEBYTES + ABYTES) return ENL_EMALFORMED;
-    p = sodium_malloc(blen - NONCEBYTES - ABYTES + 1);
+    p = enl_secmem_alloc(blen - NONCEBYTES - ABYTES + 1);
     if (p == NULL) return ENL_ENOMEM;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
                                                    blen - NONCEBYTES, ad, ad_len, blob,
                                                    st->keys) != 0) {
-        sodium_free(p);
+        enl_secmem_free(p);
         return ENL_EDECRYPT;
     }
     *pt = p;
@@ -743,7 +865,7 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
 void enl_store_free(uint8_t *pt, size_t len)
 {
     (void)len;
-    sodium_free(pt);  /* sodium_free wipes before it frees */
+    enl_secmem_free(pt);  /* wipes before it frees or caches */
 }
 
 /* AD of a message blob: "messages", NUL, seq u64: bound to its row too. */
@@ -763,22 +885,24 @@ static size_t row_ad(uint8_t *ad, const char *table, const uint8_t *key, size_t 
     return n + key_len;
 }
 
+/* sql: an INSERT of (h, blob), or of (h, blob, expiry) when expiry >= 0. */
 static int put_blob_row(enl_store *st, const char *sql, const uint8_t key[32], const char *table,
-                        const uint8_t *pt, size_t len)
+                        const uint8_t *pt, size_t len, int64_t expiry)
 {
     uint8_t ad[64], *blob = NULL;
     size_t blen, adl = row_ad(ad, table, key, 32);
     sqlite3_stmt *s;
     int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
     if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+    if (prep(st, sql, &s) != SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
     }
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, blob, (int)blen, SQLITE_STATIC);
+    if (expiry >= 0) sqlite3_bind_int64(s, 3, expiry);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -788,7 +912,7 @@ int enl_store_secret_put(enl_store *st, const char *slot, const uint8_t *pt, siz
     uint8_t h[32];
     enl_store_index(st, h, "secrets", (const uint8_t *)slot, strlen(slot));
     return put_blob_row(st, "INSERT OR REPLACE INTO secrets(h, blob) VALUES(?, ?)", h, "secrets",
-                        pt, len);
+                        pt, len, -1);
 }
 
 int enl_store_secret_get(enl_store *st, const char *slot, uint8_t **pt, size_t *len)
@@ -804,24 +928,16 @@ int enl_store_row_put(enl_store *st, const char *table, const uint8_t key[32],
     char sql[128];
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob) VALUES(?, ?)", table);
-    return put_blob_row(st, sql, key, table, pt, len);
+    return put_blob_row(st, sql, key, table, pt, len, -1);
 }
 
 int enl_store_row_put_expiring(enl_store *st, const char *table, const uint8_t key[32],
                                const uint8_t *pt, size_t len, uint32_t expiry_hours)
 {
     char sql[128];
-    sqlite3_stmt *s;
-    int rc = enl_store_row_put(st, table, key, pt, len), ok;
-    if (rc != ENL_OK) return rc;
-    snprintf(sql, sizeof sql, "UPDATE %s SET expiry = ? WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "write");
-    sqlite3_bind_int64(s, 1, expiry_hours);
-    sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
-    ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    return ok ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, blob, expiry) VALUES(?, ?, ?)", table);
+    return put_blob_row(st, sql, key, table, pt, len, expiry_hours);
 }
 
 int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
@@ -835,7 +951,7 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
 
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT blob FROM %s WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -844,7 +960,7 @@ int enl_store_row_get(enl_store *st, const char *table, const uint8_t key[32],
                        (size_t)sqlite3_column_bytes(s, 0));
         if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -855,10 +971,10 @@ int enl_store_row_delete(enl_store *st, const char *table, const uint8_t key[32]
     int rc;
     if (!valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return fail(st, ENL_ESTORE, "write");
+    if (prep(st, sql, &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -872,7 +988,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
     if (!is_msg && !valid_name(table, enc_tables, NENC)) return ENL_EINVAL;
     if (is_msg) snprintf(sql, sizeof sql, "SELECT seq, blob FROM messages ORDER BY seq");
     else snprintf(sql, sizeof sql, "SELECT h, blob FROM %s", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         uint8_t *pt = NULL;
@@ -893,7 +1009,7 @@ int enl_store_row_each(enl_store *st, const char *table, enl_store_row_fn fn, vo
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -906,7 +1022,7 @@ static int message_write(enl_store *st, int64_t seq, const uint8_t *pt, size_t l
     sqlite3_stmt *s;
     int rc = seal_blob(st, &blob, &blen, ad, adl, pt, len);
     if (rc != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "UPDATE messages SET blob = ? WHERE seq = ?", -1, &s, NULL) !=
+    if (prep(st, "UPDATE messages SET blob = ? WHERE seq = ?", &s) !=
         SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
@@ -915,7 +1031,7 @@ static int message_write(enl_store *st, int64_t seq, const uint8_t *pt, size_t l
     sqlite3_bind_int64(s, 2, seq);
     rc = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->db) == 1
              ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -940,7 +1056,7 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
     size_t adl = msg_ad(ad, seq);
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT blob FROM messages WHERE seq = ?", -1, &s, NULL) !=
+    if (prep(st, "SELECT blob FROM messages WHERE seq = ?", &s) !=
         SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_int64(s, 1, seq);
@@ -949,7 +1065,7 @@ int enl_store_message_get(enl_store *st, int64_t seq, uint8_t **pt, size_t *len)
                        (size_t)sqlite3_column_bytes(s, 0));
         if (rc == ENL_EDECRYPT) rc = fail(st, ENL_ESTORE, "a record does not authenticate");
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -963,11 +1079,11 @@ int enl_store_message_delete(enl_store *st, int64_t seq)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM messages WHERE seq = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM messages WHERE seq = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_int64(s, 1, seq);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -977,11 +1093,22 @@ static int has_row(enl_store *st, const char *sql, const uint8_t key[32])
 {
     sqlite3_stmt *s;
     int r;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, key, 32, SQLITE_STATIC);
     r = sqlite3_step(s);
-    sqlite3_finalize(s);
+    done(st, s);
+    if (r == SQLITE_ROW) return 1;
+    return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+}
+
+int enl_store_note_any(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int r;
+    if (prep(st, "SELECT 1 FROM notes LIMIT 1", &s) != SQLITE_OK) return fail(st, ENL_ESTORE, "read");
+    r = sqlite3_step(s);
+    done(st, s);
     if (r == SQLITE_ROW) return 1;
     return r == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
 }
@@ -996,8 +1123,8 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
-                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
+                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, lock, 32, SQLITE_STATIC);
@@ -1005,7 +1132,7 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
     sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 5, tag, 16, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1013,7 +1140,7 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT data FROM notes WHERE id = ?", -1, &s, NULL) !=
+    if (prep(st, "SELECT data FROM notes WHERE id = ?", &s) !=
         SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
@@ -1029,7 +1156,7 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
             rc = ENL_OK;
         }
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1037,12 +1164,12 @@ int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM notes WHERE lock = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM notes WHERE lock = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     if (rc == ENL_OK && n != NULL) *n = (uint64_t)sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1050,7 +1177,7 @@ static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ct
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1058,7 +1185,7 @@ static int each_key(enl_store *st, const char *sql, enl_store_id_fn fn, void *ct
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1066,7 +1193,7 @@ static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void 
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1075,7 +1202,7 @@ static int each_item(enl_store *st, const char *sql, enl_store_item_fn fn, void 
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1095,7 +1222,7 @@ int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM notes WHERE tag = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT id FROM notes WHERE tag = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, tag, 16, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1103,34 +1230,158 @@ int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn
         if ((rc = fn(ctx, sqlite3_column_blob(s, 0))) != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
+static int cmp32(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/* 1 when the sorted list v of n hashes holds h. */
+static int sorted_has(const uint8_t (*v)[32], size_t n, const uint8_t h[32])
+{
+    return n > 0 && bsearch(h, v, n, 32, cmp32) != NULL;
+}
+
+/* Row keys of recent tags: a session's window moves by one tag a note, so
+ * its other tags are hashed again and again. A tag is public (it is the
+ * start of a note); its row key is what the table holds. */
+struct tag_hash {
+    uint8_t tag[16];
+    uint8_t h[32];
+    int set;
+};
+
+static void tag_key(enl_store *st, uint8_t h[32], const uint8_t tag[16])
+{
+    struct tag_hash *e;
+    if (st->tag_hashes == NULL) st->tag_hashes = calloc(TAG_HASHES, sizeof *st->tag_hashes);
+    if (st->tag_hashes == NULL) {
+        enl_store_index(st, h, "tags", tag, 16);
+        return;
+    }
+    e = &st->tag_hashes[(((unsigned)tag[0] << 8) | tag[1]) % TAG_HASHES];
+    if (!e->set || memcmp(e->tag, tag, 16) != 0) {
+        enl_store_index(st, e->h, "tags", tag, 16);
+        memcpy(e->tag, tag, 16);
+        e->set = 1;
+    }
+    memcpy(h, e->h, 32);
+}
+
+/* The tag rows of session, sorted, into *have (malloc'd): remembered from
+ * the last replace inside a transaction, else read through the session
+ * index. What is remembered is forgotten at every rollback and whenever
+ * another connection has committed (enl_store_begin). */
+static int tags_have(enl_store *st, const uint8_t session[32], uint8_t (**have)[32], size_t *nh)
+{
+    sqlite3_stmt *sel = NULL;
+    size_t cap = 0;
+    int step, rc = ENL_OK;
+
+    *have = NULL;
+    *nh = 0;
+    for (size_t i = 0; st->depth > 0 && i < TAGS_HELD; i++) {
+        if (st->held[i].h == NULL || memcmp(st->held[i].session, session, 32) != 0) continue;
+        if ((*have = malloc(st->held[i].n * 32)) == NULL) return ENL_ENOMEM;
+        memcpy(*have, st->held[i].h, st->held[i].n * 32);
+        *nh = st->held[i].n;
+        return ENL_OK;
+    }
+    if (prep(st, "SELECT h FROM tags WHERE session = ?", &sel) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(sel, 1, session, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(sel, 0) != 32) continue;
+        if (*nh == cap) {
+            size_t c = cap ? 2 * cap : 128;
+            uint8_t (*v)[32] = realloc(*have, c * sizeof *v);
+            if (v == NULL) { rc = ENL_ENOMEM; break; }
+            *have = v;
+            cap = c;
+        }
+        memcpy((*have)[(*nh)++], sqlite3_column_blob(sel, 0), 32);
+    }
+    if (rc == ENL_OK && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    done(st, sel);
+    if (rc == ENL_OK && *nh > 1) qsort(*have, *nh, 32, cmp32);
+    return rc;
+}
+
+/* After a replace that succeeded: session's rows are now want (sorted). */
+static void tags_remember(enl_store *st, const uint8_t session[32], uint8_t (*want)[32], size_t n)
+{
+    size_t i;
+    uint8_t (*copy)[32];
+    for (i = 0; i < TAGS_HELD; i++)
+        if (st->held[i].h != NULL && memcmp(st->held[i].session, session, 32) == 0) break;
+    if (i == TAGS_HELD) {
+        i = st->held_next;
+        st->held_next = (st->held_next + 1) % TAGS_HELD;
+    }
+    free(st->held[i].h);
+    st->held[i].h = NULL;
+    st->held[i].n = 0;
+    if (st->depth == 0 || n == 0 || (copy = malloc(n * 32)) == NULL) return;
+    memcpy(copy, want, n * 32);
+    memcpy(st->held[i].session, session, 32);
+    st->held[i].h = copy;
+    st->held[i].n = n;
+}
+
+/* Only the difference is written: a session's window moves by a tag or
+ * two a note, so deleting and inserting all of them (with their index
+ * entries, overwritten by secure_delete) cost ten times what changed. */
 int enl_store_tags_replace(enl_store *st, const uint8_t session[32], const uint8_t (*tags)[16],
                            size_t n)
 {
     sqlite3_stmt *del = NULL, *ins = NULL;
+    uint8_t (*want)[32] = NULL, (*have)[32] = NULL;
+    size_t nw = 0, nh = 0;
     int rc = ENL_OK;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM tags WHERE session = ?", -1, &del, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", -1, &ins,
-                           NULL) != SQLITE_OK) {
+
+    if (n > 0 && (want = malloc(n * sizeof *want)) == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < n; i++) tag_key(st, want[i], tags[i]);
+    if (n > 1) qsort(want, n, sizeof *want, cmp32);
+    for (size_t i = 0; i < n; i++)
+        if (nw == 0 || memcmp(want[nw - 1], want[i], 32) != 0) memmove(want[nw++], want[i], 32);
+    if ((rc = tags_have(st, session, &have, &nh)) != ENL_OK) goto out;
+    if (prep(st, "DELETE FROM tags WHERE h = ? AND session = ?", &del) != SQLITE_OK ||
+        prep(st, "INSERT OR REPLACE INTO tags(h, session) VALUES(?, ?)", &ins) != SQLITE_OK) {
         rc = fail(st, ENL_ESTORE, "write");
         goto out;
     }
-    sqlite3_bind_blob(del, 1, session, 32, SQLITE_STATIC);
-    if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t h[32];
-        enl_store_index(st, h, "tags", tags[i], 16);
+    for (size_t i = 0; i < nh; i++) {
+        if (sorted_has((const uint8_t (*)[32])want, nw, have[i])) continue;
+        sqlite3_reset(del);
+        sqlite3_bind_blob(del, 1, have[i], 32, SQLITE_STATIC);
+        sqlite3_bind_blob(del, 2, session, 32, SQLITE_STATIC);
+        if (sqlite3_step(del) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
+    }
+    for (size_t i = 0; i < nw; i++) {
+        if (sorted_has((const uint8_t (*)[32])have, nh, want[i])) continue;
         sqlite3_reset(ins);
-        sqlite3_bind_blob(ins, 1, h, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(ins, 1, want[i], 32, SQLITE_STATIC);
         sqlite3_bind_blob(ins, 2, session, 32, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); break; }
+        if (sqlite3_step(ins) != SQLITE_DONE) { rc = fail(st, ENL_ESTORE, "write"); goto out; }
+        /* A row of another session with the same tag is now this one's. */
+        for (size_t j = 0; j < TAGS_HELD; j++)
+            if (st->held[j].h != NULL && memcmp(st->held[j].session, session, 32) != 0 &&
+                sorted_has((const uint8_t (*)[32])st->held[j].h, st->held[j].n, want[i])) {
+                free(st->held[j].h);
+                st->held[j].h = NULL;
+                st->held[j].n = 0;
+            }
     }
 out:
-    sqlite3_finalize(del);
-    sqlite3_finalize(ins);
+    done(st, del);
+    done(st, ins);
+    if (rc == ENL_OK) tags_remember(st, session, want, nw);
+    else held_clear(st);
+    free(want);
+    free(have);
     return rc;
 }
 
@@ -1139,15 +1390,15 @@ int enl_store_tag_lookup(enl_store *st, const uint8_t tag[16], uint8_t session[3
     sqlite3_stmt *s;
     uint8_t h[32];
     int rc = ENL_ENOTFOUND;
-    enl_store_index(st, h, "tags", tag, 16);
-    if (sqlite3_prepare_v2(st->db, "SELECT session FROM tags WHERE h = ?", -1, &s, NULL) != SQLITE_OK)
+    tag_key(st, h, tag);
+    if (prep(st, "SELECT session FROM tags WHERE h = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
         memcpy(session, sqlite3_column_blob(s, 0), 32);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1176,14 +1427,13 @@ int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data,
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO burns(id, data, expiry) VALUES(?, ?, ?)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT OR IGNORE INTO burns(id, data, expiry) VALUES(?, ?, ?)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1191,7 +1441,7 @@ int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT data FROM burns WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT data FROM burns WHERE id = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -1203,7 +1453,7 @@ int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_
             rc = ENL_OK;
         }
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1224,15 +1474,14 @@ int enl_store_purge_put(enl_store *st, const uint8_t lock[32], const uint8_t key
     int rc;
     /* Anyone may re-send a purge with a shorter expiry; the longest wins, so
      * a purge never dies before its note. */
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO purges(lock, key, expiry) VALUES(?, ?, ?) "
-                           "ON CONFLICT(lock) DO UPDATE SET expiry = max(expiry, excluded.expiry)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, "INSERT INTO purges(lock, key, expiry) VALUES(?, ?, ?) "
+                           "ON CONFLICT(lock) DO UPDATE SET expiry = max(expiry, excluded.expiry)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1241,8 +1490,7 @@ int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND;
-    if (sqlite3_prepare_v2(st->db, "SELECT key, expiry FROM purges WHERE lock = ?", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT key, expiry FROM purges WHERE lock = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
@@ -1250,7 +1498,7 @@ int enl_store_purge_get(enl_store *st, const uint8_t lock[32], uint8_t key[32],
         *expiry_hours = (uint32_t)sqlite3_column_int64(s, 1);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1288,12 +1536,12 @@ int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], ui
     int rc = set_sql(sql, sizeof sql, "INSERT OR REPLACE INTO %s(h, expiry) VALUES(?, ?)", set);
     if (rc != ENL_OK) return rc;
     enl_store_index(st, h, set, item, 32);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, expiry_hours);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1315,11 +1563,11 @@ int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32])
     int rc = set_sql(sql, sizeof sql, "DELETE FROM %s WHERE h = ?", set);
     if (rc != ENL_OK) return rc;
     enl_store_index(st, h, set, item, 32);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, h, 32, SQLITE_TRANSIENT);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1335,11 +1583,11 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
         int ok;
-        if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK)
+        if (prep(st, sql[i], &s) != SQLITE_OK)
             return fail(st, ENL_ESTORE, "expire");
         sqlite3_bind_int64(s, 1, now_hours);
         ok = sqlite3_step(s) == SQLITE_DONE;
-        sqlite3_finalize(s);
+        done(st, s);
         if (!ok) return fail(st, ENL_ESTORE, "expire");
         if (i == 0) n = (uint64_t)sqlite3_changes(st->db);
     }
@@ -1358,13 +1606,13 @@ int enl_store_count(enl_store *st, const char *table, uint64_t *n)
     int rc = ENL_ESTORE;
     if (!valid_name(table, tables, sizeof tables / sizeof tables[0])) return ENL_EINVAL;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prep(st, sql, &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     if (sqlite3_step(s) == SQLITE_ROW) {
         *n = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1372,14 +1620,13 @@ int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
 {
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
-    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(sum(length(data)), 0) FROM notes", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT coalesce(sum(length(data)), 0) FROM notes", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     if (sqlite3_step(s) == SQLITE_ROW) {
         *bytes = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1406,8 +1653,8 @@ int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
     part_key(st, h, file, index);
     adl = row_ad(ad, "parts", h, 32);
     if ((rc = seal_blob(st, &blob, &blen, ad, adl, data, len)) != ENL_OK) return rc;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
-                           "VALUES(?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+    if (prep(st, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
+                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK) {
         free(blob);
         return fail(st, ENL_ESTORE, "write");
     }
@@ -1417,7 +1664,7 @@ int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
     sqlite3_bind_int64(s, 4, expiry_hours);
     sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     free(blob);
     return rc;
 }
@@ -1426,8 +1673,7 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
 {
     sqlite3_stmt *s;
     int rc = ENL_ESTORE;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM parts WHERE file = ? AND idx < ?", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT count(*) FROM parts WHERE file = ? AND idx < ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, below);
@@ -1435,7 +1681,7 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
         *n = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1443,13 +1689,12 @@ int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
     sqlite3_stmt *s;
     int rc;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM parts WHERE file = ? AND idx >= ?", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx >= ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc;
 }
 
@@ -1457,8 +1702,7 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (prep(st, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1476,7 +1720,7 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
         if (rc != 0) break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }
 
@@ -1484,9 +1728,8 @@ int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (sqlite3_prepare_v2(st->db, "SELECT file, count(*) FROM parts WHERE file NOT IN "
-                           "(SELECT h FROM files) GROUP BY file ORDER BY min(rowid)", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (prep(st, "SELECT file, count(*) FROM parts WHERE file NOT IN "
+                           "(SELECT h FROM files) GROUP BY file ORDER BY min(rowid)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != 32) continue;
@@ -1494,6 +1737,6 @@ int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx)
             break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
-    sqlite3_finalize(s);
+    done(st, s);
     return rc > 0 ? ENL_OK : rc;
 }

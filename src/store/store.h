@@ -90,6 +90,8 @@ int enl_store_message_delete(enl_store *st, int64_t seq);
 /* Notes carried, as the opaque bytes they are. */
 typedef int (*enl_store_id_fn)(void *ctx, const uint8_t id[32]);
 int enl_store_note_has(enl_store *st, const uint8_t id[32]);
+/* 1 when any note is held, 0 when none. */
+int enl_store_note_any(enl_store *st);
 /* tag: the first 16 bytes of the sealed body (a session note's recognition
  * tag, random bytes otherwise): public like the note itself. */
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],

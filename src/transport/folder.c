@@ -114,6 +114,56 @@ int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size
     return write_file(dir, name, buf, len, 0, mtime);
 }
 
+int enl_folder_rewrite(const char *dir, const char *old, const char *name, const uint8_t *buf,
+                       size_t len, const struct timespec *mtime)
+{
+    char from[4096], tmp[4096], path[4096], rnd[17];
+    uint8_t r[8];
+    struct stat sb;
+    size_t off = 0;
+    int fd;
+
+    randombytes_buf(r, sizeof r);
+    for (int i = 0; i < 8; i++) snprintf(rnd + 2 * i, 3, "%02x", r[i]);
+    if (join(from, sizeof from, dir, old) != ENL_OK || join(path, sizeof path, dir, name) != ENL_OK ||
+        snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
+        return ENL_EINVAL;
+    /* Anything but a plain file goes as a removal would take it. */
+    if (lstat(from, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        (void)unlink(from);
+        return write_file(dir, name, buf, len, 0, mtime);
+    }
+    /* Out of its name first: from here on nobody takes it for the old file. */
+    if (rename(from, tmp) != 0) return write_file(dir, name, buf, len, 0, mtime);
+    fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* Only a plain file of ours with no other name: never one that a
+     * stranger with access to the folder put there or linked elsewhere. */
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+        sb.st_uid != geteuid())
+        goto fresh;
+    while (off < len) {
+        ssize_t w = pwrite(fd, buf + off, len - off, (off_t)off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) goto fresh;
+        off += (size_t)w;
+    }
+    if (ftruncate(fd, (off_t)len) != 0) goto fresh;
+    if (mtime != NULL) {
+        struct timespec ts[2] = { *mtime, *mtime };
+        if (futimens(fd, ts) != 0) goto fresh;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ENL_EIO;
+    }
+    return ENL_OK;
+fresh:
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    return write_file(dir, name, buf, len, 0, mtime);
+}
+
 int enl_folder_sync(const char *dir)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;

@@ -29,6 +29,14 @@ int enl_folder_write_atomic(const char *dir, const char *name, const uint8_t *bu
  * clock ticks too coarsely for files written in quick succession). */
 int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
                      const struct timespec *mtime);
+/* The same as removing the file old (one the caller is done with) and
+ * writing name: old's inode is reused when it is a plain file of this user
+ * with no other name, which spares the file system freeing one inode and
+ * its block and allocating another (on ext4 without a journal, a search
+ * past every recently freed inode). Nobody ever sees part of the new file
+ * under its name; old is gone in every case. */
+int enl_folder_rewrite(const char *dir, const char *old, const char *name, const uint8_t *buf,
+                       size_t len, const struct timespec *mtime);
 int enl_folder_sync(const char *dir);
 int enl_folder_remove(const char *dir, const char *name);
 /* ENL_OK when dir is a folder that can be written. */

@@ -1071,6 +1071,36 @@ static void test_init_args(void **state)
 
 /* Writing out of turn changes nothing; reading out of turn wipes, as
  * every read error does. */
+/* The public half of the static key is remembered between handshakes (by
+ * a hash of the secret key): alternating keys must each arrive as their own,
+ * including after the memory is forgotten. */
+static void test_static_key_each_its_own(void **state)
+{
+    uint8_t sk[2][32], pk[2][32], rsk[32], rpk[32], rs[32];
+    static uint8_t wire[ENL_NOISE_MAXMSG], got[ENL_NOISE_MAXMSG];
+    enl_handshake i, r;
+    size_t len, got_len;
+    (void)state;
+    keypair(sk[0], pk[0]);
+    keypair(sk[1], pk[1]);
+    keypair(rsk, rpk);
+    for (int k = 0; k < 6; k++) {
+        int w = (k / 2 + k) % 2;
+        if (k == 4) enl_handshake_forget_keys();
+        assert_int_equal(enl_handshake_init(&i, ENL_NOISE_X, 1, NULL, 0, sk[w], rpk, NULL), ENL_OK);
+        assert_memory_equal(i.s_pk, pk[w], 32);
+        assert_int_equal(enl_handshake_init(&r, ENL_NOISE_X, 0, NULL, 0, rsk, NULL, NULL), ENL_OK);
+        assert_memory_equal(r.s_pk, rpk, 32);
+        assert_int_equal(enl_handshake_write(&i, wire, &len, sizeof wire, hello, sizeof hello),
+                         ENL_OK);
+        assert_int_equal(enl_handshake_read(&r, got, &got_len, sizeof got, wire, len), ENL_OK);
+        assert_int_equal(enl_handshake_remote_static(&r, rs), ENL_OK);
+        assert_memory_equal(rs, pk[w], 32);
+        enl_handshake_wipe(&i);
+        enl_handshake_wipe(&r);
+    }
+}
+
 static void test_turns(void **state)
 {
     uint8_t wire[256], got[256];
@@ -1103,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_hmac_hkdf),
         cmocka_unit_test(test_init_args),
         cmocka_unit_test(test_turns),
+        cmocka_unit_test(test_static_key_each_its_own),
         cmocka_unit_test(test_bitflip),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_wrong_responder_key),

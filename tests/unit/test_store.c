@@ -754,6 +754,65 @@ static void test_tags(void **state)
     assert_int_equal(enl_store_tag_lookup(st, t[2], got), ENL_ENOTFOUND);
 }
 
+/* Exactly these of t[0..n) are s's tags in st, the rest nobody's. */
+static void assert_tags(enl_store *st, const uint8_t s[32], uint8_t t[][16], size_t n,
+                        const char *which)
+{
+    uint8_t got[32];
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(which, (char)('a' + i)) != NULL) {
+            assert_int_equal(enl_store_tag_lookup(st, t[i], got), ENL_OK);
+            assert_memory_equal(got, s, 32);
+        } else {
+            assert_int_equal(enl_store_tag_lookup(st, t[i], got), ENL_ENOTFOUND);
+        }
+    }
+}
+
+/* The store remembers the tags it wrote for a session, to write only what
+ * changes: what a rollback undid, or another connection wrote, must not be
+ * taken for what the table holds. */
+static void test_tags_after_rollback_and_other_writers(void **state)
+{
+    uint8_t s1[32], t[8][16];
+    (void)state;
+    item_of(s1, 72);
+    for (int i = 0; i < 8; i++) memset(t[i], 0xb0 + i, 16);
+    assert_int_equal(create_in(&own), ENL_OK);
+    assert_int_equal(enl_store_open(&own.st2, own.home, PASS, PASS_LEN), ENL_OK);
+
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])t, 2), ENL_OK);
+    assert_int_equal(enl_store_commit(own.st), ENL_OK);
+    assert_tags(own.st, s1, t, 8, "ab");
+    /* A replace rolled back is no replace. */
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])&t[2], 1), ENL_OK);
+    enl_store_rollback(own.st);
+    assert_tags(own.st, s1, t, 8, "ab");
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])&t[3], 1), ENL_OK);
+    assert_int_equal(enl_store_commit(own.st), ENL_OK);
+    assert_tags(own.st, s1, t, 8, "d");
+    /* ... nor one rolled back to a savepoint. */
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])&t[4], 1), ENL_OK);
+    enl_store_rollback(own.st);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])&t[5], 1), ENL_OK);
+    assert_int_equal(enl_store_commit(own.st), ENL_OK);
+    assert_tags(own.st, s1, t, 8, "f");
+    /* Another connection replaces them: the first must not believe its own. */
+    assert_int_equal(enl_store_begin(own.st2), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st2, s1, (const uint8_t (*)[16])&t[6], 1), ENL_OK);
+    assert_int_equal(enl_store_commit(own.st2), ENL_OK);
+    assert_int_equal(enl_store_begin(own.st), ENL_OK);
+    assert_int_equal(enl_store_tags_replace(own.st, s1, (const uint8_t (*)[16])&t[7], 1), ENL_OK);
+    assert_int_equal(enl_store_commit(own.st), ENL_OK);
+    assert_tags(own.st, s1, t, 8, "h");
+    assert_tags(own.st2, s1, t, 8, "h");
+}
+
 static void test_expire(void **state)
 {
     enl_store *st = shared.st;
@@ -1016,6 +1075,8 @@ int main(void)
         cmocka_unit_test(test_purges),
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_tags),
+        cmocka_unit_test_setup_teardown(test_tags_after_rollback_and_other_writers, own_setup,
+                                        own_teardown),
         cmocka_unit_test(test_expire),
         cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_nested_transactions),

@@ -1,0 +1,22 @@
+/*
+ * Memory for secrets: sodium_malloc'd (guard pages, locked, canary), with a
+ * small per-thread cache of freed blocks so that the per-note buffers of
+ * sealing and intake do not cost an mmap, three mprotects, an mlock and
+ * their undoing every time. A block is wiped (sodium_memzero) when it is
+ * freed, before it goes into the cache; it is handed out again only for a
+ * request of exactly its size, so its end still touches the guard page.
+ */
+#ifndef ENL_UTIL_SECMEM_H
+#define ENL_UTIL_SECMEM_H
+
+#include <stddef.h>
+
+/* NULL when out of memory. The contents are unspecified. */
+void *enl_secmem_alloc(size_t n) __attribute__((malloc, warn_unused_result));
+/* Wipes and releases a block from enl_secmem_alloc (or, by the same call,
+ * one from sodium_malloc). NULL is a no-op. */
+void enl_secmem_free(void *p);
+/* Returns this thread's cached blocks to the system. */
+void enl_secmem_flush(void);
+
+#endif

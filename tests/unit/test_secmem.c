@@ -1,0 +1,96 @@
+/*
+ * Unit tests for src/util/secmem: the cache of sodium_malloc blocks that
+ * sealing and intake use for session states and plaintexts. A freed block
+ * must be wiped before it can be handed out again, handed out again only
+ * for the same size (so that its end still touches the guard page), and a
+ * bare sodium_malloc block must still be freed correctly through it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <string.h>
+
+#include "enlace.h"
+#include "util/secmem.h"
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0) return 0;
+    return 1;
+}
+
+static void test_freed_block_is_wiped_and_reused(void **state)
+{
+    uint8_t *a, *b;
+    (void)state;
+    enl_secmem_flush();
+    a = enl_secmem_alloc(1000);
+    assert_non_null(a);
+    memset(a, 0xA5, 1000);
+    enl_secmem_free(a);
+    b = enl_secmem_alloc(1000);
+    assert_ptr_equal(a, b);          /* from the cache */
+    assert_true(all_zero(b, 1000));  /* wiped when it was freed */
+    enl_secmem_free(b);
+    enl_secmem_flush();
+}
+
+static void test_reused_only_for_the_same_size(void **state)
+{
+    uint8_t *a, *b;
+    (void)state;
+    enl_secmem_flush();
+    a = enl_secmem_alloc(100);
+    assert_non_null(a);
+    enl_secmem_free(a);
+    b = enl_secmem_alloc(99);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    memset(b, 1, 99);                /* all of it is usable */
+    enl_secmem_free(b);
+    enl_secmem_flush();
+}
+
+static void test_many_blocks_and_big_ones(void **state)
+{
+    uint8_t *v[40], *big;
+    (void)state;
+    for (size_t i = 0; i < 40; i++) {
+        v[i] = enl_secmem_alloc(64 + i % 5);
+        assert_non_null(v[i]);
+        memset(v[i], (int)i, 64 + i % 5);
+    }
+    for (size_t i = 0; i < 40; i++) enl_secmem_free(v[i]);
+    big = enl_secmem_alloc(200000);   /* beyond what is cached */
+    assert_non_null(big);
+    memset(big, 7, 200000);
+    enl_secmem_free(big);
+    enl_secmem_flush();
+}
+
+static void test_bare_sodium_block_and_null(void **state)
+{
+    uint8_t *p = sodium_malloc(48);
+    (void)state;
+    assert_non_null(p);
+    memset(p, 3, 48);
+    enl_secmem_free(p);   /* goes to sodium_free, which checks its canary */
+    enl_secmem_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_freed_block_is_wiped_and_reused),
+        cmocka_unit_test(test_reused_only_for_the_same_size),
+        cmocka_unit_test(test_many_blocks_and_big_ones),
+        cmocka_unit_test(test_bare_sodium_block_and_null),
+    };
+    if (enl_init() != ENL_OK) return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
