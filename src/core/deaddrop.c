@@ -1,7 +1,7 @@
 /*
  * Dead drops: exchanging with a folder. Layout: one file per note named
  * "<64 hex of its id>.note", one per purge record named
- * "<64 hex of its lock>.purge", one per burn notice named
+ * "<32 hex of its 16-byte lock>.purge", one per burn notice named
  * "<64 hex of its id>.burn". Nothing in the folder names a person.
  *
  * Order matters: burn notices are taken first (they travel ahead of
@@ -102,15 +102,24 @@ static int batch_step(listing *l, size_t len)
     return rc;
 }
 
-/* "<64 hex>.<ext>" → id; 0 when the name does not have that shape. */
+/* Bytes of the id a file's name shows: a purge is named by its 16-byte
+ * lock (the 16 zeros that follow it in memory are not written). */
+static size_t name_bytes(const char *ext)
+{
+    return strcmp(ext, "purge") == 0 ? ENL_PURGELOCK_WIREBYTES : 32;
+}
+
+/* "<hex>.<ext>" → id (zero-extended to 32 bytes); 0 when the name does not
+ * have that shape. */
 static int parse_name(const char *name, const char *ext, uint8_t id[32])
 {
-    size_t n = strlen(name), e = strlen(ext);
-    if (n != NAME_HEX + 1 + e || name[NAME_HEX] != '.' || strcmp(name + NAME_HEX + 1, ext) != 0)
+    size_t n = strlen(name), e = strlen(ext), hex = 2 * name_bytes(ext);
+    if (n != hex + 1 + e || name[hex] != '.' || strcmp(name + hex + 1, ext) != 0)
         return 0;
-    for (size_t i = 0; i < NAME_HEX; i++)
+    for (size_t i = 0; i < hex; i++)
         if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
-    return enl_hex_decode(id, 32, name, NAME_HEX) == ENL_OK;
+    memset(id, 0, 32);
+    return enl_hex_decode(id, hex / 2, name, hex) == ENL_OK;
 }
 
 static int list_cb(void *ctx, const char *name)
@@ -140,9 +149,10 @@ static int in_sorted(uint8_t (*v)[32], size_t n, const uint8_t id[32])
 
 static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *ext)
 {
-    enl_hex_encode(out, id, 32);
-    out[NAME_HEX] = '.';
-    strcpy(out + NAME_HEX + 1, ext);
+    size_t hex = 2 * name_bytes(ext);
+    enl_hex_encode(out, id, hex / 2);
+    out[hex] = '.';
+    strcpy(out + hex + 1, ext);
 }
 
 static int take_burns(enl_profile *p, listing *l, enl_sync_stats *s)

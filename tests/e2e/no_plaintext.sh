@@ -76,7 +76,7 @@ done
 
 step "a dead drop holds only notes and purge records"
 for d in d1 d2; do
-    other=$(ls -A "$T/$d" | grep -v -E '^[0-9a-f]{64}\.(note|purge)$')
+    other=$(ls -A "$T/$d" | grep -v -E '^([0-9a-f]{64}\.note|[0-9a-f]{32}\.purge)$')
     [ -n "$other" ] && fail "$d holds files that are neither notes nor purges: $other"
 done
 

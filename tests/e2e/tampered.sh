@@ -102,7 +102,7 @@ head -c 100 "$T/A.good" >"$T/tmpf/.enlace-tmp-xxxx"
 bad_drop tmpf .enlace-tmp-xxxx "a leftover .enlace-tmp file"
 mkdrop purge
 head -c 37 /dev/urandom >"$T/purge.bin"
-purgename=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n').purge
+purgename=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n').purge   # named by a 16-byte lock
 cp "$T/purge.bin" "$T/purge/$purgename"
 bad_drop purge "$purgename" "a corrupt purge record"
 
