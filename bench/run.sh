@@ -9,7 +9,7 @@
 # peer, and the medians are reported with the ratio enlace / peer.
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_N (10000 messages),
-# BENCH_FILE_MIB (256), BENCH_FOREIGN (100000 notes to recognise),
+# BENCH_FILE_MIB (256), BENCH_FOREIGN (40000 notes to recognise),
 # BENCH_PAIRS (10: the variant of work 2 and 3 that moves BENCH_PAIRS x 100
 # messages between that many pairs, short conversations; 0 skips it),
 # BENCH_OUT (docs/BENCHMARKS.md), BENCH_KEEP=1 keeps the scratch folder.
@@ -22,7 +22,7 @@ cd "$ROOT"
 RUNS=${BENCH_RUNS:-3}
 N=${BENCH_N:-10000}
 FILE_MIB=${BENCH_FILE_MIB:-256}
-FOREIGN=${BENCH_FOREIGN:-100000}
+FOREIGN=${BENCH_FOREIGN:-40000}
 PAIRS=${BENCH_PAIRS:-10}
 PAIR_N=$((PAIRS * 100))
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
