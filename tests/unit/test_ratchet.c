@@ -965,7 +965,8 @@ static void test_parse_hostile(void **state)
  * vectors" (22 bytes). A1 A2 A3 (Alice to Bob), B1 B2 (Bob to Alice), A4
  * (Alice to Bob), each read in order by the other side; the plaintext of
  * each is its name. docs/PROTOCOL.md holds the same bytes (test_vectors
- * checks them there). */
+ * checks them there), and tests/model/ratchet_vectors.py recomputes A1
+ * from them with no enlace code. */
 static const char *const vec_expected[6] = {
     "ef131a2a1b55fbc915e3c1c6e552ddc326f4ec0826afcb63161b664d99e0c41af1c7e6cca26d4656"
     "b607646f5a17312a9d75d88c37a8ce921f82715355d9806a240ca9b52644b9f02a4c",
