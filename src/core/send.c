@@ -133,7 +133,8 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     if (note == NULL || payload == NULL) { rc = ENL_ENOMEM; goto out; }
     if ((rc = enl_payload_encode(payload, payload_len, pl)) != ENL_OK) goto out;
     /* The purge key is the second secret of the message key this note is
-     * sealed with: only the recipient learns it, by opening the note. */
+     * sealed with: the recipient derives it by opening the note, and no one
+     * else can until it publishes it. */
     if ((rc = enl_ratchet_next_purge_key(&s->r, key)) != ENL_OK) goto out;
     enl_purge_lock(lock, key);
     enl_note_header_encode(note, expiry, lock);
