@@ -112,37 +112,34 @@ static void test_rewrite_without_old_writes_fresh(void **state)
     assert_content("new.purge", "p");
 }
 
-/* A stranger linked another file of ours under the old name. */
-static void test_rewrite_never_writes_through_a_hard_link(void **state)
+/* A stranger put a link to another file of ours under the old name (made
+ * by make_link: link or symlink): the file is never written through, and
+ * nothing is left half way. */
+static void rewrite_over_link(int (*make_link)(const char *, const char *))
 {
     char victim[256], old[256];
-    (void)state;
     snprintf(victim, sizeof victim, "%s/victim", dir);
     snprintf(old, sizeof old, "%s/old.note", dir);
     put(victim, "precious");
-    assert_int_equal(link(victim, old), 0);
+    assert_int_equal(make_link(victim, old), 0);
     assert_int_equal(enl_folder_rewrite(dir, "old.note", "new.purge", (const uint8_t *)"purge", 5,
                                         NULL), ENL_OK);
     assert_content("victim", "precious");
     assert_content("new.purge", "purge");
     assert_gone("old.note");
-    assert_int_equal(count_entries(), 2);   /* nothing left half way */
+    assert_int_equal(count_entries(), 2);
+}
+
+static void test_rewrite_never_writes_through_a_hard_link(void **state)
+{
+    (void)state;
+    rewrite_over_link(link);
 }
 
 static void test_rewrite_never_follows_a_symbolic_link(void **state)
 {
-    char victim[256], old[256];
     (void)state;
-    snprintf(victim, sizeof victim, "%s/victim", dir);
-    snprintf(old, sizeof old, "%s/old.note", dir);
-    put(victim, "precious");
-    assert_int_equal(symlink(victim, old), 0);
-    assert_int_equal(enl_folder_rewrite(dir, "old.note", "new.purge", (const uint8_t *)"purge", 5,
-                                        NULL), ENL_OK);
-    assert_content("victim", "precious");
-    assert_content("new.purge", "purge");
-    assert_gone("old.note");
-    assert_int_equal(count_entries(), 2);   /* nothing left half way */
+    rewrite_over_link(symlink);
 }
 
 static void test_rewrite_over_a_folder(void **state)
