@@ -267,13 +267,14 @@ static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
 }
 
 /* Seals one file note (head or part) and keeps its purge lock with the
- * outgoing file, so that the purges that come back say which notes were
- * delivered. */
-static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, uint8_t kind,
-                    uint32_t index, const uint8_t *body, size_t body_len, size_t floor)
+ * outgoing file (record key h), so that the purges that come back say which
+ * notes were delivered. */
+static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, const uint8_t h[32],
+                    uint8_t kind, uint32_t index, const uint8_t *body, size_t body_len,
+                    size_t floor)
 {
     enl_payload pl;
-    uint8_t lock[ENL_PURGELOCKBYTES], h[32];
+    uint8_t lock[ENL_PURGELOCKBYTES];
     int rc;
     memset(&pl, 0, sizeof pl);
     pl.kind = kind;
@@ -281,7 +282,6 @@ static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, uint8_t k
     pl.body = body;
     pl.body_len = body_len;
     rc = enl_send_note(p, s, &pl, floor, r->expiry, NULL, lock);
-    file_key(p, r->peer_dh, 1, r->id, h);
     if (rc == ENL_OK) rc = enl_store_part_put(p->st, h, index, r->expiry, lock, sizeof lock);
     sodium_memzero(&pl, sizeof pl);
     return rc;
@@ -295,7 +295,7 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
 {
     enl_session *s = sodium_malloc(sizeof *s);
     uint8_t *part = sodium_malloc(ENL_FILE_PART_FIXED + ENL_FILE_CHUNK);
-    uint8_t head[ENL_FILE_HEAD_MAX];
+    uint8_t head[ENL_FILE_HEAD_MAX], h[32];
     enl_file_head fh;
     int rc = ENL_OK;
 
@@ -313,8 +313,9 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             memcpy(r->peer_sign, s->peer_sign_pk, 32);
             memcpy(r->peer_dh, s->peer_dh_pk, 32);
         }
+        file_key(p, r->peer_dh, 1, r->id, h);
         if (rc == ENL_OK && r->sealed == 0)
-            rc = seal_one(p, s, r, ENL_KIND_FILE_HEAD, ENL_FILE_HEAD_INDEX, head,
+            rc = seal_one(p, s, r, h, ENL_KIND_FILE_HEAD, ENL_FILE_HEAD_INDEX, head,
                           enl_file_head_len(&fh), floor);
         for (uint32_t i = r->sealed; rc == ENL_OK && i < end; i++) {
             enl_file_part fp;
@@ -335,8 +336,8 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             fp.len = want;
             rc = enl_file_part_encode(part, ENL_FILE_PART_FIXED + want, &fp);
             if (rc == ENL_OK)
-                rc = seal_one(p, s, r, ENL_KIND_FILE_PART, i, part, ENL_FILE_PART_FIXED + want,
-                              floor);
+                rc = seal_one(p, s, r, h, ENL_KIND_FILE_PART, i, part,
+                              ENL_FILE_PART_FIXED + want, floor);
         }
         if (rc == ENL_OK) {
             r->sealed = end;
