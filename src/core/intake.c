@@ -258,9 +258,15 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
 {
     int rc;
     if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact);
-    rc = deliver_payload(p, o, is_contact);
-    /* The session is saved with the message: the keys that opened it are gone. */
-    if (rc == ENL_OK) rc = enl_session_save(p, o->s);
+    /* The session is saved with the message: the keys that opened it are
+     * gone. It is saved before the payload is acted on, never after: acting
+     * on it may seal through this same session (a cell log makes us send a
+     * new sender key to every member, its sender included) or forget it (a
+     * burn), and saving the copy loaded before would then put back a
+     * sending chain that has already sealed, and a message key would seal
+     * twice. The caller's transaction still rolls both back together. */
+    rc = enl_session_save(p, o->s);
+    if (rc == ENL_OK) rc = deliver_payload(p, o, is_contact);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     /* Release the purge key: every courier that learns it deletes its copy. */
     if (rc == ENL_OK)

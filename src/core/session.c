@@ -182,6 +182,42 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
     return ENL_OK;
 }
 
+/* ENL_ESTORE when s is behind the state stored under h for the same
+ * session (begun by the same ephemeral key): a DH ratchet step fewer, or
+ * the same step with fewer notes sealed. Such a state can only be a stale
+ * copy, and saving it would let the next note seal with a message key that
+ * has sealed one already: the same key and nonce for two plaintexts, and
+ * two notes under one purge lock. A new session for the same peer (another
+ * ephemeral key) replaces the old one freely. */
+static int behind_stored(enl_profile *p, const uint8_t h[32], const enl_session *s)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    enl_ratchet *r;
+    enl_rd d;
+    uint8_t ek[32];
+    int rc = enl_store_row_get(p->st, "sessions", h, &buf, &len);
+    if (rc == ENL_ENOTFOUND) return ENL_OK;
+    if (rc != ENL_OK) return rc;
+    d = enl_rd_init(buf, len);
+    (void)enl_rd_ptr(&d, 1 + 1 + 32 + 32 + 4);
+    enl_rd_bytes(&d, ek, sizeof ek);
+    rc = ENL_OK;
+    if (!d.err && sodium_memcmp(ek, s->ek_pub, sizeof ek) == 0) {
+        if ((r = enl_secmem_alloc(sizeof *r)) == NULL) {
+            rc = ENL_ENOMEM;
+        } else {
+            /* A stored state that does not parse is replaced, as before. */
+            if (memo_parse(p, h, r, buf + d.off, len - d.off) == ENL_OK &&
+                (s->r.step < r->step || (s->r.step == r->step && s->r.ns < r->ns)))
+                rc = ENL_ESTORE;
+            enl_secmem_free(r);
+        }
+    }
+    enl_store_free(buf, len);
+    return rc;
+}
+
 int enl_session_save(enl_profile *p, const enl_session *s)
 {
     size_t rlen = enl_ratchet_serialized_len(&s->r), len = SESSION_FIXED + rlen, n;
@@ -198,6 +234,9 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     enl_wr_bytes(&w, s->ek_pub, 32);
     rc = w.err ? ENL_EINVAL : enl_ratchet_serialize(buf + w.len, rlen, &s->r);
     enl_session_key(p, s->peer_dh_pk, s->role, h);
+    if (rc == ENL_OK && (rc = behind_stored(p, h, s)) == ENL_ESTORE)
+        rc = enl_fail(p, ENL_ESTORE, "refused to save an old copy of a session over a newer "
+                      "one: a message key would seal twice (nothing was written)");
     if (rc == ENL_OK) rc = enl_store_row_put(p->st, "sessions", h, buf, len);
     if (rc == ENL_OK) memo_put(p, h, buf + SESSION_FIXED, rlen, &s->r);
     enl_secmem_free(buf);

@@ -44,7 +44,10 @@ void enl_session_memo_free(enl_profile *p);
 /* Saves the session and replaces its recognition tags (inside the caller's
  * transaction). The tags are left as they are when the session was loaded
  * and has only sent since: sealing moves the sending chain alone, and the
- * tags come from the receiving side. */
+ * tags come from the receiving side. ENL_ESTORE, and nothing written, when
+ * s is an old copy of the stored session (same ek_pub, fewer DH steps or
+ * fewer notes sealed in the same step): saving it would let a message key
+ * seal a second note. */
 int enl_session_save(enl_profile *p, const enl_session *s);
 
 #endif

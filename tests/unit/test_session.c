@@ -1,0 +1,121 @@
+/* Sessions as stored, through the library on real profiles: an old copy of
+ * a session is never saved over the state that has sealed since (a message
+ * key would seal twice), while the same state, and a new session for the
+ * same peer, are saved as always. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "core/session.h"
+#include "enlace.h"
+
+static char root[] = "/tmp/enl-session-XXXXXX";
+
+static enl_profile *mkprofile(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
+{
+    char *card = NULL;
+    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
+    free(card);
+}
+
+static int save_in_tx(enl_profile *p, const enl_session *s)
+{
+    int rc = enl_store_begin(p->st);
+    if (rc != ENL_OK) return rc;
+    rc = enl_session_save(p, s);
+    if (rc == ENL_OK) return enl_store_commit(p->st);
+    enl_store_rollback(p->st);
+    return rc;
+}
+
+static void test_old_copy_is_refused(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto");
+    enl_session *old = sodium_malloc(sizeof *old), *now = sodium_malloc(sizeof *now);
+    enl_contact c;
+    uint8_t h[32];
+    (void)state;
+    assert_non_null(old);
+    assert_non_null(now);
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"uno", 3, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_contact_by_name(ana, "beto", &c), ENL_OK);
+    enl_session_key(ana, c.card.dh_pk, 1, h);   /* ana started it */
+    assert_int_equal(enl_session_load(ana, h, old), ENL_OK);
+
+    /* The same state saves as before. */
+    assert_int_equal(save_in_tx(ana, old), ENL_OK);
+
+    /* Ana seals once more: the copy loaded before is now behind. */
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"dos", 3, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_session_load(ana, h, now), ENL_OK);
+    assert_true(now->r.ns == old->r.ns + 1);
+    assert_int_equal(save_in_tx(ana, old), ENL_ESTORE);
+    assert_non_null(strstr(enl_profile_errmsg(ana), "message key would seal twice"));
+    assert_int_equal(enl_session_load(ana, h, old), ENL_OK);
+    assert_true(old->r.ns == now->r.ns);            /* nothing was written */
+
+    /* A DH step fewer is behind too, whatever its count of notes. */
+    old->r.step = now->r.step;
+    old->r.ns = now->r.ns + 100;
+    now->r.step++;
+    now->r.ns = 0;
+    assert_int_equal(save_in_tx(ana, now), ENL_OK);
+    assert_int_equal(save_in_tx(ana, old), ENL_ESTORE);
+
+    /* A new session for the same peer (another ephemeral key) replaces it. */
+    old->ek_pub[0] ^= 1;
+    old->r.step = 0;
+    old->r.ns = 0;
+    assert_int_equal(save_in_tx(ana, old), ENL_OK);
+
+    sodium_free(old);
+    sodium_free(now);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_old_copy_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
