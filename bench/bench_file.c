@@ -15,6 +15,13 @@
  * process): the whole run's, which the profiles' Argon2id dominates, and
  * the file work's own, phase by phase (the peak is reset after the
  * profiles are open and after each phase).
+ *
+ * It also measures, on blocks the size of a full part's note, the pace of
+ * the two primitives every part goes through: XChaCha20-Poly1305 (the
+ * ratchet's AEAD, and the store's) and BLAKE2b (a note's id, a file's hash).
+ * bench/run.sh prices enlace's passes with them, so that BENCHMARKS.md says
+ * how close the file work runs to what its construction allows, and what
+ * the least a content-addressed, encrypted note can cost is.
  */
 #include <fcntl.h>
 #include <sodium.h>
@@ -59,6 +66,33 @@ static void peak_reset(void)
     if (f == NULL) return;
     fputs("5", f);
     fclose(f);
+}
+
+/* MiB/s of the AEAD and of the hash over the same bytes, in this run. */
+static void primitive_pace(unsigned long mib)
+{
+    enum { BLOCK = 65535 };
+    size_t n = (size_t)((uint64_t)(mib < 256 ? mib : 256) << 20) / BLOCK + 1;
+    uint8_t *in = malloc(BLOCK), *out = malloc(BLOCK + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+    uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], h[32];
+    double t, mibs = (double)n * BLOCK / 1048576.0;
+
+    if (in == NULL || out == NULL) bench_die("primitives", ENL_ENOMEM, NULL);
+    randombytes_buf(in, BLOCK);
+    randombytes_buf(key, sizeof key);
+    randombytes_buf(nonce, sizeof nonce);
+    t = bench_now();
+    for (size_t i = 0; i < n; i++) {
+        nonce[0] = (uint8_t)i;
+        crypto_aead_xchacha20poly1305_ietf_encrypt(out, NULL, in, BLOCK, NULL, 0, NULL, nonce, key);
+    }
+    bench_put("aead_mibs", "%.0f", mibs / (bench_now() - t));
+    t = bench_now();
+    for (size_t i = 0; i < n; i++) crypto_generichash(h, sizeof h, in, BLOCK, NULL, 0);
+    bench_put("blake2b_mibs", "%.0f", mibs / (bench_now() - t));
+    free(in);
+    free(out);
 }
 
 static int same_files(const char *a, const char *b)
@@ -114,6 +148,8 @@ int main(int argc, char **argv)
     bench_note("bench_file: writing %lu MiB of random bytes", mib);
     make_file(src, bytes);
     bench_put("file_mib", "%lu", mib);
+    bench_note("bench_file: the primitives' pace");
+    primitive_pace(mib);
     bench_put("maxrss_kdf_kib", "%ld", bench_maxrss_kib());
     peak_reset();
 
