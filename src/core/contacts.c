@@ -361,10 +361,23 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
     return ENL_OK;
 }
 
+/* A change to a contact reads its row and writes it back: in one write
+ * transaction (nested in the caller's, if any), so that a burn another
+ * process commits in between is never written over with the copy read
+ * before it (a burned key stays burned). */
+static int in_tx(enl_profile *p, int rc)
+{
+    if (rc == ENL_OK) return enl_store_commit(p->st);
+    enl_store_rollback(p->st);
+    return rc;
+}
+
 int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
                     enl_contact_info *out)
 {
-    return add_card(p, card_text, name, NULL, enl_now(), out);
+    int rc = enl_store_begin(p->st);
+    if (rc != ENL_OK) return rc;
+    return in_tx(p, add_card(p, card_text, name, NULL, enl_now(), out));
 }
 
 int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name, const char *via,
@@ -407,22 +420,26 @@ int enl_contact_get(enl_profile *p, const char *name, enl_contact_info *out)
 int enl_contact_verify(enl_profile *p, const char *name)
 {
     contact_rec r;
-    int rc = rec_get_name(p, name, &r);
-    if (rc == ENL_ENOTFOUND) return enl_fail(p, rc, "no contact named \"%s\"", name);
+    int rc = enl_store_begin(p->st);
     if (rc != ENL_OK) return rc;
+    rc = rec_get_name(p, name, &r);
+    if (rc == ENL_ENOTFOUND) return in_tx(p, enl_fail(p, rc, "no contact named \"%s\"", name));
+    if (rc != ENL_OK) return in_tx(p, rc);
     r.c.verified = 1;
-    return rec_put(p, &r);
+    return in_tx(p, rec_put(p, &r));
 }
 
 int enl_contact_set_address(enl_profile *p, const char *name, const char *address)
 {
     contact_rec r;
-    int rc = rec_get_name(p, name, &r);
-    if (rc == ENL_ENOTFOUND) return enl_fail(p, rc, "no contact named \"%s\"", name);
+    int rc = enl_store_begin(p->st);
     if (rc != ENL_OK) return rc;
-    if (strlen(address) > ENL_ADDRESS_MAX) return ENL_ETOOBIG;
+    rc = rec_get_name(p, name, &r);
+    if (rc == ENL_ENOTFOUND) return in_tx(p, enl_fail(p, rc, "no contact named \"%s\"", name));
+    if (rc != ENL_OK) return in_tx(p, rc);
+    if (strlen(address) > ENL_ADDRESS_MAX) return in_tx(p, ENL_ETOOBIG);
     snprintf(r.c.address, sizeof r.c.address, "%s", address);
-    return rec_put(p, &r);
+    return in_tx(p, rec_put(p, &r));
 }
 
 typedef struct {

@@ -1,0 +1,143 @@
+/* Contacts as stored, through the library on real profiles: a burned
+ * contact stays burned. A change to a contact (verify, an address, a
+ * refreshed card) reads the row and writes it back; when another process
+ * burns the contact in between, the copy read before must not be written
+ * over the burn, or the burned keys would be sealed to again.
+ *
+ * The other process is a second handle on the same profile (its own
+ * SQLite connection), holding the write lock while the change runs in a
+ * thread: the change reads what is committed, then waits for the lock,
+ * and the burn commits meanwhile. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "enlace.h"
+
+static char root[] = "/tmp/enl-contacts-XXXXXX";
+
+static enl_profile *mkprofile(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static enl_profile *reopen(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_open(&p, home, "pw", 2), ENL_OK);
+    return p;
+}
+
+static char *card_of(enl_profile *p)
+{
+    char *card = NULL;
+    assert_int_equal(enl_profile_card(p, &card), ENL_OK);
+    return card;
+}
+
+typedef struct {
+    enl_profile *p;
+    const char *name;
+    const char *card;   /* the change: refresh with this card, else ... */
+    int address;        /* ... set an address, else verify */
+    int rc;
+} change;
+
+static void *run_change(void *arg)
+{
+    change *c = arg;
+    if (c->card != NULL) c->rc = enl_contact_add(c->p, c->card, c->name, NULL);
+    else if (c->address) c->rc = enl_contact_set_address(c->p, c->name, "tcp://127.0.0.1:9");
+    else c->rc = enl_contact_verify(c->p, c->name);
+    return NULL;
+}
+
+/* Burns `name` through `burner` while `ch` runs on another handle. */
+static void race(enl_profile *burner, change *ch)
+{
+    struct timespec wait = { 0, 400 * 1000 * 1000 };
+    pthread_t t;
+    int cells = 0;
+
+    assert_int_equal(enl_store_begin(burner->st), ENL_OK);    /* the write lock */
+    assert_int_equal(pthread_create(&t, NULL, run_change, ch), 0);
+    nanosleep(&wait, NULL);     /* the change has read, and waits for the lock */
+    assert_int_equal(enl_burn_local(burner, ch->name, "taken", &cells), ENL_OK);
+    assert_int_equal(enl_store_commit(burner->st), ENL_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(ch->rc, ENL_OK);
+}
+
+static void test_burn_is_not_undone(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *people[3];
+    const char *names[3] = { "beto", "carla", "dario" };
+    char *cards[3];
+    enl_profile *other;
+    (void)state;
+
+    for (int i = 0; i < 3; i++) {
+        people[i] = mkprofile(names[i]);
+        cards[i] = card_of(people[i]);
+        assert_int_equal(enl_contact_add(ana, cards[i], names[i], NULL), ENL_OK);
+    }
+    other = reopen("ana");
+
+    for (int i = 0; i < 3; i++) {
+        change ch = { other, names[i], i == 2 ? cards[i] : NULL, i == 1, -1 };
+        enl_contact_info info;
+        race(ana, &ch);
+        assert_int_equal(enl_contact_get(ana, names[i], &info), ENL_OK);
+        if (!info.burned) fail_msg("%s was burned, and a %s made it unburned", names[i],
+                                   i == 0 ? "verify" : i == 1 ? "new address" : "refreshed card");
+        /* and nothing is sealed to the burned keys */
+        assert_int_equal(enl_send_text(ana, names[i], (const uint8_t *)"hola", 4, NULL, NULL),
+                         ENL_EREFUSED);
+    }
+
+    for (int i = 0; i < 3; i++) {
+        free(cards[i]);
+        enl_profile_close(people[i]);
+    }
+    enl_profile_close(other);
+    enl_profile_close(ana);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_burn_is_not_undone),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
