@@ -184,11 +184,12 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
 
 /* ENL_ESTORE when s is behind the state stored under h for the same
  * session (begun by the same ephemeral key): a DH ratchet step fewer, or
- * the same step with fewer notes sealed. Such a state can only be a stale
- * copy, and saving it would let the next note seal with a message key that
- * has sealed one already: the same key and nonce for two plaintexts, and
- * two notes under one purge lock. A new session for the same peer (another
- * ephemeral key) replaces the old one freely. */
+ * the same step with fewer notes sealed or opened in its chains. Such a
+ * state can only be a stale copy: saving it would let the next note seal
+ * with a message key that has sealed one already (the same key and nonce
+ * for two plaintexts, two notes under one purge lock), or put back on the
+ * disk message keys that were used and deleted. A new session for the same
+ * peer (another ephemeral key) replaces the old one freely. */
 static int behind_stored(enl_profile *p, const uint8_t h[32], const enl_session *s)
 {
     uint8_t *buf = NULL;
@@ -209,7 +210,8 @@ static int behind_stored(enl_profile *p, const uint8_t h[32], const enl_session 
         } else {
             /* A stored state that does not parse is replaced, as before. */
             if (memo_parse(p, h, r, buf + d.off, len - d.off) == ENL_OK &&
-                (s->r.step < r->step || (s->r.step == r->step && s->r.ns < r->ns)))
+                (s->r.step < r->step ||
+                 (s->r.step == r->step && (s->r.ns < r->ns || s->r.nr < r->nr))))
                 rc = ENL_ESTORE;
             enl_secmem_free(r);
         }

@@ -45,9 +45,9 @@ void enl_session_memo_free(enl_profile *p);
  * transaction). The tags are left as they are when the session was loaded
  * and has only sent since: sealing moves the sending chain alone, and the
  * tags come from the receiving side. ENL_ESTORE, and nothing written, when
- * s is an old copy of the stored session (same ek_pub, fewer DH steps or
- * fewer notes sealed in the same step): saving it would let a message key
- * seal a second note. */
+ * s is an old copy of the stored session (same ek_pub, fewer DH steps, or
+ * fewer notes sealed or opened in the same step): saving it would let a
+ * message key seal a second note, or put used message keys back. */
 int enl_session_save(enl_profile *p, const enl_session *s);
 
 #endif

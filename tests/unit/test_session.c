@@ -1,7 +1,8 @@
 /* Sessions as stored, through the library on real profiles: an old copy of
  * a session is never saved over the state that has sealed since (a message
- * key would seal twice), while the same state, and a new session for the
- * same peer, are saved as always. */
+ * key would seal twice) or opened since (used keys would come back), while
+ * the same state, and a new session for the same peer, are saved as
+ * always. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/profile.h"
@@ -97,6 +99,50 @@ static void test_old_copy_is_refused(void **state)
     enl_profile_close(beto);
 }
 
+/* Every note each holds goes through a dead drop to the other. */
+static void carry(enl_profile *from, enl_profile *to)
+{
+    char drop[256];
+    enl_sync_stats st;
+    snprintf(drop, sizeof drop, "%s/drop", root);
+    (void)mkdir(drop, 0700);
+    assert_int_equal(enl_sync_folder(from, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(to, drop, NULL, &st), ENL_OK);
+}
+
+static void test_old_receiving_copy_is_refused(void **state)
+{
+    enl_profile *carla = mkprofile("carla"), *dario = mkprofile("dario");
+    enl_session *old = sodium_malloc(sizeof *old), *now = sodium_malloc(sizeof *now);
+    enl_contact c;
+    uint8_t h[32];
+    (void)state;
+    assert_non_null(old);
+    assert_non_null(now);
+    introduce(carla, "carla", dario, "dario");
+    assert_int_equal(enl_send_text(carla, "dario", (const uint8_t *)"uno", 3, NULL, NULL), ENL_OK);
+    carry(carla, dario);
+    assert_int_equal(enl_send_text(dario, "carla", (const uint8_t *)"r1", 2, NULL, NULL), ENL_OK);
+    carry(dario, carla);
+    assert_int_equal(enl_contact_by_name(carla, "dario", &c), ENL_OK);
+    enl_session_key(carla, c.card.dh_pk, 1, h);
+    assert_int_equal(enl_session_load(carla, h, old), ENL_OK);
+
+    /* Carla opens one more note of the same chain: nothing sealed, one key used. */
+    assert_int_equal(enl_send_text(dario, "carla", (const uint8_t *)"r2", 2, NULL, NULL), ENL_OK);
+    carry(dario, carla);
+    assert_int_equal(enl_session_load(carla, h, now), ENL_OK);
+    assert_true(now->r.step == old->r.step && now->r.ns == old->r.ns);
+    assert_true(now->r.nr == old->r.nr + 1);
+    assert_int_equal(save_in_tx(carla, old), ENL_ESTORE);
+    assert_int_equal(save_in_tx(carla, now), ENL_OK);
+
+    sodium_free(old);
+    sodium_free(now);
+    enl_profile_close(carla);
+    enl_profile_close(dario);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -116,6 +162,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_old_copy_is_refused),
+        cmocka_unit_test(test_old_receiving_copy_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
