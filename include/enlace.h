@@ -439,9 +439,11 @@ int enl_burn_held(enl_profile *p, const char *name);
  * to signs a burn vouch: when k members of the cell have signed one, every
  * member's device burns the keys and the cell re-keys without them (one
  * member alone cannot burn another for the rest). *cells (may be NULL)
- * gets the number of such cells. */
-int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells)
-    __attribute__((warn_unused_result));
+ * gets the number of such cells; *cells_failed (may be NULL) the number of
+ * cells whose log refused the vouch (enl_profile_errmsg says why): the burn
+ * on this device happens all the same. */
+int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells,
+                   int *cells_failed) __attribute__((warn_unused_result));
 /* Takes in a burn notice from any transport: verified, kept to carry for a
  * year, acted on when it revokes a contact. ENL_EDUPLICATE when known. */
 int enl_burn_intake(enl_profile *p, const uint8_t *notice, size_t len, enl_sync_stats *stats);

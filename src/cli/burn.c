@@ -17,7 +17,7 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *reason = NULL;
-    int c, ex = 0, rc, held, cells = 0;
+    int c, ex = 0, rc, held, cells = 0, failed = 0;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "burn", &ex)) != -1) {
         if (c == -2) return ex;
@@ -34,10 +34,14 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
                argv[optind], argv[optind], argv[optind]);
         return 0;
     }
-    if ((rc = enl_burn_local(p, argv[optind], reason, &cells)) != ENL_OK)
+    if ((rc = enl_burn_local(p, argv[optind], reason, &cells, &failed)) != ENL_OK)
         return cli_fail_rc(p, rc, "burn");
     printf("%s's keys are burned on this device: nothing will be sealed to them again.\n",
            argv[optind]);
+    if (failed > 0)
+        fprintf(stderr, "enlace: burn: warning: in %d cell%s the burn vouch could not be signed "
+                "(%s): ask the other members to burn %s too.\n", failed, failed == 1 ? "" : "s",
+                enl_profile_errmsg(p), argv[optind]);
     if (cells > 0)
         printf("A burn vouch went to the members of %d cell%s you share with %s: when as many\n"
                "members as admission needs have burned %s, every member's device burns the keys\n"

@@ -66,15 +66,18 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
     uint8_t id[32];
     int rc;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
-    int cells = 0;
+    int cells = 0, failed = 0;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
-    /* Its owner's own revocation is proof enough: every member acts on it
-     * at once (the vouch also removes them from the cell's membership). */
-    if (rc == ENL_OK) rc = enl_cell_burn_vouch(p, r->sign_pk, r->dh_pk, r->reason, &cells);
+    /* The contact first, so that nothing the vouches make is sealed to the
+     * burned key; then, its owner's own revocation being proof enough,
+     * every member vouches at once (which also removes them from each
+     * cell's membership). A cell that refuses the vouch keeps neither the
+     * notice nor the contact's burn from taking effect. */
     if (rc == ENL_OK)
         rc = enl_contact_burn(p, r->dh_pk, r->sign_pk,
                               r->reason[0] ? r->reason : "its owner's revocation was published",
                               was_contact);
+    if (rc == ENL_OK) rc = enl_cell_burn_vouch(p, r->sign_pk, r->dh_pk, r->reason, &cells, &failed);
     if (rc == ENL_OK) rc = enl_cell_burned(p, r->sign_pk);
     return rc;
 }
@@ -104,19 +107,22 @@ int enl_revocation_publish(enl_profile *p, const char *name)
     return rc;
 }
 
-int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells)
+int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells,
+                   int *cells_failed)
 {
     enl_contact c;
-    int rc = enl_contact_by_name(p, name, &c), was = 0, n = 0;
+    int rc = enl_contact_by_name(p, name, &c), was = 0, n = 0, failed = 0;
     if (rc != ENL_OK) return rc;
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
-    /* the vouches first: sealed to the other members, never to the burned key */
-    rc = enl_cell_burn_vouch(p, c.card.sign_pk, c.card.dh_pk, reason, &n);
-    if (rc == ENL_OK)
-        rc = enl_contact_burn(p, c.card.dh_pk, c.card.sign_pk,
-                              reason && *reason ? reason : "burned on this device", &was);
+    /* The contact first: the vouches are then sealed to the other members,
+     * never to the burned key. A cell that refuses the vouch does not keep
+     * the burn from taking effect here. */
+    rc = enl_contact_burn(p, c.card.dh_pk, c.card.sign_pk,
+                          reason && *reason ? reason : "burned on this device", &was);
+    if (rc == ENL_OK) rc = enl_cell_burn_vouch(p, c.card.sign_pk, c.card.dh_pk, reason, &n, &failed);
     if (rc == ENL_OK) rc = enl_cell_burned(p, c.card.sign_pk);
     if (rc == ENL_OK && cells != NULL) *cells = n;
+    if (rc == ENL_OK && cells_failed != NULL) *cells_failed = failed;
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     return rc;

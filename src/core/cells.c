@@ -271,6 +271,16 @@ static int person_contact(enl_profile *p, const enl_cell_person *m, enl_contact 
     return ENL_OK;
 }
 
+/* 1 when these keys are a contact's that are burned on this device: what
+ * they sign or seal now may come from whoever holds the seized device, even
+ * while the cell still counts them as a member (k burn vouches not in yet). */
+static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+{
+    enl_contact k;
+    return enl_contact_by_dh(p, dh_pk, &k) == ENL_OK &&
+           sodium_memcmp(k.card.sign_pk, sign_pk, 32) == 0 && k.burned;
+}
+
 static int is_me(enl_profile *p, const uint8_t sign_pk[32])
 {
     return sodium_memcmp(sign_pk, p->id->sign_pk, 32) == 0;
@@ -631,17 +641,19 @@ static int collect_cell_ids(void *ctx, int64_t seq, const uint8_t *pt, size_t le
 }
 
 int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
-                        const char *reason, int *cells)
+                        const char *reason, int *cells, int *failed)
 {
     id_list l = { NULL, 0, 0 };
     int rc = enl_store_row_each(p->st, "cells", collect_cell_ids, &l);
 
     *cells = 0;
+    *failed = 0;
     /* every cell where both of us are members */
     for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
         cell_rec *c = NULL;
         const enl_cell_person *m;
         enl_stmt s;
+        int one;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         m = enl_cell_find(&c->view, sign_pk);
         if (enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
@@ -652,8 +664,25 @@ int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t
             memcpy(s.subject_sign, sign_pk, 32);
             memcpy(s.subject_dh, dh_pk, 32);
             snprintf(s.reason, sizeof s.reason, "%.*s", ENL_STMT_REASONMAX, reason ? reason : "");
-            rc = add_statement(p, c, &s);
-            if (rc == ENL_OK) (*cells)++;
+            /* Each cell on its own: a cell whose log takes no more (one a
+             * captured member filled) must not keep the burn from the
+             * others, nor from the contact. */
+            if ((rc = enl_store_begin(p->st)) != ENL_OK) {
+                rec_free(c);
+                break;
+            }
+            one = add_statement(p, c, &s);
+            if (one == ENL_OK) one = enl_store_commit(p->st);
+            else enl_store_rollback(p->st);
+            if (one == ENL_OK) {
+                (*cells)++;
+            } else if (one == ENL_ENOMEM) {
+                rc = one;
+            } else {
+                (*failed)++;
+                (void)enl_fail(p, one, "the burn vouch could not be added to cell %s: %s",
+                               c->name, enl_strerror(one));
+            }
         }
         rec_free(c);
     }
@@ -921,6 +950,17 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         }
     } else if (rc != ENL_OK) {
         return rc;
+    } else {
+        /* A cell I hold: its log is taken only from a member or a candidate
+         * of my view. Whoever else sends one (someone a captured device
+         * handed its statements to) is read, and dropped; the members'
+         * own logs carry every statement that counts. */
+        const enl_cell_person *s = enl_cell_find(&c->view, d->sender_sign_pk);
+        if (s == NULL || (s->state != ENL_CELL_MEMBER && s->state != ENL_CELL_CANDIDATE) ||
+            memcmp(s->dh_pk, d->sender_dh_pk, 32) != 0) {
+            rec_free(c);
+            return ENL_OK;
+        }
     }
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
 out:
@@ -990,6 +1030,12 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
 
 int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
 {
+    /* A burned device must not hand the cell a new sender key (its notes
+     * would be shown again) nor statements (a log is taken from no one
+     * whose keys are burned here). */
+    if (burned_here(p, d->sender_sign_pk, d->sender_dh_pk))
+        return enl_fail(p, ENL_EREFUSED, "a cell log or sender key from keys burned on this "
+                        "device is refused");
     switch (d->kind) {
     case ENL_KIND_CELL_LOG: return deliver_log(p, d);
     case ENL_KIND_SENDER_KEY: return deliver_sender_key(p, d);
@@ -1042,6 +1088,10 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
         !enl_cell_is_member(&c->view, p->id->sign_pk)) {
         rec_free(c);
         return enl_fail(p, ENL_EREFUSED, "a cell note from someone who is not a member");
+    }
+    if (burned_here(p, co->sender_sign, co->sender_dh)) {
+        rec_free(c);
+        return enl_fail(p, ENL_EREFUSED, "a cell note from keys burned on this device");
     }
     rec_free(c);
     d->in_cell = 1;

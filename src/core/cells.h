@@ -51,10 +51,13 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
 int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1]);
 
 /* Burns: in every cell I share with this key, sign a BURN (a vouch for its
- * removal saying its keys are compromised); inside the caller's transaction.
- * *cells gets how many cells. */
+ * removal saying its keys are compromised); inside the caller's transaction,
+ * each cell in its own savepoint. *cells gets how many cells took it,
+ * *failed how many could not (their log refused it; enl_profile_errmsg
+ * says why): a failed cell is left as it was and never stops the rest. */
 int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
-                        const char *reason, int *cells) __attribute__((warn_unused_result));
+                        const char *reason, int *cells, int *failed)
+    __attribute__((warn_unused_result));
 
 /* A key was burned (here, or by its owner's revocation): in every cell I
  * share with it, forget its sender keys and hand my other members a new

@@ -139,12 +139,12 @@ static void test_cell_rekeys_after_a_burn(void **state)
     assert_true(has_message(carmen, before));
 
     /* one burn vouch of the two needed: beto stays a member for carmen */
-    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells), ENL_OK);
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells, NULL), ENL_OK);
     assert_int_equal(cells, 1);
     exchange(all, 3);
     assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
     /* the second: every device removes and burns him */
-    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells), ENL_OK);
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, NULL), ENL_OK);
     exchange(all, 3);
     assert_string_equal(state_of(ana, "olla", "beto", &burned), "removed");
     assert_true(burned);

@@ -78,7 +78,7 @@ static void race(enl_profile *burner, change *ch)
     assert_int_equal(enl_store_begin(burner->st), ENL_OK);    /* the write lock */
     assert_int_equal(pthread_create(&t, NULL, run_change, ch), 0);
     nanosleep(&wait, NULL);     /* the change has read, and waits for the lock */
-    assert_int_equal(enl_burn_local(burner, ch->name, "taken", &cells), ENL_OK);
+    assert_int_equal(enl_burn_local(burner, ch->name, "taken", &cells, NULL), ENL_OK);
     assert_int_equal(enl_store_commit(burner->st), ENL_OK);
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(ch->rc, ENL_OK);
