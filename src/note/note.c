@@ -12,19 +12,6 @@
 
 static const char purge_ctx[] = "enlace purge lock v2";
 
-size_t enl_padme(size_t len)
-{
-    size_t e, s, mask;
-    if (len < 2) return len;
-    e = 0;
-    while ((len >> (e + 1)) != 0) e++;          /* e = floor(log2 len) */
-    s = 0;
-    while ((e >> s) != 0) s++;                  /* s = floor(log2 e) + 1 */
-    if (e < s) return len;
-    mask = ((size_t)1 << (e - s)) - 1;
-    return (len + mask) & ~mask;
-}
-
 int enl_note_header_parse(enl_note_header *h, const uint8_t *note, size_t len, uint32_t now_hours)
 {
     enl_rd r = enl_rd_init(note, len);

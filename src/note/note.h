@@ -101,8 +101,8 @@ typedef struct {
  * (else couriers could never purge the note): ENL_EMALFORMED if not. */
 int enl_payload_check_lock(const enl_payload *pl, const uint8_t lock[ENL_PURGELOCKBYTES]);
 
-/* Padmé: the padded length for len bytes (Nikitin et al., PURBs, 2019). */
-size_t enl_padme(size_t len);
+/* Padmé: the padded length for len bytes (util/padme.h). */
+#include "util/padme.h"
 
 /* Parses and checks the clear header of a whole note: its size bounds,
  * version, and expiry against now (hours). ENL_EEXPIRED when expired,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/bytes.h"
+#include "util/padme.h"
 #include "util/secmem.h"
 
 #define KEYBYTES 32
@@ -394,6 +395,9 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     int rc;
 
     if (mkdir(home, 0700) != 0 && errno != EEXIST) return ENL_EIO;
+    /* A folder that was already there keeps no looser mode: another user
+     * could remove the files or plant an old log beside them. */
+    if (chmod(home, 0700) != 0) return ENL_EIO;
     if (enl_store_exists(home)) return ENL_EEXISTS;
     if ((rc = alloc_store(&st)) != ENL_OK) return rc;
     db_path(path, sizeof path, home);
@@ -563,6 +567,9 @@ static int destroy_contents(enl_store *st)
         snprintf(sql, sizeof sql, "DELETE FROM \"%.63s\"", names[i]);
         rc = exec(st, sql);
     }
+    /* The counters of AUTOINCREMENT tables would say how many messages
+     * there were (and that this profile is not new): back to none. */
+    if (rc == ENL_OK) rc = exec(st, "DELETE FROM sqlite_sequence");
     randombytes_buf(junk, sizeof junk);
     if (rc == ENL_OK) rc = meta_put(st, "wrapped_key", junk, SLOT1_BYTES);
     randombytes_buf(junk, sizeof junk);
@@ -600,6 +607,7 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
     int rc, duress;
 
     if (!enl_store_exists(home)) return ENL_ENOPROFILE;
+    (void)chmod(home, 0700);   /* as at creation, should someone have loosened it */
     db_path(path, sizeof path, home);
     /* The passphrase is checked before the database is opened for real, so
      * a wrong one reads nothing else and changes nothing, not even after a
@@ -712,6 +720,33 @@ out:
     return rc;
 }
 
+/* Overwrites every byte of a file with random ones and syncs it. ENL_OK
+ * when it is not there. */
+static int overwrite_file(const char *path)
+{
+    uint8_t buf[1 << 16];
+    struct stat sb;
+    off_t done = 0;
+    int rc = ENL_OK, fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return errno == ENOENT ? ENL_OK : ENL_EIO;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return ENL_EIO;
+    }
+    while (rc == ENL_OK && done < sb.st_size) {
+        size_t n = sb.st_size - done < (off_t)sizeof buf ? (size_t)(sb.st_size - done) : sizeof buf;
+        ssize_t w;
+        randombytes_buf(buf, n);
+        w = pwrite(fd, buf, n, done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) rc = ENL_EIO;
+        else done += w;
+    }
+    if (fsync(fd) != 0) rc = ENL_EIO;
+    close(fd);
+    return rc;
+}
+
 int enl_store_wipe(const char *home)
 {
     static const char *const ext[] = { "", "-wal", "-shm" };
@@ -722,18 +757,23 @@ int enl_store_wipe(const char *home)
     if (!enl_store_exists(home)) return ENL_ENOPROFILE;
     db_path(path, sizeof path, home);
     if ((rc = alloc_store(&st)) != ENL_OK) return rc;
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+    /* First the orderly way: rows and slots overwritten through SQLite, the
+     * log folded in, the file rebuilt. It needs the write lock, which a
+     * `listen` in the middle of a sync may hold: a panic button does not
+     * wait long for it, and does not stop when it cannot have it. */
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) ==
         SQLITE_OK) {
-        enl_store_close(st);
-        return ENL_ESTORE;
+        sqlite3_busy_timeout(st->db, 1000);
+        if (pragmas(st) == ENL_OK) sqlite3_busy_timeout(st->db, 1000);
+        (void)destroy_contents(st);
     }
-    sqlite3_busy_timeout(st->db, 10000);
-    rc = pragmas(st);
-    if (rc == ENL_OK) rc = destroy_contents(st);
     enl_store_close(st);
-    if (rc != ENL_OK) return rc;
+    /* Then, whatever that did, every byte of the files themselves: the key
+     * slots are in them, and without the slots no record can be opened. */
+    rc = ENL_OK;
     for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        if (overwrite_file(p) != ENL_OK) rc = ENL_EIO;
         if (unlink(p) != 0 && errno != ENOENT) rc = ENL_EIO;
     }
     (void)rmdir(home);   /* only when nothing else is in it */
@@ -831,34 +871,69 @@ void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
 
 /* ---- blobs ----------------------------------------------------------- */
 
+/* Every blob is padded before it is sealed, so that its size on disk says
+ * little of what it holds (a message's length, a name's): the plaintext,
+ * then 0x80, then zeros, to Padmé(len + 1) and at least PAD_FLOOR bytes. A
+ * padded blob is sealed with the row's AD followed by PAD_MARK, so that
+ * blobs written before padding (sealed with the AD alone) still open. */
+#define PAD_FLOOR 256
+#define AD_MAX 64
+static const uint8_t PAD_MARK[] = "\0enlace padded v1";
+
 static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const uint8_t *ad,
                      size_t ad_len, const uint8_t *pt, size_t len)
 {
-    uint8_t *b = malloc(NONCEBYTES + len + ABYTES);
-    if (b == NULL) return ENL_ENOMEM;
+    uint8_t adp[AD_MAX + sizeof PAD_MARK], *b, *padded;
+    size_t plen = enl_padme(len + 1 < PAD_FLOOR ? PAD_FLOOR : len + 1);
+    if (ad_len > AD_MAX || plen < len + 1) return ENL_EINVAL;
+    if ((padded = enl_secmem_alloc(plen)) == NULL) return ENL_ENOMEM;
+    if ((b = malloc(NONCEBYTES + plen + ABYTES)) == NULL) {
+        enl_secmem_free(padded);
+        return ENL_ENOMEM;
+    }
+    memcpy(padded, pt, len);
+    padded[len] = 0x80;
+    memset(padded + len + 1, 0, plen - len - 1);
+    memcpy(adp, ad, ad_len);
+    memcpy(adp + ad_len, PAD_MARK, sizeof PAD_MARK);
     randombytes_buf(b, NONCEBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(b + NONCEBYTES, NULL, pt, len, ad, ad_len, NULL,
-                                               b, st->keys);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(b + NONCEBYTES, NULL, padded, plen, adp,
+                                               ad_len + sizeof PAD_MARK, NULL, b, st->keys);
+    enl_secmem_free(padded);   /* wipes */
     *blob = b;
-    *blen = NONCEBYTES + len + ABYTES;
+    *blen = NONCEBYTES + plen + ABYTES;
     return ENL_OK;
 }
 
 static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8_t *ad,
                      size_t ad_len, const uint8_t *blob, size_t blen)
 {
-    uint8_t *p;
-    if (blen < NONCEBYTES + ABYTES) return ENL_EMALFORMED;
-    p = enl_secmem_alloc(blen - NONCEBYTES - ABYTES + 1);
+    uint8_t adp[AD_MAX + sizeof PAD_MARK], *p;
+    size_t n;
+    if (blen < NONCEBYTES + ABYTES || ad_len > AD_MAX) return ENL_EMALFORMED;
+    n = blen - NONCEBYTES - ABYTES;
+    p = enl_secmem_alloc(n + 1);
     if (p == NULL) return ENL_ENOMEM;
+    memcpy(adp, ad, ad_len);
+    memcpy(adp + ad_len, PAD_MARK, sizeof PAD_MARK);
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
-                                                   blen - NONCEBYTES, ad, ad_len, blob,
-                                                   st->keys) != 0) {
+                                                   blen - NONCEBYTES, adp, ad_len + sizeof PAD_MARK,
+                                                   blob, st->keys) == 0) {
+        /* padded: the last 0x80 ends the record; only zeros follow it */
+        while (n > 0 && p[n - 1] == 0) n--;
+        if (n == 0 || p[n - 1] != 0x80) {
+            enl_secmem_free(p);
+            return ENL_EMALFORMED;
+        }
+        n--;
+    } else if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
+                                                          blen - NONCEBYTES, ad, ad_len, blob,
+                                                          st->keys) != 0) {
         enl_secmem_free(p);
         return ENL_EDECRYPT;
     }
     *pt = p;
-    *len = blen - NONCEBYTES - ABYTES;
+    *len = n;
     return ENL_OK;
 }
 

@@ -55,6 +55,23 @@ static void meta_raw(const char *key, uint8_t *out, size_t len)
     sqlite3_close(db);
 }
 
+/* A count, read straight from the database file. */
+static long raw_count(const char *sql)
+{
+    char path[128];
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long n;
+    snprintf(path, sizeof path, "%s/enlace.db", home);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
 /* Whether any file in home contains the bytes. */
 static int anywhere(const uint8_t *needle, size_t n)
 {
@@ -94,6 +111,7 @@ static void test_duress_destroys_everything(void **state)
     memcpy(marker, "a record from before!!!", 24);
     assert_int_equal(enl_store_create(&st, home, "real", 4, ENL_KDF_INTERACTIVE), ENL_OK);
     assert_int_equal(enl_store_secret_put(st, "x", marker, sizeof marker), ENL_OK);
+    assert_int_equal(enl_store_message_add(st, marker, sizeof marker, NULL), ENL_OK);
     assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
     assert_int_equal(enl_store_set_duress(st, "real", 4, "ana"), ENL_EEXISTS);
     enl_store_close(st);
@@ -107,6 +125,8 @@ static void test_duress_destroys_everything(void **state)
     enl_store_close(st);
     /* No file holds the old slot; the real passphrase opens nothing. */
     assert_false(anywhere(slot, sizeof slot));
+    /* and no counter says how many messages there were */
+    assert_int_equal(raw_count("SELECT count(*) FROM sqlite_sequence"), 0);
     assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_EPASSPHRASE);
     /* The duress passphrase now opens the new, empty profile normally. */
     assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
@@ -156,6 +176,27 @@ static void test_change_passphrase(void **state)
     cleanup();
 }
 
+/* The profile folder is 0700 even when it was there before, looser. */
+static void test_folder_is_private(void **state)
+{
+    enl_store *st;
+    struct stat sb;
+    (void)state;
+    fresh();
+    assert_int_equal(mkdir(home, 0777), 0);
+    assert_int_equal(chmod(home, 0777), 0);
+    assert_int_equal(enl_store_create(&st, home, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(stat(home, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(chmod(home, 0755), 0);
+    assert_int_equal(enl_store_open(&st, home, "pw", 2), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(stat(home, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    cleanup();
+}
+
 static void test_wipe_removes_the_profile(void **state)
 {
     enl_store *st;
@@ -169,13 +210,51 @@ static void test_wipe_removes_the_profile(void **state)
     assert_int_equal(enl_store_wipe(home), ENL_ENOPROFILE);
 }
 
+/* A panic wipe while another process holds the write lock (a `listen` in
+ * the middle of a sync): the profile is destroyed all the same, without
+ * waiting for the lock. */
+static void test_wipe_while_another_holds_the_lock(void **state)
+{
+    enl_store *st;
+    sqlite3 *other;
+    sqlite3_stmt *s;
+    struct stat sb;
+    char path[128];
+    uint8_t slot[72];
+    int rc;
+    (void)state;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    meta_raw("wrapped_key", slot, sizeof slot);
+    snprintf(path, sizeof path, "%s/enlace.db", home);
+    assert_int_equal(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE; SELECT count(*) FROM meta", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(enl_store_wipe(home), ENL_OK);
+    assert_int_not_equal(stat(home, &sb), 0);
+    /* what the other connection still holds open no longer has the slot */
+    rc = sqlite3_prepare_v2(other, "SELECT v FROM meta WHERE k = 'wrapped_key'", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == (int)sizeof slot)
+            assert_memory_not_equal(sqlite3_column_blob(s, 0), slot, sizeof slot);
+        sqlite3_finalize(s);
+    }
+    (void)sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(enl_store_wipe(home), ENL_ENOPROFILE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duress_destroys_everything),
         cmocka_unit_test(test_no_trace_of_a_duress_passphrase),
         cmocka_unit_test(test_change_passphrase),
+        cmocka_unit_test(test_folder_is_private),
         cmocka_unit_test(test_wipe_removes_the_profile),
+        cmocka_unit_test(test_wipe_while_another_holds_the_lock),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
