@@ -382,25 +382,20 @@ static int slot_open(uint8_t *pt, const uint8_t *slot, size_t slot_len, const ui
                ? ENL_OK : ENL_EPASSPHRASE;
 }
 
-int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
-                     enl_kdf_level kdf)
+/* Creates the database file at path, which must not exist: the schema,
+ * the kdf record, a new random profile key wrapped under kek, and random
+ * bytes in the alternate slot. A new profile, and the one a duress unlock
+ * puts in place of the old (built from nothing, so that it is a new file in
+ * every byte, not an emptied one). */
+static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const uint8_t kek[KEYBYTES],
+                     enl_store **out)
 {
-    char path[4096];
     enl_store *st = NULL;
-    uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
-    uint8_t wrapped[SLOT1_BYTES], alt[SLOT2_BYTES];
-    uint64_t ops, mem;
-    enl_wr w = enl_wr_init(rec, sizeof rec);
+    uint8_t master[KEYBYTES], wrapped[SLOT1_BYTES], alt[SLOT2_BYTES];
     mode_t old;
     int rc;
 
-    if (mkdir(home, 0700) != 0 && errno != EEXIST) return ENL_EIO;
-    /* A folder that was already there keeps no looser mode: another user
-     * could remove the files or plant an old log beside them. */
-    if (chmod(home, 0700) != 0) return ENL_EIO;
-    if (enl_store_exists(home)) return ENL_EEXISTS;
     if ((rc = alloc_store(&st)) != ENL_OK) return rc;
-    db_path(path, sizeof path, home);
     old = umask(077);
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                          SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXCLUSIVE, NULL);
@@ -409,23 +404,16 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     if ((rc = pragmas(st)) != ENL_OK) goto out;
     if ((rc = exec(st, "PRAGMA journal_mode=WAL")) != ENL_OK) goto out;
     if ((rc = migrate(st)) != ENL_OK) goto out;
-
-    kdf_params(kdf, &ops, &mem);
-    enl_wr_u8(&w, KDF_ALG_ARGON2ID13);
-    enl_wr_u64(&w, ops);
-    enl_wr_u64(&w, mem);
-    randombytes_buf(enl_wr_ptr(&w, SALTBYTES), SALTBYTES);
-    if ((rc = derive_kek(kek, rec, pass, pass_len)) != ENL_OK) goto out;
     randombytes_buf(master, sizeof master);
     slot_seal(wrapped, master, KEYBYTES, wrap_ad, sizeof wrap_ad, rec, kek);
     randombytes_buf(alt, sizeof alt);
-    if ((rc = meta_put(st, "kdf", rec, sizeof rec)) != ENL_OK) goto out;
+    if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) != ENL_OK) goto out;
     if ((rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) != ENL_OK) goto out;
     if ((rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) != ENL_OK) goto out;
     /* The key slots must be in the main file from the start: unlocking reads
      * them from there alone (see read_slots_untouched). */
     if ((rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)")) != ENL_OK) goto out;
-    memcpy(st->kdfrec, rec, sizeof rec);
+    memcpy(st->kdfrec, rec, KDFREC_BYTES);
     snprintf(st->path, sizeof st->path, "%s", path);
     derive_subkeys(st, master);
     *out = st;
@@ -433,11 +421,35 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     rc = ENL_OK;
 out:
     sodium_memzero(master, sizeof master);
-    sodium_memzero(kek, sizeof kek);
     if (st != NULL) {
         enl_store_close(st);
         unlink(path);
     }
+    return rc;
+}
+
+int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
+                     enl_kdf_level kdf)
+{
+    char path[4096];
+    uint8_t rec[KDFREC_BYTES], kek[KEYBYTES];
+    uint64_t ops, mem;
+    enl_wr w = enl_wr_init(rec, sizeof rec);
+    int rc;
+
+    if (mkdir(home, 0700) != 0 && errno != EEXIST) return ENL_EIO;
+    /* A folder that was already there keeps no looser mode: another user
+     * could remove the files or plant an old log beside them. */
+    if (chmod(home, 0700) != 0) return ENL_EIO;
+    if (enl_store_exists(home)) return ENL_EEXISTS;
+    db_path(path, sizeof path, home);
+    kdf_params(kdf, &ops, &mem);
+    enl_wr_u8(&w, KDF_ALG_ARGON2ID13);
+    enl_wr_u64(&w, ops);
+    enl_wr_u64(&w, mem);
+    randombytes_buf(enl_wr_ptr(&w, SALTBYTES), SALTBYTES);
+    if ((rc = derive_kek(kek, rec, pass, pass_len)) == ENL_OK) rc = create_db(path, rec, kek, out);
+    sodium_memzero(kek, sizeof kek);
     return rc;
 }
 
@@ -582,19 +594,57 @@ static int destroy_contents(enl_store *st)
     return rc;
 }
 
-/* Duress: the real key material is destroyed first, then the profile
- * becomes a new, empty one that the duress passphrase opens. */
-static int reset_under(enl_store *st, const uint8_t kek[KEYBYTES], uint8_t master[KEYBYTES])
+/* Overwrites every byte of a file with random ones and syncs it. ENL_OK
+ * when it is not there. */
+static int overwrite_file(const char *path)
 {
-    uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES];
-    int rc = destroy_contents(st);
+    uint8_t buf[1 << 16];
+    struct stat sb;
+    off_t done = 0;
+    int rc = ENL_OK, fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return errno == ENOENT ? ENL_OK : ENL_EIO;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return ENL_EIO;
+    }
+    while (rc == ENL_OK && done < sb.st_size) {
+        size_t n = sb.st_size - done < (off_t)sizeof buf ? (size_t)(sb.st_size - done) : sizeof buf;
+        ssize_t w;
+        randombytes_buf(buf, n);
+        w = pwrite(fd, buf, n, done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) rc = ENL_EIO;
+        else done += w;
+    }
+    if (fsync(fd) != 0) rc = ENL_EIO;
+    close(fd);
+    return rc;
+}
+
+/* Destroys the database at path and its log files, and removes them: first
+ * the orderly way (rows and slots overwritten through SQLite, the log folded
+ * in, the file rebuilt), which needs the write lock that a `listen` in the
+ * middle of a sync may hold, so it waits a second at most and its failure
+ * stops nothing; then, whatever that did, every byte of the files: the key
+ * slots are in them, and without the slots no record can be opened. */
+static int destroy_files(const char *path)
+{
+    static const char *const ext[] = { "", "-wal", "-shm" };
+    char p[4200];
+    enl_store *st = NULL;
+    int rc = alloc_store(&st);
     if (rc != ENL_OK) return rc;
-    randombytes_buf(master, KEYBYTES);
-    slot_seal(slot1, master, KEYBYTES, wrap_ad, sizeof wrap_ad, st->kdfrec, kek);
-    randombytes_buf(slot2, sizeof slot2);
-    rc = meta_put(st, "wrapped_key", slot1, sizeof slot1);
-    if (rc == ENL_OK) rc = meta_put(st, "wrapped_alt", slot2, sizeof slot2);
-    if (rc == ENL_OK) rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) ==
+        SQLITE_OK && pragmas(st) == ENL_OK) {
+        sqlite3_busy_timeout(st->db, 1000);
+        (void)destroy_contents(st);
+    }
+    enl_store_close(st);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        if (overwrite_file(p) != ENL_OK) rc = ENL_EIO;
+        if (unlink(p) != 0 && errno != ENOENT) rc = ENL_EIO;
+    }
     return rc;
 }
 
@@ -620,6 +670,20 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
         rc = duress;
         goto out;
     }
+    if (duress == 1) {
+        /* Duress: the profile is destroyed, files and all, before anything
+         * opens, and a new one is built from nothing in its place (a new
+         * file in every byte, not an emptied one), under the same Argon2id
+         * record so that the duress passphrase opens it as it opened the
+         * slot, in the same time. */
+        if ((rc = destroy_files(path)) != ENL_OK) goto out;
+        if ((rc = create_db(path, rec, kek, &st)) != ENL_OK) goto out;
+        st->was_reset = 1;
+        memcpy(st->reset_name, name, sizeof name);
+        *out = st;
+        st = NULL;
+        goto out;
+    }
     if ((rc = alloc_store(&st)) != ENL_OK) goto out;
     memcpy(st->kdfrec, rec, sizeof rec);
     snprintf(st->path, sizeof st->path, "%s", path);
@@ -630,11 +694,6 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
     }
     sqlite3_busy_timeout(st->db, 10000);
     if ((rc = pragmas(st)) != ENL_OK) goto out;
-    if (duress == 1) {
-        if ((rc = reset_under(st, kek, master)) != ENL_OK) goto out;
-        st->was_reset = 1;
-        memcpy(st->reset_name, name, sizeof name);
-    }
     derive_subkeys(st, master);
     if ((rc = migrate(st)) != ENL_OK) goto out;
     *out = st;
@@ -720,62 +779,13 @@ out:
     return rc;
 }
 
-/* Overwrites every byte of a file with random ones and syncs it. ENL_OK
- * when it is not there. */
-static int overwrite_file(const char *path)
-{
-    uint8_t buf[1 << 16];
-    struct stat sb;
-    off_t done = 0;
-    int rc = ENL_OK, fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return errno == ENOENT ? ENL_OK : ENL_EIO;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return ENL_EIO;
-    }
-    while (rc == ENL_OK && done < sb.st_size) {
-        size_t n = sb.st_size - done < (off_t)sizeof buf ? (size_t)(sb.st_size - done) : sizeof buf;
-        ssize_t w;
-        randombytes_buf(buf, n);
-        w = pwrite(fd, buf, n, done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) rc = ENL_EIO;
-        else done += w;
-    }
-    if (fsync(fd) != 0) rc = ENL_EIO;
-    close(fd);
-    return rc;
-}
-
 int enl_store_wipe(const char *home)
 {
-    static const char *const ext[] = { "", "-wal", "-shm" };
-    char path[4096], p[4200];
-    enl_store *st = NULL;
+    char path[4096];
     int rc;
-
     if (!enl_store_exists(home)) return ENL_ENOPROFILE;
     db_path(path, sizeof path, home);
-    if ((rc = alloc_store(&st)) != ENL_OK) return rc;
-    /* First the orderly way: rows and slots overwritten through SQLite, the
-     * log folded in, the file rebuilt. It needs the write lock, which a
-     * `listen` in the middle of a sync may hold: a panic button does not
-     * wait long for it, and does not stop when it cannot have it. */
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) ==
-        SQLITE_OK) {
-        sqlite3_busy_timeout(st->db, 1000);
-        if (pragmas(st) == ENL_OK) sqlite3_busy_timeout(st->db, 1000);
-        (void)destroy_contents(st);
-    }
-    enl_store_close(st);
-    /* Then, whatever that did, every byte of the files themselves: the key
-     * slots are in them, and without the slots no record can be opened. */
-    rc = ENL_OK;
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", path, ext[i]);
-        if (overwrite_file(p) != ENL_OK) rc = ENL_EIO;
-        if (unlink(p) != 0 && errno != ENOENT) rc = ENL_EIO;
-    }
+    rc = destroy_files(path);
     (void)rmdir(home);   /* only when nothing else is in it */
     return rc;
 }

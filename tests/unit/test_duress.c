@@ -72,6 +72,21 @@ static long raw_count(const char *sql)
     return n;
 }
 
+/* The database header's change counter (bytes 24..27) and schema cookie
+ * (40..43): what SQLite counts of a file's history. */
+static void header_counters(uint8_t out[8])
+{
+    char path[128];
+    uint8_t h[100];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/enlace.db", home);
+    assert_non_null(f = fopen(path, "rb"));
+    assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    memcpy(out, h + 24, 4);
+    memcpy(out + 4, h + 40, 4);
+}
+
 /* Whether any file in home contains the bytes. */
 static int anywhere(const uint8_t *needle, size_t n)
 {
@@ -104,7 +119,7 @@ static int anywhere(const uint8_t *needle, size_t n)
 static void test_duress_destroys_everything(void **state)
 {
     enl_store *st;
-    uint8_t slot[72], marker[24];
+    uint8_t slot[72], marker[24], reset[8], made[8];
     char name[ENL_NAME_MAX + 1];
     (void)state;
     fresh();
@@ -127,11 +142,20 @@ static void test_duress_destroys_everything(void **state)
     assert_false(anywhere(slot, sizeof slot));
     /* and no counter says how many messages there were */
     assert_int_equal(raw_count("SELECT count(*) FROM sqlite_sequence"), 0);
+    header_counters(reset);
     assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_EPASSPHRASE);
     /* The duress passphrase now opens the new, empty profile normally. */
     assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
     assert_int_equal(enl_store_was_reset(st, name), 0);
     enl_store_close(st);
+    cleanup();
+    /* Nor does the file say it was emptied rather than made: it is a new
+     * file, whose header counts what a new profile's does. */
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "duress", 6, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    header_counters(made);
+    assert_memory_equal(reset, made, sizeof made);
     cleanup();
 }
 
