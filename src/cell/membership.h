@@ -41,6 +41,9 @@
 
 #define ENL_CELL_PEOPLE_MAX 64
 #define ENL_CELL_STMTS_MAX  256
+/* A log holds at most this many statements by one author: one member, or
+ * their seized device, cannot fill it and freeze the cell for the rest. */
+#define ENL_CELL_STMTS_PER_AUTHOR 64
 
 typedef enum {
     ENL_CELL_CANDIDATE = 1,     /* proposed, not (yet) admitted */

@@ -151,3 +151,9 @@ void enl_stmt_id(uint8_t id[32], const uint8_t *in, size_t len)
 {
     crypto_generichash(id, 32, in, len, NULL, 0);
 }
+
+const uint8_t *enl_stmt_author_of(const uint8_t *in, size_t len)
+{
+    /* version u8 | type u8 | cell id [32] | author [32] */
+    return len >= 1 + 1 + ENL_CELL_IDBYTES + 32 ? in + 1 + 1 + ENL_CELL_IDBYTES : NULL;
+}

@@ -87,4 +87,9 @@ void enl_cell_id(uint8_t id[ENL_CELL_IDBYTES], const uint8_t creator[32], const 
 /* The id of a statement: BLAKE2b-256 of its bytes. */
 void enl_stmt_id(uint8_t id[32], const uint8_t *in, size_t len);
 
+/* The author's key in a statement's bytes (fixed place, see the layout
+ * above), without checking anything: only for statements already parsed
+ * and checked once. NULL when in is too short to hold it. */
+const uint8_t *enl_stmt_author_of(const uint8_t *in, size_t len);
+
 #endif

@@ -84,6 +84,14 @@ static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
         if (cmp == 0) return 0;
         if (cmp > 0) break;
     }
+    {
+        size_t theirs = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
+            if (a != NULL && memcmp(a, s.author, 32) == 0) theirs++;
+        }
+        if (theirs >= ENL_CELL_STMTS_PER_AUTHOR) return ENL_EREFUSED;
+    }
     if (c->n == ENL_CELL_STMTS_MAX) return ENL_EFULL;
     uint8_t *copy = malloc(len);
     if (copy == NULL) return ENL_ENOMEM;
@@ -458,6 +466,14 @@ static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, con
     for (size_t i = 0; i < n; i++) {
         int r = rec_merge(c, stmts[i], lens[i]);
         if (r == ENL_EFULL || r == ENL_ENOMEM) { rc = r; break; }
+        /* my own statement is never dropped in silence */
+        if (r < 0 && from == NULL) {
+            rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds %d statements "
+                                              "of yours already: no more fit",
+                                              ENL_CELL_STMTS_PER_AUTHOR)
+                                   : r;
+            break;
+        }
         if (r == 1) grew = 1;
     }
     if (rc == ENL_OK && grew) rc = rec_compute(c);
@@ -911,7 +927,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         for (size_t i = 0; i < n; i++) {
             int m = rec_merge(c, stmts[i], lens[i]);
-            if (m < 0 && m != ENL_ESIG && m != ENL_EMALFORMED && m != ENL_EVERSION) {
+            if (m < 0 && m != ENL_ESIG && m != ENL_EMALFORMED && m != ENL_EVERSION && m != ENL_EREFUSED) {
                 rec_free(c);
                 return m;
             }

@@ -4,8 +4,8 @@
  *  - its backdated statements, sent straight from it or through someone it
  *    handed them to, are not taken by members who burned it: nobody is
  *    evicted, its accomplice is not admitted and reads nothing;
- *  - filling the cell's log so that no burn vouch fits does not keep its
- *    keys from being burned, by `burn` or by its published revocation;
+ *  - it cannot fill the cell's log (64 statements an author at most), and
+ *    a vouch a full share refuses does not keep its keys from being burned;
  *  - between its revocation and the k-th burn vouch, a sender key or a cell
  *    note it seals is refused (its lie is never shown).
  * The backdating itself is still possible while no member has burned it
@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "cell/membership.h"
 #include "cell/statement.h"
 #include "core/profile.h"
 #include "core/send.h"
@@ -291,23 +292,28 @@ static void test_burned_member_cannot_backdate_into_the_cell(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(zed);
 }
 
-/* The captured member fills the cell's log to its 256-statement cap with
+/* The captured member tries to fill the cell's log (256 statements) with
  * LEAVE statements at generations nobody is at (ignored by the
- * membership), so that no burn vouch fits. `burn` and his own published
- * revocation still burn his keys on every device: nothing is sealed to him
- * and the cell's notes are not his to read. */
-static void test_log_flood_does_not_block_a_burn(void **state)
+ * membership), so that no burn vouch fits: it holds 64 of his at most, and
+ * the others' vouches still fit and remove him. And when a member's own
+ * share is full (`own_share_full`: 64 statements signed with carmen's key,
+ * handed to her by the captor), her vouch is refused but `burn` still burns
+ * his keys on her device: nothing is sealed to him, the cell's notes are
+ * not his to read. */
+static void flood_then_burn(int own_share_full)
 {
-    enl_profile *ana = mkprofile("ana2"), *beto = mkprofile("beto2"), *carmen = mkprofile("carmen2");
+    const char *names[2][3] = { { "ana2", "beto2", "carmen2" }, { "ana4", "beto4", "carmen4" } };
+    enl_profile *ana = mkprofile(names[own_share_full][0]);
+    enl_profile *beto = mkprofile(names[own_share_full][1]);
+    enl_profile *carmen = mkprofile(names[own_share_full][2]);
     enl_profile *all[3] = { ana, beto, carmen };
     static uint8_t st[256][ENL_STMT_MAXBYTES];
     size_t lens[256], n = 0;
     uint8_t cid[32];
-    int cells = 0, failed = 0, rc;
+    int cells = 0, failed = 0, burned = 0;
     char *rev = NULL;
     static const char secret[] = "la olla se mueve a la casa de dora";
 
-    (void)state;
     introduce(ana, "ana", beto, "beto");
     introduce(ana, "ana", carmen, "carmen");
     introduce(beto, "beto", carmen, "carmen");
@@ -322,32 +328,39 @@ static void test_log_flood_does_not_block_a_burn(void **state)
     exchange(all, 3);
     assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
 
-    /* beto is taken; before the others react, his device floods: the log
-     * holds 4 statements, 252 more LEAVEs at gen 1000+i fill it */
     cell_id_of(ana, cid);
-    for (n = 0; n < 252; n++)
-        lens[n] = mkstmt(st[n], beto, cid, ENL_STMT_LEAVE, 1000 + (uint32_t)n, NULL, NULL, 1, n);
-    assert_int_equal(adv_send_log(beto, "carmen", cid, st, lens, 125), ENL_OK);
-    assert_int_equal(adv_send_log(beto, "ana", cid, st + 125, lens + 125, 127), ENL_OK);
+    if (!own_share_full) {
+        /* beto is taken; before the others react, his device floods */
+        for (n = 0; n < 252; n++)
+            lens[n] = mkstmt(st[n], beto, cid, ENL_STMT_LEAVE, 1000 + (uint32_t)n, NULL, NULL, 1, n);
+        assert_int_equal(adv_send_log(beto, "carmen", cid, st, lens, 125), ENL_OK);
+        assert_int_equal(adv_send_log(beto, "ana", cid, st + 125, lens + 125, 127), ENL_OK);
+    } else {
+        /* 64 statements in carmen's name, which her device takes from ana */
+        for (n = 0; n < ENL_CELL_STMTS_PER_AUTHOR; n++)
+            lens[n] = mkstmt(st[n], carmen, cid, ENL_STMT_LEAVE, 1000 + (uint32_t)n, NULL, NULL, 1, n);
+        assert_int_equal(adv_send_log(ana, "carmen", cid, st, lens, n), ENL_OK);
+    }
     exchange(all, 3);
-    printf("statements held: ana %zu, carmen %zu\n", row_count(ana), row_count(carmen));
+    assert_true(row_count(carmen) <= 4 + ENL_CELL_STMTS_PER_AUTHOR);
 
-    rc = enl_burn_local(carmen, "beto", "arrested", &cells, &failed);
-    printf("  carmen: enl_burn_local(beto) rc=%d cells=%d failed=%d (%s)\n", rc, cells, failed,
-           enl_profile_errmsg(carmen));
-    assert_int_equal(rc, ENL_OK);
-    assert_int_equal(cells + failed, 1);
-    assert_int_equal(enl_revocation_publish(ana, "beto"), ENL_OK);
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells, &failed), ENL_OK);
+    assert_int_equal(cells, own_share_full ? 0 : 1);
+    assert_int_equal(failed, own_share_full ? 1 : 0);
+    if (own_share_full)
+        assert_non_null(strstr(enl_profile_errmsg(carmen), "the burn vouch could not be added"));
+    if (!own_share_full) assert_int_equal(enl_revocation_publish(ana, "beto"), ENL_OK);
     exchange(all, 3);
     {
         enl_contact k;
         assert_int_equal(enl_contact_by_name(carmen, "beto", &k), ENL_OK);
         assert_true(k.burned);
-        assert_int_equal(enl_contact_by_name(ana, "beto", &k), ENL_OK);
-        assert_true(k.burned);
+    }
+    if (!own_share_full) {
+        assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+        assert_true(burned);
     }
     /* nothing sealed to him, and nothing the cell says reaches him */
-    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"x", 1, NULL, NULL), ENL_EREFUSED);
     assert_int_equal(enl_send_text(carmen, "beto", (const uint8_t *)"x", 1, NULL, NULL), ENL_EREFUSED);
     assert_int_equal(enl_cell_send(carmen, "olla", (const uint8_t *)secret, strlen(secret), NULL, NULL),
                      ENL_OK);
@@ -356,6 +369,18 @@ static void test_log_flood_does_not_block_a_burn(void **state)
     assert_false(has_message(beto, secret));
     free(rev);
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
+static void test_log_flood_is_capped(void **state)
+{
+    (void)state;
+    flood_then_burn(0);
+}
+
+static void test_a_refused_vouch_does_not_stop_a_burn(void **state)
+{
+    (void)state;
+    flood_then_burn(1);
 }
 
 
@@ -454,7 +479,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burned_member_cannot_backdate_into_the_cell),
-        cmocka_unit_test(test_log_flood_does_not_block_a_burn),
+        cmocka_unit_test(test_log_flood_is_capped),
+        cmocka_unit_test(test_a_refused_vouch_does_not_stop_a_burn),
         cmocka_unit_test(test_revoked_member_cannot_push_a_sender_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
