@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "enlace.h"
 #include "transport/tcp.h"
@@ -72,16 +73,34 @@ int enl_link_initiate(enl_link *l, int fd, const uint8_t my_sk[32], const uint8_
 int enl_link_respond(enl_link *l, int fd, const uint8_t my_sk[32], int timeout_ms)
 {
     enl_handshake hs;
-    uint8_t m[128];
+    struct timespec t0;
+    uint8_t m[128], first[2 + ENL_LINK_HS1_BYTES];
     size_t n = 0, pn = 0;
     int rc;
 
     if ((rc = link_init(l, fd, timeout_ms)) != ENL_OK) return rc;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = enl_handshake_init(&hs, ENL_NOISE_XK, 0, (const uint8_t *)ENL_LINK_PROLOGUE,
                             sizeof ENL_LINK_PROLOGUE - 1, my_sk, NULL, NULL);
-    if (rc == ENL_OK) rc = get_msg(l, m, ENL_LINK_HS1_BYTES, &n, 1);
-    if (rc == ENL_EPROTO) rc = ENL_EDECRYPT;  /* not our protocol: stay silent */
-    if (rc == ENL_OK) rc = enl_handshake_read(&hs, NULL, &pn, 0, m, n);
+    /* The first message is read whole, its 50 bytes, whatever its length
+     * field says, and whatever is wrong with it is answered the same way:
+     * silence until the prober gives up or the time is out, then a clean
+     * close. Neither timing nor a reset then tells a prober that enlace
+     * listens here. */
+    if (rc == ENL_OK) rc = enl_tcp_read_exact(fd, first, sizeof first, timeout_ms);
+    if (rc == ENL_OK && (first[0] != 0 || first[1] != ENL_LINK_HS1_BYTES)) rc = ENL_EDECRYPT;
+    if (rc == ENL_OK) {
+        l->bytes_in += sizeof first;
+        rc = enl_handshake_read(&hs, NULL, &pn, 0, first + 2, ENL_LINK_HS1_BYTES);
+    }
+    if (rc != ENL_OK) {
+        struct timespec t1;
+        long spent;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        spent = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        if (spent < timeout_ms) (void)enl_tcp_drain(fd, timeout_ms - (int)spent, 1 << 20);
+        if (rc != ENL_ENOMEM) rc = ENL_EDECRYPT;  /* not our protocol, or not our key */
+    }
     if (rc == ENL_OK) rc = enl_handshake_write(&hs, m, &n, sizeof m, NULL, 0);
     if (rc == ENL_OK) rc = put_msg(l, m, n);
     if (rc == ENL_OK) rc = get_msg(l, m, ENL_LINK_HS3_BYTES, &n, 1);
@@ -126,7 +145,10 @@ int enl_link_recv(enl_link *l, uint8_t *buf, size_t max, size_t *len)
         if ((rc = enl_cipher_decrypt(&l->rx, l->chunk, NULL, 0, ct, n)) != ENL_OK) return rc;
         k = n - ENL_NOISE_TAGLEN - 1;
         more = l->chunk[0];
-        if (more > 1) return ENL_EPROTO;
+        /* Every chunk but the last is full (enl_link_send): so a message
+         * takes at most ENL_LINK_MSG_MAX / ENL_LINK_CHUNK + 1 reads, and a
+         * peer cannot keep one open forever with empty chunks. */
+        if (more > 1 || (more && k != ENL_LINK_CHUNK)) return ENL_EPROTO;
         if (k > max - got || got + k > ENL_LINK_MSG_MAX) return ENL_ETOOBIG;
         memcpy(buf + got, l->chunk + 1, k);
         got += k;

@@ -181,6 +181,22 @@ int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
     return ENL_OK;
 }
 
+int enl_tcp_drain(int fd, int timeout_ms, size_t max)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    uint8_t buf[512];
+    size_t got = 0;
+    while (got < max) {
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r > 0) { got += (size_t)r; continue; }
+        if (r == 0) return ENL_OK;              /* the peer closed */
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;
+        if (wait_fd(fd, POLLIN, deadline) != ENL_OK) return ENL_ETIMEOUT;
+    }
+    return ENL_ETOOBIG;
+}
+
 void enl_tcp_close(int fd)
 {
     if (fd >= 0) close(fd);

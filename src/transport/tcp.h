@@ -18,6 +18,9 @@ int enl_tcp_listen(int *fd, const char *host, const char *port, char *bound, siz
 int enl_tcp_accept(int lfd, int *fd, int timeout_ms);
 int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms);
 int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms);
+/* Reads and discards until the peer closes (ENL_OK), timeout_ms passes
+ * (ENL_ETIMEOUT) or max bytes came (ENL_ETOOBIG). */
+int enl_tcp_drain(int fd, int timeout_ms, size_t max);
 void enl_tcp_close(int fd);
 
 #endif

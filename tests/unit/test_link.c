@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,6 +172,14 @@ static void hostile_after_handshake(int mode, int expect)
             uint8_t *big = calloc(1, 5000);
             assert_int_equal(enl_link_send(&l, big, 5000), ENL_OK);
             free(big);
+        } else if (mode == 4) {     /* empty chunks that say "more", on and on */
+            for (int i = 0; i < 50; i++) {
+                uint8_t pt[1] = { 1 }, frame[2 + 1 + ENL_NOISE_TAGLEN];
+                assert_int_equal(enl_cipher_encrypt(&l.tx, frame + 2, NULL, 0, pt, 1), ENL_OK);
+                frame[0] = 0;
+                frame[1] = 1 + ENL_NOISE_TAGLEN;
+                if (write(sv[0], frame, sizeof frame) != (ssize_t)sizeof frame) break;
+            }
         } /* mode 3: stall */
         assert_int_equal(child_exit(pid), 0);
         enl_link_wipe(&l);
@@ -181,6 +190,50 @@ static void hostile_after_handshake(int mode, int expect)
 static void test_garbage_is_cut_off(void **state) { (void)state; hostile_after_handshake(1, ENL_EDECRYPT); }
 static void test_oversized_is_cut_off(void **state) { (void)state; hostile_after_handshake(2, ENL_ETOOBIG); }
 static void test_stall_times_out(void **state) { (void)state; hostile_after_handshake(3, ENL_ETIMEOUT); }
+static void test_empty_chunks_are_cut_off(void **state) { (void)state; hostile_after_handshake(4, ENL_EPROTO); }
+
+/* A prober that sends nothing, a length that is not the handshake's, or the
+ * right length and junk, gets the same answer: the responder says nothing
+ * and waits until the prober goes or its time is out (it never answers
+ * sooner, whatever was sent). */
+static void probe(const uint8_t *bytes, size_t n)
+{
+    int sv[2];
+    pid_t pid;
+    uint8_t b;
+    pair(sv);
+    if ((pid = fork()) == 0) {
+        enl_link r;
+        struct timespec t0, t1;
+        long ms;
+        int rc;
+        close(sv[0]);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = enl_link_respond(&r, sv[1], b_sk, 600);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        _exit(rc == ENL_EDECRYPT && ms >= 550 ? 0 : 1);
+    }
+    close(sv[1]);
+    if (n) assert_int_equal(write(sv[0], bytes, n), (ssize_t)n);
+    assert_int_equal(child_exit(pid), 0);
+    assert_true(recv(sv[0], &b, 1, MSG_DONTWAIT) <= 0);
+    close(sv[0]);
+}
+
+static void test_probes_look_alike(void **state)
+{
+    uint8_t m[2 + ENL_LINK_HS1_BYTES];
+    (void)state;
+    probe(NULL, 0);
+    randombytes_buf(m, sizeof m);
+    m[0] = 0;
+    m[1] = 0x31;                    /* not the handshake's length */
+    probe(m, 12);
+    probe(m, sizeof m);
+    m[1] = ENL_LINK_HS1_BYTES;      /* the right length, junk in it */
+    probe(m, sizeof m);
+}
 
 int main(void)
 {
@@ -191,6 +244,8 @@ int main(void)
         cmocka_unit_test(test_garbage_is_cut_off),
         cmocka_unit_test(test_oversized_is_cut_off),
         cmocka_unit_test(test_stall_times_out),
+        cmocka_unit_test(test_empty_chunks_are_cut_off),
+        cmocka_unit_test(test_probes_look_alike),
     };
     if (enl_init() != ENL_OK) return 1;
     randombytes_buf(a_sk, 32); crypto_scalarmult_base(a_pk, a_sk);
