@@ -558,8 +558,19 @@ int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_st
         enl_store_rollback(p->st);
         return rc < 0 ? rc : ENL_EDUPLICATE;
     }
-    rc = enl_store_purge_put(p->st, lock, key, expiry);
-    if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, &released);
+    /* Anyone can make a valid purge (a random key and its hash): one that
+     * releases nothing here and is none of mine is kept, to pass on, only
+     * while the store holds fewer purges than its quota of notes, so a
+     * flood of them cannot grow the store and every sync without end. */
+    rc = enl_store_note_release(p->st, lock, &released);
+    if (rc == ENL_OK && released == 0 && enl_store_set_has(p->st, "outbox", lock) == 0) {
+        int room = enl_quota_purge_room(p);
+        if (room <= 0) {
+            enl_store_rollback(p->st);
+            return room < 0 ? room : ENL_OK;   /* not kept, and not an error */
+        }
+    }
+    if (rc == ENL_OK) rc = enl_store_purge_put(p->st, lock, key, expiry);
     /* One of mine came through: it is no longer outgoing. */
     if (rc == ENL_OK) rc = enl_store_set_del(p->st, "outbox", lock);
     if (rc == ENL_OK) {
@@ -570,6 +581,7 @@ int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_st
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     if (rc == ENL_OK && released > 0) enl_quota_forget(p);
+    if (rc == ENL_OK) enl_quota_purge_added(p);
     if (rc == ENL_OK && stats != NULL) {
         stats->purges_received++;
         stats->released += released;

@@ -49,6 +49,7 @@ static int alloc_profile(enl_profile **out)
     p->quota_notes = ENL_QUOTA_NOTES;
     p->quota_bytes = ENL_QUOTA_BYTES;
     p->held_notes = p->held_bytes = -1;
+    p->held_purges = -1;
     *out = p;
     return ENL_OK;
 }
@@ -87,6 +88,23 @@ void enl_quota_note_added(enl_profile *p, size_t len)
 void enl_quota_forget(enl_profile *p)
 {
     p->held_notes = p->held_bytes = -1;
+    p->held_purges = -1;
+}
+
+int enl_quota_purge_room(enl_profile *p)
+{
+    if (p->held_purges < 0) {
+        uint64_t n = 0;
+        int rc = enl_store_count(p->st, "purges", &n);
+        if (rc != ENL_OK) return rc;
+        p->held_purges = (int64_t)n;
+    }
+    return (uint64_t)p->held_purges < p->quota_notes;
+}
+
+void enl_quota_purge_added(enl_profile *p)
+{
+    if (p->held_purges >= 0) p->held_purges++;
 }
 
 int enl_profile_exists(const char *home)

@@ -19,6 +19,7 @@ struct enl_profile {
     uint8_t fp[32];
     char err[256];
     uint64_t quota_notes, quota_bytes;
+    int64_t held_purges;        /* purge records in the store; -1: not counted yet */
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
@@ -30,6 +31,11 @@ int enl_quota_check(enl_profile *p, size_t len);
 /* Keeps the counters right after a note was stored or released. */
 void enl_quota_note_added(enl_profile *p, size_t len);
 void enl_quota_forget(enl_profile *p);
+/* 1 while the store holds fewer purge records than the quota of notes (a
+ * purge that matches nothing here is kept only then), 0 when full, < 0 on
+ * error; enl_quota_purge_added counts one more. */
+int enl_quota_purge_room(enl_profile *p);
+void enl_quota_purge_added(enl_profile *p);
 
 /* Wall clock; ENLACE_NOW (unix seconds) overrides it so tests can age notes. */
 uint64_t enl_now(void);

@@ -1,0 +1,118 @@
+/* Purge records, through the library on real profiles: anyone can make a
+ * valid one (a random key and its hash), so one that releases nothing here
+ * and is none of this profile's own notes is kept only while the store
+ * holds fewer purges than its quota of notes; a purge that releases a note
+ * carried here is always kept, quota or not. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "enlace.h"
+#include "note/note.h"
+
+static char root[] = "/tmp/enl-purges-XXXXXX";
+
+static enl_profile *mkprofile(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
+{
+    char *card = NULL;
+    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
+    free(card);
+}
+
+static uint64_t status_of(enl_profile *p, int purges)
+{
+    enl_status_info s;
+    assert_int_equal(enl_status(p, &s), ENL_OK);
+    return purges ? s.purges : s.notes;
+}
+
+static void sync_drop(enl_profile *p)
+{
+    char drop[256];
+    enl_sync_stats st;
+    snprintf(drop, sizeof drop, "%s/drop", root);
+    (void)mkdir(drop, 0700);
+    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
+}
+
+static void test_foreign_purges_are_capped(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto"), *carmen = mkprofile("carmen");
+    uint8_t rec[ENL_PURGEBYTES], key[ENL_PURGEKEYBYTES];
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    enl_profile_set_quota(ana, 10, (uint64_t)1 << 30);
+
+    /* ana, a courier, carries a note from beto to carmen */
+    assert_int_equal(enl_send_text(beto, "carmen", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    sync_drop(beto);
+    sync_drop(ana);
+    assert_int_equal(status_of(ana, 0), 1);
+
+    /* 15 purges that match nothing here: 10 are kept, the rest are not */
+    for (int i = 0; i < 15; i++) {
+        memset(&st, 0, sizeof st);
+        randombytes_buf(key, sizeof key);
+        enl_purge_encode(rec, enl_now_hours() + 24, key);
+        assert_int_equal(enl_purge_intake(ana, rec, sizeof rec, &st), ENL_OK);
+        assert_int_equal(st.purges_received, i < 10 ? 1 : 0);
+    }
+    assert_int_equal(status_of(ana, 1), 10);
+
+    /* carmen reads the note; her purge still releases ana's copy */
+    sync_drop(carmen);
+    sync_drop(ana);
+    assert_int_equal(status_of(ana, 0), 0);
+    assert_int_equal(status_of(ana, 1), 11);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_foreign_purges_are_capped),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
