@@ -156,9 +156,23 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
         enl_store_rollback(p->st);
         return rc < 0 ? rc : ENL_EDUPLICATE;
     }
+    /* Anyone can make a valid notice (a fresh identity that revokes
+     * itself): one that burns no contact of mine is kept, to pass on, only
+     * while the store holds fewer notices than its share of the quota. */
+    {
+        enl_contact c;
+        int mine = enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
+                   sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0;
+        int room = mine ? 1 : enl_quota_burn_room(p);
+        if (room <= 0) {
+            enl_store_rollback(p->st);
+            return room < 0 ? room : ENL_OK;   /* not kept, and not an error */
+        }
+    }
     rc = accept_burn(p, bin, len, &r, &was);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
+    if (rc == ENL_OK) enl_quota_burn_added(p);
     if (rc == ENL_OK && stats != NULL) {
         stats->burns_received++;
         if (was) stats->burned_contacts++;

@@ -49,7 +49,7 @@ static int alloc_profile(enl_profile **out)
     p->quota_notes = ENL_QUOTA_NOTES;
     p->quota_bytes = ENL_QUOTA_BYTES;
     p->held_notes = p->held_bytes = -1;
-    p->held_purges = -1;
+    p->held_purges = p->held_burns = -1;
     *out = p;
     return ENL_OK;
 }
@@ -88,7 +88,7 @@ void enl_quota_note_added(enl_profile *p, size_t len)
 void enl_quota_forget(enl_profile *p)
 {
     p->held_notes = p->held_bytes = -1;
-    p->held_purges = -1;
+    p->held_purges = p->held_burns = -1;
 }
 
 int enl_quota_purge_room(enl_profile *p)
@@ -105,6 +105,22 @@ int enl_quota_purge_room(enl_profile *p)
 void enl_quota_purge_added(enl_profile *p)
 {
     if (p->held_purges >= 0) p->held_purges++;
+}
+
+int enl_quota_burn_room(enl_profile *p)
+{
+    if (p->held_burns < 0) {
+        uint64_t n = 0;
+        int rc = enl_store_count(p->st, "burns", &n);
+        if (rc != ENL_OK) return rc;
+        p->held_burns = (int64_t)n;
+    }
+    return (uint64_t)p->held_burns < p->quota_notes / 10;
+}
+
+void enl_quota_burn_added(enl_profile *p)
+{
+    if (p->held_burns >= 0) p->held_burns++;
 }
 
 int enl_profile_exists(const char *home)

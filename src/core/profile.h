@@ -20,6 +20,7 @@ struct enl_profile {
     char err[256];
     uint64_t quota_notes, quota_bytes;
     int64_t held_purges;        /* purge records in the store; -1: not counted yet */
+    int64_t held_burns;         /* burn notices in the store; -1: not counted yet */
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
@@ -36,6 +37,11 @@ void enl_quota_forget(enl_profile *p);
  * error; enl_quota_purge_added counts one more. */
 int enl_quota_purge_room(enl_profile *p);
 void enl_quota_purge_added(enl_profile *p);
+/* The same for burn notices that revoke no contact of this profile: room
+ * while the store holds fewer notices than a tenth of the quota of notes
+ * (10,000 by default; a notice is kept a year). */
+int enl_quota_burn_room(enl_profile *p);
+void enl_quota_burn_added(enl_profile *p);
 
 /* Wall clock; ENLACE_NOW (unix seconds) overrides it so tests can age notes. */
 uint64_t enl_now(void);

@@ -1,8 +1,9 @@
-/* Purge records, through the library on real profiles: anyone can make a
- * valid one (a random key and its hash), so one that releases nothing here
- * and is none of this profile's own notes is kept only while the store
- * holds fewer purges than its quota of notes; a purge that releases a note
- * carried here is always kept, quota or not. */
+/* Purge records and burn notices, through the library on real profiles:
+ * anyone can make a valid one (a random key and its hash; a fresh identity
+ * that revokes itself), so one that matches nothing here (releases no note,
+ * is none of this profile's own, burns no contact) is kept only while the
+ * store holds fewer than its share of the quota; one that releases a note
+ * carried here, or burns a contact, is always kept, quota or not. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/profile.h"
+#include "crypto/identity.h"
+#include "crypto/revocation.h"
 #include "enlace.h"
 #include "note/note.h"
 
@@ -94,6 +97,40 @@ static void test_foreign_purges_are_capped(void **state)
     enl_profile_close(carmen);
 }
 
+static void test_foreign_burn_notices_are_capped(void **state)
+{
+    enl_profile *dora = mkprofile("dora"), *eli = mkprofile("eli");
+    enl_identity *id = sodium_malloc(sizeof *id);
+    uint8_t bin[ENL_REVOCATION_MAXBYTES];
+    size_t len = 0;
+    char *rev = NULL;
+    enl_contact c;
+    enl_status_info s;
+    (void)state;
+    assert_non_null(id);
+    introduce(dora, "dora", eli, "eli");
+    enl_profile_set_quota(dora, 20, (uint64_t)1 << 30);    /* room for 2 foreign notices */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(enl_identity_generate(id, enl_now()), ENL_OK);
+        assert_int_equal(enl_revocation_make(bin, &len, id, "taken", enl_now()), ENL_OK);
+        assert_int_equal(enl_burn_intake(dora, bin, len, NULL), ENL_OK);
+    }
+    assert_int_equal(enl_status(dora, &s), ENL_OK);
+    assert_int_equal(s.burns, 2);
+    /* a contact's own notice is kept and acted on, full or not */
+    assert_int_equal(enl_revocation_export(eli, "if I am taken", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_from_text(bin, &len, rev, strlen(rev)), ENL_OK);
+    assert_int_equal(enl_burn_intake(dora, bin, len, NULL), ENL_OK);
+    assert_int_equal(enl_contact_by_name(dora, "eli", &c), ENL_OK);
+    assert_true(c.burned);
+    assert_int_equal(enl_status(dora, &s), ENL_OK);
+    assert_int_equal(s.burns, 3);
+    free(rev);
+    sodium_free(id);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -113,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_foreign_purges_are_capped),
+        cmocka_unit_test(test_foreign_burn_notices_are_capped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
