@@ -901,7 +901,7 @@ static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const ui
         enl_secmem_free(padded);
         return ENL_ENOMEM;
     }
-    memcpy(padded, pt, len);
+    if (len > 0) memcpy(padded, pt, len);   /* pt may be NULL for an empty record */
     padded[len] = 0x80;
     memset(padded + len + 1, 0, plen - len - 1);
     memcpy(adp, ad, ad_len);
