@@ -16,54 +16,8 @@
 #include "core/profile.h"
 #include "enlace.h"
 
-static char root[] = "/tmp/enlace-test-arrest-XXXXXX";
-
-static enl_profile *mkprofile(const char *name)
-{
-    char home[256];
-    enl_profile *p = NULL;
-    snprintf(home, sizeof home, "%s/%s", root, name);
-    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return p;
-}
-
-static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
-{
-    char *card = NULL;
-    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
-    free(card);
-    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
-    free(card);
-}
-
-typedef struct {
-    enl_profile *from, *to;
-} carry_ctx;
-
-static int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
-{
-    carry_ctx *c = vctx;
-    uint8_t *note = NULL;
-    size_t len = 0;
-    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, NULL);
-    free(note);
-    return 0;
-}
-
-/* Every note each profile holds goes to every other, twice over: what a
- * round of couriers does. */
-static void exchange(enl_profile **ps, size_t n)
-{
-    for (int round = 0; round < 3; round++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++) {
-                carry_ctx c = { ps[i], ps[j] };
-                if (i != j) assert_int_equal(enl_note_each(ps[i], carry_one, &c), ENL_OK);
-            }
-}
+#define PROFILES_ROOT "/tmp/enlace-test-arrest-XXXXXX"
+#include "profiles.h"
 
 typedef struct {
     const char *needle;
@@ -195,20 +149,6 @@ static void test_disappearing_timer(void **state)
     enl_profile_close(eli);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 int main(void)
 {

@@ -32,50 +32,8 @@
 #include "util/bytes.h"
 #include "enlace.h"
 
-static char root[] = "/tmp/enl-captured-XXXXXX";
-
-static enl_profile *mkprofile(const char *name)
-{
-    char home[256];
-    enl_profile *p = NULL;
-    snprintf(home, sizeof home, "%s/%s", root, name);
-    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return p;
-}
-
-static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
-{
-    char *card = NULL;
-    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
-    free(card);
-    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
-    free(card);
-}
-
-typedef struct { enl_profile *from, *to; } carry_ctx;
-
-static int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
-{
-    carry_ctx *c = vctx;
-    uint8_t *note = NULL;
-    size_t len = 0;
-    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, NULL);
-    free(note);
-    return 0;
-}
-
-static void exchange(enl_profile **ps, size_t n)
-{
-    for (int round = 0; round < 3; round++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++) {
-                carry_ctx c = { ps[i], ps[j] };
-                if (i != j) assert_int_equal(enl_note_each(ps[i], carry_one, &c), ENL_OK);
-            }
-}
+#define PROFILES_ROOT "/tmp/enl-captured-XXXXXX"
+#include "profiles.h"
 
 typedef struct { const char *needle; int found; } find_ctx;
 static int find_text(const enl_message *m, void *vctx)
@@ -162,6 +120,20 @@ static size_t row_count(enl_profile *p)
     return x.n;
 }
 
+/* Generic: the adversary seals any payload kind to `to` on a fresh session. */
+static int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body, size_t len)
+{
+    enl_contact k;
+    int rc;
+    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
+    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
+    (void)enl_sessions_forget(adv, k.card.dh_pk);
+    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
+    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
+    else enl_store_rollback(adv->st);
+    return rc;
+}
+
 /* The adversary, holding every key of `adv`, sends raw statements as a
  * cell log to `to` on a fresh first-contact session (its old ones were
  * forgotten by the victim on the burn). */
@@ -170,8 +142,6 @@ static int adv_send_log(enl_profile *adv, const char *to, const uint8_t cell_id[
 {
     static uint8_t body[ENL_TEXT_MAX];
     enl_wr w = enl_wr_init(body, sizeof body);
-    enl_contact k;
-    int rc;
     enl_wr_bytes(&w, cell_id, 32);
     enl_wr_u16(&w, (uint16_t)n);
     for (size_t i = 0; i < n; i++) {
@@ -179,13 +149,7 @@ static int adv_send_log(enl_profile *adv, const char *to, const uint8_t cell_id[
         enl_wr_bytes(&w, stmts[i], lens[i]);
     }
     assert_false(w.err);
-    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
-    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
-    (void)enl_sessions_forget(adv, k.card.dh_pk);
-    rc = enl_seal_kind(adv, &k, ENL_KIND_CELL_LOG, body, w.len, NULL, NULL);
-    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
-    else enl_store_rollback(adv->st);
-    return rc;
+    return adv_send_kind(adv, to, ENL_KIND_CELL_LOG, body, w.len);
 }
 
 static void card_of(enl_profile *p, char **card) { assert_int_equal(enl_profile_card(p, card), ENL_OK); }
@@ -384,20 +348,6 @@ static void test_a_refused_vouch_does_not_stop_a_burn(void **state)
 }
 
 
-/* Generic: the adversary seals any payload kind to `to` on a fresh session. */
-static int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body, size_t len)
-{
-    enl_contact k;
-    int rc;
-    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
-    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
-    (void)enl_sessions_forget(adv, k.card.dh_pk);
-    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
-    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
-    else enl_store_rollback(adv->st);
-    return rc;
-}
-
 /* ana publishes beto's own revocation (k = 2, carmen has not heard yet):
  * ana forgets beto's sender keys and re-keys. The captured device sends ana
  * a brand-new sender key over a fresh first-contact session, then a cell
@@ -462,19 +412,6 @@ static void test_revoked_member_cannot_push_a_sender_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
-    return 0;
-}
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 int main(void)
 {
     const struct CMUnitTest tests[] = {

@@ -24,16 +24,8 @@
 #include "core/profile.h"
 #include "enlace.h"
 
-static char root[] = "/tmp/enl-contacts-XXXXXX";
-
-static enl_profile *mkprofile(const char *name)
-{
-    char home[256];
-    enl_profile *p = NULL;
-    snprintf(home, sizeof home, "%s/%s", root, name);
-    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return p;
-}
+#define PROFILES_ROOT "/tmp/enl-contacts-XXXXXX"
+#include "profiles.h"
 
 static enl_profile *reopen(const char *name)
 {
@@ -119,20 +111,6 @@ static void test_burn_is_not_undone(void **state)
     enl_profile_close(ana);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 int main(void)
 {

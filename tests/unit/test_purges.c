@@ -23,27 +23,8 @@
 #include "enlace.h"
 #include "note/note.h"
 
-static char root[] = "/tmp/enl-purges-XXXXXX";
-
-static enl_profile *mkprofile(const char *name)
-{
-    char home[256];
-    enl_profile *p = NULL;
-    snprintf(home, sizeof home, "%s/%s", root, name);
-    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return p;
-}
-
-static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
-{
-    char *card = NULL;
-    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
-    free(card);
-    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
-    free(card);
-}
+#define PROFILES_ROOT "/tmp/enl-purges-XXXXXX"
+#include "profiles.h"
 
 static uint64_t status_of(enl_profile *p, int purges)
 {
@@ -131,20 +112,6 @@ static void test_foreign_burn_notices_are_capped(void **state)
     enl_profile_close(eli);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 int main(void)
 {

@@ -20,27 +20,8 @@
 #include "core/session.h"
 #include "enlace.h"
 
-static char root[] = "/tmp/enl-session-XXXXXX";
-
-static enl_profile *mkprofile(const char *name)
-{
-    char home[256];
-    enl_profile *p = NULL;
-    snprintf(home, sizeof home, "%s/%s", root, name);
-    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return p;
-}
-
-static void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
-{
-    char *card = NULL;
-    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
-    free(card);
-    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
-    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
-    free(card);
-}
+#define PROFILES_ROOT "/tmp/enl-session-XXXXXX"
+#include "profiles.h"
 
 static int save_in_tx(enl_profile *p, const enl_session *s)
 {
@@ -143,20 +124,6 @@ static void test_old_receiving_copy_is_refused(void **state)
     enl_profile_close(dario);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 int main(void)
 {

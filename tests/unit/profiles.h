@@ -1,0 +1,81 @@
+/*
+ * Real profiles for the unit tests that drive the library as users do: made
+ * under one mkdtemp folder per test program, and introduced to each other
+ * both ways, and notes carried between them. A test program defines PROFILES_ROOT (a mkdtemp template)
+ * before it includes this, after cmocka.h, and passes setup and teardown to
+ * cmocka_run_group_tests.
+ */
+#ifndef ENL_TEST_PROFILES_H
+#define ENL_TEST_PROFILES_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "enlace.h"
+
+static char root[] = PROFILES_ROOT;
+
+static inline enl_profile *mkprofile(const char *name)
+{
+    char home[256];
+    enl_profile *p = NULL;
+    snprintf(home, sizeof home, "%s/%s", root, name);
+    assert_int_equal(enl_profile_create(&p, home, name, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
+    return p;
+}
+
+static inline void introduce(enl_profile *a, const char *an, enl_profile *b, const char *bn)
+{
+    char *card = NULL;
+    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(a, card, bn, NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(b, card, an, NULL), ENL_OK);
+    free(card);
+}
+
+typedef struct {
+    enl_profile *from, *to;
+} carry_ctx;
+
+static inline int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    carry_ctx *c = vctx;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, NULL);
+    free(note);
+    return 0;
+}
+
+/* Every note each profile holds goes to every other, three rounds over:
+ * what couriers do. */
+static inline void exchange(enl_profile **ps, size_t n)
+{
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                carry_ctx c = { ps[i], ps[j] };
+                if (i != j) assert_int_equal(enl_note_each(ps[i], carry_one, &c), ENL_OK);
+            }
+}
+
+static inline int setup(void **state)
+{
+    (void)state;
+    if (enl_init() != ENL_OK || mkdtemp(root) == NULL) return -1;
+    return 0;
+}
+
+static inline int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+#endif
