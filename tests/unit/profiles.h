@@ -1,7 +1,8 @@
 /*
  * Real profiles for the unit tests that drive the library as users do: made
  * under one mkdtemp folder per test program, and introduced to each other
- * both ways, and notes carried between them. A test program defines PROFILES_ROOT (a mkdtemp template)
+ * both ways, notes carried between them, and what their inboxes and cell
+ * views then say. A test program defines PROFILES_ROOT (a mkdtemp template)
  * before it includes this, after cmocka.h, and passes setup and teardown to
  * cmocka_run_group_tests.
  */
@@ -10,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "enlace.h"
@@ -61,6 +63,56 @@ static inline void exchange(enl_profile **ps, size_t n)
                 carry_ctx c = { ps[i], ps[j] };
                 if (i != j) assert_int_equal(enl_note_each(ps[i], carry_one, &c), ENL_OK);
             }
+}
+
+/* Whether a message with exactly this text is in p's inbox (and whether
+ * it came in a cell). */
+typedef struct {
+    const char *needle;
+    int found;
+    int in_cell;
+} find_ctx;
+
+static inline int find_text(const enl_message *m, void *vctx)
+{
+    find_ctx *f = vctx;
+    if (m->text_len == strlen(f->needle) && memcmp(m->text, f->needle, m->text_len) == 0) {
+        f->found = 1;
+        f->in_cell = m->cell[0] != '\0';
+    }
+    return 0;
+}
+
+static inline int has_message(enl_profile *p, const char *text)
+{
+    find_ctx f = { text, 0, 0 };
+    assert_int_equal(enl_inbox_each(p, ENL_INBOX_KEEP_NEW, find_text, &f), ENL_OK);
+    return f.found;
+}
+
+/* A person's state in p's view of a cell ("none" when not named). */
+typedef struct {
+    const char *name;
+    const char *state;
+    int burned;
+} member_ctx;
+
+static inline int find_member(const enl_cell_member *m, void *vctx)
+{
+    member_ctx *x = vctx;
+    if (strcmp(m->name, x->name) == 0) {
+        x->state = m->state;
+        x->burned = m->burned;
+    }
+    return 0;
+}
+
+static inline const char *state_of(enl_profile *p, const char *cell, const char *name, int *burned)
+{
+    member_ctx x = { name, "none", 0 };
+    assert_int_equal(enl_cell_members(p, cell, find_member, &x), ENL_OK);
+    if (burned != NULL) *burned = x.burned;
+    return x.state;
 }
 
 static inline int setup(void **state)

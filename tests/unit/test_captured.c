@@ -35,34 +35,6 @@
 #define PROFILES_ROOT "/tmp/enl-captured-XXXXXX"
 #include "profiles.h"
 
-typedef struct { const char *needle; int found; } find_ctx;
-static int find_text(const enl_message *m, void *vctx)
-{
-    find_ctx *f = vctx;
-    if (m->text_len == strlen(f->needle) && memcmp(m->text, f->needle, m->text_len) == 0) f->found = 1;
-    return 0;
-}
-static int has_message(enl_profile *p, const char *text)
-{
-    find_ctx f = { text, 0 };
-    assert_int_equal(enl_inbox_each(p, ENL_INBOX_KEEP_NEW, find_text, &f), ENL_OK);
-    return f.found;
-}
-
-typedef struct { const char *name; const char *state; int burned; } member_ctx;
-static int find_member(const enl_cell_member *m, void *vctx)
-{
-    member_ctx *x = vctx;
-    if (strcmp(m->name, x->name) == 0) { x->state = m->state; x->burned = m->burned; }
-    return 0;
-}
-static const char *state_of(enl_profile *p, const char *cell, const char *name, int *burned)
-{
-    member_ctx x = { name, "none", 0 };
-    if (enl_cell_members(p, cell, find_member, &x) != ENL_OK) return "no-cell";
-    if (burned != NULL) *burned = x.burned;
-    return x.state;
-}
 static void dump(enl_profile *p, const char *who, const char *cell)
 {
     const char *names[] = { "ana", "beto", "carmen", "zed" };
