@@ -91,15 +91,22 @@ void enl_quota_forget(enl_profile *p)
     p->held_purges = p->held_burns = -1;
 }
 
+/* 1 while table (counted once, then kept up to date by the caller) holds
+ * fewer rows than limit. */
+static int room(enl_profile *p, const char *table, int64_t *held, uint64_t limit)
+{
+    if (*held < 0) {
+        uint64_t n = 0;
+        int rc = enl_store_count(p->st, table, &n);
+        if (rc != ENL_OK) return rc;
+        *held = (int64_t)n;
+    }
+    return (uint64_t)*held < limit;
+}
+
 int enl_quota_purge_room(enl_profile *p)
 {
-    if (p->held_purges < 0) {
-        uint64_t n = 0;
-        int rc = enl_store_count(p->st, "purges", &n);
-        if (rc != ENL_OK) return rc;
-        p->held_purges = (int64_t)n;
-    }
-    return (uint64_t)p->held_purges < p->quota_notes;
+    return room(p, "purges", &p->held_purges, p->quota_notes);
 }
 
 void enl_quota_purge_added(enl_profile *p)
@@ -109,13 +116,7 @@ void enl_quota_purge_added(enl_profile *p)
 
 int enl_quota_burn_room(enl_profile *p)
 {
-    if (p->held_burns < 0) {
-        uint64_t n = 0;
-        int rc = enl_store_count(p->st, "burns", &n);
-        if (rc != ENL_OK) return rc;
-        p->held_burns = (int64_t)n;
-    }
-    return (uint64_t)p->held_burns < p->quota_notes / 10;
+    return room(p, "burns", &p->held_burns, p->quota_notes / 10);
 }
 
 void enl_quota_burn_added(enl_profile *p)
