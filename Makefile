@@ -31,8 +31,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS = $(WARN) $(DEFS) $(INCS) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(LDHARD) $(LDSAN) $(LDFLAGS)
+ALL_CFLAGS = $(WARN) $(DEFS) $(INCS) $(HARDEN) -pthread $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDHARD) $(LDSAN) -pthread $(LDFLAGS)
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -105,7 +105,7 @@ build/fuzz/obj/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -pthread -o $@
 .SECONDARY: $(FUZZ_LIB_OBJ)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

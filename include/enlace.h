@@ -259,9 +259,13 @@ int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
 /* Serves syncs on addr ("HOST:PORT"; port 0 picks one). ready(ctx, bound)
  * is called once listening. Each session ends with session(ctx, peer, rc,
  * stats): peer is the contact's name, "(open relay peer)", or "" when the
- * connection did not complete a handshake. Stops after one connection when
- * once is set (returning that session's rc), or when *stop becomes non-zero
- * (checked at least every second). */
+ * connection did not complete a handshake. Up to ENL_LISTEN_SESSIONS
+ * sessions are served at once, each in a thread of its own; ready, session
+ * and the sync callbacks are never called by two threads at once. Stops
+ * after one connection when once is set (returning that session's rc), or
+ * when *stop becomes non-zero (checked at least every second; the sessions
+ * under way finish first). */
+#define ENL_LISTEN_SESSIONS 8
 typedef struct {
     int open;                   /* accept anyone: an open relay */
     int once;

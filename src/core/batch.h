@@ -7,7 +7,9 @@
  * which the next sync offers again, because nothing outside the store (a
  * dead drop's file) is removed before the batch that made it removable has
  * committed. The bound on time keeps another process that wants the
- * profile waiting no longer than that.
+ * profile waiting no longer than that; a sync over a link also commits
+ * whenever the peer goes quiet (netsync.c), so a batch never holds the
+ * lock while waiting on the network.
  */
 #ifndef ENL_CORE_BATCH_H
 #define ENL_CORE_BATCH_H

@@ -20,6 +20,7 @@
  * A sync with nothing to do is one round trip after the handshake.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "core/onion.h"
 #include "core/batch.h"
+#include "core/prekeys.h"
 #include "core/profile.h"
 #include "note/note.h"
 #include "sync/link.h"
@@ -51,6 +53,11 @@ static const uint8_t set_type[NSETS] = { MSG_BURN, MSG_PURGE, MSG_NOTE };
 /* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
  * few); a peer that keeps it going longer is cut off. */
 #define RECON_ROUNDS_MAX 256
+/* When the link has waited this long for the peer's next bytes, what was
+ * taken in commits, so the write lock is not held while the link waits. */
+#define IDLE_COMMIT_MS 20
+/* How often a listener checks whether its prekey is due for rotation. */
+#define UPKEEP_MS 60000
 
 typedef struct {
     uint8_t key[32];
@@ -346,23 +353,44 @@ static int send_items(session *x, int which)
     return rc == ENL_OK ? enl_link_send(&x->link, x->msg, 1) : rc;
 }
 
+typedef struct {
+    enl_batch b;
+    int rc;                     /* of a commit made while the link waited */
+} idle_batch;
+
+static void commit_when_idle(void *ctx)
+{
+    idle_batch *ib = ctx;
+    int rc = enl_batch_end(&ib->b);
+    if (rc != ENL_OK && ib->rc == ENL_OK) ib->rc = rc;
+}
+
 /* Receives one set's items until END: at most what reconciliation said the
  * peer would send, and only of that set's type. */
 static int recv_items(session *x, int which)
 {
     uint64_t expected = x->sets[which].nneed, got = 0;
     uint8_t type = set_type[which];
-    enl_batch b;
-    int rc = enl_batch_begin(&b, x->p), end;
+    idle_batch ib = { { .p = x->p, .open = 0 }, ENL_OK };
+    enl_tcp_idle idle = { IDLE_COMMIT_MS, commit_when_idle, &ib };
+    enl_batch *b = &ib.b;
+    int rc = ENL_OK, end;
 
+    /* The batch's transaction holds the profile's write lock: it commits
+     * whenever the link waits, so a peer that goes quiet (or slow) keeps no
+     * other sync or command of this profile waiting. */
+    x->link.idle = &idle;
     while (rc == ENL_OK) {
         size_t len = 0;
-        if ((rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len)) != ENL_OK) break;
+        rc = enl_link_recv(&x->link, x->msg, MSG_MAX, &len);
+        if (rc == ENL_OK) rc = ib.rc;
+        if (rc != ENL_OK) break;
         if (len == 1 && x->msg[0] == MSG_END) break;
         if (len < 2 || x->msg[0] != type || ++got > expected) {
             rc = ENL_EPROTO;
             break;
         }
+        if (!b->open && (rc = enl_batch_begin(b, x->p)) != ENL_OK) break;
         progress(x, got, expected);
         if (type == MSG_BURN) rc = enl_burn_intake(x->p, x->msg + 1, len - 1, x->st);
         else if (type == MSG_PURGE) rc = enl_purge_intake(x->p, x->msg + 1, len - 1, x->st);
@@ -391,11 +419,13 @@ static int recv_items(session *x, int which)
             rc = ENL_OK;
             break;
         }
-        if (rc == ENL_OK) rc = enl_batch_step(&b, len, NULL);
+        if (rc == ENL_OK) rc = enl_batch_step(b, len, NULL);
     }
+    x->link.idle = NULL;
     /* What arrived before the link broke is kept: every item taken in
      * is whole, so the open batch commits whatever ended the loop. */
-    end = enl_batch_end(&b);
+    end = enl_batch_end(b);
+    if (end == ENL_OK) end = ib.rc;
     return rc != ENL_OK ? rc : end;
 }
 
@@ -649,11 +679,130 @@ static int loopback(const char *host)
     return strcmp(host, "localhost") == 0;
 }
 
+/* Sessions served at once. Each has its own thread and its own connection
+ * to the store (enl_profile_twin): a long sync, or a prober using up its
+ * seconds for a handshake, no longer holds up every contact's sync behind
+ * it. The store serialises their writes, a note at a time. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t done;
+    int active;
+    enl_profile *p;
+    const enl_listen_opts *o;
+    enl_listen_opts wo;         /* o, its callbacks called under mu */
+    int onion;
+} pool;
+
+typedef struct {
+    pool *pl;
+    enl_profile *w;             /* the session's twin of the profile */
+    int fd;
+} job;
+
+static void locked_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    pool *pl = ctx;
+    pthread_mutex_lock(&pl->mu);
+    pl->o->sync.progress(pl->o->sync.ctx, what, done, total);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+static void locked_warn(void *ctx, const char *what)
+{
+    pool *pl = ctx;
+    pthread_mutex_lock(&pl->mu);
+    pl->o->sync.warn(pl->o->sync.ctx, what);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+static void *serve_thread(void *arg)
+{
+    job *j = arg;
+    pool *pl = j->pl;
+    enl_sync_stats st;
+    char peer[ENL_NAME_MAX + 32] = "";
+    int rc = serve_one(j->w, j->fd, &pl->wo, pl->onion, peer, sizeof peer, &st);
+
+    enl_tcp_close(j->fd);
+    enl_profile_close(j->w);
+    pthread_mutex_lock(&pl->mu);
+    if (pl->o->session) pl->o->session(pl->o->ctx, peer, rc, &st);
+    pl->active--;
+    pthread_cond_broadcast(&pl->done);
+    pthread_mutex_unlock(&pl->mu);
+    free(j);
+    return NULL;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits until fewer than max sessions run, at most wait_ms. 1 when so. */
+static int pool_wait(pool *pl, int max, int wait_ms)
+{
+    struct timespec until;
+    int room;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&pl->mu);
+    while (pl->active >= max && pthread_cond_timedwait(&pl->done, &pl->mu, &until) == 0)
+        ;
+    room = pl->active < max;
+    pthread_mutex_unlock(&pl->mu);
+    return room;
+}
+
+/* Hands fd to a thread of its own, with a twin of the profile made here
+ * (the listener's thread is the only one that reads the profile itself);
+ * 0 when none could be started (then the caller serves it). */
+static int pool_start(pool *pl, int fd)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    job *j = malloc(sizeof *j);
+    int ok;
+    if (j == NULL) return 0;
+    if (enl_profile_twin(pl->p, &j->w) != ENL_OK) {
+        free(j);
+        return 0;
+    }
+    j->pl = pl;
+    j->fd = fd;
+    pthread_mutex_lock(&pl->mu);
+    pl->active++;
+    pthread_mutex_unlock(&pl->mu);
+    ok = pthread_attr_init(&a) == 0;
+    if (ok) {
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        ok = pthread_create(&t, &a, serve_thread, j) == 0;
+        pthread_attr_destroy(&a);
+    }
+    if (!ok) {
+        pthread_mutex_lock(&pl->mu);
+        pl->active--;
+        pthread_mutex_unlock(&pl->mu);
+        enl_profile_close(j->w);
+        free(j);
+    }
+    return ok;
+}
+
 int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *onion,
                      const enl_listen_opts *o)
 {
     char host[256], port[16], bound[300], peer[ENL_NAME_MAX + 32], published[ENL_ADDRESS_MAX + 1];
     enl_onion *on = NULL;
+    pool pl;
+    uint64_t upkeep = 0;
     int lfd = -1, rc;
 
     if (enl_tcp_split(addr, host, sizeof host, port, sizeof port) != ENL_OK)
@@ -671,6 +820,16 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
             return rc;
         }
     }
+    memset(&pl, 0, sizeof pl);
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.done, NULL);
+    pl.p = p;
+    pl.o = o;
+    pl.wo = *o;
+    pl.wo.sync.ctx = &pl;
+    pl.wo.sync.progress = o->sync.progress ? locked_progress : NULL;
+    pl.wo.sync.warn = o->sync.warn ? locked_warn : NULL;
+    pl.onion = on != NULL;
     if (o->ready) o->ready(o->ctx, bound);
     if (on != NULL && onion->published) onion->published(o->ctx, published);
     for (;;) {
@@ -678,14 +837,33 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         int fd = -1;
         if (o->stop != NULL && *o->stop) { rc = ENL_OK; break; }
         if (on != NULL && (rc = enl_onion_check(p, on)) != ENL_OK) break;
+        /* A listener runs for months: its signed prekey is replaced, and
+         * the secrets of retired ones erased, on time, as when a profile
+         * opens (a failure is tried again at the next round). Each session
+         * copies the identity as it is then. */
+        if (mono_ms() >= upkeep) {
+            (void)enl_prekey_maintain(p);
+            upkeep = mono_ms() + UPKEEP_MS;
+        }
+        /* All busy: further connections wait in the kernel's queue. */
+        if (!pool_wait(&pl, ENL_LISTEN_SESSIONS, 1000)) continue;
         rc = enl_tcp_accept(lfd, &fd, 1000);
         if (rc == ENL_ETIMEOUT) continue;
         if (rc != ENL_OK) break;
+        if (!o->once && pool_start(&pl, fd)) continue;
         rc = serve_one(p, fd, o, on != NULL, peer, sizeof peer, &st);
         enl_tcp_close(fd);
+        pthread_mutex_lock(&pl.mu);
         if (o->session) o->session(o->ctx, peer, rc, &st);
+        pthread_mutex_unlock(&pl.mu);
         if (o->once) break;
     }
+    /* The sessions under way end by themselves (every wait of a link is
+     * bounded): they finish before the listener says it stopped. */
+    while (!pool_wait(&pl, 1, 1000))
+        ;
+    pthread_cond_destroy(&pl.done);
+    pthread_mutex_destroy(&pl.mu);
     enl_onion_remove(on);
     enl_tcp_close(lfd);
     return rc;

@@ -208,6 +208,24 @@ out:
     return rc;
 }
 
+int enl_profile_twin(const enl_profile *p, enl_profile **out)
+{
+    enl_profile *t = NULL;
+    int rc = alloc_profile(&t);
+    if (rc != ENL_OK) return rc;
+    if ((rc = enl_store_twin(p->st, &t->st)) != ENL_OK) {
+        enl_profile_close(t);
+        return rc;
+    }
+    memcpy(t->id, p->id, sizeof *t->id);
+    memcpy(t->name, p->name, sizeof t->name);
+    memcpy(t->fp, p->fp, sizeof t->fp);
+    t->quota_notes = p->quota_notes;
+    t->quota_bytes = p->quota_bytes;
+    *out = t;
+    return ENL_OK;
+}
+
 int enl_profile_change_passphrase(enl_profile *p, const char *pass, size_t pass_len)
 {
     if (pass == NULL || pass_len == 0) return ENL_EINVAL;

@@ -27,6 +27,12 @@ struct enl_profile {
     struct enl_session_memo *session_memo;   /* session.c: parsed states (sodium_malloc) */
 };
 
+/* The same profile for another thread: its own store connection, a copy of
+ * the identity (wiped when the twin closes), the same quotas, empty memos.
+ * Every cache of a twin is checked against the store, so twins may write
+ * at once (the store serialises their transactions). */
+int enl_profile_twin(const enl_profile *p, enl_profile **out) __attribute__((warn_unused_result));
+
 /* ENL_EFULL when one more note of len bytes would pass the quota. */
 int enl_quota_check(enl_profile *p, size_t len);
 /* Keeps the counters right after a note was stored or released. */

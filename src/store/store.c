@@ -706,6 +706,29 @@ out:
     return rc;
 }
 
+int enl_store_twin(const enl_store *st, enl_store **out)
+{
+    enl_store *t = NULL;
+    int rc = alloc_store(&t);
+    if (rc != ENL_OK) return rc;
+    memcpy(t->kdfrec, st->kdfrec, sizeof t->kdfrec);
+    snprintf(t->path, sizeof t->path, "%s", st->path);
+    if (sqlite3_open_v2(t->path, &t->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        enl_store_close(t);
+        return ENL_ESTORE;
+    }
+    if ((rc = pragmas(t)) != ENL_OK) {
+        enl_store_close(t);
+        return rc;
+    }
+    sodium_mprotect_readwrite(t->keys);
+    memcpy(t->keys, st->keys, 3 * KEYBYTES);
+    sodium_mprotect_readonly(t->keys);
+    *out = t;
+    return ENL_OK;
+}
+
 int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1])
 {
     if (!st->was_reset) return 0;

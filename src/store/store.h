@@ -32,6 +32,10 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
 int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 void enl_store_close(enl_store *st);
+/* A second connection to st's database under the same keys, for another
+ * thread (a connection is never shared between threads). Closed with
+ * enl_store_close. */
+int enl_store_twin(const enl_store *st, enl_store **out) __attribute__((warn_unused_result));
 
 /* 1 (and the name kept in the duress slot) when this open used the duress
  * passphrase: the real key material was destroyed and the store is empty. */

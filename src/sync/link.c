@@ -26,10 +26,10 @@ static int get_msg(enl_link *l, uint8_t *m, size_t max, size_t *n, int exact)
     uint8_t len[2];
     size_t k;
     int rc;
-    if ((rc = enl_tcp_read_exact(l->fd, len, 2, l->timeout_ms)) != ENL_OK) return rc;
+    if ((rc = enl_tcp_read_idle(l->fd, len, 2, l->timeout_ms, l->idle)) != ENL_OK) return rc;
     k = ((size_t)len[0] << 8) | len[1];
     if (k > max || (exact && k != max) || k < ENL_NOISE_TAGLEN) return ENL_EPROTO;
-    if ((rc = enl_tcp_read_exact(l->fd, m, k, l->timeout_ms)) != ENL_OK) return rc;
+    if ((rc = enl_tcp_read_idle(l->fd, m, k, l->timeout_ms, l->idle)) != ENL_OK) return rc;
     l->bytes_in += 2 + k;
     *n = k;
     return ENL_OK;

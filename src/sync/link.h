@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "crypto/noise.h"
+#include "transport/tcp.h"
 
 #define ENL_LINK_PROLOGUE   "enlace link v1"
 #define ENL_LINK_MSG_MAX    (256 * 1024)
@@ -36,6 +37,7 @@ typedef struct {
     uint8_t peer[32];           /* the peer's static X25519 key */
     uint64_t bytes_in, bytes_out;
     uint8_t *chunk;             /* scratch for one Noise message */
+    const enl_tcp_idle *idle;   /* NULL, or called when a read waits (enl_tcp_read_idle) */
 } enl_link;
 
 /* Runs the handshake as initiator toward the holder of peer_pk. */

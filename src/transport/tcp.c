@@ -152,7 +152,7 @@ int enl_tcp_accept(int lfd, int *out, int timeout_ms)
     }
 }
 
-int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms)
+int enl_tcp_read_idle(int fd, uint8_t *buf, size_t len, int timeout_ms, const enl_tcp_idle *idle)
 {
     int64_t deadline = now_ms() + timeout_ms;
     size_t got = 0;
@@ -162,9 +162,19 @@ int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms)
         if (r == 0) return ENL_EPROTO;  /* closed by the peer */
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;
+        if (idle != NULL && idle->fn != NULL) {
+            int64_t soon = now_ms() + idle->after_ms;
+            if (wait_fd(fd, POLLIN, soon < deadline ? soon : deadline) == ENL_OK) continue;
+            idle->fn(idle->ctx);
+        }
         if (wait_fd(fd, POLLIN, deadline) != ENL_OK) return ENL_ETIMEOUT;
     }
     return ENL_OK;
+}
+
+int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms)
+{
+    return enl_tcp_read_idle(fd, buf, len, timeout_ms, NULL);
 }
 
 int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
