@@ -4,7 +4,8 @@
  * A card that parses must hold what the parser promises: a valid name, an
  * address within bounds, both NUL-terminated, expiry after creation. The
  * same input is also given to the base32 decoder, whose output must survive
- * an encode/decode round trip unchanged.
+ * an encode/decode round trip unchanged. A card that parses has a canonical
+ * text that fits a contact's row and parses to the same card.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (enl_init() != ENL_OK) abort();
         ready = 1;
     }
-    if (enl_card_parse(&c, (const char *)data, size, 0) == ENL_OK) check(&c, 0);
+    if (enl_card_parse(&c, (const char *)data, size, 0) == ENL_OK) {
+        static char canon[ENL_CARD_TEXTMAX];
+        enl_card again_c;
+        check(&c, 0);
+        /* The text kept for a contact: it fits its row, and it is the same card. */
+        if (enl_card_canonical(canon, sizeof canon, (const char *)data, size) != ENL_OK) abort();
+        if (enl_card_parse(&again_c, canon, strlen(canon), 0) != ENL_OK) abort();
+        if (memcmp(&again_c, &c, sizeof c) != 0) abort();
+    }
     if (enl_card_parse(&c, (const char *)data, size, NOW) == ENL_OK) check(&c, NOW);
 
     if (enl_base32_decode(raw, sizeof raw, &n, (const char *)data, size) == ENL_OK) {

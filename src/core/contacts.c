@@ -173,7 +173,9 @@ static int find_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     find_ctx *f = ctx;
     contact_rec r;
     (void)seq;
-    if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return ENL_ESTORE;
+    /* A row that does not decode (one a damaged store or an older version
+     * left) is passed over: it must not make every contact unreachable. */
+    if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return 0;
     if (strcmp(r.c.name, f->name) == 0) {
         *f->out = r;
         f->found = 1;
@@ -330,16 +332,12 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
         return enl_fail(p, ENL_EEXISTS, "the name \"%s\" is taken by another contact", use);
     if (rc != ENL_OK && rc != ENL_ENOTFOUND) return rc;
 
-    snprintf(r.card_text, sizeof r.card_text, "%s", card_text);
-    /* keep only the card itself, without the white space around it */
-    {
-        char *s = r.card_text, *e;
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
-        memmove(r.card_text, s, strlen(s) + 1);
-        e = r.card_text + strlen(r.card_text);
-        while (e > r.card_text && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
-            *--e = '\0';
-    }
+    /* Kept as the one text of these bytes: the text handed over may be
+     * padded with separators to any length, which cut to the row's size
+     * would no longer parse, and every later read of the contacts with it. */
+    if ((rc = enl_card_canonical(r.card_text, sizeof r.card_text, card_text,
+                                 strlen(card_text))) != ENL_OK)
+        return enl_fail(p, ENL_EMALFORMED, "card refused: %s", enl_strerror(ENL_EMALFORMED));
     snprintf(r.c.name, sizeof r.c.name, "%s", use);
     snprintf(r.c.via, sizeof r.c.via, "%s", via != NULL ? via : "");
     r.c.added = enl_now();
@@ -458,7 +456,7 @@ static int list_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
         l->v = v;
         l->cap = cap;
     }
-    if (rec_decode(&l->v[l->n], pt, len) != ENL_OK) return ENL_ESTORE;
+    if (rec_decode(&l->v[l->n], pt, len) != ENL_OK) return 0;   /* passed over, as in find_cb */
     l->n++;
     return 0;
 }

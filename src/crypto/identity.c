@@ -248,14 +248,13 @@ static int parse_exts(enl_card *c, const uint8_t *p, size_t len)
     return r.err ? ENL_EMALFORMED : ENL_OK;
 }
 
-int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
+/* The bytes a card's text encodes (buf: ENL_CARD_MAXBYTES), after the
+ * white space around it, the prefix, and the separators and look-alikes
+ * base32 forgives. */
+static int card_bytes(uint8_t *buf, size_t *n, const char *text, size_t text_len)
 {
-    uint8_t buf[ENL_CARD_MAXBYTES], check[ENL_CARD_CHECKBYTES];
-    size_t n = 0, prefix = sizeof ENL_CARD_PREFIX - 1, body_len, ext_len;
-    enl_rd r;
+    size_t prefix = sizeof ENL_CARD_PREFIX - 1;
     int rc;
-
-    memset(c, 0, sizeof *c);
     while (text_len > 0 && (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')) {
         text++;
         text_len--;
@@ -267,10 +266,33 @@ int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
         if (text_len >= 6 && strncasecmp(text, "enlace", 6) == 0) return ENL_EVERSION;
         return ENL_EMALFORMED;
     }
-    rc = enl_base32_decode(buf, sizeof buf, &n, text + prefix, text_len - prefix);
+    rc = enl_base32_decode(buf, ENL_CARD_MAXBYTES, n, text + prefix, text_len - prefix);
     if (rc == ENL_ETOOBIG) return ENL_EMALFORMED;
     if (rc != ENL_OK) return rc;
-    if (n < ENL_CARD_FIXEDBYTES + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES) return ENL_EMALFORMED;
+    if (*n < ENL_CARD_FIXEDBYTES + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES) return ENL_EMALFORMED;
+    return ENL_OK;
+}
+
+int enl_card_canonical(char *out, size_t out_max, const char *text, size_t text_len)
+{
+    uint8_t buf[ENL_CARD_MAXBYTES];
+    size_t n = 0, prefix = sizeof ENL_CARD_PREFIX - 1;
+    int rc = card_bytes(buf, &n, text, text_len);
+    if (rc != ENL_OK) return rc;
+    if (out_max < prefix + ENL_BASE32_LEN(n) + 1) return ENL_EBUFSIZE;
+    memcpy(out, ENL_CARD_PREFIX, prefix);
+    return enl_base32_encode(out + prefix, out_max - prefix, buf, n);
+}
+
+int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
+{
+    uint8_t buf[ENL_CARD_MAXBYTES], check[ENL_CARD_CHECKBYTES];
+    size_t n = 0, body_len, ext_len;
+    enl_rd r;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    if ((rc = card_bytes(buf, &n, text, text_len)) != ENL_OK) return rc;
     card_checksum(check, buf, n - ENL_CARD_CHECKBYTES);
     if (sodium_memcmp(check, buf + n - ENL_CARD_CHECKBYTES, ENL_CARD_CHECKBYTES) != 0)
         return ENL_ECHECKSUM;

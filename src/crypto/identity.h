@@ -102,6 +102,13 @@ int enl_card_make(char *text, size_t text_max, const enl_identity *id, const cha
 int enl_card_parse(enl_card *card, const char *text, size_t text_len, uint64_t now)
     __attribute__((warn_unused_result));
 
+/* The one text of the card that text encodes, as enl_card_make writes it
+ * (the prefix, then base32 without separators): what is kept, so that a
+ * card padded with separators or written with look-alike letters is stored
+ * at its real length. Checks only the encoding; enl_card_parse the rest. */
+int enl_card_canonical(char *out, size_t out_max, const char *text, size_t text_len)
+    __attribute__((warn_unused_result));
+
 /* Fingerprint: BLAKE2b-256 over the two public keys, shown as the first 20
  * bytes in base32, 8 groups of 4. */
 void enl_fingerprint_raw(uint8_t fp[32], const uint8_t sign_pk[32], const uint8_t dh_pk[32]);

@@ -111,11 +111,57 @@ static void test_burn_is_not_undone(void **state)
     enl_profile_close(ana);
 }
 
+static int count_contact(const enl_contact_info *c, void *ctx)
+{
+    (void)c;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A card's text may carry separators anywhere (they are forgiven when it is
+ * read back from paper), so it may be of any length: it is kept as the one
+ * text of its bytes. Kept as handed over and cut to the row's size, it no
+ * longer parsed, and every list of the contacts (status, inbox, send) failed
+ * from then on. */
+static void test_padded_card(void **state)
+{
+    enl_profile *eva = mkprofile("eva"), *fede = mkprofile("fede"), *gala = mkprofile("gala");
+    char *card = card_of(fede), *card2 = card_of(gala), *padded;
+    size_t n = strlen(card);
+    enl_contact_info info;
+    int count = 0;
+    (void)state;
+
+    padded = malloc(n + 2000);
+    assert_non_null(padded);
+    memcpy(padded, "enlace1", 7);
+    memset(padded + 7, '-', 1500);
+    memcpy(padded + 7 + 1500, card + 7, n - 7 + 1);
+    assert_int_equal(enl_contact_add(eva, padded, "fede", NULL), ENL_OK);
+    /* upper case and grouped, as someone copying it by hand might write it */
+    for (size_t i = 0; card2[i]; i++)
+        if (card2[i] >= 'a' && card2[i] <= 'z') card2[i] = (char)(card2[i] - 'a' + 'A');
+    assert_int_equal(enl_contact_add(eva, card2, "gala", NULL), ENL_OK);
+
+    assert_int_equal(enl_contact_each(eva, count_contact, &count), ENL_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(enl_contact_get(eva, "fede", &info), ENL_OK);
+    assert_int_equal(enl_send_text(eva, "fede", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_send_text(eva, "gala", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+
+    free(padded);
+    free(card);
+    free(card2);
+    enl_profile_close(eva);
+    enl_profile_close(fede);
+    enl_profile_close(gala);
+}
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burn_is_not_undone),
+        cmocka_unit_test(test_padded_card),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
