@@ -649,9 +649,11 @@ int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
 /* The inquiries my contacts sent me, oldest first. */
 int enl_questions_each(enl_profile *p, int (*cb)(const enl_question_info *q, void *ctx), void *ctx);
 /* Answers a question with a verdict (ENL_VERDICT_*) and a text (may be
- * NULL), signed with my identity key and sent to the asker. ENL_EREFUSED:
- * a vouch for a key I do not hold as a contact (or hold burned). */
-int enl_answer(enl_profile *p, const char *id, int verdict, const char *text)
+ * NULL), signed with my identity key and sent to the asker. asker (may be
+ * NULL) picks among questions of the same id from different contacts (one
+ * can forward me another's question). ENL_EREFUSED: a vouch for a key I do
+ * not hold as a contact (or hold burned). */
+int enl_answer(enl_profile *p, const char *id, const char *asker, int verdict, const char *text)
     __attribute__((warn_unused_result));
 /* The answers to my inquiries, each checked against the answerer's card. */
 int enl_answers_each(enl_profile *p, int (*cb)(const enl_answer_info *a, void *ctx), void *ctx);

@@ -105,24 +105,26 @@ int cmd_answer(int argc, char **argv, enl_profile *p)
         { "vouch", no_argument, NULL, 'v' },
         { "unknown", no_argument, NULL, 'u' },
         { "warn", required_argument, NULL, 'w' },
+        { "from", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     static const char *const said[] = { "", "you vouch for the key", "you do not know the key",
                                         "you warn about the key" };
-    const char *text = NULL;
+    const char *text = NULL, *from = NULL;
     int c, ex = 0, rc, verdict = 0, n = 0;
     while ((c = cli_getopt(argc, argv, "h", opts, "answer", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'v') verdict = ENL_VERDICT_VOUCH, n++;
         if (c == 'u') verdict = ENL_VERDICT_UNKNOWN, n++;
         if (c == 'w') verdict = ENL_VERDICT_WARN, text = optarg, n++;
+        if (c == 'f') from = optarg;
     }
     if (optind + 1 != argc || n != 1) {
         if (n != 1) cli_fail("give exactly one of --vouch, --unknown, --warn TEXT");
         return cli_usage(cli_find("answer"));
     }
-    if ((rc = enl_answer(p, argv[optind], verdict, text)) != ENL_OK) return cli_fail_rc(p, rc, "answer");
+    if ((rc = enl_answer(p, argv[optind], from, verdict, text)) != ENL_OK) return cli_fail_rc(p, rc, "answer");
     printf("answered %s: %s; the answer is signed by you and leaves with the next sync\n",
            argv[optind], said[verdict]);
     return 0;

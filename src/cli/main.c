@@ -123,8 +123,9 @@ static const cli_command commands[] = {
       "enlace questions [--json]" },
     { "answer", cmd_answer, P,
       "Answer an inquiry, signed by me (it convinces, and so is not deniable).\n"
-      "--vouch only for a key I hold as a contact.",
-      "enlace answer ID --vouch | --unknown | --warn TEXT" },
+      "--vouch only for a key I hold as a contact. --from NAME: the question NAME sent,\n"
+      "when two contacts sent one of the same id (one forwarded the other's).",
+      "enlace answer ID [--from NAME] --vouch | --unknown | --warn TEXT" },
     { "answers", cmd_answers, P, "Answers to my inquiries: who answered, the verdict, the text.",
       "enlace answers [--json]" },
     { "help", cmd_help, 0, "Show the commands, or the usage of one.", "enlace help [COMMAND]" },

@@ -386,7 +386,7 @@ int enl_questions_each(enl_profile *p, int (*cb)(const enl_question_info *q, voi
     return rc;
 }
 
-int enl_answer(enl_profile *p, const char *id, int verdict, const char *text)
+int enl_answer(enl_profile *p, const char *id, const char *asker_name, int verdict, const char *text)
 {
     size_t n = id != NULL ? strlen(id) : 0, matches = 0, len = 0;
     uint8_t body[ENL_ANSWER_MAXBYTES], h[32];
@@ -394,7 +394,7 @@ int enl_answer(enl_profile *p, const char *id, int verdict, const char *text)
     enl_contact asker, known;
     row_list l;
     inq_row *r = NULL;
-    int rc;
+    int rc, same_id = 0;
 
     if (verdict < ENL_VERDICT_VOUCH || verdict > ENL_VERDICT_WARN) return ENL_EINVAL;
     if (text != NULL && strlen(text) > ENL_INTRO_NOTE_MAX)
@@ -403,13 +403,24 @@ int enl_answer(enl_profile *p, const char *id, int verdict, const char *text)
         return enl_fail(p, ENL_EINVAL, "a question id is 4 to 32 hex digits (see `enlace questions`)");
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
     rc = list_load(p, ROW_QUESTION, &l);
-    for (size_t i = 0; rc == ENL_OK && i < l.n; i++)
-        if (enl_hex_prefix_is(id, l.v[i].q.id, ENL_INQ_IDBYTES)) {
-            r = &l.v[i];
-            matches++;
-        }
-    if (rc == ENL_OK && matches == 0) rc = enl_fail(p, ENL_ENOTFOUND, "no question %s", id);
-    if (rc == ENL_OK && matches > 1)
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        if (!enl_hex_prefix_is(id, l.v[i].q.id, ENL_INQ_IDBYTES)) continue;
+        if (asker_name != NULL && (contact_of(p, l.v[i].peer_sign, l.v[i].peer_dh, &asker) != ENL_OK ||
+                                   strcmp(asker.name, asker_name) != 0))
+            continue;
+        /* The same id from two contacts: one forwarded the other's
+         * question (every contact asked gets the same bytes). */
+        if (r != NULL && sodium_memcmp(r->q.id, l.v[i].q.id, ENL_INQ_IDBYTES) == 0) same_id = 1;
+        r = &l.v[i];
+        matches++;
+    }
+    if (rc == ENL_OK && matches == 0)
+        rc = enl_fail(p, ENL_ENOTFOUND, "no question %s%s%s", id, asker_name ? " from " : "",
+                      asker_name ? asker_name : "");
+    if (rc == ENL_OK && matches > 1 && same_id)
+        rc = enl_fail(p, ENL_EINVAL, "%zu contacts sent a question %s (one forwarded another's): "
+                      "choose whose with --from NAME (see enlace questions)", matches, id);
+    else if (rc == ENL_OK && matches > 1)
         rc = enl_fail(p, ENL_EINVAL, "%zu questions start with %s: give more digits", matches, id);
     if (rc == ENL_OK && (contact_of(p, r->peer_sign, r->peer_dh, &asker) != ENL_OK || asker.burned))
         rc = enl_fail(p, ENL_EREFUSED, "the one who asked is no longer a contact (or is burned)");
