@@ -16,6 +16,7 @@
 #include "core/profile.h"
 #include "note/note.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define CONTACT_VERSION 3
 #define CONTACT_MAX (1 + 1 + 8 + 2 + ENL_CARD_TEXTMAX + 1 + ENL_NAME_MAX + 1 + ENL_ADDRESS_MAX + 1 + 8 + 1 + 200 + 1 + ENL_VIA_MAX)
@@ -451,7 +452,7 @@ static int list_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     (void)seq;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        contact_rec *v = realloc(l->v, cap * sizeof *v);
+        contact_rec *v = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->v = v;
         l->cap = cap;
@@ -478,7 +479,6 @@ int enl_contact_each(enl_profile *p, int (*cb)(const enl_contact_info *c, void *
             if (cb(&info, ctx) != 0) break;
         }
     }
-    if (l.v != NULL) sodium_memzero(l.v, l.cap * sizeof *l.v);
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }

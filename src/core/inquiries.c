@@ -28,6 +28,7 @@
 #include "note/note.h"
 #include "util/base32.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define ROW_VERSION 1
 #define ROW_QUESTION 1
@@ -325,7 +326,7 @@ static int collect(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     if (len < 2 || pt[1] != l->type) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        inq_row *v = realloc(l->v, cap * sizeof *v);
+        inq_row *v = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->v = v;
         l->cap = cap;
@@ -382,7 +383,7 @@ int enl_questions_each(enl_profile *p, int (*cb)(const enl_question_info *q, voi
         info.received = r->received;
         if (cb(&info, ctx) != 0) break;
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }
 
@@ -446,7 +447,7 @@ int enl_answer(enl_profile *p, const char *id, const char *asker_name, int verdi
         if (rc == ENL_OK)
             rc = row_put(p, h, ROW_QUESTION, r->peer_sign, r->peer_dh, (uint8_t)verdict, q, ql, r->received);
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return in_tx(p, rc);
 }
 
@@ -468,6 +469,6 @@ int enl_answers_each(enl_profile *p, int (*cb)(const enl_answer_info *a, void *c
         info.received = r->received;
         if (cb(&info, ctx) != 0) break;
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }

@@ -23,6 +23,7 @@
 #include "core/send.h"
 #include "note/note.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define ROW_VERSION 1
 #define ROW_FIXED (1 + 8 + 32 + 2)
@@ -140,7 +141,7 @@ static int collect(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     (void)seq;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        intro_row *v = realloc(l->v, cap * sizeof *v);
+        intro_row *v = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         uint8_t **raw;
         size_t *rl;
         if (v == NULL) return ENL_ENOMEM;
@@ -156,7 +157,7 @@ static int collect(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     l->raw_len[l->n] = len;
     memset(&l->v[l->n], 0, sizeof l->v[l->n]);
     if (row_decode(&l->v[l->n], l->raw[l->n], len) != ENL_OK) {
-        free(l->raw[l->n]);
+        enl_free_wiped(l->raw[l->n], len);
         return ENL_ESTORE;
     }
     l->n++;
@@ -171,7 +172,7 @@ static void list_free(row_list *l)
     }
     free(l->raw);
     free(l->raw_len);
-    free(l->v);
+    enl_free_wiped(l->v, l->cap * sizeof *l->v);
 }
 
 static int oldest_first(const void *a, const void *b)

@@ -64,6 +64,24 @@ void enl_secmem_free(void *p)
     cache.count++;
 }
 
+void *enl_grow_wiped(void *p, size_t old_bytes, size_t new_bytes)
+{
+    void *q = malloc(new_bytes);
+    if (q == NULL) return NULL;
+    if (p != NULL) {
+        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+        enl_free_wiped(p, old_bytes);
+    }
+    return q;
+}
+
+void enl_free_wiped(void *p, size_t n)
+{
+    if (p == NULL) return;
+    sodium_memzero(p, n);
+    free(p);
+}
+
 void enl_secmem_flush(void)
 {
     while (cache.count > 0) sodium_free(cache.base[--cache.count]);

@@ -19,4 +19,11 @@ void enl_secmem_free(void *p);
 /* Returns this thread's cached blocks to the system. */
 void enl_secmem_flush(void);
 
+/* realloc for arrays of decrypted records (ordinary heap): the new block is
+ * a copy, and the old one is wiped before it is freed, where realloc would
+ * leave it behind unwiped. NULL when out of memory (*p is then untouched). */
+void *enl_grow_wiped(void *p, size_t old_bytes, size_t new_bytes) __attribute__((warn_unused_result));
+/* Wipes n bytes of p, then frees it. NULL is a no-op. */
+void enl_free_wiped(void *p, size_t n);
+
 #endif

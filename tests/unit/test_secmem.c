@@ -83,6 +83,27 @@ static void test_bare_sodium_block_and_null(void **state)
     enl_secmem_free(NULL);
 }
 
+/* Growing an array of records keeps what it held, from nothing too. */
+static void test_grow_wiped_keeps_the_contents(void **state)
+{
+    unsigned char *a = NULL;
+    size_t cap = 0;
+    (void)state;
+    for (size_t n = 0; n < 1000; n++) {
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 8;
+            unsigned char *b = enl_grow_wiped(a, cap, c);
+            assert_non_null(b);
+            a = b;
+            cap = c;
+        }
+        a[n] = (unsigned char)(n * 7);
+    }
+    for (size_t n = 0; n < 1000; n++) assert_int_equal(a[n], (unsigned char)(n * 7));
+    enl_free_wiped(a, cap);
+    enl_free_wiped(NULL, 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +111,7 @@ int main(void)
         cmocka_unit_test(test_reused_only_for_the_same_size),
         cmocka_unit_test(test_many_blocks_and_big_ones),
         cmocka_unit_test(test_bare_sodium_block_and_null),
+        cmocka_unit_test(test_grow_wiped_keeps_the_contents),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
