@@ -34,6 +34,10 @@
 #define ROW_QUESTION 1
 #define ROW_MINE 2
 #define ROW_ANSWER 3
+#define ROW_ASKED 4             /* one contact asked an inquiry of mine (no payload) */
+/* state of a MINE row: the contacts asked have ROW_ASKED rows (answers from
+ * anyone else are dropped); 0 for inquiries made before those rows existed */
+#define MINE_ASKED_KEPT 1
 #define ROW_FIXED (1 + 1 + 8 + 32 + 32 + 1 + 2)
 #define ROW_MAX (ROW_FIXED + ENL_ANSWER_MAXBYTES)
 
@@ -76,7 +80,7 @@ static void row_key(enl_profile *p, uint8_t type, const uint8_t id[ENL_INQ_IDBYT
     }
     memcpy(k + n, id, ENL_INQ_IDBYTES);
     n += ENL_INQ_IDBYTES;
-    if (type == ROW_ANSWER) {
+    if (type == ROW_ANSWER || type == ROW_ASKED) {
         memcpy(k + n, sign_pk, 32);
         n += 32;
     }
@@ -241,12 +245,17 @@ int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
         return rc;
     }
     row_key(p, ROW_MINE, q.id, NULL, h);
-    rc = row_put(p, h, ROW_MINE, NULL, NULL, 0, body, len, enl_now());
+    rc = row_put(p, h, ROW_MINE, NULL, NULL, MINE_ASKED_KEPT, body, len, enl_now());
     for (size_t i = 0; rc == ENL_OK && i < s.n; i++) {
         enl_contact k;
         rc = enl_contact_by_name(p, s.names[i], &k);
         /* the same bytes to each: the inquiry names no one who was asked */
         if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_INQUIRY, body, len, NULL, NULL);
+        /* who was asked, kept here only: their answers alone count */
+        if (rc == ENL_OK) {
+            row_key(p, ROW_ASKED, q.id, k.card.sign_pk, h);
+            rc = row_put(p, h, ROW_ASKED, k.card.sign_pk, k.card.dh_pk, 0, body, 0, enl_now());
+        }
     }
     free(s.names);
     if ((rc = in_tx(p, rc)) != ENL_OK) return rc;
@@ -295,6 +304,15 @@ static int deliver_answer(enl_profile *p, const enl_delivery *d)
     enl_store_free(pt, len);
     if (rc != ENL_OK) return rc;
     if (!enl_subject_equal(&mine.q.subject, &a.subject)) return ENL_OK;
+    /* Only those asked answer: a contact who learned the id from one of
+     * them is not one more voice. */
+    if (mine.state == MINE_ASKED_KEPT) {
+        row_key(p, ROW_ASKED, a.id, a.answerer, h);
+        rc = enl_store_row_get(p->st, "inquiries", h, &pt, &len);
+        if (rc == ENL_ENOTFOUND) return ENL_OK;
+        if (rc != ENL_OK) return rc;
+        enl_store_free(pt, len);
+    }
     row_key(p, ROW_ANSWER, a.id, a.answerer, h);
     return row_put(p, h, ROW_ANSWER, d->contact->card.sign_pk, d->contact->card.dh_pk, a.verdict,
                    d->body, d->body_len, enl_now());

@@ -1,4 +1,6 @@
-/* Questions as stored, through the library on real profiles: every contact
+/* Questions as stored, through the library on real profiles (white-box:
+ * this file includes inquiries.c to read a question's whole id, as a
+ * contact who was asked holds it): every contact
  * asked gets the same bytes, so one of them can send me the question of
  * another, under the same id. The real asker's question must stay
  * answerable: `answer --from NAME` picks it, and answers NAME's alone. */
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/core/inquiries.c"
 #include "cell/introduction.h"
 #include "core/profile.h"
 #include "core/send.h"
@@ -88,10 +91,81 @@ static void test_forwarded_question(void **state)
     enl_profile_close(eli);
 }
 
+static int count_answers(const enl_answer_info *a, void *ctx)
+{
+    (void)a;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int first_question(const enl_question_info *q, void *ctx)
+{
+    snprintf(ctx, ENL_SHORTID_STRBYTES, "%s", q->id);
+    return 1;
+}
+
+/* Only the contacts asked answer: one who was not asked (here, not verified
+ * when the question went out), given the inquiry's bytes by one who was, is
+ * not counted as one more voice. */
+static void test_answer_from_one_not_asked(void **state)
+{
+    enl_profile *dora = mkprofile("dora"), *fina = mkprofile("fina"), *gil = mkprofile("gil"),
+                *hugo = mkprofile("hugo");
+    enl_profile *all[3] = { dora, fina, gil };
+    char *card = NULL, id[ENL_SHORTID_STRBYTES], short_id[ENL_SHORTID_STRBYTES] = "";
+    uint8_t body[ENL_ANSWER_MAXBYTES];
+    size_t n = 0;
+    unsigned asked = 0;
+    int answers = 0;
+    enl_answer_msg a;
+    enl_card c;
+    (void)state;
+
+    introduce(dora, "dora", fina, "fina");
+    introduce(dora, "dora", gil, "gil");
+    introduce(fina, "fina", gil, "gil");
+    assert_int_equal(enl_contact_verify(dora, "fina"), ENL_OK);
+    assert_int_equal(enl_profile_card(hugo, &card), ENL_OK);
+    assert_int_equal(enl_ask(dora, card, NULL, &asked, id), ENL_OK);
+    assert_int_equal(asked, 1);                 /* fina; gil is not verified */
+    exchange(all, 3);
+    assert_int_equal(enl_questions_each(fina, first_question, short_id), ENL_OK);
+    assert_string_equal(short_id, id);
+
+    /* fina hands gil the inquiry (its id and subject): gil answers dora */
+    {
+        row_list l;
+        assert_int_equal(list_load(fina, ROW_QUESTION, &l), ENL_OK);
+        assert_int_equal(l.n, 1);
+        memset(&a, 0, sizeof a);
+        memcpy(a.id, l.v[0].q.id, ENL_INQ_IDBYTES);
+        a.subject = l.v[0].q.subject;
+        enl_free_wiped(l.v, l.cap * sizeof *l.v);
+    }
+    assert_int_equal(enl_card_parse(&c, card, strlen(card), 0), ENL_OK);
+    a.verdict = ENL_VERDICT_WARN;
+    snprintf(a.text, sizeof a.text, "do not trust him");
+    assert_int_equal(enl_answer_make(body, &n, &a, gil->id), ENL_OK);
+    send_body(gil, "dora", ENL_KIND_ANSWER, body, n);
+    /* fina, who was asked, answers too */
+    assert_int_equal(enl_answer(fina, id, NULL, ENL_VERDICT_UNKNOWN, NULL), ENL_OK);
+    exchange(all, 3);
+
+    assert_int_equal(enl_answers_each(dora, count_answers, &answers), ENL_OK);
+    assert_int_equal(answers, 1);
+
+    free(card);
+    enl_profile_close(dora);
+    enl_profile_close(fina);
+    enl_profile_close(gil);
+    enl_profile_close(hugo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forwarded_question),
+        cmocka_unit_test(test_answer_from_one_not_asked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
