@@ -49,6 +49,11 @@
 
 /* Names every code; never NULL. */
 const char *enl_strerror(int code);
+/* 1 when a note refused with code would be refused again whatever is done
+ * (damaged, forged, expired, already delivered); 0 when another try may
+ * take it (the store failed or is full, memory, a clock, a newer version,
+ * notes before it still missing): then its only copy (a page) must be kept. */
+int enl_refusal_is_final(int code);
 
 /* Initialises libsodium. Safe to call more than once. */
 int enl_init(void) __attribute__((warn_unused_result));

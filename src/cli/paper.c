@@ -313,6 +313,7 @@ typedef struct {
     enl_sync_stats st;
     uint64_t read, duplicates, skipped;
     size_t errors, shown;
+    size_t unkept;              /* refused for now: the page is still needed */
 } import_job;
 
 static void on_error(void *ctx, const enl_paper_error *e)
@@ -340,6 +341,13 @@ static void on_note(void *ctx, const uint8_t *note, size_t len, const enl_paper_
         return;
     }
     im->skipped++;
+    if (!enl_refusal_is_final(rc)) {
+        /* The page may be its only copy: it must not look done. */
+        im->unkept++;
+        fprintf(stderr, "enlace: %s: note %02x%02x%02x%02x not kept: %s\n", im->name, idp[0],
+                idp[1], idp[2], idp[3], enl_strerror(rc));
+        return;
+    }
     fprintf(stderr, "enlace: warning: %s: note %02x%02x%02x%02x refused: %s\n", im->name, idp[0],
             idp[1], idp[2], idp[3], enl_strerror(rc));
 }
@@ -425,6 +433,12 @@ static int import(int argc, char **argv, enl_profile *p)
         fprintf(stderr, "enlace: %s: %zu more problems not shown\n", im.name, im.shown - ERRORS_SHOWN);
     if (im.read == 0 && im.errors == 0) return cli_fail("paper import: no note found in %s", im.name);
     import_summary(&im);
+    if (im.unkept > 0) {
+        cli_fail("paper import: %zu %s could not be kept now: keep the page, and import it "
+                 "again once the problem above is solved", im.unkept,
+                 plural(im.unkept, "note", "notes"));
+        return 1;
+    }
     return im.errors > 0 ? 1 : 0;
 }
 

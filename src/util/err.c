@@ -42,3 +42,15 @@ int enl_init(void)
 {
     return sodium_init() < 0 ? ENL_ECRYPTO : ENL_OK;
 }
+
+int enl_refusal_is_final(int code)
+{
+    switch (code) {
+    case ENL_EMALFORMED: case ENL_ECHECKSUM: case ENL_ESIG: case ENL_EEXPIRED:
+    case ENL_EDECRYPT: case ENL_EDUPLICATE: case ENL_EPURGED: case ENL_ECRYPTO:
+    case ENL_EREFUSED:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -3,7 +3,8 @@
 # it; carmen types it back in by hand with one copying mistake, the import
 # names the line, she corrects it, the note is delivered once and a second
 # import says duplicate. The same through a PNG of QR codes; a visitor who
-# cannot read a note carries it from a page to a dead drop; SVG and terminal
+# cannot read a note carries it from a page to a dead drop; a note that
+# cannot be kept now fails the import (keep the page); SVG and terminal
 # output; usage and failures.
 . "$(dirname "$0")/lib.sh"
 
@@ -153,6 +154,20 @@ eq "$(json_str text)" "through the visitor" "the text the visitor carried"
 ok enl visitor paper export --out "$T/visitor.txt"
 cmp -s "$T/page4.txt" "$T/visitor.txt" || fail "the visitor's page differs from ana's"
 
+step "a page whose note cannot be kept now says so, and to keep the page"
+# Sealed by a device whose clock runs two years ahead: its expiry is too far
+# in the future for carmen's clock today, so it is refused for now, not for
+# good. The page may be the only copy: the import fails and says to keep it.
+ok env ENLACE_NOW="$(later $((2 * 365 * 24)))" "$ENLACE" --home "$T/ana" send --paper carmen "from a clock ahead"
+id5=$(id_of)
+ok env ENLACE_NOW="$(later $((2 * 365 * 24)))" "$ENLACE" --home "$T/ana" paper export "$id5" --out "$T/page5.txt"
+expect_fail 1 enl carmen paper import "$T/page5.txt"
+contains "$ERR" "not kept"
+contains "$ERR" "keep the page"
+# once the clocks agree, the same page is taken
+ok env ENLACE_NOW="$(later $((2 * 365 * 24)))" "$ENLACE" --home "$T/carmen" paper import "$T/page5.txt"
+contains "$OUT" "1 new message"
+
 step "SVG and the terminal"
 ok enl ana paper export "$id2" --qr-svg "$T/page.svg"
 contains "$T/page.svg" '<svg xmlns="http://www.w3.org/2000/svg"' "page.svg"
@@ -190,4 +205,4 @@ expect_fail 1 enl carmen paper import "$T/junk.png"
 head -c 8 "$T/page.png" >"$T/cut.png"
 expect_fail 1 enl carmen paper import "$T/cut.png"
 one_error_line "import of a cut PNG"
-eq "$(inbox_count carmen)" 5 "carmen's messages at the end"
+eq "$(inbox_count carmen)" 6 "carmen's messages at the end"
