@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -413,15 +414,51 @@ int enl_torctl_connect(enl_torctl *c, const char *host, const char *port, int ti
     return ENL_OK;
 }
 
+/* Whose files a cookie may be: root's, tor's user's (Debian: debian-tor),
+ * or ours (a tor of our own). */
+static int trusted_owner(uid_t uid)
+{
+    struct passwd *pw;
+    if (uid == 0 || uid == geteuid()) return 1;
+    pw = getpwnam("debian-tor");
+    return pw != NULL && pw->pw_uid == uid;
+}
+
+/* The cookie file's path comes from the server, which may not be tor (any
+ * local program can listen on the control port while tor is stopped): a
+ * file anyone else could have written, or in a folder anyone else could
+ * write to, would let it pass SAFECOOKIE with a cookie of its own making. */
+static int cookie_trusted(enl_torctl *c, const char *path, const struct stat *sb)
+{
+    char dir[ENL_TORCTL_PATH_MAX + 1];
+    struct stat ds;
+    char *slash;
+    if (!trusted_owner(sb->st_uid) || (sb->st_mode & (S_IWGRP | S_IWOTH)))
+        return fail(c, ENL_EREFUSED, "tor's cookie file %s is not tor's (owned by uid %lu, or "
+                    "writable by others): refusing it; is the program on the control port "
+                    "really tor?", path, (unsigned long)sb->st_uid);
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) return fail(c, ENL_EREFUSED, "tor's cookie file %s is not a full path", path);
+    if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+    if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode) || !trusted_owner(ds.st_uid) ||
+        ((ds.st_mode & (S_IWGRP | S_IWOTH)) && !(ds.st_mode & S_ISVTX)))
+        return fail(c, ENL_EREFUSED, "tor's cookie file %s is in a folder others can write to: "
+                    "refusing it; is the program on the control port really tor?", path);
+    return ENL_OK;
+}
+
 static int read_cookie(enl_torctl *c, const char *path, uint8_t cookie[ENL_TORCTL_COOKIEBYTES])
 {
     struct stat sb;
     ssize_t n;
-    int fd, e;
+    int fd, e, rc;
 
     if (path[0] == '\0')
         return fail(c, ENL_EPROTO, "tor offers cookie authentication but names no cookie file");
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* Never blocks (a FIFO) nor follows a link. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
         e = errno;
         if (e == EACCES)
@@ -433,6 +470,10 @@ static int read_cookie(enl_torctl *c, const char *path, uint8_t cookie[ENL_TORCT
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != ENL_TORCTL_COOKIEBYTES) {
         close(fd);
         return fail(c, ENL_EPROTO, "%s is not a tor cookie file (32 bytes)", path);
+    }
+    if ((rc = cookie_trusted(c, path, &sb)) != ENL_OK) {
+        close(fd);
+        return rc;
     }
     n = read(fd, cookie, ENL_TORCTL_COOKIEBYTES);
     close(fd);
@@ -475,24 +516,6 @@ static int auth_safecookie(enl_torctl *c, const char *path)
     sodium_memzero(cookie, sizeof cookie);
     sodium_memzero(want, sizeof want);
     sodium_memzero(ch, sizeof ch);
-    sodium_memzero(line, sizeof line);
-    return rc;
-}
-
-static int auth_cookie(enl_torctl *c, const char *path)
-{
-    uint8_t cookie[ENL_TORCTL_COOKIEBYTES];
-    char line[16 + 2 * ENL_TORCTL_COOKIEBYTES + 8];
-    enl_torctl_reply r;
-    int rc;
-
-    if ((rc = read_cookie(c, path, cookie)) != ENL_OK) return rc;
-    memcpy(line, "AUTHENTICATE ", 13);
-    sodium_bin2hex(line + 13, 2 * ENL_TORCTL_COOKIEBYTES + 1, cookie, sizeof cookie);
-    memcpy(line + 13 + 2 * ENL_TORCTL_COOKIEBYTES, "\r\n", 3);
-    rc = command(c, line, strlen(line), &r);
-    if (rc == ENL_OK) rc = expect_250(c, &r, "the cookie");
-    sodium_memzero(cookie, sizeof cookie);
     sodium_memzero(line, sizeof line);
     return rc;
 }
@@ -544,13 +567,20 @@ int enl_torctl_authenticate(enl_torctl *c, const char *password)
                                          "without a password");
         return auth_password(c, password);
     }
-    if (m & ENL_TORCTL_AUTH_NULL) {
-        static const char a[] = "AUTHENTICATE\r\n";
-        if ((rc = command(c, a, sizeof a - 1, &r)) != ENL_OK) return rc;
-        return expect_250(c, &r, "to let us in without authentication");
-    }
+    /* Only SAFECOOKIE proves that the other side is tor (it holds tor's
+     * cookie) before the onion key goes to it. Without authentication any
+     * program on the control port passes; plain COOKIE would hand it the
+     * cookie of any file it names. */
     if (m & ENL_TORCTL_AUTH_SAFECOOKIE) return auth_safecookie(c, info.cookie_file);
-    if (m & ENL_TORCTL_AUTH_COOKIE) return auth_cookie(c, info.cookie_file);
+    if (m & ENL_TORCTL_AUTH_NULL)
+        return fail(c, ENL_EREFUSED, "tor's control port asks for no authentication: enlace "
+                                     "cannot tell it from a program posing as tor, and will not "
+                                     "hand it the onion key; set 'CookieAuthentication 1' in the "
+                                     "torrc (or a HashedControlPassword, and --tor-password-file)");
+    if (m & ENL_TORCTL_AUTH_COOKIE)
+        return fail(c, ENL_EREFUSED, "tor's control port offers only plain cookie "
+                                     "authentication, which proves nothing about the other side: "
+                                     "enlace needs SAFECOOKIE (tor 0.2.3 and later offer it)");
     if (m & ENL_TORCTL_AUTH_PASSWORD)
         return fail(c, ENL_EREFUSED, "tor's control port wants a password "
                                      "(HashedControlPassword): pass --tor-password-file FILE, or "

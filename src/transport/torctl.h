@@ -1,14 +1,17 @@
 /*
  * A client of Tor's control port (control-spec.txt), just enough to publish
- * an onion service: PROTOCOLINFO, AUTHENTICATE (SAFECOOKIE preferred, then
- * COOKIE, a password, or none when tor asks none), ADD_ONION ED25519-V3 and
- * DEL_ONION.
+ * an onion service: PROTOCOLINFO, AUTHENTICATE (SAFECOOKIE, or the password
+ * the user gave), ADD_ONION ED25519-V3 and DEL_ONION.
  *
- * SAFECOOKIE is preferred because it proves both ways that each side holds
- * the cookie: a program that only pretends to be tor on the control port
- * learns nothing it could replay (its server hash does not verify, and we
- * stop before sending ours). Plain COOKIE sends the cookie itself, so it is
- * only used when tor offers nothing better.
+ * SAFECOOKIE proves both ways that each side holds the cookie: a program
+ * that only pretends to be tor on the control port learns nothing it could
+ * replay (its server hash does not verify, and we stop before sending
+ * ours), and gets no onion key. The cookie file's path comes from the
+ * server, so the file must be root's, tor's user's or ours, and not
+ * writable by others, in a folder others cannot write to: else a program
+ * posing as tor could name a cookie of its own making. Plain COOKIE (it
+ * would send the cookie of any file named) and no authentication (anyone
+ * passes) are refused.
  *
  * Replies are bounded: a line holds at most ENL_TORCTL_LINE_MAX bytes and a
  * reply at most ENL_TORCTL_LINES_MAX lines and ENL_TORCTL_BUF bytes; beyond

@@ -15,8 +15,10 @@
  *
  * Against a FAKE tor (a forked child replaying a recorded conversation):
  * only what a real tor would never do: a SAFECOOKIE server hash that does
- * not verify (we must stop before sending ours), plain COOKIE, password
- * only, and a server that is not tor at all.
+ * not verify (we must stop before sending ours), plain COOKIE or no
+ * authentication (refused: they prove nothing about the server), a cookie
+ * file others could have written or a FIFO (refused at once, never read),
+ * password only, and a server that is not tor at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -576,7 +578,8 @@ static int say(int fd, const char *s)
     return write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
 }
 
-enum { FAKE_BAD_HASH, FAKE_COOKIE, FAKE_PASSWORD_ONLY, FAKE_NOT_TOR };
+enum { FAKE_BAD_HASH, FAKE_COOKIE, FAKE_PASSWORD_ONLY, FAKE_NOT_TOR, FAKE_NULL,
+       FAKE_SAFE_WRITABLE, FAKE_SAFE_FIFO };
 
 /* A recorded conversation, replayed; exit 0 when the client behaved. */
 static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t cookie[32])
@@ -596,7 +599,9 @@ static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t co
              "250-PROTOCOLINFO 1\r\n250-AUTH METHODS=%s COOKIEFILE=\"%s\"\r\n"
              "250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n",
              kind == FAKE_BAD_HASH ? "COOKIE,SAFECOOKIE" :
-             kind == FAKE_COOKIE ? "COOKIE" : "HASHEDPASSWORD", cookie_file);
+             kind == FAKE_COOKIE ? "COOKIE" : kind == FAKE_NULL ? "NULL" :
+             kind == FAKE_SAFE_WRITABLE || kind == FAKE_SAFE_FIFO ? "SAFECOOKIE" : "HASHEDPASSWORD",
+             cookie_file);
     if (say(fd, reply) != 0) return 4;
     if (kind == FAKE_BAD_HASH) {
         if (read_line(fd, line, sizeof line) < 0 ||
@@ -608,15 +613,13 @@ static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t co
         /* The client must hang up now, never AUTHENTICATE. */
         return read_line(fd, line, sizeof line) < 0 ? 0 : 6;
     }
-    if (kind == FAKE_COOKIE) {
-        sodium_bin2hex(hex, sizeof hex, cookie, 32);
-        snprintf(reply, sizeof reply, "AUTHENTICATE %s\r\n", hex);
-        if (read_line(fd, line, sizeof line) < 0 || strcasecmp(line, reply) != 0) return 7;
-        say(fd, "250 OK\r\n");
-        return 0;
-    }
-    /* Password only, and the client has none: it must not try anything. */
-    return read_line(fd, line, sizeof line) < 0 ? 0 : 8;
+    /* Plain cookie (it would send the cookie of whatever file we name), no
+     * authentication at all, a cookie file that others could have written,
+     * a FIFO, or password only and the client has none: it must not try
+     * anything (and above all not send a cookie). */
+    sodium_bin2hex(hex, sizeof hex, cookie, 32);
+    if (read_line(fd, line, sizeof line) < 0) return 0;
+    return strstr(line, hex) != NULL ? 7 : 8;
 }
 
 static int run_fake(int kind, int want_rc, const char *want_err)
@@ -632,10 +635,17 @@ static int run_fake(int kind, int want_rc, const char *want_err)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/control_auth_cookie", dir);
     randombytes_buf(cookie, sizeof cookie);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, cookie, sizeof cookie), (ssize_t)sizeof cookie);
-    close(fd);
+    if (kind == FAKE_SAFE_FIFO) {
+        assert_int_equal(mkfifo(path, 0600), 0);
+    } else {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, cookie, sizeof cookie), (ssize_t)sizeof cookie);
+        close(fd);
+    }
+    /* a cookie anyone could have written: what another user posing as tor
+     * would name */
+    if (kind == FAKE_SAFE_WRITABLE) assert_int_equal(chmod(path, 0666), 0);
     snprintf(p, sizeof p, "%u", port);
     if ((pid = fork()) == 0) _exit(fake_tor(lfd, kind, path, cookie));
     assert_int_equal(enl_torctl_connect(c, "127.0.0.1", p, 5000), ENL_OK);
@@ -664,7 +674,25 @@ static void test_fake_tor_bad_server_hash(void **state)
 static void test_fake_tor_plain_cookie(void **state)
 {
     (void)state;
-    assert_int_equal(run_fake(FAKE_COOKIE, ENL_OK, ""), 0);
+    assert_int_equal(run_fake(FAKE_COOKIE, ENL_EREFUSED, "SAFECOOKIE"), 0);
+}
+
+static void test_fake_tor_no_auth(void **state)
+{
+    (void)state;
+    assert_int_equal(run_fake(FAKE_NULL, ENL_EREFUSED, "CookieAuthentication 1"), 0);
+}
+
+static void test_fake_tor_writable_cookie(void **state)
+{
+    (void)state;
+    assert_int_equal(run_fake(FAKE_SAFE_WRITABLE, ENL_EREFUSED, "really tor"), 0);
+}
+
+static void test_fake_tor_fifo_cookie(void **state)
+{
+    (void)state;
+    assert_int_equal(run_fake(FAKE_SAFE_FIFO, ENL_EPROTO, "not a tor cookie file"), 0);
 }
 
 static void test_fake_tor_password_only(void **state)
@@ -694,6 +722,9 @@ int main(void)
         cmocka_unit_test(test_onion_id_valid),
         cmocka_unit_test(test_no_tor),
         cmocka_unit_test(test_fake_tor_bad_server_hash),
+        cmocka_unit_test(test_fake_tor_no_auth),
+        cmocka_unit_test(test_fake_tor_writable_cookie),
+        cmocka_unit_test(test_fake_tor_fifo_cookie),
         cmocka_unit_test(test_fake_tor_plain_cookie),
         cmocka_unit_test(test_fake_tor_password_only),
         cmocka_unit_test(test_not_tor),
