@@ -564,6 +564,9 @@ int enl_follow_each(enl_profile *p, int (*cb)(const enl_follow_info *f, void *ct
 
 typedef struct {
     char author[ENL_NAME_MAX + 1];          /* a contact's name, the card's, or "" */
+    int author_contact;                     /* author is the contact's name: mine to give; 0:
+                                             * the card's, which anyone may choose (show it
+                                             * with the fingerprint) */
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     char channel[ENL_BULLETIN_CHANNEL_MAX + 1];
     const char *text;                       /* valid during the callback only */

@@ -82,7 +82,7 @@ static int question_cb(const enl_question_info *q, void *ctx)
     if (q->answered[0]) printf("  [answered: %s]", q->answered);
     if (q->note[0]) {
         printf("\n          \"");
-        cli_safe_print(stdout, q->note, strlen(q->note));
+        cli_safe_print_entry(stdout, q->note, strlen(q->note));
         printf("\"");
     }
     printf("\n");
@@ -148,7 +148,7 @@ static int answer_cb(const enl_answer_info *a, void *ctx)
     printf(": %s", a->verdict);
     if (a->text[0]) {
         printf(" \"");
-        cli_safe_print(stdout, a->text, strlen(a->text));
+        cli_safe_print_entry(stdout, a->text, strlen(a->text));
         printf("\"");
     }
     printf("\n");

@@ -184,7 +184,8 @@ static int show(const enl_bulletin_info *b, void *ctx)
     if (o->json) {
         printf("{\"author\":");
         cli_json_str(stdout, b->author, strlen(b->author));
-        printf(",\"fingerprint\":\"%s\",\"channel\":", b->fingerprint);
+        printf(",\"contact\":%s,\"fingerprint\":\"%s\",\"channel\":",
+               b->author_contact ? "true" : "false", b->fingerprint);
         cli_json_str(stdout, b->channel, strlen(b->channel));
         printf(",\"text\":");
         cli_json_str(stdout, b->text, b->text_len);
@@ -197,13 +198,16 @@ static int show(const enl_bulletin_info *b, void *ctx)
     printf("[%s] ", when);
     cli_safe_print(stdout, b->author[0] ? b->author : b->fingerprint,
                    strlen(b->author[0] ? b->author : b->fingerprint));
+    /* A followed author who is not a contact named themselves: anyone can
+     * take a contact's name, so the fingerprint says who it really is. */
+    if (!b->mine && !b->author_contact && b->author[0]) printf(" (not a contact: %s)", b->fingerprint);
     if (b->mine) printf(" (me)");
     if (b->channel[0]) {
         printf(" #");
         cli_safe_print(stdout, b->channel, strlen(b->channel));
     }
     printf(": ");
-    cli_safe_print(stdout, b->text, b->text_len);
+    cli_safe_print_entry(stdout, b->text, b->text_len);
     printf("\n");
     return 0;
 }

@@ -57,6 +57,11 @@ void cli_json_str(FILE *f, const char *s, size_t len);
 /* Text for a terminal: control characters other than newline and tab are
  * shown as '?', so a hostile message cannot drive the terminal. */
 void cli_safe_print(FILE *f, const char *s, size_t len);
+/* The same for text inside one entry of a list (a message, a bulletin, a
+ * note): every line after the first begins with CLI_CONTINUATION, so that a
+ * sender's text can never print a line that looks like another entry. */
+#define CLI_CONTINUATION "    | "
+void cli_safe_print_entry(FILE *f, const char *s, size_t len);
 /* "2026-11-25 20:55" in local time. */
 void cli_time(char out[32], uint64_t t);
 /* "90s", "10m", "1h", "2d" (or plain seconds) into seconds, at most a year. */

@@ -70,7 +70,7 @@ static void print_text(const enl_file_info *f)
                state_name(f->state));
     if (f->note[0]) {
         printf("    note: ");
-        cli_safe_print(stdout, f->note, strlen(f->note));
+        cli_safe_print_entry(stdout, f->note, strlen(f->note));
         printf("\n");
     }
 }

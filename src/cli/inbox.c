@@ -45,7 +45,7 @@ static int show(const enl_message *m, void *ctx)
         cli_safe_print(stdout, m->cell, strlen(m->cell));
     }
     printf(": ");
-    cli_safe_print(stdout, m->text, m->text_len);
+    cli_safe_print_entry(stdout, m->text, m->text_len);
     printf("\n");
     return 0;
 }
@@ -58,7 +58,7 @@ static int show_burn(const enl_contact_info *c, void *ctx)
     if (!c->burned) return 0;
     cli_time(when, c->burned_at);
     printf("! %s's keys are burned since %s (", c->name, when);
-    cli_safe_print(stdout, c->burn_reason, strlen(c->burn_reason));
+    cli_safe_print_entry(stdout, c->burn_reason, strlen(c->burn_reason));
     printf("): do not trust messages that claim to be from them\n");
     return 0;
 }

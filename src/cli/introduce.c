@@ -62,7 +62,7 @@ static int intro_cb(const enl_introduction_info *i, void *ctx)
     }
     if (i->note[0]) {
         printf("\n          \"");
-        cli_safe_print(stdout, i->note, strlen(i->note));
+        cli_safe_print_entry(stdout, i->note, strlen(i->note));
         printf("\"");
     }
     printf("\n");

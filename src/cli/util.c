@@ -271,7 +271,19 @@ void cli_json_str(FILE *f, const char *s, size_t len)
     fputc('"', f);
 }
 
+static void safe_print(FILE *f, const char *s, size_t len, const char *after_newline);
+
 void cli_safe_print(FILE *f, const char *s, size_t len)
+{
+    safe_print(f, s, len, "");
+}
+
+void cli_safe_print_entry(FILE *f, const char *s, size_t len)
+{
+    safe_print(f, s, len, CLI_CONTINUATION);
+}
+
+static void safe_print(FILE *f, const char *s, size_t len, const char *after_newline)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
@@ -284,6 +296,7 @@ void cli_safe_print(FILE *f, const char *s, size_t len)
             fputc('?', f);
         else
             fwrite(u + i, 1, k, f);
+        if (cp == '\n') fputs(after_newline, f);
         i += k;
     }
 }

@@ -346,8 +346,8 @@ int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *n
     return ENL_ENOTFORME;
 }
 
-void enl_bulletin_author_name(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
-                              char name[ENL_NAME_MAX + 1])
+int enl_bulletin_author_name(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
+                             char name[ENL_NAME_MAX + 1])
 {
     enl_contact c;
     follow_rec f;
@@ -355,11 +355,12 @@ void enl_bulletin_author_name(enl_profile *p, const uint8_t sign_pk[32], const u
     name[0] = '\0';
     if (enl_contact_by_dh(p, dh_pk, &c) == ENL_OK && sodium_memcmp(c.card.sign_pk, sign_pk, 32) == 0) {
         memcpy(name, c.name, ENL_NAME_MAX + 1);
-        return;
+        return 1;
     }
     enl_fingerprint_raw(fp, sign_pk, dh_pk);
     follow_key(p, fp, h);
     if (follow_get(p, h, &f) == ENL_OK) memcpy(name, f.name, ENL_NAME_MAX + 1);
+    return 0;
 }
 
 /* ---- publishing ------------------------------------------------------ */
@@ -571,7 +572,7 @@ static int with_rows(enl_profile *p, const uint8_t *fp,
         if (v[i].b.expiry_hours <= enl_now_hours()) continue;
         memset(&info, 0, sizeof info);
         if (v[i].mine) memcpy(info.author, p->name, sizeof info.author);
-        else enl_bulletin_author_name(p, v[i].b.sign_pk, v[i].b.dh_pk, info.author);
+        else info.author_contact = enl_bulletin_author_name(p, v[i].b.sign_pk, v[i].b.dh_pk, info.author);
         enl_fingerprint_raw(afp, v[i].b.sign_pk, v[i].b.dh_pk);
         enl_fingerprint_text(info.fingerprint, afp);
         memcpy(info.channel, v[i].b.channel, v[i].b.channel_len);

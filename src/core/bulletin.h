@@ -48,8 +48,10 @@ int enl_follows_refresh(enl_profile *p, enl_sync_stats *stats);
 /* Deletes the bulletins kept here whose time is over. */
 int enl_bulletins_sweep(enl_profile *p);
 
-/* The name to show for an author: a contact's, else the card followed, else "". */
-void enl_bulletin_author_name(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
-                              char name[ENL_NAME_MAX + 1]);
+/* The name to show for an author: a contact's, else the card followed, else
+ * "". 1 when it is a contact's (a name this profile gave), 0 when it is the
+ * name the author put in their own card (anyone can choose any). */
+int enl_bulletin_author_name(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32],
+                             char name[ENL_NAME_MAX + 1]);
 
 #endif

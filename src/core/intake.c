@@ -504,7 +504,8 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
     if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
     if (rc == ENL_OK && o.is_bulletin) {
         memset(&m, 0, sizeof m);
-        enl_bulletin_author_name(p, o.b.sign_pk, o.b.dh_pk, m.from);
+        /* only a contact's name: a card's name is the author's to choose */
+        if (!enl_bulletin_author_name(p, o.b.sign_pk, o.b.dh_pk, m.from)) m.from[0] = '\0';
         enl_fingerprint_raw(fp, o.b.sign_pk, o.b.dh_pk);
         enl_fingerprint_text(m.from_fingerprint, fp);
         m.text = (const char *)o.b.text;

@@ -70,10 +70,11 @@ eq "$(sync_received)" 1 "carmen receives the note over TCP"
 contains "$OUT" "1 new bulletin" "carmen's sync summary"
 ok enl carmen bulletins
 contains "$OUT" "$TEXT" "carmen's bulletins"
-contains "$OUT" "ana #news" "carmen's bulletins: author and channel"
+contains "$OUT" "ana (not a contact: $ana_fp) #news" "carmen's bulletins: author (a card's name, with its fingerprint) and channel"
 ok enl carmen bulletins --json
 eq "$(lines "$OUT")" 1 "carmen's bulletins --json"
 eq "$(json_str author)" ana "bulletins --json: author"
+eq "$(json_bool contact)" false "bulletins --json: contact"
 eq "$(json_str fingerprint)" "$ana_fp" "bulletins --json: fingerprint"
 eq "$(json_str channel)" news "bulletins --json: channel"
 eq "$(json_str text)" "$TEXT" "bulletins --json: text"
@@ -156,6 +157,27 @@ expect_status carmen follows 0
 expect_status carmen notes 1
 ok enl carmen bulletin follow "$ana_fp"
 contains "$OUT" "1 bulletin of theirs already carried here" "following again reads it again"
+
+step "a stranger who calls themselves ana cannot pass for her"
+# carmen now holds ana as a contact: ana's bulletins show the name carmen
+# gave her. An impostor's card says "ana" too; its bulletins show that name
+# with its own fingerprint, and a line break in its text cannot print a
+# line that looks like ana's.
+add_contact carmen ana
+ok enl impostor init --name ana --kdf interactive
+ok enl carmen bulletin follow "$(card_of impostor)"
+FAKE="see you there
+[2026-11-26 10:00] ana #news: CANCELLED, the march moved to the police station square"
+ok enl impostor bulletin publish --channel news "$FAKE"
+mkdrop d9
+sync_drop impostor d9
+sync_drop carmen d9
+ok enl carmen bulletins
+grep -q "^\[.*\] ana #news: $TEXT" "$OUT" || fail "ana's bulletin is not shown under the contact's name: $(cat "$OUT")"
+grep -q "^\[.*\] ana (not a contact: [0-9a-z ]*) #news: see you there" "$OUT" ||
+    fail "the impostor's bulletin is not marked with its fingerprint: $(cat "$OUT")"
+grep -q "^\[.*CANCELLED" "$OUT" && fail "the impostor's text printed a line that looks like a bulletin: $(cat "$OUT")"
+contains "$OUT" "    | [2026-11-26 10:00] ana #news: CANCELLED" "the impostor's second line, marked as part of its bulletin"
 
 step "wrong input"
 expect_fail 1 enl carmen bulletin follow "ms1x dcxv"
