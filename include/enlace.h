@@ -417,10 +417,11 @@ typedef struct {
 int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx), void *ctx);
 
 /* Writes a received file to path. The parts are streamed out of the store
- * into a temporary file beside path, checked against the head's hash, and
- * the temporary file is renamed to path only when everything checks.
+ * into an unnamed file in path's folder (else a temporary name beside it),
+ * checked against the head's hash, and named path only when everything
+ * checks; then the parts are deleted from the store (a file is saved once).
  * ENL_EEXISTS when path exists (unless ENL_FILE_SAVE_FORCE); ENL_ENOTFOUND
- * for an unknown id; ENL_EMALFORMED when parts are missing
+ * for an unknown id, or one saved already; ENL_EMALFORMED when parts are missing
  * (enl_profile_errmsg says how many); ENL_EDECRYPT when the whole does not
  * match its hash (nothing is left at path); ENL_EIO when writing fails.
  * progress (may be NULL) gets ("saving", bytes done, bytes in all). */

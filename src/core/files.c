@@ -188,6 +188,8 @@ int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8
                 rc = enl_fail(p, ENL_EMALFORMED, "a part that does not fit its file");
                 goto out;
             }
+            /* Saved already, and its parts deleted then: nothing to keep. */
+            if (r->saved) goto out;
         } else if (rc != ENL_ENOTFOUND) {
             goto out;
         }
@@ -627,6 +629,29 @@ static int temp_beside(char *out, size_t max, const char *path)
     return snprintf(out, max, "%.*s.enlace-tmp-%s", dir_len, path, hex) < (int)max ? ENL_OK : ENL_EINVAL;
 }
 
+/* A file without a name in path's folder (O_TMPFILE): given its name only
+ * once it is whole and checked, so that a crash or a kill in the middle
+ * leaves nothing behind, not even part of the file. -1 where the file
+ * system (vfat, some network folders) or a missing /proc does not allow it;
+ * then a hidden temporary name is used. */
+static int open_unnamed(const char *path)
+{
+    char dir[4200];
+    const char *slash = strrchr(path, '/');
+    if (access("/proc/self/fd", X_OK) != 0) return -1;
+    if (slash == NULL) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir) return -1;
+    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+static int name_unnamed(int fd, const char *path)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
                   enl_progress_fn progress, void *progress_ctx)
 {
@@ -637,9 +662,10 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     uint64_t have = 0;
     char tmp[4200];
     struct stat sb;
-    int rc, kept = 0;
+    int rc, kept = 0, unnamed = 0;
 
     if (id == NULL || path == NULL || !*path) return ENL_EINVAL;
+    tmp[0] = '\0';
     memset(&w, 0, sizeof w);
     w.fd = -1;
     if ((f.r = sodium_malloc(sizeof *f.r)) == NULL) return ENL_ENOMEM;
@@ -650,6 +676,11 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     }
     file_key(p, f.r->peer_dh, 0, f.r->id, h);
     if ((rc = enl_store_part_count(p->st, h, f.r->parts, &have)) != ENL_OK) goto out;
+    if (f.r->saved && have < f.r->parts) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "this file was saved already, and its parts were deleted "
+                      "from this profile then: ask its sender for it again if you need it");
+        goto out;
+    }
     if (have < f.r->parts) {
         rc = enl_fail(p, ENL_EMALFORMED, "%llu of its %lu parts are still missing: it can be saved "
                       "once they arrive", (unsigned long long)(f.r->parts - have),
@@ -661,7 +692,10 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
         goto out;
     }
     if ((rc = temp_beside(tmp, sizeof tmp, path)) != ENL_OK) goto out;
-    if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+    if ((w.fd = open_unnamed(path)) >= 0) {
+        unnamed = 1;
+        if (!(flags & ENL_FILE_SAVE_FORCE)) tmp[0] = '\0';   /* no hidden name at all */
+    } else if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
         rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
         goto out;
     }
@@ -673,9 +707,22 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     rc = enl_store_part_each(p->st, h, write_part, &w);
     if (rc == ENL_OK) rc = enl_file_check_final(&w.check);
     if (rc == ENL_OK && fsync(w.fd) != 0) { w.io = errno; rc = ENL_EIO; }
+    /* Unnamed: named now, while the descriptor is open (under the hidden
+     * name first when it replaces a file: rename is what replaces). */
+    if (rc == ENL_OK && unnamed) {
+        const char *to = (flags & ENL_FILE_SAVE_FORCE) ? tmp : path;
+        if (name_unnamed(w.fd, to) != 0) {
+            rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
+                                            "--force to replace it", path)
+                                 : (w.io = errno, ENL_EIO);
+            tmp[0] = '\0';   /* never named: nothing to remove */
+        }
+    }
     if (close(w.fd) != 0 && rc == ENL_OK) { w.io = errno; rc = ENL_EIO; }
     w.fd = -1;
-    if (rc == ENL_OK) {
+    if (rc == ENL_OK && unnamed && !(flags & ENL_FILE_SAVE_FORCE)) {
+        kept = 1;
+    } else if (rc == ENL_OK) {
         /* link refuses an existing name atomically; rename replaces it. */
         if (flags & ENL_FILE_SAVE_FORCE) {
             if (rename(tmp, path) != 0) { w.io = errno; rc = ENL_EIO; }
@@ -686,7 +733,7 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
         }
         kept = rc == ENL_OK && (flags & ENL_FILE_SAVE_FORCE);
     }
-    if (!kept) (void)unlink(tmp);
+    if (!kept && tmp[0]) (void)unlink(tmp);
     if (rc == ENL_EDECRYPT)
         rc = enl_fail(p, ENL_EDECRYPT, "the file does not match the hash its sender sealed in its "
                       "head (a part was altered, or the file changed while it was sealed): "
@@ -697,18 +744,21 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     else if (rc == ENL_EIO)
         rc = enl_fail(p, ENL_EIO, "cannot write %s: %s", path, strerror(w.io));
     if (rc != ENL_OK) goto out;
-    if (!f.r->saved) {
-        f.r->saved = 1;
-        if ((rc = enl_store_begin(p->st)) == ENL_OK) {
-            rc = rec_save(p, f.r);
-            if (rc == ENL_OK) rc = enl_store_commit(p->st);
-            else enl_store_rollback(p->st);
-        }
+    /* Once it is where the user wanted it, the profile keeps none of its
+     * content (the rows are overwritten: secure_delete): a device seized
+     * later, passphrase and all, no longer holds a file saved and then
+     * deleted. The record stays, to list it as saved. */
+    f.r->saved = 1;
+    if ((rc = enl_store_begin(p->st)) == ENL_OK) {
+        rc = rec_save(p, f.r);
+        if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);
+        if (rc == ENL_OK) rc = enl_store_commit(p->st);
+        else enl_store_rollback(p->st);
     }
 out:
     if (w.fd >= 0) {
         close(w.fd);
-        (void)unlink(tmp);
+        if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
     sodium_free(f.r);
     return rc;

@@ -1,0 +1,118 @@
+/* Saving a received file, through the library on real profiles: a save
+ * killed in the middle leaves nothing in the folder (not a hidden partial
+ * file of the plaintext), and once a file is saved the profile no longer
+ * holds its content (a second save says so and writes nothing). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-file-save-XXXXXX"
+#include "profiles.h"
+
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static void die_midway(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    (void)what;
+    if (done > 0 && done < total) _exit(7);   /* a kill, a pulled battery */
+}
+
+static int incoming_have(const enl_file_info *f, void *ctx)
+{
+    if (!f->outgoing) *(long *)ctx = (long)f->have;
+    return 0;
+}
+
+static void test_killed_save_and_saved_file(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto"), *all[2];
+    char src[300], out_dir[300], out[400], beto_home[300];
+    uint8_t id[ENL_FILE_IDBYTES], *data = malloc(200000);
+    FILE *f;
+    pid_t pid;
+    int status = 0;
+    long have = -1;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    snprintf(src, sizeof src, "%s/testimony.bin", root);
+    randombytes_buf(data, 200000);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, 200000, f), 200000);
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    all[0] = ana;
+    all[1] = beto;
+    exchange(all, 2);
+
+    snprintf(out_dir, sizeof out_dir, "%s/out", root);
+    assert_int_equal(mkdir(out_dir, 0700), 0);
+    snprintf(out, sizeof out, "%s/testimony.bin", out_dir);
+    snprintf(beto_home, sizeof beto_home, "%s/beto", root);
+    /* Killed halfway through writing it out. */
+    if ((pid = fork()) == 0) {
+        enl_profile *b2 = NULL;
+        if (enl_profile_open(&b2, beto_home, "pw", 2) != ENL_OK) _exit(2);
+        _exit(enl_file_save(b2, id, out, 0, die_midway, NULL) == ENL_OK ? 3 : 4);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+    if (entries(out_dir) != 0) fail_msg("a save killed halfway left %d file(s) in the folder", entries(out_dir));
+
+    /* Saved whole: the same bytes; then the profile holds none of them. */
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    {
+        uint8_t *back = malloc(200001);
+        size_t n;
+        assert_non_null(back);
+        assert_non_null(f = fopen(out, "rb"));
+        n = fread(back, 1, 200001, f);
+        fclose(f);
+        assert_int_equal(n, 200000);
+        assert_memory_equal(back, data, 200000);
+        free(back);
+    }
+    assert_int_equal(enl_files_each(beto, incoming_have, &have), ENL_OK);
+    assert_int_equal(have, 0);
+    snprintf(out, sizeof out, "%s/again.bin", out_dir);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_ENOTFOUND);
+    assert_int_equal(entries(out_dir), 1);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_killed_save_and_saved_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
