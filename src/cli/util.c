@@ -291,8 +291,14 @@ static void safe_print(FILE *f, const char *s, size_t len, const char *after_new
         size_t k = utf8_seq(u + i, len - i, &cp);
         if (k == 0) k = 1, cp = 0xfffd;
         /* C0 and C1 controls (but newline and tab) and invalid bytes are
-         * shown as '?': a message must not be able to drive the terminal. */
-        if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffd)
+         * shown as '?': a message must not be able to drive the terminal.
+         * So are the marks that change the direction of what follows
+         * (embeddings, overrides, isolates): a sender's text or file name
+         * must not reorder the rest of the line (an "exe.txt" shown as
+         * "txt.exe", a name moved after the text). */
+        if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffd ||
+            cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+            (cp >= 0x2066 && cp <= 0x2069))
             fputc('?', f);
         else
             fwrite(u + i, 1, k, f);

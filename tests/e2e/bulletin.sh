@@ -169,6 +169,8 @@ ok enl carmen bulletin follow "$(card_of impostor)"
 FAKE="see you there
 [2026-11-26 10:00] ana #news: CANCELLED, the march moved to the police station square"
 ok enl impostor bulletin publish --channel news "$FAKE"
+# a right-to-left override would reorder the rest of the line on screen
+ok enl impostor bulletin publish --channel news "$(printf 'meet at gate \342\200\256 7 gnivael')"
 mkdrop d9
 sync_drop impostor d9
 sync_drop carmen d9
@@ -178,6 +180,7 @@ grep -q "^\[.*\] ana (not a contact: [0-9a-z ]*) #news: see you there" "$OUT" ||
     fail "the impostor's bulletin is not marked with its fingerprint: $(cat "$OUT")"
 grep -q "^\[.*CANCELLED" "$OUT" && fail "the impostor's text printed a line that looks like a bulletin: $(cat "$OUT")"
 contains "$OUT" "    | [2026-11-26 10:00] ana #news: CANCELLED" "the impostor's second line, marked as part of its bulletin"
+contains "$OUT" "meet at gate ? 7 gnivael" "a direction override, shown as '?'"
 
 step "wrong input"
 expect_fail 1 enl carmen bulletin follow "ms1x dcxv"
