@@ -266,6 +266,28 @@ int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
 
 /* ---- what arrives -------------------------------------------------------- */
 
+/* Questions not answered yet: at most this many from one contact, and in
+ * all, so that a contact who turns cannot grow the store without end (the
+ * next ones wait until some are answered). */
+#define UNANSWERED_PER_ASKER 32
+#define UNANSWERED_MAX 1024
+
+typedef struct {
+    const uint8_t *asker;
+    size_t theirs, all;
+} unanswered_ctx;
+
+static int count_unanswered(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    unanswered_ctx *c = ctx;
+    (void)seq;
+    /* version | type | received u64 | peer sign [32] | peer dh [32] | state */
+    if (len < ROW_FIXED || pt[1] != ROW_QUESTION || pt[1 + 1 + 8 + 64] != 0) return 0;
+    c->all++;
+    if (sodium_memcmp(pt + 1 + 1 + 8, c->asker, 32) == 0) c->theirs++;
+    return 0;
+}
+
 static int deliver_question(enl_profile *p, const enl_delivery *d)
 {
     uint8_t h[32], *probe = NULL;
@@ -281,6 +303,13 @@ static int deliver_question(enl_profile *p, const enl_delivery *d)
         return ENL_OK;          /* asked before: an answer given stays recorded */
     }
     if (rc != ENL_ENOTFOUND) return rc;
+    {
+        unanswered_ctx c = { d->sender_sign_pk, 0, 0 };
+        if ((rc = enl_store_row_each(p->st, "inquiries", count_unanswered, &c)) != ENL_OK) return rc;
+        if (c.theirs >= UNANSWERED_PER_ASKER || c.all >= UNANSWERED_MAX)
+            return enl_fail(p, ENL_EFULL, "too many questions waiting for an answer: answer some "
+                            "(enlace questions)");
+    }
     return row_put(p, h, ROW_QUESTION, d->sender_sign_pk, d->sender_dh_pk, 0, d->body, d->body_len,
                    enl_now());
 }

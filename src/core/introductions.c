@@ -27,6 +27,11 @@
 
 #define ROW_VERSION 1
 #define ROW_FIXED (1 + 8 + 32 + 2)
+/* Introductions waiting for an answer: at most this many from one
+ * introducer, and in all (a contact who turns cannot grow the store
+ * without end; the next ones wait until some are answered). */
+#define PENDING_PER_INTRODUCER 32
+#define PENDING_MAX 1024
 
 typedef struct {
     uint8_t id[32];
@@ -98,6 +103,20 @@ int enl_introduce(enl_profile *p, const char *a, const char *b, const char *note
     return in_tx(p, rc);
 }
 
+typedef struct {
+    const uint8_t *introducer_dh;
+    size_t theirs, all;
+} pending_ctx;
+
+static int count_pending(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    pending_ctx *c = ctx;
+    (void)seq;
+    c->all++;
+    if (len >= ROW_FIXED && sodium_memcmp(pt + 1 + 8, c->introducer_dh, 32) == 0) c->theirs++;
+    return 0;
+}
+
 int enl_intro_deliver(enl_profile *p, const enl_delivery *d)
 {
     uint8_t h[32], id[32], *row;
@@ -116,6 +135,13 @@ int enl_intro_deliver(enl_profile *p, const enl_delivery *d)
         return ENL_OK;          /* my own card */
     crypto_generichash(id, 32, d->body, d->body_len, NULL, 0);
     enl_store_index(p->st, h, "introductions", id, 32);
+    {
+        pending_ctx c = { d->sender_dh_pk, 0, 0 };
+        if ((rc = enl_store_row_each(p->st, "introductions", count_pending, &c)) != ENL_OK) return rc;
+        if (c.theirs >= PENDING_PER_INTRODUCER || c.all >= PENDING_MAX)
+            return enl_fail(p, ENL_EFULL, "too many introductions waiting for an answer: answer "
+                            "some (enlace introductions)");
+    }
     if ((row = sodium_malloc(ROW_FIXED + d->body_len)) == NULL) return ENL_ENOMEM;
     w = enl_wr_init(row, ROW_FIXED + d->body_len);
     enl_wr_u8(&w, ROW_VERSION);

@@ -161,9 +161,80 @@ static void test_answer_from_one_not_asked(void **state)
     enl_profile_close(hugo);
 }
 
+static int count_q(const enl_question_info *q, void *ctx)
+{
+    (void)q;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_intro(const enl_introduction_info *i, void *ctx)
+{
+    (void)i;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A contact who turns cannot grow the store without end: questions and
+ * introductions waiting for an answer are capped per contact; the next
+ * ones wait (they are taken at a later sync once some are answered). */
+static void test_pending_caps(void **state)
+{
+    enl_profile *iris = mkprofile("iris"), *juan = mkprofile("juan"), *kai = mkprofile("kai");
+    enl_profile *all[2] = { iris, juan };
+    char *card = NULL, id_hex[2 * ENL_INQ_IDBYTES + 1];
+    uint8_t body[ENL_INTRO_MAXBYTES];
+    enl_card c;
+    size_t n;
+    int count = 0;
+    (void)state;
+
+    introduce(iris, "iris", juan, "juan");
+    assert_int_equal(enl_profile_card(kai, &card), ENL_OK);
+    assert_int_equal(enl_card_parse(&c, card, strlen(card), 0), ENL_OK);
+    for (int i = 0; i < UNANSWERED_PER_ASKER + 8; i++) {
+        enl_inquiry q;
+        char note[16];
+        memset(&q, 0, sizeof q);
+        randombytes_buf(q.id, sizeof q.id);
+        enl_subject_keys(&q.subject, c.sign_pk, c.dh_pk);
+        assert_int_equal(enl_inquiry_encode(body, &n, &q), ENL_OK);
+        send_body(juan, "iris", ENL_KIND_INQUIRY, body, n);
+        snprintf(note, sizeof note, "n%d", i);
+        assert_int_equal(enl_intro_make(body, &n, iris->id->sign_pk, card, strlen(card), note,
+                                        juan->id), ENL_OK);
+        send_body(juan, "iris", ENL_KIND_INTRODUCTION, body, n);
+    }
+    exchange(all, 2);
+    assert_int_equal(enl_questions_each(iris, count_q, &count), ENL_OK);
+    assert_int_equal(count, UNANSWERED_PER_ASKER);
+    count = 0;
+    assert_int_equal(enl_introductions_each(iris, count_intro, &count), ENL_OK);
+    assert_int_equal(count, 32);
+
+    /* one answered: one more question is taken at the next sync */
+    {
+        row_list l;
+        assert_int_equal(list_load(iris, ROW_QUESTION, &l), ENL_OK);
+        sodium_bin2hex(id_hex, sizeof id_hex, l.v[0].q.id, ENL_INQ_IDBYTES);
+        enl_free_wiped(l.v, l.cap * sizeof *l.v);
+    }
+    assert_int_equal(enl_answer(iris, id_hex, NULL, ENL_VERDICT_UNKNOWN, NULL), ENL_OK);
+    exchange(all, 2);
+    count = 0;
+    assert_int_equal(enl_questions_each(iris, count_q, &count), ENL_OK);
+    assert_int_equal(count, UNANSWERED_PER_ASKER + 1);
+
+    free(card);
+    enl_profile_close(iris);
+    enl_profile_close(juan);
+    enl_profile_close(kai);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pending_caps),
         cmocka_unit_test(test_forwarded_question),
         cmocka_unit_test(test_answer_from_one_not_asked),
     };
