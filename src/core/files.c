@@ -144,6 +144,37 @@ static void rec_head(const file_rec *r, enl_file_head *h)
 
 /* ---- taking parts in ---------------------------------------------------- */
 
+/* Parts that came before their head, whose length does not fit it: they
+ * are not the file's (its sender, or a broken client, sent them), and kept
+ * they would make the file look complete yet never save, while the right
+ * copy, arriving later, was ignored as a second one. */
+typedef struct {
+    const enl_file_head *fh;
+    uint32_t bad[64];
+    size_t n;
+} misfit_ctx;
+
+static int find_misfits(void *ctx, uint32_t index, const uint8_t *data, size_t len)
+{
+    misfit_ctx *m = ctx;
+    (void)data;
+    if (len != enl_file_part_len(m->fh, index) && m->n < sizeof m->bad / sizeof m->bad[0])
+        m->bad[m->n++] = index;
+    return 0;
+}
+
+static int drop_misfits(enl_profile *p, const uint8_t h[32], const enl_file_head *fh)
+{
+    int rc;
+    do {
+        misfit_ctx m = { fh, { 0 }, 0 };
+        if ((rc = enl_store_part_each(p->st, h, find_misfits, &m)) != ENL_OK) return rc;
+        for (size_t i = 0; rc == ENL_OK && i < m.n; i++) rc = enl_store_part_delete(p->st, h, m.bad[i]);
+        if (m.n < sizeof m.bad / sizeof m.bad[0]) break;
+    } while (rc == ENL_OK);
+    return rc;
+}
+
 int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8_t peer_dh_pk[32],
                      const enl_payload *pl, uint32_t expiry_hours)
 {
@@ -174,8 +205,10 @@ int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8
         memcpy(r->note, fh.note, fh.note_len);
         r->note_len = fh.note_len;
         rc = rec_save(p, r);
-        /* Parts that came first and lie beyond the file are not its own. */
+        /* Parts that came first and lie beyond the file, or do not fit
+         * it, are not its own. */
         if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, fh.parts);
+        if (rc == ENL_OK) rc = drop_misfits(p, h, &fh);
     } else if (pl->kind == ENL_KIND_FILE_PART) {
         enl_file_part fp;
         if ((rc = enl_file_part_parse(&fp, pl->body, pl->body_len)) != ENL_OK) goto out;

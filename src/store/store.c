@@ -1793,6 +1793,19 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
     return rc;
 }
 
+int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, index);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    done(st, s);
+    return rc;
+}
+
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
     sqlite3_stmt *s;

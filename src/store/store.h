@@ -152,6 +152,8 @@ int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
 int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, uint64_t *n);
 /* Deletes the parts of a file from index `from` on (beyond its last). */
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from);
+/* Deletes part index of file (nothing when there is none). */
+int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index);
 /* Calls fn with every part of a file in index order, decrypted (data is
  * valid during the call only); stops when fn returns non-zero. */
 typedef int (*enl_store_part_fn)(void *ctx, uint32_t index, const uint8_t *data, size_t len);

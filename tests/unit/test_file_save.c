@@ -1,4 +1,5 @@
-/* Saving a received file, through the library on real profiles: a save
+/* Receiving and saving a file, through the library on real profiles: a
+ * part that came early and does not fit its head is dropped; a save
  * killed in the middle leaves nothing in the folder (not a hidden partial
  * file of the plaintext), and once a file is saved the profile no longer
  * holds its content (a second save says so and writes nothing). */
@@ -17,7 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/profile.h"
+#include "core/send.h"
 #include "enlace.h"
+#include "note/file.h"
 
 #define PROFILES_ROOT "/tmp/enl-file-save-XXXXXX"
 #include "profiles.h"
@@ -109,9 +113,73 @@ static void test_killed_save_and_saved_file(void **state)
     enl_profile_close(beto);
 }
 
+static void seal_body(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n)
+{
+    enl_contact c;
+    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
+    assert_int_equal(enl_store_begin(from->st), ENL_OK);
+    assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_store_commit(from->st), ENL_OK);
+}
+
+static void send_part(enl_profile *from, const char *to, const uint8_t id[ENL_FILE_IDBYTES],
+                      uint32_t index, const uint8_t *data, size_t len)
+{
+    static uint8_t buf[ENL_FILE_PART_FIXED + ENL_FILE_CHUNK];
+    enl_file_part fp;
+    memcpy(fp.id, id, ENL_FILE_IDBYTES);
+    fp.index = index;
+    fp.data = data;
+    fp.len = len;
+    assert_int_equal(enl_file_part_encode(buf, sizeof buf, &fp), ENL_OK);
+    seal_body(from, to, ENL_KIND_FILE_PART, buf, ENL_FILE_PART_FIXED + len);
+}
+
+/* A part that came before its head and does not fit it is dropped when the
+ * head comes: kept, it made the file look complete yet never save, and the
+ * right copy that came later was ignored as a second one. */
+static void test_early_misfit_part(void **state)
+{
+    enl_profile *lu = mkprofile("lu"), *mo = mkprofile("mo"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], data[100], head[ENL_FILE_HEAD_MAX];
+    enl_file_head h;
+    char out[300];
+    long have = -1;
+    (void)state;
+
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(data, sizeof data);
+    send_part(mo, "lu", id, 0, data, 50);            /* not this file's length */
+    exchange(all, 2);
+    memset(&h, 0, sizeof h);
+    memcpy(h.id, id, sizeof id);
+    h.size = sizeof data;
+    h.chunk = ENL_FILE_CHUNK;
+    h.parts = enl_file_parts_for(h.size, h.chunk);
+    crypto_generichash(h.hash, sizeof h.hash, data, sizeof data, NULL, 0);
+    h.name = (const uint8_t *)"x.txt";
+    h.name_len = 5;
+    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
+    seal_body(mo, "lu", ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h));
+    exchange(all, 2);
+    assert_int_equal(enl_files_each(lu, incoming_have, &have), ENL_OK);
+    assert_int_equal(have, 0);                       /* the misfit is gone */
+    send_part(mo, "lu", id, 0, data, sizeof data);   /* the right one */
+    exchange(all, 2);
+    snprintf(out, sizeof out, "%s/x.txt", root);
+    assert_int_equal(enl_file_save(lu, id, out, 0, NULL, NULL), ENL_OK);
+
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_early_misfit_part),
         cmocka_unit_test(test_killed_save_and_saved_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
