@@ -1793,30 +1793,29 @@ int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, 
     return rc;
 }
 
-int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
+/* Deletes the parts of a file with an index from lo to hi. */
+static int delete_parts(enl_store *st, const uint8_t file[32], uint32_t lo, uint32_t hi)
 {
     sqlite3_stmt *s;
     int rc;
-    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx = ?", &s) != SQLITE_OK)
+    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx >= ? AND idx <= ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, index);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, hi);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     done(st, s);
     return rc;
 }
 
+int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
+{
+    return delete_parts(st, file, index, index);
+}
+
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
-    sqlite3_stmt *s;
-    int rc;
-    if (prep(st, "DELETE FROM parts WHERE file = ? AND idx >= ?", &s) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "write");
-    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    done(st, s);
-    return rc;
+    return delete_parts(st, file, from, UINT32_MAX);
 }
 
 int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn fn, void *ctx)

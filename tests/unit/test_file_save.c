@@ -113,15 +113,6 @@ static void test_killed_save_and_saved_file(void **state)
     enl_profile_close(beto);
 }
 
-static void seal_body(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n)
-{
-    enl_contact c;
-    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
-    assert_int_equal(enl_store_begin(from->st), ENL_OK);
-    assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, NULL), ENL_OK);
-    assert_int_equal(enl_store_commit(from->st), ENL_OK);
-}
-
 static void send_part(enl_profile *from, const char *to, const uint8_t id[ENL_FILE_IDBYTES],
                       uint32_t index, const uint8_t *data, size_t len)
 {

@@ -26,15 +26,6 @@
 #define PROFILES_ROOT "/tmp/enl-inquiries-XXXXXX"
 #include "profiles.h"
 
-static void send_body(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n)
-{
-    enl_contact k;
-    assert_int_equal(enl_contact_by_name(from, to, &k), ENL_OK);
-    assert_int_equal(enl_store_begin(from->st), ENL_OK);
-    assert_int_equal(enl_seal_kind(from, &k, kind, b, n, NULL, NULL), ENL_OK);
-    assert_int_equal(enl_store_commit(from->st), ENL_OK);
-}
-
 static int check_answered(const enl_question_info *q, void *ctx)
 {
     if (strcmp(q->asker, "beto") == 0) assert_string_equal(q->answered, "unknown");
@@ -67,10 +58,10 @@ static void test_forwarded_question(void **state)
     randombytes_buf(q.id, sizeof q.id);
     enl_subject_keys(&q.subject, c.sign_pk, c.dh_pk);
     assert_int_equal(enl_inquiry_encode(body, &n, &q), ENL_OK);
-    send_body(beto, "ana", ENL_KIND_INQUIRY, body, n);
-    send_body(beto, "mal", ENL_KIND_INQUIRY, body, n);
+    seal_body(beto, "ana", ENL_KIND_INQUIRY, body, n);
+    seal_body(beto, "mal", ENL_KIND_INQUIRY, body, n);
     /* mal sends ana the same bytes */
-    send_body(mal, "ana", ENL_KIND_INQUIRY, body, n);
+    seal_body(mal, "ana", ENL_KIND_INQUIRY, body, n);
     exchange(all, 3);
 
     sodium_bin2hex(full, sizeof full, q.id, ENL_INQ_IDBYTES);
@@ -146,7 +137,7 @@ static void test_answer_from_one_not_asked(void **state)
     a.verdict = ENL_VERDICT_WARN;
     snprintf(a.text, sizeof a.text, "do not trust him");
     assert_int_equal(enl_answer_make(body, &n, &a, gil->id), ENL_OK);
-    send_body(gil, "dora", ENL_KIND_ANSWER, body, n);
+    seal_body(gil, "dora", ENL_KIND_ANSWER, body, n);
     /* fina, who was asked, answers too */
     assert_int_equal(enl_answer(fina, id, NULL, ENL_VERDICT_UNKNOWN, NULL), ENL_OK);
     exchange(all, 3);
@@ -199,11 +190,11 @@ static void test_pending_caps(void **state)
         randombytes_buf(q.id, sizeof q.id);
         enl_subject_keys(&q.subject, c.sign_pk, c.dh_pk);
         assert_int_equal(enl_inquiry_encode(body, &n, &q), ENL_OK);
-        send_body(juan, "iris", ENL_KIND_INQUIRY, body, n);
+        seal_body(juan, "iris", ENL_KIND_INQUIRY, body, n);
         snprintf(note, sizeof note, "n%d", i);
         assert_int_equal(enl_intro_make(body, &n, iris->id->sign_pk, card, strlen(card), note,
                                         juan->id), ENL_OK);
-        send_body(juan, "iris", ENL_KIND_INTRODUCTION, body, n);
+        seal_body(juan, "iris", ENL_KIND_INTRODUCTION, body, n);
     }
     exchange(all, 2);
     assert_int_equal(enl_questions_each(iris, count_q, &count), ENL_OK);
