@@ -837,6 +837,13 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         int fd = -1;
         if (o->stop != NULL && *o->stop) { rc = ENL_OK; break; }
         if (on != NULL && (rc = enl_onion_check(p, on)) != ENL_OK) break;
+        /* Wiped, or reset by a duress passphrase, by another process: the
+         * keys this listener holds must not outlive the profile. */
+        if (!enl_store_still_here(p->st)) {
+            rc = enl_fail(p, ENL_ENOPROFILE, "the profile was wiped or reset while listening: "
+                          "stopped, and its keys are gone from memory");
+            break;
+        }
         /* A listener runs for months: its signed prekey is replaced, and
          * the secrets of retired ones erased, on time, as when a profile
          * opens (a failure is tried again at the next round). Each session

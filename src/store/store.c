@@ -52,6 +52,8 @@ struct enl_store {
     } held[TAGS_HELD];
     unsigned held_next;
     int64_t data_version;         /* of the last outer transaction begun */
+    dev_t dev;                    /* the database file this handle opened */
+    ino_t ino;
 };
 
 static const char *migrations[] = {
@@ -323,6 +325,16 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
     return rc;
 }
 
+/* Which file the path names now, for enl_store_still_here. */
+static void remember_file(enl_store *st)
+{
+    struct stat sb;
+    if (stat(st->path, &sb) == 0) {
+        st->dev = sb.st_dev;
+        st->ino = sb.st_ino;
+    }
+}
+
 static int alloc_store(enl_store **out)
 {
     enl_store *st = calloc(1, sizeof *st);
@@ -415,6 +427,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     if ((rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)")) != ENL_OK) goto out;
     memcpy(st->kdfrec, rec, KDFREC_BYTES);
     snprintf(st->path, sizeof st->path, "%s", path);
+    remember_file(st);
     derive_subkeys(st, master);
     *out = st;
     st = NULL;
@@ -547,6 +560,7 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 int enl_store_checkpoint(enl_store *st)
 {
     int log = 0, done = 0;
+    if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
     if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK ||
         log != 0)
         return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
@@ -694,6 +708,7 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
     }
     sqlite3_busy_timeout(st->db, 10000);
     if ((rc = pragmas(st)) != ENL_OK) goto out;
+    remember_file(st);
     derive_subkeys(st, master);
     if ((rc = migrate(st)) != ENL_OK) goto out;
     *out = st;
@@ -704,6 +719,12 @@ out:
     sodium_memzero(name, sizeof name);
     enl_store_close(st);
     return rc;
+}
+
+int enl_store_still_here(const enl_store *st)
+{
+    struct stat sb;
+    return stat(st->path, &sb) == 0 && sb.st_dev == st->dev && sb.st_ino == st->ino;
 }
 
 int enl_store_twin(const enl_store *st, enl_store **out)
@@ -725,6 +746,8 @@ int enl_store_twin(const enl_store *st, enl_store **out)
     sodium_mprotect_readwrite(t->keys);
     memcpy(t->keys, st->keys, 3 * KEYBYTES);
     sodium_mprotect_readonly(t->keys);
+    t->dev = st->dev;
+    t->ino = st->ino;
     *out = t;
     return ENL_OK;
 }
@@ -819,6 +842,13 @@ void enl_store_close(enl_store *st)
     cache_clear(st);
     held_clear(st);
     free(st->tag_hashes);
+    /* The file this handle opened was wiped or replaced (a duress unlock
+     * builds a new one at the same path) by another process: SQLite, closing,
+     * would remove the log by its name, which may now be the new profile's. */
+    if (st->db != NULL && st->path[0] && !enl_store_still_here(st)) {
+        int keep = 1;
+        (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+    }
     if (st->db != NULL) sqlite3_close_v2(st->db);
     sodium_free(st->keys);
     sodium_memzero(st, sizeof *st);

@@ -36,6 +36,9 @@ void enl_store_close(enl_store *st);
  * thread (a connection is never shared between threads). Closed with
  * enl_store_close. */
 int enl_store_twin(const enl_store *st, enl_store **out) __attribute__((warn_unused_result));
+/* 0 once the database file this handle opened is gone or replaced (a wipe
+ * or a duress unlock by another process), else 1. */
+int enl_store_still_here(const enl_store *st);
 
 /* 1 (and the name kept in the duress slot) when this open used the duress
  * passphrase: the real key material was destroyed and the store is empty. */
