@@ -485,7 +485,9 @@ static int session_init(session *x, enl_profile *p, const enl_sync_opts *opts,
     x->in = malloc(MSG_MAX);
     if (x->msg == NULL || x->in == NULL) return ENL_ENOMEM;
     enl_quota_forget(p);
-    return enl_store_expire(p->st, enl_now_hours(), NULL);
+    /* A listener expires what is due once the peer is known to be a
+     * contact (serve_one): a prober's connection writes nothing. */
+    return initiator ? enl_store_expire(p->st, enl_now_hours(), NULL) : ENL_OK;
 }
 
 typedef struct {
@@ -657,6 +659,7 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         rc = ENL_EREFUSED;    /* close without a word: it learns nothing */
         goto out;
     }
+    if ((rc = enl_store_expire(p->st, enl_now_hours(), NULL)) != ENL_OK) goto out;
     rc = run_session(&x);
 out:
     session_end(&x);
@@ -803,7 +806,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     enl_onion *on = NULL;
     pool pl;
     uint64_t upkeep = 0;
-    int lfd = -1, rc;
+    int lfd = -1, rc, threads = enl_store_threadsafe();
 
     if (enl_tcp_split(addr, host, sizeof host, port, sizeof port) != ENL_OK)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
@@ -857,8 +860,10 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         rc = enl_tcp_accept(lfd, &fd, 1000);
         if (rc == ENL_ETIMEOUT) continue;
         if (rc != ENL_OK) break;
-        if (!o->once && pool_start(&pl, fd)) continue;
-        rc = serve_one(p, fd, o, on != NULL, peer, sizeof peer, &st);
+        if (!o->once && threads && pool_start(&pl, fd)) continue;
+        /* Served here (--once, or no thread could be started): with the
+         * locked callbacks, as other sessions may still run. */
+        rc = serve_one(p, fd, o->once ? o : &pl.wo, on != NULL, peer, sizeof peer, &st);
         enl_tcp_close(fd);
         pthread_mutex_lock(&pl.mu);
         if (o->session) o->session(o->ctx, peer, rc, &st);

@@ -60,8 +60,20 @@ void enl_profile_set_quota(enl_profile *p, uint64_t notes, uint64_t bytes)
     p->quota_bytes = bytes;
 }
 
+/* Counters kept up to date by this handle alone: recounted once another
+ * connection (a listener's other sessions, another process) committed. */
+static void recount_if_others_wrote(enl_profile *p)
+{
+    uint64_t f = enl_store_foreign_commits(p->st);
+    if (f != p->held_counted) {
+        enl_quota_forget(p);
+        p->held_counted = f;
+    }
+}
+
 int enl_quota_check(enl_profile *p, size_t len)
 {
+    recount_if_others_wrote(p);
     if (p->held_notes < 0) {
         uint64_t n = 0, b = 0;
         int rc = enl_store_count(p->st, "notes", &n);
@@ -95,6 +107,7 @@ void enl_quota_forget(enl_profile *p)
  * fewer rows than limit. */
 static int room(enl_profile *p, const char *table, int64_t *held, uint64_t limit)
 {
+    recount_if_others_wrote(p);
     if (*held < 0) {
         uint64_t n = 0;
         int rc = enl_store_count(p->st, table, &n);
@@ -222,6 +235,7 @@ int enl_profile_twin(const enl_profile *p, enl_profile **out)
     memcpy(t->fp, p->fp, sizeof t->fp);
     t->quota_notes = p->quota_notes;
     t->quota_bytes = p->quota_bytes;
+    t->twin = 1;
     *out = t;
     return ENL_OK;
 }
@@ -248,7 +262,7 @@ void enl_profile_close(enl_profile *p)
     if (p == NULL) return;
     /* Old versions of rows (session states, read or deleted messages) must
      * not linger in the log; best effort, another process may hold it. */
-    if (p->st != NULL) (void)enl_store_checkpoint(p->st);
+    if (p->st != NULL && !p->twin) (void)enl_store_checkpoint(p->st);   /* a twin's session did */
     enl_store_close(p->st);
     sodium_free(p->id);
     enl_contact_memo_free(p);

@@ -22,6 +22,8 @@ struct enl_profile {
     int64_t held_purges;        /* purge records in the store; -1: not counted yet */
     int64_t held_burns;         /* burn notices in the store; -1: not counted yet */
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
+    uint64_t held_counted;            /* enl_store_foreign_commits when they were counted */
+    int twin;                         /* made by enl_profile_twin */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
     struct enl_session_memo *session_memo;   /* session.c: parsed states (sodium_malloc) */
@@ -29,8 +31,9 @@ struct enl_profile {
 
 /* The same profile for another thread: its own store connection, a copy of
  * the identity (wiped when the twin closes), the same quotas, empty memos.
- * Every cache of a twin is checked against the store, so twins may write
- * at once (the store serialises their transactions). */
+ * Every cache of a twin is checked against the store (the memos by their
+ * bytes, the quota counters recounted after another connection's commit),
+ * so twins may write at once (the store takes their transactions in turn). */
 int enl_profile_twin(const enl_profile *p, enl_profile **out) __attribute__((warn_unused_result));
 
 /* ENL_EFULL when one more note of len bytes would pass the quota. */

@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/bytes.h"
@@ -30,8 +32,34 @@
 #define TAG_HASHES 1024
 #define TAGS_HELD 4
 
+/* One writer at a time among the handles of one process (a listener's
+ * sessions, each on its own connection, see enl_store_twin), served in the
+ * order they asked: SQLite's busy handler alone sleeps and retries with no
+ * order, so one session committing batch after batch could keep another
+ * waiting past the busy timeout, and fail it. Other processes still meet
+ * the busy handler. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t turn;
+    uint64_t next, serving;
+    struct timespec released;   /* when the last holder let go */
+} write_gate;
+
+/* After one holder lets go, the next waits this long before it takes the
+ * write lock: a gap in which another process (the owner's `enlace send`),
+ * whose busy handler polls every millisecond, gets its turn too. */
+#define GATE_GAP_NS 2000000L
+
+struct enl_store;
+static void tag_hashes_free(struct enl_store *st);
+static void gate_enter(struct enl_store *st);
+static void gate_leave(struct enl_store *st);
+
 struct enl_store {
     sqlite3 *db;
+    write_gate *gate;       /* shared with its twins; NULL until the first twin */
+    int gate_owner;         /* this handle made the gate (and frees it) */
+    int gate_held;
     uint8_t *keys;          /* sodium_malloc: blob key || index key || profile key */
     uint8_t kdfrec[1 + 8 + 8 + crypto_pwhash_SALTBYTES];
     int was_reset;          /* opened with the duress passphrase: emptied */
@@ -52,6 +80,7 @@ struct enl_store {
     } held[TAGS_HELD];
     unsigned held_next;
     int64_t data_version;         /* of the last outer transaction begun */
+    uint64_t foreign;             /* outer transactions that found another's commit */
     dev_t dev;                    /* the database file this handle opened */
     ino_t ino;
 };
@@ -220,12 +249,27 @@ static int run(enl_store *st, const char *sql)
     return ok ? ENL_OK : fail(st, ENL_ESTORE, "database");
 }
 
+/* SQLite's own busy handler sleeps longer and longer (to 100 ms) between
+ * tries, and so can miss every moment the write lock is free while a
+ * listener's sessions take it in turn: this one tries every millisecond,
+ * for 10 s at most. */
+#define BUSY_TRIES 10000
+
+static int busy_wait(void *ctx, int tries)
+{
+    struct timespec ms = { 0, 1000000L };
+    (void)ctx;
+    if (tries >= BUSY_TRIES) return 0;
+    nanosleep(&ms, NULL);
+    return 1;
+}
+
 static int pragmas(enl_store *st)
 {
     /* secure_delete overwrites freed content; temp_store keeps SQLite's
      * scratch off the disk; FULL sync keeps a pulled plug from losing a
      * committed transaction. */
-    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_busy_handler(st->db, busy_wait, NULL);
     /* No checkpoint in the middle of a sync: the log is folded into the
      * main file when the profile closes (and after each listener session),
      * so a crash during a sync leaves the main file whole, and the key
@@ -559,10 +603,14 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 
 int enl_store_checkpoint(enl_store *st)
 {
-    int log = 0, done = 0;
+    int log = 0, done = 0, ok;
     if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
-    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK ||
-        log != 0)
+    /* It waits for the write lock too: in turn with the twins. */
+    if (st->depth == 0) gate_enter(st);
+    ok = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
+         log == 0;
+    if (st->depth == 0) gate_leave(st);
+    if (!ok)
         return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
                     "not be folded in (stop it and retry)");
     return ENL_OK;
@@ -706,7 +754,6 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
         rc = fail(st, ENL_ESTORE, "cannot open the profile database");
         goto out;
     }
-    sqlite3_busy_timeout(st->db, 10000);
     if ((rc = pragmas(st)) != ENL_OK) goto out;
     remember_file(st);
     derive_subkeys(st, master);
@@ -727,11 +774,20 @@ int enl_store_still_here(const enl_store *st)
     return stat(st->path, &sb) == 0 && sb.st_dev == st->dev && sb.st_ino == st->ino;
 }
 
-int enl_store_twin(const enl_store *st, enl_store **out)
+int enl_store_twin(enl_store *st, enl_store **out)
 {
     enl_store *t = NULL;
-    int rc = alloc_store(&t);
-    if (rc != ENL_OK) return rc;
+    int rc;
+    if (st->gate == NULL) {
+        write_gate *g = calloc(1, sizeof *g);
+        if (g == NULL) return ENL_ENOMEM;
+        pthread_mutex_init(&g->mu, NULL);
+        pthread_cond_init(&g->turn, NULL);
+        st->gate = g;
+        st->gate_owner = 1;
+    }
+    if ((rc = alloc_store(&t)) != ENL_OK) return rc;
+    t->gate = st->gate;
     memcpy(t->kdfrec, st->kdfrec, sizeof t->kdfrec);
     snprintf(t->path, sizeof t->path, "%s", st->path);
     if (sqlite3_open_v2(t->path, &t->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
@@ -841,7 +897,12 @@ void enl_store_close(enl_store *st)
     if (st == NULL) return;
     cache_clear(st);
     held_clear(st);
-    free(st->tag_hashes);
+    tag_hashes_free(st);
+    if (st->gate_owner) {
+        pthread_cond_destroy(&st->gate->turn);
+        pthread_mutex_destroy(&st->gate->mu);
+        free(st->gate);
+    }
     /* The file this handle opened was wiped or replaced (a duress unlock
      * builds a new one at the same path) by another process: SQLite, closing,
      * would remove the log by its name, which may now be the new profile's. */
@@ -885,15 +946,54 @@ static int64_t data_version(enl_store *st)
     return v;
 }
 
+static void gate_enter(enl_store *st)
+{
+    uint64_t mine;
+    if (st->gate == NULL || st->gate_held) return;
+    pthread_mutex_lock(&st->gate->mu);
+    mine = st->gate->next++;
+    while (st->gate->serving != mine) pthread_cond_wait(&st->gate->turn, &st->gate->mu);
+    {
+        struct timespec now, wait = { 0, 0 };
+        long gone;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        gone = (now.tv_sec - st->gate->released.tv_sec) * 1000000000L +
+               (now.tv_nsec - st->gate->released.tv_nsec);
+        if (gone >= 0 && gone < GATE_GAP_NS) {
+            wait.tv_nsec = GATE_GAP_NS - gone;
+            nanosleep(&wait, NULL);
+        }
+    }
+    pthread_mutex_unlock(&st->gate->mu);
+    st->gate_held = 1;
+}
+
+static void gate_leave(enl_store *st)
+{
+    if (st->gate == NULL || !st->gate_held) return;
+    st->gate_held = 0;
+    pthread_mutex_lock(&st->gate->mu);
+    clock_gettime(CLOCK_MONOTONIC, &st->gate->released);
+    st->gate->serving++;
+    pthread_cond_broadcast(&st->gate->turn);
+    pthread_mutex_unlock(&st->gate->mu);
+}
+
 int enl_store_begin(enl_store *st)
 {
-    int rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
+    int rc;
+    if (st->depth == 0) gate_enter(st);
+    rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
+    if (rc != ENL_OK && st->depth == 0) gate_leave(st);
     if (rc == ENL_OK) st->depth++;
     /* Holding the write lock now: if another process wrote since our last
      * transaction, what we remember of the tags table may be wrong. */
     if (rc == ENL_OK && st->depth == 1) {
         int64_t v = data_version(st);
-        if (v < 0 || v != st->data_version) held_clear(st);
+        if (v < 0 || v != st->data_version) {
+            held_clear(st);
+            st->foreign++;
+        }
         st->data_version = v;
     }
     return rc;
@@ -907,7 +1007,7 @@ int enl_store_commit(enl_store *st)
     /* One that cannot commit is rolled back here: callers roll back only
      * what failed before the commit. */
     if (rc != ENL_OK) enl_store_rollback(st);
-    else st->depth--;
+    else if (--st->depth == 0) gate_leave(st);
     return rc;
 }
 
@@ -917,10 +1017,14 @@ void enl_store_rollback(enl_store *st)
     held_clear(st);   /* the tag rows written since may be undone */
     if (st->depth == 1) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     else (void)sqlite3_exec(st->db, "ROLLBACK TO inner; RELEASE inner", NULL, NULL, NULL);
-    st->depth--;
+    if (--st->depth == 0) gate_leave(st);
 }
 
 int enl_store_in_transaction(const enl_store *st) { return st->depth > 0; }
+
+uint64_t enl_store_foreign_commits(const enl_store *st) { return st->foreign; }
+
+int enl_store_threadsafe(void) { return sqlite3_threadsafe() != 0; }
 
 void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
                      const uint8_t *in, size_t len)
@@ -1392,6 +1496,15 @@ struct tag_hash {
     int set;
 };
 
+/* Wiped: a tag and the row it leads to say which session a note is for. */
+static void tag_hashes_free(enl_store *st)
+{
+    if (st->tag_hashes == NULL) return;
+    sodium_memzero(st->tag_hashes, TAG_HASHES * sizeof *st->tag_hashes);
+    free(st->tag_hashes);
+    st->tag_hashes = NULL;
+}
+
 static void tag_key(enl_store *st, uint8_t h[32], const uint8_t tag[16])
 {
     struct tag_hash *e;
@@ -1718,19 +1831,27 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
         "DELETE FROM parts WHERE expiry <= ? AND file NOT IN (SELECT h FROM files)",
     };
     uint64_t n = 0;
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+    /* One write transaction (BEGIN IMMEDIATE, in turn with the twins):
+     * statements on their own would each take the write lock as they can,
+     * and fail at once instead of waiting when another connection wrote. */
+    int rc = enl_store_begin(st), began = rc == ENL_OK;
+    for (size_t i = 0; rc == ENL_OK && i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s;
         int ok;
-        if (prep(st, sql[i], &s) != SQLITE_OK)
-            return fail(st, ENL_ESTORE, "expire");
+        if (prep(st, sql[i], &s) != SQLITE_OK) {
+            rc = fail(st, ENL_ESTORE, "expire");
+            break;
+        }
         sqlite3_bind_int64(s, 1, now_hours);
         ok = sqlite3_step(s) == SQLITE_DONE;
         done(st, s);
-        if (!ok) return fail(st, ENL_ESTORE, "expire");
-        if (i == 0) n = (uint64_t)sqlite3_changes(st->db);
+        if (!ok) rc = fail(st, ENL_ESTORE, "expire");
+        else if (i == 0) n = (uint64_t)sqlite3_changes(st->db);
     }
-    if (dropped != NULL) *dropped = n;
-    return ENL_OK;
+    if (rc == ENL_OK) rc = enl_store_commit(st);
+    else if (began) enl_store_rollback(st);
+    if (rc == ENL_OK && dropped != NULL) *dropped = n;
+    return rc;
 }
 
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)

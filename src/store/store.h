@@ -33,9 +33,10 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
     __attribute__((warn_unused_result));
 void enl_store_close(enl_store *st);
 /* A second connection to st's database under the same keys, for another
- * thread (a connection is never shared between threads). Closed with
- * enl_store_close. */
-int enl_store_twin(const enl_store *st, enl_store **out) __attribute__((warn_unused_result));
+ * thread (a connection is never shared between threads). st and its twins
+ * take their write transactions in turn, in the order they ask (see
+ * store.c). Every twin is closed (enl_store_close) before st. */
+int enl_store_twin(enl_store *st, enl_store **out) __attribute__((warn_unused_result));
 /* 0 once the database file this handle opened is gone or replaced (a wipe
  * or a duress unlock by another process), else 1. */
 int enl_store_still_here(const enl_store *st);
@@ -63,6 +64,13 @@ int enl_store_begin(enl_store *st);
 int enl_store_commit(enl_store *st);
 void enl_store_rollback(enl_store *st);
 int enl_store_in_transaction(const enl_store *st);
+/* Changes whenever a transaction begun here found that another connection
+ * (another process, or a twin) had committed since the one before: what
+ * was counted from the store before may be wrong. */
+uint64_t enl_store_foreign_commits(const enl_store *st);
+/* 1 when the SQLite library may be used from several threads (each with its
+ * own connection): else a listener serves one session at a time. */
+int enl_store_threadsafe(void);
 
 /* Keyed hash for row lookup: 32 bytes, domain-separated by table. */
 void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,

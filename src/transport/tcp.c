@@ -144,6 +144,13 @@ int enl_tcp_accept(int lfd, int *out, int timeout_ms)
         fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+            /* Out of descriptors or memory for now: the connection waits in
+             * the queue; the listener must not stop for it. */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                struct timespec pause = { 0, 100 * 1000000L };
+                nanosleep(&pause, NULL);
+                return ENL_ETIMEOUT;
+            }
             return ENL_ENET;
         }
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
