@@ -35,7 +35,8 @@ static const cli_command commands[] = {
       "enlace sync DIR | tcp://NAME@HOST:PORT | tor://NAME@ADDRESS.onion:PORT | NAME [--socks HOST:PORT]" },
     { "listen", cmd_listen, P,
       "Accept syncs from my contacts (or anyone, with --open).\n"
-      "Prints \"listening on HOST:PORT\", then one line per session, until interrupted.",
+      "Prints \"listening on HOST:PORT\", then one line per session, until interrupted\n"
+      "(up to 8 sessions at once); stops by itself if the profile is wiped or reset.",
       "enlace listen [--addr HOST:PORT] [--once] [--open] [--onion [--tor-control HOST:PORT] [--tor-password-file FILE]]" },
     { "inbox", cmd_inbox, P, "Show received messages, oldest first.",
       "enlace inbox [--json] [--new] [--requests]" },
@@ -47,7 +48,8 @@ static const cli_command commands[] = {
     { "files", cmd_files, P,
       "List the files sent and received (parts arrived, state), and save a received one.\n"
       "save writes a file once every part is here and the whole matches its hash; ID is\n"
-      "the id 'files' shows, or its first digits (at least 4).",
+      "the id 'files' shows, or its first digits (at least 4). Once saved, its parts are\n"
+      "deleted from the profile: a file is saved once.",
       "enlace files [--json]\n"
       "       enlace files save ID --out PATH [--force]" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
