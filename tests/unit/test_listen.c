@@ -173,7 +173,7 @@ static void test_eight_at_once(void **state)
     (void)state;
 
     for (int i = 0; i < PEERS; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "p%d", i);
         peers[i].p = mkprofile(name);
         introduce(peers[i].p, name, leo, "leo");
