@@ -685,7 +685,7 @@ static int loopback(const char *host)
 /* Sessions served at once. Each has its own thread and its own connection
  * to the store (enl_profile_twin): a long sync, or a prober using up its
  * seconds for a handshake, no longer holds up every contact's sync behind
- * it. The store serialises their writes, a note at a time. */
+ * it. Their write transactions take turns, in order (enl_store_twin). */
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t done;
