@@ -17,7 +17,7 @@
 #include "core/profile.h"
 
 #define ENL_BATCH_ITEMS 256
-#define ENL_BATCH_BYTES (1u << 20)   /* large notes: a cut loses little work */
+#define ENL_BATCH_BYTES (4u << 20)   /* 64 full notes, as many as a file is sealed with */
 #define ENL_BATCH_MS    500
 
 typedef struct {

@@ -273,9 +273,13 @@ static int pragmas(enl_store *st)
     /* No checkpoint in the middle of a sync: the log is folded into the
      * main file when the profile closes (and after each listener session),
      * so a crash during a sync leaves the main file whole, and the key
-     * slots are read from it without replaying anything. */
+     * slots are read from it without replaying anything. An 8 MiB page
+     * cache (SQLite's default is 2) holds a whole batch of full notes (64
+     * of 64 KiB, core/batch.h), so a batch does not spill pages to the log
+     * before it commits; the pages hold only encrypted rows. */
     return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=0;"
-                    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;");
+                    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
+                    "PRAGMA cache_size=-8192;");
 }
 
 static int migrate(enl_store *st)

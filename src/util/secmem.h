@@ -5,6 +5,8 @@
  * their undoing every time. A block is wiped (sodium_memzero) when it is
  * freed, before it goes into the cache; it is handed out again only for a
  * request of exactly its size, so its end still touches the guard page.
+ * The cache keeps blocks up to 128 KiB (a full note's buffers are just over
+ * 64), at most 16 and 512 KiB a thread; the longest unused go first.
  */
 #ifndef ENL_UTIL_SECMEM_H
 #define ENL_UTIL_SECMEM_H

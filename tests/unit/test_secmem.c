@@ -73,6 +73,33 @@ static void test_many_blocks_and_big_ones(void **state)
     enl_secmem_flush();
 }
 
+/* Blocks of sizes no longer asked for gave way to none: once the cache
+ * was full of them, every note-sized buffer of a file's thousands of
+ * notes cost an mmap, an mlock and three mprotects again. The oldest give
+ * way now, and a note-sized block (just over 64 KiB) is kept. */
+static void test_stale_sizes_give_way(void **state)
+{
+    enum { NOTE_SIZED = 65551 };
+    uint8_t *v[16], *x, *y, *d;
+    (void)state;
+    enl_secmem_flush();
+    for (size_t i = 0; i < 16; i++) assert_non_null(v[i] = enl_secmem_alloc(200 + i));
+    for (size_t i = 0; i < 16; i++) enl_secmem_free(v[i]);
+    x = enl_secmem_alloc(NOTE_SIZED);
+    assert_non_null(x);
+    memset(x, 0x5a, NOTE_SIZED);
+    enl_secmem_free(x);
+    /* Were x unmapped, this would most likely take its place. */
+    d = sodium_malloc(NOTE_SIZED + 16);
+    assert_non_null(d);
+    y = enl_secmem_alloc(NOTE_SIZED);
+    assert_ptr_equal(x, y);
+    assert_true(all_zero(y, NOTE_SIZED));
+    enl_secmem_free(y);
+    sodium_free(d);
+    enl_secmem_flush();
+}
+
 static void test_bare_sodium_block_and_null(void **state)
 {
     uint8_t *p = sodium_malloc(48);
@@ -110,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_freed_block_is_wiped_and_reused),
         cmocka_unit_test(test_reused_only_for_the_same_size),
         cmocka_unit_test(test_many_blocks_and_big_ones),
+        cmocka_unit_test(test_stale_sizes_give_way),
         cmocka_unit_test(test_bare_sodium_block_and_null),
         cmocka_unit_test(test_grow_wiped_keeps_the_contents),
     };
