@@ -485,7 +485,7 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = enl_folder_check(dir)) != ENL_OK)
         return enl_fail(p, rc, "%s is not a folder this profile can read and write", dir);
-    if ((rc = enl_store_expire(p->st, enl_now_hours(), NULL)) != ENL_OK) return rc;
+    if ((rc = enl_profile_expire(p)) != ENL_OK) return rc;
     if ((rc = enl_folder_list(dir, list_cb, &l)) != ENL_OK) {
         enl_fail(p, rc, "cannot list %s", dir);
         goto out;

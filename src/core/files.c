@@ -24,9 +24,11 @@
 #include "note/file.h"
 #include "util/base32.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
-#define REC_VERSION 2
-#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 1 + 2)
+#define REC_VERSION 3
+#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 4 + 1 + 2)
+#define UNSETTLED 0xffffffffu     /* delivered: still counted from the purges */
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
 #define BATCH 64                  /* parts sealed per store transaction */
 #define READ_BUF (1 << 20)
@@ -41,6 +43,7 @@ typedef struct {
     uint64_t sent, received;
     uint32_t expiry, sealed;
     uint8_t saved;
+    uint32_t delivered;           /* outgoing, once its notes expired */
     uint8_t name[ENL_FILE_NAME_MAX];
     size_t name_len;
     uint8_t note[ENL_FILE_NOTE_MAX];
@@ -59,7 +62,7 @@ static void file_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t outgoing
 
 static int rec_save(enl_profile *p, const file_rec *r)
 {
-    uint8_t *buf = sodium_malloc(REC_MAX), h[32];
+    uint8_t *buf = enl_secmem_alloc(REC_MAX), h[32];
     enl_wr w = enl_wr_init(buf, REC_MAX);
     int rc;
     if (buf == NULL) return ENL_ENOMEM;
@@ -77,13 +80,14 @@ static int rec_save(enl_profile *p, const file_rec *r)
     enl_wr_u32(&w, r->expiry);
     enl_wr_u32(&w, r->sealed);
     enl_wr_u8(&w, r->saved);
+    enl_wr_u32(&w, r->delivered);
     enl_wr_u8(&w, (uint8_t)r->name_len);
     enl_wr_bytes(&w, r->name, r->name_len);
     enl_wr_u16(&w, (uint16_t)r->note_len);
     enl_wr_bytes(&w, r->note, r->note_len);
     file_key(p, r->peer_dh, r->outgoing, r->id, h);
     rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "files", h, buf, w.len);
-    sodium_free(buf);
+    enl_secmem_free(buf);
     return rc;
 }
 
@@ -91,7 +95,7 @@ static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
 {
     enl_rd d = enl_rd_init(buf, len);
     uint8_t version = enl_rd_u8(&d);
-    if (version != 1 && version != REC_VERSION) return ENL_ESTORE;
+    if (version < 1 || version > REC_VERSION) return ENL_ESTORE;
     r->outgoing = enl_rd_u8(&d);
     enl_rd_bytes(&d, r->peer_sign, 32);
     enl_rd_bytes(&d, r->peer_dh, 32);
@@ -106,6 +110,7 @@ static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
     r->sealed = enl_rd_u32(&d);
     r->saved = enl_rd_u8(&d);
     if (version == 1) (void)enl_rd_ptr(&d, 32);   /* the purge secret of format 1 notes */
+    r->delivered = version >= 3 ? enl_rd_u32(&d) : UNSETTLED;
     r->name_len = enl_rd_u8(&d);
     enl_rd_bytes(&d, r->name, r->name_len);
     r->note_len = enl_rd_u16(&d);
@@ -179,7 +184,7 @@ int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8
                      const enl_payload *pl, uint32_t expiry_hours)
 {
     uint8_t h[32];
-    file_rec *r = sodium_malloc(sizeof *r);
+    file_rec *r = enl_secmem_alloc(sizeof *r);
     int rc;
 
     if (r == NULL) return ENL_ENOMEM;
@@ -190,6 +195,7 @@ int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8
         /* A second head for a file already described changes nothing. */
         if ((rc = rec_load(p, h, r)) != ENL_ENOTFOUND) goto out;
         memset(r, 0, sizeof *r);
+        r->delivered = UNSETTLED;
         memcpy(r->peer_sign, peer_sign_pk, 32);
         memcpy(r->peer_dh, peer_dh_pk, 32);
         memcpy(r->id, fh.id, ENL_FILE_IDBYTES);
@@ -232,7 +238,7 @@ int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8
         rc = ENL_EINVAL;
     }
 out:
-    sodium_free(r);
+    enl_secmem_free(r);
     return rc;
 }
 
@@ -432,9 +438,10 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
                       (unsigned long long)sb.st_size, (unsigned long long)ENL_FILE_MAX);
         goto out;
     }
-    if ((r = sodium_malloc(sizeof *r)) == NULL) { rc = ENL_ENOMEM; goto out; }
+    if ((r = enl_secmem_alloc(sizeof *r)) == NULL) { rc = ENL_ENOMEM; goto out; }
     memset(r, 0, sizeof *r);
     r->outgoing = 1;
+    r->delivered = UNSETTLED;
     r->size = (uint64_t)sb.st_size;
     r->chunk = ENL_FILE_CHUNK;
     r->parts = enl_file_parts_for(r->size, r->chunk);
@@ -456,7 +463,7 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     }
     if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
 out:
-    if (r != NULL) sodium_free(r);
+    enl_secmem_free(r);
     if (fd >= 0) close(fd);
     return rc;
 }
@@ -531,7 +538,7 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
     memcpy(f->hash, r->hash, 32);
     if (r->outgoing) {
         f->have = r->sealed;
-        f->delivered = delivered_notes(p, r);
+        f->delivered = r->delivered != UNSETTLED ? r->delivered : delivered_notes(p, r);
         f->state = r->sealed < r->parts ? ENL_FILE_SEALING :
                    f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
         return ENL_OK;
@@ -545,7 +552,7 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
 static int list_one(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     listing *l = ctx;
-    file_rec *r = sodium_malloc(sizeof *r);
+    file_rec *r = enl_secmem_alloc(sizeof *r);
     enl_file_info *f;
     uint8_t h[32];
     int rc;
@@ -556,7 +563,7 @@ static int list_one(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
         file_key(l->p, r->peer_dh, r->outgoing, r->id, h);
         rc = (f = grow(l)) == NULL ? ENL_ENOMEM : fill_info(l->p, h, r, f);
     }
-    sodium_free(r);
+    enl_secmem_free(r);
     return rc;
 }
 
@@ -599,6 +606,67 @@ int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx),
     }
     if (l.v != NULL) sodium_memzero(l.v, l.cap * sizeof l.v[0]);
     free(l.v);
+    return rc;
+}
+
+/* ---- settling ----------------------------------------------------------- */
+
+/* Purge records are dropped when their notes expire, and with them what
+ * said which notes of an outgoing file were delivered: a file shown
+ * delivered would then be shown only sent. So before they go, the count
+ * is kept in the file's record, and the locks, of no use any more, are
+ * deleted. */
+typedef struct {
+    enl_profile *p;
+    uint32_t now;
+    uint8_t (*h)[32];
+    size_t n, cap;
+} settle_ctx;
+
+static int find_unsettled(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    settle_ctx *s = ctx;
+    file_rec *r = enl_secmem_alloc(sizeof *r);
+    int rc = ENL_OK;
+    (void)seq;
+    if (r == NULL) return ENL_ENOMEM;
+    if (rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->delivered == UNSETTLED &&
+        r->expiry <= s->now) {
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 8;
+            uint8_t (*v)[32] = realloc(s->h, cap * sizeof *v);
+            if (v == NULL) rc = ENL_ENOMEM;
+            else s->h = v, s->cap = cap;
+        }
+        if (rc == ENL_OK) file_key(s->p, r->peer_dh, 1, r->id, s->h[s->n++]);
+    }
+    enl_secmem_free(r);
+    return rc;
+}
+
+int enl_files_settle(enl_profile *p, uint32_t now_hours)
+{
+    settle_ctx s = { p, now_hours, NULL, 0, 0 };
+    file_rec *r = NULL;
+    int rc = enl_store_row_each(p->st, "files", find_unsettled, &s), in_tx = 0;
+
+    if (rc != ENL_OK || s.n == 0) goto out;
+    if ((r = enl_secmem_alloc(sizeof *r)) == NULL) { rc = ENL_ENOMEM; goto out; }
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    in_tx = 1;
+    for (size_t i = 0; rc == ENL_OK && i < s.n; i++) {
+        if ((rc = rec_load(p, s.h[i], r)) != ENL_OK) break;
+        r->delivered = delivered_notes(p, r);
+        if ((rc = rec_save(p, r)) == ENL_OK) rc = enl_store_part_trim(p->st, s.h[i], 0);
+    }
+    if (rc == ENL_OK) {
+        in_tx = 0;
+        rc = enl_store_commit(p->st);
+    }
+out:
+    if (in_tx) enl_store_rollback(p->st);
+    enl_secmem_free(r);
+    free(s.h);
     return rc;
 }
 
@@ -701,7 +769,7 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     tmp[0] = '\0';
     memset(&w, 0, sizeof w);
     w.fd = -1;
-    if ((f.r = sodium_malloc(sizeof *f.r)) == NULL) return ENL_ENOMEM;
+    if ((f.r = enl_secmem_alloc(sizeof *f.r)) == NULL) return ENL_ENOMEM;
     if ((rc = enl_store_row_each(p->st, "files", find_one, &f)) != ENL_OK) goto out;
     if (!f.found) {
         rc = enl_fail(p, ENL_ENOTFOUND, "no file received with that id (enlace files lists them)");
@@ -793,6 +861,6 @@ out:
         close(w.fd);
         if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
-    sodium_free(f.r);
+    enl_secmem_free(f.r);
     return rc;
 }

@@ -26,4 +26,9 @@
 int enl_file_deliver(enl_profile *p, const uint8_t peer_sign_pk[32], const uint8_t peer_dh_pk[32],
                      const enl_payload *pl, uint32_t expiry_hours) __attribute__((warn_unused_result));
 
+/* Keeps in its record how many notes of each outgoing file were delivered
+ * once they expired (now_hours or before), before their purge records, which
+ * said so, are dropped (see enl_profile_expire). */
+int enl_files_settle(enl_profile *p, uint32_t now_hours) __attribute__((warn_unused_result));
+
 #endif

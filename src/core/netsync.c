@@ -487,7 +487,7 @@ static int session_init(session *x, enl_profile *p, const enl_sync_opts *opts,
     enl_quota_forget(p);
     /* A listener expires what is due once the peer is known to be a
      * contact (serve_one): a prober's connection writes nothing. */
-    return initiator ? enl_store_expire(p->st, enl_now_hours(), NULL) : ENL_OK;
+    return initiator ? enl_profile_expire(p) : ENL_OK;
 }
 
 typedef struct {
@@ -659,7 +659,7 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         rc = ENL_EREFUSED;    /* close without a word: it learns nothing */
         goto out;
     }
-    if ((rc = enl_store_expire(p->st, enl_now_hours(), NULL)) != ENL_OK) goto out;
+    if ((rc = enl_profile_expire(p)) != ENL_OK) goto out;
     rc = run_session(&x);
 out:
     session_end(&x);

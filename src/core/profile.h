@@ -96,6 +96,10 @@ void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_conta
 /* Deletes both sessions with a peer and their tags (a burned key). */
 int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32]);
 
+/* Drops what expired (notes, purges, ... : enl_store_expire), once what
+ * only the expiring rows knew is kept (enl_files_settle). */
+int enl_profile_expire(enl_profile *p);
+
 /* Deletes the disappearing messages whose time has come. */
 int enl_messages_sweep(enl_profile *p);
 

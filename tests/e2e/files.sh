@@ -195,4 +195,15 @@ expect_status ana outgoing 0
 eq "$(files_state ana testimony.ogg)" delivered "ana's file once every purge came back"
 eq "$(files_field ana testimony.ogg delivered)" 324 "notes of the file known delivered"
 
+step "delivered stays delivered once the purges that said so expire"
+# Sixteen days on, the notes and their purge records are dropped at ana's
+# next sync; the file was shown "sent" again from then on.
+ENLACE_NOW=$(later $((16 * 24)))
+export ENLACE_NOW
+sync_drop ana d1
+expect_status ana purges 0
+eq "$(files_state ana testimony.ogg)" delivered "ana's file once its purges expired"
+eq "$(files_field ana testimony.ogg delivered)" 324 "notes of the file known delivered after expiry"
+unset ENLACE_NOW
+
 finish

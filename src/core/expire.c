@@ -1,0 +1,14 @@
+/*
+ * Expiry: what a profile drops when its time has come, in one place for
+ * every transport's sync. Purge records leave with their notes; an
+ * outgoing file's delivery was read from them, so it is settled first.
+ */
+#include "core/files.h"
+#include "core/profile.h"
+
+int enl_profile_expire(enl_profile *p)
+{
+    uint32_t now = enl_now_hours();
+    int rc = enl_files_settle(p, now);
+    return rc == ENL_OK ? enl_store_expire(p->st, now, NULL) : rc;
+}
