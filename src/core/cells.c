@@ -32,9 +32,11 @@
 #include "core/send.h"
 #include "note/note.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define CELL_VERSION 1
-#define SK_ROW_VERSION 1
+#define SK_ROW_VERSION 2         /* 1: without `used` */
+#define SK_KEPT 3                /* sender keys kept per member of a cell */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
 #define FLAG_MEMBER 1
 
@@ -352,7 +354,8 @@ static void sk_row_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t 
     enl_store_index(p->st, h, "senderkeys", k, sizeof k);
 }
 
-#define SK_ROW_FIXED (1 + 32 + 32 + 32 + 32 + 2)
+#define SK_ROW_FIXED_V1 (1 + 32 + 32 + 32 + 32 + 2)
+#define SK_ROW_FIXED (SK_ROW_FIXED_V1 + 8)
 
 typedef struct {
     uint8_t cell_id[32];
@@ -364,7 +367,7 @@ static int collect_sk(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     sk_list *l = ctx;
     (void)seq;
-    if (len < SK_ROW_FIXED) return ENL_ESTORE;
+    if (len < SK_ROW_FIXED_V1) return ENL_ESTORE;
     if (memcmp(pt + 1, l->cell_id, 32) != 0) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
@@ -396,6 +399,102 @@ static int forget_sender_keys(enl_profile *p, const cell_rec *c, const uint8_t *
         if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
     }
     free(l.who);
+    return rc;
+}
+
+/* Writes a member's sender key row (cells.h), stamped with the time it was
+ * last received or advanced. */
+static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_id[32],
+                        const uint8_t sign_pk[32], const uint8_t dh_pk[32],
+                        const uint8_t key_id[32], const enl_senderkey *sk)
+{
+    uint8_t row[SK_ROW_FIXED + ENL_SK_SERIALIZED_MAX], skb[ENL_SK_SERIALIZED_MAX];
+    uint8_t (*tags)[ENL_SK_TAGBYTES] = NULL;
+    size_t sl = enl_senderkey_serialize(skb, sk), n;
+    enl_wr w = enl_wr_init(row, sizeof row);
+    int rc;
+
+    enl_wr_u8(&w, SK_ROW_VERSION);
+    enl_wr_bytes(&w, cell_id, 32);
+    enl_wr_bytes(&w, sign_pk, 32);
+    enl_wr_bytes(&w, dh_pk, 32);
+    enl_wr_bytes(&w, key_id, 32);
+    enl_wr_u64(&w, enl_now());
+    enl_wr_u16(&w, (uint16_t)sl);
+    enl_wr_bytes(&w, skb, sl);
+    rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "senderkeys", h, row, w.len);
+    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+        rc = ENL_ENOMEM;
+    if (rc == ENL_OK) {
+        n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
+    }
+    free(tags);
+    sodium_memzero(row, sizeof row);
+    sodium_memzero(skb, sizeof skb);
+    return rc;
+}
+
+typedef struct {
+    uint8_t key_id[32];
+    uint64_t used;
+} sk_use;
+
+typedef struct {
+    uint8_t cell_id[32], sign_pk[32];
+    sk_use *v;
+    size_t n, cap;
+} sk_member_keys;
+
+static int collect_member_keys(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    sk_member_keys *l = ctx;
+    uint64_t used = 0;
+    (void)seq;
+    if (len < SK_ROW_FIXED_V1 || memcmp(pt + 1, l->cell_id, 32) != 0 ||
+        memcmp(pt + 1 + 32, l->sign_pk, 32) != 0)
+        return 0;
+    if (pt[0] >= 2 && len >= SK_ROW_FIXED)      /* a row of version 1: never used */
+        for (int i = 0; i < 8; i++) used = used << 8 | pt[1 + 128 + i];
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        sk_use *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    memcpy(l->v[l->n].key_id, pt + 1 + 96, 32);
+    l->v[l->n++].used = used;
+    return 0;
+}
+
+static int by_use_newest_first(const void *a, const void *b)
+{
+    const sk_use *x = a, *y = b;
+    if (x->used != y->used) return x->used > y->used ? -1 : 1;
+    return memcmp(x->key_id, y->key_id, 32);
+}
+
+/* A member's new sender key is about to be stored: their older keys are
+ * kept for notes still on their way, SK_KEPT in all with the new one, the
+ * least recently used deleted first, so that no member can grow my store
+ * by handing out key after key. */
+static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t sign_pk[32])
+{
+    sk_member_keys l;
+    int rc;
+    memset(&l, 0, sizeof l);
+    memcpy(l.cell_id, cell_id, 32);
+    memcpy(l.sign_pk, sign_pk, 32);
+    rc = enl_store_row_each(p->st, "senderkeys", collect_member_keys, &l);
+    if (rc == ENL_OK && l.n > 1) qsort(l.v, l.n, sizeof l.v[0], by_use_newest_first);
+    for (size_t i = SK_KEPT - 1; rc == ENL_OK && i < l.n; i++) {
+        uint8_t h[32];
+        sk_row_key(p, cell_id, sign_pk, l.v[i].key_id, h);
+        rc = enl_store_tags_replace(p->st, h, NULL, 0);
+        if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
+    }
+    free(l.v);
     return rc;
 }
 
@@ -452,31 +551,72 @@ static int act_on_view(enl_profile *p, cell_rec *c)
     return rc;
 }
 
-/* Merges statements (checked one by one; bad ones are dropped), and when
- * any was new: recomputes the membership, sends the log on to every member
- * but `from`, acts on the change, and saves the cell. */
+/* Whether a statement's author may write in the cell: someone who is or
+ * was a member (a removed member's earlier statements stay part of the
+ * record). Nobody else's statement can ever count, and taking them would
+ * let one member fill the log with statements signed by throw-away keys
+ * until no burn fits. A record with nothing yet takes only a CREATE. */
+static int author_may_write(const cell_rec *c, const uint8_t *raw, size_t len)
+{
+    const enl_cell_person *a;
+    const uint8_t *author;
+    if (c->n == 0) {
+        enl_stmt s;
+        return enl_stmt_parse(&s, raw, len) == ENL_OK && s.type == ENL_STMT_CREATE;
+    }
+    if ((author = enl_stmt_author_of(raw, len)) == NULL) return 1;   /* rec_merge says why */
+    a = enl_cell_find(&c->view, author);
+    return a != NULL && a->gen > 0;
+}
+
+/* Merges statements (checked one by one; bad ones are dropped), in passes:
+ * a statement whose author is not (yet) a member waits for a later pass,
+ * since the same log may hold the statements that admitted them; the view
+ * is computed again after each pass that merged something. *grew says
+ * whether anything was new. mine: they are my own, and none is dropped in
+ * silence. */
+static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
+                     size_t n, int mine, int *grew)
+{
+    uint8_t *taken = calloc(n ? n : 1, 1);
+    int rc = ENL_OK, progress = 1;
+
+    *grew = 0;
+    if (taken == NULL) return ENL_ENOMEM;
+    while (rc == ENL_OK && progress) {
+        progress = 0;
+        for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+            int r;
+            if (taken[i] || !author_may_write(c, stmts[i], lens[i])) continue;
+            taken[i] = 1;
+            r = rec_merge(c, stmts[i], lens[i]);
+            if (r == ENL_EFULL || r == ENL_ENOMEM) rc = r;
+            else if (r < 0 && mine)
+                rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds %d statements "
+                                                  "of yours already: no more fit",
+                                                  ENL_CELL_STMTS_PER_AUTHOR)
+                                       : r;
+            else if (r == 1) progress = *grew = 1;
+        }
+        if (rc == ENL_OK && progress) rc = rec_compute(c);
+    }
+    for (size_t i = 0; rc == ENL_OK && mine && i < n; i++)
+        if (!taken[i]) rc = enl_fail(p, ENL_EREFUSED, "you are not a member of this cell");
+    free(taken);
+    return rc;
+}
+
+/* Merges statements (merge_all), and when any was new: sends the log on to
+ * every member but `from`, acts on the change, and saves the cell. */
 static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
                          size_t n, const uint8_t *from)
 {
     enl_cell_view *before = malloc(sizeof *before);
-    int rc = ENL_OK, grew = 0;
+    int rc, grew = 0;
 
     if (before == NULL) return ENL_ENOMEM;
     memcpy(before, &c->view, sizeof *before);
-    for (size_t i = 0; i < n; i++) {
-        int r = rec_merge(c, stmts[i], lens[i]);
-        if (r == ENL_EFULL || r == ENL_ENOMEM) { rc = r; break; }
-        /* my own statement is never dropped in silence */
-        if (r < 0 && from == NULL) {
-            rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds %d statements "
-                                              "of yours already: no more fit",
-                                              ENL_CELL_STMTS_PER_AUTHOR)
-                                   : r;
-            break;
-        }
-        if (r == 1) grew = 1;
-    }
-    if (rc == ENL_OK && grew) rc = rec_compute(c);
+    rc = merge_all(p, c, stmts, lens, n, from == NULL, &grew);
     if (rc == ENL_OK && grew) rc = send_log(p, c, before, from);
     if (rc == ENL_OK && grew) rc = act_on_view(p, c);
     if (rc == ENL_OK && grew) rc = rec_save(p, c);
@@ -924,15 +1064,13 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
          * one of my own contacts. */
         const enl_cell_person *me;
         int vouched = 0;
+        int grew = 0;
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-            int m = rec_merge(c, stmts[i], lens[i]);
-            if (m < 0 && m != ENL_ESIG && m != ENL_EMALFORMED && m != ENL_EVERSION && m != ENL_EREFUSED) {
-                rec_free(c);
-                return m;
-            }
+        if ((rc = merge_all(p, c, stmts, lens, n, 0, &grew)) != ENL_OK) {
+            rec_free(c);
+            return rc;
         }
-        rc = c->n > 0 && memcmp(c->cell_id, cell_id, 32) == 0 ? rec_compute(c) : ENL_EMALFORMED;
+        rc = c->n > 0 && memcmp(c->cell_id, cell_id, 32) == 0 ? ENL_OK : ENL_EMALFORMED;
         me = rc == ENL_OK ? enl_cell_find(&c->view, p->id->sign_pk) : NULL;
         for (size_t i = 0; me != NULL && me->state == ENL_CELL_MEMBER && i < c->n && !vouched; i++) {
             enl_contact k;
@@ -984,15 +1122,24 @@ out:
     return rc;
 }
 
+/* The member of the cell with this pair of keys: a note proves only its
+ * sender's DH key (Noise X), and the signing key beside it is whatever the
+ * sender wrote, so a member is matched on both. NULL when none. */
+static const enl_cell_person *member_with_keys(const cell_rec *c, const uint8_t sign_pk[32],
+                                               const uint8_t dh_pk[32])
+{
+    const enl_cell_person *m = enl_cell_find(&c->view, sign_pk);
+    if (m == NULL || sodium_memcmp(m->dh_pk, dh_pk, 32) != 0) return NULL;
+    return m;
+}
+
 static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
 {
     enl_senderkey sk;
     cell_rec *c = NULL;
     const enl_cell_person *m;
-    uint8_t h[32], *probe = NULL, row[SK_ROW_FIXED + ENL_SK_SERIALIZED_MAX];
-    uint8_t (*tags)[ENL_SK_TAGBYTES] = NULL;
-    size_t plen = 0, n;
-    enl_wr w;
+    uint8_t h[32], *probe = NULL;
+    size_t plen = 0;
     int rc;
 
     if (d->body_len != 64 + ENL_SK_SHAREBYTES) return ENL_EMALFORMED;
@@ -1000,7 +1147,13 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
         return enl_fail(p, ENL_EREFUSED, "a sender key for a cell not known yet");
     }
     if (rc != ENL_OK) return rc;
-    m = enl_cell_find(&c->view, d->sender_sign_pk);
+    if (enl_cell_find(&c->view, d->sender_sign_pk) != NULL &&
+        member_with_keys(c, d->sender_sign_pk, d->sender_dh_pk) == NULL) {
+        rec_free(c);
+        return enl_fail(p, ENL_EREFUSED, "a sender key in a member's name from other keys than "
+                        "theirs is refused");
+    }
+    m = member_with_keys(c, d->sender_sign_pk, d->sender_dh_pk);
     if (!enl_cell_is_member(&c->view, p->id->sign_pk) || m == NULL || m->state == ENL_CELL_REMOVED) {
         rec_free(c);
         return ENL_OK;      /* I am out, or they are: read, and dropped */
@@ -1018,30 +1171,16 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
     }
     if (rc != ENL_ENOTFOUND) return rc;
     if ((rc = enl_senderkey_from_share(&sk, d->body + 64, ENL_SK_SHAREBYTES)) != ENL_OK) return rc;
-    w = enl_wr_init(row, sizeof row);
-    enl_wr_u8(&w, SK_ROW_VERSION);
-    enl_wr_bytes(&w, d->body, 32);
-    enl_wr_bytes(&w, d->sender_sign_pk, 32);
-    enl_wr_bytes(&w, d->sender_dh_pk, 32);
-    enl_wr_bytes(&w, d->body + 32, 32);
-    {
-        uint8_t skb[ENL_SK_SERIALIZED_MAX];
-        size_t sl = enl_senderkey_serialize(skb, &sk);
-        enl_wr_u16(&w, (uint16_t)sl);
-        enl_wr_bytes(&w, skb, sl);
-        sodium_memzero(skb, sizeof skb);
-    }
-    rc = enl_store_row_put(p->st, "senderkeys", h, row, w.len);
-    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
-        rc = ENL_ENOMEM;
-    if (rc == ENL_OK) {
-        n = enl_senderkey_tags(&sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
-        rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
-    }
-    free(tags);
-    sodium_memzero(row, sizeof row);
+    rc = make_room_for_key(p, d->body, d->sender_sign_pk);
+    if (rc == ENL_OK)
+        rc = sk_row_write(p, h, d->body, d->sender_sign_pk, d->sender_dh_pk, d->body + 32, &sk);
     enl_senderkey_wipe(&sk);
     return rc;
+}
+
+void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32])
+{
+    sk_row_key(p, d->body, d->sender_sign_pk, d->body + 32, row);
 }
 
 int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
@@ -1059,10 +1198,10 @@ int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
     }
 }
 
-int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
-                       enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
+/* A member's sender key row (cells.h), of either version. */
+static int sk_row_read(enl_profile *p, const uint8_t row[32], enl_cell_opened *co)
 {
-    uint8_t *pt = NULL;
+    uint8_t *pt = NULL, version;
     size_t pl = 0, n;
     enl_rd r;
     int rc = enl_store_row_get(p->st, "senderkeys", row, &pt, &pl);
@@ -1070,16 +1209,25 @@ int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *not
     if (rc != ENL_OK) return rc;
     r = enl_rd_init(pt, pl);
     memcpy(co->row, row, 32);
-    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
+    version = enl_rd_u8(&r);
+    if (version < 1 || version > SK_ROW_VERSION) rc = ENL_ESTORE;
     enl_rd_bytes(&r, co->cell_id, 32);
     enl_rd_bytes(&r, co->sender_sign, 32);
     enl_rd_bytes(&r, co->sender_dh, 32);
     enl_rd_bytes(&r, co->epoch, 32);
+    if (version >= 2) (void)enl_rd_u64(&r);     /* when it was last used */
     n = enl_rd_u16(&r);
     if (rc == ENL_OK && (r.err || enl_rd_left(&r) != n ||
                          enl_senderkey_parse(&co->sk, pt + r.off, n) != ENL_OK))
         rc = ENL_ESTORE;
     enl_store_free(pt, pl);
+    return rc;
+}
+
+int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
+                       enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
+{
+    int rc = sk_row_read(p, row, co);
     if (rc != ENL_OK) return rc;
     if (len < ENL_NOTE_HEADERBYTES + ENL_SK_OVERHEAD) return ENL_EMALFORMED;
     rc = enl_senderkey_decrypt(&co->sk, plain, note, ENL_NOTE_HEADERBYTES,
@@ -1088,19 +1236,37 @@ int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *not
     return rc;
 }
 
+int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn fn, void *ctx)
+{
+    enl_cell_opened *co = enl_secmem_alloc(sizeof *co);
+    uint8_t (*tags)[ENL_SK_TAGBYTES] = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags);
+    size_t n;
+    int rc = co == NULL || tags == NULL ? ENL_ENOMEM : sk_row_read(p, row, co);
+
+    if (rc == ENL_OK) {
+        n = enl_senderkey_tags(&co->sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        for (size_t i = 0; rc == ENL_OK && i < n; i++)
+            rc = enl_store_notes_by_tag(p->st, tags[i], fn, ctx);
+        if (rc > 0) rc = ENL_OK;   /* fn had enough */
+    }
+    if (co != NULL) enl_senderkey_wipe(&co->sk);
+    enl_secmem_free(co);
+    free(tags);
+    return rc;
+}
+
 int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
 {
-    uint8_t row[SK_ROW_FIXED + ENL_SK_SERIALIZED_MAX], skb[ENL_SK_SERIALIZED_MAX];
-    uint8_t (*tags)[ENL_SK_TAGBYTES] = NULL;
     cell_rec *c = NULL;
-    size_t sl, n;
-    enl_wr w;
     int rc;
 
     if (d->kind != ENL_KIND_CELL_TEXT || d->body_len < 32 || memcmp(d->body, co->cell_id, 32) != 0)
         return ENL_EMALFORMED;
     if ((rc = rec_load_id(p, co->cell_id, &c)) != ENL_OK) return rc;
+    /* both keys: a sender key kept before they were checked on arrival
+     * may be in a member's name but not from them */
     if (!enl_cell_is_member(&c->view, co->sender_sign) ||
+        member_with_keys(c, co->sender_sign, co->sender_dh) == NULL ||
         !enl_cell_is_member(&c->view, p->id->sign_pk)) {
         rec_free(c);
         return enl_fail(p, ENL_EREFUSED, "a cell note from someone who is not a member");
@@ -1117,26 +1283,7 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
     d->body += 32;
     d->body_len -= 32;
     /* the sender key moved past this note's key: save it, with new tags */
-    w = enl_wr_init(row, sizeof row);
-    enl_wr_u8(&w, SK_ROW_VERSION);
-    enl_wr_bytes(&w, co->cell_id, 32);
-    enl_wr_bytes(&w, co->sender_sign, 32);
-    enl_wr_bytes(&w, co->sender_dh, 32);
-    enl_wr_bytes(&w, co->epoch, 32);
-    sl = enl_senderkey_serialize(skb, &co->sk);
-    enl_wr_u16(&w, (uint16_t)sl);
-    enl_wr_bytes(&w, skb, sl);
-    rc = enl_store_row_put(p->st, "senderkeys", co->row, row, w.len);
-    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
-        rc = ENL_ENOMEM;
-    if (rc == ENL_OK) {
-        n = enl_senderkey_tags(&co->sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
-        rc = enl_store_tags_replace(p->st, co->row, (const uint8_t (*)[16])tags, n);
-    }
-    free(tags);
-    sodium_memzero(row, sizeof row);
-    sodium_memzero(skb, sizeof skb);
-    return rc;
+    return sk_row_write(p, co->row, co->cell_id, co->sender_sign, co->sender_dh, co->epoch, &co->sk);
 }
 
 int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])

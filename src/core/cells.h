@@ -10,10 +10,13 @@
  * Other members' sender keys live in table "senderkeys", keyed by
  * index("senderkeys", cell id || member sign_pk || key id), each holding
  *
- *   version u8 (1) | cell id [32] | member sign_pk [32] | member dh_pk [32] |
- *   key id [32] | length u16 | sender key (enl_senderkey_serialize)
+ *   version u8 (2) | cell id [32] | member sign_pk [32] | member dh_pk [32] |
+ *   key id [32] | used u64 | length u16 | sender key (enl_senderkey_serialize)
  *
- * The key id is random, chosen by the member with each new key.
+ * The key id is random, chosen by the member with each new key; used is
+ * when the key last arrived or opened a note (unix seconds; a row of
+ * version 1 has no such field). At most 3 keys of a member are kept, the
+ * least recently used deleted first.
  *
  * and their recognition tags are in the tags table under that row key, so a
  * cell note is recognised by the same lookup as a session note.
@@ -45,6 +48,14 @@ int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *not
  * becomes an inbox row marked with the cell; the advanced sender key is
  * saved. */
 int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
+    __attribute__((warn_unused_result));
+
+/* The row key of the sender key a delivered ENL_KIND_SENDER_KEY brought. */
+void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32]);
+
+/* Calls fn with the id of every held note that the sender key under row
+ * would recognise (cell notes that came before their key). */
+int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
 /* The local name of a cell, for the inbox. ENL_ENOTFOUND if unknown. */

@@ -22,7 +22,9 @@
  * given up first. A file's hundreds of parts can arrive in any order, so a
  * note whose opening would give up a key that another note still needs is
  * not opened yet: it is kept (as carried notes are) and opened once the
- * notes before it have come, when the rescan finds it by its tag.
+ * notes before it have come, when the rescan finds it by its tag. A cell
+ * note that came before its member's sender key is found the same way once
+ * the key arrives.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -344,6 +346,15 @@ typedef struct {
     size_t n;
 } held_list;
 
+/* What a delivery may have made able to open notes held here: a pairwise
+ * session (its window moved) or a member's sender key (it arrived, or its
+ * chain moved). */
+typedef struct {
+    int session, sender_key;    /* which of the two (none, either or both) */
+    uint8_t session_key[32];    /* the session's row key */
+    uint8_t sk_row[32];         /* the sender key's row key */
+} retake_from;
+
 static int collect_held(void *ctx, const uint8_t id[32])
 {
     held_list *l = ctx;
@@ -370,15 +381,15 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
- * session's progress. On a delivery through a pairwise session, session
- * (may be NULL) gets that session's row key and *delivered is set. */
+ * session's progress. On a delivery, *next (may be NULL) says what held
+ * notes to look for again. */
 static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats,
-                      int held, uint8_t session[32], int *delivered_out)
+                      int held, retake_from *next)
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
 
-    if (delivered_out != NULL) *delivered_out = 0;
+    if (next != NULL) next->session = next->sender_key = 0;
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc != ENL_OK) {
         opened_free(&o);
@@ -419,22 +430,34 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
             else stats->requests++;
             if (o.cell != NULL) stats->cell_delivered++;
         }
-        if (o.cell == NULL) {
-            if (session != NULL) enl_session_key(p, o.s->peer_dh_pk, o.s->role, session);
-            if (delivered_out != NULL) *delivered_out = 1;
+        if (next != NULL && o.cell != NULL) {
+            next->sender_key = 1;
+            memcpy(next->sk_row, o.cell->row, 32);
+        } else if (next != NULL) {
+            next->session = 1;
+            enl_session_key(p, o.s->peer_dh_pk, o.s->role, next->session_key);
+            if (o.pl.kind == ENL_KIND_SENDER_KEY && o.pl.body_len >= 64) {
+                enl_delivery d;
+                memset(&d, 0, sizeof d);
+                d.body = o.pl.body;
+                d.body_len = o.pl.body_len;
+                memcpy(d.sender_sign_pk, o.s->peer_sign_pk, 32);
+                next->sender_key = 1;
+                enl_cell_key_row(p, &d, next->sk_row);
+            }
         }
     }
     opened_free(&o);
     return rc;
 }
 
-/* After a delivery, the held notes that the session now recognises are
- * tried, in the order its tags list them (the current chain's message
- * numbers ascending, then the skipped keys), again and again while a pass
- * delivers something. Every delivery takes a note out of the notes table,
- * so this ends after at most as many passes as notes are held (a quota
- * bounds those); a pass that delivers nothing ends it. */
-static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *stats)
+/* After a delivery, the held notes that the session (or sender key) now
+ * recognises are tried, in the order its tags list them (the current
+ * chain's message numbers ascending, then the skipped keys), again and
+ * again while a pass delivers something. Every delivery takes a note out of
+ * the notes table, so this ends after at most as many passes as notes are
+ * held (a quota bounds those); a pass that delivers nothing ends it. */
+static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_sync_stats *stats)
 {
     held_list l = { malloc(RESCAN_MAX * 32), 0 };
     enl_session *s = enl_secmem_alloc(sizeof *s);
@@ -447,15 +470,20 @@ static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *sta
          * a conversation's notes, where each tag would be looked up). */
         if ((rc = enl_store_note_any(p->st)) <= 0) break;
         rc = ENL_OK;
-        if (enl_session_load(p, session, s) != ENL_OK) break;   /* forgotten meanwhile */
-        if ((rc = find_held(p, s, &l)) != ENL_OK) break;
-        for (size_t i = 0; i < l.n; i++) {
+        if (!sender_key) {
+            if (enl_session_load(p, key, s) != ENL_OK) break;   /* forgotten meanwhile */
+            rc = find_held(p, s, &l);
+        } else {
+            rc = enl_cell_held_notes(p, key, collect_held, &l);
+            if (rc == ENL_ENOTFOUND) rc = ENL_OK;               /* the key is gone */
+        }
+        for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
             uint8_t *held = NULL;
             size_t hl = 0;
-            int d = 0;
+            retake_from got;
             if (enl_store_note_get(p->st, l.ids[i], &held, &hl) != ENL_OK) continue;
-            (void)intake_one(p, held, hl, stats, 1, NULL, &d);
-            progress += d;
+            (void)intake_one(p, held, hl, stats, 1, &got);
+            progress += got.session || got.sender_key;
             free(held);
         }
     }
@@ -464,30 +492,37 @@ static int rescan(enl_profile *p, const uint8_t session[32], enl_sync_stats *sta
     return rc;
 }
 
+static int rescan_after(enl_profile *p, const retake_from *next, enl_sync_stats *stats)
+{
+    int rc = ENL_OK;
+    if (next->session) rc = rescan(p, 0, next->session_key, stats);
+    if (rc == ENL_OK && next->sender_key) rc = rescan(p, 1, next->sk_row, stats);
+    return rc;
+}
+
 int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_sync_stats *stats)
 {
     int rc = ENL_OK;
     for (size_t i = 0; rc == ENL_OK && i < n; i++) {
-        uint8_t *held = NULL, session[32];
+        uint8_t *held = NULL;
         size_t hl = 0;
-        int d = 0;
+        retake_from next;
         if (enl_store_note_get(p->st, ids[i], &held, &hl) != ENL_OK) continue;
-        (void)intake_one(p, held, hl, stats, 1, session, &d);
+        (void)intake_one(p, held, hl, stats, 1, &next);
         free(held);
-        if (d) rc = rescan(p, session, stats);
+        rc = rescan_after(p, &next, stats);
     }
     return rc;
 }
 
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
 {
-    uint8_t session[32];
-    int delivered = 0;
+    retake_from next;
     /* Bulletin tags follow the calendar: once a day, before anything. */
     int rc = enl_follows_refresh(p, stats);
 
-    if (rc == ENL_OK) rc = intake_one(p, note, len, stats, 0, session, &delivered);
-    if (rc == ENL_OK && delivered) rc = rescan(p, session, stats);
+    if (rc == ENL_OK) rc = intake_one(p, note, len, stats, 0, &next);
+    if (rc == ENL_OK) rc = rescan_after(p, &next, stats);
     return rc;
 }
 

@@ -1,0 +1,291 @@
+/*
+ * Attacks on cells by people who hold a cell's id and some of its cards (a
+ * stranger, a member, a seized device the cell burned), each found by a
+ * review and reproduced here before it was fixed:
+ *
+ *   - a first note proves only its sender's DH key: a sender key in a
+ *     member's name from other keys must not let anyone write in the cell;
+ *   - a cell note that comes before its sender key is read once the key
+ *     comes;
+ *   - one member cannot grow everyone's store by handing out key after key;
+ *   - one member cannot fill the log with statements of throw-away keys so
+ *     that no burn fits any more.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "cell/membership.h"
+#include "cell/statement.h"
+#include "core/profile.h"
+#include "core/send.h"
+#include "crypto/senderkey.h"
+#include "note/note.h"
+#include "store/store.h"
+#include "util/bytes.h"
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-cellatk-XXXXXX"
+#include "profiles.h"
+
+static int grab_id(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    (void)seq;
+    if (len > 33) memcpy(ctx, pt + 1, 32);
+    return 1;
+}
+static void cell_id_of(enl_profile *p, uint8_t id[32])
+{
+    assert_int_equal(enl_store_row_each(p->st, "cells", grab_id, id), ENL_OK);
+}
+
+static int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body, size_t len)
+{
+    enl_contact k;
+    int rc;
+    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
+    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
+    (void)enl_sessions_forget(adv, k.card.dh_pk);
+    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
+    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
+    else enl_store_rollback(adv->st);
+    return rc;
+}
+
+static void carry_all(enl_profile *from, enl_profile *to)
+{
+    carry_ctx c = { from, to };
+    assert_int_equal(enl_note_each(from, carry_one, &c), ENL_OK);
+}
+
+/* a cell note under sender key sk, as enl_cell_send makes it */
+static void make_cell_note(enl_senderkey *sk, const uint8_t cid[32], const char *text, uint8_t note[512])
+{
+    uint8_t payload[512], body[256], lock[ENL_PURGELOCKBYTES];
+    enl_payload pl;
+    size_t plen = 512 - ENL_NOTE_HEADERBYTES - ENL_SK_OVERHEAD;
+    memcpy(body, cid, 32);
+    memcpy(body + 32, text, strlen(text));
+    memset(&pl, 0, sizeof pl);
+    pl.kind = ENL_KIND_CELL_TEXT;
+    pl.sent = enl_now();
+    pl.body = body;
+    pl.body_len = 32 + strlen(text);
+    assert_int_equal(enl_payload_encode(payload, plen, &pl), ENL_OK);
+    enl_purge_lock_random(lock);
+    enl_note_header_encode(note, (uint32_t)((enl_now() + 86400) / 3600), lock);
+    assert_int_equal(enl_senderkey_encrypt(sk, note + ENL_NOTE_HEADERBYTES, note, ENL_NOTE_HEADERBYTES,
+                                           payload, plen), ENL_OK);
+}
+
+static void three(enl_profile *ana, enl_profile *beto, enl_profile *carmen)
+{
+    enl_profile *all[3] = { ana, beto, carmen };
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
+}
+
+typedef struct { const char *needle; char from[256]; char fp[256]; char cell[256]; int req; int found; } who_ctx;
+static int who_cb(const enl_message *m, void *vctx)
+{
+    who_ctx *w = vctx;
+    if (m->text_len == strlen(w->needle) && memcmp(m->text, w->needle, m->text_len) == 0) {
+        w->found = 1;
+        snprintf(w->from, sizeof w->from, "%s", m->from);
+        snprintf(w->fp, sizeof w->fp, "%s", m->from_fingerprint);
+        snprintf(w->cell, sizeof w->cell, "%s", m->cell);
+        w->req = m->is_request;
+    }
+    return 0;
+}
+
+/* A first note's sign_pk is not authenticated; deliver_sender_key does
+ * not check the session's dh key against the member's. A stranger (mal, who
+ * only holds ana's card and the cell id) claims carmen's sign_pk. */
+static void spoof(int burned_beto)
+{
+    enl_profile *ana = mkprofile(burned_beto ? "ana1b" : "ana1"), *beto = mkprofile(burned_beto ? "beto1b" : "beto1");
+    enl_profile *carmen = mkprofile(burned_beto ? "carmen1b" : "carmen1"), *mal = mkprofile(burned_beto ? "mal1b" : "mal1");
+    enl_profile *adv = burned_beto ? beto : mal;
+    enl_senderkey sk;
+    uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES], note[512], saved[32];
+    static const char lie[] = "cambio de planes: vengan todos a la plaza a las 5";
+    char *card = NULL;
+    int cells = 0, rc;
+    who_ctx w = { lie, "", "", "", 0, 0 };
+
+    three(ana, beto, carmen);
+    if (burned_beto) {
+        enl_profile *all[3] = { ana, beto, carmen };
+        assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, NULL), ENL_OK);
+        assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells, NULL), ENL_OK);
+        exchange(all, 3);
+        assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    } else {
+        assert_int_equal(enl_profile_card(ana, &card), ENL_OK);
+        assert_int_equal(enl_contact_add(mal, card, "ana", NULL), ENL_OK);   /* one way only */
+        free(card);
+    }
+    cell_id_of(ana, cid);
+    /* the adversary claims carmen's signing key in its first note */
+    memcpy(saved, adv->id->sign_pk, 32);
+    memcpy(adv->id->sign_pk, carmen->id->sign_pk, 32);
+    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
+    memcpy(body, cid, 32);
+    randombytes_buf(body + 32, 32);
+    enl_senderkey_share(body + 64, &sk);
+    assert_int_equal(adv_send_kind(adv, "ana", ENL_KIND_SENDER_KEY, body, sizeof body), ENL_OK);
+    memcpy(adv->id->sign_pk, saved, 32);
+    carry_all(adv, ana);
+    make_cell_note(&sk, cid, lie, note);
+    rc = enl_note_intake(ana, note, sizeof note, NULL);
+    assert_int_equal(enl_inbox_each(ana, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
+    (void)rc;
+    assert_false(w.found);   /* the lie is in nobody's name: it is not read at all */
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(mal);
+}
+static void test_stranger_spoofs_member_sender_key(void **state) { (void)state; spoof(0); }
+static void test_burned_device_spoofs_member_sender_key(void **state) { (void)state; spoof(1); }
+
+/* A cell note that arrives before its sender key is never read. */
+static void test_cell_note_before_sender_key_is_lost(void **state)
+{
+    enl_profile *ana = mkprofile("ana2"), *beto = mkprofile("beto2"), *carmen = mkprofile("carmen2");
+    static const char msg[] = "la olla es el jueves";
+    uint8_t id[ENL_IDBYTES], *note = NULL;
+    size_t len = 0;
+    int rc1, rc2;
+    (void)state;
+    three(ana, beto, carmen);
+    /* carmen joins a new epoch? no: a fresh key is made at her first send only if needed; force one */
+    assert_int_equal(enl_cell_leave(beto, "olla"), ENL_OK);   /* membership change -> every member re-keys */
+    /* carmen learns of the leave and re-keys; her sender key note sits in her store for ana */
+    {
+        carry_ctx c = { beto, carmen };
+        assert_int_equal(enl_note_each(beto, carry_one, &c), ENL_OK);
+    }
+    assert_int_equal(enl_cell_send(carmen, "olla", (const uint8_t *)msg, strlen(msg), NULL, id), ENL_OK);
+    /* the courier brings the cell note to ana first... */
+    assert_int_equal(enl_note_get(carmen, id, &note, &len), ENL_OK);
+    rc1 = enl_note_intake(ana, note, len, NULL);
+    /* ...then everything else (beto's leave, carmen's new sender key), three times over */
+    { enl_profile *all[3] = { ana, beto, carmen }; exchange(all, 3); }
+    rc2 = enl_note_intake(ana, note, len, NULL);
+    (void)rc1;
+    (void)rc2;
+    free(note);
+    assert_true(has_message(ana, msg));
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
+static int count_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    (void)seq; (void)pt; (void)len;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Sender keys of one member pile up without limit. */
+static void test_sender_keys_unbounded(void **state)
+{
+    enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
+    uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES];
+    size_t before = 0, after = 0;
+    (void)state;
+    three(ana, beto, carmen);
+    cell_id_of(ana, cid);
+    assert_int_equal(enl_store_row_each(ana->st, "senderkeys", count_cb, &before), ENL_OK);
+    for (int i = 0; i < 300; i++) {
+        enl_senderkey sk;
+        enl_contact k;
+        assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
+        memcpy(body, cid, 32);
+        randombytes_buf(body + 32, 32);
+        enl_senderkey_share(body + 64, &sk);
+        assert_int_equal(enl_contact_by_name(beto, "ana", &k), ENL_OK);
+        assert_int_equal(enl_store_begin(beto->st), ENL_OK);
+        assert_int_equal(enl_seal_kind(beto, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL), ENL_OK);
+        assert_int_equal(enl_store_commit(beto->st), ENL_OK);
+    }
+    carry_all(beto, ana);
+    assert_int_equal(enl_store_row_each(ana->st, "senderkeys", count_cb, &after), ENL_OK);
+    assert_true(after <= before + 3);   /* beto's newest 3 at most */
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
+/* One member fills the log (256) with statements by throw-away keys
+ * (authors need not be members): the per-author cap does not help, and
+ * nobody can burn that member afterwards. */
+static void test_one_member_fills_log_with_sybil_authors(void **state)
+{
+    enl_profile *ana = mkprofile("ana4"), *beto = mkprofile("beto4"), *carmen = mkprofile("carmen4");
+    enl_profile *all[3] = { ana, beto, carmen };
+    static uint8_t body[ENL_TEXT_MAX];
+    uint8_t cid[32];
+    enl_wr w;
+    int cells = 0, failed = 0, burned = 0;
+    (void)state;
+    three(ana, beto, carmen);
+    cell_id_of(ana, cid);
+    /* 4 statements are held; 252 more from 4 fresh keys, 63 each */
+    w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 252);
+    for (int a = 0; a < 4; a++) {
+        enl_identity syb;
+        assert_int_equal(enl_identity_generate(&syb, 1790000000), ENL_OK);
+        for (int i = 0; i < 63; i++) {
+            enl_stmt s;
+            uint8_t buf[ENL_STMT_MAXBYTES];
+            size_t len = 0;
+            memset(&s, 0, sizeof s);
+            s.type = ENL_STMT_LEAVE;
+            memcpy(s.cell_id, cid, 32);
+            s.gen = 1000 + (uint32_t)i;
+            s.clock = 1;
+            assert_int_equal(enl_stmt_make(buf, &len, &s, &syb), ENL_OK);
+            enl_wr_u16(&w, (uint16_t)len);
+            enl_wr_bytes(&w, buf, len);
+        }
+    }
+    assert_false(w.err);
+    assert_int_equal(adv_send_kind(beto, "carmen", ENL_KIND_CELL_LOG, body, w.len), ENL_OK);
+    assert_int_equal(adv_send_kind(beto, "ana", ENL_KIND_CELL_LOG, body, w.len), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, &failed), ENL_OK);
+    assert_int_equal(failed, 0);
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells, &failed), ENL_OK);
+    assert_int_equal(failed, 0);
+    exchange(all, 3);
+    assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stranger_spoofs_member_sender_key),
+        cmocka_unit_test(test_burned_device_spoofs_member_sender_key),
+        cmocka_unit_test(test_cell_note_before_sender_key_is_lost),
+        cmocka_unit_test(test_sender_keys_unbounded),
+        cmocka_unit_test(test_one_member_fills_log_with_sybil_authors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
