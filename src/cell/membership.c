@@ -1,30 +1,37 @@
 /* Cell membership from statements; the procedure is described in membership.h. */
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cell/membership.h"
 
-static enl_cell_person *person(enl_cell_view *v, const uint8_t sign_pk[32], int create)
+static enl_cell_person *person(enl_cell_view *v, const uint8_t sign_pk[32])
 {
     for (size_t i = 0; i < v->npeople; i++)
         if (memcmp(v->people[i].sign_pk, sign_pk, 32) == 0) return &v->people[i];
-    if (!create || v->npeople == ENL_CELL_PEOPLE_MAX) return NULL;
-    enl_cell_person *p = &v->people[v->npeople++];
+    return NULL;
+}
+
+/* A new person, put in key order: the order of the keys is the last
+ * tie-break between changes (step). NULL when the table is full. */
+static enl_cell_person *insert_person(enl_cell_view *v, const uint8_t sign_pk[32], size_t brought_by)
+{
+    size_t at = 0;
+    enl_cell_person *p;
+    if (v->npeople == ENL_CELL_PEOPLE_MAX) return NULL;
+    while (at < v->npeople && memcmp(v->people[at].sign_pk, sign_pk, 32) < 0) at++;
+    memmove(&v->people[at + 1], &v->people[at], (v->npeople - at) * sizeof v->people[0]);
+    v->npeople++;
+    p = &v->people[at];
     memset(p, 0, sizeof *p);
     memcpy(p->sign_pk, sign_pk, 32);
     p->card_stmt = SIZE_MAX;
+    p->brought_by = brought_by;
     return p;
-}
-
-static int by_key(const void *a, const void *b)
-{
-    return memcmp(((const enl_cell_person *)a)->sign_pk, ((const enl_cell_person *)b)->sign_pk, 32);
 }
 
 const enl_cell_person *enl_cell_find(const enl_cell_view *v, const uint8_t sign_pk[32])
 {
-    return person((enl_cell_view *)v, sign_pk, 0);
+    return person((enl_cell_view *)v, sign_pk);
 }
 
 int enl_cell_is_member(const enl_cell_view *v, const uint8_t sign_pk[32])
@@ -109,8 +116,8 @@ static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 /* One change: of those that apply now, the one completed first (by the
  * creation time of the vouch that completed it), then leaves before
- * removals before admissions, then in key order (membership.h). 0 when
- * none applies. */
+ * removals before admissions, then in key order (membership.h). Returns
+ * the rule applied (1 leave, 2 removal, 3 admission), 0 when none applies. */
 static int step(enl_cell_view *v, const enl_stmt *st, size_t n)
 {
     enl_cell_person *best = NULL;
@@ -162,23 +169,64 @@ static int step(enl_cell_view *v, const enl_stmt *st, size_t n)
         v->nmembers--;
     }
     best->gen++;
-    return 1;
+    return best_rule;
+}
+
+/* Proposals of author still open: people they brought into the table who
+ * were never admitted. An admission closes one, so a member who proposes
+ * everyone over the years is not stopped; throw-away keys never close. */
+static size_t open_proposals(const enl_cell_view *v, const enl_stmt *st, const uint8_t author[32])
+{
+    size_t k = 0;
+    for (size_t i = 0; i < v->npeople; i++)
+        if (v->people[i].gen == 0 && v->people[i].brought_by != SIZE_MAX &&
+            memcmp(st[v->people[i].brought_by].author, author, 32) == 0)
+            k++;
+    return k;
+}
+
+/* Brings into the table the people proposed (ADD at generation 0) by
+ * those who are members now (all authors when by_anyone), in id order,
+ * while their author has fewer than ENL_CELL_PROPOSALS_PER_AUTHOR open
+ * proposals and the table has room; the others wait for a later call, or
+ * are left out. A REMOVE or BURN brings nobody: one cannot remove someone
+ * never added, and a place for each would let one member fill the table
+ * with random keys so that nobody new could be admitted. */
+static void bring_people(enl_cell_view *v, const enl_stmt *st, size_t n, int by_anyone)
+{
+    for (size_t i = 0; i < n && v->npeople < ENL_CELL_PEOPLE_MAX; i++) {
+        if (st[i].type != ENL_STMT_ADD || st[i].gen != 0 || person(v, st[i].subject_sign) != NULL ||
+            (!by_anyone && !enl_cell_is_member(v, st[i].author)) ||
+            open_proposals(v, st, st[i].author) >= ENL_CELL_PROPOSALS_PER_AUTHOR)
+            continue;
+        (void)insert_person(v, st[i].subject_sign, i);
+    }
+}
+
+/* The founding statement. The creator can sign any number of CREATEs for
+ * one cell id (the same salt), and can grind their ids: taking the first
+ * would let a seized creator device lower k to 1 and admit anyone alone.
+ * So the strictest one founds the cell (the highest admit), the first in
+ * id order among equals; no further CREATE can weaken it. SIZE_MAX when
+ * there is none. */
+static size_t founding(const enl_stmt *st, size_t n)
+{
+    size_t c = SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].type == ENL_STMT_CREATE && (c == SIZE_MAX || st[i].admit > st[c].admit)) c = i;
+    return c;
 }
 
 int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
 {
-    const enl_stmt *c = NULL;
+    const enl_stmt *c;
     enl_card card;
     crypto_generichash_state h;
 
     memset(v, 0, sizeof *v);
     if (n > ENL_CELL_STMTS_MAX) return ENL_ETOOBIG;
-    for (size_t i = 0; i < n && c == NULL; i++)
-        if (st[i].type == ENL_STMT_CREATE) {
-            c = &st[i];
-            v->create_stmt = i;
-        }
-    if (c == NULL) return ENL_EMALFORMED;
+    if ((v->create_stmt = founding(st, n)) == SIZE_MAX) return ENL_EMALFORMED;
+    c = &st[v->create_stmt];
     memcpy(v->cell_id, c->cell_id, ENL_CELL_IDBYTES);
     memcpy(v->name, c->name, sizeof v->name);
     memcpy(v->creator, c->author, 32);
@@ -186,14 +234,8 @@ int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
     for (size_t i = 0; i < n; i++)
         if (memcmp(st[i].cell_id, v->cell_id, ENL_CELL_IDBYTES) != 0) return ENL_EMALFORMED;
 
-    /* Everyone any statement names, in key order. */
-    if (person(v, c->author, 1) == NULL) return ENL_ETOOBIG;
-    for (size_t i = 0; i < n; i++)
-        if (st[i].type != ENL_STMT_CREATE && person(v, st[i].subject_sign, 1) == NULL)
-            return ENL_ETOOBIG;
-    qsort(v->people, v->npeople, sizeof v->people[0], by_key);
     {
-        enl_cell_person *founder = person(v, c->author, 0);
+        enl_cell_person *founder = insert_person(v, c->author, SIZE_MAX);
         founder->state = ENL_CELL_MEMBER;
         founder->gen = 1;
         founder->card_stmt = v->create_stmt;
@@ -201,11 +243,22 @@ int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
             memcpy(founder->dh_pk, card.dh_pk, 32);
         v->nmembers = 1;
     }
-    for (size_t changes = 0; changes <= n && step(v, st, n); changes++)
-        ;
+    /* While the membership is worked out, only members' proposals take a
+     * place: an ADD by anyone else cannot count (count_vouches), and its
+     * place could keep a member's proposal out (a member can put ADDs by
+     * keys of their own in a log). Only an admission makes a new proposer
+     * or closes a proposal, so only then can someone new come in. */
+    bring_people(v, st, n, 0);
+    for (size_t changes = 0; changes <= n; changes++) {
+        int rule = step(v, st, n);
+        if (rule == 0) break;
+        if (rule == 3) bring_people(v, st, n, 0);
+    }
+    /* Then the others' proposals, in the room left, to be shown as
+     * candidates: they change nothing any more. */
+    bring_people(v, st, n, 1);
     /* Everyone else: a candidate when an ADD names them at their current
-     * generation, removed when they were a member once, else nobody (named
-     * only in removals). */
+     * generation, else removed (they were a member once). */
     for (size_t i = 0; i < v->npeople; i++) {
         enl_cell_person *p = &v->people[i];
         uint32_t k = v->admit;

@@ -6,9 +6,12 @@
  * deterministic procedure, so two devices holding the same statements reach
  * the same membership whatever order they learned them in:
  *
- *   1. The founding statement is the CREATE whose id sorts first (only the
- *      creator can make one: the cell id binds the creator's key). Its
- *      author is the first member; k is its admit count.
+ *   1. The founding statement is the CREATE with the highest admit count,
+ *      the first in id order among equals (only the creator can make one:
+ *      the cell id binds the creator's key, but the creator can make
+ *      several, and a later one must not be able to lower k). Its author
+ *      is the first member; k is its admit count; the other CREATEs count
+ *      for nothing.
  *   2. Repeat, applying one change at a time, until none applies:
  *        a. a member who LEFT at their current generation leaves;
  *        b. a member for whom min(k, members - 1) other members have
@@ -27,6 +30,18 @@
  *      a vouch by a non-member, or by a member removed first, counts for
  *      nothing. Each change uses up a generation, so this ends after at
  *      most as many changes as there are statements.
+ *   3. The people considered are the founder and those proposed by a
+ *      member: at the start and after each admission, every ADD at
+ *      generation 0, in id order, by someone who is a member then, brings
+ *      its subject into the table, unless its author already has
+ *      ENL_CELL_PROPOSALS_PER_AUTHOR people in it who were never admitted
+ *      or the table holds ENL_CELL_PEOPLE_MAX people. After the last
+ *      change, the ADDs at generation 0 by anyone, member or not, bring
+ *      their subjects in the same way (candidates to show, in the room
+ *      left). Those left out are not in the view. So a REMOVE or BURN names
+ *      nobody new, a full table is no error, and one member (with keys of
+ *      their own) cannot fill the table and keep everyone else's proposals
+ *      out.
  *
  * The epoch names a membership: BLAKE2b-256 over the cell id and every
  * member's key and generation, in key order. A sender key belongs to one
@@ -44,6 +59,10 @@
 /* A log holds at most this many statements by one author: one member, or
  * their seized device, cannot fill it and freeze the cell for the rest. */
 #define ENL_CELL_STMTS_PER_AUTHOR 64
+/* A member has at most this many people in the table who were never
+ * admitted (their open proposals), so they cannot fill it with throw-away
+ * candidates; the rest of their proposals wait. */
+#define ENL_CELL_PROPOSALS_PER_AUTHOR 16
 
 typedef enum {
     ENL_CELL_CANDIDATE = 1,     /* proposed, not (yet) admitted */
@@ -61,6 +80,7 @@ typedef struct {
     size_t card_stmt;           /* index of the statement with their card; SIZE_MAX if none */
     uint32_t vouches;           /* candidates: vouches that count now */
     uint32_t needed;            /* candidates: vouches needed now */
+    size_t brought_by;          /* the ADD that brought them into the table; SIZE_MAX: the founder */
 } enl_cell_person;
 
 typedef struct {
@@ -77,7 +97,9 @@ typedef struct {
 
 /* Computes the view from n parsed statements of one cell, given in the
  * order of their ids (enl_stmt_id). ENL_EMALFORMED when there is no CREATE
- * or statements of another cell are mixed in; ENL_ETOOBIG past the limits. */
+ * or statements of another cell are mixed in; ENL_ETOOBIG past
+ * ENL_CELL_STMTS_MAX statements. A full table of people is no error: the
+ * people left out are not in the view. */
 int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
     __attribute__((warn_unused_result));
 
