@@ -72,7 +72,11 @@ $(BUILD)/enlace: $(CLI_OBJ) $(BUILD)/libenlace.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenlace.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(BUILD)/libenlace.a $(PKG_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS) -o $@
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(BUILD)/libenlace.a $(PKG_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS) $(TEST_WRAP) -o $@
+
+# A test that runs another connection's work at the moment a transaction
+# begins, to pin down a race between two connections to one profile.
+$(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 
 # Small programs the end-to-end tests drive (forgeries a real client never makes).
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libenlace.a

@@ -35,8 +35,9 @@
 #include "util/secmem.h"
 
 #define CELL_VERSION 1
-#define SK_ROW_VERSION 2         /* 1: without `used` */
+#define SK_ROW_VERSION 1
 #define SK_KEPT 3                /* sender keys kept per member of a cell */
+#define SK_ORDER_BYTES 10        /* of a key id: statements u16 | created u64 */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
 #define FLAG_MEMBER 1
 
@@ -331,7 +332,7 @@ static int rotate_sender_key(enl_profile *p, cell_rec *c)
     memcpy(body, c->cell_id, 32);
     /* a fresh id per key: a re-key within one membership (a burn) is a new
      * key too, never mistaken for one a member already holds */
-    randombytes_buf(body + 32, 32);
+    enl_cell_key_id(body + 32, c->n, enl_now());
     enl_senderkey_share(body + 64, &c->sk);
     for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
@@ -354,8 +355,7 @@ static void sk_row_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t 
     enl_store_index(p->st, h, "senderkeys", k, sizeof k);
 }
 
-#define SK_ROW_FIXED_V1 (1 + 32 + 32 + 32 + 32 + 2)
-#define SK_ROW_FIXED (SK_ROW_FIXED_V1 + 8)
+#define SK_ROW_FIXED (1 + 32 + 32 + 32 + 32 + 2)
 
 typedef struct {
     uint8_t cell_id[32];
@@ -367,7 +367,7 @@ static int collect_sk(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     sk_list *l = ctx;
     (void)seq;
-    if (len < SK_ROW_FIXED_V1) return ENL_ESTORE;
+    if (len < SK_ROW_FIXED) return ENL_ESTORE;
     if (memcmp(pt + 1, l->cell_id, 32) != 0) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
@@ -402,8 +402,15 @@ static int forget_sender_keys(enl_profile *p, const cell_rec *c, const uint8_t *
     return rc;
 }
 
-/* Writes a member's sender key row (cells.h), stamped with the time it was
- * last received or advanced. */
+void enl_cell_key_id(uint8_t id[32], size_t statements, uint64_t created)
+{
+    enl_wr w = enl_wr_init(id, 32);
+    enl_wr_u16(&w, (uint16_t)(statements > 0xffff ? 0xffff : statements));
+    enl_wr_u64(&w, created);
+    randombytes_buf(id + SK_ORDER_BYTES, 32 - SK_ORDER_BYTES);
+}
+
+/* Writes a member's sender key row (cells.h) and its tags. */
 static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_id[32],
                         const uint8_t sign_pk[32], const uint8_t dh_pk[32],
                         const uint8_t key_id[32], const enl_senderkey *sk)
@@ -419,7 +426,6 @@ static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_
     enl_wr_bytes(&w, sign_pk, 32);
     enl_wr_bytes(&w, dh_pk, 32);
     enl_wr_bytes(&w, key_id, 32);
-    enl_wr_u64(&w, enl_now());
     enl_wr_u16(&w, (uint16_t)sl);
     enl_wr_bytes(&w, skb, sl);
     rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "senderkeys", h, row, w.len);
@@ -436,65 +442,63 @@ static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_
 }
 
 typedef struct {
-    uint8_t key_id[32];
-    uint64_t used;
-} sk_use;
-
-typedef struct {
     uint8_t cell_id[32], sign_pk[32];
-    sk_use *v;
+    uint8_t (*ids)[32];         /* the key ids of one member's keys held */
     size_t n, cap;
 } sk_member_keys;
 
 static int collect_member_keys(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     sk_member_keys *l = ctx;
-    uint64_t used = 0;
     (void)seq;
-    if (len < SK_ROW_FIXED_V1 || memcmp(pt + 1, l->cell_id, 32) != 0 ||
+    if (len < SK_ROW_FIXED || memcmp(pt + 1, l->cell_id, 32) != 0 ||
         memcmp(pt + 1 + 32, l->sign_pk, 32) != 0)
         return 0;
-    if (pt[0] >= 2 && len >= SK_ROW_FIXED)      /* a row of version 1: never used */
-        for (int i = 0; i < 8; i++) used = used << 8 | pt[1 + 128 + i];
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        sk_use *v = realloc(l->v, cap * sizeof *v);
+        uint8_t (*v)[32] = realloc(l->ids, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
-        l->v = v;
+        l->ids = v;
         l->cap = cap;
     }
-    memcpy(l->v[l->n].key_id, pt + 1 + 96, 32);
-    l->v[l->n++].used = used;
+    memcpy(l->ids[l->n++], pt + 1 + 96, 32);
     return 0;
 }
 
-static int by_use_newest_first(const void *a, const void *b)
+/* Newest first: by the maker's order (cells.h), then by the rest of the id. */
+static int by_key_order_newest_first(const void *a, const void *b)
 {
-    const sk_use *x = a, *y = b;
-    if (x->used != y->used) return x->used > y->used ? -1 : 1;
-    return memcmp(x->key_id, y->key_id, 32);
+    return memcmp(b, a, 32);
 }
 
-/* A member's new sender key is about to be stored: their older keys are
- * kept for notes still on their way, SK_KEPT in all with the new one, the
- * least recently used deleted first, so that no member can grow my store
- * by handing out key after key. */
-static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t sign_pk[32])
+/* A member's key (key_id) has come: of it and the member's keys held, the
+ * SK_KEPT newest by the order their maker gave them stay, for the notes
+ * still on their way; the others are deleted. *keep says whether the new
+ * one is among those that stay. No member can grow my store by handing
+ * out key after key, and keys that arrive out of order (couriers take
+ * days, by different roads) never push out the one in use. */
+static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const uint8_t sign_pk[32],
+                             const uint8_t key_id[32], int *keep)
 {
     sk_member_keys l;
     int rc;
     memset(&l, 0, sizeof l);
     memcpy(l.cell_id, cell_id, 32);
     memcpy(l.sign_pk, sign_pk, 32);
+    *keep = 1;
     rc = enl_store_row_each(p->st, "senderkeys", collect_member_keys, &l);
-    if (rc == ENL_OK && l.n > 1) qsort(l.v, l.n, sizeof l.v[0], by_use_newest_first);
-    for (size_t i = SK_KEPT - 1; rc == ENL_OK && i < l.n; i++) {
-        uint8_t h[32];
-        sk_row_key(p, cell_id, sign_pk, l.v[i].key_id, h);
-        rc = enl_store_tags_replace(p->st, h, NULL, 0);
-        if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
+    if (rc == ENL_OK && l.n >= SK_KEPT) {
+        /* the new one takes a place only from the oldest held */
+        qsort(l.ids, l.n, sizeof l.ids[0], by_key_order_newest_first);
+        if (memcmp(key_id, l.ids[SK_KEPT - 1], 32) < 0) *keep = 0;
+        for (size_t i = *keep ? SK_KEPT - 1 : SK_KEPT; rc == ENL_OK && i < l.n; i++) {
+            uint8_t h[32];
+            sk_row_key(p, cell_id, sign_pk, l.ids[i], h);
+            rc = enl_store_tags_replace(p->st, h, NULL, 0);
+            if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
+        }
     }
-    free(l.v);
+    free(l.ids);
     return rc;
 }
 
@@ -1140,7 +1144,7 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
     const enl_cell_person *m;
     uint8_t h[32], *probe = NULL;
     size_t plen = 0;
-    int rc;
+    int rc, keep = 0;
 
     if (d->body_len != 64 + ENL_SK_SHAREBYTES) return ENL_EMALFORMED;
     if ((rc = rec_load_id(p, d->body, &c)) == ENL_ENOTFOUND) {
@@ -1170,10 +1174,11 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
         return ENL_OK;      /* known: a chain is never set back */
     }
     if (rc != ENL_ENOTFOUND) return rc;
+    if ((rc = make_room_for_key(p, d->body, d->sender_sign_pk, d->body + 32, &keep)) != ENL_OK ||
+        !keep)
+        return rc;          /* older than the member's keys held: read, and dropped */
     if ((rc = enl_senderkey_from_share(&sk, d->body + 64, ENL_SK_SHAREBYTES)) != ENL_OK) return rc;
-    rc = make_room_for_key(p, d->body, d->sender_sign_pk);
-    if (rc == ENL_OK)
-        rc = sk_row_write(p, h, d->body, d->sender_sign_pk, d->sender_dh_pk, d->body + 32, &sk);
+    rc = sk_row_write(p, h, d->body, d->sender_sign_pk, d->sender_dh_pk, d->body + 32, &sk);
     enl_senderkey_wipe(&sk);
     return rc;
 }
@@ -1198,10 +1203,10 @@ int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
     }
 }
 
-/* A member's sender key row (cells.h), of either version. */
+/* A member's sender key row (cells.h). */
 static int sk_row_read(enl_profile *p, const uint8_t row[32], enl_cell_opened *co)
 {
-    uint8_t *pt = NULL, version;
+    uint8_t *pt = NULL;
     size_t pl = 0, n;
     enl_rd r;
     int rc = enl_store_row_get(p->st, "senderkeys", row, &pt, &pl);
@@ -1209,13 +1214,11 @@ static int sk_row_read(enl_profile *p, const uint8_t row[32], enl_cell_opened *c
     if (rc != ENL_OK) return rc;
     r = enl_rd_init(pt, pl);
     memcpy(co->row, row, 32);
-    version = enl_rd_u8(&r);
-    if (version < 1 || version > SK_ROW_VERSION) rc = ENL_ESTORE;
+    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
     enl_rd_bytes(&r, co->cell_id, 32);
     enl_rd_bytes(&r, co->sender_sign, 32);
     enl_rd_bytes(&r, co->sender_dh, 32);
     enl_rd_bytes(&r, co->epoch, 32);
-    if (version >= 2) (void)enl_rd_u64(&r);     /* when it was last used */
     n = enl_rd_u16(&r);
     if (rc == ENL_OK && (r.err || enl_rd_left(&r) != n ||
                          enl_senderkey_parse(&co->sk, pt + r.off, n) != ENL_OK))

@@ -10,13 +10,13 @@
  * Other members' sender keys live in table "senderkeys", keyed by
  * index("senderkeys", cell id || member sign_pk || key id), each holding
  *
- *   version u8 (2) | cell id [32] | member sign_pk [32] | member dh_pk [32] |
- *   key id [32] | used u64 | length u16 | sender key (enl_senderkey_serialize)
+ *   version u8 (1) | cell id [32] | member sign_pk [32] | member dh_pk [32] |
+ *   key id [32] | length u16 | sender key (enl_senderkey_serialize)
  *
- * The key id is random, chosen by the member with each new key; used is
- * when the key last arrived or opened a note (unix seconds; a row of
- * version 1 has no such field). At most 3 keys of a member are kept, the
- * least recently used deleted first.
+ * The key id is chosen by the member with each new key (enl_cell_key_id):
+ * how many statements they held then (u16), the time (u64, unix seconds),
+ * and 22 random bytes. Its bytes, compared in order, order a member's keys
+ * oldest to newest: of them, the 3 newest are kept.
  *
  * and their recognition tags are in the tags table under that row key, so a
  * cell note is recognised by the same lookup as a session note.
@@ -49,6 +49,9 @@ int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *not
  * saved. */
 int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
     __attribute__((warn_unused_result));
+
+/* A new sender key's id (above): statements held, created, random. */
+void enl_cell_key_id(uint8_t id[32], size_t statements, uint64_t created);
 
 /* The row key of the sender key a delivered ENL_KIND_SENDER_KEY brought. */
 void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32]);

@@ -498,20 +498,25 @@ typedef struct {
 static int count_delivered(void *ctx, uint32_t index, const uint8_t *lock, size_t len)
 {
     delivered_ctx *d = ctx;
+    int has;
     (void)index;
-    if (len == ENL_PURGELOCKBYTES && enl_store_purge_has(d->p->st, lock) == 1) d->n++;
+    if (len != ENL_PURGELOCKBYTES) return 0;
+    if ((has = enl_store_purge_has(d->p->st, lock)) < 0) return has;
+    d->n += (uint32_t)has;
     return 0;
 }
 
 /* Notes of an outgoing file whose purge came back (kept until their
  * expiry): the locks kept as the file's "parts" on the sender's side. */
-static uint32_t delivered_notes(enl_profile *p, const file_rec *r)
+static int delivered_notes(enl_profile *p, const file_rec *r, uint32_t *n)
 {
     delivered_ctx d = { p, 0 };
     uint8_t h[32];
+    int rc;
     file_key(p, r->peer_dh, 1, r->id, h);
-    if (enl_store_part_each(p->st, h, count_delivered, &d) != ENL_OK) return 0;
-    return d.n;
+    rc = enl_store_part_each(p->st, h, count_delivered, &d);
+    *n = rc == ENL_OK ? d.n : 0;
+    return rc;
 }
 
 static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl_file_info *f)
@@ -538,7 +543,9 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
     memcpy(f->hash, r->hash, 32);
     if (r->outgoing) {
         f->have = r->sealed;
-        f->delivered = r->delivered != UNSETTLED ? r->delivered : delivered_notes(p, r);
+        f->delivered = r->delivered;
+        if (r->delivered == UNSETTLED && (rc = delivered_notes(p, r, &f->delivered)) != ENL_OK)
+            return rc;
         f->state = r->sealed < r->parts ? ENL_FILE_SEALING :
                    f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
         return ENL_OK;
@@ -655,8 +662,17 @@ int enl_files_settle(enl_profile *p, uint32_t now_hours)
     if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
     in_tx = 1;
     for (size_t i = 0; rc == ENL_OK && i < s.n; i++) {
-        if ((rc = rec_load(p, s.h[i], r)) != ENL_OK) break;
-        r->delivered = delivered_notes(p, r);
+        uint32_t n;
+        if ((rc = rec_load(p, s.h[i], r)) == ENL_ENOTFOUND) {
+            rc = ENL_OK;
+            continue;
+        }
+        /* Read before the transaction began: another connection to the
+         * profile (a listener's session) may have settled it since, and
+         * counting again now, without the locks, would find none. */
+        if (rc != ENL_OK || r->delivered != UNSETTLED) continue;
+        if ((rc = delivered_notes(p, r, &n)) != ENL_OK) break;
+        r->delivered = n;
         if ((rc = rec_save(p, r)) == ENL_OK) rc = enl_store_part_trim(p->st, s.h[i], 0);
     }
     if (rc == ENL_OK) {

@@ -485,6 +485,10 @@ static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_syn
             (void)intake_one(p, held, hl, stats, 1, &got);
             progress += got.session || got.sender_key;
             free(held);
+            /* a held note of the session brought a sender key: the cell
+             * notes that came before it are looked for too (once: a sender
+             * key's rescan brings no other sender key) */
+            if (!sender_key && got.sender_key) rc = rescan(p, 1, got.sk_row, stats);
         }
     }
     free(l.ids);

@@ -6,8 +6,9 @@
  *   - a first note proves only its sender's DH key: a sender key in a
  *     member's name from other keys must not let anyone write in the cell;
  *   - a cell note that comes before its sender key is read once the key
- *     comes;
- *   - one member cannot grow everyone's store by handing out key after key;
+ *     comes, also when the key itself came late and was held;
+ *   - one member cannot grow everyone's store by handing out key after key,
+ *     and keys that arrive out of order never push out the one in use;
  *   - one member cannot fill the log with statements of throw-away keys so
  *     that no burn fits any more.
  */
@@ -25,6 +26,7 @@
 
 #include "cell/membership.h"
 #include "cell/statement.h"
+#include "core/cells.h"
 #include "core/profile.h"
 #include "core/send.h"
 #include "crypto/senderkey.h"
@@ -278,6 +280,109 @@ static void test_one_member_fills_log_with_sybil_authors(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+static void seal_id(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n,
+                    uint8_t id[ENL_IDBYTES])
+{
+    enl_contact c;
+    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
+    assert_int_equal(enl_store_begin(from->st), ENL_OK);
+    assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, id), ENL_OK);
+    assert_int_equal(enl_store_commit(from->st), ENL_OK);
+}
+
+static void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
+{
+    uint8_t *note = NULL;
+    size_t len = 0;
+    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
+    (void)enl_note_intake(to, note, len, NULL);
+    free(note);
+}
+
+/* Four re-keys of beto's (four changes of membership) reach ana by
+ * different couriers, the newest first. Kept by arrival, the newest would
+ * be pushed out by the three older ones, and every note under it lost. */
+static void keys_arrive(int newest_first)
+{
+    enl_profile *ana = mkprofile(newest_first ? "ana7" : "ana7o"), *beto = mkprofile(newest_first ? "beto7" : "beto7o");
+    enl_profile *all[2] = { ana, beto };
+    static const char msg[] = "la olla es el jueves";
+    static const int order[2][4] = { { 0, 1, 2, 3 }, { 3, 0, 1, 2 } };
+    uint8_t ids[4][ENL_IDBYTES], cid[32], body[64 + ENL_SK_SHAREBYTES], note[512];
+    enl_senderkey sk[4];
+    size_t rows = 0;
+    uint64_t t0 = enl_now();
+
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 2);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    cell_id_of(ana, cid);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(enl_senderkey_generate(&sk[i]), ENL_OK);
+        memcpy(body, cid, 32);
+        enl_cell_key_id(body + 32, 5 + (size_t)i, t0 + (uint64_t)i);   /* as rotate_sender_key does */
+        enl_senderkey_share(body + 64, &sk[i]);
+        seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, ids[i]);
+    }
+    for (int i = 0; i < 4; i++) give(beto, ana, ids[order[newest_first][i]]);
+    make_cell_note(&sk[3], cid, msg, note);      /* beto writes with his current key */
+    (void)enl_note_intake(ana, note, sizeof note, NULL);
+    assert_true(has_message(ana, msg));
+    assert_int_equal(enl_store_row_each(ana->st, "senderkeys", count_cb, &rows), ENL_OK);
+    assert_true(rows <= 3);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+static void test_keys_in_order(void **state) { (void)state; keys_arrive(0); }
+static void test_newest_key_first(void **state) { (void)state; keys_arrive(1); }
+
+/* Beto's sender key comes behind 40 texts, beyond ana's window: it is
+ * held, and so is the cell note under it. When the first texts come, the
+ * session's rescan takes the texts and the key: the cell note must be
+ * looked for then too. */
+static void test_key_held_behind_texts(void **state)
+{
+    enl_profile *ana = mkprofile("ana8"), *beto = mkprofile("beto8"), *carmen = mkprofile("carmen8");
+    enl_profile *all[3] = { ana, beto, carmen };
+    static const char msg[] = "la olla es el jueves";
+    enum { N = 40 };
+    uint8_t ids[N + 1][ENL_IDBYTES], cid[32], body[64 + ENL_SK_SHAREBYTES], note[512];
+    enl_senderkey sk;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    cell_id_of(ana, cid);
+    for (int i = 0; i < N; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "texto %d", i);
+        seal_id(beto, "ana", ENL_KIND_TEXT, (const uint8_t *)t, strlen(t), ids[i]);
+    }
+    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
+    memcpy(body, cid, 32);
+    enl_cell_key_id(body + 32, 9, enl_now());
+    enl_senderkey_share(body + 64, &sk);
+    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, ids[N]);
+    make_cell_note(&sk, cid, msg, note);
+    /* one courier brings the late texts, the key and the cell note... */
+    for (int i = 33; i <= N; i++) give(beto, ana, ids[i]);
+    (void)enl_note_intake(ana, note, sizeof note, NULL);
+    assert_false(has_message(ana, msg));
+    /* ...another the first texts */
+    for (int i = 0; i < 33; i++) give(beto, ana, ids[i]);
+    assert_true(has_message(ana, "texto 39"));
+    assert_true(has_message(ana, msg));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +391,9 @@ int main(void)
         cmocka_unit_test(test_cell_note_before_sender_key_is_lost),
         cmocka_unit_test(test_sender_keys_unbounded),
         cmocka_unit_test(test_one_member_fills_log_with_sybil_authors),
+        cmocka_unit_test(test_keys_in_order),
+        cmocka_unit_test(test_newest_key_first),
+        cmocka_unit_test(test_key_held_behind_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
