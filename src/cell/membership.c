@@ -203,18 +203,15 @@ static void bring_people(enl_cell_view *v, const enl_stmt *st, size_t n, int by_
     }
 }
 
-/* The founding statement. The creator can sign any number of CREATEs for
- * one cell id (the same salt), and can grind their ids: taking the first
- * would let a seized creator device lower k to 1 and admit anyone alone.
- * So the strictest one founds the cell (the highest admit), the first in
- * id order among equals; no further CREATE can weaken it. SIZE_MAX when
- * there is none. */
+/* The founding statement: the first CREATE in id order. The cell id
+ * covers a CREATE's terms (its k, name and card: statement.h), so any
+ * other CREATE for this cell id says the same, and none can weaken it.
+ * SIZE_MAX when there is none. */
 static size_t founding(const enl_stmt *st, size_t n)
 {
-    size_t c = SIZE_MAX;
     for (size_t i = 0; i < n; i++)
-        if (st[i].type == ENL_STMT_CREATE && (c == SIZE_MAX || st[i].admit > st[c].admit)) c = i;
-    return c;
+        if (st[i].type == ENL_STMT_CREATE) return i;
+    return SIZE_MAX;
 }
 
 int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)

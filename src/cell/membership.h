@@ -6,12 +6,10 @@
  * deterministic procedure, so two devices holding the same statements reach
  * the same membership whatever order they learned them in:
  *
- *   1. The founding statement is the CREATE with the highest admit count,
- *      the first in id order among equals (only the creator can make one:
- *      the cell id binds the creator's key, but the creator can make
- *      several, and a later one must not be able to lower k). Its author
- *      is the first member; k is its admit count; the other CREATEs count
- *      for nothing.
+ *   1. The founding statement is the first CREATE in id order (only the
+ *      creator can make one, and the cell id binds its terms: another
+ *      CREATE for the same id says the same k, name and card). Its author
+ *      is the first member; k is its admit count.
  *   2. Repeat, applying one change at a time, until none applies:
  *        a. a member who LEFT at their current generation leaves;
  *        b. a member for whom min(k, members - 1) other members have

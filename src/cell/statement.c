@@ -29,7 +29,7 @@ int enl_stmt_make(uint8_t *out, size_t *len, enl_stmt *s, const enl_identity *au
     if (nl > ENL_CELL_NAME_MAX || rl > ENL_STMT_REASONMAX || s->card_len > ENL_CARD_TEXTMAX)
         return ENL_ETOOBIG;
     memcpy(s->author, author->sign_pk, 32);
-    if (s->type == ENL_STMT_CREATE) enl_cell_id(s->cell_id, s->author, s->salt);
+    if (s->type == ENL_STMT_CREATE) enl_cell_id(s->cell_id, s);
     enl_wr_u8(&w, ENL_STMT_VERSION);
     enl_wr_u8(&w, s->type);
     enl_wr_bytes(&w, s->cell_id, ENL_CELL_IDBYTES);
@@ -125,7 +125,7 @@ int enl_stmt_parse(enl_stmt *s, const uint8_t *in, size_t len)
     if (crypto_sign_final_verify(&st, in + len - 64, s->author) != 0) return ENL_ESIG;
     if (s->type == ENL_STMT_CREATE) {
         uint8_t id[ENL_CELL_IDBYTES];
-        enl_cell_id(id, s->author, s->salt);
+        enl_cell_id(id, s);
         if (sodium_memcmp(id, s->cell_id, sizeof id) != 0 ||
             !card_matches(s->card, s->card_len, s->author, NULL))
             return ENL_EMALFORMED;
@@ -136,14 +136,25 @@ int enl_stmt_parse(enl_stmt *s, const uint8_t *in, size_t len)
     return ENL_OK;
 }
 
-void enl_cell_id(uint8_t id[ENL_CELL_IDBYTES], const uint8_t creator[32], const uint8_t salt[16])
+void enl_cell_id(uint8_t id[ENL_CELL_IDBYTES], const enl_stmt *create)
 {
-    static const char ctx[] = "enlace cell id v1";
+    static const char ctx[] = "enlace cell id v2";
+    uint8_t n[3];
+    size_t nl = strnlen(create->name, ENL_CELL_NAME_MAX);
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, ENL_CELL_IDBYTES);
     crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
-    crypto_generichash_update(&st, creator, 32);
-    crypto_generichash_update(&st, salt, 16);
+    crypto_generichash_update(&st, create->author, 32);
+    crypto_generichash_update(&st, create->salt, 16);
+    n[0] = create->admit;
+    crypto_generichash_update(&st, n, 1);
+    n[0] = (uint8_t)nl;
+    crypto_generichash_update(&st, n, 1);
+    crypto_generichash_update(&st, (const uint8_t *)create->name, nl);
+    n[0] = (uint8_t)(create->card_len >> 8);
+    n[1] = (uint8_t)create->card_len;
+    crypto_generichash_update(&st, n, 2);
+    crypto_generichash_update(&st, (const uint8_t *)create->card, create->card_len);
     crypto_generichash_final(&st, id, ENL_CELL_IDBYTES);
 }
 

@@ -81,8 +81,11 @@ int enl_stmt_make(uint8_t *out, size_t *len, enl_stmt *s, const enl_identity *au
  * ENL_EMALFORMED, ENL_EVERSION, ENL_ESIG. */
 int enl_stmt_parse(enl_stmt *s, const uint8_t *in, size_t len) __attribute__((warn_unused_result));
 
-/* The cell id a creator's key and salt give. */
-void enl_cell_id(uint8_t id[ENL_CELL_IDBYTES], const uint8_t creator[32], const uint8_t salt[16]);
+/* The cell id a CREATE gives: it covers its author, salt, admit, name and
+ * card, so that a second CREATE its author signs with other terms (a lower
+ * k) is the CREATE of another cell, never an alternative founding of this
+ * one. */
+void enl_cell_id(uint8_t id[ENL_CELL_IDBYTES], const enl_stmt *create);
 
 /* The id of a statement: BLAKE2b-256 of its bytes. */
 void enl_stmt_id(uint8_t id[32], const uint8_t *in, size_t len);

@@ -149,62 +149,69 @@ static enl_cell_state state_of(const enl_cell_view *v, const enl_identity *id)
 
 /* ---- F6: a second CREATE ---- */
 
-/* Another CREATE by ana with the same salt (the same cell id) and this k
- * and name, whose id sorts before (before = 1) or after that of l->s[ref]. */
-static void second_create(log_t *l, size_t ref, unsigned admit, const char *name, int before)
+/* Another CREATE by ana with the same salt and this k and name, whose id
+ * sorts before (before = 1) or after that of l->s[ref]; *same says
+ * whether it names the same cell. */
+static void second_create(log_t *l, size_t ref, unsigned admit, const char *name, int before, int *same)
 {
     for (uint64_t t = 101;; t++) {
         enl_stmt s;
+        raw_stmt *r = &l->s[l->n];
         create_stmt(&s, l, admit, name, t);
-        emit(l, &s, &who[ANA]);
-        assert_memory_equal(s.cell_id, l->cell_id, 32);
-        if ((memcmp(l->s[l->n - 1].id, l->s[ref].id, 32) < 0) == before) return;
-        l->n--;
+        assert_int_equal(enl_stmt_make(r->buf, &r->len, &s, &who[ANA]), ENL_OK);
+        enl_stmt_id(r->id, r->buf, r->len);
+        *same = memcmp(s.cell_id, l->cell_id, 32) == 0;
+        if ((memcmp(r->id, l->s[ref].id, 32) < 0) == before) {
+            l->n++;
+            return;
+        }
     }
 }
 
+/* The creator's seized device signs a k = 1 CREATE with the same salt,
+ * ground to sort first, to admit zed alone. The cell id covers k: it is
+ * the CREATE of another cell, which no log of this one can hold. */
 static void test_second_create_cannot_lower_k(void **state)
 {
     log_t *l = &the_log;
     enl_cell_view v;
+    int same = 1;
     (void)state;
     three_members(l);
     vouch(l, ENL_STMT_ADD, ANA, ZED, 0, 104);       /* ana alone: not enough with k = 2 */
     assert_int_equal(compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[ZED]), ENL_CELL_CANDIDATE);
-    /* the captured creator's device grinds a k = 1 CREATE that sorts first */
-    second_create(l, 0, 1, "otra", 1);
+    second_create(l, 0, 1, "olla", 1, &same);
+    assert_false(same);
+    assert_int_equal(compute(l, &v), ENL_EMALFORMED);   /* two cells in one log */
+    l->n--;
     assert_int_equal(compute(l, &v), ENL_OK);
     assert_int_equal(v.admit, 2);
-    assert_string_equal(v.name, "olla");
     assert_int_equal(state_of(&v, &who[ZED]), ENL_CELL_CANDIDATE);
-    assert_int_equal(state_of(&v, &who[CARMEN]), ENL_CELL_MEMBER);
-    assert_int_equal(v.nmembers, 3);
 }
 
-static void test_strictest_create_founds_the_cell(void **state)
+/* A CREATE signed again with the same terms (another time) names the same
+ * cell, and changes nothing, wherever its id sorts. */
+static void test_same_terms_change_nothing(void **state)
 {
     log_t *l = &the_log;
     enl_cell_view v;
     uint8_t epoch[32];
+    int same = 0;
     (void)state;
-    /* founded with k = 1, then a k = 3 CREATE that sorts after: the
-     * stricter one counts wherever it sorts, and so does its name */
-    create(l, 1);
-    vouch(l, ENL_STMT_ADD, ANA, BETO, 0, 101);
-    second_create(l, 0, 3, "estricta", 0);
-    vouch(l, ENL_STMT_ADD, ANA, CARMEN, 0, 102);
+    three_members(l);
     assert_int_equal(compute(l, &v), ENL_OK);
-    assert_int_equal(v.admit, 3);
-    assert_string_equal(v.name, "estricta");
-    assert_int_equal(state_of(&v, &who[BETO]), ENL_CELL_MEMBER);       /* one member: one vouch */
-    assert_int_equal(state_of(&v, &who[CARMEN]), ENL_CELL_CANDIDATE);
     memcpy(epoch, v.epoch, 32);
-    /* equal k: the first in id order, whatever else the others say */
-    second_create(l, 2, 3, "zzz", 0);
+    second_create(l, 0, 2, "olla", 1, &same);
+    assert_true(same);
     assert_int_equal(compute(l, &v), ENL_OK);
-    assert_string_equal(v.name, "estricta");
+    assert_int_equal(v.admit, 2);
+    assert_string_equal(v.name, "olla");
+    assert_int_equal(v.nmembers, 3);
     assert_memory_equal(v.epoch, epoch, 32);
+    /* another name is another cell too */
+    second_create(l, 0, 2, "otra", 0, &same);
+    assert_false(same);
 }
 
 /* ---- F5: the table of people ---- */
@@ -349,7 +356,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_create_cannot_lower_k),
-        cmocka_unit_test(test_strictest_create_founds_the_cell),
+        cmocka_unit_test(test_same_terms_change_nothing),
         cmocka_unit_test(test_removals_of_strangers_take_no_place),
         cmocka_unit_test(test_one_members_proposals_cannot_fill_the_table),
         cmocka_unit_test(test_proposals_by_non_members_keep_nobody_out),
