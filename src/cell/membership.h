@@ -55,8 +55,17 @@
 #define ENL_CELL_PEOPLE_MAX 64
 #define ENL_CELL_STMTS_MAX  256
 /* A log holds at most this many statements by one author: one member, or
- * their seized device, cannot fill it and freeze the cell for the rest. */
+ * their seized device, cannot fill it and freeze the cell for the rest.
+ * Of them, removals, burns and leaves have their own ENL_CELL_EXITS_PER_AUTHOR
+ * (and CREATE and ADD the rest), so a member who proposed many people can
+ * still vouch to burn a seized one. */
 #define ENL_CELL_STMTS_PER_AUTHOR 64
+#define ENL_CELL_EXITS_PER_AUTHOR 16
+/* Statements whose author is not, or not yet, a member in the view: kept
+ * (a log can bring them before the statements that admit their author)
+ * and passed on, but at most this many in a log, so that statements
+ * signed by throw-away keys cannot fill it. */
+#define ENL_CELL_STMTS_UNVOUCHED 32
 /* A member has at most this many people in the table who were never
  * admitted (their open proposals), so they cannot fill it with throw-away
  * candidates; the rest of their proposals wait. */

@@ -71,6 +71,12 @@ static void rec_free(cell_rec *c)
     sodium_free(c);     /* wipes the sender key with the rest */
 }
 
+/* REMOVE, BURN and LEAVE: they take nobody in, and have their own share. */
+static int is_exit(uint8_t type)
+{
+    return type == ENL_STMT_REMOVE || type == ENL_STMT_BURN || type == ENL_STMT_LEAVE;
+}
+
 /* Adds one statement (checked) in the order of ids: 1 when new, 0 when
  * known, < 0 when refused. */
 static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
@@ -88,12 +94,17 @@ static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
         if (cmp > 0) break;
     }
     {
-        size_t theirs = 0;
+        size_t theirs = 0, exits = 0;
+        int exit = is_exit(s.type);
         for (size_t i = 0; i < c->n; i++) {
             const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
-            if (a != NULL && memcmp(a, s.author, 32) == 0) theirs++;
+            if (a == NULL || memcmp(a, s.author, 32) != 0) continue;
+            theirs++;
+            exits += c->raw_len[i] > 1 && is_exit(c->raw[i][1]);
         }
-        if (theirs >= ENL_CELL_STMTS_PER_AUTHOR) return ENL_EREFUSED;
+        if (exit ? exits >= ENL_CELL_EXITS_PER_AUTHOR
+                 : theirs - exits >= ENL_CELL_STMTS_PER_AUTHOR - ENL_CELL_EXITS_PER_AUTHOR)
+            return ENL_EREFUSED;
     }
     if (c->n == ENL_CELL_STMTS_MAX) return ENL_EFULL;
     uint8_t *copy = malloc(len);
@@ -555,12 +566,9 @@ static int act_on_view(enl_profile *p, cell_rec *c)
     return rc;
 }
 
-/* Whether a statement's author may write in the cell: someone who is or
- * was a member (a removed member's earlier statements stay part of the
- * record). Nobody else's statement can ever count, and taking them would
- * let one member fill the log with statements signed by throw-away keys
- * until no burn fits. A record with nothing yet takes only a CREATE. */
-static int author_may_write(const cell_rec *c, const uint8_t *raw, size_t len)
+/* Whether a statement's author is or was a member in the view (a new
+ * record: whether it is the CREATE, which must come first). */
+static int author_vouched(const cell_rec *c, const uint8_t *raw, size_t len)
 {
     const enl_cell_person *a;
     const uint8_t *author;
@@ -573,39 +581,67 @@ static int author_may_write(const cell_rec *c, const uint8_t *raw, size_t len)
     return a != NULL && a->gen > 0;
 }
 
+/* Statements held whose author is neither a member nor was one. */
+static size_t unvouched_held(const cell_rec *c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
+        const enl_cell_person *p = a != NULL ? enl_cell_find(&c->view, a) : NULL;
+        if (p == NULL || p->gen == 0) k++;
+    }
+    return k;
+}
+
 /* Merges statements (checked one by one; bad ones are dropped), in passes:
- * a statement whose author is not (yet) a member waits for a later pass,
- * since the same log may hold the statements that admitted them; the view
- * is computed again after each pass that merged something. *grew says
- * whether anything was new. mine: they are my own, and none is dropped in
- * silence. */
+ * first those whose author is or was a member, the view computed again
+ * after each pass that merged something, since the same log may hold the
+ * statements that admitted an author; then the others, up to
+ * ENL_CELL_STMTS_UNVOUCHED in the log. Those are kept and passed on like
+ * the rest (an author's admission may be on its way by another road:
+ * dropping them would leave this device without them for good), but
+ * bounded, so that one member cannot fill the log with statements signed
+ * by throw-away keys until no burn fits. *grew says whether anything was
+ * new. mine: they are my own, and none is dropped in silence. */
 static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
                      size_t n, int mine, int *grew)
 {
     uint8_t *taken = calloc(n ? n : 1, 1);
-    int rc = ENL_OK, progress = 1;
+    int rc = ENL_OK, progress = 1, last = 0;
 
     *grew = 0;
     if (taken == NULL) return ENL_ENOMEM;
-    while (rc == ENL_OK && progress) {
+    while (rc == ENL_OK && (progress || !last)) {
+        size_t room = 0;
+        if (!progress) {
+            last = 1;       /* the last pass: the others, in the room left */
+            if (c->n == 0) break;
+            room = unvouched_held(c);
+            room = room < ENL_CELL_STMTS_UNVOUCHED ? ENL_CELL_STMTS_UNVOUCHED - room : 0;
+        }
         progress = 0;
         for (size_t i = 0; rc == ENL_OK && i < n; i++) {
             int r;
-            if (taken[i] || !author_may_write(c, stmts[i], lens[i])) continue;
+            if (taken[i]) continue;
+            if (!last && !author_vouched(c, stmts[i], lens[i])) continue;
+            if (last && room == 0) break;
             taken[i] = 1;
             r = rec_merge(c, stmts[i], lens[i]);
-            if (r == ENL_EFULL || r == ENL_ENOMEM) rc = r;
+            if (r == ENL_ENOMEM) rc = r;
             else if (r < 0 && mine)
-                rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds %d statements "
-                                                  "of yours already: no more fit",
-                                                  ENL_CELL_STMTS_PER_AUTHOR)
-                                       : r;
-            else if (r == 1) progress = *grew = 1;
+                rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds all the "
+                                                  "statements of yours it can: no more fit")
+                     : r == ENL_EFULL ? enl_fail(p, ENL_EFULL, "this cell's log is full: no more "
+                                                 "statements fit")
+                                      : r;
+            else if (r == 1) {
+                progress = *grew = 1;
+                if (last) room--;
+            }
         }
         if (rc == ENL_OK && progress) rc = rec_compute(c);
+        if (last) break;
     }
-    for (size_t i = 0; rc == ENL_OK && mine && i < n; i++)
-        if (!taken[i]) rc = enl_fail(p, ENL_EREFUSED, "you are not a member of this cell");
     free(taken);
     return rc;
 }

@@ -10,7 +10,9 @@
  *   - one member cannot grow everyone's store by handing out key after key,
  *     and keys that arrive out of order never push out the one in use;
  *   - one member cannot fill the log with statements of throw-away keys so
- *     that no burn fits any more.
+ *     that no burn fits any more, yet a statement whose author is admitted
+ *     by another road later is not lost on the way;
+ *   - a member who proposed many people can still vouch for a burn.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -383,6 +385,130 @@ static void test_key_held_behind_texts(void **state)
     enl_profile_close(carmen);
 }
 
+static void everyone_knows_everyone(enl_profile **ps, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) introduce(ps[i], names[i], ps[j], names[j]);
+}
+
+/* Statements whose author is not a member *yet* were dropped for good: k =
+ * 1; ana removes beto (R) while beto, not knowing it, proposes carmen, who,
+ * a member in beto's view, proposes dora (S). elena, who has not seen R
+ * either, brings S to ana, in whose view carmen is a candidate. When ana
+ * then vouches for carmen, nobody sends S back to her: every other device
+ * counted dora a member, ana not, and the epochs differed for good. */
+static void test_dropped_statement_never_comes_back(void **state)
+{
+    static const char *const nm[5] = { "ana", "beto", "carmen", "dora", "elena" };
+    enl_profile *p[5];
+    enl_profile *ana, *beto, *carmen, *dora, *elena;
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        p[i] = mkprofile(nm[i]);
+    }
+    ana = p[0]; beto = p[1]; carmen = p[2]; dora = p[3]; elena = p[4];
+    everyone_knows_everyone(p, nm, 5);
+
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "elena"), ENL_OK);
+    { enl_profile *three[3] = { ana, beto, elena }; exchange(three, 3); }
+    assert_string_equal(state_of(elena, "olla", "beto", NULL), "member");
+
+    /* R: held on ana's device, not carried yet */
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, "gone"), ENL_OK);
+    /* ADD-X: beto, not knowing R, proposes carmen; carmen and elena learn it */
+    assert_int_equal(enl_cell_add(beto, "olla", "carmen"), ENL_OK);
+    carry_all(beto, carmen);
+    carry_all(beto, elena);
+    assert_string_equal(state_of(carmen, "olla", "carmen", NULL), "member");
+    /* S: carmen proposes dora (k = 1: admitted in carmen's view) */
+    assert_int_equal(enl_cell_add(carmen, "olla", "dora"), ENL_OK);
+    carry_all(carmen, dora);
+    carry_all(carmen, elena);
+    assert_string_equal(state_of(elena, "olla", "dora", NULL), "member");
+
+    /* elena's grown logs reach ana (so do beto's and carmen's, refused) */
+    carry_all(elena, ana);
+    carry_all(beto, ana);
+    carry_all(carmen, ana);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "candidate");
+    /* S is kept, though carmen is no member here yet: shown, not counted */
+    assert_string_equal(state_of(ana, "olla", "dora", NULL), "candidate");
+
+    /* V: ana vouches for carmen; then couriers carry everything, many rounds */
+    assert_int_equal(enl_cell_vouch(ana, "olla", "carmen"), ENL_OK);
+    exchange(p, 5);
+    exchange(p, 5);
+
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
+    assert_string_equal(state_of(elena, "olla", "carmen", NULL), "member");
+    assert_string_equal(state_of(carmen, "olla", "carmen", NULL), "member");
+    assert_string_equal(state_of(elena, "olla", "dora", NULL), "member");
+    assert_string_equal(state_of(carmen, "olla", "dora", NULL), "member");
+    assert_string_equal(state_of(ana, "olla", "dora", NULL), "member");
+    for (int i = 0; i < 5; i++) enl_profile_close(p[i]);
+}
+
+
+/* A founder who brought in 61 people (CREATE and 63 ADDs) had used up
+ * their share of the log: they could never again burn, remove or leave.
+ * Removals, burns and leaves have their own share now. The ADDs are ana's
+ * own, crafted as her client would make them (61 contacts are too many to
+ * set up), and reach her device through beto's log. */
+static void test_busy_founder_cannot_burn(void **state)
+{
+    enl_profile *ana = mkprofile("ana10"), *beto = mkprofile("beto10"), *carmen = mkprofile("carmen10");
+    enl_profile *all[3] = { ana, beto, carmen };
+    static uint8_t body[ENL_TEXT_MAX * 2];
+    uint8_t cid[32];
+    int cells = 0, failed = 0;
+    enl_wr w;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    cell_id_of(ana, cid);
+    for (int batch = 0; batch < 3; batch++) {
+        w = enl_wr_init(body, sizeof body);
+        enl_wr_bytes(&w, cid, 32);
+        enl_wr_u16(&w, batch < 2 ? 20 : 21);
+        for (int i = 0; i < (batch < 2 ? 20 : 21); i++) {
+            enl_identity x;
+            char xc[ENL_CARD_TEXTMAX];
+            enl_stmt s;
+            uint8_t buf[ENL_STMT_MAXBYTES];
+            size_t len = 0;
+            assert_int_equal(enl_identity_generate(&x, enl_now()), ENL_OK);
+            assert_int_equal(enl_card_make(xc, sizeof xc, &x, "x", NULL, enl_now()), ENL_OK);
+            memset(&s, 0, sizeof s);
+            s.type = ENL_STMT_ADD;
+            memcpy(s.cell_id, cid, 32);
+            s.clock = 10 + (uint32_t)(batch * 21 + i);
+            s.created = enl_now();
+            memcpy(s.subject_sign, x.sign_pk, 32);
+            memcpy(s.subject_dh, x.dh_pk, 32);
+            s.card = xc;
+            s.card_len = strlen(xc);
+            assert_int_equal(enl_stmt_make(buf, &len, &s, ana->id), ENL_OK);
+            enl_wr_u16(&w, (uint16_t)len);
+            enl_wr_bytes(&w, buf, len);
+        }
+        assert_false(w.err);
+        assert_int_equal(adv_send_kind(beto, "ana", ENL_KIND_CELL_LOG, body, w.len), ENL_OK);
+        carry_all(beto, ana);
+    }
+    /* beto's device is seized: ana burns him */
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, &failed), ENL_OK);
+    assert_int_equal(failed, 0);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +520,8 @@ int main(void)
         cmocka_unit_test(test_keys_in_order),
         cmocka_unit_test(test_newest_key_first),
         cmocka_unit_test(test_key_held_behind_texts),
+        cmocka_unit_test(test_dropped_statement_never_comes_back),
+        cmocka_unit_test(test_busy_founder_cannot_burn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
