@@ -61,11 +61,10 @@
  * still vouch to burn a seized one. */
 #define ENL_CELL_STMTS_PER_AUTHOR 64
 #define ENL_CELL_EXITS_PER_AUTHOR 16
-/* Statements whose author is not, or not yet, a member in the view: kept
- * (a log can bring them before the statements that admit their author)
- * and passed on, but at most this many in a log, so that statements
- * signed by throw-away keys cannot fill it. */
-#define ENL_CELL_STMTS_UNVOUCHED 32
+/* Statements of a candidate (proposed by someone who is or was a member)
+ * are kept before their admission is known here, at most this many each;
+ * statements of anyone else who is not and was not a member are dropped. */
+#define ENL_CELL_STMTS_PER_CANDIDATE 4
 /* A member has at most this many people in the table who were never
  * admitted (their open proposals), so they cannot fill it with throw-away
  * candidates; the rest of their proposals wait. */

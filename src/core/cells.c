@@ -78,8 +78,10 @@ static int is_exit(uint8_t type)
 }
 
 /* Adds one statement (checked) in the order of ids: 1 when new, 0 when
- * known, < 0 when refused. */
-static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
+ * known, < 0 when refused. shares: hold it to its author's shares (not for
+ * a record read back from the store, which holds what earlier versions
+ * took under other rules). */
+static int rec_merge(cell_rec *c, const uint8_t *in, size_t len, int shares)
 {
     uint8_t id[32];
     enl_stmt s;
@@ -93,7 +95,7 @@ static int rec_merge(cell_rec *c, const uint8_t *in, size_t len)
         if (cmp == 0) return 0;
         if (cmp > 0) break;
     }
-    {
+    if (shares) {
         size_t theirs = 0, exits = 0;
         int exit = is_exit(s.type);
         for (size_t i = 0; i < c->n; i++) {
@@ -196,7 +198,7 @@ static int rec_decode(cell_rec *c, const uint8_t *in, size_t len)
     for (size_t i = 0; i < n && rc >= 0; i++) {
         size_t sl = enl_rd_u16(&r);
         if ((q = enl_rd_ptr(&r, sl)) == NULL) return ENL_ESTORE;
-        rc = rec_merge(c, q, sl);
+        rc = rec_merge(c, q, sl, 0);
     }
     if (r.err || enl_rd_left(&r) != 0 || rc < 0) return ENL_ESTORE;
     return rec_compute(c);
@@ -581,52 +583,60 @@ static int author_vouched(const cell_rec *c, const uint8_t *raw, size_t len)
     return a != NULL && a->gen > 0;
 }
 
-/* Statements held whose author is neither a member nor was one. */
-static size_t unvouched_held(const cell_rec *c)
+/* Whether a statement whose author is no member (yet) is kept: only when
+ * its author is a candidate that someone who is or was a member proposed,
+ * and holds fewer than ENL_CELL_STMTS_PER_CANDIDATE statements here. Such
+ * an author may be a member already on a device that learned more (their
+ * admission is on its way by another road): dropping their statements
+ * would leave this device without them for good. Anyone else's could
+ * never count, and one member could fill the log with them. */
+static int candidate_may_write(const cell_rec *c, const uint8_t *raw, size_t len)
 {
-    size_t k = 0;
+    const uint8_t *author = enl_stmt_author_of(raw, len);
+    const enl_cell_person *a = author != NULL ? enl_cell_find(&c->view, author) : NULL, *by;
+    size_t theirs = 0;
+    if (a == NULL || a->state != ENL_CELL_CANDIDATE || a->brought_by == SIZE_MAX ||
+        a->brought_by >= c->n)
+        return 0;
+    by = enl_cell_find(&c->view, c->st[a->brought_by].author);
+    if (by == NULL || by->gen == 0) return 0;
     for (size_t i = 0; i < c->n; i++) {
-        const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
-        const enl_cell_person *p = a != NULL ? enl_cell_find(&c->view, a) : NULL;
-        if (p == NULL || p->gen == 0) k++;
+        const uint8_t *x = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
+        if (x != NULL && memcmp(x, author, 32) == 0) theirs++;
     }
-    return k;
+    return theirs < ENL_CELL_STMTS_PER_CANDIDATE;
 }
 
 /* Merges statements (checked one by one; bad ones are dropped), in passes:
  * first those whose author is or was a member, the view computed again
  * after each pass that merged something, since the same log may hold the
- * statements that admitted an author; then the others, up to
- * ENL_CELL_STMTS_UNVOUCHED in the log. Those are kept and passed on like
- * the rest (an author's admission may be on its way by another road:
- * dropping them would leave this device without them for good), but
- * bounded, so that one member cannot fill the log with statements signed
- * by throw-away keys until no burn fits. *grew says whether anything was
- * new. mine: they are my own, and none is dropped in silence. */
+ * statements that admitted an author; then, again in passes, those of
+ * candidates (candidate_may_write). They are kept and passed on like the
+ * rest, and count once their author is a member. *grew says whether
+ * anything was new. mine: they are my own, and none is dropped in
+ * silence. */
 static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
                      size_t n, int mine, int *grew)
 {
     uint8_t *taken = calloc(n ? n : 1, 1);
-    int rc = ENL_OK, progress = 1, last = 0;
+    int rc = ENL_OK, progress = 1, candidates = 0;
 
     *grew = 0;
     if (taken == NULL) return ENL_ENOMEM;
-    while (rc == ENL_OK && (progress || !last)) {
-        size_t room = 0;
+    while (rc == ENL_OK) {
         if (!progress) {
-            last = 1;       /* the last pass: the others, in the room left */
-            if (c->n == 0) break;
-            room = unvouched_held(c);
-            room = room < ENL_CELL_STMTS_UNVOUCHED ? ENL_CELL_STMTS_UNVOUCHED - room : 0;
+            if (candidates || c->n == 0) break;
+            candidates = 1;     /* members' statements are all in: now candidates' */
         }
         progress = 0;
         for (size_t i = 0; rc == ENL_OK && i < n; i++) {
             int r;
             if (taken[i]) continue;
-            if (!last && !author_vouched(c, stmts[i], lens[i])) continue;
-            if (last && room == 0) break;
+            if (!author_vouched(c, stmts[i], lens[i]) &&
+                !(candidates && candidate_may_write(c, stmts[i], lens[i])))
+                continue;
             taken[i] = 1;
-            r = rec_merge(c, stmts[i], lens[i]);
+            r = rec_merge(c, stmts[i], lens[i], 1);
             if (r == ENL_ENOMEM) rc = r;
             else if (r < 0 && mine)
                 rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds all the "
@@ -634,13 +644,9 @@ static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const s
                      : r == ENL_EFULL ? enl_fail(p, ENL_EFULL, "this cell's log is full: no more "
                                                  "statements fit")
                                       : r;
-            else if (r == 1) {
-                progress = *grew = 1;
-                if (last) room--;
-            }
+            else if (r == 1) progress = *grew = 1;
         }
         if (rc == ENL_OK && progress) rc = rec_compute(c);
-        if (last) break;
     }
     free(taken);
     return rc;
@@ -1117,7 +1123,9 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
             const enl_cell_person *a;
             if (c->st[i].type != ENL_STMT_ADD || !is_me(p, c->st[i].subject_sign)) continue;
             a = enl_cell_find(&c->view, c->st[i].author);
-            vouched = a != NULL && a->card_stmt != SIZE_MAX && person_contact(p, a, &k) == ENL_OK;
+            /* a contact who is or was a member: a candidate's ADD counts for nothing */
+            vouched = a != NULL && a->gen > 0 && a->card_stmt != SIZE_MAX &&
+                      person_contact(p, a, &k) == ENL_OK;
         }
         rec_free(c);
         c = NULL;

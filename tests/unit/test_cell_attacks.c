@@ -397,14 +397,47 @@ static void everyone_knows_everyone(enl_profile **ps, const char *const *names, 
  * either, brings S to ana, in whose view carmen is a candidate. When ana
  * then vouches for carmen, nobody sends S back to her: every other device
  * counted dora a member, ana not, and the epochs differed for good. */
-static void test_dropped_statement_never_comes_back(void **state)
+/* 32 LEAVEs signed by two throw-away keys (16 each: a key's share of
+ * leaves), handed once to `to` by a member. */
+static void send_junk(enl_profile *from, const char *to, const uint8_t cid[32])
+{
+    static uint8_t body[ENL_TEXT_MAX];
+    enl_identity syb;
+    enl_wr w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 2 * ENL_CELL_EXITS_PER_AUTHOR);
+    for (int i = 0; i < 2 * ENL_CELL_EXITS_PER_AUTHOR; i++) {
+        enl_stmt s;
+        uint8_t buf[ENL_STMT_MAXBYTES];
+        size_t len = 0;
+        if (i % ENL_CELL_EXITS_PER_AUTHOR == 0)
+            assert_int_equal(enl_identity_generate(&syb, 1790000000), ENL_OK);
+        memset(&s, 0, sizeof s);
+        s.type = ENL_STMT_LEAVE;
+        memcpy(s.cell_id, cid, 32);
+        s.gen = 1000 + (uint32_t)i;
+        s.clock = 1;
+        assert_int_equal(enl_stmt_make(buf, &len, &s, &syb), ENL_OK);
+        enl_wr_u16(&w, (uint16_t)len);
+        enl_wr_bytes(&w, buf, len);
+    }
+    assert_false(w.err);
+    seal_body(from, to, ENL_KIND_CELL_LOG, body, w.len);
+}
+
+/* junk: a member first hands ana statements of throw-away keys, which
+ * must not take the room a real candidate's statements need. */
+static void dropped_statement(int junk)
 {
     static const char *const nm[5] = { "ana", "beto", "carmen", "dora", "elena" };
     enl_profile *p[5];
     enl_profile *ana, *beto, *carmen, *dora, *elena;
-    (void)state;
+    uint8_t cid[32];
     for (int i = 0; i < 5; i++) {
-        p[i] = mkprofile(nm[i]);
+        char home[256];
+        snprintf(home, sizeof home, "%s/%s-drop%d", root, nm[i], junk);
+        p[i] = NULL;
+        assert_int_equal(enl_profile_create(&p[i], home, nm[i], "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
     }
     ana = p[0]; beto = p[1]; carmen = p[2]; dora = p[3]; elena = p[4];
     everyone_knows_everyone(p, nm, 5);
@@ -414,6 +447,11 @@ static void test_dropped_statement_never_comes_back(void **state)
     assert_int_equal(enl_cell_add(ana, "olla", "elena"), ENL_OK);
     { enl_profile *three[3] = { ana, beto, elena }; exchange(three, 3); }
     assert_string_equal(state_of(elena, "olla", "beto", NULL), "member");
+    if (junk) {
+        cell_id_of(ana, cid);
+        send_junk(elena, "ana", cid);
+        carry_all(elena, ana);
+    }
 
     /* R: held on ana's device, not carried yet */
     assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, "gone"), ENL_OK);
@@ -450,6 +488,8 @@ static void test_dropped_statement_never_comes_back(void **state)
     assert_string_equal(state_of(ana, "olla", "dora", NULL), "member");
     for (int i = 0; i < 5; i++) enl_profile_close(p[i]);
 }
+static void test_dropped_statement_never_comes_back(void **state) { (void)state; dropped_statement(0); }
+static void test_junk_takes_no_candidates_room(void **state) { (void)state; dropped_statement(1); }
 
 
 /* A founder who brought in 61 people (CREATE and 63 ADDs) had used up
@@ -509,6 +549,78 @@ static void test_busy_founder_cannot_burn(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* A cell of strangers' making, in which my contact carmen is only a
+ * candidate: her ADD for me must not count as a contact's vouch, or a
+ * stranger could enrol me through anyone I know that they propose. */
+static void add_stmt(uint8_t *buf, size_t *len, const uint8_t cid[32], const enl_identity *author,
+                     const enl_identity *subject, const char *card, uint32_t clock)
+{
+    enl_stmt s;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, cid, 32);
+    s.created = 1790000000 + clock;
+    s.clock = clock;
+    memcpy(s.subject_sign, subject->sign_pk, 32);
+    memcpy(s.subject_dh, subject->dh_pk, 32);
+    s.card = card;
+    s.card_len = strlen(card);
+    assert_int_equal(enl_stmt_make(buf, len, &s, author), ENL_OK);
+}
+
+static void test_candidate_contact_does_not_enrol_me(void **state)
+{
+    enl_profile *ana = mkprofile("ana11"), *carmen = mkprofile("carmen11");
+    static uint8_t body[ENL_TEXT_MAX], raw[6][ENL_STMT_MAXBYTES];
+    enl_identity s1, s2;
+    char c1[ENL_CARD_TEXTMAX], c2[ENL_CARD_TEXTMAX], *ca = NULL, *cc = NULL;
+    size_t len[6];
+    uint8_t cid[32];
+    enl_stmt cr;
+    size_t cells = 0;
+    enl_wr w;
+    (void)state;
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_identity_generate(&s1, 1790000000), ENL_OK);
+    assert_int_equal(enl_identity_generate(&s2, 1790000000), ENL_OK);
+    assert_int_equal(enl_card_make(c1, sizeof c1, &s1, "s1", NULL, 1790000000), ENL_OK);
+    assert_int_equal(enl_card_make(c2, sizeof c2, &s2, "s2", NULL, 1790000000), ENL_OK);
+    assert_int_equal(enl_profile_card(ana, &ca), ENL_OK);
+    assert_int_equal(enl_profile_card(carmen, &cc), ENL_OK);
+    memset(&cr, 0, sizeof cr);
+    cr.type = ENL_STMT_CREATE;
+    cr.admit = 2;
+    randombytes_buf(cr.salt, sizeof cr.salt);
+    strcpy(cr.name, "trampa");
+    cr.card = c1;
+    cr.card_len = strlen(c1);
+    cr.created = 1790000000;
+    cr.clock = 1;
+    assert_int_equal(enl_stmt_make(raw[0], &len[0], &cr, &s1), ENL_OK);
+    memcpy(cid, cr.cell_id, 32);
+    add_stmt(raw[1], &len[1], cid, &s1, &s2, c2, 2);              /* s2: a member */
+    add_stmt(raw[2], &len[2], cid, &s1, ana->id, ca, 3);          /* ana: two vouches */
+    add_stmt(raw[3], &len[3], cid, &s2, ana->id, ca, 4);
+    add_stmt(raw[4], &len[4], cid, &s1, carmen->id, cc, 5);       /* carmen: a candidate */
+    add_stmt(raw[5], &len[5], cid, carmen->id, ana->id, ca, 6);   /* ... who vouches for ana */
+    w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 6);
+    for (int i = 0; i < 6; i++) {
+        enl_wr_u16(&w, (uint16_t)len[i]);
+        enl_wr_bytes(&w, raw[i], len[i]);
+    }
+    assert_false(w.err);
+    seal_body(carmen, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    carry_all(carmen, ana);
+    assert_int_equal(enl_store_row_each(ana->st, "cells", count_cb, &cells), ENL_OK);
+    assert_int_equal(cells, 0);
+    free(ca);
+    free(cc);
+    enl_profile_close(ana);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,7 +633,9 @@ int main(void)
         cmocka_unit_test(test_newest_key_first),
         cmocka_unit_test(test_key_held_behind_texts),
         cmocka_unit_test(test_dropped_statement_never_comes_back),
+        cmocka_unit_test(test_junk_takes_no_candidates_room),
         cmocka_unit_test(test_busy_founder_cannot_burn),
+        cmocka_unit_test(test_candidate_contact_does_not_enrol_me),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
