@@ -458,7 +458,12 @@ Besides its size, an enlace note shows only its expiry hour and its purge
 lock (docs/PROTOCOL.md, section 3). A first-contact note is larger than a
 ratchet note because it carries the Noise X ephemeral key and encrypted
 static key (96 B), the sender's signing key (32 B) and the X3DH values
-(36 B) on top of the ratchet message. The "in the clear" columns for NNCP and
+(36 B) on top of the ratchet message. None of those can go to make it fit under age's 300 B: a
+session's first-contact notes carry the same X3DH key until the recipient
+answers, so sending it as the Noise ephemeral key (in the clear) would let
+a courier link every note of the session; the signing key is what shows
+a stranger's fingerprint; and the inner ratchet message keeps the session
+the same whichever note arrives first. The "in the clear" columns for NNCP and
 GnuPG were checked in this run by looking for the node ids in the packet and
 the key id in \`gpg --list-packets\`; the others are from the formats'
 specifications.
