@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "enlace.h"
@@ -77,6 +78,37 @@ static inline void seal_body(enl_profile *from, const char *to, uint8_t kind, co
     assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, NULL), ENL_OK);
     assert_int_equal(enl_store_commit(from->st), ENL_OK);
 }
+
+/* The same on a fresh session (forgetting the one held): an adversary's
+ * note that does not depend on what the session has seen. */
+static inline int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body,
+                                size_t len)
+{
+    enl_contact k;
+    int rc;
+    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
+    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
+    (void)enl_sessions_forget(adv, k.card.dh_pk);
+    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
+    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
+    else enl_store_rollback(adv->st);
+    return rc;
+}
+#endif
+
+#ifdef ENL_CORE_PROFILE_H
+/* The id of the (first) cell p holds, from its raw row (bytes 1..32). */
+static inline int grab_cell_id(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    (void)seq;
+    if (len > 33) memcpy(ctx, pt + 1, 32);
+    return 1;
+}
+
+static inline void cell_id_of(enl_profile *p, uint8_t id[32])
+{
+    assert_int_equal(enl_store_row_each(p->st, "cells", grab_cell_id, id), ENL_OK);
+}
 #endif
 
 /* Whether a message with exactly this text is in p's inbox (and whether
@@ -127,6 +159,41 @@ static inline const char *state_of(enl_profile *p, const char *cell, const char 
     assert_int_equal(enl_cell_members(p, cell, find_member, &x), ENL_OK);
     if (burned != NULL) *burned = x.burned;
     return x.state;
+}
+
+/* A sync with the dead drop "drop" under the test folder. */
+static inline void sync_drop(enl_profile *p)
+{
+    char drop[256];
+    enl_sync_stats st;
+    snprintf(drop, sizeof drop, "%s/drop", root);
+    (void)mkdir(drop, 0700);
+    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
+}
+
+/* ana, beto and carmen know each other; and (cell_of_three) ana founds the
+ * cell "olla" (k = 2), admits beto, then carmen with beto's vouch, and
+ * every device has heard. */
+static inline void introduce_three(enl_profile *ana, enl_profile *beto, enl_profile *carmen)
+{
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(beto, "beto", carmen, "carmen");
+}
+
+static inline void cell_of_three(enl_profile *ana, enl_profile *beto, enl_profile *carmen)
+{
+    enl_profile *all[3] = { ana, beto, carmen };
+    introduce_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
 }
 
 static inline int setup(void **state)

@@ -26,16 +26,7 @@ static void test_cell_rekeys_after_a_burn(void **state)
     int burned = 0, cells = 0;
     static const char before[] = "antes del arresto", after[] = "despues del arresto";
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
-    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
+    cell_of_three(ana, beto, carmen);
     assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
     assert_string_equal(state_of(beto, "olla", "carmen", NULL), "member");
 

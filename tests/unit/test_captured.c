@@ -47,18 +47,6 @@ static void dump(enl_profile *p, const char *who, const char *cell)
     printf("\n");
 }
 
-/* the cell id, from the raw row (bytes 1..32) */
-static int grab_id(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
-{
-    (void)seq;
-    if (len > 33) memcpy(ctx, pt + 1, 32);
-    return 1;
-}
-static void cell_id_of(enl_profile *p, uint8_t id[32])
-{
-    assert_int_equal(enl_store_row_each(p->st, "cells", grab_id, id), ENL_OK);
-}
-
 
 /* raw statements of the (only) cell row held by p */
 typedef struct { uint8_t (*st)[ENL_STMT_MAXBYTES]; size_t *lens; size_t n; } raw_ctx;
@@ -90,20 +78,6 @@ static size_t row_count(enl_profile *p)
     raw_ctx x = { st, lens, 0 };
     assert_int_equal(enl_store_row_each(p->st, "cells", grab_stmts, &x), ENL_OK);
     return x.n;
-}
-
-/* Generic: the adversary seals any payload kind to `to` on a fresh session. */
-static int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body, size_t len)
-{
-    enl_contact k;
-    int rc;
-    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
-    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
-    (void)enl_sessions_forget(adv, k.card.dh_pk);
-    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
-    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
-    else enl_store_rollback(adv->st);
-    return rc;
 }
 
 /* The adversary, holding every key of `adv`, sends raw statements as a
@@ -166,17 +140,8 @@ static void test_burned_member_cannot_backdate_into_the_cell(void **state)
     static const char secret[] = "reunion el jueves en la parroquia";
     (void)state;
 
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
+    cell_of_three(ana, beto, carmen);
     introduce(beto, "beto", zed, "zed");        /* the adversary's own pair */
-    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
     assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
 
     /* the arrest: both others burn beto */
@@ -250,18 +215,9 @@ static void flood_then_burn(int own_share_full)
     char *rev = NULL;
     static const char secret[] = "la olla se mueve a la casa de dora";
 
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
+    cell_of_three(ana, beto, carmen);
     assert_int_equal(enl_revocation_export(beto, "if I am taken", &rev), ENL_OK);
     assert_int_equal(enl_revocation_hold(ana, "beto", rev), ENL_OK);
-    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
     assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
 
     cell_id_of(ana, cid);
@@ -327,7 +283,6 @@ static void test_a_refused_vouch_does_not_stop_a_burn(void **state)
 static void test_revoked_member_cannot_push_a_sender_key(void **state)
 {
     enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
-    enl_profile *all[3] = { ana, beto, carmen };
     enl_senderkey sk;
     uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES], note[512], payload[512], text[128];
     static const char lie[] = "todo bien, vengan a la casa";
@@ -335,18 +290,9 @@ static void test_revoked_member_cannot_push_a_sender_key(void **state)
     char *rev = NULL;
     int rc, burned = 0;
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
+    cell_of_three(ana, beto, carmen);
     assert_int_equal(enl_revocation_export(beto, "if I am taken", &rev), ENL_OK);
     assert_int_equal(enl_revocation_hold(ana, "beto", rev), ENL_OK);
-    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
     assert_int_equal(enl_revocation_publish(ana, "beto"), ENL_OK);
     printf("after ana published beto's revocation: beto at ana = %s\n", state_of(ana, "olla", "beto", &burned));
     cell_id_of(ana, cid);

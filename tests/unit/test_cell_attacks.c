@@ -40,30 +40,6 @@
 #define PROFILES_ROOT "/tmp/enl-cellatk-XXXXXX"
 #include "profiles.h"
 
-static int grab_id(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
-{
-    (void)seq;
-    if (len > 33) memcpy(ctx, pt + 1, 32);
-    return 1;
-}
-static void cell_id_of(enl_profile *p, uint8_t id[32])
-{
-    assert_int_equal(enl_store_row_each(p->st, "cells", grab_id, id), ENL_OK);
-}
-
-static int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body, size_t len)
-{
-    enl_contact k;
-    int rc;
-    assert_int_equal(enl_contact_by_name(adv, to, &k), ENL_OK);
-    assert_int_equal(enl_store_begin(adv->st), ENL_OK);
-    (void)enl_sessions_forget(adv, k.card.dh_pk);
-    rc = enl_seal_kind(adv, &k, kind, body, len, NULL, NULL);
-    if (rc == ENL_OK) rc = enl_store_commit(adv->st);
-    else enl_store_rollback(adv->st);
-    return rc;
-}
-
 static void carry_all(enl_profile *from, enl_profile *to)
 {
     carry_ctx c = { from, to };
@@ -88,22 +64,6 @@ static void make_cell_note(enl_senderkey *sk, const uint8_t cid[32], const char 
     enl_note_header_encode(note, (uint32_t)((enl_now() + 86400) / 3600), lock);
     assert_int_equal(enl_senderkey_encrypt(sk, note + ENL_NOTE_HEADERBYTES, note, ENL_NOTE_HEADERBYTES,
                                            payload, plen), ENL_OK);
-}
-
-static void three(enl_profile *ana, enl_profile *beto, enl_profile *carmen)
-{
-    enl_profile *all[3] = { ana, beto, carmen };
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
-    assert_int_equal(enl_cell_create(ana, "olla", 2), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
-    exchange(all, 3);
-    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
 }
 
 typedef struct { const char *needle; char from[256]; char fp[256]; char cell[256]; int req; int found; } who_ctx;
@@ -135,7 +95,7 @@ static void spoof(int burned_beto)
     int cells = 0, rc;
     who_ctx w = { lie, "", "", "", 0, 0 };
 
-    three(ana, beto, carmen);
+    cell_of_three(ana, beto, carmen);
     if (burned_beto) {
         enl_profile *all[3] = { ana, beto, carmen };
         assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, NULL), ENL_OK);
@@ -177,7 +137,7 @@ static void test_cell_note_before_sender_key_is_lost(void **state)
     size_t len = 0;
     int rc1, rc2;
     (void)state;
-    three(ana, beto, carmen);
+    cell_of_three(ana, beto, carmen);
     /* carmen joins a new epoch? no: a fresh key is made at her first send only if needed; force one */
     assert_int_equal(enl_cell_leave(beto, "olla"), ENL_OK);   /* membership change -> every member re-keys */
     /* carmen learns of the leave and re-keys; her sender key note sits in her store for ana */
@@ -213,7 +173,7 @@ static void test_sender_keys_unbounded(void **state)
     uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES];
     size_t before = 0, after = 0;
     (void)state;
-    three(ana, beto, carmen);
+    cell_of_three(ana, beto, carmen);
     cell_id_of(ana, cid);
     assert_int_equal(enl_store_row_each(ana->st, "senderkeys", count_cb, &before), ENL_OK);
     for (int i = 0; i < 300; i++) {
@@ -234,6 +194,23 @@ static void test_sender_keys_unbounded(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* Appends to a cell log body a LEAVE by author at generation gen (one
+ * that never counts: nobody is at such a generation). */
+static void put_leave(enl_wr *w, const uint8_t cid[32], const enl_identity *author, uint32_t gen)
+{
+    enl_stmt s;
+    uint8_t buf[ENL_STMT_MAXBYTES];
+    size_t len = 0;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, cid, 32);
+    s.gen = gen;
+    s.clock = 1;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, author), ENL_OK);
+    enl_wr_u16(w, (uint16_t)len);
+    enl_wr_bytes(w, buf, len);
+}
+
 /* One member fills the log (256) with statements by throw-away keys
  * (authors need not be members): the per-author cap does not help, and
  * nobody can burn that member afterwards. */
@@ -246,7 +223,7 @@ static void test_one_member_fills_log_with_sybil_authors(void **state)
     enl_wr w;
     int cells = 0, failed = 0, burned = 0;
     (void)state;
-    three(ana, beto, carmen);
+    cell_of_three(ana, beto, carmen);
     cell_id_of(ana, cid);
     /* 4 statements are held; 252 more from 4 fresh keys, 63 each */
     w = enl_wr_init(body, sizeof body);
@@ -255,19 +232,7 @@ static void test_one_member_fills_log_with_sybil_authors(void **state)
     for (int a = 0; a < 4; a++) {
         enl_identity syb;
         assert_int_equal(enl_identity_generate(&syb, 1790000000), ENL_OK);
-        for (int i = 0; i < 63; i++) {
-            enl_stmt s;
-            uint8_t buf[ENL_STMT_MAXBYTES];
-            size_t len = 0;
-            memset(&s, 0, sizeof s);
-            s.type = ENL_STMT_LEAVE;
-            memcpy(s.cell_id, cid, 32);
-            s.gen = 1000 + (uint32_t)i;
-            s.clock = 1;
-            assert_int_equal(enl_stmt_make(buf, &len, &s, &syb), ENL_OK);
-            enl_wr_u16(&w, (uint16_t)len);
-            enl_wr_bytes(&w, buf, len);
-        }
+        for (int i = 0; i < 63; i++) put_leave(&w, cid, &syb, 1000 + (uint32_t)i);
     }
     assert_false(w.err);
     assert_int_equal(adv_send_kind(beto, "carmen", ENL_KIND_CELL_LOG, body, w.len), ENL_OK);
@@ -353,9 +318,7 @@ static void test_key_held_behind_texts(void **state)
     uint8_t ids[N + 1][ENL_IDBYTES], cid[32], body[64 + ENL_SK_SHAREBYTES], note[512];
     enl_senderkey sk;
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
+    introduce_three(ana, beto, carmen);
     assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
     assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
     exchange(all, 3);
@@ -407,19 +370,9 @@ static void send_junk(enl_profile *from, const char *to, const uint8_t cid[32])
     enl_wr_bytes(&w, cid, 32);
     enl_wr_u16(&w, 2 * ENL_CELL_EXITS_PER_AUTHOR);
     for (int i = 0; i < 2 * ENL_CELL_EXITS_PER_AUTHOR; i++) {
-        enl_stmt s;
-        uint8_t buf[ENL_STMT_MAXBYTES];
-        size_t len = 0;
         if (i % ENL_CELL_EXITS_PER_AUTHOR == 0)
             assert_int_equal(enl_identity_generate(&syb, 1790000000), ENL_OK);
-        memset(&s, 0, sizeof s);
-        s.type = ENL_STMT_LEAVE;
-        memcpy(s.cell_id, cid, 32);
-        s.gen = 1000 + (uint32_t)i;
-        s.clock = 1;
-        assert_int_equal(enl_stmt_make(buf, &len, &s, &syb), ENL_OK);
-        enl_wr_u16(&w, (uint16_t)len);
-        enl_wr_bytes(&w, buf, len);
+        put_leave(&w, cid, &syb, 1000 + (uint32_t)i);
     }
     assert_false(w.err);
     seal_body(from, to, ENL_KIND_CELL_LOG, body, w.len);
@@ -506,9 +459,7 @@ static void test_busy_founder_cannot_burn(void **state)
     int cells = 0, failed = 0;
     enl_wr w;
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(beto, "beto", carmen, "carmen");
+    introduce_three(ana, beto, carmen);
     assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
     assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
     assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);

@@ -15,6 +15,9 @@
 #include "cell/statement.h"
 #include "enlace.h"
 
+#define CELL_LOG_MAX ENL_CELL_STMTS_MAX
+#include "cell_log.h"
+
 enum { ANA, BETO, CARMEN, DORA, ZED, NPEOPLE };
 static enl_identity who[NPEOPLE];
 static char card[NPEOPLE][ENL_CARD_TEXTMAX];
@@ -25,29 +28,7 @@ static const char *const names[NPEOPLE] = { "ana", "beto", "carmen", "dora", "ze
 static enl_identity stranger[NSTRANGERS];
 static char stranger_card[NSTRANGERS][ENL_CARD_TEXTMAX];
 
-typedef struct {
-    uint8_t buf[ENL_STMT_MAXBYTES];
-    size_t len;
-    uint8_t id[32];
-} raw_stmt;
-
-typedef struct {
-    raw_stmt s[ENL_CELL_STMTS_MAX];
-    size_t n;
-    uint8_t cell_id[32];
-    uint8_t salt[16];
-} log_t;
-
 static log_t the_log;   /* too big for the stack */
-
-static void emit(log_t *l, enl_stmt *s, const enl_identity *author)
-{
-    raw_stmt *r = &l->s[l->n++];
-    assert_true(l->n <= ENL_CELL_STMTS_MAX);
-    memcpy(s->cell_id, l->cell_id, 32);
-    assert_int_equal(enl_stmt_make(r->buf, &r->len, s, author), ENL_OK);
-    enl_stmt_id(r->id, r->buf, r->len);
-}
 
 static void create_stmt(enl_stmt *s, const log_t *l, unsigned admit, const char *name, uint64_t t)
 {
@@ -69,7 +50,7 @@ static void create(log_t *l, unsigned admit)
     memset(l, 0, sizeof *l);
     randombytes_buf(l->salt, sizeof l->salt);
     create_stmt(&s, l, admit, "olla", 100);
-    emit(l, &s, &who[ANA]);
+    log_emit(l, &s, &who[ANA]);
     memcpy(l->cell_id, s.cell_id, 32);
 }
 
@@ -88,7 +69,7 @@ static void vouch_for(log_t *l, int type, const enl_identity *author, const enl_
         s.card = subject_card;
         s.card_len = strlen(subject_card);
     }
-    emit(l, &s, author);
+    log_emit(l, &s, author);
 }
 
 static void vouch(log_t *l, int type, int author, int subject, uint32_t gen, uint64_t t)
@@ -116,29 +97,6 @@ static void three_members(log_t *l)
     vouch(l, ENL_STMT_ADD, ANA, BETO, 0, 101);
     vouch(l, ENL_STMT_ADD, ANA, CARMEN, 0, 102);
     vouch(l, ENL_STMT_ADD, BETO, CARMEN, 0, 103);
-}
-
-static int by_id(const void *a, const void *b)
-{
-    return memcmp(((const raw_stmt *)a)->id, ((const raw_stmt *)b)->id, 32);
-}
-
-/* Parses the log in id order (as devices keep it) and computes the view. */
-static int compute(const log_t *l, enl_cell_view *v)
-{
-    raw_stmt *sorted = malloc(l->n * sizeof *sorted);
-    enl_stmt *st = malloc(l->n * sizeof *st);
-    int rc;
-    assert_non_null(sorted);
-    assert_non_null(st);
-    memcpy(sorted, l->s, l->n * sizeof *sorted);
-    qsort(sorted, l->n, sizeof *sorted, by_id);
-    for (size_t i = 0; i < l->n; i++)
-        assert_int_equal(enl_stmt_parse(&st[i], sorted[i].buf, sorted[i].len), ENL_OK);
-    rc = enl_cell_compute(v, st, l->n);
-    free(st);
-    free(sorted);
-    return rc;
 }
 
 static enl_cell_state state_of(const enl_cell_view *v, const enl_identity *id)
@@ -179,13 +137,13 @@ static void test_second_create_cannot_lower_k(void **state)
     (void)state;
     three_members(l);
     vouch(l, ENL_STMT_ADD, ANA, ZED, 0, 104);       /* ana alone: not enough with k = 2 */
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[ZED]), ENL_CELL_CANDIDATE);
     second_create(l, 0, 1, "olla", 1, &same);
     assert_false(same);
-    assert_int_equal(compute(l, &v), ENL_EMALFORMED);   /* two cells in one log */
+    assert_int_equal(log_compute(l, &v), ENL_EMALFORMED);   /* two cells in one log */
     l->n--;
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.admit, 2);
     assert_int_equal(state_of(&v, &who[ZED]), ENL_CELL_CANDIDATE);
 }
@@ -200,11 +158,11 @@ static void test_same_terms_change_nothing(void **state)
     int same = 0;
     (void)state;
     three_members(l);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     memcpy(epoch, v.epoch, 32);
     second_create(l, 0, 2, "olla", 1, &same);
     assert_true(same);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.admit, 2);
     assert_string_equal(v.name, "olla");
     assert_int_equal(v.nmembers, 3);
@@ -232,14 +190,14 @@ static void test_removals_of_strangers_take_no_place(void **state)
         randombytes_buf(nobody.dh_pk, 32);
         vouch_for(l, ENL_STMT_REMOVE, &who[BETO], &nobody, NULL, 0, 104 + (uint64_t)i);
     }
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.npeople, 3);
     assert_int_equal(v.nmembers, 3);
     vouch(l, ENL_STMT_ADD, ANA, DORA, 0, 200);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[DORA]), ENL_CELL_CANDIDATE);
     vouch(l, ENL_STMT_ADD, CARMEN, DORA, 0, 201);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[DORA]), ENL_CELL_MEMBER);
     assert_int_equal(v.nmembers, 4);
 }
@@ -262,11 +220,11 @@ static void test_one_members_proposals_cannot_fill_the_table(void **state)
     three_members(l);
     for (int i = 0; i < 61; i++)
         vouch_for(l, ENL_STMT_ADD, &who[CARMEN], &stranger[i], stranger_card[i], 0, 104 + (uint64_t)i);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(strangers_in_view(&v), ENL_CELL_PROPOSALS_PER_AUTHOR);
     vouch(l, ENL_STMT_ADD, ANA, DORA, 0, 200);
     vouch(l, ENL_STMT_ADD, BETO, DORA, 0, 201);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[DORA]), ENL_CELL_MEMBER);
     assert_int_equal(v.nmembers, 4);
 }
@@ -289,12 +247,12 @@ static void test_proposals_by_non_members_keep_nobody_out(void **state)
             int s = 40 + a * 16 + i;
             vouch_for(l, ENL_STMT_ADD, &stranger[a], &stranger[s], stranger_card[s], 0, 150 + (uint64_t)i);
         }
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.nmembers, 3);
     assert_int_equal(v.npeople, ENL_CELL_PEOPLE_MAX);
     vouch_last(l, ENL_STMT_ADD, BETO, DORA, 0, 200);
     vouch_last(l, ENL_STMT_ADD, ANA, DORA, 0, 300);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(state_of(&v, &who[DORA]), ENL_CELL_MEMBER);
 }
 
@@ -308,7 +266,7 @@ static void test_admitted_proposals_free_their_place(void **state)
     create(l, 1);
     for (int i = 0; i < 40; i++)
         vouch_for(l, ENL_STMT_ADD, &who[ANA], &stranger[i], stranger_card[i], 0, 101 + (uint64_t)i);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.nmembers, 41);
     assert_int_equal(strangers_in_view(&v), 40);
 }
@@ -323,12 +281,12 @@ static void test_full_table_does_not_fail_the_log(void **state)
     create(l, 1);
     for (int i = 0; i < ENL_CELL_PEOPLE_MAX; i++)
         vouch_for(l, ENL_STMT_ADD, &who[ANA], &stranger[i], stranger_card[i], 0, 101 + (uint64_t)i);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.npeople, ENL_CELL_PEOPLE_MAX);
     assert_int_equal(v.nmembers, ENL_CELL_PEOPLE_MAX);
     assert_int_equal(strangers_in_view(&v), ENL_CELL_PEOPLE_MAX - 1);
     vouch(l, ENL_STMT_ADD, ANA, DORA, 0, 300);
-    assert_int_equal(compute(l, &v), ENL_OK);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
     assert_int_equal(v.npeople, ENL_CELL_PEOPLE_MAX);
     assert_int_equal(strangers_in_view(&v) + (enl_cell_find(&v, who[DORA].sign_pk) != NULL),
                      ENL_CELL_PEOPLE_MAX - 1);
@@ -338,11 +296,7 @@ static int setup(void **state)
 {
     (void)state;
     if (enl_init() != ENL_OK) return -1;
-    for (int i = 0; i < NPEOPLE; i++) {
-        if (enl_identity_generate(&who[i], 1790000000) != ENL_OK) return -1;
-        if (enl_card_make(card[i], sizeof card[i], &who[i], names[i], NULL, 1790000000) != ENL_OK)
-            return -1;
-    }
+    if (log_people(who, card, names, NPEOPLE) != 0) return -1;
     for (int i = 0; i < NSTRANGERS; i++) {
         if (enl_identity_generate(&stranger[i], 1790000000) != ENL_OK) return -1;
         if (enl_card_make(stranger_card[i], sizeof stranger_card[i], &stranger[i], "x", NULL,

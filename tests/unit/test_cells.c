@@ -16,30 +16,12 @@
 #include "crypto/senderkey.h"
 #include "enlace.h"
 
+#include "cell_log.h"
+
 #define NPEOPLE 6
 static enl_identity who[NPEOPLE];     /* 0 ana, 1 beto, 2 carmen, 3 dora, 4 eli, 5 fer */
 static char card[NPEOPLE][ENL_CARD_TEXTMAX];
 static const char *const names[NPEOPLE] = { "ana", "beto", "carmen", "dora", "eli", "fer" };
-
-typedef struct {
-    uint8_t buf[ENL_STMT_MAXBYTES];
-    size_t len;
-    uint8_t id[32];
-} raw_stmt;
-
-typedef struct {
-    raw_stmt s[64];
-    size_t n;
-    uint8_t cell_id[32];
-} log_t;
-
-static void emit(log_t *l, enl_stmt *s, int author)
-{
-    raw_stmt *r = &l->s[l->n++];
-    memcpy(s->cell_id, l->cell_id, 32);
-    assert_int_equal(enl_stmt_make(r->buf, &r->len, s, &who[author]), ENL_OK);
-    enl_stmt_id(r->id, r->buf, r->len);
-}
 
 static void create(log_t *l, int author, unsigned admit, uint64_t t)
 {
@@ -54,7 +36,7 @@ static void create(log_t *l, int author, unsigned admit, uint64_t t)
     s.card_len = strlen(card[author]);
     s.created = t;
     s.clock = 1;
-    emit(l, &s, author);
+    log_emit(l, &s, &who[author]);
     memcpy(l->cell_id, s.cell_id, 32);
 }
 
@@ -73,7 +55,7 @@ static void vouch_at(log_t *l, int type, int author, int subject, uint32_t gen, 
         s.card = card[subject];
         s.card_len = strlen(card[subject]);
     }
-    emit(l, &s, author);
+    log_emit(l, &s, &who[author]);
 }
 
 /* The tests' times are 100, 101, ...: clocks 1, 2, ... */
@@ -89,26 +71,6 @@ static void three_members(log_t *l)
     vouch(l, ENL_STMT_ADD, 0, 1, 0, 101);
     vouch(l, ENL_STMT_ADD, 0, 2, 0, 102);
     vouch(l, ENL_STMT_ADD, 1, 2, 0, 103);
-}
-
-static int by_id(const void *a, const void *b)
-{
-    return memcmp(((const raw_stmt *)a)->id, ((const raw_stmt *)b)->id, 32);
-}
-
-/* Parses the log in id order (as devices keep it) and computes the view. */
-static int compute(const log_t *l, enl_cell_view *v)
-{
-    raw_stmt *sorted = malloc(l->n * sizeof *sorted);
-    enl_stmt *st = malloc(l->n * sizeof *st);
-    int rc;
-    memcpy(sorted, l->s, l->n * sizeof *sorted);
-    qsort(sorted, l->n, sizeof *sorted, by_id);
-    for (size_t i = 0; i < l->n; i++) assert_int_equal(enl_stmt_parse(&st[i], sorted[i].buf, sorted[i].len), ENL_OK);
-    rc = enl_cell_compute(v, st, l->n);
-    free(st);
-    free(sorted);
-    return rc;
 }
 
 static enl_cell_state state_of(const enl_cell_view *v, int i)
@@ -175,27 +137,27 @@ static void test_admission_counts(void **state)
     uint8_t epoch1[32];
     (void)state;
     create(&l, 0, 2, 100);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(v.nmembers, 1);
     assert_int_equal(state_of(&v, 0), ENL_CELL_MEMBER);
     memcpy(epoch1, v.epoch, 32);
     /* one member: one vouch is all of them */
     vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_MEMBER);
     assert_memory_not_equal(v.epoch, epoch1, 32);
     /* two members, k = 2: a candidate until the second vouch */
     vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 2), ENL_CELL_CANDIDATE);
     assert_int_equal(enl_cell_find(&v, who[2].sign_pk)->vouches, 1);
     assert_int_equal(enl_cell_find(&v, who[2].sign_pk)->needed, 2);
     /* the same member vouching twice still counts once */
     vouch(&l, ENL_STMT_ADD, 0, 2, 0, 103);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 2), ENL_CELL_CANDIDATE);
     vouch(&l, ENL_STMT_ADD, 1, 2, 0, 104);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 2), ENL_CELL_MEMBER);
     assert_int_equal(v.nmembers, 3);
 }
@@ -211,7 +173,7 @@ static void test_later_proposal_never_displaces_an_earlier_admission(void **stat
         create(&l, 0, 2, 100);
         vouch(&l, ENL_STMT_ADD, 0, 1, 0, 101);
         vouch(&l, ENL_STMT_ADD, 0, 2, 0, 102);
-        assert_int_equal(compute(&l, &v), ENL_OK);
+        assert_int_equal(log_compute(&l, &v), ENL_OK);
         assert_int_equal(state_of(&v, 1), ENL_CELL_MEMBER);
         assert_int_equal(state_of(&v, 2), ENL_CELL_CANDIDATE);
     }
@@ -230,7 +192,7 @@ static void test_clock_orders_statements_of_one_second(void **state)
         create(&l, 0, 2, 100);
         vouch_at(&l, ENL_STMT_ADD, 0, first, 0, 100, 2);
         vouch_at(&l, ENL_STMT_ADD, 0, second, 0, 100, 3);
-        assert_int_equal(compute(&l, &v), ENL_OK);
+        assert_int_equal(log_compute(&l, &v), ENL_OK);
         assert_int_equal(state_of(&v, first), ENL_CELL_MEMBER);
         assert_int_equal(state_of(&v, second), ENL_CELL_CANDIDATE);
     }
@@ -247,7 +209,7 @@ static void test_order_of_arrival_does_not_matter(void **state)
     vouch(&l, ENL_STMT_REMOVE, 0, 1, 1, 106);   /* concurrent: removal of beto ... */
     vouch(&l, ENL_STMT_REMOVE, 1, 0, 1, 106);   /* ... and beto's of ana */
     vouch(&l, ENL_STMT_REMOVE, 2, 1, 1, 107);
-    assert_int_equal(compute(&l, &a), ENL_OK);
+    assert_int_equal(log_compute(&l, &a), ENL_OK);
     for (int round = 0; round < 50; round++) {
         shuffled = l;
         for (size_t i = shuffled.n - 1; i > 0; i--) {
@@ -256,7 +218,7 @@ static void test_order_of_arrival_does_not_matter(void **state)
             shuffled.s[i] = shuffled.s[j];
             shuffled.s[j] = t;
         }
-        assert_int_equal(compute(&shuffled, &b), ENL_OK);
+        assert_int_equal(log_compute(&shuffled, &b), ENL_OK);
         assert_memory_equal(a.epoch, b.epoch, 32);
     }
     /* beto's removal had two vouches (ana, carmen); ana's had one */
@@ -272,7 +234,7 @@ static void test_vouch_by_non_member_counts_for_nothing(void **state)
     (void)state;
     create(&l, 0, 1, 100);
     vouch(&l, ENL_STMT_ADD, 4, 5, 0, 101);     /* eli, not a member, vouches for fer */
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 5), ENL_CELL_CANDIDATE);
     assert_int_equal(enl_cell_find(&v, who[5].sign_pk)->vouches, 0);
     assert_int_equal(v.nmembers, 1);
@@ -290,7 +252,7 @@ static void test_removed_members_late_vouch(void **state)
     /* ... then vouches for eli, with ana: his vouch does not count */
     vouch(&l, ENL_STMT_ADD, 0, 4, 0, 106);
     vouch(&l, ENL_STMT_ADD, 1, 4, 0, 107);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     assert_int_equal(state_of(&v, 4), ENL_CELL_CANDIDATE);
     assert_int_equal(enl_cell_find(&v, who[4].sign_pk)->vouches, 1);
@@ -306,23 +268,23 @@ static void test_burn_needs_k_members(void **state)
     three_members(&l);
     /* one infiltrator (beto) cannot burn ana alone */
     vouch(&l, ENL_STMT_BURN, 1, 0, 1, 104);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 0), ENL_CELL_MEMBER);
     /* ana and carmen burn beto: removed and burned, never re-admitted */
     vouch(&l, ENL_STMT_BURN, 0, 1, 1, 105);
     vouch(&l, ENL_STMT_BURN, 2, 1, 1, 106);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     assert_true(enl_cell_find(&v, who[1].sign_pk)->burned);
     vouch(&l, ENL_STMT_ADD, 0, 1, 2, 107);
     vouch(&l, ENL_STMT_ADD, 2, 1, 2, 108);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     /* a removal with one burn vouch and one plain: removed, not burned */
     three_members(&l);
     vouch(&l, ENL_STMT_BURN, 0, 1, 1, 105);
     vouch(&l, ENL_STMT_REMOVE, 2, 1, 1, 106);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     assert_false(enl_cell_find(&v, who[1].sign_pk)->burned);
 }
@@ -340,8 +302,8 @@ static void test_leave(void **state)
     s.gen = 1;
     s.created = 102;
     s.clock = 3;
-    emit(&l, &s, 1);
-    assert_int_equal(compute(&l, &v), ENL_OK);
+    log_emit(&l, &s, &who[1]);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
     assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
     assert_int_equal(v.nmembers, 1);
 }
@@ -430,11 +392,7 @@ static int setup(void **state)
 {
     (void)state;
     if (enl_init() != ENL_OK) return -1;
-    for (int i = 0; i < NPEOPLE; i++) {
-        if (enl_identity_generate(&who[i], 1790000000) != ENL_OK) return -1;
-        if (enl_card_make(card[i], sizeof card[i], &who[i], names[i], NULL, 1790000000) != ENL_OK)
-            return -1;
-    }
+    if (log_people(who, card, names, NPEOPLE) != 0) return -1;
     return 0;
 }
 

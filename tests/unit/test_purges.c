@@ -33,15 +33,6 @@ static uint64_t status_of(enl_profile *p, int purges)
     return purges ? s.purges : s.notes;
 }
 
-static void sync_drop(enl_profile *p)
-{
-    char drop[256];
-    enl_sync_stats st;
-    snprintf(drop, sizeof drop, "%s/drop", root);
-    (void)mkdir(drop, 0700);
-    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
-}
-
 static void test_foreign_purges_are_capped(void **state)
 {
     enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto"), *carmen = mkprofile("carmen");

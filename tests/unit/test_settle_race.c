@@ -44,15 +44,6 @@ int __wrap_enl_store_begin(enl_store *st)
     return __real_enl_store_begin(st);
 }
 
-static void sync_drop(enl_profile *p)
-{
-    char drop[256];
-    enl_sync_stats st;
-    snprintf(drop, sizeof drop, "%s/drop", root);
-    (void)mkdir(drop, 0700);
-    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
-}
-
 typedef struct { uint32_t delivered, parts; int state; } out_ctx;
 static int out_cb(const enl_file_info *f, void *ctx)
 {
