@@ -65,6 +65,11 @@
  * are kept before their admission is known here, at most this many each;
  * statements of anyone else who is not and was not a member are dropped. */
 #define ENL_CELL_STMTS_PER_CANDIDATE 4
+/* The last places of a log are kept for removals, burns and leaves by
+ * people who are or were members: statements of any other kind (or by
+ * anyone else) stop this many short of ENL_CELL_STMTS_MAX, so a burn still
+ * fits a log that one member filled with everything else they could. */
+#define ENL_CELL_EXITS_RESERVED 32
 /* A member has at most this many people in the table who were never
  * admitted (their open proposals), so they cannot fill it with throw-away
  * candidates; the rest of their proposals wait. */

@@ -77,6 +77,21 @@ static int is_exit(uint8_t type)
     return type == ENL_STMT_REMOVE || type == ENL_STMT_BURN || type == ENL_STMT_LEAVE;
 }
 
+/* Whether the author's share of the log has room for one more statement of
+ * this type (membership.h). */
+static int share_allows(const cell_rec *c, const uint8_t author[32], uint8_t type)
+{
+    size_t theirs = 0, exits = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
+        if (a == NULL || memcmp(a, author, 32) != 0) continue;
+        theirs++;
+        exits += c->raw_len[i] > 1 && is_exit(c->raw[i][1]);
+    }
+    return is_exit(type) ? exits < ENL_CELL_EXITS_PER_AUTHOR
+                         : theirs - exits < ENL_CELL_STMTS_PER_AUTHOR - ENL_CELL_EXITS_PER_AUTHOR;
+}
+
 /* Adds one statement (checked) in the order of ids: 1 when new, 0 when
  * known, < 0 when refused. shares: hold it to its author's shares (not for
  * a record read back from the store, which holds what earlier versions
@@ -95,19 +110,7 @@ static int rec_merge(cell_rec *c, const uint8_t *in, size_t len, int shares)
         if (cmp == 0) return 0;
         if (cmp > 0) break;
     }
-    if (shares) {
-        size_t theirs = 0, exits = 0;
-        int exit = is_exit(s.type);
-        for (size_t i = 0; i < c->n; i++) {
-            const uint8_t *a = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
-            if (a == NULL || memcmp(a, s.author, 32) != 0) continue;
-            theirs++;
-            exits += c->raw_len[i] > 1 && is_exit(c->raw[i][1]);
-        }
-        if (exit ? exits >= ENL_CELL_EXITS_PER_AUTHOR
-                 : theirs - exits >= ENL_CELL_STMTS_PER_AUTHOR - ENL_CELL_EXITS_PER_AUTHOR)
-            return ENL_EREFUSED;
-    }
+    if (shares && !share_allows(c, s.author, s.type)) return ENL_EREFUSED;
     if (c->n == ENL_CELL_STMTS_MAX) return ENL_EFULL;
     uint8_t *copy = malloc(len);
     if (copy == NULL) return ENL_ENOMEM;
@@ -607,6 +610,13 @@ static int candidate_may_write(const cell_rec *c, const uint8_t *raw, size_t len
     return theirs < ENL_CELL_STMTS_PER_CANDIDATE;
 }
 
+/* A REMOVE, BURN or LEAVE by someone who is or was a member: what the last
+ * places of a log are kept for (ENL_CELL_EXITS_RESERVED). */
+static int member_exit(const cell_rec *c, const uint8_t *raw, size_t len)
+{
+    return len > 1 && is_exit(raw[1]) && c->n > 0 && author_vouched(c, raw, len);
+}
+
 /* Merges statements (checked one by one; bad ones are dropped), in passes:
  * first those whose author is or was a member, the view computed again
  * after each pass that merged something, since the same log may hold the
@@ -636,7 +646,10 @@ static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const s
                 !(candidates && candidate_may_write(c, stmts[i], lens[i])))
                 continue;
             taken[i] = 1;
-            r = rec_merge(c, stmts[i], lens[i], 1);
+            r = c->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED &&
+                        !member_exit(c, stmts[i], lens[i])
+                    ? ENL_EFULL
+                    : rec_merge(c, stmts[i], lens[i], 1);
             if (r == ENL_ENOMEM) rc = r;
             else if (r < 0 && mine)
                 rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds all the "
@@ -1085,6 +1098,56 @@ int enl_cell_members(enl_profile *p, const char *cell,
 
 /* ---- what arrives -------------------------------------------------------- */
 
+/* Whether a statement I hold is missing from a member's log, and theirs
+ * would take it now (by the rules of merge_all, under the view their log
+ * gives). A device drops the statements of someone who is not a member in
+ * its view, and logs go on to every member but the one they came from: a
+ * statement dropped for want of what made its author a member would never
+ * come back. So when a member's log lacks one they would take, my log goes
+ * back to them. Only then: two devices that drop each other's statements
+ * (their views differ) would otherwise send their logs back and forth for
+ * ever. */
+static int they_would_take(const cell_rec *theirs, const uint8_t *raw, size_t len, const uint8_t id[32])
+{
+    const uint8_t *author = enl_stmt_author_of(raw, len);
+    for (size_t i = 0; i < theirs->n; i++)
+        if (memcmp(theirs->ids[i], id, 32) == 0) return 0;     /* they have it */
+    if (author == NULL || len < 2 || !share_allows(theirs, author, raw[1]) ||
+        theirs->n >= ENL_CELL_STMTS_MAX ||
+        (theirs->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED && !member_exit(theirs, raw, len)))
+        return 0;
+    return author_vouched(theirs, raw, len) || candidate_may_write(theirs, raw, len);
+}
+
+static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *const *stmts,
+                                 const size_t *lens, size_t n, const uint8_t sender[32])
+{
+    cell_rec *theirs = rec_new();
+    const enl_cell_person *s;
+    enl_contact k;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc = ENL_OK, lack = 0;
+
+    if (theirs == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+        int r = rec_merge(theirs, stmts[i], lens[i], 0);
+        if (r == ENL_ENOMEM) rc = r;
+    }
+    if (rc == ENL_OK && theirs->n > 0 && memcmp(theirs->cell_id, c->cell_id, 32) == 0 &&
+        rec_compute(theirs) == ENL_OK)
+        for (size_t i = 0; !lack && i < c->n; i++)
+            lack = they_would_take(theirs, c->raw[i], c->raw_len[i], c->ids[i]);
+    rec_free(theirs);
+    if (rc != ENL_OK || !lack) return rc;
+    if ((s = enl_cell_find(&c->view, sender)) == NULL || person_contact(p, s, &k) != ENL_OK)
+        return ENL_OK;
+    if ((rc = log_body(c, &body, &len)) == ENL_OK)
+        rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+    free(body);
+    return rc;
+}
+
 /* A log from a member: statements merged, acted on, passed on. */
 static int deliver_log(enl_profile *p, const enl_delivery *d)
 {
@@ -1092,7 +1155,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
     uint8_t cell_id[32], *stmts[ENL_CELL_STMTS_MAX];
     size_t lens[ENL_CELL_STMTS_MAX], n;
     cell_rec *c = NULL;
-    int rc;
+    int rc, new_cell = 0;
 
     enl_rd_bytes(&r, cell_id, 32);
     n = enl_rd_u16(&r);
@@ -1106,6 +1169,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
 
     rc = rec_load_id(p, cell_id, &c);
     if (rc == ENL_ENOTFOUND) {
+        new_cell = 1;
         /* A cell new to me: only when I am a member of it, vouched for by
          * one of my own contacts. */
         const enl_cell_person *me;
@@ -1165,6 +1229,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         }
     }
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
+    if (rc == ENL_OK && !new_cell) rc = answer_what_they_lack(p, c, stmts, lens, n, d->sender_sign_pk);
 out:
     rec_free(c);
     return rc;
