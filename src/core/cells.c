@@ -1140,10 +1140,29 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
             lack = they_would_take(theirs, c->raw[i], c->raw_len[i], c->ids[i]);
     rec_free(theirs);
     if (rc != ENL_OK || !lack) return rc;
-    if ((s = enl_cell_find(&c->view, sender)) == NULL || person_contact(p, s, &k) != ENL_OK)
+    /* logs go to members only (a candidate who was a member once holds an
+     * old log, and must learn nothing of those admitted since) */
+    if ((s = enl_cell_find(&c->view, sender)) == NULL || s->state != ENL_CELL_MEMBER ||
+        person_contact(p, s, &k) != ENL_OK)
         return ENL_OK;
-    if ((rc = log_body(c, &body, &len)) == ENL_OK)
-        rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+    if ((rc = log_body(c, &body, &len)) == ENL_OK) {
+        /* Once per log and member: a member who sends tiny logs again and
+         * again must not get my whole log back each time. The reply stays
+         * in my outbox until it is delivered, so once is enough. */
+        static const char ctx[] = "enlace log answered v1";
+        uint8_t key[32];
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, NULL, 0, sizeof key);
+        crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
+        crypto_generichash_update(&st, sender, 32);
+        crypto_generichash_update(&st, body, len);
+        crypto_generichash_final(&st, key, sizeof key);
+        int sent = enl_store_set_has(p->st, "seen", key);
+        rc = sent < 0 ? sent : ENL_OK;
+        if (sent == 0) rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+        if (sent == 0 && rc == ENL_OK)
+            rc = enl_store_set_add(p->st, "seen", key, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
+    }
     free(body);
     return rc;
 }

@@ -56,6 +56,13 @@ static inline int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
 
 /* Every note each profile holds goes to every other, three rounds over:
  * what couriers do. */
+/* Every note `from` holds, offered to `to`. */
+static inline void carry_all(enl_profile *from, enl_profile *to)
+{
+    carry_ctx c = { from, to };
+    assert_int_equal(enl_note_each(from, carry_one, &c), ENL_OK);
+}
+
 static inline void exchange(enl_profile **ps, size_t n)
 {
     for (int round = 0; round < 3; round++)

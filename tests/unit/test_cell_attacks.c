@@ -40,12 +40,6 @@
 #define PROFILES_ROOT "/tmp/enl-cellatk-XXXXXX"
 #include "profiles.h"
 
-static void carry_all(enl_profile *from, enl_profile *to)
-{
-    carry_ctx c = { from, to };
-    assert_int_equal(enl_note_each(from, carry_one, &c), ENL_OK);
-}
-
 /* a cell note under sender key sk, as enl_cell_send makes it */
 static void make_cell_note(enl_senderkey *sk, const uint8_t cid[32], const char *text, uint8_t note[512])
 {
