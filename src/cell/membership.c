@@ -185,6 +185,25 @@ static size_t open_proposals(const enl_cell_view *v, const enl_stmt *st, const u
     return k;
 }
 
+/* Whether the ADDs at generation 0 for subject, by distinct members now,
+ * reach what an admission needs now (min(k, members)). */
+static int admissible_now(const enl_cell_view *v, const enl_stmt *st, size_t n, const uint8_t subject[32])
+{
+    uint32_t need = (uint32_t)v->nmembers < v->admit ? (uint32_t)v->nmembers : v->admit, got = 0;
+    for (size_t i = 0; i < n && got < need; i++) {
+        int again = 0;
+        if (st[i].type != ENL_STMT_ADD || st[i].gen != 0 || memcmp(st[i].subject_sign, subject, 32) != 0 ||
+            !enl_cell_is_member(v, st[i].author) || memcmp(st[i].author, subject, 32) == 0)
+            continue;
+        for (size_t j = 0; j < i && !again; j++)    /* each member once */
+            again = st[j].type == ENL_STMT_ADD && st[j].gen == 0 &&
+                    memcmp(st[j].subject_sign, subject, 32) == 0 &&
+                    memcmp(st[j].author, st[i].author, 32) == 0;
+        got += !again;
+    }
+    return need > 0 && got >= need;
+}
+
 /* Brings into the table the people proposed (ADD at generation 0) by
  * those who are members now (all authors when by_anyone), in id order,
  * while their author has fewer than ENL_CELL_PROPOSALS_PER_AUTHOR open
@@ -196,8 +215,14 @@ static void bring_people(enl_cell_view *v, const enl_stmt *st, size_t n, int by_
 {
     for (size_t i = 0; i < n && v->npeople < ENL_CELL_PEOPLE_MAX; i++) {
         if (st[i].type != ENL_STMT_ADD || st[i].gen != 0 || person(v, st[i].subject_sign) != NULL ||
-            (!by_anyone && !enl_cell_is_member(v, st[i].author)) ||
-            open_proposals(v, st, st[i].author) >= ENL_CELL_PROPOSALS_PER_AUTHOR)
+            (!by_anyone && !enl_cell_is_member(v, st[i].author)))
+            continue;
+        /* Someone the members have vouched for enough to admit now comes
+         * in whatever their proposer's other proposals: or a member's
+         * throw-away proposals, sorting first, would keep out, and so undo
+         * the admission of, people the cell admitted long ago. */
+        if (open_proposals(v, st, st[i].author) >= ENL_CELL_PROPOSALS_PER_AUTHOR &&
+            !admissible_now(v, st, n, st[i].subject_sign))
             continue;
         (void)insert_person(v, st[i].subject_sign, i);
     }

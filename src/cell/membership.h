@@ -65,6 +65,10 @@
  * are kept before their admission is known here, at most this many each;
  * statements of anyone else who is not and was not a member are dropped. */
 #define ENL_CELL_STMTS_PER_CANDIDATE 4
+/* ... and at most this many in a log in all (the statements of a candidate
+ * who is admitted then count as a member's, and make room again), so that
+ * one member's waves of throw-away candidates cannot fill it. */
+#define ENL_CELL_STMTS_UNVOUCHED 32
 /* The last places of a log are kept for removals, burns and leaves by
  * people who are or were members: statements of any other kind (or by
  * anyone else) stop this many short of ENL_CELL_STMTS_MAX, so a burn still

@@ -597,7 +597,7 @@ static int candidate_may_write(const cell_rec *c, const uint8_t *raw, size_t len
 {
     const uint8_t *author = enl_stmt_author_of(raw, len);
     const enl_cell_person *a = author != NULL ? enl_cell_find(&c->view, author) : NULL, *by;
-    size_t theirs = 0;
+    size_t theirs = 0, unvouched = 0;
     if (a == NULL || a->state != ENL_CELL_CANDIDATE || a->brought_by == SIZE_MAX ||
         a->brought_by >= c->n)
         return 0;
@@ -605,9 +605,11 @@ static int candidate_may_write(const cell_rec *c, const uint8_t *raw, size_t len
     if (by == NULL || by->gen == 0) return 0;
     for (size_t i = 0; i < c->n; i++) {
         const uint8_t *x = enl_stmt_author_of(c->raw[i], c->raw_len[i]);
+        const enl_cell_person *w = x != NULL ? enl_cell_find(&c->view, x) : NULL;
         if (x != NULL && memcmp(x, author, 32) == 0) theirs++;
+        if (w == NULL || w->gen == 0) unvouched++;
     }
-    return theirs < ENL_CELL_STMTS_PER_CANDIDATE;
+    return theirs < ENL_CELL_STMTS_PER_CANDIDATE && unvouched < ENL_CELL_STMTS_UNVOUCHED;
 }
 
 /* A REMOVE, BURN or LEAVE by someone who is or was a member: what the last
@@ -1098,6 +1100,19 @@ int enl_cell_members(enl_profile *p, const char *cell,
 
 /* ---- what arrives -------------------------------------------------------- */
 
+/* A candidate whose proposer is a member now: their log is taken. One
+ * proposed by someone since removed or burned is not, or a seized device
+ * burned everywhere could still hand its statements to a candidate it
+ * proposed, and reach every device through them. */
+static int proposed_by_a_member(const cell_rec *c, const enl_cell_person *s)
+{
+    const enl_cell_person *by;
+    if (s->state != ENL_CELL_CANDIDATE || s->brought_by == SIZE_MAX || s->brought_by >= c->n)
+        return 0;
+    by = enl_cell_find(&c->view, c->st[s->brought_by].author);
+    return by != NULL && by->state == ENL_CELL_MEMBER;
+}
+
 /* Whether a statement I hold is missing from a member's log, and theirs
  * would take it now (by the rules of merge_all, under the view their log
  * gives). A device drops the statements of someone who is not a member in
@@ -1146,15 +1161,19 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
         person_contact(p, s, &k) != ENL_OK)
         return ENL_OK;
     if ((rc = log_body(c, &body, &len)) == ENL_OK) {
-        /* Once per log and member: a member who sends tiny logs again and
-         * again must not get my whole log back each time. The reply stays
-         * in my outbox until it is delivered, so once is enough. */
+        /* Once per log of mine, member and size of theirs: a member who
+         * sends tiny logs again and again must not get my whole log back
+         * each time (the reply stays in my outbox until it is delivered),
+         * yet one whose log grew and still lacks what they would now take
+         * gets it again. */
         static const char ctx[] = "enlace log answered v1";
         uint8_t key[32];
         crypto_generichash_state st;
         crypto_generichash_init(&st, NULL, 0, sizeof key);
         crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
+        uint8_t their_n[2] = { (uint8_t)(n >> 8), (uint8_t)n };
         crypto_generichash_update(&st, sender, 32);
+        crypto_generichash_update(&st, their_n, 2);
         crypto_generichash_update(&st, body, len);
         crypto_generichash_final(&st, key, sizeof key);
         int sent = enl_store_set_has(p->st, "seen", key);
@@ -1237,11 +1256,11 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         return rc;
     } else {
         /* A cell I hold: its log is taken only from a member or a candidate
-         * of my view. Whoever else sends one (someone a captured device
+         * proposed by a member, in my view. Whoever else sends one (someone a captured device
          * handed its statements to) is read, and dropped; the members'
          * own logs carry every statement that counts. */
         const enl_cell_person *s = enl_cell_find(&c->view, d->sender_sign_pk);
-        if (s == NULL || (s->state != ENL_CELL_MEMBER && s->state != ENL_CELL_CANDIDATE) ||
+        if (s == NULL || (s->state != ENL_CELL_MEMBER && !proposed_by_a_member(c, s)) ||
             memcmp(s->dh_pk, d->sender_dh_pk, 32) != 0) {
             rec_free(c);
             return ENL_OK;

@@ -1,0 +1,245 @@
+/*
+ * The limits of a cell's log, against one member who fills it and against
+ * the crossing of honest statements, and what a burned member can still
+ * reach:
+ *
+ *   - one member's waves of throw-away candidates cannot fill the places
+ *     proposals and vouches need: admissions go on after they are burned;
+ *   - a burned member's statements reach no device that burned them, not
+ *     even through a candidate they proposed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "cell/membership.h"
+#include "cell/statement.h"
+#include "core/cells.h"
+#include "core/profile.h"
+#include "core/send.h"
+#include "crypto/identity.h"
+#include "note/note.h"
+#include "store/store.h"
+#include "util/bytes.h"
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-celllimits-XXXXXX"
+#include "profiles.h"
+
+static void seal_id(enl_profile *from, const char *to, const uint8_t *b, size_t n, uint8_t id[ENL_IDBYTES])
+{
+    enl_contact c;
+    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
+    assert_int_equal(enl_store_begin(from->st), ENL_OK);
+    assert_int_equal(enl_seal_kind(from, &c, ENL_KIND_CELL_LOG, b, n, NULL, id), ENL_OK);
+    assert_int_equal(enl_store_commit(from->st), ENL_OK);
+}
+static void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
+{
+    uint8_t *note = NULL;
+    size_t len = 0;
+    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
+    (void)enl_note_intake(to, note, len, NULL);
+    free(note);
+}
+/* beto's crafted log, sealed to ana and carmen and handed to them */
+static void beto_sends(enl_profile *beto, enl_profile *ana, enl_profile *carmen, const uint8_t *b, size_t n)
+{
+    uint8_t nid[ENL_IDBYTES];
+    seal_id(beto, "ana", b, n, nid);
+    give(beto, ana, nid);
+    seal_id(beto, "carmen", b, n, nid);
+    give(beto, carmen, nid);
+}
+
+/* how many statements p's (only) cell row holds */
+static int row_count(void *v, int64_t seq, const uint8_t *pt, size_t len)
+{
+    enl_rd r = enl_rd_init(pt, len);
+    (void)seq;
+    enl_rd_u8(&r);
+    (void)enl_rd_ptr(&r, 32);
+    (void)enl_rd_ptr(&r, enl_rd_u8(&r));
+    (void)enl_rd_ptr(&r, 32);
+    enl_rd_u8(&r);
+    if (enl_rd_u8(&r)) { (void)enl_rd_ptr(&r, 32); (void)enl_rd_ptr(&r, enl_rd_u16(&r)); }
+    *(size_t *)v = enl_rd_u16(&r);
+    return 1;
+}
+static size_t log_count(enl_profile *p)
+{
+    size_t n = 0;
+    assert_int_equal(enl_store_row_each(p->st, "cells", row_count, &n), ENL_OK);
+    return n;
+}
+
+enum { NX = 47 };
+typedef struct { uint8_t id[32]; uint8_t add[ENL_STMT_MAXBYTES]; size_t add_len;
+                 uint8_t lv[4][ENL_STMT_MAXBYTES]; size_t lv_len[4]; } cand;
+static int by_id_desc(const void *a, const void *b)
+{
+    return -memcmp(((const cand *)a)->id, ((const cand *)b)->id, 32);
+}
+static void leave_of(const enl_identity *who, const uint8_t cid[32], uint32_t gen, uint8_t *b, size_t *l)
+{
+    enl_stmt s;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, cid, 32);
+    s.gen = gen;
+    s.clock = 1;
+    assert_int_equal(enl_stmt_make(b, l, &s, who), ENL_OK);
+}
+
+/* beto (a member) proposes NX throw-away keys, newest ids first, 16 a log;
+ * the first `with_leaves` of them sign 4 LEAVEs each; then `beto_exits`
+ * LEAVEs of beto's own. Only ana and carmen get them. */
+static void fill(enl_profile *beto, enl_profile *ana, enl_profile *carmen, int with_leaves, int beto_exits)
+{
+    static cand x[NX];
+    static uint8_t body[ENL_TEXT_MAX];
+    uint8_t cid[32];
+    cell_id_of(ana, cid);
+    for (int i = 0; i < NX; i++) {
+        enl_identity k;
+        char card[ENL_CARD_TEXTMAX];
+        enl_stmt s;
+        assert_int_equal(enl_identity_generate(&k, 1790000000), ENL_OK);
+        assert_int_equal(enl_card_make(card, sizeof card, &k, "x", NULL, 1790000000), ENL_OK);
+        memset(&s, 0, sizeof s);
+        s.type = ENL_STMT_ADD;
+        memcpy(s.cell_id, cid, 32);
+        s.created = 1790000000;
+        s.clock = 9;
+        memcpy(s.subject_sign, k.sign_pk, 32);
+        memcpy(s.subject_dh, k.dh_pk, 32);
+        s.card = card;
+        s.card_len = strlen(card);
+        assert_int_equal(enl_stmt_make(x[i].add, &x[i].add_len, &s, beto->id), ENL_OK);
+        enl_stmt_id(x[i].id, x[i].add, x[i].add_len);
+        for (int j = 0; j < 4; j++) leave_of(&k, cid, 1000 + (uint32_t)j, x[i].lv[j], &x[i].lv_len[j]);
+    }
+    qsort(x, NX, sizeof x[0], by_id_desc);
+    for (int r = 0; r * 16 < NX; r++) {
+        int lo = r * 16, hi = lo + 16 < NX ? lo + 16 : NX, cnt = 0;
+        enl_wr w = enl_wr_init(body, sizeof body);
+        enl_wr_bytes(&w, cid, 32);
+        enl_wr_u16(&w, 0);
+        for (int i = lo; i < hi; i++) {
+            enl_wr_u16(&w, (uint16_t)x[i].add_len);
+            enl_wr_bytes(&w, x[i].add, x[i].add_len);
+            cnt++;
+            for (int j = 0; i < with_leaves && j < 4; j++) {
+                enl_wr_u16(&w, (uint16_t)x[i].lv_len[j]);
+                enl_wr_bytes(&w, x[i].lv[j], x[i].lv_len[j]);
+                cnt++;
+            }
+        }
+        assert_false(w.err);
+        body[32] = (uint8_t)(cnt >> 8);
+        body[33] = (uint8_t)cnt;
+        beto_sends(beto, ana, carmen, body, w.len);
+    }
+    for (int j = 0; j < beto_exits; j++) {
+        uint8_t b[ENL_STMT_MAXBYTES];
+        size_t l = 0;
+        enl_wr w = enl_wr_init(body, sizeof body);
+        leave_of(beto->id, cid, 2000 + (uint32_t)j, b, &l);
+        enl_wr_bytes(&w, cid, 32);
+        enl_wr_u16(&w, 1);
+        enl_wr_u16(&w, (uint16_t)l);
+        enl_wr_bytes(&w, b, l);
+        beto_sends(beto, ana, carmen, body, w.len);
+    }
+}
+
+/* 1: one member freezes admissions for good */
+static void test_one_member_freezes_admissions(void **state)
+{
+    enl_profile *ana = mkprofile("ana1"), *beto = mkprofile("beto1"), *carmen = mkprofile("carmen1"),
+                *dora = mkprofile("dora1");
+    enl_profile *ac[3] = { ana, carmen, dora };
+    int cells = 0, failed = 0, rc;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(ana, "ana", dora, "dora");
+    introduce(carmen, "carmen", dora, "dora");
+    fill(beto, ana, carmen, NX, 16);
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, &failed), ENL_OK);
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", &cells, &failed), ENL_OK);
+    exchange(ac, 3);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    /* beto is gone; ana and carmen now want to admit dora */
+    rc = enl_cell_add(ana, "olla", "dora");
+    assert_int_equal(rc, ENL_OK);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
+}
+
+/* 3: a burned member's statements still reach a device that burned them,
+ * through the candidate the burned member proposed before the burn
+ * (THREAT-MODEL "Clocks": "once every member has burned the seized keys,
+ * its backdated statements reach no one, directly or through someone it
+ * handed them to"). */
+static void test_burned_members_candidate_relays_their_statements(void **state)
+{
+    enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3"),
+                *zed = mkprofile("zed3");
+    enl_profile *all[4] = { ana, beto, carmen, zed };
+    enl_profile *ac[2] = { ana, carmen };
+    uint8_t cid[32], b[ENL_STMT_MAXBYTES], body[2048];
+    size_t l = 0, before;
+    int cells = 0, failed = 0;
+    enl_contact kc;
+    enl_stmt s;
+    enl_wr w;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(beto, "beto", zed, "zed");
+    introduce(ana, "ana", zed, "zed");
+    assert_int_equal(enl_cell_add(beto, "olla", "zed"), ENL_OK);   /* before beto is seized */
+    exchange(all, 4);
+    assert_string_equal(state_of(ana, "olla", "zed", NULL), "candidate");
+    assert_int_equal(enl_burn_local(ana, "beto", "seized", &cells, &failed), ENL_OK);
+    assert_int_equal(enl_burn_local(carmen, "beto", "seized", &cells, &failed), ENL_OK);
+    exchange(ac, 2);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    /* the seized device signs a backdated removal of carmen and hands it to zed */
+    cell_id_of(ana, cid);
+    assert_int_equal(enl_contact_by_name(beto, "carmen", &kc), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_REMOVE;
+    memcpy(s.cell_id, cid, 32);
+    s.gen = 1;
+    s.clock = 2;
+    s.created = 1;
+    memcpy(s.subject_sign, kc.card.sign_pk, 32);
+    memcpy(s.subject_dh, kc.card.dh_pk, 32);
+    assert_int_equal(enl_stmt_make(b, &l, &s, beto->id), ENL_OK);
+    w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 1);
+    enl_wr_u16(&w, (uint16_t)l);
+    enl_wr_bytes(&w, b, l);
+    before = log_count(ana);
+    seal_body(zed, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    carry_all(zed, ana);
+    assert_int_equal(log_count(ana), before);   /* the burned key's statement reaches no one */
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(zed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_member_freezes_admissions),
+        cmocka_unit_test(test_burned_members_candidate_relays_their_statements),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
