@@ -292,30 +292,6 @@ static void test_full_table_does_not_fail_the_log(void **state)
                      ENL_CELL_PEOPLE_MAX - 1);
 }
 
-/* A member's throw-away proposals whose ids sort before the ADD that
- * admitted someone long ago used up their 16 open proposals first, kept
- * that person out of the table, and so undid the admission. Someone the
- * members vouched for enough comes in whatever else their proposer did. */
-static void test_junk_proposals_undo_no_admission(void **state)
-{
-    log_t *l = &the_log;
-    enl_cell_view v;
-    size_t kept = 0;
-    (void)state;
-    three_members(l);
-    assert_int_equal(log_compute(l, &v), ENL_OK);
-    assert_int_equal(state_of(&v, &who[BETO]), ENL_CELL_MEMBER);
-    for (int k = 0; k < NSTRANGERS && kept < 20; k++) {
-        vouch_for(l, ENL_STMT_ADD, &who[ANA], &stranger[k], stranger_card[k], 0, 300 + (uint64_t)k);
-        if (memcmp(l->s[l->n - 1].id, l->s[1].id, 32) < 0) kept++;   /* before beto's ADD */
-        else l->n--;
-    }
-    assert_int_equal(kept, 20);
-    assert_int_equal(log_compute(l, &v), ENL_OK);
-    assert_int_equal(state_of(&v, &who[BETO]), ENL_CELL_MEMBER);
-    assert_int_equal(state_of(&v, &who[CARMEN]), ENL_CELL_MEMBER);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -334,7 +310,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_create_cannot_lower_k),
-        cmocka_unit_test(test_junk_proposals_undo_no_admission),
         cmocka_unit_test(test_same_terms_change_nothing),
         cmocka_unit_test(test_removals_of_strangers_take_no_place),
         cmocka_unit_test(test_one_members_proposals_cannot_fill_the_table),
