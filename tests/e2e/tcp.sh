@@ -334,8 +334,11 @@ expect_status beto notes 0
 # ana -> beto, and beto's listener killed (kill -9) after D seconds. A cut
 # before anything arrived changes nothing, so it is tried again a little
 # later; a sync that finished before the cut is a failure (make it bigger).
+# The delays go up by 5 ms: once the unlock is done, the 120 notes take a
+# few tens of milliseconds, and coarser steps jumped over them.
+CUT_DELAYS="$(LC_ALL=C seq 0.02 0.005 1.0) 1.3 1.6 2.0 2.5 3.0"
 K=0
-for D in 0.03 0.06 0.09 0.12 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0 2.5 3.0; do
+for D in $CUT_DELAYS; do
     listener beto lcut
     "$ENLACE" --home "$T/ana" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/scut" 2>"$T/log/scut.err" &
     SPID=$!
@@ -372,7 +375,7 @@ expect_status beto notes "$N"
 step "5. carmen collects from beto, and her sync is killed (kill -9) half way"
 # beto's listener keeps running across the cut.
 K=0
-for D in 0.03 0.06 0.09 0.12 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6 0.8 1.0 1.3 1.6 2.0 2.5 3.0; do
+for D in $CUT_DELAYS; do
     "$ENLACE" --home "$T/carmen" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/ccut" 2>"$T/log/ccut.err" &
     SPID=$!
     PIDS="$PIDS $SPID"

@@ -292,6 +292,35 @@ static void test_full_table_does_not_fail_the_log(void **state)
                      ENL_CELL_PEOPLE_MAX - 1);
 }
 
+/* A member's throw-away proposals whose ids sort before the ADD that
+ * admitted someone long ago used up their 16 open proposals first, kept
+ * that person out of the table, and so undid the admission. Someone the
+ * members vouched for enough comes in whatever else their proposer did. */
+static void test_junk_proposals_undo_no_admission(void **state)
+{
+    log_t *l = &the_log;
+    enl_cell_view v;
+    (void)state;
+    create(l, 2);
+    /* ana's 20 throw-away proposals, signed later (higher clocks)... */
+    for (int k = 0; k < 20; k++)
+        vouch_for(l, ENL_STMT_ADD, &who[ANA], &stranger[k], stranger_card[k], 0, 5000 + (uint64_t)k);
+    /* ...than her proposal of beto, whose id sorts after 16 of them: her 16
+     * open proposals come first in id order */
+    for (uint64_t t = 101;; t++) {
+        size_t before = 0;
+        vouch(l, ENL_STMT_ADD, ANA, BETO, 0, t);
+        for (size_t k = 1; k <= 20; k++) before += memcmp(l->s[k].id, l->s[l->n - 1].id, 32) < 0;
+        if (before >= 16) break;
+        l->n--;
+    }
+    vouch(l, ENL_STMT_ADD, ANA, CARMEN, 0, 3000);   /* after beto */
+    vouch(l, ENL_STMT_ADD, BETO, CARMEN, 0, 3001);
+    assert_int_equal(log_compute(l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, &who[BETO]), ENL_CELL_MEMBER);
+    assert_int_equal(state_of(&v, &who[CARMEN]), ENL_CELL_MEMBER);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -310,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_create_cannot_lower_k),
+        cmocka_unit_test(test_junk_proposals_undo_no_admission),
         cmocka_unit_test(test_same_terms_change_nothing),
         cmocka_unit_test(test_removals_of_strangers_take_no_place),
         cmocka_unit_test(test_one_members_proposals_cannot_fill_the_table),
