@@ -86,6 +86,27 @@ static inline void seal_body(enl_profile *from, const char *to, uint8_t kind, co
     assert_int_equal(enl_store_commit(from->st), ENL_OK);
 }
 
+/* The same, keeping the note's id (what `give` hands over). */
+static inline void seal_id(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n,
+                           uint8_t id[ENL_IDBYTES])
+{
+    enl_contact c;
+    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
+    assert_int_equal(enl_store_begin(from->st), ENL_OK);
+    assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, id), ENL_OK);
+    assert_int_equal(enl_store_commit(from->st), ENL_OK);
+}
+
+/* One note (by id) that `from` holds, taken in by `to`, whatever comes of it. */
+static inline void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
+{
+    uint8_t *note = NULL;
+    size_t len = 0;
+    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
+    (void)enl_note_intake(to, note, len, NULL);
+    free(note);
+}
+
 /* The same on a fresh session (forgetting the one held): an adversary's
  * note that does not depend on what the session has seen. */
 static inline int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, const uint8_t *body,
@@ -100,6 +121,29 @@ static inline int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, 
     if (rc == ENL_OK) rc = enl_store_commit(adv->st);
     else enl_store_rollback(adv->st);
     return rc;
+}
+#endif
+
+#ifdef ENL_CELL_STATEMENT_H
+/* An ADD by author, into cell cid, of a throw-away key made here (*k, with
+ * a valid card): what a member who floods a cell signs. */
+static inline void throwaway_add(uint8_t *buf, size_t *len, const uint8_t cid[32],
+                                 const enl_identity *author, enl_identity *k)
+{
+    char card[ENL_CARD_TEXTMAX];
+    enl_stmt s;
+    assert_int_equal(enl_identity_generate(k, 1790000000), ENL_OK);
+    assert_int_equal(enl_card_make(card, sizeof card, k, "x", NULL, 1790000000), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, cid, 32);
+    s.created = 1790000000;
+    s.clock = 9;
+    memcpy(s.subject_sign, k->sign_pk, 32);
+    memcpy(s.subject_dh, k->dh_pk, 32);
+    s.card = card;
+    s.card_len = strlen(card);
+    assert_int_equal(enl_stmt_make(buf, len, &s, author), ENL_OK);
 }
 #endif
 

@@ -241,25 +241,6 @@ static void test_one_member_fills_log_with_sybil_authors(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
-static void seal_id(enl_profile *from, const char *to, uint8_t kind, const uint8_t *b, size_t n,
-                    uint8_t id[ENL_IDBYTES])
-{
-    enl_contact c;
-    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
-    assert_int_equal(enl_store_begin(from->st), ENL_OK);
-    assert_int_equal(enl_seal_kind(from, &c, kind, b, n, NULL, id), ENL_OK);
-    assert_int_equal(enl_store_commit(from->st), ENL_OK);
-}
-
-static void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
-{
-    uint8_t *note = NULL;
-    size_t len = 0;
-    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
-    (void)enl_note_intake(to, note, len, NULL);
-    free(note);
-}
-
 /* Four re-keys of beto's (four changes of membership) reach ana by
  * different couriers, the newest first. Kept by arrival, the newest would
  * be pushed out by the three older ones, and every note under it lost. */

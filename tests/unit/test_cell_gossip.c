@@ -41,23 +41,6 @@
 #define PROFILES_ROOT "/tmp/enl-gossip-XXXXXX"
 #include "profiles.h"
 
-static void seal_id(enl_profile *from, const char *to, const uint8_t *b, size_t n, uint8_t id[ENL_IDBYTES])
-{
-    enl_contact c;
-    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
-    assert_int_equal(enl_store_begin(from->st), ENL_OK);
-    assert_int_equal(enl_seal_kind(from, &c, ENL_KIND_CELL_LOG, b, n, NULL, id), ENL_OK);
-    assert_int_equal(enl_store_commit(from->st), ENL_OK);
-}
-static void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
-{
-    uint8_t *note = NULL;
-    size_t len = 0;
-    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
-    (void)enl_note_intake(to, note, len, NULL);
-    free(note);
-}
-
 /* ---- 1. one member fills the log ---- */
 enum { NX = 47 };
 typedef struct { uint8_t id[32]; uint8_t add[ENL_STMT_MAXBYTES]; size_t add_len;
@@ -82,20 +65,8 @@ static void test_rotating_candidates_leave_room_for_a_burn(void **state)
     /* beto (a member, 1 ADD so far) proposes 47 throw-away keys; each signs 4 LEAVEs */
     for (int i = 0; i < NX; i++) {
         enl_identity k;
-        char card[ENL_CARD_TEXTMAX];
         enl_stmt s;
-        assert_int_equal(enl_identity_generate(&k, 1790000000), ENL_OK);
-        assert_int_equal(enl_card_make(card, sizeof card, &k, "x", NULL, 1790000000), ENL_OK);
-        memset(&s, 0, sizeof s);
-        s.type = ENL_STMT_ADD;
-        memcpy(s.cell_id, cid, 32);
-        s.created = 1790000000;
-        s.clock = 9;
-        memcpy(s.subject_sign, k.sign_pk, 32);
-        memcpy(s.subject_dh, k.dh_pk, 32);
-        s.card = card;
-        s.card_len = strlen(card);
-        assert_int_equal(enl_stmt_make(x[i].add, &x[i].add_len, &s, beto->id), ENL_OK);
+        throwaway_add(x[i].add, &x[i].add_len, cid, beto->id, &k);
         enl_stmt_id(x[i].id, x[i].add, x[i].add_len);
         for (int j = 0; j < 4; j++) {
             memset(&s, 0, sizeof s);
@@ -139,9 +110,9 @@ static void test_rotating_candidates_leave_room_for_a_burn(void **state)
             cnt += 5;
         }
         assert_false(w.err);
-        seal_id(beto, "ana", body, w.len, nid);
+        seal_id(beto, "ana", ENL_KIND_CELL_LOG, body, w.len, nid);
         give(beto, ana, nid);
-        seal_id(beto, "carmen", body, w.len, nid);
+        seal_id(beto, "carmen", ENL_KIND_CELL_LOG, body, w.len, nid);
         give(beto, carmen, nid);
         (void)cnt;
     }

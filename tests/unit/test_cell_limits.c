@@ -34,29 +34,13 @@
 #define PROFILES_ROOT "/tmp/enl-celllimits-XXXXXX"
 #include "profiles.h"
 
-static void seal_id(enl_profile *from, const char *to, const uint8_t *b, size_t n, uint8_t id[ENL_IDBYTES])
-{
-    enl_contact c;
-    assert_int_equal(enl_contact_by_name(from, to, &c), ENL_OK);
-    assert_int_equal(enl_store_begin(from->st), ENL_OK);
-    assert_int_equal(enl_seal_kind(from, &c, ENL_KIND_CELL_LOG, b, n, NULL, id), ENL_OK);
-    assert_int_equal(enl_store_commit(from->st), ENL_OK);
-}
-static void give(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
-{
-    uint8_t *note = NULL;
-    size_t len = 0;
-    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
-    (void)enl_note_intake(to, note, len, NULL);
-    free(note);
-}
 /* beto's crafted log, sealed to ana and carmen and handed to them */
 static void beto_sends(enl_profile *beto, enl_profile *ana, enl_profile *carmen, const uint8_t *b, size_t n)
 {
     uint8_t nid[ENL_IDBYTES];
-    seal_id(beto, "ana", b, n, nid);
+    seal_id(beto, "ana", ENL_KIND_CELL_LOG, b, n, nid);
     give(beto, ana, nid);
-    seal_id(beto, "carmen", b, n, nid);
+    seal_id(beto, "carmen", ENL_KIND_CELL_LOG, b, n, nid);
     give(beto, carmen, nid);
 }
 
@@ -110,20 +94,7 @@ static void fill(enl_profile *beto, enl_profile *ana, enl_profile *carmen, int w
     cell_id_of(ana, cid);
     for (int i = 0; i < NX; i++) {
         enl_identity k;
-        char card[ENL_CARD_TEXTMAX];
-        enl_stmt s;
-        assert_int_equal(enl_identity_generate(&k, 1790000000), ENL_OK);
-        assert_int_equal(enl_card_make(card, sizeof card, &k, "x", NULL, 1790000000), ENL_OK);
-        memset(&s, 0, sizeof s);
-        s.type = ENL_STMT_ADD;
-        memcpy(s.cell_id, cid, 32);
-        s.created = 1790000000;
-        s.clock = 9;
-        memcpy(s.subject_sign, k.sign_pk, 32);
-        memcpy(s.subject_dh, k.dh_pk, 32);
-        s.card = card;
-        s.card_len = strlen(card);
-        assert_int_equal(enl_stmt_make(x[i].add, &x[i].add_len, &s, beto->id), ENL_OK);
+        throwaway_add(x[i].add, &x[i].add_len, cid, beto->id, &k);
         enl_stmt_id(x[i].id, x[i].add, x[i].add_len);
         for (int j = 0; j < 4; j++) leave_of(&k, cid, 1000 + (uint32_t)j, x[i].lv[j], &x[i].lv_len[j]);
     }
