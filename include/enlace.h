@@ -224,6 +224,8 @@ typedef struct {
     uint64_t duplicates;        /* notes already held, read or purged */
     uint64_t skipped;           /* damaged, tampered, foreign or expired */
     uint64_t released;          /* carried notes deleted because of a purge */
+    uint64_t notes_evicted;     /* carried notes pushed out, the quota being full, for a
+                                   note from a source holding less (enl_note_intake) */
     uint64_t bytes_sent;
     uint64_t bytes_received;
     uint64_t burns_sent;        /* burn notices handed over */
@@ -327,6 +329,16 @@ int enl_onion_address(enl_profile *p, char *out, size_t max) __attribute__((warn
  * new (stats tells whether it was delivered or kept to carry), or the reason
  * it was refused (ENL_EDUPLICATE, ENL_EPURGED, ENL_EEXPIRED, ENL_EMALFORMED...). */
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats);
+
+/* Names where the notes given to enl_note_intake from now on come from.
+ * When the store is full, a note carried for others pushes out notes of the
+ * source holding the most bytes, as long as that source still holds more
+ * than this one, so a dead drop filled with junk cannot keep a courier from
+ * carrying what its other sources bring. kind: a short word ("paper",
+ * "folder", "peer"...); who: what tells two sources of that kind apart (may
+ * be empty). enl_sync_folder and enl_sync_link name their own; until then
+ * the source is "local". */
+void enl_note_source(enl_profile *p, const char *kind, const uint8_t *who, size_t len);
 
 /* Tries to open one note (from a dead drop, paper...) without storing or
  * changing anything: calls cb with the message when the note is for this

@@ -391,6 +391,7 @@ static void import_summary(const import_job *im)
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));
+    cli_print_evicted(s);
 }
 
 static int import(int argc, char **argv, enl_profile *p)
@@ -413,6 +414,8 @@ static int import(int argc, char **argv, enl_profile *p)
     memset(&im, 0, sizeof im);
     im.p = p;
     im.name = strcmp(argv[optind], "-") == 0 ? "stdin" : argv[optind];
+    /* All paper is one source: whoever typed the page in chose what it holds. */
+    enl_note_source(p, "paper", NULL, 0);
     if (read_input(argv[optind], &in, &len) != 0) return 1;
     if ((buf = malloc(ENL_NOTE_MAX)) == NULL) {
         free(in);

@@ -63,6 +63,16 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));
+    cli_print_evicted(s);
+}
+
+/* The quota's share between sources at work (enl_note_source). */
+void cli_print_evicted(const enl_sync_stats *s)
+{
+    if (s->notes_evicted)
+        printf("the store is full: %llu %s carried for others (from the source that brought the "
+               "most) made room for these\n",
+               (unsigned long long)s->notes_evicted, plural(s->notes_evicted, "note", "notes"));
 }
 
 int cmd_sync(int argc, char **argv, enl_profile *p)

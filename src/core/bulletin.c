@@ -321,7 +321,7 @@ int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_head
     if (rc == ENL_OK && !held) rc = enl_quota_check(p, len);
     if (rc == ENL_OK && !held)
         rc = enl_store_note_put(p->st, id, h->purge_lock, h->expiry_hours,
-                                note + ENL_NOTE_HEADERBYTES, note, len);
+                                note + ENL_NOTE_HEADERBYTES, NULL, note, len);
     return rc;
 }
 
@@ -462,8 +462,8 @@ int enl_bulletin_publish(enl_profile *p, const uint8_t *text, size_t len,
 
     rc = slot_used(p, day, slot);
     if (rc == ENL_OK)
-        rc = enl_store_note_put(p->st, id, lock, b.expiry_hours, note + ENL_NOTE_HEADERBYTES, note,
-                                note_len);
+        rc = enl_store_note_put(p->st, id, lock, b.expiry_hours, note + ENL_NOTE_HEADERBYTES, NULL,
+                                note, note_len);
     if (rc == ENL_OK) rc = row_put(p, &b, id, 1);
     if (rc == ENL_OK) {
         in_tx = 0;

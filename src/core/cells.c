@@ -977,7 +977,8 @@ int enl_cell_send(enl_profile *p, const char *cell, const uint8_t *text, size_t 
     if (rc == ENL_OK) rc = rec_save(p, c);
     if (rc == ENL_OK) {
         enl_note_id(id, note, note_len);
-        rc = enl_store_note_put(p->st, id, lock, expiry, note + ENL_NOTE_HEADERBYTES, note, note_len);
+        rc = enl_store_note_put(p->st, id, lock, expiry, note + ENL_NOTE_HEADERBYTES, NULL, note,
+                                note_len);
     }
     if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);
     sodium_memzero(&pl, sizeof pl);

@@ -469,6 +469,17 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
     return rc != ENL_OK ? rc : failed;
 }
 
+/* Each folder is its own source of carried notes (by its full path, so
+ * "drop" and "./drop" are one): junk left in one dead drop pushes out only
+ * what that drop brought. */
+static void name_source(enl_profile *p, const char *dir)
+{
+    char *full = realpath(dir, NULL);
+    const char *path = full != NULL ? full : dir;
+    enl_note_source(p, "folder", (const uint8_t *)path, strlen(path));
+    free(full);
+}
+
 int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
                     enl_sync_stats *stats)
 {
@@ -485,6 +496,7 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = enl_folder_check(dir)) != ENL_OK)
         return enl_fail(p, rc, "%s is not a folder this profile can read and write", dir);
+    name_source(p, dir);
     if ((rc = enl_profile_expire(p)) != ENL_OK) return rc;
     if ((rc = enl_folder_list(dir, list_cb, &l)) != ENL_OK) {
         enl_fail(p, rc, "cannot list %s", dir);

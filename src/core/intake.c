@@ -251,7 +251,7 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     if (rc == ENL_OK && enl_store_note_has(p->st, o->id) == 0)
         rc = enl_store_note_put(p->st, o->id, o->h.purge_lock, o->h.expiry_hours,
-                                note + ENL_NOTE_HEADERBYTES, note, len);
+                                note + ENL_NOTE_HEADERBYTES, NULL, note, len);
     return rc;
 }
 
@@ -388,6 +388,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
+    unsigned evicted = 0;
 
     if (next != NULL) next->session = next->sender_key = 0;
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
@@ -403,15 +404,18 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
         rc = deliver(p, &o, note, len, &is_contact);
         delivered = rc == ENL_OK;
     } else if (rc == ENL_ENOTFORME && !held) {
-        rc = enl_quota_check(p, len);
+        rc = enl_quota_make_room(p, len, &evicted);
         if (rc == ENL_OK)
             rc = enl_store_note_put(p->st, o.id, o.h.purge_lock, o.h.expiry_hours,
-                                    note + ENL_NOTE_HEADERBYTES, note, len);
+                                    note + ENL_NOTE_HEADERBYTES, enl_intake_source_current(p),
+                                    note, len);
         carried = rc == ENL_OK;
     }
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     if (rc != ENL_OK) delivered = carried = read = 0;
+    if (rc != ENL_OK && evicted > 0) enl_quota_forget(p);   /* the evictions rolled back */
+    if (rc == ENL_OK && stats != NULL) stats->notes_evicted += evicted;
     if (read && stats != NULL) stats->bulletins++;
     if (read && !held) {
         enl_quota_note_added(p, len);

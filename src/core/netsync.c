@@ -611,6 +611,7 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     if (rc != ENL_OK) return rc;
     if (tor && socks == NULL) socks = ENL_TOR_SOCKS_DEFAULT;
     if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
+    enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     if ((rc = link_connect(p, &fd, host, port, socks)) != ENL_OK) goto out;
     rc = enl_link_initiate(&x.link, fd, p->id->dh_sk, c.card.dh_pk, ENL_LINK_TIMEOUT_MS);
     if (rc != ENL_OK) {
@@ -652,8 +653,11 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
     x.link.timeout_ms = timeout;
     if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK) {
         snprintf(peer, peer_max, "%s", c.name);
+        enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     } else if (o->open) {
         snprintf(peer, peer_max, "(open relay peer)");
+        /* fresh keys cost nothing: every stranger shares one source */
+        enl_note_source(p, "strangers", NULL, 0);
     } else {
         snprintf(peer, peer_max, "(a key that is not a contact)");
         rc = ENL_EREFUSED;    /* close without a word: it learns nothing */

@@ -96,6 +96,45 @@ void enl_quota_note_added(enl_profile *p, size_t len)
     p->held_bytes += (int64_t)len;
 }
 
+void enl_note_source(enl_profile *p, const char *kind, const uint8_t *who, size_t len)
+{
+    /* the empty kind is my own notes' source, never pushed out */
+    if (kind == NULL || kind[0] == '\0') kind = "local";
+    if (who == NULL) len = 0;
+    enl_store_source(p->st, p->source, kind, who, len);
+    p->source_set = 1;
+}
+
+const uint8_t *enl_intake_source_current(enl_profile *p)
+{
+    if (!p->source_set) enl_note_source(p, "local", NULL, 0);
+    return p->source;
+}
+
+int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted)
+{
+    const uint8_t *mine = enl_intake_source_current(p);
+    int rc = enl_quota_check(p, len);
+
+    for (unsigned i = 0; rc == ENL_EFULL && i < ENL_EVICT_MAX; i++) {
+        uint8_t largest[ENL_STORE_SOURCEBYTES];
+        uint64_t have = 0, most = 0, freed = 0;
+        int r = enl_store_source_bytes(p->st, mine, &have);
+        if (r == ENL_OK) r = enl_store_source_largest(p->st, largest, &most);
+        if (r == ENL_ENOTFOUND) return rc;
+        if (r != ENL_OK) return r;
+        /* Only from a source that, after this note, would still hold more
+         * than this one: each keeps at least an equal share. */
+        if (sodium_memcmp(largest, mine, sizeof largest) == 0 || most <= have + len) return rc;
+        if ((r = enl_store_source_evict(p->st, largest, &freed)) != ENL_OK) return r;
+        (*evicted)++;
+        if (p->held_notes > 0) p->held_notes--;
+        p->held_bytes = p->held_bytes > (int64_t)freed ? p->held_bytes - (int64_t)freed : 0;
+        rc = enl_quota_check(p, len);
+    }
+    return rc;
+}
+
 /* Deletions happen in SQL by lock; recount on the next check. */
 void enl_quota_forget(enl_profile *p)
 {

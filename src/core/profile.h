@@ -23,6 +23,8 @@ struct enl_profile {
     int64_t held_burns;         /* burn notices in the store; -1: not counted yet */
     int64_t held_notes, held_bytes;   /* -1: not counted yet */
     uint64_t held_counted;            /* enl_store_foreign_commits when they were counted */
+    uint8_t source[ENL_STORE_SOURCEBYTES];   /* where notes taken in now come from */
+    int source_set;
     int twin;                         /* made by enl_profile_twin */
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
@@ -38,6 +40,19 @@ int enl_profile_twin(const enl_profile *p, enl_profile **out) __attribute__((war
 
 /* ENL_EFULL when one more note of len bytes would pass the quota. */
 int enl_quota_check(enl_profile *p, size_t len);
+/* The source notes taken in now come from (enl_note_source names it; its
+ * keyed hash, enl_store_source): "local" until a transport names one. */
+const uint8_t *enl_intake_source_current(enl_profile *p);
+/* Inside the caller's write transaction: ENL_OK when one more carried note
+ * of len bytes from the current source fits the quota, after deleting, when
+ * it does not, the notes that expire first of the source holding the most
+ * bytes, as long as that source would still hold more than this one (at
+ * most ENL_EVICT_MAX notes; *evicted counts them). So one source (a dead
+ * drop full of junk, a flooding peer) can fill a courier's quota only while
+ * no other source needs room, and never pushes out the others' share.
+ * ENL_EFULL otherwise. After a rollback the caller calls enl_quota_forget. */
+#define ENL_EVICT_MAX 256
+int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted);
 /* Keeps the counters right after a note was stored or released. */
 void enl_quota_note_added(enl_profile *p, size_t len);
 void enl_quota_forget(enl_profile *p);

@@ -132,6 +132,24 @@ static const char *migrations[] = {
     "CREATE TABLE parts(h BLOB PRIMARY KEY, file BLOB NOT NULL, idx INTEGER NOT NULL,"
     "                   expiry INTEGER NOT NULL, blob BLOB NOT NULL);"
     "CREATE INDEX parts_file ON parts(file, idx);",
+    /* 7: where each carried note came from, so that one source cannot take
+     * a courier's whole quota: a keyed hash of the contact, folder or
+     * transport it arrived by (NULL for my own notes and the notes I read,
+     * which are never pushed out), and per source the notes and bytes held,
+     * kept by triggers whatever statement adds or deletes a note. */
+    "ALTER TABLE notes ADD COLUMN source BLOB;"
+    "CREATE INDEX notes_source ON notes(source, expiry) WHERE source IS NOT NULL;"
+    "CREATE TABLE sources(source BLOB PRIMARY KEY, notes INTEGER NOT NULL, bytes INTEGER NOT NULL);"
+    "CREATE INDEX sources_bytes ON sources(bytes);"
+    "CREATE TRIGGER notes_source_in AFTER INSERT ON notes WHEN new.source IS NOT NULL BEGIN"
+    "  INSERT INTO sources(source, notes, bytes) VALUES(new.source, 1, length(new.data))"
+    "    ON CONFLICT(source) DO UPDATE SET notes = notes + 1, bytes = bytes + excluded.bytes;"
+    "END;"
+    "CREATE TRIGGER notes_source_out AFTER DELETE ON notes WHEN old.source IS NOT NULL BEGIN"
+    "  UPDATE sources SET notes = notes - 1, bytes = bytes - length(old.data)"
+    "    WHERE source = old.source;"
+    "  DELETE FROM sources WHERE source = old.source AND notes <= 0;"
+    "END;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
@@ -1364,19 +1382,34 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM notes WHERE id = ?", id);
 }
 
+/* The source of my own notes and of those I read: on disk a keyed hash like
+ * any other, so nothing tells which notes are mine; never pushed out. Its
+ * kind is empty, which no transport names (enl_note_source). */
+static void own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES])
+{
+    enl_store_source(st, out, "", NULL, 0);
+}
+
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
-                       uint32_t expiry_hours, const uint8_t tag[16], const uint8_t *note, size_t len)
+                       uint32_t expiry_hours, const uint8_t tag[16],
+                       const uint8_t source[ENL_STORE_SOURCEBYTES], const uint8_t *note, size_t len)
 {
     sqlite3_stmt *s;
+    uint8_t own[ENL_STORE_SOURCEBYTES];
     int rc;
-    if (prep(st, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag) "
-                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK)
+    if (prep(st, "INSERT OR IGNORE INTO notes(id, lock, expiry, data, tag, source) "
+                           "VALUES(?, ?, ?, ?, ?, ?)", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, lock, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, expiry_hours);
     sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 5, tag, 16, SQLITE_STATIC);
+    if (source == NULL) {
+        own_source(st, own);
+        source = own;
+    }
+    sqlite3_bind_blob(s, 6, source, ENL_STORE_SOURCEBYTES, SQLITE_TRANSIENT);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     done(st, s);
     return rc;
@@ -1889,6 +1922,92 @@ int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
         *bytes = (uint64_t)sqlite3_column_int64(s, 0);
         rc = ENL_OK;
     }
+    done(st, s);
+    return rc;
+}
+
+/* ---- sources of carried notes ------------------------------------------ */
+
+void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const char *kind,
+                      const uint8_t *who, size_t len)
+{
+    uint8_t in[ENL_STORE_SOURCE_KINDMAX + 1 + 32], h[32];
+    size_t k = strnlen(kind, ENL_STORE_SOURCE_KINDMAX);
+    memcpy(in, kind, k);
+    in[k] = 0;
+    crypto_generichash(in + k + 1, 32, who, len, NULL, 0);
+    enl_store_index(st, h, "source", in, k + 1 + 32);
+    memcpy(out, h, ENL_STORE_SOURCEBYTES);
+    sodium_memzero(h, sizeof h);
+    sodium_memzero(in, sizeof in);
+}
+
+int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           uint64_t *bytes)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_OK, step;
+    *bytes = 0;
+    if (prep(st, "SELECT bytes FROM sources WHERE source = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, source, ENL_STORE_SOURCEBYTES, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) *bytes = (uint64_t)sqlite3_column_int64(s, 0);
+    else if (step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    done(st, s);
+    return rc;
+}
+
+int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes)
+{
+    sqlite3_stmt *s;
+    uint8_t own[ENL_STORE_SOURCEBYTES];
+    int rc = ENL_ENOTFOUND, step;
+    if (prep(st, "SELECT source, bytes FROM sources WHERE source != ? ORDER BY bytes DESC LIMIT 1",
+             &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    own_source(st, own);
+    sqlite3_bind_blob(s, 1, own, sizeof own, SQLITE_TRANSIENT);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENL_STORE_SOURCEBYTES) {
+        memcpy(source, sqlite3_column_blob(s, 0), ENL_STORE_SOURCEBYTES);
+        *bytes = (uint64_t)sqlite3_column_int64(s, 1);
+        rc = ENL_OK;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = fail(st, ENL_ESTORE, "read");
+    }
+    done(st, s);
+    return rc;
+}
+
+int enl_store_source_evict(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           uint64_t *freed)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ENOTFOUND, step;
+    int64_t rowid = 0;
+    uint8_t own[ENL_STORE_SOURCEBYTES];
+    *freed = 0;
+    own_source(st, own);
+    if (sodium_memcmp(own, source, sizeof own) == 0) return ENL_EINVAL;
+    if (prep(st, "SELECT rowid, length(data) FROM notes WHERE source = ? "
+                 "ORDER BY expiry, rowid LIMIT 1", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, source, ENL_STORE_SOURCEBYTES, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        rowid = sqlite3_column_int64(s, 0);
+        *freed = (uint64_t)sqlite3_column_int64(s, 1);
+        rc = ENL_OK;
+    } else if (step != SQLITE_DONE) {
+        rc = fail(st, ENL_ESTORE, "read");
+    }
+    done(st, s);
+    if (rc != ENL_OK) return rc;
+    if (prep(st, "DELETE FROM notes WHERE rowid = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_int64(s, 1, rowid);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     done(st, s);
     return rc;
 }

@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 6
+#define ENL_STORE_SCHEMA 7
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -108,9 +108,16 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32]);
 /* 1 when any note is held, 0 when none. */
 int enl_store_note_any(enl_store *st);
 /* tag: the first 16 bytes of the sealed body (a session note's recognition
- * tag, random bytes otherwise): public like the note itself. */
+ * tag, random bytes otherwise): public like the note itself. source: where
+ * a note carried for others came from (enl_store_source); NULL for my own
+ * notes and those I read, stored under the source of the empty kind (a
+ * keyed hash like the others), which enl_store_source_largest and _evict
+ * never take. */
+#define ENL_STORE_SOURCEBYTES 16
+#define ENL_STORE_SOURCE_KINDMAX 16
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
-                       uint32_t expiry_hours, const uint8_t tag[16], const uint8_t *note, size_t len);
+                       uint32_t expiry_hours, const uint8_t tag[16],
+                       const uint8_t source[ENL_STORE_SOURCEBYTES], const uint8_t *note, size_t len);
 int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn fn, void *ctx);
 /* malloc'd copy; free with free(). */
 int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size_t *len);
@@ -176,6 +183,21 @@ int enl_store_part_orphans(enl_store *st, enl_store_orphan_fn fn, void *ctx);
 /* Drops expired notes, purges and set members, and parts whose file's
  * record never arrived. */
 int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped);
+
+/* Sources of carried notes. A source is a keyed hash of what the notes came
+ * by (kind: "peer", "folder", ...; who: the contact's key, the folder's
+ * path; may be empty), so the disk shows which notes came together, never
+ * from whom. Bytes held from one source (0 when none); the source holding
+ * the most (ENL_ENOTFOUND when no carried note has a source); and the
+ * deletion of the note of a source that expires first (the oldest of
+ * those), *freed getting its size. */
+void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const char *kind,
+                      const uint8_t *who, size_t len);
+int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           uint64_t *bytes);
+int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes);
+int enl_store_source_evict(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           uint64_t *freed);
 
 /* Row count of a table; bytes of notes held. */
 int enl_store_count(enl_store *st, const char *table, uint64_t *n);

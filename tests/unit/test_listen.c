@@ -28,63 +28,16 @@
 #define PROFILES_ROOT "/tmp/enl-listen-XXXXXX"
 #include "profiles.h"
 
-typedef struct {
-    enl_profile *p;
-    volatile int stop;
-    volatile int ready;
-    int rc;
-    char bound[64];
-    int sessions_ok, sessions_failed;
-} listening;
-
-static void on_ready(void *ctx, const char *bound)
-{
-    listening *l = ctx;
-    snprintf(l->bound, sizeof l->bound, "%s", bound);
-    l->ready = 1;
-}
-
-/* Called under the listener's lock: never two at once. */
-static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats *st)
-{
-    listening *l = ctx;
-    (void)st;
-    if (rc == ENL_OK) l->sessions_ok++;
-    else {
-        l->sessions_failed++;
-        print_error("session with %s: %s\n", peer, enl_strerror(rc));
-    }
-}
-
-static void *listen_thread(void *arg)
-{
-    listening *l = arg;
-    enl_listen_opts o;
-    memset(&o, 0, sizeof o);
-    o.stop = &l->stop;
-    o.ready = on_ready;
-    o.session = on_session;
-    o.ctx = l;
-    l->rc = enl_listen(l->p, "127.0.0.1:0", &o);
-    return NULL;
-}
+#include "listening.h"
 
 /* Listens for about a second, then stops. */
 static void listen_a_while(enl_profile *p)
 {
     listening l;
-    pthread_t t;
     struct timespec pause = { 0, 100 * 1000000L };
-    memset(&l, 0, sizeof l);
-    l.p = p;
-    l.rc = -1;
-    assert_int_equal(pthread_create(&t, NULL, listen_thread, &l), 0);
-    for (int i = 0; i < 100 && !l.ready; i++) nanosleep(&pause, NULL);
-    assert_true(l.ready);
+    start_listening(&l, p, 0);
     for (int i = 0; i < 10; i++) nanosleep(&pause, NULL);
-    l.stop = 1;
-    assert_int_equal(pthread_join(t, NULL), 0);
-    assert_int_equal(l.rc, ENL_OK);
+    stop_listening(&l);
 }
 
 static void set_now(uint64_t t)
@@ -165,10 +118,9 @@ static void test_eight_at_once(void **state)
 {
     enl_profile *leo = mkprofile("leo");
     peer peers[PEERS];
-    pthread_t lt, st, th[PEERS];
+    pthread_t st, th[PEERS];
     listening l;
     sender s = { 0, 0, 0 };
-    struct timespec pause = { 0, 20 * 1000000L };
     uint64_t held = 0;
     (void)state;
 
@@ -186,11 +138,7 @@ static void test_eight_at_once(void **state)
         }
     }
     enl_profile_set_quota(leo, QUOTA, (uint64_t)1 << 30);
-    memset(&l, 0, sizeof l);
-    l.p = leo;
-    assert_int_equal(pthread_create(&lt, NULL, listen_thread, &l), 0);
-    for (int i = 0; i < 100 && !l.ready; i++) nanosleep(&pause, NULL);
-    assert_true(l.ready);
+    start_listening(&l, leo, 0);
     assert_int_equal(pthread_create(&st, NULL, send_thread, &s), 0);
     for (int i = 0; i < PEERS; i++) {
         peers[i].bound = l.bound;
@@ -199,8 +147,7 @@ static void test_eight_at_once(void **state)
     for (int i = 0; i < PEERS; i++) assert_int_equal(pthread_join(th[i], NULL), 0);
     s.stop = 1;
     assert_int_equal(pthread_join(st, NULL), 0);
-    l.stop = 1;
-    assert_int_equal(pthread_join(lt, NULL), 0);
+    stop_listening(&l);
 
     for (int i = 0; i < PEERS; i++) {
         if (peers[i].rc != ENL_OK) fail_msg("peer %d's sync: %s", i, enl_strerror(peers[i].rc));

@@ -622,11 +622,11 @@ static void test_notes(void **state)
     assert_int_equal(enl_store_note_has(st, id[0]), 0);
     assert_int_equal(enl_store_note_get(st, id[0], &got, &len), ENL_ENOTFOUND);
     /* Two notes under one lock (the same note seen two ways), one under another. */
-    assert_int_equal(enl_store_note_put(st, id[0], lock, 500000, tag, note, 300), ENL_OK);
-    assert_int_equal(enl_store_note_put(st, id[1], lock, 500001, tag, note, 256), ENL_OK);
-    assert_int_equal(enl_store_note_put(st, id[2], lock2, 500002, tag2, note, 1), ENL_OK);
+    assert_int_equal(enl_store_note_put(st, id[0], lock, 500000, tag, NULL, note, 300), ENL_OK);
+    assert_int_equal(enl_store_note_put(st, id[1], lock, 500001, tag, NULL, note, 256), ENL_OK);
+    assert_int_equal(enl_store_note_put(st, id[2], lock2, 500002, tag2, NULL, note, 1), ENL_OK);
     /* Putting the same id again is harmless. */
-    assert_int_equal(enl_store_note_put(st, id[0], lock, 500000, tag, note, 300), ENL_OK);
+    assert_int_equal(enl_store_note_put(st, id[0], lock, 500000, tag, NULL, note, 300), ENL_OK);
     for (int i = 0; i < 3; i++) assert_int_equal(enl_store_note_has(st, id[i]), 1);
     assert_int_equal(enl_store_note_bytes(st, &bytes1), ENL_OK);
     assert_true(bytes1 == bytes0 + 300 + 256 + 1);
@@ -665,6 +665,83 @@ static void test_notes(void **state)
     assert_int_equal(enl_store_note_has(st, id[2]), 0);
     assert_int_equal(enl_store_note_bytes(st, &bytes1), ENL_OK);
     assert_true(bytes1 == bytes0);
+}
+
+/* The bytes held per source follow every way a note leaves (release by
+ * lock, expiry, eviction); my own notes (no source) are in no source;
+ * eviction takes the note of a source that expires first. */
+static void test_sources(void **state)
+{
+    enl_store *st = shared.st;
+    uint8_t id[5][32], lock[5][32], tag[16] = { 0 }, note[1000], a[ENL_STORE_SOURCEBYTES],
+        a2[ENL_STORE_SOURCEBYTES], b[ENL_STORE_SOURCEBYTES], top[ENL_STORE_SOURCEBYTES];
+    uint64_t bytes = 0, freed = 0, dropped = 0;
+    static const uint32_t expiry[5] = { 600003, 600001, 600002, 600001, 600009 };
+    static const size_t size[5] = { 300, 400, 500, 900, 700 };
+    (void)state;
+    enl_store_source(st, a, "folder", (const uint8_t *)"/media/usb", 10);
+    enl_store_source(st, a2, "folder", (const uint8_t *)"/media/usb", 10);
+    enl_store_source(st, b, "peer", (const uint8_t *)"/media/usb", 10);
+    assert_memory_equal(a, a2, sizeof a);
+    assert_memory_not_equal(a, b, sizeof a);
+    memset(note, 0x5c, sizeof note);
+    for (int i = 0; i < 5; i++) {
+        item_of(id[i], (uint8_t)(60 + i));
+        item_of(lock[i], (uint8_t)(70 + i));
+    }
+    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
+    /* a: notes 0, 1, 2; b: note 3; note 4 is mine */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(enl_store_note_put(st, id[i], lock[i], expiry[i], tag,
+                                            i < 3 ? a : i == 3 ? b : NULL, note, size[i]),
+                         ENL_OK);
+    assert_int_equal(enl_store_note_put(st, id[0], lock[0], expiry[0], tag, a, note, size[0]), ENL_OK);
+    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
+    assert_true(bytes == 1200);
+    assert_int_equal(enl_store_source_bytes(st, b, &bytes), ENL_OK);
+    assert_true(bytes == 900);
+    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_OK);
+    assert_memory_equal(top, a, sizeof a);
+    /* my own note has a source like the others on disk: none is NULL */
+    {
+        sqlite3 *h;
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_open_v2(shared.db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*), count(DISTINCT source), "
+                                               "sum(source IS NULL OR length(source) != 16) FROM notes",
+                                            -1, &q, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), 5);
+        assert_int_equal(sqlite3_column_int(q, 1), 3);
+        assert_int_equal(sqlite3_column_int(q, 2), 0);
+        sqlite3_finalize(q);
+        sqlite3_close(h);
+    }
+
+    /* eviction: a's note that expires first (1), then b's only note */
+    assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_OK);
+    assert_true(freed == 400);
+    assert_int_equal(enl_store_note_has(st, id[1]), 0);
+    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
+    assert_true(bytes == 800);
+    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_OK);
+    assert_memory_equal(top, b, sizeof b);
+    assert_int_equal(enl_store_source_evict(st, b, &freed), ENL_OK);
+    assert_int_equal(enl_store_source_evict(st, b, &freed), ENL_ENOTFOUND);
+    assert_int_equal(enl_store_source_bytes(st, b, &bytes), ENL_OK);
+    assert_true(bytes == 0);
+
+    /* released by a purge, then expired: a is gone, my note stays */
+    assert_int_equal(enl_store_note_release(st, lock[0], NULL), ENL_OK);
+    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
+    assert_true(bytes == 500);
+    assert_int_equal(enl_store_expire(st, 600002, &dropped), ENL_OK);
+    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
+    assert_true(bytes == 0);
+    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
+    assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_ENOTFOUND);
+    assert_int_equal(enl_store_note_has(st, id[4]), 1);
+    assert_int_equal(enl_store_note_release(st, lock[4], NULL), ENL_OK);
 }
 
 static void test_purges(void **state)
@@ -829,7 +906,7 @@ static void test_expire(void **state)
     /* Rows at expiry 100 and 200 hours. */
     for (int i = 0; i < 2; i++) {
         uint32_t e = 100u * (uint32_t)(i + 1);
-        assert_int_equal(enl_store_note_put(st, id[i], lock[i], e, note, note, sizeof note), ENL_OK);
+        assert_int_equal(enl_store_note_put(st, id[i], lock[i], e, note, NULL, note, sizeof note), ENL_OK);
         assert_int_equal(enl_store_purge_put(st, lock[i], key, e), ENL_OK);
         assert_int_equal(enl_store_set_add(st, "seen", seen[i], e), ENL_OK);
         assert_int_equal(enl_store_set_add(st, "outbox", out[i], e), ENL_OK);
@@ -1072,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_notes),
+        cmocka_unit_test(test_sources),
         cmocka_unit_test(test_purges),
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_tags),

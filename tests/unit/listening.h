@@ -1,0 +1,76 @@
+/*
+ * A listener in a thread of the test program, for the unit tests that sync
+ * real profiles over loopback TCP: started on 127.0.0.1 with a port the
+ * system picks, waited for (bounded: 10 s), stopped and joined. Include
+ * after profiles.h.
+ */
+#ifndef ENL_TEST_LISTENING_H
+#define ENL_TEST_LISTENING_H
+
+#include <pthread.h>
+#include <time.h>
+
+typedef struct {
+    enl_profile *p;
+    int open;                   /* an open relay */
+    volatile int stop;
+    volatile int ready;
+    int rc;
+    char bound[64];
+    int sessions_ok, sessions_failed;
+    pthread_t thread;
+} listening;
+
+static inline void on_ready(void *ctx, const char *bound)
+{
+    listening *l = ctx;
+    snprintf(l->bound, sizeof l->bound, "%s", bound);
+    l->ready = 1;
+}
+
+/* Called under the listener's lock: never two at once. */
+static inline void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats *st)
+{
+    listening *l = ctx;
+    (void)st;
+    if (rc == ENL_OK) l->sessions_ok++;
+    else {
+        l->sessions_failed++;
+        print_error("session with %s: %s\n", peer, enl_strerror(rc));
+    }
+}
+
+static inline void *listen_thread(void *arg)
+{
+    listening *l = arg;
+    enl_listen_opts o;
+    memset(&o, 0, sizeof o);
+    o.open = l->open;
+    o.stop = &l->stop;
+    o.ready = on_ready;
+    o.session = on_session;
+    o.ctx = l;
+    l->rc = enl_listen(l->p, "127.0.0.1:0", &o);
+    return NULL;
+}
+
+static inline void start_listening(listening *l, enl_profile *p, int open)
+{
+    struct timespec pause = { 0, 20 * 1000000L };
+    memset(l, 0, sizeof *l);
+    l->p = p;
+    l->open = open;
+    l->rc = -1;
+    assert_int_equal(pthread_create(&l->thread, NULL, listen_thread, l), 0);
+    for (int i = 0; i < 500 && !l->ready; i++) nanosleep(&pause, NULL);
+    assert_true(l->ready);
+}
+
+static inline void stop_listening(listening *l)
+{
+    l->stop = 1;
+    assert_int_equal(pthread_join(l->thread, NULL), 0);
+    assert_int_equal(l->rc, ENL_OK);
+}
+
+#endif

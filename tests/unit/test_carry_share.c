@@ -1,0 +1,387 @@
+/* A courier's quota of carried notes, shared between the sources notes come
+ * by: whoever leaves a flood of notes in one dead drop (any valid header
+ * with any body is carried) fills the quota only while nobody else needs
+ * room. A note from another source then pushes out the flooding source's
+ * notes, down to an equal share and no further; the courier's own notes are
+ * never pushed out. Driven through enl_sync_folder on real dead drops, and
+ * enl_sync_tcp to a listener, as a courier syncs them: a dead drop is a
+ * source (by its path), a contact is one (by its key), and every stranger
+ * an open relay serves is one source together (fresh keys cost nothing). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "enlace.h"
+#include "store/store.h"
+
+#define PROFILES_ROOT "/tmp/enl-share-XXXXXX"
+#include "profiles.h"
+#include "listening.h"
+
+/* A sync with the dead drop `name` under the test folder (`via`, when not
+ * NULL, is another path to the same folder). */
+static enl_sync_stats sync_at(enl_profile *p, const char *name, const char *via)
+{
+    char drop[512];
+    enl_sync_stats st;
+    snprintf(drop, sizeof drop, "%s/%s", root, name);
+    (void)mkdir(drop, 0700);
+    if (via != NULL) snprintf(drop, sizeof drop, "%s/%s", root, via);
+    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
+    return st;
+}
+
+static void send_n(enl_profile *from, const char *to, int n, const char *what)
+{
+    char text[64];
+    for (int i = 0; i < n; i++) {
+        int len = snprintf(text, sizeof text, "%s %03d", what, i);
+        assert_int_equal(enl_send_text(from, to, (const uint8_t *)text, (size_t)len, NULL, NULL),
+                         ENL_OK);
+    }
+}
+
+static int count_cb(const enl_message *m, void *ctx)
+{
+    (void)m;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int inbox_count(enl_profile *p)
+{
+    int n = 0;
+    assert_int_equal(enl_inbox_each(p, 0, count_cb, &n), ENL_OK);
+    return n;
+}
+
+static uint64_t held(enl_profile *p)
+{
+    enl_status_info s;
+    assert_int_equal(enl_status(p, &s), ENL_OK);
+    return s.notes;
+}
+
+/* What the courier carries reaches whom it is for: the courier writes all
+ * it holds into a fresh drop, the recipient reads that drop alone. */
+static int carried_to(enl_profile *courier, enl_profile *to, const char *fresh)
+{
+    (void)sync_at(courier, fresh, NULL);
+    (void)sync_at(to, fresh, NULL);
+    return inbox_count(to);
+}
+
+static void test_a_flooded_drop_leaves_room_for_others(void **state)
+{
+    enl_profile *ana = mkprofile("ana1"), *beto = mkprofile("beto1"), *carmen = mkprofile("carmen1"),
+                *dora = mkprofile("dora1"), *eli = mkprofile("eli1");
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(dora, "dora", eli, "eli");
+    enl_profile_set_quota(ana, 20, (uint64_t)1 << 30);
+
+    /* a drop holding 30 notes ana cannot tell from junk fills her quota */
+    send_n(beto, "carmen", 30, "flood");
+    (void)sync_at(beto, "flooded", NULL);
+    st = sync_at(ana, "flooded", NULL);
+    assert_int_equal(st.notes_received, 20);
+    assert_int_equal(st.notes_evicted, 0);
+    assert_int_equal(held(ana), 20);
+
+    /* dora's 5 notes, from another drop, still travel: 5 of the flood go */
+    send_n(dora, "eli", 5, "olla");
+    (void)sync_at(dora, "other", NULL);
+    st = sync_at(ana, "other", NULL);
+    assert_int_equal(st.notes_received, 5);
+    assert_int_equal(st.notes_evicted, 5);
+    assert_int_equal(held(ana), 20);
+    assert_int_equal(carried_to(ana, eli, "handoff1"), 5);
+
+    /* more flood pushes out none of dora's: the flooded drop already
+     * holds the most */
+    send_n(beto, "carmen", 10, "more");
+    (void)sync_at(beto, "flooded", NULL);
+    st = sync_at(ana, "flooded", NULL);
+    assert_int_equal(st.notes_received, 0);
+    assert_int_equal(st.notes_evicted, 0);
+    assert_int_equal(held(ana), 20);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
+/* The second source takes room only down to an equal share: a courier
+ * full of one drop's notes then carries as many of each. */
+static void test_room_is_taken_down_to_an_equal_share(void **state)
+{
+    enl_profile *ana = mkprofile("ana2"), *beto = mkprofile("beto2"), *carmen = mkprofile("carmen2"),
+                *dora = mkprofile("dora2"), *eli = mkprofile("eli2");
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(dora, "dora", eli, "eli");
+    enl_profile_set_quota(ana, 20, (uint64_t)1 << 30);
+
+    /* notes of one size (a first session's notes, the same text length) */
+    send_n(beto, "carmen", 25, "flood");
+    (void)sync_at(beto, "flooded2", NULL);
+    (void)sync_at(ana, "flooded2", NULL);
+    send_n(dora, "eli", 25, "olla");
+    (void)sync_at(dora, "other2", NULL);
+    st = sync_at(ana, "other2", NULL);
+    assert_int_equal(st.notes_received, 10);
+    assert_int_equal(st.notes_evicted, 10);
+    assert_int_equal(held(ana), 20);
+    assert_int_equal(carried_to(ana, eli, "handoff2"), 10);
+    assert_int_equal(carried_to(ana, carmen, "handoff2b"), 10);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
+/* One folder is one source whatever path names it. */
+static void test_one_folder_is_one_source(void **state)
+{
+    enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    enl_profile_set_quota(ana, 10, (uint64_t)1 << 30);
+
+    send_n(beto, "carmen", 10, "flood");
+    (void)sync_at(beto, "same", NULL);
+    (void)sync_at(ana, "same", NULL);
+    assert_int_equal(held(ana), 10);
+    send_n(beto, "carmen", 5, "again");
+    (void)sync_at(beto, "same", NULL);
+    st = sync_at(ana, "same", "same/../same/.");
+    assert_int_equal(st.notes_received, 0);
+    assert_int_equal(st.notes_evicted, 0);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
+/* The courier's own notes count in the quota but are never pushed out. */
+static void test_own_notes_are_never_pushed_out(void **state)
+{
+    enl_profile *ana = mkprofile("ana4"), *beto = mkprofile("beto4"), *carmen = mkprofile("carmen4"),
+                *dora = mkprofile("dora4"), *eli = mkprofile("eli4"), *fede = mkprofile("fede4");
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(dora, "dora", eli, "eli");
+    introduce(ana, "ana", fede, "fede");
+    enl_profile_set_quota(ana, 10, (uint64_t)1 << 30);
+
+    send_n(ana, "fede", 8, "mine");
+    send_n(beto, "carmen", 10, "flood");
+    (void)sync_at(beto, "flooded4", NULL);
+    st = sync_at(ana, "flooded4", NULL);
+    assert_int_equal(st.notes_received, 2);
+
+    /* dora's notes push out one of the flood's two, then are refused:
+     * nothing of ana's own goes */
+    send_n(dora, "eli", 5, "olla");
+    (void)sync_at(dora, "other4", NULL);
+    st = sync_at(ana, "other4", NULL);
+    assert_int_equal(st.notes_received, 1);
+    assert_int_equal(st.notes_evicted, 1);
+    assert_int_equal(held(ana), 10);
+    assert_int_equal(carried_to(ana, fede, "handoff4"), 8);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+    enl_profile_close(fede);
+}
+
+/* Bytes count, not notes: one large note from another source pushes out as
+ * many of the flood's small ones as it needs (16 of 288 bytes for one of
+ * 4352), the flood still holding more; but not when the flood would be left
+ * with less than that note (then nothing is pushed out). */
+static void test_bytes_are_shared_too(void **state)
+{
+    enl_profile *ana = mkprofile("ana5"), *beto = mkprofile("beto5"), *carmen = mkprofile("carmen5"),
+                *dora = mkprofile("dora5"), *eli = mkprofile("eli5");
+    enl_sync_stats st;
+    uint8_t big[4000];
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(dora, "dora", eli, "eli");
+
+    send_n(beto, "carmen", 40, "flood");
+    (void)sync_at(beto, "flooded5", NULL);
+    (void)sync_at(ana, "flooded5", NULL);
+    assert_int_equal(held(ana), 40);
+    {
+        enl_status_info s;
+        assert_int_equal(enl_status(ana, &s), ENL_OK);
+        /* room for the flood and not one byte more */
+        enl_profile_set_quota(ana, 100, s.bytes);
+    }
+    memset(big, 'x', sizeof big);
+    assert_int_equal(enl_send_text(dora, "eli", big, sizeof big, NULL, NULL), ENL_OK);
+    (void)sync_at(dora, "other5", NULL);
+    st = sync_at(ana, "other5", NULL);
+    assert_int_equal(st.notes_received, 1);
+    assert_int_equal(st.notes_evicted, 16);
+    assert_int_equal(held(ana), 25);
+    assert_int_equal(carried_to(ana, eli, "handoff5"), 1);
+
+    /* a second one would give dora's drop 8704 bytes, more than the
+     * flood's 6912: refused, and the flood keeps all 24 */
+    assert_int_equal(enl_send_text(dora, "eli", big, sizeof big, NULL, NULL), ENL_OK);
+    (void)sync_at(dora, "other5", NULL);
+    st = sync_at(ana, "other5", NULL);
+    assert_int_equal(st.notes_received, 0);
+    assert_int_equal(st.notes_evicted, 0);
+    assert_int_equal(held(ana), 25);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
+static int sync_to(enl_profile *p, const char *name, const listening *l)
+{
+    char target[128];
+    snprintf(target, sizeof target, "tcp://%s@%s", name, l->bound);
+    return enl_sync_tcp(p, target, NULL, NULL);
+}
+
+/* The ids of the notes a profile holds now (its own, before a sync brings
+ * it others'). */
+typedef struct {
+    uint8_t ids[32][ENL_IDBYTES];
+    int n;
+} id_list;
+
+static int add_id(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    id_list *l = vctx;
+    assert_true(l->n < 32);
+    memcpy(l->ids[l->n++], id, ENL_IDBYTES);
+    return 0;
+}
+
+static void ids_of(enl_profile *p, id_list *l)
+{
+    l->n = 0;
+    assert_int_equal(enl_note_each(p, add_id, l), ENL_OK);
+}
+
+/* How many of those notes the courier holds. */
+static int held_of(enl_profile *courier, const id_list *l)
+{
+    int n = 0;
+    for (int i = 0; i < l->n; i++)
+        if (enl_store_note_has(courier->st, l->ids[i]) == 1) n++;
+    return n;
+}
+
+/* Each contact's sync over TCP is a source of its own: beto's flood does
+ * not keep leo, listening, from carrying what dora brings. */
+static void test_each_contact_over_tcp_is_a_source(void **state)
+{
+    enl_profile *leo = mkprofile("leo6"), *beto = mkprofile("beto6"), *carmen = mkprofile("carmen6"),
+                *dora = mkprofile("dora6"), *eli = mkprofile("eli6");
+    listening l;
+    id_list mine;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(dora, "dora", eli, "eli");
+    introduce(beto, "beto", leo, "leo");
+    introduce(dora, "dora", leo, "leo");
+    enl_profile_set_quota(leo, 10, (uint64_t)1 << 30);
+
+    send_n(beto, "carmen", 15, "flood");
+    send_n(dora, "eli", 4, "olla");
+    ids_of(dora, &mine);
+    assert_int_equal(mine.n, 4);
+    start_listening(&l, leo, 0);
+    assert_int_equal(sync_to(beto, "leo", &l), ENL_OK);
+    assert_int_equal(sync_to(dora, "leo", &l), ENL_OK);
+    stop_listening(&l);
+    assert_int_equal(l.sessions_ok, 2);
+    assert_int_equal(held_of(leo, &mine), 4);
+    assert_int_equal(held(leo), 10);
+
+    enl_profile_close(leo);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
+/* An open relay's strangers are one source: a stranger with a fresh key
+ * cannot push out what another stranger left. */
+static void test_strangers_share_one_source(void **state)
+{
+    enl_profile *leo = mkprofile("leo7"), *s1 = mkprofile("s1"), *s2 = mkprofile("s2"),
+                *carmen = mkprofile("carmen7");
+    listening l;
+    id_list first, second;
+    char *card = NULL;
+    (void)state;
+    introduce(s1, "s1", carmen, "carmen");
+    introduce(s2, "s2", carmen, "carmen");
+    /* the strangers hold leo's card; leo holds neither of theirs */
+    assert_int_equal(enl_profile_card(leo, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(s1, card, "leo", NULL), ENL_OK);
+    assert_int_equal(enl_contact_add(s2, card, "leo", NULL), ENL_OK);
+    free(card);
+    enl_profile_set_quota(leo, 6, (uint64_t)1 << 30);
+
+    send_n(s1, "carmen", 6, "first");
+    send_n(s2, "carmen", 6, "second");
+    ids_of(s1, &first);
+    ids_of(s2, &second);
+    start_listening(&l, leo, 1);
+    assert_int_equal(sync_to(s1, "leo", &l), ENL_OK);
+    assert_int_equal(sync_to(s2, "leo", &l), ENL_OK);
+    stop_listening(&l);
+    assert_int_equal(held_of(leo, &first), 6);
+    assert_int_equal(held_of(leo, &second), 0);
+
+    enl_profile_close(leo);
+    enl_profile_close(s1);
+    enl_profile_close(s2);
+    enl_profile_close(carmen);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_flooded_drop_leaves_room_for_others),
+        cmocka_unit_test(test_room_is_taken_down_to_an_equal_share),
+        cmocka_unit_test(test_one_folder_is_one_source),
+        cmocka_unit_test(test_own_notes_are_never_pushed_out),
+        cmocka_unit_test(test_bytes_are_shared_too),
+        cmocka_unit_test(test_each_contact_over_tcp_is_a_source),
+        cmocka_unit_test(test_strangers_share_one_source),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
