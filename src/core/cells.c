@@ -1123,11 +1123,24 @@ static int proposed_by_a_member(const cell_rec *c, const enl_cell_person *s)
  * back to them. Only then: two devices that drop each other's statements
  * (their views differ) would otherwise send their logs back and forth for
  * ever. */
+/* Whether a log holds the statement with this id (ids are kept sorted). */
+static int holds(const cell_rec *c, const uint8_t id[32])
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = memcmp(c->ids[mid], id, 32);
+        if (cmp == 0) return 1;
+        if (cmp < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
 static int they_would_take(const cell_rec *theirs, const uint8_t *raw, size_t len, const uint8_t id[32])
 {
     const uint8_t *author = enl_stmt_author_of(raw, len);
-    for (size_t i = 0; i < theirs->n; i++)
-        if (memcmp(theirs->ids[i], id, 32) == 0) return 0;     /* they have it */
+    if (holds(theirs, id)) return 0;     /* they have it */
     if (author == NULL || len < 2 || !share_allows(theirs, author, raw[1]) ||
         theirs->n >= ENL_CELL_STMTS_MAX ||
         (theirs->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED && !member_exit(theirs, raw, len)))
@@ -1142,7 +1155,7 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
     const enl_cell_person *s;
     enl_contact k;
     uint8_t *body = NULL;
-    size_t len = 0;
+    size_t len = 0, common = 0;
     int rc = ENL_OK, lack = 0;
 
     if (theirs == NULL) return ENL_ENOMEM;
@@ -1152,8 +1165,10 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
     }
     if (rc == ENL_OK && theirs->n > 0 && memcmp(theirs->cell_id, c->cell_id, 32) == 0 &&
         rec_compute(theirs) == ENL_OK)
-        for (size_t i = 0; !lack && i < c->n; i++)
-            lack = they_would_take(theirs, c->raw[i], c->raw_len[i], c->ids[i]);
+        for (size_t i = 0; i < c->n; i++) {
+            if (holds(theirs, c->ids[i])) common++;
+            else if (!lack) lack = they_would_take(theirs, c->raw[i], c->raw_len[i], c->ids[i]);
+        }
     rec_free(theirs);
     if (rc != ENL_OK || !lack) return rc;
     /* logs go to members only (a candidate who was a member once holds an
@@ -1162,17 +1177,20 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
         person_contact(p, s, &k) != ENL_OK)
         return ENL_OK;
     if ((rc = log_body(c, &body, &len)) == ENL_OK) {
-        /* Once per log of mine, member and size of theirs: a member who
-         * sends tiny logs again and again must not get my whole log back
-         * each time (the reply stays in my outbox until it is delivered),
-         * yet one whose log grew and still lacks what they would now take
-         * gets it again. */
-        static const char ctx[] = "enlace log answered v1";
+        /* Once per log of mine, member and number of my statements
+         * theirs holds: a member who sends tiny logs again and again must
+         * not get my whole log back each time (the reply stays in my
+         * outbox until it is delivered), yet one whose log grew and still
+         * lacks what they would now take gets it again. Not the count
+         * their log gives: a statement repeated, or junk that could never
+         * count, makes it any number at no cost, and each would get my
+         * whole log back. */
+        static const char ctx[] = "enlace log answered v2";
         uint8_t key[32];
         crypto_generichash_state st;
         crypto_generichash_init(&st, NULL, 0, sizeof key);
         crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
-        uint8_t their_n[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+        uint8_t their_n[2] = { (uint8_t)(common >> 8), (uint8_t)common };
         crypto_generichash_update(&st, sender, 32);
         crypto_generichash_update(&st, their_n, 2);
         crypto_generichash_update(&st, body, len);

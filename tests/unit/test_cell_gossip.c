@@ -332,6 +332,38 @@ static void test_tiny_logs_get_one_answer(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* The same, but each log names the CREATE once more than the last (a
+ * log may repeat a statement; it is merged once): its size is not what
+ * it holds, so each would otherwise get my whole log back, up to 256
+ * times for every log of mine. */
+static void test_repeated_statements_get_one_answer(void **state)
+{
+    enl_profile *ana = mkprofile("ana6"), *beto = mkprofile("beto6"), *carmen = mkprofile("carmen6");
+    static uint8_t body[ENL_TEXT_MAX], rep[ENL_TEXT_MAX];
+    size_t len, before, after, sl;
+    enum { K = 20 };
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    len = stored_log(beto, body, 1);            /* cell id | 1 | len | CREATE */
+    sl = len - 36;
+    before = held(ana, NULL);
+    for (int i = 1; i <= K; i++) {
+        size_t at = 34;
+        memcpy(rep, body, 32);
+        rep[32] = 0;
+        rep[33] = (uint8_t)i;
+        for (int j = 0; j < i; j++) {
+            memcpy(rep + at, body + 34, 2 + sl);
+            at += 2 + sl;
+        }
+        assert_int_equal(adv_send_kind(beto, "ana", ENL_KIND_CELL_LOG, rep, at), ENL_OK);
+        carry_all(beto, ana);
+    }
+    after = held(ana, NULL);
+    assert_true(after - before <= 1);           /* one answer, not one per count */
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 /* carmen left; dora joined after; ana proposes carmen again (k = 2: a
  * candidate only). carmen's old log must not get ana's whole log back:
  * logs go to members, and carmen must learn nothing of dora. */
@@ -380,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_candidates_fifth_statement_comes_back),
         cmocka_unit_test(test_replies_stop),
         cmocka_unit_test(test_tiny_logs_get_one_answer),
+        cmocka_unit_test(test_repeated_statements_get_one_answer),
         cmocka_unit_test(test_candidate_gets_no_log),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
