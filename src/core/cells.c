@@ -1114,15 +1114,6 @@ static int proposed_by_a_member(const cell_rec *c, const enl_cell_person *s)
     return by != NULL && by->state == ENL_CELL_MEMBER;
 }
 
-/* Whether a statement I hold is missing from a member's log, and theirs
- * would take it now (by the rules of merge_all, under the view their log
- * gives). A device drops the statements of someone who is not a member in
- * its view, and logs go on to every member but the one they came from: a
- * statement dropped for want of what made its author a member would never
- * come back. So when a member's log lacks one they would take, my log goes
- * back to them. Only then: two devices that drop each other's statements
- * (their views differ) would otherwise send their logs back and forth for
- * ever. */
 /* Whether a log holds the statement with this id (ids are kept sorted). */
 static int holds(const cell_rec *c, const uint8_t id[32])
 {
@@ -1137,6 +1128,15 @@ static int holds(const cell_rec *c, const uint8_t id[32])
     return 0;
 }
 
+/* Whether a statement I hold is missing from a member's log, and theirs
+ * would take it now (by the rules of merge_all, under the view their log
+ * gives). A device drops the statements of someone who is not a member in
+ * its view, and logs go on to every member but the one they came from: a
+ * statement dropped for want of what made its author a member would never
+ * come back. So when a member's log lacks one they would take, my log goes
+ * back to them. Only then: two devices that drop each other's statements
+ * (their views differ) would otherwise send their logs back and forth for
+ * ever. */
 static int they_would_take(const cell_rec *theirs, const uint8_t *raw, size_t len, const uint8_t id[32])
 {
     const uint8_t *author = enl_stmt_author_of(raw, len);
