@@ -52,13 +52,16 @@ static uint64_t order_key(const enl_stmt *s)
  * about p at p's current generation, by members other than p, each member
  * counted once (their earliest). Returns how many; *when gets the time at
  * which the need-th of them, in order of creation, was signed (when there
- * are that many), *burns how many of the counted ones are BURN. */
+ * are that many), *burns how many of the members counted signed a BURN
+ * (any of theirs, not only their earliest: a member who asked first for a
+ * removal, then learned the device was seized, burns it too). */
 static uint32_t count_vouches(const enl_cell_view *v, const enl_stmt *st, size_t n,
                               const enl_cell_person *p, unsigned mask, uint32_t need,
                               uint64_t *when, uint32_t *burns)
 {
     uint64_t t[ENL_CELL_PEOPLE_MAX];
     size_t at[ENL_CELL_PEOPLE_MAX];
+    uint8_t burned_by[ENL_CELL_PEOPLE_MAX] = { 0 };
     uint32_t count = 0;
 
     for (size_t i = 0; i < ENL_CELL_PEOPLE_MAX; i++) at[i] = SIZE_MAX;
@@ -73,6 +76,7 @@ static uint32_t count_vouches(const enl_cell_view *v, const enl_stmt *st, size_t
         if (a == NULL || a->state != ENL_CELL_MEMBER) continue;
         ai = (size_t)(a - v->people);
         if (at[ai] == SIZE_MAX) count++;
+        if (st[i].type == ENL_STMT_BURN) burned_by[ai] = 1;
         if (at[ai] == SIZE_MAX || order_key(&st[i]) < t[ai]) {
             at[ai] = i;
             t[ai] = order_key(&st[i]);
@@ -81,7 +85,7 @@ static uint32_t count_vouches(const enl_cell_view *v, const enl_stmt *st, size_t
     if (burns != NULL) {
         *burns = 0;
         for (size_t i = 0; i < ENL_CELL_PEOPLE_MAX; i++)
-            if (at[i] != SIZE_MAX && st[at[i]].type == ENL_STMT_BURN) (*burns)++;
+            if (at[i] != SIZE_MAX && burned_by[i]) (*burns)++;
     }
     if (when != NULL && need > 0 && count >= need) {
         /* the need-th smallest creation time among the counted vouches */

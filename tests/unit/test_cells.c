@@ -289,6 +289,26 @@ static void test_burn_needs_k_members(void **state)
     assert_false(enl_cell_find(&v, who[1].sign_pk)->burned);
 }
 
+/* ana first asks to remove carmen, then learns her device was seized and
+ * burns her (her device lets her: carmen is still a member), and beto
+ * burns her too: two members of three signed a BURN, so she is burned,
+ * whatever else ana signed before. */
+static void test_burn_after_own_remove_counts(void **state)
+{
+    log_t l;
+    enl_cell_view v;
+    (void)state;
+    three_members(&l);
+    vouch(&l, ENL_STMT_REMOVE, 0, 2, 1, 104);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, 2), ENL_CELL_MEMBER);
+    vouch(&l, ENL_STMT_BURN, 0, 2, 1, 105);
+    vouch(&l, ENL_STMT_BURN, 1, 2, 1, 106);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, 2), ENL_CELL_REMOVED);
+    assert_true(enl_cell_find(&v, who[2].sign_pk)->burned);
+}
+
 static void test_leave(void **state)
 {
     log_t l;
@@ -408,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_vouch_by_non_member_counts_for_nothing),
         cmocka_unit_test(test_removed_members_late_vouch),
         cmocka_unit_test(test_burn_needs_k_members),
+        cmocka_unit_test(test_burn_after_own_remove_counts),
         cmocka_unit_test(test_leave),
         cmocka_unit_test(test_no_create_or_mixed_cells_refused),
         cmocka_unit_test(test_sender_key_order_and_tamper),
