@@ -135,7 +135,13 @@ static int step(enl_cell_view *v, const enl_stmt *st, size_t n)
         int rule = 0, burn = 0;
         if (p->state == ENL_CELL_MEMBER) {
             if ((t = leave_time(st, n, p)) != UINT64_MAX) {
+                /* one who leaves while enough members burn them is burned
+                 * all the same: or a seized device that sees the first
+                 * burn vouch leaves before the last, and keeps its keys
+                 * trusted on the devices of members who did not vouch */
                 rule = 1;
+                need = min_u32((uint32_t)(v->nmembers - 1), v->admit);
+                burn = need > 0 && count_vouches(v, st, n, p, 1u << ENL_STMT_BURN, 0, NULL, NULL) >= need;
             } else if ((need = min_u32((uint32_t)(v->nmembers - 1), v->admit)) > 0 &&
                        count_vouches(v, st, n, p, 1u << ENL_STMT_REMOVE | 1u << ENL_STMT_BURN,
                                      need, &t, &burns) >= need) {

@@ -11,7 +11,9 @@
  *      CREATE for the same id says the same k, name and card). Its author
  *      is the first member; k is its admit count.
  *   2. Repeat, applying one change at a time, until none applies:
- *        a. a member who LEFT at their current generation leaves;
+ *        a. a member who LEFT at their current generation leaves
+ *           (burned when min(k, members - 1) other members have signed
+ *           BURN at that generation: leaving spares no one a burn);
  *        b. a member for whom min(k, members - 1) other members have
  *           signed REMOVE or BURN at their current generation is removed
  *           (burned when the BURN vouches alone reach that count);

@@ -309,6 +309,30 @@ static void test_burn_after_own_remove_counts(void **state)
     assert_true(enl_cell_find(&v, who[2].sign_pk)->burned);
 }
 
+/* carmen's seized device sees ana's burn vouch and leaves at once, before
+ * beto's vouch (his clock and time come after hers, honestly): two members
+ * of three burned her, and leaving first must not spare her keys the burn
+ * on the devices of members who did not burn them themselves. */
+static void test_leave_does_not_escape_a_burn(void **state)
+{
+    log_t l;
+    enl_cell_view v;
+    enl_stmt s;
+    (void)state;
+    three_members(&l);
+    vouch_at(&l, ENL_STMT_BURN, 0, 2, 1, 104, 5);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    s.gen = 1;
+    s.created = 105;
+    s.clock = 6;
+    log_emit(&l, &s, &who[2]);
+    vouch_at(&l, ENL_STMT_BURN, 1, 2, 1, 106, 6);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, 2), ENL_CELL_REMOVED);
+    assert_true(enl_cell_find(&v, who[2].sign_pk)->burned);
+}
+
 static void test_leave(void **state)
 {
     log_t l;
@@ -429,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_removed_members_late_vouch),
         cmocka_unit_test(test_burn_needs_k_members),
         cmocka_unit_test(test_burn_after_own_remove_counts),
+        cmocka_unit_test(test_leave_does_not_escape_a_burn),
         cmocka_unit_test(test_leave),
         cmocka_unit_test(test_no_create_or_mixed_cells_refused),
         cmocka_unit_test(test_sender_key_order_and_tamper),
