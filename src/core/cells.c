@@ -335,27 +335,37 @@ static int send_log(enl_profile *p, const cell_rec *c, const enl_cell_view *befo
     return rc;
 }
 
+int enl_cell_key_message(uint8_t out[ENL_CELL_KEYMSG_BYTES], const enl_senderkey *sk,
+                         const uint8_t cell_id[32], const uint8_t key_id[32],
+                         const enl_identity *me, const uint8_t receiver_dh_pk[32])
+{
+    enl_sk_owner o = { cell_id, key_id, me->sign_pk, me->dh_pk, receiver_dh_pk };
+    memcpy(out, cell_id, 32);
+    memcpy(out + 32, key_id, 32);
+    enl_senderkey_share(out + 64, sk);
+    return enl_senderkey_prove(out + 64 + ENL_SK_SHAREBYTES, sk, &o);
+}
+
 /* A new sender key for the current membership, handed to every member. */
 static int rotate_sender_key(enl_profile *p, cell_rec *c)
 {
-    uint8_t body[32 + 32 + ENL_SK_SHAREBYTES];
+    uint8_t body[ENL_CELL_KEYMSG_BYTES], key_id[32];
     int rc;
 
     enl_senderkey_wipe(&c->sk);
     if ((rc = enl_senderkey_generate(&c->sk)) != ENL_OK) return rc;
     c->has_sk = 1;
     memcpy(c->sk_epoch, c->view.epoch, 32);
-    memcpy(body, c->cell_id, 32);
     /* a fresh id per key: a re-key within one membership (a burn) is a new
      * key too, never mistaken for one a member already holds */
-    enl_cell_key_id(body + 32, c->n, enl_now());
-    enl_senderkey_share(body + 64, &c->sk);
+    enl_cell_key_id(key_id, c->n, enl_now());
     for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
         enl_contact k;
         if (m->state != ENL_CELL_MEMBER || is_me(p, m->sign_pk)) continue;
         if (person_contact(p, m, &k) != ENL_OK) continue;
-        rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
+        rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
+        if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
     }
     sodium_memzero(body, sizeof body);
     return rc;
@@ -1312,7 +1322,7 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
     size_t plen = 0;
     int rc, keep = 0;
 
-    if (d->body_len != 64 + ENL_SK_SHAREBYTES) return ENL_EMALFORMED;
+    if (d->body_len != ENL_CELL_KEYMSG_BYTES) return ENL_EMALFORMED;
     if ((rc = rec_load_id(p, d->body, &c)) == ENL_ENOTFOUND) {
         return enl_fail(p, ENL_EREFUSED, "a sender key for a cell not known yet");
     }
@@ -1333,6 +1343,16 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
         return enl_fail(p, ENL_EREFUSED, "a sender key from someone not yet a member here");
     }
     rec_free(c);
+    {
+        /* made by its sender: every member holds the others' keys, and
+         * could hand one on as their own */
+        enl_sk_owner o = { d->body, d->body + 32, d->sender_sign_pk, d->sender_dh_pk,
+                           p->id->dh_pk };
+        if (enl_senderkey_check_owner(d->body + 64 + ENL_SK_SHAREBYTES,
+                                      d->body + 64 + ENL_SK_SHAREBYTES - 32 /* its sign_pk */, &o,
+                                      p->id->dh_sk) != ENL_OK)
+            return enl_fail(p, ENL_EREFUSED, "a sender key its sender did not make is refused");
+    }
     sk_row_key(p, d->body, d->sender_sign_pk, d->body + 32, h);
     rc = enl_store_row_get(p->st, "senderkeys", h, &probe, &plen);
     if (rc == ENL_OK) {

@@ -25,6 +25,7 @@
 #define ENL_CORE_CELLS_H
 
 #include "core/deliver.h"
+#include "crypto/identity.h"
 #include "crypto/senderkey.h"
 
 /* A cell note opened with a member's sender key, not yet delivered. */
@@ -52,6 +53,15 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
 
 /* A new sender key's id (above): statements held, created, random. */
 void enl_cell_key_id(uint8_t id[32], size_t statements, uint64_t created);
+
+/* The body of a sender key message (kind 3) for one member: cell_id |
+ * key_id | share | the proof that I made the key (enl_senderkey_prove,
+ * for the receiver's DH key). sk must be my own. */
+#define ENL_CELL_KEYMSG_BYTES (32 + 32 + ENL_SK_SHAREBYTES + ENL_SK_PROOFBYTES)
+int enl_cell_key_message(uint8_t out[ENL_CELL_KEYMSG_BYTES], const enl_senderkey *sk,
+                         const uint8_t cell_id[32], const uint8_t key_id[32],
+                         const enl_identity *me, const uint8_t receiver_dh_pk[32])
+    __attribute__((warn_unused_result));
 
 /* The row key of the sender key a delivered ENL_KIND_SENDER_KEY brought. */
 void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32]);

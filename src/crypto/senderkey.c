@@ -39,6 +39,53 @@ void enl_senderkey_share(uint8_t out[ENL_SK_SHAREBYTES], const enl_senderkey *k)
     memcpy(out + 36, k->sign_pk, 32);
 }
 
+static void owner_mac(uint8_t proof[ENL_SK_PROOFBYTES], const uint8_t dh[32], const uint8_t sign_pk[32],
+                      const enl_sk_owner *o)
+{
+    static const char ctx[] = "enlace sender key owner v1";
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, dh, 32, ENL_SK_PROOFBYTES);
+    crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
+    crypto_generichash_update(&st, o->cell_id, 32);
+    crypto_generichash_update(&st, o->key_id, 32);
+    crypto_generichash_update(&st, sign_pk, 32);
+    crypto_generichash_update(&st, o->owner_sign_pk, 32);
+    crypto_generichash_update(&st, o->owner_dh_pk, 32);
+    crypto_generichash_update(&st, o->receiver_dh_pk, 32);
+    crypto_generichash_final(&st, proof, ENL_SK_PROOFBYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+int enl_senderkey_prove(uint8_t proof[ENL_SK_PROOFBYTES], const enl_senderkey *k,
+                        const enl_sk_owner *o)
+{
+    uint8_t x[32], dh[32];
+    int rc = ENL_OK;
+    if (!k->own) return ENL_EINVAL;
+    if (crypto_sign_ed25519_sk_to_curve25519(x, k->sign_sk) != 0 ||
+        crypto_scalarmult(dh, x, o->receiver_dh_pk) != 0)
+        rc = ENL_EINVAL;
+    if (rc == ENL_OK) owner_mac(proof, dh, k->sign_pk, o);
+    sodium_memzero(x, sizeof x);
+    sodium_memzero(dh, sizeof dh);
+    return rc;
+}
+
+int enl_senderkey_check_owner(const uint8_t proof[ENL_SK_PROOFBYTES], const uint8_t sign_pk[32],
+                              const enl_sk_owner *o, const uint8_t receiver_dh_sk[32])
+{
+    uint8_t x[32], dh[32], want[ENL_SK_PROOFBYTES];
+    int rc = ENL_ESIG;
+    if (crypto_sign_ed25519_pk_to_curve25519(x, sign_pk) == 0 &&
+        crypto_scalarmult(dh, receiver_dh_sk, x) == 0) {
+        owner_mac(want, dh, sign_pk, o);
+        if (sodium_memcmp(want, proof, sizeof want) == 0) rc = ENL_OK;
+    }
+    sodium_memzero(dh, sizeof dh);
+    sodium_memzero(want, sizeof want);
+    return rc;
+}
+
 int enl_senderkey_from_share(enl_senderkey *k, const uint8_t *in, size_t len)
 {
     if (len != ENL_SK_SHAREBYTES) return ENL_EMALFORMED;

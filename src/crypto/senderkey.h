@@ -63,6 +63,34 @@ void enl_senderkey_share(uint8_t out[ENL_SK_SHAREBYTES], const enl_senderkey *k)
 int enl_senderkey_from_share(enl_senderkey *k, const uint8_t *in, size_t len)
     __attribute__((warn_unused_result));
 
+/* The proof, for one receiver, that a sender key is its owner's: members
+ * hold each other's chains and public keys, so a share alone would let one
+ * member hand another's key on as their own (and the other's notes would
+ * show in their name). Only the maker holds the key's Ed25519 secret; its
+ * X25519 form (crypto_sign_ed25519_sk_to_curve25519) and the receiver's DH
+ * key give a secret only the maker and that receiver can compute:
+ *
+ *   proof = BLAKE2b-256(key = X25519(sk_x, receiver dh_pk),
+ *                       "enlace sender key owner v1\0" || cell_id || key_id ||
+ *                       sign_pk || owner sign_pk || owner dh_pk || receiver dh_pk)
+ *
+ * The receiver could compute it as well, so it convinces no third party
+ * (deniable, like the pairwise sessions). The owner's side needs k's
+ * secret (k->own); the receiver's, its own DH secret. */
+#define ENL_SK_PROOFBYTES 32
+typedef struct {
+    const uint8_t *cell_id, *key_id;            /* [32] each */
+    const uint8_t *owner_sign_pk, *owner_dh_pk; /* the member who made the key */
+    const uint8_t *receiver_dh_pk;
+} enl_sk_owner;
+int enl_senderkey_prove(uint8_t proof[ENL_SK_PROOFBYTES], const enl_senderkey *k,
+                        const enl_sk_owner *o) __attribute__((warn_unused_result));
+/* ENL_OK when proof is the owner's for the key whose public key is sign_pk;
+ * ENL_ESIG otherwise. */
+int enl_senderkey_check_owner(const uint8_t proof[ENL_SK_PROOFBYTES], const uint8_t sign_pk[32],
+                              const enl_sk_owner *o, const uint8_t receiver_dh_sk[32])
+    __attribute__((warn_unused_result));
+
 size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_senderkey *k);
 int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
     __attribute__((warn_unused_result));

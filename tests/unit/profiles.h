@@ -124,6 +124,22 @@ static inline int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, 
 }
 #endif
 
+#ifdef ENL_CORE_CELLS_H
+/* The sender key message `owner` sends `to` (a contact of theirs) for key
+ * sk: its id key_id, or a random one when NULL. */
+static inline void key_message(uint8_t body[ENL_CELL_KEYMSG_BYTES], const enl_senderkey *sk,
+                               const uint8_t cid[32], const uint8_t *key_id, enl_profile *owner,
+                               const char *to)
+{
+    enl_contact k;
+    uint8_t id[32];
+    if (key_id == NULL) randombytes_buf(id, sizeof id);
+    else memcpy(id, key_id, sizeof id);
+    assert_int_equal(enl_contact_by_name(owner, to, &k), ENL_OK);
+    assert_int_equal(enl_cell_key_message(body, sk, cid, id, owner->id, k.card.dh_pk), ENL_OK);
+}
+#endif
+
 #ifdef ENL_CELL_STATEMENT_H
 /* An ADD by author, into cell cid, of a throw-away key made here (*k, with
  * a valid card): what a member who floods a cell signs. */

@@ -24,6 +24,7 @@
 
 #include "cell/membership.h"
 #include "cell/statement.h"
+#include "core/cells.h"
 #include "core/profile.h"
 #include "core/send.h"
 #include "crypto/senderkey.h"
@@ -284,7 +285,7 @@ static void test_revoked_member_cannot_push_a_sender_key(void **state)
 {
     enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
     enl_senderkey sk;
-    uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES], note[512], payload[512], text[128];
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], payload[512], text[128];
     static const char lie[] = "todo bien, vengan a la casa";
     enl_payload pl;
     char *rev = NULL;
@@ -297,9 +298,7 @@ static void test_revoked_member_cannot_push_a_sender_key(void **state)
     printf("after ana published beto's revocation: beto at ana = %s\n", state_of(ana, "olla", "beto", &burned));
     cell_id_of(ana, cid);
     assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-    memcpy(body, cid, 32);
-    randombytes_buf(body + 32, 32);
-    enl_senderkey_share(body + 64, &sk);
+    key_message(body, &sk, cid, NULL, beto, "ana");
     rc = adv_send_kind(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body);
     assert_int_equal(rc, ENL_OK);
     {   /* carry beto's notes to ana only */

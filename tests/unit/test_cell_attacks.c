@@ -83,7 +83,7 @@ static void spoof(int burned_beto)
     enl_profile *carmen = mkprofile(burned_beto ? "carmen1b" : "carmen1"), *mal = mkprofile(burned_beto ? "mal1b" : "mal1");
     enl_profile *adv = burned_beto ? beto : mal;
     enl_senderkey sk;
-    uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES], note[512], saved[32];
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], saved[32];
     static const char lie[] = "cambio de planes: vengan todos a la plaza a las 5";
     char *card = NULL;
     int cells = 0, rc;
@@ -106,9 +106,7 @@ static void spoof(int burned_beto)
     memcpy(saved, adv->id->sign_pk, 32);
     memcpy(adv->id->sign_pk, carmen->id->sign_pk, 32);
     assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-    memcpy(body, cid, 32);
-    randombytes_buf(body + 32, 32);
-    enl_senderkey_share(body + 64, &sk);
+    key_message(body, &sk, cid, NULL, adv, "ana");
     assert_int_equal(adv_send_kind(adv, "ana", ENL_KIND_SENDER_KEY, body, sizeof body), ENL_OK);
     memcpy(adv->id->sign_pk, saved, 32);
     carry_all(adv, ana);
@@ -164,7 +162,7 @@ static int count_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 static void test_sender_keys_unbounded(void **state)
 {
     enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
-    uint8_t cid[32], body[64 + ENL_SK_SHAREBYTES];
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES];
     size_t before = 0, after = 0;
     (void)state;
     cell_of_three(ana, beto, carmen);
@@ -174,9 +172,7 @@ static void test_sender_keys_unbounded(void **state)
         enl_senderkey sk;
         enl_contact k;
         assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-        memcpy(body, cid, 32);
-        randombytes_buf(body + 32, 32);
-        enl_senderkey_share(body + 64, &sk);
+        key_message(body, &sk, cid, NULL, beto, "ana");
         assert_int_equal(enl_contact_by_name(beto, "ana", &k), ENL_OK);
         assert_int_equal(enl_store_begin(beto->st), ENL_OK);
         assert_int_equal(enl_seal_kind(beto, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL), ENL_OK);
@@ -250,7 +246,7 @@ static void keys_arrive(int newest_first)
     enl_profile *all[2] = { ana, beto };
     static const char msg[] = "la olla es el jueves";
     static const int order[2][4] = { { 0, 1, 2, 3 }, { 3, 0, 1, 2 } };
-    uint8_t ids[4][ENL_IDBYTES], cid[32], body[64 + ENL_SK_SHAREBYTES], note[512];
+    uint8_t ids[4][ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512];
     enl_senderkey sk[4];
     size_t rows = 0;
     uint64_t t0 = enl_now();
@@ -262,10 +258,10 @@ static void keys_arrive(int newest_first)
     assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
     cell_id_of(ana, cid);
     for (int i = 0; i < 4; i++) {
+        uint8_t key_id[32];
         assert_int_equal(enl_senderkey_generate(&sk[i]), ENL_OK);
-        memcpy(body, cid, 32);
-        enl_cell_key_id(body + 32, 5 + (size_t)i, t0 + (uint64_t)i);   /* as rotate_sender_key does */
-        enl_senderkey_share(body + 64, &sk[i]);
+        enl_cell_key_id(key_id, 5 + (size_t)i, t0 + (uint64_t)i);   /* as rotate_sender_key does */
+        key_message(body, &sk[i], cid, key_id, beto, "ana");
         seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, ids[i]);
     }
     for (int i = 0; i < 4; i++) give(beto, ana, ids[order[newest_first][i]]);
@@ -290,7 +286,7 @@ static void test_key_held_behind_texts(void **state)
     enl_profile *all[3] = { ana, beto, carmen };
     static const char msg[] = "la olla es el jueves";
     enum { N = 40 };
-    uint8_t ids[N + 1][ENL_IDBYTES], cid[32], body[64 + ENL_SK_SHAREBYTES], note[512];
+    uint8_t ids[N + 1][ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512];
     enl_senderkey sk;
     (void)state;
     introduce_three(ana, beto, carmen);
@@ -305,9 +301,11 @@ static void test_key_held_behind_texts(void **state)
         seal_id(beto, "ana", ENL_KIND_TEXT, (const uint8_t *)t, strlen(t), ids[i]);
     }
     assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-    memcpy(body, cid, 32);
-    enl_cell_key_id(body + 32, 9, enl_now());
-    enl_senderkey_share(body + 64, &sk);
+    {
+        uint8_t key_id[32];
+        enl_cell_key_id(key_id, 9, enl_now());
+        key_message(body, &sk, cid, key_id, beto, "ana");
+    }
     seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, ids[N]);
     make_cell_note(&sk, cid, msg, note);
     /* one courier brings the late texts, the key and the cell note... */
@@ -547,6 +545,62 @@ static void test_candidate_contact_does_not_enrol_me(void **state)
     enl_profile_close(carmen);
 }
 
+/* beto holds ana's sender key (every member does) and hands it to carmen
+ * as his own, with an id that sorts newest: carmen must not then show
+ * ana's notes as beto's. A share proves who delivered it; only the proof
+ * that comes with it (enl_senderkey_prove: ana's key secret and carmen's DH
+ * key) says who made it, and beto, without ana's key secret, cannot make
+ * that proof: he sends 32 bytes of his choosing. */
+typedef struct { const uint8_t *sign; enl_senderkey *sk; int found; uint8_t key_id[32]; } sk_grab;
+static int grab_sk(void *v, int64_t seq, const uint8_t *pt, size_t len)
+{
+    sk_grab *g = v;
+    size_t fixed = 1 + 32 + 32 + 32 + 32 + 2;
+    (void)seq;
+    if (len < fixed || memcmp(pt + 1 + 32, g->sign, 32) != 0) return 0;
+    if (g->found && memcmp(pt + 1 + 96, g->key_id, 32) < 0) return 0;   /* the newest */
+    memcpy(g->key_id, pt + 1 + 96, 32);
+    assert_int_equal(enl_senderkey_parse(g->sk, pt + fixed, len - fixed), ENL_OK);
+    g->found = 1;
+    return 0;
+}
+
+static void test_member_passes_off_anothers_key(void **state)
+{
+    enl_profile *ana = mkprofile("ana9"), *beto = mkprofile("beto9"), *carmen = mkprofile("carmen9");
+    enl_profile *all[3] = { ana, beto, carmen };
+    enl_senderkey sk;
+    sk_grab g = { NULL, &sk, 0, { 0 } };
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES];
+    static const char text[] = "beto es un infiltrado: no le digan nada";
+    who_ctx w = { text, "", "", "", 0, 0 };
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    exchange(all, 3);
+    cell_id_of(beto, cid);
+    g.sign = ana->id->sign_pk;
+    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", grab_sk, &g), ENL_OK);
+    assert_true(g.found);
+    /* what beto can make: ana's key with his own proof attempts */
+    assert_int_equal(enl_cell_key_message(body, &sk, cid, g.key_id, beto->id, carmen->id->dh_pk),
+                     ENL_EINVAL);   /* not his key: no secret to prove it with */
+    memcpy(body, cid, 32);
+    enl_cell_key_id(body + 32, 0xffff, enl_now() + 86400);
+    enl_senderkey_share(body + 64, &sk);
+    randombytes_buf(body + 64 + ENL_SK_SHAREBYTES, ENL_SK_PROOFBYTES);
+    enl_senderkey_wipe(&sk);
+    seal_body(beto, "carmen", ENL_KIND_SENDER_KEY, body, sizeof body);
+    carry_all(beto, carmen);
+
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
+    carry_all(ana, carmen);
+    assert_int_equal(enl_inbox_each(carmen, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
+    assert_true(w.found);
+    assert_string_equal(w.from, "ana");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_junk_takes_no_candidates_room),
         cmocka_unit_test(test_busy_founder_cannot_burn),
         cmocka_unit_test(test_candidate_contact_does_not_enrol_me),
+        cmocka_unit_test(test_member_passes_off_anothers_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

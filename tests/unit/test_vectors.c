@@ -18,6 +18,7 @@
 #include "crypto/identity.h"
 #include "cell/statement.h"
 #include "crypto/ratchet.h"
+#include "core/cells.h"
 #include "crypto/senderkey.h"
 #include "crypto/x3dh.h"
 #include "enlace.h"
@@ -273,6 +274,33 @@ static void compute_cell(const enl_identity *ana, const enl_identity *carmen)
     assert_int_equal(enl_senderkey_encrypt(&sk, note + sizeof hdr, hdr, sizeof hdr, payload,
                                            sizeof payload), ENL_OK);
     put_hex("cell", "note", note, sizeof note);
+    {
+        /* the message that hands this key (at iteration 1 now) to carmen,
+         * with key id fill(0x33) and ana's proof that she made it */
+        uint8_t key_id[32], msg[ENL_CELL_KEYMSG_BYTES];
+        memset(key_id, 0x33, sizeof key_id);
+        assert_int_equal(enl_cell_key_message(msg, &sk, st.cell_id, key_id, ana, carmen->dh_pk),
+                         ENL_OK);
+        put_hex("cell", "key_message_for_carmen", msg, sizeof msg);
+        {
+            enl_sk_owner o = { st.cell_id, key_id, ana->sign_pk, ana->dh_pk, carmen->dh_pk };
+            const uint8_t *proof = msg + 64 + ENL_SK_SHAREBYTES;
+            assert_int_equal(enl_senderkey_check_owner(proof, sk.sign_pk, &o, carmen->dh_sk), ENL_OK);
+            /* only carmen can check it; it names ana, this key, this cell */
+            assert_int_equal(enl_senderkey_check_owner(proof, sk.sign_pk, &o, ana->dh_sk), ENL_ESIG);
+            o.owner_sign_pk = carmen->sign_pk;
+            assert_int_equal(enl_senderkey_check_owner(proof, sk.sign_pk, &o, carmen->dh_sk), ENL_ESIG);
+            o.owner_sign_pk = ana->sign_pk;
+            o.key_id = st.cell_id;
+            assert_int_equal(enl_senderkey_check_owner(proof, sk.sign_pk, &o, carmen->dh_sk), ENL_ESIG);
+            o.key_id = key_id;
+            assert_int_equal(enl_senderkey_check_owner(proof, carmen->sign_pk, &o, carmen->dh_sk),
+                             ENL_ESIG);
+            sk.own = 0;   /* a key held, not made: nothing to prove it with */
+            assert_int_equal(enl_cell_key_message(msg, &sk, st.cell_id, key_id, ana, carmen->dh_pk),
+                             ENL_EINVAL);
+        }
+    }
     enl_senderkey_wipe(&sk);
 }
 
