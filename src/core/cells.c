@@ -260,7 +260,7 @@ int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_
     int rc;
     row_key(p, cell_id, h);
     if ((rc = enl_store_row_get(p->st, "cells", h, &pt, &len)) != ENL_OK) return rc;
-    if (len < 34 || (size_t)pt[33] + 34 > len) rc = ENL_ESTORE;
+    if (len < 34 || pt[33] > ENL_NAME_MAX || (size_t)pt[33] + 34 > len) rc = ENL_ESTORE;
     else {
         memcpy(name, pt + 34, pt[33]);
         name[pt[33]] = '\0';

@@ -6,7 +6,8 @@
  *   - one member's waves of throw-away candidates cannot fill the places
  *     proposals and vouches need: admissions go on after they are burned;
  *   - a burned member's statements reach no device that burned them, not
- *     even through a candidate they proposed.
+ *     even through a candidate they proposed;
+ *   - a stored cell row's name is never copied past a name's room.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,11 +207,34 @@ static void test_burned_members_candidate_relays_their_statements(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(zed);
 }
 
+/* A cell row whose name length is past a name's room is refused, not
+ * copied past the caller's buffer (rows are the profile's own, sealed: this
+ * is a check on this code, not on anything from outside). */
+static void test_cell_name_too_long_in_row(void **state)
+{
+    enl_profile *ana = mkprofile("ana4");
+    uint8_t cid[32], h[32], row[34 + 200];
+    char name[ENL_NAME_MAX + 1];
+    (void)state;
+    randombytes_buf(cid, sizeof cid);
+    memset(row, 'x', sizeof row);
+    row[0] = 1;
+    memcpy(row + 1, cid, 32);
+    row[33] = 200;
+    enl_store_index(ana->st, h, "cells", cid, sizeof cid);
+    assert_int_equal(enl_store_begin(ana->st), ENL_OK);
+    assert_int_equal(enl_store_row_put(ana->st, "cells", h, row, sizeof row), ENL_OK);
+    assert_int_equal(enl_store_commit(ana->st), ENL_OK);
+    assert_int_equal(enl_cell_name(ana, cid, name), ENL_ESTORE);
+    enl_profile_close(ana);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_member_freezes_admissions),
         cmocka_unit_test(test_burned_members_candidate_relays_their_statements),
+        cmocka_unit_test(test_cell_name_too_long_in_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
