@@ -10,6 +10,7 @@
 
 #include "crypto/identity.h"
 #include "enlace.h"
+#include "note/note.h"
 #include "store/store.h"
 
 struct enl_profile {
@@ -50,8 +51,12 @@ const uint8_t *enl_intake_source_current(enl_profile *p);
  * most ENL_EVICT_MAX notes; *evicted counts them). So one source (a dead
  * drop full of junk, a flooding peer) can fill a courier's quota only while
  * no other source needs room, and never pushes out the others' share.
- * ENL_EFULL otherwise. After a rollback the caller calls enl_quota_forget. */
-#define ENL_EVICT_MAX 256
+ * ENL_EFULL otherwise. After a rollback the caller calls enl_quota_forget.
+ * The bound is what the largest note may need: a note's count takes one
+ * eviction and its bytes at most one per smallest note of its length, so a
+ * flood of the smallest notes, made to expire first, never makes a note
+ * that is owed room go without it. */
+#define ENL_EVICT_MAX (ENL_NOTE_MAX / ENL_NOTE_MINBYTES + 2)
 int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted);
 /* Keeps the counters right after a note was stored or released. */
 void enl_quota_note_added(enl_profile *p, size_t len);

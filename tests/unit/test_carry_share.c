@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/profile.h"
+#include "note/note.h"
 #include "enlace.h"
 #include "store/store.h"
 
@@ -265,6 +266,44 @@ static void test_bytes_are_shared_too(void **state)
     enl_profile_close(eli);
 }
 
+/* A note with a valid header and a random body of len bytes in all: what
+ * anyone can leave in a drop (a courier cannot tell it from a note it
+ * carries), expiring in `hours`. */
+static int junk_in(enl_profile *p, size_t len, uint32_t hours)
+{
+    uint8_t *note = malloc(len), lock[ENL_PURGELOCKBYTES];
+    int rc;
+    assert_non_null(note);
+    randombytes_buf(note, len);
+    enl_purge_lock_random(lock);
+    enl_note_header_encode(note, enl_now_hours() + hours, lock);
+    rc = enl_note_intake(p, note, len, NULL);
+    free(note);
+    return rc;
+}
+
+/* A flood of the smallest notes, made to expire before its large ones,
+ * cannot keep a large note of another source out: one note may need more
+ * pushed out than a fixed count of the smallest notes frees (a 40,000-byte
+ * note, 385 notes of 104 bytes), and the flood still holds far more. */
+static void test_small_notes_expiring_first_keep_no_large_note_out(void **state)
+{
+    enl_profile *ana = mkprofile("ana8");
+    enl_status_info s;
+    (void)state;
+    enl_profile_set_quota(ana, 100000, (uint64_t)1 << 30);
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 400; i++) assert_int_equal(junk_in(ana, ENL_NOTE_MINBYTES, 24), ENL_OK);
+    for (int i = 0; i < 3; i++) assert_int_equal(junk_in(ana, 60000, 48), ENL_OK);
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+    enl_profile_set_quota(ana, 100000, s.bytes);   /* full to the byte */
+
+    enl_note_source(ana, "folder", (const uint8_t *)"/other", 6);
+    assert_int_equal(junk_in(ana, 40000, 24), ENL_OK);
+    assert_int_equal(held(ana), 403 + 1 - 385);
+    enl_profile_close(ana);
+}
+
 static int sync_to(enl_profile *p, const char *name, const listening *l)
 {
     char target[128];
@@ -382,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_bytes_are_shared_too),
         cmocka_unit_test(test_each_contact_over_tcp_is_a_source),
         cmocka_unit_test(test_strangers_share_one_source),
+        cmocka_unit_test(test_small_notes_expiring_first_keep_no_large_note_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
