@@ -313,15 +313,13 @@ static int row_put(enl_profile *p, const enl_bulletin *b, const uint8_t id[32], 
 }
 
 int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_header *h,
-                      const uint8_t id[32], const uint8_t *note, size_t len, int held)
+                      const uint8_t id[32], const uint8_t *note, size_t len, int held,
+                      unsigned *evicted)
 {
     int rc = row_put(p, b, id, 0);
     /* Read once; never purged: no purge key exists, readers carry it on. */
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", id, h->expiry_hours);
-    if (rc == ENL_OK && !held) rc = enl_quota_check(p, len);
-    if (rc == ENL_OK && !held)
-        rc = enl_store_note_put(p->st, id, h->purge_lock, h->expiry_hours,
-                                note + ENL_NOTE_HEADERBYTES, NULL, note, len);
+    if (rc == ENL_OK && !held) rc = enl_quota_keep_read(p, id, h, note, len, evicted);
     return rc;
 }
 

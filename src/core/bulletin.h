@@ -36,10 +36,12 @@ int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *n
                            uint8_t *plain, enl_bulletin *b);
 
 /* Keeps a bulletin read here: its row, the read mark and, unless the note
- * is already held, the note itself (to carry on). In the caller's
+ * is already held, the note itself (to carry on, in the share of the source
+ * it came by, when there is room: enl_quota_keep_read). In the caller's
  * transaction. */
 int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_header *h,
-                      const uint8_t id[32], const uint8_t *note, size_t len, int held);
+                      const uint8_t id[32], const uint8_t *note, size_t len, int held,
+                      unsigned *evicted);
 
 /* Once a day per handle: moves each follow's tag window to today and takes
  * in held notes that the new tags open. */

@@ -232,8 +232,10 @@ static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
 
 /* A cell note: an inbox row marked with the cell, the sender key saved.
  * Many read it, so its purge key is never released and it is kept to
- * carry on to the other members until it expires. */
-static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact)
+ * carry on to the other members until it expires, as a note carried for
+ * them (enl_quota_keep_read). */
+static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact,
+                        unsigned *evicted)
 {
     enl_delivery d;
     int rc;
@@ -249,17 +251,16 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
     *is_contact = 1;
     rc = deliver_text(p, &d, 1);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
-    if (rc == ENL_OK && enl_store_note_has(p->st, o->id) == 0)
-        rc = enl_store_note_put(p->st, o->id, o->h.purge_lock, o->h.expiry_hours,
-                                note + ENL_NOTE_HEADERBYTES, NULL, note, len);
+    if (rc == ENL_OK) rc = enl_quota_keep_read(p, o->id, &o->h, note, len, evicted);
     return rc;
 }
 
 /* Writes a delivery inside the caller's transaction. */
-static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact)
+static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact,
+                   unsigned *evicted)
 {
     int rc;
-    if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact);
+    if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact, evicted);
     /* The session is saved with the message: the keys that opened it are
      * gone. It is saved before the payload is acted on, never after: acting
      * on it may seal through this same session (a cell log makes us send a
@@ -398,10 +399,10 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     }
     rc = open_note(p, note, len, &o, held);
     if (rc == ENL_OK && o.is_bulletin) {
-        rc = enl_bulletin_keep(p, &o.b, &o.h, o.id, note, len, held);
+        rc = enl_bulletin_keep(p, &o.b, &o.h, o.id, note, len, held, &evicted);
         read = rc == ENL_OK;
     } else if (rc == ENL_OK) {
-        rc = deliver(p, &o, note, len, &is_contact);
+        rc = deliver(p, &o, note, len, &is_contact, &evicted);
         delivered = rc == ENL_OK;
     } else if (rc == ENL_ENOTFORME && !held) {
         rc = enl_quota_make_room(p, len, &evicted);
@@ -418,7 +419,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     if (rc == ENL_OK && stats != NULL) stats->notes_evicted += evicted;
     if (read && stats != NULL) stats->bulletins++;
     if (read && !held) {
-        enl_quota_note_added(p, len);
+        enl_quota_forget(p);   /* its copy to carry on may not have found room */
         if (stats != NULL) stats->notes_received++;
     }
     if (carried) {

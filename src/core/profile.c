@@ -135,6 +135,26 @@ int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted)
     return rc;
 }
 
+int enl_quota_keep_read(enl_profile *p, const uint8_t id[32], const enl_note_header *h,
+                        const uint8_t *note, size_t len, unsigned *evicted)
+{
+    unsigned n = 0;
+    int rc = enl_store_note_has(p->st, id);
+    if (rc != 0) return rc < 0 ? rc : ENL_OK;   /* held here already */
+    /* a savepoint: the notes pushed out go back if this one is not kept */
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    rc = enl_quota_make_room(p, len, &n);
+    if (rc == ENL_OK)
+        rc = enl_store_note_put(p->st, id, h->purge_lock, h->expiry_hours,
+                                note + ENL_NOTE_HEADERBYTES, enl_intake_source_current(p), note,
+                                len);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+    if (rc == ENL_OK) *evicted += n;
+    else if (n > 0) enl_quota_forget(p);
+    return rc == ENL_EFULL ? ENL_OK : rc;
+}
+
 /* Deletions happen in SQL by lock; recount on the next check. */
 void enl_quota_forget(enl_profile *p)
 {

@@ -58,6 +58,15 @@ const uint8_t *enl_intake_source_current(enl_profile *p);
  * that is owed room go without it. */
 #define ENL_EVICT_MAX (ENL_NOTE_MAX / ENL_NOTE_MINBYTES + 2)
 int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted);
+/* Inside the caller's write transaction: the copy of a note read here that
+ * is kept to carry on to its other readers (a cell note, a bulletin), as a
+ * note carried for others: in the current source's share, room made as by
+ * enl_quota_make_room (*evicted counts the notes pushed out). Without room
+ * the copy is not kept, and that is ENL_OK: the note was read all the same.
+ * Kept as my own notes are (never pushed out, no quota), a member flooding
+ * a cell, or an author I follow, would take the whole quota. */
+int enl_quota_keep_read(enl_profile *p, const uint8_t id[32], const enl_note_header *h,
+                        const uint8_t *note, size_t len, unsigned *evicted);
 /* Keeps the counters right after a note was stored or released. */
 void enl_quota_note_added(enl_profile *p, size_t len);
 void enl_quota_forget(enl_profile *p);

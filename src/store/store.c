@@ -134,8 +134,8 @@ static const char *migrations[] = {
     "CREATE INDEX parts_file ON parts(file, idx);",
     /* 7: where each carried note came from, so that one source cannot take
      * a courier's whole quota: a keyed hash of the contact, folder or
-     * transport it arrived by (NULL for my own notes and the notes I read,
-     * which are never pushed out), and per source the notes and bytes held,
+     * transport it arrived by (for my own notes, the source of the empty
+     * kind: never pushed out), and per source the notes and bytes held,
      * kept by triggers whatever statement adds or deletes a note. */
     "ALTER TABLE notes ADD COLUMN source BLOB;"
     "CREATE INDEX notes_source ON notes(source, expiry) WHERE source IS NOT NULL;"
@@ -1382,7 +1382,7 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM notes WHERE id = ?", id);
 }
 
-/* The source of my own notes and of those I read: on disk a keyed hash like
+/* The source of my own notes: on disk a keyed hash like
  * any other, so nothing tells which notes are mine; never pushed out. Its
  * kind is empty, which no transport names (enl_note_source). */
 static void own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES])

@@ -110,7 +110,7 @@ int enl_store_note_any(enl_store *st);
 /* tag: the first 16 bytes of the sealed body (a session note's recognition
  * tag, random bytes otherwise): public like the note itself. source: where
  * a note carried for others came from (enl_store_source); NULL for my own
- * notes and those I read, stored under the source of the empty kind (a
+ * notes, stored under the source of the empty kind (a
  * keyed hash like the others), which enl_store_source_largest and _evict
  * never take. */
 #define ENL_STORE_SOURCEBYTES 16

@@ -304,6 +304,45 @@ static void test_small_notes_expiring_first_keep_no_large_note_out(void **state)
     enl_profile_close(ana);
 }
 
+static int bulletin_cb(const enl_bulletin_info *b, void *ctx)
+{
+    (void)b;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A bulletin of an author ana follows is read, however full a flooded
+ * drop left her store: it takes room from the flood as any note of another
+ * source does. */
+static void test_a_flood_keeps_no_bulletin_from_its_reader(void **state)
+{
+    enl_profile *ana = mkprofile("ana9"), *dora = mkprofile("dora9");
+    enl_follow_info fi;
+    char fp[ENL_FINGERPRINT_STRBYTES];
+    uint8_t id[32], *note = NULL;
+    size_t len = 0;
+    int n = 0;
+    (void)state;
+    assert_int_equal(enl_profile_fingerprint(dora, fp), ENL_OK);
+    assert_int_equal(enl_bulletin_follow(ana, fp, &fi), ENL_OK);
+    enl_profile_set_quota(ana, 10, (uint64_t)1 << 30);
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 12; i++) (void)junk_in(ana, 300, 24);
+    assert_int_equal(held(ana), 10);
+
+    assert_int_equal(enl_bulletin_publish(dora, (const uint8_t *)"olla el jueves", 14, NULL, id, NULL),
+                     ENL_OK);
+    assert_int_equal(enl_note_get(dora, id, &note, &len), ENL_OK);
+    enl_note_source(ana, "folder", (const uint8_t *)"/other", 6);
+    assert_int_equal(enl_note_intake(ana, note, len, NULL), ENL_OK);
+    free(note);
+    assert_int_equal(enl_bulletin_each(ana, bulletin_cb, &n), ENL_OK);
+    assert_int_equal(n, 1);
+    assert_true(held(ana) <= 10);
+    enl_profile_close(ana);
+    enl_profile_close(dora);
+}
+
 static int sync_to(enl_profile *p, const char *name, const listening *l)
 {
     char target[128];
@@ -422,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_each_contact_over_tcp_is_a_source),
         cmocka_unit_test(test_strangers_share_one_source),
         cmocka_unit_test(test_small_notes_expiring_first_keep_no_large_note_out),
+        cmocka_unit_test(test_a_flood_keeps_no_bulletin_from_its_reader),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

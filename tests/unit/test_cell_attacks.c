@@ -601,6 +601,54 @@ static void test_member_passes_off_anothers_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* A member's cell notes are read, then kept to carry on to the others: as
+ * notes carried for others, in the share of the source they came by. Kept
+ * beyond the quota as my own notes (never pushed out, no quota checked), a
+ * member flooding the cell (or a seized member's device) would take the
+ * whole quota: no other source's note would be carried until they expire. */
+static void test_member_floods_no_quota_with_cell_notes(void **state)
+{
+    enl_profile *ana = mkprofile("ana12"), *beto = mkprofile("beto12");
+    enl_profile *all[2] = { ana, beto };
+    uint8_t id[ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], junk[512];
+    uint8_t lock[ENL_PURGELOCKBYTES];
+    enl_senderkey sk;
+    enl_status_info s;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 2);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    cell_id_of(ana, cid);
+    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
+    key_message(body, &sk, cid, NULL, beto, "ana");
+    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, id);
+    give(beto, ana, id);
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+    enl_profile_set_quota(ana, s.notes + 5, (uint64_t)1 << 30);
+
+    enl_note_source(ana, "folder", (const uint8_t *)"/beto", 5);
+    for (int i = 0; i < 20; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "olla %d", i);
+        make_cell_note(&sk, cid, t, note);
+        assert_int_equal(enl_note_intake(ana, note, sizeof note, NULL), ENL_OK);
+    }
+    assert_true(has_message(ana, "olla 19"));   /* read, all of them */
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+
+    /* another drop's note still finds room */
+    enl_note_source(ana, "folder", (const uint8_t *)"/other", 6);
+    randombytes_buf(junk, sizeof junk);
+    enl_purge_lock_random(lock);
+    enl_note_header_encode(junk, enl_now_hours() + 24, lock);
+    assert_int_equal(enl_note_intake(ana, junk, sizeof junk, NULL), ENL_OK);
+    enl_senderkey_wipe(&sk);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_busy_founder_cannot_burn),
         cmocka_unit_test(test_candidate_contact_does_not_enrol_me),
         cmocka_unit_test(test_member_passes_off_anothers_key),
+        cmocka_unit_test(test_member_floods_no_quota_with_cell_notes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
