@@ -20,7 +20,20 @@ static void chain_next(uint8_t chain[32])
     memcpy(chain, n, 32);
     sodium_memzero(n, sizeof n);
 }
-static void tag_of(uint8_t tag[ENL_SK_TAGBYTES], const uint8_t mk[32]) { kdf(tag, ENL_SK_TAGBYTES, mk, "enlace sk tag"); }
+/* The tag names the signing key too: every member holds every chain, and
+ * one who handed out another's chain under a signing key of their own
+ * would otherwise take over its tags (a tag leads to one key row) and
+ * silence them. */
+static void tag_of(uint8_t tag[ENL_SK_TAGBYTES], const uint8_t mk[32], const uint8_t sign_pk[32])
+{
+    static const char label[] = "enlace sk tag v2";
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, mk, 32, ENL_SK_TAGBYTES);
+    crypto_generichash_update(&st, (const uint8_t *)label, sizeof label - 1);
+    crypto_generichash_update(&st, sign_pk, 32);
+    crypto_generichash_final(&st, tag, ENL_SK_TAGBYTES);
+    sodium_memzero(&st, sizeof st);
+}
 
 int enl_senderkey_generate(enl_senderkey *k)
 {
@@ -141,11 +154,12 @@ size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTE
 {
     uint8_t chain[32], mk[32];
     size_t n = 0;
-    for (uint32_t i = 0; i < k->nskipped && n < max; i++) tag_of(tags[n++], k->skipped[i].mk);
+    for (uint32_t i = 0; i < k->nskipped && n < max; i++)
+        tag_of(tags[n++], k->skipped[i].mk, k->sign_pk);
     memcpy(chain, k->chain, 32);
     for (uint32_t i = 0; i < ENL_SK_WINDOW && n < max; i++) {
         message_key(mk, chain);
-        tag_of(tags[n++], mk);
+        tag_of(tags[n++], mk, k->sign_pk);
         chain_next(chain);
     }
     sodium_memzero(chain, sizeof chain);
@@ -183,7 +197,7 @@ int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, siz
 
     if (!k->own) return ENL_EINVAL;
     message_key(mk, k->chain);
-    tag_of(tag, mk);
+    tag_of(tag, mk, k->sign_pk);
     if ((rc = aead_ad(adbuf, sizeof adbuf, ad, ad_len, tag)) != ENL_OK) {
         sodium_memzero(mk, sizeof mk);
         return rc;
@@ -208,7 +222,7 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
 {
     uint8_t t[ENL_SK_TAGBYTES], chain[32];
     for (uint32_t i = 0; i < k->nskipped; i++) {
-        tag_of(t, k->skipped[i].mk);
+        tag_of(t, k->skipped[i].mk, k->sign_pk);
         if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
             memcpy(mk, k->skipped[i].mk, 32);
             k->skipped[i] = k->skipped[--k->nskipped];
@@ -218,7 +232,7 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
     memcpy(chain, k->chain, 32);
     for (uint32_t i = 0; i < ENL_SK_WINDOW; i++) {
         message_key(mk, chain);
-        tag_of(t, mk);
+        tag_of(t, mk, k->sign_pk);
         if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
             /* keep the keys passed over, dropping the oldest past the cap */
             uint8_t c2[32], mk2[32];

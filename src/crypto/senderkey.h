@@ -5,7 +5,7 @@
  *
  *   message key  mk_i       = BLAKE2b-256(key = chain_i, "enlace sk msg")
  *   next chain   chain_i+1  = BLAKE2b-256(key = chain_i, "enlace sk chain")
- *   tag          tag_i      = BLAKE2b-128(key = mk_i, "enlace sk tag")
+ *   tag          tag_i      = BLAKE2b-128(key = mk_i, "enlace sk tag v2" || sign_pk)
  *   AEAD key     key_i      = BLAKE2b-256(key = mk_i, "enlace sk key")
  *
  * A cell note's body is tag_i | XChaCha20-Poly1305(key_i, nonce 0,

@@ -649,6 +649,50 @@ static void test_member_floods_no_quota_with_cell_notes(void **state)
     enl_profile_close(beto);
 }
 
+/* The proof says who made a key's signing key, not its chain: beto takes
+ * ana's chain (every member holds it), puts his own fresh signing key with
+ * it, and proves that key his; carmen's tags for ana's chain then lead to
+ * beto's row, under which ana's notes (signed with ana's key) do not open.
+ * Beto could not speak as ana, but carmen would no longer hear her. A
+ * cell note's tag names the signing key as well as the chain, so beto's
+ * row has tags of its own and ana's notes still find hers. */
+static void test_member_takes_anothers_chain_with_his_own_key(void **state)
+{
+    enl_profile *ana = mkprofile("ana13"), *beto = mkprofile("beto13"), *carmen = mkprofile("carmen13");
+    enl_profile *all[3] = { ana, beto, carmen };
+    enl_senderkey sk, mine;
+    sk_grab g = { NULL, &sk, 0, { 0 } };
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES], key_id[32];
+    static const char text[] = "cambien el lugar: beto habla con la policia";
+    who_ctx w = { text, "", "", "", 0, 0 };
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    exchange(all, 3);
+    cell_id_of(beto, cid);
+    g.sign = ana->id->sign_pk;
+    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", grab_sk, &g), ENL_OK);
+    assert_true(g.found);
+    /* beto's own key, with ana's chain where it stands */
+    assert_int_equal(enl_senderkey_generate(&mine), ENL_OK);
+    memcpy(mine.chain, sk.chain, sizeof mine.chain);
+    mine.next = sk.next;
+    enl_cell_key_id(key_id, 0xffff, enl_now() + 86400);
+    assert_int_equal(enl_cell_key_message(body, &mine, cid, key_id, beto->id, carmen->id->dh_pk),
+                     ENL_OK);
+    enl_senderkey_wipe(&sk);
+    enl_senderkey_wipe(&mine);
+    seal_body(beto, "carmen", ENL_KIND_SENDER_KEY, body, sizeof body);
+    carry_all(beto, carmen);
+
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
+    carry_all(ana, carmen);
+    assert_int_equal(enl_inbox_each(carmen, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
+    assert_true(w.found);
+    assert_string_equal(w.from, "ana");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_candidate_contact_does_not_enrol_me),
         cmocka_unit_test(test_member_passes_off_anothers_key),
         cmocka_unit_test(test_member_floods_no_quota_with_cell_notes),
+        cmocka_unit_test(test_member_takes_anothers_chain_with_his_own_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
