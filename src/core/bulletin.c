@@ -459,9 +459,12 @@ int enl_bulletin_publish(enl_profile *p, const uint8_t *text, size_t len,
     memcpy(b.dh_pk, p->id->dh_pk, 32);
 
     rc = slot_used(p, day, slot);
-    if (rc == ENL_OK)
-        rc = enl_store_note_put(p->st, id, lock, b.expiry_hours, note + ENL_NOTE_HEADERBYTES, NULL,
+    if (rc == ENL_OK) {
+        uint8_t own[ENL_STORE_SOURCEBYTES];
+        enl_store_own_source(p->st, own, (const uint8_t *)"bulletins", 9);
+        rc = enl_store_note_put(p->st, id, lock, b.expiry_hours, note + ENL_NOTE_HEADERBYTES, own,
                                 note, note_len);
+    }
     if (rc == ENL_OK) rc = row_put(p, &b, id, 1);
     if (rc == ENL_OK) {
         in_tx = 0;

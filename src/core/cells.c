@@ -986,8 +986,10 @@ int enl_cell_send(enl_profile *p, const char *cell, const uint8_t *text, size_t 
     }
     if (rc == ENL_OK) rc = rec_save(p, c);
     if (rc == ENL_OK) {
+        uint8_t own[ENL_STORE_SOURCEBYTES];
         enl_note_id(id, note, note_len);
-        rc = enl_store_note_put(p->st, id, lock, expiry, note + ENL_NOTE_HEADERBYTES, NULL, note,
+        enl_store_own_source(p->st, own, c->cell_id, 32);
+        rc = enl_store_note_put(p->st, id, lock, expiry, note + ENL_NOTE_HEADERBYTES, own, note,
                                 note_len);
     }
     if (rc == ENL_OK && note_id != NULL) memcpy(note_id, id, sizeof id);

@@ -98,7 +98,6 @@ void enl_quota_note_added(enl_profile *p, size_t len)
 
 void enl_note_source(enl_profile *p, const char *kind, const uint8_t *who, size_t len)
 {
-    /* the empty kind is my own notes' source, never pushed out */
     if (kind == NULL || kind[0] == '\0') kind = "local";
     if (who == NULL) len = 0;
     enl_store_source(p->st, p->source, kind, who, len);

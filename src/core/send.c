@@ -140,8 +140,12 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     enl_note_header_encode(note, expiry, lock);
     if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
     enl_note_id(nid, note, note_len);
-    rc = enl_store_note_put(p->st, nid, lock, expiry, note + ENL_NOTE_HEADERBYTES, NULL, note,
-                            note_len);
+    {
+        uint8_t own[ENL_STORE_SOURCEBYTES];
+        enl_store_own_source(p->st, own, s->peer_dh_pk, 32);
+        rc = enl_store_note_put(p->st, nid, lock, expiry, note + ENL_NOTE_HEADERBYTES, own, note,
+                                note_len);
+    }
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "outbox", lock, expiry);
     /* Kept until delivered or expired: if the recipient's keys are burned,
      * these purge keys take the note back from every courier. */

@@ -1382,12 +1382,31 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM notes WHERE id = ?", id);
 }
 
-/* The source of my own notes: on disk a keyed hash like
- * any other, so nothing tells which notes are mine; never pushed out. Its
- * kind is empty, which no transport names (enl_note_source). */
-static void own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES])
+/* My own notes have a source per recipient (a contact, a cell, my
+ * bulletins): 8 bytes of index("own source", recipient), then 8 bytes of
+ * index("own mark", those 8). On disk it looks like any other source, and
+ * groups my notes no more than a recipient's device could (it recognises
+ * the notes that are for it anyway); only this profile's key tells that the
+ * mark fits, and such a source is never pushed out. */
+void enl_store_own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const uint8_t *to,
+                          size_t len)
 {
-    enl_store_source(st, out, "", NULL, 0);
+    uint8_t h[32];
+    enl_store_index(st, h, "own source", to, len);
+    memcpy(out, h, 8);
+    enl_store_index(st, h, "own mark", out, 8);
+    memcpy(out + 8, h, 8);
+    sodium_memzero(h, sizeof h);
+}
+
+static int is_own_source(const enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES])
+{
+    uint8_t h[32];
+    int own;
+    enl_store_index(st, h, "own mark", source, 8);
+    own = sodium_memcmp(h, source + 8, 8) == 0;
+    sodium_memzero(h, sizeof h);
+    return own;
 }
 
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
@@ -1406,7 +1425,7 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
     sqlite3_bind_blob(s, 4, note, (int)len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 5, tag, 16, SQLITE_STATIC);
     if (source == NULL) {
-        own_source(st, own);
+        enl_store_own_source(st, own, NULL, 0);
         source = own;
     }
     sqlite3_bind_blob(s, 6, source, ENL_STORE_SOURCEBYTES, SQLITE_TRANSIENT);
@@ -1961,21 +1980,20 @@ int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEB
 int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes)
 {
     sqlite3_stmt *s;
-    uint8_t own[ENL_STORE_SOURCEBYTES];
     int rc = ENL_ENOTFOUND, step;
-    if (prep(st, "SELECT source, bytes FROM sources WHERE source != ? ORDER BY bytes DESC LIMIT 1",
-             &s) != SQLITE_OK)
+    /* the largest that is not mine: my sources come first only while they
+     * hold more than every other, and there is one per recipient */
+    if (prep(st, "SELECT source, bytes FROM sources ORDER BY bytes DESC", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
-    own_source(st, own);
-    sqlite3_bind_blob(s, 1, own, sizeof own, SQLITE_TRANSIENT);
-    step = sqlite3_step(s);
-    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENL_STORE_SOURCEBYTES) {
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != ENL_STORE_SOURCEBYTES) continue;
+        if (is_own_source(st, sqlite3_column_blob(s, 0))) continue;
         memcpy(source, sqlite3_column_blob(s, 0), ENL_STORE_SOURCEBYTES);
         *bytes = (uint64_t)sqlite3_column_int64(s, 1);
         rc = ENL_OK;
-    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = fail(st, ENL_ESTORE, "read");
+        break;
     }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
     done(st, s);
     return rc;
 }
@@ -1986,10 +2004,8 @@ int enl_store_source_evict(enl_store *st, const uint8_t source[ENL_STORE_SOURCEB
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND, step;
     int64_t rowid = 0;
-    uint8_t own[ENL_STORE_SOURCEBYTES];
     *freed = 0;
-    own_source(st, own);
-    if (sodium_memcmp(own, source, sizeof own) == 0) return ENL_EINVAL;
+    if (is_own_source(st, source)) return ENL_EINVAL;
     if (prep(st, "SELECT rowid, length(data) FROM notes WHERE source = ? "
                  "ORDER BY expiry, rowid LIMIT 1", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");

@@ -109,10 +109,9 @@ int enl_store_note_has(enl_store *st, const uint8_t id[32]);
 int enl_store_note_any(enl_store *st);
 /* tag: the first 16 bytes of the sealed body (a session note's recognition
  * tag, random bytes otherwise): public like the note itself. source: where
- * a note carried for others came from (enl_store_source); NULL for my own
- * notes, stored under the source of the empty kind (a
- * keyed hash like the others), which enl_store_source_largest and _evict
- * never take. */
+ * a note carried for others came from (enl_store_source), or, for my own
+ * notes, enl_store_own_source (NULL: the one of no recipient), which
+ * enl_store_source_largest and _evict never take. */
 #define ENL_STORE_SOURCEBYTES 16
 #define ENL_STORE_SOURCE_KINDMAX 16
 int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[32],
@@ -193,6 +192,11 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped);
  * those), *freed getting its size. */
 void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const char *kind,
                       const uint8_t *who, size_t len);
+/* The source of my own notes to one recipient (to: a contact's DH key, a
+ * cell's id...): on disk like any other, known as mine only with this
+ * profile's key. */
+void enl_store_own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const uint8_t *to,
+                          size_t len);
 int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
                            uint64_t *bytes);
 int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes);

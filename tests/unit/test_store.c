@@ -673,28 +673,37 @@ static void test_notes(void **state)
 static void test_sources(void **state)
 {
     enl_store *st = shared.st;
-    uint8_t id[5][32], lock[5][32], tag[16] = { 0 }, note[1000], a[ENL_STORE_SOURCEBYTES],
-        a2[ENL_STORE_SOURCEBYTES], b[ENL_STORE_SOURCEBYTES], top[ENL_STORE_SOURCEBYTES];
+    uint8_t id[7][32], lock[7][32], tag[16] = { 0 }, note[1000], a[ENL_STORE_SOURCEBYTES],
+        a2[ENL_STORE_SOURCEBYTES], b[ENL_STORE_SOURCEBYTES], top[ENL_STORE_SOURCEBYTES],
+        mine_x[ENL_STORE_SOURCEBYTES], mine_y[ENL_STORE_SOURCEBYTES];
     uint64_t bytes = 0, freed = 0, dropped = 0;
-    static const uint32_t expiry[5] = { 600003, 600001, 600002, 600001, 600009 };
-    static const size_t size[5] = { 300, 400, 500, 900, 700 };
+    static const uint32_t expiry[7] = { 600003, 600001, 600002, 600001, 600009, 600009, 600009 };
+    static const size_t size[7] = { 300, 400, 500, 900, 700, 1000, 1000 };
     (void)state;
     enl_store_source(st, a, "folder", (const uint8_t *)"/media/usb", 10);
     enl_store_source(st, a2, "folder", (const uint8_t *)"/media/usb", 10);
     enl_store_source(st, b, "peer", (const uint8_t *)"/media/usb", 10);
     assert_memory_equal(a, a2, sizeof a);
     assert_memory_not_equal(a, b, sizeof a);
+    enl_store_own_source(st, mine_x, (const uint8_t *)"x", 1);
+    enl_store_own_source(st, mine_y, (const uint8_t *)"y", 1);
+    assert_memory_not_equal(mine_x, mine_y, sizeof mine_x);
     memset(note, 0x5c, sizeof note);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 7; i++) {
         item_of(id[i], (uint8_t)(60 + i));
         item_of(lock[i], (uint8_t)(70 + i));
     }
     assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
-    /* a: notes 0, 1, 2; b: note 3; note 4 is mine */
-    for (int i = 0; i < 5; i++)
+    /* a: notes 0, 1, 2; b: note 3; note 4 is mine (to no one), 5 and 6 mine
+     * to x: the most bytes of all, but never the largest to push out */
+    for (int i = 0; i < 7; i++)
         assert_int_equal(enl_store_note_put(st, id[i], lock[i], expiry[i], tag,
-                                            i < 3 ? a : i == 3 ? b : NULL, note, size[i]),
+                                            i < 3 ? a : i == 3 ? b : i == 4 ? NULL : mine_x, note,
+                                            size[i]),
                          ENL_OK);
+    assert_int_equal(enl_store_source_bytes(st, mine_x, &bytes), ENL_OK);
+    assert_true(bytes == 2000);
+    assert_int_equal(enl_store_source_evict(st, mine_x, &freed), ENL_EINVAL);
     assert_int_equal(enl_store_note_put(st, id[0], lock[0], expiry[0], tag, a, note, size[0]), ENL_OK);
     assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
     assert_true(bytes == 1200);
@@ -711,8 +720,8 @@ static void test_sources(void **state)
                                                "sum(source IS NULL OR length(source) != 16) FROM notes",
                                             -1, &q, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(q, 0), 5);
-        assert_int_equal(sqlite3_column_int(q, 1), 3);
+        assert_int_equal(sqlite3_column_int(q, 0), 7);
+        assert_int_equal(sqlite3_column_int(q, 1), 4);
         assert_int_equal(sqlite3_column_int(q, 2), 0);
         sqlite3_finalize(q);
         sqlite3_close(h);
@@ -740,8 +749,10 @@ static void test_sources(void **state)
     assert_true(bytes == 0);
     assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
     assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_ENOTFOUND);
-    assert_int_equal(enl_store_note_has(st, id[4]), 1);
-    assert_int_equal(enl_store_note_release(st, lock[4], NULL), ENL_OK);
+    for (int i = 4; i < 7; i++) {
+        assert_int_equal(enl_store_note_has(st, id[i]), 1);
+        assert_int_equal(enl_store_note_release(st, lock[i], NULL), ENL_OK);
+    }
 }
 
 static void test_purges(void **state)
