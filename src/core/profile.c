@@ -110,21 +110,38 @@ const uint8_t *enl_intake_source_current(enl_profile *p)
     return p->source;
 }
 
+/* A source's share of the quota: the larger of its share of the notes and
+ * its share of the bytes, so that neither a flood of the smallest notes
+ * (the count binds first) nor one of the largest (the bytes do) takes more
+ * than its part. */
+static double share_of(const enl_profile *p, const enl_store_usage *u)
+{
+    double n = (double)u->notes / (double)(p->quota_notes > 0 ? p->quota_notes : 1);
+    double b = (double)u->bytes / (double)(p->quota_bytes > 0 ? p->quota_bytes : 1);
+    return n > b ? n : b;
+}
+
 int enl_quota_make_room(enl_profile *p, size_t len, unsigned *evicted)
 {
     const uint8_t *mine = enl_intake_source_current(p);
+    const enl_store_usage quota = { p->quota_notes, p->quota_bytes };
     int rc = enl_quota_check(p, len);
 
     for (unsigned i = 0; rc == ENL_EFULL && i < ENL_EVICT_MAX; i++) {
         uint8_t largest[ENL_STORE_SOURCEBYTES];
-        uint64_t have = 0, most = 0, freed = 0;
-        int r = enl_store_source_bytes(p->st, mine, &have);
-        if (r == ENL_OK) r = enl_store_source_largest(p->st, largest, &most);
+        enl_store_usage have, most;
+        uint64_t freed = 0;
+        int r = enl_store_source_usage(p->st, mine, &have);
+        if (r == ENL_OK) r = enl_store_source_largest(p->st, &quota, largest, &most);
         if (r == ENL_ENOTFOUND) return rc;
         if (r != ENL_OK) return r;
-        /* Only from a source that, after this note, would still hold more
-         * than this one: each keeps at least an equal share. */
-        if (sodium_memcmp(largest, mine, sizeof largest) == 0 || most <= have + len) return rc;
+        /* Only from a source that, after this note, would still hold a
+         * larger share than this one: each keeps at least an equal share. */
+        have.notes++;
+        have.bytes += len;
+        if (sodium_memcmp(largest, mine, sizeof largest) == 0 ||
+            share_of(p, &most) <= share_of(p, &have))
+            return rc;
         if ((r = enl_store_source_evict(p->st, largest, &freed)) != ENL_OK) return r;
         (*evicted)++;
         if (p->held_notes > 0) p->held_notes--;

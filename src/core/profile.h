@@ -46,8 +46,10 @@ int enl_quota_check(enl_profile *p, size_t len);
 const uint8_t *enl_intake_source_current(enl_profile *p);
 /* Inside the caller's write transaction: ENL_OK when one more carried note
  * of len bytes from the current source fits the quota, after deleting, when
- * it does not, the notes that expire first of the source holding the most
- * bytes, as long as that source would still hold more than this one (at
+ * it does not, the notes that expire first of the source holding the
+ * largest share (the larger of its shares of the notes and of the bytes of
+ * the quota), as long as that source would still hold a larger share than
+ * this one (at
  * most ENL_EVICT_MAX notes; *evicted counts them). So one source (a dead
  * drop full of junk, a flooding peer) can fill a courier's quota only while
  * no other source needs room, and never pushes out the others' share.

@@ -140,7 +140,6 @@ static const char *migrations[] = {
     "ALTER TABLE notes ADD COLUMN source BLOB;"
     "CREATE INDEX notes_source ON notes(source, expiry) WHERE source IS NOT NULL;"
     "CREATE TABLE sources(source BLOB PRIMARY KEY, notes INTEGER NOT NULL, bytes INTEGER NOT NULL);"
-    "CREATE INDEX sources_bytes ON sources(bytes);"
     "CREATE TRIGGER notes_source_in AFTER INSERT ON notes WHEN new.source IS NOT NULL BEGIN"
     "  INSERT INTO sources(source, notes, bytes) VALUES(new.source, 1, length(new.data))"
     "    ON CONFLICT(source) DO UPDATE SET notes = notes + 1, bytes = bytes + excluded.bytes;"
@@ -1961,35 +1960,44 @@ void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], c
     sodium_memzero(in, sizeof in);
 }
 
-int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
-                           uint64_t *bytes)
+int enl_store_source_usage(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           enl_store_usage *u)
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    *bytes = 0;
-    if (prep(st, "SELECT bytes FROM sources WHERE source = ?", &s) != SQLITE_OK)
+    u->notes = u->bytes = 0;
+    if (prep(st, "SELECT notes, bytes FROM sources WHERE source = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
     sqlite3_bind_blob(s, 1, source, ENL_STORE_SOURCEBYTES, SQLITE_STATIC);
     step = sqlite3_step(s);
-    if (step == SQLITE_ROW) *bytes = (uint64_t)sqlite3_column_int64(s, 0);
-    else if (step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
+    if (step == SQLITE_ROW) {
+        u->notes = (uint64_t)sqlite3_column_int64(s, 0);
+        u->bytes = (uint64_t)sqlite3_column_int64(s, 1);
+    } else if (step != SQLITE_DONE) {
+        rc = fail(st, ENL_ESTORE, "read");
+    }
     done(st, s);
     return rc;
 }
 
-int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes)
+int enl_store_source_largest(enl_store *st, const enl_store_usage *quota,
+                             uint8_t source[ENL_STORE_SOURCEBYTES], enl_store_usage *u)
 {
     sqlite3_stmt *s;
     int rc = ENL_ENOTFOUND, step;
     /* the largest that is not mine: my sources come first only while they
      * hold more than every other, and there is one per recipient */
-    if (prep(st, "SELECT source, bytes FROM sources ORDER BY bytes DESC", &s) != SQLITE_OK)
+    if (prep(st, "SELECT source, notes, bytes FROM sources "
+                 "ORDER BY max(notes * 1.0 / ?, bytes * 1.0 / ?) DESC", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_double(s, 1, quota->notes > 0 ? (double)quota->notes : 1.0);
+    sqlite3_bind_double(s, 2, quota->bytes > 0 ? (double)quota->bytes : 1.0);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != ENL_STORE_SOURCEBYTES) continue;
         if (is_own_source(st, sqlite3_column_blob(s, 0))) continue;
         memcpy(source, sqlite3_column_blob(s, 0), ENL_STORE_SOURCEBYTES);
-        *bytes = (uint64_t)sqlite3_column_int64(s, 1);
+        u->notes = (uint64_t)sqlite3_column_int64(s, 1);
+        u->bytes = (uint64_t)sqlite3_column_int64(s, 2);
         rc = ENL_OK;
         break;
     }

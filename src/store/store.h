@@ -186,10 +186,15 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped);
 /* Sources of carried notes. A source is a keyed hash of what the notes came
  * by (kind: "peer", "folder", ...; who: the contact's key, the folder's
  * path; may be empty), so the disk shows which notes came together, never
- * from whom. Bytes held from one source (0 when none); the source holding
- * the most (ENL_ENOTFOUND when no carried note has a source); and the
- * deletion of the note of a source that expires first (the oldest of
- * those), *freed getting its size. */
+ * from whom. Notes and bytes held from one source (0 when none); the source
+ * (not one of mine) that holds the most, by the larger of its shares of the
+ * two quotas (notes / quota's notes, bytes / quota's bytes), ENL_ENOTFOUND
+ * when there is none; and the deletion of the note of a source that
+ * expires first (the oldest of those), *freed getting its size (ENL_EINVAL
+ * for one of my sources). */
+typedef struct {
+    uint64_t notes, bytes;
+} enl_store_usage;
 void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const char *kind,
                       const uint8_t *who, size_t len);
 /* The source of my own notes to one recipient (to: a contact's DH key, a
@@ -197,9 +202,10 @@ void enl_store_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], c
  * profile's key. */
 void enl_store_own_source(const enl_store *st, uint8_t out[ENL_STORE_SOURCEBYTES], const uint8_t *to,
                           size_t len);
-int enl_store_source_bytes(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
-                           uint64_t *bytes);
-int enl_store_source_largest(enl_store *st, uint8_t source[ENL_STORE_SOURCEBYTES], uint64_t *bytes);
+int enl_store_source_usage(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
+                           enl_store_usage *u);
+int enl_store_source_largest(enl_store *st, const enl_store_usage *quota,
+                             uint8_t source[ENL_STORE_SOURCEBYTES], enl_store_usage *u);
 int enl_store_source_evict(enl_store *st, const uint8_t source[ENL_STORE_SOURCEBYTES],
                            uint64_t *freed);
 

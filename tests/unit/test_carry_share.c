@@ -304,6 +304,24 @@ static void test_small_notes_expiring_first_keep_no_large_note_out(void **state)
     enl_profile_close(ana);
 }
 
+/* The count of notes is shared too: when it binds first (a flood of the
+ * smallest notes), another source's larger notes still get half the
+ * slots, though they hold far more bytes than the flood. */
+static void test_small_notes_take_no_more_than_their_share_of_slots(void **state)
+{
+    enl_profile *ana = mkprofile("ana10");
+    (void)state;
+    enl_profile_set_quota(ana, 20, (uint64_t)1 << 30);
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 25; i++) (void)junk_in(ana, ENL_NOTE_MINBYTES, 24);
+    assert_int_equal(held(ana), 20);
+    enl_note_source(ana, "folder", (const uint8_t *)"/other", 6);
+    for (int i = 0; i < 10; i++) assert_int_equal(junk_in(ana, 4000, 24), ENL_OK);
+    assert_int_equal(junk_in(ana, 4000, 24), ENL_EFULL);   /* 11 of 20: more than its share */
+    assert_int_equal(held(ana), 20);
+    enl_profile_close(ana);
+}
+
 static int bulletin_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -462,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_strangers_share_one_source),
         cmocka_unit_test(test_small_notes_expiring_first_keep_no_large_note_out),
         cmocka_unit_test(test_a_flood_keeps_no_bulletin_from_its_reader),
+        cmocka_unit_test(test_small_notes_take_no_more_than_their_share_of_slots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -676,7 +676,10 @@ static void test_sources(void **state)
     uint8_t id[7][32], lock[7][32], tag[16] = { 0 }, note[1000], a[ENL_STORE_SOURCEBYTES],
         a2[ENL_STORE_SOURCEBYTES], b[ENL_STORE_SOURCEBYTES], top[ENL_STORE_SOURCEBYTES],
         mine_x[ENL_STORE_SOURCEBYTES], mine_y[ENL_STORE_SOURCEBYTES];
-    uint64_t bytes = 0, freed = 0, dropped = 0;
+    uint64_t freed = 0, dropped = 0;
+    /* a quota of bytes only (its notes far away): the largest by bytes */
+    const enl_store_usage quota = { (uint64_t)1 << 40, 10000 };
+    enl_store_usage u;
     static const uint32_t expiry[7] = { 600003, 600001, 600002, 600001, 600009, 600009, 600009 };
     static const size_t size[7] = { 300, 400, 500, 900, 700, 1000, 1000 };
     (void)state;
@@ -693,7 +696,7 @@ static void test_sources(void **state)
         item_of(id[i], (uint8_t)(60 + i));
         item_of(lock[i], (uint8_t)(70 + i));
     }
-    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
+    assert_int_equal(enl_store_source_largest(st, &quota, top, &u), ENL_ENOTFOUND);
     /* a: notes 0, 1, 2; b: note 3; note 4 is mine (to no one), 5 and 6 mine
      * to x: the most bytes of all, but never the largest to push out */
     for (int i = 0; i < 7; i++)
@@ -701,15 +704,15 @@ static void test_sources(void **state)
                                             i < 3 ? a : i == 3 ? b : i == 4 ? NULL : mine_x, note,
                                             size[i]),
                          ENL_OK);
-    assert_int_equal(enl_store_source_bytes(st, mine_x, &bytes), ENL_OK);
-    assert_true(bytes == 2000);
+    assert_int_equal(enl_store_source_usage(st, mine_x, &u), ENL_OK);
+    assert_true(u.bytes == 2000 && u.notes == 2);
     assert_int_equal(enl_store_source_evict(st, mine_x, &freed), ENL_EINVAL);
     assert_int_equal(enl_store_note_put(st, id[0], lock[0], expiry[0], tag, a, note, size[0]), ENL_OK);
-    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
-    assert_true(bytes == 1200);
-    assert_int_equal(enl_store_source_bytes(st, b, &bytes), ENL_OK);
-    assert_true(bytes == 900);
-    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_OK);
+    assert_int_equal(enl_store_source_usage(st, a, &u), ENL_OK);
+    assert_true(u.bytes == 1200);
+    assert_int_equal(enl_store_source_usage(st, b, &u), ENL_OK);
+    assert_true(u.bytes == 900);
+    assert_int_equal(enl_store_source_largest(st, &quota, top, &u), ENL_OK);
     assert_memory_equal(top, a, sizeof a);
     /* my own note has a source like the others on disk: none is NULL */
     {
@@ -731,23 +734,23 @@ static void test_sources(void **state)
     assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_OK);
     assert_true(freed == 400);
     assert_int_equal(enl_store_note_has(st, id[1]), 0);
-    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
-    assert_true(bytes == 800);
-    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_OK);
+    assert_int_equal(enl_store_source_usage(st, a, &u), ENL_OK);
+    assert_true(u.bytes == 800);
+    assert_int_equal(enl_store_source_largest(st, &quota, top, &u), ENL_OK);
     assert_memory_equal(top, b, sizeof b);
     assert_int_equal(enl_store_source_evict(st, b, &freed), ENL_OK);
     assert_int_equal(enl_store_source_evict(st, b, &freed), ENL_ENOTFOUND);
-    assert_int_equal(enl_store_source_bytes(st, b, &bytes), ENL_OK);
-    assert_true(bytes == 0);
+    assert_int_equal(enl_store_source_usage(st, b, &u), ENL_OK);
+    assert_true(u.bytes == 0);
 
     /* released by a purge, then expired: a is gone, my note stays */
     assert_int_equal(enl_store_note_release(st, lock[0], NULL), ENL_OK);
-    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
-    assert_true(bytes == 500);
+    assert_int_equal(enl_store_source_usage(st, a, &u), ENL_OK);
+    assert_true(u.bytes == 500);
     assert_int_equal(enl_store_expire(st, 600002, &dropped), ENL_OK);
-    assert_int_equal(enl_store_source_bytes(st, a, &bytes), ENL_OK);
-    assert_true(bytes == 0);
-    assert_int_equal(enl_store_source_largest(st, top, &bytes), ENL_ENOTFOUND);
+    assert_int_equal(enl_store_source_usage(st, a, &u), ENL_OK);
+    assert_true(u.bytes == 0);
+    assert_int_equal(enl_store_source_largest(st, &quota, top, &u), ENL_ENOTFOUND);
     assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_ENOTFOUND);
     for (int i = 4; i < 7; i++) {
         assert_int_equal(enl_store_note_has(st, id[i]), 1);
