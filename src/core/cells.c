@@ -1140,6 +1140,23 @@ static int holds(const cell_rec *c, const uint8_t id[32])
     return 0;
 }
 
+/* Answers sent back to one member for one log of mine, at most. */
+#define ANSWERS_MAX 4
+
+/* What marks an answer sent (kept, as a keyed hash, in "seen"): ctx,
+ * the member, what tells this answer apart, and my log. */
+static void answer_key(uint8_t key[32], const char *ctx, const uint8_t member[32],
+                       const uint8_t *which, size_t which_len, const uint8_t *log, size_t log_len)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const uint8_t *)ctx, strlen(ctx) + 1);
+    crypto_generichash_update(&st, member, 32);
+    crypto_generichash_update(&st, which, which_len);
+    crypto_generichash_update(&st, log, log_len);
+    crypto_generichash_final(&st, key, 32);
+}
+
 /* Whether a statement I hold is missing from a member's log, and theirs
  * would take it now (by the rules of merge_all, under the view their log
  * gives). A device drops the statements of someone who is not a member in
@@ -1196,22 +1213,27 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
          * lacks what they would now take gets it again. Not the count
          * their log gives: a statement repeated, or junk that could never
          * count, makes it any number at no cost, and each would get my
-         * whole log back. */
-        static const char ctx[] = "enlace log answered v2";
-        uint8_t key[32];
-        crypto_generichash_state st;
-        crypto_generichash_init(&st, NULL, 0, sizeof key);
-        crypto_generichash_update(&st, (const uint8_t *)ctx, sizeof ctx);
+         * whole log back. And at most ANSWERS_MAX times per log of mine
+         * and member: leaving out one more of my statements each time
+         * would otherwise still get one answer per statement I hold. */
+        uint8_t key[32], slot[32];
         uint8_t their_n[2] = { (uint8_t)(common >> 8), (uint8_t)common };
-        crypto_generichash_update(&st, sender, 32);
-        crypto_generichash_update(&st, their_n, 2);
-        crypto_generichash_update(&st, body, len);
-        crypto_generichash_final(&st, key, sizeof key);
-        int sent = enl_store_set_has(p->st, "seen", key);
+        int sent, room = 0;
+        answer_key(key, "enlace log answered v2", sender, their_n, sizeof their_n, body, len);
+        sent = enl_store_set_has(p->st, "seen", key);
         rc = sent < 0 ? sent : ENL_OK;
-        if (sent == 0) rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
-        if (sent == 0 && rc == ENL_OK)
+        for (uint8_t i = 0; sent == 0 && !room && rc == ENL_OK && i < ANSWERS_MAX; i++) {
+            int used;
+            answer_key(slot, "enlace log answers v1", sender, &i, 1, body, len);
+            used = enl_store_set_has(p->st, "seen", slot);
+            if (used < 0) rc = used;
+            room = used == 0;
+        }
+        if (room) rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+        if (room && rc == ENL_OK)
             rc = enl_store_set_add(p->st, "seen", key, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
+        if (room && rc == ENL_OK)
+            rc = enl_store_set_add(p->st, "seen", slot, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
     }
     free(body);
     return rc;

@@ -404,6 +404,67 @@ static void test_candidate_gets_no_log(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
 }
 
+static void put16(uint8_t *out, size_t v)
+{
+    out[0] = (uint8_t)(v >> 8);
+    out[1] = (uint8_t)v;
+}
+
+static size_t get16(const uint8_t *in) { return (size_t)in[0] << 8 | in[1]; }
+
+/* A member who leaves out one more of my statements each time (each log
+ * holds a different number of mine, and lacks some they would take) gets
+ * my log back at most 4 times, not once per statement I hold. */
+static void test_logs_lacking_more_and_more_get_four_answers(void **state)
+{
+    enl_profile *ana = mkprofile("ana8"), *beto = mkprofile("beto8"), *carmen = mkprofile("carmen8");
+    static uint8_t body[ENL_TEXT_MAX], sub[ENL_TEXT_MAX], buf[ENL_STMT_MAXBYTES];
+    enl_identity *k = sodium_malloc(sizeof *k);
+    uint8_t cid[32];
+    size_t len, before, after, at, n, offs[64];
+    (void)state;
+    assert_non_null(k);
+    cell_of_three(ana, beto, carmen);
+    cell_id_of(ana, cid);
+    /* ana's log grows by 8 proposals of hers (handed back to her in a log
+     * of beto's, as a courier would) */
+    at = 34;
+    memcpy(sub, cid, 32);
+    for (int i = 0; i < 8; i++) {
+        size_t sl = 0;
+        throwaway_add(buf, &sl, cid, ana->id, k);
+        put16(sub + at, sl);
+        memcpy(sub + at + 2, buf, sl);
+        at += 2 + sl;
+    }
+    put16(sub + 32, 8);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, sub, at);
+    carry_all(beto, ana);
+    len = stored_log(ana, body, 0);
+    n = get16(body + 32);
+    assert_true(n >= 10);
+    at = 34;
+    for (size_t i = 0; i < n; i++) {
+        offs[i] = at;
+        at += 2 + get16(body + at);
+    }
+    assert_int_equal(at, len);
+    carry_all(ana, beto);
+
+    before = held(ana, NULL);
+    for (size_t m = 1; m + 1 < n; m++) {    /* the first m of ana's statements */
+        memcpy(sub, body, 32);
+        put16(sub + 32, m);
+        memcpy(sub + 34, body + 34, offs[m] - 34);
+        assert_int_equal(adv_send_kind(beto, "ana", ENL_KIND_CELL_LOG, sub, offs[m]), ENL_OK);
+        carry_all(beto, ana);
+    }
+    after = held(ana, NULL);
+    assert_true(after - before <= 4);
+    sodium_free(k);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_replies_stop),
         cmocka_unit_test(test_tiny_logs_get_one_answer),
         cmocka_unit_test(test_repeated_statements_get_one_answer),
+        cmocka_unit_test(test_logs_lacking_more_and_more_get_four_answers),
         cmocka_unit_test(test_candidate_gets_no_log),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
