@@ -265,6 +265,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
     for (size_t k = 0; k < l->nnotes; k++) {
         size_t i = order[k].index;
         size_t len = 0;
+        int seen;
         progress(l->opts, "reading", ++*done, total);
         file_name(name, l->notes[i], "note");
         if ((rc = enl_store_note_has(p->st, l->notes[i])) != 0) {
@@ -282,14 +283,33 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             rc = ENL_OK;
             continue;
         }
-        if ((rc = enl_store_set_has(p->st, "seen", l->notes[i])) != 0) {
-            if (rc < 0) break;
-            /* Read here already: the drop's copy is purged by our purge. */
-            (void)enl_folder_remove(l->dir, name);
+        if ((rc = enl_store_set_has(p->st, "seen", l->notes[i])) < 0) break;
+        seen = rc;
+        rc = enl_folder_read(l->dir, name, buf, ENL_NOTE_MAX, &len);
+        if (rc == ENL_OK && seen) {
+            /* Read here already and not held. A note to me has its purge
+             * released: the drop's copy is purged by our purge. A cell
+             * note or a bulletin has none (its other readers still need
+             * it; its copy here found no room, or was pushed out): it
+             * stays, and intake keeps a copy again if there is room. */
+            enl_note_header h;
+            enl_note_id(id, buf, len);
+            if (memcmp(id, l->notes[i], 32) == 0 &&
+                enl_note_header_parse(&h, buf, len, enl_now_hours()) == ENL_OK &&
+                (rc = enl_store_purge_has(p->st, h.purge_lock)) == 0) {
+                seen = 0;
+            } else if (rc >= 0) {
+                (void)enl_folder_remove(l->dir, name);
+                rc = ENL_OK;
+                continue;
+            } else {
+                break;
+            }
+        } else if (seen) {
+            (void)enl_folder_remove(l->dir, name);   /* unreadable: as before */
             rc = ENL_OK;
             continue;
         }
-        rc = enl_folder_read(l->dir, name, buf, ENL_NOTE_MAX, &len);
         if (rc == ENL_OK) {
             enl_note_id(id, buf, len);
             /* Junk under a note's name must not stop the real note from

@@ -693,6 +693,37 @@ static void test_member_takes_anothers_chain_with_his_own_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+static void sync_at(enl_profile *p, const char *name)
+{
+    char drop[256];
+    enl_sync_stats st;
+    snprintf(drop, sizeof drop, "%s/%s", root, name);
+    (void)mkdir(drop, 0700);
+    assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
+}
+
+/* ana reads beto's cell note in the cell's dead drop when her store has no
+ * room for its copy (full of her own notes here; a flood does the same).
+ * Her next sync of that drop must leave the note there for carmen: read
+ * here is not purged (no member may purge a cell note for the others). */
+static void test_cell_note_read_without_room_stays_in_the_drop(void **state)
+{
+    enl_profile *ana = mkprofile("ana15"), *beto = mkprofile("beto15"), *carmen = mkprofile("carmen15");
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
+    sync_at(beto, "celldrop15");
+    enl_profile_set_quota(ana, 0, 0);
+    sync_at(ana, "celldrop15");
+    assert_true(has_message(ana, "olla el jueves"));
+    sync_at(ana, "celldrop15");
+    sync_at(carmen, "celldrop15");
+    assert_true(has_message(carmen, "olla el jueves"));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_member_passes_off_anothers_key),
         cmocka_unit_test(test_member_floods_no_quota_with_cell_notes),
         cmocka_unit_test(test_member_takes_anothers_chain_with_his_own_key),
+        cmocka_unit_test(test_cell_note_read_without_room_stays_in_the_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
