@@ -60,6 +60,7 @@ typedef struct {
     enl_payload pl;
     int is_bulletin;         /* a followed author's bulletin: b, not s and pl */
     enl_bulletin b;
+    int seen;                /* ENL_EDUPLICATE because it was read here before */
 } opened;
 
 static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
@@ -303,7 +304,10 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     if ((rc = enl_note_header_parse(&o->h, note, len, enl_now_hours())) != ENL_OK) return rc;
     enl_note_id(o->id, note, len);
     if (!held && (rc = enl_store_note_has(p->st, o->id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
-    if ((rc = enl_store_set_has(p->st, "seen", o->id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
+    if ((rc = enl_store_set_has(p->st, "seen", o->id)) != 0) {
+        o->seen = rc > 0;
+        return rc < 0 ? rc : ENL_EDUPLICATE;
+    }
     if ((rc = enl_store_purge_has(p->st, o->h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
     o->plain_len = 0;
     rc = open_session_note(p, note, len, o);
@@ -379,6 +383,24 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
     return rc;
 }
 
+/* A note read here before comes again and is not held: a cell note or a
+ * bulletin (many read it, so no purge key of it was released here) whose
+ * copy found no room when it was read, or was pushed out since. It is kept
+ * now if its source is owed room, as any note carried for others: that it
+ * was read here must not make it the one note a flood keeps out for good.
+ * A pairwise note read here has its purge released: never carried again.
+ * ENL_EDUPLICATE when it is not kept. */
+static int keep_read_again(enl_profile *p, const opened *o, const uint8_t *note, size_t len,
+                           unsigned *evicted)
+{
+    int rc = enl_store_purge_has(p->st, o->h.purge_lock);
+    if (rc != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
+    rc = enl_quota_keep_read(p, o->id, &o->h, note, len, evicted);
+    if (rc != ENL_OK) return rc;
+    rc = enl_store_note_has(p->st, o->id);
+    return rc < 0 ? rc : rc == 1 ? ENL_OK : ENL_EDUPLICATE;
+}
+
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
@@ -389,6 +411,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
+    int carried_again = 0;
     unsigned evicted = 0;
 
     if (next != NULL) next->session = next->sender_key = 0;
@@ -404,6 +427,9 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     } else if (rc == ENL_OK) {
         rc = deliver(p, &o, note, len, &is_contact, &evicted);
         delivered = rc == ENL_OK;
+    } else if (rc == ENL_EDUPLICATE && o.seen && !held) {
+        rc = keep_read_again(p, &o, note, len, &evicted);
+        carried_again = rc == ENL_OK;
     } else if (rc == ENL_ENOTFORME && !held) {
         rc = enl_quota_make_room(p, len, &evicted);
         if (rc == ENL_OK)
@@ -414,12 +440,16 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     }
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
-    if (rc != ENL_OK) delivered = carried = read = 0;
+    if (rc != ENL_OK) delivered = carried = read = carried_again = 0;
     if (rc != ENL_OK && evicted > 0) enl_quota_forget(p);   /* the evictions rolled back */
     if (rc == ENL_OK && stats != NULL) stats->notes_evicted += evicted;
     if (read && stats != NULL) stats->bulletins++;
     if (read && !held) {
         enl_quota_forget(p);   /* its copy to carry on may not have found room */
+        if (stats != NULL) stats->notes_received++;
+    }
+    if (carried_again) {
+        enl_quota_forget(p);
         if (stats != NULL) stats->notes_received++;
     }
     if (carried) {

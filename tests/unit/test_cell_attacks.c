@@ -693,6 +693,69 @@ static void test_member_takes_anothers_chain_with_his_own_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* A cell note read while its drop's flood filled the quota is read, its
+ * copy not kept (that drop already holds the most). The same note coming
+ * again by another road, which is owed room, is carried on like any note
+ * of that road: having read it must not make ana refuse it as a duplicate
+ * for good, or a stranger flooding the cell's drop would keep every note
+ * she reads there from the other members she meets. */
+static void test_cell_note_read_in_a_flood_is_carried_when_it_comes_again(void **state)
+{
+    enl_profile *ana = mkprofile("ana14"), *beto = mkprofile("beto14");
+    enl_profile *all[2] = { ana, beto };
+    uint8_t id[ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], junk[512];
+    uint8_t lock[ENL_PURGELOCKBYTES];
+    enl_senderkey sk;
+    enl_status_info s;
+    enl_sync_stats st;
+    uint64_t before;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 2);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    cell_id_of(ana, cid);
+    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
+    key_message(body, &sk, cid, NULL, beto, "ana");
+    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, id);
+    give(beto, ana, id);
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+    before = s.notes;
+    enl_profile_set_quota(ana, before + 5, (uint64_t)1 << 30);
+
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 5; i++) {
+        randombytes_buf(junk, sizeof junk);
+        enl_purge_lock_random(lock);
+        enl_note_header_encode(junk, enl_now_hours() + 48, lock);
+        assert_int_equal(enl_note_intake(ana, junk, sizeof junk, NULL), ENL_OK);
+    }
+    make_cell_note(&sk, cid, "olla a las 8", note);
+    assert_int_equal(enl_note_intake(ana, note, sizeof note, NULL), ENL_OK);
+    assert_true(has_message(ana, "olla a las 8"));
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+    assert_int_equal(s.notes, before + 5);      /* read; no room for its copy */
+
+    /* the same note, from a contact's sync: carried, a note of the flood out */
+    enl_note_source(ana, "peer", (const uint8_t *)"carmen's key", 12);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_note_intake(ana, note, sizeof note, &st), ENL_OK);
+    assert_int_equal(st.notes_evicted, 1);
+    {
+        uint8_t nid[32];
+        enl_note_id(nid, note, sizeof note);
+        assert_int_equal(enl_store_note_has(ana->st, nid), 1);
+    }
+    assert_int_equal(enl_status(ana, &s), ENL_OK);
+    assert_int_equal(s.notes, before + 5);
+    /* and a third time it is held already */
+    assert_int_equal(enl_note_intake(ana, note, sizeof note, NULL), ENL_EDUPLICATE);
+    enl_senderkey_wipe(&sk);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 static void sync_at(enl_profile *p, const char *name)
 {
     char drop[256];
@@ -742,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_member_passes_off_anothers_key),
         cmocka_unit_test(test_member_floods_no_quota_with_cell_notes),
         cmocka_unit_test(test_member_takes_anothers_chain_with_his_own_key),
+        cmocka_unit_test(test_cell_note_read_in_a_flood_is_carried_when_it_comes_again),
         cmocka_unit_test(test_cell_note_read_without_room_stays_in_the_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
