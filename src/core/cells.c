@@ -36,6 +36,9 @@
 
 #define CELL_VERSION 1
 #define SK_ROW_VERSION 1
+/* The derivation of the sender key tags in the tags table (secret
+ * "cell_tags"): 2 names the signing key (crypto/senderkey.c). */
+#define CELL_TAGS_VERSION 2
 #define SK_KEPT 3                /* sender keys kept per member of a cell */
 #define SK_ORDER_BYTES 10        /* of a key id: statements u16 | created u64 */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
@@ -464,6 +467,59 @@ static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_
     free(tags);
     sodium_memzero(row, sizeof row);
     sodium_memzero(skb, sizeof skb);
+    return rc;
+}
+
+/* One sender key row's tags, written again by the current derivation. */
+static int retag_row(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    enl_profile *p = ctx;
+    enl_senderkey *sk = enl_secmem_alloc(sizeof *sk);
+    uint8_t cell_id[32], sign_pk[32], key_id[32], h[32], (*tags)[ENL_SK_TAGBYTES] = NULL;
+    enl_rd r = enl_rd_init(pt, len);
+    size_t n;
+    int rc = ENL_OK;
+    (void)seq;
+    if (sk == NULL) return ENL_ENOMEM;
+    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
+    enl_rd_bytes(&r, cell_id, 32);
+    enl_rd_bytes(&r, sign_pk, 32);
+    (void)enl_rd_ptr(&r, 32);                  /* dh_pk */
+    enl_rd_bytes(&r, key_id, 32);
+    n = enl_rd_u16(&r);
+    if (rc == ENL_OK &&
+        (r.err || enl_rd_left(&r) != n || enl_senderkey_parse(sk, pt + r.off, n) != ENL_OK))
+        rc = ENL_ESTORE;
+    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+        rc = ENL_ENOMEM;
+    if (rc == ENL_OK) {
+        sk_row_key(p, cell_id, sign_pk, key_id, h);
+        n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
+    }
+    free(tags);
+    enl_secmem_free(sk);
+    return rc;
+}
+
+int enl_cells_upgrade(enl_profile *p)
+{
+    static const uint8_t done[1] = { CELL_TAGS_VERSION };
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    int rc = enl_store_secret_get(p->st, "cell_tags", &v, &vl);
+    if (rc == ENL_OK) {
+        int current = vl == 1 && v[0] >= CELL_TAGS_VERSION;
+        enl_store_free(v, vl);
+        if (current) return ENL_OK;
+    } else if (rc != ENL_ENOTFOUND) {
+        return rc;
+    }
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    rc = enl_store_row_each(p->st, "senderkeys", retag_row, p);
+    if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "cell_tags", done, sizeof done);
+    if (rc == ENL_OK) return enl_store_commit(p->st);
+    enl_store_rollback(p->st);
     return rc;
 }
 

@@ -71,6 +71,11 @@ void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32]);
 int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
+/* Once per profile, at open: the tags of the sender keys stored before
+ * their derivation named the signing key, written again, so that members'
+ * notes sealed with the keys held are still recognised. */
+int enl_cells_upgrade(enl_profile *p) __attribute__((warn_unused_result));
+
 /* The local name of a cell, for the inbox. ENL_ENOTFOUND if unknown. */
 int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1]);
 

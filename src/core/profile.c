@@ -3,6 +3,7 @@
  * The identity is kept in the store's "identity" slot and the name in
  * "self", both encrypted under the profile key.
  */
+#include "core/cells.h"
 #include "core/profile.h"
 #include "core/prekeys.h"
 #include "core/session.h"
@@ -289,6 +290,7 @@ int enl_profile_open(enl_profile **out, const char *home, const char *pass, size
     enl_store_free(buf, len);
     enl_fingerprint_raw(p->fp, p->id->sign_pk, p->id->dh_pk);
     if ((rc = enl_prekey_maintain(p)) != ENL_OK) goto out;
+    if ((rc = enl_cells_upgrade(p)) != ENL_OK) goto out;
     *out = p;
     p = NULL;
 out:

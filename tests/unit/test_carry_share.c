@@ -322,6 +322,33 @@ static void test_small_notes_take_no_more_than_their_share_of_slots(void **state
     enl_profile_close(ana);
 }
 
+/* When the count of notes is what is full, it is shared like the bytes: a
+ * flood of the smallest notes holding every place (100 of 104 bytes, so
+ * 10,400 bytes of a quota of 1 GB) keeps no note of another source out for
+ * being larger than the whole flood. Bytes alone would refuse a 20,000-byte
+ * note there, and by default cap every other source at what 100,000 of the
+ * smallest notes weigh (10 MB), however little of the quota's bytes is used. */
+static void test_a_flood_of_smallest_notes_shares_the_count(void **state)
+{
+    enl_profile *ana = mkprofile("ana11");
+    (void)state;
+    enl_profile_set_quota(ana, 100, (uint64_t)1 << 30);
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 100; i++) assert_int_equal(junk_in(ana, ENL_NOTE_MINBYTES, 24), ENL_OK);
+    assert_int_equal(junk_in(ana, ENL_NOTE_MINBYTES, 24), ENL_EFULL);
+    assert_int_equal(held(ana), 100);
+
+    enl_note_source(ana, "folder", (const uint8_t *)"/other", 6);
+    assert_int_equal(junk_in(ana, 20000, 24), ENL_OK);
+    assert_int_equal(junk_in(ana, 20000, 24), ENL_OK);
+    assert_int_equal(held(ana), 100);
+    /* up to an equal share of the count, and no further */
+    for (int i = 0; i < 48; i++) assert_int_equal(junk_in(ana, 20000, 24), ENL_OK);
+    assert_int_equal(junk_in(ana, 20000, 24), ENL_EFULL);
+    assert_int_equal(held(ana), 100);
+    enl_profile_close(ana);
+}
+
 static int bulletin_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -481,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_small_notes_expiring_first_keep_no_large_note_out),
         cmocka_unit_test(test_a_flood_keeps_no_bulletin_from_its_reader),
         cmocka_unit_test(test_small_notes_take_no_more_than_their_share_of_slots),
+        cmocka_unit_test(test_a_flood_of_smallest_notes_shares_the_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,7 +7,9 @@
  *     proposals and vouches need: admissions go on after they are burned;
  *   - a burned member's statements reach no device that burned them, not
  *     even through a candidate they proposed;
- *   - a stored cell row's name is never copied past a name's room.
+ *   - a stored cell row's name is never copied past a name's room;
+ *   - sender key tags stored by an earlier derivation are written again
+ *     when the profile opens.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,12 +231,59 @@ static void test_cell_name_too_long_in_row(void **state)
     enl_profile_close(ana);
 }
 
+/* beto's sender key rows as an earlier version left them: their tags
+ * gone (written by a derivation this version no longer computes), and the
+ * profile not yet upgraded. */
+static int untag_row(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    enl_profile *p = ctx;
+    uint8_t h[32];
+    (void)seq;
+    assert_true(len > 1 + 128);
+    /* the row key: index("senderkeys", cell id || member sign_pk || key id) */
+    {
+        uint8_t k[96];
+        memcpy(k, pt + 1, 64);
+        memcpy(k + 64, pt + 1 + 96, 32);
+        enl_store_index(p->st, h, "senderkeys", k, sizeof k);
+    }
+    assert_int_equal(enl_store_tags_replace(p->st, h, NULL, 0), ENL_OK);
+    return 0;
+}
+
+/* A profile made before cell note tags named the signing key still reads
+ * the notes of the keys it holds once this version opens it. */
+static void test_sender_key_tags_upgraded_at_open(void **state)
+{
+    enl_profile *ana = mkprofile("ana5"), *beto = mkprofile("beto5"), *carmen = mkprofile("carmen5");
+    static const uint8_t old[1] = { 1 };
+    static const char text[] = "la olla es el jueves";
+    char home[300];
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_store_begin(beto->st), ENL_OK);
+    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", untag_row, beto), ENL_OK);
+    assert_int_equal(enl_store_secret_put(beto->st, "cell_tags", old, sizeof old), ENL_OK);
+    assert_int_equal(enl_store_commit(beto->st), ENL_OK);
+    enl_profile_close(beto);
+    snprintf(home, sizeof home, "%s/beto5", root);
+    assert_int_equal(enl_profile_open(&beto, home, "pw", 2), ENL_OK);
+
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
+    carry_all(ana, beto);
+    assert_true(has_message(beto, text));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_member_freezes_admissions),
         cmocka_unit_test(test_burned_members_candidate_relays_their_statements),
         cmocka_unit_test(test_cell_name_too_long_in_row),
+        cmocka_unit_test(test_sender_key_tags_upgraded_at_open),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
