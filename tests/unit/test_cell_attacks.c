@@ -601,6 +601,25 @@ static void test_member_passes_off_anothers_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* ana founds "olla" (k = 1) with beto, and holds a sender key of beto's
+ * (*sk, made here): beto can write to the cell as a member does. */
+static void cell_of_two_with_key(enl_profile *ana, enl_profile *beto, uint8_t cid[32],
+                                 enl_senderkey *sk)
+{
+    enl_profile *all[2] = { ana, beto };
+    uint8_t id[ENL_IDBYTES], body[ENL_CELL_KEYMSG_BYTES];
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 2);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
+    cell_id_of(ana, cid);
+    assert_int_equal(enl_senderkey_generate(sk), ENL_OK);
+    key_message(body, sk, cid, NULL, beto, "ana");
+    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, id);
+    give(beto, ana, id);
+}
+
 /* A member's cell notes are read, then kept to carry on to the others: as
  * notes carried for others, in the share of the source they came by. Kept
  * beyond the quota as my own notes (never pushed out, no quota checked), a
@@ -609,22 +628,12 @@ static void test_member_passes_off_anothers_key(void **state)
 static void test_member_floods_no_quota_with_cell_notes(void **state)
 {
     enl_profile *ana = mkprofile("ana12"), *beto = mkprofile("beto12");
-    enl_profile *all[2] = { ana, beto };
-    uint8_t id[ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], junk[512];
+    uint8_t cid[32], note[512], junk[512];
     uint8_t lock[ENL_PURGELOCKBYTES];
     enl_senderkey sk;
     enl_status_info s;
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 2);
-    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
-    cell_id_of(ana, cid);
-    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-    key_message(body, &sk, cid, NULL, beto, "ana");
-    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, id);
-    give(beto, ana, id);
+    cell_of_two_with_key(ana, beto, cid, &sk);
     assert_int_equal(enl_status(ana, &s), ENL_OK);
     enl_profile_set_quota(ana, s.notes + 5, (uint64_t)1 << 30);
 
@@ -702,24 +711,14 @@ static void test_member_takes_anothers_chain_with_his_own_key(void **state)
 static void test_cell_note_read_in_a_flood_is_carried_when_it_comes_again(void **state)
 {
     enl_profile *ana = mkprofile("ana14"), *beto = mkprofile("beto14");
-    enl_profile *all[2] = { ana, beto };
-    uint8_t id[ENL_IDBYTES], cid[32], body[ENL_CELL_KEYMSG_BYTES], note[512], junk[512];
+    uint8_t cid[32], note[512], junk[512];
     uint8_t lock[ENL_PURGELOCKBYTES];
     enl_senderkey sk;
     enl_status_info s;
     enl_sync_stats st;
     uint64_t before;
     (void)state;
-    introduce(ana, "ana", beto, "beto");
-    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
-    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
-    exchange(all, 2);
-    assert_string_equal(state_of(ana, "olla", "beto", NULL), "member");
-    cell_id_of(ana, cid);
-    assert_int_equal(enl_senderkey_generate(&sk), ENL_OK);
-    key_message(body, &sk, cid, NULL, beto, "ana");
-    seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, id);
-    give(beto, ana, id);
+    cell_of_two_with_key(ana, beto, cid, &sk);
     assert_int_equal(enl_status(ana, &s), ENL_OK);
     before = s.notes;
     enl_profile_set_quota(ana, before + 5, (uint64_t)1 << 30);
