@@ -565,23 +565,45 @@ static int grab_sk(void *v, int64_t seq, const uint8_t *pt, size_t len)
     return 0;
 }
 
-static void test_member_passes_off_anothers_key(void **state)
+/* A cell of three that has talked: beto holds ana's sender key (g->sk). */
+static void beto_grabs_anas_key(enl_profile *ana, enl_profile *beto, enl_profile *carmen,
+                                uint8_t cid[32], sk_grab *g)
 {
-    enl_profile *ana = mkprofile("ana9"), *beto = mkprofile("beto9"), *carmen = mkprofile("carmen9");
     enl_profile *all[3] = { ana, beto, carmen };
-    enl_senderkey sk;
-    sk_grab g = { NULL, &sk, 0, { 0 } };
-    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES];
-    static const char text[] = "beto es un infiltrado: no le digan nada";
-    who_ctx w = { text, "", "", "", 0, 0 };
-    (void)state;
     cell_of_three(ana, beto, carmen);
     assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
     exchange(all, 3);
     cell_id_of(beto, cid);
-    g.sign = ana->id->sign_pk;
-    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", grab_sk, &g), ENL_OK);
-    assert_true(g.found);
+    g->sign = ana->id->sign_pk;
+    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", grab_sk, g), ENL_OK);
+    assert_true(g->found);
+}
+
+/* beto hands carmen the sender key message body (crafted from ana's key),
+ * then ana writes to the cell: carmen must read it as ana's. */
+static void hands_key_then_ana_writes(enl_profile *ana, enl_profile *beto, enl_profile *carmen,
+                                      const uint8_t body[ENL_CELL_KEYMSG_BYTES])
+{
+    static const char text[] = "beto es un infiltrado: no le digan nada";
+    who_ctx w = { text, "", "", "", 0, 0 };
+    seal_body(beto, "carmen", ENL_KIND_SENDER_KEY, body, ENL_CELL_KEYMSG_BYTES);
+    carry_all(beto, carmen);
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
+    carry_all(ana, carmen);
+    assert_int_equal(enl_inbox_each(carmen, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
+    assert_true(w.found);
+    assert_string_equal(w.from, "ana");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
+static void test_member_passes_off_anothers_key(void **state)
+{
+    enl_profile *ana = mkprofile("ana9"), *beto = mkprofile("beto9"), *carmen = mkprofile("carmen9");
+    enl_senderkey sk;
+    sk_grab g = { NULL, &sk, 0, { 0 } };
+    uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES];
+    (void)state;
+    beto_grabs_anas_key(ana, beto, carmen, cid, &g);
     /* what beto can make: ana's key with his own proof attempts */
     assert_int_equal(enl_cell_key_message(body, &sk, cid, g.key_id, beto->id, carmen->id->dh_pk),
                      ENL_EINVAL);   /* not his key: no secret to prove it with */
@@ -590,15 +612,7 @@ static void test_member_passes_off_anothers_key(void **state)
     enl_senderkey_share(body + 64, &sk);
     randombytes_buf(body + 64 + ENL_SK_SHAREBYTES, ENL_SK_PROOFBYTES);
     enl_senderkey_wipe(&sk);
-    seal_body(beto, "carmen", ENL_KIND_SENDER_KEY, body, sizeof body);
-    carry_all(beto, carmen);
-
-    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
-    carry_all(ana, carmen);
-    assert_int_equal(enl_inbox_each(carmen, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
-    assert_true(w.found);
-    assert_string_equal(w.from, "ana");
-    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    hands_key_then_ana_writes(ana, beto, carmen, body);
 }
 
 /* ana founds "olla" (k = 1) with beto, and holds a sender key of beto's
@@ -668,20 +682,11 @@ static void test_member_floods_no_quota_with_cell_notes(void **state)
 static void test_member_takes_anothers_chain_with_his_own_key(void **state)
 {
     enl_profile *ana = mkprofile("ana13"), *beto = mkprofile("beto13"), *carmen = mkprofile("carmen13");
-    enl_profile *all[3] = { ana, beto, carmen };
     enl_senderkey sk, mine;
     sk_grab g = { NULL, &sk, 0, { 0 } };
     uint8_t cid[32], body[ENL_CELL_KEYMSG_BYTES], key_id[32];
-    static const char text[] = "cambien el lugar: beto habla con la policia";
-    who_ctx w = { text, "", "", "", 0, 0 };
     (void)state;
-    cell_of_three(ana, beto, carmen);
-    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
-    exchange(all, 3);
-    cell_id_of(beto, cid);
-    g.sign = ana->id->sign_pk;
-    assert_int_equal(enl_store_row_each(beto->st, "senderkeys", grab_sk, &g), ENL_OK);
-    assert_true(g.found);
+    beto_grabs_anas_key(ana, beto, carmen, cid, &g);
     /* beto's own key, with ana's chain where it stands */
     assert_int_equal(enl_senderkey_generate(&mine), ENL_OK);
     memcpy(mine.chain, sk.chain, sizeof mine.chain);
@@ -691,15 +696,7 @@ static void test_member_takes_anothers_chain_with_his_own_key(void **state)
                      ENL_OK);
     enl_senderkey_wipe(&sk);
     enl_senderkey_wipe(&mine);
-    seal_body(beto, "carmen", ENL_KIND_SENDER_KEY, body, sizeof body);
-    carry_all(beto, carmen);
-
-    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
-    carry_all(ana, carmen);
-    assert_int_equal(enl_inbox_each(carmen, ENL_INBOX_KEEP_NEW, who_cb, &w), ENL_OK);
-    assert_true(w.found);
-    assert_string_equal(w.from, "ana");
-    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    hands_key_then_ana_writes(ana, beto, carmen, body);
 }
 
 /* A cell note read while its drop's flood filled the quota is read, its
