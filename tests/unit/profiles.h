@@ -161,6 +161,26 @@ static inline void throwaway_add(uint8_t *buf, size_t *len, const uint8_t cid[32
     s.card_len = strlen(card);
     assert_int_equal(enl_stmt_make(buf, len, &s, author), ENL_OK);
 }
+
+#ifdef ENL_UTIL_BYTES_H
+/* Appends to a cell log body a LEAVE by author at generation gen (one
+ * that never counts: nobody is at such a generation). */
+static inline void put_leave(enl_wr *w, const uint8_t cid[32], const enl_identity *author,
+                             uint32_t gen)
+{
+    enl_stmt s;
+    uint8_t buf[ENL_STMT_MAXBYTES];
+    size_t len = 0;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, cid, 32);
+    s.gen = gen;
+    s.clock = 1;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, author), ENL_OK);
+    enl_wr_u16(w, (uint16_t)len);
+    enl_wr_bytes(w, buf, len);
+}
+#endif
 #endif
 
 #ifdef ENL_CORE_PROFILE_H

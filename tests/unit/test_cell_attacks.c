@@ -184,23 +184,6 @@ static void test_sender_keys_unbounded(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
-/* Appends to a cell log body a LEAVE by author at generation gen (one
- * that never counts: nobody is at such a generation). */
-static void put_leave(enl_wr *w, const uint8_t cid[32], const enl_identity *author, uint32_t gen)
-{
-    enl_stmt s;
-    uint8_t buf[ENL_STMT_MAXBYTES];
-    size_t len = 0;
-    memset(&s, 0, sizeof s);
-    s.type = ENL_STMT_LEAVE;
-    memcpy(s.cell_id, cid, 32);
-    s.gen = gen;
-    s.clock = 1;
-    assert_int_equal(enl_stmt_make(buf, &len, &s, author), ENL_OK);
-    enl_wr_u16(w, (uint16_t)len);
-    enl_wr_bytes(w, buf, len);
-}
-
 /* One member fills the log (256) with statements by throw-away keys
  * (authors need not be members): the per-author cap does not help, and
  * nobody can burn that member afterwards. */

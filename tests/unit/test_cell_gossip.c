@@ -87,17 +87,7 @@ static void test_rotating_candidates_leave_room_for_a_burn(void **state)
         enl_wr_u16(&w, (uint16_t)(5 * (hi - lo) + (r == 0 ? 16 : 0)));
         if (r == 0)   /* and beto's own 16 exits (LEAVEs at generations never reached) */
             for (int j = 0; j < 16; j++) {
-                enl_stmt s;
-                uint8_t b[ENL_STMT_MAXBYTES];
-                size_t l = 0;
-                memset(&s, 0, sizeof s);
-                s.type = ENL_STMT_LEAVE;
-                memcpy(s.cell_id, cid, 32);
-                s.gen = 2000 + (uint32_t)j;
-                s.clock = 1;
-                assert_int_equal(enl_stmt_make(b, &l, &s, beto->id), ENL_OK);
-                enl_wr_u16(&w, (uint16_t)l);
-                enl_wr_bytes(&w, b, l);
+                put_leave(&w, cid, beto->id, 2000 + (uint32_t)j);
                 cnt++;
             }
         for (int i = lo; i < hi; i++) {
