@@ -10,5 +10,10 @@ int enl_profile_expire(enl_profile *p)
 {
     uint32_t now = enl_now_hours();
     int rc = enl_files_settle(p, now);
-    return rc == ENL_OK ? enl_store_expire(p->st, now, NULL) : rc;
+    if (rc == ENL_OK) rc = enl_store_expire(p->st, now, NULL);
+    /* The notes, purges and notices counted for the quotas may be gone:
+     * a handle that lives on would count them still, and refuse (or push
+     * out others' notes for) what the room they left could hold. */
+    enl_quota_forget(p);
+    return rc;
 }

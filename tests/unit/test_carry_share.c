@@ -349,6 +349,38 @@ static void test_a_flood_of_smallest_notes_shares_the_count(void **state)
     enl_profile_close(ana);
 }
 
+/* A handle that lives on (a UI, a daemon) counts its notes once and keeps
+ * the count up: notes that expire, dropped when the next sync begins, must
+ * leave their room. Counted as still there, they filled a store that held
+ * nothing: every note of the next drop was refused (or pushed others out). */
+static void test_expired_notes_leave_their_room(void **state)
+{
+    enl_profile *ana = mkprofile("ana12"), *dora = mkprofile("dora12"), *eli = mkprofile("eli12");
+    enl_sync_stats st;
+    char later[32];
+    (void)state;
+    introduce(dora, "dora", eli, "eli");
+    enl_profile_set_quota(ana, 10, (uint64_t)1 << 30);
+    enl_note_source(ana, "folder", (const uint8_t *)"/flood", 6);
+    for (int i = 0; i < 10; i++) assert_int_equal(junk_in(ana, 300, 1), ENL_OK);
+    assert_int_equal(held(ana), 10);
+    send_n(dora, "eli", 5, "olla");
+    (void)sync_at(dora, "other12", NULL);
+
+    /* two hours on, the flood has expired */
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 2 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    st = sync_at(ana, "other12", NULL);
+    unsetenv("ENLACE_NOW");
+    assert_int_equal(st.notes_received, 5);
+    assert_int_equal(st.notes_evicted, 0);
+    assert_int_equal(held(ana), 5);
+
+    enl_profile_close(ana);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+}
+
 static int bulletin_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -509,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_a_flood_keeps_no_bulletin_from_its_reader),
         cmocka_unit_test(test_small_notes_take_no_more_than_their_share_of_slots),
         cmocka_unit_test(test_a_flood_of_smallest_notes_shares_the_count),
+        cmocka_unit_test(test_expired_notes_leave_their_room),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
