@@ -78,6 +78,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenlace.a
 # begins, to pin down a race between two connections to one profile.
 $(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 
+# A test in which reading a dead drop's notes fails (an I/O error).
+$(BUILD)/tests/test_cell_attacks: TEST_WRAP = -Wl,--wrap=enl_folder_read
+
 # Small programs the end-to-end tests drive (forgeries a real client never makes).
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libenlace.a
 	@mkdir -p $(dir $@)

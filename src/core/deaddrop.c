@@ -306,7 +306,12 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
                 break;
             }
         } else if (seen) {
-            (void)enl_folder_remove(l->dir, name);   /* unreadable: as before */
+            /* Unreadable now (an I/O error, no descriptor left...): nothing
+             * says it is a note to me rather than a cell's note that its
+             * other members still need. It stays, and is looked at again
+             * at the next sync. */
+            warn(l->opts, "skipped %s: %s", name, enl_strerror(rc));
+            s->skipped++;
             rc = ENL_OK;
             continue;
         }

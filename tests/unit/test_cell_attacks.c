@@ -766,6 +766,43 @@ static void test_cell_note_read_without_room_stays_in_the_drop(void **state)
     enl_profile_close(carmen);
 }
 
+/* Reads of the drop's notes fail while `failing` is set, as on a worn USB
+ * stick or with no file descriptor left (the binary is linked with
+ * --wrap=enl_folder_read). */
+int __real_enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max,
+                           size_t *len);
+int __wrap_enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max,
+                           size_t *len);
+static int failing;
+int __wrap_enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len)
+{
+    if (failing && strstr(name, ".note") != NULL) return ENL_EIO;
+    return __real_enl_folder_read(dir, name, buf, max, len);
+}
+
+/* ana read beto's cell note in the drop without room for its copy; at her
+ * next sync the drop's file cannot be read. It may be a note the other
+ * members still need: it stays, and carmen reads it there. */
+static void test_cell_note_read_here_survives_a_failed_read(void **state)
+{
+    enl_profile *ana = mkprofile("ana16"), *beto = mkprofile("beto16"), *carmen = mkprofile("carmen16");
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
+    sync_at(beto, "celldrop16");
+    enl_profile_set_quota(ana, 0, 0);
+    sync_at(ana, "celldrop16");
+    assert_true(has_message(ana, "olla el jueves"));
+    failing = 1;
+    sync_at(ana, "celldrop16");
+    failing = 0;
+    sync_at(carmen, "celldrop16");
+    assert_true(has_message(carmen, "olla el jueves"));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_member_takes_anothers_chain_with_his_own_key),
         cmocka_unit_test(test_cell_note_read_in_a_flood_is_carried_when_it_comes_again),
         cmocka_unit_test(test_cell_note_read_without_room_stays_in_the_drop),
+        cmocka_unit_test(test_cell_note_read_here_survives_a_failed_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
