@@ -381,6 +381,43 @@ static void test_expired_notes_leave_their_room(void **state)
     enl_profile_close(eli);
 }
 
+/* The quota counts every note held, mine too. A handle that lives on
+ * (a UI, a daemon) counted the notes it took in once and kept that count
+ * itself: the notes its owner sent between two syncs were never added, so
+ * the next sync made room as if they were not there (8 notes in a store of
+ * 5). Each sync now counts the store again when it begins (with expiry). */
+static void test_own_notes_sent_meanwhile_count(void **state)
+{
+    enl_profile *ana = mkprofile("ana13"), *beto = mkprofile("beto13"),
+                *carmen = mkprofile("carmen13"), *fede = mkprofile("fede13");
+    enl_sync_stats st;
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    introduce(ana, "ana", fede, "fede");
+    enl_profile_set_quota(ana, 5, (uint64_t)1 << 30);
+
+    send_n(beto, "carmen", 5, "first");
+    (void)sync_at(beto, "first13", NULL);
+    st = sync_at(ana, "first13", NULL);
+    assert_int_equal(st.notes_received, 5);
+    send_n(ana, "fede", 3, "mine");
+    assert_int_equal(held(ana), 8);
+
+    send_n(beto, "carmen", 3, "second");
+    (void)sync_at(beto, "second13", NULL);
+    st = sync_at(ana, "second13", NULL);
+    /* room for one: four of the first drop's five go, mine stay */
+    assert_int_equal(st.notes_received, 1);
+    assert_int_equal(st.notes_evicted, 4);
+    assert_int_equal(held(ana), 5);
+    assert_int_equal(carried_to(ana, fede, "handoff13"), 3);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(fede);
+}
+
 static int bulletin_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -542,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_small_notes_take_no_more_than_their_share_of_slots),
         cmocka_unit_test(test_a_flood_of_smallest_notes_shares_the_count),
         cmocka_unit_test(test_expired_notes_leave_their_room),
+        cmocka_unit_test(test_own_notes_sent_meanwhile_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
