@@ -293,9 +293,17 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
              * it; its copy here found no room, or was pushed out): it
              * stays, and intake keeps a copy again if there is room. */
             enl_note_header h;
+            int hrc;
             enl_note_id(id, buf, len);
-            if (memcmp(id, l->notes[i], 32) == 0 &&
-                enl_note_header_parse(&h, buf, len, enl_now_hours()) == ENL_OK &&
+            hrc = enl_note_header_parse(&h, buf, len, enl_now_hours());
+            if (memcmp(id, l->notes[i], 32) == 0 && hrc == ENL_EFUTURE) {
+                /* It was read here, so its expiry was fine then: this
+                 * device's clock went back. Nothing is wrong with it; its
+                 * other readers may still need it. */
+                rc = ENL_OK;
+                continue;
+            }
+            if (memcmp(id, l->notes[i], 32) == 0 && hrc == ENL_OK &&
                 (rc = enl_store_purge_has(p->st, h.purge_lock)) == 0) {
                 seen = 0;
             } else if (rc >= 0) {

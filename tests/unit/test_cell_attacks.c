@@ -803,6 +803,32 @@ static void test_cell_note_read_here_survives_a_failed_read(void **state)
     enl_profile_close(carmen);
 }
 
+/* ana read beto's cell note without room for its copy; at her next sync
+ * her clock is 80 days behind (a dead battery, a reset phone), so the
+ * note's expiry looks further off than any note may be. That says nothing
+ * against the note: it stays, for carmen. (It was deleted from the drop.) */
+static void test_cell_note_read_here_survives_a_clock_set_back(void **state)
+{
+    enl_profile *ana = mkprofile("ana17"), *beto = mkprofile("beto17"), *carmen = mkprofile("carmen17");
+    char back[32];
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
+    sync_at(beto, "celldrop17");
+    enl_profile_set_quota(ana, 0, 0);
+    sync_at(ana, "celldrop17");
+    assert_true(has_message(ana, "olla el jueves"));
+    snprintf(back, sizeof back, "%llu", (unsigned long long)(enl_now() - 80ULL * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", back, 1), 0);
+    sync_at(ana, "celldrop17");
+    unsetenv("ENLACE_NOW");
+    sync_at(carmen, "celldrop17");
+    assert_true(has_message(carmen, "olla el jueves"));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_cell_note_read_in_a_flood_is_carried_when_it_comes_again),
         cmocka_unit_test(test_cell_note_read_without_room_stays_in_the_drop),
         cmocka_unit_test(test_cell_note_read_here_survives_a_failed_read),
+        cmocka_unit_test(test_cell_note_read_here_survives_a_clock_set_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
