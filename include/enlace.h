@@ -331,13 +331,15 @@ int enl_onion_address(enl_profile *p, char *out, size_t max) __attribute__((warn
 int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats);
 
 /* Names where the notes given to enl_note_intake from now on come from.
- * When the store is full, a note carried for others pushes out notes of the
- * source holding the most bytes, as long as that source still holds more
- * than this one, so a dead drop filled with junk cannot keep a courier from
- * carrying what its other sources bring. kind: a short word ("paper",
- * "folder", "peer"...); who: what tells two sources of that kind apart (may
- * be empty). enl_sync_folder and enl_sync_link name their own; until then
- * the source is "local". */
+ * When the store is full, a note carried for others pushes out the
+ * soonest-expiring notes of the source with the largest share (the larger
+ * of its part of the quota's notes and of its bytes), as long as that
+ * source would still hold a larger share than this one, so a dead drop
+ * filled with junk cannot keep a courier from carrying what its other
+ * sources bring. kind: a short word ("paper", "folder", "peer"...), at most
+ * 16 characters; who: what tells two sources of that kind apart (may be
+ * empty). enl_sync_folder and enl_sync_link name their own; until then the
+ * source is "local". */
 void enl_note_source(enl_profile *p, const char *kind, const uint8_t *who, size_t len);
 
 /* Tries to open one note (from a dead drop, paper...) without storing or
