@@ -53,8 +53,9 @@ static const uint8_t set_type[NSETS] = { MSG_BURN, MSG_PURGE, MSG_NOTE };
 /* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
  * few); a peer that keeps it going longer is cut off. */
 #define RECON_ROUNDS_MAX 256
-/* When the link has waited this long for the peer's next bytes, what was
- * taken in commits, so the write lock is not held while the link waits. */
+/* When a read from the link has waited this long (the peer quiet, or
+ * trickling its bytes), what was taken in commits, so the write lock is not
+ * held while the link waits. */
 #define IDLE_COMMIT_MS 20
 /* How often a listener checks whether its prekey is due for rotation. */
 #define UPKEEP_MS 60000

@@ -161,7 +161,9 @@ int enl_tcp_accept(int lfd, int *out, int timeout_ms)
 
 int enl_tcp_read_idle(int fd, uint8_t *buf, size_t len, int timeout_ms, const enl_tcp_idle *idle)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t start = now_ms(), deadline = start + timeout_ms;
+    int64_t quiet = idle != NULL ? start + idle->after_ms : 0;
+    int idled = idle == NULL || idle->fn == NULL;
     size_t got = 0;
     while (got < len) {
         ssize_t r = recv(fd, buf + got, len - got, 0);
@@ -169,10 +171,13 @@ int enl_tcp_read_idle(int fd, uint8_t *buf, size_t len, int timeout_ms, const en
         if (r == 0) return ENL_EPROTO;  /* closed by the peer */
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;
-        if (idle != NULL && idle->fn != NULL) {
-            int64_t soon = now_ms() + idle->after_ms;
-            if (wait_fd(fd, POLLIN, soon < deadline ? soon : deadline) == ENL_OK) continue;
+        /* after_ms counts from the start of the read, not from the last
+         * bytes: a peer that trickles its bytes with shorter pauses keeps
+         * the read waiting all the same. */
+        if (!idled) {
+            if (wait_fd(fd, POLLIN, quiet < deadline ? quiet : deadline) == ENL_OK) continue;
             idle->fn(idle->ctx);
+            idled = 1;
         }
         if (wait_fd(fd, POLLIN, deadline) != ENL_OK) return ENL_ETIMEOUT;
     }

@@ -16,15 +16,16 @@ int enl_tcp_connect(int *fd, const char *host, const char *port, int timeout_ms)
 int enl_tcp_listen(int *fd, const char *host, const char *port, char *bound, size_t bound_max);
 /* Waits up to timeout_ms (-1: forever) for a connection. ENL_ETIMEOUT when none came. */
 int enl_tcp_accept(int lfd, int *fd, int timeout_ms);
-/* Called (fn(ctx)) when a read has waited after_ms for bytes that have not
- * come: the reader can let go of what it holds while the peer is quiet. */
+/* Called (fn(ctx)) once a read has lasted after_ms without all its bytes
+ * having come, whether the peer is quiet or trickles them: the reader can
+ * let go of what it holds while it waits on the peer. */
 typedef struct {
     int after_ms;
     void (*fn)(void *ctx);
     void *ctx;
 } enl_tcp_idle;
-/* enl_tcp_read_exact, calling idle (may be NULL) whenever a wait for the
- * next bytes lasts longer than idle->after_ms. */
+/* enl_tcp_read_exact, calling idle (may be NULL) once when the read is not
+ * done idle->after_ms after it started. */
 int enl_tcp_read_idle(int fd, uint8_t *buf, size_t len, int timeout_ms, const enl_tcp_idle *idle);
 int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms);
 int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms);

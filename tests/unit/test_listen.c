@@ -4,7 +4,10 @@
  *  - eight contacts syncing at once are all served, while the owner's own
  *    commands (another connection to the profile) still write in time, and
  *    the quota of purges kept for others holds across the sessions (each
- *    session counts what the others committed). */
+ *    session counts what the others committed);
+ *  - a contact that trickles a note in, a few bytes at a time with pauses
+ *    shorter than 20 ms, does not keep the profile's write lock while it
+ *    does. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +16,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,9 @@
 #include "crypto/identity.h"
 #include "note/note.h"
 #include "store/store.h"
+#include "sync/link.h"
+#include "sync/reconcile.h"
+#include "transport/tcp.h"
 #include "enlace.h"
 
 #define PROFILES_ROOT "/tmp/enl-listen-XXXXXX"
@@ -163,11 +170,155 @@ static void test_eight_at_once(void **state)
     enl_profile_close(leo);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void recon_nothing(void *ctx, const uint8_t id[32])
+{
+    (void)ctx;
+    (void)id;
+}
+
+/* The bytes enl_link_send would put on the wire for msg (the link's nonce
+ * moves on as if it had). */
+static size_t sealed(enl_link *l, const uint8_t *msg, size_t len, uint8_t *out, size_t max)
+{
+    int sp[2], fd = l->fd;
+    ssize_t n;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    l->fd = sp[0];
+    assert_int_equal(enl_link_send(l, msg, len), ENL_OK);
+    l->fd = fd;
+    n = recv(sp[1], out, max, MSG_DONTWAIT);
+    assert_true(n > 0 && (size_t)n < max);
+    close(sp[0]);
+    close(sp[1]);
+    return (size_t)n;
+}
+
+typedef struct {
+    int fd;
+    const uint8_t *bytes;
+    size_t len;
+    int rc;
+} trickle;
+
+/* 8 bytes every 5 ms: never quiet for 20 ms, done in about 2.5 s. */
+static void *trickle_thread(void *arg)
+{
+    trickle *t = arg;
+    struct timespec gap = { 0, 5 * 1000000L };
+    t->rc = ENL_OK;
+    for (size_t off = 0; t->rc == ENL_OK && off < t->len; off += 8) {
+        size_t k = t->len - off < 8 ? t->len - off : 8;
+        t->rc = enl_tcp_write_all(t->fd, t->bytes + off, k, 5000);
+        nanosleep(&gap, NULL);
+    }
+    return NULL;
+}
+
+static void test_trickling_peer_holds_no_lock(void **state)
+{
+    enl_profile *lea = mkprofile("lea"), *mal = mkprofile("mal"), *own = NULL;
+    uint8_t keys[2][32], salt[ENL_RECON_SALTBYTES], scratch[3][64], item[4001];
+    uint8_t *msg = malloc(1 + 3 * (4 + ENL_RECON_MSG_MAX)), *wire1 = malloc(8192), *wire2 = malloc(8192);
+    enl_recon r[3];
+    enl_link link;
+    listening l;
+    trickle t;
+    pthread_t th;
+    struct timespec t0, pause = { 0, 150 * 1000000L };
+    char home[300], host[64], port[16];
+    size_t off = 1, len = 0, n1, n2;
+    double waited;
+    int fd = -1;
+    (void)state;
+
+    introduce(mal, "mal", lea, "lea");
+    snprintf(home, sizeof home, "%s/lea", root);
+    assert_int_equal(enl_profile_open(&own, home, "pw", 2), ENL_OK);
+    start_listening(&l, lea, 0);
+    assert_int_equal(enl_tcp_split(l.bound, host, sizeof host, port, sizeof port), ENL_OK);
+    assert_int_equal(enl_tcp_connect(&fd, host, port, 5000), ENL_OK);
+    assert_int_equal(enl_link_initiate(&link, fd, mal->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
+
+    /* No burns, no purges, two notes that lea lacks: she expects two. */
+    randombytes_buf(keys, sizeof keys);
+    if (memcmp(keys[0], keys[1], 32) > 0) {
+        uint8_t k[32];
+        memcpy(k, keys[0], 32);
+        memcpy(keys[0], keys[1], 32);
+        memcpy(keys[1], k, 32);
+    }
+    randombytes_buf(salt, sizeof salt);
+    msg[0] = 0x01;
+    for (int i = 0; i < 3; i++) {
+        size_t ol = 0;
+        assert_int_equal(enl_recon_init(&r[i], i == 2 ? (const uint8_t (*)[32])keys : NULL,
+                                        i == 2 ? 2 : 0, 1, recon_nothing, recon_nothing, NULL,
+                                        scratch[i], sizeof scratch[i]), ENL_OK);
+        assert_int_equal(enl_recon_first(&r[i], salt, msg + off + 4, ENL_RECON_MSG_MAX, &ol), ENL_OK);
+        msg[off] = 0;
+        msg[off + 1] = 0;
+        msg[off + 2] = (uint8_t)(ol >> 8);
+        msg[off + 3] = (uint8_t)ol;
+        off += 4 + ol;
+    }
+    assert_int_equal(enl_link_send(&link, msg, off), ENL_OK);
+    assert_int_equal(enl_link_recv(&link, msg, 1 + 3 * (4 + ENL_RECON_MSG_MAX), &len), ENL_OK);
+    assert_int_equal(msg[0], 0x01);
+
+    /* The first note (junk: skipped) at once, so that lea has a batch open;
+     * the second, announced as well, a few bytes at a time. */
+    memset(item, 0x5a, sizeof item);
+    item[0] = 0x03;
+    n1 = sealed(&link, item, 300, wire1, 8192);
+    n2 = sealed(&link, item, sizeof item, wire2, 8192);
+    assert_int_equal(enl_tcp_write_all(fd, wire1, n1, 5000), ENL_OK);
+    t.fd = fd;
+    t.bytes = wire2;
+    t.len = n2;
+    assert_int_equal(pthread_create(&th, NULL, trickle_thread, &t), 0);
+    nanosleep(&pause, NULL);
+
+    /* The owner's command, meanwhile: the write lock is free. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(enl_store_begin(own->st), ENL_OK);
+    waited = ms_since(&t0);
+    enl_store_rollback(own->st);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, ENL_OK);
+
+    /* END; lea has nothing for mal but END. */
+    item[0] = 0x04;
+    assert_int_equal(enl_link_send(&link, item, 1), ENL_OK);
+    assert_int_equal(enl_link_recv(&link, msg, 1 + 3 * (4 + ENL_RECON_MSG_MAX), &len), ENL_OK);
+    assert_int_equal(len, 1);
+    assert_int_equal(msg[0], 0x04);
+    enl_link_wipe(&link);
+    enl_tcp_close(fd);
+    stop_listening(&l);
+    assert_int_equal(l.sessions_ok, 1);
+    if (waited > 1000) fail_msg("the owner waited %.0f ms for the write lock behind a trickling peer",
+                                waited);
+    free(msg);
+    free(wire1);
+    free(wire2);
+    enl_profile_close(own);
+    enl_profile_close(mal);
+    enl_profile_close(lea);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eight_at_once),
         cmocka_unit_test(test_listener_rotates_its_prekey),
+        cmocka_unit_test(test_trickling_peer_holds_no_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
