@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "enlace.h"
@@ -98,7 +99,10 @@ int enl_link_respond(enl_link *l, int fd, const uint8_t my_sk[32], int timeout_m
         long spent;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         spent = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-        if (spent < timeout_ms) (void)enl_tcp_drain(fd, timeout_ms - (int)spent, 1 << 20);
+        /* Read and dropped until the time is out, however much comes:
+         * stopping at some size would answer a flood sooner (and with a
+         * reset), which a prober could tell. The time bounds it. */
+        if (spent < timeout_ms) (void)enl_tcp_drain(fd, timeout_ms - (int)spent, SIZE_MAX);
         if (rc != ENL_ENOMEM) rc = ENL_EDECRYPT;  /* not our protocol, or not our key */
     }
     if (rc == ENL_OK) rc = enl_handshake_write(&hs, m, &n, sizeof m, NULL, 0);

@@ -206,7 +206,7 @@ int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms)
 int enl_tcp_drain(int fd, int timeout_ms, size_t max)
 {
     int64_t deadline = now_ms() + timeout_ms;
-    uint8_t buf[512];
+    uint8_t buf[4096];
     size_t got = 0;
     while (got < max) {
         ssize_t r = recv(fd, buf, sizeof buf, 0);
