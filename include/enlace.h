@@ -267,7 +267,10 @@ int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
  * is called once listening. Each session ends with session(ctx, peer, rc,
  * stats): peer is the contact's name, "(open relay peer)", or "" when the
  * connection did not complete a handshake. Up to ENL_LISTEN_SESSIONS
- * sessions are served at once, each in a thread of its own; ready, session
+ * sessions are served at once, each in a thread of its own (an open
+ * relay's strangers get all but 2 of them at most), and as many
+ * connections in their handshake (when more come, the oldest handshake is
+ * cut once it has waited a second); ready, session
  * and the sync callbacks are never called by two threads at once. Stops
  * after one connection when once is set (returning that session's rc), or
  * when *stop becomes non-zero (checked at least every second; the sessions

@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -635,21 +636,34 @@ out:
     return rc;
 }
 
-static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion, char *peer,
-                     size_t peer_max, enl_sync_stats *st)
+/* The listener's pool (below): its handshake and session slots. */
+typedef struct pool pool;
+static void pool_handshake_done(pool *pl, int fd);
+static int pool_session_take(pool *pl, int stranger, int wait_ms);
+static void pool_session_give(pool *pl, int stranger);
+
+/* One connection, from its handshake to its end. pl: the pool whose slots
+ * it takes (NULL: served alone, with no one to share with). */
+static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion, pool *pl,
+                     char *peer, size_t peer_max, enl_sync_stats *st)
 {
     enl_contact c;
     session x;
     int rc = session_init(&x, p, &o->sync, st, 0);
     int timeout = o->timeout_ms ? o->timeout_ms : ENL_LINK_TIMEOUT_MS;
+    int stranger = 0, slot = 0;
 
     peer[0] = '\0';
-    if (rc != ENL_OK) goto out;
+    if (rc != ENL_OK) {
+        if (pl != NULL) pool_handshake_done(pl, fd);
+        goto out;
+    }
     /* The handshake must come quickly: a prober cannot hold the listener.
      * Over an onion circuit a round trip takes seconds, and only those who
      * know the onion address get that far: give them the link's timeout. */
     rc = enl_link_respond(&x.link, fd, p->id->dh_sk,
                           onion || timeout < 5000 ? timeout : 5000);
+    if (pl != NULL) pool_handshake_done(pl, fd);
     if (rc != ENL_OK) goto out;
     x.link.timeout_ms = timeout;
     if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK) {
@@ -657,6 +671,7 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     } else if (o->open) {
         snprintf(peer, peer_max, "(open relay peer)");
+        stranger = 1;
         /* fresh keys cost nothing: every stranger shares one source */
         enl_note_source(p, "strangers", NULL, 0);
     } else {
@@ -664,10 +679,15 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         rc = ENL_EREFUSED;    /* close without a word: it learns nothing */
         goto out;
     }
+    if (pl != NULL) {
+        if ((rc = pool_session_take(pl, stranger, timeout)) != ENL_OK) goto out;
+        slot = 1;
+    }
     if ((rc = enl_profile_expire(p)) != ENL_OK) goto out;
     rc = run_session(&x);
 out:
     session_end(&x);
+    if (slot) pool_session_give(pl, stranger);
     return rc;
 }
 
@@ -687,19 +707,38 @@ static int loopback(const char *host)
     return strcmp(host, "localhost") == 0;
 }
 
-/* Sessions served at once. Each has its own thread and its own connection
- * to the store (enl_profile_twin): a long sync, or a prober using up its
- * seconds for a handshake, no longer holds up every contact's sync behind
- * it. Their write transactions take turns, in order (enl_store_twin). */
-typedef struct {
+/* Connections served at once, each in its own thread with its own
+ * connection to the store (enl_profile_twin), their write transactions
+ * taking turns in order (enl_store_twin). Two kinds of slot:
+ *
+ *  - handshakes: up to LISTEN_HANDSHAKES connections that have not yet
+ *    proved a key. Anyone who reaches the port can open them and say
+ *    nothing, so when all are taken the one that has waited longest (once
+ *    it has had EVICT_AFTER_MS) is cut to make room: silent connections
+ *    cannot keep a contact's handshake, which takes a round trip, waiting
+ *    in the queue;
+ *  - sessions: up to ENL_LISTEN_SESSIONS after the handshake, of which an
+ *    open relay's strangers (fresh keys cost nothing) get at most
+ *    STRANGER_SESSIONS: the others are its contacts'. A stranger beyond
+ *    that is closed; a contact waits for a session to end (bounded by the
+ *    link's timeout). */
+#define LISTEN_HANDSHAKES 8
+#define STRANGER_SESSIONS (ENL_LISTEN_SESSIONS - 2)
+#define EVICT_AFTER_MS 1000
+#define EVICT_AFTER_ONION_MS 5000     /* a round trip over tor takes seconds */
+
+struct pool {
     pthread_mutex_t mu;
-    pthread_cond_t done;
-    int active;
+    pthread_cond_t done;        /* a thread, a handshake or a session ended */
+    int active;                 /* threads */
+    int hs_fd[LISTEN_HANDSHAKES];          /* -1: free */
+    uint64_t hs_since[LISTEN_HANDSHAKES];  /* mono_ms() when accepted */
+    int sessions, strangers;
     enl_profile *p;
     const enl_listen_opts *o;
     enl_listen_opts wo;         /* o, its callbacks called under mu */
     int onion;
-} pool;
+};
 
 typedef struct {
     pool *pl;
@@ -729,7 +768,7 @@ static void *serve_thread(void *arg)
     pool *pl = j->pl;
     enl_sync_stats st;
     char peer[ENL_NAME_MAX + 32] = "";
-    int rc = serve_one(j->w, j->fd, &pl->wo, pl->onion, peer, sizeof peer, &st);
+    int rc = serve_one(j->w, j->fd, &pl->wo, pl->onion, pl, peer, sizeof peer, &st);
 
     enl_tcp_close(j->fd);
     enl_profile_close(j->w);
@@ -769,6 +808,115 @@ static int pool_wait(pool *pl, int max, int wait_ms)
     return room;
 }
 
+static void deadline_in(struct timespec *until, uint64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += (time_t)(ms / 1000);
+    until->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until->tv_nsec >= 1000000000L) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000L;
+    }
+}
+
+static uint64_t evict_after(const pool *pl)
+{
+    return pl->onion ? EVICT_AFTER_ONION_MS : EVICT_AFTER_MS;
+}
+
+/* The handshake slot to take under mu: a free one, else the oldest once it
+ * has waited evict_after; -1 when none yet. *wait: ms until one will be. */
+static int handshake_slot(const pool *pl, uint64_t now, uint64_t *wait)
+{
+    int oldest = 0;
+    for (int i = 0; i < LISTEN_HANDSHAKES; i++) {
+        if (pl->hs_fd[i] < 0) return i;
+        if (pl->hs_since[i] < pl->hs_since[oldest]) oldest = i;
+    }
+    if (now - pl->hs_since[oldest] >= evict_after(pl)) return oldest;
+    *wait = pl->hs_since[oldest] + evict_after(pl) - now;
+    return -1;
+}
+
+/* Waits, at most wait_ms, until a handshake slot can be taken. 1 when so. */
+static int pool_wait_handshake(pool *pl, int wait_ms)
+{
+    uint64_t end = mono_ms() + (uint64_t)wait_ms, now;
+    int ok = 0;
+    pthread_mutex_lock(&pl->mu);
+    while ((now = mono_ms()) < end) {
+        struct timespec until;
+        uint64_t w = 0;
+        if (handshake_slot(pl, now, &w) >= 0) {
+            ok = 1;
+            break;
+        }
+        deadline_in(&until, w < end - now ? w : end - now);
+        (void)pthread_cond_timedwait(&pl->done, &pl->mu, &until);
+    }
+    pthread_mutex_unlock(&pl->mu);
+    return ok;
+}
+
+/* Puts fd in a handshake slot, under mu, cutting the connection that held
+ * it if it was taken: shutdown, not close, so that its thread, which owns
+ * the descriptor, sees the end of its link and closes it itself (the
+ * number cannot be reused meanwhile). Only the accept loop adds, after
+ * pool_wait_handshake said a slot could be taken. */
+static void handshake_begin(pool *pl, int fd)
+{
+    uint64_t w = 0, now = mono_ms();
+    int i = handshake_slot(pl, now, &w);
+    if (i < 0) {                       /* taken meanwhile? cannot be: */
+        i = 0;                         /* the accept loop alone adds */
+        for (int k = 1; k < LISTEN_HANDSHAKES; k++)
+            if (pl->hs_since[k] < pl->hs_since[i]) i = k;
+    }
+    if (pl->hs_fd[i] >= 0) (void)shutdown(pl->hs_fd[i], SHUT_RDWR);
+    pl->hs_fd[i] = fd;
+    pl->hs_since[i] = now;
+}
+
+static void pool_handshake_done(pool *pl, int fd)
+{
+    pthread_mutex_lock(&pl->mu);
+    for (int i = 0; i < LISTEN_HANDSHAKES; i++)
+        if (pl->hs_fd[i] == fd) pl->hs_fd[i] = -1;   /* not there: it was cut */
+    pthread_cond_broadcast(&pl->done);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+static int pool_session_take(pool *pl, int stranger, int wait_ms)
+{
+    struct timespec until;
+    int rc = ENL_OK;
+    deadline_in(&until, (uint64_t)wait_ms);
+    pthread_mutex_lock(&pl->mu);
+    if (stranger && pl->strangers >= STRANGER_SESSIONS) {
+        rc = ENL_EREFUSED;
+    } else {
+        while (pl->sessions >= ENL_LISTEN_SESSIONS &&
+               pthread_cond_timedwait(&pl->done, &pl->mu, &until) == 0)
+            ;
+        if (pl->sessions >= ENL_LISTEN_SESSIONS) rc = ENL_ETIMEOUT;
+    }
+    if (rc == ENL_OK) {
+        pl->sessions++;
+        pl->strangers += stranger;
+    }
+    pthread_mutex_unlock(&pl->mu);
+    return rc;
+}
+
+static void pool_session_give(pool *pl, int stranger)
+{
+    pthread_mutex_lock(&pl->mu);
+    pl->sessions--;
+    pl->strangers -= stranger;
+    pthread_cond_broadcast(&pl->done);
+    pthread_mutex_unlock(&pl->mu);
+}
+
 /* Hands fd to a thread of its own, with a twin of the profile made here
  * (the listener's thread is the only one that reads the profile itself);
  * 0 when none could be started (then the caller serves it). */
@@ -787,6 +935,7 @@ static int pool_start(pool *pl, int fd)
     j->fd = fd;
     pthread_mutex_lock(&pl->mu);
     pl->active++;
+    handshake_begin(pl, fd);
     pthread_mutex_unlock(&pl->mu);
     ok = pthread_attr_init(&a) == 0;
     if (ok) {
@@ -795,6 +944,7 @@ static int pool_start(pool *pl, int fd)
         pthread_attr_destroy(&a);
     }
     if (!ok) {
+        pool_handshake_done(pl, fd);
         pthread_mutex_lock(&pl->mu);
         pl->active--;
         pthread_mutex_unlock(&pl->mu);
@@ -829,6 +979,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         }
     }
     memset(&pl, 0, sizeof pl);
+    for (int i = 0; i < LISTEN_HANDSHAKES; i++) pl.hs_fd[i] = -1;
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.done, NULL);
     pl.p = p;
@@ -860,15 +1011,17 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
             (void)enl_prekey_maintain(p);
             upkeep = mono_ms() + UPKEEP_MS;
         }
-        /* All busy: further connections wait in the kernel's queue. */
-        if (!pool_wait(&pl, ENL_LISTEN_SESSIONS, 1000)) continue;
+        /* All busy: further connections wait in the kernel's queue (a
+         * handshake slot frees, or can be taken, within EVICT_AFTER_MS). */
+        if (!pool_wait(&pl, LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS, 1000)) continue;
+        if (!pool_wait_handshake(&pl, 1000)) continue;
         rc = enl_tcp_accept(lfd, &fd, 1000);
         if (rc == ENL_ETIMEOUT) continue;
         if (rc != ENL_OK) break;
         if (!o->once && threads && pool_start(&pl, fd)) continue;
         /* Served here (--once, or no thread could be started): with the
          * locked callbacks, as other sessions may still run. */
-        rc = serve_one(p, fd, o->once ? o : &pl.wo, on != NULL, peer, sizeof peer, &st);
+        rc = serve_one(p, fd, o->once ? o : &pl.wo, on != NULL, NULL, peer, sizeof peer, &st);
         enl_tcp_close(fd);
         pthread_mutex_lock(&pl.mu);
         if (o->session) o->session(o->ctx, peer, rc, &st);

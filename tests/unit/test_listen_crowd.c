@@ -1,0 +1,162 @@
+/* A listener that a crowd holds on to still serves its contacts:
+ *  - eight connections that never say a word take every handshake slot:
+ *    the next connection (a contact's) cuts the one that has waited
+ *    longest, and is served while the other seven still wait out their
+ *    seconds (it waited in the queue until they were let go);
+ *  - on an open relay, eight strangers (fresh keys cost nothing) that
+ *    finish a handshake and then say nothing get six sessions at most: two
+ *    are kept for contacts, and a contact's sync goes through while the
+ *    strangers still hold theirs (it waited for the strangers' timeouts).
+ * Every connection is on loopback; every wait is bounded. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "crypto/identity.h"
+#include "sync/link.h"
+#include "transport/tcp.h"
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-crowd-XXXXXX"
+#include "profiles.h"
+
+#include "listening.h"
+
+#define CROWD 8
+
+static void pause_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&t, NULL);
+}
+
+static int connect_to(const listening *l)
+{
+    char host[64], port[16];
+    int fd = -1;
+    assert_int_equal(enl_tcp_split(l->bound, host, sizeof host, port, sizeof port), ENL_OK);
+    assert_int_equal(enl_tcp_connect(&fd, host, port, 5000), ENL_OK);
+    return fd;
+}
+
+/* 1 while the listener has not closed fd's connection (nothing came: the
+ * listener never writes to a silent or refused connection). */
+static int still_held(int fd)
+{
+    uint8_t b;
+    ssize_t r = recv(fd, &b, 1, MSG_DONTWAIT);
+    return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static int held_count(const int *fds, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) k += still_held(fds[i]);
+    return k;
+}
+
+static int count_one(const enl_message *m, void *ctx)
+{
+    (void)m;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void sync_and_read(enl_profile *from, enl_profile *to, const char *to_name,
+                          const listening *l, const char *text)
+{
+    char target[128];
+    enl_sync_stats st;
+    int n = 0;
+    assert_int_equal(enl_send_text(from, to_name, (const uint8_t *)text, strlen(text), NULL, NULL),
+                     ENL_OK);
+    snprintf(target, sizeof target, "tcp://%s@%s", to_name, l->bound);
+    assert_int_equal(enl_sync_tcp(from, target, NULL, &st), ENL_OK);
+    assert_int_equal(st.notes_sent, 1);
+    assert_int_equal(enl_inbox_each(to, 0, count_one, &n), ENL_OK);
+    assert_int_equal(n, 1);
+}
+
+static void test_silent_connections_make_room(void **state)
+{
+    enl_profile *lea = mkprofile("lea"), *mia = mkprofile("mia");
+    int fds[CROWD];
+    listening l;
+    (void)state;
+    introduce(mia, "mia", lea, "lea");
+    start_listening(&l, lea, 0);
+    for (int i = 0; i < CROWD; i++) fds[i] = connect_to(&l);
+    /* taken in by the listener, and past the second after which the
+     * oldest may be cut (EVICT_AFTER_MS) */
+    pause_ms(1300);
+    assert_int_equal(held_count(fds, CROWD), CROWD);
+
+    sync_and_read(mia, lea, "lea", &l, "a pesar de todo");
+    /* the oldest was cut for mia; the others still wait out their 5 s */
+    if (held_count(fds, CROWD) < CROWD - 1)
+        fail_msg("mia's sync waited behind the silent connections: %d of %d still held",
+                 held_count(fds, CROWD), CROWD);
+    assert_false(still_held(fds[0]));
+
+    for (int i = 0; i < CROWD; i++) enl_tcp_close(fds[i]);
+    stop_listening(&l);
+    enl_profile_close(mia);
+    enl_profile_close(lea);
+}
+
+static void test_strangers_leave_room_for_contacts(void **state)
+{
+    enl_profile *lea = mkprofile("lea2"), *mia = mkprofile("mia2");
+    int fds[CROWD];
+    enl_link links[CROWD];
+    listening l;
+    (void)state;
+    introduce(mia, "mia", lea, "lea");
+    start_listening(&l, lea, 1);
+    for (int i = 0; i < CROWD; i++) {
+        uint8_t pk[32], sk[32];
+        crypto_box_keypair(pk, sk);
+        fds[i] = connect_to(&l);
+        assert_int_equal(enl_link_initiate(&links[i], fds[i], sk, lea->id->dh_pk, 5000), ENL_OK);
+        sodium_memzero(sk, sizeof sk);
+    }
+    /* each stranger's session now waits for its first message (15 s) */
+    pause_ms(300);
+
+    sync_and_read(mia, lea, "lea", &l, "la olla es de todos");
+    if (held_count(fds, CROWD) < ENL_LISTEN_SESSIONS - 2)
+        fail_msg("mia's sync waited for the strangers' sessions to time out: %d of %d held",
+                 held_count(fds, CROWD), CROWD);
+    /* two strangers were turned away at once: those sessions are mia's */
+    assert_int_equal(held_count(fds, CROWD), ENL_LISTEN_SESSIONS - 2);
+
+    for (int i = 0; i < CROWD; i++) {
+        enl_link_wipe(&links[i]);
+        enl_tcp_close(fds[i]);
+    }
+    stop_listening(&l);
+    enl_profile_close(mia);
+    enl_profile_close(lea);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_silent_connections_make_room),
+        cmocka_unit_test(test_strangers_leave_room_for_contacts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
