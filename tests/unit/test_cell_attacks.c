@@ -744,26 +744,51 @@ static void sync_at(enl_profile *p, const char *name)
     assert_int_equal(enl_sync_folder(p, drop, NULL, &st), ENL_OK);
 }
 
-/* ana reads beto's cell note in the cell's dead drop when her store has no
- * room for its copy (full of her own notes here; a flood does the same).
- * Her next sync of that drop must leave the note there for carmen: read
- * here is not purged (no member may purge a cell note for the others). */
+/* The cell of three with a dead drop: beto leaves a cell note there and ana
+ * reads it with no room for its copy (her store full of her own notes; a
+ * flood does the same). Whatever her next sync of the drop meets, it must
+ * leave the note there for carmen: read here is not purged (no member may
+ * purge a cell note for the others). */
+typedef struct {
+    enl_profile *ana, *beto, *carmen;
+    char drop[32];
+} olla_drop;
+
+static void ana_reads_without_room(olla_drop *d, int n)
+{
+    char name[32];
+    snprintf(name, sizeof name, "ana%d", n);
+    d->ana = mkprofile(name);
+    snprintf(name, sizeof name, "beto%d", n);
+    d->beto = mkprofile(name);
+    snprintf(name, sizeof name, "carmen%d", n);
+    d->carmen = mkprofile(name);
+    snprintf(d->drop, sizeof d->drop, "celldrop%d", n);
+    cell_of_three(d->ana, d->beto, d->carmen);
+    assert_int_equal(enl_cell_send(d->beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL),
+                     ENL_OK);
+    sync_at(d->beto, d->drop);
+    enl_profile_set_quota(d->ana, 0, 0);
+    sync_at(d->ana, d->drop);
+    assert_true(has_message(d->ana, "olla el jueves"));
+}
+
+static void carmen_reads_it_there(olla_drop *d)
+{
+    sync_at(d->carmen, d->drop);
+    assert_true(has_message(d->carmen, "olla el jueves"));
+    enl_profile_close(d->ana);
+    enl_profile_close(d->beto);
+    enl_profile_close(d->carmen);
+}
+
 static void test_cell_note_read_without_room_stays_in_the_drop(void **state)
 {
-    enl_profile *ana = mkprofile("ana15"), *beto = mkprofile("beto15"), *carmen = mkprofile("carmen15");
+    olla_drop d;
     (void)state;
-    cell_of_three(ana, beto, carmen);
-    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
-    sync_at(beto, "celldrop15");
-    enl_profile_set_quota(ana, 0, 0);
-    sync_at(ana, "celldrop15");
-    assert_true(has_message(ana, "olla el jueves"));
-    sync_at(ana, "celldrop15");
-    sync_at(carmen, "celldrop15");
-    assert_true(has_message(carmen, "olla el jueves"));
-    enl_profile_close(ana);
-    enl_profile_close(beto);
-    enl_profile_close(carmen);
+    ana_reads_without_room(&d, 15);
+    sync_at(d.ana, d.drop);
+    carmen_reads_it_there(&d);
 }
 
 /* Reads of the drop's notes fail while `failing` is set, as on a worn USB
@@ -780,53 +805,33 @@ int __wrap_enl_folder_read(const char *dir, const char *name, uint8_t *buf, size
     return __real_enl_folder_read(dir, name, buf, max, len);
 }
 
-/* ana read beto's cell note in the drop without room for its copy; at her
- * next sync the drop's file cannot be read. It may be a note the other
- * members still need: it stays, and carmen reads it there. */
+/* At ana's next sync the drop's file cannot be read: it may be a note the
+ * other members still need, so it stays. */
 static void test_cell_note_read_here_survives_a_failed_read(void **state)
 {
-    enl_profile *ana = mkprofile("ana16"), *beto = mkprofile("beto16"), *carmen = mkprofile("carmen16");
+    olla_drop d;
     (void)state;
-    cell_of_three(ana, beto, carmen);
-    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
-    sync_at(beto, "celldrop16");
-    enl_profile_set_quota(ana, 0, 0);
-    sync_at(ana, "celldrop16");
-    assert_true(has_message(ana, "olla el jueves"));
+    ana_reads_without_room(&d, 16);
     failing = 1;
-    sync_at(ana, "celldrop16");
+    sync_at(d.ana, d.drop);
     failing = 0;
-    sync_at(carmen, "celldrop16");
-    assert_true(has_message(carmen, "olla el jueves"));
-    enl_profile_close(ana);
-    enl_profile_close(beto);
-    enl_profile_close(carmen);
+    carmen_reads_it_there(&d);
 }
 
-/* ana read beto's cell note without room for its copy; at her next sync
- * her clock is 80 days behind (a dead battery, a reset phone), so the
- * note's expiry looks further off than any note may be. That says nothing
- * against the note: it stays, for carmen. (It was deleted from the drop.) */
+/* At ana's next sync her clock is 80 days behind (a dead battery, a reset
+ * phone), so the note's expiry looks further off than any note may be.
+ * That says nothing against the note: it stays. (It was deleted.) */
 static void test_cell_note_read_here_survives_a_clock_set_back(void **state)
 {
-    enl_profile *ana = mkprofile("ana17"), *beto = mkprofile("beto17"), *carmen = mkprofile("carmen17");
+    olla_drop d;
     char back[32];
     (void)state;
-    cell_of_three(ana, beto, carmen);
-    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"olla el jueves", 14, NULL, NULL), ENL_OK);
-    sync_at(beto, "celldrop17");
-    enl_profile_set_quota(ana, 0, 0);
-    sync_at(ana, "celldrop17");
-    assert_true(has_message(ana, "olla el jueves"));
+    ana_reads_without_room(&d, 17);
     snprintf(back, sizeof back, "%llu", (unsigned long long)(enl_now() - 80ULL * 24 * 3600));
     assert_int_equal(setenv("ENLACE_NOW", back, 1), 0);
-    sync_at(ana, "celldrop17");
+    sync_at(d.ana, d.drop);
     unsetenv("ENLACE_NOW");
-    sync_at(carmen, "celldrop17");
-    assert_true(has_message(carmen, "olla el jueves"));
-    enl_profile_close(ana);
-    enl_profile_close(beto);
-    enl_profile_close(carmen);
+    carmen_reads_it_there(&d);
 }
 
 int main(void)
