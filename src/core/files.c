@@ -762,6 +762,28 @@ static int open_unnamed(const char *path)
     return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 }
 
+/* Gives the hidden temporary file tmp the name path, refusing (EEXIST) a
+ * path that exists. rename with RENAME_NOREPLACE does it in one step, on
+ * vfat too (which has no hard links, so link alone would always fail
+ * there); link is for file systems that do not know the flag; and where
+ * neither works, the name is looked up just before it is replaced. */
+static int name_hidden(const char *tmp, const char *path)
+{
+    struct stat sb;
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+    if (link(tmp, path) == 0) {
+        (void)unlink(tmp);
+        return 0;
+    }
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS) return -1;
+    if (lstat(path, &sb) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(tmp, path);
+}
+
 static int name_unnamed(int fd, const char *path)
 {
     char proc[64];
@@ -840,15 +862,15 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     if (rc == ENL_OK && unnamed && !(flags & ENL_FILE_SAVE_FORCE)) {
         kept = 1;
     } else if (rc == ENL_OK) {
-        /* link refuses an existing name atomically; rename replaces it. */
+        /* name_hidden refuses an existing name atomically; rename replaces it. */
         if (flags & ENL_FILE_SAVE_FORCE) {
             if (rename(tmp, path) != 0) { w.io = errno; rc = ENL_EIO; }
-        } else if (link(tmp, path) != 0) {
+        } else if (name_hidden(tmp, path) != 0) {
             rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
                                             "--force to replace it", path)
                                  : (w.io = errno, ENL_EIO);
         }
-        kept = rc == ENL_OK && (flags & ENL_FILE_SAVE_FORCE);
+        kept = rc == ENL_OK;   /* tmp is path now */
     }
     if (!kept && tmp[0]) (void)unlink(tmp);
     if (rc == ENL_EDECRYPT)

@@ -1,0 +1,154 @@
+/* Saving a received file on the file systems people save to. Built with
+ * access and link wrapped (see the Makefile), so that a test can make the
+ * folder behave like a vfat USB stick: no O_TMPFILE (access to
+ * /proc/self/fd is what the save checks first) and no hard links (link
+ * fails with EPERM there). On such a folder the save works without
+ * --force, leaves no hidden temporary file, and still refuses a name that
+ * exists. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/profile.h"
+#include "core/send.h"
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-file-save-fs-XXXXXX"
+#include "profiles.h"
+
+static int like_vfat;              /* no O_TMPFILE, no hard links */
+
+int __real_access(const char *path, int mode);
+int __real_link(const char *from, const char *to);
+int __wrap_access(const char *path, int mode);
+int __wrap_link(const char *from, const char *to);
+
+int __wrap_access(const char *path, int mode)
+{
+    if (like_vfat && strcmp(path, "/proc/self/fd") == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    return __real_access(path, mode);
+}
+
+int __wrap_link(const char *from, const char *to)
+{
+    if (like_vfat) {
+        errno = EPERM;   /* what vfat answers: it has no hard links */
+        return -1;
+    }
+    return __real_link(from, to);
+}
+
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static void same_bytes(const char *path, const uint8_t *data, size_t len)
+{
+    uint8_t *back = malloc(len + 1);
+    FILE *f;
+    size_t n;
+    assert_non_null(back);
+    assert_non_null(f = fopen(path, "rb"));
+    n = fread(back, 1, len + 1, f);
+    fclose(f);
+    assert_int_equal(n, len);
+    assert_memory_equal(back, data, len);
+    free(back);
+}
+
+/* ana sends beto a file of len random bytes into data; returns its id. */
+static void send_one(enl_profile *ana, enl_profile *beto, const char *name, uint8_t *data,
+                     size_t len, uint8_t id[ENL_FILE_IDBYTES])
+{
+    enl_profile *all[2] = { ana, beto };
+    char src[300];
+    FILE *f;
+    snprintf(src, sizeof src, "%s/%s", root, name);
+    randombytes_buf(data, len);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    exchange(all, 2);
+}
+
+static void out_folder(char *dir, size_t max, const char *name)
+{
+    snprintf(dir, max, "%s/%s", root, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    like_vfat = 0;
+}
+
+static void test_save_on_vfat(void **state)
+{
+    enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto");
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], data[70000], data2[5000];
+    char dir[300], out[400];
+    FILE *f;
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    send_one(ana, beto, "tape.bin", data, sizeof data, id);
+    send_one(ana, beto, "tape2.bin", data2, sizeof data2, id2);
+    out_folder(dir, sizeof dir, "stick");
+    snprintf(out, sizeof out, "%s/tape.bin", dir);
+
+    like_vfat = 1;
+    if (enl_file_save(beto, id, out, 0, NULL, NULL) != ENL_OK)
+        fail_msg("a save to a folder without hard links failed: %s", enl_profile_errmsg(beto));
+    same_bytes(out, data, sizeof data);
+    assert_int_equal(entries(dir), 1);                 /* no hidden temporary file left */
+
+    /* A name that exists is still refused there, and left as it was. */
+    snprintf(out, sizeof out, "%s/taken.bin", dir);
+    assert_non_null(f = fopen(out, "wb"));
+    fputs("mine", f);
+    fclose(f);
+    assert_int_equal(enl_file_save(beto, id2, out, 0, NULL, NULL), ENL_EEXISTS);
+    assert_int_equal(entries(dir), 2);
+    {
+        char buf[8] = { 0 };
+        assert_non_null(f = fopen(out, "rb"));
+        assert_int_equal(fread(buf, 1, sizeof buf, f), 4);
+        fclose(f);
+        assert_string_equal(buf, "mine");
+    }
+    /* --force replaces it. */
+    assert_int_equal(enl_file_save(beto, id2, out, ENL_FILE_SAVE_FORCE, NULL, NULL), ENL_OK);
+    same_bytes(out, data2, sizeof data2);
+    assert_int_equal(entries(dir), 2);
+    like_vfat = 0;
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_save_on_vfat),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
