@@ -79,8 +79,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libenlace.a
 $(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 
 # Saving a file on a folder that behaves like vfat (no O_TMPFILE, no hard
-# links).
-$(BUILD)/tests/test_file_save_fs: TEST_WRAP = -Wl,--wrap=access -Wl,--wrap=link
+# links), and seeing which descriptors a save syncs.
+$(BUILD)/tests/test_file_save_fs: TEST_WRAP = -Wl,--wrap=access -Wl,--wrap=link -Wl,--wrap=fsync
 
 # A test in which reading a dead drop's notes fails (an I/O error).
 $(BUILD)/tests/test_cell_attacks: TEST_WRAP = -Wl,--wrap=enl_folder_read

@@ -440,8 +440,9 @@ int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx),
  * ENL_EEXISTS when path exists (unless ENL_FILE_SAVE_FORCE); ENL_ENOTFOUND
  * for an unknown id, or one saved already; ENL_EMALFORMED when parts are missing
  * (enl_profile_errmsg says how many); ENL_EDECRYPT when the whole does not
- * match its hash (nothing is left at path); ENL_EIO when writing fails.
- * progress (may be NULL) gets ("saving", bytes done, bytes in all). */
+ * match its hash (nothing is left at path); ENL_EIO when writing fails, or
+ * when path's folder cannot be synced once it is named (the file is at path
+ * then, but its parts are kept). progress (may be NULL) gets ("saving", bytes done, bytes in all). */
 #define ENL_FILE_SAVE_FORCE 1
 int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
                   enl_progress_fn progress, void *progress_ctx) __attribute__((warn_unused_result));

@@ -751,15 +751,46 @@ static int temp_beside(char *out, size_t max, const char *path)
  * leaves nothing behind, not even part of the file. -1 where the file
  * system (vfat, some network folders) or a missing /proc does not allow it;
  * then a hidden temporary name is used. */
+static int folder_of(char *dir, size_t max, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) snprintf(dir, max, ".");
+    else if (slash == path) snprintf(dir, max, "/");
+    else if (snprintf(dir, max, "%.*s", (int)(slash - path), path) >= (int)max) return -1;
+    return 0;
+}
+
 static int open_unnamed(const char *path)
 {
     char dir[4200];
-    const char *slash = strrchr(path, '/');
     if (access("/proc/self/fd", X_OK) != 0) return -1;
-    if (slash == NULL) snprintf(dir, sizeof dir, ".");
-    else if (slash == path) snprintf(dir, sizeof dir, "/");
-    else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir) return -1;
+    if (folder_of(dir, sizeof dir, path) != 0) return -1;
     return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+/* Makes the saved file's name durable in its folder before the profile
+ * deletes the parts: the file's bytes were synced, but without this a
+ * power cut or a stick pulled right after the save can lose the name, and
+ * with it the only copy left. A file system that cannot sync a folder
+ * (EINVAL) is taken at its word. */
+static int sync_folder(const char *path)
+{
+    char dir[4200];
+    int fd, rc;
+    if (folder_of(dir, sizeof dir, path) != 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return -1;
+    rc = fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : -1;
+    if (rc != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    close(fd);
+    return 0;
 }
 
 /* Gives the hidden temporary file tmp the name path, refusing (EEXIST) a
@@ -873,7 +904,12 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
         kept = rc == ENL_OK;   /* tmp is path now */
     }
     if (!kept && tmp[0]) (void)unlink(tmp);
-    if (rc == ENL_EDECRYPT)
+    /* Named, but not yet surely so: the parts stay until it is. */
+    if (rc == ENL_OK && sync_folder(path) != 0)
+        rc = enl_fail(p, ENL_EIO, "%s was written, but its folder could not be synced (%s): the "
+                      "profile keeps the file; check the copy, or save again with --force", path,
+                      strerror(errno));
+    else if (rc == ENL_EDECRYPT)
         rc = enl_fail(p, ENL_EDECRYPT, "the file does not match the hash its sender sealed in its "
                       "head (a part was altered, or the file changed while it was sealed): "
                       "nothing was saved");

@@ -1,10 +1,14 @@
 /* Saving a received file on the file systems people save to. Built with
- * access and link wrapped (see the Makefile), so that a test can make the
- * folder behave like a vfat USB stick: no O_TMPFILE (access to
+ * access, link and fsync wrapped (see the Makefile), so that a test can
+ * make the folder behave like a vfat USB stick: no O_TMPFILE (access to
  * /proc/self/fd is what the save checks first) and no hard links (link
- * fails with EPERM there). On such a folder the save works without
- * --force, leaves no hidden temporary file, and still refuses a name that
- * exists. */
+ * fails with EPERM there), and can see which descriptors were synced.
+ *
+ * - On such a folder the save works without --force, leaves no hidden
+ *   temporary file, and still refuses a name that exists.
+ * - Before the parts are deleted from the profile, the new name is synced
+ *   to the folder: a power cut or a pulled stick right after a save must
+ *   not lose a file the profile no longer holds. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,11 +32,16 @@
 #include "profiles.h"
 
 static int like_vfat;              /* no O_TMPFILE, no hard links */
+static dev_t synced_dev;           /* the folder whose fsync is looked for */
+static ino_t synced_ino;
+static int folder_synced;
 
 int __real_access(const char *path, int mode);
 int __real_link(const char *from, const char *to);
+int __real_fsync(int fd);
 int __wrap_access(const char *path, int mode);
 int __wrap_link(const char *from, const char *to);
+int __wrap_fsync(int fd);
 
 int __wrap_access(const char *path, int mode)
 {
@@ -50,6 +59,15 @@ int __wrap_link(const char *from, const char *to)
         return -1;
     }
     return __real_link(from, to);
+}
+
+int __wrap_fsync(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_dev == synced_dev &&
+        sb.st_ino == synced_ino)
+        folder_synced = 1;
+    return __real_fsync(fd);
 }
 
 static int entries(const char *dir)
@@ -96,8 +114,13 @@ static void send_one(enl_profile *ana, enl_profile *beto, const char *name, uint
 
 static void out_folder(char *dir, size_t max, const char *name)
 {
+    struct stat sb;
     snprintf(dir, max, "%s/%s", root, name);
     assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(stat(dir, &sb), 0);
+    synced_dev = sb.st_dev;
+    synced_ino = sb.st_ino;
+    folder_synced = 0;
     like_vfat = 0;
 }
 
@@ -120,6 +143,7 @@ static void test_save_on_vfat(void **state)
         fail_msg("a save to a folder without hard links failed: %s", enl_profile_errmsg(beto));
     same_bytes(out, data, sizeof data);
     assert_int_equal(entries(dir), 1);                 /* no hidden temporary file left */
+    assert_true(folder_synced);
 
     /* A name that exists is still refused there, and left as it was. */
     snprintf(out, sizeof out, "%s/taken.bin", dir);
@@ -145,10 +169,38 @@ static void test_save_on_vfat(void **state)
     enl_profile_close(beto);
 }
 
+/* Where the folder has O_TMPFILE and links, with and without --force. */
+static void test_save_synced(void **state)
+{
+    enl_profile *ana = mkprofile("lu"), *beto = mkprofile("mo");
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], data[3000], data2[3000];
+    char dir[300], out[400];
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    send_one(ana, beto, "a.bin", data, sizeof data, id);
+    send_one(ana, beto, "b.bin", data2, sizeof data2, id2);
+    out_folder(dir, sizeof dir, "disk");
+    snprintf(out, sizeof out, "%s/a.bin", dir);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    same_bytes(out, data, sizeof data);
+    if (!folder_synced) fail_msg("the saved file's name was not synced to its folder");
+
+    folder_synced = 0;
+    assert_int_equal(enl_file_save(beto, id2, out, ENL_FILE_SAVE_FORCE, NULL, NULL), ENL_OK);
+    same_bytes(out, data2, sizeof data2);
+    if (!folder_synced) fail_msg("the replacing file's name was not synced to its folder");
+    assert_int_equal(entries(dir), 1);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_on_vfat),
+        cmocka_unit_test(test_save_synced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
