@@ -428,10 +428,16 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
             return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to "
                             "them any more", to, c.burn_reason);
     }
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+    /* O_NONBLOCK: a FIFO is refused below as not a regular file, instead
+     * of the open waiting for a writer (and is dropped for a file). */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
         return enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno));
     if (fstat(fd, &sb) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
     if (!S_ISREG(sb.st_mode)) { rc = enl_fail(p, ENL_EINVAL, "%s is not a regular file", path); goto out; }
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
     if (sb.st_size == 0) { rc = enl_fail(p, ENL_EINVAL, "%s is empty: there is nothing to send", path); goto out; }
     if ((uint64_t)sb.st_size > ENL_FILE_MAX) {
         rc = enl_fail(p, ENL_ETOOBIG, "%s is %llu bytes: a file holds at most %llu bytes (4 GiB)", path,

@@ -167,11 +167,38 @@ static void test_early_misfit_part(void **state)
     enl_profile_close(mo);
 }
 
+/* A FIFO (or any special file) given as the file to send is refused at
+ * once: opening it must not wait for a writer that never comes. */
+static void test_send_fifo_refused(void **state)
+{
+    enl_profile *ana = mkprofile("fi"), *beto = mkprofile("fo");
+    char fifo[300];
+    pid_t pid;
+    int status = 0;
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    snprintf(fifo, sizeof fifo, "%s/pipe", root);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    if ((pid = fork()) == 0) {
+        alarm(10);
+        _exit(enl_send_file(ana, "beto", fifo, NULL, NULL, NULL, NULL, NULL) == ENL_EINVAL ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status)) fail_msg("send --file of a FIFO hung (killed by signal %d)", WTERMSIG(status));
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_early_misfit_part),
         cmocka_unit_test(test_killed_save_and_saved_file),
+        cmocka_unit_test(test_send_fifo_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
