@@ -778,7 +778,8 @@ static int open_unnamed(const char *path)
  * deletes the parts: the file's bytes were synced, but without this a
  * power cut or a stick pulled right after the save can lose the name, and
  * with it the only copy left. A file system that cannot sync a folder
- * (EINVAL) is taken at its word. */
+ * (EINVAL, EOPNOTSUPP on some FUSE file systems; EROFS) is taken at its
+ * word. */
 static int sync_folder(const char *path)
 {
     char dir[4200];
@@ -788,7 +789,7 @@ static int sync_folder(const char *path)
         return -1;
     }
     if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return -1;
-    rc = fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : -1;
+    rc = fsync(fd) == 0 || errno == EINVAL || errno == EROFS || errno == EOPNOTSUPP ? 0 : -1;
     if (rc != 0) {
         int e = errno;
         close(fd);

@@ -35,6 +35,7 @@ static int like_vfat;              /* no O_TMPFILE, no hard links */
 static dev_t synced_dev;           /* the folder whose fsync is looked for */
 static ino_t synced_ino;
 static int folder_synced;
+static int folder_sync_errno;      /* not 0: the folder's fsync fails so */
 
 int __real_access(const char *path, int mode);
 int __real_link(const char *from, const char *to);
@@ -65,8 +66,13 @@ int __wrap_fsync(int fd)
 {
     struct stat sb;
     if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_dev == synced_dev &&
-        sb.st_ino == synced_ino)
+        sb.st_ino == synced_ino) {
         folder_synced = 1;
+        if (folder_sync_errno) {
+            errno = folder_sync_errno;
+            return -1;
+        }
+    }
     return __real_fsync(fd);
 }
 
@@ -121,6 +127,7 @@ static void out_folder(char *dir, size_t max, const char *name)
     synced_dev = sb.st_dev;
     synced_ino = sb.st_ino;
     folder_synced = 0;
+    folder_sync_errno = 0;
     like_vfat = 0;
 }
 
@@ -196,11 +203,43 @@ static void test_save_synced(void **state)
     enl_profile_close(beto);
 }
 
+/* A folder whose file system cannot sync a folder at all (some FUSE file
+ * systems answer EOPNOTSUPP, others EINVAL) still gets its file saved;
+ * a folder whose sync fails (EIO) keeps the parts, to be saved again. */
+static void test_save_where_folders_cannot_sync(void **state)
+{
+    enl_profile *ana = mkprofile("nu"), *beto = mkprofile("xi");
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], data[3000], data2[3000];
+    char dir[300], out[400];
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    send_one(ana, beto, "c.bin", data, sizeof data, id);
+    send_one(ana, beto, "d.bin", data2, sizeof data2, id2);
+    out_folder(dir, sizeof dir, "fuse");
+    folder_sync_errno = EOPNOTSUPP;
+    snprintf(out, sizeof out, "%s/c.bin", dir);
+    if (enl_file_save(beto, id, out, 0, NULL, NULL) != ENL_OK)
+        fail_msg("a folder that cannot be synced refused the save: %s", enl_profile_errmsg(beto));
+    same_bytes(out, data, sizeof data);
+
+    folder_sync_errno = EIO;
+    snprintf(out, sizeof out, "%s/d.bin", dir);
+    assert_int_equal(enl_file_save(beto, id2, out, 0, NULL, NULL), ENL_EIO);
+    folder_sync_errno = 0;
+    assert_int_equal(enl_file_save(beto, id2, out, ENL_FILE_SAVE_FORCE, NULL, NULL), ENL_OK);
+    same_bytes(out, data2, sizeof data2);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_on_vfat),
         cmocka_unit_test(test_save_synced),
+        cmocka_unit_test(test_save_where_folders_cannot_sync),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
