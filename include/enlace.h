@@ -407,7 +407,9 @@ typedef enum {
     ENL_FILE_SAVED = 3,       /* incoming: written out at least once */
     ENL_FILE_SEALING = 4,     /* outgoing: sealing was interrupted, not every part is sealed */
     ENL_FILE_SENT = 5,        /* outgoing: every part sealed, not all known delivered */
-    ENL_FILE_DELIVERED = 6    /* outgoing: every note's purge came back */
+    ENL_FILE_DELIVERED = 6,   /* outgoing: every note's purge came back */
+    ENL_FILE_EXPIRED = 7      /* incoming: its notes expired before every part came;
+                                 the parts that came are deleted */
 } enl_file_state;
 
 typedef struct {

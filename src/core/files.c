@@ -29,6 +29,8 @@
 #define REC_VERSION 3
 #define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 4 + 1 + 2)
 #define UNSETTLED 0xffffffffu     /* delivered: still counted from the purges */
+#define SAVED 1                   /* saved: written out, its parts deleted */
+#define LAPSED 2                  /* saved: its notes expired before every part came */
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
 #define BATCH 64                  /* parts sealed per store transaction */
 #define READ_BUF (1 << 20)
@@ -42,7 +44,7 @@ typedef struct {
     uint8_t hash[32];
     uint64_t sent, received;
     uint32_t expiry, sealed;
-    uint8_t saved;
+    uint8_t saved;                /* incoming: 0, SAVED or LAPSED */
     uint32_t delivered;           /* outgoing, once its notes expired */
     uint8_t name[ENL_FILE_NAME_MAX];
     size_t name_len;
@@ -558,7 +560,8 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
     }
     if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) return rc;
     f->have = (uint32_t)have;
-    f->state = r->saved ? ENL_FILE_SAVED : have == r->parts ? ENL_FILE_COMPLETE : ENL_FILE_RECEIVING;
+    f->state = r->saved == LAPSED ? ENL_FILE_EXPIRED : r->saved ? ENL_FILE_SAVED :
+               have == r->parts ? ENL_FILE_COMPLETE : ENL_FILE_RECEIVING;
     return ENL_OK;
 }
 
@@ -628,7 +631,14 @@ int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx),
  * said which notes of an outgoing file were delivered: a file shown
  * delivered would then be shown only sent. So before they go, the count
  * is kept in the file's record, and the locks, of no use any more, are
- * deleted. */
+ * deleted.
+ *
+ * An incoming file whose notes expired before every part came can never
+ * be whole: no courier carries its missing parts any more, and its sender
+ * dropped them too. Its parts would stay in the store for ever (a lost
+ * part in a dead drop, an interrupted sending); they are deleted, and the
+ * record stays to show it expired. A complete file stays until it is
+ * saved. */
 typedef struct {
     enl_profile *p;
     uint32_t now;
@@ -643,15 +653,15 @@ static int find_unsettled(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     int rc = ENL_OK;
     (void)seq;
     if (r == NULL) return ENL_ENOMEM;
-    if (rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->delivered == UNSETTLED &&
-        r->expiry <= s->now) {
+    if (rec_parse(r, pt, len) == ENL_OK && r->expiry <= s->now &&
+        (r->outgoing ? r->delivered == UNSETTLED : !r->saved)) {
         if (s->n == s->cap) {
             size_t cap = s->cap ? 2 * s->cap : 8;
             uint8_t (*v)[32] = realloc(s->h, cap * sizeof *v);
             if (v == NULL) rc = ENL_ENOMEM;
             else s->h = v, s->cap = cap;
         }
-        if (rc == ENL_OK) file_key(s->p, r->peer_dh, 1, r->id, s->h[s->n++]);
+        if (rc == ENL_OK) file_key(s->p, r->peer_dh, r->outgoing, r->id, s->h[s->n++]);
     }
     enl_secmem_free(r);
     return rc;
@@ -673,10 +683,20 @@ int enl_files_settle(enl_profile *p, uint32_t now_hours)
             rc = ENL_OK;
             continue;
         }
+        if (rc != ENL_OK) break;
+        if (!r->outgoing) {
+            uint64_t have = 0;
+            if (r->saved) continue;   /* saved meanwhile by another connection */
+            if ((rc = enl_store_part_count(p->st, s.h[i], r->parts, &have)) != ENL_OK) break;
+            if (have == r->parts) continue;
+            r->saved = LAPSED;
+            if ((rc = rec_save(p, r)) == ENL_OK) rc = enl_store_part_trim(p->st, s.h[i], 0);
+            continue;
+        }
         /* Read before the transaction began: another connection to the
          * profile (a listener's session) may have settled it since, and
          * counting again now, without the locks, would find none. */
-        if (rc != ENL_OK || r->delivered != UNSETTLED) continue;
+        if (r->delivered != UNSETTLED) continue;
         if ((rc = delivered_notes(p, r, &n)) != ENL_OK) break;
         r->delivered = n;
         if ((rc = rec_save(p, r)) == ENL_OK) rc = enl_store_part_trim(p->st, s.h[i], 0);
@@ -853,6 +873,11 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     }
     file_key(p, f.r->peer_dh, 0, f.r->id, h);
     if ((rc = enl_store_part_count(p->st, h, f.r->parts, &have)) != ENL_OK) goto out;
+    if (f.r->saved == LAPSED) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "this file's notes expired before every part came, and "
+                      "the parts that came were deleted: ask its sender to send it again");
+        goto out;
+    }
     if (f.r->saved && have < f.r->parts) {
         rc = enl_fail(p, ENL_ENOTFOUND, "this file was saved already, and its parts were deleted "
                       "from this profile then: ask its sender for it again if you need it");
@@ -930,7 +955,7 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
      * content (the rows are overwritten: secure_delete): a device seized
      * later, passphrase and all, no longer holds a file saved and then
      * deleted. The record stays, to list it as saved. */
-    f.r->saved = 1;
+    f.r->saved = SAVED;
     if ((rc = enl_store_begin(p->st)) == ENL_OK) {
         rc = rec_save(p, f.r);
         if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);

@@ -2,7 +2,8 @@
  * part that came early and does not fit its head is dropped; a save
  * killed in the middle leaves nothing in the folder (not a hidden partial
  * file of the plaintext), and once a file is saved the profile no longer
- * holds its content (a second save says so and writes nothing). */
+ * holds its content (a second save says so and writes nothing); a file
+ * whose notes expired before every part came is dropped, parts and all. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include "core/send.h"
 #include "enlace.h"
 #include "note/file.h"
+#include "store/store.h"
 
 #define PROFILES_ROOT "/tmp/enl-file-save-XXXXXX"
 #include "profiles.h"
@@ -167,6 +169,67 @@ static void test_early_misfit_part(void **state)
     enl_profile_close(mo);
 }
 
+static int incoming_state(const enl_file_info *f, void *ctx)
+{
+    if (!f->outgoing) *(int *)ctx = (int)f->state;
+    return 0;
+}
+
+/* A file whose notes expired before every part came can never be whole:
+ * its parts are deleted (they stayed in the store for ever), and it is
+ * shown expired; saving it says why it cannot be. */
+static void test_incomplete_file_expires(void **state)
+{
+    enl_profile *lu = mkprofile("lu3"), *mo = mkprofile("mo3"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], *data = malloc(ENL_FILE_CHUNK + 100), head[ENL_FILE_HEAD_MAX];
+    enl_file_head h;
+    char out[300], later[32];
+    long have = -1;
+    int st = 0;
+    uint64_t parts = 99;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(data, ENL_FILE_CHUNK + 100);
+    memset(&h, 0, sizeof h);
+    memcpy(h.id, id, sizeof id);
+    h.size = ENL_FILE_CHUNK + 100;
+    h.chunk = ENL_FILE_CHUNK;
+    h.parts = enl_file_parts_for(h.size, h.chunk);
+    crypto_generichash(h.hash, sizeof h.hash, data, h.size, NULL, 0);
+    h.name = (const uint8_t *)"tape.bin";
+    h.name_len = 8;
+    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
+    seal_body(mo, "lu", ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h));
+    send_part(mo, "lu", id, 0, data, ENL_FILE_CHUNK);    /* part 1 is lost on the way */
+    exchange(all, 2);
+    assert_int_equal(enl_files_each(lu, incoming_have, &have), ENL_OK);
+    assert_int_equal(have, 1);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_RECEIVING);
+
+    /* 15 days on, every note of it has expired */
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 15ULL * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    assert_int_equal(enl_profile_expire(lu), ENL_OK);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(enl_store_count(lu->st, "parts", &parts), ENL_OK);
+    snprintf(out, sizeof out, "%s/tape.bin", root);
+    assert_int_equal(enl_file_save(lu, id, out, 0, NULL, NULL), ENL_ENOTFOUND);
+    unsetenv("ENLACE_NOW");
+    assert_int_equal(st, ENL_FILE_EXPIRED);
+    assert_int_equal(parts, 0);
+    assert_non_null(strstr(enl_profile_errmsg(lu), "expired before every part came"));
+
+    free(data);
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 /* A FIFO (or any special file) given as the file to send is refused at
  * once: opening it must not wait for a writer that never comes. */
 static void test_send_fifo_refused(void **state)
@@ -199,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_early_misfit_part),
         cmocka_unit_test(test_killed_save_and_saved_file),
         cmocka_unit_test(test_send_fifo_refused),
+        cmocka_unit_test(test_incomplete_file_expires),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
