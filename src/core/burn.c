@@ -158,12 +158,20 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
     }
     /* Anyone can make a valid notice (a fresh identity that revokes
      * itself): one that burns no contact of mine is kept, to pass on, only
-     * while the store holds fewer notices than its share of the quota. */
+     * while the store holds fewer notices than its share of the quota. A
+     * contact's is always taken, but only the first: whoever seized the
+     * contact's device signs as many more as they like (each with another
+     * time or reason), and those burn nobody. */
     {
         enl_contact c;
         int mine = enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
                    sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0;
-        int room = mine ? 1 : enl_quota_burn_room(p);
+        int room = mine ? enl_store_burn_has_key(p->st, r.sign_pk) : 1;
+        if (room < 0) {
+            enl_store_rollback(p->st);
+            return room;
+        }
+        room = mine && room == 0 ? 1 : enl_quota_burn_room(p);
         if (room <= 0) {
             enl_store_rollback(p->st);
             return room < 0 ? room : ENL_OK;   /* not kept, and not an error */

@@ -1728,6 +1728,12 @@ int enl_store_burn_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM burns WHERE id = ?", id);
 }
 
+int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32])
+{
+    /* data is the notice: version u8, then the key it revokes and is signed by */
+    return has_row(st, "SELECT 1 FROM burns WHERE substr(data, 2, 32) = ? LIMIT 1", sign_pk);
+}
+
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
                        uint32_t expiry_hours)
 {

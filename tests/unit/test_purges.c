@@ -103,12 +103,53 @@ static void test_foreign_burn_notices_are_capped(void **state)
     enl_profile_close(eli);
 }
 
+/* A contact's notice is always taken because it burns the contact. Whoever
+ * seized that contact's device holds the key that signs it, and can sign
+ * notices without end (another time or reason each, another id each): once
+ * one of them is held, the others burn nobody and count in the quota like
+ * any notice, or they would fill every store that knows the contact. */
+static void test_seized_key_cannot_flood_burn_notices(void **state)
+{
+    enl_profile *dora = mkprofile("dora2"), *eli = mkprofile("eli2"), *fede = mkprofile("fede2");
+    uint8_t bin[ENL_REVOCATION_MAXBYTES];
+    size_t len = 0;
+    enl_contact c;
+    enl_status_info s;
+    (void)state;
+    introduce(dora, "dora", eli, "eli");
+    introduce(dora, "dora", fede, "fede");
+    enl_profile_set_quota(dora, 20, (uint64_t)1 << 30);    /* room for 2 notices */
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(enl_revocation_make(bin, &len, eli->id, "taken", enl_now() + (uint64_t)i),
+                         ENL_OK);
+        assert_int_equal(enl_burn_intake(dora, bin, len, NULL), ENL_OK);
+    }
+    assert_int_equal(enl_contact_by_name(dora, "eli", &c), ENL_OK);
+    assert_true(c.burned);
+    assert_int_equal(enl_status(dora, &s), ENL_OK);
+    assert_int_equal(s.burns, 2);
+    /* fede, burned here by hand first: the first notice of his keys is still
+     * taken (to pass on), full or not; a second one is not */
+    assert_int_equal(enl_burn_local(dora, "fede", "seen taken", NULL, NULL), ENL_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(enl_revocation_make(bin, &len, fede->id, "taken", enl_now() + (uint64_t)i),
+                         ENL_OK);
+        assert_int_equal(enl_burn_intake(dora, bin, len, NULL), ENL_OK);
+    }
+    assert_int_equal(enl_status(dora, &s), ENL_OK);
+    assert_int_equal(s.burns, 3);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+    enl_profile_close(fede);
+}
+
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_foreign_purges_are_capped),
         cmocka_unit_test(test_foreign_burn_notices_are_capped),
+        cmocka_unit_test(test_seized_key_cannot_flood_burn_notices),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
