@@ -312,13 +312,24 @@ static int row_put(enl_profile *p, const enl_bulletin *b, const uint8_t id[32], 
     return rc;
 }
 
+/* What the "seen" set holds for a position read here (its tag names the
+ * author and the position): one bulletin a position is read. */
+static void position_mark(uint8_t mark[32], const uint8_t tag[ENL_BULLETIN_TAGBYTES])
+{
+    static const char ctx[] = "enlace bulletin position v1";
+    crypto_generichash(mark, 32, tag, ENL_BULLETIN_TAGBYTES, (const uint8_t *)ctx, sizeof ctx - 1);
+}
+
 int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_header *h,
                       const uint8_t id[32], const uint8_t *note, size_t len, int held,
                       unsigned *evicted)
 {
+    uint8_t mark[32];
     int rc = row_put(p, b, id, 0);
     /* Read once; never purged: no purge key exists, readers carry it on. */
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", id, h->expiry_hours);
+    position_mark(mark, note + ENL_NOTE_HEADERBYTES);
+    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", mark, h->expiry_hours);
     if (rc == ENL_OK && !held) rc = enl_quota_keep_read(p, id, h, note, len, evicted);
     return rc;
 }
@@ -327,7 +338,7 @@ int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *n
                            uint8_t *plain, enl_bulletin *b)
 {
     follow_rec f;
-    uint8_t k[32], tag[ENL_BULLETIN_TAGBYTES];
+    uint8_t k[32], tag[ENL_BULLETIN_TAGBYTES], mark[32];
     int rc = follow_get(p, h, &f);
     if (rc != ENL_OK) return rc;
     if (len < ENL_NOTE_HEADERBYTES + ENL_BULLETIN_TAGBYTES) return ENL_EMALFORMED;
@@ -338,8 +349,17 @@ int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *n
     for (uint32_t d = 0; d < ENL_BULLETIN_WINDOW_DAYS; d++)
         for (uint32_t s = 0; s < ENL_BULLETIN_SLOTS; s++) {
             enl_bulletin_tag(tag, k, f.start + d, (uint8_t)s);
-            if (sodium_memcmp(tag, note + ENL_NOTE_HEADERBYTES, sizeof tag) == 0)
-                return enl_bulletin_open(b, plain, note, len, k, f.fp, f.start + d, (uint8_t)s);
+            if (sodium_memcmp(tag, note + ENL_NOTE_HEADERBYTES, sizeof tag) != 0) continue;
+            rc = enl_bulletin_open(b, plain, note, len, k, f.fp, f.start + d, (uint8_t)s);
+            if (rc != ENL_OK) return rc;
+            /* A position is used once: whoever holds the author's key (a
+             * seized device) could sign bulletins at it without end, each
+             * one more row kept here. */
+            position_mark(mark, tag);
+            if ((rc = enl_store_set_has(p->st, "seen", mark)) != 0)
+                return rc < 0 ? rc : enl_fail(p, ENL_EREFUSED, "another bulletin of this "
+                                              "author at the same position was read here");
+            return ENL_OK;
         }
     return ENL_ENOTFORME;
 }
@@ -605,7 +625,7 @@ int enl_bulletin_each(enl_profile *p, int (*cb)(const enl_bulletin_info *b, void
 int enl_bulletin_unfollow(enl_profile *p, const char *who, enl_follow_info *out)
 {
     follow_rec f;
-    uint8_t h[32];
+    uint8_t h[32], k[32], (*tags)[ENL_BULLETIN_TAGBYTES];
     int rc;
     if (who == NULL) return ENL_EINVAL;
     if ((rc = parse_author(p, who, &f)) != ENL_OK) return rc;
@@ -614,9 +634,22 @@ int enl_bulletin_unfollow(enl_profile *p, const char *who, enl_follow_info *out)
         return enl_fail(p, rc, "not following this author");
     if (rc != ENL_OK) return rc;
     if (out != NULL) follow_info(p, &f, out);
-    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((tags = malloc(ENL_BULLETIN_TAGS * sizeof *tags)) == NULL) return ENL_ENOMEM;
+    enl_bulletin_author_key(k, f.fp);
+    enl_bulletin_window_tags(tags, k, f.start);
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) {
+        free(tags);
+        return rc;
+    }
     rc = enl_store_tags_replace(p->st, h, NULL, 0);
     if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "follows", h);
+    /* Following again reads the carried notes again, at their positions. */
+    for (size_t i = 0; rc == ENL_OK && i < ENL_BULLETIN_TAGS; i++) {
+        uint8_t mark[32];
+        position_mark(mark, tags[i]);
+        rc = enl_store_set_del(p->st, "seen", mark);
+    }
+    free(tags);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     /* What was read of this author goes too; the notes are still carried. */

@@ -437,6 +437,60 @@ static void test_follower_reads_once_and_carries(void **state)
     }
 }
 
+/* A position is used once. Whoever holds the author's key (the author's
+ * seized device) can sign any number of bulletins at one position, each
+ * another note: a follower reads the first, and refuses the others, or
+ * each would be one more row kept without end. Unfollowing forgets the
+ * positions read, so following again reads the carried note again. */
+static void test_one_bulletin_per_position(void **state)
+{
+    static uint8_t note[ENL_NOTE_MAX];
+    enl_profile *c;
+    enl_follow_info fi;
+    enl_sync_stats st;
+    char fp[ENL_FINGERPRINT_STRBYTES], text[32];
+    size_t len;
+    int n = 0;
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    at(NOW);
+    c = profile("carmen");
+    enl_fingerprint_text(fp, ana_fp);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    len = make_ana(note, 3, "the first");
+    assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
+    for (int i = 0; i < 20; i++) {
+        snprintf(text, sizeof text, "another %d", i);
+        len = make_ana(note, 3, text);
+        memset(&st, 0, sizeof st);
+        assert_int_equal(enl_note_intake(c, note, len, &st), ENL_EREFUSED);
+        assert_int_equal(st.bulletins + st.notes_received, 0);
+    }
+    /* another position of hers is read */
+    len = make_ana(note, 4, "the next");
+    assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 2);
+
+    assert_int_equal(enl_bulletin_unfollow(c, fp, &fi), ENL_OK);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    assert_int_equal(fi.bulletins, 2);
+    n = 0;
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 2);
+
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(c);
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_tag_window),
         cmocka_unit_test(test_fingerprint_parse),
         cmocka_unit_test(test_follower_reads_once_and_carries),
+        cmocka_unit_test(test_one_bulletin_per_position),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
