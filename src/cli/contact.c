@@ -123,8 +123,11 @@ static int show(int argc, char **argv, enl_profile *p)
     }
     if (c.burned) {
         cli_time(when, c.burned_at);
-        printf("BURNED:        %s (%s): nothing is sealed to these keys any more\n", when,
-               c.burn_reason);
+        /* The reason of a published notice is written by whoever holds the
+         * burned key (the one who seized it): shown, never obeyed. */
+        printf("BURNED:        %s (", when);
+        cli_safe_print(stdout, c.burn_reason, strlen(c.burn_reason));
+        printf("): nothing is sealed to these keys any more\n");
     }
     return 0;
 }

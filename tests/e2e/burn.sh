@@ -76,4 +76,18 @@ contains "$OUT" "does not travel"
 mkdrop d4
 sync_drop beto d4
 ls "$T"/d4/*.burn >/dev/null 2>&1 && { n=$(ls "$T"/d4/*.burn | wc -l); eq "$n" 1 "notices in d4 (only ana's)"; }
+
+step "a notice's reason is written by whoever holds the key: shown, never obeyed"
+mkprofile xime
+mkprofile yola
+introduce xime yola
+# a C1 CSI (what 8-bit terminals take for ESC [) and a right-to-left override
+ok enl xime revocation export --reason "$(printf 'taken \302\2332J \342\200\256lanigiro')" --out "$T/x-rev.txt"
+ok enl yola revocation hold xime "$T/x-rev.txt"
+ok enl yola burn xime
+ok enl yola contact show xime
+contains "$OUT" "BURNED"
+contains "$OUT" "taken"
+lacks "$OUT" "$(printf '\302\233')"
+lacks "$OUT" "$(printf '\342\200\256')"
 finish
