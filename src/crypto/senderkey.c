@@ -224,8 +224,14 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
     for (uint32_t i = 0; i < k->nskipped; i++) {
         tag_of(t, k->skipped[i].mk, k->sign_pk);
         if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
+            /* removed in place: the others keep their order (oldest
+             * first, which the cap below relies on), and no copy of the
+             * used key stays behind the entries in use */
             memcpy(mk, k->skipped[i].mk, 32);
-            k->skipped[i] = k->skipped[--k->nskipped];
+            memmove(&k->skipped[i], &k->skipped[i + 1],
+                    (k->nskipped - i - 1) * sizeof k->skipped[0]);
+            k->nskipped--;
+            sodium_memzero(&k->skipped[k->nskipped], sizeof k->skipped[0]);
             return ENL_OK;
         }
     }
