@@ -4,14 +4,17 @@
  * blocks), and reading them back from a PNG with libzbar.
  *
  * A note travels in byte mode, in one code when it fits and otherwise in
- * up to 255 numbered codes of at most ENL_QR_VERSION_MAX. Each code holds
+ * up to 255 numbered codes of at most ENL_QR_CAPACITY bytes (version
+ * ENL_QR_VERSION_MAX). Each code holds
  *
  *   tag u8 (0xE1) | index u8 (1-based) | count u8 | id prefix [4] | data
  *
  * The id prefix (the first 4 bytes of the note id) groups the codes of one
  * note when several notes share an image, and checks the whole once it is
- * put back together; the codes' own error correction (level M, 15%) takes
- * care of smudges. The data of the codes, in index order, is the note.
+ * put back together; the codes' own error correction (the strongest level
+ * that keeps the smallest version holding the code at level L, PROTOCOL
+ * "QR codes") takes care of smudges. The data of the codes, in index
+ * order, is the note.
  */
 #ifndef ENL_PAPER_QR_H
 #define ENL_PAPER_QR_H
@@ -25,8 +28,8 @@
 
 #define ENL_QR_TAG          0xE1
 #define ENL_QR_HEADERBYTES  (3 + ENL_PAPER_IDPREFIX)
-#define ENL_QR_VERSION_MAX  20
-#define ENL_QR_CAPACITY     666  /* bytes in a version 20 code at level M: the largest code */
+#define ENL_QR_VERSION_MAX  18   /* the largest code: 89 x 89 modules */
+#define ENL_QR_CAPACITY     666  /* bytes in a version 18 code at level L */
 #define ENL_QR_CHUNK_MAX    (ENL_QR_CAPACITY - ENL_QR_HEADERBYTES)
 #define ENL_QR_CODES_MAX    255
 #define ENL_QR_QUIET        4    /* modules of white around a code (2 in a terminal) */
