@@ -305,6 +305,8 @@ static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
     crypto_generichash_final(&hs, hash, 32);
     if (rc == ENL_OK && done != size)
         rc = enl_fail(p, ENL_ECHECKSUM, "the file changed size while it was read: nothing was sent");
+    /* the last megabyte of the file, in the clear */
+    sodium_memzero(buf, READ_BUF);
     free(buf);
     return rc;
 }
