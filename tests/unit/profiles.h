@@ -9,6 +9,7 @@
 #ifndef ENL_TEST_PROFILES_H
 #define ENL_TEST_PROFILES_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,19 @@
 #include "enlace.h"
 
 static char root[] = PROFILES_ROOT;
+
+/* How many entries a folder holds (not counting . and ..). */
+static inline int folder_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
 
 static inline enl_profile *mkprofile(const char *name)
 {

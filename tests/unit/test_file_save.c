@@ -28,18 +28,6 @@
 #define PROFILES_ROOT "/tmp/enl-file-save-XXXXXX"
 #include "profiles.h"
 
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-    closedir(d);
-    return n;
-}
-
 static void die_midway(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
     (void)ctx;
@@ -89,7 +77,7 @@ static void test_killed_save_and_saved_file(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 7);
-    if (entries(out_dir) != 0) fail_msg("a save killed halfway left %d file(s) in the folder", entries(out_dir));
+    if (folder_entries(out_dir) != 0) fail_msg("a save killed halfway left %d file(s) in the folder", folder_entries(out_dir));
 
     /* Saved whole: the same bytes; then the profile holds none of them. */
     assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
@@ -108,7 +96,7 @@ static void test_killed_save_and_saved_file(void **state)
     assert_int_equal(have, 0);
     snprintf(out, sizeof out, "%s/again.bin", out_dir);
     assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_ENOTFOUND);
-    assert_int_equal(entries(out_dir), 1);
+    assert_int_equal(folder_entries(out_dir), 1);
 
     free(data);
     enl_profile_close(ana);

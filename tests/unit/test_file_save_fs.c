@@ -76,18 +76,6 @@ int __wrap_fsync(int fd)
     return __real_fsync(fd);
 }
 
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-    closedir(d);
-    return n;
-}
-
 static void same_bytes(const char *path, const uint8_t *data, size_t len)
 {
     uint8_t *back = malloc(len + 1);
@@ -149,7 +137,7 @@ static void test_save_on_vfat(void **state)
     if (enl_file_save(beto, id, out, 0, NULL, NULL) != ENL_OK)
         fail_msg("a save to a folder without hard links failed: %s", enl_profile_errmsg(beto));
     same_bytes(out, data, sizeof data);
-    assert_int_equal(entries(dir), 1);                 /* no hidden temporary file left */
+    assert_int_equal(folder_entries(dir), 1);                 /* no hidden temporary file left */
     assert_true(folder_synced);
 
     /* A name that exists is still refused there, and left as it was. */
@@ -158,7 +146,7 @@ static void test_save_on_vfat(void **state)
     fputs("mine", f);
     fclose(f);
     assert_int_equal(enl_file_save(beto, id2, out, 0, NULL, NULL), ENL_EEXISTS);
-    assert_int_equal(entries(dir), 2);
+    assert_int_equal(folder_entries(dir), 2);
     {
         char buf[8] = { 0 };
         assert_non_null(f = fopen(out, "rb"));
@@ -169,7 +157,7 @@ static void test_save_on_vfat(void **state)
     /* --force replaces it. */
     assert_int_equal(enl_file_save(beto, id2, out, ENL_FILE_SAVE_FORCE, NULL, NULL), ENL_OK);
     same_bytes(out, data2, sizeof data2);
-    assert_int_equal(entries(dir), 2);
+    assert_int_equal(folder_entries(dir), 2);
     like_vfat = 0;
 
     enl_profile_close(ana);
@@ -197,7 +185,7 @@ static void test_save_synced(void **state)
     assert_int_equal(enl_file_save(beto, id2, out, ENL_FILE_SAVE_FORCE, NULL, NULL), ENL_OK);
     same_bytes(out, data2, sizeof data2);
     if (!folder_synced) fail_msg("the replacing file's name was not synced to its folder");
-    assert_int_equal(entries(dir), 1);
+    assert_int_equal(folder_entries(dir), 1);
 
     enl_profile_close(ana);
     enl_profile_close(beto);
