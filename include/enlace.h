@@ -408,8 +408,9 @@ typedef enum {
     ENL_FILE_SEALING = 4,     /* outgoing: sealing was interrupted, not every part is sealed */
     ENL_FILE_SENT = 5,        /* outgoing: every part sealed, not all known delivered */
     ENL_FILE_DELIVERED = 6,   /* outgoing: every note's purge came back */
-    ENL_FILE_EXPIRED = 7      /* incoming: its notes expired before every part came;
+    ENL_FILE_EXPIRED = 7,     /* incoming: its notes expired before every part came;
                                  the parts that came are deleted */
+    ENL_FILE_DELETED = 8      /* incoming: deleted unsaved (enl_file_delete) */
 } enl_file_state;
 
 typedef struct {
@@ -448,6 +449,22 @@ int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx),
 #define ENL_FILE_SAVE_FORCE 1
 int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
                   enl_progress_fn progress, void *progress_ctx) __attribute__((warn_unused_result));
+
+/* The same, for the file with that id from the sender whose fingerprint
+ * (text, as enl_file_info shows it) is from; NULL: from anyone. Ids are
+ * chosen by senders, so two can coincide: enl_file_save then fails with
+ * ENL_EEXISTS rather than take one file for the other, and this says whose. */
+int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES],
+                       const char *path, int flags, enl_progress_fn progress, void *progress_ctx)
+    __attribute__((warn_unused_result));
+
+/* Deletes a received file without saving it (complete or not): its parts
+ * leave the store, overwritten; the file is listed ENL_FILE_DELETED and
+ * parts of it that arrive later are dropped. from as for
+ * enl_file_save_from. ENL_ENOTFOUND for an unknown id, or a file saved,
+ * expired or deleted already (it holds no parts); ENL_EEXISTS as above. */
+int enl_file_delete(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES])
+    __attribute__((warn_unused_result));
 
 /* ---- burning keys ---------------------------------------------------- */
 

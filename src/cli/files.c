@@ -1,5 +1,6 @@
 /* enlace files [--json]: files sent and received;
- * enlace files save ID --out PATH [--force]: write a received file out. */
+ * enlace files save ID --out PATH [--force] [--from NAME]: write a received file out;
+ * enlace files delete ID [--from NAME]: drop a received file unsaved. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static const char *state_name(enl_file_state s)
     case ENL_FILE_SENT: return "sent";
     case ENL_FILE_DELIVERED: return "delivered";
     case ENL_FILE_EXPIRED: return "expired";
+    case ENL_FILE_DELETED: return "deleted";
     }
     return "?";
 }
@@ -111,6 +113,7 @@ static int list(int argc, char **argv, enl_profile *p)
 
 typedef struct {
     const char *prefix;
+    const char *from;   /* contact name or fingerprint, or NULL */
     enl_file_info match;
     int matched;
 } finder;
@@ -122,6 +125,9 @@ static int find(const enl_file_info *f, void *ctx)
     if (f->outgoing || !f->known) return 0;
     enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
     if (strncasecmp(id, fd->prefix, strlen(fd->prefix)) != 0) return 0;
+    if (fd->from != NULL && strcmp(f->peer, fd->from) != 0 &&
+        strcmp(f->peer_fingerprint, fd->from) != 0)
+        return 0;
     if (fd->matched++ == 0) fd->match = *f;
     return 0;
 }
@@ -133,16 +139,41 @@ static int valid_prefix(const char *s)
     return strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
+/* The one received file that ID (or its first digits) and --from name;
+ * says why not and returns the exit code otherwise. */
+static int resolve(enl_profile *p, const char *what, const char *prefix, const char *from,
+                   enl_file_info *out)
+{
+    finder fd;
+    int rc;
+    if (!valid_prefix(prefix))
+        return cli_fail("files %s: '%s' is not a file id (4 to 32 hex digits)", what, prefix),
+               EXIT_USAGE;
+    memset(&fd, 0, sizeof fd);
+    fd.prefix = prefix;
+    fd.from = from;
+    if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, "files");
+    if (fd.matched == 0)
+        return cli_fail("files %s: no file received%s%s whose id begins with %s (enlace files "
+                        "lists them)", what, from ? " from " : "", from ? from : "", prefix);
+    if (fd.matched > 1)
+        return cli_fail("files %s: %d files have ids that begin with %s: give more digits, or "
+                        "say whose with --from NAME", what, fd.matched, prefix);
+    *out = fd.match;
+    return 0;
+}
+
 static int save(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },
         { "force", no_argument, NULL, 'f' },
+        { "from", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    finder fd;
-    const char *out = NULL;
+    enl_file_info f;
+    const char *out = NULL, *from = NULL;
     char size[32];
     int c, ex = 0, flags = 0, rc;
 
@@ -150,32 +181,51 @@ static int save(int argc, char **argv, enl_profile *p)
         if (c == -2) return ex;
         if (c == 'o') out = optarg;
         if (c == 'f') flags |= ENL_FILE_SAVE_FORCE;
+        if (c == 'F') from = optarg;
     }
     if (optind + 1 != argc || out == NULL) return usage();
-    if (!valid_prefix(argv[optind]))
-        return cli_fail("files save: '%s' is not a file id (4 to 32 hex digits)", argv[optind]),
-               EXIT_USAGE;
-    memset(&fd, 0, sizeof fd);
-    fd.prefix = argv[optind];
-    if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, "files save");
-    if (fd.matched == 0)
-        return cli_fail("files save: no file received whose id begins with %s (enlace files "
-                        "lists them)", fd.prefix);
-    if (fd.matched > 1)
-        return cli_fail("files save: %d files have ids that begin with %s: give more digits",
-                        fd.matched, fd.prefix);
-    rc = enl_file_save(p, fd.match.id, out, flags, cli_progress_bytes, NULL);
+    if ((rc = resolve(p, "save", argv[optind], from, &f)) != 0) return rc;
+    rc = enl_file_save_from(p, f.peer_fingerprint, f.id, out, flags, cli_progress_bytes, NULL);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "files save");
-    cli_size(size, fd.match.size);
+    cli_size(size, f.size);
     printf("saved ");
-    cli_safe_print(stdout, fd.match.name, strlen(fd.match.name));
+    cli_safe_print(stdout, f.name, strlen(f.name));
     printf(" (%s, every part checked against its hash) to %s\n", size, out);
+    return 0;
+}
+
+static int delete(int argc, char **argv, enl_profile *p)
+{
+    static const struct option opts[] = {
+        { "from", required_argument, NULL, 'F' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    enl_file_info f;
+    const char *from = NULL;
+    char size[32];
+    int c, ex = 0, rc;
+
+    while ((c = cli_getopt(argc, argv, "h", opts, "files", &ex)) != -1) {
+        if (c == -2) return ex;
+        if (c == 'F') from = optarg;
+    }
+    if (optind + 1 != argc) return usage();
+    if ((rc = resolve(p, "delete", argv[optind], from, &f)) != 0) return rc;
+    if ((rc = enl_file_delete(p, f.peer_fingerprint, f.id)) != ENL_OK)
+        return cli_fail_rc(p, rc, "files delete");
+    cli_size(size, f.size);
+    printf("deleted ");
+    cli_safe_print(stdout, f.name, strlen(f.name));
+    printf(" (%s, %lu of %lu parts) from this profile, unsaved\n", size, (unsigned long)f.have,
+           (unsigned long)f.parts);
     return 0;
 }
 
 int cmd_files(int argc, char **argv, enl_profile *p)
 {
     if (argc >= 2 && strcmp(argv[1], "save") == 0) return save(argc - 1, argv + 1, p);
+    if (argc >= 2 && strcmp(argv[1], "delete") == 0) return delete(argc - 1, argv + 1, p);
     if (argc >= 2 && argv[1][0] != '-') {
         cli_fail("no files command '%s'", argv[1]);
         return usage();

@@ -46,12 +46,14 @@ static const cli_command commands[] = {
       "deleted, damaged, expired.",
       "enlace open FILE" },
     { "files", cmd_files, P,
-      "List the files sent and received (parts arrived, state), and save a received one.\n"
+      "List the files sent and received (parts arrived, state); save or delete a received one.\n"
       "save writes a file once every part is here and the whole matches its hash; ID is\n"
-      "the id 'files' shows, or its first digits (at least 4). Once saved, its parts are\n"
-      "deleted from the profile: a file is saved once.",
+      "the id 'files' shows, or its first digits (at least 4); --from NAME says whose when\n"
+      "two senders' ids begin alike. Once saved, its parts are deleted from the profile: a\n"
+      "file is saved once. delete drops a received file unsaved, and its parts with it.",
       "enlace files [--json]\n"
-      "       enlace files save ID --out PATH [--force]" },
+      "       enlace files save ID --out PATH [--force] [--from NAME]\n"
+      "       enlace files delete ID [--from NAME]" },
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
       "enlace status [--json]" },
     { "paper", cmd_paper, P,

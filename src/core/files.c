@@ -31,6 +31,7 @@
 #define UNSETTLED 0xffffffffu     /* delivered: still counted from the purges */
 #define SAVED 1                   /* saved: written out, its parts deleted */
 #define LAPSED 2                  /* saved: its notes expired before every part came */
+#define DROPPED 3                 /* saved: deleted unsaved (enl_file_delete) */
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
 #define BATCH 64                  /* parts sealed per store transaction */
 #define READ_BUF (1 << 20)
@@ -44,7 +45,7 @@ typedef struct {
     uint8_t hash[32];
     uint64_t sent, received;
     uint32_t expiry, sealed;
-    uint8_t saved;                /* incoming: 0, SAVED or LAPSED */
+    uint8_t saved;                /* incoming: 0, SAVED, LAPSED or DROPPED */
     uint32_t delivered;           /* outgoing, once its notes expired */
     uint8_t name[ENL_FILE_NAME_MAX];
     size_t name_len;
@@ -562,7 +563,8 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
     }
     if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) return rc;
     f->have = (uint32_t)have;
-    f->state = r->saved == LAPSED ? ENL_FILE_EXPIRED : r->saved ? ENL_FILE_SAVED :
+    f->state = r->saved == LAPSED ? ENL_FILE_EXPIRED : r->saved == DROPPED ? ENL_FILE_DELETED :
+               r->saved ? ENL_FILE_SAVED :
                have == r->parts ? ENL_FILE_COMPLETE : ENL_FILE_RECEIVING;
     return ENL_OK;
 }
@@ -716,21 +718,54 @@ out:
 
 /* ---- saving ------------------------------------------------------------- */
 
+/* Finds the received file with that id, from the sender whose fingerprint
+ * (text, as enl_file_info shows it) is from, or from anyone when from is
+ * NULL. Ids are chosen by their senders: two contacts can send files with
+ * the same id (by chance, or one to hide another's), and then a file is
+ * never taken for the other, the caller has to say whose. */
 typedef struct {
     enl_profile *p;
     const uint8_t *id;
-    file_rec *r;
+    const char *from;
+    file_rec *r, *scratch;
     int found;
 } finder;
 
 static int find_one(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     finder *f = ctx;
+    file_rec *r = f->found ? f->scratch : f->r;
     (void)seq;
-    if (rec_parse(f->r, pt, len) != ENL_OK) return ENL_ESTORE;
-    if (f->r->outgoing || sodium_memcmp(f->r->id, f->id, ENL_FILE_IDBYTES) != 0) return 0;
-    f->found = 1;
-    return 1;
+    if (rec_parse(r, pt, len) != ENL_OK) return ENL_ESTORE;
+    if (r->outgoing || sodium_memcmp(r->id, f->id, ENL_FILE_IDBYTES) != 0) return 0;
+    if (f->from != NULL) {
+        uint8_t fp[32];
+        char text[ENL_FINGERPRINT_STRBYTES];
+        enl_fingerprint_raw(fp, r->peer_sign, r->peer_dh);
+        enl_fingerprint_text(text, fp);
+        if (strcmp(text, f->from) != 0) return 0;
+    }
+    return ++f->found > 1;
+}
+
+static int find_received(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES],
+                         file_rec *r, uint8_t h[32])
+{
+    finder f = { p, id, from, r, NULL, 0 };
+    int rc;
+    if ((f.scratch = enl_secmem_alloc(sizeof *f.scratch)) == NULL) return ENL_ENOMEM;
+    rc = enl_store_row_each(p->st, "files", find_one, &f);
+    enl_secmem_free(f.scratch);
+    if (rc != ENL_OK) return rc;
+    if (f.found == 0)
+        return enl_fail(p, ENL_ENOTFOUND, from != NULL ? "no file received from that sender with "
+                        "that id (enlace files lists them)" : "no file received with that id "
+                        "(enlace files lists them)");
+    if (f.found > 1)
+        return enl_fail(p, ENL_EEXISTS, "files from different senders have that id: say whose "
+                        "(--from NAME)");
+    file_key(p, r->peer_dh, 0, r->id, h);
+    return ENL_OK;
 }
 
 typedef struct {
@@ -854,7 +889,13 @@ static int name_unnamed(int fd, const char *path)
 int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char *path, int flags,
                   enl_progress_fn progress, void *progress_ctx)
 {
-    finder f = { p, id, NULL, 0 };
+    return enl_file_save_from(p, NULL, id, path, flags, progress, progress_ctx);
+}
+
+int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES],
+                       const char *path, int flags, enl_progress_fn progress, void *progress_ctx)
+{
+    file_rec *r = NULL;
     writer w;
     enl_file_head fh;
     uint8_t h[32];
@@ -867,28 +908,28 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
     tmp[0] = '\0';
     memset(&w, 0, sizeof w);
     w.fd = -1;
-    if ((f.r = enl_secmem_alloc(sizeof *f.r)) == NULL) return ENL_ENOMEM;
-    if ((rc = enl_store_row_each(p->st, "files", find_one, &f)) != ENL_OK) goto out;
-    if (!f.found) {
-        rc = enl_fail(p, ENL_ENOTFOUND, "no file received with that id (enlace files lists them)");
-        goto out;
-    }
-    file_key(p, f.r->peer_dh, 0, f.r->id, h);
-    if ((rc = enl_store_part_count(p->st, h, f.r->parts, &have)) != ENL_OK) goto out;
-    if (f.r->saved == LAPSED) {
+    if ((r = enl_secmem_alloc(sizeof *r)) == NULL) return ENL_ENOMEM;
+    if ((rc = find_received(p, from, id, r, h)) != ENL_OK) goto out;
+    if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) goto out;
+    if (r->saved == LAPSED) {
         rc = enl_fail(p, ENL_ENOTFOUND, "this file's notes expired before every part came, and "
                       "the parts that came were deleted: ask its sender to send it again");
         goto out;
     }
-    if (f.r->saved && have < f.r->parts) {
+    if (r->saved == DROPPED) {
+        rc = enl_fail(p, ENL_ENOTFOUND, "this file was deleted unsaved (files delete): ask its "
+                      "sender to send it again if you need it");
+        goto out;
+    }
+    if (r->saved && have < r->parts) {
         rc = enl_fail(p, ENL_ENOTFOUND, "this file was saved already, and its parts were deleted "
                       "from this profile then: ask its sender for it again if you need it");
         goto out;
     }
-    if (have < f.r->parts) {
+    if (have < r->parts) {
         rc = enl_fail(p, ENL_EMALFORMED, "%llu of its %lu parts are still missing: it can be saved "
-                      "once they arrive", (unsigned long long)(f.r->parts - have),
-                      (unsigned long)f.r->parts);
+                      "once they arrive", (unsigned long long)(r->parts - have),
+                      (unsigned long)r->parts);
         goto out;
     }
     if (!(flags & ENL_FILE_SAVE_FORCE) && lstat(path, &sb) == 0) {
@@ -903,9 +944,9 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
         rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
         goto out;
     }
-    rec_head(f.r, &fh);
+    rec_head(r, &fh);
     enl_file_check_init(&w.check, &fh);
-    w.size = f.r->size;
+    w.size = r->size;
     w.progress = progress;
     w.ctx = progress_ctx;
     rc = enl_store_part_each(p->st, h, write_part, &w);
@@ -957,9 +998,9 @@ int enl_file_save(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], const char
      * content (the rows are overwritten: secure_delete): a device seized
      * later, passphrase and all, no longer holds a file saved and then
      * deleted. The record stays, to list it as saved. */
-    f.r->saved = SAVED;
+    r->saved = SAVED;
     if ((rc = enl_store_begin(p->st)) == ENL_OK) {
-        rc = rec_save(p, f.r);
+        rc = rec_save(p, r);
         if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);
         if (rc == ENL_OK) rc = enl_store_commit(p->st);
         else enl_store_rollback(p->st);
@@ -969,6 +1010,44 @@ out:
         close(w.fd);
         if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
-    enl_secmem_free(f.r);
+    enl_secmem_free(r);
+    return rc;
+}
+
+/* ---- deleting ----------------------------------------------------------- */
+
+/* Drops a received file unsaved: its parts are deleted (overwritten, as
+ * the store deletes everything), and the record stays, marked, so that
+ * the file is listed as deleted and parts of it that arrive later are
+ * dropped as for a saved one. A contact can send files without limit; this
+ * is how their room is taken back. */
+int enl_file_delete(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES])
+{
+    file_rec *r;
+    uint8_t h[32];
+    int rc;
+
+    if (id == NULL) return ENL_EINVAL;
+    if ((r = enl_secmem_alloc(sizeof *r)) == NULL) return ENL_ENOMEM;
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) goto out;
+    if ((rc = find_received(p, from, id, r, h)) == ENL_OK) {
+        if (r->saved == SAVED)
+            rc = enl_fail(p, ENL_ENOTFOUND, "this file was saved already: its parts left the "
+                          "profile then");
+        else if (r->saved == LAPSED)
+            rc = enl_fail(p, ENL_ENOTFOUND, "this file's notes expired before every part came: "
+                          "its parts left the profile then");
+        else if (r->saved == DROPPED)
+            rc = enl_fail(p, ENL_ENOTFOUND, "this file was deleted already");
+    }
+    if (rc == ENL_OK) {
+        r->saved = DROPPED;
+        rc = rec_save(p, r);
+    }
+    if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+out:
+    enl_secmem_free(r);
     return rc;
 }

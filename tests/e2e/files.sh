@@ -195,6 +195,30 @@ expect_status ana outgoing 0
 eq "$(files_state ana testimony.ogg)" delivered "ana's file once every purge came back"
 eq "$(files_field ana testimony.ogg delivered)" 324 "notes of the file known delivered"
 
+step "carmen deletes a file she does not want, unsaved"
+head -c 300000 /dev/urandom >"$T/unwanted.bin"
+ok enl ana send --file "$T/unwanted.bin" carmen
+sync_drop ana d1
+sync_drop carmen d1
+eq "$(files_state carmen unwanted.bin)" complete "the unwanted file once it is here"
+unwanted=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*"name":"unwanted.bin".*/\1/p' "$T/log/files")
+ok enl carmen files delete --help
+contains "$OUT" "files delete ID" "files delete --help"
+expect_fail 1 enl carmen files delete "$(echo "$unwanted" | cut -c1-8)" --from courier
+contains "$ERR" "no file received from courier" "files delete --from someone else"
+ok enl carmen files delete "$(echo "$unwanted" | cut -c1-8)" --from ana
+contains "$OUT" "deleted unwanted.bin" "files delete"
+eq "$(files_state carmen unwanted.bin)" deleted "state once deleted"
+eq "$(files_field carmen unwanted.bin have)" 0 "parts kept in the profile once deleted"
+expect_fail 1 enl carmen files save "$unwanted" --out "$T/unwanted.back"
+one_error_line "files save of a deleted file"
+contains "$ERR" "deleted unsaved" "files save of a deleted file"
+[ -e "$T/unwanted.back" ] && fail "a save of a deleted file wrote something"
+expect_fail 1 enl carmen files delete "$unwanted"
+contains "$ERR" "deleted already" "files delete of a file deleted already"
+expect_fail 2 enl carmen files delete
+expect_fail 2 enl carmen files delete xyz
+
 step "delivered stays delivered once the purges that said so expire"
 # Sixteen days on, the notes and their purge records are dropped at ana's
 # next sync; the file was shown "sent" again from then on.

@@ -138,6 +138,41 @@ static inline int adv_send_kind(enl_profile *adv, const char *to, uint8_t kind, 
 }
 #endif
 
+#if defined(ENL_CORE_SEND_H) && defined(ENL_NOTE_FILE_H)
+/* A file's head, as `from` would seal it to `to`, for a file of size bytes
+ * whose whole is data (for its hash), under the id the test chooses. */
+static inline void send_head(enl_profile *from, const char *to, const uint8_t id[ENL_FILE_IDBYTES],
+                             const uint8_t *data, uint64_t size, const char *name)
+{
+    uint8_t head[ENL_FILE_HEAD_MAX];
+    enl_file_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.id, id, ENL_FILE_IDBYTES);
+    h.size = size;
+    h.chunk = ENL_FILE_CHUNK;
+    h.parts = enl_file_parts_for(h.size, h.chunk);
+    crypto_generichash(h.hash, sizeof h.hash, data, size, NULL, 0);
+    h.name = (const uint8_t *)name;
+    h.name_len = strlen(name);
+    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
+    seal_body(from, to, ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h));
+}
+
+/* One part of that file (any length: a test may make it not fit). */
+static inline void send_part(enl_profile *from, const char *to, const uint8_t id[ENL_FILE_IDBYTES],
+                             uint32_t index, const uint8_t *data, size_t len)
+{
+    static uint8_t buf[ENL_FILE_PART_FIXED + ENL_FILE_CHUNK];
+    enl_file_part fp;
+    memcpy(fp.id, id, ENL_FILE_IDBYTES);
+    fp.index = index;
+    fp.data = data;
+    fp.len = len;
+    assert_int_equal(enl_file_part_encode(buf, sizeof buf, &fp), ENL_OK);
+    seal_body(from, to, ENL_KIND_FILE_PART, buf, ENL_FILE_PART_FIXED + len);
+}
+#endif
+
 #ifdef ENL_CORE_CELLS_H
 /* The sender key message `owner` sends `to` (a contact of theirs) for key
  * sk: its id key_id, or a random one when NULL. */

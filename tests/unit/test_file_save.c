@@ -103,27 +103,13 @@ static void test_killed_save_and_saved_file(void **state)
     enl_profile_close(beto);
 }
 
-static void send_part(enl_profile *from, const char *to, const uint8_t id[ENL_FILE_IDBYTES],
-                      uint32_t index, const uint8_t *data, size_t len)
-{
-    static uint8_t buf[ENL_FILE_PART_FIXED + ENL_FILE_CHUNK];
-    enl_file_part fp;
-    memcpy(fp.id, id, ENL_FILE_IDBYTES);
-    fp.index = index;
-    fp.data = data;
-    fp.len = len;
-    assert_int_equal(enl_file_part_encode(buf, sizeof buf, &fp), ENL_OK);
-    seal_body(from, to, ENL_KIND_FILE_PART, buf, ENL_FILE_PART_FIXED + len);
-}
-
 /* A part that came before its head and does not fit it is dropped when the
  * head comes: kept, it made the file look complete yet never save, and the
  * right copy that came later was ignored as a second one. */
 static void test_early_misfit_part(void **state)
 {
     enl_profile *lu = mkprofile("lu"), *mo = mkprofile("mo"), *all[2];
-    uint8_t id[ENL_FILE_IDBYTES], data[100], head[ENL_FILE_HEAD_MAX];
-    enl_file_head h;
+    uint8_t id[ENL_FILE_IDBYTES], data[100];
     char out[300];
     long have = -1;
     (void)state;
@@ -135,16 +121,7 @@ static void test_early_misfit_part(void **state)
     randombytes_buf(data, sizeof data);
     send_part(mo, "lu", id, 0, data, 50);            /* not this file's length */
     exchange(all, 2);
-    memset(&h, 0, sizeof h);
-    memcpy(h.id, id, sizeof id);
-    h.size = sizeof data;
-    h.chunk = ENL_FILE_CHUNK;
-    h.parts = enl_file_parts_for(h.size, h.chunk);
-    crypto_generichash(h.hash, sizeof h.hash, data, sizeof data, NULL, 0);
-    h.name = (const uint8_t *)"x.txt";
-    h.name_len = 5;
-    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
-    seal_body(mo, "lu", ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h));
+    send_head(mo, "lu", id, data, sizeof data, "x.txt");
     exchange(all, 2);
     assert_int_equal(enl_files_each(lu, incoming_have, &have), ENL_OK);
     assert_int_equal(have, 0);                       /* the misfit is gone */
@@ -169,8 +146,7 @@ static int incoming_state(const enl_file_info *f, void *ctx)
 static void test_incomplete_file_expires(void **state)
 {
     enl_profile *lu = mkprofile("lu3"), *mo = mkprofile("mo3"), *all[2];
-    uint8_t id[ENL_FILE_IDBYTES], *data = malloc(ENL_FILE_CHUNK + 100), head[ENL_FILE_HEAD_MAX];
-    enl_file_head h;
+    uint8_t id[ENL_FILE_IDBYTES], *data = malloc(ENL_FILE_CHUNK + 100);
     char out[300], later[32];
     long have = -1;
     int st = 0;
@@ -183,16 +159,7 @@ static void test_incomplete_file_expires(void **state)
     all[1] = mo;
     randombytes_buf(id, sizeof id);
     randombytes_buf(data, ENL_FILE_CHUNK + 100);
-    memset(&h, 0, sizeof h);
-    memcpy(h.id, id, sizeof id);
-    h.size = ENL_FILE_CHUNK + 100;
-    h.chunk = ENL_FILE_CHUNK;
-    h.parts = enl_file_parts_for(h.size, h.chunk);
-    crypto_generichash(h.hash, sizeof h.hash, data, h.size, NULL, 0);
-    h.name = (const uint8_t *)"tape.bin";
-    h.name_len = 8;
-    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
-    seal_body(mo, "lu", ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h));
+    send_head(mo, "lu", id, data, ENL_FILE_CHUNK + 100, "tape.bin");
     send_part(mo, "lu", id, 0, data, ENL_FILE_CHUNK);    /* part 1 is lost on the way */
     exchange(all, 2);
     assert_int_equal(enl_files_each(lu, incoming_have, &have), ENL_OK);

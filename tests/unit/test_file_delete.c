@@ -1,0 +1,167 @@
+/* Deleting a received file unsaved, and telling apart two senders' files
+ * with the same id, through the library on real profiles. A contact can
+ * send files without limit: deleting one is how its room is taken back,
+ * parts overwritten, and parts of it that come later are dropped. File ids
+ * are chosen by senders: a contact who gives a file another contact's id
+ * must never have it saved in the other's place. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/profile.h"
+#include "core/send.h"
+#include "enlace.h"
+#include "note/file.h"
+#include "store/store.h"
+
+#define PROFILES_ROOT "/tmp/enl-file-delete-XXXXXX"
+#include "profiles.h"
+
+static int incoming_state(const enl_file_info *f, void *ctx)
+{
+    if (!f->outgoing) *(int *)ctx = (int)f->state;
+    return 0;
+}
+
+static uint64_t parts_held(enl_profile *p)
+{
+    uint64_t n = 99;
+    assert_int_equal(enl_store_count(p->st, "parts", &n), ENL_OK);
+    return n;
+}
+
+static void fingerprint_of(enl_profile *p, const char *name, char fp[ENL_FINGERPRINT_STRBYTES])
+{
+    enl_contact_info c;
+    assert_int_equal(enl_contact_get(p, name, &c), ENL_OK);
+    memcpy(fp, c.fingerprint, ENL_FINGERPRINT_STRBYTES);
+}
+
+static void read_back(const char *path, const uint8_t *want, size_t len)
+{
+    uint8_t back[1000];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    assert_non_null(f);
+    n = fread(back, 1, sizeof back, f);
+    fclose(f);
+    assert_int_equal(n, len);
+    assert_memory_equal(back, want, len);
+}
+
+/* A file still missing parts, and one complete: each deleted, parts and
+ * all; the record says so; a save says why not; a part that comes later
+ * is dropped; deleting again says there is nothing to delete. */
+static void test_delete_unsaved(void **state)
+{
+    enl_profile *lu = mkprofile("lu"), *mo = mkprofile("mo"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], *data = malloc(ENL_FILE_CHUNK + 100);
+    char out[300];
+    int st = 0;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(id2, sizeof id2);
+    randombytes_buf(data, ENL_FILE_CHUNK + 100);
+    send_head(mo, "lu", id, data, ENL_FILE_CHUNK + 100, "tape.bin");
+    send_part(mo, "lu", id, 0, data, ENL_FILE_CHUNK);          /* part 1 not yet */
+    send_head(mo, "lu", id2, data, 100, "small.bin");
+    send_part(mo, "lu", id2, 0, data, 100);                    /* complete */
+    exchange(all, 2);
+    assert_int_equal(parts_held(lu), 2);
+
+    assert_int_equal(enl_file_delete(lu, NULL, id), ENL_OK);
+    assert_int_equal(parts_held(lu), 1);
+    assert_int_equal(enl_file_delete(lu, NULL, id2), ENL_OK);
+    assert_int_equal(parts_held(lu), 0);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_DELETED);
+
+    snprintf(out, sizeof out, "%s/small.bin", root);
+    assert_int_equal(enl_file_save(lu, id2, out, 0, NULL, NULL), ENL_ENOTFOUND);
+    assert_non_null(strstr(enl_profile_errmsg(lu), "deleted unsaved"));
+    assert_int_equal(enl_file_delete(lu, NULL, id2), ENL_ENOTFOUND);
+    assert_non_null(strstr(enl_profile_errmsg(lu), "deleted already"));
+
+    /* The missing part comes after all, and a copy of the other: dropped. */
+    send_part(mo, "lu", id, 1, data + ENL_FILE_CHUNK, 100);
+    send_part(mo, "lu", id2, 0, data, 100);
+    exchange(all, 2);
+    assert_int_equal(parts_held(lu), 0);
+
+    /* Nothing to delete: an unknown id. */
+    randombytes_buf(id2, sizeof id2);
+    assert_int_equal(enl_file_delete(lu, NULL, id2), ENL_ENOTFOUND);
+
+    free(data);
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
+/* Two contacts send files under one id: neither is taken for the other.
+ * Without saying whose, saving and deleting refuse; saying whose, each
+ * reaches its own sender's file. */
+static void test_same_id_two_senders(void **state)
+{
+    enl_profile *lu = mkprofile("lu2"), *mo = mkprofile("mo2"), *ne = mkprofile("ne2"), *all[3];
+    uint8_t id[ENL_FILE_IDBYTES], from_mo[100], from_ne[100];
+    char out[300], fp_mo[ENL_FINGERPRINT_STRBYTES], fp_ne[ENL_FINGERPRINT_STRBYTES];
+    (void)state;
+
+    introduce(lu, "lu", mo, "mo");
+    introduce(lu, "lu", ne, "ne");
+    all[0] = lu;
+    all[1] = mo;
+    all[2] = ne;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(from_mo, sizeof from_mo);
+    randombytes_buf(from_ne, sizeof from_ne);
+    send_head(mo, "lu", id, from_mo, sizeof from_mo, "report.txt");
+    send_part(mo, "lu", id, 0, from_mo, sizeof from_mo);
+    exchange(all, 3);
+    send_head(ne, "lu", id, from_ne, sizeof from_ne, "report.txt");
+    send_part(ne, "lu", id, 0, from_ne, sizeof from_ne);
+    exchange(all, 3);
+    assert_int_equal(parts_held(lu), 2);
+    fingerprint_of(lu, "mo", fp_mo);
+    fingerprint_of(lu, "ne", fp_ne);
+
+    snprintf(out, sizeof out, "%s/report.txt", root);
+    assert_int_equal(enl_file_save(lu, id, out, 0, NULL, NULL), ENL_EEXISTS);
+    assert_non_null(strstr(enl_profile_errmsg(lu), "different senders"));
+    assert_int_equal(enl_file_delete(lu, NULL, id), ENL_EEXISTS);
+    assert_int_equal(parts_held(lu), 2);
+
+    assert_int_equal(enl_file_save_from(lu, fp_mo, id, out, 0, NULL, NULL), ENL_OK);
+    read_back(out, from_mo, sizeof from_mo);
+    assert_int_equal(parts_held(lu), 1);
+    assert_int_equal(enl_file_delete(lu, fp_ne, id), ENL_OK);
+    assert_int_equal(parts_held(lu), 0);
+    assert_int_equal(enl_file_save_from(lu, fp_ne, id, out, ENL_FILE_SAVE_FORCE, NULL, NULL),
+                     ENL_ENOTFOUND);
+    read_back(out, from_mo, sizeof from_mo);
+
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+    enl_profile_close(ne);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_delete_unsaved),
+        cmocka_unit_test(test_same_id_two_senders),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
