@@ -316,9 +316,8 @@ eq "$?" 0 "beto's listener after SIGTERM: exit status"
 
 # ---------------------------------------------------------------------------
 step "5. a link cut in mid-transfer, then resumed"
-# Large enough that a sync takes a good part of a second even on a fast
-# machine: intake commits in batches (every 1 MiB here), so a cut loses the
-# open batch and a transfer must span several of them.
+# About 7 MiB: intake commits in batches (every 1 MiB here), so a cut loses
+# the open batch and a transfer must span several of them.
 N=120
 head -c 45000 /dev/urandom | base64 | tr -d '\n' >"$T/log/filler"     # 60,000 characters
 i=1
@@ -331,16 +330,31 @@ done
 expect_status ana outgoing "$N"
 expect_status beto notes 0
 
-# ana -> beto, and beto's listener killed (kill -9) after D seconds. A cut
-# before anything arrived changes nothing, so it is tried again a little
-# later; a sync that finished before the cut is a failure (make it bigger).
-# The delays go up by 5 ms: once the unlock is done, the 120 notes take a
-# few tens of milliseconds, and coarser steps jumped over them.
-CUT_DELAYS="$(LC_ALL=C seq 0.02 0.005 1.0) 1.3 1.6 2.0 2.5 3.0"
+# ana -> beto through a relay that passes 1 MiB a second (tests/helpers/
+# slow_relay), and beto's listener killed (kill -9) after D seconds. The
+# relay makes the transfer take about 7 s whatever the machine's speed or
+# load: a cut timed against the real speed once came after the end, on a
+# busy machine. A cut before anything arrived changes nothing, so it is
+# tried again a little later; a sync that finished before the cut is a
+# failure.
+RELAY=$(dirname "$ENLACE")/tests/helpers/slow_relay
+[ -x "$RELAY" ] || die "$RELAY is missing (make $(dirname "$ENLACE")/tests/helpers/slow_relay)"
+RATE=1048576
+CUT_DELAYS="1.5 2 2.5 3 4 5 6"
+# relay PORT LOG: a relay to 127.0.0.1:PORT; its port in RPORT.
+relay() {
+    : >"$T/log/$2"
+    "$RELAY" "$1" "$RATE" >"$T/log/$2" 2>"$T/log/$2.err" &
+    RPID=$!
+    PIDS="$PIDS $RPID"
+    wait_line "$T/log/$2" '^relaying on ' || die "the relay did not start: $(cat "$T/log/$2.err")"
+    RPORT=$(sed -n 's/^relaying on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$T/log/$2")
+}
 K=0
 for D in $CUT_DELAYS; do
     listener beto lcut
-    "$ENLACE" --home "$T/ana" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/scut" 2>"$T/log/scut.err" &
+    relay "$LPORT" rcut
+    "$ENLACE" --home "$T/ana" sync "tcp://beto@127.0.0.1:$RPORT" >"$T/log/scut" 2>"$T/log/scut.err" &
     SPID=$!
     PIDS="$PIDS $SPID"
     sleep "$D"
@@ -348,6 +362,7 @@ for D in $CUT_DELAYS; do
     wait_pid "$LPID" 50
     wait_pid "$SPID" 100
     SRC=$?
+    wait_pid "$RPID" 50
     K=$(status_of beto notes)
     echo "cut after $D s: beto holds $K of $N notes (ana's sync exited $SRC)"
     [ "$K" -gt 0 ] && break
@@ -355,7 +370,7 @@ done
 if [ "$K" -eq 0 ]; then
     fail "no note reached beto in any of the attempts (the last: $(cat "$T/log/scut.err"))"
 elif [ "$K" -ge "$N" ]; then
-    fail "the first sync finished before the cut ($K of $N): make the transfer bigger"
+    fail "the first sync finished before the cut ($K of $N): the relay did not slow it"
 else
     eq "$SRC" 1 "ana's sync when beto's listener is killed: exit status"
     contains "$T/log/scut.err" "broke" "ana's sync when beto's listener is killed (stderr)"
@@ -376,12 +391,14 @@ step "5. carmen collects from beto, and her sync is killed (kill -9) half way"
 # beto's listener keeps running across the cut.
 K=0
 for D in $CUT_DELAYS; do
-    "$ENLACE" --home "$T/carmen" sync "tcp://beto@127.0.0.1:$LPORT" >"$T/log/ccut" 2>"$T/log/ccut.err" &
+    relay "$LPORT" rccut
+    "$ENLACE" --home "$T/carmen" sync "tcp://beto@127.0.0.1:$RPORT" >"$T/log/ccut" 2>"$T/log/ccut.err" &
     SPID=$!
     PIDS="$PIDS $SPID"
     sleep "$D"
     kill -KILL "$SPID" 2>/dev/null
     wait_pid "$SPID" 50
+    wait_pid "$RPID" 50
     K=$(( $(status_of carmen messages) - 1 ))     # she had one already
     echo "cut after $D s: carmen holds $K of $N new messages"
     [ "$K" -gt 0 ] && break
@@ -389,7 +406,7 @@ done
 if [ "$K" -eq 0 ]; then
     fail "no note reached carmen in any of the attempts"
 elif [ "$K" -ge "$N" ]; then
-    fail "carmen's first sync finished before the cut ($K of $N): make the transfer bigger"
+    fail "carmen's first sync finished before the cut ($K of $N): the relay did not slow it"
 fi
 # beto's side ends the cut session either with "the sync with carmen
 # failed" or, when all it sent was already in the kernel's buffers (it waits
