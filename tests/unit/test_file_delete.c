@@ -157,11 +157,62 @@ static void test_same_id_two_senders(void **state)
     enl_profile_close(ne);
 }
 
+/* Burning a contact does not stop their files: whoever holds the burned
+ * keys opens a new session with a first-contact note, and what it carries
+ * is taken as from the contact (as messages are). THREAT-MODEL says so;
+ * deleting is what takes the room back. */
+static void test_burned_sender_still_sends(void **state)
+{
+    enl_profile *lu = mkprofile("lu3"), *mo = mkprofile("mo3"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], data[100], head[ENL_FILE_HEAD_MAX];
+    uint8_t part[ENL_FILE_PART_FIXED + sizeof data];
+    enl_file_head h;
+    enl_file_part fp;
+    int st = 0;
+    (void)state;
+
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    assert_int_equal(enl_burn_local(lu, "mo", "seized", NULL, NULL), ENL_OK);
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(data, sizeof data);
+    memset(&h, 0, sizeof h);
+    memcpy(h.id, id, sizeof id);
+    h.size = sizeof data;
+    h.chunk = ENL_FILE_CHUNK;
+    h.parts = enl_file_parts_for(h.size, h.chunk);
+    crypto_generichash(h.hash, sizeof h.hash, data, sizeof data, NULL, 0);
+    h.name = (const uint8_t *)"junk.bin";
+    h.name_len = 8;
+    assert_int_equal(enl_file_head_encode(head, sizeof head, &h), ENL_OK);
+    /* the session lu forgot: a fresh one, as the keys' holder would */
+    assert_int_equal(adv_send_kind(mo, "lu", ENL_KIND_FILE_HEAD, head, enl_file_head_len(&h)),
+                     ENL_OK);
+    memcpy(fp.id, id, sizeof id);
+    fp.index = 0;
+    fp.data = data;
+    fp.len = sizeof data;
+    assert_int_equal(enl_file_part_encode(part, sizeof part, &fp), ENL_OK);
+    seal_body(mo, "lu", ENL_KIND_FILE_PART, part, sizeof part);
+    exchange(all, 2);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_COMPLETE);
+    assert_int_equal(parts_held(lu), 1);
+
+    assert_int_equal(enl_file_delete(lu, NULL, id), ENL_OK);
+    assert_int_equal(parts_held(lu), 0);
+
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delete_unsaved),
         cmocka_unit_test(test_same_id_two_senders),
+        cmocka_unit_test(test_burned_sender_still_sends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
