@@ -169,9 +169,12 @@ static int valid_name(const char *t, const char *const *list, size_t n)
 
 static int fail(enl_store *st, int rc, const char *what)
 {
+    /* SQLite's message only when SQLite failed: else it says "not an error"
+     * after a refusal of our own (a passphrase already in use...). */
+    int db = st != NULL && st->db != NULL && sqlite3_errcode(st->db) != SQLITE_OK;
     if (st != NULL)
-        snprintf(st->err, sizeof st->err, "%s%s%s", what, st->db ? ": " : "",
-                 st->db ? sqlite3_errmsg(st->db) : "");
+        snprintf(st->err, sizeof st->err, "%s%s%s", what, db ? ": " : "",
+                 db ? sqlite3_errmsg(st->db) : "");
     return rc;
 }
 

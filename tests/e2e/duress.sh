@@ -24,9 +24,14 @@ eq "$(json_num contacts)" 1 "contacts after the change"
 
 step "a duress passphrase equal to the real one is refused"
 expect_fail 1 enl ana passphrase duress --new-passphrase-file "$T/new"
+eq "$(cat "$ERR")" "enlace: passphrase duress: the duress passphrase must differ from the real one" \
+    "the refusal of a duress passphrase equal to the real one"
 
 step "duress: the real profile is destroyed, an empty one opens"
 ok enl ana passphrase duress --new-passphrase-file "$T/duress"
+expect_fail 1 enl ana passphrase change --new-passphrase-file "$T/duress"
+eq "$(cat "$ERR")" "enlace: passphrase change: that passphrase is already in use here" \
+    "the refusal of the duress passphrase as the new real one"
 ok enl ana status --json
 eq "$(json_num messages)" 1 "messages before duress"
 ENLACE_PASSPHRASE='clave de coacción' ok enl ana status --json
