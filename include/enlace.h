@@ -218,7 +218,7 @@ typedef struct {
     uint64_t notes_received;    /* new notes taken in (to carry or read) */
     uint64_t purges_sent;
     uint64_t purges_received;   /* new purge records taken in */
-    uint64_t delivered;         /* new messages for this profile */
+    uint64_t delivered;         /* new messages for this profile (texts, the inbox's) */
     uint64_t cell_delivered;    /* of them, notes to a cell: kept to carry to the other members */
     uint64_t requests;          /* new notes from people who are not contacts */
     uint64_t duplicates;        /* notes already held, read or purged */
@@ -233,6 +233,8 @@ typedef struct {
     uint64_t burned_contacts;   /* contacts whose keys a new notice burned */
     uint64_t bulletins;         /* new bulletins of followed authors (also in notes_received) */
     uint64_t file_notes;        /* new notes of files (heads and parts) for this profile */
+    uint64_t other_notes;       /* new notes for this profile that are no message: cell
+                                   records, sender keys, introductions, inquiries, answers */
     double seconds;
 } enl_sync_stats;
 

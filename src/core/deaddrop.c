@@ -337,12 +337,12 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             }
         }
         if (rc == ENL_OK) {
-            uint64_t mine = s->delivered + s->requests + s->file_notes - s->cell_delivered;
+            uint64_t mine = s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered;
             s->bytes_received += len;
             rc = enl_note_intake(p, buf, len, s);
             /* Delivered here: this drop's copy is done with (not a cell's:
              * the other members still need it). */
-            if (rc == ENL_OK && s->delivered + s->requests + s->file_notes - s->cell_delivered > mine &&
+            if (rc == ENL_OK && s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered > mine &&
                 push(&l->spent, &l->nspent, &l->capspent, l->notes[i]) != ENL_OK) {
                 free(buf);
                 free(order);

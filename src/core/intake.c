@@ -461,6 +461,8 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
         if (stats != NULL) {
             if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
                 stats->file_notes++;
+            else if (o.pl.kind != ENL_KIND_TEXT && o.pl.kind != ENL_KIND_CELL_TEXT)
+                stats->other_notes++;   /* no inbox row: not a "new message" */
             else if (is_contact) stats->delivered++;
             else stats->requests++;
             if (o.cell != NULL) stats->cell_delivered++;

@@ -31,6 +31,13 @@ ok enl ana cell create olla --admit 2
 ok enl ana cell add olla beto
 contains "$OUT" "vouch"
 eq "$(member_state ana olla beto)" member "beto (while the cell has one member, one vouch is all of them)"
+# The cell's records and keys are notes for beto, but no message: the sync
+# counts them as notes received, never as "new messages" the inbox lacks.
+sync_drop ana drop
+sync_drop beto drop
+[ "$(sync_received)" -gt 0 ] || fail "beto's sync received none of the cell's notes: $(cat "$OUT")"
+eq "$(sync_new)" 0 "beto's sync of the cell's records: new messages"
+eq "$(inbox_count beto)" 0 "beto's inbox after the cell's records"
 round
 eq "$(member_state beto olla beto)" member "beto in his own view"
 ok enl ana cell add olla carmen
