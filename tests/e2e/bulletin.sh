@@ -212,4 +212,18 @@ contains "$ERR" "clock is behind"
 ok fred_at $((noon + 86400)) status --json
 eq "$(json_num notes)" 17 "fred holds his 17 bulletins to relay"
 
+step "a bulletin from stdin is the text, not its line end (as with send)"
+mkprofile gil
+echo "two lines
+from stdin" >"$T/stdin.txt"
+ok enl gil bulletin publish <"$T/stdin.txt"
+ok enl gil bulletins --json
+contains "$OUT" '"text":"two lines\nfrom stdin",' "the bulletin read from stdin"
+ok enl gil bulletins
+eq "$(grep -c '^    | $' "$OUT")" 0 "empty continuation lines in the bulletins"
+eq "$(lines "$OUT")" 2 "lines of a two-line bulletin"
+head -c 61440 /dev/zero | tr '\0' a >"$T/max.txt"
+echo >>"$T/max.txt"
+ok enl gil bulletin publish - <"$T/max.txt"
+
 finish
