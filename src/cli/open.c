@@ -1,4 +1,5 @@
 /* enlace open FILE: try one note file without storing anything. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,8 @@ static const char *why(int rc)
     case ENL_EDECRYPT: return "it is for this profile but damaged or tampered";
     case ENL_EMALFORMED: return "it is damaged (malformed)";
     case ENL_ETOOBIG: return "it is larger than any note";
-    case ENL_EVERSION: return "it was made by a newer version of enlace";
+    /* one byte says the version: a damaged one reads the same */
+    case ENL_EVERSION: return "it is damaged, or was made by a newer version of enlace";
     default: return enl_strerror(rc);
     }
 }
@@ -47,7 +49,8 @@ int cmd_open(int argc, char **argv, enl_profile *p)
     while ((c = cli_getopt(argc, argv, "h", opts, "open", &ex)) != -1)
         if (c == -2) return ex;
     if (optind + 1 != argc) return cli_usage(cli_find("open"));
-    if ((f = fopen(argv[optind], "rb")) == NULL) return cli_fail("cannot read %s", argv[optind]);
+    if ((f = fopen(argv[optind], "rb")) == NULL)
+        return cli_fail("cannot read %s: %s", argv[optind], strerror(errno));
     buf = malloc(ENL_NOTE_MAX + 1);
     if (buf != NULL) len = fread(buf, 1, ENL_NOTE_MAX + 1, f);
     fclose(f);

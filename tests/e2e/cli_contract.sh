@@ -213,6 +213,21 @@ contains "$OUT" '"text":"-x-"' "inbox (a text that begins with a dash)"
 run sh -c '"$1" --home "$2" send carmen - </dev/null' sh "$ENLACE" "$T/ana"
 [ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "send of an empty stdin exited $RC"
 
+step "open says why a note does not open"
+ok enl ana send carmen "to open"
+rm -f "$T"/d/*
+sync_drop ana d
+note=$(ls "$T"/d/*.note | head -n 1)
+for b in 000 001 377; do
+    cp "$note" "$T/bad.note"
+    printf "\\$b" | dd of="$T/bad.note" bs=1 count=1 conv=notrunc 2>/dev/null
+    expect_fail 1 enl carmen open "$T/bad.note"
+    eq "$(cat "$ERR")" "enlace: cannot open $T/bad.note: it is damaged, or was made by a newer version of enlace" \
+        "open of a note whose version byte is $b"
+done
+expect_fail 1 enl carmen open "$T/no-such.note"
+eq "$(cat "$ERR")" "enlace: cannot read $T/no-such.note: No such file or directory" "open of a missing file"
+
 step "stdout errors are reported"
 if [ -w /dev/full ]; then
     run sh -c '"$1" --home "$2" contact list >/dev/full' sh "$ENLACE" "$T/ana"
