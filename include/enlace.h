@@ -435,7 +435,9 @@ typedef struct {
 
 /* Calls cb for every file, incoming and outgoing, oldest first; stops
  * early when cb returns non-zero. Parts whose head has not arrived are
- * reported as one incoming file per group, known = 0, with only have set. */
+ * reported as one incoming file per group, known = 0, with only have set
+ * and as id the first bytes of the group's keyed row hash (not the file's
+ * id, which only its head tells): enl_file_delete_orphan takes it. */
 int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx), void *ctx);
 
 /* Writes a received file to path. The parts are streamed out of the store
@@ -466,6 +468,14 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
  * enl_file_save_from. ENL_ENOTFOUND for an unknown id, or a file saved,
  * expired or deleted already (it holds no parts); ENL_EEXISTS as above. */
 int enl_file_delete(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES])
+    __attribute__((warn_unused_result));
+
+/* Deletes parts whose head has not arrived, by the id enl_files_each gave
+ * their group (known = 0); *dropped (may be NULL) gets how many. Nothing
+ * marks the file: should its head come later, it is listed with those
+ * parts missing until its notes expire (or enl_file_delete). ENL_ENOTFOUND
+ * when no such group waits (its head may have come since). */
+int enl_file_delete_orphan(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], uint64_t *dropped)
     __attribute__((warn_unused_result));
 
 /* ---- burning keys ---------------------------------------------------- */

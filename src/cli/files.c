@@ -56,8 +56,8 @@ static void print_text(const enl_file_info *f)
     const char *who = f->peer[0] ? f->peer : f->peer_fingerprint;
     enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
     if (!f->known) {
-        printf("%.*s  from ?  (its description has not arrived yet)  %lu parts here  receiving\n",
-               SHORT_HEX, id, (unsigned long)f->have);
+        printf("%.*s  from ?  (its description has not arrived yet)  %lu part%s here  "
+               "receiving\n", SHORT_HEX, id, (unsigned long)f->have, f->have == 1 ? "" : "s");
         return;
     }
     cli_size(size, f->size);
@@ -122,7 +122,9 @@ static int find(const enl_file_info *f, void *ctx)
 {
     finder *fd = ctx;
     char id[2 * ENL_FILE_IDBYTES + 1];
-    if (f->outgoing || !f->known) return 0;
+    if (f->outgoing) return 0;
+    /* Whose such parts are is not known until the description comes. */
+    if (!f->known && fd->from != NULL) return 0;
     enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
     if (strncasecmp(id, fd->prefix, strlen(fd->prefix)) != 0) return 0;
     if (fd->from != NULL && strcmp(f->peer, fd->from) != 0 &&
@@ -145,14 +147,19 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
                    enl_file_info *out)
 {
     finder fd;
+    char label[32];
     int rc;
     if (!valid_prefix(prefix))
         return cli_fail("files %s: '%s' is not a file id (4 to 32 hex digits)", what, prefix),
                EXIT_USAGE;
+    if (from != NULL && from[0] == '\0')
+        return cli_fail("files %s: --from needs a contact's name or fingerprint", what),
+               EXIT_USAGE;
     memset(&fd, 0, sizeof fd);
     fd.prefix = prefix;
     fd.from = from;
-    if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, "files");
+    snprintf(label, sizeof label, "files %s", what);
+    if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, label);
     if (fd.matched == 0)
         return cli_fail("files %s: no file received%s%s whose id begins with %s (enlace files "
                         "lists them)", what, from ? " from " : "", from ? from : "", prefix);
@@ -185,6 +192,9 @@ static int save(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc || out == NULL) return usage();
     if ((rc = resolve(p, "save", argv[optind], from, &f)) != 0) return rc;
+    if (!f.known)
+        return cli_fail("files save: the description of %s has not arrived yet: its parts "
+                        "cannot be named or checked", argv[optind]);
     rc = enl_file_save_from(p, f.peer_fingerprint, f.id, out, flags, cli_progress_bytes, NULL);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "files save");
     cli_size(size, f.size);
@@ -212,6 +222,14 @@ static int delete(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc) return usage();
     if ((rc = resolve(p, "delete", argv[optind], from, &f)) != 0) return rc;
+    if (!f.known) {
+        uint64_t n = 0;
+        if ((rc = enl_file_delete_orphan(p, f.id, &n)) != ENL_OK)
+            return cli_fail_rc(p, rc, "files delete");
+        printf("deleted %llu part%s whose description had not arrived (if it comes, the file is "
+               "listed with them missing)\n", (unsigned long long)n, n == 1 ? "" : "s");
+        return 0;
+    }
     if ((rc = enl_file_delete(p, f.peer_fingerprint, f.id)) != ENL_OK)
         return cli_fail_rc(p, rc, "files delete");
     cli_size(size, f.size);

@@ -50,7 +50,8 @@ static const cli_command commands[] = {
       "save writes a file once every part is here and the whole matches its hash; ID is\n"
       "the id 'files' shows, or its first digits (at least 4); --from NAME says whose when\n"
       "two senders' ids begin alike. Once saved, its parts are deleted from the profile: a\n"
-      "file is saved once. delete drops a received file unsaved, and its parts with it.",
+      "file is saved once. delete drops a received file unsaved, and its parts with it;\n"
+      "given the id of a 'from ?' line, it drops parts whose description never came.",
       "enlace files [--json]\n"
       "       enlace files save ID --out PATH [--force] [--from NAME]\n"
       "       enlace files delete ID [--from NAME]" },

@@ -65,7 +65,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     if (file != NULL) {
         if (optind + 1 != argc) return cli_usage(cli_find("send"));
         if (so.disappear) {
-            cli_fail("--disappear goes with messages: a file is kept until it is saved");
+            cli_fail("--disappear goes with messages: a file is kept until it is saved or deleted");
             return cli_usage(cli_find("send"));
         }
         return send_file(p, argv[optind], file, note, &so);

@@ -422,7 +422,7 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     if (hours > ENL_EXPIRY_MAX_HOURS)
         return enl_fail(p, ENL_EINVAL, "expiry is at most %d hours", ENL_EXPIRY_MAX_HOURS);
     if (opts != NULL && opts->disappear)
-        return enl_fail(p, ENL_EINVAL, "a file cannot disappear: it is kept until it is saved");
+        return enl_fail(p, ENL_EINVAL, "a file cannot disappear: it is kept until it is saved or deleted");
     if (note_len > ENL_FILE_NOTE_MAX)
         return enl_fail(p, ENL_EINVAL, "the note of a file holds at most %d bytes", ENL_FILE_NOTE_MAX);
     {
@@ -597,7 +597,7 @@ static int list_orphan(void *ctx, const uint8_t file[32], uint64_t n)
     memcpy(f->id, file, ENL_FILE_IDBYTES);
     f->state = ENL_FILE_RECEIVING;
     f->have = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-    f->received = enl_now();
+    /* When they came is not kept; received stays 0 (listed first). */
     return 0;
 }
 
@@ -1049,5 +1049,43 @@ int enl_file_delete(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_
     else enl_store_rollback(p->st);
 out:
     enl_secmem_free(r);
+    return rc;
+}
+
+typedef struct {
+    const uint8_t *id;
+    uint8_t file[32];
+    uint64_t parts;
+    int found;
+} orphan_finder;
+
+static int find_orphan(void *ctx, const uint8_t file[32], uint64_t n)
+{
+    orphan_finder *o = ctx;
+    if (sodium_memcmp(file, o->id, ENL_FILE_IDBYTES) != 0) return 0;
+    memcpy(o->file, file, 32);
+    o->parts = n;
+    o->found = 1;
+    return 1;
+}
+
+int enl_file_delete_orphan(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], uint64_t *dropped)
+{
+    orphan_finder o = { id, { 0 }, 0, 0 };
+    int rc;
+
+    if (id == NULL) return ENL_EINVAL;
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    /* Looked up again inside the transaction: the head may have come since
+     * the listing, and then its file is deleted with enl_file_delete. */
+    rc = enl_store_part_orphans(p->st, find_orphan, &o);
+    if (rc == ENL_OK && !o.found)
+        rc = enl_fail(p, ENL_ENOTFOUND, "no parts waiting for a description with that id "
+                      "(enlace files lists them)");
+    if (rc == ENL_OK) rc = enl_store_part_trim(p->st, o.file, 0);
+    if (rc == ENL_OK) rc = enl_store_commit(p->st);
+    else enl_store_rollback(p->st);
+    if (rc == ENL_OK && dropped != NULL) *dropped = o.parts;
+    sodium_memzero(&o, sizeof o);
     return rc;
 }

@@ -77,7 +77,7 @@ int enl_payload_parse(enl_payload *pl, const uint8_t *in, size_t len)
         if (in[i] != 0) return ENL_EMALFORMED;
     if (!enl_kind_known(pl->kind)) return ENL_EVERSION;
     if (pl->disappear > ENL_DISAPPEAR_MAX) return ENL_EMALFORMED;
-    /* A file is kept until it is saved: it does not disappear. */
+    /* A file is kept until it is saved or deleted: it does not disappear. */
     if ((pl->kind == ENL_KIND_FILE_HEAD || pl->kind == ENL_KIND_FILE_PART) && pl->disappear != 0)
         return ENL_EMALFORMED;
     return ENL_OK;

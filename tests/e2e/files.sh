@@ -218,6 +218,32 @@ expect_fail 1 enl carmen files delete "$unwanted"
 contains "$ERR" "deleted already" "files delete of a file deleted already"
 expect_fail 2 enl carmen files delete
 expect_fail 2 enl carmen files delete xyz
+expect_fail 2 enl carmen files delete "$unwanted" --from ""
+
+step "carmen deletes parts whose description never came"
+mkprofile dora
+introduce dora carmen
+mkdrop d4
+head -c 150000 /dev/urandom >"$T/headless.bin"
+ok enl dora send --file "$T/headless.bin" carmen
+sync_drop dora d4
+eq "$(sync_sent)" 4 "notes dora leaves in d4 (a head and 3 parts)"
+mkdrop d5
+ls -tr "$T/d4" | grep '\.note$' | sed -n '2,4p' | while read -r _f; do cp "$T/d4/$_f" "$T/d5/"; done
+sync_drop carmen d5
+ok enl carmen files
+contains "$OUT" "from ?  (its description has not arrived yet)  3 parts here" "files: parts without a description"
+orphan=$(sed -n 's/^\([0-9a-f]*\)  from ?.*/\1/p' "$OUT")
+[ -n "$orphan" ] || fail "no id on the line of parts without a description"
+expect_fail 1 enl carmen files save "$orphan" --out "$T/headless.back"
+contains "$ERR" "has not arrived yet" "files save of parts without a description"
+expect_fail 1 enl carmen files delete "$orphan" --from dora
+contains "$ERR" "no file received from dora" "files delete --from of parts whose sender is not known"
+ok enl carmen files delete "$orphan"
+contains "$OUT" "deleted 3 parts whose description had not arrived" "files delete of parts without a description"
+ok enl carmen files
+lacks "$OUT" "from ?" "files once the parts without a description are deleted"
+expect_fail 1 enl carmen files delete "$orphan"
 
 step "delivered stays delivered once the purges that said so expire"
 # Sixteen days on, the notes and their purge records are dropped at ana's

@@ -207,12 +207,84 @@ static void test_burned_sender_still_sends(void **state)
     enl_profile_close(mo);
 }
 
+typedef struct {
+    enl_file_info orphans[4];
+    int n;
+} orphan_list;
+
+static int collect_orphans(const enl_file_info *f, void *ctx)
+{
+    orphan_list *l = ctx;
+    if (!f->outgoing && !f->known && l->n < 4) l->orphans[l->n++] = *f;
+    return 0;
+}
+
+/* Parts whose head never came (a contact can send them without end) are
+ * deleted by the id the listing gives their group, and only that group;
+ * the head coming afterwards lists the file with those parts missing. */
+static void test_delete_orphans(void **state)
+{
+    enl_profile *lu = mkprofile("lu4"), *mo = mkprofile("mo4"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], data[300];
+    orphan_list l;
+    uint64_t n = 0;
+    int st = 0, two;
+    (void)state;
+
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(id2, sizeof id2);
+    randombytes_buf(data, sizeof data);
+    send_part(mo, "lu", id, 0, data, 100);
+    send_part(mo, "lu", id, 1, data + 100, 100);
+    send_part(mo, "lu", id2, 0, data, 100);
+    exchange(all, 2);
+    assert_int_equal(parts_held(lu), 3);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(enl_files_each(lu, collect_orphans, &l), ENL_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.orphans[0].received, 0);
+
+    /* the group of two: by the id it is listed under, not the file's own */
+    two = l.orphans[0].have == 2 ? 0 : 1;
+    assert_int_equal(l.orphans[two].have, 2);
+    assert_int_equal(enl_file_delete_orphan(lu, id, &n), ENL_ENOTFOUND);
+    assert_int_equal(enl_file_delete_orphan(lu, l.orphans[two].id, &n), ENL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(parts_held(lu), 1);
+    assert_int_equal(enl_file_delete_orphan(lu, l.orphans[two].id, &n), ENL_ENOTFOUND);
+    assert_non_null(strstr(enl_profile_errmsg(lu), "no parts waiting"));
+
+    /* its head comes after all: listed, those parts missing */
+    send_head(mo, "lu", id, data, 300, "late.bin");
+    exchange(all, 2);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(enl_files_each(lu, collect_orphans, &l), ENL_OK);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_RECEIVING);
+    assert_int_equal(parts_held(lu), 1);
+    assert_int_equal(enl_file_delete(lu, NULL, id), ENL_OK);
+
+    /* once its head came, a group is no orphan: deleted as a file only */
+    send_head(mo, "lu", id2, data, 100, "other.bin");
+    exchange(all, 2);
+    assert_int_equal(enl_file_delete_orphan(lu, l.orphans[0].id, NULL), ENL_ENOTFOUND);
+    assert_int_equal(parts_held(lu), 1);
+
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delete_unsaved),
         cmocka_unit_test(test_same_id_two_senders),
         cmocka_unit_test(test_burned_sender_still_sends),
+        cmocka_unit_test(test_delete_orphans),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
