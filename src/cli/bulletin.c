@@ -51,14 +51,7 @@ static int publish(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 < argc) return usage();
     if (optind == argc || strcmp(argv[optind], "-") == 0) {
-        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX + 1) != 0) return 1;
-        /* `echo text | enlace bulletin publish` means the text, not its line
-         * end (as in send and cell send). */
-        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
-        if (len > ENL_TEXT_MAX) {
-            free(text);
-            return cli_fail("a bulletin holds at most %d bytes", ENL_TEXT_MAX);
-        }
+        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a bulletin") != 0) return 1;
     } else {
         if ((text = strdup(argv[optind])) == NULL) return cli_fail("out of memory");
         len = strlen(text);

@@ -144,8 +144,7 @@ static int send_cell(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc && optind + 2 != argc) return usage();
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
-        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX + 1) != 0) return 1;
-        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
+        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
     } else {
         len = strlen(argv[optind + 1]);
     }

@@ -51,6 +51,9 @@ int cli_passphrase_new(char **out, size_t *len, const char *prompt);
 
 /* Reads all of stdin, at most max bytes (1 when larger). */
 int cli_read_stdin(char **out, size_t *len, size_t max);
+/* Reads a text from stdin without its final line end, at most max bytes;
+ * 1, having said that "<what> holds at most max bytes", when larger. */
+int cli_read_text(char **out, size_t *len, size_t max, const char *what);
 
 /* JSON string with every control character escaped. */
 void cli_json_str(FILE *f, const char *s, size_t len);

@@ -29,7 +29,10 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
             if (strcmp(optarg, "interactive") == 0) kdf = ENL_KDF_INTERACTIVE;
             else if (strcmp(optarg, "moderate") == 0) kdf = ENL_KDF_MODERATE;
             else if (strcmp(optarg, "sensitive") == 0) kdf = ENL_KDF_SENSITIVE;
-            else return cli_usage(cli_find("init"));
+            else {
+                cli_fail("--kdf is interactive, moderate or sensitive, not '%s'", optarg);
+                return cli_usage(cli_find("init"));
+            }
         }
     }
     if (name == NULL || optind != argc) return cli_usage(cli_find("init"));

@@ -68,6 +68,11 @@ int cmd_send(int argc, char **argv, enl_profile *p)
             cli_fail("--disappear goes with messages: a file is kept until it is saved or deleted");
             return cli_usage(cli_find("send"));
         }
+        if (so.pad_floor) {
+            cli_fail("--paper goes with messages (it keeps a message's note small for paper); "
+                     "a file's notes are as large as its parts");
+            return cli_usage(cli_find("send"));
+        }
         return send_file(p, argv[optind], file, note, &so);
     }
     if (note != NULL) {
@@ -76,13 +81,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
-        if (cli_read_stdin(&text, &len, ENL_TEXT_MAX + 1) != 0) return 1;
-        /* `echo text | enlace send NAME` means the text, not its line end. */
-        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
-        if (len > ENL_TEXT_MAX) {
-            free(text);
-            return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
-        }
+        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
     } else {
         len = strlen(argv[optind + 1]);
         if (len > ENL_TEXT_MAX) return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);

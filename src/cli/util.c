@@ -212,8 +212,33 @@ int cli_read_stdin(char **out, size_t *len, size_t max)
         n += r;
     }
     if (n > max) {
+        sodium_memzero(buf, max + 1);
         free(buf);
-        return cli_fail("the message is longer than %zu bytes", max);
+        return cli_fail("the input is longer than %zu bytes", max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int cli_read_text(char **out, size_t *len, size_t max, const char *what)
+{
+    char *buf = malloc(max + 2);
+    size_t n = 0;
+    if (buf == NULL) return cli_fail("out of memory");
+    /* One byte more than the text may hold: a final line end is not text. */
+    while (n <= max + 1) {
+        size_t r = fread(buf + n, 1, max + 2 - n, stdin);
+        if (r == 0) break;
+        n += r;
+    }
+    /* `echo text | enlace send NAME` means the text, not its line end. */
+    if (n > 0 && buf[n - 1] == '\n') n--;
+    if (n > max) {
+        sodium_memzero(buf, max + 2);
+        free(buf);
+        return cli_fail("%s holds at most %zu bytes", what, max);
     }
     buf[n] = '\0';
     *out = buf;

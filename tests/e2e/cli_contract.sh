@@ -69,6 +69,10 @@ usage_error enl ana card extra
 usage_error nopass "$ENLACE" --home "$T/new" init
 usage_error nopass "$ENLACE" --home "$T/new" init --name
 usage_error enl new2 init --name x --kdf fastest
+contains "$ERR" "--kdf is interactive, moderate or sensitive" "init with a bad --kdf says why"
+echo data >"$T/a-file"
+usage_error enl ana send --file "$T/a-file" --paper carmen
+contains "$ERR" "--paper goes with messages" "send --file --paper says why"
 [ -e "$T/new2" ] && fail "init with a bad --kdf created the profile folder"
 
 step "failures: one 'enlace: ' line, exit 1"

@@ -26,6 +26,10 @@ expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana"
 one_error_line "a message of $((MAX + 1)) bytes from stdin"
 expect_fail 1 enl ana send carmen "$(cat "$T/over.txt")"
 one_error_line "a message of $((MAX + 1)) bytes as an argument"
+# Far over, from stdin: the limit named is the message's, not the reader's.
+head -c 70000 /dev/zero | tr '\0' 'z' >"$T/far.txt"
+expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/far.txt"
+contains "$ERR" "a message holds at most $MAX bytes" "a message of 70000 bytes from stdin"
 expect_status ana outgoing 2
 
 step "special bytes"
