@@ -49,10 +49,12 @@ void cli_passphrase_free(char *pass, size_t len);
 int cli_passphrase_from_file(char **out, size_t *len, const char *file);
 int cli_passphrase_new(char **out, size_t *len, const char *prompt);
 
-/* Reads all of stdin, at most max bytes (1 when larger). */
+/* Reads all of stdin, at most max bytes (1 when larger, or when a read
+ * fails: what came is not all there is). */
 int cli_read_stdin(char **out, size_t *len, size_t max);
 /* Reads a text from stdin without its final line end, at most max bytes;
- * 1, having said that "<what> holds at most max bytes", when larger. */
+ * 1, having said that "<what> holds at most max bytes", when larger, and
+ * 1 when a read fails. */
 int cli_read_text(char **out, size_t *len, size_t max, const char *what);
 
 /* JSON string with every control character escaped. */

@@ -201,6 +201,14 @@ void cli_passphrase_free(char *pass, size_t len)
     if (pass != NULL) sodium_free(pass);
 }
 
+static int read_failed(char *buf, size_t size)
+{
+    int e = errno;
+    sodium_memzero(buf, size);
+    free(buf);
+    return cli_fail("cannot read stdin: %s", strerror(e));
+}
+
 int cli_read_stdin(char **out, size_t *len, size_t max)
 {
     char *buf = malloc(max + 1);
@@ -211,6 +219,7 @@ int cli_read_stdin(char **out, size_t *len, size_t max)
         if (r == 0) break;
         n += r;
     }
+    if (ferror(stdin)) return read_failed(buf, max + 1);
     if (n > max) {
         sodium_memzero(buf, max + 1);
         free(buf);
@@ -233,6 +242,9 @@ int cli_read_text(char **out, size_t *len, size_t max, const char *what)
         if (r == 0) break;
         n += r;
     }
+    /* A read that failed half way is no end of the text: what came would
+     * leave cut short (or empty, when stdin is a folder). */
+    if (ferror(stdin)) return read_failed(buf, max + 2);
     /* `echo text | enlace send NAME` means the text, not its line end. */
     if (n > 0 && buf[n - 1] == '\n') n--;
     if (n > max) {

@@ -30,6 +30,10 @@ one_error_line "a message of $((MAX + 1)) bytes as an argument"
 head -c 70000 /dev/zero | tr '\0' 'z' >"$T/far.txt"
 expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/far.txt"
 contains "$ERR" "a message holds at most $MAX bytes" "a message of 70000 bytes from stdin"
+# stdin that fails to read (a folder) is no empty message.
+mkdir "$T/a-folder"
+expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/a-folder"
+contains "$ERR" "cannot read stdin" "a message from stdin that cannot be read"
 expect_status ana outgoing 2
 
 step "special bytes"
