@@ -116,6 +116,7 @@ typedef struct {
     const char *from;   /* contact name or fingerprint, or NULL */
     enl_file_info match;
     int matched;
+    int headless;       /* parts without a description that --from left out */
 } finder;
 
 static int find(const enl_file_info *f, void *ctx)
@@ -123,10 +124,13 @@ static int find(const enl_file_info *f, void *ctx)
     finder *fd = ctx;
     char id[2 * ENL_FILE_IDBYTES + 1];
     if (f->outgoing) return 0;
-    /* Whose such parts are is not known until the description comes. */
-    if (!f->known && fd->from != NULL) return 0;
     enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
     if (strncasecmp(id, fd->prefix, strlen(fd->prefix)) != 0) return 0;
+    /* Whose such parts are is not known until the description comes. */
+    if (!f->known && fd->from != NULL) {
+        fd->headless++;
+        return 0;
+    }
     if (fd->from != NULL && strcmp(f->peer, fd->from) != 0 &&
         strcmp(f->peer_fingerprint, fd->from) != 0)
         return 0;
@@ -160,6 +164,10 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
     fd.from = from;
     snprintf(label, sizeof label, "files %s", what);
     if ((rc = enl_files_each(p, find, &fd)) != ENL_OK) return cli_fail_rc(p, rc, label);
+    if (fd.matched == 0 && fd.headless > 0)
+        return cli_fail("files %s: no file received from %s whose id begins with %s; parts whose "
+                        "description has not arrived ('from ?') have that id, and no sender yet: "
+                        "leave out --from", what, from, prefix);
     if (fd.matched == 0)
         return cli_fail("files %s: no file received%s%s whose id begins with %s (enlace files "
                         "lists them)", what, from ? " from " : "", from ? from : "", prefix);

@@ -239,6 +239,7 @@ expect_fail 1 enl carmen files save "$orphan" --out "$T/headless.back"
 contains "$ERR" "has not arrived yet" "files save of parts without a description"
 expect_fail 1 enl carmen files delete "$orphan" --from dora
 contains "$ERR" "no file received from dora" "files delete --from of parts whose sender is not known"
+contains "$ERR" "leave out --from" "files delete --from of parts whose sender is not known says why"
 ok enl carmen files delete "$orphan"
 contains "$OUT" "deleted 3 parts whose description had not arrived" "files delete of parts without a description"
 ok enl carmen files
