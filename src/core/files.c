@@ -492,7 +492,9 @@ static enl_file_info *grow(listing *l)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        enl_file_info *v = realloc(l->v, cap * sizeof *v);
+        /* Names and notes of files, decrypted: realloc would leave the old
+         * copy in freed heap unwiped. */
+        enl_file_info *v = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return NULL;
         l->v = v;
         l->cap = cap;
@@ -624,8 +626,7 @@ int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx),
         if (r != 0) rc = r > 0 ? ENL_OK : r;
         if (r != 0) break;
     }
-    if (l.v != NULL) sodium_memzero(l.v, l.cap * sizeof l.v[0]);
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof l.v[0]);
     return rc;
 }
 
