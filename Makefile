@@ -82,8 +82,8 @@ $(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 # links), and seeing which descriptors a save syncs.
 $(BUILD)/tests/test_file_save_fs: TEST_WRAP = -Wl,--wrap=access -Wl,--wrap=link -Wl,--wrap=fsync
 
-# The list of files, grown while realloc is watched for decrypted names.
-$(BUILD)/tests/test_files_wipe: TEST_WRAP = -Wl,--wrap=realloc
+# Lists of decrypted records (files, follows, names asked), grown while realloc is watched.
+$(BUILD)/tests/test_lists_wipe: TEST_WRAP = -Wl,--wrap=realloc
 
 # A test in which reading a dead drop's notes fails (an I/O error).
 $(BUILD)/tests/test_cell_attacks: TEST_WRAP = -Wl,--wrap=enl_folder_read

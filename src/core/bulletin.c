@@ -15,6 +15,7 @@
 
 #include "core/bulletin.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define FOLLOW_VERSION 1
 #define FOLLOW_FIXED (1 + ENL_BULLETIN_FPBYTES + 8 + 4 + 1)
@@ -141,7 +142,8 @@ static int collect_follow(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     (void)seq;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        follow_rec *v = realloc(l->v, cap * sizeof *v);
+        /* whom this device follows, decrypted: no copy left in freed heap */
+        follow_rec *v = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->v = v;
         l->cap = cap;
@@ -173,7 +175,7 @@ int enl_follows_refresh(enl_profile *p, enl_sync_stats *stats)
     }
     if (rc == ENL_OK) p->follows_day = day;
     free(tags);
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }
 
@@ -549,7 +551,7 @@ static int load_rows(enl_profile *p, row_list *l, bulletin_rec **out)
     if ((v = calloc(l->n ? l->n : 1, sizeof *v)) == NULL) return ENL_ENOMEM;
     for (size_t i = 0; i < l->n; i++)
         if (row_decode(&v[i], l->rows[i], l->lens[i]) != ENL_OK) {
-            free(v);
+            enl_free_wiped(v, (l->n ? l->n : 1) * sizeof *v);
             return ENL_ESTORE;
         }
     if (l->n > 1) qsort(v, l->n, sizeof *v, by_published);
@@ -606,7 +608,8 @@ static int with_rows(enl_profile *p, const uint8_t *fp,
         info.mine = v[i].mine;
         if (cb(&info, ctx) != 0) break;
     }
-    free(v);
+    /* authors' keys, decoded: whom this device reads */
+    if (v != NULL) enl_free_wiped(v, (l.n ? l.n : 1) * sizeof *v);
     rows_free(&l);
     return rc;
 }
@@ -676,6 +679,6 @@ int enl_follow_each(enl_profile *p, int (*cb)(const enl_follow_info *f, void *ct
         follow_info(p, &l.v[i], &info);
         if (cb(&info, ctx) != 0) break;
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }

@@ -400,7 +400,8 @@ static int collect_sk(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     if (memcmp(pt + 1, l->cell_id, 32) != 0) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        uint8_t (*v)[64] = realloc(l->who, cap * sizeof *v);
+        /* who is in the cell: no copy left in freed heap */
+        uint8_t (*v)[64] = enl_grow_wiped(l->who, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->who = v;
         l->cap = cap;
@@ -427,7 +428,7 @@ static int forget_sender_keys(enl_profile *p, const cell_rec *c, const uint8_t *
         rc = enl_store_tags_replace(p->st, h, NULL, 0);
         if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
     }
-    free(l.who);
+    enl_free_wiped(l.who, l.cap * sizeof *l.who);
     return rc;
 }
 
@@ -538,7 +539,7 @@ static int collect_member_keys(void *ctx, int64_t seq, const uint8_t *pt, size_t
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        uint8_t (*v)[32] = realloc(l->ids, cap * sizeof *v);
+        uint8_t (*v)[32] = enl_grow_wiped(l->ids, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->ids = v;
         l->cap = cap;
@@ -580,7 +581,7 @@ static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const ui
             if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "senderkeys", h);
         }
     }
-    free(l.ids);
+    enl_free_wiped(l.ids, l.cap * sizeof *l.ids);
     return rc;
 }
 
@@ -914,7 +915,8 @@ static int collect_cell_ids(void *ctx, int64_t seq, const uint8_t *pt, size_t le
     if (len < 33) return ENL_ESTORE;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        uint8_t (*v)[32] = realloc(l->v, cap * sizeof *v);
+        /* which cells this device is in: no copy left in freed heap */
+        uint8_t (*v)[32] = enl_grow_wiped(l->v, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->v = v;
         l->cap = cap;
@@ -969,7 +971,7 @@ int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t
         }
         rec_free(c);
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }
 
@@ -1572,6 +1574,6 @@ int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])
         }
         rec_free(c);
     }
-    free(l.v);
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }

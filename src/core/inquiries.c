@@ -204,7 +204,8 @@ static int verified_cb(const enl_contact_info *c, void *ctx)
         return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
-        char (*v)[ENL_NAME_MAX + 1] = realloc(s->names, cap * sizeof *v);
+        /* names of verified contacts: no copy left in freed heap */
+        char (*v)[ENL_NAME_MAX + 1] = enl_grow_wiped(s->names, s->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return -1;
         s->names = v;
         s->cap = cap;
@@ -236,12 +237,12 @@ int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
     s.p = p;
     s.s = &q.subject;
     if ((rc = enl_contact_each(p, verified_cb, &s)) != ENL_OK || s.n == 0) {
-        free(s.names);
+        enl_free_wiped(s.names, s.cap * sizeof *s.names);
         return rc != ENL_OK ? rc : enl_fail(p, ENL_ENOTFOUND,
             "no verified contact to ask (verify one with `enlace contact verify NAME`)");
     }
     if ((rc = enl_store_begin(p->st)) != ENL_OK) {
-        free(s.names);
+        enl_free_wiped(s.names, s.cap * sizeof *s.names);
         return rc;
     }
     row_key(p, ROW_MINE, q.id, NULL, h);
@@ -257,7 +258,7 @@ int enl_ask(enl_profile *p, const char *key, const char *note, unsigned *asked,
             rc = row_put(p, h, ROW_ASKED, k.card.sign_pk, k.card.dh_pk, 0, body, 0, enl_now());
         }
     }
-    free(s.names);
+    enl_free_wiped(s.names, s.cap * sizeof *s.names);
     if ((rc = in_tx(p, rc)) != ENL_OK) return rc;
     if (asked != NULL) *asked = (unsigned)s.n;
     if (id != NULL) sodium_bin2hex(id, ENL_SHORTID_STRBYTES, q.id, 4);
