@@ -201,12 +201,28 @@ void cli_passphrase_free(char *pass, size_t len)
     if (pass != NULL) sodium_free(pass);
 }
 
-static int read_failed(char *buf, size_t size)
+/* Reads stdin into buf (size bytes) until its end or buf is full; with
+ * read(2), not stdio: what passes through stdio's buffer would stay there
+ * unwiped, and a message or a card is not to linger. On a failed read
+ * (a folder as stdin, an I/O error) buf is wiped and freed and 1 returned:
+ * a read cut short is no end of the text. */
+static int read_stdin(char *buf, size_t size, size_t *got)
 {
-    int e = errno;
-    sodium_memzero(buf, size);
-    free(buf);
-    return cli_fail("cannot read stdin: %s", strerror(e));
+    size_t n = 0;
+    while (n < size) {
+        ssize_t r = read(STDIN_FILENO, buf + n, size - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            sodium_memzero(buf, size);
+            free(buf);
+            return cli_fail("cannot read stdin: %s", strerror(e));
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return 0;
 }
 
 int cli_read_stdin(char **out, size_t *len, size_t max)
@@ -214,12 +230,7 @@ int cli_read_stdin(char **out, size_t *len, size_t max)
     char *buf = malloc(max + 1);
     size_t n = 0;
     if (buf == NULL) return cli_fail("out of memory");
-    while (n <= max) {
-        size_t r = fread(buf + n, 1, max + 1 - n, stdin);
-        if (r == 0) break;
-        n += r;
-    }
-    if (ferror(stdin)) return read_failed(buf, max + 1);
+    if (read_stdin(buf, max + 1, &n) != 0) return 1;
     if (n > max) {
         sodium_memzero(buf, max + 1);
         free(buf);
@@ -237,14 +248,7 @@ int cli_read_text(char **out, size_t *len, size_t max, const char *what)
     size_t n = 0;
     if (buf == NULL) return cli_fail("out of memory");
     /* One byte more than the text may hold: a final line end is not text. */
-    while (n <= max + 1) {
-        size_t r = fread(buf + n, 1, max + 2 - n, stdin);
-        if (r == 0) break;
-        n += r;
-    }
-    /* A read that failed half way is no end of the text: what came would
-     * leave cut short (or empty, when stdin is a folder). */
-    if (ferror(stdin)) return read_failed(buf, max + 2);
+    if (read_stdin(buf, max + 2, &n) != 0) return 1;
     /* `echo text | enlace send NAME` means the text, not its line end. */
     if (n > 0 && buf[n - 1] == '\n') n--;
     if (n > max) {
