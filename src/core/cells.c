@@ -70,7 +70,8 @@ static cell_rec *rec_new(void)
 static void rec_free(cell_rec *c)
 {
     if (c == NULL) return;
-    for (size_t i = 0; i < c->n; i++) free(c->raw[i]);
+    /* the statements: who is in the cell, their cards and keys */
+    for (size_t i = 0; i < c->n; i++) enl_free_wiped(c->raw[i], c->raw_len[i]);
     sodium_free(c);     /* wipes the sender key with the rest */
 }
 
@@ -334,7 +335,7 @@ static int send_log(enl_profile *p, const cell_rec *c, const enl_cell_view *befo
         if (person_contact(p, m, &k) != ENL_OK) continue;
         rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
     }
-    free(body);
+    enl_free_wiped(body, len);  /* the log: who is in the cell */
     return rc;
 }
 
@@ -748,7 +749,7 @@ static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, con
     if (rc == ENL_OK && grew) rc = send_log(p, c, before, from);
     if (rc == ENL_OK && grew) rc = act_on_view(p, c);
     if (rc == ENL_OK && grew) rc = rec_save(p, c);
-    free(before);
+    enl_free_wiped(before, sizeof *before);     /* who was in the cell */
     return rc;
 }
 
@@ -765,8 +766,10 @@ static int add_statement(enl_profile *p, cell_rec *c, enl_stmt *s)
     s->clock = 1;
     for (size_t i = 0; i < c->n; i++)
         if (c->st[i].clock >= s->clock) s->clock = c->st[i].clock + 1;
-    if ((rc = enl_stmt_make(buf, &len, s, p->id)) != ENL_OK) return rc;
-    return merge_and_act(p, c, &buf, &len, 1, NULL);
+    if ((rc = enl_stmt_make(buf, &len, s, p->id)) == ENL_OK)
+        rc = merge_and_act(p, c, &buf, &len, 1, NULL);
+    sodium_memzero(buf_, sizeof buf_);     /* the statement: whom it names, their card */
+    return rc;
 }
 
 /* ---- the public commands ----------------------------------------------- */
@@ -1293,7 +1296,7 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
         if (room && rc == ENL_OK)
             rc = enl_store_set_add(p->st, "seen", slot, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
     }
-    free(body);
+    enl_free_wiped(body, len);  /* the log: who is in the cell */
     return rc;
 }
 
