@@ -174,7 +174,8 @@ int enl_follows_refresh(enl_profile *p, enl_sync_stats *stats)
         if (rc == ENL_OK) rc = retake_tags(p, (const uint8_t (*)[16])tags, stats);
     }
     if (rc == ENL_OK) p->follows_day = day;
-    free(tags);
+    /* the tags of the authors followed: whom this device reads */
+    if (tags != NULL) enl_free_wiped(tags, ENL_BULLETIN_TAGS * sizeof *tags);
     enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
 }
@@ -261,7 +262,8 @@ int enl_bulletin_follow(enl_profile *p, const char *who, enl_follow_info *out)
         out->bulletins = st.bulletins;
     }
 out:
-    free(tags);
+    enl_free_wiped(tags, ENL_BULLETIN_TAGS * sizeof *tags);
+    sodium_memzero(&f, sizeof f);
     return rc;
 }
 
@@ -641,7 +643,9 @@ int enl_bulletin_unfollow(enl_profile *p, const char *who, enl_follow_info *out)
     enl_bulletin_author_key(k, f.fp);
     enl_bulletin_window_tags(tags, k, f.start);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) {
-        free(tags);
+        enl_free_wiped(tags, ENL_BULLETIN_TAGS * sizeof *tags);
+        sodium_memzero(k, sizeof k);
+        sodium_memzero(&f, sizeof f);
         return rc;
     }
     rc = enl_store_tags_replace(p->st, h, NULL, 0);
@@ -652,11 +656,13 @@ int enl_bulletin_unfollow(enl_profile *p, const char *who, enl_follow_info *out)
         position_mark(mark, tags[i]);
         rc = enl_store_set_del(p->st, "seen", mark);
     }
-    free(tags);
+    enl_free_wiped(tags, ENL_BULLETIN_TAGS * sizeof *tags);
+    sodium_memzero(k, sizeof k);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     /* What was read of this author goes too; the notes are still carried. */
     if (rc == ENL_OK) rc = with_rows(p, f.fp, NULL, NULL);
+    sodium_memzero(&f, sizeof f);   /* whom this device followed */
     return rc;
 }
 

@@ -466,7 +466,7 @@ static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_
         n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
         rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
     }
-    free(tags);
+    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
     sodium_memzero(row, sizeof row);
     sodium_memzero(skb, sizeof skb);
     return rc;
@@ -499,7 +499,7 @@ static int retag_row(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
         n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
         rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
     }
-    free(tags);
+    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
     enl_secmem_free(sk);
     return rc;
 }
@@ -1525,7 +1525,7 @@ int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn f
     }
     if (co != NULL) enl_senderkey_wipe(&co->sk);
     enl_secmem_free(co);
-    free(tags);
+    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
     return rc;
 }
 

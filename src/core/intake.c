@@ -379,7 +379,7 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
     n = enl_ratchet_tags(&s->r, tags, RESCAN_MAX, ENL_SESSION_WINDOW);
     for (size_t i = 0; rc == ENL_OK && i < n && l->n < RESCAN_MAX; i++)
         rc = enl_store_notes_by_tag(p->st, tags[i], collect_held, l);
-    free(tags);
+    enl_free_wiped(tags, RESCAN_MAX * sizeof *tags);   /* which notes are the session's */
     return rc;
 }
 

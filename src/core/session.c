@@ -251,6 +251,7 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     if ((tags = malloc(TAGS_MAX * sizeof *tags)) == NULL) return ENL_ENOMEM;
     n = enl_ratchet_tags(&s->r, tags, TAGS_MAX, ENL_SESSION_WINDOW);
     rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
-    free(tags);
+    /* the tags this session expects: which notes are for it */
+    enl_free_wiped(tags, TAGS_MAX * sizeof *tags);
     return rc;
 }
