@@ -82,7 +82,7 @@ $(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 # links), and seeing which descriptors a save syncs.
 $(BUILD)/tests/test_file_save_fs: TEST_WRAP = -Wl,--wrap=access -Wl,--wrap=link -Wl,--wrap=fsync
 
-# Lists of decrypted records (files, follows, names asked), grown while realloc is watched.
+# Lists of decrypted records (files, follows, names asked, purge keys), grown while realloc is watched.
 $(BUILD)/tests/test_lists_wipe: TEST_WRAP = -Wl,--wrap=realloc
 
 # A test in which reading a dead drop's notes fails (an I/O error).

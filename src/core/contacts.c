@@ -236,7 +236,8 @@ static int collect_outgoing(void *ctx, int64_t seq, const uint8_t *pt, size_t le
     if (sodium_memcmp(pt + 1, l->dh, 32) != 0) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        uint8_t (*v)[36] = realloc(l->keys, cap * sizeof *v);
+        /* purge keys, secret until released: no copy left in freed heap */
+        uint8_t (*v)[36] = enl_grow_wiped(l->keys, l->cap * sizeof *v, cap * sizeof *v);
         if (v == NULL) return ENL_ENOMEM;
         l->keys = v;
         l->cap = cap;
@@ -263,8 +264,7 @@ static int purge_outgoing(enl_profile *p, const uint8_t dh_pk[32])
         enl_store_index(p->st, h, "outgoing", lock, sizeof lock);
         if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "outgoing", h);
     }
-    if (l.keys != NULL) sodium_memzero(l.keys, l.cap * sizeof *l.keys);
-    free(l.keys);
+    enl_free_wiped(l.keys, l.cap * sizeof *l.keys);
     return rc;
 }
 

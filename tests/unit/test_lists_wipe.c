@@ -176,6 +176,44 @@ static void test_cell_ids_grow_wiped(void **state)
     enl_profile_close(lu);
 }
 
+static int first_purge_key(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    uint8_t *key = ctx;
+    (void)seq;
+    if (len == 1 + 32 + 32 + 4 && key[32] == 0) {
+        memcpy(key, pt + 33, 32);
+        key[32] = 1;
+    }
+    return 0;
+}
+
+/* The purge keys of the notes not yet delivered to a contact whose keys
+ * are burned: listed to be released, and secret until then; they must not
+ * stay behind as the list grows. */
+static void test_purge_keys_grow_wiped(void **state)
+{
+    enl_profile *lu = mkprofile("lu5"), *mo = mkprofile("mo5");
+    uint8_t key[33] = { 0 };
+    const char *text = "hola";
+    (void)state;
+
+    introduce(lu, "lu", mo, "mo");
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(enl_send_text(lu, "mo", (const uint8_t *)text, strlen(text), NULL, NULL),
+                         ENL_OK);
+    assert_int_equal(enl_store_row_each(lu->st, "outgoing", first_purge_key, key), ENL_OK);
+    assert_int_equal(key[32], 1);
+    watched = key;
+    watched_len = 32;
+    left_behind = 0;
+    watching = 1;
+    assert_int_equal(enl_burn_local(lu, "mo", "seized", NULL, NULL), ENL_OK);
+    watching = 0;
+    assert_int_equal(left_behind, 0);
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_follows_grow_wiped),
         cmocka_unit_test(test_asked_names_grow_wiped),
         cmocka_unit_test(test_cell_ids_grow_wiped),
+        cmocka_unit_test(test_purge_keys_grow_wiped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
