@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/secmem.h"
 
 static int usage(void)
 {
@@ -104,7 +105,8 @@ static int follow(int argc, char **argv, enl_profile *p, int stop)
         return 1;
     }
     rc = stop ? enl_bulletin_unfollow(p, who, &f) : enl_bulletin_follow(p, who, &f);
-    free(who);
+    /* whom this device follows */
+    enl_free_wiped(who, len ? len + 1 : strlen(who) + 1);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, stop ? "bulletin unfollow" : "bulletin follow");
     if (stop) {
         printf("no longer following %s%s%s; the bulletins kept of them are deleted\n",

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "util/secmem.h"
 
 int cmd_burn(int argc, char **argv, enl_profile *p)
 {
@@ -91,19 +92,20 @@ static int export_rev(int argc, char **argv, enl_profile *p)
         int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (f == NULL) {
-            free(text);
+            enl_free_wiped(text, strlen(text));
             if (fd >= 0) close(fd);
             return cli_fail("cannot create %s: %s", out, strerror(errno));
         }
         fprintf(f, "%s\n", text);
         if (fclose(f) != 0) {
-            free(text);
+            enl_free_wiped(text, strlen(text));
             return cli_fail("cannot write %s", out);
         }
         printf("wrote your revocation to %s: leave it with someone you trust; published, it burns\n"
                "your keys everywhere it travels.\n", out);
     }
-    free(text);
+    /* a revocation: whoever holds it can burn these keys */
+    enl_free_wiped(text, strlen(text));
     return 0;
 }
 

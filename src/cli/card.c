@@ -5,8 +5,10 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
+#include "util/secmem.h"
 
 int cmd_card(int argc, char **argv, enl_profile *p)
 {
@@ -35,6 +37,6 @@ int cmd_card(int argc, char **argv, enl_profile *p)
     else rc = enl_profile_card(p, &card);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "card");
     printf("%s\n", card);
-    free(card);
+    enl_free_wiped(card, strlen(card));     /* my name, keys and address */
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/secmem.h"
 
 static int usage(void)
 {
@@ -44,7 +45,8 @@ static int add(int argc, char **argv, enl_profile *p)
         if (card == NULL) return cli_fail("out of memory");
     }
     rc = enl_contact_add(p, card, name, &info);
-    free(card);
+    /* a contact's card: their name, keys and address */
+    enl_free_wiped(card, len ? len + 1 : strlen(card) + 1);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact add");
     print_added(&info);
     return 0;

@@ -21,6 +21,7 @@
 #include "core/cells.h"
 #include "core/profile.h"
 #include "crypto/revocation.h"
+#include "util/secmem.h"
 
 #define BURN_KEEP_HOURS (366u * 24)
 
@@ -32,10 +33,12 @@ int enl_revocation_export(enl_profile *p, const char *reason, char **text)
     int rc = enl_revocation_make(bin, &len, p->id, reason ? reason : "", enl_now());
     if (rc != ENL_OK) return enl_fail(p, rc, "the reason is at most %d bytes of text",
                                       ENL_REVOCATION_REASONMAX);
-    if ((t = malloc(ENL_REVOCATION_TEXTMAX)) == NULL) return ENL_ENOMEM;
-    rc = enl_revocation_to_text(t, ENL_REVOCATION_TEXTMAX, bin, len);
+    if ((t = malloc(ENL_REVOCATION_TEXTMAX)) == NULL) rc = ENL_ENOMEM;
+    else rc = enl_revocation_to_text(t, ENL_REVOCATION_TEXTMAX, bin, len);
+    /* a signed revocation: whoever holds it can burn these keys */
+    sodium_memzero(bin, sizeof bin);
     if (rc != ENL_OK) {
-        free(t);
+        enl_free_wiped(t, t ? ENL_REVOCATION_TEXTMAX : 0);
         return rc;
     }
     *text = t;
@@ -52,11 +55,17 @@ int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
     if (rc != ENL_OK) return rc;
     if ((rc = enl_revocation_from_text(bin, &len, text, strlen(text))) != ENL_OK ||
         (rc = enl_revocation_parse(&r, bin, len)) != ENL_OK)
-        return enl_fail(p, rc, "not a valid revocation: %s", enl_strerror(rc));
-    if (sodium_memcmp(r.sign_pk, c.card.sign_pk, 32) != 0 || sodium_memcmp(r.dh_pk, c.card.dh_pk, 32) != 0)
-        return enl_fail(p, ENL_EINVAL, "this revocation is not %s's", name);
-    enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
-    return enl_store_row_put(p->st, "held", h, bin, len);
+        rc = enl_fail(p, rc, "not a valid revocation: %s", enl_strerror(rc));
+    else if (sodium_memcmp(r.sign_pk, c.card.sign_pk, 32) != 0 ||
+             sodium_memcmp(r.dh_pk, c.card.dh_pk, 32) != 0)
+        rc = enl_fail(p, ENL_EINVAL, "this revocation is not %s's", name);
+    else {
+        enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
+        rc = enl_store_row_put(p->st, "held", h, bin, len);
+    }
+    /* a contact's revocation, held for them: it burns their keys */
+    sodium_memzero(bin, sizeof bin);
+    return rc;
 }
 
 /* Keeps a verified notice to carry, and acts on it. Inside a transaction. */

@@ -13,6 +13,7 @@
 #include "transport/tcp.h"
 #include "transport/torctl.h"
 #include "util/bytes.h"
+#include "util/secmem.h"
 
 #define RECORD_BYTES (1 + 2 + ENL_ONION_KEYBYTES + ENL_ONION_ID_LEN)
 
@@ -98,7 +99,7 @@ int enl_profile_card_address(enl_profile *p, const char *address, char **card_te
         rc = enl_fail(p, rc, "a card address holds at most %d printable characters, no spaces",
                       ENL_ADDRESS_MAX);
     if (rc != ENL_OK) {
-        free(t);
+        enl_free_wiped(t, ENL_CARD_TEXTMAX);    /* what of my card was written */
         return rc;
     }
     *card_text = t;

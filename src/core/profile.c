@@ -376,7 +376,7 @@ int enl_profile_card(enl_profile *p, char **card_text)
     if (t == NULL) return ENL_ENOMEM;
     rc = enl_card_make(t, ENL_CARD_TEXTMAX, p->id, p->name, NULL, enl_now());
     if (rc != ENL_OK) {
-        free(t);
+        enl_free_wiped(t, ENL_CARD_TEXTMAX);    /* what of my card was written */
         return rc;
     }
     *card_text = t;
