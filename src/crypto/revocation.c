@@ -76,11 +76,14 @@ int enl_revocation_to_text(char *text, size_t max, const uint8_t *bin, size_t le
 {
     uint8_t buf[ENL_REVOCATION_MAXBYTES + 4];
     size_t prefix = sizeof ENL_REVOCATION_PREFIX - 1;
+    int rc;
     if (len > ENL_REVOCATION_MAXBYTES || max < prefix + 1) return ENL_EINVAL;
     memcpy(buf, bin, len);
     checksum(buf + len, bin, len);
     memcpy(text, ENL_REVOCATION_PREFIX, prefix);
-    return enl_base32_encode(text + prefix, max - prefix, buf, len + 4);
+    rc = enl_base32_encode(text + prefix, max - prefix, buf, len + 4);
+    sodium_memzero(buf, sizeof buf);   /* a signed revocation: it burns keys */
+    return rc;
 }
 
 int enl_revocation_from_text(uint8_t out[ENL_REVOCATION_MAXBYTES], size_t *len, const char *text,
@@ -95,11 +98,16 @@ int enl_revocation_from_text(uint8_t out[ENL_REVOCATION_MAXBYTES], size_t *len, 
     if (text_len < prefix || strncasecmp(text, ENL_REVOCATION_PREFIX, prefix) != 0)
         return ENL_EMALFORMED;
     rc = enl_base32_decode(buf, sizeof buf, &n, text + prefix, text_len - prefix);
-    if (rc != ENL_OK) return ENL_EMALFORMED;
-    if (n < ENL_REVOCATION_MINBYTES + 4) return ENL_EMALFORMED;
-    checksum(check, buf, n - 4);
-    if (sodium_memcmp(check, buf + n - 4, 4) != 0) return ENL_ECHECKSUM;
-    memcpy(out, buf, n - 4);
-    *len = n - 4;
-    return ENL_OK;
+    if (rc != ENL_OK || n < ENL_REVOCATION_MINBYTES + 4) {
+        rc = ENL_EMALFORMED;
+    } else {
+        checksum(check, buf, n - 4);
+        rc = sodium_memcmp(check, buf + n - 4, 4) != 0 ? ENL_ECHECKSUM : ENL_OK;
+    }
+    if (rc == ENL_OK) {
+        memcpy(out, buf, n - 4);
+        *len = n - 4;
+    }
+    sodium_memzero(buf, sizeof buf);   /* a signed revocation: it burns keys */
+    return rc;
 }
