@@ -112,7 +112,8 @@ demo: all
 # libFuzzer targets are built with clang against the library sources compiled for fuzzing.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -g -O1 $(DEFS) $(INCS) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_FLAGS := -std=c11 -g -O1 $(DEFS) $(INCS) -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 build/fuzz/obj/%.o: %.c | $(BUILD)/.deps-ok
