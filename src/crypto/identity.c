@@ -273,26 +273,29 @@ static int card_bytes(uint8_t *buf, size_t *n, const char *text, size_t text_len
     return ENL_OK;
 }
 
+/* A card's bytes on the stack are wiped before return, whatever the
+ * outcome: a contact's name, keys and address are not to linger. */
 int enl_card_canonical(char *out, size_t out_max, const char *text, size_t text_len)
 {
     uint8_t buf[ENL_CARD_MAXBYTES];
     size_t n = 0, prefix = sizeof ENL_CARD_PREFIX - 1;
     int rc = card_bytes(buf, &n, text, text_len);
-    if (rc != ENL_OK) return rc;
-    if (out_max < prefix + ENL_BASE32_LEN(n) + 1) return ENL_EBUFSIZE;
-    memcpy(out, ENL_CARD_PREFIX, prefix);
-    return enl_base32_encode(out + prefix, out_max - prefix, buf, n);
+    if (rc == ENL_OK && out_max < prefix + ENL_BASE32_LEN(n) + 1) rc = ENL_EBUFSIZE;
+    if (rc == ENL_OK) {
+        memcpy(out, ENL_CARD_PREFIX, prefix);
+        rc = enl_base32_encode(out + prefix, out_max - prefix, buf, n);
+    }
+    sodium_memzero(buf, sizeof buf);
+    return rc;
 }
 
-int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
+static int card_parse_bytes(enl_card *c, const uint8_t *buf, size_t n, uint64_t now)
 {
-    uint8_t buf[ENL_CARD_MAXBYTES], check[ENL_CARD_CHECKBYTES];
-    size_t n = 0, body_len, ext_len;
+    uint8_t check[ENL_CARD_CHECKBYTES];
+    size_t body_len, ext_len;
     enl_rd r;
     int rc;
 
-    memset(c, 0, sizeof *c);
-    if ((rc = card_bytes(buf, &n, text, text_len)) != ENL_OK) return rc;
     card_checksum(check, buf, n - ENL_CARD_CHECKBYTES);
     if (sodium_memcmp(check, buf + n - ENL_CARD_CHECKBYTES, ENL_CARD_CHECKBYTES) != 0)
         return ENL_ECHECKSUM;
@@ -317,6 +320,18 @@ int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
     if (c->created > now + ENL_CLOCK_SKEW) return ENL_EFUTURE;
     if (now >= c->expires) return ENL_EEXPIRED;
     return ENL_OK;
+}
+
+int enl_card_parse(enl_card *c, const char *text, size_t text_len, uint64_t now)
+{
+    uint8_t buf[ENL_CARD_MAXBYTES];
+    size_t n = 0;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    if ((rc = card_bytes(buf, &n, text, text_len)) == ENL_OK) rc = card_parse_bytes(c, buf, n, now);
+    sodium_memzero(buf, sizeof buf);
+    return rc;
 }
 
 void enl_fingerprint_raw(uint8_t fp[32], const uint8_t sign_pk[32], const uint8_t dh_pk[32])
