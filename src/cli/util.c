@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/secmem.h"
 
 int cli_fail(const char *fmt, ...)
 {
@@ -201,64 +202,54 @@ void cli_passphrase_free(char *pass, size_t len)
     if (pass != NULL) sodium_free(pass);
 }
 
-/* Reads stdin into buf (size bytes) until its end or buf is full; with
- * read(2), not stdio: what passes through stdio's buffer would stay there
- * unwiped, and a message or a card is not to linger. On a failed read
- * (a folder as stdin, an I/O error) buf is wiped and freed and 1 returned:
- * a read cut short is no end of the text. */
-static int read_stdin(char *buf, size_t size, size_t *got)
+/* Reads stdin, up to size bytes, into *out (malloc'd, NUL-terminated);
+ * with read(2), not stdio: what passes through stdio's buffer would stay
+ * there unwiped, and a message or a card is not to linger. A failed read
+ * (a folder as stdin, an I/O error) is no end of the text: 1, nothing
+ * kept. The caller wipes *out (size + 1 bytes) when it refuses it. */
+static int read_stdin(char **out, size_t *got, size_t size)
 {
+    char *buf = malloc(size + 1);
     size_t n = 0;
+    if (buf == NULL) return cli_fail("out of memory");
     while (n < size) {
         ssize_t r = read(STDIN_FILENO, buf + n, size - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
-            sodium_memzero(buf, size);
-            free(buf);
+            enl_free_wiped(buf, size + 1);
             return cli_fail("cannot read stdin: %s", strerror(e));
         }
         if (r == 0) break;
         n += (size_t)r;
     }
+    buf[n] = '\0';
+    *out = buf;
     *got = n;
     return 0;
 }
 
 int cli_read_stdin(char **out, size_t *len, size_t max)
 {
-    char *buf = malloc(max + 1);
-    size_t n = 0;
-    if (buf == NULL) return cli_fail("out of memory");
-    if (read_stdin(buf, max + 1, &n) != 0) return 1;
-    if (n > max) {
-        sodium_memzero(buf, max + 1);
-        free(buf);
+    /* One byte more than allowed: that is how a longer input shows. */
+    if (read_stdin(out, len, max + 1) != 0) return 1;
+    if (*len > max) {
+        enl_free_wiped(*out, max + 2);
         return cli_fail("the input is longer than %zu bytes", max);
     }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
     return 0;
 }
 
 int cli_read_text(char **out, size_t *len, size_t max, const char *what)
 {
-    char *buf = malloc(max + 2);
-    size_t n = 0;
-    if (buf == NULL) return cli_fail("out of memory");
-    /* One byte more than the text may hold: a final line end is not text. */
-    if (read_stdin(buf, max + 2, &n) != 0) return 1;
+    /* Two more: a final line end is not text, and one more shows a longer one. */
+    if (read_stdin(out, len, max + 2) != 0) return 1;
     /* `echo text | enlace send NAME` means the text, not its line end. */
-    if (n > 0 && buf[n - 1] == '\n') n--;
-    if (n > max) {
-        sodium_memzero(buf, max + 2);
-        free(buf);
+    if (*len > 0 && (*out)[*len - 1] == '\n') (*out)[--*len] = '\0';
+    if (*len > max) {
+        enl_free_wiped(*out, max + 3);
         return cli_fail("%s holds at most %zu bytes", what, max);
     }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
     return 0;
 }
 
