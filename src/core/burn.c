@@ -25,14 +25,34 @@
 
 #define BURN_KEEP_HOURS (366u * 24)
 
+/* A burn's reason, whether it goes in a revocation or stays on this device:
+ * one line a contact's screen shows as it is, so no control characters, and
+ * refused whole rather than cut when too long. */
+static int check_reason(enl_profile *p, const char *reason)
+{
+    size_t n = reason ? strlen(reason) : 0;
+    if (n > ENL_REVOCATION_REASONMAX)
+        return enl_fail(p, ENL_ETOOBIG, "the reason is at most %d bytes of text",
+                        ENL_REVOCATION_REASONMAX);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
+            return enl_fail(p, ENL_EINVAL, "the reason is one line of text: no tabs, new lines "
+                                           "or other control characters");
+    return ENL_OK;
+}
+
 int enl_revocation_export(enl_profile *p, const char *reason, char **text)
 {
     uint8_t bin[ENL_REVOCATION_MAXBYTES];
     size_t len = 0;
     char *t;
-    int rc = enl_revocation_make(bin, &len, p->id, reason ? reason : "", enl_now());
-    if (rc != ENL_OK) return enl_fail(p, rc, "the reason is at most %d bytes of text",
-                                      ENL_REVOCATION_REASONMAX);
+    int rc = check_reason(p, reason);
+    if (rc != ENL_OK) return rc;
+    rc = enl_revocation_make(bin, &len, p->id, reason ? reason : "", enl_now());
+    if (rc != ENL_OK) {
+        sodium_memzero(bin, sizeof bin);   /* a make that failed may have written part */
+        return enl_fail(p, rc, "cannot make the revocation: %s", enl_strerror(rc));
+    }
     if ((t = malloc(ENL_REVOCATION_TEXTMAX)) == NULL) rc = ENL_ENOMEM;
     else rc = enl_revocation_to_text(t, ENL_REVOCATION_TEXTMAX, bin, len);
     /* a signed revocation: whoever holds it can burn these keys */
@@ -120,8 +140,9 @@ int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *ce
                    int *cells_failed)
 {
     enl_contact c;
-    int rc = enl_contact_by_name(p, name, &c), was = 0, n = 0, failed = 0;
+    int rc = check_reason(p, reason), was = 0, n = 0, failed = 0;
     if (rc != ENL_OK) return rc;
+    if ((rc = enl_contact_by_name(p, name, &c)) != ENL_OK) return rc;
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
     /* The contact first: the vouches are then sealed to the other members,
      * never to the burned key. A cell that refuses the vouch does not keep
