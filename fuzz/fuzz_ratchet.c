@@ -10,9 +10,16 @@
  * byte chooses what the rest is:
  *
  *   even: the message itself, opened by a copy of Bob's state;
- *   odd:  XORed onto one of Alice's real messages (byte 1 picks which), so
- *         that the tag still matches and the mutations land in the header
- *         and the body.
+ *   1 modulo 4: XORed onto one of Alice's real messages (byte 1 picks
+ *         which), so that the tag still matches and the mutations land in
+ *         the header and the body;
+ *   3 modulo 4: a header made whole under one of the header keys Bob holds
+ *         (byte 1 picks which: HKr, NHKr or a skipped key's; its top bit
+ *         puts Alice's real ratchet key in the header), then the DH key
+ *         (32 bytes), PN and N, and the body. Its tag matches and its
+ *         header opens, so whatever PN, N and the key say reaches the
+ *         skipping and the DH ratchet step, which the other two modes
+ *         seldom get past the tag to; the body still has to open.
  *
  * Whatever happens: a failure leaves the state byte for byte as it was; a
  * success gives a plaintext no longer than the message allows, and only a
@@ -79,6 +86,35 @@ static void setup(void)
     if (enl_ratchet_decrypt(&bob, pt, &n, AD, sizeof AD, msgs[3], lens[3], NULL) != ENL_OK) abort();
 }
 
+/* Mode 3: key selector | DH key [32] | PN u32 | N u32 | body. 0 when the
+ * input is too short or the message would not fit. */
+static int structured(const uint8_t *in, size_t n, uint8_t *msg, size_t max, size_t *len)
+{
+    enum { HEAD = 1 + 32 + 4 + 4 };
+    const uint8_t *hk;
+    uint8_t plain[ENL_RATCHET_HEADERBYTES], nonce[crypto_stream_xchacha20_NONCEBYTES] = { 0 };
+    uint32_t nr;
+    unsigned pick;
+    size_t body;
+
+    if (n < HEAD) return 0;
+    body = n - HEAD;
+    if (ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES + body > max) return 0;
+    pick = in[0] & 0x7f;
+    if (pick == 0) hk = bob.hkr;
+    else if (pick == 1 || bob.nskipped == 0) hk = bob.nhkr;
+    else hk = bob.skipped[(pick - 2) % bob.nskipped].hk;
+    memcpy(plain, (in[0] & 0x80) ? alice.dhs_pk : in + 1, 32);
+    memcpy(plain + 32, in + 33, 8);                     /* PN, N: big-endian */
+    nr = (uint32_t)in[37] << 24 | (uint32_t)in[38] << 16 | (uint32_t)in[39] << 8 | in[40];
+    enl_ratchet_tag(msg, hk, nr);
+    memcpy(nonce, msg, ENL_RATCHET_TAGBYTES);
+    crypto_stream_xchacha20_xor(msg + ENL_RATCHET_TAGBYTES, plain, sizeof plain, nonce, hk);
+    memcpy(msg + ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES, in + HEAD, body);
+    *len = ENL_RATCHET_TAGBYTES + ENL_RATCHET_ENCHEADERBYTES + body;
+    return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -92,7 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ready = 1;
     }
     if (size < 2) return 0;
-    if ((data[0] & 1) == 0) {
+    if ((data[0] & 3) == 3) {
+        if (!structured(data + 1, size - 1, msg, sizeof msg, &len)) return 0;
+    } else if ((data[0] & 1) == 0) {
         len = size - 1;
         if (len > sizeof msg) return 0;
         memcpy(msg, data + 1, len);
