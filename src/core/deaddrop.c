@@ -161,11 +161,20 @@ static int take_burns(enl_profile *p, listing *l, enl_sync_stats *s)
     char name[NAME_HEX + 8];
     for (size_t i = 0; i < l->nburns; i++) {
         size_t len = 0;
-        int rc = enl_store_burn_has(p->st, l->burns[i]);
+        int rc = enl_store_burn_has(p->st, l->burns[i]), held;
         if (rc < 0) return rc;
-        if (rc == 1) continue;
+        held = rc;
         file_name(name, l->burns[i], "burn");
         rc = enl_folder_read(l->dir, name, buf, ENL_REVOCATION_MAXBYTES, &len);
+        if (held) {
+            /* Held here: the folder's copy must still be the notice, or junk
+             * put under its name would keep it from being written again. */
+            if (rc != ENL_OK || (crypto_generichash(id, sizeof id, buf, len, NULL, 0),
+                                 memcmp(id, l->burns[i], 32) != 0)) {
+                if (push(&l->bad, &l->nbad, &l->capbad, l->burns[i]) != ENL_OK) return ENL_ENOMEM;
+            }
+            continue;
+        }
         if (rc == ENL_OK) {
             crypto_generichash(id, sizeof id, buf, len, NULL, 0);
             if (memcmp(id, l->burns[i], 32) != 0) rc = ENL_EMALFORMED;
@@ -190,12 +199,19 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
         uint8_t key[32], lock[32];
         uint32_t expiry;
         size_t len = 0;
-        int rc = enl_store_purge_has(p->st, l->purges[i]);
+        int rc = enl_store_purge_has(p->st, l->purges[i]), held;
         if (rc < 0) return rc;
-        if (rc == 1) continue;
+        held = rc;
         file_name(name, l->purges[i], "purge");
         rc = enl_folder_read(l->dir, name, buf, sizeof buf, &len);
         if (rc == ENL_OK) rc = enl_purge_parse(&expiry, key, lock, buf, len, enl_now_hours());
+        if (held) {
+            /* Held here: as for a note, junk under its name is overwritten. */
+            if ((rc != ENL_OK || memcmp(lock, l->purges[i], 32) != 0) &&
+                push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK)
+                return ENL_ENOMEM;
+            continue;
+        }
         if (rc == ENL_OK && memcmp(lock, l->purges[i], 32) != 0) {
             rc = ENL_EMALFORMED;
             if (push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK) return ENL_ENOMEM;
@@ -386,6 +402,13 @@ static int collect(void *ctx, const uint8_t id[32])
     return push(&g->ids, &g->n, &g->cap, id);
 }
 
+static int is_bad(const listing *l, const uint8_t id[32])
+{
+    for (size_t i = 0; i < l->nbad; i++)
+        if (memcmp(l->bad[i], id, 32) == 0) return 1;
+    return 0;
+}
+
 typedef struct {
     enl_profile *p;
     listing *l;
@@ -399,31 +422,32 @@ static int give_one_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint6
     uint8_t buf[ENL_REVOCATION_MAXBYTES];
     char name[NAME_HEX + 8];
     size_t len = 0;
+    int rc;
     (void)expiry;
     (void)size;
-    if (in_sorted(g->l->burns, g->l->nburns, id)) return 0;
+    if (in_sorted(g->l->burns, g->l->nburns, id) && !is_bad(g->l, id)) return 0;
     if (enl_store_burn_get(g->p->st, id, buf, sizeof buf, &len) != ENL_OK) return 0;
     file_name(name, id, "burn");
-    if ((g->rc = enl_folder_write(g->l->dir, name, buf, len, NULL)) != ENL_OK) return 1;
+    rc = enl_folder_write(g->l->dir, name, buf, len, NULL);
+    if (rc != ENL_OK) {
+        /* One unwritable name (a folder planted there, say) must not stop
+         * the rest, as in give(); the sync still reports the failure. */
+        enl_fail(g->p, rc, "cannot write %s/%s (is the folder full or read-only?)", g->l->dir, name);
+        g->rc = rc;
+        return 0;
+    }
     g->s->burns_sent++;
     g->s->bytes_sent += len;
     return 0;
 }
 
-static int give_burns(enl_profile *p, listing *l, enl_sync_stats *s)
+/* Writes the notices the folder lacks; *failed gets a write's failure. */
+static int give_burns(enl_profile *p, listing *l, enl_sync_stats *s, int *failed)
 {
     burn_give_ctx g = { p, l, s, ENL_OK };
     int rc = enl_store_burn_items(p->st, give_one_burn, &g);
-    if (rc == ENL_OK) rc = g.rc;
-    if (rc != ENL_OK) enl_fail(p, rc, "cannot write burn notices to %s", l->dir);
+    if (g.rc != ENL_OK) *failed = g.rc;
     return rc;
-}
-
-static int is_bad(const listing *l, const uint8_t id[32])
-{
-    for (size_t i = 0; i < l->nbad; i++)
-        if (memcmp(l->bad[i], id, 32) == 0) return 1;
-    return 0;
 }
 
 static int give(enl_profile *p, listing *l, enl_sync_stats *s)
@@ -431,7 +455,7 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
     give_ctx g = { p, l, s, NULL, 0, 0 };
     struct timespec start;
     char name[NAME_HEX + 8];
-    int rc = give_burns(p, l, s), failed = ENL_OK;
+    int failed = ENL_OK, rc = give_burns(p, l, s, &failed);
     size_t npurges;
 
     clock_gettime(CLOCK_REALTIME, &start);

@@ -1,8 +1,9 @@
 # What a hostile courier or drop can do, and cannot: a damaged copy of a
 # note does not cut a TCP sync (the good items still move); junk planted
 # under a note's name in a dead drop is overwritten by the next device that
-# holds the real note; a directory planted under a name does not stop the
-# other notes from being written.
+# holds the real note, and so is junk under a purge record's or a burn
+# notice's name; a directory planted under a name does not stop the other
+# notes from being written.
 . "$(dirname "$0")/lib.sh"
 
 mkprofile ana
@@ -64,4 +65,37 @@ name=$(ls "$T"/d4/"$id"*.note)
 mkdir "$T/d3/$(basename "$name")"
 expect_fail 1 enl ana sync "$T/d3"
 [ "$(ls "$T"/d3/*.note 2>/dev/null | grep -vc "$id")" -ge 1 ] || fail "the other notes were not written"
+
+step "junk under a purge record's name in a drop is overwritten by a device holding the purge"
+mkdrop d5
+ok enl ana send carmen "read, then purged"
+sync_drop ana d5
+sync_drop carmen d5
+pf=$(ls "$T"/d5/*.purge | head -n 1)
+[ -f "$pf" ] || die "carmen wrote no purge record to d5"
+cp "$pf" "$T/purge.real"
+head -c 37 /dev/urandom > "$pf"
+sync_drop carmen d5
+cmp -s "$pf" "$T/purge.real" || fail "the junk under the purge's name was left in d5"
+
+step "junk under a burn notice's name in a drop is overwritten by a device holding the notice"
+mkdrop d6
+ok enl ana revocation export --out "$T/rev.txt"
+ok enl carmen revocation hold ana "$T/rev.txt"
+ok enl carmen revocation publish ana
+sync_drop carmen d6
+bf=$(ls "$T"/d6/*.burn | head -n 1)
+[ -f "$bf" ] || die "carmen wrote no burn notice to d6"
+head -c 300 /dev/urandom > "$bf"
+sync_drop carmen d6
+eq "$(b2id "$bf")" "$(basename "$bf" .burn)" "the burn notice's file after carmen's second sync"
+
+step "a directory planted under a burn notice's name does not stop the notes"
+mkdrop d7
+mkdir "$T/d7/$(basename "$bf")"
+ok enl carmen send courier "behind the notice"
+expect_fail 1 enl carmen sync "$T/d7"
+contains "$ERR" "cannot write"
+[ "$(notes_in d7)" -ge 1 ] || fail "no note was written to d7"
+[ "$(ls "$T"/d7/*.purge 2>/dev/null | wc -l)" -ge 1 ] || fail "no purge was written to d7"
 finish
