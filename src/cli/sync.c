@@ -10,9 +10,10 @@ void cli_sync_warn(void *ctx, const char *what);
 void cli_sync_warn(void *ctx, const char *what)
 {
     (void)ctx;
-    /* what may hold a file name from a dead drop: never raw to a terminal */
+    /* what may hold a file name from a dead drop: never raw to a terminal,
+     * and a newline in it must not start a line that looks like our own */
     fputs("enlace: warning: ", stderr);
-    cli_safe_print(stderr, what, strlen(what));
+    cli_safe_print_entry(stderr, what, strlen(what));
     fputc('\n', stderr);
 }
 

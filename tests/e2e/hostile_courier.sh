@@ -3,7 +3,7 @@
 # under a note's name in a dead drop is overwritten by the next device that
 # holds the real note, and so is junk under a purge record's or a burn
 # notice's name; a directory planted under a name does not stop the other
-# notes from being written.
+# notes from being written; a file name cannot print a line of its own.
 . "$(dirname "$0")/lib.sh"
 
 mkprofile ana
@@ -98,4 +98,14 @@ expect_fail 1 enl carmen sync "$T/d7"
 contains "$ERR" "cannot write"
 [ "$(notes_in d7)" -ge 1 ] || fail "no note was written to d7"
 [ "$(ls "$T"/d7/*.purge 2>/dev/null | wc -l)" -ge 1 ] || fail "no purge was written to d7"
+
+step "a file name with a newline in it cannot print a line of its own"
+mkdrop d8
+: >"$T/d8/$(printf 'x\nenlace: warning: ana forged this line')"
+ok enl ana sync "$T/d8"
+contains "$ERR" "not an enlace file"
+if grep -q '^enlace: warning: ana forged' "$ERR"; then
+    fail "a drop's file name printed a line that looks like enlace's own"
+    cat "$ERR" >&2
+fi
 finish
