@@ -276,7 +276,8 @@ int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
  * and the sync callbacks are never called by two threads at once. Stops
  * after one connection when once is set (returning that session's rc), or
  * when *stop becomes non-zero (checked at least every second; the sessions
- * under way finish first). */
+ * under way get the links' timeout to finish, then are cut, what arrived
+ * kept, and reported as timed out). */
 #define ENL_LISTEN_SESSIONS 8
 typedef struct {
     int open;                   /* accept anyone: an open relay */

@@ -731,6 +731,8 @@ struct pool {
     pthread_mutex_t mu;
     pthread_cond_t done;        /* a thread, a handshake or a session ended */
     int active;                 /* threads */
+    int fds[LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS];   /* theirs; -1: free */
+    int cut_rc;                 /* why they were cut when the listener stopped */
     int hs_fd[LISTEN_HANDSHAKES];          /* -1: free */
     uint64_t hs_since[LISTEN_HANDSHAKES];  /* mono_ms() when accepted */
     int sessions, strangers;
@@ -770,9 +772,14 @@ static void *serve_thread(void *arg)
     char peer[ENL_NAME_MAX + 32] = "";
     int rc = serve_one(j->w, j->fd, &pl->wo, pl->onion, pl, peer, sizeof peer, &st);
 
+    pthread_mutex_lock(&pl->mu);
+    for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++)
+        if (pl->fds[i] == j->fd) pl->fds[i] = -1;   /* cut no more: it is closed now */
+    pthread_mutex_unlock(&pl->mu);
     enl_tcp_close(j->fd);
     enl_profile_close(j->w);
     pthread_mutex_lock(&pl->mu);
+    if (rc != ENL_OK && pl->cut_rc != ENL_OK) rc = pl->cut_rc;   /* not the peer's doing */
     if (pl->o->session) pl->o->session(pl->o->ctx, peer, rc, &st);
     pl->active--;
     pthread_cond_broadcast(&pl->done);
@@ -935,6 +942,11 @@ static int pool_start(pool *pl, int fd)
     j->fd = fd;
     pthread_mutex_lock(&pl->mu);
     pl->active++;
+    for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++)
+        if (pl->fds[i] < 0) {       /* one is free: active threads are fewer */
+            pl->fds[i] = fd;
+            break;
+        }
     handshake_begin(pl, fd);
     pthread_mutex_unlock(&pl->mu);
     ok = pthread_attr_init(&a) == 0;
@@ -947,6 +959,8 @@ static int pool_start(pool *pl, int fd)
         pool_handshake_done(pl, fd);
         pthread_mutex_lock(&pl->mu);
         pl->active--;
+        for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++)
+            if (pl->fds[i] == fd) pl->fds[i] = -1;
         pthread_mutex_unlock(&pl->mu);
         enl_profile_close(j->w);
         free(j);
@@ -980,6 +994,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     }
     memset(&pl, 0, sizeof pl);
     for (int i = 0; i < LISTEN_HANDSHAKES; i++) pl.hs_fd[i] = -1;
+    for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++) pl.fds[i] = -1;
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.done, NULL);
     pl.p = p;
@@ -1028,8 +1043,21 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         pthread_mutex_unlock(&pl.mu);
         if (o->once) break;
     }
-    /* The sessions under way end by themselves (every wait of a link is
-     * bounded): they finish before the listener says it stopped. */
+    /* The sessions under way get the link's timeout to finish: each wait
+     * of a link is bounded, but a peer that keeps sending would keep the
+     * listener for as long as it likes. Then they are cut (shutdown: each
+     * thread closes its own descriptor), and what arrived is kept. A wiped
+     * profile's are cut at once: its keys must not outlive it. */
+    if (rc != ENL_ENOPROFILE) {
+        uint64_t end = mono_ms() + (uint64_t)(o->timeout_ms ? o->timeout_ms : ENL_LINK_TIMEOUT_MS);
+        while (mono_ms() < end && !pool_wait(&pl, 1, 1000))
+            ;
+    }
+    pthread_mutex_lock(&pl.mu);
+    pl.cut_rc = rc == ENL_ENOPROFILE ? rc : ENL_ETIMEOUT;
+    for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++)
+        if (pl.fds[i] >= 0) (void)shutdown(pl.fds[i], SHUT_RDWR);
+    pthread_mutex_unlock(&pl.mu);
     while (!pool_wait(&pl, 1, 1000))
         ;
     pthread_cond_destroy(&pl.done);

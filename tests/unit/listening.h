@@ -13,6 +13,7 @@
 typedef struct {
     enl_profile *p;
     int open;                   /* an open relay */
+    int timeout_ms;             /* the links' (0: ENL_LINK_TIMEOUT_MS) */
     volatile int stop;
     volatile int ready;
     int rc;
@@ -46,12 +47,27 @@ static inline void *listen_thread(void *arg)
     enl_listen_opts o;
     memset(&o, 0, sizeof o);
     o.open = l->open;
+    o.timeout_ms = l->timeout_ms;
     o.stop = &l->stop;
     o.ready = on_ready;
     o.session = on_session;
     o.ctx = l;
     l->rc = enl_listen(l->p, "127.0.0.1:0", &o);
     return NULL;
+}
+
+/* start_listening with the links' timeout set. */
+static inline void start_listening_timeout(listening *l, enl_profile *p, int open, int timeout_ms)
+{
+    struct timespec pause = { 0, 20 * 1000000L };
+    memset(l, 0, sizeof *l);
+    l->p = p;
+    l->open = open;
+    l->timeout_ms = timeout_ms;
+    l->rc = -1;
+    assert_int_equal(pthread_create(&l->thread, NULL, listen_thread, l), 0);
+    for (int i = 0; i < 500 && !l->ready; i++) nanosleep(&pause, NULL);
+    assert_true(l->ready);
 }
 
 static inline void start_listening(listening *l, enl_profile *p, int open)

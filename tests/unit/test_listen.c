@@ -7,7 +7,8 @@
  *    session counts what the others committed);
  *  - a contact that trickles a note in, a few bytes at a time with pauses
  *    shorter than 20 ms, does not keep the profile's write lock while it
- *    does. */
+ *    does;
+ *  - a contact that keeps sending does not keep a listener told to stop. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -326,12 +327,98 @@ static void test_trickling_peer_holds_no_lock(void **state)
     enl_profile_close(lea);
 }
 
+static int cmp32(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/* A peer that keeps sending, each item well within the link's timeout,
+ * cannot keep a listener that was told to stop: the sessions under way
+ * get the link's timeout to finish, then are cut. */
+static void test_stop_is_not_held_by_a_peer(void **state)
+{
+    enum { NOTES = 8, TIMEOUT_MS = 2000, GAP_MS = 1500 };
+    enl_profile *lea = mkprofile("lea2"), *mal = mkprofile("mal2");
+    uint8_t keys[NOTES][32], salt[ENL_RECON_SALTBYTES], scratch[3][256], item[300];
+    uint8_t *msg = malloc(1 + 3 * (4 + ENL_RECON_MSG_MAX));
+    enl_recon r[3];
+    enl_link link;
+    listening l;
+    struct timespec t0, tick = { 0, 50 * 1000000L };
+    char host[64], port[16];
+    size_t off = 1, len = 0;
+    double stopped_after = -1, last_send = 0;
+    int fd = -1, sent = 1;
+    (void)state;
+
+    introduce(mal, "mal2", lea, "lea2");
+    start_listening_timeout(&l, lea, 0, TIMEOUT_MS);
+    assert_int_equal(enl_tcp_split(l.bound, host, sizeof host, port, sizeof port), ENL_OK);
+    assert_int_equal(enl_tcp_connect(&fd, host, port, 5000), ENL_OK);
+    assert_int_equal(enl_link_initiate(&link, fd, mal->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
+
+    /* NOTES notes that lea lacks (in one list): she expects NOTES items. */
+    randombytes_buf(keys, sizeof keys);
+    qsort(keys, NOTES, 32, cmp32);
+    randombytes_buf(salt, sizeof salt);
+    msg[0] = 0x01;
+    for (int i = 0; i < 3; i++) {
+        size_t ol = 0;
+        assert_int_equal(enl_recon_init(&r[i], i == 2 ? (const uint8_t (*)[32])keys : NULL,
+                                        i == 2 ? NOTES : 0, 1, recon_nothing, recon_nothing, NULL,
+                                        scratch[i], sizeof scratch[i]), ENL_OK);
+        assert_int_equal(enl_recon_first(&r[i], salt, msg + off + 4, ENL_RECON_MSG_MAX, &ol), ENL_OK);
+        msg[off] = 0;
+        msg[off + 1] = 0;
+        msg[off + 2] = (uint8_t)(ol >> 8);
+        msg[off + 3] = (uint8_t)ol;
+        off += 4 + ol;
+    }
+    assert_int_equal(enl_link_send(&link, msg, off), ENL_OK);
+    assert_int_equal(enl_link_recv(&link, msg, 1 + 3 * (4 + ENL_RECON_MSG_MAX), &len), ENL_OK);
+    assert_int_equal(msg[0], 0x01);
+
+    /* Junk notes (skipped, the link holds), one every GAP_MS: the listener
+     * is told to stop after the first. */
+    memset(item, 0x5a, sizeof item);
+    item[0] = 0x03;
+    assert_int_equal(enl_link_send(&link, item, sizeof item), ENL_OK);
+    l.stop = 1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (stopped_after < 0) {
+        double now = ms_since(&t0);
+        if (pthread_tryjoin_np(l.thread, NULL) == 0) {
+            stopped_after = now;
+            break;
+        }
+        if (now - last_send >= GAP_MS) {
+            last_send = now;
+            /* the NOTES items, then END; once the link is cut, sends fail */
+            item[0] = sent < NOTES ? 0x03 : 0x04;
+            if (enl_link_send(&link, item, sent < NOTES ? sizeof item : 1) == ENL_OK) sent++;
+        }
+        if (now > 60000) break;
+        nanosleep(&tick, NULL);
+    }
+    if (stopped_after < 0) assert_int_equal(pthread_join(l.thread, NULL), 0);
+    enl_link_wipe(&link);
+    enl_tcp_close(fd);
+    assert_int_equal(l.rc, ENL_OK);
+    if (stopped_after < 0 || stopped_after > TIMEOUT_MS + 3000)
+        fail_msg("the listener stopped %.0f ms after it was told to (the peer kept sending "
+                 "every %d ms)", stopped_after, GAP_MS);
+    free(msg);
+    enl_profile_close(mal);
+    enl_profile_close(lea);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eight_at_once),
         cmocka_unit_test(test_listener_rotates_its_prekey),
         cmocka_unit_test(test_trickling_peer_holds_no_lock),
+        cmocka_unit_test(test_stop_is_not_held_by_a_peer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
