@@ -402,11 +402,12 @@ static int collect(void *ctx, const uint8_t id[32])
     return push(&g->ids, &g->n, &g->cap, id);
 }
 
+/* l->bad is sorted once everything is taken in (see enl_sync_folder): a
+ * courier who plants junk under every held name must not make the sync
+ * quadratic in the number of files. */
 static int is_bad(const listing *l, const uint8_t id[32])
 {
-    for (size_t i = 0; i < l->nbad; i++)
-        if (memcmp(l->bad[i], id, 32) == 0) return 1;
-    return 0;
+    return in_sorted(l->bad, l->nbad, id);
 }
 
 typedef struct {
@@ -573,6 +574,7 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
         if (rc == ENL_OK) rc = end;
         if (end == ENL_OK) l.ncommitted = l.nspent;
     }
+    if (l.nbad > 1) qsort(l.bad, l.nbad, 32, cmp_id);
     if (rc == ENL_OK) rc = give(p, &l, &s);
     remove_spent(&l);
 out:
