@@ -88,6 +88,9 @@ $(BUILD)/tests/test_lists_wipe: TEST_WRAP = -Wl,--wrap=realloc
 # A test in which reading a dead drop's notes fails (an I/O error).
 $(BUILD)/tests/test_cell_attacks: TEST_WRAP = -Wl,--wrap=enl_folder_read
 
+# Accepting when the next connection failed on the network (accept4 fails).
+$(BUILD)/tests/test_tcp_accept: TEST_WRAP = -Wl,--wrap=accept4
+
 # Small programs the end-to-end tests drive (forgeries a real client never makes).
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libenlace.a
 	@mkdir -p $(dir $@)

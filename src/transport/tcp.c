@@ -143,7 +143,15 @@ int enl_tcp_accept(int lfd, int *out, int timeout_ms)
         if (rc != ENL_OK) return rc;
         fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
-            if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+            /* Errors already pending on the new connection, which Linux
+             * hands back from accept (accept(2) says to retry as for
+             * EAGAIN): that caller's trouble, not the listener's. The
+             * deadline still bounds the loop. */
+            if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED ||
+                errno == ENETDOWN || errno == EPROTO || errno == ENOPROTOOPT ||
+                errno == EHOSTDOWN || errno == ENONET || errno == EHOSTUNREACH ||
+                errno == EOPNOTSUPP || errno == ENETUNREACH)
+                continue;
             /* Out of descriptors or memory for now: the connection waits in
              * the queue; the listener must not stop for it. */
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
