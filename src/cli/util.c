@@ -111,9 +111,10 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
             cli_fail("cannot read the passphrase file %s: %s", cli.passphrase_file, strerror(errno));
             goto out;
         }
-        rc = read_line_fd(fd, pass, PASS_MAX, &n);
+        /* Not into rc: a refusal further down must still return 1. */
+        int got = read_line_fd(fd, pass, PASS_MAX, &n);
         close(fd);
-        if (rc != 0) goto toolong;
+        if (got != 0) goto toolong;
     } else {
         if (ask_tty(pass, PASS_MAX, &n, prompt) != 0) {
             cli_fail("no passphrase: set ENLACE_PASSPHRASE, use --passphrase-file FILE, "

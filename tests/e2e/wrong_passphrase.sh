@@ -198,4 +198,15 @@ grep -qi 'no profile' "$ERR" || fail "ENLACE_HOME on a missing profile: unclear 
 ok env ENLACE_HOME="$T/ana" "$ENLACE" status --json
 eq "$(json_str name)" ana "status through ENLACE_HOME"
 
+step "init refuses an empty passphrase from --passphrase-file"
+: >"$T/emptypass"
+printf '\n' >"$T/blankpass"
+for f in emptypass blankpass; do
+    run nopass "$ENLACE" --home "$T/hollow" --passphrase-file "$T/$f" init --name hollow --kdf interactive
+    eq "$RC" 1 "init with the passphrase file $f: exit status"
+    one_error_line "init with an empty passphrase file"
+    contains "$ERR" "empty passphrase" "the message for an empty passphrase file"
+    [ -e "$T/hollow" ] && { fail "init with an empty passphrase file ($f) created a profile"; rm -rf "$T/hollow"; }
+done
+
 finish
