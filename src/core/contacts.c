@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/onion.h"
 #include "core/profile.h"
 #include "note/note.h"
 #include "util/bytes.h"
@@ -437,6 +438,9 @@ int enl_contact_set_address(enl_profile *p, const char *name, const char *addres
     if (rc == ENL_ENOTFOUND) return in_tx(p, enl_fail(p, rc, "no contact named \"%s\"", name));
     if (rc != ENL_OK) return in_tx(p, rc);
     if (strlen(address) > ENL_ADDRESS_MAX) return in_tx(p, ENL_ETOOBIG);
+    if (!enl_link_address_valid(address))
+        return in_tx(p, enl_fail(p, ENL_EINVAL, "not an address to sync with: %s (tcp://HOST:PORT "
+                                 "or tor://ADDRESS.onion:PORT, PORT 1 to 65535)", address));
     snprintf(r.c.address, sizeof r.c.address, "%s", address);
     return in_tx(p, rec_put(p, &r));
 }

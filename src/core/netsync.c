@@ -553,8 +553,8 @@ static int resolve(enl_profile *p, const char *target, enl_contact *c, char *hos
                             "(enlace contact address %s tcp://HOST:PORT)", target, target);
         addr += 6;
     }
-    if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK)
-        return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
+    if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK || strtoul(port, NULL, 10) == 0)
+        return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT, PORT 1 to 65535)", addr);
     if (*tor && !onion_host(host))
         return enl_fail(p, ENL_EINVAL, "not an onion address: %s (tor://NAME@ADDRESS.onion:PORT, "
                         "ADDRESS being 56 letters and digits)", host);

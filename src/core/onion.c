@@ -84,15 +84,30 @@ int enl_onion_address(enl_profile *p, char *out, size_t max)
     return rc;
 }
 
+int enl_link_address_valid(const char *address)
+{
+    char host[256], port[16];
+    size_t n;
+    int tor = strncmp(address, "tor://", 6) == 0;
+
+    if (!tor && strncmp(address, "tcp://", 6) != 0) return 0;
+    if (enl_tcp_split(address + 6, host, sizeof host, port, sizeof port) != ENL_OK ||
+        strtoul(port, NULL, 10) == 0)
+        return 0;
+    n = strlen(host);
+    return !tor || (n > 6 && strcmp(host + n - 6, ".onion") == 0 && enl_onion_id_valid(host, n - 6));
+}
+
 int enl_profile_card_address(enl_profile *p, const char *address, char **card_text)
 {
     char *t;
     int rc;
 
-    if (address != NULL && *address && strncmp(address, "tcp://", 6) != 0 &&
-        strncmp(address, "tor://", 6) != 0)
-        return enl_fail(p, ENL_EINVAL, "an address looks like tcp://HOST:PORT or "
-                                       "tor://ADDRESS.onion:PORT");
+    /* An address nobody can sync with, in a card handed out for 90 days,
+     * would only show when a contact tries it. */
+    if (address != NULL && *address && !enl_link_address_valid(address))
+        return enl_fail(p, ENL_EINVAL, "not an address a contact can sync with: %s (tcp://HOST:PORT "
+                                       "or tor://ADDRESS.onion:PORT, PORT 1 to 65535)", address);
     if ((t = malloc(ENL_CARD_TEXTMAX)) == NULL) return ENL_ENOMEM;
     rc = enl_card_make(t, ENL_CARD_TEXTMAX, p->id, p->name, address, enl_now());
     if (rc == ENL_EINVAL)

@@ -28,4 +28,8 @@ int enl_onion_check(enl_profile *p, enl_onion *o);
 /* DEL_ONION, closes the control connection, wipes. NULL is a no-op. */
 void enl_onion_remove(enl_onion *o);
 
+/* 1 when address is one a sync can reach: tcp://HOST:PORT or
+ * tor://ID.onion:PORT (a v3 id), PORT 1 to 65535; else 0. */
+int enl_link_address_valid(const char *address);
+
 #endif

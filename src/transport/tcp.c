@@ -62,8 +62,13 @@ int enl_tcp_split(const char *addr, char *host, size_t host_max, char *port, siz
     memcpy(host, addr, hl);
     host[hl] = '\0';
     strcpy(port, colon + 1);
-    for (const char *q = port; *q; q++)
+    unsigned long v = 0;
+    for (const char *q = port; *q; q++) {
         if (*q < '0' || *q > '9') return ENL_EINVAL;
+        /* a port is at most 65535: getaddrinfo would take 99999 as 34463
+         * (modulo 65536) and listen or connect somewhere not asked for */
+        if ((v = v * 10 + (unsigned long)(*q - '0')) > 65535) return ENL_EINVAL;
+    }
     return ENL_OK;
 }
 
