@@ -4,6 +4,11 @@
 
 #include "cli/commands.h"
 
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 int cmd_status(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
@@ -38,15 +43,18 @@ int cmd_status(int argc, char **argv, enl_profile *p)
         return 0;
     }
     printf("profile:     %s\nfingerprint: %s\n", name, fp);
-    printf("notes:       %llu held (%llu bytes)\noutgoing:    %llu not yet known delivered\n"
+    printf("notes:       %llu held (%llu %s)\noutgoing:    %llu not yet known delivered\n"
            "purges:      %llu\ncontacts:    %llu\nmessages:    %llu (%llu new)\n"
-           "requests:    %llu\nburned:      %llu contacts (%llu burn notices carried)\n"
-           "bulletins:   %llu kept, following %llu authors\n",
+           "requests:    %llu\nburned:      %llu %s (%llu burn %s carried)\n"
+           "bulletins:   %llu kept, following %llu %s\n",
            (unsigned long long)s.notes, (unsigned long long)s.bytes,
+           plural(s.bytes, "byte", "bytes"),
            (unsigned long long)s.outgoing, (unsigned long long)s.purges,
            (unsigned long long)s.contacts, (unsigned long long)s.messages,
            (unsigned long long)s.unread, (unsigned long long)s.requests,
-           (unsigned long long)s.burned, (unsigned long long)s.burns,
-           (unsigned long long)s.bulletins, (unsigned long long)s.follows);
+           (unsigned long long)s.burned, plural(s.burned, "contact", "contacts"),
+           (unsigned long long)s.burns, plural(s.burns, "notice", "notices"),
+           (unsigned long long)s.bulletins, (unsigned long long)s.follows,
+           plural(s.follows, "author", "authors"));
     return 0;
 }

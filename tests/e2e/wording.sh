@@ -1,0 +1,27 @@
+#!/bin/sh
+# The words of the human-readable output: one contact, one notice, one
+# author are said in the singular ("1 contact", not "1 contacts").
+. "$(dirname "$0")/lib.sh"
+
+mkprofile ana
+mkprofile beto
+mkprofile carmen
+introduce ana beto
+introduce beto carmen
+
+step "status: counts of one are singular"
+ok enl ana revocation export --reason "taken" --out "$T/ana-rev.txt"
+ok enl beto revocation hold ana "$T/ana-rev.txt"
+ok enl beto burn ana
+ok enl beto bulletin follow "$(card_of carmen)"
+ok enl beto status
+contains "$OUT" "burned:      1 contact (1 burn notice carried)" "beto's status"
+contains "$OUT" "following 1 author" "beto's status"
+lacks "$OUT" "1 contacts" "beto's status"
+lacks "$OUT" "1 burn notices" "beto's status"
+lacks "$OUT" "1 authors" "beto's status"
+ok enl carmen status
+contains "$OUT" "burned:      0 contacts (0 burn notices carried)" "carmen's status"
+contains "$OUT" "following 0 authors" "carmen's status"
+
+finish
