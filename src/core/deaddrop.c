@@ -554,6 +554,12 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = enl_folder_check(dir)) != ENL_OK)
         return enl_fail(p, rc, "%s is not a folder this profile can read and write", dir);
+    /* A profile's own folder (this one's or another's, `sync ./NAME` with
+     * NAME a profile next to it) is no dead drop: notes and purges would be
+     * left among its files, and the next sync of either would mix them. */
+    if (enl_profile_exists(dir))
+        return enl_fail(p, ENL_EINVAL, "%s holds an enlace profile, not a dead drop: sync with a "
+                        "folder of its own (a stick, a shared folder)", dir);
     name_source(p, dir);
     if ((rc = enl_profile_expire(p)) != ENL_OK) return rc;
     if ((rc = enl_folder_list(dir, list_cb, &l)) != ENL_OK) {

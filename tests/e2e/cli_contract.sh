@@ -238,4 +238,15 @@ if [ -w /dev/full ]; then
     eq "$RC" 1 "contact list >/dev/full: exit status"
 fi
 
+step "a profile's folder is no dead drop (sync ./NAME with NAME a profile)"
+ok enl ana send carmen "not into a profile"
+before=$(tree_digest "$T/carmen")
+expect_fail 1 enl ana sync "$T/carmen"
+one_error_line "sync into a profile's folder"
+contains "$ERR" "holds an enlace profile" "sync into a profile's folder"
+eq "$(tree_digest "$T/carmen")" "$before" "carmen's profile folder after ana's refused sync"
+expect_fail 1 enl ana sync "$T/ana"
+contains "$ERR" "holds an enlace profile" "sync into its own profile folder"
+eq "$(find "$T/ana" -name '*.note' -o -name '*.purge' | wc -l | tr -d ' ')" 0 "notes left in ana's own folder"
+
 finish
