@@ -11,10 +11,45 @@ static int usage(void)
     return cli_usage(cli_find("contact"));
 }
 
-static void print_added(const enl_contact_info *c)
+/* The contacts before an add, by fingerprint: an add of a known key
+ * refreshes its card (and may rename it), and says so. */
+typedef struct {
+    char (*fp)[ENL_FINGERPRINT_STRBYTES];
+    char (*name)[ENL_NAME_MAX + 1];
+    size_t n, cap;
+    int err;
+} known_list;
+
+static int collect_known(const enl_contact_info *c, void *ctx)
 {
-    printf("added %s\nfingerprint:   %s\nsafety number: %s\n", c->name, c->fingerprint,
-           c->safety_number);
+    known_list *k = ctx;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 16;
+        /* who my contacts are: grown and freed wiped, like every list of them */
+        void *f = enl_grow_wiped(k->fp, k->cap * sizeof *k->fp, cap * sizeof *k->fp), *m;
+        if (f == NULL) { k->err = 1; return 1; }
+        k->fp = f;
+        m = enl_grow_wiped(k->name, k->cap * sizeof *k->name, cap * sizeof *k->name);
+        if (m == NULL) { k->err = 1; return 1; }
+        k->name = m;
+        k->cap = cap;
+    }
+    snprintf(k->fp[k->n], sizeof k->fp[k->n], "%s", c->fingerprint);
+    snprintf(k->name[k->n], sizeof k->name[k->n], "%s", c->name);
+    k->n++;
+    return 0;
+}
+
+static void print_added(const enl_contact_info *c, const char *was)
+{
+    if (was == NULL)
+        printf("added %s\n", c->name);
+    else if (strcmp(was, c->name) == 0)
+        printf("%s was a contact already: the card is refreshed\n", c->name);
+    else
+        printf("%s was a contact already, as %s: renamed %s, and the card is refreshed\n", c->name,
+               was, c->name);
+    printf("fingerprint:   %s\nsafety number: %s\n", c->fingerprint, c->safety_number);
     if (!c->verified)
         printf("compare the safety number with %s in person, then run: enlace contact verify %s\n",
                c->name, c->name);
@@ -31,6 +66,7 @@ static int add(int argc, char **argv, enl_profile *p)
     char *card = NULL;
     size_t len = 0;
     enl_contact_info info;
+    known_list known = { NULL, NULL, 0, 0, 0 };
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "n:h", opts, "contact", &ex)) != -1) {
@@ -44,11 +80,20 @@ static int add(int argc, char **argv, enl_profile *p)
         card = strdup(argv[optind]);
         if (card == NULL) return cli_fail("out of memory");
     }
-    rc = enl_contact_add(p, card, name, &info);
+    rc = enl_contact_each(p, collect_known, &known);
+    if (rc == ENL_OK && known.err) rc = ENL_ENOMEM;
+    if (rc == ENL_OK) rc = enl_contact_add(p, card, name, &info);
     /* a contact's card: their name, keys and address */
     enl_free_wiped(card, len ? len + 1 : strlen(card) + 1);
+    if (rc == ENL_OK) {
+        const char *was = NULL;
+        for (size_t i = 0; i < known.n && was == NULL; i++)
+            if (strcmp(known.fp[i], info.fingerprint) == 0) was = known.name[i];
+        print_added(&info, was);
+    }
+    enl_free_wiped(known.fp, known.cap * sizeof *known.fp);
+    enl_free_wiped(known.name, known.cap * sizeof *known.name);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact add");
-    print_added(&info);
     return 0;
 }
 

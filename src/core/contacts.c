@@ -321,10 +321,12 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
     if (sodium_memcmp(r.c.card.sign_pk, p->id->sign_pk, 32) == 0 ||
         sodium_memcmp(r.c.card.dh_pk, p->id->dh_pk, 32) == 0)
         return enl_fail(p, ENL_ESELF, "that is your own card");
-    use = name != NULL ? name : r.c.card.name;
+    known = rec_get_dh(p, r.c.card.dh_pk, &other) == ENL_OK;
+    /* A known key keeps the name it was given here unless another is asked
+     * for: the name in a refreshed card is only the one its owner chose. */
+    use = name != NULL ? name : known ? other.c.name : r.c.card.name;
     if (!enl_name_valid(use)) return enl_fail(p, ENL_EINVAL, "invalid contact name \"%s\"", use);
 
-    known = rec_get_dh(p, r.c.card.dh_pk, &other) == ENL_OK;
     if (known && sodium_memcmp(other.c.card.sign_pk, r.c.card.sign_pk, 32) != 0)
         return enl_fail(p, ENL_EEXISTS, "a contact already uses this key with another identity");
     if (known && other.c.card.created > r.c.card.created)

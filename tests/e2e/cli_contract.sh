@@ -249,4 +249,20 @@ expect_fail 1 enl ana sync "$T/ana"
 contains "$ERR" "holds an enlace profile" "sync into its own profile folder"
 eq "$(find "$T/ana" -name '*.note' -o -name '*.purge' | wc -l | tr -d ' ')" 0 "notes left in ana's own folder"
 
+step "a card added again refreshes the contact, keeping the name given here"
+mkprofile fede
+ok enl fede contact add --name mama "$(card_of ana)"
+ok enl fede contact verify mama
+ok enl fede contact add "$(card_of ana)"
+contains "$OUT" "mama was a contact already" "adding a known card again"
+lacks "$OUT" "added" "adding a known card again"
+ok enl fede contact list --json
+eq "$(grep -c '^{' "$OUT")" 1 "fede's contacts after adding a card twice"
+eq "$(json_str name)" mama "the name of a contact whose card is added again without --name"
+eq "$(json_bool verified)" true "verified after the card is refreshed"
+ok enl fede contact add --name ana "$(card_of ana)"
+contains "$OUT" "as mama: renamed ana" "adding a known card again with --name"
+ok enl fede contact list --json
+eq "$(json_str name)" ana "the name after a refresh with --name"
+
 finish
