@@ -181,13 +181,25 @@ int cmd_version(int argc, char **argv, enl_profile *p)
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *command, int *exit_code)
 {
-    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    int c, at = optind;
     const cli_command *cmd = cli_find(command);
+    opterr = 0;     /* said here, as every error is: "enlace: COMMAND: ..." */
+    c = getopt_long(argc, argv, shortopts, longopts, NULL);
     if (c == 'h') {
         *exit_code = cli_help(cmd);
         return -2;
     }
     if (c == '?' || c == ':') {
+        /* the word getopt stopped at: argv[optind - 1] once it moved on */
+        const char *word = optind > at && optind - 1 < argc ? argv[optind - 1] : argv[at];
+        if (optopt != 0 && strncmp(word, "--", 2) != 0)
+            cli_fail("%s: -%c is %s", command, optopt,
+                     strchr(shortopts, optopt) ? "missing its value" : "not an option");
+        else if (optopt != 0 || strchr(word, '=') != NULL)
+            cli_fail("%s: %s %s", command, word,
+                     strchr(word, '=') ? "takes no value" : "is missing its value");
+        else
+            cli_fail("%s: %s is not an option", command, word);
         *exit_code = cli_usage(cmd);
         return -2;
     }

@@ -265,4 +265,21 @@ contains "$OUT" "as mama: renamed ana" "adding a known card again with --name"
 ok enl fede contact list --json
 eq "$(json_str name)" ana "the name after a refresh with --name"
 
+step "a wrong option is named on a line beginning 'enlace: COMMAND: '"
+for args in "inbox --bogus" "inbox -x" "send --expire" "status --json=3" "init -n"; do
+    # shellcheck disable=SC2086
+    run enl ana $args
+    eq "$RC" 2 "'$args': exit status"
+    cmd=${args%% *}
+    head -n 1 "$ERR" | grep -q "^enlace: $cmd: " ||
+        fail "'$args': the first line on stderr should begin 'enlace: $cmd: ': $(head -n 1 "$ERR")"
+    grep -q '^usage:' "$ERR" || fail "'$args': no usage line"
+done
+run enl ana inbox --bogus
+contains "$ERR" "--bogus is not an option" "an unknown long option"
+run enl ana send --expire
+contains "$ERR" "--expire is missing its value" "a long option without its value"
+run enl ana status --json=3
+contains "$ERR" "--json=3 takes no value" "a flag given a value"
+
 finish
