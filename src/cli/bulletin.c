@@ -231,7 +231,19 @@ int cmd_bulletins(int argc, char **argv, enl_profile *p)
     }
     if (optind != argc) return cli_usage(cli_find("bulletins"));
     if ((rc = enl_bulletin_each(p, show, &o)) != ENL_OK) return cli_fail_rc(p, rc, "bulletins");
-    if (!o.json && o.count == 0)
-        printf("no bulletins: follow an author with enlace bulletin follow CARD|FINGERPRINT\n");
+    if (!o.json && o.count == 0) {
+        enl_status_info st;
+        if (o.channel != NULL) {
+            printf("no bulletins in the channel ");
+            cli_safe_print(stdout, o.channel, strlen(o.channel));
+            printf(" (enlace bulletins shows every channel)\n");
+        } else if (enl_status(p, &st) == ENL_OK && st.follows > 0) {
+            printf("no bulletins yet of the %llu %s you follow: they are read here as they arrive "
+                   "with syncs\n", (unsigned long long)st.follows,
+                   st.follows == 1 ? "author" : "authors");
+        } else {
+            printf("no bulletins: follow an author with enlace bulletin follow CARD|FINGERPRINT\n");
+        }
+    }
     return 0;
 }

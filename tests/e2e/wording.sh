@@ -24,4 +24,13 @@ ok enl carmen status
 contains "$OUT" "burned:      0 contacts (0 burn notices carried)" "carmen's status"
 contains "$OUT" "following 0 authors" "carmen's status"
 
+step "bulletins: an empty list says why, without telling a follower to follow"
+ok enl carmen bulletins
+contains "$OUT" "follow an author" "bulletins of a profile that follows nobody"
+ok enl beto bulletins
+contains "$OUT" "no bulletins yet of the 1 author you follow" "bulletins of a follower before any arrived"
+lacks "$OUT" "follow an author with" "bulletins of a follower before any arrived"
+ok enl beto bulletins --channel nope
+contains "$OUT" "no bulletins in the channel nope" "bulletins of an empty channel"
+
 finish
