@@ -937,6 +937,14 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         rc = enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or --force to replace it", path);
         goto out;
     }
+    /* --force replaces a file: the rename below would as well replace a
+     * device, a fifo or a symbolic link itself (not what it points to),
+     * and the parts would then leave the store as if the file were kept. */
+    if ((flags & ENL_FILE_SAVE_FORCE) && lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        rc = enl_fail(p, ENL_EEXISTS, "%s exists and is not a regular file: --force replaces only "
+                      "a file; choose another name", path);
+        goto out;
+    }
     if ((rc = temp_beside(tmp, sizeof tmp, path)) != ENL_OK) goto out;
     if ((w.fd = open_unnamed(path)) >= 0) {
         unnamed = 1;

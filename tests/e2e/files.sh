@@ -177,6 +177,19 @@ echo "not the small file" >"$T/small.back"
 expect_fail 1 enl carmen files save "$small_id" --out "$T/small.back"
 one_error_line "files save onto an existing file"
 contains "$ERR" "exists" "files save onto an existing file"
+# --force replaces a file, never a fifo, a device or a symbolic link itself
+mkfifo "$T/small.fifo"
+echo "the link's target" >"$T/small.target"
+ln -s "$T/small.target" "$T/small.link"
+for odd in small.fifo small.link; do
+    expect_fail 1 enl carmen files save "$small_id" --out "$T/$odd" --force
+    one_error_line "files save --force onto $odd"
+    contains "$ERR" "not a regular file" "files save --force onto $odd"
+done
+[ -p "$T/small.fifo" ] || fail "files save --force replaced a fifo"
+[ -L "$T/small.link" ] || fail "files save --force replaced a symbolic link"
+eq "$(cat "$T/small.target")" "the link's target" "the target of a link given to files save --force"
+eq "$(files_state carmen small.txt)" complete "the small file after refused saves"
 ok enl carmen files save "$small_id" --out "$T/small.back" --force
 cmp -s "$T/small.txt" "$T/small.back" || fail "the small file saved with --force differs"
 ls -a "$T" | grep -q enlace-tmp && fail "a temporary file was left behind"
