@@ -7,10 +7,14 @@
  * notes, moves bytes to and from files and prints.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "paper/paper.h"
@@ -147,28 +151,87 @@ typedef struct {
     int vmin, vmax;
 } export_job;
 
-static FILE *open_out(const char *path)
+/* An output file is written under a hidden name beside it and renamed over
+ * PATH only once all of it is written: an export that fails (an image too
+ * large, a full disk) leaves a file that was there as it was. A PATH that
+ * is no regular file (a fifo, /dev/stdout) is written as it is. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char tmp[4200];
+} out_file;
+
+static int open_out(out_file *o, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (f == NULL) cli_fail("paper export: cannot write %s: %s", path, strerror(errno));
-    return f;
+    struct stat sb;
+    const char *slash = strrchr(path, '/');
+    int fd = -1, n;
+
+    o->path = path;
+    o->tmp[0] = '\0';
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return 0;
+    }
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) errno = EISDIR;
+        o->f = S_ISDIR(sb.st_mode) ? NULL : fopen(path, "w");
+    } else {
+        for (int tries = 0; fd < 0 && tries < 16; tries++) {
+            uint8_t r[8];
+            char hex[17];
+            randombytes_buf(r, sizeof r);
+            sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+            n = snprintf(o->tmp, sizeof o->tmp, "%.*s.enlace-tmp-%s",
+                         slash ? (int)(slash - path + 1) : 0, path, hex);
+            if (n < 0 || (size_t)n >= sizeof o->tmp) {
+                errno = ENAMETOOLONG;
+                break;
+            }
+            fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd < 0 && errno != EEXIST) break;
+        }
+        o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (o->f == NULL) {
+            int e = errno;
+            if (fd >= 0) {
+                close(fd);
+                unlink(o->tmp);
+            }
+            o->tmp[0] = '\0';
+            errno = e;
+        }
+    }
+    if (o->f == NULL) return cli_fail("paper export: cannot write %s: %s", path, strerror(errno));
+    return 0;
 }
 
-static int close_out(FILE *f, const char *path, int rc)
+static int close_out(out_file *o, int rc)
 {
-    int bad = ferror(f) || rc != ENL_OK;
-    if (f == stdout) bad |= fflush(f) != 0;
-    else bad |= fclose(f) != 0;
-    if (bad) return cli_fail("paper export: cannot write %s: %s", path,
-                             rc != ENL_OK && rc != ENL_EIO ? enl_strerror(rc) : strerror(errno));
+    int bad = ferror(o->f) || rc != ENL_OK, e;
+    if (o->f == stdout) bad |= fflush(o->f) != 0;
+    else bad |= fclose(o->f) != 0;
+    e = errno;
+    if (!bad && o->tmp[0] && rename(o->tmp, o->path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad && o->tmp[0]) unlink(o->tmp);
+    if (bad && rc == ENL_ETOOBIG)
+        return cli_fail("paper export: %s would be too large an image (%s): export fewer notes "
+                        "at a time (paper export ID...)", o->path, enl_strerror(rc));
+    if (bad) return cli_fail("paper export: cannot write %s: %s", o->path,
+                             rc != ENL_OK && rc != ENL_EIO ? enl_strerror(rc) : strerror(e));
     return 0;
 }
 
 static int write_text(export_job *j, const note_list *l)
 {
-    FILE *f = open_out(j->out);
+    out_file o;
+    FILE *f;
     int rc = ENL_OK;
-    if (f == NULL) return 1;
+    if (open_out(&o, j->out) != 0) return 1;
+    f = o.f;
     for (size_t i = 0; i < l->n && rc == ENL_OK; i++) {
         size_t max = enl_paper_text_max(l->v[i].len), tlen;
         char *text = malloc(max ? max : 1);
@@ -182,7 +245,7 @@ static int write_text(export_job *j, const note_list *l)
         j->pages += pages;
         j->lines += lines;
     }
-    return close_out(f, j->out, rc);
+    return close_out(&o, rc);
 }
 
 static int add_codes(export_job *j, const held_note *n)
@@ -214,18 +277,18 @@ static int add_codes(export_job *j, const held_note *n)
 static int write_image(export_job *j, const char *path, int svg)
 {
     const enl_qr **qrs = malloc(j->ncodes * sizeof *qrs);
-    FILE *f;
+    out_file o;
     int rc;
     if (qrs == NULL) return cli_fail("out of memory");
     for (size_t i = 0; i < j->ncodes; i++) qrs[i] = j->codes[i].qr;
-    if ((f = open_out(path)) == NULL) {
+    if (open_out(&o, path) != 0) {
         free(qrs);
         return 1;
     }
-    rc = svg ? enl_qr_write_svg(f, qrs, j->ncodes, QR_COLUMNS, QR_SVG_MM)
-             : enl_qr_write_png(f, qrs, j->ncodes, QR_COLUMNS, QR_PNG_SCALE);
+    rc = svg ? enl_qr_write_svg(o.f, qrs, j->ncodes, QR_COLUMNS, QR_SVG_MM)
+             : enl_qr_write_png(o.f, qrs, j->ncodes, QR_COLUMNS, QR_PNG_SCALE);
     free(qrs);
-    return close_out(f, path, rc);
+    return close_out(&o, rc);
 }
 
 static int write_terminal(const export_job *j)

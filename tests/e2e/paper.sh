@@ -206,3 +206,22 @@ head -c 8 "$T/page.png" >"$T/cut.png"
 expect_fail 1 enl carmen paper import "$T/cut.png"
 one_error_line "import of a cut PNG"
 eq "$(inbox_count carmen)" 6 "carmen's messages at the end"
+
+step "an export that fails leaves a file that was there as it was"
+mkprofile hoarder
+introduce hoarder carmen
+head -c 61440 /dev/zero | tr '\0' x >"$T/long.txt"
+for n in 1 2 3 4; do ok enl hoarder send carmen - <"$T/long.txt"; done
+echo "a picture that matters" >"$T/kept.png"
+echo "a page that matters" >"$T/kept.txt"
+# four notes of 64 KiB are 400 codes: more pixels than one image may hold
+expect_fail 1 enl hoarder paper export --qr-png "$T/kept.png"
+one_error_line "an export to an image too large"
+contains "$ERR" "fewer notes" "an export to an image too large"
+eq "$(cat "$T/kept.png")" "a picture that matters" "a file an export failed to replace"
+ls -a "$T" | grep -q enlace-tmp && fail "a failed export left a temporary file"
+ok enl hoarder paper export --out "$T/kept.txt"
+head -n 1 "$T/kept.txt" | grep -q '^ENLACE PAPER 1' || fail "export --out did not replace the page: $(head -n 1 "$T/kept.txt")"
+ls -a "$T" | grep -q enlace-tmp && fail "an export left a temporary file"
+
+finish
