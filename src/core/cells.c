@@ -11,7 +11,8 @@
  * when it changes, the device:
  *
  *   - adds members it did not know as contacts, marked "cell NAME";
- *   - burns (here) a member removed by k BURN vouches;
+ *   - burns (here) a member removed by k BURN vouches, and re-keys every
+ *     other cell it shares with them, as `burn` does;
  *   - makes a new sender key for the new membership and hands it to every
  *     member over the pairwise sessions: a removed member never gets one,
  *     a new member never gets an old one;
@@ -586,6 +587,8 @@ static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const ui
     return rc;
 }
 
+static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const uint8_t *except_cell);
+
 /* Acts on a change of membership (see the top of this file). old_epoch:
  * the epoch acted on before. */
 static int act_on_view(enl_profile *p, cell_rec *c)
@@ -603,10 +606,15 @@ static int act_on_view(enl_profile *p, cell_rec *c)
         if (is_me(p, m->sign_pk) || m->card_stmt == SIZE_MAX) continue;
         cs = &c->st[m->card_stmt];
         if (m->burned) {
-            int was = 0;
+            int was = 0, before = burned_here(p, m->sign_pk, m->dh_pk);
             char reason[201];
             snprintf(reason, sizeof reason, "burned by members of cell %s", c->name);
             rc = enl_contact_burn(p, m->dh_pk, m->sign_pk, reason, &was);
+            /* Burned here only now, as by `burn`: the other cells shared
+             * with them re-key too, or the captor goes on reading there
+             * with the sender keys it holds. This cell re-keys below. */
+            if (rc == ENL_OK && !before && burned_here(p, m->sign_pk, m->dh_pk))
+                rc = rekey_cells_without(p, m->sign_pk, c->cell_id);
             continue;
         }
         if (!member || m->state != ENL_CELL_MEMBER) continue;
@@ -1560,13 +1568,16 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
     return sk_row_write(p, co->row, co->cell_id, co->sender_sign, co->sender_dh, co->epoch, &co->sk);
 }
 
-int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])
+/* In every cell I am a member of where sign_pk is named (but except_cell,
+ * may be NULL): their sender keys are forgotten and mine renewed. */
+static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const uint8_t *except_cell)
 {
     id_list l = { NULL, 0, 0 };
     int rc = enl_store_row_each(p->st, "cells", collect_cell_ids, &l);
 
     for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
         cell_rec *c = NULL;
+        if (except_cell != NULL && memcmp(l.v[i], except_cell, 32) == 0) continue;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         if (enl_cell_is_member(&c->view, p->id->sign_pk) && enl_cell_find(&c->view, sign_pk) != NULL) {
             /* their keys are compromised: nothing of theirs is read any
@@ -1579,4 +1590,9 @@ int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])
     }
     enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
+}
+
+int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32])
+{
+    return rekey_cells_without(p, sign_pk, NULL);
 }

@@ -834,6 +834,38 @@ static void test_cell_note_read_here_survives_a_clock_set_back(void **state)
     carmen_reads_it_there(&d);
 }
 
+/* A burn by the members of one cell burns the keys on every member's
+ * device, like `burn` on it: the other cells that device shares with the
+ * burned member must re-key too, or the captor keeps reading there with
+ * the sender key it already holds. ana alone burns beto in olla (k = 1);
+ * carmen learns it from ana's log, and beto is with her in mesa. */
+static void test_cell_burn_rekeys_the_other_cells(void **state)
+{
+    enl_profile *ana = mkprofile("ana20"), *beto = mkprofile("beto20"), *carmen = mkprofile("carmen20");
+    enl_profile *all[3] = { ana, beto, carmen }, *two[2] = { ana, carmen };
+    int cells = 0, burned = 0;
+    (void)state;
+    introduce_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    assert_int_equal(enl_cell_create(carmen, "mesa", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(carmen, "mesa", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_send(carmen, "mesa", (const uint8_t *)"antes", 5, NULL, NULL), ENL_OK);
+    carry_all(carmen, beto);
+    assert_true(has_message(beto, "antes"));
+    /* beto is taken: ana burns him, and carmen hears of it from olla */
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, NULL), ENL_OK);
+    exchange(two, 2);
+    assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    assert_int_equal(enl_cell_send(carmen, "mesa", (const uint8_t *)"despues", 7, NULL, NULL), ENL_OK);
+    carry_all(carmen, beto);
+    assert_false(has_message(beto, "despues"));
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -856,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_cell_note_read_without_room_stays_in_the_drop),
         cmocka_unit_test(test_cell_note_read_here_survives_a_failed_read),
         cmocka_unit_test(test_cell_note_read_here_survives_a_clock_set_back),
+        cmocka_unit_test(test_cell_burn_rekeys_the_other_cells),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
