@@ -176,11 +176,13 @@ static int card_sign(uint8_t sig[64], const uint8_t *body, size_t len, const uin
 static int card_verify(const uint8_t sig[64], const uint8_t *body, size_t len, const uint8_t pk[32])
 {
     uint8_t msg[sizeof card_context + ENL_CARD_FIXEDBYTES + ENL_CARD_EXTMAX];
+    int rc;
     if (len > sizeof msg - sizeof card_context) return ENL_ETOOBIG;
     memcpy(msg, card_context, sizeof card_context);
     memcpy(msg + sizeof card_context, body, len);
-    return crypto_sign_verify_detached(sig, msg, sizeof card_context + len, pk) == 0
-               ? ENL_OK : ENL_ESIG;
+    rc = crypto_sign_verify_detached(sig, msg, sizeof card_context + len, pk) == 0 ? ENL_OK : ENL_ESIG;
+    sodium_memzero(msg, sizeof msg);    /* the card's name and address */
+    return rc;
 }
 
 static void put_ext(enl_wr *w, uint8_t type, const char *value)
