@@ -53,7 +53,10 @@ int enl_intro_make(uint8_t *out, size_t *len, const uint8_t recipient[32], const
 
     if (!text_ok(note)) return ENL_ETOOBIG;
     if (card_len == 0 || card_len > ENL_CARD_TEXTMAX) return ENL_EINVAL;
-    if ((rc = enl_card_parse(&c, card, card_len, 0)) != ENL_OK) return rc;
+    /* checked only: the card read (whom I introduce) is not left behind */
+    rc = enl_card_parse(&c, card, card_len, 0);
+    sodium_memzero(&c, sizeof c);
+    if (rc != ENL_OK) return rc;
     enl_wr_u8(&w, ENL_INTRO_VERSION);
     enl_wr_bytes(&w, introducer->sign_pk, 32);
     enl_wr_bytes(&w, recipient, 32);

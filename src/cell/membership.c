@@ -273,6 +273,7 @@ int enl_cell_compute(enl_cell_view *v, const enl_stmt *st, size_t n)
         founder->card_stmt = v->create_stmt;
         if (enl_card_parse(&card, c->card, c->card_len, 0) == ENL_OK)
             memcpy(founder->dh_pk, card.dh_pk, 32);
+        sodium_memzero(&card, sizeof card);     /* the founder's name and keys */
         v->nmembers = 1;
     }
     /* While the membership is worked out, only members' proposals take a

@@ -65,14 +65,16 @@ int enl_stmt_make(uint8_t *out, size_t *len, enl_stmt *s, const enl_identity *au
 }
 
 /* A card carried in a statement must be well signed and be the key it
- * stands for; its dates are not checked (a statement outlives a card). */
+ * stands for; its dates are not checked (a statement outlives a card).
+ * The card read is wiped: it names a member and their keys. */
 static int card_matches(const char *card, size_t len, const uint8_t sign_pk[32],
                         const uint8_t *dh_pk)
 {
     enl_card c;
-    if (enl_card_parse(&c, card, len, 0) != ENL_OK) return 0;
-    if (sodium_memcmp(c.sign_pk, sign_pk, 32) != 0) return 0;
-    return dh_pk == NULL || sodium_memcmp(c.dh_pk, dh_pk, 32) == 0;
+    int ok = enl_card_parse(&c, card, len, 0) == ENL_OK && sodium_memcmp(c.sign_pk, sign_pk, 32) == 0 &&
+             (dh_pk == NULL || sodium_memcmp(c.dh_pk, dh_pk, 32) == 0);
+    sodium_memzero(&c, sizeof c);
+    return ok;
 }
 
 int enl_stmt_parse(enl_stmt *s, const uint8_t *in, size_t len)

@@ -28,6 +28,10 @@
 
 static enl_identity who, other;
 static char card[ENL_CARD_TEXTMAX];
+static uint8_t buf[ENL_STMT_MAXBYTES + ENL_INTRO_MAXBYTES];
+static size_t len;
+static enl_stmt parsed[2];
+static enl_cell_view view;
 
 static __attribute__((noinline)) void scrub(void)
 {
@@ -55,6 +59,35 @@ static enl_card read_card;
 static __attribute__((noinline)) int card_read(void)
 {
     return enl_card_parse(&read_card, card, strlen(card), 0);
+}
+
+static __attribute__((noinline)) int parse_first(void)
+{
+    return enl_stmt_parse(&parsed[0], buf, len);
+}
+
+static __attribute__((noinline)) int compute(void)
+{
+    return enl_cell_compute(&view, parsed, 1);
+}
+
+static __attribute__((noinline)) int intro_make(void)
+{
+    return enl_intro_make(buf, &len, other.sign_pk, card, strlen(card), "", &other);
+}
+
+static void create_stmt(void)
+{
+    enl_stmt s;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_CREATE;
+    s.admit = 2;
+    strcpy(s.name, "olla");
+    s.card = card;
+    s.card_len = strlen(card);
+    s.created = 1790000000;
+    s.clock = 1;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, &who), ENL_OK);
 }
 
 /* The search finds what it looks for, and nothing where nothing was left. */
@@ -86,6 +119,52 @@ static void test_card_read_wiped(void **state)
     assert_false(stack_holds_mark());
 }
 
+static void test_create_checked_wiped(void **state)
+{
+    (void)state;
+    create_stmt();
+    scrub();
+    assert_int_equal(parse_first(), ENL_OK);
+    assert_false(stack_holds_mark());
+}
+
+static void test_add_checked_wiped(void **state)
+{
+    enl_stmt s;
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.subject_sign, who.sign_pk, 32);
+    memcpy(s.subject_dh, who.dh_pk, 32);
+    s.card = card;
+    s.card_len = strlen(card);
+    s.created = 1790000000;
+    s.clock = 2;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, &other), ENL_OK);
+    scrub();
+    assert_int_equal(parse_first(), ENL_OK);
+    assert_false(stack_holds_mark());
+}
+
+static void test_founder_card_wiped(void **state)
+{
+    (void)state;
+    create_stmt();
+    assert_int_equal(enl_stmt_parse(&parsed[0], buf, len), ENL_OK);
+    scrub();
+    assert_int_equal(compute(), ENL_OK);
+    assert_true(enl_cell_is_member(&view, who.sign_pk));
+    assert_false(stack_holds_mark());
+}
+
+static void test_introduced_card_wiped(void **state)
+{
+    (void)state;
+    scrub();
+    assert_int_equal(intro_make(), ENL_OK);
+    assert_false(stack_holds_mark());
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -101,6 +180,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_works),
         cmocka_unit_test(test_card_read_wiped),
+        cmocka_unit_test(test_create_checked_wiped),
+        cmocka_unit_test(test_add_checked_wiped),
+        cmocka_unit_test(test_founder_card_wiped),
+        cmocka_unit_test(test_introduced_card_wiped),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
