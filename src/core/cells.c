@@ -822,6 +822,20 @@ int enl_cell_create(enl_profile *p, const char *name, unsigned admit)
     return in_tx(p, rc);
 }
 
+/* Whether I signed already, about subject at generation gen, a statement
+ * of one of these types (a mask of 1 << type): the same vouch again would
+ * count for nothing, yet take one of my places in the log for good (past
+ * ENL_CELL_EXITS_PER_AUTHOR of them, I could burn no one any more). */
+static int signed_already(enl_profile *p, const cell_rec *c, const uint8_t subject[32], uint32_t gen,
+                          unsigned types)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if ((types & 1u << c->st[i].type) && c->st[i].gen == gen &&
+            memcmp(c->st[i].subject_sign, subject, 32) == 0 && is_me(p, c->st[i].author))
+            return 1;
+    return 0;
+}
+
 /* Loads a cell I am a member of, inside a transaction the caller opened. */
 static int load_member(enl_profile *p, const char *cell, cell_rec **c)
 {
@@ -857,6 +871,9 @@ static int vouch_add(enl_profile *p, const char *cell, const char *contact, int 
     } else if (vouch && (m == NULL || m->state != ENL_CELL_CANDIDATE)) {
         rc = enl_fail(p, ENL_ENOTFOUND, "%s is not a candidate of %s (propose with "
                       "`enlace cell add %s %s`)", contact, cell, cell, contact);
+    } else if (signed_already(p, c, k.card.sign_pk, m != NULL ? m->gen : 0, 1u << ENL_STMT_ADD)) {
+        rc = enl_fail(p, ENL_EEXISTS, "you have vouched for %s in %s already: a vouch counts once",
+                      contact, cell);
     } else {
         /* The card I hold for them goes in the vouch: members who do not
          * know them yet learn it from there. */
@@ -901,6 +918,12 @@ int enl_cell_remove(enl_profile *p, const char *cell, const char *contact, int b
     m = enl_cell_find(&c->view, k.card.sign_pk);
     if (m == NULL || m->state != ENL_CELL_MEMBER) {
         rc = enl_fail(p, ENL_ENOTFOUND, "%s is not a member of %s", contact, cell);
+    } else if (signed_already(p, c, k.card.sign_pk, m->gen, 1u << ENL_STMT_BURN)) {
+        rc = enl_fail(p, ENL_EEXISTS, "you have vouched to burn %s in %s already (which is a "
+                      "vouch for their removal too): a vouch counts once", contact, cell);
+    } else if (!burn && signed_already(p, c, k.card.sign_pk, m->gen, 1u << ENL_STMT_REMOVE)) {
+        rc = enl_fail(p, ENL_EEXISTS, "you have vouched to remove %s from %s already: a vouch "
+                      "counts once (--burn makes it a burn)", contact, cell);
     } else {
         memset(&s, 0, sizeof s);
         s.type = burn ? ENL_STMT_BURN : ENL_STMT_REMOVE;
@@ -949,11 +972,14 @@ int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t
         cell_rec *c = NULL;
         const enl_cell_person *m;
         enl_stmt s;
-        int one;
+        int one, shared;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         m = enl_cell_find(&c->view, sign_pk);
-        if (enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
-            m->state == ENL_CELL_MEMBER && memcmp(m->dh_pk, dh_pk, 32) == 0) {
+        shared = enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
+                 m->state == ENL_CELL_MEMBER && memcmp(m->dh_pk, dh_pk, 32) == 0;
+        if (shared && signed_already(p, c, sign_pk, m->gen, 1u << ENL_STMT_BURN)) {
+            (*cells)++;         /* my burn vouch is in the log already: one counts */
+        } else if (shared) {
             memset(&s, 0, sizeof s);
             s.type = ENL_STMT_BURN;
             s.gen = m->gen;

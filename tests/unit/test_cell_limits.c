@@ -277,6 +277,39 @@ static void test_sender_key_tags_upgraded_at_open(void **state)
     enl_profile_close(carmen);
 }
 
+/* A vouch signed again (a worried user runs `cell remove` once more, or
+ * `burn` twice) counts for nothing, and each took one of its author's 16
+ * places for removals, burns and leaves for good: past them, that member
+ * could never burn anyone again. The same vouch again is refused, and a
+ * removal vouch can still become a burn. */
+static void test_same_vouch_again_keeps_the_share(void **state)
+{
+    enl_profile *ana = mkprofile("ana_again"), *beto = mkprofile("beto_again"), *carmen = mkprofile("carmen_again");
+    enl_profile *dora = mkprofile("dora_again");
+    int cells = 0, failed = 0;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(ana, "ana", dora, "dora");
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_EEXISTS);
+    assert_int_equal(enl_cell_vouch(ana, "olla", "dora"), ENL_EEXISTS);
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, "lost his phone"), ENL_OK);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, "lost his phone"), ENL_EEXISTS);
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 1, "arrested"), ENL_OK);
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 1, "arrested"), ENL_EEXISTS);
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, NULL), ENL_EEXISTS);
+    /* her burn vouch is in: `burn` on her device signs no other */
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, &failed), ENL_OK);
+        assert_int_equal(failed, 0);
+        assert_int_equal(cells, 1);
+    }
+    /* and her share still holds a burn of someone else */
+    assert_int_equal(enl_cell_remove(ana, "olla", "carmen", 1, "arrested too"), ENL_OK);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_burned_members_candidate_relays_their_statements),
         cmocka_unit_test(test_cell_name_too_long_in_row),
         cmocka_unit_test(test_sender_key_tags_upgraded_at_open),
+        cmocka_unit_test(test_same_vouch_again_keeps_the_share),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
