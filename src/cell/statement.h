@@ -5,7 +5,7 @@
  * author's identity key, like cards and burn notices.
  *
  *   version u8 (1) | type u8 | cell id [32] | author sign_pk [32] | created u64 |
- *   clock u32 (1 + the largest clock of the statements its author held) |
+ *   clock u32 (1 + the largest clock of the statements its author held; never wraps) |
  *   CREATE:        admit u8 | salt [16] | name length u8 | name | card length u16 | author's card
  *   ADD:           generation u32 | subject sign_pk [32] | subject dh_pk [32] |
  *                  card length u16 | subject's card

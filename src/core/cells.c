@@ -770,10 +770,13 @@ static int add_statement(enl_profile *p, cell_rec *c, enl_stmt *s)
 
     memcpy(s->cell_id, c->cell_id, 32);
     s->created = enl_now();
-    /* after everything I hold: whoever learns this also knows it came later */
+    /* after everything I hold: whoever learns this also knows it came later.
+     * A clock a member set to the largest there is stays there: one more
+     * would wrap to 0 and put mine before all I had seen. */
     s->clock = 1;
     for (size_t i = 0; i < c->n; i++)
-        if (c->st[i].clock >= s->clock) s->clock = c->st[i].clock + 1;
+        if (c->st[i].clock >= s->clock)
+            s->clock = c->st[i].clock == UINT32_MAX ? UINT32_MAX : c->st[i].clock + 1;
     if ((rc = enl_stmt_make(buf, &len, s, p->id)) == ENL_OK)
         rc = merge_and_act(p, c, &buf, &len, 1, NULL);
     sodium_memzero(buf_, sizeof buf_);     /* the statement: whom it names, their card */

@@ -866,6 +866,81 @@ static void test_cell_burn_rekeys_the_other_cells(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* The Lamport clock of a statement I sign is 1 + the largest I hold: a
+ * member who put one with the largest clock there is in my log made it
+ * wrap to 0, and my later statements then counted before what I had seen
+ * when I signed them. beto (k = 3) plants such a statement (a LEAVE at a
+ * generation nobody is at, sorting last), then vouches, backdated, for
+ * dora, whom ana proposes after carmen's admission: with ana's vouch at
+ * clock 0, dora's admission came first, while the cell had two members,
+ * with two vouches of the three the cell needs, and carmen's was undone. */
+static void test_clock_that_wraps_reorders_my_statements(void **state)
+{
+    enl_profile *ana = mkprofile("ana21"), *beto = mkprofile("beto21"), *carmen = mkprofile("carmen21");
+    enl_profile *dora = mkprofile("dora21");
+    enl_profile *all[3] = { ana, beto, carmen };
+    static uint8_t body[ENL_TEXT_MAX];
+    uint8_t cid[32], buf[ENL_STMT_MAXBYTES], id[32];
+    char *dc = NULL;
+    size_t len = 0;
+    enl_stmt s;
+    enl_wr w;
+    (void)state;
+    introduce_three(ana, beto, carmen);
+    introduce(ana, "ana", dora, "dora");
+    assert_int_equal(enl_cell_create(ana, "olla", 3), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
+    cell_id_of(ana, cid);
+    /* beto's statement with the largest clock, ground to sort last */
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, cid, 32);
+    s.gen = 99;
+    s.clock = UINT32_MAX;
+    for (s.created = 1790000000;; s.created++) {
+        assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+        enl_stmt_id(id, buf, len);
+        if (id[0] == 0xff && id[1] >= 0xf0) break;
+    }
+    w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 1);
+    enl_wr_u16(&w, (uint16_t)len);
+    enl_wr_bytes(&w, buf, len);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    carry_all(beto, ana);
+    /* ana proposes dora; beto vouches for her, backdated */
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
+    assert_int_equal(enl_profile_card(dora, &dc), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, cid, 32);
+    s.clock = 1;
+    s.created = 1790000000;
+    memcpy(s.subject_sign, dora->id->sign_pk, 32);
+    memcpy(s.subject_dh, dora->id->dh_pk, 32);
+    s.card = dc;
+    s.card_len = strlen(dc);
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    w = enl_wr_init(body, sizeof body);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 1);
+    enl_wr_u16(&w, (uint16_t)len);
+    enl_wr_bytes(&w, buf, len);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    carry_all(beto, ana);
+    assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
+    assert_string_equal(state_of(ana, "olla", "dora", NULL), "candidate");
+    free(dc);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -889,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_cell_note_read_here_survives_a_failed_read),
         cmocka_unit_test(test_cell_note_read_here_survives_a_clock_set_back),
         cmocka_unit_test(test_cell_burn_rekeys_the_other_cells),
+        cmocka_unit_test(test_clock_that_wraps_reorders_my_statements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
