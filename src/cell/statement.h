@@ -14,9 +14,11 @@
  *   LEAVE:         generation u32
  *   then signature [64] over "enlace cell statement v1\0" || everything above.
  *
- * The cell id is BLAKE2b-256("enlace cell id v1\0" || creator sign_pk || salt):
+ * The cell id is BLAKE2b-256("enlace cell id v2\0" || creator sign_pk || salt ||
+ * admit u8 || name length u8 || name || card length u16 || card) (enl_cell_id):
  * only the creator can make a CREATE for it, so no member can replace the
- * cell's founding statement with one of their own.
+ * cell's founding statement with one of their own, and a second CREATE with
+ * other terms is the CREATE of another cell.
  *
  * ADD is a vouch for admission (a proposal is the proposer's vouch), REMOVE a
  * vouch for removal, BURN a vouch for removal that also says the subject's
