@@ -29,6 +29,7 @@
 #include "core/profile.h"
 #include "core/send.h"
 #include "crypto/identity.h"
+#include "crypto/revocation.h"
 #include "note/note.h"
 #include "store/store.h"
 #include "util/bytes.h"
@@ -310,6 +311,29 @@ static void test_same_vouch_again_keeps_the_share(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
 }
 
+/* Whoever holds a seized member's key signs burn notices of it without
+ * end, each with another reason: every one that a device takes made it
+ * sign one more BURN in each cell it shares with them, until its places
+ * for removals, burns and leaves were gone, and with them every burn it
+ * could still vouch for. */
+static void test_burn_notices_again_keep_the_share(void **state)
+{
+    enl_profile *ana = mkprofile("ana_notices"), *beto = mkprofile("beto_notices");
+    enl_profile *carmen = mkprofile("carmen_notices");
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    for (int i = 0; i < 20; i++) {
+        uint8_t bin[ENL_REVOCATION_MAXBYTES];
+        char reason[32];
+        size_t len = 0;
+        snprintf(reason, sizeof reason, "taken %d", i);
+        assert_int_equal(enl_revocation_make(bin, &len, beto->id, reason, enl_now()), ENL_OK);
+        assert_int_equal(enl_burn_intake(ana, bin, len, NULL), ENL_OK);
+    }
+    assert_int_equal(enl_cell_remove(ana, "olla", "carmen", 1, "arrested too"), ENL_OK);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_cell_name_too_long_in_row),
         cmocka_unit_test(test_sender_key_tags_upgraded_at_open),
         cmocka_unit_test(test_same_vouch_again_keeps_the_share),
+        cmocka_unit_test(test_burn_notices_again_keep_the_share),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
