@@ -93,9 +93,13 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
                        int *was_contact)
 {
     uint8_t id[32];
-    int rc;
+    int rc, known;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
     int cells = 0, failed = 0;
+    /* Another notice of keys burned here already (whoever holds them signs
+     * as many as they like) burns nobody new: the first signed the vouches
+     * and re-keyed the cells; each one more would re-key them all again. */
+    if ((known = enl_store_burn_has_key(p->st, r->sign_pk)) < 0) return known;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
     /* The contact first, so that nothing the vouches make is sealed to the
      * burned key; then, its owner's own revocation being proof enough,
@@ -106,8 +110,9 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
         rc = enl_contact_burn(p, r->dh_pk, r->sign_pk,
                               r->reason[0] ? r->reason : "its owner's revocation was published",
                               was_contact);
-    if (rc == ENL_OK) rc = enl_cell_burn_vouch(p, r->sign_pk, r->dh_pk, r->reason, &cells, &failed);
-    if (rc == ENL_OK) rc = enl_cell_burned(p, r->sign_pk);
+    if (rc == ENL_OK && !known)
+        rc = enl_cell_burn_vouch(p, r->sign_pk, r->dh_pk, r->reason, &cells, &failed);
+    if (rc == ENL_OK && !known) rc = enl_cell_burned(p, r->sign_pk);
     return rc;
 }
 

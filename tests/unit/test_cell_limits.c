@@ -334,6 +334,37 @@ static void test_burn_notices_again_keep_the_share(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* ... nor make every device that takes them re-key the cells it shares
+ * with them once per notice, each time one note to every other member:
+ * the first notice of a key re-keys them, the others burn nobody. */
+static int count_note(const uint8_t id[ENL_IDBYTES], void *ctx)
+{
+    (void)id;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_burn_notices_again_rekey_once(void **state)
+{
+    enl_profile *ana = mkprofile("ana_rekey"), *beto = mkprofile("beto_rekey");
+    enl_profile *carmen = mkprofile("carmen_rekey");
+    int first = 0, after = 0;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    for (int i = 0; i < 10; i++) {
+        uint8_t bin[ENL_REVOCATION_MAXBYTES];
+        char reason[32];
+        size_t len = 0;
+        snprintf(reason, sizeof reason, "taken %d", i);
+        assert_int_equal(enl_revocation_make(bin, &len, beto->id, reason, enl_now() + (uint64_t)i), ENL_OK);
+        assert_int_equal(enl_burn_intake(ana, bin, len, NULL), ENL_OK);
+        if (i == 0) assert_int_equal(enl_note_each(ana, count_note, &first), ENL_OK);
+    }
+    assert_int_equal(enl_note_each(ana, count_note, &after), ENL_OK);
+    assert_int_equal(after, first);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_sender_key_tags_upgraded_at_open),
         cmocka_unit_test(test_same_vouch_again_keeps_the_share),
         cmocka_unit_test(test_burn_notices_again_keep_the_share),
+        cmocka_unit_test(test_burn_notices_again_rekey_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
