@@ -51,6 +51,10 @@ static int change(int argc, char **argv, enl_profile *p, const char *what)
         if (c == 'r') reason = optarg;
     }
     if (optind + 2 != argc) return usage();
+    /* a vouch to admit must never be what one who meant to burn signs */
+    if (strcmp(what, "remove") != 0 && (burn || reason != NULL))
+        return cli_fail("--burn and --reason are for `enlace cell remove`: cell %s signs a vouch "
+                        "to admit", what), EXIT_USAGE;
     if (strcmp(what, "add") == 0) rc = enl_cell_add(p, argv[optind], argv[optind + 1]);
     else if (strcmp(what, "vouch") == 0) rc = enl_cell_vouch(p, argv[optind], argv[optind + 1]);
     else rc = enl_cell_remove(p, argv[optind], argv[optind + 1], burn, reason);

@@ -48,6 +48,11 @@ round
 ok enl beto cell list --json
 eq "$(json_num candidates)" 1 "candidates in beto's view (carmen, not his contact yet)"
 add_contact beto carmen
+# --burn and --reason belong to remove: on add or vouch they signed a vouch
+# to admit whom one meant to burn
+expect_fail 2 enl beto cell vouch olla carmen --burn --reason "taken"
+contains "$ERR" "cell remove"
+eq "$(member_state beto olla carmen)" candidate "carmen after a vouch given --burn"
 ok enl beto cell vouch olla carmen
 eq "$(member_state beto olla carmen)" member "carmen after beto's vouch"
 round
