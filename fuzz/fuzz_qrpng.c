@@ -14,22 +14,9 @@
 
 #include "enlace.h"
 #include "paper/qr.h"
+#include "paper_sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void on_note(void *ctx, const uint8_t *note, size_t len, const enl_paper_note_info *info)
-{
-    uint8_t id[ENL_IDBYTES];
-    (void)ctx;
-    enl_note_id(id, note, len);
-    if (len == 0 || len > ENL_NOTE_MAX || memcmp(id, info->id_prefix, ENL_PAPER_IDPREFIX) != 0) abort();
-}
-
-static void on_error(void *ctx, const enl_paper_error *e)
-{
-    (void)ctx;
-    if (e->msg[0] == '\0' || e->code == ENL_OK) abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
