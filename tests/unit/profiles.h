@@ -87,6 +87,22 @@ static inline void exchange(enl_profile **ps, size_t n)
             }
 }
 
+#ifdef ENL_UTIL_BYTES_H
+/* The body of a cell log that holds one statement: cell id | count u16 (1)
+ * | length u16 | statement. Returns its length. */
+static inline size_t cell_log_of_one(uint8_t *body, size_t max, const uint8_t cid[32],
+                                     const uint8_t *stmt, size_t len)
+{
+    enl_wr w = enl_wr_init(body, max);
+    enl_wr_bytes(&w, cid, 32);
+    enl_wr_u16(&w, 1);
+    enl_wr_u16(&w, (uint16_t)len);
+    enl_wr_bytes(&w, stmt, len);
+    assert_false(w.err);
+    return w.len;
+}
+#endif
+
 #ifdef ENL_CORE_SEND_H
 /* Seals a payload of any kind, as `from` would (a test that includes
  * core/send.h before this file crafts what a real client never sends). */

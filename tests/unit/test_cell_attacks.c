@@ -884,7 +884,6 @@ static void test_clock_that_wraps_reorders_my_statements(void **state)
     char *dc = NULL;
     size_t len = 0;
     enl_stmt s;
-    enl_wr w;
     (void)state;
     introduce_three(ana, beto, carmen);
     introduce(ana, "ana", dora, "dora");
@@ -908,12 +907,8 @@ static void test_clock_that_wraps_reorders_my_statements(void **state)
         enl_stmt_id(id, buf, len);
         if (id[0] == 0xff && id[1] >= 0xf0) break;
     }
-    w = enl_wr_init(body, sizeof body);
-    enl_wr_bytes(&w, cid, 32);
-    enl_wr_u16(&w, 1);
-    enl_wr_u16(&w, (uint16_t)len);
-    enl_wr_bytes(&w, buf, len);
-    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body,
+              cell_log_of_one(body, sizeof body, cid, buf, len));
     carry_all(beto, ana);
     /* ana proposes dora; beto vouches for her, backdated */
     assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
@@ -928,12 +923,8 @@ static void test_clock_that_wraps_reorders_my_statements(void **state)
     s.card = dc;
     s.card_len = strlen(dc);
     assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
-    w = enl_wr_init(body, sizeof body);
-    enl_wr_bytes(&w, cid, 32);
-    enl_wr_u16(&w, 1);
-    enl_wr_u16(&w, (uint16_t)len);
-    enl_wr_bytes(&w, buf, len);
-    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body,
+              cell_log_of_one(body, sizeof body, cid, buf, len));
     carry_all(beto, ana);
     assert_string_equal(state_of(ana, "olla", "carmen", NULL), "member");
     assert_string_equal(state_of(ana, "olla", "dora", NULL), "candidate");

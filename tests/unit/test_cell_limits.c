@@ -126,13 +126,8 @@ static void fill(enl_profile *beto, enl_profile *ana, enl_profile *carmen, int w
     for (int j = 0; j < beto_exits; j++) {
         uint8_t b[ENL_STMT_MAXBYTES];
         size_t l = 0;
-        enl_wr w = enl_wr_init(body, sizeof body);
         leave_of(beto->id, cid, 2000 + (uint32_t)j, b, &l);
-        enl_wr_bytes(&w, cid, 32);
-        enl_wr_u16(&w, 1);
-        enl_wr_u16(&w, (uint16_t)l);
-        enl_wr_bytes(&w, b, l);
-        beto_sends(beto, ana, carmen, body, w.len);
+        beto_sends(beto, ana, carmen, body, cell_log_of_one(body, sizeof body, cid, b, l));
     }
 }
 
@@ -174,7 +169,6 @@ static void test_burned_members_candidate_relays_their_statements(void **state)
     int cells = 0, failed = 0;
     enl_contact kc;
     enl_stmt s;
-    enl_wr w;
     (void)state;
     cell_of_three(ana, beto, carmen);
     introduce(beto, "beto", zed, "zed");
@@ -198,13 +192,8 @@ static void test_burned_members_candidate_relays_their_statements(void **state)
     memcpy(s.subject_sign, kc.card.sign_pk, 32);
     memcpy(s.subject_dh, kc.card.dh_pk, 32);
     assert_int_equal(enl_stmt_make(b, &l, &s, beto->id), ENL_OK);
-    w = enl_wr_init(body, sizeof body);
-    enl_wr_bytes(&w, cid, 32);
-    enl_wr_u16(&w, 1);
-    enl_wr_u16(&w, (uint16_t)l);
-    enl_wr_bytes(&w, b, l);
     before = log_count(ana);
-    seal_body(zed, "ana", ENL_KIND_CELL_LOG, body, w.len);
+    seal_body(zed, "ana", ENL_KIND_CELL_LOG, body, cell_log_of_one(body, sizeof body, cid, b, l));
     carry_all(zed, ana);
     assert_int_equal(log_count(ana), before);   /* the burned key's statement reaches no one */
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(zed);
