@@ -740,6 +740,7 @@ struct pool {
     const enl_listen_opts *o;
     enl_listen_opts wo;         /* o, its callbacks called under mu */
     int onion;
+    int once_rc;                /* --once: how its one session ended */
 };
 
 typedef struct {
@@ -781,6 +782,7 @@ static void *serve_thread(void *arg)
     pthread_mutex_lock(&pl->mu);
     if (rc != ENL_OK && pl->cut_rc != ENL_OK) rc = pl->cut_rc;   /* not the peer's doing */
     if (pl->o->session) pl->o->session(pl->o->ctx, peer, rc, &st);
+    pl->once_rc = rc;
     pl->active--;
     pthread_cond_broadcast(&pl->done);
     pthread_mutex_unlock(&pl->mu);
@@ -975,7 +977,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     enl_onion *on = NULL;
     pool pl;
     uint64_t upkeep = 0;
-    int lfd = -1, rc, threads = enl_store_threadsafe();
+    int lfd = -1, rc, threads = enl_store_threadsafe(), once_in_thread = 0;
 
     if (enl_tcp_split(addr, host, sizeof host, port, sizeof port) != ENL_OK)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT)", addr);
@@ -1026,6 +1028,11 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
             (void)enl_prekey_maintain(p);
             upkeep = mono_ms() + UPKEEP_MS;
         }
+        /* --once: no more connections; done when its session is. */
+        if (once_in_thread) {
+            if (pool_wait(&pl, 1, 1000)) break;
+            continue;
+        }
         /* All busy: further connections wait in the kernel's queue (a
          * handshake slot frees, or can be taken, within EVICT_AFTER_MS). */
         if (!pool_wait(&pl, LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS, 1000)) continue;
@@ -1033,9 +1040,15 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
         rc = enl_tcp_accept(lfd, &fd, 1000);
         if (rc == ENL_ETIMEOUT) continue;
         if (rc != ENL_OK) break;
-        if (!o->once && threads && pool_start(&pl, fd)) continue;
-        /* Served here (--once, or no thread could be started): with the
-         * locked callbacks, as other sessions may still run. */
+        /* --once too runs its session in a thread, so that a stop (Ctrl-C)
+         * reaches it: it then gets the same time to finish, and is cut
+         * after, as the sessions of a listener that stops. */
+        if (threads && pool_start(&pl, fd)) {
+            once_in_thread = o->once;
+            continue;
+        }
+        /* Served here (no thread could be started): with the locked
+         * callbacks, as other sessions may still run. */
         rc = serve_one(p, fd, o->once ? o : &pl.wo, on != NULL, NULL, peer, sizeof peer, &st);
         enl_tcp_close(fd);
         pthread_mutex_lock(&pl.mu);
@@ -1060,6 +1073,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     pthread_mutex_unlock(&pl.mu);
     while (!pool_wait(&pl, 1, 1000))
         ;
+    if (once_in_thread && rc == ENL_OK) rc = pl.once_rc;
     pthread_cond_destroy(&pl.done);
     pthread_mutex_destroy(&pl.mu);
     enl_onion_remove(on);

@@ -13,6 +13,7 @@
 typedef struct {
     enl_profile *p;
     int open;                   /* an open relay */
+    int once;                   /* one connection, then stop */
     int timeout_ms;             /* the links' (0: ENL_LINK_TIMEOUT_MS) */
     volatile int stop;
     volatile int ready;
@@ -47,6 +48,7 @@ static inline void *listen_thread(void *arg)
     enl_listen_opts o;
     memset(&o, 0, sizeof o);
     o.open = l->open;
+    o.once = l->once;
     o.timeout_ms = l->timeout_ms;
     o.stop = &l->stop;
     o.ready = on_ready;
@@ -56,14 +58,17 @@ static inline void *listen_thread(void *arg)
     return NULL;
 }
 
-/* start_listening with the links' timeout set. */
-static inline void start_listening_timeout(listening *l, enl_profile *p, int open, int timeout_ms)
+/* A listener with the links' timeout set (0: the default), serving one
+ * connection only when once is set. */
+static inline void start_listening_with(listening *l, enl_profile *p, int open, int timeout_ms,
+                                        int once)
 {
     struct timespec pause = { 0, 20 * 1000000L };
     memset(l, 0, sizeof *l);
     l->p = p;
     l->open = open;
     l->timeout_ms = timeout_ms;
+    l->once = once;
     l->rc = -1;
     assert_int_equal(pthread_create(&l->thread, NULL, listen_thread, l), 0);
     for (int i = 0; i < 500 && !l->ready; i++) nanosleep(&pause, NULL);
@@ -72,14 +77,7 @@ static inline void start_listening_timeout(listening *l, enl_profile *p, int ope
 
 static inline void start_listening(listening *l, enl_profile *p, int open)
 {
-    struct timespec pause = { 0, 20 * 1000000L };
-    memset(l, 0, sizeof *l);
-    l->p = p;
-    l->open = open;
-    l->rc = -1;
-    assert_int_equal(pthread_create(&l->thread, NULL, listen_thread, l), 0);
-    for (int i = 0; i < 500 && !l->ready; i++) nanosleep(&pause, NULL);
-    assert_true(l->ready);
+    start_listening_with(l, p, open, 0, 0);
 }
 
 static inline void stop_listening(listening *l)
