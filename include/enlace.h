@@ -235,6 +235,9 @@ typedef struct {
     uint64_t file_notes;        /* new notes of files (heads and parts) for this profile */
     uint64_t other_notes;       /* new notes for this profile that are no message: cell
                                    records, sender keys, introductions, inquiries, answers */
+    uint64_t introductions;     /* of them, introductions (enlace introductions) */
+    uint64_t inquiries;         /* of them, inquiries (enlace questions) */
+    uint64_t answers;           /* of them, answers to my inquiries (enlace answers) */
     double seconds;
 } enl_sync_stats;
 

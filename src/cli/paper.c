@@ -451,10 +451,7 @@ static void import_summary(const import_job *im)
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)im->duplicates, plural(im->duplicates, "duplicate", "duplicates"),
            (unsigned long long)im->skipped);
-    if (s->requests)
-        printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
-               (unsigned long long)s->requests, plural(s->requests, "note", "notes"));
-    cli_print_evicted(s);
+    cli_print_arrivals(s);
 }
 
 static int import(int argc, char **argv, enl_profile *p)

@@ -51,6 +51,12 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)s->skipped,
            (unsigned long long)(s->bytes_sent + s->bytes_received), s->seconds);
+    cli_print_arrivals(s);
+}
+
+/* What came besides messages, each with the command that shows it. */
+void cli_print_arrivals(const enl_sync_stats *s)
+{
     if (s->burns_received)
         printf("%llu new burn %s%s\n", (unsigned long long)s->burns_received,
                plural(s->burns_received, "notice", "notices"),
@@ -64,6 +70,15 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
     if (s->requests)
         printf("%llu new %s from people who are not contacts: enlace inbox --requests\n",
                (unsigned long long)s->requests, plural(s->requests, "note", "notes"));
+    if (s->introductions)
+        printf("%llu new %s: enlace introductions\n", (unsigned long long)s->introductions,
+               plural(s->introductions, "introduction", "introductions"));
+    if (s->inquiries)
+        printf("%llu new %s from contacts: enlace questions\n", (unsigned long long)s->inquiries,
+               plural(s->inquiries, "question", "questions"));
+    if (s->answers)
+        printf("%llu new %s to your questions: enlace answers\n", (unsigned long long)s->answers,
+               plural(s->answers, "answer", "answers"));
     cli_print_evicted(s);
 }
 

@@ -401,6 +401,16 @@ static int keep_read_again(enl_profile *p, const opened *o, const uint8_t *note,
     return rc < 0 ? rc : rc == 1 ? ENL_OK : ENL_EDUPLICATE;
 }
 
+/* A delivered note that is no message: the ones people act on are counted
+ * apart, so that a sync can say which command shows them. */
+static void count_other(enl_sync_stats *stats, uint8_t kind)
+{
+    stats->other_notes++;
+    if (kind == ENL_KIND_INTRODUCTION) stats->introductions++;
+    if (kind == ENL_KIND_INQUIRY) stats->inquiries++;
+    if (kind == ENL_KIND_ANSWER) stats->answers++;
+}
+
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
@@ -462,7 +472,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
             if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
                 stats->file_notes++;
             else if (o.pl.kind != ENL_KIND_TEXT && o.pl.kind != ENL_KIND_CELL_TEXT)
-                stats->other_notes++;   /* no inbox row: not a "new message" */
+                count_other(stats, o.pl.kind);   /* no inbox row: not a "new message" */
             else if (is_contact) stats->delivered++;
             else stats->requests++;
             if (o.cell != NULL) stats->cell_delivered++;

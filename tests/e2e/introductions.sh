@@ -30,6 +30,9 @@ contains "$ERR" "burned"
 step "ana introduces beto and carmen, with a note"
 ok enl ana introduce beto carmen --note "knows the kitchen"
 contains "$OUT" "introduced beto and carmen"
+sync_drop ana drop
+sync_drop beto drop
+contains "$OUT" "1 new introduction: enlace introductions"
 round
 ok enl beto introductions
 contains "$OUT" "ana introduces carmen"
@@ -97,6 +100,9 @@ ok enl dora ask "$elicard" --note "says she runs the print shop"
 contains "$OUT" "asked 2 verified contacts"
 expect_fail 1 enl fer ask "$elicard"
 contains "$ERR" "no verified contact"
+sync_drop dora drop
+sync_drop ana drop
+contains "$OUT" "1 new question from contacts: enlace questions"
 round
 ok enl ana questions --json
 eq "$(json_str asker)" dora "asker in ana's questions"
@@ -124,6 +130,10 @@ contains "$OUT" "vouch"
 ok enl beto answer "$qb" --unknown
 ok enl ana questions --json
 eq "$(json_str answered)" vouch "ana's question marked answered"
+sync_drop ana drop
+sync_drop beto drop
+sync_drop dora drop
+contains "$OUT" "2 new answers to your questions: enlace answers"
 round
 ok enl dora answers
 contains "$OUT" "ana: vouch"
