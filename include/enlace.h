@@ -231,6 +231,7 @@ typedef struct {
     uint64_t burns_sent;        /* burn notices handed over */
     uint64_t burns_received;    /* new burn notices taken in */
     uint64_t burned_contacts;   /* contacts whose keys a new notice burned */
+    uint64_t burned_self;       /* a new notice burned this profile's own keys */
     uint64_t bulletins;         /* new bulletins of followed authors (also in notes_received) */
     uint64_t file_notes;        /* new notes of files (heads and parts) for this profile */
     uint64_t other_notes;       /* new notes for this profile that are no message: cell
@@ -498,6 +499,12 @@ int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
 int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
 /* 1 when a revocation of this contact is held here. */
 int enl_burn_held(enl_profile *p, const char *name);
+/* 1 when a burn notice of this profile's own keys has arrived (someone
+ * published the revocation I left with them): contacts who get it stop
+ * reading and sealing to these keys. *when (may be NULL) gets when the
+ * revocation was signed, reason (may be NULL) its reason, cut to max
+ * bytes. 0 when none, < 0 on a store error. */
+int enl_self_burned(enl_profile *p, uint64_t *when, char *reason, size_t max);
 /* Burns a contact's keys on this device, and in every cell we both belong
  * to signs a burn vouch: when k members of the cell have signed one, every
  * member's device burns the keys and the cell re-keys without them (one
@@ -734,6 +741,7 @@ typedef struct {
     uint64_t burns;      /* burn notices carried */
     uint64_t follows;    /* authors whose bulletins I follow */
     uint64_t bulletins;  /* bulletins kept (theirs and mine) */
+    int self_burned;     /* a notice burned this profile's own keys (enl_self_burned) */
 } enl_status_info;
 
 int enl_status(enl_profile *p, enl_status_info *out);

@@ -10,6 +10,16 @@
 #include "paper/paper.h"
 #include "util/base32.h"
 
+/* Sealing still works once a notice burned my own keys (a contact who has
+ * not had it yet still reads), but the user must know it is the end of
+ * these keys. */
+static void warn_if_self_burned(enl_profile *p)
+{
+    if (enl_self_burned(p, NULL, NULL, 0) == 1)
+        fprintf(stderr, "enlace: warning: this profile's own keys are burned (enlace status): "
+                        "contacts who have the notice no longer read what they send\n");
+}
+
 static int send_file(enl_profile *p, const char *to, const char *path, const char *note,
                      const enl_send_opts *so)
 {
@@ -19,6 +29,7 @@ static int send_file(enl_profile *p, const char *to, const char *path, const cha
     struct stat sb;
     int rc = enl_send_file(p, to, path, note, so, cli_progress_bytes, NULL, id);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
+    warn_if_self_burned(p);
     bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     parts = bytes / ENL_FILE_CHUNK + (bytes % ENL_FILE_CHUNK != 0);
     enl_hex_encode(hex, id, 8);
@@ -93,5 +104,6 @@ int cmd_send(int argc, char **argv, enl_profile *p)
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
     for (size_t i = 0; i < 8; i++) snprintf(hex + 2 * i, 3, "%02x", id[i]);
     printf("sealed a note for %s (id %s); it leaves with the next sync\n", argv[optind], hex);
+    warn_if_self_burned(p);
     return 0;
 }

@@ -9,6 +9,23 @@ static const char *plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* First, and loud: these keys are finished. */
+static void print_self_burned(enl_profile *p)
+{
+    char reason[256] = "", when[32];
+    uint64_t t = 0;
+    if (enl_self_burned(p, &t, reason, sizeof reason) != 1) return;
+    cli_time(when, t);
+    printf("THIS PROFILE'S KEYS ARE BURNED: your revocation, signed %s, was published", when);
+    if (reason[0]) {
+        printf(" (\"");
+        cli_safe_print_entry(stdout, reason, strlen(reason));
+        printf("\")");
+    }
+    printf(".\nEvery contact it reaches stops trusting these keys. If you were not taken, make "
+           "a new profile (enlace init)\nand give its card to your contacts in person.\n\n");
+}
+
 int cmd_status(int argc, char **argv, enl_profile *p)
 {
     static const struct option opts[] = {
@@ -33,15 +50,18 @@ int cmd_status(int argc, char **argv, enl_profile *p)
         cli_json_str(stdout, name, strlen(name));
         printf(",\"fingerprint\":\"%s\",\"notes\":%llu,\"outgoing\":%llu,\"purges\":%llu,"
                "\"contacts\":%llu,\"messages\":%llu,\"unread\":%llu,\"requests\":%llu,"
-               "\"bytes\":%llu,\"burned\":%llu,\"burns\":%llu,\"follows\":%llu,\"bulletins\":%llu}\n",
+               "\"bytes\":%llu,\"burned\":%llu,\"burns\":%llu,\"follows\":%llu,\"bulletins\":%llu,"
+               "\"self_burned\":%s}\n",
                fp, (unsigned long long)s.notes, (unsigned long long)s.outgoing,
                (unsigned long long)s.purges, (unsigned long long)s.contacts,
                (unsigned long long)s.messages, (unsigned long long)s.unread,
                (unsigned long long)s.requests, (unsigned long long)s.bytes,
                (unsigned long long)s.burned, (unsigned long long)s.burns,
-               (unsigned long long)s.follows, (unsigned long long)s.bulletins);
+               (unsigned long long)s.follows, (unsigned long long)s.bulletins,
+               s.self_burned ? "true" : "false");
         return 0;
     }
+    if (s.self_burned) print_self_burned(p);
     printf("profile:     %s\nfingerprint: %s\n", name, fp);
     printf("notes:       %llu held (%llu %s)\noutgoing:    %llu not yet known delivered\n"
            "purges:      %llu\ncontacts:    %llu\nmessages:    %llu (%llu new)\n"

@@ -57,6 +57,9 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
 /* What came besides messages, each with the command that shows it. */
 void cli_print_arrivals(const enl_sync_stats *s)
 {
+    if (s->burned_self)
+        printf("a burn notice of THIS PROFILE'S OWN KEYS arrived: your contacts stop trusting "
+               "them as it reaches them (enlace status)\n");
     if (s->burns_received)
         printf("%llu new burn %s%s\n", (unsigned long long)s->burns_received,
                plural(s->burns_received, "notice", "notices"),

@@ -88,19 +88,44 @@ int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
     return rc;
 }
 
-/* Keeps a verified notice to carry, and acts on it. Inside a transaction. */
+#define SELF_BURNED_SLOT "self_burned"
+
+/* Whether r revokes this profile's own keys. */
+static int is_self(const enl_profile *p, const enl_revocation *r)
+{
+    return sodium_memcmp(r->sign_pk, p->id->sign_pk, 32) == 0;
+}
+
+/* Keeps a verified notice to carry, and acts on it. Inside a transaction.
+ * *self is set when it burns this profile's own keys and is the first to. */
 static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl_revocation *r,
-                       int *was_contact)
+                       int *was_contact, int *self)
 {
     uint8_t id[32];
     int rc, known;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
     int cells = 0, failed = 0;
+    *self = 0;
     /* Another notice of keys burned here already (whoever holds them signs
      * as many as they like) burns nobody new: the first signed the vouches
      * and re-keyed the cells; each one more would re-key them all again. */
     if ((known = enl_store_burn_has_key(p->st, r->sign_pk)) < 0) return known;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
+    /* My own keys (the revocation I left with someone was published: I
+     * was taken, or they believe so). The notice travels on like any
+     * other, and my contacts burn these keys. This device, whoever holds
+     * it now, has no say in that: it signs no burn vouch against itself
+     * and re-keys no cell (it is the one being left out). It keeps the
+     * first notice, for good (the carried copy expires), to tell its user
+     * that these keys are finished. */
+    if (is_self(p, r)) {
+        *was_contact = 0;
+        if (rc == ENL_OK && !known) {
+            rc = enl_store_secret_put(p->st, SELF_BURNED_SLOT, bin, len);
+            *self = rc == ENL_OK;
+        }
+        return rc;
+    }
     /* The contact first, so that nothing the vouches make is sealed to the
      * burned key; then, its owner's own revocation being proof enough,
      * every member vouches at once (which also removes them from each
@@ -122,7 +147,7 @@ int enl_revocation_publish(enl_profile *p, const char *name)
     enl_revocation r;
     enl_contact c;
     size_t len = 0;
-    int rc = enl_contact_by_name(p, name, &c), was = 0;
+    int rc = enl_contact_by_name(p, name, &c), was = 0, self = 0;
     if (rc != ENL_OK) return rc;
     enl_store_index(p->st, h, "held", c.card.dh_pk, 32);
     rc = enl_store_row_get(p->st, "held", h, &bin, &len);
@@ -133,7 +158,7 @@ int enl_revocation_publish(enl_profile *p, const char *name)
     rc = enl_revocation_parse(&r, bin, len);
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc == ENL_OK) {
-        rc = accept_burn(p, bin, len, &r, &was);
+        rc = accept_burn(p, bin, len, &r, &was, &self);
         if (rc == ENL_OK) rc = enl_store_commit(p->st);
         else enl_store_rollback(p->st);
     }
@@ -183,7 +208,7 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
 {
     enl_revocation r;
     uint8_t id[32];
-    int rc = enl_revocation_parse(&r, bin, len), was = 0;
+    int rc = enl_revocation_parse(&r, bin, len), was = 0, self = 0;
     if (rc != ENL_OK) return rc;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
@@ -196,11 +221,12 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
      * while the store holds fewer notices than its share of the quota. A
      * contact's is always taken, but only the first: whoever seized the
      * contact's device signs as many more as they like (each with another
-     * time or reason), and those burn nobody. */
+     * time or reason), and those burn nobody. A notice of my own keys is
+     * always taken too. */
     {
         enl_contact c;
-        int mine = enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
-                   sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0;
+        int mine = (enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
+                    sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0) || is_self(p, &r);
         int room = mine ? enl_store_burn_has_key(p->st, r.sign_pk) : 1;
         if (room < 0) {
             enl_store_rollback(p->st);
@@ -212,13 +238,30 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
             return room < 0 ? room : ENL_OK;   /* not kept, and not an error */
         }
     }
-    rc = accept_burn(p, bin, len, &r, &was);
+    rc = accept_burn(p, bin, len, &r, &was, &self);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);
     else enl_store_rollback(p->st);
     if (rc == ENL_OK) enl_quota_burn_added(p);
     if (rc == ENL_OK && stats != NULL) {
         stats->burns_received++;
         if (was) stats->burned_contacts++;
+        if (self) stats->burned_self++;
     }
     return rc;
+}
+
+int enl_self_burned(enl_profile *p, uint64_t *when, char *reason, size_t max)
+{
+    enl_revocation r;
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    int rc = enl_store_secret_get(p->st, SELF_BURNED_SLOT, &bin, &len);
+    if (rc == ENL_ENOTFOUND) return 0;
+    if (rc != ENL_OK) return rc;
+    rc = enl_revocation_parse(&r, bin, len);
+    enl_store_free(bin, len);
+    if (rc != ENL_OK) return ENL_ESTORE;
+    if (when != NULL) *when = r.created;
+    if (reason != NULL && max > 0) snprintf(reason, max, "%s", r.reason);
+    return 1;
 }

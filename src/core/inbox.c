@@ -187,6 +187,8 @@ int enl_status(enl_profile *p, enl_status_info *out)
     if ((rc = enl_store_note_bytes(p->st, &out->bytes)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "burns", &out->burns)) != ENL_OK) return rc;
     if ((rc = enl_contact_each(p, count_burned, &out->burned)) != ENL_OK) return rc;
+    if ((rc = enl_self_burned(p, NULL, NULL, 0)) < 0) return rc;
+    out->self_burned = rc;
     if ((rc = enl_store_row_each(p->st, "messages", count_row, &x)) != ENL_OK) return rc;
     out->messages = x.messages;
     out->unread = x.unread;

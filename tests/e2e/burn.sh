@@ -62,6 +62,20 @@ wait $LPID
 expect_fail 1 enl dora send ana "x"
 contains "$ERR" "burned"
 
+step "ana's own device, when the notice of her keys reaches it, says so and signs nothing"
+ok enl ana status --json
+eq "$(json_bool self_burned)" false "ana's keys burned, before the notice reached her"
+sync_drop ana d1
+contains "$OUT" "OWN KEYS"
+ok enl ana status
+contains "$OUT" "THIS PROFILE'S KEYS ARE BURNED"
+contains "$OUT" "taken at the checkpoint"
+ok enl ana status --json
+eq "$(json_bool self_burned)" true "ana's keys burned, once the notice reached her"
+eq "$(json_num burned)" 0 "contacts ana burned (none: the notice is of her own keys)"
+ok enl ana send beto "still here?"
+contains "$ERR" "own keys are burned"
+
 step "a forged notice (someone else's signature) is refused"
 mkdrop d3
 ok enl beto revocation export --out "$T/beto-rev.txt"

@@ -7,7 +7,10 @@
  *  - it cannot fill the cell's log (64 statements an author at most), and
  *    a vouch a full share refuses does not keep its keys from being burned;
  *  - between its revocation and the k-th burn vouch, a sender key or a cell
- *    note it seals is refused (its lie is never shown).
+ *    note it seals is refused (its lie is never shown);
+ *  - when the notice of its own keys reaches it, it signs and seals
+ *    nothing (no burn vouch against itself, no new cell keys), and says
+ *    its keys are burned.
  * The backdating itself is still possible while no member has burned it
  * (docs/THREAT-MODEL.md, cells). */
 #include <stdarg.h>
@@ -27,6 +30,7 @@
 #include "core/cells.h"
 #include "core/profile.h"
 #include "core/send.h"
+#include "crypto/revocation.h"
 #include "crypto/senderkey.h"
 #include "note/note.h"
 #include "store/store.h"
@@ -329,6 +333,55 @@ static void test_revoked_member_cannot_push_a_sender_key(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* carmen's own revocation, published, reaches carmen's device (a false
+ * alarm, or her captor's copy of it): the device used to sign a burn vouch
+ * against her in every cell and re-key them all, sealing new cell keys to
+ * the others. Now it seals nothing, and keeps the notice to tell her. */
+static void test_own_burn_notice_signs_nothing(void **state)
+{
+    enl_profile *ana = mkprofile("ana5"), *beto = mkprofile("beto5"), *carmen = mkprofile("carmen5");
+    enl_status_info before, after;
+    enl_sync_stats st;
+    uint8_t bin[ENL_REVOCATION_MAXBYTES];
+    size_t len = 0;
+    char *rev = NULL, reason[64] = "";
+    uint64_t when = 0;
+    (void)state;
+
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(enl_self_burned(carmen, NULL, NULL, 0), 0);
+    assert_int_equal(enl_revocation_export(carmen, "taken at the market", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_from_text(bin, &len, rev, strlen(rev)), ENL_OK);
+    free(rev);
+
+    assert_int_equal(enl_status(carmen, &before), ENL_OK);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_burn_intake(carmen, bin, len, &st), ENL_OK);
+    assert_int_equal(enl_status(carmen, &after), ENL_OK);
+    assert_int_equal(st.burns_received, 1);
+    assert_int_equal(st.burned_self, 1);
+    assert_int_equal(st.burned_contacts, 0);
+    assert_int_equal(after.outgoing, before.outgoing);   /* no vouch, no cell key sealed */
+    assert_int_equal(after.notes, before.notes);
+    assert_int_equal(after.burns, 1);                     /* carried on */
+    assert_int_equal(after.self_burned, 1);
+    assert_int_equal(enl_self_burned(carmen, &when, reason, sizeof reason), 1);
+    assert_string_equal(reason, "taken at the market");
+    assert_true(when > 0);
+    assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
+
+    /* the others still act on it: ana burns carmen and vouches */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_burn_intake(ana, bin, len, &st), ENL_OK);
+    assert_int_equal(st.burned_contacts, 1);
+    assert_int_equal(st.burned_self, 0);
+    assert_int_equal(enl_self_burned(ana, NULL, NULL, 0), 0);
+
+    enl_profile_close(carmen);
+    enl_profile_close(beto);
+    enl_profile_close(ana);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_log_flood_is_capped),
         cmocka_unit_test(test_a_refused_vouch_does_not_stop_a_burn),
         cmocka_unit_test(test_revoked_member_cannot_push_a_sender_key),
+        cmocka_unit_test(test_own_burn_notice_signs_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
