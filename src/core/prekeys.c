@@ -2,9 +2,10 @@
  * Signed prekeys over time. The current prekey is part of the identity and
  * goes into the card; every ENL_PREKEY_ROTATE it is retired and a new one
  * made. Retired prekeys are kept (encrypted, in the "old_prekeys" slot) for
- * ENL_PREKEY_GRACE, so that cards handed out earlier keep working until they
- * expire, then deleted: from then on, first messages sealed to them cannot
- * be opened by anyone, even with the identity key.
+ * ENL_PREKEY_GRACE from when they were due to retire, so that cards handed
+ * out earlier keep working until they expire, then deleted: from then on,
+ * first messages sealed to them cannot be opened by anyone, even with the
+ * identity key.
  *
  * Slot layout: count u16, then count records of id u32 | pk[32] | sk[32] | retired u64.
  */
@@ -130,11 +131,19 @@ int enl_prekey_maintain(enl_profile *p)
     for (size_t i = 0; i < n; i++)
         if (now < old[i].retired + ENL_PREKEY_GRACE) old[kept++] = old[i];
     if (now >= p->id->prekey_created + ENL_PREKEY_ROTATE) {
+        /* Retired when it was due, not when this device next opened: every
+         * card made with it was made before then (a profile rotates when
+         * it opens, a listener every minute), so it has expired by then +
+         * grace. A device left off for months must not keep the secret
+         * that opens captured first notes for 90 days more. */
+        uint64_t due_at = p->id->prekey_created + ENL_PREKEY_ROTATE;
         if (kept == OLD_MAX) {            /* drop the oldest */
             memmove(old, old + 1, (OLD_MAX - 1) * sizeof *old);
             kept--;
         }
         rc = enl_identity_rotate_prekey(p->id, &old[kept++], now);
+        old[kept - 1].retired = due_at;
+        if (now >= due_at + ENL_PREKEY_GRACE) kept--;   /* past its time already: wiped below */
         enl_identity_serialize(idbuf, p->id);
         if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "identity", idbuf, sizeof idbuf);
     }

@@ -9,8 +9,10 @@ T0=$(date +%s)
 mkprofile ana
 mkprofile beto
 mkprofile carmen
+mkprofile dora
 introduce ana carmen
 introduce beto carmen
+introduce ana dora
 old_card=$(card_of carmen)
 
 step "after 31 days carmen's prekey has rotated: her card changes"
@@ -33,6 +35,12 @@ ok enl beto send --expire 2160 carmen "too late"
 sync_drop beto d2
 f=$(ls "$T"/d2/*.note | head -n 1)
 
+step "ana seals to dora's first prekey on day 89; dora's device has been off since day 0"
+mkdrop d3
+ok enl ana send --expire 2160 dora "sealed to a prekey due to go on day 120"
+sync_drop ana d3
+f3=$(ls "$T"/d3/*.note | head -n 1)
+
 step "on day 125 that prekey is deleted: the note cannot be opened, and says so"
 export ENLACE_NOW=$(day 125)
 expect_fail 1 enl carmen open "$f"
@@ -40,4 +48,9 @@ contains "$ERR" "keys were deleted"
 sync_drop carmen d2
 eq "$(inbox_count carmen)" 1 "carmen's messages after the late note"
 lacks "$T/log/inbox" "too late"
+
+step "dora opens on day 150: her first prekey was due to retire on day 30 and go on day 120, so it goes at once"
+export ENLACE_NOW=$(day 150)
+expect_fail 1 enl dora open "$f3"
+contains "$ERR" "keys were deleted"
 finish
