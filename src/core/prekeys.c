@@ -36,6 +36,9 @@ static int load_old(enl_profile *p, enl_old_prekey *old, size_t *n)
     }
     rc = (r.err || count > OLD_MAX) ? ENL_ESTORE : ENL_OK;
     if (rc == ENL_OK) *n = count;
+    /* A slot that does not read back still filled old with the secrets
+     * before the fault: the callers return at once, so they go here. */
+    else sodium_memzero(old, OLD_MAX * sizeof *old);
     enl_store_free(buf, len);
     return rc;
 }
