@@ -560,18 +560,19 @@ int enl_torctl_authenticate(enl_torctl *c, const char *password)
     if (enl_torctl_protocolinfo_parse(&info, c->buf, r.len) != ENL_OK)
         return fail(c, ENL_EPROTO, "tor's answer to PROTOCOLINFO is malformed");
     m = info.methods;
-    if (password != NULL) {
-        if (!(m & (ENL_TORCTL_AUTH_PASSWORD | ENL_TORCTL_AUTH_NULL)))
-            return fail(c, ENL_EREFUSED, "tor's control port takes no password (no "
-                                         "HashedControlPassword in the torrc): use its cookie, "
-                                         "without a password");
-        return auth_password(c, password);
-    }
+    /* A port that asks for nothing is refused with a password too: the
+     * password would prove nothing to it, and it would get the onion key. */
+    if (password != NULL && (m & ENL_TORCTL_AUTH_PASSWORD)) return auth_password(c, password);
+    if (password != NULL && !(m & ENL_TORCTL_AUTH_NULL))
+        return fail(c, ENL_EREFUSED, "tor's control port takes no password (no "
+                                     "HashedControlPassword in the torrc): use its cookie, "
+                                     "without a password");
     /* Only SAFECOOKIE proves that the other side is tor (it holds tor's
      * cookie) before the onion key goes to it. Without authentication any
      * program on the control port passes; plain COOKIE would hand it the
      * cookie of any file it names. */
-    if (m & ENL_TORCTL_AUTH_SAFECOOKIE) return auth_safecookie(c, info.cookie_file);
+    if (password == NULL && (m & ENL_TORCTL_AUTH_SAFECOOKIE))
+        return auth_safecookie(c, info.cookie_file);
     if (m & ENL_TORCTL_AUTH_NULL)
         return fail(c, ENL_EREFUSED, "tor's control port asks for no authentication: enlace "
                                      "cannot tell it from a program posing as tor, and will not "

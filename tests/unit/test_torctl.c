@@ -579,7 +579,10 @@ static int say(int fd, const char *s)
 }
 
 enum { FAKE_BAD_HASH, FAKE_COOKIE, FAKE_PASSWORD_ONLY, FAKE_NOT_TOR, FAKE_NULL,
-       FAKE_SAFE_WRITABLE, FAKE_SAFE_FIFO };
+       FAKE_SAFE_WRITABLE, FAKE_SAFE_FIFO, FAKE_NULL_PASSWORD };
+
+#define FAKE_PASSWORD "the-control-password"
+
 
 /* A recorded conversation, replayed; exit 0 when the client behaved. */
 static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t cookie[32])
@@ -599,7 +602,8 @@ static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t co
              "250-PROTOCOLINFO 1\r\n250-AUTH METHODS=%s COOKIEFILE=\"%s\"\r\n"
              "250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n",
              kind == FAKE_BAD_HASH ? "COOKIE,SAFECOOKIE" :
-             kind == FAKE_COOKIE ? "COOKIE" : kind == FAKE_NULL ? "NULL" :
+             kind == FAKE_COOKIE ? "COOKIE" :
+             kind == FAKE_NULL || kind == FAKE_NULL_PASSWORD ? "NULL" :
              kind == FAKE_SAFE_WRITABLE || kind == FAKE_SAFE_FIFO ? "SAFECOOKIE" : "HASHEDPASSWORD",
              cookie_file);
     if (say(fd, reply) != 0) return 4;
@@ -619,6 +623,7 @@ static int fake_tor(int lfd, int kind, const char *cookie_file, const uint8_t co
      * anything (and above all not send a cookie). */
     sodium_bin2hex(hex, sizeof hex, cookie, 32);
     if (read_line(fd, line, sizeof line) < 0) return 0;
+    if (kind == FAKE_NULL_PASSWORD) return strstr(line, FAKE_PASSWORD) != NULL ? 9 : 8;
     return strstr(line, hex) != NULL ? 7 : 8;
 }
 
@@ -649,7 +654,7 @@ static int run_fake(int kind, int want_rc, const char *want_err)
     snprintf(p, sizeof p, "%u", port);
     if ((pid = fork()) == 0) _exit(fake_tor(lfd, kind, path, cookie));
     assert_int_equal(enl_torctl_connect(c, "127.0.0.1", p, 5000), ENL_OK);
-    rc = enl_torctl_authenticate(c, NULL);
+    rc = enl_torctl_authenticate(c, kind == FAKE_NULL_PASSWORD ? FAKE_PASSWORD : NULL);
     ok = rc == want_rc && strstr(c->err, want_err) != NULL;
     if (!ok) print_error("rc %d, err '%s'\n", rc, c->err);
     enl_torctl_close(c);
@@ -681,6 +686,14 @@ static void test_fake_tor_no_auth(void **state)
 {
     (void)state;
     assert_int_equal(run_fake(FAKE_NULL, ENL_EREFUSED, "CookieAuthentication 1"), 0);
+}
+
+/* A password given does not make a port that asks for nothing any more
+ * tor: it would get the password, then the onion key. */
+static void test_fake_tor_no_auth_password(void **state)
+{
+    (void)state;
+    assert_int_equal(run_fake(FAKE_NULL_PASSWORD, ENL_EREFUSED, "asks for no authentication"), 0);
 }
 
 static void test_fake_tor_writable_cookie(void **state)
@@ -723,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_no_tor),
         cmocka_unit_test(test_fake_tor_bad_server_hash),
         cmocka_unit_test(test_fake_tor_no_auth),
+        cmocka_unit_test(test_fake_tor_no_auth_password),
         cmocka_unit_test(test_fake_tor_writable_cookie),
         cmocka_unit_test(test_fake_tor_fifo_cookie),
         cmocka_unit_test(test_fake_tor_plain_cookie),
