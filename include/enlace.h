@@ -681,6 +681,8 @@ typedef struct {
     char id[ENL_SHORTID_STRBYTES];      /* the inquiry answered */
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     char from[ENL_NAME_MAX + 1];        /* the answerer; "" when no longer a contact */
+    int burned;                         /* the answerer's keys are burned: the signature
+                                           may be whoever took them */
     const char *verdict;                /* "vouch", "unknown", "warn" */
     char text[ENL_INTRO_NOTE_MAX + 1];
     uint64_t received;

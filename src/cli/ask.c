@@ -139,12 +139,14 @@ static int answer_cb(const enl_answer_info *a, void *ctx)
         cli_json_str(stdout, a->from, strlen(a->from));
         printf(",\"verdict\":\"%s\",\"text\":", a->verdict);
         cli_json_str(stdout, a->text, strlen(a->text));
-        printf(",\"received\":%llu}\n", (unsigned long long)a->received);
+        printf(",\"burned\":%s,\"received\":%llu}\n", a->burned ? "true" : "false",
+               (unsigned long long)a->received);
         return 0;
     }
     printf("%s  %s  ", a->id, a->fingerprint);
     if (a->from[0]) cli_safe_print(stdout, a->from, strlen(a->from));
     else printf("(no longer a contact)");
+    if (a->burned) printf(" (BURNED since: not to be trusted)");
     printf(": %s", a->verdict);
     if (a->text[0]) {
         printf(" \"");

@@ -510,8 +510,11 @@ int enl_answers_each(enl_profile *p, int (*cb)(const enl_answer_info *a, void *c
         memset(&info, 0, sizeof info);
         sodium_bin2hex(info.id, sizeof info.id, r->a.id, 4);
         fp_text(info.fingerprint, &r->a.subject);
-        if (contact_of(p, r->peer_sign, r->peer_dh, &k) == ENL_OK)
+        if (contact_of(p, r->peer_sign, r->peer_dh, &k) == ENL_OK) {
             snprintf(info.from, sizeof info.from, "%s", k.name);
+            /* burned since it answered: a vouch may be the thief's */
+            info.burned = k.burned;
+        }
         info.verdict = verdict_name(r->a.verdict);
         snprintf(info.text, sizeof info.text, "%s", r->a.text);
         info.received = r->received;

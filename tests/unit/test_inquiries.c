@@ -222,12 +222,56 @@ static void test_pending_caps(void **state)
     enl_profile_close(kai);
 }
 
+static int grab_answer(const enl_answer_info *a, void *ctx)
+{
+    *(enl_answer_info *)ctx = *a;
+    return 1;
+}
+
+/* An answer is signed to convince: once its answerer's keys are burned,
+ * the signature may be the work of whoever took them, and the listing says
+ * so instead of showing a plain verdict. */
+static void test_answer_of_burned_contact(void **state)
+{
+    enl_profile *lia = mkprofile("lia"), *max = mkprofile("max"), *noa = mkprofile("noa");
+    enl_profile *all[2] = { lia, max };
+    char *card = NULL, id[ENL_SHORTID_STRBYTES];
+    unsigned asked = 0;
+    enl_answer_info a;
+    (void)state;
+
+    introduce(lia, "lia", max, "max");
+    assert_int_equal(enl_contact_verify(lia, "max"), ENL_OK);
+    assert_int_equal(enl_profile_card(noa, &card), ENL_OK);
+    assert_int_equal(enl_ask(lia, card, NULL, &asked, id), ENL_OK);
+    exchange(all, 2);
+    assert_int_equal(enl_answer(max, id, NULL, ENL_VERDICT_WARN, "do not trust her"), ENL_OK);
+    exchange(all, 2);
+
+    memset(&a, 0, sizeof a);
+    assert_int_equal(enl_answers_each(lia, grab_answer, &a), ENL_OK);
+    assert_string_equal(a.from, "max");
+    assert_int_equal(a.burned, 0);
+
+    assert_int_equal(enl_burn_local(lia, "max", "seized", NULL, NULL), ENL_OK);
+    memset(&a, 0, sizeof a);
+    assert_int_equal(enl_answers_each(lia, grab_answer, &a), ENL_OK);
+    assert_string_equal(a.from, "max");
+    assert_int_equal(a.burned, 1);
+
+    free(card);
+    enl_profile_close(lia);
+    enl_profile_close(max);
+    enl_profile_close(noa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pending_caps),
         cmocka_unit_test(test_forwarded_question),
         cmocka_unit_test(test_answer_from_one_not_asked),
+        cmocka_unit_test(test_answer_of_burned_contact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
