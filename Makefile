@@ -82,6 +82,10 @@ $(BUILD)/tests/test_settle_race: TEST_WRAP = -Wl,--wrap=enl_store_begin
 # links), and seeing which descriptors a save syncs.
 $(BUILD)/tests/test_file_save_fs: TEST_WRAP = -Wl,--wrap=access -Wl,--wrap=link -Wl,--wrap=fsync
 
+# Two creations of one profile at once: the other's database appears while
+# this one derives its key.
+$(BUILD)/tests/test_create_race: TEST_WRAP = -Wl,--wrap=crypto_pwhash
+
 # Lists of decrypted records (files, follows, names asked, purge keys), grown while realloc is watched.
 $(BUILD)/tests/test_lists_wipe: TEST_WRAP = -Wl,--wrap=realloc
 

@@ -473,9 +473,19 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     enl_store *st = NULL;
     uint8_t master[KEYBYTES], wrapped[SLOT1_BYTES], alt[SLOT2_BYTES];
     mode_t old;
-    int rc;
+    int rc, fd;
 
     if ((rc = alloc_store(&st)) != ENL_OK) return rc;
+    /* The file is made here, O_EXCL: SQLite ignores SQLITE_OPEN_EXCLUSIVE
+     * and opens a file that is there, so a profile created meanwhile (a
+     * second init during our Argon2id) would get our key slots over its
+     * own, and lose everything. Only a file we made is removed below. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        enl_store_close(st);
+        return errno == EEXIST ? ENL_EEXISTS : ENL_ESTORE;
+    }
+    close(fd);
     old = umask(077);
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                          SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXCLUSIVE, NULL);
