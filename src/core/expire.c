@@ -11,6 +11,10 @@ int enl_profile_expire(enl_profile *p)
     uint32_t now = enl_now_hours();
     int rc = enl_files_settle(p, now);
     if (rc == ENL_OK) rc = enl_store_expire(p->st, now, NULL);
+    /* Disappearing messages whose time has come go too: a device that only
+     * syncs (a listener, a courier's phone) would otherwise keep a message
+     * read long ago until someone next opens its inbox. */
+    if (rc == ENL_OK) rc = enl_messages_sweep(p);
     /* The notes, purges and notices counted for the quotas may be gone:
      * a handle that lives on would count them still, and refuse (or push
      * out others' notes for) what the room they left could hold. */

@@ -93,12 +93,42 @@ static void test_disappearing_timer(void **state)
     enl_profile_close(eli);
 }
 
+/* A message read, then the device only syncs (a courier's phone, a
+ * listener): it must still be gone from the store once its time has come,
+ * not wait in the database (where a seized device's examiner, passphrase
+ * in hand, reads it) until someone next opens the inbox. */
+static void test_disappearing_without_the_inbox(void **state)
+{
+    enl_profile *fede = mkprofile("fede"), *gabi = mkprofile("gabi");
+    enl_profile *both[2] = { fede, gabi };
+    enl_send_opts o = { 0, 0, 60 };
+    char now[32];
+    uint64_t n = 0;
+    static const char text[] = "se borra aunque no abra la bandeja";
+    (void)state;
+    introduce(fede, "fede", gabi, "gabi");
+    assert_int_equal(enl_send_text(fede, "gabi", (const uint8_t *)text, strlen(text), &o, NULL), ENL_OK);
+    exchange(both, 2);
+    assert_int_equal(enl_inbox_each(gabi, 0, find_text, &(find_ctx){ text, 0, 0 }), ENL_OK);
+    assert_int_equal(enl_store_count(gabi->st, "messages", &n), ENL_OK);
+    assert_int_equal(n, 1);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)(enl_now() + 61));
+    setenv("ENLACE_NOW", now, 1);
+    sync_drop(gabi);
+    assert_int_equal(enl_store_count(gabi->st, "messages", &n), ENL_OK);
+    assert_int_equal(n, 0);
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(fede);
+    enl_profile_close(gabi);
+}
+
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_rekeys_after_a_burn),
         cmocka_unit_test(test_disappearing_timer),
+        cmocka_unit_test(test_disappearing_without_the_inbox),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
