@@ -354,9 +354,11 @@ static int derive_kek(uint8_t kek[KEYBYTES], const uint8_t rec[KDFREC_BYTES],
     const uint8_t *salt = enl_rd_ptr(&r, SALTBYTES);
 
     if (r.err || alg != KDF_ALG_ARGON2ID13) return ENL_EVERSION;
-    /* Bound what a planted database can make us spend. */
-    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > 64 || mem < 8192 ||
-        mem > (uint64_t)4 << 30)
+    /* Bound what a planted database can make us spend: never more than
+     * enlace writes (`sensitive`), or each unlock could take minutes and
+     * gigabytes (a phone would be killed for it) before it fails. */
+    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE || mem < 8192 ||
+        mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
         return ENL_EMALFORMED;
     if (crypto_pwhash(kek, KEYBYTES, pass, pass_len, salt, ops, (size_t)mem,
                       crypto_pwhash_ALG_ARGON2ID13) != 0)

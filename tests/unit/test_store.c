@@ -410,6 +410,28 @@ static void test_wrong_passphrase_after_a_crash_changes_nothing(void **state)
     }
 }
 
+static void test_planted_kdf_costs_are_refused(void **state)
+{
+    /* Someone who can write the profile folder plants a kdf record asking
+     * for more than enlace ever writes (`sensitive`: 4 passes, 1 GiB):
+     * every unlock would then spend minutes and gigabytes before it could
+     * fail. It is refused before any Argon2id runs. */
+    (void)state;
+    assert_int_equal(create_in(&own), ENL_OK);
+    enl_store_close(own.st);
+    own.st = NULL;
+    /* 5 passes over 64 MiB */
+    db_exec(own.db, "UPDATE meta SET v = CAST(x'01' || x'0000000000000005' || x'0000000004000000' || "
+                    "substr(CAST(v AS BLOB), 18) AS BLOB) WHERE k = 'kdf'");
+    assert_int_equal(enl_store_open(&own.st2, own.home, PASS, PASS_LEN), ENL_EMALFORMED);
+    assert_null(own.st2);
+    /* 2 passes over 1 GiB and one more KiB */
+    db_exec(own.db, "UPDATE meta SET v = CAST(x'01' || x'0000000000000002' || x'0000000040000400' || "
+                    "substr(CAST(v AS BLOB), 18) AS BLOB) WHERE k = 'kdf'");
+    assert_int_equal(enl_store_open(&own.st2, own.home, PASS, PASS_LEN), ENL_EMALFORMED);
+    assert_null(own.st2);
+}
+
 /* ---- encrypted records --------------------------------------------------------- */
 
 static void test_secrets(void **state)
@@ -1159,6 +1181,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_and_wrong_passphrase, own_setup, own_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_passphrase_after_a_crash_changes_nothing, own_setup,
                                         own_teardown),
+        cmocka_unit_test_setup_teardown(test_planted_kdf_costs_are_refused, own_setup, own_teardown),
         cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_messages),
