@@ -851,7 +851,8 @@ int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1])
     return 1;
 }
 
-/* Does this passphrase open either slot now? */
+/* Does this passphrase open either slot now? 1: the real one, 2: the
+ * duress slot, 0: neither. */
 static int opens_a_slot(enl_store *st, const char *pass, size_t len, uint8_t kek[KEYBYTES])
 {
     uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES], m[KEYBYTES];
@@ -863,7 +864,7 @@ static int opens_a_slot(enl_store *st, const char *pass, size_t len, uint8_t kek
     rc = unlock(m, kek, name, st->kdfrec, slot1, slot2, pass, len);
     sodium_memzero(m, sizeof m);
     sodium_memzero(name, sizeof name);
-    return rc == ENL_EPASSPHRASE ? 0 : rc < 0 ? rc : 1;
+    return rc == ENL_EPASSPHRASE ? 0 : rc < 0 ? rc : rc == 1 ? 2 : 1;
 }
 
 /* Replaces one slot and makes sure the main file holds it (an unlock reads
@@ -888,7 +889,7 @@ int enl_store_rekey(enl_store *st, const char *pass, size_t len)
 {
     uint8_t kek[KEYBYTES], slot1[SLOT1_BYTES];
     int rc = opens_a_slot(st, pass, len, kek);
-    if (rc == 1) rc = fail(st, ENL_EEXISTS, "that passphrase is already in use here");
+    if (rc > 0) rc = fail(st, ENL_EEXISTS, "that passphrase is already in use here");
     if (rc != ENL_OK) goto out;
     slot_seal(slot1, st->keys + 2 * KEYBYTES, KEYBYTES, wrap_ad, sizeof wrap_ad, st->kdfrec, kek);
     /* Folded into the main file at once; secure_delete overwrites the old row. */
@@ -904,6 +905,8 @@ int enl_store_set_duress(enl_store *st, const char *pass, size_t len, const char
     size_t n = strlen(name);
     int rc = opens_a_slot(st, pass, len, kek);
     if (rc == 1) rc = fail(st, ENL_EEXISTS, "the duress passphrase must differ from the real one");
+    /* not "the real one": whoever sets it again would believe it is */
+    if (rc == 2) rc = fail(st, ENL_EEXISTS, "that passphrase is already the duress passphrase");
     if (rc != ENL_OK) goto out;
     if (n > ENL_NAME_MAX) { rc = ENL_EINVAL; goto out; }
     memset(alt, 0, sizeof alt);

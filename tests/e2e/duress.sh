@@ -29,6 +29,10 @@ eq "$(cat "$ERR")" "enlace: passphrase duress: the duress passphrase must differ
 
 step "duress: the real profile is destroyed, an empty one opens"
 ok enl ana passphrase duress --new-passphrase-file "$T/duress"
+# Set again, the same duress passphrase is not called the real one.
+expect_fail 1 enl ana passphrase duress --new-passphrase-file "$T/duress"
+eq "$(cat "$ERR")" "enlace: passphrase duress: that passphrase is already the duress passphrase" \
+    "the refusal of the duress passphrase set a second time"
 expect_fail 1 enl ana passphrase change --new-passphrase-file "$T/duress"
 eq "$(cat "$ERR")" "enlace: passphrase change: that passphrase is already in use here" \
     "the refusal of the duress passphrase as the new real one"
