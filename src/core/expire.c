@@ -3,6 +3,7 @@
  * every transport's sync. Purge records leave with their notes; an
  * outgoing file's delivery was read from them, so it is settled first.
  */
+#include "core/bulletin.h"
 #include "core/files.h"
 #include "core/profile.h"
 
@@ -15,6 +16,9 @@ int enl_profile_expire(enl_profile *p)
      * syncs (a listener, a courier's phone) would otherwise keep a message
      * read long ago until someone next opens its inbox. */
     if (rc == ENL_OK) rc = enl_messages_sweep(p);
+    /* So do the bulletins read here once expired: they say whom this
+     * device follows. */
+    if (rc == ENL_OK) rc = enl_bulletins_sweep(p);
     /* The notes, purges and notices counted for the quotas may be gone:
      * a handle that lives on would count them still, and refuse (or push
      * out others' notes for) what the room they left could hold. */

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/profile.h"
 #include "enlace.h"
 #include "note/bulletin.h"
+#include "store/store.h"
 
 #define NOW 1790000000ull
 #define DAY ((uint32_t)(NOW / 86400))
@@ -491,6 +493,46 @@ static void test_one_bulletin_per_position(void **state)
     }
 }
 
+/* A follower's device that only syncs (a courier's phone, a listener)
+ * must still drop a bulletin it read once it has expired: the rows say
+ * whom it follows. They used to go only when `status` or `bulletins` ran. */
+static void test_expired_bulletin_goes_at_sync(void **state)
+{
+    static uint8_t note[ENL_NOTE_MAX];
+    enl_profile *c;
+    enl_follow_info fi;
+    enl_sync_stats st;
+    char fp[ENL_FINGERPRINT_STRBYTES], drop[128];
+    uint64_t n = 0;
+    size_t len;
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(drop, sizeof drop, "%s/drop", dir);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    at(NOW);
+    c = profile("dora");
+    enl_fingerprint_text(fp, ana_fp);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    len = make_ana(note, 1, "read, then gone");
+    assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
+    assert_int_equal(enl_store_count(c->st, "bulletins", &n), ENL_OK);
+    assert_int_equal(n, 1);
+    at(NOW + 169 * 3600);   /* its expiry (168 hours) has passed */
+    assert_int_equal(enl_sync_folder(c, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_store_count(c->st, "bulletins", &n), ENL_OK);
+    assert_int_equal(n, 0);
+
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(c);
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_fingerprint_parse),
         cmocka_unit_test(test_follower_reads_once_and_carries),
         cmocka_unit_test(test_one_bulletin_per_position),
+        cmocka_unit_test(test_expired_bulletin_goes_at_sync),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
