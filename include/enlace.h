@@ -357,7 +357,8 @@ void enl_note_source(enl_profile *p, const char *kind, const uint8_t *who, size_
  * profile and its keys still exist, or when it is a bulletin of an author
  * followed (m->from: the author, m->sent: published). Otherwise says why: ENL_ENOTFORME (not
  * for this profile), ENL_EDUPLICATE (already read: its keys are deleted),
- * ENL_EEXPIRED, ENL_EDECRYPT or ENL_EMALFORMED (damaged), ENL_EPURGED. */
+ * ENL_EEXPIRED, ENL_EDECRYPT or ENL_EMALFORMED (damaged), ENL_EPURGED,
+ * ENL_ETOOBIG (for this profile, but too far ahead of notes not yet come). */
 int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
                   int (*cb)(const enl_message *m, void *ctx), void *ctx);
 

@@ -28,7 +28,6 @@ static const char *why(int rc)
     case ENL_EEXPIRED: return "it has expired, or its keys were deleted after their grace period";
     case ENL_EDECRYPT: return "it is for this profile but damaged or tampered";
     case ENL_EMALFORMED: return "it is damaged (malformed)";
-    case ENL_ETOOBIG: return "it is larger than any note";
     /* one byte says the version: a damaged one reads the same */
     case ENL_EVERSION: return "it is damaged, or was made by a newer version of enlace";
     default: return enl_strerror(rc);
@@ -55,9 +54,16 @@ int cmd_open(int argc, char **argv, enl_profile *p)
     if (buf != NULL) len = fread(buf, 1, ENL_NOTE_MAX + 1, f);
     fclose(f);
     if (buf == NULL) return cli_fail("out of memory");
-    if (len > ENL_NOTE_MAX) rc = ENL_ETOOBIG;
-    else rc = enl_note_peek(p, buf, len, show, NULL);
+    if (len > ENL_NOTE_MAX) {
+        free(buf);
+        return cli_fail("cannot open %s: it is larger than any note", argv[optind]);
+    }
+    rc = enl_note_peek(p, buf, len, show, NULL);
     free(buf);
+    /* For this profile, but not yet: the library says why. */
+    if (rc == ENL_ETOOBIG)
+        return cli_fail("cannot open %s: it is for this profile, but %s", argv[optind],
+                        enl_profile_errmsg(p));
     if (rc != ENL_OK) return cli_fail("cannot open %s: %s", argv[optind], why(rc));
     return 0;
 }

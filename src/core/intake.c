@@ -61,6 +61,7 @@ typedef struct {
     int is_bulletin;         /* a followed author's bulletin: b, not s and pl */
     enl_bulletin b;
     int seen;                /* ENL_EDUPLICATE because it was read here before */
+    int not_yet;             /* ENL_ENOTFORME because it opens, but not before others */
 } opened;
 
 static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
@@ -311,8 +312,10 @@ static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o,
     if ((rc = enl_store_purge_has(p->st, o->h.purge_lock)) != 0) return rc < 0 ? rc : ENL_EPURGED;
     o->plain_len = 0;
     rc = open_session_note(p, note, len, o);
-    if (rc == ENL_OK && o->cell == NULL && !o->is_bulletin && gives_up_keys(o->before, &o->s->r))
-        return ENL_ENOTFORME;   /* not yet */
+    if (rc == ENL_OK && o->cell == NULL && !o->is_bulletin && gives_up_keys(o->before, &o->s->r)) {
+        o->not_yet = 1;
+        return ENL_ENOTFORME;   /* not yet: kept as carried, and found again by its tag */
+    }
     if (rc == ENL_ENOTFORME) {
         rc = open_first_note(p, note, len, o);
         /* A first-contact note has no tag to be found again by: refused for
@@ -588,6 +591,11 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
 
     /* Like intake, but nothing is stored: the session advanced here is dropped. */
     if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
+    /* For me, but not yet (it would give up keys, or skip more than the
+     * ratchet allows): say so, not "not for this profile". */
+    if ((rc == ENL_ENOTFORME && o.not_yet) || (rc == ENL_ETOOBIG && len <= ENL_NOTE_MAX))
+        rc = enl_fail(p, ENL_ETOOBIG, "arrived too far ahead of the notes before it: "
+                      "it opens once they have come");
     if (rc == ENL_OK && o.is_bulletin) {
         memset(&m, 0, sizeof m);
         /* only a contact's name: a card's name is the author's to choose */
