@@ -26,8 +26,13 @@ int cli_fail(const char *fmt, ...)
 int cli_fail_rc(enl_profile *p, int rc, const char *what)
 {
     const char *detail = p ? enl_profile_errmsg(p) : "";
-    if (detail != NULL && *detail) return cli_fail("%s: %s", what, detail);
-    return cli_fail("%s: %s", what, enl_strerror(rc));
+    if (detail == NULL || *detail == '\0') return cli_fail("%s: %s", what, enl_strerror(rc));
+    /* The library's message may quote what came from outside (a path tor's
+     * control port named, a name, a file's): never raw to the terminal. */
+    fprintf(stderr, "enlace: %s: ", what);
+    cli_safe_print_entry(stderr, detail, strlen(detail));
+    fputc('\n', stderr);
+    return 1;
 }
 
 int cli_usage(const cli_command *c)

@@ -33,4 +33,11 @@ lacks "$OUT" "follow an author with" "bulletins of a follower before any arrived
 ok enl beto bulletins --channel nope
 contains "$OUT" "no bulletins in the channel nope" "bulletins of an empty channel"
 
+step "an error that quotes what it was given never writes control bytes to the terminal"
+# a C1 CSI (\302\233, what 8-bit terminals take for ESC [) and a newline
+expect_fail 1 enl ana send "$(printf 'x\302\2332Jy\nenlace: sent')" "hi"
+contains "$ERR" "no contact named"
+lacks "$ERR" "$(printf '\302\233')" "the error about an unknown name"
+[ "$(grep -c '^enlace: ' "$ERR")" -eq 1 ] || fail "the error spans two lines that begin 'enlace: ': $(cat "$ERR")"
+
 finish
