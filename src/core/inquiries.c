@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cell/introduction.h"
 #include "core/deliver.h"
@@ -181,7 +182,9 @@ static int parse_subject(enl_profile *p, const char *key, enl_subject *s)
     int rc;
 
     while (*key == ' ' || *key == '\t' || *key == '\n') key++;
-    if (strncmp(key, ENL_CARD_PREFIX, strlen(ENL_CARD_PREFIX)) == 0) {
+    /* A card in any case (its base32 forgives case, as `contact add` does;
+     * a card of another version says so rather than "not a card"). */
+    if (strncasecmp(key, "enlace", 6) == 0) {
         if ((rc = enl_card_parse(&c, key, strlen(key), 0)) != ENL_OK)
             return enl_fail(p, rc, "card refused: %s", enl_strerror(rc));
         enl_subject_keys(s, c.sign_pk, c.dh_pk);

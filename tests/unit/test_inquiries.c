@@ -265,6 +265,29 @@ static void test_answer_of_burned_contact(void **state)
     enl_profile_close(noa);
 }
 
+/* A card copied back from paper in capitals is the same card (its base32
+ * forgives case, and `contact add` takes it): `ask` used to refuse it as
+ * neither a card nor a fingerprint. */
+static void test_card_in_capitals(void **state)
+{
+    enl_profile *ines = mkprofile("ines7"), *juan = mkprofile("juan7"), *kai = mkprofile("kai7");
+    char *card = NULL, id[ENL_SHORTID_STRBYTES];
+    unsigned asked = 0;
+    (void)state;
+
+    introduce(ines, "ines7", juan, "juan7");
+    assert_int_equal(enl_contact_verify(ines, "juan7"), ENL_OK);
+    assert_int_equal(enl_profile_card(kai, &card), ENL_OK);
+    for (char *c = card; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    assert_int_equal(enl_ask(ines, card, NULL, &asked, id), ENL_OK);
+    assert_int_equal(asked, 1);
+    free(card);
+    enl_profile_close(ines);
+    enl_profile_close(juan);
+    enl_profile_close(kai);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_forwarded_question),
         cmocka_unit_test(test_answer_from_one_not_asked),
         cmocka_unit_test(test_answer_of_burned_contact),
+        cmocka_unit_test(test_card_in_capitals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
