@@ -398,13 +398,16 @@ int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name,
         if (out != NULL) *out = r.c;
         return ENL_OK;          /* already a contact: nothing to learn */
     }
-    /* A free name: the one asked for, else name.2, name.3 ... */
+    /* A free name: the one asked for, else name.2, name.3 ... (the name
+     * cut to make room, never in the middle of a UTF-8 character) */
     snprintf(use, sizeof use, "%s", name);
     for (int i = 2; i < 100; i++) {
+        size_t keep = strlen(name) < ENL_NAME_MAX - 3 ? strlen(name) : ENL_NAME_MAX - 3;
         rc = rec_get_name(p, use, &named);
         if (rc == ENL_ENOTFOUND) break;
         if (rc != ENL_OK) return rc;
-        snprintf(use, sizeof use, "%.*s.%u", ENL_NAME_MAX - 4, name, (unsigned)(unsigned char)i);
+        while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
+        snprintf(use, sizeof use, "%.*s.%u", (int)keep, name, (unsigned)i);
     }
     if ((rc = add_card(p, card_text, use, via, 0, NULL)) != ENL_OK) return rc;
     if (out != NULL) return enl_contact_by_dh(p, card.dh_pk, out);

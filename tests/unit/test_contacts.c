@@ -157,11 +157,37 @@ static void test_padded_card(void **state)
     enl_profile_close(gala);
 }
 
+/* A card that comes through an introduction or a cell gets the name it
+ * was given there, or name.2, name.3... when that is taken; a long name was
+ * cut in the middle of a UTF-8 character to fit ".2", and the card then
+ * refused as badly named. */
+static void test_free_name_keeps_utf8_whole(void **state)
+{
+    enl_profile *lola = mkprofile("lola"), *a = mkprofile("mara"), *b = mkprofile("nico");
+    char name[ENL_NAME_MAX + 1] = "a", *card = NULL;
+    enl_contact got;
+    (void)state;
+
+    for (int i = 0; i < 31; i++) strcat(name, "\xc3\xb1");    /* 63 bytes: a and 31 enes */
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(lola, card, name, NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_card(b, &card), ENL_OK);
+    assert_int_equal(enl_contact_add_via(lola, card, name, "introduced by test", &got), ENL_OK);
+    free(card);
+    assert_int_equal(strlen(got.name), 1 + 30 * 2 + 2);       /* 30 enes whole, then ".2" */
+    assert_string_equal(got.name + strlen(got.name) - 2, ".2");
+    enl_profile_close(lola);
+    enl_profile_close(a);
+    enl_profile_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burn_is_not_undone),
         cmocka_unit_test(test_padded_card),
+        cmocka_unit_test(test_free_name_keeps_utf8_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
