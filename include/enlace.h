@@ -125,6 +125,10 @@ void enl_profile_set_quota(enl_profile *p, uint64_t notes, uint64_t bytes);
 
 /* This profile's own name and fingerprint. */
 int enl_profile_name(const enl_profile *p, char name[ENL_NAME_MAX + 1]);
+/* 1 when s can name a profile or a contact: 1 to ENL_NAME_MAX bytes of
+ * UTF-8, no control characters, '@', '/', ':', '"' or '\\', not starting
+ * with '-', no space at either end. */
+int enl_name_valid(const char *s);
 int enl_profile_fingerprint(const enl_profile *p, char fp[ENL_FINGERPRINT_STRBYTES]);
 
 /* This profile's card: one line of text (malloc'd, caller frees with free()). */

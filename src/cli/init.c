@@ -4,6 +4,15 @@
 
 #include "cli/commands.h"
 
+static int bad_name(const char *name)
+{
+    fputs("enlace: invalid name \"", stderr);
+    cli_safe_print_entry(stderr, name, strlen(name));
+    fprintf(stderr, "\": 1 to %d bytes, no control characters, no '@', '/', ':', '\"' or "
+                    "'\\', no space at either end, and not starting with '-'\n", ENL_NAME_MAX);
+    return 1;
+}
+
 int cmd_init(int argc, char **argv, enl_profile *unused)
 {
     static const struct option opts[] = {
@@ -38,14 +47,14 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     if (name == NULL || optind != argc) return cli_usage(cli_find("init"));
     if (enl_profile_exists(cli_home()))
         return cli_fail("a profile already exists in %s", cli_home());
+    /* Before the passphrase is asked for (twice, on a terminal). */
+    if (!enl_name_valid(name)) return bad_name(name);
     if (pass_file != NULL ? cli_passphrase_from_file(&pass, &pass_len, pass_file) != 0
                           : cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0)
         return 1;
     rc = enl_profile_create(&p, cli_home(), name, pass, pass_len, kdf);
     cli_passphrase_free(pass, pass_len);
-    if (rc == ENL_EINVAL)
-        return cli_fail("invalid name \"%s\": 1 to %d bytes, no control characters, "
-                        "no '@', '/', ':', and not starting with '-'", name, ENL_NAME_MAX);
+    if (rc == ENL_EINVAL) return bad_name(name);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "cannot create the profile");
     (void)enl_profile_fingerprint(p, fp);
     printf("created the profile of %s in %s\nfingerprint: %s\n", name, cli_home(), fp);

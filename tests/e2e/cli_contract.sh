@@ -127,6 +127,12 @@ for n in "" "-dash" "a/b" "$(printf 'x\ny')"; do
     [ "$RC" -eq 0 ] && fail "a profile named '$n' was created"
     rm -rf "$T/badname"
 done
+# The name is checked before the passphrase is asked for (twice, on a
+# terminal): here there is none to ask on, and the name is what is wrong.
+run nopass "$ENLACE" --home "$T/badname" init --name "a/b" --kdf interactive </dev/null
+eq "$RC" 1 "init with a bad name and no passphrase: exit status"
+contains "$ERR" "invalid name"
+[ -e "$T/badname" ] && fail "init with a bad name left $T/badname"
 # A card read from stdin, with spaces, hyphens, line breaks and capitals (a card copied by hand).
 printf '%s\n' "$card_c" | sed 's/\(.\{40\}\)/\1 /g' | tr 'a-z' 'A-Z' >"$T/card-spaced"
 ok sh -c '"$1" --home "$2" contact add --name carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/card-spaced"
