@@ -746,6 +746,32 @@ static int destroy_files(const char *path)
     return rc;
 }
 
+/* A change of a key slot is folded into the file before it is reported
+ * (write_slot). One still only in the write-ahead log was cut short (the
+ * process was killed): its owner was never told that it worked, and the
+ * slots that opened this profile are the file's. They are put back, so
+ * that once the log is folded in the passphrase the owner knows still
+ * opens the profile, and a duress passphrase never confirmed does not
+ * destroy it. */
+static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint8_t *slot2)
+{
+    uint8_t s1[SLOT1_BYTES], s2[SLOT2_BYTES];
+    int rc = meta_get(st, "wrapped_key", s1, sizeof s1), undone = 0;
+    if (rc == ENL_OK && sodium_memcmp(s1, slot1, sizeof s1) != 0) {
+        rc = meta_put(st, "wrapped_key", slot1, sizeof s1);
+        undone = 1;
+    }
+    if (rc == ENL_OK) rc = meta_get(st, "wrapped_alt", s2, sizeof s2);
+    if (rc == ENL_OK && sodium_memcmp(s2, slot2, sizeof s2) != 0) {
+        rc = meta_put(st, "wrapped_alt", slot2, sizeof s2);
+        undone = 1;
+    }
+    if (rc == ENL_OK && undone) (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sodium_memzero(s1, sizeof s1);
+    sodium_memzero(s2, sizeof s2);
+    return rc;
+}
+
 int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
 {
     char path[4096], name[ENL_NAME_MAX + 1] = "";
@@ -791,6 +817,7 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
         goto out;
     }
     if ((rc = pragmas(st)) != ENL_OK) goto out;
+    if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
     remember_file(st);
     derive_subkeys(st, master);
     if ((rc = migrate(st)) != ENL_OK) goto out;
