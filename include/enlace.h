@@ -406,8 +406,9 @@ int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void 
  * file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
  * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
  * file, a note too long), ENL_ECHECKSUM (the file changed while it was
- * sealed: what was sealed will not check at the recipient; send it again),
- * and those of enl_send_text.
+ * sealed: its last batch of parts is not sealed, so the file stays
+ * incomplete, ENL_FILE_SEALING, or is not sent at all when it was one
+ * batch; send it again), and those of enl_send_text.
  */
 int enl_send_file(enl_profile *p, const char *to, const char *path, const char *note,
                   const enl_send_opts *opts, enl_progress_fn progress, void *progress_ctx,

@@ -335,10 +335,15 @@ static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, const uin
 
 /* Second pass, BATCH parts a transaction: the session is loaded, advanced
  * through the batch and saved with its notes and the record, so the state
- * on disk always matches what was sealed. The head goes first. */
-static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t floor,
-                     crypto_generichash_state *hs, enl_progress_fn progress, void *ctx)
+ * on disk always matches what was sealed. The head goes first. What was
+ * read is checked against the head's hash before the last batch commits:
+ * a file that changed since it was hashed never gets its last parts, so
+ * it cannot look whole at the recipient (and then never save), nor be
+ * listed as sent here; one of a single batch leaves nothing at all. */
+static int seal_file(enl_profile *p, const char *to, const char *path, int fd, file_rec *r,
+                     size_t floor, enl_progress_fn progress, void *ctx)
 {
+    crypto_generichash_state hs;
     enl_session *s = sodium_malloc(sizeof *s);
     uint8_t *part = sodium_malloc(ENL_FILE_PART_FIXED + ENL_FILE_CHUNK);
     uint8_t head[ENL_FILE_HEAD_MAX], h[32];
@@ -348,6 +353,7 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
     if (s == NULL || part == NULL) { rc = ENL_ENOMEM; goto out; }
     rec_head(r, &fh);
     if ((rc = enl_file_head_encode(head, sizeof head, &fh)) != ENL_OK) goto out;
+    crypto_generichash_init(&hs, NULL, 0, 32);
     while (rc == ENL_OK && r->sealed < r->parts) {
         uint32_t end = r->sealed + BATCH < r->parts ? r->sealed + BATCH : r->parts;
         int in_tx = 0;
@@ -375,7 +381,7 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
                 rc = enl_fail(p, ENL_ECHECKSUM, "the file got shorter while it was sealed");
                 break;
             }
-            crypto_generichash_update(hs, part + ENL_FILE_PART_FIXED, want);
+            crypto_generichash_update(&hs, part + ENL_FILE_PART_FIXED, want);
             memcpy(fp.id, r->id, ENL_FILE_IDBYTES);
             fp.index = i;
             fp.data = part + ENL_FILE_PART_FIXED;
@@ -384,6 +390,18 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             if (rc == ENL_OK)
                 rc = seal_one(p, s, r, h, ENL_KIND_FILE_PART, i, part,
                               ENL_FILE_PART_FIXED + want, floor);
+        }
+        if (rc == ENL_OK && end == r->parts) {
+            uint8_t check[32];
+            crypto_generichash_final(&hs, check, sizeof check);
+            if (sodium_memcmp(check, r->hash, sizeof check) != 0)
+                rc = r->sealed == 0
+                     ? enl_fail(p, ENL_ECHECKSUM, "%s changed while it was sealed: nothing was "
+                                "sent; send it again", path)
+                     : enl_fail(p, ENL_ECHECKSUM, "%s changed while it was sealed: its last parts "
+                                "were not sealed, so it stays incomplete at %s (enlace files "
+                                "lists it interrupted); send it again", path, to);
+            sodium_memzero(check, sizeof check);
         }
         if (rc == ENL_OK) {
             r->sealed = end;
@@ -399,6 +417,7 @@ static int seal_file(enl_profile *p, const char *to, int fd, file_rec *r, size_t
             say(progress, ctx, "sealing", end == r->parts ? r->size : (uint64_t)end * r->chunk, r->size);
     }
 out:
+    sodium_memzero(&hs, sizeof hs);
     if (part != NULL) sodium_free(part);
     if (s != NULL) sodium_free(s);
     return rc;
@@ -408,9 +427,7 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
                   const enl_send_opts *opts, enl_progress_fn progress, void *progress_ctx,
                   uint8_t file_id[ENL_FILE_IDBYTES])
 {
-    crypto_generichash_state hs;
     file_rec *r = NULL;
-    uint8_t check[32];
     uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS;
     size_t floor = ENL_PAD_FLOOR, note_len = note != NULL ? strlen(note) : 0;
     struct stat sb;
@@ -464,14 +481,7 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     r->note_len = note_len;
     if ((rc = hash_file(p, fd, r->size, r->hash, progress, progress_ctx)) != ENL_OK) goto out;
     if (lseek(fd, 0, SEEK_SET) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
-    crypto_generichash_init(&hs, NULL, 0, 32);
-    if ((rc = seal_file(p, to, fd, r, floor, &hs, progress, progress_ctx)) != ENL_OK) goto out;
-    crypto_generichash_final(&hs, check, sizeof check);
-    if (sodium_memcmp(check, r->hash, sizeof check) != 0) {
-        rc = enl_fail(p, ENL_ECHECKSUM, "%s changed while it was sealed: what was sealed will not "
-                      "check at %s; send it again", path, to);
-        goto out;
-    }
+    if ((rc = seal_file(p, to, path, fd, r, floor, progress, progress_ctx)) != ENL_OK) goto out;
     if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
 out:
     enl_secmem_free(r);

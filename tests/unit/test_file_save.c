@@ -211,6 +211,78 @@ static void test_send_fifo_refused(void **state)
     enl_profile_close(beto);
 }
 
+/* The file to send is changed (same size, one byte) once its hash is taken,
+ * before its parts are read again to be sealed, as an editor saving it
+ * would. */
+static void change_after_hashing(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    FILE *f;
+    if (strcmp(what, "hashing") != 0 || done != total) return;
+    assert_non_null(f = fopen((const char *)ctx, "r+b"));
+    assert_int_equal(fseek(f, (long)(total - 1), SEEK_SET), 0);
+    assert_int_equal(fputc('!', f), '!');
+    fclose(f);
+}
+
+typedef struct {
+    int out_state, in_state;
+    long in_have;
+} both_states;
+
+static int states_of(const enl_file_info *f, void *ctx)
+{
+    both_states *b = ctx;
+    if (f->outgoing) b->out_state = (int)f->state;
+    else b->in_state = (int)f->state, b->in_have = (long)f->have;
+    return 0;
+}
+
+/* A file that changes while it is sealed is refused: its last parts are
+ * never sealed, so its notes cannot make a file that looks whole at the
+ * recipient and never saves (and the sender's list does not call it sent).
+ * A small file leaves nothing at all; a larger one, whose first batches
+ * were sealed already, stays interrupted on both sides. */
+static void test_changed_while_sealed(void **state)
+{
+    enl_profile *ana = mkprofile("ch1"), *beto = mkprofile("ch2"), *all[2];
+    size_t sizes[2] = { 100000, 64 * (size_t)ENL_FILE_CHUNK + 1 };
+    uint8_t *data = malloc(sizes[1]);
+    char src[300];
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    all[0] = ana;
+    all[1] = beto;
+    for (int i = 0; i < 2; i++) {
+        both_states b = { 0, 0, -1 };
+        FILE *f;
+        snprintf(src, sizeof src, "%s/draft%d.bin", root, i);
+        randombytes_buf(data, sizes[i]);
+        assert_non_null(f = fopen(src, "wb"));
+        assert_int_equal(fwrite(data, 1, sizes[i], f), sizes[i]);
+        fclose(f);
+        assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, change_after_hashing, src, NULL),
+                         ENL_ECHECKSUM);
+        exchange(all, 2);
+        assert_int_equal(enl_files_each(ana, states_of, &b), ENL_OK);
+        assert_int_equal(enl_files_each(beto, states_of, &b), ENL_OK);
+        if (i == 0) {
+            /* nothing sealed: no file on either side */
+            assert_int_equal(b.out_state, 0);
+            assert_int_equal(b.in_state, 0);
+        } else {
+            assert_int_equal(b.out_state, ENL_FILE_SEALING);
+            assert_int_equal(b.in_state, ENL_FILE_RECEIVING);
+            assert_int_equal(b.in_have, 64);
+        }
+    }
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_killed_save_and_saved_file),
         cmocka_unit_test(test_send_fifo_refused),
         cmocka_unit_test(test_incomplete_file_expires),
+        cmocka_unit_test(test_changed_while_sealed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
