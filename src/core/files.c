@@ -628,7 +628,10 @@ static int by_time(const void *a, const void *b)
 int enl_files_each(enl_profile *p, int (*cb)(const enl_file_info *f, void *ctx), void *ctx)
 {
     listing l = { p, NULL, 0, 0, ENL_OK };
-    int rc = enl_store_row_each(p->st, "files", list_one, &l);
+    /* What expired since the last sync is shown as it is now: an
+     * incoming file that can never be whole as expired, not receiving. */
+    int rc = enl_files_settle(p, enl_now_hours());
+    if (rc == ENL_OK) rc = enl_store_row_each(p->st, "files", list_one, &l);
     if (rc == ENL_OK) rc = enl_store_part_orphans(p->st, list_orphan, &l);
     if (rc == ENL_OK && l.n > 1) qsort(l.v, l.n, sizeof l.v[0], by_time);
     for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
@@ -920,6 +923,8 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
     memset(&w, 0, sizeof w);
     w.fd = -1;
     if ((r = enl_secmem_alloc(sizeof *r)) == NULL) return ENL_ENOMEM;
+    /* One whose notes expired since the last sync can never be whole. */
+    if ((rc = enl_files_settle(p, enl_now_hours())) != ENL_OK) goto out;
     if ((rc = find_received(p, from, id, r, h)) != ENL_OK) goto out;
     if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) goto out;
     if (r->saved == LAPSED) {
