@@ -311,6 +311,16 @@ static void at(uint64_t t)
     setenv("ENLACE_NOW", v, 1);
 }
 
+/* The clock back to the real one, the profile closed, its folder gone. */
+static void done_with(enl_profile *c)
+{
+    char cmd[128];
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(c);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static int count_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -429,14 +439,8 @@ static void test_follower_reads_once_and_carries(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(enl_bulletin_unfollow(c, fp, &fi), ENL_ENOTFOUND);
 
-    unsetenv("ENLACE_NOW");
     enl_profile_close(a);
-    enl_profile_close(c);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
-    }
+    done_with(c);
 }
 
 /* A position is used once. Whoever holds the author's key (the author's
@@ -484,13 +488,7 @@ static void test_one_bulletin_per_position(void **state)
     assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
     assert_int_equal(n, 2);
 
-    unsetenv("ENLACE_NOW");
-    enl_profile_close(c);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
-    }
+    done_with(c);
 }
 
 /* A follower's device that only syncs (a courier's phone, a listener)
@@ -524,13 +522,7 @@ static void test_expired_bulletin_goes_at_sync(void **state)
     assert_int_equal(enl_store_count(c->st, "bulletins", &n), ENL_OK);
     assert_int_equal(n, 0);
 
-    unsetenv("ENLACE_NOW");
-    enl_profile_close(c);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
-    }
+    done_with(c);
 }
 
 int main(void)

@@ -24,29 +24,11 @@
 
 #define MARK "qzprekeywipe"
 #define DEPTH 65536
+#include "stack_mark.h"
 #define RECORDS 16   /* OLD_MAX in prekeys.c */
 
 static enl_profile *prof;
 
-static __attribute__((noinline)) void scrub(void)
-{
-    volatile uint8_t b[DEPTH + 4096];
-    for (size_t i = 0; i < sizeof b; i++) b[i] = 0;
-}
-
-/* Not instrumented: under SANITIZE=1 the dead frames below are redzones. */
-static __attribute__((noinline, no_sanitize_address)) int stack_holds_mark(void)
-{
-    volatile uint8_t here = 0;
-    uintptr_t top = (uintptr_t)&here;
-    static const char m[] = MARK;
-    for (uintptr_t a = top - DEPTH; a + sizeof m - 1 <= top; a++) {
-        size_t k = 0;
-        while (k < sizeof m - 1 && *(volatile const uint8_t *)(a + k) == (uint8_t)m[k]) k++;
-        if (k == sizeof m - 1) return 1;
-    }
-    return 0;
-}
 
 /* A slot of `records` retired prekeys whose secrets carry the mark, saying
  * it holds `count`. */
