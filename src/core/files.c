@@ -418,6 +418,7 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
     }
 out:
     sodium_memzero(&hs, sizeof hs);
+    sodium_memzero(head, sizeof head);   /* the file's name and note, in the clear */
     if (part != NULL) sodium_free(part);
     if (s != NULL) sodium_free(s);
     return rc;
