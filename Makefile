@@ -8,6 +8,7 @@
 CC      ?= cc
 PKGS    := libsodium sqlite3 libqrencode libpng zbar
 TESTPKGS := cmocka
+FUZZPKGS := zlib
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 -Wvla \
            -Wstrict-prototypes -Wmissing-prototypes
 DEFS    := -D_GNU_SOURCE
@@ -29,6 +30,7 @@ LDHARD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+FUZZ_LIBS  = $(shell pkg-config --libs $(FUZZPKGS) 2>/dev/null)
 
 CFLAGS  ?= $(OPT)
 ALL_CFLAGS = $(WARN) $(DEFS) $(INCS) $(HARDEN) -pthread $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -52,7 +54,7 @@ all: $(BUILD)/.deps-ok $(BUILD)/enlace $(BUILD)/libenlace.a
 
 # Runs `make deps` once when pkg-config cannot find a library we need.
 $(BUILD)/.deps-ok: scripts/deps.sh
-	@{ pkg-config --exists $(PKGS) $(TESTPKGS) && command -v tor >/dev/null && \
+	@{ pkg-config --exists $(PKGS) $(TESTPKGS) $(FUZZPKGS) && command -v tor >/dev/null && \
 	   command -v microsocks >/dev/null; } || ./scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
@@ -130,7 +132,8 @@ build/fuzz/obj/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -pthread -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -MMD -MP $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) \
+	  $(FUZZ_LIBS) -pthread -o $@
 .SECONDARY: $(FUZZ_LIB_OBJ)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build

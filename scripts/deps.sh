@@ -3,9 +3,10 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -eu
 # tor and microsocks: the Tor tests run a real tor offline and a real SOCKS5
-# proxy, both on loopback only. python3-cryptography: an independent model
+# proxy, both on loopback only. zlib1g-dev: the PNG fuzz target mends chunk
+# CRCs with zlib's crc32. python3-cryptography: an independent model
 # of the protocol's vectors (tests/model).
-want="libsodium-dev libsqlite3-dev libcmocka-dev libqrencode-dev libpng-dev libzbar-dev pkg-config make gcc clang tor microsocks python3 python3-cryptography $*"
+want="libsodium-dev libsqlite3-dev libcmocka-dev libqrencode-dev libpng-dev libzbar-dev zlib1g-dev pkg-config make gcc clang tor microsocks python3 python3-cryptography $*"
 missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
