@@ -6,7 +6,8 @@
  *
  *  1. Reconciliation: the three sets (burn notices, purge records, notes)
  *     are reconciled at once, each keyed by (expiry u32 || first 28 bytes of
- *     the id), so that notes close in expiry sit close in the key order,
+ *     the id), so that notes close in expiry sit close in the key order
+ *     (burn notices, whose expiry each device sets, by a zero expiry),
  *     under one fresh salt drawn by the initiator. Messages:
  *       0x01 | blen u32 | burns | plen u32 | purges | nlen u32 | notes
  *     An empty part means that set has nothing to say this round.
@@ -123,6 +124,15 @@ static int collect(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t si
     return 0;
 }
 
+/* A burn notice's expiry is each device's own (a year from when it took the
+ * notice in): keyed by it, one notice would have another key on each side,
+ * and would go both ways at every sync. Notices are keyed by their id alone. */
+static int collect_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    (void)expiry;
+    return collect(ctx, id, 0, size);
+}
+
 static int by_key(const void *a, const void *b)
 {
     return memcmp(((const item *)a)->key, ((const item *)b)->key, 32);
@@ -160,7 +170,7 @@ static int set_build(set *s, enl_profile *p, int which, int initiator)
     size_t scratch;
     int rc = which == SET_NOTES ? enl_store_note_items(p->st, collect, s)
              : which == SET_PURGES ? enl_store_purge_items(p->st, collect, s)
-                                   : enl_store_burn_items(p->st, collect, s);
+                                   : enl_store_burn_items(p->st, collect_burn, s);
     if (rc != ENL_OK) return rc;
     if (s->n > 1) qsort(s->items, s->n, sizeof *s->items, by_key);   /* items is NULL when empty */
     /* Two different ids with the same expiry and 28-byte prefix would be one

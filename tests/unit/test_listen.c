@@ -425,6 +425,50 @@ static void test_once_stops_too(void **state)
     stop_with_a_peer_sending(1);
 }
 
+/* A burn notice that both sides hold is not sent again: each device keeps
+ * a notice a year from when it took it in, so the same notice had another
+ * expiry on each side, and the reconciliation, keyed by (expiry, id), took
+ * it for two notices each side lacked: at every sync, every notice went
+ * both ways again, and a sync with nothing to do was no longer one round
+ * trip. */
+static void test_burn_held_by_both_is_not_sent_again(void **state)
+{
+    const uint64_t t0 = 1790000000;
+    enl_profile *ana, *beto, *carmen;
+    enl_sync_stats st;
+    listening l;
+    char *rev = NULL, target[128];
+    (void)state;
+
+    set_now(t0);
+    ana = mkprofile("bana");
+    beto = mkprofile("bbeto");
+    carmen = mkprofile("bcarmen");
+    introduce(ana, "ana", beto, "beto");
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_revocation_export(ana, "if I am taken", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_hold(beto, "ana", rev), ENL_OK);
+    free(rev);
+    assert_int_equal(enl_revocation_publish(beto, "ana"), ENL_OK);
+
+    /* carmen takes it in five hours later than beto did */
+    set_now(t0 + 5 * 3600);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    assert_int_equal(enl_sync_tcp(carmen, target, NULL, &st), ENL_OK);
+    assert_int_equal(st.burns_received, 1);
+    /* now both hold it: nothing moves */
+    assert_int_equal(enl_sync_tcp(carmen, target, NULL, &st), ENL_OK);
+    assert_int_equal(st.burns_sent, 0);
+    assert_int_equal(st.burns_received, 0);
+    assert_int_equal(st.duplicates, 0);
+    stop_listening(&l);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    unsetenv("ENLACE_NOW");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_trickling_peer_holds_no_lock),
         cmocka_unit_test(test_stop_is_not_held_by_a_peer),
         cmocka_unit_test(test_once_stops_too),
+        cmocka_unit_test(test_burn_held_by_both_is_not_sent_again),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
