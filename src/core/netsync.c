@@ -563,6 +563,11 @@ static int resolve(enl_profile *p, const char *target, enl_contact *c, char *hos
                             "(enlace contact address %s tcp://HOST:PORT)", target, target);
         addr += 6;
     }
+    /* Burned keys are the captor's now: a sync would tell them this device
+     * is alive, where it is, and hand them every note it carries. */
+    if (c->burned)
+        return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is synced with "
+                        "whoever holds them", c->name, c->burn_reason);
     if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK || strtoul(port, NULL, 10) == 0)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT, PORT 1 to 65535)", addr);
     if (*tor && !onion_host(host))
@@ -676,7 +681,10 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
     if (pl != NULL) pool_handshake_done(pl, fd);
     if (rc != ENL_OK) goto out;
     x.link.timeout_ms = timeout;
-    if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK) {
+    /* A burned contact's key is the captor's: refused like a stranger's (an
+     * open relay serves it as one, as it would the same captor with fresh
+     * keys). */
+    if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK && !c.burned) {
         snprintf(peer, peer_max, "%s", c.name);
         enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     } else if (o->open) {

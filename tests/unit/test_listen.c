@@ -469,6 +469,45 @@ static void test_burn_held_by_both_is_not_sent_again(void **state)
     unsetenv("ENLACE_NOW");
 }
 
+/* Burned keys are the captor's: the listener refuses them as it refuses a
+ * stranger, and a sync to a burned contact's device is not even tried.
+ * Before, both were served: whoever held the seized device learned that
+ * the other was alive and where, and got every note it carried. */
+static void test_burned_contact_is_not_synced(void **state)
+{
+    enl_profile *ana, *beto;
+    enl_sync_stats st;
+    listening la, lb;
+    char *rev = NULL, target[128];
+    (void)state;
+
+    ana = mkprofile("xana");
+    beto = mkprofile("xbeto");
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_revocation_export(ana, "taken", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_hold(beto, "ana", rev), ENL_OK);
+    free(rev);
+    assert_int_equal(enl_revocation_publish(beto, "ana"), ENL_OK);
+
+    /* ana's device, in the captor's hands, calls beto's listener */
+    start_listening(&lb, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", lb.bound);
+    memset(&st, 0, sizeof st);
+    assert_int_not_equal(enl_sync_tcp(ana, target, NULL, &st), ENL_OK);
+    assert_int_equal(st.notes_sent, 0);
+    stop_listening(&lb);
+
+    /* beto does not call ana's */
+    start_listening(&la, ana, 0);
+    snprintf(target, sizeof target, "tcp://ana@%s", la.bound);
+    assert_int_equal(enl_sync_tcp(beto, target, NULL, &st), ENL_EREFUSED);
+    assert_non_null(strstr(enl_profile_errmsg(beto), "burned"));
+    stop_listening(&la);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_stop_is_not_held_by_a_peer),
         cmocka_unit_test(test_once_stops_too),
         cmocka_unit_test(test_burn_held_by_both_is_not_sent_again),
+        cmocka_unit_test(test_burned_contact_is_not_synced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
