@@ -621,13 +621,19 @@ static int act_on_view(enl_profile *p, cell_rec *c)
         /* every member must be able to seal to every other */
         if (enl_card_parse(&card, cs->card, cs->card_len, 0) != ENL_OK) continue;
         {
-            char text[ENL_CARD_TEXTMAX];
+            /* the whole card: a statement carries up to ENL_CARD_TEXTMAX
+             * characters of it (separators included) */
+            char text[ENL_CARD_TEXTMAX + 1];
             size_t n = cs->card_len < sizeof text - 1 ? cs->card_len : sizeof text - 1;
             memcpy(text, cs->card, n);
             text[n] = '\0';
             if (person_contact(p, m, &k) != ENL_OK)
                 rc = enl_contact_add_via(p, text, card.name[0] ? card.name : "member", via, NULL);
-            if (rc == ENL_EEXISTS) rc = ENL_OK;     /* a clash of keys: leave it be */
+            /* A clash of keys, or a card that names my own DH key: leave it
+             * be (nothing is sealed to them from here). Failing would
+             * refuse this log and every later one, which all hold that
+             * card: burns included, and a seized member stays in. */
+            if (rc == ENL_EEXISTS || rc == ENL_ESELF) rc = ENL_OK;
         }
     }
     if (rc != ENL_OK) return rc;

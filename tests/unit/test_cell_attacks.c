@@ -932,6 +932,84 @@ static void test_clock_that_wraps_reorders_my_statements(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen); enl_profile_close(dora);
 }
 
+/* A member's card that this device cannot take as a contact must not make
+ * it refuse the cell's logs: every later log holds that card, burns
+ * included, and the device would keep a seized member in for good. beto
+ * (k = 1, and soon seized) admits on his own a key whose card cannot be
+ * added on carmen's device, and ana takes it (her device has no trouble
+ * with it) and passes it on; then ana burns beto. self: the card claims
+ * carmen's own DH key ("that is your own card"); else it is xavi's true
+ * card, its text stretched with separators to the longest a statement
+ * takes. */
+static void card_carmen_cannot_add(int self)
+{
+    enl_profile *ana = mkprofile(self ? "ana41" : "ana42"), *beto = mkprofile(self ? "beto41" : "beto42");
+    enl_profile *carmen = mkprofile(self ? "carmen41" : "carmen42"), *xavi = NULL;
+    enl_profile *all[3] = { ana, beto, carmen }, *two[2] = { ana, carmen };
+    static uint8_t body[ENL_TEXT_MAX], raw[ENL_STMT_MAXBYTES];
+    char card[ENL_CARD_TEXTMAX + 1];
+    enl_identity x;
+    size_t len = 0, blen;
+    uint8_t cid[32];
+    int cells = 0, burned = 0;
+    (void)state_of;
+    introduce_three(ana, beto, carmen);
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(all, 3);
+    assert_string_equal(state_of(carmen, "olla", "beto", NULL), "member");
+    cell_id_of(carmen, cid);
+    if (self) {
+        /* a key of beto's making whose card names carmen's DH key */
+        assert_int_equal(enl_identity_generate(&x, 1790000000), ENL_OK);
+        memcpy(x.dh_pk, carmen->id->dh_pk, 32);
+        assert_int_equal(enl_card_make(card, sizeof card, &x, "carmen", NULL, 1790000000), ENL_OK);
+    } else {
+        char *t = NULL;
+        size_t n, prefix = sizeof ENL_CARD_PREFIX - 1;
+        xavi = mkprofile("xavi42");
+        introduce(ana, "ana", xavi, "xavi");
+        introduce(beto, "beto", xavi, "xavi");
+        assert_int_equal(enl_profile_card(xavi, &t), ENL_OK);
+        n = strlen(t);
+        assert_true(n < ENL_CARD_TEXTMAX);
+        memcpy(card, t, prefix);
+        memset(card + prefix, '-', ENL_CARD_TEXTMAX - n);
+        memcpy(card + prefix + ENL_CARD_TEXTMAX - n, t + prefix, n - prefix + 1);
+        assert_int_equal(strlen(card), ENL_CARD_TEXTMAX);
+        free(t);
+        memcpy(&x, xavi->id, sizeof x);
+    }
+    add_stmt(raw, &len, cid, beto->id, &x, card, 40);
+    blen = cell_log_of_one(body, sizeof body, cid, raw, len);
+    seal_body(beto, "ana", ENL_KIND_CELL_LOG, body, blen);
+    seal_body(beto, "carmen", ENL_KIND_CELL_LOG, body, blen);
+    carry_all(beto, ana);
+    carry_all(beto, carmen);
+    /* beto is taken: ana alone burns him (k = 1), carmen hears it from her */
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", &cells, NULL), ENL_OK);
+    assert_int_equal(cells, 1);
+    exchange(two, 2);
+    assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    sodium_memzero(&x, sizeof x);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    if (xavi != NULL) enl_profile_close(xavi);
+}
+
+static void test_member_card_with_my_key_does_not_freeze_the_cell(void **state)
+{
+    (void)state;
+    card_carmen_cannot_add(1);
+}
+
+static void test_member_card_of_longest_text_does_not_freeze_the_cell(void **state)
+{
+    (void)state;
+    card_carmen_cannot_add(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -956,6 +1034,8 @@ int main(void)
         cmocka_unit_test(test_cell_note_read_here_survives_a_clock_set_back),
         cmocka_unit_test(test_cell_burn_rekeys_the_other_cells),
         cmocka_unit_test(test_clock_that_wraps_reorders_my_statements),
+        cmocka_unit_test(test_member_card_with_my_key_does_not_freeze_the_cell),
+        cmocka_unit_test(test_member_card_of_longest_text_does_not_freeze_the_cell),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
