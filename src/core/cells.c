@@ -44,12 +44,14 @@
 #define SK_ORDER_BYTES 10        /* of a key id: statements u16 | created u64 */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
 #define FLAG_MEMBER 1
+#define FLAG_KEY_MISSED 2        /* my sender key could not be sealed to every member */
 
 typedef struct {
     uint8_t cell_id[32];
     char name[ENL_NAME_MAX + 1];
     uint8_t epoch[32];
     int member;
+    int key_missed;
     int has_sk;
     uint8_t sk_epoch[32];
     enl_senderkey sk;
@@ -160,7 +162,7 @@ static int rec_save(enl_profile *p, const cell_rec *c)
     enl_wr_u8(&w, (uint8_t)strlen(c->name));
     enl_wr_bytes(&w, (const uint8_t *)c->name, strlen(c->name));
     enl_wr_bytes(&w, c->epoch, 32);
-    enl_wr_u8(&w, c->member ? FLAG_MEMBER : 0);
+    enl_wr_u8(&w, (uint8_t)((c->member ? FLAG_MEMBER : 0) | (c->key_missed ? FLAG_KEY_MISSED : 0)));
     enl_wr_u8(&w, (uint8_t)(c->has_sk != 0));
     if (c->has_sk) {
         len = enl_senderkey_serialize(skb, &c->sk);
@@ -194,7 +196,9 @@ static int rec_decode(cell_rec *c, const uint8_t *in, size_t len)
     memcpy(c->name, q, n);
     c->name[n] = '\0';
     enl_rd_bytes(&r, c->epoch, 32);
-    c->member = (enl_rd_u8(&r) & FLAG_MEMBER) != 0;
+    n = enl_rd_u8(&r);
+    c->member = (n & FLAG_MEMBER) != 0;
+    c->key_missed = (n & FLAG_KEY_MISSED) != 0;
     c->has_sk = enl_rd_u8(&r);
     if (c->has_sk) {
         enl_rd_bytes(&r, c->sk_epoch, 32);
@@ -318,6 +322,16 @@ static int is_me(enl_profile *p, const uint8_t sign_pk[32])
     return sodium_memcmp(sign_pk, p->id->sign_pk, 32) == 0;
 }
 
+/* Whether a seal to a member failed only because nothing can reach them
+ * from here yet: no session runs with them and the card I hold for them
+ * (the one a statement carried, never made again) has expired. Their own
+ * first note to me starts a session; until then, refusing the whole log
+ * would keep a newcomer to a cell older than a card out of it for good. */
+static int unreachable_now(int rc)
+{
+    return rc == ENL_EEXPIRED;
+}
+
 /* Sends the log to every member but me and `except` (may be NULL): the
  * members of the current view and those of `before` (may be NULL), so that
  * someone just removed hears of it too. */
@@ -335,6 +349,7 @@ static int send_log(enl_profile *p, const cell_rec *c, const enl_cell_view *befo
         if (except != NULL && memcmp(m->sign_pk, except, 32) == 0) continue;
         if (person_contact(p, m, &k) != ENL_OK) continue;
         rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+        if (unreachable_now(rc)) rc = ENL_OK;    /* the other members send it on to them */
     }
     enl_free_wiped(body, len);  /* the log: who is in the cell */
     return rc;
@@ -351,7 +366,10 @@ int enl_cell_key_message(uint8_t out[ENL_CELL_KEYMSG_BYTES], const enl_senderkey
     return enl_senderkey_prove(out + 64 + ENL_SK_SHAREBYTES, sk, &o);
 }
 
-/* A new sender key for the current membership, handed to every member. */
+/* A new sender key for the current membership, handed to every member.
+ * One who cannot be reached yet (unreachable_now) is left out, and the
+ * cell marked: when a session with a member begins, another is made
+ * (enl_cells_session_begun), by then sealed to them too. */
 static int rotate_sender_key(enl_profile *p, cell_rec *c)
 {
     uint8_t body[ENL_CELL_KEYMSG_BYTES], key_id[32];
@@ -364,6 +382,7 @@ static int rotate_sender_key(enl_profile *p, cell_rec *c)
     /* a fresh id per key: a re-key within one membership (a burn) is a new
      * key too, never mistaken for one a member already holds */
     enl_cell_key_id(key_id, c->n, enl_now());
+    c->key_missed = 0;
     for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
         enl_contact k;
@@ -371,6 +390,10 @@ static int rotate_sender_key(enl_profile *p, cell_rec *c)
         if (person_contact(p, m, &k) != ENL_OK) continue;
         rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
         if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
+        if (unreachable_now(rc)) {
+            c->key_missed = 1;
+            rc = ENL_OK;
+        }
     }
     sodium_memzero(body, sizeof body);
     return rc;
@@ -1439,6 +1462,29 @@ static const enl_cell_person *member_with_keys(const cell_rec *c, const uint8_t 
     const enl_cell_person *m = enl_cell_find(&c->view, sign_pk);
     if (m == NULL || sodium_memcmp(m->dh_pk, dh_pk, 32) != 0) return NULL;
     return m;
+}
+
+int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+{
+    id_list l = { NULL, 0, 0 };
+    int rc;
+    if (burned_here(p, sign_pk, dh_pk)) return ENL_OK;   /* the captor's, maybe */
+    rc = enl_store_row_each(p->st, "cells", collect_cell_ids, &l);
+
+    for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+        cell_rec *c = NULL;
+        const enl_cell_person *m;
+        if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
+        m = member_with_keys(c, sign_pk, dh_pk);
+        if (c->key_missed && enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
+            m->state == ENL_CELL_MEMBER) {
+            rc = rotate_sender_key(p, c);
+            if (rc == ENL_OK) rc = rec_save(p, c);
+        }
+        rec_free(c);
+    }
+    enl_free_wiped(l.v, l.cap * sizeof *l.v);
+    return rc;
 }
 
 static int deliver_sender_key(enl_profile *p, const enl_delivery *d)

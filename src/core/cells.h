@@ -93,4 +93,13 @@ int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t
  * key of mine that it never gets. Inside the caller's transaction. */
 int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32]) __attribute__((warn_unused_result));
 
+/* A session with these keys has just begun (their first note was read).
+ * In every cell whose last sender key of mine missed a member I could not
+ * reach, and where they are a member, I make a new key for every member:
+ * it reaches them now. Only the start of a session does this, once a
+ * pair, never any note: two members who both missed a third would
+ * otherwise answer each other's new keys with new keys at every sync. */
+int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+    __attribute__((warn_unused_result));
+
 #endif

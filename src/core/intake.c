@@ -62,6 +62,7 @@ typedef struct {
     enl_bulletin b;
     int seen;                /* ENL_EDUPLICATE because it was read here before */
     int not_yet;             /* ENL_ENOTFORME because it opens, but not before others */
+    int new_session;         /* a first-contact note that began its session here */
 } opened;
 
 static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
@@ -152,6 +153,7 @@ static int open_first_note(enl_profile *p, const uint8_t *note, size_t len, open
      * read before and its keys are gone. In a new one, the sender's key
      * made a note whose inside does not open: damaged. */
     if (rc == ENL_ENOTFORME) rc = known ? ENL_EDUPLICATE : ENL_EDECRYPT;
+    o->new_session = rc == ENL_OK && !known;
 out:
     enl_secmem_free(scratch);
     return rc;
@@ -272,6 +274,8 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
      * twice. The caller's transaction still rolls both back together. */
     rc = enl_session_save(p, o->s);
     if (rc == ENL_OK) rc = deliver_payload(p, o, is_contact);
+    if (rc == ENL_OK && o->new_session)
+        rc = enl_cells_session_begun(p, o->s->peer_sign_pk, o->s->peer_dh_pk);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     /* Release the purge key: every courier that learns it deletes its copy. */
     if (rc == ENL_OK)

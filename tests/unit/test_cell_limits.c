@@ -354,6 +354,130 @@ static void test_burn_notices_again_rekey_once(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* A card lasts 90 days, and the card a statement carries is never made
+ * again: a cell older than that holds its members' cards expired. dora,
+ * admitted then, has no session yet with beto, and a first note to his
+ * expired card cannot be sealed; her device must still take the cell (and
+ * beto's key, which reaches her as his session with her starts), not
+ * refuse ana's log and every later one. */
+static void test_newcomer_to_an_old_cell(void **state)
+{
+    enl_profile *ana = mkprofile("ana_old"), *beto = mkprofile("beto_old"), *dora = NULL;
+    enl_profile *two[2] = { ana, beto }, *three[3];
+    char later[32];
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    exchange(two, 2);
+    assert_string_equal(state_of(beto, "olla", "ana", NULL), "member");
+
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 100ULL * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    dora = mkprofile("dora_old");
+    three[0] = ana; three[1] = beto; three[2] = dora;
+    introduce(ana, "ana", dora, "dora");
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
+    exchange(three, 3);
+    assert_string_equal(state_of(dora, "olla", "beto_old", NULL), "member");
+    assert_string_equal(state_of(beto, "olla", "dora_old", NULL), "member");
+    /* and the cell works for her both ways */
+    assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)"hola dora", 9, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_cell_send(dora, "olla", (const uint8_t *)"hola beto", 9, NULL, NULL), ENL_OK);
+    exchange(three, 3);
+    assert_true(has_message(dora, "hola dora"));
+    assert_true(has_message(beto, "hola beto"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(dora);
+}
+
+typedef struct {
+    enl_profile *to, *from;
+    uint64_t keys;
+} counting_ctx;
+
+static int carry_counting(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    counting_ctx *c = vctx;
+    enl_sync_stats st;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    memset(&st, 0, sizeof st);
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, &st);
+    c->keys += st.other_notes;
+    free(note);
+    return 0;
+}
+
+/* One round of carrying every note to every profile: how many notes that
+ * are no message (sender keys, logs) were new to their recipient. */
+static uint64_t exchange_counting(enl_profile **ps, size_t n)
+{
+    uint64_t keys = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            counting_ctx c = { ps[j], ps[i], 0 };
+            if (i == j) continue;
+            assert_int_equal(enl_note_each(ps[i], carry_counting, &c), ENL_OK);
+            keys += c.keys;
+        }
+    return keys;
+}
+
+/* Moves ENLACE_NOW (held in t) an hour on. */
+static void hour_later(char *t, size_t max)
+{
+    snprintf(t, max, "%llu", strtoull(t, NULL, 10) + 3600ULL);
+    assert_int_equal(setenv("ENLACE_NOW", t, 1), 0);
+}
+
+/* dora and eva join an old cell together, and neither can reach carmen, a
+ * member whose device stays away: each of them keeps missing her. A new
+ * key of one must not make the other answer with a new key of her own:
+ * they would go on at every sync, for as long as carmen stays away. Once
+ * the cell has settled, a sync brings no key. */
+static void test_two_newcomers_missing_one_member_settle(void **state)
+{
+    enl_profile *ana = mkprofile("ana_two"), *beto = mkprofile("beto_two");
+    enl_profile *carmen = mkprofile("carmen_two"), *dora = NULL, *eva = NULL;
+    enl_profile *old[3] = { ana, beto, carmen }, *now[4];
+    char later[32];
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(old, 3);
+    assert_string_equal(state_of(beto, "olla", "carmen_two", NULL), "member");
+
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 100ULL * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    dora = mkprofile("dora_two");
+    eva = mkprofile("eva_two");
+    introduce(ana, "ana", dora, "dora");
+    introduce(ana, "ana", eva, "eva");
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "eva"), ENL_OK);
+    now[0] = ana; now[1] = beto; now[2] = dora; now[3] = eva;   /* carmen stays away */
+    /* a sync an hour, so that every new key has an id of its own */
+    for (int round = 0; round < 5; round++) {
+        hour_later(later, sizeof later);
+        (void)exchange_counting(now, 4);
+    }
+    assert_string_equal(state_of(eva, "olla", "dora_two", NULL), "member");
+    hour_later(later, sizeof later);
+    assert_int_equal(exchange_counting(now, 4), 0);
+    /* and they read each other */
+    assert_int_equal(enl_cell_send(dora, "olla", (const uint8_t *)"hola eva", 8, NULL, NULL), ENL_OK);
+    (void)exchange_counting(now, 4);
+    assert_true(has_message(eva, "hola eva"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    enl_profile_close(dora); enl_profile_close(eva);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_same_vouch_again_keeps_the_share),
         cmocka_unit_test(test_burn_notices_again_keep_the_share),
         cmocka_unit_test(test_burn_notices_again_rekey_once),
+        cmocka_unit_test(test_newcomer_to_an_old_cell),
+        cmocka_unit_test(test_two_newcomers_missing_one_member_settle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
