@@ -1366,6 +1366,15 @@ static int answer_what_they_lack(enl_profile *p, const cell_rec *c, uint8_t *con
     return rc;
 }
 
+/* How many bytes of name fit in max, never cutting a UTF-8 character in
+ * two: a cell name that is not UTF-8 is refused on every command line. */
+static size_t name_room(const char *name, size_t max)
+{
+    size_t keep = strlen(name) < max ? strlen(name) : max;
+    while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
+    return keep;
+}
+
 /* A log from a member: statements merged, acted on, passed on. */
 static int deliver_log(enl_profile *p, const enl_delivery *d)
 {
@@ -1429,7 +1438,8 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
                 other = NULL;
                 if (rc == ENL_ENOTFOUND) break;
                 if (rc != ENL_OK) goto out;
-                snprintf(c->name, sizeof c->name, "%.*s.%u", ENL_NAME_MAX - 4, s.name, (unsigned)(unsigned char)i);
+                snprintf(c->name, sizeof c->name, "%.*s.%u", (int)name_room(s.name, ENL_NAME_MAX - 4),
+                         s.name, (unsigned)(unsigned char)i);
             }
         }
     } else if (rc != ENL_OK) {

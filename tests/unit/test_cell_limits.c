@@ -478,6 +478,36 @@ static void test_two_newcomers_missing_one_member_settle(void **state)
     enl_profile_close(dora); enl_profile_close(eva);
 }
 
+/* A cell whose name is taken here already is kept as NAME.2: its name
+ * cut to make room, never in the middle of a UTF-8 character (or the
+ * cell could be named on no command line, and shown as garbage). */
+static int names_valid_cb(const enl_cell_info *c, void *ctx)
+{
+    int *n = ctx;
+    assert_true(enl_name_valid(c->name));
+    (*n)++;
+    return 0;
+}
+
+static void test_cell_name_made_free_keeps_utf8_whole(void **state)
+{
+    enl_profile *ana = mkprofile("ana_utf8"), *carmen = mkprofile("carmen_utf8");
+    enl_profile *two[2] = { ana, carmen };
+    char name[ENL_NAME_MAX + 1] = "a";
+    int n = 0;
+    (void)state;
+    for (int i = 0; i < 21; i++) strcat(name, "\xe2\x82\xac");     /* 64 bytes: a and 21 euro signs */
+    assert_int_equal(strlen(name), ENL_NAME_MAX);
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_cell_create(carmen, name, 1), ENL_OK);
+    assert_int_equal(enl_cell_create(ana, name, 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, name, "carmen"), ENL_OK);
+    exchange(two, 2);
+    assert_int_equal(enl_cell_each(carmen, names_valid_cb, &n), ENL_OK);
+    assert_int_equal(n, 2);
+    enl_profile_close(ana); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_burn_notices_again_rekey_once),
         cmocka_unit_test(test_newcomer_to_an_old_cell),
         cmocka_unit_test(test_two_newcomers_missing_one_member_settle),
+        cmocka_unit_test(test_cell_name_made_free_keeps_utf8_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
