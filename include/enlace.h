@@ -243,8 +243,14 @@ typedef struct {
     uint64_t introductions;     /* of them, introductions (enlace introductions) */
     uint64_t inquiries;         /* of them, inquiries (enlace questions) */
     uint64_t answers;           /* of them, answers to my inquiries (enlace answers) */
+    uint64_t from_held;         /* of the new notes for this profile, those held here
+                                   until the notes before them came (counted when they came) */
     double seconds;
 } enl_sync_stats;
+
+/* How many notes came in: to carry, or new for this profile (a note held
+ * until the notes before it came, then read, counts once). */
+uint64_t enl_sync_received(const enl_sync_stats *s);
 
 /* Progress of long work: what is being done, how far, out of how much (0: unknown). */
 typedef void (*enl_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);

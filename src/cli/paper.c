@@ -444,7 +444,7 @@ static int read_input(const char *path, char **buf, size_t *len)
 static void import_summary(const import_job *im)
 {
     const enl_sync_stats *s = &im->st;
-    uint64_t received = s->notes_received + s->delivered + s->requests + s->file_notes + s->other_notes;
+    uint64_t received = enl_sync_received(s);
     printf("paper import %s: read %llu %s, received %llu %s, %llu new %s, %llu %s, %llu skipped\n",
            im->name, (unsigned long long)im->read, plural(im->read, "note", "notes"),
            (unsigned long long)received, plural(received, "note", "notes"),

@@ -418,6 +418,12 @@ static void count_other(enl_sync_stats *stats, uint8_t kind)
     if (kind == ENL_KIND_ANSWER) stats->answers++;
 }
 
+uint64_t enl_sync_received(const enl_sync_stats *s)
+{
+    uint64_t n = s->notes_received + s->delivered + s->requests + s->file_notes + s->other_notes;
+    return n >= s->from_held ? n - s->from_held : 0;
+}
+
 /* One note, in one write transaction: the checks, the session load, the
  * decryption and the writes are serialised with every other process using
  * the profile, so two syncs at once never deliver a note twice nor lose a
@@ -475,6 +481,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
     }
     if (delivered) {
         enl_quota_forget(p);
+        if (stats != NULL && held) stats->from_held++;
         if (stats != NULL) {
             if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
                 stats->file_notes++;
