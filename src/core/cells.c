@@ -281,22 +281,52 @@ int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_
 /* ---- sending statements, logs and sender keys -------------------------- */
 
 /* The log as a payload body: cell id | count u16 | (length u16 | statement)*. */
-static int log_body(const cell_rec *c, uint8_t **out, size_t *len)
+/* The log's statements whose Lamport clock is at most `until` (all of
+ * them: UINT32_MAX). */
+static int log_body_until(const cell_rec *c, uint32_t until, uint8_t **out, size_t *len)
 {
-    size_t cap = 32 + 2;
+    size_t cap = 32 + 2, n = 0;
     enl_wr w;
-    for (size_t i = 0; i < c->n; i++) cap += 2 + c->raw_len[i];
+    for (size_t i = 0; i < c->n; i++)
+        if (c->st[i].clock <= until) {
+            cap += 2 + c->raw_len[i];
+            n++;
+        }
     if (cap > LOG_MAX_BYTES) return ENL_ETOOBIG;
     if ((*out = malloc(cap)) == NULL) return ENL_ENOMEM;
     w = enl_wr_init(*out, cap);
     enl_wr_bytes(&w, c->cell_id, 32);
-    enl_wr_u16(&w, (uint16_t)c->n);
+    enl_wr_u16(&w, (uint16_t)n);
     for (size_t i = 0; i < c->n; i++) {
+        if (c->st[i].clock > until) continue;
         enl_wr_u16(&w, (uint16_t)c->raw_len[i]);
         enl_wr_bytes(&w, c->raw[i], c->raw_len[i]);
     }
     *len = w.len;
     return ENL_OK;
+}
+
+static int log_body(const cell_rec *c, uint8_t **out, size_t *len)
+{
+    return log_body_until(c, UINT32_MAX, out, len);
+}
+
+/* The log a member who has just gone gets, to hear of it: cut after the
+ * last statement that took them out (a REMOVE or BURN naming them, or
+ * their LEAVE), in Lamport order. Whoever merges their removal and later
+ * admissions at once would otherwise hand a member removed on suspicion
+ * the cards of those who joined after them. What decided their removal
+ * came before it, so the cut log still says they are out. */
+static int log_body_for_gone(const cell_rec *c, const uint8_t who[32], uint8_t **out, size_t *len)
+{
+    uint32_t until = 0;
+    int any = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (is_exit(c->st[i].type) && memcmp(c->st[i].subject_sign, who, 32) == 0) {
+            if (!any || c->st[i].clock > until) until = c->st[i].clock;
+            any = 1;
+        }
+    return log_body_until(c, any ? until : UINT32_MAX, out, len);
 }
 
 /* The contact who is this cell person, if any (and not burned). */
@@ -348,7 +378,15 @@ static int send_log(enl_profile *p, const cell_rec *c, const enl_cell_view *befo
         if ((m->state != ENL_CELL_MEMBER && !was) || is_me(p, m->sign_pk)) continue;
         if (except != NULL && memcmp(m->sign_pk, except, 32) == 0) continue;
         if (person_contact(p, m, &k) != ENL_OK) continue;
-        rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+        if (m->state != ENL_CELL_MEMBER) {
+            uint8_t *cut = NULL;
+            size_t cut_len = 0;
+            rc = log_body_for_gone(c, m->sign_pk, &cut, &cut_len);
+            if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, cut, cut_len, NULL, NULL);
+            if (cut != NULL) enl_free_wiped(cut, cut_len);
+        } else {
+            rc = enl_seal_kind(p, &k, ENL_KIND_CELL_LOG, body, len, NULL, NULL);
+        }
         if (unreachable_now(rc)) rc = ENL_OK;    /* the other members send it on to them */
     }
     enl_free_wiped(body, len);  /* the log: who is in the cell */

@@ -1010,6 +1010,76 @@ static void test_member_card_of_longest_text_does_not_freeze_the_cell(void **sta
     card_carmen_cannot_add(0);
 }
 
+static int count_person(const enl_cell_member *m, void *ctx)
+{
+    (void)m;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* How many people a device's view of a cell holds. */
+static int people_seen(enl_profile *p, const char *cell)
+{
+    int n = 0;
+    assert_int_equal(enl_cell_members(p, cell, count_person, &n), ENL_OK);
+    return n;
+}
+
+typedef struct {
+    uint8_t ids[64][32];
+    size_t n;
+} id_stack;
+
+static int push_id(void *ctx, const uint8_t id[32])
+{
+    id_stack *k = ctx;
+    if (k->n < 64) memcpy(k->ids[k->n++], id, 32);
+    return 0;
+}
+
+/* Every note `from` holds, offered to `to` newest first: a courier that
+ * brings the last log before the one it grew from. */
+static void carry_newest_first(enl_profile *from, enl_profile *to)
+{
+    static id_stack k;
+    k.n = 0;
+    assert_int_equal(enl_store_note_ids_by_age(from->st, push_id, &k), ENL_OK);
+    while (k.n > 0) give(from, to, k.ids[--k.n]);
+}
+
+/* A member removed hears of it from whoever merges the removal: the log
+ * that tells them. A device that merges, at once, the removal and an
+ * admission made after it must not hand the removed member the newcomer's
+ * card with it: a member removed on suspicion would learn who joined. */
+static void test_removed_member_learns_nobody_admitted_after(void **state)
+{
+    enl_profile *ana = mkprofile("ana_rm"), *beto = mkprofile("beto_rm");
+    enl_profile *carmen = mkprofile("carmen_rm"), *eva = mkprofile("eva_rm");
+    enl_profile *three[3] = { ana, beto, carmen };
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(ana, "ana", eva, "eva");
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "beto"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(three, 3);
+    assert_string_equal(state_of(beto, "olla", "carmen_rm", NULL), "member");
+
+    /* ana removes carmen, then admits eva; beto, away, hears of both at once */
+    assert_int_equal(enl_cell_remove(ana, "olla", "carmen", 0, "suspected"), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "eva"), ENL_OK);
+    carry_newest_first(ana, beto);
+    assert_string_equal(state_of(beto, "olla", "carmen_rm", NULL), "removed");
+    assert_string_equal(state_of(beto, "olla", "eva_rm", NULL), "member");
+    /* beto tells carmen */
+    carry_all(beto, carmen);
+    assert_string_equal(state_of(carmen, "olla", "carmen_rm", NULL), "removed");
+    assert_int_equal(people_seen(carmen, "olla"), 3);   /* ana, beto and herself */
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    enl_profile_close(eva);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1036,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_clock_that_wraps_reorders_my_statements),
         cmocka_unit_test(test_member_card_with_my_key_does_not_freeze_the_cell),
         cmocka_unit_test(test_member_card_of_longest_text_does_not_freeze_the_cell),
+        cmocka_unit_test(test_removed_member_learns_nobody_admitted_after),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
