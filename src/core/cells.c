@@ -406,8 +406,8 @@ int enl_cell_key_message(uint8_t out[ENL_CELL_KEYMSG_BYTES], const enl_senderkey
 
 /* A new sender key for the current membership, handed to every member.
  * One who cannot be reached yet (unreachable_now) is left out, and the
- * cell marked: when a session with a member begins, another is made
- * (enl_cells_session_begun), by then sealed to them too. */
+ * cell marked: when a session with a member begins, they get the key then
+ * (enl_cells_session_begun). */
 static int rotate_sender_key(enl_profile *p, cell_rec *c)
 {
     uint8_t body[ENL_CELL_KEYMSG_BYTES], key_id[32];
@@ -1512,6 +1512,24 @@ static const enl_cell_person *member_with_keys(const cell_rec *c, const uint8_t 
     return m;
 }
 
+/* My current key of the cell, to one member my last new key missed: it
+ * was made for a membership they are in. Not a new key for everyone: keys
+ * are ordered by (statements, second made), and several new keys in one
+ * second (one for each member a sync reaches) would tie, and a member who
+ * holds three of mine could keep an older one and drop the one I use. */
+static int send_key_to(enl_profile *p, const cell_rec *c, const enl_cell_person *m)
+{
+    uint8_t body[ENL_CELL_KEYMSG_BYTES], key_id[32];
+    enl_contact k;
+    int rc;
+    if (person_contact(p, m, &k) != ENL_OK) return ENL_OK;
+    enl_cell_key_id(key_id, c->n, enl_now());
+    rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
+    if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
+    sodium_memzero(body, sizeof body);
+    return rc;
+}
+
 int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
 {
     id_list l = { NULL, 0, 0 };
@@ -1524,11 +1542,10 @@ int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uin
         const enl_cell_person *m;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         m = member_with_keys(c, sign_pk, dh_pk);
-        if (c->key_missed && enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
-            m->state == ENL_CELL_MEMBER) {
-            rc = rotate_sender_key(p, c);
-            if (rc == ENL_OK) rc = rec_save(p, c);
-        }
+        if (c->key_missed && c->has_sk && memcmp(c->sk_epoch, c->view.epoch, 32) == 0 &&
+            enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
+            m->state == ENL_CELL_MEMBER)
+            rc = send_key_to(p, c, m);
         rec_free(c);
     }
     enl_free_wiped(l.v, l.cap * sizeof *l.v);

@@ -95,10 +95,11 @@ int enl_cell_burned(enl_profile *p, const uint8_t sign_pk[32]) __attribute__((wa
 
 /* A session with these keys has just begun (their first note was read).
  * In every cell whose last sender key of mine missed a member I could not
- * reach, and where they are a member, I make a new key for every member:
- * it reaches them now. Only the start of a session does this, once a
- * pair, never any note: two members who both missed a third would
- * otherwise answer each other's new keys with new keys at every sync. */
+ * reach, and where they are a member, my current key goes to them: it
+ * reaches them now. Only the start of a session does this, once a pair,
+ * never any note, and it makes no new key: two members who both missed a
+ * third would otherwise answer each other's new keys with new keys at
+ * every sync. */
 int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
     __attribute__((warn_unused_result));
 
