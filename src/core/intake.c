@@ -274,7 +274,9 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
      * twice. The caller's transaction still rolls both back together. */
     rc = enl_session_save(p, o->s);
     if (rc == ENL_OK) rc = deliver_payload(p, o, is_contact);
-    if (rc == ENL_OK && o->new_session)
+    /* Cell members are contacts (a cell adds them): a stranger's first
+     * note costs no look through every cell. */
+    if (rc == ENL_OK && o->new_session && *is_contact)
         rc = enl_cells_session_begun(p, o->s->peer_sign_pk, o->s->peer_dh_pk);
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", o->id, o->h.expiry_hours);
     /* Release the purge key: every courier that learns it deletes its copy. */
