@@ -1527,7 +1527,8 @@ static int send_key_to(enl_profile *p, const cell_rec *c, const enl_cell_person 
     rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
     if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
     sodium_memzero(body, sizeof body);
-    return rc;
+    /* never a reason to refuse the note that began the session */
+    return unreachable_now(rc) ? ENL_OK : rc;
 }
 
 int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
