@@ -42,10 +42,11 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 void cli_print_sync_stats(const char *target, const enl_sync_stats *s);
 void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
 {
+    uint64_t received = enl_sync_received(s);
     printf("sync %s: sent %llu %s, received %llu %s, purges %llu sent %llu received, "
            "%llu new %s, %llu skipped, %llu bytes, %.2f s\n",
            target, (unsigned long long)s->notes_sent, plural(s->notes_sent, "note", "notes"),
-           (unsigned long long)enl_sync_received(s), plural(enl_sync_received(s), "note", "notes"),
+           (unsigned long long)received, plural(received, "note", "notes"),
            (unsigned long long)s->purges_sent, (unsigned long long)s->purges_received,
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)s->skipped,

@@ -354,6 +354,14 @@ static void test_burn_notices_again_rekey_once(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
 }
 
+/* Sets ENLACE_NOW (kept in t) to that many days from now: past every card
+ * made before. */
+static void days_later(char *t, size_t max, unsigned days)
+{
+    snprintf(t, max, "%llu", (unsigned long long)(enl_now() + (uint64_t)days * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", t, 1), 0);
+}
+
 /* A card lasts 90 days, and the card a statement carries is never made
  * again: a cell older than that holds its members' cards expired. dora,
  * admitted then, has no session yet with beto, and a first note to his
@@ -372,8 +380,7 @@ static void test_newcomer_to_an_old_cell(void **state)
     exchange(two, 2);
     assert_string_equal(state_of(beto, "olla", "ana", NULL), "member");
 
-    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 100ULL * 24 * 3600));
-    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    days_later(later, sizeof later, 100);
     dora = mkprofile("dora_old");
     three[0] = ana; three[1] = beto; three[2] = dora;
     introduce(ana, "ana", dora, "dora");
@@ -452,8 +459,7 @@ static void test_two_newcomers_missing_one_member_settle(void **state)
     exchange(old, 3);
     assert_string_equal(state_of(beto, "olla", "carmen_two", NULL), "member");
 
-    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 100ULL * 24 * 3600));
-    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    days_later(later, sizeof later, 100);
     dora = mkprofile("dora_two");
     eva = mkprofile("eva_two");
     introduce(ana, "ana", dora, "dora");

@@ -124,6 +124,17 @@ static void test_old_receiving_copy_is_refused(void **state)
     enl_profile_close(dario);
 }
 
+/* a and b introduced, and a message each way read: what a sends next are
+ * bare ratchet notes of one session. */
+static void talking(enl_profile *a, const char *an, enl_profile *b, const char *bn)
+{
+    introduce(a, an, b, bn);
+    assert_int_equal(enl_send_text(a, bn, (const uint8_t *)"uno", 3, NULL, NULL), ENL_OK);
+    carry(a, b);
+    assert_int_equal(enl_send_text(b, an, (const uint8_t *)"r1", 2, NULL, NULL), ENL_OK);
+    carry(b, a);
+}
+
 /* A note of a session that cannot be read yet (opening it would make the
  * ratchet give up skipped keys that notes still on their way need) is
  * for this profile: `enlace open` used to call it "not for this profile". */
@@ -136,11 +147,7 @@ static void test_peek_says_a_note_comes_too_early(void **state)
     int held = -1;
     (void)state;
     assert_non_null(ids);
-    introduce(elsa, "elsa", fito, "fito");
-    assert_int_equal(enl_send_text(elsa, "fito", (const uint8_t *)"uno", 3, NULL, NULL), ENL_OK);
-    carry(elsa, fito);
-    assert_int_equal(enl_send_text(fito, "elsa", (const uint8_t *)"r1", 2, NULL, NULL), ENL_OK);
-    carry(fito, elsa);
+    talking(elsa, "elsa", fito, "fito");
     for (int i = 0; i < SENT; i++)
         assert_int_equal(enl_send_text(elsa, "fito", (const uint8_t *)"x", 1, NULL, ids[i]), ENL_OK);
     /* each note the last the window recognises: 30 keys skipped a time,
@@ -174,11 +181,7 @@ static void test_held_note_counts_once(void **state)
     size_t len = 0;
     (void)state;
     assert_non_null(ids);
-    introduce(gala, "gala", hugo, "hugo");
-    assert_int_equal(enl_send_text(gala, "hugo", (const uint8_t *)"uno", 3, NULL, NULL), ENL_OK);
-    carry(gala, hugo);
-    assert_int_equal(enl_send_text(hugo, "gala", (const uint8_t *)"r1", 2, NULL, NULL), ENL_OK);
-    carry(hugo, gala);
+    talking(gala, "gala", hugo, "hugo");
     for (int i = 0; i < SENT; i++)
         assert_int_equal(enl_send_text(gala, "hugo", (const uint8_t *)"x", 1, NULL, ids[i]), ENL_OK);
     /* the last first, as a sync might bring it: beyond the window, held */
