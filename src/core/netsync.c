@@ -524,6 +524,14 @@ static int onion_host(const char *host)
     return n > 6 && strcmp(host + n - 6, ".onion") == 0 && enl_onion_id_valid(host, n - 6);
 }
 
+/* Burned keys are the captor's now: a sync would tell them this device is
+ * alive, where it is, and hand them every note it carries. */
+static int refuse_burned(enl_profile *p, const enl_contact *c)
+{
+    return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is synced with "
+                    "whoever holds them", c->name, c->burn_reason);
+}
+
 /* tcp://NAME@HOST:PORT or tor://NAME@ID.onion:PORT; the same without NAME@
  * when it is exactly a contact's address; or NAME with a known address.
  * *tor is set for a tor:// address. */
@@ -556,6 +564,7 @@ static int resolve(enl_profile *p, const char *target, enl_contact *c, char *hos
         }
     } else {
         if ((rc = enl_contact_by_name(p, target, c)) != ENL_OK) return rc;
+        if (c->burned) return refuse_burned(p, c);   /* before: no address needed */
         addr = c->address[0] ? c->address : c->card.address;
         *tor = strncmp(addr, "tor://", 6) == 0;
         if (!*tor && strncmp(addr, "tcp://", 6) != 0)
@@ -563,11 +572,7 @@ static int resolve(enl_profile *p, const char *target, enl_contact *c, char *hos
                             "(enlace contact address %s tcp://HOST:PORT)", target, target);
         addr += 6;
     }
-    /* Burned keys are the captor's now: a sync would tell them this device
-     * is alive, where it is, and hand them every note it carries. */
-    if (c->burned)
-        return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is synced with "
-                        "whoever holds them", c->name, c->burn_reason);
+    if (c->burned) return refuse_burned(p, c);
     if (enl_tcp_split(addr, host, hmax, port, pmax) != ENL_OK || strtoul(port, NULL, 10) == 0)
         return enl_fail(p, ENL_EINVAL, "not an address: %s (HOST:PORT, PORT 1 to 65535)", addr);
     if (*tor && !onion_host(host))

@@ -503,6 +503,9 @@ static void test_burned_contact_is_not_synced(void **state)
     snprintf(target, sizeof target, "tcp://ana@%s", la.bound);
     assert_int_equal(enl_sync_tcp(beto, target, NULL, &st), ENL_EREFUSED);
     assert_non_null(strstr(enl_profile_errmsg(beto), "burned"));
+    /* by name, with no address known: the burn is what it says */
+    assert_int_equal(enl_sync_tcp(beto, "ana", NULL, &st), ENL_EREFUSED);
+    assert_non_null(strstr(enl_profile_errmsg(beto), "burned"));
     stop_listening(&la);
     enl_profile_close(ana);
     enl_profile_close(beto);
