@@ -45,6 +45,7 @@
 #define LOG_MAX_BYTES ENL_TEXT_MAX
 #define FLAG_MEMBER 1
 #define FLAG_KEY_MISSED 2        /* my sender key could not be sealed to every member */
+#define KEY_CLOCK_SLOT "cell_key_clock"   /* u64: the second my last sender key was made */
 
 typedef struct {
     uint8_t cell_id[32];
@@ -404,6 +405,38 @@ int enl_cell_key_message(uint8_t out[ENL_CELL_KEYMSG_BYTES], const enl_senderkey
     return enl_senderkey_prove(out + 64 + ENL_SK_SHAREBYTES, sk, &o);
 }
 
+/* A new key id of mine (cells.h: statements, then the second made). The
+ * second is never the same as, nor before, that of my last key of any
+ * cell: a member keeps SK_KEPT of my keys, the newest by that order, and
+ * two of mine made in one second would tie and be kept in no set order,
+ * so the one I write with could be dropped. Several can come in one
+ * second (a sync that burns four people re-keys every other cell shared
+ * with them four times), and a clock set back must not make my new keys
+ * look older than those made before. The last second used is kept in the
+ * store (slot KEY_CLOCK_SLOT). */
+static int new_key_id(enl_profile *p, size_t statements, uint8_t key_id[32])
+{
+    uint8_t *v = NULL, b[8];
+    size_t vl = 0;
+    uint64_t created = enl_now(), last = 0;
+    enl_wr w = enl_wr_init(b, sizeof b);
+    int rc = enl_store_secret_get(p->st, KEY_CLOCK_SLOT, &v, &vl);
+    if (rc == ENL_OK) {
+        enl_rd r = enl_rd_init(v, vl);
+        last = enl_rd_u64(&r);
+        if (r.err || vl != sizeof b) rc = ENL_ESTORE;
+        enl_store_free(v, vl);
+    } else if (rc == ENL_ENOTFOUND) {
+        rc = ENL_OK;
+    }
+    if (rc != ENL_OK) return rc;
+    if (created <= last) created = last == UINT64_MAX ? last : last + 1;
+    enl_wr_u64(&w, created);
+    if ((rc = enl_store_secret_put(p->st, KEY_CLOCK_SLOT, b, sizeof b)) != ENL_OK) return rc;
+    enl_cell_key_id(key_id, statements, created);
+    return ENL_OK;
+}
+
 /* A new sender key for the current membership, handed to every member.
  * One who cannot be reached yet (unreachable_now) is left out, and the
  * cell marked: when a session with a member begins, they get the key then
@@ -419,7 +452,7 @@ static int rotate_sender_key(enl_profile *p, cell_rec *c)
     memcpy(c->sk_epoch, c->view.epoch, 32);
     /* a fresh id per key: a re-key within one membership (a burn) is a new
      * key too, never mistaken for one a member already holds */
-    enl_cell_key_id(key_id, c->n, enl_now());
+    if ((rc = new_key_id(p, c->n, key_id)) != ENL_OK) return rc;
     c->key_missed = 0;
     for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
@@ -1513,17 +1546,16 @@ static const enl_cell_person *member_with_keys(const cell_rec *c, const uint8_t 
 }
 
 /* My current key of the cell, to one member my last new key missed: it
- * was made for a membership they are in. Not a new key for everyone: keys
- * are ordered by (statements, second made), and several new keys in one
- * second (one for each member a sync reaches) would tie, and a member who
- * holds three of mine could keep an older one and drop the one I use. */
+ * was made for a membership they are in. Not a new key for everyone: each
+ * member a sync reaches would make one more, and the three of my keys a
+ * member keeps would soon hold none that notes still on their way need. */
 static int send_key_to(enl_profile *p, const cell_rec *c, const enl_cell_person *m)
 {
     uint8_t body[ENL_CELL_KEYMSG_BYTES], key_id[32];
     enl_contact k;
     int rc;
     if (person_contact(p, m, &k) != ENL_OK) return ENL_OK;
-    enl_cell_key_id(key_id, c->n, enl_now());
+    if ((rc = new_key_id(p, c->n, key_id)) != ENL_OK) return rc;
     rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
     if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
     sodium_memzero(body, sizeof body);

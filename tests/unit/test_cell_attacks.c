@@ -259,6 +259,34 @@ static void keys_arrive(int newest_first)
 static void test_keys_in_order(void **state) { (void)state; keys_arrive(0); }
 static void test_newest_key_first(void **state) { (void)state; keys_arrive(1); }
 
+/* A sync that burns several people re-keys every other cell shared with
+ * them once for each, all in one second. Here beto's device re-keys olla
+ * four times a round, the clock standing still. ana keeps three of his
+ * keys, the newest by the order he gave them: the one he writes with must
+ * be among them every round. (Made in one second, his keys tied and were
+ * kept in no set order: the one in use was dropped more often than not.) */
+static void test_keys_made_in_one_second_keep_their_order(void **state)
+{
+    enl_profile *ana = mkprofile("ana_tie"), *beto = mkprofile("beto_tie"), *carmen = mkprofile("carmen_tie");
+    enl_profile *all[3] = { ana, beto, carmen };
+    char now[32], text[64];
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    snprintf(now, sizeof now, "%llu", (unsigned long long)enl_now());
+    assert_int_equal(setenv("ENLACE_NOW", now, 1), 0);
+    for (int round = 0; round < 6; round++) {
+        for (int i = 0; i < 4; i++) assert_int_equal(enl_cell_burned(beto, carmen->id->sign_pk), ENL_OK);
+        snprintf(text, sizeof text, "ronda %d: la olla es el jueves", round);
+        assert_int_equal(enl_cell_send(beto, "olla", (const uint8_t *)text, strlen(text), NULL, NULL), ENL_OK);
+        exchange(all, 3);
+        assert_true(has_message(ana, text));
+    }
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
 /* Beto's sender key comes behind 40 texts, beyond ana's window: it is
  * held, and so is the cell note under it. When the first texts come, the
  * session's rescan takes the texts and the key: the cell note must be
@@ -1090,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_one_member_fills_log_with_sybil_authors),
         cmocka_unit_test(test_keys_in_order),
         cmocka_unit_test(test_newest_key_first),
+        cmocka_unit_test(test_keys_made_in_one_second_keep_their_order),
         cmocka_unit_test(test_key_held_behind_texts),
         cmocka_unit_test(test_dropped_statement_never_comes_back),
         cmocka_unit_test(test_junk_takes_no_candidates_room),
