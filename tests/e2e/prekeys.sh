@@ -53,4 +53,20 @@ step "dora opens on day 150: her first prekey was due to retire on day 30 and go
 export ENLACE_NOW=$(day 150)
 expect_fail 1 enl dora open "$f3"
 contains "$ERR" "keys were deleted"
+
+step "eli's profile was made while his clock ran a year ahead (day 515); put right on day 150, his prekey goes on as if made that day"
+# Dated a year ahead, it waited for that date to rotate: cards kept
+# carrying it, and its secret stayed, for a year more than the 120 days.
+export ENLACE_NOW=$(day 515)
+mkprofile eli
+export ENLACE_NOW=$(day 150)
+introduce ana eli
+export ENLACE_NOW=$(day 239)
+mkdrop d4
+ok enl ana send --expire 2160 eli "sealed on day 239 to the card of day 150"
+sync_drop ana d4
+f4=$(ls "$T"/d4/*.note | head -n 1)
+export ENLACE_NOW=$(day 275)
+expect_fail 1 enl eli open "$f4"
+contains "$ERR" "keys were deleted"
 finish
