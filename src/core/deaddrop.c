@@ -79,6 +79,18 @@ static int push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[32])
 
 static void file_name(char out[NAME_HEX + 8], const uint8_t id[32], const char *ext);
 
+/* Whether a note or purge record that this device's clock says expired at
+ * expiry_hours may go from the folder: only once it has been expired a
+ * day (ENL_CLOCK_SKEW). A clock may run that far ahead (a time zone taken
+ * for UTC, a phone set by hand), and a folder is shared: deleting at once
+ * would take from the others the notes they are still in time for, an
+ * urgent one sealed with --expire 1 first of all. Until then it stays,
+ * neither taken nor passed on here. */
+static int expired_a_day(uint32_t expiry_hours)
+{
+    return (uint64_t)expiry_hours + ENL_CLOCK_SKEW / 3600 <= enl_now_hours();
+}
+
 /* The drop's copies of notes delivered here, once the batch that delivered
  * them has committed: never before, or a crash would lose them. They go at
  * the end of the sync, after the purges are written: files created right
@@ -217,7 +229,7 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
             if (push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK) return ENL_ENOMEM;
         }
         if (rc == ENL_EEXPIRED) {
-            (void)enl_folder_remove(l->dir, name);
+            if (expired_a_day(expiry)) (void)enl_folder_remove(l->dir, name);
             continue;
         }
         if (rc != ENL_OK) {
@@ -312,10 +324,12 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
             int hrc;
             enl_note_id(id, buf, len);
             hrc = enl_note_header_parse(&h, buf, len, enl_now_hours());
-            if (memcmp(id, l->notes[i], 32) == 0 && hrc == ENL_EFUTURE) {
+            if (memcmp(id, l->notes[i], 32) == 0 &&
+                (hrc == ENL_EFUTURE || (hrc == ENL_EEXPIRED && !expired_a_day(h.expiry_hours)))) {
                 /* It was read here, so its expiry was fine then: this
                  * device's clock went back. Nothing is wrong with it; its
-                 * other readers may still need it. */
+                 * other readers may still need it. Or it expired less than
+                 * a day ago by a clock that may run ahead. */
                 rc = ENL_OK;
                 continue;
             }
@@ -365,9 +379,18 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
                 return ENL_ENOMEM;
             }
         }
-        if (rc == ENL_EPURGED || rc == ENL_EEXPIRED) {
+        if (rc == ENL_EEXPIRED) {
+            /* Past its expiry here (or sealed to a prekey this profile
+             * has deleted: the header says nothing against it then, and
+             * nobody else can open it) */
+            enl_note_header h;
+            if (enl_note_header_parse(&h, buf, len, enl_now_hours()) != ENL_EEXPIRED ||
+                expired_a_day(h.expiry_hours))
+                (void)enl_folder_remove(l->dir, name);
+            s->skipped++;
+            rc = ENL_OK;
+        } else if (rc == ENL_EPURGED) {
             (void)enl_folder_remove(l->dir, name);
-            if (rc == ENL_EEXPIRED) s->skipped++;
             rc = ENL_OK;
         } else if (rc == ENL_EDUPLICATE) {
             s->duplicates++;

@@ -1,11 +1,14 @@
 #!/bin/sh
 # A note that expires on the way: sealed with --expire 1, it meets a courier
-# two hours later (ENLACE_NOW). It is dropped, deleted from the drop, never
-# passed on and never delivered.
+# two hours later (ENLACE_NOW). It is dropped, never passed on and never
+# delivered; it is deleted from the drop once it has been expired a day (a
+# clock may run a day ahead, and the others who take the drop may still be
+# in time for it).
 . "$(dirname "$0")/lib.sh"
 
 TEXT='the meeting is tonight'
 LATER=$(later 2)
+DAY_LATER=$(later 26)
 
 mkprofile ana
 mkprofile carmen
@@ -22,10 +25,15 @@ eq "$(notes_in d1)" 1 "notes in d1 after ana's sync"
 run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
 eq "$RC" 0 "the courier's late sync: exit status"
 eq "$(sync_received)" 0 "the courier's late sync: notes received"
-eq "$(notes_in d1)" 0 "notes left in d1 after the courier's late sync"
+eq "$(notes_in d1)" 1 "notes left in d1 after the courier's late sync (expired an hour ago: it stays)"
 expect_status visitor notes 0
 sync_drop visitor d2
 eq "$(notes_in d2)" 0 "notes the courier left in d2"
+
+step "a day after it expired, the courier's sync deletes it from the drop"
+run env ENLACE_NOW="$DAY_LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
+eq "$RC" 0 "the courier's sync a day later: exit status"
+eq "$(notes_in d1)" 0 "notes left in d1 a day after it expired"
 sync_drop carmen d1
 sync_drop carmen d2
 eq "$(inbox_count carmen)" 0 "carmen's inbox"
@@ -57,8 +65,8 @@ eq "$(sync_sent)" 0 "the courier's late sync of d2: notes sent"
 eq "$(notes_in d2)" 0 "notes in d2 after the courier's late sync"
 run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/visitor" status --json
 eq "$(json_num notes)" 0 "the courier's notes two hours later"
-run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
-eq "$(notes_in d1)" 0 "notes left in d1 after the courier's second late sync"
+run env ENLACE_NOW="$DAY_LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
+eq "$(notes_in d1)" 0 "notes left in d1 after the courier's sync a day later"
 sync_drop carmen d1
 sync_drop carmen d2
 eq "$(inbox_count carmen)" 0 "carmen's inbox"
@@ -72,7 +80,7 @@ eq "$(notes_in d3)" 1 "notes in d3"
 run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/carmen" sync "$T/d3"
 eq "$RC" 0 "carmen's late sync: exit status"
 eq "$(sync_new)" 0 "carmen's late sync: new messages"
-eq "$(notes_in d3)" 0 "notes left in d3 after carmen's late sync"
+eq "$(notes_in d3)" 1 "notes left in d3 after carmen's late sync (expired an hour ago: it stays)"
 eq "$(inbox_count carmen)" 0 "carmen's inbox"
 
 ana_forgets
@@ -100,6 +108,17 @@ ok env ENLACE_NOW=$((edge + 1)) "$ENLACE" --home "$T/carmen" sync "$T/d4"
 eq "$(sync_new)" 1 "a --expire 1 note synced 2 seconds after it was sealed (at HH:59:59): new messages"
 ok enl carmen inbox --json
 contains "$OUT" "sent at the edge of the hour" "carmen's inbox (a note sealed at HH:59:59 with --expire 1, read 2 s later)"
+
+step "a courier whose clock runs two hours ahead leaves an urgent note in the drop: carmen, on time, still reads it"
+mkdrop d5
+ok enl ana send --expire 1 carmen "the raid is tonight"
+sync_drop ana d5
+before=$(notes_in d5)
+run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/visitor" sync "$T/d5"
+eq "$RC" 0 "the courier's sync, its clock two hours ahead: exit status"
+eq "$(notes_in d5)" "$before" "notes left in d5 by the courier whose clock runs ahead"
+sync_drop carmen d5
+eq "$(sync_new)" 1 "carmen's sync after the courier's: new messages"
 
 step "--expire bounds"
 expect_fail 2 enl ana send --expire 0 carmen x
