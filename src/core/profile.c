@@ -264,6 +264,20 @@ out:
     return rc;
 }
 
+/* A store that opens but holds no identity and nothing else: its creation
+ * was cut short (the process killed between the store's first commit and
+ * the identity's), as was a duress reset between emptying the store and
+ * refilling it. There is no profile in it to open. */
+static int never_finished(enl_profile *p)
+{
+    static const char *const tables[] = { "contacts", "sessions", "messages", "notes" };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        uint64_t n = 0;
+        if (enl_store_count(p->st, tables[i], &n) != ENL_OK || n != 0) return 0;
+    }
+    return 1;
+}
+
 int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
 {
     enl_profile *p = NULL;
@@ -278,7 +292,10 @@ int enl_profile_open(enl_profile **out, const char *home, const char *pass, size
     if (enl_store_was_reset(p->st, reset_name) &&
         (rc = refill_after_duress(p, enl_name_valid(reset_name) ? reset_name : "me")) != ENL_OK)
         goto out;
-    if ((rc = enl_store_secret_get(p->st, "identity", &buf, &len)) != ENL_OK) goto out;
+    if ((rc = enl_store_secret_get(p->st, "identity", &buf, &len)) != ENL_OK) {
+        if (rc == ENL_ENOTFOUND) rc = never_finished(p) ? ENL_ENOPROFILE : ENL_ESTORE;
+        goto out;
+    }
     rc = enl_identity_parse(p->id, buf, len);
     enl_store_free(buf, len);
     buf = NULL;

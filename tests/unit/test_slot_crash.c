@@ -103,6 +103,36 @@ static void test_killed_duress_set(void **state)
     check(1);
 }
 
+/* An `init` killed between the store's first commit (its key slots) and
+ * the identity's, or a duress reset killed between emptying the store and
+ * refilling it, leaves a store that opens and holds nothing. Opening it
+ * said "not found", and `init` said a profile was there: the folder was
+ * stuck with no word of why. It is now told apart as no profile; a store
+ * that has lost its identity but holds contacts is damaged, not empty. */
+static void test_unfinished_profile(void **state)
+{
+    char home[128], db[160];
+    enl_profile *p = NULL;
+    sqlite3 *h = NULL;
+    (void)state;
+    snprintf(home, sizeof home, "%s/unfinished", root);
+    snprintf(db, sizeof db, "%s/enlace.db", home);
+    assert_int_equal(enl_profile_create(&p, home, "ana", OLD, strlen(OLD), ENL_KDF_INTERACTIVE),
+                     ENL_OK);
+    enl_profile_close(p);
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM secrets", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+    assert_int_equal(opens(home, OLD), ENL_ENOPROFILE);
+    assert_int_equal(opens(home, NEW), ENL_EPASSPHRASE);
+    /* with a contact in it, it is not empty: damaged */
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO contacts(h, blob) VALUES (x'00', x'00')", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+    assert_int_equal(opens(home, OLD), ENL_ESTORE);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -122,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_killed_passphrase_change),
         cmocka_unit_test(test_killed_duress_set),
+        cmocka_unit_test(test_unfinished_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
