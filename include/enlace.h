@@ -409,8 +409,12 @@ int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void 
  * memory does not grow with its size. Parts are sealed and stored 64 to a
  * transaction, with the session saved in the same transaction. note (may
  * be NULL) travels with it. progress (may be NULL) gets ("hashing" |
- * "sealing", bytes done, bytes in all). file_id (may be NULL) receives the
- * file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
+ * "sealing", bytes done, bytes in all), and ("resuming", bytes sealed
+ * before, bytes in all) once when an earlier sending of the same file to
+ * the same contact stopped half way (same bytes, name and note, its notes
+ * with a day or more to live): it goes on from there, under the same id
+ * and expiry, instead of sealing the file again. file_id (may be NULL)
+ * receives the file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
  * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
  * file, a note too long), ENL_ECHECKSUM (the file changed while it was
  * sealed: its last batch of parts is not sealed, so the file stays

@@ -20,6 +20,25 @@ static void warn_if_self_burned(enl_profile *p)
                         "contacts who have the notice no longer read what they send\n");
 }
 
+/* Progress on the terminal, and whether the sending went on from where an
+ * earlier one of the same file stopped ("resuming", with the bytes sealed
+ * then). */
+typedef struct {
+    int resumed;
+    uint64_t before;
+} file_progress;
+
+static void on_file_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    file_progress *fp = ctx;
+    if (strcmp(what, "resuming") == 0) {
+        fp->resumed = 1;
+        fp->before = done;
+        return;
+    }
+    cli_progress_bytes(NULL, what, done, total);
+}
+
 static int send_file(enl_profile *p, const char *to, const char *path, const char *note,
                      const enl_send_opts *so)
 {
@@ -27,8 +46,12 @@ static int send_file(enl_profile *p, const char *to, const char *path, const cha
     char hex[2 * ENL_FILE_IDBYTES + 1], size[32];
     uint64_t bytes, parts;
     struct stat sb;
-    int rc = enl_send_file(p, to, path, note, so, cli_progress_bytes, NULL, id);
+    file_progress fp = { 0, 0 };
+    int rc = enl_send_file(p, to, path, note, so, on_file_progress, &fp, id);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
+    if (fp.resumed)
+        printf("went on sealing %s for %s where it stopped: %llu parts were sealed before\n", path,
+               to, (unsigned long long)(fp.before / ENL_FILE_CHUNK));
     warn_if_self_burned(p);
     bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     parts = bytes / ENL_FILE_CHUNK + (bytes % ENL_FILE_CHUNK != 0);

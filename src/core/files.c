@@ -26,8 +26,8 @@
 #include "util/bytes.h"
 #include "util/secmem.h"
 
-#define REC_VERSION 3
-#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 4 + 1 + 2)
+#define REC_VERSION 4
+#define REC_FIXED (1 + 1 + 32 + 32 + ENL_FILE_IDBYTES + 8 + 4 + 4 + 32 + 8 + 8 + 4 + 4 + 1 + 4 + 1 + 2 + 32)
 #define UNSETTLED 0xffffffffu     /* delivered: still counted from the purges */
 #define SAVED 1                   /* saved: written out, its parts deleted */
 #define LAPSED 2                  /* saved: its notes expired before every part came */
@@ -51,6 +51,8 @@ typedef struct {
     size_t name_len;
     uint8_t note[ENL_FILE_NOTE_MAX];
     size_t note_len;
+    uint8_t prefix[32];           /* outgoing: the hash of the bytes sealed so far */
+    int has_prefix;               /* 0 in records of version 3 and before */
 } file_rec;
 
 static void file_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t outgoing,
@@ -88,6 +90,7 @@ static int rec_save(enl_profile *p, const file_rec *r)
     enl_wr_bytes(&w, r->name, r->name_len);
     enl_wr_u16(&w, (uint16_t)r->note_len);
     enl_wr_bytes(&w, r->note, r->note_len);
+    enl_wr_bytes(&w, r->prefix, 32);
     file_key(p, r->peer_dh, r->outgoing, r->id, h);
     rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "files", h, buf, w.len);
     enl_secmem_free(buf);
@@ -119,6 +122,9 @@ static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
     r->note_len = enl_rd_u16(&d);
     if (r->note_len > ENL_FILE_NOTE_MAX) return ENL_ESTORE;
     enl_rd_bytes(&d, r->note, r->note_len);
+    r->has_prefix = version >= 4;
+    if (r->has_prefix) enl_rd_bytes(&d, r->prefix, 32);
+    else memset(r->prefix, 0, 32);
     if (d.err || enl_rd_left(&d) != 0 || r->parts != enl_file_parts_for(r->size, r->chunk) ||
         r->sealed > r->parts)
         return ENL_ESTORE;
@@ -312,6 +318,103 @@ static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
     return rc;
 }
 
+/* ---- resuming ------------------------------------------------------------ */
+
+/* A sending that stopped half way (the process killed, the machine off)
+ * goes on when the same file is sent to the same person again: same
+ * bytes (hash), name and note, sealed in part, with at least a day left
+ * before its notes expire. It keeps its id and expiry, and the parts
+ * already sealed are not sealed again: the recipient gets one file, not
+ * an incomplete copy beside a whole one. */
+#define RESUME_MIN_HOURS 24
+
+typedef struct {
+    const file_rec *want;
+    file_rec *found;
+    int any;
+} resume_ctx;
+
+static int same_file(const file_rec *a, const file_rec *b)
+{
+    return sodium_memcmp(a->peer_sign, b->peer_sign, 32) == 0 &&
+           sodium_memcmp(a->peer_dh, b->peer_dh, 32) == 0 && a->size == b->size &&
+           a->chunk == b->chunk && a->parts == b->parts &&
+           sodium_memcmp(a->hash, b->hash, 32) == 0 && a->name_len == b->name_len &&
+           memcmp(a->name, b->name, a->name_len) == 0 && a->note_len == b->note_len &&
+           memcmp(a->note, b->note, a->note_len) == 0;
+}
+
+static int find_interrupted(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    resume_ctx *x = ctx;
+    file_rec *r = enl_secmem_alloc(sizeof *r);
+    (void)seq;
+    if (r == NULL) return ENL_ENOMEM;
+    if (rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->has_prefix && r->sealed > 0 &&
+        r->sealed < r->parts && r->expiry > enl_now_hours() + RESUME_MIN_HOURS &&
+        same_file(r, x->want) && (!x->any || r->sealed > x->found->sealed)) {
+        memcpy(x->found, r, sizeof *r);
+        x->any = 1;
+    }
+    enl_secmem_free(r);
+    return ENL_OK;
+}
+
+/* Whether the first n bytes of the file (fd, read from its start) hash
+ * to want: the parts sealed before are what the file holds now. A file
+ * changed while it was sealed, then put back as it was, matches the whole
+ * hash of its first try but not the parts sealed from the changed bytes. */
+static int prefix_matches(enl_profile *p, int fd, uint64_t n, const uint8_t want[32], int *match)
+{
+    crypto_generichash_state hs;
+    uint8_t *buf = malloc(READ_BUF), got[32];
+    int rc = ENL_OK;
+    *match = 0;
+    if (buf == NULL) return ENL_ENOMEM;
+    crypto_generichash_init(&hs, NULL, 0, 32);
+    for (uint64_t left = n; rc == ENL_OK && left > 0;) {
+        size_t step = left < READ_BUF ? (size_t)left : READ_BUF;
+        ssize_t k = read_full(fd, buf, step);
+        if (k < 0) rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
+        else if ((size_t)k != step) break;                  /* shorter: no match */
+        else crypto_generichash_update(&hs, buf, step), left -= step;
+        if (rc == ENL_OK && left == 0) {
+            crypto_generichash_final(&hs, got, sizeof got);
+            *match = sodium_memcmp(got, want, sizeof got) == 0;
+        }
+    }
+    sodium_memzero(&hs, sizeof hs);
+    sodium_memzero(buf, READ_BUF);   /* the file, in the clear */
+    free(buf);
+    if (rc == ENL_OK && lseek(fd, 0, SEEK_SET) != 0)
+        rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
+    return rc;
+}
+
+/* Takes over, in r, the record of the same file's interrupted sending, if
+ * there is one and the parts it sealed are the file's: *resumed says so. */
+static int resume_interrupted(enl_profile *p, file_rec *r, int fd, int *resumed)
+{
+    resume_ctx x = { r, enl_secmem_alloc(sizeof *r), 0 };
+    int rc, match = 0;
+    *resumed = 0;
+    if (x.found == NULL) return ENL_ENOMEM;
+    rc = enl_store_row_each(p->st, "files", find_interrupted, &x);
+    if (rc == ENL_OK && x.any)
+        rc = prefix_matches(p, fd, (uint64_t)x.found->sealed * x.found->chunk, x.found->prefix, &match);
+    if (rc == ENL_OK && match) {
+        memcpy(r->id, x.found->id, ENL_FILE_IDBYTES);
+        r->sent = x.found->sent;
+        r->expiry = x.found->expiry;
+        r->sealed = x.found->sealed;
+        memcpy(r->prefix, x.found->prefix, 32);
+        r->has_prefix = 1;
+        *resumed = 1;
+    }
+    enl_secmem_free(x.found);
+    return rc;
+}
+
 /* Seals one file note (head or part) and keeps its purge lock with the
  * outgoing file (record key h), so that the purges that come back say which
  * notes were delivered. */
@@ -354,6 +457,15 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
     rec_head(r, &fh);
     if ((rc = enl_file_head_encode(head, sizeof head, &fh)) != ENL_OK) goto out;
     crypto_generichash_init(&hs, NULL, 0, 32);
+    /* Resumed: what was sealed before is read again into the hash, which
+     * must cover the whole file to check it against the head's. */
+    for (uint64_t left = (uint64_t)r->sealed * r->chunk; rc == ENL_OK && left > 0;) {
+        size_t want = left < ENL_FILE_CHUNK ? (size_t)left : ENL_FILE_CHUNK;
+        ssize_t k = read_full(fd, part, want);
+        if (k < 0) rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
+        else if ((size_t)k != want) rc = enl_fail(p, ENL_ECHECKSUM, "the file got shorter while it was sealed");
+        else crypto_generichash_update(&hs, part, want), left -= want;
+    }
     while (rc == ENL_OK && r->sealed < r->parts) {
         uint32_t end = r->sealed + BATCH < r->parts ? r->sealed + BATCH : r->parts;
         int in_tx = 0;
@@ -390,6 +502,14 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
             if (rc == ENL_OK)
                 rc = seal_one(p, s, r, h, ENL_KIND_FILE_PART, i, part,
                               ENL_FILE_PART_FIXED + want, floor);
+        }
+        if (rc == ENL_OK) {
+            /* what this batch leaves sealed, for a sending that stops
+             * after it to go on only over the same bytes */
+            crypto_generichash_state at = hs;
+            crypto_generichash_final(&at, r->prefix, sizeof r->prefix);
+            r->has_prefix = 1;
+            sodium_memzero(&at, sizeof at);
         }
         if (rc == ENL_OK && end == r->parts) {
             uint8_t check[32];
@@ -432,7 +552,8 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     uint32_t hours = ENL_EXPIRY_DEFAULT_HOURS;
     size_t floor = ENL_PAD_FLOOR, note_len = note != NULL ? strlen(note) : 0;
     struct stat sb;
-    int fd = -1, rc;
+    uint8_t peer_sign[32], peer_dh[32];
+    int fd = -1, rc, resumed = 0;
 
     if (to == NULL || path == NULL) return ENL_EINVAL;
     if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
@@ -450,6 +571,8 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
         if (c.burned)
             return enl_fail(p, ENL_EREFUSED, "%s's keys are burned (%s): nothing is sealed to "
                             "them any more", to, c.burn_reason);
+        memcpy(peer_sign, c.card.sign_pk, 32);
+        memcpy(peer_dh, c.card.dh_pk, 32);
     }
     /* O_NONBLOCK: a FIFO is refused below as not a regular file, instead
      * of the open waiting for a writer (and is dropped for a file). */
@@ -480,8 +603,12 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     file_name_of(path, r->name, &r->name_len);
     if (note_len) memcpy(r->note, note, note_len);
     r->note_len = note_len;
+    memcpy(r->peer_sign, peer_sign, 32);
+    memcpy(r->peer_dh, peer_dh, 32);
     if ((rc = hash_file(p, fd, r->size, r->hash, progress, progress_ctx)) != ENL_OK) goto out;
     if (lseek(fd, 0, SEEK_SET) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
+    if ((rc = resume_interrupted(p, r, fd, &resumed)) != ENL_OK) goto out;
+    if (resumed) say(progress, progress_ctx, "resuming", (uint64_t)r->sealed * r->chunk, r->size);
     if ((rc = seal_file(p, to, path, fd, r, floor, progress, progress_ctx)) != ENL_OK) goto out;
     if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
 out:

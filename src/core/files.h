@@ -4,15 +4,17 @@
  * outgoing u8 || file id); each part received is an encrypted row of
  * "parts" under that key and its index. Record (plaintext of the blob):
  *
- *   version u8 (1) | outgoing u8 | peer sign_pk[32] | peer dh_pk[32] |
+ *   version u8 (4) | outgoing u8 | peer sign_pk[32] | peer dh_pk[32] |
  *   file id[16] | size u64 | parts u32 | chunk u32 | hash[32] | sent u64 |
  *   received u64 | expiry u32 (hours) | sealed u32 | saved u8 |
- *   secret[32] | name_len u8 | name | note_len u16 | note
+ *   delivered u32 | name_len u8 | name | note_len u16 | note | prefix[32]
  *
  * sealed: outgoing, parts sealed so far (fewer than parts when sealing was
- * interrupted). secret: outgoing, the key each note's purge key is derived
- * from (zeros for incoming), so that the record can say which notes were
- * delivered without keeping one lock per part.
+ * interrupted). delivered: outgoing, how many of its notes were delivered,
+ * kept once they expired (0xffffffff until then: the purge locks of its
+ * notes, rows of "parts", say it). prefix: outgoing, the hash of the bytes
+ * sealed so far, so that an interrupted sending resumes only over the same
+ * bytes. Earlier versions: docs/PROTOCOL.md, section 6.
  */
 #ifndef ENL_CORE_FILES_H
 #define ENL_CORE_FILES_H

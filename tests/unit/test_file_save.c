@@ -296,6 +296,152 @@ static void test_changed_while_sealed(void **state)
     enl_profile_close(beto);
 }
 
+/* Killed once it has sealed its first batch (64 parts of 65), in a child. */
+static void die_sealing(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    if (strcmp(what, "sealing") == 0 && done > 0 && done < total) _exit(7);
+}
+
+static void note_resume(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    (void)total;
+    if (strcmp(what, "resuming") == 0) *(uint64_t *)ctx = done;
+}
+
+typedef struct {
+    int outgoing, sealing, incoming;
+} file_counts;
+
+static int count_files(const enl_file_info *f, void *ctx)
+{
+    file_counts *c = ctx;
+    if (f->outgoing) c->outgoing++, c->sealing += f->state == ENL_FILE_SEALING;
+    else c->incoming++;
+    return 0;
+}
+
+/* A sending killed half way (a pulled battery) goes on when the same file
+ * is sent again: the parts sealed before are not sealed again, and the
+ * recipient gets one file, whole. It used to start over under a new id,
+ * and the recipient kept the first attempt as a file that never
+ * completes. A file sent whole and sent again is a new sending. */
+static void test_killed_send_goes_on(void **state)
+{
+    enl_profile *ana = mkprofile("go1"), *beto = mkprofile("go2"), *all[2];
+    size_t size = 64 * (size_t)ENL_FILE_CHUNK + 1000;
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES];
+    char src[300], home[300], out[300];
+    uint64_t before = 0;
+    file_counts c = { 0, 0, 0 };
+    pid_t pid;
+    int status = 0;
+    FILE *f;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    all[0] = ana;
+    all[1] = beto;
+    snprintf(src, sizeof src, "%s/tape.bin", root);
+    randombytes_buf(data, size);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    snprintf(home, sizeof home, "%s/go1", root);
+    if ((pid = fork()) == 0) {
+        enl_profile *a2 = NULL;
+        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
+        _exit(enl_send_file(a2, "beto", src, "tape 3", NULL, die_sealing, NULL, NULL) == ENL_OK ? 3 : 4);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+    exchange(all, 2);     /* the first 64 parts reach beto */
+
+    assert_int_equal(enl_send_file(ana, "beto", src, "tape 3", NULL, note_resume, &before, id), ENL_OK);
+    assert_int_equal(before, 64 * (uint64_t)ENL_FILE_CHUNK);
+    assert_int_equal(enl_files_each(ana, count_files, &c), ENL_OK);
+    assert_int_equal(c.outgoing, 1);
+    assert_int_equal(c.sealing, 0);
+    exchange(all, 2);
+    assert_int_equal(enl_files_each(beto, count_files, &c), ENL_OK);
+    assert_int_equal(c.incoming, 1);
+    snprintf(out, sizeof out, "%s/tape.out", root);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    {
+        uint8_t *back = malloc(size + 1);
+        size_t n;
+        assert_non_null(back);
+        assert_non_null(f = fopen(out, "rb"));
+        n = fread(back, 1, size + 1, f);
+        fclose(f);
+        assert_int_equal(n, size);
+        assert_memory_equal(back, data, size);
+        free(back);
+    }
+
+    before = 0;
+    assert_int_equal(enl_send_file(ana, "beto", src, "tape 3", NULL, note_resume, &before, id2), ENL_OK);
+    assert_int_equal(before, 0);
+    assert_memory_not_equal(id, id2, ENL_FILE_IDBYTES);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* The first byte changed once the hash is taken: the first batch is sealed
+ * from the changed bytes, and the last one is refused. */
+static void change_first_byte(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    FILE *f;
+    if (strcmp(what, "hashing") != 0 || done != total) return;
+    assert_non_null(f = fopen((const char *)ctx, "r+b"));
+    assert_int_equal(fputc('!', f), '!');
+    fclose(f);
+}
+
+/* Changed while it was sealed, then put back as it was: the whole file
+ * hashes as it did at the first try, but the parts sealed then hold the
+ * changed byte. Going on from them would give the recipient a file that
+ * never saves: it is sent anew, and saves. */
+static void test_changed_then_restored_is_sent_anew(void **state)
+{
+    enl_profile *ana = mkprofile("cr1"), *beto = mkprofile("cr2"), *all[2];
+    size_t size = 64 * (size_t)ENL_FILE_CHUNK + 1000;
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
+    char src[300], out[300];
+    uint64_t before = 0;
+    FILE *f;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    all[0] = ana;
+    all[1] = beto;
+    snprintf(src, sizeof src, "%s/minutes.bin", root);
+    randombytes_buf(data, size);
+    data[0] = 'a';
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, change_first_byte, src, NULL),
+                     ENL_ECHECKSUM);
+    assert_non_null(f = fopen(src, "r+b"));
+    assert_int_equal(fputc('a', f), 'a');
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, note_resume, &before, id), ENL_OK);
+    assert_int_equal(before, 0);
+    exchange(all, 2);
+    snprintf(out, sizeof out, "%s/minutes.out", root);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +451,8 @@ int main(void)
         cmocka_unit_test(test_incomplete_file_expires),
         cmocka_unit_test(test_incomplete_file_expires_without_a_sync),
         cmocka_unit_test(test_changed_while_sealed),
+        cmocka_unit_test(test_killed_send_goes_on),
+        cmocka_unit_test(test_changed_then_restored_is_sent_anew),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
