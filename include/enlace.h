@@ -285,7 +285,9 @@ int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
  * stats): peer is the contact's name, "(open relay peer)", or "" when the
  * connection did not complete a handshake. Up to ENL_LISTEN_SESSIONS
  * sessions are served at once, each in a thread of its own (an open
- * relay's strangers get all but 2 of them at most), and as many
+ * relay's strangers get all but 2 of them at most; a contact one at a
+ * time: a new session from the same key cuts the one before, which ends
+ * with rc ENL_EDUPLICATE), and as many
  * connections in their handshake (when more come, the oldest handshake is
  * cut once it has waited a second); ready, session
  * and the sync callbacks are never called by two threads at once. Stops

@@ -659,8 +659,8 @@ out:
 /* The listener's pool (below): its handshake and session slots. */
 typedef struct pool pool;
 static void pool_handshake_done(pool *pl, int fd);
-static int pool_session_take(pool *pl, int stranger, int wait_ms);
-static void pool_session_give(pool *pl, int stranger);
+static int pool_session_take(pool *pl, int stranger, int wait_ms, int fd, const uint8_t peer[32]);
+static int pool_session_give(pool *pl, int stranger, int fd);
 
 /* One connection, from its handshake to its end. pl: the pool whose slots
  * it takes (NULL: served alone, with no one to share with). */
@@ -703,14 +703,16 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         goto out;
     }
     if (pl != NULL) {
-        if ((rc = pool_session_take(pl, stranger, timeout)) != ENL_OK) goto out;
+        if ((rc = pool_session_take(pl, stranger, timeout, fd, x.link.peer)) != ENL_OK) goto out;
         slot = 1;
     }
     if ((rc = enl_profile_expire(p)) != ENL_OK) goto out;
     rc = run_session(&x);
 out:
     session_end(&x);
-    if (slot) pool_session_give(pl, stranger);
+    /* cut for a newer session of the same contact: say so, not that the
+     * link failed */
+    if (slot && pool_session_give(pl, stranger, fd) && rc != ENL_OK) rc = ENL_EDUPLICATE;
     return rc;
 }
 
@@ -744,7 +746,11 @@ static int loopback(const char *host)
  *    open relay's strangers (fresh keys cost nothing) get at most
  *    STRANGER_SESSIONS: the others are its contacts'. A stranger beyond
  *    that is closed; a contact waits for a session to end (bounded by the
- *    link's timeout). */
+ *    link's timeout). A contact holds one session at a time: a new one
+ *    from the same key cuts the one before (a dropped connection not yet
+ *    timed out, or a contact who turned, or their seized device, opening
+ *    session after session and saying little in each, to hold every
+ *    slot and keep the others out). */
 #define LISTEN_HANDSHAKES 8
 #define STRANGER_SESSIONS (ENL_LISTEN_SESSIONS - 2)
 #define EVICT_AFTER_MS 1000
@@ -759,6 +765,9 @@ struct pool {
     int hs_fd[LISTEN_HANDSHAKES];          /* -1: free */
     uint64_t hs_since[LISTEN_HANDSHAKES];  /* mono_ms() when accepted */
     int sessions, strangers;
+    int sess_fd[ENL_LISTEN_SESSIONS];            /* contacts' sessions; -1: free */
+    int sess_cut[ENL_LISTEN_SESSIONS];           /* cut for a newer one */
+    uint8_t sess_peer[ENL_LISTEN_SESSIONS][32];  /* their DH keys */
     enl_profile *p;
     const enl_listen_opts *o;
     enl_listen_opts wo;         /* o, its callbacks called under mu */
@@ -918,12 +927,20 @@ static void pool_handshake_done(pool *pl, int fd)
     pthread_mutex_unlock(&pl->mu);
 }
 
-static int pool_session_take(pool *pl, int stranger, int wait_ms)
+static int pool_session_take(pool *pl, int stranger, int wait_ms, int fd, const uint8_t peer[32])
 {
     struct timespec until;
     int rc = ENL_OK;
     deadline_in(&until, (uint64_t)wait_ms);
     pthread_mutex_lock(&pl->mu);
+    /* The same contact's session before this one is cut: its thread ends,
+     * and gives its slot back (it is still registered, so not closed yet:
+     * the fd is theirs). */
+    for (int i = 0; !stranger && i < ENL_LISTEN_SESSIONS; i++)
+        if (pl->sess_fd[i] >= 0 && sodium_memcmp(pl->sess_peer[i], peer, 32) == 0) {
+            (void)shutdown(pl->sess_fd[i], SHUT_RDWR);
+            pl->sess_cut[i] = 1;
+        }
     if (stranger && pl->strangers >= STRANGER_SESSIONS) {
         rc = ENL_EREFUSED;
     } else {
@@ -935,18 +952,33 @@ static int pool_session_take(pool *pl, int stranger, int wait_ms)
     if (rc == ENL_OK) {
         pl->sessions++;
         pl->strangers += stranger;
+        for (int i = 0; !stranger && i < ENL_LISTEN_SESSIONS; i++)
+            if (pl->sess_fd[i] < 0) {
+                pl->sess_fd[i] = fd;
+                pl->sess_cut[i] = 0;
+                memcpy(pl->sess_peer[i], peer, 32);
+                break;
+            }
     }
     pthread_mutex_unlock(&pl->mu);
     return rc;
 }
 
-static void pool_session_give(pool *pl, int stranger)
+/* 1 when the session was cut for a newer one of the same contact. */
+static int pool_session_give(pool *pl, int stranger, int fd)
 {
+    int cut = 0;
     pthread_mutex_lock(&pl->mu);
     pl->sessions--;
     pl->strangers -= stranger;
+    for (int i = 0; !stranger && i < ENL_LISTEN_SESSIONS; i++)
+        if (pl->sess_fd[i] == fd) {
+            cut = pl->sess_cut[i];
+            pl->sess_fd[i] = -1;
+        }
     pthread_cond_broadcast(&pl->done);
     pthread_mutex_unlock(&pl->mu);
+    return cut;
 }
 
 /* Hands fd to a thread of its own, with a twin of the profile made here
@@ -1020,6 +1052,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     memset(&pl, 0, sizeof pl);
     for (int i = 0; i < LISTEN_HANDSHAKES; i++) pl.hs_fd[i] = -1;
     for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++) pl.fds[i] = -1;
+    for (int i = 0; i < ENL_LISTEN_SESSIONS; i++) pl.sess_fd[i] = -1;
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.done, NULL);
     pl.p = p;

@@ -20,6 +20,7 @@ typedef struct {
     int rc;
     char bound[64];
     int sessions_ok, sessions_failed;
+    int sessions_cut;           /* of those failed: cut for the same contact's newer one */
     pthread_t thread;
 } listening;
 
@@ -38,7 +39,8 @@ static inline void on_session(void *ctx, const char *peer, int rc, const enl_syn
     if (rc == ENL_OK) l->sessions_ok++;
     else {
         l->sessions_failed++;
-        print_error("session with %s: %s\n", peer, enl_strerror(rc));
+        if (rc == ENL_EDUPLICATE) l->sessions_cut++;
+        else print_error("session with %s: %s\n", peer, enl_strerror(rc));
     }
 }
 

@@ -6,7 +6,8 @@
  *  - on an open relay, eight strangers (fresh keys cost nothing) that
  *    finish a handshake and then say nothing get six sessions at most: two
  *    are kept for contacts, and a contact's sync goes through while the
- *    strangers still hold theirs (it waited for the strangers' timeouts).
+ *    strangers still hold theirs (it waited for the strangers' timeouts);
+ *  - a contact holds one session at a time: a new one cuts the last.
  * Every connection is on loopback; every wait is bounded. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,11 +153,52 @@ static void test_strangers_leave_room_for_contacts(void **state)
     enl_profile_close(lea);
 }
 
+/* A contact who turned (or their seized device) opens session after
+ * session with their real key and says nothing in any: each one cuts the
+ * one before, so they hold one slot, and another contact's sync goes
+ * through at once. (They held all eight, and noa waited out their
+ * timeouts.) */
+static void test_one_contact_holds_one_session(void **state)
+{
+    enl_profile *lea = mkprofile("lea3"), *mia = mkprofile("mia3"), *noa = mkprofile("noa3");
+    int fds[CROWD];
+    enl_link links[CROWD];
+    listening l;
+    (void)state;
+    introduce(mia, "mia", lea, "lea");
+    introduce(noa, "noa", lea, "lea");
+    start_listening(&l, lea, 0);
+    for (int i = 0; i < CROWD; i++) {
+        fds[i] = connect_to(&l);
+        assert_int_equal(enl_link_initiate(&links[i], fds[i], mia->id->dh_sk, lea->id->dh_pk, 5000),
+                         ENL_OK);
+        pause_ms(100);   /* in turn: the last one is the one kept */
+    }
+    pause_ms(300);
+    if (held_count(fds, CROWD) != 1)
+        fail_msg("mia holds %d sessions at once", held_count(fds, CROWD));
+    assert_true(still_held(fds[CROWD - 1]));
+    assert_int_equal(l.sessions_cut, CROWD - 1);   /* reported as cut, not as failed links */
+
+    sync_and_read(noa, lea, "lea", &l, "la olla es de todos");
+    assert_true(still_held(fds[CROWD - 1]));
+
+    for (int i = 0; i < CROWD; i++) {
+        enl_link_wipe(&links[i]);
+        enl_tcp_close(fds[i]);
+    }
+    stop_listening(&l);
+    enl_profile_close(mia);
+    enl_profile_close(noa);
+    enl_profile_close(lea);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silent_connections_make_room),
         cmocka_unit_test(test_strangers_leave_room_for_contacts),
+        cmocka_unit_test(test_one_contact_holds_one_session),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
