@@ -103,10 +103,14 @@ int enl_prekey_find(enl_profile *p, uint32_t id, uint8_t pk[32], uint8_t sk[32])
     return rc;
 }
 
-/* A date further ahead than a clock may run: it was written while this
- * device's clock ran ahead (set wrong, then put right). Waiting for it
- * would keep a prekey in the cards, and its secret in the store, for as
- * long as the clock had run ahead: months, or years. It counts as now. */
+/* A date further ahead than a clock may run: written while this device's
+ * clock ran ahead (set wrong, then put right), or the clock has been set
+ * back since; nothing here tells the two apart. A current prekey so dated
+ * is replaced at once, or every card would carry it for as long as the
+ * clock had run ahead, months or years. Its secret, and those of retired
+ * prekeys, keep the dates they were given: wiped by a clock set back,
+ * they would be gone once it was put right, with the cards of the last
+ * days still carrying them. */
 static int dated_ahead(uint64_t when, uint64_t now)
 {
     return when > now + ENL_CLOCK_SKEW;
@@ -117,7 +121,7 @@ static int due(enl_profile *p, const enl_old_prekey *old, size_t n, uint64_t now
     if (now >= p->id->prekey_created + ENL_PREKEY_ROTATE) return 1;
     if (dated_ahead(p->id->prekey_created, now)) return 1;
     for (size_t i = 0; i < n; i++)
-        if (now >= old[i].retired + ENL_PREKEY_GRACE || dated_ahead(old[i].retired, now)) return 1;
+        if (now >= old[i].retired + ENL_PREKEY_GRACE) return 1;
     return 0;
 }
 
@@ -141,18 +145,15 @@ int enl_prekey_maintain(enl_profile *p)
         enl_store_rollback(p->st);
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (dated_ahead(old[i].retired, now)) old[i].retired = now;
+    for (size_t i = 0; i < n; i++)
         if (now < old[i].retired + ENL_PREKEY_GRACE) old[kept++] = old[i];
-    }
     if (now >= p->id->prekey_created + ENL_PREKEY_ROTATE || dated_ahead(p->id->prekey_created, now)) {
         /* Retired when it was due, not when this device next opened: every
          * card made with it was made before then (a profile rotates when
          * it opens, a listener every minute), so it has expired by then +
          * grace. A device left off for months must not keep the secret
          * that opens captured first notes for 90 days more. */
-        uint64_t due_at = dated_ahead(p->id->prekey_created, now)
-                          ? now : p->id->prekey_created + ENL_PREKEY_ROTATE;
+        uint64_t due_at = p->id->prekey_created + ENL_PREKEY_ROTATE;
         if (kept == OLD_MAX) {            /* drop the oldest */
             memmove(old, old + 1, (OLD_MAX - 1) * sizeof *old);
             kept--;

@@ -69,4 +69,19 @@ f4=$(ls "$T"/d4/*.note | head -n 1)
 export ENLACE_NOW=$(day 275)
 expect_fail 1 enl eli open "$f4"
 contains "$ERR" "keys were deleted"
+
+step "fio's clock is set 400 days back for a while (no clock of its own, a spoofed time server): the prekey of her cards is kept"
+# Put right, the clock would have found every secret retired at the
+# set-back time, long past, and wiped them.
+export ENLACE_NOW=$(day 275)
+mkprofile fio
+introduce ana fio
+export ENLACE_NOW=$(day -125)
+ok enl fio status
+export ENLACE_NOW=$(day 276)
+mkdrop d5
+ok enl ana send fio "sealed on day 276 to the card of day 275"
+sync_drop ana d5
+sync_drop fio d5
+eq "$(sync_new)" 1 "fio's sync on day 276: new messages"
 finish
