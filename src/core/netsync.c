@@ -927,20 +927,26 @@ static void pool_handshake_done(pool *pl, int fd)
     pthread_mutex_unlock(&pl->mu);
 }
 
+/* Under mu: cuts the sessions this contact holds. Their threads end and
+ * give their slots back; they are still registered, so not closed yet:
+ * the fds are theirs. */
+static void cut_same_contact(pool *pl, const uint8_t peer[32])
+{
+    for (int i = 0; i < ENL_LISTEN_SESSIONS; i++)
+        if (pl->sess_fd[i] >= 0 && !pl->sess_cut[i] &&
+            sodium_memcmp(pl->sess_peer[i], peer, 32) == 0) {
+            (void)shutdown(pl->sess_fd[i], SHUT_RDWR);
+            pl->sess_cut[i] = 1;
+        }
+}
+
 static int pool_session_take(pool *pl, int stranger, int wait_ms, int fd, const uint8_t peer[32])
 {
     struct timespec until;
     int rc = ENL_OK;
     deadline_in(&until, (uint64_t)wait_ms);
     pthread_mutex_lock(&pl->mu);
-    /* The same contact's session before this one is cut: its thread ends,
-     * and gives its slot back (it is still registered, so not closed yet:
-     * the fd is theirs). */
-    for (int i = 0; !stranger && i < ENL_LISTEN_SESSIONS; i++)
-        if (pl->sess_fd[i] >= 0 && sodium_memcmp(pl->sess_peer[i], peer, 32) == 0) {
-            (void)shutdown(pl->sess_fd[i], SHUT_RDWR);
-            pl->sess_cut[i] = 1;
-        }
+    if (!stranger) cut_same_contact(pl, peer);    /* its slot comes back */
     if (stranger && pl->strangers >= STRANGER_SESSIONS) {
         rc = ENL_EREFUSED;
     } else {
@@ -952,6 +958,9 @@ static int pool_session_take(pool *pl, int stranger, int wait_ms, int fd, const 
     if (rc == ENL_OK) {
         pl->sessions++;
         pl->strangers += stranger;
+        /* and any of theirs that took a slot while this one waited: several
+         * of one contact waiting at once must not each keep one */
+        if (!stranger) cut_same_contact(pl, peer);
         for (int i = 0; !stranger && i < ENL_LISTEN_SESSIONS; i++)
             if (pl->sess_fd[i] < 0) {
                 pl->sess_fd[i] = fd;

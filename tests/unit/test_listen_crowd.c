@@ -193,12 +193,69 @@ static void test_one_contact_holds_one_session(void **state)
     enl_profile_close(lea);
 }
 
+/* Several connections of one contact wait for a session at once, every
+ * slot taken by others (lea, an open relay: six strangers, noa and ivo):
+ * when the strangers go and slots free together, mia's must not each keep
+ * one. (A cut only before the wait let all three in.) */
+static void test_one_contact_waiting_at_once_holds_one(void **state)
+{
+    enl_profile *lea = mkprofile("lea4"), *mia = mkprofile("mia4"), *noa = mkprofile("noa4");
+    enl_profile *ivo = mkprofile("ivo4");
+    int sfd[6], mfd[3], cfd[2];
+    enl_link sl[6], ml[3], cl[2];
+    listening l;
+    (void)state;
+    introduce(mia, "mia", lea, "lea");
+    introduce(noa, "noa", lea, "lea");
+    introduce(ivo, "ivo", lea, "lea");
+    start_listening(&l, lea, 1);
+    for (int i = 0; i < 6; i++) {
+        uint8_t pk[32], sk[32];
+        crypto_box_keypair(pk, sk);
+        sfd[i] = connect_to(&l);
+        assert_int_equal(enl_link_initiate(&sl[i], sfd[i], sk, lea->id->dh_pk, 5000), ENL_OK);
+        sodium_memzero(sk, sizeof sk);
+    }
+    cfd[0] = connect_to(&l);
+    assert_int_equal(enl_link_initiate(&cl[0], cfd[0], noa->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
+    cfd[1] = connect_to(&l);
+    assert_int_equal(enl_link_initiate(&cl[1], cfd[1], ivo->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
+    pause_ms(300);
+    for (int i = 0; i < 3; i++) {
+        mfd[i] = connect_to(&l);
+        assert_int_equal(enl_link_initiate(&ml[i], mfd[i], mia->id->dh_sk, lea->id->dh_pk, 5000),
+                         ENL_OK);
+    }
+    pause_ms(300);        /* all three wait for a session */
+    for (int i = 0; i < 6; i++) {
+        enl_link_wipe(&sl[i]);
+        enl_tcp_close(sfd[i]);
+    }
+    pause_ms(1000);
+    if (held_count(mfd, 3) != 1) fail_msg("mia holds %d sessions at once", held_count(mfd, 3));
+
+    for (int i = 0; i < 3; i++) {
+        enl_link_wipe(&ml[i]);
+        enl_tcp_close(mfd[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        enl_link_wipe(&cl[i]);
+        enl_tcp_close(cfd[i]);
+    }
+    stop_listening(&l);
+    enl_profile_close(mia);
+    enl_profile_close(noa);
+    enl_profile_close(ivo);
+    enl_profile_close(lea);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silent_connections_make_room),
         cmocka_unit_test(test_strangers_leave_room_for_contacts),
         cmocka_unit_test(test_one_contact_holds_one_session),
+        cmocka_unit_test(test_one_contact_waiting_at_once_holds_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
