@@ -414,11 +414,13 @@ int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void 
  * "sealing", bytes done, bytes in all), and ("resuming", bytes sealed
  * before, bytes in all) once when an earlier sending of the same file to
  * the same contact stopped half way (same bytes, name and note, its notes
- * with a day or more to live): it goes on from there, under the same id
- * and expiry, instead of sealing the file again. file_id (may be NULL)
+ * with a day or more to live, and the bytes sealed then the file's now):
+ * it goes on from there, under the same id and expiry (opts' expiry is
+ * not taken then), instead of sealing the file again. file_id (may be NULL)
  * receives the file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
  * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
- * file, a note too long), ENL_ECHECKSUM (the file changed while it was
+ * file, a note too long), ENL_EEXISTS (another process is sending the
+ * file now: it holds the file's lock), ENL_ECHECKSUM (the file changed while it was
  * sealed: its last batch of parts is not sealed, so the file stays
  * incomplete, ENL_FILE_SEALING, or is not sent at all when it was one
  * batch; send it again), and those of enl_send_text.

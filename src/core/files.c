@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -328,10 +329,15 @@ static int hash_file(enl_profile *p, int fd, uint64_t size, uint8_t hash[32],
  * an incomplete copy beside a whole one. */
 #define RESUME_MIN_HOURS 24
 
+#define RESUME_CANDIDATES 8
+
+/* The matching records, most parts sealed first: each is checked in turn
+ * against the file's bytes, so a record that no longer fits (sealed from
+ * a changed file) hides none that does. */
 typedef struct {
     const file_rec *want;
-    file_rec *found;
-    int any;
+    file_rec *found;              /* RESUME_CANDIDATES of them */
+    size_t n;
 } resume_ctx;
 
 static int same_file(const file_rec *a, const file_rec *b)
@@ -352,9 +358,16 @@ static int find_interrupted(void *ctx, int64_t seq, const uint8_t *pt, size_t le
     if (r == NULL) return ENL_ENOMEM;
     if (rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->has_prefix && r->sealed > 0 &&
         r->sealed < r->parts && r->expiry > enl_now_hours() + RESUME_MIN_HOURS &&
-        same_file(r, x->want) && (!x->any || r->sealed > x->found->sealed)) {
-        memcpy(x->found, r, sizeof *r);
-        x->any = 1;
+        same_file(r, x->want)) {
+        /* kept in order, most sealed first; the least is dropped when full */
+        size_t at = x->n;
+        while (at > 0 && x->found[at - 1].sealed < r->sealed) at--;
+        if (at < RESUME_CANDIDATES) {
+            size_t last = x->n < RESUME_CANDIDATES ? x->n : RESUME_CANDIDATES - 1;
+            memmove(&x->found[at + 1], &x->found[at], (last - at) * sizeof *r);
+            memcpy(&x->found[at], r, sizeof *r);
+            if (x->n < RESUME_CANDIDATES) x->n++;
+        }
     }
     enl_secmem_free(r);
     return ENL_OK;
@@ -395,21 +408,23 @@ static int prefix_matches(enl_profile *p, int fd, uint64_t n, const uint8_t want
  * there is one and the parts it sealed are the file's: *resumed says so. */
 static int resume_interrupted(enl_profile *p, file_rec *r, int fd, int *resumed)
 {
-    resume_ctx x = { r, enl_secmem_alloc(sizeof *r), 0 };
+    resume_ctx x = { r, enl_secmem_alloc(RESUME_CANDIDATES * sizeof *r), 0 };
     int rc, match = 0;
     *resumed = 0;
     if (x.found == NULL) return ENL_ENOMEM;
     rc = enl_store_row_each(p->st, "files", find_interrupted, &x);
-    if (rc == ENL_OK && x.any)
-        rc = prefix_matches(p, fd, (uint64_t)x.found->sealed * x.found->chunk, x.found->prefix, &match);
-    if (rc == ENL_OK && match) {
-        memcpy(r->id, x.found->id, ENL_FILE_IDBYTES);
-        r->sent = x.found->sent;
-        r->expiry = x.found->expiry;
-        r->sealed = x.found->sealed;
-        memcpy(r->prefix, x.found->prefix, 32);
-        r->has_prefix = 1;
-        *resumed = 1;
+    for (size_t i = 0; rc == ENL_OK && !match && i < x.n; i++) {
+        const file_rec *f = &x.found[i];
+        rc = prefix_matches(p, fd, (uint64_t)f->sealed * f->chunk, f->prefix, &match);
+        if (rc == ENL_OK && match) {
+            memcpy(r->id, f->id, ENL_FILE_IDBYTES);
+            r->sent = f->sent;
+            r->expiry = f->expiry;
+            r->sealed = f->sealed;
+            memcpy(r->prefix, f->prefix, 32);
+            r->has_prefix = 1;
+            *resumed = 1;
+        }
     }
     enl_secmem_free(x.found);
     return rc;
@@ -582,6 +597,15 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     if (!S_ISREG(sb.st_mode)) { rc = enl_fail(p, ENL_EINVAL, "%s is not a regular file", path); goto out; }
     if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
         rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* One sending of a file at a time: a second one started while the
+     * first still runs (it looked hung) would take the first's record for
+     * an interrupted one and seal the same parts again. The lock goes with
+     * the descriptor, when this sending ends or its process dies. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        rc = enl_fail(p, ENL_EEXISTS, "%s is locked: another enlace process is sending it now "
+                      "(wait for it to end)", path);
         goto out;
     }
     if (sb.st_size == 0) { rc = enl_fail(p, ENL_EINVAL, "%s is empty: there is nothing to send", path); goto out; }

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -442,6 +444,84 @@ static void test_changed_then_restored_is_sent_anew(void **state)
     enl_profile_close(beto);
 }
 
+/* A try that stopped after more parts than another but can no longer go
+ * on (its first byte was changed while it was sealed, then put back) must
+ * not hide the other: a try killed at 64 parts of 129 goes on from there.
+ * (Only the try with the most parts was checked against the file.) */
+static void test_resume_skips_a_try_that_no_longer_fits(void **state)
+{
+    enl_profile *ana = mkprofile("rs1"), *beto = mkprofile("rs2"), *all[2];
+    size_t size = 128 * (size_t)ENL_FILE_CHUNK + 1000;
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
+    char src[300], home[300], out[300];
+    uint64_t before = 0;
+    pid_t pid;
+    int status = 0;
+    FILE *f;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    all[0] = ana;
+    all[1] = beto;
+    snprintf(src, sizeof src, "%s/ledger.bin", root);
+    randombytes_buf(data, size);
+    data[0] = 'a';
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    /* the first try: 128 parts sealed from the changed byte, then refused */
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, change_first_byte, src, NULL),
+                     ENL_ECHECKSUM);
+    assert_non_null(f = fopen(src, "r+b"));
+    assert_int_equal(fputc('a', f), 'a');
+    fclose(f);
+    /* the second: killed after 64 parts */
+    snprintf(home, sizeof home, "%s/rs1", root);
+    if ((pid = fork()) == 0) {
+        enl_profile *a2 = NULL;
+        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
+        _exit(enl_send_file(a2, "beto", src, NULL, NULL, die_sealing, NULL, NULL) == ENL_OK ? 3 : 4);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+    /* the third goes on from the second */
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, note_resume, &before, id), ENL_OK);
+    assert_int_equal(before, 64 * (uint64_t)ENL_FILE_CHUNK);
+    exchange(all, 2);
+    snprintf(out, sizeof out, "%s/ledger.out", root);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* A file that another enlace process is sending now (it holds the file's
+ * lock) is refused: going on from its record, a second sending would seal
+ * the same parts again. */
+static void test_file_being_sent_is_refused(void **state)
+{
+    enl_profile *ana = mkprofile("lk1"), *beto = mkprofile("lk2");
+    char src[300];
+    FILE *f;
+    int fd;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    snprintf(src, sizeof src, "%s/busy.bin", root);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fputs("a file on its way", f) >= 0, 1);
+    fclose(f);
+    assert_true((fd = open(src, O_RDONLY)) >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, NULL), ENL_EEXISTS);
+    close(fd);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, NULL), ENL_OK);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +533,8 @@ int main(void)
         cmocka_unit_test(test_changed_while_sealed),
         cmocka_unit_test(test_killed_send_goes_on),
         cmocka_unit_test(test_changed_then_restored_is_sent_anew),
+        cmocka_unit_test(test_resume_skips_a_try_that_no_longer_fits),
+        cmocka_unit_test(test_file_being_sent_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
