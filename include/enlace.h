@@ -88,7 +88,7 @@ int enl_profile_create(enl_profile **out, const char *home, const char *name,
 /* Unlocks an existing profile. ENL_EPASSPHRASE when the passphrase is
  * wrong: nothing has been read or changed then. ENL_ENOPROFILE when the
  * folder holds no profile, or one whose creation was cut short (it opens
- * but holds nothing: no identity, contact, session, message or note). */
+ * but holds no identity and nothing else a profile keeps). */
 int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 

@@ -233,7 +233,7 @@ static int run(const cli_command *c, int argc, char **argv)
     if (rc == ENL_EPASSPHRASE) return cli_fail("wrong passphrase: the profile stays locked");
     if (rc == ENL_ENOPROFILE)
         return cli_fail("the profile in %s was never finished (its creation was cut short) and "
-                        "holds nothing: remove that folder and run enlace init again", cli_home());
+                        "holds nothing: run enlace wipe, then enlace init again", cli_home());
     if (rc != ENL_OK) return cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
     rc = c->fn(argc, argv, p);
     enl_profile_close(p);

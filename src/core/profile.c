@@ -270,7 +270,9 @@ out:
  * refilling it. There is no profile in it to open. */
 static int never_finished(enl_profile *p)
 {
-    static const char *const tables[] = { "contacts", "sessions", "messages", "notes" };
+    static const char *const tables[] = { "contacts", "sessions", "messages", "notes", "purges",
+                                          "outbox", "burns", "cells", "files", "follows",
+                                          "bulletins" };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         uint64_t n = 0;
         if (enl_store_count(p->st, tables[i], &n) != ENL_OK || n != 0) return 0;
