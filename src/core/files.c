@@ -599,13 +599,14 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
         rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno));
         goto out;
     }
-    /* One sending of a file at a time: a second one started while the
-     * first still runs (it looked hung) would take the first's record for
-     * an interrupted one and seal the same parts again. The lock goes with
-     * the descriptor, when this sending ends or its process dies. */
+    /* One sending of a file at a time (to anyone): a second one started
+     * while the first still runs (it looked hung) would take the first's
+     * record for an interrupted one and seal the same parts again. The
+     * lock goes with the descriptor, when this sending ends or its process
+     * dies. Where the file system has no such locks, it is not taken. */
     if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-        rc = enl_fail(p, ENL_EEXISTS, "%s is locked: another enlace process is sending it now "
-                      "(wait for it to end)", path);
+        rc = enl_fail(p, ENL_EEXISTS, "%s is locked: another enlace process is sending it now, "
+                      "or another program holds it (wait for it to end, then send it again)", path);
         goto out;
     }
     if (sb.st_size == 0) { rc = enl_fail(p, ENL_EINVAL, "%s is empty: there is nothing to send", path); goto out; }

@@ -154,15 +154,18 @@ int enl_prekey_maintain(enl_profile *p)
          * grace. A device left off for months must not keep the secret
          * that opens captured first notes for 90 days more. */
         uint64_t due_at = p->id->prekey_created + ENL_PREKEY_ROTATE;
-        if (kept == OLD_MAX) {            /* drop the oldest */
-            memmove(old, old + 1, (OLD_MAX - 1) * sizeof *old);
-            kept--;
+        int keep = now < due_at + ENL_PREKEY_GRACE;    /* else past its time: wiped */
+        /* Every place taken by a secret still in its time (only a clock
+         * stepped back again and again retires so many): none is dropped,
+         * since cards still carry them, and the current prekey stays. */
+        if (!keep || kept < OLD_MAX) {
+            rc = enl_identity_rotate_prekey(p->id, &old[kept], now);
+            old[kept].retired = due_at;
+            if (keep) kept++;
+            else sodium_memzero(&old[kept], sizeof old[kept]);
+            enl_identity_serialize(idbuf, p->id);
+            if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "identity", idbuf, sizeof idbuf);
         }
-        rc = enl_identity_rotate_prekey(p->id, &old[kept++], now);
-        old[kept - 1].retired = due_at;
-        if (now >= due_at + ENL_PREKEY_GRACE) kept--;   /* past its time already: wiped below */
-        enl_identity_serialize(idbuf, p->id);
-        if (rc == ENL_OK) rc = enl_store_secret_put(p->st, "identity", idbuf, sizeof idbuf);
     }
     if (rc == ENL_OK) rc = save_old(p, old, kept);
     if (rc == ENL_OK) rc = enl_store_commit(p->st);

@@ -270,8 +270,10 @@ out:
  * refilling it. There is no profile in it to open. */
 static int never_finished(enl_profile *p)
 {
-    static const char *const tables[] = { "contacts", "sessions", "messages", "notes", "purges",
-                                          "outbox", "burns", "cells", "files", "follows",
+    /* secrets first: a creation (or a duress refill) writes the identity
+     * and the name in one transaction, so any secret left means damage */
+    static const char *const tables[] = { "secrets", "contacts", "sessions", "messages", "notes",
+                                          "purges", "outbox", "burns", "cells", "files", "follows",
                                           "bulletins" };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         uint64_t n = 0;

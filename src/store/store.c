@@ -1962,7 +1962,7 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
 
 int enl_store_count(enl_store *st, const char *table, uint64_t *n)
 {
-    static const char *const tables[] = { "contacts", "messages", "notes", "purges", "seen",
+    static const char *const tables[] = { "secrets", "contacts", "messages", "notes", "purges", "seen",
                                           "outbox", "sessions", "tags", "burns", "cells",
                                           "senderkeys", "introductions", "inquiries",
                                           "follows", "bulletins", "files", "parts" };

@@ -125,6 +125,15 @@ static void test_unfinished_profile(void **state)
     assert_int_equal(sqlite3_close(h), SQLITE_OK);
     assert_int_equal(opens(home, OLD), ENL_ENOPROFILE);
     assert_int_equal(opens(home, NEW), ENL_EPASSPHRASE);
+    /* another secret left (the name, old prekeys...): it lost its identity */
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO secrets(h, blob) VALUES (x'01', x'00')", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+    assert_int_equal(opens(home, OLD), ENL_ESTORE);
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM secrets", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
     /* with a contact in it, it is not empty: damaged */
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "INSERT INTO contacts(h, blob) VALUES (x'00', x'00')", NULL,

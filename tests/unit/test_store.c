@@ -541,7 +541,7 @@ static void test_rows(void **state)
         uint64_t n = 0;
         assert_int_equal(enl_store_count(st, "contacts", &n), ENL_OK);
         assert_true(n == 3);
-        assert_int_equal(enl_store_count(st, "secrets", &n), ENL_EINVAL);
+        assert_int_equal(enl_store_count(st, "meta", &n), ENL_EINVAL);
     }
 }
 
