@@ -323,6 +323,68 @@ static int count_files(const enl_file_info *f, void *ctx)
     return 0;
 }
 
+/* A file of size random bytes (the first one 'a') at root/name: its bytes
+ * in a buffer the caller frees. */
+static uint8_t *random_file(char *src, size_t max, const char *name, size_t size)
+{
+    uint8_t *data = malloc(size);
+    FILE *f;
+    assert_non_null(data);
+    snprintf(src, max, "%s/%s", root, name);
+    randombytes_buf(data, size);
+    data[0] = 'a';
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    return data;
+}
+
+/* The first byte of the file put back to 'a'. */
+static void first_byte_back(const char *src)
+{
+    FILE *f;
+    assert_non_null(f = fopen(src, "r+b"));
+    assert_int_equal(fputc('a', f), 'a');
+    fclose(f);
+}
+
+/* In a child, the profile `who` (under root) sends src to beto and is
+ * killed once its first batch is sealed. */
+static void killed_sending(const char *who, const char *src, const char *note)
+{
+    char home[300];
+    pid_t pid;
+    int status = 0;
+    snprintf(home, sizeof home, "%s/%s", root, who);
+    if ((pid = fork()) == 0) {
+        enl_profile *a2 = NULL;
+        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
+        _exit(enl_send_file(a2, "beto", src, note, NULL, die_sealing, NULL, NULL) == ENL_OK ? 3 : 4);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+}
+
+/* beto saves file id to root/name: the bytes that were sent. */
+static void saved_as_sent(enl_profile *beto, const uint8_t id[ENL_FILE_IDBYTES], const char *name,
+                          const uint8_t *data, size_t size)
+{
+    char out[300];
+    uint8_t *back = malloc(size + 1);
+    size_t n;
+    FILE *f;
+    assert_non_null(back);
+    snprintf(out, sizeof out, "%s/%s", root, name);
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    assert_non_null(f = fopen(out, "rb"));
+    n = fread(back, 1, size + 1, f);
+    fclose(f);
+    assert_int_equal(n, size);
+    assert_memory_equal(back, data, size);
+    free(back);
+}
+
 /* A sending killed half way (a pulled battery) goes on when the same file
  * is sent again: the parts sealed before are not sealed again, and the
  * recipient gets one file, whole. It used to start over under a new id,
@@ -330,35 +392,17 @@ static int count_files(const enl_file_info *f, void *ctx)
  * completes. A file sent whole and sent again is a new sending. */
 static void test_killed_send_goes_on(void **state)
 {
-    enl_profile *ana = mkprofile("go1"), *beto = mkprofile("go2"), *all[2];
+    enl_profile *ana = mkprofile("go1"), *beto = mkprofile("go2"), *all[2] = { ana, beto };
     size_t size = 64 * (size_t)ENL_FILE_CHUNK + 1000;
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES];
-    char src[300], home[300], out[300];
+    uint8_t id[ENL_FILE_IDBYTES], id2[ENL_FILE_IDBYTES], *data;
+    char src[300];
     uint64_t before = 0;
     file_counts c = { 0, 0, 0 };
-    pid_t pid;
-    int status = 0;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
-    all[0] = ana;
-    all[1] = beto;
-    snprintf(src, sizeof src, "%s/tape.bin", root);
-    randombytes_buf(data, size);
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
-    snprintf(home, sizeof home, "%s/go1", root);
-    if ((pid = fork()) == 0) {
-        enl_profile *a2 = NULL;
-        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
-        _exit(enl_send_file(a2, "beto", src, "tape 3", NULL, die_sealing, NULL, NULL) == ENL_OK ? 3 : 4);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 7);
+    data = random_file(src, sizeof src, "tape.bin", size);
+    killed_sending("go1", src, "tape 3");
     exchange(all, 2);     /* the first 64 parts reach beto */
 
     assert_int_equal(enl_send_file(ana, "beto", src, "tape 3", NULL, note_resume, &before, id), ENL_OK);
@@ -369,19 +413,7 @@ static void test_killed_send_goes_on(void **state)
     exchange(all, 2);
     assert_int_equal(enl_files_each(beto, count_files, &c), ENL_OK);
     assert_int_equal(c.incoming, 1);
-    snprintf(out, sizeof out, "%s/tape.out", root);
-    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
-    {
-        uint8_t *back = malloc(size + 1);
-        size_t n;
-        assert_non_null(back);
-        assert_non_null(f = fopen(out, "rb"));
-        n = fread(back, 1, size + 1, f);
-        fclose(f);
-        assert_int_equal(n, size);
-        assert_memory_equal(back, data, size);
-        free(back);
-    }
+    saved_as_sent(beto, id, "tape.out", data, size);
 
     before = 0;
     assert_int_equal(enl_send_file(ana, "beto", src, "tape 3", NULL, note_resume, &before, id2), ENL_OK);
@@ -410,34 +442,22 @@ static void change_first_byte(void *ctx, const char *what, uint64_t done, uint64
  * never saves: it is sent anew, and saves. */
 static void test_changed_then_restored_is_sent_anew(void **state)
 {
-    enl_profile *ana = mkprofile("cr1"), *beto = mkprofile("cr2"), *all[2];
+    enl_profile *ana = mkprofile("cr1"), *beto = mkprofile("cr2"), *all[2] = { ana, beto };
     size_t size = 64 * (size_t)ENL_FILE_CHUNK + 1000;
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
-    char src[300], out[300];
+    uint8_t id[ENL_FILE_IDBYTES], *data;
+    char src[300];
     uint64_t before = 0;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
-    all[0] = ana;
-    all[1] = beto;
-    snprintf(src, sizeof src, "%s/minutes.bin", root);
-    randombytes_buf(data, size);
-    data[0] = 'a';
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
+    data = random_file(src, sizeof src, "minutes.bin", size);
     assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, change_first_byte, src, NULL),
                      ENL_ECHECKSUM);
-    assert_non_null(f = fopen(src, "r+b"));
-    assert_int_equal(fputc('a', f), 'a');
-    fclose(f);
+    first_byte_back(src);
     assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, note_resume, &before, id), ENL_OK);
     assert_int_equal(before, 0);
     exchange(all, 2);
-    snprintf(out, sizeof out, "%s/minutes.out", root);
-    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    saved_as_sent(beto, id, "minutes.out", data, size);
 
     free(data);
     enl_profile_close(ana);
@@ -450,48 +470,25 @@ static void test_changed_then_restored_is_sent_anew(void **state)
  * (Only the try with the most parts was checked against the file.) */
 static void test_resume_skips_a_try_that_no_longer_fits(void **state)
 {
-    enl_profile *ana = mkprofile("rs1"), *beto = mkprofile("rs2"), *all[2];
+    enl_profile *ana = mkprofile("rs1"), *beto = mkprofile("rs2"), *all[2] = { ana, beto };
     size_t size = 128 * (size_t)ENL_FILE_CHUNK + 1000;
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
-    char src[300], home[300], out[300];
+    uint8_t id[ENL_FILE_IDBYTES], *data;
+    char src[300];
     uint64_t before = 0;
-    pid_t pid;
-    int status = 0;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
-    all[0] = ana;
-    all[1] = beto;
-    snprintf(src, sizeof src, "%s/ledger.bin", root);
-    randombytes_buf(data, size);
-    data[0] = 'a';
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
+    data = random_file(src, sizeof src, "ledger.bin", size);
     /* the first try: 128 parts sealed from the changed byte, then refused */
     assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, change_first_byte, src, NULL),
                      ENL_ECHECKSUM);
-    assert_non_null(f = fopen(src, "r+b"));
-    assert_int_equal(fputc('a', f), 'a');
-    fclose(f);
-    /* the second: killed after 64 parts */
-    snprintf(home, sizeof home, "%s/rs1", root);
-    if ((pid = fork()) == 0) {
-        enl_profile *a2 = NULL;
-        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
-        _exit(enl_send_file(a2, "beto", src, NULL, NULL, die_sealing, NULL, NULL) == ENL_OK ? 3 : 4);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 7);
+    first_byte_back(src);
+    killed_sending("rs1", src, NULL);      /* the second: killed after 64 parts */
     /* the third goes on from the second */
     assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, note_resume, &before, id), ENL_OK);
     assert_int_equal(before, 64 * (uint64_t)ENL_FILE_CHUNK);
     exchange(all, 2);
-    snprintf(out, sizeof out, "%s/ledger.out", root);
-    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    saved_as_sent(beto, id, "ledger.out", data, size);
 
     free(data);
     enl_profile_close(ana);
