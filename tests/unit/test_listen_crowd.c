@@ -180,7 +180,7 @@ static void test_one_contact_holds_one_session(void **state)
     assert_true(still_held(fds[CROWD - 1]));
     assert_int_equal(l.sessions_cut, CROWD - 1);   /* reported as cut, not as failed links */
 
-    sync_and_read(noa, lea, "lea", &l, "la olla es de todos");
+    sync_and_read(noa, lea, "lea", &l, "la olla es del barrio");
     assert_true(still_held(fds[CROWD - 1]));
 
     for (int i = 0; i < CROWD; i++) {
