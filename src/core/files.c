@@ -373,58 +373,79 @@ static int find_interrupted(void *ctx, int64_t seq, const uint8_t *pt, size_t le
     return ENL_OK;
 }
 
-/* Whether the first n bytes of the file (fd, read from its start) hash
- * to want: the parts sealed before are what the file holds now. A file
- * changed while it was sealed, then put back as it was, matches the whole
- * hash of its first try but not the parts sealed from the changed bytes. */
-static int prefix_matches(enl_profile *p, int fd, uint64_t n, const uint8_t want[32], int *match)
+/* Of the candidates c (most parts first), the one with the most parts
+ * whose sealed bytes are what the file holds now: a file changed while it
+ * was sealed, then put back as it was, matches the whole hash of its
+ * first try but not the parts sealed from the changed bytes. The file (fd,
+ * from its start) is read once, up to the longest prefix, each candidate
+ * checked as its length is reached. On a match, *at is that one, *hs the
+ * hash state of its bytes, and fd is just past them, where sealing goes
+ * on; otherwise *at is n and fd is back at the start. */
+static int pick_resume(enl_profile *p, int fd, const file_rec *c, size_t n, size_t *at,
+                       crypto_generichash_state *hs)
 {
-    crypto_generichash_state hs;
+    crypto_generichash_state run, end;
     uint8_t *buf = malloc(READ_BUF), got[32];
+    uint64_t done = 0, match_len = 0;
+    size_t next = n;                  /* from the fewest parts up */
     int rc = ENL_OK;
-    *match = 0;
+    *at = n;
     if (buf == NULL) return ENL_ENOMEM;
-    crypto_generichash_init(&hs, NULL, 0, 32);
-    for (uint64_t left = n; rc == ENL_OK && left > 0;) {
-        size_t step = left < READ_BUF ? (size_t)left : READ_BUF;
-        ssize_t k = read_full(fd, buf, step);
-        if (k < 0) rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
-        else if ((size_t)k != step) break;                  /* shorter: no match */
-        else crypto_generichash_update(&hs, buf, step), left -= step;
-        if (rc == ENL_OK && left == 0) {
-            crypto_generichash_final(&hs, got, sizeof got);
-            *match = sodium_memcmp(got, want, sizeof got) == 0;
+    crypto_generichash_init(&run, NULL, 0, 32);
+    while (rc == ENL_OK && next > 0) {
+        const file_rec *f = &c[next - 1];
+        uint64_t len = (uint64_t)f->sealed * f->chunk;
+        size_t step;
+        ssize_t k;
+        if (done == len) {
+            end = run;
+            crypto_generichash_final(&end, got, sizeof got);
+            if (sodium_memcmp(got, f->prefix, sizeof got) == 0) {
+                *at = next - 1;
+                *hs = run;
+                match_len = done;
+            }
+            next--;
+            continue;
         }
+        step = len - done < READ_BUF ? (size_t)(len - done) : READ_BUF;
+        k = read_full(fd, buf, step);
+        if (k < 0) rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
+        else if ((size_t)k != step) break;             /* shorter: no longer prefix fits */
+        else crypto_generichash_update(&run, buf, step), done += step;
     }
-    sodium_memzero(&hs, sizeof hs);
+    sodium_memzero(&run, sizeof run);
+    sodium_memzero(&end, sizeof end);
     sodium_memzero(buf, READ_BUF);   /* the file, in the clear */
     free(buf);
-    if (rc == ENL_OK && lseek(fd, 0, SEEK_SET) != 0)
+    if (rc == ENL_OK && lseek(fd, (off_t)match_len, SEEK_SET) != (off_t)match_len)
         rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
     return rc;
 }
 
 /* Takes over, in r, the record of the same file's interrupted sending, if
- * there is one and the parts it sealed are the file's: *resumed says so. */
-static int resume_interrupted(enl_profile *p, file_rec *r, int fd, int *resumed)
+ * there is one and the parts it sealed are the file's: *resumed says so,
+ * and then hs holds the hash state of those parts' bytes and fd is past
+ * them. */
+static int resume_interrupted(enl_profile *p, file_rec *r, int fd, int *resumed,
+                              crypto_generichash_state *hs)
 {
     resume_ctx x = { r, enl_secmem_alloc(RESUME_CANDIDATES * sizeof *r), 0 };
-    int rc, match = 0;
+    size_t at = 0;
+    int rc;
     *resumed = 0;
     if (x.found == NULL) return ENL_ENOMEM;
     rc = enl_store_row_each(p->st, "files", find_interrupted, &x);
-    for (size_t i = 0; rc == ENL_OK && !match && i < x.n; i++) {
-        const file_rec *f = &x.found[i];
-        rc = prefix_matches(p, fd, (uint64_t)f->sealed * f->chunk, f->prefix, &match);
-        if (rc == ENL_OK && match) {
-            memcpy(r->id, f->id, ENL_FILE_IDBYTES);
-            r->sent = f->sent;
-            r->expiry = f->expiry;
-            r->sealed = f->sealed;
-            memcpy(r->prefix, f->prefix, 32);
-            r->has_prefix = 1;
-            *resumed = 1;
-        }
+    if (rc == ENL_OK && x.n > 0) rc = pick_resume(p, fd, x.found, x.n, &at, hs);
+    if (rc == ENL_OK && x.n > 0 && at < x.n) {
+        const file_rec *f = &x.found[at];
+        memcpy(r->id, f->id, ENL_FILE_IDBYTES);
+        r->sent = f->sent;
+        r->expiry = f->expiry;
+        r->sealed = f->sealed;
+        memcpy(r->prefix, f->prefix, 32);
+        r->has_prefix = 1;
+        *resumed = 1;
     }
     enl_secmem_free(x.found);
     return rc;
@@ -459,7 +480,8 @@ static int seal_one(enl_profile *p, enl_session *s, const file_rec *r, const uin
  * it cannot look whole at the recipient (and then never save), nor be
  * listed as sent here; one of a single batch leaves nothing at all. */
 static int seal_file(enl_profile *p, const char *to, const char *path, int fd, file_rec *r,
-                     size_t floor, enl_progress_fn progress, void *ctx)
+                     const crypto_generichash_state *resumed_hs, size_t floor,
+                     enl_progress_fn progress, void *ctx)
 {
     crypto_generichash_state hs;
     enl_session *s = sodium_malloc(sizeof *s);
@@ -471,16 +493,10 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
     if (s == NULL || part == NULL) { rc = ENL_ENOMEM; goto out; }
     rec_head(r, &fh);
     if ((rc = enl_file_head_encode(head, sizeof head, &fh)) != ENL_OK) goto out;
-    crypto_generichash_init(&hs, NULL, 0, 32);
-    /* Resumed: what was sealed before is read again into the hash, which
-     * must cover the whole file to check it against the head's. */
-    for (uint64_t left = (uint64_t)r->sealed * r->chunk; rc == ENL_OK && left > 0;) {
-        size_t want = left < ENL_FILE_CHUNK ? (size_t)left : ENL_FILE_CHUNK;
-        ssize_t k = read_full(fd, part, want);
-        if (k < 0) rc = enl_fail(p, ENL_EIO, "cannot read the file: %s", strerror(errno));
-        else if ((size_t)k != want) rc = enl_fail(p, ENL_ECHECKSUM, "the file got shorter while it was sealed");
-        else crypto_generichash_update(&hs, part, want), left -= want;
-    }
+    /* Resumed: the hash goes on from the bytes sealed before (read while
+     * checking them), to cover the whole file as the head's does. */
+    if (resumed_hs != NULL) hs = *resumed_hs;
+    else crypto_generichash_init(&hs, NULL, 0, 32);
     while (rc == ENL_OK && r->sealed < r->parts) {
         uint32_t end = r->sealed + BATCH < r->parts ? r->sealed + BATCH : r->parts;
         int in_tx = 0;
@@ -568,6 +584,7 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     size_t floor = ENL_PAD_FLOOR, note_len = note != NULL ? strlen(note) : 0;
     struct stat sb;
     uint8_t peer_sign[32], peer_dh[32];
+    crypto_generichash_state resumed_hs;
     int fd = -1, rc, resumed = 0;
 
     if (to == NULL || path == NULL) return ENL_EINVAL;
@@ -632,11 +649,14 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     memcpy(r->peer_dh, peer_dh, 32);
     if ((rc = hash_file(p, fd, r->size, r->hash, progress, progress_ctx)) != ENL_OK) goto out;
     if (lseek(fd, 0, SEEK_SET) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
-    if ((rc = resume_interrupted(p, r, fd, &resumed)) != ENL_OK) goto out;
+    if ((rc = resume_interrupted(p, r, fd, &resumed, &resumed_hs)) != ENL_OK) goto out;
     if (resumed) say(progress, progress_ctx, "resuming", (uint64_t)r->sealed * r->chunk, r->size);
-    if ((rc = seal_file(p, to, path, fd, r, floor, progress, progress_ctx)) != ENL_OK) goto out;
+    if ((rc = seal_file(p, to, path, fd, r, resumed ? &resumed_hs : NULL, floor, progress,
+                        progress_ctx)) != ENL_OK)
+        goto out;
     if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
 out:
+    sodium_memzero(&resumed_hs, sizeof resumed_hs);
     enl_secmem_free(r);
     if (fd >= 0) close(fd);
     return rc;
