@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the records read back from a profile's store: a
- * session's ratchet state, the identity, a received message. The store
+ * session's ratchet state, the identity, a received message, a file's
+ * record. The store
  * authenticates every row (a seized device changed on the table does not
  * open), so these bytes are the profile's own; they are still parsed as if
  * hostile, and this target holds them to it.
@@ -16,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "core/files.h"
 #include "core/messages.h"
 #include "crypto/identity.h"
 #include "crypto/ratchet.h"
@@ -62,6 +64,17 @@ static void message(const uint8_t *in, size_t len)
     free(out);
 }
 
+/* A file's record: any version parses or not; one of the current version
+ * (4) is written back as it was. */
+static void file_record(const uint8_t *in, size_t len)
+{
+    static uint8_t out[ENL_FILE_RECORD_MAX];
+    size_t n = 0;
+    if (enl_file_record_rewrite(in, len, out, sizeof out, &n) != ENL_OK) return;
+    if (n > sizeof out) abort();
+    if (in[0] == 4 && (n != len || memcmp(out, in, n) != 0)) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -70,10 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ready = 1;
     }
     if (size < 1) return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0: ratchet(data + 1, size - 1); break;
     case 1: identity(data + 1, size - 1); break;
-    default: message(data + 1, size - 1); break;
+    case 2: message(data + 1, size - 1); break;
+    default: file_record(data + 1, size - 1); break;
     }
     return 0;
 }

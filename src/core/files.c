@@ -34,6 +34,7 @@
 #define LAPSED 2                  /* saved: its notes expired before every part came */
 #define DROPPED 3                 /* saved: deleted unsaved (enl_file_delete) */
 #define REC_MAX (REC_FIXED + ENL_FILE_NAME_MAX + ENL_FILE_NOTE_MAX)
+_Static_assert(REC_MAX <= ENL_FILE_RECORD_MAX, "a record must fit enl_file_record_rewrite's buffer");
 #define BATCH 64                  /* parts sealed per store transaction */
 #define READ_BUF (1 << 20)
 
@@ -66,32 +67,38 @@ static void file_key(enl_profile *p, const uint8_t peer_dh[32], uint8_t outgoing
     enl_store_index(p->st, h, "files", k, sizeof k);
 }
 
+/* The record as stored (files.h), current version, into w. */
+static void rec_encode(enl_wr *w, const file_rec *r)
+{
+    enl_wr_u8(w, REC_VERSION);
+    enl_wr_u8(w, r->outgoing);
+    enl_wr_bytes(w, r->peer_sign, 32);
+    enl_wr_bytes(w, r->peer_dh, 32);
+    enl_wr_bytes(w, r->id, ENL_FILE_IDBYTES);
+    enl_wr_u64(w, r->size);
+    enl_wr_u32(w, r->parts);
+    enl_wr_u32(w, r->chunk);
+    enl_wr_bytes(w, r->hash, 32);
+    enl_wr_u64(w, r->sent);
+    enl_wr_u64(w, r->received);
+    enl_wr_u32(w, r->expiry);
+    enl_wr_u32(w, r->sealed);
+    enl_wr_u8(w, r->saved);
+    enl_wr_u32(w, r->delivered);
+    enl_wr_u8(w, (uint8_t)r->name_len);
+    enl_wr_bytes(w, r->name, r->name_len);
+    enl_wr_u16(w, (uint16_t)r->note_len);
+    enl_wr_bytes(w, r->note, r->note_len);
+    enl_wr_bytes(w, r->prefix, 32);
+}
+
 static int rec_save(enl_profile *p, const file_rec *r)
 {
     uint8_t *buf = enl_secmem_alloc(REC_MAX), h[32];
     enl_wr w = enl_wr_init(buf, REC_MAX);
     int rc;
     if (buf == NULL) return ENL_ENOMEM;
-    enl_wr_u8(&w, REC_VERSION);
-    enl_wr_u8(&w, r->outgoing);
-    enl_wr_bytes(&w, r->peer_sign, 32);
-    enl_wr_bytes(&w, r->peer_dh, 32);
-    enl_wr_bytes(&w, r->id, ENL_FILE_IDBYTES);
-    enl_wr_u64(&w, r->size);
-    enl_wr_u32(&w, r->parts);
-    enl_wr_u32(&w, r->chunk);
-    enl_wr_bytes(&w, r->hash, 32);
-    enl_wr_u64(&w, r->sent);
-    enl_wr_u64(&w, r->received);
-    enl_wr_u32(&w, r->expiry);
-    enl_wr_u32(&w, r->sealed);
-    enl_wr_u8(&w, r->saved);
-    enl_wr_u32(&w, r->delivered);
-    enl_wr_u8(&w, (uint8_t)r->name_len);
-    enl_wr_bytes(&w, r->name, r->name_len);
-    enl_wr_u16(&w, (uint16_t)r->note_len);
-    enl_wr_bytes(&w, r->note, r->note_len);
-    enl_wr_bytes(&w, r->prefix, 32);
+    rec_encode(&w, r);
     file_key(p, r->peer_dh, r->outgoing, r->id, h);
     rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "files", h, buf, w.len);
     enl_secmem_free(buf);
@@ -130,6 +137,21 @@ static int rec_parse(file_rec *r, const uint8_t *buf, size_t len)
         r->sealed > r->parts)
         return ENL_ESTORE;
     return ENL_OK;
+}
+
+int enl_file_record_rewrite(const uint8_t *in, size_t len, uint8_t *out, size_t max, size_t *out_len)
+{
+    file_rec *r = enl_secmem_alloc(sizeof *r);
+    enl_wr w = enl_wr_init(out, max);
+    int rc;
+    if (r == NULL) return ENL_ENOMEM;
+    if ((rc = rec_parse(r, in, len)) == ENL_OK) {
+        rec_encode(&w, r);
+        rc = w.err ? ENL_EBUFSIZE : ENL_OK;
+        *out_len = w.len;
+    }
+    enl_secmem_free(r);
+    return rc;
 }
 
 static int rec_load(enl_profile *p, const uint8_t h[32], file_rec *r)

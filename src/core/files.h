@@ -22,6 +22,15 @@
 #include "core/profile.h"
 #include "note/note.h"
 
+/* Parses a stored file record (any version) and writes it again, as the
+ * current version, into out (max bytes; REC_MAX in files.c is at most
+ * ENL_FILE_RECORD_MAX): *out_len. ENL_ESTORE when it does not parse. For
+ * the store's fuzzer: a record of the current version comes back byte for
+ * byte, so that reading never changes what is kept. */
+#define ENL_FILE_RECORD_MAX 2048
+int enl_file_record_rewrite(const uint8_t *in, size_t len, uint8_t *out, size_t max, size_t *out_len)
+    __attribute__((warn_unused_result));
+
 /* Takes in a file head or part opened from a contact, inside the caller's
  * transaction (intake's delivery). ENL_EMALFORMED when it does not parse or
  * does not fit the file its head described. */
