@@ -382,10 +382,41 @@ int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
     return in_tx(p, add_card(p, card_text, name, NULL, enl_now(), out));
 }
 
+/* A free name for a card that arrives with one already taken: the one
+ * asked for, else name.2 ... name.99, else name and 16 hex digits of the
+ * card's fingerprint (people met through cells and introductions may all
+ * call themselves the same; a card left without a name would never be kept,
+ * and nothing could be sealed to them). The name is cut to make room, never
+ * in the middle of a UTF-8 character. */
+static int free_name(enl_profile *p, const char *name, const enl_card *card, char use[ENL_NAME_MAX + 1])
+{
+    size_t keep = strlen(name) < ENL_NAME_MAX - 17 ? strlen(name) : ENL_NAME_MAX - 17;
+    size_t short_keep = strlen(name) < ENL_NAME_MAX - 3 ? strlen(name) : ENL_NAME_MAX - 3;
+    uint8_t fp[32];
+    contact_rec named;
+    int rc;
+
+    while (short_keep > 0 && ((unsigned char)name[short_keep] & 0xc0) == 0x80) short_keep--;
+    while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
+    snprintf(use, ENL_NAME_MAX + 1, "%s", name);
+    for (int i = 2; i <= 100; i++) {
+        rc = rec_get_name(p, use, &named);
+        sodium_memzero(&named, sizeof named);
+        if (rc != ENL_OK) return rc == ENL_ENOTFOUND ? ENL_OK : rc;
+        if (i < 100) snprintf(use, ENL_NAME_MAX + 1, "%.*s.%u", (int)short_keep, name, (unsigned)i);
+    }
+    enl_fingerprint_raw(fp, card->sign_pk, card->dh_pk);
+    snprintf(use, ENL_NAME_MAX + 1, "%.*s.%02x%02x%02x%02x%02x%02x%02x%02x", (int)keep, name, fp[0], fp[1],
+             fp[2], fp[3], fp[4], fp[5], fp[6], fp[7]);
+    rc = rec_get_name(p, use, &named);
+    sodium_memzero(&named, sizeof named);
+    return rc == ENL_ENOTFOUND ? ENL_OK : rc == ENL_OK ? ENL_EEXISTS : rc;
+}
+
 int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name, const char *via,
                         enl_contact *out)
 {
-    contact_rec r, named;
+    contact_rec r;
     enl_card card;
     char use[ENL_NAME_MAX + 1];
     int rc;
@@ -398,20 +429,12 @@ int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name,
         if (out != NULL) *out = r.c;
         return ENL_OK;          /* already a contact: nothing to learn */
     }
-    /* A free name: the one asked for, else name.2, name.3 ... (the name
-     * cut to make room, never in the middle of a UTF-8 character) */
-    snprintf(use, sizeof use, "%s", name);
-    for (int i = 2; i < 100; i++) {
-        size_t keep = strlen(name) < ENL_NAME_MAX - 3 ? strlen(name) : ENL_NAME_MAX - 3;
-        rc = rec_get_name(p, use, &named);
-        if (rc == ENL_ENOTFOUND) break;
-        if (rc != ENL_OK) return rc;
-        while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
-        snprintf(use, sizeof use, "%.*s.%u", (int)keep, name, (unsigned)i);
-    }
-    if ((rc = add_card(p, card_text, use, via, 0, NULL)) != ENL_OK) return rc;
-    if (out != NULL) return enl_contact_by_dh(p, card.dh_pk, out);
-    return ENL_OK;
+    if ((rc = free_name(p, name, &card, use)) == ENL_OK &&
+        (rc = add_card(p, card_text, use, via, 0, NULL)) == ENL_OK && out != NULL)
+        rc = enl_contact_by_dh(p, card.dh_pk, out);
+    sodium_memzero(&card, sizeof card);     /* a person's name and keys */
+    sodium_memzero(&r, sizeof r);
+    return rc;
 }
 
 int enl_contact_get(enl_profile *p, const char *name, enl_contact_info *out)

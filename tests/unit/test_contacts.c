@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/profile.h"
+#include "crypto/identity.h"
 #include "enlace.h"
 
 #define PROFILES_ROOT "/tmp/enl-contacts-XXXXXX"
@@ -182,12 +183,39 @@ static void test_free_name_keeps_utf8_whole(void **state)
     enl_profile_close(b);
 }
 
+/* 99 contacts already named ana, ana.2 ... ana.99 (people met through
+ * cells and introductions who all call themselves ana): the 100th ana
+ * was refused as "name taken", so a cell member's card was never kept
+ * and nothing could be sealed to them. She now gets a name of her own. */
+static void test_hundredth_ana_gets_a_name(void **state)
+{
+    enl_profile *rosa = mkprofile("rosa");
+    enl_contact got;
+    char text[4096], seen[100][ENL_NAME_MAX + 1];
+    (void)state;
+
+    for (int i = 0; i < 100; i++) {
+        enl_identity id;
+        assert_int_equal(enl_identity_generate(&id, (uint64_t)time(NULL)), ENL_OK);
+        assert_int_equal(enl_card_make(text, sizeof text, &id, "ana", NULL, (uint64_t)time(NULL)), ENL_OK);
+        enl_identity_wipe(&id);
+        assert_int_equal(enl_contact_add_via(rosa, text, "ana", "introduced by test", &got), ENL_OK);
+        snprintf(seen[i], sizeof seen[i], "%s", got.name);
+        for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
+    }
+    assert_string_equal(seen[98], "ana.99");
+    assert_int_equal(strncmp(seen[99], "ana.", 4), 0);
+    assert_int_equal(strlen(seen[99]), 4 + 16);     /* ana. and 16 hex digits of her fingerprint */
+    enl_profile_close(rosa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burn_is_not_undone),
         cmocka_unit_test(test_padded_card),
         cmocka_unit_test(test_free_name_keeps_utf8_whole),
+        cmocka_unit_test(test_hundredth_ana_gets_a_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
