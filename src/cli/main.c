@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli/commands.h"
 
@@ -240,11 +242,24 @@ static int run(const cli_command *c, int argc, char **argv)
     return rc;
 }
 
+/* Decrypted messages, names and keys live in this process's memory while it
+ * runs: a crash must not write them to a core file, and other programs of
+ * the same user must not read them (/proc/PID/mem, ptrace). No core file,
+ * whatever limit the shell set, and not dumpable (which also keeps the
+ * kernel from writing a core file and hands /proc/PID to root). */
+static int keep_memory_in(void)
+{
+    const struct rlimit none = { 0, 0 };
+    if (setrlimit(RLIMIT_CORE, &none) != 0) return -1;
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     const cli_command *c;
     int i = 1, rc;
 
+    if (keep_memory_in() != 0) return cli_fail("cannot turn off core dumps for this process");
     if (enl_init() != ENL_OK) return cli_fail("cannot initialise libsodium");
     while (i < argc && argv[i][0] == '-') {
         const char *a = argv[i];

@@ -99,4 +99,20 @@ for f in "$T/um/p"/*; do
     eq "$(stat -c %a "$f")" 600 "mode of $(basename "$f") created under umask 000"
 done
 
+step "a crash writes no core file"
+# A listener holds an unlocked profile: keys and messages in memory. Even
+# from a shell that allows core files, a crash must not write them out.
+mkdir "$T/crash"
+(cd "$T/crash" && ulimit -c unlimited 2>/dev/null
+ exec "$ENLACE" --home "$T/$CARMEN" listen --addr 127.0.0.1:0) >"$T/log/crash.out" 2>"$T/log/crash.err" &
+CPID=$!
+PIDS="$PIDS $CPID"
+i=0
+while [ $i -lt 100 ] && ! grep -q "listening on" "$T/log/crash.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+contains "$T/log/crash.out" "listening on" "the listener's output"
+eq "$(awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$CPID/limits")" "0 0" "the listener's core file limit (soft, hard)"
+kill -SEGV "$CPID"
+wait_pid "$CPID" 100
+eq "$(ls -A "$T/crash" | wc -l | tr -d ' ')" 0 "files left where the listener crashed"
+
 finish
