@@ -260,7 +260,7 @@ static int purge_outgoing(enl_profile *p, const uint8_t dh_pk[32])
         enl_purge_lock(lock, l.keys[i]);
         if (enl_store_purge_has(p->st, lock) == 0)
             rc = enl_store_purge_put(p->st, lock, l.keys[i], expiry);
-        if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, NULL);
+        if (rc == ENL_OK) rc = enl_store_note_release(p->st, lock, NULL, NULL);
         if (rc == ENL_OK) rc = enl_store_set_del(p->st, "outbox", lock);
         enl_store_index(p->st, h, "outgoing", lock, sizeof lock);
         if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "outgoing", h);

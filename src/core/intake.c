@@ -282,7 +282,7 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
     /* Release the purge key: every courier that learns it deletes its copy. */
     if (rc == ENL_OK)
         rc = enl_store_purge_put(p->st, o->h.purge_lock, o->pl.purge_key, o->h.expiry_hours);
-    if (rc == ENL_OK) rc = enl_store_note_release(p->st, o->h.purge_lock, NULL);
+    if (rc == ENL_OK) rc = enl_store_note_release(p->st, o->h.purge_lock, NULL, NULL);
     return rc;
 }
 
@@ -656,21 +656,32 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
 int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_stats *stats)
 {
     uint8_t key[ENL_PURGEKEYBYTES], lock[ENL_PURGELOCKBYTES];
-    uint32_t expiry;
+    uint32_t expiry, note_expiry = 0, held_expiry = 0;
     uint64_t released = 0;
     int rc = enl_purge_parse(&expiry, key, lock, rec, len, enl_now_hours());
 
     if (rc != ENL_OK) return rc;
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    /* A record's expiry is bound to nothing (its lock hashes the key alone):
+     * a courier can shorten it, and the purge would die before its note,
+     * which then spreads again. The purge is kept until the latest expiry
+     * any copy of it gave, and at least until that of the note it
+     * released here. */
     if ((rc = enl_store_purge_has(p->st, lock)) != 0) {
-        enl_store_rollback(p->st);
-        return rc < 0 ? rc : ENL_EDUPLICATE;
+        if (rc < 0 || (rc = enl_store_purge_get(p->st, lock, key, &held_expiry)) != ENL_OK ||
+            expiry <= held_expiry || (rc = enl_store_purge_put(p->st, lock, key, expiry)) != ENL_OK) {
+            enl_store_rollback(p->st);
+            return rc < 0 ? rc : ENL_EDUPLICATE;
+        }
+        rc = enl_store_commit(p->st);   /* the same purge, kept longer */
+        return rc != ENL_OK ? rc : ENL_EDUPLICATE;
     }
     /* Anyone can make a valid purge (a random key and its hash): one that
      * releases nothing here and is none of mine is kept, to pass on, only
      * while the store holds fewer purges than its quota of notes, so a
      * flood of them cannot grow the store and every sync without end. */
-    rc = enl_store_note_release(p->st, lock, &released);
+    rc = enl_store_note_release(p->st, lock, &released, &note_expiry);
+    if (note_expiry > expiry) expiry = note_expiry;
     if (rc == ENL_OK && released == 0 && enl_store_set_has(p->st, "outbox", lock) == 0) {
         int room = enl_quota_purge_room(p);
         if (room <= 0) {

@@ -1502,10 +1502,24 @@ int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size
     return rc;
 }
 
-int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n)
+int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n, uint32_t *expiry)
 {
     sqlite3_stmt *s;
-    int rc;
+    int rc = ENL_OK;
+    if (expiry != NULL) {
+        *expiry = 0;
+        if (prep(st, "SELECT max(expiry) FROM notes WHERE lock = ?", &s) != SQLITE_OK)
+            return fail(st, ENL_ESTORE, "read");
+        sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            sqlite3_int64 e = sqlite3_column_int64(s, 0);
+            *expiry = e > 0 && e <= UINT32_MAX ? (uint32_t)e : 0;
+        } else {
+            rc = fail(st, ENL_ESTORE, "read");
+        }
+        done(st, s);
+        if (rc != ENL_OK) return rc;
+    }
     if (prep(st, "DELETE FROM notes WHERE lock = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, lock, 32, SQLITE_STATIC);

@@ -120,8 +120,9 @@ int enl_store_note_put(enl_store *st, const uint8_t id[32], const uint8_t lock[3
 int enl_store_notes_by_tag(enl_store *st, const uint8_t tag[16], enl_store_id_fn fn, void *ctx);
 /* malloc'd copy; free with free(). */
 int enl_store_note_get(enl_store *st, const uint8_t id[32], uint8_t **note, size_t *len);
-/* Deletes notes under this lock; *n gets how many. */
-int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n);
+/* Deletes notes under this lock; *n gets how many, and *expiry (when not
+ * NULL) the latest expiry hour among them (0: none was held). */
+int enl_store_note_release(enl_store *st, const uint8_t lock[32], uint64_t *n, uint32_t *expiry);
 int enl_store_note_ids(enl_store *st, enl_store_id_fn fn, void *ctx);
 /* The same, oldest first (the order they were stored in). */
 int enl_store_note_ids_by_age(enl_store *st, enl_store_id_fn fn, void *ctx);

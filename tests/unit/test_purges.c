@@ -22,6 +22,7 @@
 #include "crypto/revocation.h"
 #include "enlace.h"
 #include "note/note.h"
+#include "store/store.h"
 
 #define PROFILES_ROOT "/tmp/enl-purges-XXXXXX"
 #include "profiles.h"
@@ -143,6 +144,64 @@ static void test_seized_key_cannot_flood_burn_notices(void **state)
     enl_profile_close(fede);
 }
 
+static int first_lock(void *ctx, const uint8_t id[32])
+{
+    memcpy(ctx, id, 32);
+    return 1;
+}
+
+/* A purge record's expiry is bound to nothing (its lock hashes the key
+ * alone): a courier who rewrote carmen's purge to expire in an hour made
+ * ana, who carried the note, keep the purge for that hour only (and refuse
+ * the real one meanwhile as a duplicate), and dana, a courier who never
+ * held the note, the same. An hour later the delivered note, offered again
+ * by anyone who still held it (beto, its sender), was taken in and carried
+ * on for the days it had left. The purge now lives as long as the note it
+ * released, and as long as the latest copy of it said. */
+static void test_forged_purge_expiry_brings_a_delivered_note_back(void **state)
+{
+    enl_profile *ana = mkprofile("ana3"), *beto = mkprofile("beto3"), *carmen = mkprofile("carmen3");
+    enl_profile *dana = mkprofile("dana3");
+    uint8_t nid[ENL_IDBYTES], lock[32], key[32], rec[ENL_PURGEBYTES], *note = NULL;
+    uint32_t expiry = 0;
+    size_t len = 0;
+    char later[32];
+    (void)state;
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_send_text(beto, "carmen", (const uint8_t *)"hola", 4, NULL, nid), ENL_OK);
+    assert_int_equal(enl_note_get(beto, nid, &note, &len), ENL_OK);
+    /* ana carries it; carmen reads it and releases its purge */
+    assert_int_equal(enl_note_intake(ana, note, len, NULL), ENL_OK);
+    assert_int_equal(enl_note_intake(carmen, note, len, NULL), ENL_OK);
+    assert_int_equal(enl_store_purge_locks(carmen->st, first_lock, lock), ENL_OK);
+    assert_int_equal(enl_store_purge_get(carmen->st, lock, key, &expiry), ENL_OK);
+    assert_true(expiry > enl_now_hours() + 24);             /* the note's: days away */
+
+    /* the courier's copy of the purge, its expiry rewritten to an hour */
+    enl_purge_encode(rec, enl_now_hours() + 1, key);
+    assert_int_equal(enl_purge_intake(ana, rec, sizeof rec, NULL), ENL_OK);
+    assert_int_equal(status_of(ana, 0), 0);                  /* released */
+    assert_int_equal(enl_purge_intake(dana, rec, sizeof rec, NULL), ENL_OK);
+    enl_purge_encode(rec, expiry, key);                      /* carmen's real one */
+    assert_int_equal(enl_purge_intake(ana, rec, sizeof rec, NULL), ENL_EDUPLICATE);
+    assert_int_equal(enl_purge_intake(dana, rec, sizeof rec, NULL), ENL_EDUPLICATE);
+
+    /* three hours on: the note still has days to live, and beto offers it */
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 3ULL * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    assert_int_equal(enl_profile_expire(ana), ENL_OK);
+    assert_int_equal(enl_profile_expire(dana), ENL_OK);
+    assert_int_equal(enl_note_intake(ana, note, len, NULL), ENL_EPURGED);
+    assert_int_equal(enl_note_intake(dana, note, len, NULL), ENL_EPURGED);
+    unsetenv("ENLACE_NOW");
+    assert_int_equal(status_of(ana, 0), 0);
+    assert_int_equal(status_of(dana, 0), 0);
+    free(note);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dana);
+}
 
 int main(void)
 {
@@ -150,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_foreign_purges_are_capped),
         cmocka_unit_test(test_foreign_burn_notices_are_capped),
         cmocka_unit_test(test_seized_key_cannot_flood_burn_notices),
+        cmocka_unit_test(test_forged_purge_expiry_brings_a_delivered_note_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

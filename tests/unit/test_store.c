@@ -631,6 +631,7 @@ static void test_notes(void **state)
     uint8_t id[3][32], lock[32], lock2[32], tag[16], tag2[16], note[300], *got = NULL;
     size_t len = 0;
     uint64_t n = 0, bytes0 = 0, bytes1 = 0;
+    uint32_t e = 1;
     ids_ctx c;
     (void)state;
     for (int i = 0; i < 3; i++) item_of(id[i], (uint8_t)(30 + i));
@@ -675,15 +676,18 @@ static void test_notes(void **state)
     assert_int_equal(c.n, 2);
     assert_true(has_id(&c, id[0]) >= 0 && has_id(&c, id[1]) >= 0);
 
-    /* Released by lock: both copies go, the other note stays. */
-    assert_int_equal(enl_store_note_release(st, lock, &n), ENL_OK);
+    /* Released by lock: both copies go, the other note stays; the latest
+     * expiry of those released is said (a purge lives as long). */
+    assert_int_equal(enl_store_note_release(st, lock, &n, &e), ENL_OK);
     assert_true(n == 2);
+    assert_int_equal(e, 500001);
     assert_int_equal(enl_store_note_has(st, id[0]), 0);
     assert_int_equal(enl_store_note_has(st, id[1]), 0);
     assert_int_equal(enl_store_note_has(st, id[2]), 1);
-    assert_int_equal(enl_store_note_release(st, lock, &n), ENL_OK);
+    assert_int_equal(enl_store_note_release(st, lock, &n, &e), ENL_OK);
     assert_true(n == 0);
-    assert_int_equal(enl_store_note_release(st, lock2, NULL), ENL_OK);
+    assert_int_equal(e, 0);
+    assert_int_equal(enl_store_note_release(st, lock2, NULL, NULL), ENL_OK);
     assert_int_equal(enl_store_note_has(st, id[2]), 0);
     assert_int_equal(enl_store_note_bytes(st, &bytes1), ENL_OK);
     assert_true(bytes1 == bytes0);
@@ -766,7 +770,7 @@ static void test_sources(void **state)
     assert_true(u.bytes == 0);
 
     /* released by a purge, then expired: a is gone, my note stays */
-    assert_int_equal(enl_store_note_release(st, lock[0], NULL), ENL_OK);
+    assert_int_equal(enl_store_note_release(st, lock[0], NULL, NULL), ENL_OK);
     assert_int_equal(enl_store_source_usage(st, a, &u), ENL_OK);
     assert_true(u.bytes == 500);
     assert_int_equal(enl_store_expire(st, 600002, &dropped), ENL_OK);
@@ -776,7 +780,7 @@ static void test_sources(void **state)
     assert_int_equal(enl_store_source_evict(st, a, &freed), ENL_ENOTFOUND);
     for (int i = 4; i < 7; i++) {
         assert_int_equal(enl_store_note_has(st, id[i]), 1);
-        assert_int_equal(enl_store_note_release(st, lock[i], NULL), ENL_OK);
+        assert_int_equal(enl_store_note_release(st, lock[i], NULL, NULL), ENL_OK);
     }
 }
 
