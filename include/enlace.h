@@ -46,6 +46,7 @@
 #define ENL_EPURGED    -25  /* the note was already delivered and purged */
 #define ENL_EFUTURE    -26  /* a date too far in the future */
 #define ENL_EFULL      -27  /* the store's quota is reached */
+#define ENL_EBUSY      -28  /* the peer is busy: try again later */
 
 /* Names every code; never NULL. */
 const char *enl_strerror(int code);

@@ -87,6 +87,9 @@ static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats
                         "(%s)\n", enl_strerror(rc));
     } else if (rc == ENL_EREFUSED) {
         fprintf(stderr, "enlace: refused %s\n", peer);
+    } else if (rc == ENL_EBUSY) {
+        fprintf(stderr, "enlace: turned %s away: every session was busy (they were told to "
+                        "try again later)\n", peer);
     } else if (rc == ENL_EDUPLICATE) {
         fprintf(stderr, "enlace: cut the sync with %s: a newer one with them began (what "
                         "arrived is kept)\n", peer);

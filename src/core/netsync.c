@@ -46,12 +46,16 @@
 #define MSG_NOTE  0x03
 #define MSG_END   0x04
 #define MSG_BURN  0x05
+#define MSG_BUSY  0x06   /* the listener to a contact it could not serve in time */
 
 /* The sets, in the order they move: burn notices travel ahead of everything,
  * then purges, then notes. */
 enum { SET_BURNS, SET_PURGES, SET_NOTES, NSETS };
 static const uint8_t set_type[NSETS] = { MSG_BURN, MSG_PURGE, MSG_NOTE };
 #define MSG_MAX   (1 + 3 * (4 + ENL_RECON_MSG_MAX))
+/* How long a listener gives a contact it turns away as busy to hear it
+ * and close. */
+#define BUSY_MS 2000
 /* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
  * few); a peer that keeps it going longer is cut off. */
 #define RECON_ROUNDS_MAX 256
@@ -261,6 +265,7 @@ static int reconcile(session *x)
         int any = 0;
         if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
         if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
+        if (x->initiator && round == 0 && len == 1 && x->in[0] == MSG_BUSY) return ENL_EBUSY;
         if ((rc = enl_recon_msg_split(x->in, len, part, plen)) != ENL_OK) return rc;
         out[0] = MSG_RECON;
         for (int i = 0; i < NSETS; i++) {
@@ -644,7 +649,9 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     rc = run_session(&x);
     /* A listener that refuses us closes right after the handshake: we see
      * the close (EPROTO), or a reset while sending (ENET). */
-    if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
+    if (rc == ENL_EBUSY) {
+        enl_fail(p, rc, "%s's device is busy with other syncs: try again in a while", c.name);
+    } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
         rc = ENL_EREFUSED;
         enl_fail(p, rc, "%s's device refused this profile (are you in %s's contacts?)", c.name, c.name);
     } else if (rc != ENL_OK) {
@@ -661,6 +668,21 @@ typedef struct pool pool;
 static void pool_handshake_done(pool *pl, int fd);
 static int pool_session_take(pool *pl, int stranger, int wait_ms, int fd, const uint8_t peer[32]);
 static int pool_session_give(pool *pl, int stranger, int fd);
+
+/* A contact who waited for a session in vain is told so (BUSY). Then
+ * what they sent meanwhile is read and dropped until they close: closing
+ * with it unread would reset the link, and the reset could reach them
+ * before BUSY does. Not strangers: they learn nothing. */
+static int say_busy(session *x)
+{
+    static const uint8_t busy = MSG_BUSY;
+    int rc;
+    x->link.timeout_ms = BUSY_MS;
+    if ((rc = enl_link_send(&x->link, &busy, 1)) != ENL_OK) return rc;   /* gone */
+    (void)shutdown(x->link.fd, SHUT_WR);
+    (void)enl_tcp_drain(x->link.fd, BUSY_MS, 2 * (size_t)MSG_MAX);
+    return ENL_EBUSY;
+}
 
 /* One connection, from its handshake to its end. pl: the pool whose slots
  * it takes (NULL: served alone, with no one to share with). */
@@ -703,7 +725,12 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         goto out;
     }
     if (pl != NULL) {
-        if ((rc = pool_session_take(pl, stranger, timeout, fd, x.link.peer)) != ENL_OK) goto out;
+        /* A contact waits for a session, but not so long that their own
+         * read gives up first: they must hear that the listener was busy,
+         * not take the close for a refusal of their key. */
+        rc = pool_session_take(pl, stranger, stranger ? timeout : timeout - timeout / 4, fd, x.link.peer);
+        if (rc == ENL_ETIMEOUT && !stranger) rc = say_busy(&x);
+        if (rc != ENL_OK) goto out;
         slot = 1;
     }
     if ((rc = enl_profile_expire(p)) != ENL_OK) goto out;

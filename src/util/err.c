@@ -34,6 +34,7 @@ const char *enl_strerror(int code)
     case ENL_EPURGED: return "already delivered and purged";
     case ENL_EFUTURE: return "dated too far in the future";
     case ENL_EFULL: return "the store is full (quota reached)";
+    case ENL_EBUSY: return "busy: try again later";
     default: return "unknown error";
     }
 }

@@ -249,6 +249,90 @@ static void test_one_contact_waiting_at_once_holds_one(void **state)
     enl_profile_close(lea);
 }
 
+/* A peer that keeps its session busy the documented way (each read's bytes
+ * come just inside its deadline): the 2-byte length of a chunk in two
+ * halves, then its body all but the last byte, then that byte. No valid
+ * ciphertext is needed: the listener reads it all before it checks. */
+typedef struct {
+    int fd;
+    long gap_ms;
+} slow_peer;
+
+static void *slow_peer_thread(void *arg)
+{
+    slow_peer *s = arg;
+    uint8_t *junk = calloc(1, 65535);
+    assert_non_null(junk);
+    junk[0] = 0xff;
+    (void)enl_tcp_write_all(s->fd, junk, 1, 5000);          /* length, high byte */
+    pause_ms(s->gap_ms);
+    (void)enl_tcp_write_all(s->fd, junk, 1, 5000);          /* length, low byte: 65535 */
+    (void)enl_tcp_write_all(s->fd, junk, 65534, 5000);      /* the body but its last byte */
+    pause_ms(s->gap_ms);
+    (void)enl_tcp_write_all(s->fd, junk, 1, 5000);
+    free(junk);
+    return NULL;
+}
+
+/* Every session is busy (an open relay: six strangers and two contacts,
+ * each trickling its bytes inside the links' deadline), and mia, a
+ * contact, syncs. The listener accepts her key and makes her wait for a
+ * session; when none frees in time it closes her link. Her sync must not
+ * then say that the listener refused her profile (enlace.h: ENL_EREFUSED
+ * "when the listener closed the link after the handshake (it does not
+ * accept this profile)"): she is a contact, and a busy listener is not a
+ * refusal: she hears that it was busy (BUSY), and tries again later. */
+static void test_busy_listener_is_not_a_refusal(void **state)
+{
+    enl_profile *lea = mkprofile("lea5"), *mia = mkprofile("mia5"), *noa = mkprofile("noa5");
+    enl_profile *ivo = mkprofile("ivo5");
+    enum { HOLDERS = ENL_LISTEN_SESSIONS };
+    int fds[HOLDERS], rc;
+    enl_link links[HOLDERS];
+    slow_peer sp[HOLDERS];
+    pthread_t th[HOLDERS];
+    char target[128];
+    enl_sync_stats st;
+    listening l;
+    (void)state;
+    introduce(mia, "mia", lea, "lea");
+    introduce(noa, "noa", lea, "lea");
+    introduce(ivo, "ivo", lea, "lea");
+    start_listening_with(&l, lea, 1, 3000, 0);
+    for (int i = 0; i < HOLDERS; i++) {
+        uint8_t pk[32], sk[32];
+        crypto_box_keypair(pk, sk);
+        fds[i] = connect_to(&l);
+        assert_int_equal(enl_link_initiate(&links[i], fds[i],
+                                           i == 0 ? noa->id->dh_sk : i == 1 ? ivo->id->dh_sk : sk,
+                                           lea->id->dh_pk, 5000), ENL_OK);
+        sodium_memzero(sk, sizeof sk);
+        sp[i].fd = fds[i];
+        sp[i].gap_ms = 2400;      /* inside the listener's 3 s per read */
+        assert_int_equal(pthread_create(&th[i], NULL, slow_peer_thread, &sp[i]), 0);
+    }
+    pause_ms(300);               /* all eight hold a session */
+    assert_int_equal(held_count(fds, HOLDERS), HOLDERS);
+
+    snprintf(target, sizeof target, "tcp://lea@%s", l.bound);
+    rc = enl_sync_tcp(mia, target, NULL, &st);
+    if (rc != ENL_EBUSY)
+        fail_msg("a contact kept waiting by a busy listener was told (%d): %s", rc,
+                 enl_profile_errmsg(mia));
+    assert_non_null(strstr(enl_profile_errmsg(mia), "busy"));
+
+    for (int i = 0; i < HOLDERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        enl_link_wipe(&links[i]);
+        enl_tcp_close(fds[i]);
+    }
+    stop_listening(&l);
+    enl_profile_close(mia);
+    enl_profile_close(noa);
+    enl_profile_close(ivo);
+    enl_profile_close(lea);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_strangers_leave_room_for_contacts),
         cmocka_unit_test(test_one_contact_holds_one_session),
         cmocka_unit_test(test_one_contact_waiting_at_once_holds_one),
+        cmocka_unit_test(test_busy_listener_is_not_a_refusal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
