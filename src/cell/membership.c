@@ -134,19 +134,25 @@ static int step(enl_cell_view *v, const enl_stmt *st, size_t n)
         uint32_t need, burns = 0;
         int rule = 0, burn = 0;
         if (p->state == ENL_CELL_MEMBER) {
-            if ((t = leave_time(st, n, p)) != UINT64_MAX) {
+            uint64_t t_out = UINT64_MAX, t_leave = leave_time(st, n, p);
+            need = min_u32((uint32_t)(v->nmembers - 1), v->admit);
+            /* A removal decided before their LEAVE goes first: a member
+             * voted out could otherwise sign a LEAVE later than anything,
+             * stay a member until then in every view, and vouch meanwhile. */
+            if (need > 0 && count_vouches(v, st, n, p, 1u << ENL_STMT_REMOVE | 1u << ENL_STMT_BURN,
+                                          need, &t_out, &burns) >= need &&
+                t_out < t_leave) {
+                rule = 2;
+                t = t_out;
+                burn = burns >= need;
+            } else if (t_leave != UINT64_MAX) {
                 /* one who leaves while enough members burn them is burned
                  * all the same: or a seized device that sees the first
                  * burn vouch leaves before the last, and keeps its keys
                  * trusted on the devices of members who did not vouch */
                 rule = 1;
-                need = min_u32((uint32_t)(v->nmembers - 1), v->admit);
+                t = t_leave;
                 burn = need > 0 && count_vouches(v, st, n, p, 1u << ENL_STMT_BURN, 0, NULL, NULL) >= need;
-            } else if ((need = min_u32((uint32_t)(v->nmembers - 1), v->admit)) > 0 &&
-                       count_vouches(v, st, n, p, 1u << ENL_STMT_REMOVE | 1u << ENL_STMT_BURN,
-                                     need, &t, &burns) >= need) {
-                rule = 2;
-                burn = burns >= need;
             }
         } else if (!p->burned && (need = min_u32((uint32_t)v->nmembers, v->admit)) > 0 &&
                    count_vouches(v, st, n, p, 1u << ENL_STMT_ADD, need, &t, NULL) >= need) {

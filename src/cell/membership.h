@@ -23,7 +23,9 @@
  *      first: the one whose deciding vouch (the k-th, in the order of
  *      (Lamport clock, signed creation time)) is the oldest; then a before
  *      b before c,
- *      then the order of the keys. So the membership follows the history
+ *      then the order of the keys. For a member to whom a and b both
+ *      apply they are one change, at the earlier of the two times: a
+ *      removal decided before a LEAVE is not put off until it. So the membership follows the history
  *      of the vouches as their authors signed them, and a later proposal
  *      never displaces an earlier admission.
  *      Only the vouches of people who are members at that point count, so

@@ -312,22 +312,66 @@ static int log_body(const cell_rec *c, uint8_t **out, size_t *len)
     return log_body_until(c, UINT32_MAX, out, len);
 }
 
-/* The log a member who has just gone gets, to hear of it: cut after the
- * last statement that took them out (a REMOVE or BURN naming them, or
- * their LEAVE), in Lamport order. Whoever merges their removal and later
- * admissions at once would otherwise hand a member removed on suspicion
- * the cards of those who joined after them. What decided their removal
- * came before it, so the cut log still says they are out. */
+static int by_clock(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 1 when the log's statements with a Lamport clock up to `until` say that
+ * who is out (scratch: room for the log's statements, and a view). */
+static int out_by(const cell_rec *c, const uint8_t who[32], uint32_t until, enl_stmt *scratch,
+                  enl_cell_view *v)
+{
+    const enl_cell_person *m;
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->st[i].clock <= until) scratch[k++] = c->st[i];
+    if (enl_cell_compute(v, scratch, k) != ENL_OK) return 0;
+    m = enl_cell_find(v, who);
+    return m != NULL && m->state == ENL_CELL_REMOVED;
+}
+
+/* The log a member who has just gone gets, to hear of it: cut at the
+ * earliest Lamport clock of a statement that took them out (a REMOVE or
+ * BURN naming them, or their LEAVE) at which the log already says they are
+ * out. Whoever merges their removal and later admissions at once would
+ * otherwise hand a member removed on suspicion the cards of those who
+ * joined after them; and cut after the last such statement, one more vouch
+ * signed late (by a member whose clock ran ahead, or planted by the
+ * removed member themselves) would move the cut past those admissions.
+ * When no cut says so, the last such statement's. */
 static int log_body_for_gone(const cell_rec *c, const uint8_t who[32], uint8_t **out, size_t *len)
 {
-    uint32_t until = 0;
-    int any = 0;
+    uint32_t clocks[ENL_CELL_STMTS_MAX], until = UINT32_MAX;
+    enl_stmt *scratch = NULL;
+    enl_cell_view *v = NULL;
+    size_t n = 0;
     for (size_t i = 0; i < c->n; i++)
-        if (is_exit(c->st[i].type) && memcmp(c->st[i].subject_sign, who, 32) == 0) {
-            if (!any || c->st[i].clock > until) until = c->st[i].clock;
-            any = 1;
+        if (is_exit(c->st[i].type) && memcmp(c->st[i].subject_sign, who, 32) == 0)
+            clocks[n++] = c->st[i].clock;
+    if (n > 0) {
+        qsort(clocks, n, sizeof clocks[0], by_clock);
+        until = clocks[n - 1];
+        scratch = malloc(c->n * sizeof *scratch);
+        v = malloc(sizeof *v);
+        if (scratch == NULL || v == NULL) {
+            free(scratch);
+            free(v);
+            return ENL_ENOMEM;
         }
-    return log_body_until(c, any ? until : UINT32_MAX, out, len);
+        for (size_t i = 0; i < n; i++)
+            if ((i == 0 || clocks[i] != clocks[i - 1]) && out_by(c, who, clocks[i], scratch, v)) {
+                until = clocks[i];
+                break;
+            }
+        /* members' names and cards */
+        sodium_memzero(scratch, c->n * sizeof *scratch);
+        sodium_memzero(v, sizeof *v);
+        free(scratch);
+        free(v);
+    }
+    return log_body_until(c, until, out, len);
 }
 
 /* The contact who is this cell person, if any (and not burned). */

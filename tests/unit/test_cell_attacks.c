@@ -1108,6 +1108,310 @@ static void test_removed_member_learns_nobody_admitted_after(void **state)
     enl_profile_close(eva);
 }
 
+/* The statements of the (only) cell p holds, as a log body (cell id |
+ * count | (len | statement)*), into h->body (h->cap bytes); h->max_clock gets
+ * the largest Lamport clock among them. */
+typedef struct {
+    uint8_t *body;
+    size_t len, cap;
+    uint16_t count;
+    uint32_t max_clock;
+} held_log;
+
+static int grab_log(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    held_log *h = ctx;
+    enl_rd r = enl_rd_init(pt, len);
+    enl_wr w;
+    size_t n;
+    (void)seq;
+    assert_int_equal(enl_rd_u8(&r), 1);
+    w = enl_wr_init(h->body, h->cap);
+    enl_wr_bytes(&w, enl_rd_ptr(&r, 32), 32);              /* cell id */
+    enl_wr_u16(&w, 0);                                      /* count, below */
+    (void)enl_rd_ptr(&r, enl_rd_u8(&r));                    /* name */
+    (void)enl_rd_ptr(&r, 32);                               /* epoch */
+    (void)enl_rd_u8(&r);                                    /* flags */
+    if (enl_rd_u8(&r)) {                                    /* has_sk */
+        (void)enl_rd_ptr(&r, 32);
+        (void)enl_rd_ptr(&r, enl_rd_u16(&r));
+    }
+    n = enl_rd_u16(&r);
+    for (size_t i = 0; i < n; i++) {
+        size_t sl = enl_rd_u16(&r);
+        const uint8_t *q = enl_rd_ptr(&r, sl);
+        enl_stmt st;
+        assert_non_null(q);
+        assert_int_equal(enl_stmt_parse(&st, q, sl), ENL_OK);
+        if (st.clock > h->max_clock) h->max_clock = st.clock;
+        enl_wr_u16(&w, (uint16_t)sl);
+        enl_wr_bytes(&w, q, sl);
+    }
+    assert_false(r.err || w.err);
+    h->count = (uint16_t)n;
+    h->body[32] = (uint8_t)(n >> 8);
+    h->body[33] = (uint8_t)n;
+    h->len = w.len;
+    return 1;
+}
+
+static void held_put(held_log *h, const uint8_t *stmt, size_t len)
+{
+    enl_wr w = enl_wr_init(h->body + h->len, h->cap - h->len);
+    enl_wr_u16(&w, (uint16_t)len);
+    enl_wr_bytes(&w, stmt, len);
+    assert_false(w.err);
+    h->len += w.len;
+    h->count++;
+    h->body[32] = (uint8_t)(h->count >> 8);
+    h->body[33] = (uint8_t)h->count;
+}
+
+/* ana proposes eva; then ana and carmen remove beto (k = 2), and every
+ * device hears of it. beto, out, signs with honest clocks (after all he
+ * holds) a vouch for eva and then his LEAVE, and hands his log to eva
+ * (a candidate ana proposed, whose log the members take). His removal was
+ * complete before he signed either: his vouch must count for nothing, and
+ * eva stays a candidate with one vouch of the two she needs. */
+static void test_removed_members_late_leave_lets_his_vouch_count(void **state)
+{
+    enl_profile *ana = mkprofile("ana_lv"), *beto = mkprofile("beto_lv");
+    enl_profile *carmen = mkprofile("carmen_lv"), *eva = mkprofile("eva_lv");
+    enl_profile *three[3] = { ana, beto, carmen };
+    held_log h = { NULL, 0, 0, 0, 0 };
+    uint8_t buf[ENL_STMT_MAXBYTES];
+    char *eva_card = NULL;
+    size_t len = 0;
+    enl_stmt s;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(ana, "ana", eva, "eva");
+    introduce(beto, "beto", eva, "eva");
+    assert_int_equal(enl_cell_add(ana, "olla", "eva"), ENL_OK);
+    exchange(three, 3);
+    assert_int_equal(enl_cell_remove(ana, "olla", "beto", 0, "suspected"), ENL_OK);
+    exchange(three, 3);
+    assert_int_equal(enl_cell_remove(carmen, "olla", "beto", 0, "suspected"), ENL_OK);
+    exchange(three, 3);
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    assert_string_equal(state_of(carmen, "olla", "beto", NULL), "removed");
+    assert_string_equal(state_of(beto, "olla", "beto_lv", NULL), "removed");
+    assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
+
+    h.cap = ENL_TEXT_MAX;
+    assert_non_null(h.body = malloc(h.cap));
+    assert_int_equal(enl_store_row_each(beto->st, "cells", grab_log, &h), ENL_OK);
+    assert_int_equal(enl_profile_card(eva, &eva_card), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, h.body, 32);
+    s.created = enl_now();
+    s.clock = h.max_clock + 1;
+    memcpy(s.subject_sign, eva->id->sign_pk, 32);
+    memcpy(s.subject_dh, eva->id->dh_pk, 32);
+    s.card = eva_card;
+    s.card_len = strlen(eva_card);
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(&h, buf, len);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, h.body, 32);
+    s.created = enl_now();
+    s.clock = h.max_clock + 2;
+    s.gen = 1;                  /* the generation he was removed at */
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(&h, buf, len);
+    seal_body(beto, "eva", ENL_KIND_CELL_LOG, h.body, h.len);
+    carry_all(beto, eva);
+    carry_all(eva, ana);
+    carry_all(eva, carmen);
+
+    assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
+    assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
+    free(h.body);
+    free(eva_card);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    enl_profile_close(eva);
+}
+
+/* The same with beto burned: ana and carmen burn his keys (each device
+ * signs a BURN in the cell: two of three, so the cell burns him too, on
+ * every device). His seized device then signs, with clocks after the
+ * burns, a vouch for eva and a LEAVE, and hands them to eva; eva's
+ * device passes them to ana. THREAT-MODEL.md: once every member has
+ * burned the seized keys, its statements reach no one, directly or
+ * through someone it handed them to. ana must not admit eva on them. */
+static void test_burned_members_late_leave_admits_through_a_candidate(void **state)
+{
+    enl_profile *ana = mkprofile("ana_bl"), *beto = mkprofile("beto_bl");
+    enl_profile *carmen = mkprofile("carmen_bl"), *eva = mkprofile("eva_bl");
+    enl_profile *three[3] = { ana, beto, carmen };
+    held_log h = { NULL, 0, 0, 0, 0 }, at_ana = { NULL, 0, 0, 0, 0 };
+    uint8_t buf[ENL_STMT_MAXBYTES];
+    char *eva_card = NULL;
+    size_t len = 0;
+    int burned = 0, cells = 0, failed = 0;
+    enl_stmt s;
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(ana, "ana", eva, "eva");
+    introduce(beto, "beto", eva, "eva");
+    assert_int_equal(enl_cell_add(ana, "olla", "eva"), ENL_OK);
+    exchange(three, 3);
+    assert_int_equal(enl_burn_local(ana, "beto", "seized", &cells, &failed), ENL_OK);
+    assert_int_equal(cells, 1);
+    carry_all(ana, carmen);
+    assert_int_equal(enl_burn_local(carmen, "beto", "seized", &cells, &failed), ENL_OK);
+    assert_int_equal(cells, 1);
+    carry_all(carmen, ana);
+    assert_string_equal(state_of(ana, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    assert_string_equal(state_of(carmen, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
+
+    h.cap = at_ana.cap = ENL_TEXT_MAX;
+    assert_non_null(h.body = malloc(h.cap));
+    assert_non_null(at_ana.body = malloc(at_ana.cap));
+    assert_int_equal(enl_store_row_each(beto->st, "cells", grab_log, &h), ENL_OK);
+    assert_int_equal(enl_store_row_each(ana->st, "cells", grab_log, &at_ana), ENL_OK);
+    assert_true(at_ana.max_clock > h.max_clock);    /* the burns, beto never got */
+    assert_int_equal(enl_profile_card(eva, &eva_card), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, h.body, 32);
+    s.created = enl_now();
+    s.clock = at_ana.max_clock + 1;     /* after the burns */
+    memcpy(s.subject_sign, eva->id->sign_pk, 32);
+    memcpy(s.subject_dh, eva->id->dh_pk, 32);
+    s.card = eva_card;
+    s.card_len = strlen(eva_card);
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(&h, buf, len);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, h.body, 32);
+    s.created = enl_now();
+    s.clock = at_ana.max_clock + 2;
+    s.gen = 1;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(&h, buf, len);
+    seal_body(beto, "eva", ENL_KIND_CELL_LOG, h.body, h.len);
+    carry_all(beto, eva);
+    carry_all(eva, ana);
+
+    assert_string_equal(state_of(ana, "olla", "beto", &burned), "removed");
+    assert_true(burned);
+    assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
+    free(h.body);
+    free(at_ana.body);
+    free(eva_card);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    enl_profile_close(eva);
+}
+
+/* Whether the (only) cell log p holds names `who` as the subject of a
+ * statement (an ADD carries their card). */
+typedef struct {
+    const uint8_t *who;
+    int named;
+} names_ctx;
+
+static int names_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    names_ctx *x = ctx;
+    held_log h = { NULL, 0, ENL_TEXT_MAX, 0, 0 };
+    enl_rd r;
+    size_t n;
+    assert_non_null(h.body = malloc(h.cap));
+    (void)grab_log(&h, seq, pt, len);
+    r = enl_rd_init(h.body, h.len);
+    (void)enl_rd_ptr(&r, 32);
+    n = enl_rd_u16(&r);
+    for (size_t i = 0; i < n; i++) {
+        size_t sl = enl_rd_u16(&r);
+        const uint8_t *q = enl_rd_ptr(&r, sl);
+        enl_stmt st;
+        assert_int_equal(enl_stmt_parse(&st, q, sl), ENL_OK);
+        if (memcmp(st.subject_sign, x->who, 32) == 0) x->named = 1;
+    }
+    free(h.body);
+    return 1;
+}
+
+static int log_names(enl_profile *p, const uint8_t who[32])
+{
+    names_ctx x = { who, 0 };
+    assert_int_equal(enl_store_row_each(p->st, "cells", names_cb, &x), ENL_OK);
+    return x.named;
+}
+
+/* ana and beto remove dora (k = 2, four members), then admit eva. carmen,
+ * who heard of none of it, has been busy (four proposals: her Lamport
+ * clock is ahead of theirs) and asks for dora's removal too. Her device
+ * then hears of the removal and the admission at once, and tells dora she
+ * is out. THREAT-MODEL.md: the log that tells a removed member they are
+ * out stops at their removal: they learn nothing of those admitted after
+ * it, even from a device that hears of both at once. dora must not get
+ * eva's card. */
+static void test_late_extra_removal_vouch_hands_newcomer_to_removed(void **state)
+{
+    enl_profile *ana = mkprofile("ana_cx"), *beto = mkprofile("beto_cx");
+    enl_profile *carmen = mkprofile("carmen_cx"), *dora = mkprofile("dora_cx");
+    enl_profile *eva = mkprofile("eva_cx");
+    enl_profile *four[4] = { ana, beto, carmen, dora };
+    const char *const others[4] = { "fer", "gil", "hugo", "ines" };
+    (void)state;
+    cell_of_three(ana, beto, carmen);
+    introduce(ana, "ana", dora, "dora");
+    introduce(beto, "beto", dora, "dora");
+    introduce(carmen, "carmen", dora, "dora");
+    introduce(ana, "ana", eva, "eva");
+    introduce(beto, "beto", eva, "eva");
+    for (int i = 0; i < 4; i++) {
+        char nm[32];
+        enl_profile *o;
+        snprintf(nm, sizeof nm, "%s_cx", others[i]);
+        o = mkprofile(nm);
+        introduce(carmen, "carmen", o, others[i]);
+        enl_profile_close(o);
+    }
+    assert_int_equal(enl_cell_add(ana, "olla", "dora"), ENL_OK);
+    exchange(four, 4);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "dora"), ENL_OK);
+    exchange(four, 4);
+    assert_string_equal(state_of(carmen, "olla", "dora", NULL), "member");
+    assert_string_equal(state_of(dora, "olla", "carmen", NULL), "member");
+
+    /* ana and beto, between themselves */
+    assert_int_equal(enl_cell_remove(ana, "olla", "dora", 0, "suspected"), ENL_OK);
+    carry_all(ana, beto);
+    assert_int_equal(enl_cell_remove(beto, "olla", "dora", 0, "suspected"), ENL_OK);
+    carry_all(beto, ana);
+    assert_int_equal(enl_cell_add(ana, "olla", "eva"), ENL_OK);
+    carry_all(ana, beto);
+    assert_int_equal(enl_cell_vouch(beto, "olla", "eva"), ENL_OK);
+    carry_all(beto, ana);
+    assert_string_equal(state_of(ana, "olla", "dora", NULL), "removed");
+    assert_string_equal(state_of(ana, "olla", "eva", NULL), "member");
+
+    /* carmen, meanwhile */
+    for (int i = 0; i < 4; i++) assert_int_equal(enl_cell_add(carmen, "olla", others[i]), ENL_OK);
+    assert_int_equal(enl_cell_remove(carmen, "olla", "dora", 0, "suspected"), ENL_OK);
+    assert_string_equal(state_of(carmen, "olla", "dora", NULL), "member");
+    assert_false(log_names(carmen, eva->id->sign_pk));
+    carry_newest_first(beto, carmen);
+    assert_string_equal(state_of(carmen, "olla", "dora", NULL), "removed");
+    assert_true(log_names(carmen, eva->id->sign_pk));
+
+    /* what dora hears from carmen */
+    carry_all(carmen, dora);
+    assert_string_equal(state_of(dora, "olla", "dora_cx", NULL), "removed");
+    assert_false(log_names(dora, eva->id->sign_pk));
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
+    enl_profile_close(dora); enl_profile_close(eva);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1136,6 +1440,9 @@ int main(void)
         cmocka_unit_test(test_member_card_with_my_key_does_not_freeze_the_cell),
         cmocka_unit_test(test_member_card_of_longest_text_does_not_freeze_the_cell),
         cmocka_unit_test(test_removed_member_learns_nobody_admitted_after),
+        cmocka_unit_test(test_removed_members_late_leave_lets_his_vouch_count),
+        cmocka_unit_test(test_burned_members_late_leave_admits_through_a_candidate),
+        cmocka_unit_test(test_late_extra_removal_vouch_hands_newcomer_to_removed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

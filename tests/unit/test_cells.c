@@ -352,6 +352,36 @@ static void test_leave(void **state)
     assert_int_equal(v.nmembers, 1);
 }
 
+/* beto is removed by ana and carmen (clocks 5 and 6). Having seen both, he
+ * vouches for eli with ana (clock 8), then signs his LEAVE (clock 9): every
+ * clock honest, nothing backdated. His removal was complete at clock 6, so
+ * his vouch at clock 8 must count for nothing, as it does without the
+ * LEAVE (test_removed_members_late_vouch). */
+static void test_late_leave_does_not_postpone_a_removal(void **state)
+{
+    log_t l;
+    enl_cell_view v;
+    enl_stmt s;
+    (void)state;
+    three_members(&l);
+    vouch(&l, ENL_STMT_REMOVE, 0, 1, 1, 104);
+    vouch(&l, ENL_STMT_REMOVE, 2, 1, 1, 105);
+    vouch(&l, ENL_STMT_ADD, 0, 4, 0, 106);
+    vouch(&l, ENL_STMT_ADD, 1, 4, 0, 107);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, 4), ENL_CELL_CANDIDATE);     /* as without the LEAVE */
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    s.gen = 1;
+    s.created = 108;
+    s.clock = 9;
+    log_emit(&l, &s, &who[1]);
+    assert_int_equal(log_compute(&l, &v), ENL_OK);
+    assert_int_equal(state_of(&v, 1), ENL_CELL_REMOVED);
+    assert_int_equal(state_of(&v, 4), ENL_CELL_CANDIDATE);
+    assert_int_equal(v.nmembers, 2);
+}
+
 static void test_no_create_or_mixed_cells_refused(void **state)
 {
     log_t l, m;
@@ -464,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_burn_after_own_remove_counts),
         cmocka_unit_test(test_leave_does_not_escape_a_burn),
         cmocka_unit_test(test_leave),
+        cmocka_unit_test(test_late_leave_does_not_postpone_a_removal),
         cmocka_unit_test(test_no_create_or_mixed_cells_refused),
         cmocka_unit_test(test_sender_key_order_and_tamper),
     };
