@@ -108,8 +108,12 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
     *self = 0;
     /* Another notice of keys burned here already (whoever holds them signs
      * as many as they like) burns nobody new: the first signed the vouches
-     * and re-keyed the cells; each one more would re-key them all again. */
-    if ((known = enl_store_burn_has_key(p->st, r->sign_pk)) < 0) return known;
+     * and re-keyed the cells; each one more would re-key them all again.
+     * The same keys: both of them. A notice signed by a contact's key that
+     * names another DH key burns no contact; were it counted, a captor who
+     * published one first (a decoy) would keep the real revocation, when it
+     * came, from signing the cells' burn vouches and re-keying them. */
+    if ((known = enl_store_burn_has_keys(p->st, r->sign_pk, r->dh_pk)) < 0) return known;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
     /* My own keys (the revocation I left with someone was published: I
      * was taken, or they believe so). The notice travels on like any
@@ -227,7 +231,7 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
         enl_contact c;
         int mine = (enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
                     sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0) || is_self(p, &r);
-        int room = mine ? enl_store_burn_has_key(p->st, r.sign_pk) : 1;
+        int room = mine ? enl_store_burn_has_keys(p->st, r.sign_pk, r.dh_pk) : 1;
         if (room < 0) {
             enl_store_rollback(p->st);
             return room;

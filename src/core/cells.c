@@ -767,11 +767,12 @@ static int act_on_view(enl_profile *p, cell_rec *c)
             text[n] = '\0';
             if (person_contact(p, m, &k) != ENL_OK)
                 rc = enl_contact_add_via(p, text, card.name[0] ? card.name : "member", via, NULL);
-            /* A clash of keys, or a card that names my own DH key: leave it
-             * be (nothing is sealed to them from here). Failing would
-             * refuse this log and every later one, which all hold that
-             * card: burns included, and a seized member stays in. */
-            if (rc == ENL_EEXISTS || rc == ENL_ESELF) rc = ENL_OK;
+            /* A clash of keys, a card that names my own DH key, or keys
+             * burned here: leave it be (nothing is sealed to them from
+             * here). Failing would refuse this log and every later one,
+             * which all hold that card: burns included, and a seized
+             * member stays in. */
+            if (rc == ENL_EEXISTS || rc == ENL_ESELF || rc == ENL_EREFUSED) rc = ENL_OK;
         }
     }
     if (rc != ENL_OK) return rc;

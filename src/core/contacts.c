@@ -307,6 +307,41 @@ void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_conta
     snprintf(out->via, sizeof out->via, "%s", c->via);
 }
 
+typedef struct {
+    enl_profile *p;
+    const uint8_t *sign_pk;
+    char *name;
+    int found;
+} burned_ctx;
+
+static int burned_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    burned_ctx *f = ctx;
+    contact_rec r;
+    (void)seq;
+    if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return 0;
+    if (r.c.burned && sodium_memcmp(r.c.card.sign_pk, f->sign_pk, 32) == 0) {
+        snprintf(f->name, ENL_NAME_MAX + 1, "%s", r.c.name);
+        f->found = 1;
+    }
+    sodium_memzero(&r, sizeof r);
+    return f->found;
+}
+
+/* Whether these keys are known here to be in a captor's hands, though no
+ * contact has this DH key: a burn notice signed by the signing key is held
+ * (1), or a contact with the same signing key was burned (2, name set).
+ * Whoever holds a burned signing key can sign a new card with a fresh DH
+ * key and have it introduced, or handed over as "my new phone". */
+static int keys_burned_here(enl_profile *p, const uint8_t sign_pk[32], char name[ENL_NAME_MAX + 1])
+{
+    burned_ctx f = { p, sign_pk, name, 0 };
+    int rc = enl_store_burn_has_key(p->st, sign_pk);
+    if (rc != 0) return rc;
+    if ((rc = enl_store_row_each(p->st, "contacts", burned_cb, &f)) != ENL_OK) return rc;
+    return f.found ? 2 : 0;
+}
+
 static int add_card(enl_profile *p, const char *card_text, const char *name, const char *via,
                     uint64_t now, enl_contact_info *out)
 {
@@ -322,6 +357,16 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
         sodium_memcmp(r.c.card.dh_pk, p->id->dh_pk, 32) == 0)
         return enl_fail(p, ENL_ESELF, "that is your own card");
     known = rec_get_dh(p, r.c.card.dh_pk, &other) == ENL_OK;
+    if (!known) {
+        char as[ENL_NAME_MAX + 1];
+        if ((rc = keys_burned_here(p, r.c.card.sign_pk, as)) < 0) return rc;
+        if (rc == 1)
+            return enl_fail(p, ENL_EREFUSED, "card refused: its keys were revoked (this device holds "
+                            "a burn notice signed by them)");
+        if (rc == 2)
+            return enl_fail(p, ENL_EREFUSED, "card refused: its signing key is %s's, burned on this "
+                            "device", as);
+    }
     /* A known key keeps the name it was given here unless another is asked
      * for: the name in a refreshed card is only the one its owner chose. */
     use = name != NULL ? name : known ? other.c.name : r.c.card.name;

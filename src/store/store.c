@@ -1793,6 +1793,23 @@ int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32])
     return has_row(st, "SELECT 1 FROM burns WHERE substr(data, 2, 32) = ? LIMIT 1", sign_pk);
 }
 
+int enl_store_burn_has_keys(enl_store *st, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+{
+    /* ... then the DH key it revokes with it */
+    uint8_t both[64];
+    sqlite3_stmt *s;
+    int rc;
+    memcpy(both, sign_pk, 32);
+    memcpy(both + 32, dh_pk, 32);
+    if (prep(st, "SELECT 1 FROM burns WHERE substr(data, 2, 64) = ? LIMIT 1", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, both, 64, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+    done(st, s);
+    return rc;
+}
+
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
                        uint32_t expiry_hours)
 {

@@ -138,6 +138,9 @@ int enl_store_burn_items(enl_store *st, enl_store_item_fn fn, void *ctx);
 int enl_store_burn_has(enl_store *st, const uint8_t id[32]);
 /* 1 when a notice signed by (and revoking) sign_pk is held, 0 when none. */
 int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32]);
+/* 1 when a notice revoking exactly this pair of keys is held (a notice is
+ * valid when its signing key signed it, whatever DH key it names). */
+int enl_store_burn_has_keys(enl_store *st, const uint8_t sign_pk[32], const uint8_t dh_pk[32]);
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
                        uint32_t expiry_hours);
 int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_t max, size_t *len);
