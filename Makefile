@@ -97,6 +97,9 @@ $(BUILD)/tests/test_cell_attacks: TEST_WRAP = -Wl,--wrap=enl_folder_read
 # A passphrase change killed as it folds its new key slot into the file.
 $(BUILD)/tests/test_slot_crash: TEST_WRAP = -Wl,--wrap=sqlite3_exec
 
+# A passphrase change or duress set that completes while another unlock derives its key.
+$(BUILD)/tests/test_slot_race: TEST_WRAP = -Wl,--wrap=crypto_pwhash
+
 # Accepting when the next connection failed on the network (accept4 fails).
 $(BUILD)/tests/test_tcp_accept: TEST_WRAP = -Wl,--wrap=accept4
 

@@ -746,17 +746,50 @@ static int destroy_files(const char *path)
     return rc;
 }
 
+/* open_once's answer when the file it unlocked changed before it opened
+ * it: try again with what is there now. */
+#define REPLACED 1
+
 /* A change of a key slot is folded into the file before it is reported
  * (write_slot). One still only in the write-ahead log was cut short (the
  * process was killed): its owner was never told that it worked, and the
- * slots that opened this profile are the file's. They are put back, so
- * that once the log is folded in the passphrase the owner knows still
+ * slots that opened this profile are the main file's. They are put back,
+ * so that once the log is folded in the passphrase the owner knows still
  * opens the profile, and a duress passphrase never confirmed does not
- * destroy it. */
+ * destroy it.
+ *
+ * But the slots were read before this open's Argon2id, and meanwhile
+ * another process may have folded in a change it then reported (a
+ * passphrase change, a duress passphrase), or a duress unlock may have put
+ * a new profile at this path (its inode number can be the old one's). So
+ * first, holding the write lock (no slot is written, no log folded in
+ * meanwhile), the main file's slots are read again: when they are no
+ * longer those that opened it, nothing is undone and the open starts over
+ * (REPLACED) with the passphrase against what is there now. */
+/* 1 when the slots this connection reads (the log included) are s1, s2. */
+static int slots_are(enl_store *st, const uint8_t *s1, const uint8_t *s2)
+{
+    uint8_t d1[SLOT1_BYTES], d2[SLOT2_BYTES];
+    int same = meta_get(st, "wrapped_key", d1, sizeof d1) == ENL_OK &&
+               meta_get(st, "wrapped_alt", d2, sizeof d2) == ENL_OK &&
+               sodium_memcmp(d1, s1, sizeof d1) == 0 && sodium_memcmp(d2, s2, sizeof d2) == 0;
+    sodium_memzero(d1, sizeof d1);
+    sodium_memzero(d2, sizeof d2);
+    return same;
+}
+
 static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint8_t *slot2)
 {
-    uint8_t s1[SLOT1_BYTES], s2[SLOT2_BYTES];
-    int rc = meta_get(st, "wrapped_key", s1, sizeof s1), undone = 0;
+    uint8_t rec[KDFREC_BYTES], f1[SLOT1_BYTES], f2[SLOT2_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
+    int rc, undone = 0;
+    /* Nothing to put back, the usual case: no write lock taken (another
+     * process may hold it for seconds). */
+    if (slots_are(st, slot1, slot2)) return ENL_OK;
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
+    if (read_slots_untouched(st->path, rec, f1, f2) == ENL_OK &&
+        (sodium_memcmp(f1, slot1, sizeof f1) != 0 || sodium_memcmp(f2, slot2, sizeof f2) != 0))
+        rc = REPLACED;
+    if (rc == ENL_OK) rc = meta_get(st, "wrapped_key", s1, sizeof s1);
     if (rc == ENL_OK && sodium_memcmp(s1, slot1, sizeof s1) != 0) {
         rc = meta_put(st, "wrapped_key", slot1, sizeof s1);
         undone = 1;
@@ -766,26 +799,29 @@ static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint
         rc = meta_put(st, "wrapped_alt", slot2, sizeof s2);
         undone = 1;
     }
+    if (rc == ENL_OK) rc = exec(st, "COMMIT");
+    else (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     if (rc == ENL_OK && undone) (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sodium_memzero(f1, sizeof f1);
+    sodium_memzero(f2, sizeof f2);
     sodium_memzero(s1, sizeof s1);
     sodium_memzero(s2, sizeof s2);
     return rc;
 }
 
-int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
+static int open_once(enl_store **out, const char *path, const char *pass, size_t pass_len)
 {
-    char path[4096], name[ENL_NAME_MAX + 1] = "";
+    char name[ENL_NAME_MAX + 1] = "";
     enl_store *st = NULL;
     uint8_t rec[KDFREC_BYTES], master[KEYBYTES], kek[KEYBYTES];
     uint8_t slot1[SLOT1_BYTES], slot2[SLOT2_BYTES];
+    struct stat before;
     int rc, duress;
 
-    if (!enl_store_exists(home)) return ENL_ENOPROFILE;
-    (void)chmod(home, 0700);   /* as at creation, should someone have loosened it */
-    db_path(path, sizeof path, home);
     /* The passphrase is checked before the database is opened for real, so
      * a wrong one reads nothing else and changes nothing, not even after a
      * crash left a write-ahead log behind. */
+    if (stat(path, &before) != 0) return ENL_ESTORE;
     if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK &&
         read_slots_recovered(path, rec, slot1, slot2) != ENL_OK)
         return ENL_ESTORE;
@@ -817,8 +853,19 @@ int enl_store_open(enl_store **out, const char *home, const char *pass, size_t p
         goto out;
     }
     if ((rc = pragmas(st)) != ENL_OK) goto out;
-    if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
+    /* The file whose slots the passphrase opened, and no other: a duress
+     * unlock by another process during this one's Argon2id puts a new
+     * profile at this path, which must not be written to with this key. */
     remember_file(st);
+    if (st->dev != before.st_dev || st->ino != before.st_ino) {
+        /* closed as a handle on the file that is gone: its log's name may
+         * now be the new profile's (enl_store_close) */
+        st->dev = before.st_dev;
+        st->ino = before.st_ino;
+        rc = REPLACED;
+        goto out;
+    }
+    if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
     derive_subkeys(st, master);
     if ((rc = migrate(st)) != ENL_OK) goto out;
     *out = st;
@@ -827,8 +874,25 @@ out:
     sodium_memzero(master, sizeof master);
     sodium_memzero(kek, sizeof kek);
     sodium_memzero(name, sizeof name);
+    sodium_memzero(slot1, sizeof slot1);
+    sodium_memzero(slot2, sizeof slot2);
     enl_store_close(st);
     return rc;
+}
+
+int enl_store_open(enl_store **out, const char *home, const char *pass, size_t pass_len)
+{
+    char path[4096];
+    int rc = REPLACED;
+
+    if (!enl_store_exists(home)) return ENL_ENOPROFILE;
+    (void)chmod(home, 0700);   /* as at creation, should someone have loosened it */
+    db_path(path, sizeof path, home);
+    /* Replaced again and again (a second duress unlock, or a wipe, each
+     * time): the passphrase is tried against what is there now, a few
+     * times at most. */
+    for (int i = 0; i < 3 && rc == REPLACED; i++) rc = open_once(out, path, pass, pass_len);
+    return rc == REPLACED ? ENL_ESTORE : rc;
 }
 
 int enl_store_still_here(const enl_store *st)
