@@ -1167,6 +1167,38 @@ static void held_put(held_log *h, const uint8_t *stmt, size_t len)
     h->body[33] = (uint8_t)h->count;
 }
 
+/* beto, out of the cell at generation 1, signs a vouch for eva at
+ * `clock`, then his LEAVE (at the generation he was removed at) just
+ * after, both added to the log h he holds. */
+static void vouch_then_leave(held_log *h, enl_profile *beto, enl_profile *eva, uint32_t clock)
+{
+    uint8_t buf[ENL_STMT_MAXBYTES];
+    char *eva_card = NULL;
+    size_t len = 0;
+    enl_stmt s;
+    assert_int_equal(enl_profile_card(eva, &eva_card), ENL_OK);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_ADD;
+    memcpy(s.cell_id, h->body, 32);
+    s.created = enl_now();
+    s.clock = clock;
+    memcpy(s.subject_sign, eva->id->sign_pk, 32);
+    memcpy(s.subject_dh, eva->id->dh_pk, 32);
+    s.card = eva_card;
+    s.card_len = strlen(eva_card);
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(h, buf, len);
+    memset(&s, 0, sizeof s);
+    s.type = ENL_STMT_LEAVE;
+    memcpy(s.cell_id, h->body, 32);
+    s.created = enl_now();
+    s.clock = clock + 1;
+    s.gen = 1;
+    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
+    held_put(h, buf, len);
+    free(eva_card);
+}
+
 /* ana proposes eva; then ana and carmen remove beto (k = 2), and every
  * device hears of it. beto, out, signs with honest clocks (after all he
  * holds) a vouch for eva and then his LEAVE, and hands his log to eva
@@ -1179,10 +1211,6 @@ static void test_removed_members_late_leave_lets_his_vouch_count(void **state)
     enl_profile *carmen = mkprofile("carmen_lv"), *eva = mkprofile("eva_lv");
     enl_profile *three[3] = { ana, beto, carmen };
     held_log h = { NULL, 0, 0, 0, 0 };
-    uint8_t buf[ENL_STMT_MAXBYTES];
-    char *eva_card = NULL;
-    size_t len = 0;
-    enl_stmt s;
     (void)state;
     cell_of_three(ana, beto, carmen);
     introduce(ana, "ana", eva, "eva");
@@ -1201,26 +1229,7 @@ static void test_removed_members_late_leave_lets_his_vouch_count(void **state)
     h.cap = ENL_TEXT_MAX;
     assert_non_null(h.body = malloc(h.cap));
     assert_int_equal(enl_store_row_each(beto->st, "cells", grab_log, &h), ENL_OK);
-    assert_int_equal(enl_profile_card(eva, &eva_card), ENL_OK);
-    memset(&s, 0, sizeof s);
-    s.type = ENL_STMT_ADD;
-    memcpy(s.cell_id, h.body, 32);
-    s.created = enl_now();
-    s.clock = h.max_clock + 1;
-    memcpy(s.subject_sign, eva->id->sign_pk, 32);
-    memcpy(s.subject_dh, eva->id->dh_pk, 32);
-    s.card = eva_card;
-    s.card_len = strlen(eva_card);
-    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
-    held_put(&h, buf, len);
-    memset(&s, 0, sizeof s);
-    s.type = ENL_STMT_LEAVE;
-    memcpy(s.cell_id, h.body, 32);
-    s.created = enl_now();
-    s.clock = h.max_clock + 2;
-    s.gen = 1;                  /* the generation he was removed at */
-    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
-    held_put(&h, buf, len);
+    vouch_then_leave(&h, beto, eva, h.max_clock + 1);
     seal_body(beto, "eva", ENL_KIND_CELL_LOG, h.body, h.len);
     carry_all(beto, eva);
     carry_all(eva, ana);
@@ -1229,7 +1238,6 @@ static void test_removed_members_late_leave_lets_his_vouch_count(void **state)
     assert_string_equal(state_of(ana, "olla", "beto", NULL), "removed");
     assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
     free(h.body);
-    free(eva_card);
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
     enl_profile_close(eva);
 }
@@ -1247,11 +1255,7 @@ static void test_burned_members_late_leave_admits_through_a_candidate(void **sta
     enl_profile *carmen = mkprofile("carmen_bl"), *eva = mkprofile("eva_bl");
     enl_profile *three[3] = { ana, beto, carmen };
     held_log h = { NULL, 0, 0, 0, 0 }, at_ana = { NULL, 0, 0, 0, 0 };
-    uint8_t buf[ENL_STMT_MAXBYTES];
-    char *eva_card = NULL;
-    size_t len = 0;
     int burned = 0, cells = 0, failed = 0;
-    enl_stmt s;
     (void)state;
     cell_of_three(ana, beto, carmen);
     introduce(ana, "ana", eva, "eva");
@@ -1276,26 +1280,7 @@ static void test_burned_members_late_leave_admits_through_a_candidate(void **sta
     assert_int_equal(enl_store_row_each(beto->st, "cells", grab_log, &h), ENL_OK);
     assert_int_equal(enl_store_row_each(ana->st, "cells", grab_log, &at_ana), ENL_OK);
     assert_true(at_ana.max_clock > h.max_clock);    /* the burns, beto never got */
-    assert_int_equal(enl_profile_card(eva, &eva_card), ENL_OK);
-    memset(&s, 0, sizeof s);
-    s.type = ENL_STMT_ADD;
-    memcpy(s.cell_id, h.body, 32);
-    s.created = enl_now();
-    s.clock = at_ana.max_clock + 1;     /* after the burns */
-    memcpy(s.subject_sign, eva->id->sign_pk, 32);
-    memcpy(s.subject_dh, eva->id->dh_pk, 32);
-    s.card = eva_card;
-    s.card_len = strlen(eva_card);
-    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
-    held_put(&h, buf, len);
-    memset(&s, 0, sizeof s);
-    s.type = ENL_STMT_LEAVE;
-    memcpy(s.cell_id, h.body, 32);
-    s.created = enl_now();
-    s.clock = at_ana.max_clock + 2;
-    s.gen = 1;
-    assert_int_equal(enl_stmt_make(buf, &len, &s, beto->id), ENL_OK);
-    held_put(&h, buf, len);
+    vouch_then_leave(&h, beto, eva, at_ana.max_clock + 1);     /* after the burns */
     seal_body(beto, "eva", ENL_KIND_CELL_LOG, h.body, h.len);
     carry_all(beto, eva);
     carry_all(eva, ana);
@@ -1305,7 +1290,6 @@ static void test_burned_members_late_leave_admits_through_a_candidate(void **sta
     assert_string_equal(state_of(ana, "olla", "eva", NULL), "candidate");
     free(h.body);
     free(at_ana.body);
-    free(eva_card);
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(carmen);
     enl_profile_close(eva);
 }
