@@ -209,19 +209,29 @@ static int take_purges(enl_profile *p, listing *l, enl_sync_stats *s)
     char name[NAME_HEX + 8];
     for (size_t i = 0; i < l->npurges; i++) {
         uint8_t key[32], lock[32];
-        uint32_t expiry;
+        uint32_t expiry = 0, held_expiry = 0;
         size_t len = 0;
-        int rc = enl_store_purge_has(p->st, l->purges[i]), held;
-        if (rc < 0) return rc;
-        held = rc;
+        int rc = enl_store_purge_get(p->st, l->purges[i], key, &held_expiry), held;
+        if (rc != ENL_OK && rc != ENL_ENOTFOUND) return rc;
+        held = rc == ENL_OK;
         file_name(name, l->purges[i], "purge");
         rc = enl_folder_read(l->dir, name, buf, sizeof buf, &len);
         if (rc == ENL_OK) rc = enl_purge_parse(&expiry, key, lock, buf, len, enl_now_hours());
         if (held) {
-            /* Held here: as for a note, junk under its name is overwritten. */
-            if ((rc != ENL_OK || memcmp(lock, l->purges[i], 32) != 0) &&
-                push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK)
-                return ENL_ENOMEM;
+            /* Held here: as for a note, junk under its name is overwritten;
+             * and a copy that says an earlier expiry than ours (a courier
+             * can rewrite it: it is signed by nothing) is overwritten with
+             * ours, and one that says a later one makes ours last as long
+             * (enl_purge_intake), so that a shortened copy cannot make
+             * the purge die before its note anywhere it meets the real
+             * one. */
+            if (rc != ENL_OK || memcmp(lock, l->purges[i], 32) != 0 || expiry < held_expiry) {
+                if (push(&l->bad, &l->nbad, &l->capbad, l->purges[i]) != ENL_OK) return ENL_ENOMEM;
+            } else if (expiry > held_expiry) {
+                rc = enl_purge_intake(p, buf, len, s);
+                if (rc < 0 && rc != ENL_EDUPLICATE) return rc;
+                if ((rc = batch_step(l, len)) != ENL_OK) return rc;
+            }
             continue;
         }
         if (rc == ENL_OK && memcmp(lock, l->purges[i], 32) != 0) {

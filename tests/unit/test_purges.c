@@ -203,6 +203,67 @@ static void test_forged_purge_expiry_brings_a_delivered_note_back(void **state)
     enl_profile_close(dana);
 }
 
+/* The same forgery met through dead drops: dana holds the copy a courier
+ * shortened to an hour, and carmen's real one is in a drop. dana skipped
+ * the drop's copy (a lock she holds), so hers still died within the hour
+ * and the delivered note came back. Now the drop's longer copy makes
+ * dana's last as long; and a drop that holds a shortened copy (written by
+ * eli, who got it from the courier) gets the real one written over it by
+ * carmen, so that fio, who takes it from there, keeps it as long. */
+static void test_real_purge_in_a_drop_outlasts_a_forged_one(void **state)
+{
+    enl_profile *beto = mkprofile("beto4"), *carmen = mkprofile("carmen4"), *dana = mkprofile("dana4");
+    enl_profile *eli = mkprofile("eli4"), *fio = mkprofile("fio4");
+    uint8_t nid[ENL_IDBYTES], lock[32], key[32], rec[ENL_PURGEBYTES], *note = NULL;
+    uint32_t expiry = 0, held = 0;
+    size_t len = 0;
+    char later[32], drop[256], drop2[256];
+    enl_sync_stats st;
+    (void)state;
+    snprintf(drop, sizeof drop, "%s/drop4", root);
+    snprintf(drop2, sizeof drop2, "%s/drop4b", root);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    assert_int_equal(mkdir(drop2, 0700), 0);
+    introduce(beto, "beto", carmen, "carmen");
+    assert_int_equal(enl_send_text(beto, "carmen", (const uint8_t *)"hola", 4, NULL, nid), ENL_OK);
+    assert_int_equal(enl_note_get(beto, nid, &note, &len), ENL_OK);
+    assert_int_equal(enl_note_intake(carmen, note, len, NULL), ENL_OK);
+    assert_int_equal(enl_store_purge_locks(carmen->st, first_lock, lock), ENL_OK);
+    assert_int_equal(enl_store_purge_get(carmen->st, lock, key, &expiry), ENL_OK);
+    assert_true(expiry > enl_now_hours() + 24);
+
+    /* the courier hands dana and eli its copy, rewritten to expire in an hour */
+    enl_purge_encode(rec, enl_now_hours() + 1, key);
+    assert_int_equal(enl_purge_intake(dana, rec, sizeof rec, NULL), ENL_OK);
+    assert_int_equal(enl_purge_intake(eli, rec, sizeof rec, NULL), ENL_OK);
+    /* carmen's real copy reaches dana through a dead drop */
+    assert_int_equal(enl_sync_folder(carmen, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(dana, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_store_purge_get(dana->st, lock, key, &held), ENL_OK);
+    assert_int_equal(held, expiry);
+    /* eli leaves the short copy in another drop; carmen passes there */
+    assert_int_equal(enl_sync_folder(eli, drop2, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(carmen, drop2, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(fio, drop2, NULL, &st), ENL_OK);
+    assert_int_equal(enl_store_purge_get(fio->st, lock, key, &held), ENL_OK);
+    assert_int_equal(held, expiry);
+
+    /* three hours on, beto (who never got the purge) offers the note again */
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 3ULL * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    assert_int_equal(enl_profile_expire(dana), ENL_OK);
+    assert_int_equal(enl_profile_expire(fio), ENL_OK);
+    assert_int_equal(enl_note_intake(dana, note, len, NULL), ENL_EPURGED);
+    assert_int_equal(enl_note_intake(fio, note, len, NULL), ENL_EPURGED);
+    unsetenv("ENLACE_NOW");
+    free(note);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dana);
+    enl_profile_close(eli);
+    enl_profile_close(fio);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_foreign_burn_notices_are_capped),
         cmocka_unit_test(test_seized_key_cannot_flood_burn_notices),
         cmocka_unit_test(test_forged_purge_expiry_brings_a_delivered_note_back),
+        cmocka_unit_test(test_real_purge_in_a_drop_outlasts_a_forged_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
