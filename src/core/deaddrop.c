@@ -510,12 +510,20 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
             uint8_t key[32];
             uint32_t expiry;
             rc = enl_store_purge_get(p->st, g.ids[i], key, &expiry);
+            if (rc == ENL_ENOTFOUND) {  /* gone meanwhile (expired): nothing to give */
+                rc = ENL_OK;
+                continue;
+            }
             if (rc != ENL_OK) break;
             enl_purge_encode(rec, expiry, key);
             data = rec;
             len = sizeof rec;
         } else if ((rc = enl_store_note_get(p->st, g.ids[i], &data, &len)) != ENL_OK) {
-            break;
+            /* released meanwhile by another connection (a purge that came
+             * to a listener's session): nothing to give, the rest still is */
+            if (rc != ENL_ENOTFOUND) break;
+            rc = ENL_OK;
+            continue;
         }
         file_name(name, g.ids[i], is_purge ? "purge" : "note");
         /* i microseconds after the start: the order of writing, exactly */
@@ -607,11 +615,13 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     rc = take_burns(p, &l, &s);
     if (rc == ENL_OK) rc = take_purges(p, &l, &s);
     if (rc == ENL_OK) rc = take_notes(p, &l, &s, &done, l.nnotes);
-    /* every item taken in is whole: commit them, whatever stopped the loop */
+    /* every item taken in is whole: commit them, whatever stopped the loop;
+     * unless that was a batch whose commit failed (a full disk): it was
+     * rolled back, and the notes it delivered must stay in the folder */
     {
-        int end = enl_batch_end(&l.batch);
+        int open = l.batch.open, end = enl_batch_end(&l.batch);
         if (rc == ENL_OK) rc = end;
-        if (end == ENL_OK) l.ncommitted = l.nspent;
+        if (open && end == ENL_OK) l.ncommitted = l.nspent;
     }
     if (l.nbad > 1) qsort(l.bad, l.nbad, 32, cmp_id);
     if (rc == ENL_OK) rc = give(p, &l, &s);
