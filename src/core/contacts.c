@@ -163,9 +163,12 @@ static int rec_get_dh(enl_profile *p, const uint8_t dh_pk[32], contact_rec *r)
     return rc;
 }
 
+/* Contacts are indexed by DH key only: anything else is found by reading
+ * every row, the first for which match says so. */
 typedef struct {
     enl_profile *p;
-    const char *name;
+    int (*match)(const contact_rec *r, const void *arg);
+    const void *arg;
     contact_rec *out;
     int found;
 } find_ctx;
@@ -178,20 +181,31 @@ static int find_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     /* A row that does not decode (one a damaged store or an older version
      * left) is passed over: it must not make every contact unreachable. */
     if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return 0;
-    if (strcmp(r.c.name, f->name) == 0) {
+    if (f->match(&r, f->arg)) {
         *f->out = r;
         f->found = 1;
-        return 1;
     }
-    return 0;
+    sodium_memzero(&r, sizeof r);
+    return f->found;
+}
+
+static int rec_find(enl_profile *p, int (*match)(const contact_rec *, const void *), const void *arg,
+                    contact_rec *r)
+{
+    find_ctx f = { p, match, arg, r, 0 };
+    int rc = enl_store_row_each(p->st, "contacts", find_cb, &f);
+    if (rc != ENL_OK) return rc;
+    return f.found ? ENL_OK : ENL_ENOTFOUND;
+}
+
+static int named(const contact_rec *r, const void *name)
+{
+    return strcmp(r->c.name, name) == 0;
 }
 
 static int rec_get_name(enl_profile *p, const char *name, contact_rec *r)
 {
-    find_ctx f = { p, name, r, 0 };
-    int rc = enl_store_row_each(p->st, "contacts", find_cb, &f);
-    if (rc != ENL_OK) return rc;
-    return f.found ? ENL_OK : ENL_ENOTFOUND;
+    return rec_find(p, named, name, r);
 }
 
 int enl_contact_by_dh(enl_profile *p, const uint8_t dh_pk[32], enl_contact *c)
@@ -307,25 +321,9 @@ void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_conta
     snprintf(out->via, sizeof out->via, "%s", c->via);
 }
 
-typedef struct {
-    enl_profile *p;
-    const uint8_t *sign_pk;
-    char *name;
-    int found;
-} burned_ctx;
-
-static int burned_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+static int burned_signing(const contact_rec *r, const void *sign_pk)
 {
-    burned_ctx *f = ctx;
-    contact_rec r;
-    (void)seq;
-    if (rec_decode_memo(f->p, &r, pt, len) != ENL_OK) return 0;
-    if (r.c.burned && sodium_memcmp(r.c.card.sign_pk, f->sign_pk, 32) == 0) {
-        snprintf(f->name, ENL_NAME_MAX + 1, "%s", r.c.name);
-        f->found = 1;
-    }
-    sodium_memzero(&r, sizeof r);
-    return f->found;
+    return r->c.burned && sodium_memcmp(r->c.card.sign_pk, sign_pk, 32) == 0;
 }
 
 /* Whether these keys are known here to be in a captor's hands, though no
@@ -335,11 +333,13 @@ static int burned_cb(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
  * key and have it introduced, or handed over as "my new phone". */
 static int keys_burned_here(enl_profile *p, const uint8_t sign_pk[32], char name[ENL_NAME_MAX + 1])
 {
-    burned_ctx f = { p, sign_pk, name, 0 };
+    contact_rec r;
     int rc = enl_store_burn_has_key(p->st, sign_pk);
     if (rc != 0) return rc;
-    if ((rc = enl_store_row_each(p->st, "contacts", burned_cb, &f)) != ENL_OK) return rc;
-    return f.found ? 2 : 0;
+    if ((rc = rec_find(p, burned_signing, sign_pk, &r)) == ENL_OK)
+        snprintf(name, ENL_NAME_MAX + 1, "%s", r.c.name);
+    sodium_memzero(&r, sizeof r);
+    return rc == ENL_OK ? 2 : rc == ENL_ENOTFOUND ? 0 : rc;
 }
 
 static int add_card(enl_profile *p, const char *card_text, const char *name, const char *via,
