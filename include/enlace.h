@@ -208,6 +208,8 @@ typedef struct {
     uint32_t disappear;                 /* seconds it lives once read; 0: kept */
     uint64_t delete_at;                 /* when it will be deleted; 0: not set */
     char cell[ENL_NAME_MAX + 1];        /* sent to this cell; "" for a message to me */
+    int after_burn;                     /* arrived when its sender's keys were already burned
+                                         * here: whoever holds them may have written it */
 } enl_message;
 
 #define ENL_INBOX_NEW       1  /* only messages not yet shown */

@@ -27,10 +27,10 @@ static int show(const enl_message *m, void *ctx)
         printf(",\"fingerprint\":\"%s\",\"text\":", m->from_fingerprint);
         cli_json_str(stdout, m->text, m->text_len);
         printf(",\"sent\":%llu,\"received\":%llu,\"id\":\"%s\",\"new\":%s,\"request\":%s,"
-               "\"disappear\":%lu",
+               "\"disappear\":%lu,\"after_burn\":%s",
                (unsigned long long)m->sent, (unsigned long long)m->received, id,
                m->is_new ? "true" : "false", m->is_request ? "true" : "false",
-               (unsigned long)m->disappear);
+               (unsigned long)m->disappear, m->after_burn ? "true" : "false");
         if (m->cell[0]) {
             printf(",\"cell\":");
             cli_json_str(stdout, m->cell, strlen(m->cell));
@@ -44,6 +44,10 @@ static int show(const enl_message *m, void *ctx)
         printf(" in cell ");
         cli_safe_print(stdout, m->cell, strlen(m->cell));
     }
+    /* On the message itself: the banner above the list scrolls away. */
+    if (m->after_burn)
+        printf(" (arrived after %s's keys were burned: whoever holds them may have written it)",
+               m->from[0] ? m->from : m->from_fingerprint);
     printf(": ");
     cli_safe_print_entry(stdout, m->text, m->text_len);
     printf("\n");

@@ -14,6 +14,8 @@ static int show(const enl_message *m, void *ctx)
     cli_time(when, m->sent);
     printf("from %s (%s), sent %s:\n", m->from[0] ? m->from : "someone who is not a contact",
            m->from_fingerprint, when);
+    if (m->after_burn)
+        printf("(%s's keys are burned: whoever holds them may have written this)\n", m->from);
     cli_safe_print(stdout, m->text, m->text_len);
     printf("\n");
     return 0;

@@ -52,6 +52,7 @@ static int inbox_row(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
     m.disappear = r.disappear;
     m.delete_at = r.delete_at;
     m.is_request = (r.flags & ENL_MSG_REQUEST) != 0;
+    m.after_burn = (r.flags & ENL_MSG_AFTER_BURN) != 0;
     if (r.in_cell && enl_cell_name(x->p, r.cell_id, m.cell) != ENL_OK)
         snprintf(m.cell, sizeof m.cell, "(a cell I left)");
     if (m.is_new && !(x->flags & ENL_INBOX_KEEP_NEW)) {

@@ -175,6 +175,10 @@ static int deliver_text(enl_profile *p, const enl_delivery *d, int is_contact)
             return enl_fail(p, ENL_EFULL, "the inbox is full: a note from a stranger is refused");
     }
     m.flags = ENL_MSG_NEW | (is_contact ? 0 : ENL_MSG_REQUEST);
+    /* Burning forgot the sessions, so only a new one (a first-contact note
+     * under the burned keys) gets here: whoever holds them may have sealed
+     * it. Known now, not when shown: a burn later says nothing of it. */
+    if (d->contact != NULL && d->contact->burned) m.flags |= ENL_MSG_AFTER_BURN;
     memcpy(m.sign_pk, d->sender_sign_pk, 32);
     memcpy(m.dh_pk, d->sender_dh_pk, 32);
     m.sent = d->sent;
@@ -626,9 +630,10 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
         const uint8_t *sign = o.cell != NULL ? o.cell->sender_sign : o.s->peer_sign_pk;
         const uint8_t *dh = o.cell != NULL ? o.cell->sender_dh : o.s->peer_dh_pk;
         memset(&m, 0, sizeof m);
-        if (enl_contact_by_dh(p, dh, &c) == ENL_OK && sodium_memcmp(c.card.sign_pk, sign, 32) == 0)
+        if (enl_contact_by_dh(p, dh, &c) == ENL_OK && sodium_memcmp(c.card.sign_pk, sign, 32) == 0) {
             memcpy(m.from, c.name, sizeof m.from);
-        else
+            m.after_burn = c.burned;
+        } else
             m.is_request = 1;
         enl_fingerprint_raw(fp, sign, dh);
         enl_fingerprint_text(m.from_fingerprint, fp);

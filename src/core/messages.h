@@ -1,7 +1,8 @@
 /*
  * A received message as stored (encrypted) in the messages table:
  *
- *   version u8 | flags u8 (1: not yet shown, 2: from a non-contact) |
+ *   version u8 | flags u8 (1: not yet shown, 2: from a non-contact,
+ *   4: arrived when the sender's keys were burned here) |
  *   sender signing key [32] | sender X25519 key [32] | sent u64 |
  *   received u64 | note id [32] | disappear u32 | delete_at u64 |
  *   text length u32 | text | in cell u8 | cell id [32] (when in cell is 1)
@@ -18,6 +19,7 @@
 #define ENL_MSG_VERSION 3
 #define ENL_MSG_NEW 1
 #define ENL_MSG_REQUEST 2
+#define ENL_MSG_AFTER_BURN 4
 #define ENL_MSG_FIXEDBYTES (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4 + 8 + 4)
 #define ENL_MSG_DELETE_AT_OFFSET (1 + 1 + 32 + 32 + 8 + 8 + 32 + 4)
 

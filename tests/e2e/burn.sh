@@ -54,6 +54,16 @@ ok enl visitor status --json
 eq "$(json_num burns)" 1 "notices the courier carries"
 eq "$(json_num burned)" 0 "burned contacts of the courier (ana is not its contact)"
 
+step "what ana's keys send after the burn is marked on the message itself"
+mkdrop d3
+ok enl ana send beto "meet me at the station at nine"
+sync_drop ana d3
+sync_drop beto d3
+ok enl beto inbox
+contains "$OUT" "arrived after ana's keys were burned: whoever holds them may have written it): meet me at the station"
+ok enl beto inbox --json
+contains "$OUT" '"after_burn":true'
+
 step "and over TCP"
 listen_bg carmen --once
 ok enl dora sync "tcp://carmen@127.0.0.1:$PORT"

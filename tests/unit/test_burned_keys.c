@@ -184,6 +184,50 @@ static void test_introduction_of_burned_signing_key(void **state)
     enl_profile_close(carmen);
 }
 
+/* What a burned contact's keys send afterwards is taken, but whoever holds
+ * the keys may have written it: each such message says so in the inbox, not
+ * only the banner above the whole list. Before, a captor's first-contact
+ * note under the seized keys showed as an ordinary message from carmen. */
+typedef struct {
+    int before, after;          /* after_burn of the two messages */
+    int seen;
+} burn_marks;
+
+static int mark_of(const enl_message *m, void *vctx)
+{
+    burn_marks *b = vctx;
+    if (m->text_len == 6 && memcmp(m->text, "before", 6) == 0) {
+        b->before = m->after_burn;
+        b->seen++;
+    }
+    if (m->text_len == 5 && memcmp(m->text, "after", 5) == 0) {
+        b->after = m->after_burn;
+        b->seen++;
+    }
+    return 0;
+}
+
+static void test_message_after_burn_is_marked(void **state)
+{
+    enl_profile *ana = mkprofile("ana5"), *carmen = mkprofile("carmen5");
+    burn_marks b = { -1, -1, 0 };
+    (void)state;
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_send_text(carmen, "ana", (const uint8_t *)"before", 6, NULL, NULL), ENL_OK);
+    carry_all(carmen, ana);
+    assert_int_equal(enl_burn_local(ana, "carmen", "taken", NULL, NULL), ENL_OK);
+    /* carmen has had no reply: her next note is a first-contact note, which
+     * opens a new session on ana's device even though the old one is gone */
+    assert_int_equal(enl_send_text(carmen, "ana", (const uint8_t *)"after", 5, NULL, NULL), ENL_OK);
+    carry_all(carmen, ana);
+    assert_int_equal(enl_inbox_each(ana, ENL_INBOX_KEEP_NEW, mark_of, &b), ENL_OK);
+    assert_int_equal(b.seen, 2);
+    assert_int_equal(b.before, 0);
+    assert_int_equal(b.after, 1);
+    enl_profile_close(ana);
+    enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_decoy_revocation_defuses_the_real_one),
         cmocka_unit_test(test_introduction_of_revoked_keys),
         cmocka_unit_test(test_introduction_of_burned_signing_key),
+        cmocka_unit_test(test_message_after_burn_is_marked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
