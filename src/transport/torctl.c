@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -424,10 +425,23 @@ static int trusted_owner(uid_t uid)
     return pw != NULL && pw->pw_uid == uid;
 }
 
+/* A group a cookie may be readable by: root's, or tor's (Debian's tor
+ * makes its cookie 0640, group debian-tor, for the users it admits). */
+static int trusted_group(gid_t gid)
+{
+    struct group *gr;
+    if (gid == 0) return 1;
+    gr = getgrnam("debian-tor");
+    return gr != NULL && gr->gr_gid == gid;
+}
+
 /* The cookie file's path comes from the server, which may not be tor (any
  * local program can listen on the control port while tor is stopped): a
  * file anyone else could have written, or in a folder anyone else could
- * write to, would let it pass SAFECOOKIE with a cookie of its own making. */
+ * write to, would let it pass SAFECOOKIE with a cookie of its own making;
+ * and a file anyone else can read (there are many 32-byte files readable
+ * by all under /usr) would let it answer the challenge with what it read
+ * and receive the onion service's key. */
 static int cookie_trusted(enl_torctl *c, const char *path, const struct stat *sb)
 {
     char dir[ENL_TORCTL_PATH_MAX + 1];
@@ -437,6 +451,10 @@ static int cookie_trusted(enl_torctl *c, const char *path, const struct stat *sb
         return fail(c, ENL_EREFUSED, "tor's cookie file %s is not tor's (owned by uid %lu, or "
                     "writable by others): refusing it; is the program on the control port "
                     "really tor?", path, (unsigned long)sb->st_uid);
+    if ((sb->st_mode & S_IROTH) || ((sb->st_mode & S_IRGRP) && !trusted_group(sb->st_gid)))
+        return fail(c, ENL_EREFUSED, "tor's cookie file %s can be read by other users (mode "
+                    "%03o): refusing it, since whoever reads it can pass for tor; is the program "
+                    "on the control port really tor?", path, (unsigned)(sb->st_mode & 0777));
     snprintf(dir, sizeof dir, "%s", path);
     slash = strrchr(dir, '/');
     if (slash == NULL) return fail(c, ENL_EREFUSED, "tor's cookie file %s is not a full path", path);
