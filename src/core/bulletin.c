@@ -329,11 +329,17 @@ int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_head
                       unsigned *evicted)
 {
     uint8_t mark[32];
+    /* The position's mark lives as long as its day is recognised (the
+     * window, and a day more), not as long as this bulletin: once it
+     * expired, another one signed at the same position would be read. */
+    uint64_t day_ends = b->published / 86400 + ENL_BULLETIN_WINDOW_DAYS + 1;
+    uint32_t mark_expiry = day_ends * 24 > h->expiry_hours && day_ends * 24 < UINT32_MAX
+                               ? (uint32_t)(day_ends * 24) : h->expiry_hours;
     int rc = row_put(p, b, id, 0);
     /* Read once; never purged: no purge key exists, readers carry it on. */
     if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", id, h->expiry_hours);
     position_mark(mark, note + ENL_NOTE_HEADERBYTES);
-    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", mark, h->expiry_hours);
+    if (rc == ENL_OK) rc = enl_store_set_add(p->st, "seen", mark, mark_expiry);
     if (rc == ENL_OK && !held) rc = enl_quota_keep_read(p, id, h, note, len, evicted);
     return rc;
 }
