@@ -187,28 +187,35 @@ static void rec_head(const file_rec *r, enl_file_head *h)
  * copy, arriving later, was ignored as a second one. */
 typedef struct {
     const enl_file_head *fh;
-    uint32_t bad[64];
-    size_t n;
+    uint32_t *bad;
+    size_t n, cap;
 } misfit_ctx;
 
 static int find_misfits(void *ctx, uint32_t index, const uint8_t *data, size_t len)
 {
     misfit_ctx *m = ctx;
     (void)data;
-    if (len != enl_file_part_len(m->fh, index) && m->n < sizeof m->bad / sizeof m->bad[0])
-        m->bad[m->n++] = index;
+    if (len == enl_file_part_len(m->fh, index)) return 0;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        uint32_t *v = realloc(m->bad, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        m->bad = v;
+        m->cap = cap;
+    }
+    m->bad[m->n++] = index;
     return 0;
 }
 
+/* One scan, then the deletions: a scan decrypts every stored part, so
+ * scanning again after each handful deleted would cost the square of
+ * what a sender sent (their number is bounded by the store's quota). */
 static int drop_misfits(enl_profile *p, const uint8_t h[32], const enl_file_head *fh)
 {
-    int rc;
-    do {
-        misfit_ctx m = { fh, { 0 }, 0 };
-        if ((rc = enl_store_part_each(p->st, h, find_misfits, &m)) != ENL_OK) return rc;
-        for (size_t i = 0; rc == ENL_OK && i < m.n; i++) rc = enl_store_part_delete(p->st, h, m.bad[i]);
-        if (m.n < sizeof m.bad / sizeof m.bad[0]) break;
-    } while (rc == ENL_OK);
+    misfit_ctx m = { fh, NULL, 0, 0 };
+    int rc = enl_store_part_each(p->st, h, find_misfits, &m);
+    for (size_t i = 0; rc == ENL_OK && i < m.n; i++) rc = enl_store_part_delete(p->st, h, m.bad[i]);
+    free(m.bad);
     return rc;
 }
 
