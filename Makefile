@@ -55,7 +55,7 @@ all: $(BUILD)/.deps-ok $(BUILD)/enlace $(BUILD)/libenlace.a
 # Runs `make deps` once when pkg-config cannot find a library we need.
 $(BUILD)/.deps-ok: scripts/deps.sh
 	@{ pkg-config --exists $(PKGS) $(TESTPKGS) $(FUZZPKGS) && command -v tor >/dev/null && \
-	   command -v microsocks >/dev/null; } || ./scripts/deps.sh
+	   command -v microsocks >/dev/null && command -v strace >/dev/null; } || ./scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 deps:

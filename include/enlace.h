@@ -523,6 +523,9 @@ int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
 int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
 /* 1 when a revocation of this contact is held here. */
 int enl_burn_held(enl_profile *p, const char *name);
+/* ENL_OK when reason (may be NULL) can be a burn's reason: one line of at
+ * most ENL_REVOCATION_REASONMAX bytes without control characters. */
+int enl_burn_reason_check(enl_profile *p, const char *reason);
 /* 1 when a burn notice of this profile's own keys has arrived (someone
  * published the revocation I left with them): contacts who get it stop
  * reading and sealing to these keys. *when (may be NULL) gets when the

@@ -25,14 +25,23 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
         if (c == 'r') reason = optarg;
     }
     if (optind + 1 != argc) return cli_usage(cli_find("burn"));
+    /* Refused whole, revocation held or not: never cut, never dropped unseen. */
+    if ((rc = enl_burn_reason_check(p, reason)) != ENL_OK) return cli_fail_rc(p, rc, "burn");
     held = enl_burn_held(p, argv[optind]);
     if (held == 1) {
+        enl_contact_info ci;
         /* Their own revocation is proof others can check: publish it. */
         if ((rc = enl_revocation_publish(p, argv[optind])) != ENL_OK)
             return cli_fail_rc(p, rc, "burn");
         printf("%s's keys are burned, and %s's revocation is published: it travels ahead of\n"
                "everything in every sync, and every device that knows %s stops trusting those keys.\n",
                argv[optind], argv[optind], argv[optind]);
+        /* The signed revocation says why, in its signer's words, everywhere. */
+        if (reason != NULL && enl_contact_get(p, argv[optind], &ci) == ENL_OK) {
+            printf("The reason every device shows is the one in %s's revocation (\"", argv[optind]);
+            cli_safe_print(stdout, ci.burn_reason, strlen(ci.burn_reason));
+            printf("\"): --reason is not used when a revocation is published.\n");
+        }
         return 0;
     }
     if ((rc = enl_burn_local(p, argv[optind], reason, &cells, &failed)) != ENL_OK)
@@ -62,6 +71,12 @@ static int read_text_file(const char *path, char *buf, size_t max)
     size_t n;
     if (f == NULL) return cli_fail("cannot read %s: %s", path, strerror(errno));
     n = fread(buf, 1, max - 1, f);
+    /* A read that failed is not a malformed revocation: say which it is. */
+    if (ferror(f)) {
+        int err = errno;
+        if (f != stdin) fclose(f);
+        return cli_fail("cannot read %s: %s", path, strerror(err));
+    }
     if (f != stdin) fclose(f);
     buf[n] = '\0';
     return 0;

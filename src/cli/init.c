@@ -1,6 +1,12 @@
 /* enlace init --name NAME: create a profile. */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 
@@ -11,6 +17,41 @@ static int bad_name(const char *name)
     fprintf(stderr, "\": 1 to %d bytes, no control characters, no '@', '/', ':', '\"' or "
                     "'\\', no space at either end, and not starting with '-'\n", ENL_NAME_MAX);
     return 1;
+}
+
+/* Where the profile would go, checked before the passphrase is asked for,
+ * so that a failure says why (the store refuses the same, quietly): a new
+ * folder in one that exists, or an empty folder. 0 when fine. */
+static int home_usable(const char *home)
+{
+    struct stat sb;
+    if (lstat(home, &sb) == 0) {
+        DIR *d;
+        struct dirent *e;
+        int others = 0;
+        if (!S_ISDIR(sb.st_mode))
+            return cli_fail("%s is not a folder: give --home a new or an empty folder", home);
+        if ((d = opendir(home)) == NULL)
+            return cli_fail("cannot read the folder %s: %s", home, strerror(errno));
+        while (!others && (e = readdir(d)) != NULL)
+            others = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        closedir(d);
+        if (others)
+            return cli_fail("%s holds other files: give --home a new or an empty folder (its "
+                            "mode becomes 0700)", home);
+        return 0;
+    }
+    if (errno != ENOENT) return cli_fail("cannot use %s: %s", home, strerror(errno));
+    char *copy = strdup(home);
+    int rc = 0;
+    if (copy == NULL) return cli_fail("out of memory");
+    const char *parent = dirname(copy);
+    if (stat(parent, &sb) != 0) rc = cli_fail("cannot create %s: %s: %s", home, parent, strerror(errno));
+    else if (!S_ISDIR(sb.st_mode)) rc = cli_fail("cannot create %s: %s is not a folder", home, parent);
+    else if (access(parent, W_OK | X_OK) != 0)
+        rc = cli_fail("cannot create %s in %s: %s", home, parent, strerror(errno));
+    free(copy);
+    return rc;
 }
 
 int cmd_init(int argc, char **argv, enl_profile *unused)
@@ -46,9 +87,12 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     }
     if (name == NULL || optind != argc) return cli_usage(cli_find("init"));
     if (enl_profile_exists(cli_home()))
-        return cli_fail("a profile already exists in %s", cli_home());
+        return cli_fail("a profile already exists in %s (enlace status shows it; only if it "
+                        "says it was never finished, enlace wipe removes it to start again)",
+                        cli_home());
     /* Before the passphrase is asked for (twice, on a terminal). */
     if (!enl_name_valid(name)) return bad_name(name);
+    if (home_usable(cli_home()) != 0) return 1;
     if (pass_file != NULL ? cli_passphrase_from_file(&pass, &pass_len, pass_file) != 0
                           : cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0)
         return 1;

@@ -14,9 +14,10 @@
 cli_globals cli;
 
 #define P 1  /* the command needs an unlocked profile */
+#define H 2  /* the command names the profile's folder without unlocking it */
 
 static const cli_command commands[] = {
-    { "init", cmd_init, 0, "Create a profile: identity keys, a signed prekey, an encrypted store.",
+    { "init", cmd_init, H, "Create a profile: identity keys, a signed prekey, an encrypted store.",
       "enlace init --name NAME [--kdf interactive|moderate|sensitive] [--new-passphrase-file FILE]" },
     { "card", cmd_card, P, "Print my card: one signed line of text to hand to a contact.",
       "enlace card [--address tcp://HOST:PORT|tor://ADDRESS.onion:PORT | --onion]" },
@@ -28,7 +29,7 @@ static const cli_command commands[] = {
       "       enlace contact address NAME tcp://HOST:PORT|tor://ADDRESS.onion:PORT" },
     { "send", cmd_send, P,
       "Seal a message or a file for a contact; it leaves with the next sync.\n"
-      "A file (at most 4 GiB) is cut into notes of 64 KiB; --note adds a line of text to it.",
+      "A file (at most 4 GiB) is cut into parts of 65,024 bytes, a note each; --note adds a line of text to it.",
       "enlace send [--expire HOURS] [--disappear DURATION] [--paper] NAME [TEXT|-]\n"
       "       enlace send --file PATH [--note TEXT] [--expire HOURS] NAME" },
     { "sync", cmd_sync, P,
@@ -67,7 +68,8 @@ static const cli_command commands[] = {
     { "burn", cmd_burn, P,
       "Burn a contact's keys: they are compromised (an arrest, a seized device).\n"
       "With the contact's revocation held here it is published and travels ahead of\n"
-      "everything in every sync; without it, the burn holds on this device only.",
+      "everything in every sync; without it, the burn holds on this device, and a burn vouch goes\n"
+      "to every cell shared with them (k members' vouches burn them for the whole cell).",
       "enlace burn NAME [--reason TEXT]" },
     { "revocation", cmd_revocation, P,
       "Pre-signed revocations: make mine, hold a contact's, publish it if they are taken.\n"
@@ -93,7 +95,7 @@ static const cli_command commands[] = {
       "The duress passphrase, typed at unlock, destroys this profile's keys and\n"
       "messages and opens an empty profile instead.",
       "enlace passphrase change|duress [--new-passphrase-file FILE]" },
-    { "wipe", cmd_wipe, 0,
+    { "wipe", cmd_wipe, H,
       "Destroy this profile now, without its passphrase.\n"
       "Keys and records are overwritten and the files removed. Asks to type WIPE unless --yes.",
       "enlace wipe [--yes]" },
@@ -226,7 +228,11 @@ static int run(const cli_command *c, int argc, char **argv)
     int rc;
 
     if (wants_help(argc, argv)) return cli_help(c);
-    if (!c->needs_profile) return c->fn(argc, argv, NULL);
+    if (c->needs_profile && cli_home() == NULL) {
+        cli_fail("no profile folder: give --home DIR, or set ENLACE_HOME or HOME");
+        return EXIT_USAGE;
+    }
+    if (c->needs_profile != P) return c->fn(argc, argv, NULL);
     if (!enl_profile_exists(cli_home()))
         return cli_fail("no profile in %s (create one: enlace init --name NAME)", cli_home());
     if (cli_passphrase(&pass, &pass_len, 0, "passphrase: ") != 0) return 1;
@@ -254,23 +260,68 @@ static int keep_memory_in(void)
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* --home DIR, --home=DIR, --passphrase-file FILE, --passphrase-file=FILE
+ * at argv[i]: how many words it takes (0: not a global option, -1: its
+ * value is missing or empty, said here). An empty --home must not mean
+ * the default profile: `enlace --home "$P" wipe --yes` with P unset would
+ * wipe it. */
+static int global_option(int argc, char **argv, int i)
+{
+    static const struct { const char *name; const char **to; } globals[] = {
+        { "--home", &cli.home },
+        { "--passphrase-file", &cli.passphrase_file },
+    };
+    for (size_t g = 0; g < sizeof globals / sizeof globals[0]; g++) {
+        size_t n = strlen(globals[g].name);
+        const char *v;
+        int words;
+        if (strncmp(argv[i], globals[g].name, n) != 0) continue;
+        if (argv[i][n] == '=') {
+            v = argv[i] + n + 1;
+            words = 1;
+        } else if (argv[i][n] == '\0') {
+            v = i + 1 < argc ? argv[i + 1] : NULL;
+            words = 2;
+        } else {
+            continue;
+        }
+        if (v == NULL || *v == '\0') {
+            cli_fail("%s needs a value, and it is %s", globals[g].name, v == NULL ? "missing" : "empty");
+            return -1;
+        }
+        *globals[g].to = v;
+        return words;
+    }
+    return 0;
+}
+
+/* rc, unless what was printed did not all reach stdout (a full disk, a
+ * closed pipe): then 1, said. */
+static int flushed(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) return cli_fail("cannot write the output");
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const cli_command *c;
-    int i = 1, rc;
+    int i = 1, w;
 
     if (keep_memory_in() != 0) return cli_fail("cannot turn off core dumps for this process");
     if (enl_init() != ENL_OK) return cli_fail("cannot initialise libsodium");
     while (i < argc && argv[i][0] == '-') {
         const char *a = argv[i];
-        if (strcmp(a, "--home") == 0 && i + 1 < argc) cli.home = argv[i += 1];
-        else if (strncmp(a, "--home=", 7) == 0) cli.home = a + 7;
-        else if (strcmp(a, "--passphrase-file") == 0 && i + 1 < argc) cli.passphrase_file = argv[i += 1];
-        else if (strncmp(a, "--passphrase-file=", 18) == 0) cli.passphrase_file = a + 18;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { overview(stdout); return 0; }
-        else if (strcmp(a, "--version") == 0) return cmd_version(0, NULL, NULL);
-        else { cli_fail("unknown option %s", a); overview(stderr); return EXIT_USAGE; }
-        i++;
+        if ((w = global_option(argc, argv, i)) < 0) return EXIT_USAGE;
+        if (w > 0) { i += w; continue; }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            overview(stdout);
+            return flushed(0);
+        }
+        if (strcmp(a, "--version") == 0) return flushed(cmd_version(0, NULL, NULL));
+        cli_fail("unknown option %s", a);
+        overview(stderr);
+        return EXIT_USAGE;
     }
     if (i >= argc) {
         overview(stderr);
@@ -281,7 +332,13 @@ int main(int argc, char **argv)
         overview(stderr);
         return EXIT_USAGE;
     }
-    rc = run(c, argc - i, argv + i);
-    if (fflush(stdout) != 0 || ferror(stdout)) return cli_fail("cannot write the output");
-    return rc;
+    /* Global options after the command too ("enlace status --home DIR"),
+     * up to "--": taken out before the command parses its own. */
+    for (int j = i + 1; j < argc && strcmp(argv[j], "--") != 0;) {
+        if ((w = global_option(argc, argv, j)) < 0) return EXIT_USAGE;
+        if (w == 0) { j++; continue; }
+        memmove(&argv[j], &argv[j + w], (size_t)(argc - j - w + 1) * sizeof *argv);
+        argc -= w;
+    }
+    return flushed(run(c, argc - i, argv + i));
 }

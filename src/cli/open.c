@@ -54,6 +54,13 @@ int cmd_open(int argc, char **argv, enl_profile *p)
         return cli_fail("cannot read %s: %s", argv[optind], strerror(errno));
     buf = malloc(ENL_NOTE_MAX + 1);
     if (buf != NULL) len = fread(buf, 1, ENL_NOTE_MAX + 1, f);
+    /* A read that failed (a folder, a failing stick) is not a damaged note. */
+    if (buf != NULL && ferror(f)) {
+        int err = errno;
+        fclose(f);
+        free(buf);
+        return cli_fail("cannot read %s: %s", argv[optind], strerror(err));
+    }
     fclose(f);
     if (buf == NULL) return cli_fail("out of memory");
     if (len > ENL_NOTE_MAX) {

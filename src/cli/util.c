@@ -1,6 +1,7 @@
 /* CLI helpers: errors, passphrases, stdin, JSON and safe terminal output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -48,17 +49,25 @@ int cli_help(const cli_command *c)
     return 0;
 }
 
+/* --home, else $ENLACE_HOME, else $HOME/.enlace; NULL when none is set:
+ * never a folder under wherever the command happens to run (a cron job's
+ * or a service's working directory), which `wipe` would then destroy. */
 const char *cli_home(void)
 {
     static char buf[4096];
     const char *h = cli.home;
-    if (h == NULL || !*h) h = getenv("ENLACE_HOME");
+    if (h != NULL) return h;        /* an empty --home is refused in main */
+    h = getenv("ENLACE_HOME");
     if (h != NULL && *h) return h;
     h = getenv("HOME");
-    snprintf(buf, sizeof buf, "%s/.enlace", h && *h ? h : ".");
+    if (h == NULL || *h != '/') return NULL;
+    if ((size_t)snprintf(buf, sizeof buf, "%s/.enlace", h) >= sizeof buf) return NULL;
     return buf;
 }
 
+/* One line of fd into buf: 0, -1 when longer than max - 1 bytes, -2 when a
+ * read fails (errno says why): what came before a failed read is not the
+ * whole line, and a passphrase cut short would lock its owner out. */
 static int read_line_fd(int fd, char *buf, size_t max, size_t *len)
 {
     size_t n = 0;
@@ -66,7 +75,11 @@ static int read_line_fd(int fd, char *buf, size_t max, size_t *len)
         char c;
         ssize_t r = read(fd, &c, 1);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0 || c == '\n') break;
+        if (r < 0) {
+            sodium_memzero(buf, n);
+            return -2;
+        }
+        if (r == 0 || c == '\n') break;
         if (n + 1 >= max) return -1;
         buf[n++] = c;
     }
@@ -76,18 +89,46 @@ static int read_line_fd(int fd, char *buf, size_t max, size_t *len)
     return 0;
 }
 
+/* While echo is off, a signal that ends the process (Ctrl-C at the prompt,
+ * a SIGTERM or SIGHUP from the session) must first give the terminal its
+ * echo back: left off, the next thing typed, often the passphrase again,
+ * would not show. tcsetattr is async-signal-safe. */
+static int echo_fd = -1;
+static struct termios echo_saved;
+static const int echo_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define ECHO_NSIGNALS (sizeof echo_signals / sizeof echo_signals[0])
+
+static void echo_restore_and_die(int sig)
+{
+    if (echo_fd >= 0) {
+        tcsetattr(echo_fd, TCSAFLUSH, &echo_saved);
+        if (write(echo_fd, "\n", 1) < 0) { /* the terminal is gone: nothing to tell */ }
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static int ask_tty(char *buf, size_t max, size_t *len, const char *prompt)
 {
-    struct termios old, quiet;
+    struct termios quiet;
+    struct sigaction sa, before[ECHO_NSIGNALS];
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), rc;
     if (fd < 0) return -1;
     if (write(fd, prompt, strlen(prompt)) < 0) { close(fd); return -1; }
-    if (tcgetattr(fd, &old) != 0) { close(fd); return -1; }
-    quiet = old;
+    if (tcgetattr(fd, &echo_saved) != 0) { close(fd); return -1; }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = echo_restore_and_die;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaddset(&sa.sa_mask, echo_signals[i]);
+    echo_fd = fd;
+    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaction(echo_signals[i], &sa, &before[i]);
+    quiet = echo_saved;
     quiet.c_lflag &= (tcflag_t)~ECHO;
     tcsetattr(fd, TCSAFLUSH, &quiet);
     rc = read_line_fd(fd, buf, max, len);
-    tcsetattr(fd, TCSAFLUSH, &old);
+    tcsetattr(fd, TCSAFLUSH, &echo_saved);
+    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaction(echo_signals[i], &before[i], NULL);
+    echo_fd = -1;
     if (write(fd, "\n", 1) < 0) rc = -1;
     close(fd);
     return rc;
@@ -117,8 +158,13 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
             goto out;
         }
         /* Not into rc: a refusal further down must still return 1. */
-        int got = read_line_fd(fd, pass, PASS_MAX, &n);
+        int got = read_line_fd(fd, pass, PASS_MAX, &n), err = errno;
         close(fd);
+        if (got == -2) {
+            /* not "wrong passphrase": the right one may be in a file that cannot be read */
+            cli_fail("cannot read the passphrase file %s: %s", cli.passphrase_file, strerror(err));
+            goto out;
+        }
         if (got != 0) goto toolong;
     } else {
         if (ask_tty(pass, PASS_MAX, &n, prompt) != 0) {
@@ -167,6 +213,12 @@ int cli_passphrase_from_file(char **out, size_t *len, const char *file)
         return cli_fail("cannot read the passphrase file %s: %s", file, strerror(errno));
     }
     rc = read_line_fd(fd, pass, PASS_MAX, &n);
+    if (rc == -2) {
+        int err = errno;
+        close(fd);
+        sodium_free(pass);
+        return cli_fail("cannot read the passphrase file %s: %s", file, strerror(err));
+    }
     close(fd);
     if (rc != 0 || n == 0) {
         sodium_free(pass);

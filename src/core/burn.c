@@ -41,6 +41,11 @@ static int check_reason(enl_profile *p, const char *reason)
     return ENL_OK;
 }
 
+int enl_burn_reason_check(enl_profile *p, const char *reason)
+{
+    return check_reason(p, reason);
+}
+
 int enl_revocation_export(enl_profile *p, const char *reason, char **text)
 {
     uint8_t bin[ENL_REVOCATION_MAXBYTES];

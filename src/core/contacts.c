@@ -357,6 +357,13 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
         sodium_memcmp(r.c.card.dh_pk, p->id->dh_pk, 32) == 0)
         return enl_fail(p, ENL_ESELF, "that is your own card");
     known = rec_get_dh(p, r.c.card.dh_pk, &other) == ENL_OK;
+    /* The burned contact's own card again ("it is me, I am out"), from
+     * whoever holds the seized keys: no refresh, no new name, and above all
+     * no invitation to verify it. Their keys stay burned. */
+    if (known && other.c.burned)
+        return enl_fail(p, ENL_EREFUSED, "card refused: its keys are %s's, burned on this device "
+                        "(%s); a person whose keys are burned makes a new profile and hands over "
+                        "its card in person", other.c.name, other.c.burn_reason);
     if (!known) {
         char as[ENL_NAME_MAX + 1];
         if ((rc = keys_burned_here(p, r.c.card.sign_pk, as)) < 0) return rc;

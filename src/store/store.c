@@ -6,6 +6,7 @@
  */
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -499,9 +500,15 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     randombytes_buf(master, sizeof master);
     slot_seal(wrapped, master, KEYBYTES, wrap_ad, sizeof wrap_ad, rec, kek);
     randombytes_buf(alt, sizeof alt);
-    if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) != ENL_OK) goto out;
-    if ((rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) != ENL_OK) goto out;
-    if ((rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) != ENL_OK) goto out;
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) goto out;
+    if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) == ENL_OK &&
+        (rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) == ENL_OK &&
+        (rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) == ENL_OK)
+        rc = exec(st, "COMMIT");
+    if (rc != ENL_OK) {
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        goto out;
+    }
     /* The key slots must be in the main file from the start: unlocking reads
      * them from there alone (see read_slots_untouched). */
     if ((rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)")) != ENL_OK) goto out;
@@ -521,6 +528,19 @@ out:
     return rc;
 }
 
+/* 1 when the folder holds nothing but "." and "..". */
+static int folder_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int empty = 1;
+    if (d == NULL) return 0;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf)
 {
@@ -530,7 +550,16 @@ int enl_store_create(enl_store **out, const char *home, const char *pass, size_t
     enl_wr w = enl_wr_init(rec, sizeof rec);
     int rc;
 
-    if (mkdir(home, 0700) != 0 && errno != EEXIST) return ENL_EIO;
+    if (mkdir(home, 0700) != 0) {
+        struct stat sb;
+        if (errno != EEXIST) return ENL_EIO;
+        /* Changed only when it is a folder of nothing else: a file named by
+         * mistake keeps its mode, and a shared folder (/tmp, a home) its
+         * sticky bit and its other users' access. */
+        if (lstat(home, &sb) != 0 || !S_ISDIR(sb.st_mode)) return ENL_EIO;
+        if (enl_store_exists(home)) return ENL_EEXISTS;
+        if (!folder_empty(home)) return ENL_EIO;
+    }
     /* A folder that was already there keeps no looser mode: another user
      * could remove the files or plant an old log beside them. */
     if (chmod(home, 0700) != 0) return ENL_EIO;
@@ -593,6 +622,30 @@ static int read_slots_untouched(const char *path, uint8_t *rec, uint8_t *slot1, 
     return rc;
 }
 
+/* 1 when a database that opened lacks its key slots: no meta table, or not
+ * all three rows. Only create_db writes them (in one transaction, after the
+ * schema; profiles made before that wrote them one by one), and later
+ * writes replace rows, never delete them, so this is a creation cut short
+ * (killed, the power gone): nothing can ever have been stored under a key
+ * that was never kept. (A slot that is there but damaged is not this.) */
+static int no_key_slot(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int none = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'meta'", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) none = sqlite3_column_int(s, 0) == 0;
+    sqlite3_finalize(s);
+    if (none) return 1;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM meta WHERE k IN ('kdf', 'wrapped_key', "
+                           "'wrapped_alt')", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) none = sqlite3_column_int(s, 0) < 3;
+    sqlite3_finalize(s);
+    return none;
+}
+
 /* The same through an ordinary connection, when the main file alone is not
  * readable: a crash in the middle of a checkpoint leaves it half copied
  * from the log, which only an ordinary open completes. That open changes
@@ -611,6 +664,7 @@ static int read_slots_recovered(const char *path, uint8_t *rec, uint8_t *slot1, 
     rc = meta_get(&tmp, "kdf", rec, KDFREC_BYTES);
     if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_key", slot1, SLOT1_BYTES);
     if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_alt", slot2, SLOT2_BYTES);
+    if (rc != ENL_OK && no_key_slot(&tmp)) rc = ENL_ENOPROFILE;
     sqlite3_close_v2(tmp.db);
     return rc;
 }
@@ -823,8 +877,8 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
      * crash left a write-ahead log behind. */
     if (stat(path, &before) != 0) return ENL_ESTORE;
     if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK &&
-        read_slots_recovered(path, rec, slot1, slot2) != ENL_OK)
-        return ENL_ESTORE;
+        (rc = read_slots_recovered(path, rec, slot1, slot2)) != ENL_OK)
+        return rc == ENL_ENOPROFILE ? rc : ENL_ESTORE;
     duress = unlock(master, kek, name, rec, slot1, slot2, pass, pass_len);
     if (duress < 0) {
         rc = duress;

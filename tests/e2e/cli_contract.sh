@@ -288,4 +288,11 @@ contains "$ERR" "--expire is missing its value" "a long option without its value
 run enl ana status --json=3
 contains "$ERR" "--json=3 takes no value" "a flag given a value"
 
+step "--help and --version fail when their output cannot be written"
+for opt in --help --version; do
+    "$ENLACE" $opt >/dev/full 2>"$T/log/full.err"
+    eq "$?" 1 "enlace $opt > /dev/full: exit status"
+    contains "$T/log/full.err" "cannot write the output"
+done
+
 finish
