@@ -263,12 +263,34 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
     return rc;
 }
 
+/* Hours a peer's clock may run behind ours before its word is taken that my
+ * first messages of a chain had expired when it wrote. */
+#define RESTART_MARGIN_HOURS 24
+
+/* The peer wrote this under the ratchet key my sending chain answered (no
+ * DH ratchet step: it has not entered my chain), when by its own clock
+ * every message by which it could have entered it (N < the tag window)
+ * had expired, so that it refuses them from now on: it never will enter
+ * it, and everything I seal on it would be carried unread for good. The
+ * chain is begun again, which it expects next (enl_ratchet_restart_sending).
+ * A peer away longer than notes live, while I wrote, is the case. */
+static int restart_if_never_entered(opened *o)
+{
+    const enl_ratchet *r = &o->s->r;
+    uint64_t sent_hours = o->pl.sent / 3600;
+    if (o->new_session || r->step != o->before->step || !r->restartable || r->ns == 0 ||
+        r->window_expiry == 0 || sent_hours < (uint64_t)r->window_expiry + RESTART_MARGIN_HOURS)
+        return ENL_OK;
+    return enl_ratchet_restart_sending(&o->s->r);
+}
+
 /* Writes a delivery inside the caller's transaction. */
 static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, int *is_contact,
                    unsigned *evicted)
 {
     int rc;
     if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact, evicted);
+    if ((rc = restart_if_never_entered(o)) != ENL_OK) return rc;
     /* The session is saved with the message: the keys that opened it are
      * gone. It is saved before the payload is acted on, never after: acting
      * on it may seal through this same session (a cell log makes us send a

@@ -125,6 +125,7 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     uint8_t *note = NULL, *payload = NULL;
     size_t note_len = 0, payload_len = 0;
     int rc, first = !enl_ratchet_can_send_without_init(&s->r);
+    uint32_t n;
 
     if ((rc = enl_note_sizes(pl->body_len, floor, first, &note_len, &payload_len)) != ENL_OK)
         return rc;
@@ -138,7 +139,10 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     if ((rc = enl_ratchet_next_purge_key(&s->r, key)) != ENL_OK) goto out;
     enl_purge_lock(lock, key);
     enl_note_header_encode(note, expiry, lock);
+    n = s->r.ns;
     if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
+    /* how long the peer can still enter this chain (enl_ratchet_restart_sending) */
+    enl_ratchet_mark_sent(&s->r, n, expiry, ENL_SESSION_WINDOW);
     enl_note_id(nid, note, note_len);
     {
         uint8_t own[ENL_STORE_SOURCEBYTES];

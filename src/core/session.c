@@ -211,7 +211,9 @@ static int behind_stored(enl_profile *p, const uint8_t h[32], const enl_session 
             /* A stored state that does not parse is replaced, as before. */
             if (memo_parse(p, h, r, buf + d.off, len - d.off) == ENL_OK &&
                 (s->r.step < r->step ||
-                 (s->r.step == r->step && (s->r.ns < r->ns || s->r.nr < r->nr))))
+                 (s->r.step == r->step &&
+                  (s->r.restarts < r->restarts || s->r.nr < r->nr ||
+                   (s->r.restarts == r->restarts && s->r.ns < r->ns)))))
                 rc = ENL_ESTORE;
             enl_secmem_free(r);
         }

@@ -32,7 +32,7 @@ _Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
 _Static_assert(KEY == crypto_scalarmult_BYTES && KEY == crypto_scalarmult_SCALARBYTES, "x25519");
 _Static_assert(ENL_RATCHET_MAX_SKIP <= ENL_RATCHET_MAX_SKIPPED, "one skip always fits");
 _Static_assert(ENL_RATCHET_MAX_SKIPPED <= 0xffff, "the count is serialized as u16");
-_Static_assert(ENL_RATCHET_SERIAL_MAX == 18772, "documented maximum");
+_Static_assert(ENL_RATCHET_SERIAL_MAX == 18813, "documented maximum");
 
 typedef struct {
     uint8_t dh[KEY];
@@ -279,6 +279,11 @@ static int dh_ratchet(enl_ratchet *s, const uint8_t peer[KEY])
     memcpy(s->dhr, peer, KEY);
     if ((rc = dh(out, s->dhs_sk, s->dhr)) != ENL_OK) goto out;
     kdf_rk_he(s->rk, s->ckr, s->nhkr, out);
+    /* what the sending chain below is made from, to begin it again */
+    memcpy(s->rk_restart, s->rk, KEY);
+    s->restartable = 1;
+    s->window_expiry = 0;
+    s->restarts = 0;
     if ((rc = generate_dh(s, s->dhs_sk, s->dhs_pk)) != ENL_OK) goto out;
     if ((rc = dh(out, s->dhs_sk, s->dhr)) != ENL_OK) goto out;
     kdf_rk_he(s->rk, s->cks, s->nhks, out);
@@ -358,6 +363,37 @@ static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
 }
 
 /* ---- public functions ------------------------------------------------- */
+
+void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t window)
+{
+    if (r != NULL && r->restartable && n < window && expiry > r->window_expiry)
+        r->window_expiry = expiry;
+}
+
+/* The sending half of DHRatchetHE again, from the root key it started from:
+ * KDF_RK_HE(RK before, DH(new DHs, DHr)). HKs and PN stay what they were. */
+int enl_ratchet_restart_sending(enl_ratchet *r)
+{
+    enl_ratchet s;
+    uint8_t out[KEY];
+    int rc;
+
+    if (r == NULL || !r->restartable || !(r->flags & ENL_RATCHET_HAS_RECV)) return ENL_EINVAL;
+    memcpy(&s, r, sizeof s);
+    if ((rc = generate_dh(&s, s.dhs_sk, s.dhs_pk)) == ENL_OK &&
+        (rc = dh(out, s.dhs_sk, s.dhr)) == ENL_OK) {
+        memcpy(s.rk, s.rk_restart, KEY);
+        kdf_rk_he(s.rk, s.cks, s.nhks, out);
+        s.ns = 0;
+        s.window_expiry = 0;
+        if (s.restarts == UINT32_MAX) rc = ENL_ETOOBIG;
+        else s.restarts++;
+    }
+    if (rc == ENL_OK) memcpy(r, &s, sizeof s);
+    sodium_memzero(out, sizeof out);
+    sodium_memzero(&s, sizeof s);
+    return rc;
+}
 
 static void init_common(enl_ratchet *r, const uint8_t *test_seed, const uint8_t sk[KEY])
 {
@@ -544,7 +580,8 @@ int enl_ratchet_can_send_without_init(const enl_ratchet *r)
 
 size_t enl_ratchet_serialized_len(const enl_ratchet *r)
 {
-    return ENL_RATCHET_SERIAL_FIXED + (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES;
+    return ENL_RATCHET_SERIAL_FIXED + (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES +
+           ENL_RATCHET_SERIAL_TRAILER;
 }
 
 /* The ten 32-byte keys, in serialized order. */
@@ -573,6 +610,10 @@ int enl_ratchet_serialize(uint8_t *out, size_t out_len, const enl_ratchet *r)
         enl_wr_u32(&w, r->skipped[i].step);
         enl_wr_bytes(&w, r->skipped[i].mk, KEY);
     }
+    enl_wr_u8(&w, r->restartable);
+    enl_wr_bytes(&w, r->rk_restart, KEY);
+    enl_wr_u32(&w, r->window_expiry);
+    enl_wr_u32(&w, r->restarts);
     return (w.err || w.len != out_len) ? ENL_EINVAL : ENL_OK;
 }
 
@@ -587,6 +628,11 @@ static int check_absent(const enl_ratchet *r)
     if (!(f & ENL_RATCHET_HAS_RECV) && (!sodium_is_zero(r->ckr, KEY) ||
                                         !sodium_is_zero(r->hkr, KEY) || r->nr || r->step ||
                                         r->nskipped))
+        return -1;
+    /* restartable only after a DH ratchet step; else nothing of it */
+    if (r->restartable > 1 || (r->restartable && !(f & ENL_RATCHET_HAS_RECV)) ||
+        (!r->restartable && (!sodium_is_zero(r->rk_restart, KEY) || r->window_expiry ||
+                             r->restarts)))
         return -1;
     return 0;
 }
@@ -617,14 +663,14 @@ static int check_state(const enl_ratchet *r)
 int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
 {
     enl_rd d;
-    int rc = ENL_EMALFORMED;
+    int rc = ENL_EMALFORMED, version;
 
     if (r == NULL || (in == NULL && len > 0)) return ENL_EINVAL;
     sodium_memzero(r, sizeof *r);
     uint8_t *keys[] = KEYS(r);
     d = enl_rd_init(in, len);
-    if (len > 0 && in[0] != ENL_RATCHET_VERSION) { rc = ENL_EVERSION; goto out; }
-    (void)enl_rd_u8(&d);
+    if (len > 0 && in[0] != 1 && in[0] != ENL_RATCHET_VERSION) { rc = ENL_EVERSION; goto out; }
+    version = enl_rd_u8(&d);
     r->flags = enl_rd_u8(&d);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) enl_rd_bytes(&d, keys[i], KEY);
     r->ns = enl_rd_u32(&d);
@@ -633,13 +679,20 @@ int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
     r->step = enl_rd_u32(&d);
     r->nskipped = enl_rd_u16(&d);
     if (d.err || r->nskipped > ENL_RATCHET_MAX_SKIPPED ||
-        enl_rd_left(&d) != (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES)
+        enl_rd_left(&d) != (size_t)r->nskipped * ENL_RATCHET_SKIPPEDBYTES +
+                               (version >= 2 ? ENL_RATCHET_SERIAL_TRAILER : 0))
         goto out;
     for (size_t i = 0; i < r->nskipped; i++) {
         enl_rd_bytes(&d, r->skipped[i].hk, KEY);
         r->skipped[i].n = enl_rd_u32(&d);
         r->skipped[i].step = enl_rd_u32(&d);
         enl_rd_bytes(&d, r->skipped[i].mk, KEY);
+    }
+    if (version >= 2) {
+        r->restartable = enl_rd_u8(&d);
+        enl_rd_bytes(&d, r->rk_restart, KEY);
+        r->window_expiry = enl_rd_u32(&d);
+        r->restarts = enl_rd_u32(&d);
     }
     rc = (d.err || enl_rd_left(&d) != 0) ? ENL_EMALFORMED : check_state(r);
 out:

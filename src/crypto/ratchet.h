@@ -118,13 +118,17 @@
 /* ---- serialized state ------------------------------------------------ */
 /* version u8 | flags u8 | DHs sk, DHs pk, DHr, RK, CKs, CKr, HKs, HKr,
  * NHKs, NHKr [32 each] | Ns u32 | Nr u32 | PN u32 | step u32 |
- * count u16 | count x (hk[32] | n u32 | step u32 | mk[32]), oldest first.
- * Keys that are None are written as zeros. Big-endian throughout. */
-#define ENL_RATCHET_VERSION         1
+ * count u16 | count x (hk[32] | n u32 | step u32 | mk[32]), oldest first |
+ * restartable u8 | RK before the sending chain [32] | window expiry u32 |
+ * restarts u32 (the last four since version 2; a version 1 state is read as not
+ * restartable). Keys that are None are written as zeros. Big-endian. */
+#define ENL_RATCHET_VERSION         2
 #define ENL_RATCHET_SKIPPEDBYTES    (ENL_RATCHET_KEYBYTES + 4 + 4 + ENL_RATCHET_KEYBYTES)
 #define ENL_RATCHET_SERIAL_FIXED    (1 + 1 + 10 * ENL_RATCHET_KEYBYTES + 4 * 4 + 2)   /* 340 */
+#define ENL_RATCHET_SERIAL_TRAILER  (1 + ENL_RATCHET_KEYBYTES + 4 + 4)                /* 41 */
 #define ENL_RATCHET_SERIAL_MAX \
-    (ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_MAX_SKIPPED * ENL_RATCHET_SKIPPEDBYTES)  /* 18772 */
+    (ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_MAX_SKIPPED * ENL_RATCHET_SKIPPEDBYTES + \
+     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18813 */
 
 /* flags */
 #define ENL_RATCHET_HAS_DHR   1u  /* DHr is known */
@@ -154,6 +158,15 @@ typedef struct {
     uint32_t step;      /* DH ratchet steps taken (receiving chains started) */
     uint32_t nskipped;  /* entries used in skipped[], oldest first */
     uint8_t flags;      /* ENL_RATCHET_HAS_* */
+    /* The sending chain can be begun again (enl_ratchet_restart_sending):
+     * RK as it was before this side's last DH ratchet step made it, and the
+     * latest expiry (the caller's unit) of the messages N < its window
+     * sealed on it (enl_ratchet_mark_sent); 0 when none. */
+    uint8_t restartable;
+    uint8_t rk_restart[ENL_RATCHET_KEYBYTES];
+    uint32_t window_expiry;
+    uint32_t restarts;  /* restarts of this step's sending chain: with step and
+                         * Ns, it orders two copies of a state */
     /* Test vectors only: when seeded, GENERATE_DH
      * draw from BLAKE2b keyed by test_seed over a counter instead of
      * randombytes. Never serialized: a parsed state is always random. */
@@ -197,6 +210,31 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
                                 const uint8_t sk[32], const uint8_t bob_dh_sk[32],
                                 const uint8_t bob_dh_pk[32], const uint8_t shared_hka[32],
                                 const uint8_t shared_nhkb[32]) __attribute__((warn_unused_result));
+
+/* ---- a sending chain the peer can no longer enter -------------------- */
+
+/*
+ * A peer recognises a sending chain it has not entered yet only by its
+ * first messages (N below the caller's tag window). When all of those are
+ * lost (expired while the peer was away, or dropped), no later message of
+ * the chain is ever recognised, and since this side starts a new chain
+ * only after the peer has entered this one, neither side would move again.
+ *
+ * enl_ratchet_mark_sent records, after a message N is sealed, its expiry
+ * when N < window. enl_ratchet_restart_sending begins the sending chain
+ * again from the root key it came from: a new ratchet key pair, the same
+ * header key and PN, N from 0; to the peer it is exactly the chain it
+ * expected next, so its first messages are recognised and open. Only safe
+ * when the peer has not entered the chain and never will (else the two
+ * root keys part for good): the caller restarts only on a message from
+ * the peer sealed under its old ratchet key (no DH step) after every
+ * message N < window of the chain had expired. ENL_EINVAL when this side
+ * has not made a DH ratchet step yet (the first chain of a session is
+ * begun again by a new session). Nothing else changes: messages of the
+ * abandoned chain no longer open.
+ */
+void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t window);
+int enl_ratchet_restart_sending(enl_ratchet *r) __attribute__((warn_unused_result));
 
 /* ---- messages -------------------------------------------------------- */
 

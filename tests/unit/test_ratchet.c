@@ -186,7 +186,8 @@ static void test_constants(void **state)
     (void)state;
     assert_int_equal(enl_ratchet_overhead(), 16 + 40 + 16);
     assert_int_equal(ENL_RATCHET_SERIAL_FIXED, 340);
-    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72);
+    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 41);
+    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 41);
 }
 
 /* Section 4.1, in its order: Alice sends A1 under the shared HKA, which
@@ -815,7 +816,7 @@ static void test_serialize_roundtrip(void **state)
     for (int k = 0; k < 2; k++) {               /* a fresh Alice and a fresh Bob round-trip */
         enl_ratchet *r = k == 0 ? p.a : p.b;
         s1 = serialize(r, &l1);
-        assert_int_equal(l1, ENL_RATCHET_SERIAL_FIXED);
+        assert_int_equal(l1, ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_SERIAL_TRAILER);
         assert_int_equal(enl_ratchet_parse(copy, s1, l1), ENL_OK);
         assert_memory_equal(copy, r, sizeof *r);
         free(s1);
@@ -823,7 +824,8 @@ static void test_serialize_roundtrip(void **state)
     for (int i = 0; i < 6; i++) send_n(p.a, &m[i], "s", i);
     recv_ok(p.b, &m[4]);                        /* four skipped keys */
     s1 = serialize(p.b, &l1);
-    assert_int_equal(l1, ENL_RATCHET_SERIAL_FIXED + 4 * ENL_RATCHET_SKIPPEDBYTES);
+    assert_int_equal(l1, ENL_RATCHET_SERIAL_FIXED + 4 * ENL_RATCHET_SKIPPEDBYTES +
+                             ENL_RATCHET_SERIAL_TRAILER);
     assert_int_equal(enl_ratchet_serialize(s1, l1 - 1, p.b), ENL_EBUFSIZE);
     assert_int_equal(enl_ratchet_parse(copy, s1, l1), ENL_OK);
     assert_memory_equal(copy, p.b, sizeof *copy);
@@ -831,6 +833,18 @@ static void test_serialize_roundtrip(void **state)
     assert_int_equal(l1, l2);
     assert_memory_equal(s1, s2, l1);
     free(s2);
+    /* a version 1 state (before the restart trailer) is read, as not restartable */
+    s2 = malloc(l1);
+    assert_non_null(s2);
+    memcpy(s2, s1, l1 - ENL_RATCHET_SERIAL_TRAILER);
+    s2[0] = 1;
+    assert_int_equal(enl_ratchet_parse(copy, s2, l1 - ENL_RATCHET_SERIAL_TRAILER), ENL_OK);
+    assert_int_equal(copy->restartable, 0);
+    assert_true(sodium_is_zero(copy->rk_restart, 32));
+    assert_memory_equal(copy->rk, p.b->rk, 32);
+    assert_int_equal(copy->nskipped, p.b->nskipped);
+    free(s2);
+    assert_int_equal(enl_ratchet_parse(copy, s1, l1), ENL_OK);
     for (int i = 0; i < 6; i++)
         if (i != 4) {
             recv_ok(p.b, &m[i]);
@@ -869,6 +883,41 @@ static void test_serialize_max(void **state)
     recv_ok_tags(copy, &c1[77], 0);
     free(s);
     state_free(copy);
+    pair_free(&p);
+}
+
+/* A sending chain begun again (enl_ratchet_restart_sending) is the chain
+ * the peer expects next: its first message is in the peer's tag window and
+ * opens, and the session goes on through further DH ratchet steps; the
+ * abandoned chain's messages no longer open. */
+static void test_restart_sending(void **state)
+{
+    pair p;
+    tmsg a1, b1, lost[3], a2, b2, a3;
+    (void)state;
+
+    pair_new(&p);
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_EINVAL);   /* no DH step yet */
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);                          /* Alice's new chain: restartable */
+    for (int i = 0; i < 3; i++) send_n(p.a, &lost[i], "lost", i);
+    enl_ratchet_mark_sent(p.a, 0, 100, WINDOW);
+    assert_int_equal(p.a->window_expiry, 100);
+    enl_ratchet_mark_sent(p.a, WINDOW, 200, WINDOW);           /* beyond the window: not counted */
+    assert_int_equal(p.a->window_expiry, 100);
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
+    assert_int_equal(p.a->ns, 0);
+    assert_int_equal(p.a->restarts, 1);
+    assert_int_equal(p.a->window_expiry, 0);
+    send_text(p.a, &a2, "after the restart");
+    recv_ok(p.b, &a2);
+    recv_refused(p.b, lost[1].b, lost[1].len, 0);             /* the abandoned chain */
+    send_text(p.b, &b2, "b2");
+    recv_ok(p.a, &b2);
+    send_text(p.a, &a3, "a3");
+    recv_ok(p.b, &a3);
     pair_free(&p);
 }
 
@@ -919,7 +968,12 @@ static void test_parse_hostile(void **state)
     parse_refused(NULL, 0, ENL_EMALFORMED);
 
 #define MUTATE(stmt, code) do { memcpy(bad, good, len); stmt; parse_refused(bad, len, code); } while (0)
-    MUTATE(bad[0] = 2, ENL_EVERSION);
+    MUTATE(bad[0] = 3, ENL_EVERSION);
+    /* the restart trailer: one encoding, and only after a DH ratchet step */
+    MUTATE(bad[len - 41] = 2, ENL_EMALFORMED);
+    MUTATE((bad[len - 41] = 0, bad[len - 30] ^= 1), ENL_EMALFORMED);
+    MUTATE((bad[len - 41] = 0, memset(bad + len - 40, 0, 32), put32(bad + len - 4, 1)),
+           ENL_EMALFORMED);
     MUTATE(bad[0] = 0, ENL_EVERSION);
     MUTATE(bad[OFF_FLAGS] |= 8, ENL_EMALFORMED);                 /* unknown flag */
     MUTATE(bad[OFF_FLAGS] = ENL_RATCHET_HAS_RECV, ENL_EMALFORMED);
@@ -940,6 +994,9 @@ static void test_parse_hostile(void **state)
     parse_refused(bad, alen, ENL_EMALFORMED);
     memcpy(bad, alice, alen);
     put32(bad + OFF_STEP, 1);
+    parse_refused(bad, alen, ENL_EMALFORMED);
+    memcpy(bad, alice, alen);
+    bad[alen - 41] = 1;                                         /* restartable before a step */
     parse_refused(bad, alen, ENL_EMALFORMED);
 
     /* Garbage, with and without a valid version byte. */
@@ -1058,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_healing),
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_serialize_roundtrip),
+        cmocka_unit_test(test_restart_sending),
         cmocka_unit_test(test_serialize_max),
         cmocka_unit_test(test_parse_hostile),
         cmocka_unit_test(test_vectors),
