@@ -128,11 +128,43 @@ static void test_no_restart_while_the_chain_can_be_entered(void **state)
     enl_profile_close(beto);
 }
 
+/* The first chain of a session is not begun again: when none of ana's
+ * first-contact notes reached beto (more than MAX_SKIP of them lost, so
+ * that every later one would wait for them for ever), beto writing to her
+ * starts his own session, and ana then seals through his. */
+static void test_lost_first_contact_notes_recover_when_the_peer_writes(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES];
+    char text[32];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana3");
+    beto = mkprofile("beto3");
+    introduce(ana, "ana", beto, "beto");
+    for (int i = 0; i < 129; i++) {
+        snprintf(text, sizeof text, "perdida %d", i);
+        say(ana, "beto", text, id);
+    }
+    tell(ana, "beto", beto, "me lees?");
+    assert_false(has_message(beto, "me lees?"));   /* waits for the 129 before it */
+    tell(beto, "ana", ana, "no me llega nada tuyo");
+    assert_true(has_message(ana, "no me llega nada tuyo"));
+    tell(ana, "beto", beto, "ahora si?");
+    assert_true(has_message(beto, "ahora si?"));
+    tell(beto, "ana", ana, "si");
+    assert_true(has_message(ana, "si"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_away_longer_than_notes_live),
         cmocka_unit_test(test_no_restart_while_the_chain_can_be_entered),
+        cmocka_unit_test(test_lost_first_contact_notes_recover_when_the_peer_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
