@@ -32,7 +32,7 @@ _Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
 _Static_assert(KEY == crypto_scalarmult_BYTES && KEY == crypto_scalarmult_SCALARBYTES, "x25519");
 _Static_assert(ENL_RATCHET_MAX_SKIP <= ENL_RATCHET_MAX_SKIPPED, "one skip always fits");
 _Static_assert(ENL_RATCHET_MAX_SKIPPED <= 0xffff, "the count is serialized as u16");
-_Static_assert(ENL_RATCHET_SERIAL_MAX == 18813, "documented maximum");
+_Static_assert(ENL_RATCHET_SERIAL_MAX == 18821, "documented maximum");
 
 typedef struct {
     uint8_t dh[KEY];
@@ -272,6 +272,8 @@ static int dh_ratchet(enl_ratchet *s, const uint8_t peer[KEY])
     int rc;
 
     s->pn = s->ns;
+    s->pn_expiry = s->chain_expiry;
+    s->chain_expiry = 0;
     s->ns = 0;
     s->nr = 0;
     memcpy(s->hks, s->nhks, KEY);
@@ -366,8 +368,16 @@ static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
 
 void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t window)
 {
-    if (r != NULL && r->restartable && n < window && expiry > r->window_expiry)
-        r->window_expiry = expiry;
+    if (r == NULL) return;
+    if (expiry > r->chain_expiry) r->chain_expiry = expiry;
+    if (r->restartable && n < window && expiry > r->window_expiry) r->window_expiry = expiry;
+}
+
+int enl_ratchet_forget_expired_previous(enl_ratchet *r, uint32_t gone_before)
+{
+    if (r == NULL || r->pn == 0 || r->pn_expiry == 0 || r->pn_expiry >= gone_before) return 0;
+    r->pn = 0;
+    return 1;
 }
 
 /* The sending half of DHRatchetHE again, from the root key it started from:
@@ -386,6 +396,7 @@ int enl_ratchet_restart_sending(enl_ratchet *r)
         kdf_rk_he(s.rk, s.cks, s.nhks, out);
         s.ns = 0;
         s.window_expiry = 0;
+        s.chain_expiry = 0;     /* the abandoned chain's notes open nowhere */
         if (s.restarts == UINT32_MAX) rc = ENL_ETOOBIG;
         else s.restarts++;
     }
@@ -614,6 +625,8 @@ int enl_ratchet_serialize(uint8_t *out, size_t out_len, const enl_ratchet *r)
     enl_wr_bytes(&w, r->rk_restart, KEY);
     enl_wr_u32(&w, r->window_expiry);
     enl_wr_u32(&w, r->restarts);
+    enl_wr_u32(&w, r->chain_expiry);
+    enl_wr_u32(&w, r->pn_expiry);
     return (w.err || w.len != out_len) ? ENL_EINVAL : ENL_OK;
 }
 
@@ -628,6 +641,9 @@ static int check_absent(const enl_ratchet *r)
     if (!(f & ENL_RATCHET_HAS_RECV) && (!sodium_is_zero(r->ckr, KEY) ||
                                         !sodium_is_zero(r->hkr, KEY) || r->nr || r->step ||
                                         r->nskipped))
+        return -1;
+    /* expiries only of chains that exist */
+    if ((!(f & ENL_RATCHET_HAS_SEND) && r->chain_expiry) || (!(f & ENL_RATCHET_HAS_RECV) && r->pn_expiry))
         return -1;
     /* restartable only after a DH ratchet step; else nothing of it */
     if (r->restartable > 1 || (r->restartable && !(f & ENL_RATCHET_HAS_RECV)) ||
@@ -693,6 +709,8 @@ int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
         enl_rd_bytes(&d, r->rk_restart, KEY);
         r->window_expiry = enl_rd_u32(&d);
         r->restarts = enl_rd_u32(&d);
+        r->chain_expiry = enl_rd_u32(&d);
+        r->pn_expiry = enl_rd_u32(&d);
     }
     rc = (d.err || enl_rd_left(&d) != 0) ? ENL_EMALFORMED : check_state(r);
 out:

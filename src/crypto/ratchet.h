@@ -120,15 +120,16 @@
  * NHKs, NHKr [32 each] | Ns u32 | Nr u32 | PN u32 | step u32 |
  * count u16 | count x (hk[32] | n u32 | step u32 | mk[32]), oldest first |
  * restartable u8 | RK before the sending chain [32] | window expiry u32 |
- * restarts u32 (the last four since version 2; a version 1 state is read as not
- * restartable). Keys that are None are written as zeros. Big-endian. */
+ * restarts u32 | chain expiry u32 | PN expiry u32 (the last six since
+ * version 2; a version 1 state is read as not restartable, with no
+ * expiries). Keys that are None are written as zeros. Big-endian. */
 #define ENL_RATCHET_VERSION         2
 #define ENL_RATCHET_SKIPPEDBYTES    (ENL_RATCHET_KEYBYTES + 4 + 4 + ENL_RATCHET_KEYBYTES)
 #define ENL_RATCHET_SERIAL_FIXED    (1 + 1 + 10 * ENL_RATCHET_KEYBYTES + 4 * 4 + 2)   /* 340 */
-#define ENL_RATCHET_SERIAL_TRAILER  (1 + ENL_RATCHET_KEYBYTES + 4 + 4)                /* 41 */
+#define ENL_RATCHET_SERIAL_TRAILER  (1 + ENL_RATCHET_KEYBYTES + 4 * 4)                /* 49 */
 #define ENL_RATCHET_SERIAL_MAX \
     (ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_MAX_SKIPPED * ENL_RATCHET_SKIPPEDBYTES + \
-     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18813 */
+     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18821 */
 
 /* flags */
 #define ENL_RATCHET_HAS_DHR   1u  /* DHr is known */
@@ -167,6 +168,10 @@ typedef struct {
     uint32_t window_expiry;
     uint32_t restarts;  /* restarts of this step's sending chain: with step and
                          * Ns, it orders two copies of a state */
+    /* The latest expiry (the caller's unit) of all messages sealed on the
+     * sending chain, and of those of the chain before it (the one PN
+     * counts); 0 when none (enl_ratchet_forget_expired_previous). */
+    uint32_t chain_expiry, pn_expiry;
     /* Test vectors only: when seeded, GENERATE_DH
      * draw from BLAKE2b keyed by test_seed over a counter instead of
      * randombytes. Never serialized: a parsed state is always random. */
@@ -235,6 +240,17 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  */
 void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t window);
 int enl_ratchet_restart_sending(enl_ratchet *r) __attribute__((warn_unused_result));
+
+/*
+ * PN tells the peer how many messages of the chain before to wait for: one
+ * that finds more than MAX_SKIP of them unread keeps the new chain's
+ * messages until they come. When every message of that chain has expired
+ * (its latest expiry is before `gone_before`, which the caller sets with a
+ * margin for the peer's clock), none can come: PN becomes 0 for the
+ * messages sealed from now on, and the peer moves to the new chain at once
+ * (deriving nothing of the old one). Returns 1 when it did.
+ */
+int enl_ratchet_forget_expired_previous(enl_ratchet *r, uint32_t gone_before);
 
 /* ---- messages -------------------------------------------------------- */
 

@@ -186,8 +186,8 @@ static void test_constants(void **state)
     (void)state;
     assert_int_equal(enl_ratchet_overhead(), 16 + 40 + 16);
     assert_int_equal(ENL_RATCHET_SERIAL_FIXED, 340);
-    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 41);
-    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 41);
+    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 49);
+    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 49);
 }
 
 /* Section 4.1, in its order: Alice sends A1 under the shared HKA, which
@@ -907,6 +907,7 @@ static void test_restart_sending(void **state)
     assert_int_equal(p.a->window_expiry, 100);
     enl_ratchet_mark_sent(p.a, WINDOW, 200, WINDOW);           /* beyond the window: not counted */
     assert_int_equal(p.a->window_expiry, 100);
+    assert_int_equal(p.a->chain_expiry, 200);
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
     assert_int_equal(p.a->ns, 0);
     assert_int_equal(p.a->restarts, 1);
@@ -918,6 +919,32 @@ static void test_restart_sending(void **state)
     recv_ok(p.a, &b2);
     send_text(p.a, &a3, "a3");
     recv_ok(p.b, &a3);
+    pair_free(&p);
+}
+
+/* PN forgets a previous chain only when all of it expired before the
+ * moment given, and only for what is sealed from then on. */
+static void test_forget_expired_previous(void **state)
+{
+    pair p;
+    tmsg a1, b1, a2;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    enl_ratchet_mark_sent(p.a, 0, 500, WINDOW);
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);                          /* Alice steps: PN = 1, of a chain living to 500 */
+    assert_int_equal(p.a->pn, 1);
+    assert_int_equal(p.a->pn_expiry, 500);
+    assert_int_equal(p.a->chain_expiry, 0);
+    assert_int_equal(enl_ratchet_forget_expired_previous(p.a, 500), 0);   /* not before */
+    assert_int_equal(p.a->pn, 1);
+    assert_int_equal(enl_ratchet_forget_expired_previous(p.a, 501), 1);
+    assert_int_equal(p.a->pn, 0);
+    send_text(p.a, &a2, "a2");                  /* PN 0: Bob moves to the new chain at once */
+    recv_ok(p.b, &a2);
     pair_free(&p);
 }
 
@@ -970,10 +997,11 @@ static void test_parse_hostile(void **state)
 #define MUTATE(stmt, code) do { memcpy(bad, good, len); stmt; parse_refused(bad, len, code); } while (0)
     MUTATE(bad[0] = 3, ENL_EVERSION);
     /* the restart trailer: one encoding, and only after a DH ratchet step */
-    MUTATE(bad[len - 41] = 2, ENL_EMALFORMED);
-    MUTATE((bad[len - 41] = 0, bad[len - 30] ^= 1), ENL_EMALFORMED);
-    MUTATE((bad[len - 41] = 0, memset(bad + len - 40, 0, 32), put32(bad + len - 4, 1)),
-           ENL_EMALFORMED);
+#define OFF_TRAILER (len - ENL_RATCHET_SERIAL_TRAILER)
+    MUTATE(bad[OFF_TRAILER] = 2, ENL_EMALFORMED);
+    MUTATE((bad[OFF_TRAILER] = 0, bad[OFF_TRAILER + 10] ^= 1), ENL_EMALFORMED);
+    MUTATE((bad[OFF_TRAILER] = 0, memset(bad + OFF_TRAILER + 1, 0, 32),
+            put32(bad + OFF_TRAILER + 37, 1)), ENL_EMALFORMED);          /* restarts */
     MUTATE(bad[0] = 0, ENL_EVERSION);
     MUTATE(bad[OFF_FLAGS] |= 8, ENL_EMALFORMED);                 /* unknown flag */
     MUTATE(bad[OFF_FLAGS] = ENL_RATCHET_HAS_RECV, ENL_EMALFORMED);
@@ -996,7 +1024,10 @@ static void test_parse_hostile(void **state)
     put32(bad + OFF_STEP, 1);
     parse_refused(bad, alen, ENL_EMALFORMED);
     memcpy(bad, alice, alen);
-    bad[alen - 41] = 1;                                         /* restartable before a step */
+    bad[alen - ENL_RATCHET_SERIAL_TRAILER] = 1;                 /* restartable before a step */
+    parse_refused(bad, alen, ENL_EMALFORMED);
+    memcpy(bad, alice, alen);
+    put32(bad + alen - 4, 7);                                   /* a PN expiry before a step */
     parse_refused(bad, alen, ENL_EMALFORMED);
 
     /* Garbage, with and without a valid version byte. */
@@ -1116,6 +1147,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_serialize_roundtrip),
         cmocka_unit_test(test_restart_sending),
+        cmocka_unit_test(test_forget_expired_previous),
         cmocka_unit_test(test_serialize_max),
         cmocka_unit_test(test_parse_hostile),
         cmocka_unit_test(test_vectors),

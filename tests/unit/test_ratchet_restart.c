@@ -128,6 +128,42 @@ static void test_no_restart_while_the_chain_can_be_entered(void **state)
     enl_profile_close(beto);
 }
 
+/* beto had entered ana's chain; then more than MAX_SKIP of its notes were
+ * lost (expired while he was away). His reply makes ana start a new chain,
+ * whose PN would have him wait for all of them for ever; since they have
+ * all expired, PN no longer asks it, and he reads her at once. */
+static void test_many_lost_in_an_entered_chain_then_the_peer_writes(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES];
+    char text[32];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana4");
+    beto = mkprofile("beto4");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    tell(ana, "beto", beto, "primera del tramo");    /* N = 0 of her new chain: entered */
+    assert_true(has_message(beto, "primera del tramo"));
+    for (int i = 0; i < 129; i++) {
+        snprintf(text, sizeof text, "perdida %d", i);
+        say(ana, "beto", text, id);
+    }
+    at(T0 + 16 * DAY);
+    tell(beto, "ana", ana, "sigues ahi?");           /* under his new ratchet key */
+    assert_true(has_message(ana, "sigues ahi?"));
+    tell(ana, "beto", beto, "si, aqui estoy");       /* her next chain */
+    assert_true(has_message(beto, "si, aqui estoy"));
+    tell(beto, "ana", ana, "que bien");
+    assert_true(has_message(ana, "que bien"));
+    tell(ana, "beto", beto, "hasta pronto");
+    assert_true(has_message(beto, "hasta pronto"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 /* The first chain of a session is not begun again: when none of ana's
  * first-contact notes reached beto (more than MAX_SKIP of them lost, so
  * that every later one would wait for them for ever), beto writing to her
@@ -165,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_away_longer_than_notes_live),
         cmocka_unit_test(test_no_restart_while_the_chain_can_be_entered),
         cmocka_unit_test(test_lost_first_contact_notes_recover_when_the_peer_writes),
+        cmocka_unit_test(test_many_lost_in_an_entered_chain_then_the_peer_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
