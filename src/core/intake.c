@@ -263,23 +263,30 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
     return rc;
 }
 
-/* Hours a peer's clock may run behind ours before its word is taken that my
- * first messages of a chain had expired when it wrote. */
+/* Hours a clock may be wrong by, either way, before the restart below
+ * could begin again a chain the peer still enters. */
 #define RESTART_MARGIN_HOURS 24
 
 /* The peer wrote this under the ratchet key my sending chain answered (no
- * DH ratchet step: it has not entered my chain), when by its own clock
- * every message by which it could have entered it (N < the tag window)
- * had expired, so that it refuses them from now on: it never will enter
- * it, and everything I seal on it would be carried unread for good. The
- * chain is begun again, which it expects next (enl_ratchet_restart_sending).
- * A peer away longer than notes live, while I wrote, is the case. */
+ * DH ratchet step: it had not entered my chain), when every message by
+ * which it could have entered it (N < the tag window) had expired a day
+ * before, so that it refuses them from then on: it never will enter it,
+ * and everything I seal on it would be carried unread for good. The chain
+ * is begun again, which it expects next (enl_ratchet_restart_sending). A
+ * peer away longer than notes live, while I wrote, is the case.
+ *
+ * Its `sent` is its clock's word: it must also be no more than a day
+ * ahead of mine. A peer whose clock ran far ahead when it wrote, and was
+ * put right before my first notes reached it, could still enter the chain
+ * after I began it again, and our root keys would part for good. With
+ * both bounds, my clock too says they had expired when it wrote. */
 static int restart_if_never_entered(opened *o)
 {
     const enl_ratchet *r = &o->s->r;
     uint64_t sent_hours = o->pl.sent / 3600;
     if (o->new_session || r->step != o->before->step || !r->restartable || r->ns == 0 ||
-        r->window_expiry == 0 || sent_hours < (uint64_t)r->window_expiry + RESTART_MARGIN_HOURS)
+        r->window_expiry == 0 || sent_hours < (uint64_t)r->window_expiry + RESTART_MARGIN_HOURS ||
+        sent_hours > (uint64_t)enl_now_hours() + RESTART_MARGIN_HOURS)
         return ENL_OK;
     return enl_ratchet_restart_sending(&o->s->r);
 }

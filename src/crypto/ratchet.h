@@ -42,7 +42,10 @@
  *   HENCRYPT      XChaCha20 (the stream, no MAC) with key hk and the
  *                 message's tag, zero-extended to 24 bytes, as nonce. The
  *                 tag is tag(hk, N): unique for each message of a chain, so
- *                 the nonce never repeats under hk and need not be sent.
+ *                 the nonce never repeats under hk and need not be sent
+ *                 (except in a chain begun again, below: its first
+ *                 headers reuse the abandoned chain's stream, which gives
+ *                 away the XOR of two public ratchet keys, and its tags).
  *                 The header is DHs public key || PN u32 || N u32,
  *                 big-endian: 40 bytes, 40 encrypted.
  *   HDECRYPT      the same stream; the header "opens" with hk when the tag

@@ -1,0 +1,182 @@
+/*
+ * Beginning a sending chain again (enl_ratchet_restart_sending, intake.c
+ * restart_if_never_entered) against clocks and the other ways a pair's
+ * sessions move (review revE). The restart's cost in linkability (its
+ * first notes carry the tags of the abandoned chain's first notes) is
+ * documented in THREAT-MODEL, not tested here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/profile.h"
+#include "core/send.h"
+#include "core/session.h"
+#include "util/secmem.h"
+#include "enlace.h"
+
+#define PROFILES_ROOT "/tmp/enl-restart-clocks-XXXXXX"
+#include "profiles.h"
+
+#define T0 1790000000ull
+#define DAY 86400ull
+#define HOUR 3600ull
+
+static void at(uint64_t t)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)t);
+    setenv("ENLACE_NOW", v, 1);
+}
+
+static void say(enl_profile *from, const char *to, const char *text, uint8_t id[ENL_IDBYTES])
+{
+    assert_int_equal(enl_send_text(from, to, (const uint8_t *)text, strlen(text), NULL, id), ENL_OK);
+}
+
+static void tell(enl_profile *from, const char *to, enl_profile *reader, const char *text)
+{
+    uint8_t id[ENL_IDBYTES];
+    say(from, to, text, id);
+    give(from, reader, id);
+}
+
+static uint32_t restarts_of(enl_profile *p, enl_profile *peer, int role)
+{
+    enl_session *s = enl_secmem_alloc(sizeof *s);
+    uint8_t h[32];
+    uint32_t n;
+    assert_non_null(s);
+    enl_session_key(p, peer->id->dh_pk, role, h);
+    assert_int_equal(enl_session_load(p, h, s), ENL_OK);
+    n = s->r.restarts;
+    enl_secmem_free(s);
+    return n;
+}
+
+/* A peer whose clock ran far ahead when it wrote under its old key, and
+ * was put right before the writer's first notes reached it, enters the
+ * chain; its old note, delivered late, must not make the writer begin the
+ * chain again (the root keys would part for good). Failed before the
+ * restart also asked the peer's `sent` to be within a day of the writer's
+ * clock. */
+static void test_peer_clock_ahead_then_corrected(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t tarde[ENL_IDBYTES], estas[ENL_IDBYTES], lei[ENL_IDBYTES], id[ENL_IDBYTES];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana2");
+    beto = mkprofile("beto2");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    say(ana, "beto", "tarde", tarde);           /* N = 0 of her new chain, on its way */
+    at(T0 + 16 * DAY);                          /* beto's clock, wrong */
+    say(beto, "ana", "estas?", estas);          /* under his old key: he has not entered */
+    at(T0 + HOUR);                              /* beto's clock put right */
+    give(ana, beto, tarde);                     /* it reaches him in time */
+    assert_true(has_message(beto, "tarde"));    /* he entered ana's chain */
+    say(beto, "ana", "ya te lei", lei);         /* his new chain */
+    at(T0 + 2 * HOUR);
+    give(beto, ana, estas);                     /* a courier brings the older note first */
+    assert_true(has_message(ana, "estas?"));
+    give(beto, ana, lei);
+    if (restarts_of(ana, beto, 1) != 0 && !has_message(ana, "ya te lei"))
+        fail_msg("ana began her chain again although beto had entered it: his new chain no "
+                 "longer opens for her (the root keys parted)");
+    assert_true(has_message(ana, "ya te lei"));
+    tell(ana, "beto", beto, "bien");
+    assert_true(has_message(beto, "bien"));
+    (void)id;
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* Coverage (passes): the responder's chain begun again when the initiator,
+ * who never read a reply, writes again in a first-contact note. */
+static void test_first_contact_responder_restarts(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana3");
+    beto = mkprofile("beto3");
+    introduce(ana, "ana", beto, "beto");
+    tell(beto, "ana", ana, "primera");          /* beto starts the session */
+    assert_true(has_message(ana, "primera"));
+    say(ana, "beto", "respuesta perdida", id);  /* never reaches him */
+    at(T0 + 16 * DAY);
+    tell(beto, "ana", ana, "sigues ahi?");      /* a first-contact note again */
+    assert_true(has_message(ana, "sigues ahi?"));
+    tell(ana, "beto", beto, "si");
+    assert_true(has_message(beto, "si"));
+    tell(beto, "ana", ana, "bien");
+    assert_true(has_message(ana, "bien"));
+    tell(ana, "beto", beto, "chao");
+    assert_true(has_message(beto, "chao"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* Coverage (passes): notes of the abandoned chain still live (N >= 32)
+ * carry the tags of the new chain's notes of the same N; the recipient
+ * tries them, they do not open, and every new note is still read. */
+static void test_live_old_notes_do_not_block_new_ones(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES];
+    char text[32];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana4");
+    beto = mkprofile("beto4");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    for (int i = 0; i < 32; i++) {
+        snprintf(text, sizeof text, "vieja %d", i);
+        say(ana, "beto", text, id);
+    }
+    at(T0 + 10 * DAY);
+    for (int i = 32; i < 40; i++) {             /* still live at T0 + 16 days */
+        snprintf(text, sizeof text, "vieja %d", i);
+        say(ana, "beto", text, id);
+    }
+    at(T0 + 16 * DAY);
+    tell(beto, "ana", ana, "volvi");
+    assert_int_equal(restarts_of(ana, beto, 1), 1);
+    for (int i = 0; i < 40; i++) {
+        snprintf(text, sizeof text, "nueva %d", i);
+        say(ana, "beto", text, id);
+    }
+    carry_all(ana, beto);
+    carry_all(ana, beto);
+    for (int i = 0; i < 40; i++) {
+        snprintf(text, sizeof text, "nueva %d", i);
+        if (!has_message(beto, text)) fail_msg("beto never read %s", text);
+    }
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_peer_clock_ahead_then_corrected),
+        cmocka_unit_test(test_first_contact_responder_restarts),
+        cmocka_unit_test(test_live_old_notes_do_not_block_new_ones),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
