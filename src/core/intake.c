@@ -42,7 +42,7 @@
 #include "util/bytes.h"
 #include "util/secmem.h"
 
-#define RESCAN_MAX (2 * ENL_SESSION_WINDOW + 256)
+#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + 256)
 /* Anyone who holds my card can start sessions from fresh identities: a
  * stranger's new session is refused once the store holds this many, and a
  * stranger's message once it holds this many messages. */

@@ -10,7 +10,7 @@
 
 #define SESSION_VERSION 1
 #define SESSION_FIXED (1 + 1 + 32 + 32 + 4 + 32)
-#define TAGS_MAX (2 * ENL_SESSION_WINDOW + 512)
+#define TAGS_MAX (3 * ENL_SESSION_WINDOW + 512)
 
 /* The last ratchet state of a few sessions, as parsed, with the exact
  * bytes it was parsed from or saved as. Parsing checks the stored key pair

@@ -172,6 +172,19 @@ static int hdecrypt(header *h, const uint8_t hk[KEY], const msgview *m)
     return rc;
 }
 
+/* The header key of a chain begun again (enl_ratchet_restart_sending):
+ * derived from the one the peer expects next, so that the peer, which
+ * computes it too, recognises the new chain's first messages, while they
+ * share neither tags nor header stream with the abandoned chain's. */
+static void restart_hk(uint8_t out[KEY], const uint8_t hk[KEY])
+{
+    static const char ctx[] = "enlace restart header key v1";
+    uint8_t t[KEY];
+    crypto_generichash(t, KEY, (const uint8_t *)ctx, sizeof ctx - 1, hk, KEY);
+    memcpy(out, t, KEY);
+    sodium_memzero(t, sizeof t);
+}
+
 /* PURGE: the second secret of a message key. */
 static void purge_key(uint8_t out[KEY], const uint8_t mk[KEY])
 {
@@ -350,18 +363,29 @@ static int try_current(enl_ratchet *s, uint8_t *pt, const msgview *m)
     return open_next(s, pt, m);
 }
 
-/* DecryptHeader with NHKr: the peer's first message after its DH ratchet. */
+/* DecryptHeader with NHKr: the peer's first message after its DH ratchet;
+ * or with the header key of that chain begun again (restart_hk(NHKr)). */
 static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
 {
+    uint8_t rhk[KEY];
     header h;
-    int rc;
+    int rc, restarted = 0;
 
-    if (hdecrypt(&h, s->nhkr, m) != 0) return ENL_ENOTFORME;
-    if ((rc = check_header(&h)) != ENL_OK) return rc;
-    if ((rc = skip_keys(s, h.pn)) != ENL_OK) return rc;
-    if ((rc = dh_ratchet(s, h.dh)) != ENL_OK) return rc;
-    if ((rc = skip_keys(s, h.n)) != ENL_OK) return rc;
-    return open_next(s, pt, m);
+    if (hdecrypt(&h, s->nhkr, m) != 0) {
+        restart_hk(rhk, s->nhkr);
+        if (hdecrypt(&h, rhk, m) != 0) {
+            sodium_memzero(rhk, sizeof rhk);
+            return ENL_ENOTFORME;
+        }
+        restarted = 1;
+    }
+    if ((rc = check_header(&h)) == ENL_OK && (rc = skip_keys(s, h.pn)) == ENL_OK &&
+        (rc = dh_ratchet(s, h.dh)) == ENL_OK) {
+        if (restarted) memcpy(s->hkr, rhk, KEY);
+        if ((rc = skip_keys(s, h.n)) == ENL_OK) rc = open_next(s, pt, m);
+    }
+    sodium_memzero(rhk, sizeof rhk);
+    return rc;
 }
 
 /* ---- public functions ------------------------------------------------- */
@@ -394,6 +418,9 @@ int enl_ratchet_restart_sending(enl_ratchet *r)
         (rc = dh(out, s.dhs_sk, s.dhr)) == ENL_OK) {
         memcpy(s.rk, s.rk_restart, KEY);
         kdf_rk_he(s.rk, s.cks, s.nhks, out);
+        /* the first restart moves to the restart header key; later ones
+         * keep it (the peer derives it from the key it expects, once) */
+        if (s.restarts == 0) restart_hk(s.hks, s.hks);
         s.ns = 0;
         s.window_expiry = 0;
         s.chain_expiry = 0;     /* the abandoned chain's notes open nowhere */
@@ -575,6 +602,12 @@ size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYT
         for (i = 0; i < window && k < max && (uint64_t)r->nr + i < UINT32_MAX; i++)
             enl_ratchet_tag(tags[k++], r->hkr, r->nr + i);
     for (i = 0; i < window && k < max; i++) enl_ratchet_tag(tags[k++], r->nhkr, i);
+    if (!sodium_is_zero(r->nhkr, KEY)) {      /* that chain begun again */
+        uint8_t rhk[KEY];
+        restart_hk(rhk, r->nhkr);
+        for (i = 0; i < window && k < max; i++) enl_ratchet_tag(tags[k++], rhk, i);
+        sodium_memzero(rhk, sizeof rhk);
+    }
     for (size_t j = 0; j < r->nskipped && k < max; j++)
         enl_ratchet_tag(tags[k++], r->skipped[j].hk, r->skipped[j].n);
     return k;

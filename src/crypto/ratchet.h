@@ -43,8 +43,8 @@
  *                 message's tag, zero-extended to 24 bytes, as nonce. The
  *                 tag is tag(hk, N): unique for each message of a chain, so
  *                 the nonce never repeats under hk and need not be sent
- *                 (except in a chain begun again, below: its first
- *                 headers reuse the abandoned chain's stream, which gives
+ *                 (except in a chain begun again twice, below: its first
+ *                 headers reuse the first restart's stream, which gives
  *                 away the XOR of two public ratchet keys, and its tags).
  *                 The header is DHs public key || PN u32 || N u32,
  *                 big-endian: 40 bytes, 40 encrypted.
@@ -231,8 +231,10 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  * enl_ratchet_mark_sent records, after a message N is sealed, its expiry
  * when N < window. enl_ratchet_restart_sending begins the sending chain
  * again from the root key it came from: a new ratchet key pair, the same
- * header key and PN, N from 0; to the peer it is exactly the chain it
- * expected next, so its first messages are recognised and open. Only safe
+ * PN, N from 0, and a header key derived from the one the peer expects
+ * (whose tags enl_ratchet_tags lists too); to the peer it is exactly the
+ * chain it expected next, so its first messages are recognised and open,
+ * and they share no tag with the abandoned chain's. Only safe
  * when the peer has not entered the chain and never will (else the two
  * root keys part for good): the caller restarts only on a message from
  * the peer sealed under its old ratchet key (no DH step) after every

@@ -31,7 +31,7 @@
 #define MSG_MAX   256
 #define TEXT_MAX  64
 #define WINDOW    16
-#define TAGS_MAX  (2 * WINDOW + ENL_RATCHET_MAX_SKIPPED)
+#define TAGS_MAX  (3 * WINDOW + ENL_RATCHET_MAX_SKIPPED)
 
 /* The associated data enlace passes is the 37-byte clear note header. */
 static const uint8_t AD[37] = "clear note header: 37 bytes of it...";
@@ -671,8 +671,8 @@ static void test_chain_end(void **state)
     recv_ok(p.b, &m);
     p.a->ns = UINT32_MAX - 2;
     p.b->nr = UINT32_MAX - 2;
-    /* HKr's window stops before 2^32-1: two tags, then NHKr's window. */
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 + WINDOW);
+    /* HKr's window stops before 2^32-1: two tags, then NHKr's windows. */
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 + 2 * WINDOW);
     send_text(p.a, &m, "n = 2^32-2 after a gap");
     send_text(p.a, &m, "n = 2^32-2");
     recv_ok(p.b, &m);                           /* skips one key */
@@ -759,16 +759,17 @@ static void test_tags(void **state)
     (void)state;
 
     pair_new(&p);
-    /* Alice has no receiving chain yet: NHKr's window only. */
-    assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW), WINDOW);
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), WINDOW);
+    /* Alice has no receiving chain yet: NHKr's window only, and that of
+     * the same chain begun again (its restart header key). */
+    assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW), 2 * WINDOW);
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 * WINDOW);
     assert_int_equal(enl_ratchet_tags(p.b, tags, 3, WINDOW), 3);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, 0), 0);
     for (int i = 0; i < 6; i++) send_n(p.a, &m[i], "t", i);
     recv_ok(p.b, &m[2]);
-    /* HKr window, NHKr window, the two skipped keys. */
+    /* HKr window, NHKr window and its restart's, the two skipped keys. */
     n = enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW);
-    assert_int_equal(n, 2 * WINDOW + 2);
+    assert_int_equal(n, 3 * WINDOW + 2);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) assert_memory_not_equal(tags[i], tags[j], 16);
     recv_ok(p.b, &m[0]);
@@ -776,7 +777,7 @@ static void test_tags(void **state)
     recv_ok(p.b, &m[1]);
     recv_ok(p.b, &m[4]);
     recv_ok(p.b, &m[3]);
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 * WINDOW);
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 3 * WINDOW);
     /* The tag is enl_ratchet_tag(HKs, Ns) of the sender. */
     {
         uint8_t t[16];
@@ -913,6 +914,9 @@ static void test_restart_sending(void **state)
     assert_int_equal(p.a->restarts, 1);
     assert_int_equal(p.a->window_expiry, 0);
     send_text(p.a, &a2, "after the restart");
+    /* N = 0 again, but under the restart header key: not the tag (nor the
+     * header stream) of the abandoned chain's first message */
+    assert_memory_not_equal(a2.b, lost[0].b, 16);
     recv_ok(p.b, &a2);
     recv_refused(p.b, lost[1].b, lost[1].len, 0);             /* the abandoned chain */
     send_text(p.b, &b2, "b2");

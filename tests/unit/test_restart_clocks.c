@@ -1,9 +1,8 @@
 /*
  * Beginning a sending chain again (enl_ratchet_restart_sending, intake.c
- * restart_if_never_entered) against clocks and the other ways a pair's
- * sessions move (review revE). The restart's cost in linkability (its
- * first notes carry the tags of the abandoned chain's first notes) is
- * documented in THREAT-MODEL, not tested here.
+ * restart_if_never_entered) against what a courier who kept the old notes
+ * can link, clocks, and the other ways a pair's sessions move (review
+ * revE).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 #include "core/profile.h"
 #include "core/send.h"
 #include "core/session.h"
+#include "note/note.h"
 #include "util/secmem.h"
 #include "enlace.h"
 
@@ -48,6 +48,14 @@ static void tell(enl_profile *from, const char *to, enl_profile *reader, const c
     give(from, reader, id);
 }
 
+/* the note's bytes, as a courier (or an archive of a drop) keeps them */
+static uint8_t *copy_of(enl_profile *from, const uint8_t id[ENL_IDBYTES], size_t *len)
+{
+    uint8_t *note = NULL;
+    assert_int_equal(enl_note_get(from, id, &note, len), ENL_OK);
+    return note;
+}
+
 static uint32_t restarts_of(enl_profile *p, enl_profile *peer, int role)
 {
     enl_session *s = enl_secmem_alloc(sizeof *s);
@@ -59,6 +67,56 @@ static uint32_t restarts_of(enl_profile *p, enl_profile *peer, int role)
     n = s->r.restarts;
     enl_secmem_free(s);
     return n;
+}
+
+/* The first note of the chain begun again must not have the tag (nor an
+ * encrypted header under the same key and nonce) of the first note of the
+ * abandoned chain: a courier that kept the old note would link the new one
+ * to it, and learn that the contact came back. Failed before the restarted
+ * chain moved to its own header key. */
+static void test_restarted_chain_shares_nothing(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES], *old0, *new0;
+    size_t old_len, new_len;
+    const size_t T = ENL_NOTE_HEADERBYTES;   /* the ratchet message starts here */
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana0");
+    beto = mkprofile("beto0");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    say(ana, "beto", "perdida", id);           /* N = 0 of her chain: never arrives */
+    old0 = copy_of(ana, id, &old_len);         /* an archive of the drop keeps it */
+    at(T0 + 16 * DAY);
+    tell(beto, "ana", ana, "volvi");
+    assert_true(has_message(ana, "volvi"));
+    assert_int_equal(restarts_of(ana, beto, 1), 1);
+    say(ana, "beto", "bienvenido", id);        /* N = 0 of the chain begun again */
+    new0 = copy_of(ana, id, &new_len);
+    give(ana, beto, id);
+    assert_true(has_message(beto, "bienvenido"));
+    /* what a courier sees: the 16-byte tag, then the encrypted header */
+    {
+        /* the header stream: when key (HKs) and nonce (the tag) are the same,
+         * PN and N being equal, the XOR of the two encrypted headers ends in
+         * 8 zero bytes and its first 32 are old DHs ^ new DHs */
+        uint8_t x[ENL_RATCHET_ENCHEADERBYTES];
+        int same_tag = memcmp(old0 + T, new0 + T, ENL_RATCHET_TAGBYTES) == 0, same_stream;
+        for (size_t i = 0; i < sizeof x; i++)
+            x[i] = old0[T + ENL_RATCHET_TAGBYTES + i] ^ new0[T + ENL_RATCHET_TAGBYTES + i];
+        same_stream = sodium_is_zero(x + 32, 8);
+        if (same_tag || same_stream)
+            fail_msg("the new chain's first note repeats the abandoned chain's first note: same "
+                     "tag %d, same header keystream %d (anyone who kept the old note links the "
+                     "new one to it)", same_tag, same_stream);
+    }
+    free(old0);
+    free(new0);
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
 }
 
 /* A peer whose clock ran far ahead when it wrote under its old key, and
@@ -174,6 +232,7 @@ static void test_live_old_notes_do_not_block_new_ones(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_restarted_chain_shares_nothing),
         cmocka_unit_test(test_peer_clock_ahead_then_corrected),
         cmocka_unit_test(test_first_contact_responder_restarts),
         cmocka_unit_test(test_live_old_notes_do_not_block_new_ones),
