@@ -110,7 +110,8 @@ int enl_bulletin_parse(enl_bulletin *b, const uint8_t *plain, size_t len)
     n = enl_rd_u32(&r);
     b->text = enl_rd_ptr(&r, n);
     b->text_len = n;
-    if (r.err) return ENL_EMALFORMED;
+    /* no longer than a publisher may write, whatever room the note has */
+    if (r.err || n > ENL_TEXT_MAX) return ENL_EMALFORMED;
     /* Padding must be zeros: one byte string, one meaning. */
     for (size_t i = r.off; i < r.len; i++)
         if (plain[i] != 0) return ENL_EMALFORMED;

@@ -229,6 +229,19 @@ static void test_plaintext_parse(void **state)
     b.text_len = sizeof plain;
     assert_int_equal(enl_bulletin_encode(plain, sizeof plain, &b), ENL_ETOOBIG);
     assert_int_equal(enl_bulletin_parse(&back, plain, ENL_BULLETIN_PLAIN_MIN - 1), ENL_EMALFORMED);
+    /* A text longer than a bulletin's (PROTOCOL: at most 61,440 bytes),
+     * though the note could hold it: refused as the publisher refuses it. */
+    {
+        static uint8_t big[ENL_BULLETIN_PLAIN_MIN + ENL_TEXT_MAX + 64], text[ENL_TEXT_MAX + 1];
+        memset(text, 'x', sizeof text);
+        b.text = text;
+        b.text_len = ENL_TEXT_MAX;
+        assert_int_equal(enl_bulletin_encode(big, sizeof big, &b), ENL_OK);
+        assert_int_equal(enl_bulletin_parse(&back, big, sizeof big), ENL_OK);
+        b.text_len = ENL_TEXT_MAX + 1;
+        assert_int_equal(enl_bulletin_encode(big, sizeof big, &b), ENL_OK);
+        assert_int_equal(enl_bulletin_parse(&back, big, sizeof big), ENL_EMALFORMED);
+    }
 }
 
 static void test_tag_window(void **state)
