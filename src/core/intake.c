@@ -267,8 +267,9 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
  * could begin again a chain the peer still enters. */
 #define RESTART_MARGIN_HOURS 24
 
-/* The peer wrote this under the ratchet key my sending chain answered (no
- * DH ratchet step: it had not entered my chain), when every message by
+/* The peer wrote this on its current chain, under the ratchet key my
+ * sending chain answered (no DH ratchet step, and opened in that chain, not
+ * by a key kept from an older one: it had not entered my chain), when every message by
  * which it could have entered it (N < the tag window) had expired a day
  * before, so that it refuses them from then on: it never will enter it,
  * and everything I seal on it would be carried unread for good. The chain
@@ -284,11 +285,25 @@ static int restart_if_never_entered(opened *o)
 {
     const enl_ratchet *r = &o->s->r;
     uint64_t sent_hours = o->pl.sent / 3600;
-    if (o->new_session || r->step != o->before->step || !r->restartable || r->ns == 0 ||
+    if (o->new_session || r->step != o->before->step || r->nr <= o->before->nr ||
+        !r->restartable || r->ns == 0 ||
         r->window_expiry == 0 || sent_hours < (uint64_t)r->window_expiry + RESTART_MARGIN_HOURS ||
         sent_hours > (uint64_t)enl_now_hours() + RESTART_MARGIN_HOURS)
         return ENL_OK;
     return enl_ratchet_restart_sending(&o->s->r);
+}
+
+/* Every note of my chain before the current one had expired a day before
+ * by the peer's clock when it wrote this, and by mine: none can still be
+ * read, so PN need not ask the peer to wait for them
+ * (enl_ratchet_forget_expired_previous). Both clocks: either running ahead
+ * alone would make the peer give up notes it could still read. */
+static void forget_expired_previous(opened *o)
+{
+    uint64_t sent_hours = o->pl.sent / 3600, now = enl_now_hours();
+    uint64_t both = sent_hours < now ? sent_hours : now;
+    if (o->new_session || both <= RESTART_MARGIN_HOURS) return;
+    (void)enl_ratchet_forget_expired_previous(&o->s->r, (uint32_t)(both - RESTART_MARGIN_HOURS));
 }
 
 /* Writes a delivery inside the caller's transaction. */
@@ -298,6 +313,7 @@ static int deliver(enl_profile *p, opened *o, const uint8_t *note, size_t len, i
     int rc;
     if (o->cell != NULL) return deliver_cell(p, o, note, len, is_contact, evicted);
     if ((rc = restart_if_never_entered(o)) != ENL_OK) return rc;
+    forget_expired_previous(o);
     /* The session is saved with the message: the keys that opened it are
      * gone. It is saved before the payload is acted on, never after: acting
      * on it may seal through this same session (a cell log makes us send a

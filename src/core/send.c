@@ -118,8 +118,6 @@ uint32_t enl_send_expiry(uint32_t hours)
     return (uint32_t)((enl_now() + (uint64_t)hours * 3600 + 3599) / 3600);
 }
 
-#define PN_GONE_MARGIN_HOURS 24
-
 int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t floor,
                   uint32_t expiry, uint8_t id[ENL_IDBYTES], uint8_t lock_out[ENL_PURGELOCKBYTES])
 {
@@ -141,11 +139,6 @@ int enl_send_note(enl_profile *p, enl_session *s, const enl_payload *pl, size_t 
     if ((rc = enl_ratchet_next_purge_key(&s->r, key)) != ENL_OK) goto out;
     enl_purge_lock(lock, key);
     enl_note_header_encode(note, expiry, lock);
-    /* Every note of my chain before this one has expired, a day ago by my
-     * clock (the peer's may run behind): none can still reach the peer, so
-     * PN does not ask it to wait for them (enl_ratchet_forget_expired_previous). */
-    if (enl_now_hours() > PN_GONE_MARGIN_HOURS)
-        (void)enl_ratchet_forget_expired_previous(&s->r, enl_now_hours() - PN_GONE_MARGIN_HOURS);
     n = s->r.ns;
     if ((rc = seal(p, s, first, note, note_len, payload, payload_len)) != ENL_OK) goto out;
     /* how long the peer can still enter this chain (enl_ratchet_restart_sending) */

@@ -32,7 +32,7 @@ _Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
 _Static_assert(KEY == crypto_scalarmult_BYTES && KEY == crypto_scalarmult_SCALARBYTES, "x25519");
 _Static_assert(ENL_RATCHET_MAX_SKIP <= ENL_RATCHET_MAX_SKIPPED, "one skip always fits");
 _Static_assert(ENL_RATCHET_MAX_SKIPPED <= 0xffff, "the count is serialized as u16");
-_Static_assert(ENL_RATCHET_SERIAL_MAX == 18821, "documented maximum");
+_Static_assert(ENL_RATCHET_SERIAL_MAX == 18957, "documented maximum");
 
 typedef struct {
     uint8_t dh[KEY];
@@ -278,6 +278,18 @@ static int skip_keys(enl_ratchet *s, uint32_t until)
 
 /* ---- the ratchet -------------------------------------------------------- */
 
+/* Forgets the chain a restart abandoned (a DH ratchet step settles which
+ * one the peer follows). */
+static void clear_alt(enl_ratchet *s)
+{
+    sodium_memzero(s->alt_rk, KEY);
+    sodium_memzero(s->alt_dhs_sk, KEY);
+    sodium_memzero(s->alt_dhs_pk, KEY);
+    sodium_memzero(s->alt_nhks, KEY);
+    s->alt_ns = 0;
+    s->alt_chain_expiry = 0;
+}
+
 /* DHRatchetHE, then the age limit on skipped keys. */
 static int dh_ratchet(enl_ratchet *s, const uint8_t peer[KEY])
 {
@@ -299,6 +311,7 @@ static int dh_ratchet(enl_ratchet *s, const uint8_t peer[KEY])
     s->restartable = 1;
     s->window_expiry = 0;
     s->restarts = 0;
+    clear_alt(s);
     if ((rc = generate_dh(s, s->dhs_sk, s->dhs_pk)) != ENL_OK) goto out;
     if ((rc = dh(out, s->dhs_sk, s->dhr)) != ENL_OK) goto out;
     kdf_rk_he(s->rk, s->cks, s->nhks, out);
@@ -414,6 +427,13 @@ int enl_ratchet_restart_sending(enl_ratchet *r)
 
     if (r == NULL || !r->restartable || !(r->flags & ENL_RATCHET_HAS_RECV)) return ENL_EINVAL;
     memcpy(&s, r, sizeof s);
+    /* the chain given up, in case the peer did enter it */
+    memcpy(s.alt_rk, s.rk, KEY);
+    memcpy(s.alt_dhs_sk, s.dhs_sk, KEY);
+    memcpy(s.alt_dhs_pk, s.dhs_pk, KEY);
+    memcpy(s.alt_nhks, s.nhks, KEY);
+    s.alt_ns = s.ns;
+    s.alt_chain_expiry = s.chain_expiry;
     if ((rc = generate_dh(&s, s.dhs_sk, s.dhs_pk)) == ENL_OK &&
         (rc = dh(out, s.dhs_sk, s.dhr)) == ENL_OK) {
         memcpy(s.rk, s.rk_restart, KEY);
@@ -583,6 +603,19 @@ int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8
     rc = try_skipped(&s, pt, &m);
     if (rc == NO_MATCH) rc = try_current(&s, pt, &m);
     if (rc == NO_MATCH) rc = try_next_chain(&s, pt, &m);
+    if (rc == ENL_EDECRYPT && r->restarts > 0) {
+        /* The peer's next chain, whose body does not open from my chain
+         * begun again: it may answer the chain I abandoned (the peer had
+         * entered it after all). Then that one is mine again. */
+        memcpy(&s, r, sizeof s);
+        memcpy(s.rk, s.alt_rk, KEY);
+        memcpy(s.dhs_sk, s.alt_dhs_sk, KEY);
+        memcpy(s.dhs_pk, s.alt_dhs_pk, KEY);
+        memcpy(s.nhks, s.alt_nhks, KEY);
+        s.ns = s.alt_ns;
+        s.chain_expiry = s.alt_chain_expiry;
+        if (try_next_chain(&s, pt, &m) == ENL_OK) rc = ENL_OK;
+    }
     if (rc != ENL_OK) goto out;
     memcpy(r, &s, sizeof s);
     *pt_len = m.body_len - ENL_RATCHET_MACBYTES;
@@ -660,6 +693,12 @@ int enl_ratchet_serialize(uint8_t *out, size_t out_len, const enl_ratchet *r)
     enl_wr_u32(&w, r->restarts);
     enl_wr_u32(&w, r->chain_expiry);
     enl_wr_u32(&w, r->pn_expiry);
+    enl_wr_bytes(&w, r->alt_rk, KEY);
+    enl_wr_bytes(&w, r->alt_dhs_sk, KEY);
+    enl_wr_bytes(&w, r->alt_dhs_pk, KEY);
+    enl_wr_bytes(&w, r->alt_nhks, KEY);
+    enl_wr_u32(&w, r->alt_ns);
+    enl_wr_u32(&w, r->alt_chain_expiry);
     return (w.err || w.len != out_len) ? ENL_EINVAL : ENL_OK;
 }
 
@@ -706,6 +745,16 @@ static int check_state(const enl_ratchet *r)
     }
     if (crypto_scalarmult_base(pk, r->dhs_sk) != 0 || sodium_memcmp(pk, r->dhs_pk, KEY) != 0)
         return ENL_EMALFORMED;
+    /* an abandoned chain exactly while a restart stands */
+    if (r->restarts == 0) {
+        if (!sodium_is_zero(r->alt_rk, KEY) || !sodium_is_zero(r->alt_dhs_sk, KEY) ||
+            !sodium_is_zero(r->alt_dhs_pk, KEY) || !sodium_is_zero(r->alt_nhks, KEY) ||
+            r->alt_ns || r->alt_chain_expiry)
+            return ENL_EMALFORMED;
+    } else if (crypto_scalarmult_base(pk, r->alt_dhs_sk) != 0 ||
+               sodium_memcmp(pk, r->alt_dhs_pk, KEY) != 0) {
+        return ENL_EMALFORMED;
+    }
     return ENL_OK;
 }
 
@@ -744,6 +793,16 @@ int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
         r->restarts = enl_rd_u32(&d);
         r->chain_expiry = enl_rd_u32(&d);
         r->pn_expiry = enl_rd_u32(&d);
+        enl_rd_bytes(&d, r->alt_rk, KEY);
+        enl_rd_bytes(&d, r->alt_dhs_sk, KEY);
+        enl_rd_bytes(&d, r->alt_dhs_pk, KEY);
+        enl_rd_bytes(&d, r->alt_nhks, KEY);
+        r->alt_ns = enl_rd_u32(&d);
+        r->alt_chain_expiry = enl_rd_u32(&d);
+    } else {
+        /* what was sealed before: its expiries unknown, never forgotten */
+        if ((r->flags & ENL_RATCHET_HAS_SEND) && r->ns > 0) r->chain_expiry = UINT32_MAX;
+        if ((r->flags & ENL_RATCHET_HAS_RECV) && r->pn > 0) r->pn_expiry = UINT32_MAX;
     }
     rc = (d.err || enl_rd_left(&d) != 0) ? ENL_EMALFORMED : check_state(r);
 out:

@@ -123,16 +123,19 @@
  * NHKs, NHKr [32 each] | Ns u32 | Nr u32 | PN u32 | step u32 |
  * count u16 | count x (hk[32] | n u32 | step u32 | mk[32]), oldest first |
  * restartable u8 | RK before the sending chain [32] | window expiry u32 |
- * restarts u32 | chain expiry u32 | PN expiry u32 (the last six since
- * version 2; a version 1 state is read as not restartable, with no
- * expiries). Keys that are None are written as zeros. Big-endian. */
+ * restarts u32 | chain expiry u32 | PN expiry u32 | the abandoned chain:
+ * RK [32], DHs sk [32], DHs pk [32], NHKs [32], Ns u32, chain expiry u32
+ * (the trailer, since version 2; a version 1 state is read as not
+ * restartable, its expiries unknown: never forgotten). Keys that are None
+ * are written as zeros. Big-endian. */
 #define ENL_RATCHET_VERSION         2
 #define ENL_RATCHET_SKIPPEDBYTES    (ENL_RATCHET_KEYBYTES + 4 + 4 + ENL_RATCHET_KEYBYTES)
 #define ENL_RATCHET_SERIAL_FIXED    (1 + 1 + 10 * ENL_RATCHET_KEYBYTES + 4 * 4 + 2)   /* 340 */
-#define ENL_RATCHET_SERIAL_TRAILER  (1 + ENL_RATCHET_KEYBYTES + 4 * 4)                /* 49 */
+#define ENL_RATCHET_SERIAL_TRAILER  \
+    (1 + ENL_RATCHET_KEYBYTES + 4 * 4 + 4 * ENL_RATCHET_KEYBYTES + 4 + 4)            /* 185 */
 #define ENL_RATCHET_SERIAL_MAX \
     (ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_MAX_SKIPPED * ENL_RATCHET_SKIPPEDBYTES + \
-     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18821 */
+     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18957 */
 
 /* flags */
 #define ENL_RATCHET_HAS_DHR   1u  /* DHr is known */
@@ -175,6 +178,13 @@ typedef struct {
      * sending chain, and of those of the chain before it (the one PN
      * counts); 0 when none (enl_ratchet_forget_expired_previous). */
     uint32_t chain_expiry, pn_expiry;
+    /* The sending chain the last restart abandoned, until the next DH
+     * ratchet step: should the peer have entered it after all (the word of
+     * its clock was wrong), the peer's next chain opens from it and the
+     * restart is undone. All zero while restarts is 0. */
+    uint8_t alt_rk[ENL_RATCHET_KEYBYTES], alt_dhs_sk[ENL_RATCHET_KEYBYTES];
+    uint8_t alt_dhs_pk[ENL_RATCHET_KEYBYTES], alt_nhks[ENL_RATCHET_KEYBYTES];
+    uint32_t alt_ns, alt_chain_expiry;
     /* Test vectors only: when seeded, GENERATE_DH
      * draw from BLAKE2b keyed by test_seed over a counter instead of
      * randombytes. Never serialized: a parsed state is always random. */
@@ -234,14 +244,17 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  * PN, N from 0, and a header key derived from the one the peer expects
  * (whose tags enl_ratchet_tags lists too); to the peer it is exactly the
  * chain it expected next, so its first messages are recognised and open,
- * and they share no tag with the abandoned chain's. Only safe
- * when the peer has not entered the chain and never will (else the two
- * root keys part for good): the caller restarts only on a message from
- * the peer sealed under its old ratchet key (no DH step) after every
- * message N < window of the chain had expired. ENL_EINVAL when this side
- * has not made a DH ratchet step yet (the first chain of a session is
- * begun again by a new session). Nothing else changes: messages of the
- * abandoned chain no longer open.
+ * and they share no tag with the abandoned chain's. Meant for a peer
+ * that has not entered the chain and never will: the caller restarts only
+ * on a message from the peer sealed in its current chain under its old
+ * ratchet key (no DH step) after every message N < window of the chain
+ * had expired, by both clocks. Should the peer have entered it after all,
+ * the abandoned chain is kept until the next DH ratchet step, and the
+ * peer's next chain, which answers it, opens from it (enl_ratchet_decrypt
+ * then undoes the restart). ENL_EINVAL when this side has not made a DH
+ * ratchet step yet (the first chain of a session is begun again by a new
+ * session). Messages of the abandoned chain no longer open for the peer
+ * once it entered the new one.
  */
 void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t window);
 int enl_ratchet_restart_sending(enl_ratchet *r) __attribute__((warn_unused_result));

@@ -186,8 +186,8 @@ static void test_constants(void **state)
     (void)state;
     assert_int_equal(enl_ratchet_overhead(), 16 + 40 + 16);
     assert_int_equal(ENL_RATCHET_SERIAL_FIXED, 340);
-    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 49);
-    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 49);
+    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 185);
+    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 185);
 }
 
 /* Section 4.1, in its order: Alice sends A1 under the shared HKA, which
@@ -834,7 +834,8 @@ static void test_serialize_roundtrip(void **state)
     assert_int_equal(l1, l2);
     assert_memory_equal(s1, s2, l1);
     free(s2);
-    /* a version 1 state (before the restart trailer) is read, as not restartable */
+    /* a version 1 state (before the restart trailer) is read, as not
+     * restartable, with the expiries of what it sealed unknown */
     s2 = malloc(l1);
     assert_non_null(s2);
     memcpy(s2, s1, l1 - ENL_RATCHET_SERIAL_TRAILER);
@@ -842,6 +843,7 @@ static void test_serialize_roundtrip(void **state)
     assert_int_equal(enl_ratchet_parse(copy, s2, l1 - ENL_RATCHET_SERIAL_TRAILER), ENL_OK);
     assert_int_equal(copy->restartable, 0);
     assert_true(sodium_is_zero(copy->rk_restart, 32));
+    assert_int_equal(copy->pn_expiry, p.b->pn > 0 ? UINT32_MAX : 0);
     assert_memory_equal(copy->rk, p.b->rk, 32);
     assert_int_equal(copy->nskipped, p.b->nskipped);
     free(s2);
@@ -921,6 +923,34 @@ static void test_restart_sending(void **state)
     recv_refused(p.b, lost[1].b, lost[1].len, 0);             /* the abandoned chain */
     send_text(p.b, &b2, "b2");
     recv_ok(p.a, &b2);
+    assert_int_equal(p.a->restarts, 0);         /* the DH step settled it */
+    assert_true(sodium_is_zero(p.a->alt_rk, 32));
+    send_text(p.a, &a3, "a3");
+    recv_ok(p.b, &a3);
+    pair_free(&p);
+}
+
+/* A restart the peer did not expect (it had entered the chain after all):
+ * its next chain, answering the abandoned one, still opens, and the
+ * session goes on from there. */
+static void test_restart_undone_by_the_peer(void **state)
+{
+    pair p;
+    tmsg a1, b1, y0, a2, b2, a3;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);
+    send_text(p.a, &y0, "y0");                  /* Alice's chain Y */
+    recv_ok(p.b, &y0);                          /* Bob enters it */
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly */
+    send_text(p.a, &a2, "lost to the restart");
+    send_text(p.b, &b2, "b2 answers Y");
+    recv_ok(p.a, &b2);                          /* from the abandoned chain */
+    assert_int_equal(p.a->restarts, 0);
     send_text(p.a, &a3, "a3");
     recv_ok(p.b, &a3);
     pair_free(&p);
@@ -1031,7 +1061,10 @@ static void test_parse_hostile(void **state)
     bad[alen - ENL_RATCHET_SERIAL_TRAILER] = 1;                 /* restartable before a step */
     parse_refused(bad, alen, ENL_EMALFORMED);
     memcpy(bad, alice, alen);
-    put32(bad + alen - 4, 7);                                   /* a PN expiry before a step */
+    put32(bad + alen - ENL_RATCHET_SERIAL_TRAILER + 45, 7);     /* a PN expiry before a step */
+    parse_refused(bad, alen, ENL_EMALFORMED);
+    memcpy(bad, alice, alen);
+    bad[alen - ENL_RATCHET_SERIAL_TRAILER + 49] = 1;            /* an abandoned chain, no restart */
     parse_refused(bad, alen, ENL_EMALFORMED);
 
     /* Garbage, with and without a valid version byte. */
@@ -1151,6 +1184,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_serialize_roundtrip),
         cmocka_unit_test(test_restart_sending),
+        cmocka_unit_test(test_restart_undone_by_the_peer),
         cmocka_unit_test(test_forget_expired_previous),
         cmocka_unit_test(test_serialize_max),
         cmocka_unit_test(test_parse_hostile),

@@ -21,6 +21,7 @@
 #include "core/profile.h"
 #include "core/send.h"
 #include "core/session.h"
+#include "store/store.h"
 #include "util/secmem.h"
 #include "enlace.h"
 
@@ -195,6 +196,99 @@ static void test_lost_first_contact_notes_recover_when_the_peer_writes(void **st
     enl_profile_close(beto);
 }
 
+/* PN = 0 is decided by the sender's clock alone. ana's clock runs two
+ * weeks ahead for a while (and is then put right) just as she writes on
+ * the chain her step began: the note says PN = 0, though her note of the
+ * chain before ("viva", lives 14 days) is still on its way. Reaching beto
+ * first, the PN = 0 note moves him to the new chain keeping no key of the
+ * one before; "viva", arriving the next hour well within its life, never
+ * opens. Review revF. */
+static void test_pn_zero_by_a_clock_ahead_loses_a_live_note(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t viva[ENL_IDBYTES], adelantada[ENL_IDBYTES];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana5");
+    beto = mkprofile("beto5");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");          /* ana steps: her chain C1 */
+    tell(ana, "beto", beto, "uno");              /* C1 N = 0: beto entered it */
+    assert_true(has_message(beto, "uno"));
+    say(ana, "beto", "viva", viva);              /* C1 N = 1, on its way for 14 days */
+    tell(beto, "ana", ana, "te leo");            /* ana steps: C2, PN = 2 */
+    assert_true(has_message(ana, "te leo"));
+    at(T0 + 16 * DAY);                           /* ana's clock, wrong */
+    say(ana, "beto", "adelantada", adelantada);  /* C2 N = 0 */
+    at(T0 + 2 * 3600);                           /* put right */
+    give(ana, beto, adelantada);
+    assert_true(has_message(beto, "adelantada"));
+    at(T0 + 3 * 3600);
+    give(ana, beto, viva);                       /* lives until T0 + 14 days */
+    if (!has_message(beto, "viva"))
+        fail_msg("beto never reads \"viva\", a note that has not expired: ana's clock ahead made "
+                 "her next chain say PN = 0, and beto kept no key of the chain before");
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* A session stored by the version before (ratchet state version 1) as the
+ * profile is upgraded: it is read with no chain expiry, so the latest
+ * expiry of the sending chain becomes that of the notes sealed after the
+ * upgrade only. ana had sent "larga" (--expire 60 days) before it, and a
+ * one-hour note after: once that hour is a day past, her next chain says
+ * PN = 0 while "larga" is still on its way, and beto never reads it.
+ * Review revF. */
+static void as_version_1(enl_profile *p, enl_profile *peer, int role)
+{
+    uint8_t h[32], *buf = NULL;
+    size_t len = 0;
+    const size_t fixed = 1 + 1 + 32 + 32 + 4 + 32;
+    enl_session_key(p, peer->id->dh_pk, role, h);
+    assert_int_equal(enl_store_row_get(p->st, "sessions", h, &buf, &len), ENL_OK);
+    assert_true(len > fixed + ENL_RATCHET_SERIAL_TRAILER);
+    assert_int_equal(buf[fixed], 2);
+    buf[fixed] = 1;                             /* version 1: no trailer */
+    assert_int_equal(enl_store_row_put(p->st, "sessions", h, buf, len - ENL_RATCHET_SERIAL_TRAILER),
+                     ENL_OK);
+    enl_store_free(buf, len);
+}
+
+static void test_pn_zero_after_an_upgrade_loses_a_live_note(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t larga[ENL_IDBYTES], corta[ENL_IDBYTES], id[ENL_IDBYTES];
+    enl_send_opts sixty = { 60 * 24, 0, 0 }, hour = { 1, 0, 0 };
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana6");
+    beto = mkprofile("beto6");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");          /* ana steps: her chain C1 */
+    tell(ana, "beto", beto, "uno");              /* beto entered C1 */
+    assert_true(has_message(beto, "uno"));
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"larga", 5, &sixty, larga), ENL_OK);
+    as_version_1(ana, beto, 1);                  /* the upgrade */
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"corta", 5, &hour, corta), ENL_OK);
+    tell(beto, "ana", ana, "te leo");            /* ana steps: C2 */
+    assert_true(has_message(ana, "te leo"));
+    at(T0 + 2 * DAY);
+    say(ana, "beto", "nueva", id);               /* C2 N = 0 */
+    give(ana, beto, id);
+    assert_true(has_message(beto, "nueva"));
+    give(ana, beto, larga);                      /* lives until T0 + 60 days */
+    if (!has_message(beto, "larga"))
+        fail_msg("beto never reads \"larga\" (58 days left): the chain expiry read from a "
+                 "version 1 state was 0, and ana's next chain said PN = 0");
+    (void)corta;
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +296,8 @@ int main(void)
         cmocka_unit_test(test_no_restart_while_the_chain_can_be_entered),
         cmocka_unit_test(test_lost_first_contact_notes_recover_when_the_peer_writes),
         cmocka_unit_test(test_many_lost_in_an_entered_chain_then_the_peer_writes),
+        cmocka_unit_test(test_pn_zero_by_a_clock_ahead_loses_a_live_note),
+        cmocka_unit_test(test_pn_zero_after_an_upgrade_loses_a_live_note),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

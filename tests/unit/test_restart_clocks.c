@@ -229,6 +229,90 @@ static void test_live_old_notes_do_not_block_new_ones(void **state)
     enl_profile_close(beto);
 }
 
+/* The same peer clock, ahead when beto wrote under his old key and put
+ * right before ana's first note reached him; only the courier that carries
+ * his old note to ana is slow, as couriers are: it arrives more than two
+ * weeks later, when by ana's clock that note's `sent` is no longer more
+ * than a day ahead. beto had entered ana's chain at once, yet she begins
+ * it again: his reply, sealed on the chain that answers hers, no longer
+ * opens for her (the root keys parted for good). Review revF. */
+static void test_peer_clock_ahead_note_delivered_late(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t tarde[ENL_IDBYTES], estas[ENL_IDBYTES], lei[ENL_IDBYTES];
+    enl_send_opts month = { 30 * 24, 0, 0 };
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana5");
+    beto = mkprofile("beto5");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    say(ana, "beto", "tarde", tarde);           /* N = 0 of her new chain */
+    at(T0 + 16 * DAY);                          /* beto's clock, wrong */
+    say(beto, "ana", "estas?", estas);          /* under his old key */
+    at(T0 + HOUR);                              /* put right */
+    give(ana, beto, tarde);
+    assert_true(has_message(beto, "tarde"));    /* he entered ana's chain */
+    assert_int_equal(enl_send_text(beto, "ana", (const uint8_t *)"ya te lei", 9, &month, lei),
+                     ENL_OK);                   /* his new chain, a note that lives a month */
+    at(T0 + 15 * DAY + 2 * HOUR);               /* the slow courier reaches ana */
+    give(beto, ana, estas);
+    assert_true(has_message(ana, "estas?"));
+    give(beto, ana, lei);
+    if (!has_message(ana, "ya te lei"))
+        fail_msg("ana began her chain again (restarts %u) although beto had entered it two "
+                 "weeks before: his reply no longer opens for her",
+                 (unsigned)restarts_of(ana, beto, 1));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* A note opened with a kept (skipped) key of an older chain of the peer's
+ * makes no DH ratchet step either, yet it says nothing about the chain ana
+ * sends on now: beto wrote it before that chain existed. Here beto's old
+ * note (his clock ahead when he wrote it) reaches ana late, after beto
+ * entered her current chain and wrote on the one that answers it: ana
+ * begins her current chain again, and beto's later notes no longer open.
+ * PROTOCOL section 3 asks for a message "sealed under the ratchet key its
+ * chain answered"; intake.c restart_if_never_entered does not. Review revF. */
+static void test_restart_by_a_note_of_an_older_peer_chain(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t estas[ENL_IDBYTES], tarde[ENL_IDBYTES];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana6");
+    beto = mkprofile("beto6");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");         /* beto's first chain; ana steps */
+    say(ana, "beto", "tarde", tarde);           /* her chain C1 */
+    at(T0 + 16 * DAY);                          /* beto's clock, wrong */
+    say(beto, "ana", "estas?", estas);          /* his first chain again, N = 1 */
+    at(T0 + HOUR);                              /* put right */
+    give(ana, beto, tarde);
+    assert_true(has_message(beto, "tarde"));
+    tell(beto, "ana", ana, "ya te lei");        /* his chain answering C1: ana steps (C2), */
+    assert_true(has_message(ana, "ya te lei")); /* keeping the key of his N = 1 */
+    at(T0 + 2 * HOUR);
+    tell(ana, "beto", beto, "bien");            /* C2, N = 0 */
+    assert_true(has_message(beto, "bien"));     /* beto entered C2 */
+    at(T0 + 15 * DAY + 3 * HOUR);
+    give(beto, ana, estas);                     /* the old note, late, by the skipped key */
+    assert_true(has_message(ana, "estas?"));
+    assert_int_equal(restarts_of(ana, beto, 1), 0);   /* it says nothing of C2 */
+    tell(beto, "ana", ana, "y ahora?");         /* on his chain answering C2 */
+    if (!has_message(ana, "y ahora?"))
+        fail_msg("ana began C2 again (restarts %u) on a note of beto's older chain, although "
+                 "beto had entered C2: his notes no longer open for her",
+                 (unsigned)restarts_of(ana, beto, 1));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +320,8 @@ int main(void)
         cmocka_unit_test(test_peer_clock_ahead_then_corrected),
         cmocka_unit_test(test_first_contact_responder_restarts),
         cmocka_unit_test(test_live_old_notes_do_not_block_new_ones),
+        cmocka_unit_test(test_peer_clock_ahead_note_delivered_late),
+        cmocka_unit_test(test_restart_by_a_note_of_an_older_peer_chain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
