@@ -32,7 +32,7 @@ _Static_assert(KEY == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "aead key");
 _Static_assert(KEY == crypto_scalarmult_BYTES && KEY == crypto_scalarmult_SCALARBYTES, "x25519");
 _Static_assert(ENL_RATCHET_MAX_SKIP <= ENL_RATCHET_MAX_SKIPPED, "one skip always fits");
 _Static_assert(ENL_RATCHET_MAX_SKIPPED <= 0xffff, "the count is serialized as u16");
-_Static_assert(ENL_RATCHET_SERIAL_MAX == 18957, "documented maximum");
+_Static_assert(ENL_RATCHET_SERIAL_MAX == 19093, "documented maximum");
 
 typedef struct {
     uint8_t dh[KEY];
@@ -282,12 +282,7 @@ static int skip_keys(enl_ratchet *s, uint32_t until)
  * one the peer follows). */
 static void clear_alt(enl_ratchet *s)
 {
-    sodium_memzero(s->alt_rk, KEY);
-    sodium_memzero(s->alt_dhs_sk, KEY);
-    sodium_memzero(s->alt_dhs_pk, KEY);
-    sodium_memzero(s->alt_nhks, KEY);
-    s->alt_ns = 0;
-    s->alt_chain_expiry = 0;
+    sodium_memzero(s->alt, sizeof s->alt);
 }
 
 /* DHRatchetHE, then the age limit on skipped keys. */
@@ -427,13 +422,17 @@ int enl_ratchet_restart_sending(enl_ratchet *r)
 
     if (r == NULL || !r->restartable || !(r->flags & ENL_RATCHET_HAS_RECV)) return ENL_EINVAL;
     memcpy(&s, r, sizeof s);
-    /* the chain given up, in case the peer did enter it */
-    memcpy(s.alt_rk, s.rk, KEY);
-    memcpy(s.alt_dhs_sk, s.dhs_sk, KEY);
-    memcpy(s.alt_dhs_pk, s.dhs_pk, KEY);
-    memcpy(s.alt_nhks, s.nhks, KEY);
-    s.alt_ns = s.ns;
-    s.alt_chain_expiry = s.chain_expiry;
+    /* the chain given up, in case the peer did enter it: the step's own
+     * chain stays in alt[0] whatever follows, a later restart's in alt[1] */
+    {
+        enl_ratchet_alt *a = &s.alt[s.restarts == 0 ? 0 : 1];
+        memcpy(a->rk, s.rk, KEY);
+        memcpy(a->dhs_sk, s.dhs_sk, KEY);
+        memcpy(a->dhs_pk, s.dhs_pk, KEY);
+        memcpy(a->nhks, s.nhks, KEY);
+        a->ns = s.ns;
+        a->chain_expiry = s.chain_expiry;
+    }
     if ((rc = generate_dh(&s, s.dhs_sk, s.dhs_pk)) == ENL_OK &&
         (rc = dh(out, s.dhs_sk, s.dhr)) == ENL_OK) {
         memcpy(s.rk, s.rk_restart, KEY);
@@ -603,17 +602,18 @@ int enl_ratchet_decrypt(enl_ratchet *r, uint8_t *pt, size_t *pt_len, const uint8
     rc = try_skipped(&s, pt, &m);
     if (rc == NO_MATCH) rc = try_current(&s, pt, &m);
     if (rc == NO_MATCH) rc = try_next_chain(&s, pt, &m);
-    if (rc == ENL_EDECRYPT && r->restarts > 0) {
-        /* The peer's next chain, whose body does not open from my chain
-         * begun again: it may answer the chain I abandoned (the peer had
-         * entered it after all). Then that one is mine again. */
+    /* The peer's next chain, whose body does not open from my chain begun
+     * again: it may answer a chain I abandoned (the peer had entered it
+     * after all). Then that one is mine again. */
+    for (uint32_t i = 0; rc == ENL_EDECRYPT && i < ENL_RATCHET_ALTS && i < r->restarts; i++) {
+        const enl_ratchet_alt *a = &r->alt[i];
         memcpy(&s, r, sizeof s);
-        memcpy(s.rk, s.alt_rk, KEY);
-        memcpy(s.dhs_sk, s.alt_dhs_sk, KEY);
-        memcpy(s.dhs_pk, s.alt_dhs_pk, KEY);
-        memcpy(s.nhks, s.alt_nhks, KEY);
-        s.ns = s.alt_ns;
-        s.chain_expiry = s.alt_chain_expiry;
+        memcpy(s.rk, a->rk, KEY);
+        memcpy(s.dhs_sk, a->dhs_sk, KEY);
+        memcpy(s.dhs_pk, a->dhs_pk, KEY);
+        memcpy(s.nhks, a->nhks, KEY);
+        s.ns = a->ns;
+        s.chain_expiry = a->chain_expiry;
         if (try_next_chain(&s, pt, &m) == ENL_OK) rc = ENL_OK;
     }
     if (rc != ENL_OK) goto out;
@@ -693,12 +693,14 @@ int enl_ratchet_serialize(uint8_t *out, size_t out_len, const enl_ratchet *r)
     enl_wr_u32(&w, r->restarts);
     enl_wr_u32(&w, r->chain_expiry);
     enl_wr_u32(&w, r->pn_expiry);
-    enl_wr_bytes(&w, r->alt_rk, KEY);
-    enl_wr_bytes(&w, r->alt_dhs_sk, KEY);
-    enl_wr_bytes(&w, r->alt_dhs_pk, KEY);
-    enl_wr_bytes(&w, r->alt_nhks, KEY);
-    enl_wr_u32(&w, r->alt_ns);
-    enl_wr_u32(&w, r->alt_chain_expiry);
+    for (size_t i = 0; i < ENL_RATCHET_ALTS; i++) {
+        enl_wr_bytes(&w, r->alt[i].rk, KEY);
+        enl_wr_bytes(&w, r->alt[i].dhs_sk, KEY);
+        enl_wr_bytes(&w, r->alt[i].dhs_pk, KEY);
+        enl_wr_bytes(&w, r->alt[i].nhks, KEY);
+        enl_wr_u32(&w, r->alt[i].ns);
+        enl_wr_u32(&w, r->alt[i].chain_expiry);
+    }
     return (w.err || w.len != out_len) ? ENL_EINVAL : ENL_OK;
 }
 
@@ -745,15 +747,15 @@ static int check_state(const enl_ratchet *r)
     }
     if (crypto_scalarmult_base(pk, r->dhs_sk) != 0 || sodium_memcmp(pk, r->dhs_pk, KEY) != 0)
         return ENL_EMALFORMED;
-    /* an abandoned chain exactly while a restart stands */
-    if (r->restarts == 0) {
-        if (!sodium_is_zero(r->alt_rk, KEY) || !sodium_is_zero(r->alt_dhs_sk, KEY) ||
-            !sodium_is_zero(r->alt_dhs_pk, KEY) || !sodium_is_zero(r->alt_nhks, KEY) ||
-            r->alt_ns || r->alt_chain_expiry)
+    /* alt[i] exactly while more than i restarts stand */
+    for (uint32_t i = 0; i < ENL_RATCHET_ALTS; i++) {
+        const enl_ratchet_alt *a = &r->alt[i];
+        if (r->restarts <= i) {
+            if (!sodium_is_zero((const uint8_t *)a, sizeof *a)) return ENL_EMALFORMED;
+        } else if (crypto_scalarmult_base(pk, a->dhs_sk) != 0 ||
+                   sodium_memcmp(pk, a->dhs_pk, KEY) != 0) {
             return ENL_EMALFORMED;
-    } else if (crypto_scalarmult_base(pk, r->alt_dhs_sk) != 0 ||
-               sodium_memcmp(pk, r->alt_dhs_pk, KEY) != 0) {
-        return ENL_EMALFORMED;
+        }
     }
     return ENL_OK;
 }
@@ -793,12 +795,14 @@ int enl_ratchet_parse(enl_ratchet *r, const uint8_t *in, size_t len)
         r->restarts = enl_rd_u32(&d);
         r->chain_expiry = enl_rd_u32(&d);
         r->pn_expiry = enl_rd_u32(&d);
-        enl_rd_bytes(&d, r->alt_rk, KEY);
-        enl_rd_bytes(&d, r->alt_dhs_sk, KEY);
-        enl_rd_bytes(&d, r->alt_dhs_pk, KEY);
-        enl_rd_bytes(&d, r->alt_nhks, KEY);
-        r->alt_ns = enl_rd_u32(&d);
-        r->alt_chain_expiry = enl_rd_u32(&d);
+        for (size_t i = 0; i < ENL_RATCHET_ALTS; i++) {
+            enl_rd_bytes(&d, r->alt[i].rk, KEY);
+            enl_rd_bytes(&d, r->alt[i].dhs_sk, KEY);
+            enl_rd_bytes(&d, r->alt[i].dhs_pk, KEY);
+            enl_rd_bytes(&d, r->alt[i].nhks, KEY);
+            r->alt[i].ns = enl_rd_u32(&d);
+            r->alt[i].chain_expiry = enl_rd_u32(&d);
+        }
     } else {
         /* what was sealed before: its expiries unknown, never forgotten */
         if ((r->flags & ENL_RATCHET_HAS_SEND) && r->ns > 0) r->chain_expiry = UINT32_MAX;

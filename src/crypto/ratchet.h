@@ -123,19 +123,21 @@
  * NHKs, NHKr [32 each] | Ns u32 | Nr u32 | PN u32 | step u32 |
  * count u16 | count x (hk[32] | n u32 | step u32 | mk[32]), oldest first |
  * restartable u8 | RK before the sending chain [32] | window expiry u32 |
- * restarts u32 | chain expiry u32 | PN expiry u32 | the abandoned chain:
- * RK [32], DHs sk [32], DHs pk [32], NHKs [32], Ns u32, chain expiry u32
- * (the trailer, since version 2; a version 1 state is read as not
+ * restarts u32 | chain expiry u32 | PN expiry u32 | 2 x the abandoned
+ * chains (RK [32], DHs sk [32], DHs pk [32], NHKs [32], Ns u32, chain
+ * expiry u32) (the trailer, since version 2; a version 1 state is read as not
  * restartable, its expiries unknown: never forgotten). Keys that are None
  * are written as zeros. Big-endian. */
 #define ENL_RATCHET_VERSION         2
 #define ENL_RATCHET_SKIPPEDBYTES    (ENL_RATCHET_KEYBYTES + 4 + 4 + ENL_RATCHET_KEYBYTES)
 #define ENL_RATCHET_SERIAL_FIXED    (1 + 1 + 10 * ENL_RATCHET_KEYBYTES + 4 * 4 + 2)   /* 340 */
+#define ENL_RATCHET_ALTS            2
+#define ENL_RATCHET_ALTBYTES        (4 * ENL_RATCHET_KEYBYTES + 4 + 4)                /* 136 */
 #define ENL_RATCHET_SERIAL_TRAILER  \
-    (1 + ENL_RATCHET_KEYBYTES + 4 * 4 + 4 * ENL_RATCHET_KEYBYTES + 4 + 4)            /* 185 */
+    (1 + ENL_RATCHET_KEYBYTES + 4 * 4 + ENL_RATCHET_ALTS * ENL_RATCHET_ALTBYTES)      /* 321 */
 #define ENL_RATCHET_SERIAL_MAX \
     (ENL_RATCHET_SERIAL_FIXED + ENL_RATCHET_MAX_SKIPPED * ENL_RATCHET_SKIPPEDBYTES + \
-     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 18957 */
+     ENL_RATCHET_SERIAL_TRAILER)                                                    /* 19093 */
 
 /* flags */
 #define ENL_RATCHET_HAS_DHR   1u  /* DHr is known */
@@ -150,6 +152,14 @@ typedef struct {
     uint32_t n;
     uint32_t step;      /* the DH ratchet step whose receiving chain it came from */
 } enl_ratchet_skipped;
+
+/* A sending chain a restart gave up: what it takes to answer the peer's
+ * next chain from it (enl_ratchet_restart_sending). */
+typedef struct {
+    uint8_t rk[ENL_RATCHET_KEYBYTES], dhs_sk[ENL_RATCHET_KEYBYTES];
+    uint8_t dhs_pk[ENL_RATCHET_KEYBYTES], nhks[ENL_RATCHET_KEYBYTES];
+    uint32_t ns, chain_expiry;
+} enl_ratchet_alt;
 
 /* The state variables of sections 3.2 and 4.3, plus the bookkeeping of the
  * bounds. Absent (None) keys are all zeros and their flag is clear. Treat
@@ -178,13 +188,14 @@ typedef struct {
      * sending chain, and of those of the chain before it (the one PN
      * counts); 0 when none (enl_ratchet_forget_expired_previous). */
     uint32_t chain_expiry, pn_expiry;
-    /* The sending chain the last restart abandoned, until the next DH
-     * ratchet step: should the peer have entered it after all (the word of
-     * its clock was wrong), the peer's next chain opens from it and the
-     * restart is undone. All zero while restarts is 0. */
-    uint8_t alt_rk[ENL_RATCHET_KEYBYTES], alt_dhs_sk[ENL_RATCHET_KEYBYTES];
-    uint8_t alt_dhs_pk[ENL_RATCHET_KEYBYTES], alt_nhks[ENL_RATCHET_KEYBYTES];
-    uint32_t alt_ns, alt_chain_expiry;
+    /* The sending chains restarts abandoned, until the next DH ratchet
+     * step: the one the first restart of this step abandoned (the chain
+     * the step made), and the one the latest later restart abandoned.
+     * Should the peer have entered one after all (the word of its clock
+     * was wrong), the peer's next chain opens from it and the restarts are
+     * undone. alt[0] is set while restarts >= 1, alt[1] while >= 2; all
+     * zero otherwise. */
+    enl_ratchet_alt alt[ENL_RATCHET_ALTS];
     /* Test vectors only: when seeded, GENERATE_DH
      * draw from BLAKE2b keyed by test_seed over a counter instead of
      * randombytes. Never serialized: a parsed state is always random. */
@@ -249,9 +260,10 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  * on a message from the peer sealed in its current chain under its old
  * ratchet key (no DH step) after every message N < window of the chain
  * had expired, by both clocks. Should the peer have entered it after all,
- * the abandoned chain is kept until the next DH ratchet step, and the
- * peer's next chain, which answers it, opens from it (enl_ratchet_decrypt
- * then undoes the restart). ENL_EINVAL when this side has not made a DH
+ * the abandoned chains are kept until the next DH ratchet step (the
+ * step's own and the latest restart's, alt[]), and the peer's next chain,
+ * which answers one, opens from it (enl_ratchet_decrypt then undoes the
+ * restarts). ENL_EINVAL when this side has not made a DH
  * ratchet step yet (the first chain of a session is begun again by a new
  * session). Messages of the abandoned chain no longer open for the peer
  * once it entered the new one.

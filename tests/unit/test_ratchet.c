@@ -186,8 +186,8 @@ static void test_constants(void **state)
     (void)state;
     assert_int_equal(enl_ratchet_overhead(), 16 + 40 + 16);
     assert_int_equal(ENL_RATCHET_SERIAL_FIXED, 340);
-    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 185);
-    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 185);
+    assert_int_equal(ENL_RATCHET_SERIAL_TRAILER, 321);
+    assert_int_equal(ENL_RATCHET_SERIAL_MAX, 340 + 256 * 72 + 321);
 }
 
 /* Section 4.1, in its order: Alice sends A1 under the shared HKA, which
@@ -924,7 +924,7 @@ static void test_restart_sending(void **state)
     send_text(p.b, &b2, "b2");
     recv_ok(p.a, &b2);
     assert_int_equal(p.a->restarts, 0);         /* the DH step settled it */
-    assert_true(sodium_is_zero(p.a->alt_rk, 32));
+    assert_true(sodium_is_zero(p.a->alt[0].rk, 32));
     send_text(p.a, &a3, "a3");
     recv_ok(p.b, &a3);
     pair_free(&p);
@@ -951,6 +951,99 @@ static void test_restart_undone_by_the_peer(void **state)
     send_text(p.b, &b2, "b2 answers Y");
     recv_ok(p.a, &b2);                          /* from the abandoned chain */
     assert_int_equal(p.a->restarts, 0);
+    send_text(p.a, &a3, "a3");
+    recv_ok(p.b, &a3);
+    pair_free(&p);
+}
+
+/* Review revG: a second restart of the same chain (the peer's clock misled
+ * both) overwrites the kept abandoned chain with the first restart's: if
+ * the peer had entered the original chain, its next chain opens from
+ * neither and the root keys part for good. */
+static void test_second_restart_keeps_the_entered_chain(void **state)
+{
+    pair p;
+    tmsg a1, b1, y0, a2, a3, b2, a4;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);
+    send_text(p.a, &y0, "y0");                  /* Alice's chain Y */
+    recv_ok(p.b, &y0);                          /* Bob enters it */
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly */
+    send_text(p.a, &a2, "on the first restart");
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly again */
+    send_text(p.a, &a3, "on the second restart");
+    send_text(p.b, &b2, "b2 answers Y");
+    if (try_recv(p.a, &b2) != ENL_OK)
+        fail_msg("after a second restart, Bob's chain answering Y (which he entered) no longer "
+                 "opens for Alice: the kept abandoned chain is the first restart's, not Y");
+    send_text(p.a, &a4, "a4");
+    recv_ok(p.b, &a4);
+    pair_free(&p);
+}
+
+/* Coverage (passes), review revG: a tampered note of the peer's next chain
+ * reaches the retry from the abandoned chain and changes nothing; the
+ * genuine one then opens; replayed, it is refused and changes nothing. */
+static void test_restart_alt_retry_is_transactional(void **state)
+{
+    pair p;
+    tmsg a1, b1, y0, a2, b2, bad, a3;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);
+    send_text(p.a, &y0, "y0");
+    recv_ok(p.b, &y0);
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
+    send_text(p.a, &a2, "lost");
+    send_text(p.b, &b2, "b2 answers Y");
+    bad = b2;
+    bad.b[bad.len - 1] ^= 1;                    /* the body, as a courier could */
+    recv_refused(p.a, bad.b, bad.len, ENL_EDECRYPT);
+    bad = b2;
+    bad.b[ENL_RATCHET_TAGBYTES + 36] ^= 1;      /* the header's N */
+    recv_refused(p.a, bad.b, bad.len, 0);
+    recv_ok(p.a, &b2);
+    recv_refused(p.a, b2.b, b2.len, 0);         /* replayed */
+    assert_int_equal(p.a->restarts, 0);
+    assert_true(sodium_is_zero(p.a->alt[0].dhs_sk, 32));
+    send_text(p.a, &a3, "a3");
+    recv_ok(p.b, &a3);
+    pair_free(&p);
+}
+
+/* Coverage (passes), review revG: both sides begin their chains again
+ * wrongly (each had entered the other's); the first note that crosses
+ * opens from the receiver's abandoned chain and both go on. */
+static void test_both_restart_wrongly(void **state)
+{
+    pair p;
+    tmsg a1, b1, y0, q1, y1, b2, a3;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");                  /* Bob's chain Q */
+    recv_ok(p.a, &b1);                          /* Alice enters Q, her chain Y */
+    send_text(p.a, &y0, "y0");
+    recv_ok(p.b, &y0);                          /* Bob enters Y: his chain Q2 */
+    send_text(p.b, &q1, "q1 on Q2");
+    assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* Y begun again */
+    send_text(p.a, &y1, "y1 on Y begun again");
+    assert_int_equal(enl_ratchet_restart_sending(p.b), ENL_OK);   /* Q2 begun again */
+    send_text(p.b, &b2, "b2 on Q2 begun again");
+    recv_ok(p.a, &b2);                          /* from Alice's abandoned Y */
+    assert_int_equal(p.a->restarts, 0);
+    recv_refused(p.a, q1.b, q1.len, 0);         /* Q2 itself: abandoned, never entered */
     send_text(p.a, &a3, "a3");
     recv_ok(p.b, &a3);
     pair_free(&p);
@@ -1185,6 +1278,9 @@ int main(void)
         cmocka_unit_test(test_serialize_roundtrip),
         cmocka_unit_test(test_restart_sending),
         cmocka_unit_test(test_restart_undone_by_the_peer),
+        cmocka_unit_test(test_second_restart_keeps_the_entered_chain),
+        cmocka_unit_test(test_restart_alt_retry_is_transactional),
+        cmocka_unit_test(test_both_restart_wrongly),
         cmocka_unit_test(test_forget_expired_previous),
         cmocka_unit_test(test_serialize_max),
         cmocka_unit_test(test_parse_hostile),

@@ -27,29 +27,8 @@
 
 #define PROFILES_ROOT "/tmp/enl-ratchet-restart-XXXXXX"
 #include "profiles.h"
+#include "conversation.h"
 
-#define T0 1790000000ull
-#define DAY 86400ull
-
-static void at(uint64_t t)
-{
-    char v[32];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)t);
-    setenv("ENLACE_NOW", v, 1);
-}
-
-static void say(enl_profile *from, const char *to, const char *text, uint8_t id[ENL_IDBYTES])
-{
-    assert_int_equal(enl_send_text(from, to, (const uint8_t *)text, strlen(text), NULL, id), ENL_OK);
-}
-
-/* say, then hand the note over */
-static void tell(enl_profile *from, const char *to, enl_profile *reader, const char *text)
-{
-    uint8_t id[ENL_IDBYTES];
-    say(from, to, text, id);
-    give(from, reader, id);
-}
 
 /* ana answers beto, then writes `lost` notes that never reach him (a new
  * sending chain of hers, which he has not entered). */

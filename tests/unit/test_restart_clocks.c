@@ -24,29 +24,8 @@
 
 #define PROFILES_ROOT "/tmp/enl-restart-clocks-XXXXXX"
 #include "profiles.h"
+#include "conversation.h"
 
-#define T0 1790000000ull
-#define DAY 86400ull
-#define HOUR 3600ull
-
-static void at(uint64_t t)
-{
-    char v[32];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)t);
-    setenv("ENLACE_NOW", v, 1);
-}
-
-static void say(enl_profile *from, const char *to, const char *text, uint8_t id[ENL_IDBYTES])
-{
-    assert_int_equal(enl_send_text(from, to, (const uint8_t *)text, strlen(text), NULL, id), ENL_OK);
-}
-
-static void tell(enl_profile *from, const char *to, enl_profile *reader, const char *text)
-{
-    uint8_t id[ENL_IDBYTES];
-    say(from, to, text, id);
-    give(from, reader, id);
-}
 
 /* the note's bytes, as a courier (or an archive of a drop) keeps them */
 static uint8_t *copy_of(enl_profile *from, const uint8_t id[ENL_IDBYTES], size_t *len)
@@ -54,19 +33,6 @@ static uint8_t *copy_of(enl_profile *from, const uint8_t id[ENL_IDBYTES], size_t
     uint8_t *note = NULL;
     assert_int_equal(enl_note_get(from, id, &note, len), ENL_OK);
     return note;
-}
-
-static uint32_t restarts_of(enl_profile *p, enl_profile *peer, int role)
-{
-    enl_session *s = enl_secmem_alloc(sizeof *s);
-    uint8_t h[32];
-    uint32_t n;
-    assert_non_null(s);
-    enl_session_key(p, peer->id->dh_pk, role, h);
-    assert_int_equal(enl_session_load(p, h, s), ENL_OK);
-    n = s->r.restarts;
-    enl_secmem_free(s);
-    return n;
 }
 
 /* The first note of the chain begun again must not have the tag (nor an
@@ -313,6 +279,56 @@ static void test_restart_by_a_note_of_an_older_peer_chain(void **state)
     enl_profile_close(beto);
 }
 
+/* beto's clock runs 16 days ahead for a day or so while he writes two
+ * notes under his old key, then is put right; ana's first note reaches him
+ * in time and he enters her chain A, and answers on the chain that answers
+ * A. A slow courier brings his first old note to ana: she begins A again
+ * (B), the case the kept abandoned chain is for. She writes on B (a note
+ * that lives a day); his second old note, sent (by his wrong clock) a day
+ * after that note expired, begins B again (B'), and the kept chain becomes
+ * B: A is forgotten. His reply, answering A, opens neither from B' nor from
+ * B; the root keys parted for good. */
+static void test_second_restart_forgets_the_chain_the_peer_entered(void **state)
+{
+    enl_profile *ana, *beto;
+    uint8_t tarde[ENL_IDBYTES], estas1[ENL_IDBYTES], estas2[ENL_IDBYTES], lei[ENL_IDBYTES];
+    uint8_t corta[ENL_IDBYTES];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana1");
+    beto = mkprofile("beto1");
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+    say(ana, "beto", "tarde", tarde);              /* N = 0 of her chain A */
+    at(T0 + 16 * DAY);                             /* beto's clock, wrong */
+    say(beto, "ana", "estas1", estas1);            /* under his old key */
+    at(T0 + 17 * DAY + 6 * HOUR);                  /* still wrong, a day later */
+    say(beto, "ana", "estas2", estas2);            /* under his old key again */
+    at(T0 + DAY + 7 * HOUR);                       /* put right */
+    give(ana, beto, tarde);
+    assert_true(has_message(beto, "tarde"));       /* he entered A */
+    say_for(beto, "ana", "ya te lei", 30 * 24, lei);   /* his chain answering A */
+    at(T0 + 15 * DAY + 2 * HOUR);                  /* the slow courier reaches ana */
+    give(beto, ana, estas1);
+    assert_true(has_message(ana, "estas1"));
+    assert_int_equal(restarts_of(ana, beto, 1), 1);   /* A begun again: B */
+    say_for(ana, "beto", "corta", 24, corta);      /* on B, lives a day */
+    at(T0 + 16 * DAY + 8 * HOUR);
+    give(beto, ana, estas2);
+    assert_true(has_message(ana, "estas2"));
+    give(beto, ana, lei);
+    if (!has_message(ana, "ya te lei"))
+        fail_msg("ana began her chain again twice (restarts %u); beto had entered the first "
+                 "one, which the second restart forgot: his reply no longer opens for her "
+                 "(the root keys parted for good)", (unsigned)restarts_of(ana, beto, 1));
+    tell(ana, "beto", beto, "bien");
+    assert_true(has_message(beto, "bien"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_live_old_notes_do_not_block_new_ones),
         cmocka_unit_test(test_peer_clock_ahead_note_delivered_late),
         cmocka_unit_test(test_restart_by_a_note_of_an_older_peer_chain),
+        cmocka_unit_test(test_second_restart_forgets_the_chain_the_peer_entered),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
