@@ -44,6 +44,15 @@ static inline void tell(enl_profile *from, const char *to, enl_profile *reader, 
     give(from, reader, id);
 }
 
+/* ana and beto meet and write once each way: ana has read beto's reply,
+ * so her next note begins a new chain of hers, which beto has not entered. */
+static inline void greet(enl_profile *ana, enl_profile *beto)
+{
+    introduce(ana, "ana", beto, "beto");
+    tell(ana, "beto", beto, "hola");
+    tell(beto, "ana", ana, "hola ana");
+}
+
 /* How many times p began again its sending chain to peer (role: 1 when p
  * started the session). */
 static inline uint32_t restarts_of(enl_profile *p, enl_profile *peer, int role)

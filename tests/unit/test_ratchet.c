@@ -930,22 +930,30 @@ static void test_restart_sending(void **state)
     pair_free(&p);
 }
 
+/* A pair where Alice has read Bob's reply and started her chain Y, and Bob
+ * has entered it: what a restart of Y must not lose. */
+static void bob_entered_alices_chain(pair *p)
+{
+    tmsg a1, b1, y0;
+    pair_new(p);
+    send_text(p->a, &a1, "a1");
+    recv_ok(p->b, &a1);
+    send_text(p->b, &b1, "b1");
+    recv_ok(p->a, &b1);
+    send_text(p->a, &y0, "y0");                 /* Alice's chain Y */
+    recv_ok(p->b, &y0);                         /* Bob enters it */
+}
+
 /* A restart the peer did not expect (it had entered the chain after all):
  * its next chain, answering the abandoned one, still opens, and the
  * session goes on from there. */
 static void test_restart_undone_by_the_peer(void **state)
 {
     pair p;
-    tmsg a1, b1, y0, a2, b2, a3;
+    tmsg a2, b2, a3;
     (void)state;
 
-    pair_new(&p);
-    send_text(p.a, &a1, "a1");
-    recv_ok(p.b, &a1);
-    send_text(p.b, &b1, "b1");
-    recv_ok(p.a, &b1);
-    send_text(p.a, &y0, "y0");                  /* Alice's chain Y */
-    recv_ok(p.b, &y0);                          /* Bob enters it */
+    bob_entered_alices_chain(&p);
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly */
     send_text(p.a, &a2, "lost to the restart");
     send_text(p.b, &b2, "b2 answers Y");
@@ -963,16 +971,10 @@ static void test_restart_undone_by_the_peer(void **state)
 static void test_second_restart_keeps_the_entered_chain(void **state)
 {
     pair p;
-    tmsg a1, b1, y0, a2, a3, b2, a4;
+    tmsg a2, a3, b2, a4;
     (void)state;
 
-    pair_new(&p);
-    send_text(p.a, &a1, "a1");
-    recv_ok(p.b, &a1);
-    send_text(p.b, &b1, "b1");
-    recv_ok(p.a, &b1);
-    send_text(p.a, &y0, "y0");                  /* Alice's chain Y */
-    recv_ok(p.b, &y0);                          /* Bob enters it */
+    bob_entered_alices_chain(&p);
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly */
     send_text(p.a, &a2, "on the first restart");
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);   /* wrongly again */
@@ -992,16 +994,10 @@ static void test_second_restart_keeps_the_entered_chain(void **state)
 static void test_restart_alt_retry_is_transactional(void **state)
 {
     pair p;
-    tmsg a1, b1, y0, a2, b2, bad, a3;
+    tmsg a2, b2, bad, a3;
     (void)state;
 
-    pair_new(&p);
-    send_text(p.a, &a1, "a1");
-    recv_ok(p.b, &a1);
-    send_text(p.b, &b1, "b1");
-    recv_ok(p.a, &b1);
-    send_text(p.a, &y0, "y0");
-    recv_ok(p.b, &y0);
+    bob_entered_alices_chain(&p);
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
     send_text(p.a, &a2, "lost");
     send_text(p.b, &b2, "b2 answers Y");

@@ -36,9 +36,7 @@ static void ana_writes_into_the_void(enl_profile *ana, enl_profile *beto, int lo
 {
     uint8_t id[ENL_IDBYTES];
     char text[32];
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     assert_true(has_message(ana, "hola ana"));
     for (int i = 0; i < lost; i++) {
         snprintf(text, sizeof text, "perdida %d", i);
@@ -84,9 +82,7 @@ static void test_no_restart_while_the_chain_can_be_entered(void **state)
     at(T0);
     ana = mkprofile("ana2");
     beto = mkprofile("beto2");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     say(ana, "beto", "tarde", id);              /* N = 0 of her new chain, held back */
     at(T0 + 13 * DAY);
     tell(beto, "ana", ana, "estas?");
@@ -121,9 +117,7 @@ static void test_many_lost_in_an_entered_chain_then_the_peer_writes(void **state
     at(T0);
     ana = mkprofile("ana4");
     beto = mkprofile("beto4");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     tell(ana, "beto", beto, "primera del tramo");    /* N = 0 of her new chain: entered */
     assert_true(has_message(beto, "primera del tramo"));
     for (int i = 0; i < 129; i++) {
@@ -190,9 +184,7 @@ static void test_pn_zero_by_a_clock_ahead_loses_a_live_note(void **state)
     at(T0);
     ana = mkprofile("ana5");
     beto = mkprofile("beto5");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");          /* ana steps: her chain C1 */
+    greet(ana, beto);          /* ana steps: her chain C1 */
     tell(ana, "beto", beto, "uno");              /* C1 N = 0: beto entered it */
     assert_true(has_message(beto, "uno"));
     say(ana, "beto", "viva", viva);              /* C1 N = 1, on its way for 14 days */
@@ -244,9 +236,7 @@ static void test_pn_zero_after_an_upgrade_loses_a_live_note(void **state)
     at(T0);
     ana = mkprofile("ana6");
     beto = mkprofile("beto6");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");          /* ana steps: her chain C1 */
+    greet(ana, beto);          /* ana steps: her chain C1 */
     tell(ana, "beto", beto, "uno");              /* beto entered C1 */
     assert_true(has_message(beto, "uno"));
     assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"larga", 5, &sixty, larga), ENL_OK);

@@ -50,9 +50,7 @@ static void test_restarted_chain_shares_nothing(void **state)
     at(T0);
     ana = mkprofile("ana0");
     beto = mkprofile("beto0");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     say(ana, "beto", "perdida", id);           /* N = 0 of her chain: never arrives */
     old0 = copy_of(ana, id, &old_len);         /* an archive of the drop keeps it */
     at(T0 + 16 * DAY);
@@ -99,9 +97,7 @@ static void test_peer_clock_ahead_then_corrected(void **state)
     at(T0);
     ana = mkprofile("ana2");
     beto = mkprofile("beto2");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     say(ana, "beto", "tarde", tarde);           /* N = 0 of her new chain, on its way */
     at(T0 + 16 * DAY);                          /* beto's clock, wrong */
     say(beto, "ana", "estas?", estas);          /* under his old key: he has not entered */
@@ -165,9 +161,7 @@ static void test_live_old_notes_do_not_block_new_ones(void **state)
     at(T0);
     ana = mkprofile("ana4");
     beto = mkprofile("beto4");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     for (int i = 0; i < 32; i++) {
         snprintf(text, sizeof text, "vieja %d", i);
         say(ana, "beto", text, id);
@@ -211,9 +205,7 @@ static void test_peer_clock_ahead_note_delivered_late(void **state)
     at(T0);
     ana = mkprofile("ana5");
     beto = mkprofile("beto5");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     say(ana, "beto", "tarde", tarde);           /* N = 0 of her new chain */
     at(T0 + 16 * DAY);                          /* beto's clock, wrong */
     say(beto, "ana", "estas?", estas);          /* under his old key */
@@ -251,9 +243,7 @@ static void test_restart_by_a_note_of_an_older_peer_chain(void **state)
     at(T0);
     ana = mkprofile("ana6");
     beto = mkprofile("beto6");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");         /* beto's first chain; ana steps */
+    greet(ana, beto);         /* beto's first chain; ana steps */
     say(ana, "beto", "tarde", tarde);           /* her chain C1 */
     at(T0 + 16 * DAY);                          /* beto's clock, wrong */
     say(beto, "ana", "estas?", estas);          /* his first chain again, N = 1 */
@@ -297,9 +287,7 @@ static void test_second_restart_forgets_the_chain_the_peer_entered(void **state)
     at(T0);
     ana = mkprofile("ana1");
     beto = mkprofile("beto1");
-    introduce(ana, "ana", beto, "beto");
-    tell(ana, "beto", beto, "hola");
-    tell(beto, "ana", ana, "hola ana");
+    greet(ana, beto);
     say(ana, "beto", "tarde", tarde);              /* N = 0 of her chain A */
     at(T0 + 16 * DAY);                             /* beto's clock, wrong */
     say(beto, "ana", "estas1", estas1);            /* under his old key */
