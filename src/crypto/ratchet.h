@@ -14,7 +14,9 @@
  * code says why; on success every key that opened the message is gone.
  * A hostile peer (who holds the header keys) can make the recipient store
  * at most ENL_RATCHET_MAX_SKIPPED keys and derive at most
- * 2 * ENL_RATCHET_MAX_SKIP chain keys per message.
+ * 2 * ENL_RATCHET_MAX_SKIP chain keys per try of a message: one try, or
+ * 1 + ENL_RATCHET_ALTS while this side's chain has been begun again
+ * (each abandoned chain is tried too).
  *
  * Pure: no I/O, no allocation, no globals. Not thread-safe per state.
  *
