@@ -38,8 +38,9 @@
 #define CELL_VERSION 1
 #define SK_ROW_VERSION 1
 /* The derivation of the sender key tags in the tags table (secret
- * "cell_tags"): 2 names the signing key (crypto/senderkey.c). */
-#define CELL_TAGS_VERSION 2
+ * "cell_tags"): 2 names the signing key, 3 adds the checkpoints past the
+ * window (crypto/senderkey.c). */
+#define CELL_TAGS_VERSION 3
 #define SK_KEPT 3                /* sender keys kept per member of a cell */
 #define SK_ORDER_BYTES 10        /* of a key id: statements u16 | created u64 */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
@@ -599,13 +600,13 @@ static int sk_row_write(enl_profile *p, const uint8_t h[32], const uint8_t cell_
     enl_wr_u16(&w, (uint16_t)sl);
     enl_wr_bytes(&w, skb, sl);
     rc = w.err ? ENL_EINVAL : enl_store_row_put(p->st, "senderkeys", h, row, w.len);
-    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+    if (rc == ENL_OK && (tags = malloc(ENL_SK_TAGS_MAX * sizeof *tags)) == NULL)
         rc = ENL_ENOMEM;
     if (rc == ENL_OK) {
-        n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        n = enl_senderkey_tags(sk, tags, ENL_SK_TAGS_MAX);
         rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
     }
-    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
+    enl_free_wiped(tags, tags ? ENL_SK_TAGS_MAX * sizeof *tags : 0);
     sodium_memzero(row, sizeof row);
     sodium_memzero(skb, sizeof skb);
     return rc;
@@ -631,14 +632,14 @@ static int retag_row(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     if (rc == ENL_OK &&
         (r.err || enl_rd_left(&r) != n || enl_senderkey_parse(sk, pt + r.off, n) != ENL_OK))
         rc = ENL_ESTORE;
-    if (rc == ENL_OK && (tags = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags)) == NULL)
+    if (rc == ENL_OK && (tags = malloc(ENL_SK_TAGS_MAX * sizeof *tags)) == NULL)
         rc = ENL_ENOMEM;
     if (rc == ENL_OK) {
         sk_row_key(p, cell_id, sign_pk, key_id, h);
-        n = enl_senderkey_tags(sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        n = enl_senderkey_tags(sk, tags, ENL_SK_TAGS_MAX);
         rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
     }
-    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
+    enl_free_wiped(tags, tags ? ENL_SK_TAGS_MAX * sizeof *tags : 0);
     enl_secmem_free(sk);
     return rc;
 }
@@ -1730,34 +1731,113 @@ static int sk_row_read(enl_profile *p, const uint8_t row[32], enl_cell_opened *c
     return rc;
 }
 
+/* Until when a gap a note opens now is kept: every note written before it
+ * was sent before now (give or take a day of clocks) and lives at most
+ * ENL_EXPIRY_MAX_HOURS. */
+static uint32_t gap_until_from(uint32_t now_hours)
+{
+    return now_hours + ENL_EXPIRY_MAX_HOURS + 24;
+}
+
+static uint32_t now_hours(void) { return (uint32_t)(enl_now() / 3600); }
+
 int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
                        enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
 {
     int rc = sk_row_read(p, row, co);
     if (rc != ENL_OK) return rc;
     if (len < ENL_NOTE_HEADERBYTES + ENL_SK_OVERHEAD) return ENL_EMALFORMED;
+    (void)enl_senderkey_forget_gap(&co->sk, now_hours());
     rc = enl_senderkey_decrypt(&co->sk, plain, note, ENL_NOTE_HEADERBYTES,
-                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
+                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES,
+                               gap_until_from(now_hours()));
     if (rc == ENL_OK) *plain_len = len - ENL_NOTE_HEADERBYTES - ENL_SK_OVERHEAD;
+    return rc;
+}
+
+typedef struct {
+    enl_profile *p;
+    uint32_t now;
+    uint8_t (*rows)[32];        /* rows whose gap has expired */
+    size_t n, cap;
+} gap_list;
+
+static int collect_expired_gap(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    gap_list *l = ctx;
+    enl_senderkey *sk = enl_secmem_alloc(sizeof *sk);
+    uint8_t cell_id[32], sign_pk[32], key_id[32];
+    enl_rd r = enl_rd_init(pt, len);
+    size_t n;
+    int rc = ENL_OK;
+    (void)seq;
+    if (sk == NULL) return ENL_ENOMEM;
+    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
+    enl_rd_bytes(&r, cell_id, 32);
+    enl_rd_bytes(&r, sign_pk, 32);
+    (void)enl_rd_ptr(&r, 32);                  /* dh_pk */
+    enl_rd_bytes(&r, key_id, 32);
+    n = enl_rd_u16(&r);
+    if (rc == ENL_OK &&
+        (r.err || enl_rd_left(&r) != n || enl_senderkey_parse(sk, pt + r.off, n) != ENL_OK))
+        rc = ENL_ESTORE;
+    if (rc == ENL_OK && enl_senderkey_forget_gap(sk, l->now)) {
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 8;
+            uint8_t (*v)[32] = enl_grow_wiped(l->rows, l->cap * sizeof *v, cap * sizeof *v);
+            if (v == NULL) rc = ENL_ENOMEM;
+            else {
+                l->rows = v;
+                l->cap = cap;
+            }
+        }
+        if (rc == ENL_OK) sk_row_key(l->p, cell_id, sign_pk, key_id, l->rows[l->n++]);
+    }
+    enl_senderkey_wipe(sk);
+    enl_secmem_free(sk);
+    return rc;
+}
+
+int enl_cells_forget_gaps(enl_profile *p)
+{
+    gap_list l = { p, now_hours(), NULL, 0, 0 };
+    enl_cell_opened *co = NULL;
+    int rc = enl_store_row_each(p->st, "senderkeys", collect_expired_gap, &l);
+
+    if (rc == ENL_OK && l.n > 0) {
+        if ((co = enl_secmem_alloc(sizeof *co)) == NULL) rc = ENL_ENOMEM;
+        else if ((rc = enl_store_begin(p->st)) == ENL_OK) {
+            for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
+                if ((rc = sk_row_read(p, l.rows[i], co)) != ENL_OK) break;
+                (void)enl_senderkey_forget_gap(&co->sk, l.now);
+                rc = sk_row_write(p, co->row, co->cell_id, co->sender_sign, co->sender_dh,
+                                  co->epoch, &co->sk);
+            }
+            rc = in_tx(p, rc);
+        }
+    }
+    if (co != NULL) enl_senderkey_wipe(&co->sk);
+    enl_secmem_free(co);
+    enl_free_wiped(l.rows, l.cap * sizeof *l.rows);
     return rc;
 }
 
 int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn fn, void *ctx)
 {
     enl_cell_opened *co = enl_secmem_alloc(sizeof *co);
-    uint8_t (*tags)[ENL_SK_TAGBYTES] = malloc((ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags);
+    uint8_t (*tags)[ENL_SK_TAGBYTES] = malloc(ENL_SK_TAGS_MAX * sizeof *tags);
     size_t n;
     int rc = co == NULL || tags == NULL ? ENL_ENOMEM : sk_row_read(p, row, co);
 
     if (rc == ENL_OK) {
-        n = enl_senderkey_tags(&co->sk, tags, ENL_SK_WINDOW + ENL_SK_SKIP_MAX);
+        n = enl_senderkey_tags(&co->sk, tags, ENL_SK_TAGS_MAX);
         for (size_t i = 0; rc == ENL_OK && i < n; i++)
             rc = enl_store_notes_by_tag(p->st, tags[i], fn, ctx);
         if (rc > 0) rc = ENL_OK;   /* fn had enough */
     }
     if (co != NULL) enl_senderkey_wipe(&co->sk);
     enl_secmem_free(co);
-    enl_free_wiped(tags, tags ? (ENL_SK_WINDOW + ENL_SK_SKIP_MAX) * sizeof *tags : 0);
+    enl_free_wiped(tags, tags ? ENL_SK_TAGS_MAX * sizeof *tags : 0);
     return rc;
 }
 

@@ -71,10 +71,15 @@ void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32]);
 int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
-/* Once per profile, at open: the tags of the sender keys stored before
- * their derivation named the signing key, written again, so that members'
- * notes sealed with the keys held are still recognised. */
+/* Once per profile, at open: the tags of the sender keys stored by an
+ * earlier derivation (before tags named the signing key, or before the
+ * checkpoints), written again, so that members' notes sealed with the
+ * keys held are recognised as this version would. */
 int enl_cells_upgrade(enl_profile *p) __attribute__((warn_unused_result));
+
+/* At open: the gaps of members' sender keys (crypto/senderkey.h) whose
+ * every note has expired are forgotten, their chain keys with them. */
+int enl_cells_forget_gaps(enl_profile *p) __attribute__((warn_unused_result));
 
 /* The local name of a cell, for the inbox. ENL_ENOTFOUND if unknown. */
 int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1]);

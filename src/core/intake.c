@@ -42,7 +42,9 @@
 #include "util/bytes.h"
 #include "util/secmem.h"
 
-#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + 256)
+/* every tag a session or sender key has (crypto/ratchet.h, senderkey.h) */
+#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 2 * ENL_RATCHET_CHECKPOINTS_MAX)
+_Static_assert(RESCAN_MAX >= ENL_SK_TAGS_MAX, "a sender key's tags fit a rescan");
 /* Anyone who holds my card can start sessions from fresh identities: a
  * stranger's new session is refused once the store holds this many, and a
  * stranger's message once it holds this many messages. */

@@ -624,6 +624,18 @@ out:
     return rc;
 }
 
+/* The tags of hk's numbers from `from` to `last` (both included) that are
+ * multiples of ENL_RATCHET_STRIDE, after the k tags already written. */
+static size_t checkpoints(uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t k, size_t max,
+                          const uint8_t hk[KEY], uint64_t from, uint64_t last)
+{
+    if (last >= UINT32_MAX) last = UINT32_MAX - 1;      /* N = 2^32 - 1 is never accepted */
+    for (uint64_t n = (from + ENL_RATCHET_STRIDE - 1) / ENL_RATCHET_STRIDE * ENL_RATCHET_STRIDE;
+         n <= last && k < max; n += ENL_RATCHET_STRIDE)
+        enl_ratchet_tag(tags[k++], hk, (uint32_t)n);
+    return k;
+}
+
 size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
                         uint32_t window)
 {
@@ -643,6 +655,12 @@ size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYT
     }
     for (size_t j = 0; j < r->nskipped && k < max; j++)
         enl_ratchet_tag(tags[k++], r->skipped[j].hk, r->skipped[j].n);
+    if (window == 0) return k;                  /* no window: no checkpoints past it */
+    if (r->flags & ENL_RATCHET_HAS_RECV)
+        k = checkpoints(tags, k, max, r->hkr, (uint64_t)r->nr + window,
+                        (uint64_t)r->nr + ENL_RATCHET_MAX_SKIP);
+    if (!sodium_is_zero(r->nhkr, KEY))
+        k = checkpoints(tags, k, max, r->nhkr, window, ENL_RATCHET_MAX_SKIP);
     return k;
 }
 

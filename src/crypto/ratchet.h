@@ -342,11 +342,20 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
 /*
  * The tags of the messages this state would open now, in this order: HKr
  * with Nr .. Nr+window-1 (when a message has been read), NHKr with
- * 0 .. window-1, then every skipped key's (hk, n), oldest first. Writes at
- * most max tags and returns how many. A message with a tag outside this
- * list may still open (beyond the window); a message with a tag in it
- * costs one header decryption to confirm.
+ * 0 .. window-1, then every skipped key's (hk, n), oldest first, then the
+ * checkpoints: the numbers n with n mod ENL_RATCHET_STRIDE = 0 past each
+ * window as far as MAX_SKIP allows (HKr: Nr+window .. Nr+MAX_SKIP; NHKr:
+ * window .. MAX_SKIP). A receiver that lost a window's worth of notes in
+ * a row (32) recognises the chain again at its next note on a checkpoint,
+ * and the notes before that one then open from their skipped keys; before
+ * checkpoints the later notes were carried unread until it wrote back.
+ * Writes at most max tags and returns how many. A message with a tag
+ * outside this list may still open (beyond the window); a message with a
+ * tag in it costs one header decryption to confirm.
  */
+#define ENL_RATCHET_STRIDE 4
+/* The most checkpoints a chain has (window 0 would give the most). */
+#define ENL_RATCHET_CHECKPOINTS_MAX (ENL_RATCHET_MAX_SKIP / ENL_RATCHET_STRIDE + 1)
 size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
                         uint32_t window);
 

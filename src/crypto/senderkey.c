@@ -5,7 +5,8 @@
 #include "crypto/senderkey.h"
 #include "util/bytes.h"
 
-#define SK_VERSION 1
+/* 2 adds the gap; 1 (no gap) is still read */
+#define SK_VERSION 2
 
 static void kdf(uint8_t *out, size_t out_len, const uint8_t key[32], const char *label)
 {
@@ -123,14 +124,23 @@ size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_sen
         enl_wr_u32(&w, k->skipped[i].iter);
         enl_wr_bytes(&w, k->skipped[i].mk, 32);
     }
+    enl_wr_u8(&w, k->gap.on);
+    if (k->gap.on) {
+        enl_wr_bytes(&w, k->gap.chain, 32);
+        enl_wr_u32(&w, k->gap.next);
+        enl_wr_u32(&w, k->gap.end);
+        enl_wr_u32(&w, k->gap.until);
+    }
     return w.len;
 }
 
 int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
 {
     enl_rd r = enl_rd_init(in, len);
+    uint8_t version;
     memset(k, 0, sizeof *k);
-    if (enl_rd_u8(&r) != SK_VERSION) return ENL_EVERSION;
+    version = enl_rd_u8(&r);
+    if (version != 1 && version != SK_VERSION) return ENL_EVERSION;
     enl_rd_bytes(&r, k->chain, 32);
     k->next = enl_rd_u32(&r);
     enl_rd_bytes(&r, k->sign_pk, 32);
@@ -143,28 +153,83 @@ int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
         k->skipped[i].iter = enl_rd_u32(&r);
         enl_rd_bytes(&r, k->skipped[i].mk, 32);
     }
-    if (r.err || enl_rd_left(&r) != 0) {
+    if (version >= 2) k->gap.on = enl_rd_u8(&r);
+    if (k->gap.on) {
+        enl_rd_bytes(&r, k->gap.chain, 32);
+        k->gap.next = enl_rd_u32(&r);
+        k->gap.end = enl_rd_u32(&r);
+        k->gap.until = enl_rd_u32(&r);
+    }
+    /* a gap lies before the chain, and is not empty; my own key has none */
+    if (r.err || enl_rd_left(&r) != 0 || k->gap.on > 1 ||
+        (k->gap.on && (k->own || k->gap.next >= k->gap.end || k->gap.end > k->next))) {
         sodium_memzero(k, sizeof *k);
         return ENL_EMALFORMED;
     }
     return ENL_OK;
 }
 
-size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max)
+/* Walks chain (at iteration from, not changed) up to iteration to
+ * (excluded), looking for tag; from first_checkpoint on only at every
+ * ENL_SK_STRIDE-th iteration. 1 and *at when found. With tags != NULL it
+ * lists those tags instead (*n of them, at most max) and finds nothing. */
+static int walk(const uint8_t chain0[32], uint32_t from, uint64_t to, uint64_t first_checkpoint,
+                const uint8_t sign_pk[32], const uint8_t *tag, uint32_t *at,
+                uint8_t (*tags)[ENL_SK_TAGBYTES], size_t *n, size_t max)
 {
-    uint8_t chain[32], mk[32];
-    size_t n = 0;
-    for (uint32_t i = 0; i < k->nskipped && n < max; i++)
-        tag_of(tags[n++], k->skipped[i].mk, k->sign_pk);
-    memcpy(chain, k->chain, 32);
-    for (uint32_t i = 0; i < ENL_SK_WINDOW && n < max; i++) {
-        message_key(mk, chain);
-        tag_of(tags[n++], mk, k->sign_pk);
+    uint8_t chain[32], mk[32], t[ENL_SK_TAGBYTES];
+    int found = 0;
+    if (to > (uint64_t)UINT32_MAX) to = UINT32_MAX;     /* a chain ends at 2^32 - 1 */
+    memcpy(chain, chain0, 32);
+    for (uint64_t i = from; i < to && !found; i++) {
+        if (i < first_checkpoint || i % ENL_SK_STRIDE == 0) {
+            message_key(mk, chain);
+            if (tags != NULL) {
+                if (*n >= max) break;
+                tag_of(tags[(*n)++], mk, sign_pk);
+            } else {
+                tag_of(t, mk, sign_pk);
+                if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
+                    *at = (uint32_t)i;
+                    found = 1;
+                }
+            }
+        }
         chain_next(chain);
     }
     sodium_memzero(chain, sizeof chain);
     sodium_memzero(mk, sizeof mk);
+    return found;
+}
+
+/* The gap's window: its next ENL_SK_WINDOW iterations, not past its end. */
+static uint64_t gap_window_end(const enl_senderkey *k)
+{
+    uint64_t w = (uint64_t)k->gap.next + ENL_SK_WINDOW;
+    return w < k->gap.end ? w : k->gap.end;
+}
+
+size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max)
+{
+    uint64_t window = (uint64_t)k->next + ENL_SK_WINDOW;
+    size_t n = 0;
+    for (uint32_t i = 0; i < k->nskipped && n < max; i++)
+        tag_of(tags[n++], k->skipped[i].mk, k->sign_pk);
+    (void)walk(k->chain, k->next, window, window, k->sign_pk, NULL, NULL, tags, &n, max);
+    if (k->gap.on)
+        (void)walk(k->gap.chain, k->gap.next, gap_window_end(k), UINT64_MAX, k->sign_pk, NULL,
+                   NULL, tags, &n, max);
+    if (!k->own)
+        (void)walk(k->chain, k->next, window + ENL_SK_AHEAD, window, k->sign_pk, NULL, NULL, tags,
+                   &n, max);
     return n;
+}
+
+int enl_senderkey_forget_gap(enl_senderkey *k, uint32_t now_hours)
+{
+    if (!k->gap.on || now_hours <= k->gap.until) return 0;
+    sodium_memzero(&k->gap, sizeof k->gap);
+    return 1;
 }
 
 static void sig_input(crypto_sign_state *st, const uint8_t *ad, size_t ad_len, const uint8_t *tag,
@@ -216,17 +281,51 @@ int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, siz
     return ENL_OK;
 }
 
-/* The message key for tag: from the skipped ones (removed), or by moving
- * the chain forward (keys passed over are kept as skipped). Works on k. */
-static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
+/* Keeps mk, of iteration iter, among the skipped keys, dropping the oldest
+ * past the cap. */
+static void skip_key(enl_senderkey *k, uint32_t iter, const uint8_t mk[32])
 {
-    uint8_t t[ENL_SK_TAGBYTES], chain[32];
+    if (k->nskipped == ENL_SK_SKIP_MAX) {
+        memmove(&k->skipped[0], &k->skipped[1], (ENL_SK_SKIP_MAX - 1) * sizeof k->skipped[0]);
+        k->nskipped--;
+    }
+    k->skipped[k->nskipped].iter = iter;
+    memcpy(k->skipped[k->nskipped++].mk, mk, 32);
+}
+
+/* Moves chain (at iteration *next) on to iteration at, keeping the keys of
+ * the iterations from keep_from on as skipped, then takes at's key into mk
+ * and moves past it. */
+static void take(enl_senderkey *k, uint8_t chain[32], uint32_t *next, uint32_t at,
+                 uint32_t keep_from, uint8_t mk[32])
+{
+    for (; *next < at; (*next)++) {
+        if (*next >= keep_from) {
+            message_key(mk, chain);
+            skip_key(k, *next, mk);
+        }
+        chain_next(chain);
+    }
+    message_key(mk, chain);
+    chain_next(chain);
+    (*next)++;
+}
+
+/* The message key for tag: from the skipped ones (removed), from the
+ * window, from the gap's window, or from a checkpoint past the window (a
+ * jump: the stretch passed over becomes the gap). Works on k. */
+static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32], uint32_t gap_until)
+{
+    uint64_t window = (uint64_t)k->next + ENL_SK_WINDOW;
+    uint8_t t[ENL_SK_TAGBYTES];
+    uint32_t at;
+
     for (uint32_t i = 0; i < k->nskipped; i++) {
         tag_of(t, k->skipped[i].mk, k->sign_pk);
         if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
             /* removed in place: the others keep their order (oldest
-             * first, which the cap below relies on), and no copy of the
-             * used key stays behind the entries in use */
+             * first, which the cap relies on), and no copy of the used
+             * key stays behind the entries in use */
             memcpy(mk, k->skipped[i].mk, 32);
             memmove(&k->skipped[i], &k->skipped[i + 1],
                     (k->nskipped - i - 1) * sizeof k->skipped[0]);
@@ -235,41 +334,37 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
             return ENL_OK;
         }
     }
-    memcpy(chain, k->chain, 32);
-    for (uint32_t i = 0; i < ENL_SK_WINDOW; i++) {
-        message_key(mk, chain);
-        tag_of(t, mk, k->sign_pk);
-        if (sodium_memcmp(t, tag, ENL_SK_TAGBYTES) == 0) {
-            /* keep the keys passed over, dropping the oldest past the cap */
-            uint8_t c2[32], mk2[32];
-            memcpy(c2, k->chain, 32);
-            for (uint32_t j = 0; j < i; j++) {
-                if (k->nskipped == ENL_SK_SKIP_MAX) {
-                    memmove(&k->skipped[0], &k->skipped[1], (ENL_SK_SKIP_MAX - 1) * sizeof k->skipped[0]);
-                    k->nskipped--;
-                }
-                message_key(mk2, c2);
-                k->skipped[k->nskipped].iter = k->next + j;
-                memcpy(k->skipped[k->nskipped++].mk, mk2, 32);
-                chain_next(c2);
-            }
-            chain_next(chain);
-            memcpy(k->chain, chain, 32);
-            k->next += i + 1;
-            sodium_memzero(c2, sizeof c2);
-            sodium_memzero(mk2, sizeof mk2);
-            sodium_memzero(chain, sizeof chain);
-            return ENL_OK;
-        }
-        chain_next(chain);
+    if (walk(k->chain, k->next, window, window, k->sign_pk, tag, &at, NULL, NULL, 0)) {
+        take(k, k->chain, &k->next, at, k->next, mk);
+        return ENL_OK;
     }
-    sodium_memzero(chain, sizeof chain);
+    if (k->gap.on && walk(k->gap.chain, k->gap.next, gap_window_end(k), UINT64_MAX, k->sign_pk,
+                          tag, &at, NULL, NULL, 0)) {
+        take(k, k->gap.chain, &k->gap.next, at, k->gap.next, mk);
+        if (k->gap.next >= k->gap.end) sodium_memzero(&k->gap, sizeof k->gap);
+        return ENL_OK;
+    }
+    if (!k->own && walk(k->chain, k->next, window + ENL_SK_AHEAD, window, k->sign_pk, tag, &at,
+                        NULL, NULL, 0)) {
+        /* at >= next + ENL_SK_WINDOW >= next + ENL_SK_JUMP_KEEP */
+        uint32_t end = at - ENL_SK_JUMP_KEEP;
+        sodium_memzero(&k->gap, sizeof k->gap);     /* an older gap gives way */
+        if (end > k->next) {
+            k->gap.on = 1;
+            memcpy(k->gap.chain, k->chain, 32);
+            k->gap.next = k->next;
+            k->gap.end = end;
+            k->gap.until = gap_until;
+        }
+        take(k, k->chain, &k->next, at, end, mk);
+        return ENL_OK;
+    }
     sodium_memzero(mk, 32);
     return ENL_ENOTFORME;
 }
 
 int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size_t ad_len,
-                          const uint8_t *in, size_t in_len)
+                          const uint8_t *in, size_t in_len, uint32_t gap_until)
 {
     static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
     enl_senderkey work;
@@ -283,7 +378,7 @@ int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size
     sealed_len = in_len - ENL_SK_TAGBYTES;
     pt_len = in_len - ENL_SK_OVERHEAD;
     memcpy(&work, k, sizeof work);
-    if ((rc = find_key(&work, in, mk)) != ENL_OK) goto out;
+    if ((rc = find_key(&work, in, mk, gap_until)) != ENL_OK) goto out;
     kdf(key, 32, mk, "enlace sk key");
     if ((buf = sodium_malloc(sealed_len)) == NULL) { rc = ENL_ENOMEM; goto out; }
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(buf, NULL, NULL, in + ENL_SK_TAGBYTES,

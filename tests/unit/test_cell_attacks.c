@@ -287,10 +287,10 @@ static void test_keys_made_in_one_second_keep_their_order(void **state)
     enl_profile_close(carmen);
 }
 
-/* Beto's sender key comes behind 40 texts, beyond ana's window: it is
- * held, and so is the cell note under it. When the first texts come, the
- * session's rescan takes the texts and the key: the cell note must be
- * looked for then too. */
+/* Beto's sender key comes behind 40 texts, beyond ana's window and not
+ * on one of its checkpoints (crypto/ratchet.h): it is held, and so is the
+ * cell note under it. When the texts come, the session's rescan takes the
+ * key: the cell note must be looked for then too. */
 static void test_key_held_behind_texts(void **state)
 {
     enl_profile *ana = mkprofile("ana8"), *beto = mkprofile("beto8"), *carmen = mkprofile("carmen8");
@@ -319,12 +319,12 @@ static void test_key_held_behind_texts(void **state)
     }
     seal_id(beto, "ana", ENL_KIND_SENDER_KEY, body, sizeof body, ids[N]);
     make_cell_note(&sk, cid, msg, note);
-    /* one courier brings the late texts, the key and the cell note... */
-    for (int i = 33; i <= N; i++) give(beto, ana, ids[i]);
+    /* one courier brings the key and the cell note... */
+    give(beto, ana, ids[N]);
     (void)enl_note_intake(ana, note, sizeof note, NULL);
     assert_false(has_message(ana, msg));
-    /* ...another the first texts */
-    for (int i = 0; i < 33; i++) give(beto, ana, ids[i]);
+    /* ...another the texts */
+    for (int i = 0; i < N; i++) give(beto, ana, ids[i]);
     assert_true(has_message(ana, "texto 39"));
     assert_true(has_message(ana, msg));
     enl_profile_close(ana);

@@ -655,6 +655,14 @@ static void test_hostile_numbers(void **state)
     pair_free(&p);
 }
 
+/* How many multiples of the checkpoint stride lie in [from, last]. */
+static size_t checkpoints(uint64_t from, uint64_t last)
+{
+    size_t n = 0;
+    for (uint64_t i = from; i <= last; i++) n += i % ENL_RATCHET_STRIDE == 0;
+    return n;
+}
+
 /* The end of a chain: message numbers are labels, so both sides can be
  * moved there together. N = 2^32-2 is the last that opens; N = 2^32-1
  * (which would wrap Nr to 0 and let old numbers in again) is refused even
@@ -671,8 +679,10 @@ static void test_chain_end(void **state)
     recv_ok(p.b, &m);
     p.a->ns = UINT32_MAX - 2;
     p.b->nr = UINT32_MAX - 2;
-    /* HKr's window stops before 2^32-1: two tags, then NHKr's windows. */
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 + 2 * WINDOW);
+    /* HKr's window stops before 2^32-1: two tags, then NHKr's windows;
+     * HKr has no checkpoints left, NHKr its own. */
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
+                     2 + 2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     send_text(p.a, &m, "n = 2^32-2 after a gap");
     send_text(p.a, &m, "n = 2^32-2");
     recv_ok(p.b, &m);                           /* skips one key */
@@ -760,16 +770,21 @@ static void test_tags(void **state)
 
     pair_new(&p);
     /* Alice has no receiving chain yet: NHKr's window only, and that of
-     * the same chain begun again (its restart header key). */
-    assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW), 2 * WINDOW);
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 2 * WINDOW);
+     * the same chain begun again (its restart header key), then NHKr's
+     * checkpoints (every 4th number, past the window, up to MAX_SKIP). */
+    assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW),
+                     2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
+                     2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     assert_int_equal(enl_ratchet_tags(p.b, tags, 3, WINDOW), 3);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, 0), 0);
     for (int i = 0; i < 6; i++) send_n(p.a, &m[i], "t", i);
     recv_ok(p.b, &m[2]);
-    /* HKr window, NHKr window and its restart's, the two skipped keys. */
+    /* HKr window, NHKr window and its restart's, the two skipped keys,
+     * then HKr's checkpoints (from Nr + window) and NHKr's. */
     n = enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW);
-    assert_int_equal(n, 3 * WINDOW + 2);
+    assert_int_equal(n, 3 * WINDOW + 2 + checkpoints(3 + WINDOW, 3 + ENL_RATCHET_MAX_SKIP) +
+                            checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) assert_memory_not_equal(tags[i], tags[j], 16);
     recv_ok(p.b, &m[0]);
@@ -777,7 +792,9 @@ static void test_tags(void **state)
     recv_ok(p.b, &m[1]);
     recv_ok(p.b, &m[4]);
     recv_ok(p.b, &m[3]);
-    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW), 3 * WINDOW);
+    assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
+                     3 * WINDOW + checkpoints(6 + WINDOW, 6 + ENL_RATCHET_MAX_SKIP) +
+                         checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     /* The tag is enl_ratchet_tag(HKs, Ns) of the sender. */
     {
         uint8_t t[16];
