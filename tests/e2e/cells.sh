@@ -87,6 +87,30 @@ for x in ana beto dora; do
     contains "$OUT" '"cell":"olla"'
 done
 
+step "dora is away while carmen writes 40 notes that expire; back, dora reads what comes next"
+# Her window was 32 notes of carmen's chain: before checkpoints she read
+# none of carmen's cell notes again until the membership changed.
+i=0
+while [ $i -lt 40 ]; do
+    ok enl carmen cell send olla "mientras dora no estaba $i" >/dev/null
+    i=$((i + 1))
+done
+for x in carmen ana beto; do sync_drop $x drop; done
+ENLACE_NOW=$(later $((15 * 24)))    # past the 14 days a note lives
+export ENLACE_NOW
+# one of any 4 notes in a row falls on a checkpoint (every 4th of the chain)
+ok enl carmen cell send olla "dora, volviste: el jueves en lo de ana"
+ok enl carmen cell send olla "y trae la olla grande"
+ok enl carmen cell send olla "beto lleva las papas"
+ok enl carmen cell send olla "a las ocho"
+round
+ok enl dora inbox --json
+for t in "volviste" "la olla grande" "las papas" "a las ocho"; do contains "$OUT" "$t"; done
+lacks "$OUT" "mientras dora no estaba"
+ok enl ana inbox --json
+contains "$OUT" "mientras dora no estaba 39"
+contains "$OUT" "volviste"
+
 step "beto is removed: two vouches; he still carries the cell's notes but cannot read them"
 ok enl ana cell remove olla beto
 round
