@@ -44,6 +44,13 @@
 #define SK_KEPT 3                /* sender keys kept per member of a cell */
 #define SK_ORDER_BYTES 10        /* of a key id: statements u16 | created u64 */
 #define LOG_MAX_BYTES ENL_TEXT_MAX
+/* The largest REMOVE or BURN (LEAVE is smaller): a reason of 200 bytes. */
+#define EXIT_STMT_MAXBYTES (1 + 1 + 32 + 32 + 8 + 4 + 4 + 32 + 32 + 1 + ENL_STMT_REASONMAX + 64)
+/* The bytes kept for the exits the places ENL_CELL_EXITS_RESERVED keep: a
+ * log is one note, and statements that are no exit (an ADD carries a whole
+ * card) could otherwise fill its bytes long before its places, and no burn
+ * would fit (review revB). */
+#define LOG_EXITS_RESERVED_BYTES (ENL_CELL_EXITS_RESERVED * (2 + EXIT_STMT_MAXBYTES))
 #define FLAG_MEMBER 1
 #define FLAG_KEY_MISSED 2        /* my sender key could not be sealed to every member */
 #define KEY_CLOCK_SLOT "cell_key_clock"   /* u64: the second my last sender key was made */
@@ -383,14 +390,19 @@ static int person_contact(enl_profile *p, const enl_cell_person *m, enl_contact 
     return ENL_OK;
 }
 
-/* 1 when these keys are a contact's that are burned on this device: what
- * they sign or seal now may come from whoever holds the seized device, even
- * while the cell still counts them as a member (k burn vouches not in yet). */
+/* 1 when these keys are burned on this device: a contact's burned here,
+ * or keys whose revocation (a burn notice they signed) this device holds,
+ * taken before they were anyone here (notices travel on their own). What
+ * they sign or seal now may come from whoever holds the seized device,
+ * even while the cell still counts them as a member (k burn vouches not in
+ * yet). */
 static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
 {
     enl_contact k;
-    return enl_contact_by_dh(p, dh_pk, &k) == ENL_OK &&
-           sodium_memcmp(k.card.sign_pk, sign_pk, 32) == 0 && k.burned;
+    if (enl_contact_by_dh(p, dh_pk, &k) == ENL_OK && sodium_memcmp(k.card.sign_pk, sign_pk, 32) == 0 &&
+        k.burned)
+        return 1;
+    return enl_store_burn_has_key(p->st, sign_pk) == 1;
 }
 
 static int is_me(enl_profile *p, const uint8_t sign_pk[32])
@@ -849,6 +861,25 @@ static int member_exit(const cell_rec *c, const uint8_t *raw, size_t len)
  * rest, and count once their author is a member. *grew says whether
  * anything was new. mine: they are my own, and none is dropped in
  * silence. */
+/* The bytes of c's whole log (log_body_until with every statement). */
+static size_t log_bytes(const cell_rec *c)
+{
+    size_t b = 32 + 2;
+    for (size_t i = 0; i < c->n; i++) b += 2 + c->raw_len[i];
+    return b;
+}
+
+/* Whether the log has no room for this statement: places or bytes, with
+ * those kept for exits (removals, burns, leaves by members) left to them. */
+static int no_room_for(const cell_rec *c, const uint8_t *raw, size_t len)
+{
+    size_t after = log_bytes(c) + 2 + len;
+    if (c->n >= ENL_CELL_STMTS_MAX || after > LOG_MAX_BYTES) return 1;
+    return (c->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED ||
+            after > LOG_MAX_BYTES - LOG_EXITS_RESERVED_BYTES) &&
+           !member_exit(c, raw, len);
+}
+
 static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const size_t *lens,
                      size_t n, int mine, int *grew)
 {
@@ -870,10 +901,7 @@ static int merge_all(enl_profile *p, cell_rec *c, uint8_t *const *stmts, const s
                 !(candidates && candidate_may_write(c, stmts[i], lens[i])))
                 continue;
             taken[i] = 1;
-            r = c->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED &&
-                        !member_exit(c, stmts[i], lens[i])
-                    ? ENL_EFULL
-                    : rec_merge(c, stmts[i], lens[i], 1);
+            r = no_room_for(c, stmts[i], lens[i]) ? ENL_EFULL : rec_merge(c, stmts[i], lens[i], 1);
             if (r == ENL_ENOMEM) rc = r;
             else if (r < 0 && mine)
                 rc = r == ENL_EREFUSED ? enl_fail(p, ENL_EFULL, "this cell's log holds all the "
@@ -1415,8 +1443,7 @@ static int they_would_take(const cell_rec *theirs, const uint8_t *raw, size_t le
     const uint8_t *author = enl_stmt_author_of(raw, len);
     if (holds(theirs, id)) return 0;     /* they have it */
     if (author == NULL || len < 2 || !share_allows(theirs, author, raw[1]) ||
-        theirs->n >= ENL_CELL_STMTS_MAX ||
-        (theirs->n >= ENL_CELL_STMTS_MAX - ENL_CELL_EXITS_RESERVED && !member_exit(theirs, raw, len)))
+        no_room_for(theirs, raw, len))
         return 0;
     return author_vouched(theirs, raw, len) || candidate_may_write(theirs, raw, len);
 }
@@ -1493,6 +1520,77 @@ static size_t name_room(const char *name, size_t max)
 }
 
 /* A log from a member: statements merged, acted on, passed on. */
+/* Whether a log for a cell new to me can be mine at all: it holds the
+ * cell's CREATE and an ADD of me by one of my contacts (not burned). Each
+ * statement is checked once; merging is what costs (a pass per link of a
+ * chain of admissions, every signature again each pass), and anyone who
+ * holds my card may send a log. */
+static int may_concern_me(enl_profile *p, const uint8_t cell_id[32], uint8_t *const *stmts,
+                          const size_t *lens, size_t n)
+{
+    enl_stmt *st = malloc(n * sizeof *st + 1);
+    int create = 0, mine = 0;
+    if (st == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (enl_stmt_parse(&st[i], stmts[i], lens[i]) != ENL_OK ||
+            memcmp(st[i].cell_id, cell_id, 32) != 0)
+            st[i].type = 0xff;          /* counts for nothing */
+        else if (st[i].type == ENL_STMT_CREATE)
+            create = 1;
+    }
+    for (size_t i = 0; create && !mine && i < n; i++) {
+        if (st[i].type != ENL_STMT_ADD || !is_me(p, st[i].subject_sign)) continue;
+        /* the author's DH key: from their own ADD, or the founder's card */
+        for (size_t j = 0; !mine && j < n; j++) {
+            uint8_t dh[32];
+            enl_card card;
+            enl_contact k;
+            if (st[j].type == ENL_STMT_ADD && memcmp(st[j].subject_sign, st[i].author, 32) == 0)
+                memcpy(dh, st[j].subject_dh, 32);
+            else if (st[j].type == ENL_STMT_CREATE && memcmp(st[j].author, st[i].author, 32) == 0 &&
+                     enl_card_parse(&card, st[j].card, st[j].card_len, 0) == ENL_OK)
+                memcpy(dh, card.dh_pk, 32);
+            else
+                continue;
+            mine = enl_contact_by_dh(p, dh, &k) == ENL_OK && !k.burned &&
+                   sodium_memcmp(k.card.sign_pk, st[i].author, 32) == 0;
+        }
+    }
+    enl_free_wiped(st, n * sizeof *st + 1);     /* who is in the cell */
+    return mine;
+}
+
+/* Members of c whose keys are burned on this device (burned_here) and
+ * against whom my BURN vouch at their generation is not in the log: they
+ * became members after my `burn` (a candidate then), or my device held
+ * their revocation before it knew them. The burn those stand for is
+ * signed now, in every cell where it is owed; until then the cell would
+ * stay a vouch short of burning them. */
+static int burn_vouch_owed(enl_profile *p, const cell_rec *c)
+{
+    uint8_t (*owed)[64] = NULL;
+    size_t n = 0;
+    int rc = ENL_OK;
+    if (!enl_cell_is_member(&c->view, p->id->sign_pk)) return ENL_OK;
+    if ((owed = malloc(c->view.npeople * sizeof *owed + 1)) == NULL) return ENL_ENOMEM;
+    for (size_t i = 0; i < c->view.npeople; i++) {
+        const enl_cell_person *m = &c->view.people[i];
+        if (is_me(p, m->sign_pk) || m->state != ENL_CELL_MEMBER || !burned_here(p, m->sign_pk, m->dh_pk) ||
+            signed_already(p, c, m->sign_pk, m->gen, 1u << ENL_STMT_BURN))
+            continue;
+        memcpy(owed[n], m->sign_pk, 32);
+        memcpy(owed[n] + 32, m->dh_pk, 32);
+        n++;
+    }
+    for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+        int cells = 0, failed = 0;
+        rc = enl_cell_burn_vouch(p, owed[i], owed[i] + 32, "keys burned on this device", &cells,
+                                 &failed);
+    }
+    free(owed);
+    return rc;
+}
+
 static int deliver_log(enl_profile *p, const enl_delivery *d)
 {
     enl_rd r = enl_rd_init(d->body, d->body_len);
@@ -1519,6 +1617,8 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         const enl_cell_person *me;
         int vouched = 0;
         int grew = 0;
+        if ((rc = may_concern_me(p, cell_id, stmts, lens, n)) <= 0)
+            return rc;                  /* not for me: read, and dropped */
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         if ((rc = merge_all(p, c, stmts, lens, n, 0, &grew)) != ENL_OK) {
             rec_free(c);
@@ -1575,6 +1675,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
     }
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
     if (rc == ENL_OK && !new_cell) rc = answer_what_they_lack(p, c, stmts, lens, n, d->sender_sign_pk);
+    if (rc == ENL_OK) rc = burn_vouch_owed(p, c);
 out:
     rec_free(c);
     return rc;
@@ -1731,94 +1832,15 @@ static int sk_row_read(enl_profile *p, const uint8_t row[32], enl_cell_opened *c
     return rc;
 }
 
-/* Until when a gap a note opens now is kept: every note written before it
- * was sent before now (give or take a day of clocks) and lives at most
- * ENL_EXPIRY_MAX_HOURS. */
-static uint32_t gap_until_from(uint32_t now_hours)
-{
-    return now_hours + ENL_EXPIRY_MAX_HOURS + 24;
-}
-
-static uint32_t now_hours(void) { return (uint32_t)(enl_now() / 3600); }
-
 int enl_cell_note_open(enl_profile *p, const uint8_t row[32], const uint8_t *note, size_t len,
                        enl_cell_opened *co, uint8_t *plain, size_t *plain_len)
 {
     int rc = sk_row_read(p, row, co);
     if (rc != ENL_OK) return rc;
     if (len < ENL_NOTE_HEADERBYTES + ENL_SK_OVERHEAD) return ENL_EMALFORMED;
-    (void)enl_senderkey_forget_gap(&co->sk, now_hours());
     rc = enl_senderkey_decrypt(&co->sk, plain, note, ENL_NOTE_HEADERBYTES,
-                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES,
-                               gap_until_from(now_hours()));
+                               note + ENL_NOTE_HEADERBYTES, len - ENL_NOTE_HEADERBYTES);
     if (rc == ENL_OK) *plain_len = len - ENL_NOTE_HEADERBYTES - ENL_SK_OVERHEAD;
-    return rc;
-}
-
-typedef struct {
-    enl_profile *p;
-    uint32_t now;
-    uint8_t (*rows)[32];        /* rows whose gap has expired */
-    size_t n, cap;
-} gap_list;
-
-static int collect_expired_gap(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
-{
-    gap_list *l = ctx;
-    enl_senderkey *sk = enl_secmem_alloc(sizeof *sk);
-    uint8_t cell_id[32], sign_pk[32], key_id[32];
-    enl_rd r = enl_rd_init(pt, len);
-    size_t n;
-    int rc = ENL_OK;
-    (void)seq;
-    if (sk == NULL) return ENL_ENOMEM;
-    if (enl_rd_u8(&r) != SK_ROW_VERSION) rc = ENL_ESTORE;
-    enl_rd_bytes(&r, cell_id, 32);
-    enl_rd_bytes(&r, sign_pk, 32);
-    (void)enl_rd_ptr(&r, 32);                  /* dh_pk */
-    enl_rd_bytes(&r, key_id, 32);
-    n = enl_rd_u16(&r);
-    if (rc == ENL_OK &&
-        (r.err || enl_rd_left(&r) != n || enl_senderkey_parse(sk, pt + r.off, n) != ENL_OK))
-        rc = ENL_ESTORE;
-    if (rc == ENL_OK && enl_senderkey_forget_gap(sk, l->now)) {
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? 2 * l->cap : 8;
-            uint8_t (*v)[32] = enl_grow_wiped(l->rows, l->cap * sizeof *v, cap * sizeof *v);
-            if (v == NULL) rc = ENL_ENOMEM;
-            else {
-                l->rows = v;
-                l->cap = cap;
-            }
-        }
-        if (rc == ENL_OK) sk_row_key(l->p, cell_id, sign_pk, key_id, l->rows[l->n++]);
-    }
-    enl_senderkey_wipe(sk);
-    enl_secmem_free(sk);
-    return rc;
-}
-
-int enl_cells_forget_gaps(enl_profile *p)
-{
-    gap_list l = { p, now_hours(), NULL, 0, 0 };
-    enl_cell_opened *co = NULL;
-    int rc = enl_store_row_each(p->st, "senderkeys", collect_expired_gap, &l);
-
-    if (rc == ENL_OK && l.n > 0) {
-        if ((co = enl_secmem_alloc(sizeof *co)) == NULL) rc = ENL_ENOMEM;
-        else if ((rc = enl_store_begin(p->st)) == ENL_OK) {
-            for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
-                if ((rc = sk_row_read(p, l.rows[i], co)) != ENL_OK) break;
-                (void)enl_senderkey_forget_gap(&co->sk, l.now);
-                rc = sk_row_write(p, co->row, co->cell_id, co->sender_sign, co->sender_dh,
-                                  co->epoch, &co->sk);
-            }
-            rc = in_tx(p, rc);
-        }
-    }
-    if (co != NULL) enl_senderkey_wipe(&co->sk);
-    enl_secmem_free(co);
-    enl_free_wiped(l.rows, l.cap * sizeof *l.rows);
     return rc;
 }
 

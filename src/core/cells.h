@@ -77,10 +77,6 @@ int enl_cell_held_notes(enl_profile *p, const uint8_t row[32], enl_store_id_fn f
  * keys held are recognised as this version would. */
 int enl_cells_upgrade(enl_profile *p) __attribute__((warn_unused_result));
 
-/* At open: the gaps of members' sender keys (crypto/senderkey.h) whose
- * every note has expired are forgotten, their chain keys with them. */
-int enl_cells_forget_gaps(enl_profile *p) __attribute__((warn_unused_result));
-
 /* The local name of a cell, for the inbox. ENL_ENOTFOUND if unknown. */
 int enl_cell_name(enl_profile *p, const uint8_t cell_id[32], char name[ENL_NAME_MAX + 1]);
 

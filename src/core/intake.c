@@ -43,7 +43,7 @@
 #include "util/secmem.h"
 
 /* every tag a session or sender key has (crypto/ratchet.h, senderkey.h) */
-#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 2 * ENL_RATCHET_CHECKPOINTS_MAX)
+#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX)
 _Static_assert(RESCAN_MAX >= ENL_SK_TAGS_MAX, "a sender key's tags fit a rescan");
 /* Anyone who holds my card can start sessions from fresh identities: a
  * stranger's new session is refused once the store holds this many, and a
@@ -272,7 +272,8 @@ static int deliver_cell(enl_profile *p, opened *o, const uint8_t *note, size_t l
 /* The peer wrote this on its current chain, under the ratchet key my
  * sending chain answered (no DH ratchet step, and opened in that chain, not
  * by a key kept from an older one: it had not entered my chain), when every message by
- * which it could have entered it (N < the tag window) had expired a day
+ * which it could have entered it (N < the tag window, and the checkpoints
+ * past it up to MAX_SKIP) had expired a day
  * before, so that it refuses them from then on: it never will enter it,
  * and everything I seal on it would be carried unread for good. The chain
  * is begun again, which it expects next (enl_ratchet_restart_sending). A

@@ -312,7 +312,6 @@ int enl_profile_open(enl_profile **out, const char *home, const char *pass, size
     enl_fingerprint_raw(p->fp, p->id->sign_pk, p->id->dh_pk);
     if ((rc = enl_prekey_maintain(p)) != ENL_OK) goto out;
     if ((rc = enl_cells_upgrade(p)) != ENL_OK) goto out;
-    if ((rc = enl_cells_forget_gaps(p)) != ENL_OK) goto out;
     *out = p;
     p = NULL;
 out:

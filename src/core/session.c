@@ -11,7 +11,7 @@
 #define SESSION_VERSION 1
 #define SESSION_FIXED (1 + 1 + 32 + 32 + 4 + 32)
 #define TAGS_MAX (3 * ENL_SESSION_WINDOW + 512)
-_Static_assert(TAGS_MAX >= 3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 2 * ENL_RATCHET_CHECKPOINTS_MAX,
+_Static_assert(TAGS_MAX >= 3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX,
                "every tag of a session is written");
 
 /* The last ratchet state of a few sessions, as parsed, with the exact

@@ -402,7 +402,11 @@ void enl_ratchet_mark_sent(enl_ratchet *r, uint32_t n, uint32_t expiry, uint32_t
 {
     if (r == NULL) return;
     if (expiry > r->chain_expiry) r->chain_expiry = expiry;
-    if (r->restartable && n < window && expiry > r->window_expiry) r->window_expiry = expiry;
+    /* the messages a peer can enter the chain by: its window, and its
+     * checkpoints (enl_ratchet_tags) */
+    if (r->restartable && (n < window || (n % ENL_RATCHET_STRIDE == 0 && n <= ENL_RATCHET_MAX_SKIP)) &&
+        expiry > r->window_expiry)
+        r->window_expiry = expiry;
 }
 
 int enl_ratchet_forget_expired_previous(enl_ratchet *r, uint32_t gone_before)
@@ -659,8 +663,13 @@ size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYT
     if (r->flags & ENL_RATCHET_HAS_RECV)
         k = checkpoints(tags, k, max, r->hkr, (uint64_t)r->nr + window,
                         (uint64_t)r->nr + ENL_RATCHET_MAX_SKIP);
-    if (!sodium_is_zero(r->nhkr, KEY))
+    if (!sodium_is_zero(r->nhkr, KEY)) {
+        uint8_t rhk[KEY];
         k = checkpoints(tags, k, max, r->nhkr, window, ENL_RATCHET_MAX_SKIP);
+        restart_hk(rhk, r->nhkr);       /* the same chain begun again */
+        k = checkpoints(tags, k, max, rhk, window, ENL_RATCHET_MAX_SKIP);
+        sodium_memzero(rhk, sizeof rhk);
+    }
     return k;
 }
 

@@ -246,13 +246,15 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
 
 /*
  * A peer recognises a sending chain it has not entered yet only by its
- * first messages (N below the caller's tag window). When all of those are
+ * first messages (N below the caller's tag window) and its checkpoints (N
+ * a multiple of ENL_RATCHET_STRIDE up to MAX_SKIP). When all of those are
  * lost (expired while the peer was away, or dropped), no later message of
  * the chain is ever recognised, and since this side starts a new chain
  * only after the peer has entered this one, neither side would move again.
  *
  * enl_ratchet_mark_sent records, after a message N is sealed, its expiry
- * when N < window. enl_ratchet_restart_sending begins the sending chain
+ * when the peer could enter the chain by it: N < window, or N a
+ * checkpoint. enl_ratchet_restart_sending begins the sending chain
  * again from the root key it came from: a new ratchet key pair, the same
  * PN, N from 0, and a header key derived from the one the peer expects
  * (whose tags enl_ratchet_tags lists too); to the peer it is exactly the
@@ -260,8 +262,8 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  * and they share no tag with the abandoned chain's. Meant for a peer
  * that has not entered the chain and never will: the caller restarts only
  * on a message from the peer sealed in its current chain under its old
- * ratchet key (no DH step) after every message N < window of the chain
- * had expired, by both clocks. Should the peer have entered it after all,
+ * ratchet key (no DH step) after every message of the chain the peer could
+ * enter it by had expired, by both clocks. Should the peer have entered it after all,
  * the abandoned chains are kept until the next DH ratchet step (the
  * step's own and the latest restart's, alt[]), and the peer's next chain,
  * which answers one, opens from it (enl_ratchet_decrypt then undoes the
@@ -345,7 +347,8 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
  * 0 .. window-1, then every skipped key's (hk, n), oldest first, then the
  * checkpoints: the numbers n with n mod ENL_RATCHET_STRIDE = 0 past each
  * window as far as MAX_SKIP allows (HKr: Nr+window .. Nr+MAX_SKIP; NHKr:
- * window .. MAX_SKIP). A receiver that lost a window's worth of notes in
+ * window .. MAX_SKIP, and the same for the restart header key of NHKr). A
+ * receiver that lost a window's worth of notes in
  * a row (32) recognises the chain again at its next note on a checkpoint,
  * and the notes before that one then open from their skipped keys; before
  * checkpoints the later notes were carried unread until it wrote back.
@@ -354,7 +357,7 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
  * tag in it costs one header decryption to confirm.
  */
 #define ENL_RATCHET_STRIDE 4
-/* The most checkpoints a chain has (window 0 would give the most). */
+/* The most checkpoints one header key has (window 0 would give the most). */
 #define ENL_RATCHET_CHECKPOINTS_MAX (ENL_RATCHET_MAX_SKIP / ENL_RATCHET_STRIDE + 1)
 size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
                         uint32_t window);

@@ -5,8 +5,7 @@
 #include "crypto/senderkey.h"
 #include "util/bytes.h"
 
-/* 2 adds the gap; 1 (no gap) is still read */
-#define SK_VERSION 2
+#define SK_VERSION 1
 
 static void kdf(uint8_t *out, size_t out_len, const uint8_t key[32], const char *label)
 {
@@ -124,23 +123,14 @@ size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_sen
         enl_wr_u32(&w, k->skipped[i].iter);
         enl_wr_bytes(&w, k->skipped[i].mk, 32);
     }
-    enl_wr_u8(&w, k->gap.on);
-    if (k->gap.on) {
-        enl_wr_bytes(&w, k->gap.chain, 32);
-        enl_wr_u32(&w, k->gap.next);
-        enl_wr_u32(&w, k->gap.end);
-        enl_wr_u32(&w, k->gap.until);
-    }
     return w.len;
 }
 
 int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
 {
     enl_rd r = enl_rd_init(in, len);
-    uint8_t version;
     memset(k, 0, sizeof *k);
-    version = enl_rd_u8(&r);
-    if (version != 1 && version != SK_VERSION) return ENL_EVERSION;
+    if (enl_rd_u8(&r) != SK_VERSION) return ENL_EVERSION;
     enl_rd_bytes(&r, k->chain, 32);
     k->next = enl_rd_u32(&r);
     enl_rd_bytes(&r, k->sign_pk, 32);
@@ -153,16 +143,7 @@ int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
         k->skipped[i].iter = enl_rd_u32(&r);
         enl_rd_bytes(&r, k->skipped[i].mk, 32);
     }
-    if (version >= 2) k->gap.on = enl_rd_u8(&r);
-    if (k->gap.on) {
-        enl_rd_bytes(&r, k->gap.chain, 32);
-        k->gap.next = enl_rd_u32(&r);
-        k->gap.end = enl_rd_u32(&r);
-        k->gap.until = enl_rd_u32(&r);
-    }
-    /* a gap lies before the chain, and is not empty; my own key has none */
-    if (r.err || enl_rd_left(&r) != 0 || k->gap.on > 1 ||
-        (k->gap.on && (k->own || k->gap.next >= k->gap.end || k->gap.end > k->next))) {
+    if (r.err || enl_rd_left(&r) != 0) {
         sodium_memzero(k, sizeof *k);
         return ENL_EMALFORMED;
     }
@@ -170,19 +151,20 @@ int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
 }
 
 /* Walks chain (at iteration from, not changed) up to iteration to
- * (excluded), looking for tag; from first_checkpoint on only at every
- * ENL_SK_STRIDE-th iteration. 1 and *at when found. With tags != NULL it
- * lists those tags instead (*n of them, at most max) and finds nothing. */
-static int walk(const uint8_t chain0[32], uint32_t from, uint64_t to, uint64_t first_checkpoint,
-                const uint8_t sign_pk[32], const uint8_t *tag, uint32_t *at,
-                uint8_t (*tags)[ENL_SK_TAGBYTES], size_t *n, size_t max)
+ * (excluded), looking for tag at the iterations from list_from on: every
+ * one below first_checkpoint, then every ENL_SK_STRIDE-th. 1 and *at when
+ * found. With tags != NULL it lists those tags instead (*n of them, at
+ * most max) and finds nothing. */
+static int walk(const uint8_t chain0[32], uint32_t from, uint64_t to, uint64_t list_from,
+                uint64_t first_checkpoint, const uint8_t sign_pk[32], const uint8_t *tag,
+                uint32_t *at, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t *n, size_t max)
 {
     uint8_t chain[32], mk[32], t[ENL_SK_TAGBYTES];
     int found = 0;
     if (to > (uint64_t)UINT32_MAX) to = UINT32_MAX;     /* a chain ends at 2^32 - 1 */
     memcpy(chain, chain0, 32);
     for (uint64_t i = from; i < to && !found; i++) {
-        if (i < first_checkpoint || i % ENL_SK_STRIDE == 0) {
+        if (i >= list_from && (i < first_checkpoint || i % ENL_SK_STRIDE == 0)) {
             message_key(mk, chain);
             if (tags != NULL) {
                 if (*n >= max) break;
@@ -202,34 +184,17 @@ static int walk(const uint8_t chain0[32], uint32_t from, uint64_t to, uint64_t f
     return found;
 }
 
-/* The gap's window: its next ENL_SK_WINDOW iterations, not past its end. */
-static uint64_t gap_window_end(const enl_senderkey *k)
-{
-    uint64_t w = (uint64_t)k->gap.next + ENL_SK_WINDOW;
-    return w < k->gap.end ? w : k->gap.end;
-}
-
 size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max)
 {
     uint64_t window = (uint64_t)k->next + ENL_SK_WINDOW;
     size_t n = 0;
     for (uint32_t i = 0; i < k->nskipped && n < max; i++)
         tag_of(tags[n++], k->skipped[i].mk, k->sign_pk);
-    (void)walk(k->chain, k->next, window, window, k->sign_pk, NULL, NULL, tags, &n, max);
-    if (k->gap.on)
-        (void)walk(k->gap.chain, k->gap.next, gap_window_end(k), UINT64_MAX, k->sign_pk, NULL,
-                   NULL, tags, &n, max);
+    (void)walk(k->chain, k->next, window, k->next, window, k->sign_pk, NULL, NULL, tags, &n, max);
     if (!k->own)
-        (void)walk(k->chain, k->next, window + ENL_SK_AHEAD, window, k->sign_pk, NULL, NULL, tags,
-                   &n, max);
+        (void)walk(k->chain, k->next, window + ENL_SK_AHEAD, window, window, k->sign_pk, NULL,
+                   NULL, tags, &n, max);
     return n;
-}
-
-int enl_senderkey_forget_gap(enl_senderkey *k, uint32_t now_hours)
-{
-    if (!k->gap.on || now_hours <= k->gap.until) return 0;
-    sodium_memzero(&k->gap, sizeof k->gap);
-    return 1;
 }
 
 static void sig_input(crypto_sign_state *st, const uint8_t *ad, size_t ad_len, const uint8_t *tag,
@@ -293,28 +258,27 @@ static void skip_key(enl_senderkey *k, uint32_t iter, const uint8_t mk[32])
     memcpy(k->skipped[k->nskipped++].mk, mk, 32);
 }
 
-/* Moves chain (at iteration *next) on to iteration at, keeping the keys of
- * the iterations from keep_from on as skipped, then takes at's key into mk
- * and moves past it. */
-static void take(enl_senderkey *k, uint8_t chain[32], uint32_t *next, uint32_t at,
-                 uint32_t keep_from, uint8_t mk[32])
+/* Moves the chain on to iteration at, keeping as skipped the keys of the
+ * iterations passed over that are below keep_below or from keep_from on,
+ * then takes at's key into mk and moves past it. */
+static void take(enl_senderkey *k, uint32_t at, uint64_t keep_below, uint32_t keep_from,
+                 uint8_t mk[32])
 {
-    for (; *next < at; (*next)++) {
-        if (*next >= keep_from) {
-            message_key(mk, chain);
-            skip_key(k, *next, mk);
+    for (; k->next < at; k->next++) {
+        if (k->next < keep_below || k->next >= keep_from) {
+            message_key(mk, k->chain);
+            skip_key(k, k->next, mk);
         }
-        chain_next(chain);
+        chain_next(k->chain);
     }
-    message_key(mk, chain);
-    chain_next(chain);
-    (*next)++;
+    message_key(mk, k->chain);
+    chain_next(k->chain);
+    k->next++;
 }
 
 /* The message key for tag: from the skipped ones (removed), from the
- * window, from the gap's window, or from a checkpoint past the window (a
- * jump: the stretch passed over becomes the gap). Works on k. */
-static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32], uint32_t gap_until)
+ * window, or from a checkpoint past the window (a jump). Works on k. */
+static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
 {
     uint64_t window = (uint64_t)k->next + ENL_SK_WINDOW;
     uint8_t t[ENL_SK_TAGBYTES];
@@ -334,29 +298,19 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32], uint32
             return ENL_OK;
         }
     }
-    if (walk(k->chain, k->next, window, window, k->sign_pk, tag, &at, NULL, NULL, 0)) {
-        take(k, k->chain, &k->next, at, k->next, mk);
+    if (walk(k->chain, k->next, window, k->next, window, k->sign_pk, tag, &at, NULL, NULL, 0)) {
+        take(k, at, 0, k->next, mk);                /* every key passed over is kept */
         return ENL_OK;
     }
-    if (k->gap.on && walk(k->gap.chain, k->gap.next, gap_window_end(k), UINT64_MAX, k->sign_pk,
-                          tag, &at, NULL, NULL, 0)) {
-        take(k, k->gap.chain, &k->gap.next, at, k->gap.next, mk);
-        if (k->gap.next >= k->gap.end) sodium_memzero(&k->gap, sizeof k->gap);
-        return ENL_OK;
-    }
-    if (!k->own && walk(k->chain, k->next, window + ENL_SK_AHEAD, window, k->sign_pk, tag, &at,
-                        NULL, NULL, 0)) {
-        /* at >= next + ENL_SK_WINDOW >= next + ENL_SK_JUMP_KEEP */
-        uint32_t end = at - ENL_SK_JUMP_KEEP;
-        sodium_memzero(&k->gap, sizeof k->gap);     /* an older gap gives way */
-        if (end > k->next) {
-            k->gap.on = 1;
-            memcpy(k->gap.chain, k->chain, 32);
-            k->gap.next = k->next;
-            k->gap.end = end;
-            k->gap.until = gap_until;
-        }
-        take(k, k->chain, &k->next, at, end, mk);
+    if (!k->own && walk(k->chain, k->next, window + ENL_SK_AHEAD, window, window, k->sign_pk,
+                        tag, &at, NULL, NULL, 0)) {
+        /* A jump (at >= window): the keys of the window the reader had
+         * (notes that may still come by slower roads; they always opened
+         * whenever they came) and of the ENL_SK_JUMP_KEEP iterations before
+         * at (written since the writer came back in reach) are kept; the
+         * stretch between is given up. Keys, never a chain key: one would
+         * open every later note as well, read or not. */
+        take(k, at, window, at - ENL_SK_JUMP_KEEP, mk);
         return ENL_OK;
     }
     sodium_memzero(mk, 32);
@@ -364,7 +318,7 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32], uint32
 }
 
 int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size_t ad_len,
-                          const uint8_t *in, size_t in_len, uint32_t gap_until)
+                          const uint8_t *in, size_t in_len)
 {
     static const uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
     enl_senderkey work;
@@ -378,7 +332,7 @@ int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size
     sealed_len = in_len - ENL_SK_TAGBYTES;
     pt_len = in_len - ENL_SK_OVERHEAD;
     memcpy(&work, k, sizeof work);
-    if ((rc = find_key(&work, in, mk, gap_until)) != ENL_OK) goto out;
+    if ((rc = find_key(&work, in, mk)) != ENL_OK) goto out;
     kdf(key, 32, mk, "enlace sk key");
     if ((buf = sodium_malloc(sealed_len)) == NULL) { rc = ENL_ENOMEM; goto out; }
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(buf, NULL, NULL, in + ENL_SK_TAGBYTES,

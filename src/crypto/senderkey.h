@@ -28,13 +28,13 @@
  * later notes. So it also keeps the tags of every ENL_SK_STRIDE-th
  * iteration in the ENL_SK_AHEAD past the window (checkpoints: the same
  * iterations whatever the receiver's position, so the sender does nothing
- * for them). A note at a checkpoint opens and moves the chain there; the
- * ENL_SK_JUMP_KEEP keys before it are kept as skipped (the notes written
- * since the sender came back in reach, held until then, open from them),
- * and the stretch passed over stays a *gap*: its own chain, with a window
- * of its own, for notes still on their way by slower roads. A gap is
- * forgotten once the last note in it has expired (gap.until), or when a
- * later jump leaves a gap of its own.
+ * for them). A note at a checkpoint opens and moves the chain there (a
+ * jump). Kept as skipped keys: those of the window the receiver had (its
+ * notes still on their way by slower roads open whenever they come, as
+ * before checkpoints), and the ENL_SK_JUMP_KEEP before the checkpoint
+ * (the notes written since the sender came back in reach, held until
+ * then). The stretch between is given up: keeping a chain key for it
+ * would also open every later note.
  *
  * Pure: no I/O, no allocation.
  */
@@ -47,16 +47,16 @@
 #include "enlace.h"
 
 #define ENL_SK_WINDOW       32
-#define ENL_SK_SKIP_MAX     64
+#define ENL_SK_SKIP_MAX     128      /* room for two jumps' keys (2 x 64) */
 #define ENL_SK_TAGBYTES     16
 #define ENL_SK_OVERHEAD     (ENL_SK_TAGBYTES + 64 + 16)   /* tag, signature, MAC */
 #define ENL_SK_SHAREBYTES   (32 + 4 + 32)                 /* chain | next | sign_pk */
 #define ENL_SK_AHEAD        1024     /* iterations past the window seen at checkpoints */
 #define ENL_SK_STRIDE       4        /* every 4th iteration is a checkpoint */
 #define ENL_SK_JUMP_KEEP    32       /* keys kept as skipped below a checkpoint opened */
-/* The most tags one receiver's key has: skipped keys, the window, the gap's
- * window and the checkpoints. */
-#define ENL_SK_TAGS_MAX     (ENL_SK_SKIP_MAX + 2 * ENL_SK_WINDOW + ENL_SK_AHEAD / ENL_SK_STRIDE)
+/* The most tags one receiver's key has: skipped keys, the window and the
+ * checkpoints. */
+#define ENL_SK_TAGS_MAX     (ENL_SK_SKIP_MAX + ENL_SK_WINDOW + ENL_SK_AHEAD / ENL_SK_STRIDE)
 
 typedef struct {
     uint8_t chain[32];
@@ -69,15 +69,9 @@ typedef struct {
         uint32_t iter;
         uint8_t mk[32];
     } skipped[ENL_SK_SKIP_MAX];
-    struct {
-        uint8_t on;
-        uint8_t chain[32];      /* at iteration `next` */
-        uint32_t next, end;     /* the gap's iterations left: next .. end - 1 */
-        uint32_t until;         /* hour after which no note of it is still valid */
-    } gap;
 } enl_senderkey;
 
-#define ENL_SK_SERIALIZED_MAX (1 + 32 + 4 + 32 + 1 + 64 + 1 + ENL_SK_SKIP_MAX * 36 + 1 + 32 + 12)
+#define ENL_SK_SERIALIZED_MAX (1 + 32 + 4 + 32 + 1 + 64 + 1 + ENL_SK_SKIP_MAX * 36)
 
 /* A fresh chain and signing key of my own. */
 int enl_senderkey_generate(enl_senderkey *k) __attribute__((warn_unused_result));
@@ -120,12 +114,9 @@ size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_sen
 int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
     __attribute__((warn_unused_result));
 
-/* The tags a receiver looks for: skipped keys, the window ahead, the gap's
- * window, then the checkpoints (at most ENL_SK_TAGS_MAX). */
+/* The tags a receiver looks for: skipped keys, the window ahead, then the
+ * checkpoints (at most ENL_SK_TAGS_MAX). */
 size_t enl_senderkey_tags(const enl_senderkey *k, uint8_t (*tags)[ENL_SK_TAGBYTES], size_t max);
-
-/* Forgets the gap once now_hours is past its until: 1 when it did. */
-int enl_senderkey_forget_gap(enl_senderkey *k, uint32_t now_hours);
 
 /* Seals pt into out (exactly pt_len + ENL_SK_OVERHEAD bytes) with the next
  * message key of my own chain, and moves the chain on. */
@@ -134,11 +125,8 @@ int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, siz
 /* Opens in (in_len bytes) into pt (in_len - ENL_SK_OVERHEAD bytes): the tag
  * says which message key. ENL_ENOTFORME when the tag is not one of this
  * chain's, ENL_EDECRYPT when the note was altered, ENL_ESIG when the
- * signature fails. k is changed only on success. A note at a checkpoint
- * leaves a gap that lasts until gap_until (hours: the caller's bound on
- * when every note written before this one has expired). */
+ * signature fails. k is changed only on success. */
 int enl_senderkey_decrypt(enl_senderkey *k, uint8_t *pt, const uint8_t *ad, size_t ad_len,
-                          const uint8_t *in, size_t in_len, uint32_t gap_until)
-    __attribute__((warn_unused_result));
+                          const uint8_t *in, size_t in_len) __attribute__((warn_unused_result));
 
 #endif

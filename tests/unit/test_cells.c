@@ -431,11 +431,11 @@ static void test_sender_key_order_and_tamper(void **state)
         uint8_t bad[sizeof notes[0]];
         memcpy(bad, notes[i], sizeof bad);
         bad[ENL_SK_TAGBYTES + 3] ^= 1;
-        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, bad, sizeof bad, 0), ENL_EDECRYPT);
-        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, notes[i], sizeof notes[i], 0), ENL_OK);
+        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, bad, sizeof bad), ENL_EDECRYPT);
+        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, notes[i], sizeof notes[i]), ENL_OK);
         assert_int_equal(pt[0], 'a' + i);
         /* its key is gone: a replay does not open */
-        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, notes[i], sizeof notes[i], 0),
+        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, notes[i], sizeof notes[i]),
                          ENL_ENOTFORME);
     }
     /* a member who holds the chain cannot write in my name: no signing key.
@@ -451,13 +451,13 @@ static void test_sender_key_order_and_tamper(void **state)
         uint8_t msg[64], note[64 + ENL_SK_OVERHEAD];
         memset(msg, 'z', sizeof msg);
         assert_int_equal(enl_senderkey_encrypt(&forger, note, hdr, sizeof hdr, msg, sizeof msg), ENL_OK);
-        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, note, sizeof note, 0),
+        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, note, sizeof note),
                          ENL_ENOTFORME);
         memcpy(forger.chain, theirs.chain, 32);
         forger.next = theirs.next;
         memcpy(forger.sign_pk, theirs.sign_pk, 32);
         assert_int_equal(enl_senderkey_encrypt(&forger, note, hdr, sizeof hdr, msg, sizeof msg), ENL_OK);
-        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, note, sizeof note, 0), ENL_ESIG);
+        assert_int_equal(enl_senderkey_decrypt(&theirs, pt, hdr, sizeof hdr, note, sizeof note), ENL_ESIG);
     }
     /* serialization round trip */
     {

@@ -682,7 +682,7 @@ static void test_chain_end(void **state)
     /* HKr's window stops before 2^32-1: two tags, then NHKr's windows;
      * HKr has no checkpoints left, NHKr its own. */
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
-                     2 + 2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     2 + 2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     send_text(p.a, &m, "n = 2^32-2 after a gap");
     send_text(p.a, &m, "n = 2^32-2");
     recv_ok(p.b, &m);                           /* skips one key */
@@ -771,11 +771,12 @@ static void test_tags(void **state)
     pair_new(&p);
     /* Alice has no receiving chain yet: NHKr's window only, and that of
      * the same chain begun again (its restart header key), then NHKr's
-     * checkpoints (every 4th number, past the window, up to MAX_SKIP). */
+     * checkpoints (every 4th number, past the window, up to MAX_SKIP) and
+     * its restart's. */
     assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW),
-                     2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
-                     2 * WINDOW + checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     assert_int_equal(enl_ratchet_tags(p.b, tags, 3, WINDOW), 3);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, 0), 0);
     for (int i = 0; i < 6; i++) send_n(p.a, &m[i], "t", i);
@@ -784,7 +785,7 @@ static void test_tags(void **state)
      * then HKr's checkpoints (from Nr + window) and NHKr's. */
     n = enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW);
     assert_int_equal(n, 3 * WINDOW + 2 + checkpoints(3 + WINDOW, 3 + ENL_RATCHET_MAX_SKIP) +
-                            checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                            2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) assert_memory_not_equal(tags[i], tags[j], 16);
     recv_ok(p.b, &m[0]);
@@ -794,7 +795,7 @@ static void test_tags(void **state)
     recv_ok(p.b, &m[3]);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
                      3 * WINDOW + checkpoints(6 + WINDOW, 6 + ENL_RATCHET_MAX_SKIP) +
-                         checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                         2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     /* The tag is enl_ratchet_tag(HKs, Ns) of the sender. */
     {
         uint8_t t[16];
@@ -925,9 +926,14 @@ static void test_restart_sending(void **state)
     for (int i = 0; i < 3; i++) send_n(p.a, &lost[i], "lost", i);
     enl_ratchet_mark_sent(p.a, 0, 100, WINDOW);
     assert_int_equal(p.a->window_expiry, 100);
-    enl_ratchet_mark_sent(p.a, WINDOW, 200, WINDOW);           /* beyond the window: not counted */
+    enl_ratchet_mark_sent(p.a, WINDOW + 1, 200, WINDOW);       /* beyond the window: not counted */
     assert_int_equal(p.a->window_expiry, 100);
     assert_int_equal(p.a->chain_expiry, 200);
+    /* ... unless a checkpoint, by which the peer can enter the chain too */
+    enl_ratchet_mark_sent(p.a, ENL_RATCHET_MAX_SKIP + ENL_RATCHET_STRIDE, 190, WINDOW);
+    assert_int_equal(p.a->window_expiry, 100);
+    enl_ratchet_mark_sent(p.a, ENL_RATCHET_MAX_SKIP, 150, WINDOW);
+    assert_int_equal(p.a->window_expiry, 150);
     assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
     assert_int_equal(p.a->ns, 0);
     assert_int_equal(p.a->restarts, 1);

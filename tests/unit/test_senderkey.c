@@ -11,11 +11,10 @@
 #include <sodium.h>
 
 #include "crypto/senderkey.h"
-#include "util/bytes.h"
 #include "enlace.h"
 
-/* past the window and every checkpoint a receiver at 0 looks for */
-#define NOTES (ENL_SK_WINDOW + ENL_SK_AHEAD + 8)
+/* past every checkpoint of a receiver at 201 */
+#define NOTES (201 + ENL_SK_WINDOW + ENL_SK_AHEAD + 8)
 #define MSG 24
 
 static uint8_t notes[NOTES][ENL_SK_OVERHEAD + MSG];
@@ -34,12 +33,10 @@ static void make_chain(enl_senderkey *mine, enl_senderkey *theirs)
     }
 }
 
-#define GAP_UNTIL 500000u      /* the hour a gap opened in these tests lasts until */
-
 static int open_note(enl_senderkey *k, int i)
 {
     uint8_t pt[MSG];
-    int rc = enl_senderkey_decrypt(k, pt, hdr, sizeof hdr, notes[i], sizeof notes[i], GAP_UNTIL);
+    int rc = enl_senderkey_decrypt(k, pt, hdr, sizeof hdr, notes[i], sizeof notes[i]);
     if (rc == ENL_OK) {
         for (size_t j = 0; j < sizeof pt; j++) assert_int_equal(pt[j], (uint8_t)i);
     }
@@ -88,10 +85,13 @@ static void test_cap_gives_up_the_oldest(void **state)
     assert_int_equal(open_note(theirs, 31), ENL_OK);          /* skips 0..30 */
     assert_int_equal(open_note(theirs, 1), ENL_OK);           /* 30 left: 0, 2..30 */
     assert_int_equal(open_note(theirs, 63), ENL_OK);          /* skips 32..62: 61 */
-    assert_int_equal(open_note(theirs, 67), ENL_OK);          /* skips 64..66: 64 */
+    assert_int_equal(open_note(theirs, 95), ENL_OK);          /* 64..94: 92 */
+    assert_int_equal(open_note(theirs, 127), ENL_OK);         /* 96..126: 123 */
+    assert_int_equal(open_note(theirs, 131), ENL_OK);         /* 128..130: 126 */
+    assert_int_equal(open_note(theirs, 134), ENL_OK);         /* 132, 133: 128 */
     assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
-    assert_int_equal(open_note(theirs, 69), ENL_OK);          /* 68 in, 0 out */
-    assert_int_equal(open_note(theirs, 71), ENL_OK);          /* 70 in, 2 out */
+    assert_int_equal(open_note(theirs, 136), ENL_OK);         /* 135 in, 0 out */
+    assert_int_equal(open_note(theirs, 138), ENL_OK);         /* 137 in, 2 out */
     assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
     assert_int_equal(open_note(theirs, 0), ENL_ENOTFORME);
     assert_int_equal(open_note(theirs, 2), ENL_ENOTFORME);
@@ -122,97 +122,117 @@ static void test_checkpoint_after_a_missed_window(void **state)
     assert_int_equal(open_note(theirs, 42), ENL_OK);
     assert_int_equal(open_note(theirs, 46), ENL_OK);
     assert_int_equal(open_note(theirs, 44), ENL_ENOTFORME);   /* each key opens once */
-    /* the 32 before the checkpoint were kept; the stretch before them is
-     * the gap, with a window of its own, for slower roads */
-    assert_int_equal(theirs->gap.on, 1);
-    assert_int_equal(theirs->gap.next, 0);
-    assert_int_equal(theirs->gap.end, 12);
-    assert_int_equal(theirs->gap.until, GAP_UNTIL);
-    assert_int_equal(open_note(theirs, 20), ENL_OK);          /* a kept key */
-    assert_int_equal(open_note(theirs, 3), ENL_OK);           /* from the gap */
-    assert_int_equal(theirs->gap.next, 4);
-    assert_int_equal(open_note(theirs, 0), ENL_OK);           /* skipped in the gap */
-    assert_int_equal(open_note(theirs, 11), ENL_OK);          /* its last: it closes */
-    assert_int_equal(theirs->gap.on, 0);
-    assert_true(sodium_is_zero(theirs->gap.chain, 32));
-    for (int i = 4; i < 11; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
-    assert_int_equal(open_note(theirs, 11), ENL_ENOTFORME);
+    /* 44 is within 64 of where the reader stood: nothing was given up */
+    for (int i = 0; i < 40; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
     sodium_free(theirs);
 }
 
-/* Checkpoints reach ENL_SK_AHEAD past the window, no further. */
+/* A jump far ahead keeps the keys of the window the reader had (its notes
+ * may still come by a slower road, and always opened whenever they came)
+ * and the 32 before the checkpoint; the stretch between is given up. */
+static void test_far_jump_keeps_the_old_window(void **state)
+{
+    enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
+    (void)state;
+    make_chain(&mine, theirs);
+    assert_int_equal(open_note(theirs, 100), ENL_OK);
+    assert_int_equal(theirs->nskipped, ENL_SK_WINDOW + ENL_SK_JUMP_KEEP);
+    assert_int_equal(open_note(theirs, 50), ENL_ENOTFORME);   /* given up */
+    assert_int_equal(open_note(theirs, 67), ENL_ENOTFORME);
+    for (int i = 0; i < 32; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    for (int i = 68; i < 100; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    assert_int_equal(theirs->nskipped, 0);
+    enl_senderkey_wipe(&mine);
+    enl_senderkey_wipe(theirs);
+    sodium_free(theirs);
+}
+
+/* A courier hands over two checkpoint notes first (100, then 200): the
+ * keys of the reader's first window are still kept (room for two jumps),
+ * and so are the notes of the second. */
+static void test_second_jump_keeps_the_first_window(void **state)
+{
+    enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
+    (void)state;
+    make_chain(&mine, theirs);
+    assert_int_equal(open_note(theirs, 100), ENL_OK);
+    assert_int_equal(open_note(theirs, 200), ENL_OK);
+    assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
+    assert_int_equal(open_note(theirs, 0), ENL_OK);
+    assert_int_equal(open_note(theirs, 31), ENL_OK);
+    assert_int_equal(open_note(theirs, 99), ENL_OK);
+    assert_int_equal(open_note(theirs, 101), ENL_OK);
+    assert_int_equal(open_note(theirs, 199), ENL_OK);
+    assert_int_equal(open_note(theirs, 150), ENL_ENOTFORME);
+    enl_senderkey_wipe(&mine);
+    enl_senderkey_wipe(theirs);
+    sodium_free(theirs);
+}
+
+/* After a jump the state holds no key of a note already read: only the
+ * keys of notes not read yet, and the chain past the newest read. */
+static void test_jump_keeps_nothing_already_read(void **state)
+{
+    enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs), *thief = sodium_malloc(sizeof *thief);
+    (void)state;
+    make_chain(&mine, theirs);
+    assert_int_equal(open_note(theirs, 100), ENL_OK);
+    for (int i = 68; i < 100; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    for (int i = 101; i < 120; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    for (uint32_t j = 0; j < theirs->nskipped; j++) assert_true(theirs->skipped[j].iter < 32);
+    assert_int_equal(theirs->next, 120);
+    memcpy(thief, theirs, sizeof *thief);
+    for (int i = 68; i < 120; i++) assert_int_equal(open_note(thief, i), ENL_ENOTFORME);
+    enl_senderkey_wipe(&mine);
+    enl_senderkey_wipe(theirs);
+    sodium_free(theirs);
+    sodium_free(thief);
+}
+
+/* Checkpoints reach ENL_SK_AHEAD past the window, no further; with every
+ * skipped place taken, every one of them is still tagged. */
 static void test_checkpoints_end_ahead(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
+    static uint8_t tags[ENL_SK_TAGS_MAX + 1][ENL_SK_TAGBYTES];
     const int last = ENL_SK_WINDOW + ENL_SK_AHEAD - ENL_SK_STRIDE;   /* 1052 */
     (void)state;
     make_chain(&mine, theirs);
     assert_true(tagged(theirs, last));
     assert_false(tagged(theirs, last + ENL_SK_STRIDE));
     assert_int_equal(open_note(theirs, last + ENL_SK_STRIDE), ENL_ENOTFORME);
-    assert_int_equal(open_note(theirs, last), ENL_OK);
-    assert_int_equal(theirs->gap.end, last - ENL_SK_JUMP_KEEP);
-    assert_int_equal(open_note(theirs, last + ENL_SK_STRIDE), ENL_OK);   /* in the window now */
+    assert_int_equal(open_note(theirs, 100), ENL_OK);
+    assert_int_equal(open_note(theirs, 200), ENL_OK);
+    assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
+    assert_int_equal(enl_senderkey_tags(theirs, tags, ENL_SK_TAGS_MAX + 1), ENL_SK_TAGS_MAX);
+    assert_true(tagged(theirs, 1256));      /* the last checkpoint of a reader at 201 */
+    assert_false(tagged(theirs, 1260));
+    assert_int_equal(open_note(theirs, last + ENL_SK_STRIDE), ENL_OK);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
     sodium_free(theirs);
 }
 
-/* A second jump leaves a gap of its own; the older one gives way. And a
- * gap past its hour is forgotten, its tags with it. */
-static void test_gap_gives_way_and_expires(void **state)
-{
-    enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
-    (void)state;
-    make_chain(&mine, theirs);
-    assert_int_equal(open_note(theirs, 40), ENL_OK);          /* gap 0..7 */
-    assert_int_equal(theirs->gap.end, 8);
-    assert_int_equal(open_note(theirs, 100), ENL_OK);         /* gap 41..67 */
-    assert_int_equal(theirs->gap.next, 41);
-    assert_int_equal(theirs->gap.end, 68);
-    assert_int_equal(open_note(theirs, 2), ENL_ENOTFORME);
-    assert_true(tagged(theirs, 50));
-    assert_int_equal(enl_senderkey_forget_gap(theirs, GAP_UNTIL), 0);
-    assert_int_equal(enl_senderkey_forget_gap(theirs, GAP_UNTIL + 1), 1);
-    assert_false(tagged(theirs, 50));
-    assert_int_equal(open_note(theirs, 50), ENL_ENOTFORME);
-    assert_int_equal(open_note(theirs, 68), ENL_OK);          /* the kept keys stay */
-    enl_senderkey_wipe(&mine);
-    enl_senderkey_wipe(theirs);
-    sodium_free(theirs);
-}
-
-/* The gap is stored with the key (version 2); a version 1 state (no gap)
- * is still read; a gap that could not have been made is refused. */
-static void test_gap_is_stored(void **state)
+/* The state is stored as before (version 1): the cap is the only change. */
+static void test_full_state_is_stored(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs), *back = sodium_malloc(sizeof *back);
     uint8_t buf[ENL_SK_SERIALIZED_MAX];
     size_t n;
     (void)state;
     make_chain(&mine, theirs);
-    assert_int_equal(open_note(theirs, 40), ENL_OK);
+    assert_int_equal(open_note(theirs, 100), ENL_OK);
+    assert_int_equal(open_note(theirs, 200), ENL_OK);
     n = enl_senderkey_serialize(buf, theirs);
-    assert_int_equal(buf[0], 2);
+    assert_int_equal(n, ENL_SK_SERIALIZED_MAX - 64);          /* not one's own: no secret key */
+    assert_int_equal(buf[0], 1);
     assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_OK);
-    assert_memory_equal(&back->gap, &theirs->gap, sizeof back->gap);
+    assert_int_equal(back->nskipped, ENL_SK_SKIP_MAX);
     assert_int_equal(open_note(back, 5), ENL_OK);
     assert_int_equal(enl_senderkey_parse(back, buf, n - 1), ENL_EMALFORMED);
-    /* the gap's end past the chain */
-    enl_store_be32(buf + n - 8, 41 + 1);
-    assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_EMALFORMED);
-    /* empty */
-    enl_store_be32(buf + n - 8, 0);
-    assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_EMALFORMED);
-    /* version 1: no gap byte */
-    theirs->gap.on = 0;
-    n = enl_senderkey_serialize(buf, theirs);
-    buf[0] = 1;
-    assert_int_equal(enl_senderkey_parse(back, buf, n - 1), ENL_OK);
-    assert_int_equal(back->gap.on, 0);
-    assert_int_equal(back->next, 41);
+    buf[1 + 32 + 4 + 32 + 1] = ENL_SK_SKIP_MAX + 1;
     assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_EMALFORMED);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
@@ -226,9 +246,11 @@ int main(void)
         cmocka_unit_test(test_used_skipped_key_is_wiped),
         cmocka_unit_test(test_cap_gives_up_the_oldest),
         cmocka_unit_test(test_checkpoint_after_a_missed_window),
+        cmocka_unit_test(test_far_jump_keeps_the_old_window),
+        cmocka_unit_test(test_second_jump_keeps_the_first_window),
+        cmocka_unit_test(test_jump_keeps_nothing_already_read),
         cmocka_unit_test(test_checkpoints_end_ahead),
-        cmocka_unit_test(test_gap_gives_way_and_expires),
-        cmocka_unit_test(test_gap_is_stored),
+        cmocka_unit_test(test_full_state_is_stored),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
