@@ -242,6 +242,10 @@ static int run(const cli_command *c, int argc, char **argv)
     if (rc == ENL_ENOPROFILE)
         return cli_fail("the profile in %s was never finished (its creation was cut short) and "
                         "holds nothing: run enlace wipe, then enlace init again", cli_home());
+    if (rc == ENL_EVERSION)
+        return cli_fail("the profile in %s was made by another version of enlace, which this one "
+                        "cannot open: keep it (do not wipe it), and open it with the version that "
+                        "made it", cli_home());
     if (rc != ENL_OK) return cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
     rc = c->fn(argc, argv, p);
     enl_profile_close(p);

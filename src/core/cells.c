@@ -396,13 +396,16 @@ static int person_contact(enl_profile *p, const enl_cell_person *m, enl_contact 
  * they sign or seal now may come from whoever holds the seized device,
  * even while the cell still counts them as a member (k burn vouches not in
  * yet). */
-static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+static int contact_burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
 {
     enl_contact k;
-    if (enl_contact_by_dh(p, dh_pk, &k) == ENL_OK && sodium_memcmp(k.card.sign_pk, sign_pk, 32) == 0 &&
-        k.burned)
-        return 1;
-    return enl_store_burn_has_key(p->st, sign_pk) == 1;
+    return enl_contact_by_dh(p, dh_pk, &k) == ENL_OK &&
+           sodium_memcmp(k.card.sign_pk, sign_pk, 32) == 0 && k.burned;
+}
+
+static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
+{
+    return contact_burned_here(p, sign_pk, dh_pk) || enl_store_burn_has_key(p->st, sign_pk) == 1;
 }
 
 static int is_me(enl_profile *p, const uint8_t sign_pk[32])
@@ -515,7 +518,8 @@ static int rotate_sender_key(enl_profile *p, cell_rec *c)
         const enl_cell_person *m = &c->view.people[i];
         enl_contact k;
         if (m->state != ENL_CELL_MEMBER || is_me(p, m->sign_pk)) continue;
-        if (person_contact(p, m, &k) != ENL_OK) continue;
+        /* keys burned here, by a notice too (a decoy's keys are the captor's) */
+        if (person_contact(p, m, &k) != ENL_OK || burned_here(p, m->sign_pk, m->dh_pk)) continue;
         rc = enl_cell_key_message(body, &c->sk, c->cell_id, key_id, p->id, k.card.dh_pk);
         if (rc == ENL_OK) rc = enl_seal_kind(p, &k, ENL_KIND_SENDER_KEY, body, sizeof body, NULL, NULL);
         if (unreachable_now(rc)) {
@@ -757,14 +761,17 @@ static int act_on_view(enl_profile *p, cell_rec *c)
         if (is_me(p, m->sign_pk) || m->card_stmt == SIZE_MAX) continue;
         cs = &c->st[m->card_stmt];
         if (m->burned) {
-            int was = 0, before = burned_here(p, m->sign_pk, m->dh_pk);
+            /* the contact itself: a notice signed by their key that names
+             * another DH key (a captor's decoy) burned no contact, and the
+             * other cells still have to re-key without them (review revD2) */
+            int was = 0, before = contact_burned_here(p, m->sign_pk, m->dh_pk);
             char reason[201];
             snprintf(reason, sizeof reason, "burned by members of cell %s", c->name);
             rc = enl_contact_burn(p, m->dh_pk, m->sign_pk, reason, &was);
             /* Burned here only now, as by `burn`: the other cells shared
              * with them re-key too, or the captor goes on reading there
              * with the sender keys it holds. This cell re-keys below. */
-            if (rc == ENL_OK && !before && burned_here(p, m->sign_pk, m->dh_pk))
+            if (rc == ENL_OK && !before && contact_burned_here(p, m->sign_pk, m->dh_pk))
                 rc = rekey_cells_without(p, m->sign_pk, c->cell_id);
             continue;
         }

@@ -43,8 +43,8 @@
 #include "util/secmem.h"
 
 /* every tag a session or sender key has (crypto/ratchet.h, senderkey.h) */
-#define RESCAN_MAX (3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX)
-_Static_assert(RESCAN_MAX >= ENL_SK_TAGS_MAX, "a sender key's tags fit a rescan");
+#define SESSION_TAGS_MAX (3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX)
+#define RESCAN_MAX (SESSION_TAGS_MAX > ENL_SK_TAGS_MAX ? SESSION_TAGS_MAX : ENL_SK_TAGS_MAX)
 /* Anyone who holds my card can start sessions from fresh identities: a
  * stranger's new session is refused once the store holds this many, and a
  * stranger's message once it holds this many messages. */

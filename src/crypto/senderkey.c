@@ -5,7 +5,9 @@
 #include "crypto/senderkey.h"
 #include "util/bytes.h"
 
-#define SK_VERSION 1
+/* 2: the count of skipped keys is a u16 (a jump keeps up to 1,055); 1 (a u8)
+ * is still read */
+#define SK_VERSION 2
 
 static void kdf(uint8_t *out, size_t out_len, const uint8_t key[32], const char *label)
 {
@@ -118,7 +120,7 @@ size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_sen
     enl_wr_bytes(&w, k->sign_pk, 32);
     enl_wr_u8(&w, k->own);
     if (k->own) enl_wr_bytes(&w, k->sign_sk, 64);
-    enl_wr_u8(&w, (uint8_t)k->nskipped);
+    enl_wr_u16(&w, (uint16_t)k->nskipped);
     for (uint32_t i = 0; i < k->nskipped; i++) {
         enl_wr_u32(&w, k->skipped[i].iter);
         enl_wr_bytes(&w, k->skipped[i].mk, 32);
@@ -129,15 +131,17 @@ size_t enl_senderkey_serialize(uint8_t out[ENL_SK_SERIALIZED_MAX], const enl_sen
 int enl_senderkey_parse(enl_senderkey *k, const uint8_t *in, size_t len)
 {
     enl_rd r = enl_rd_init(in, len);
+    uint8_t version;
     memset(k, 0, sizeof *k);
-    if (enl_rd_u8(&r) != SK_VERSION) return ENL_EVERSION;
+    version = enl_rd_u8(&r);
+    if (version != 1 && version != SK_VERSION) return ENL_EVERSION;
     enl_rd_bytes(&r, k->chain, 32);
     k->next = enl_rd_u32(&r);
     enl_rd_bytes(&r, k->sign_pk, 32);
     k->own = enl_rd_u8(&r);
     if (k->own > 1) return ENL_EMALFORMED;
     if (k->own) enl_rd_bytes(&r, k->sign_sk, 64);
-    k->nskipped = enl_rd_u8(&r);
+    k->nskipped = version == 1 ? enl_rd_u8(&r) : enl_rd_u16(&r);
     if (k->nskipped > ENL_SK_SKIP_MAX) return ENL_EMALFORMED;
     for (uint32_t i = 0; i < k->nskipped; i++) {
         k->skipped[i].iter = enl_rd_u32(&r);
@@ -246,28 +250,27 @@ int enl_senderkey_encrypt(enl_senderkey *k, uint8_t *out, const uint8_t *ad, siz
     return ENL_OK;
 }
 
-/* Keeps mk, of iteration iter, among the skipped keys, dropping the oldest
- * past the cap. */
-static void skip_key(enl_senderkey *k, uint32_t iter, const uint8_t mk[32])
+/* Moves the chain on to iteration at, keeping the key of every iteration
+ * passed over as skipped (the oldest given up first past the cap, in one
+ * move), then takes at's key into mk and moves past it. */
+static void take(enl_senderkey *k, uint32_t at, uint8_t mk[32])
 {
-    if (k->nskipped == ENL_SK_SKIP_MAX) {
-        memmove(&k->skipped[0], &k->skipped[1], (ENL_SK_SKIP_MAX - 1) * sizeof k->skipped[0]);
-        k->nskipped--;
+    uint32_t count = at - k->next, lose = 0;
+    if (k->nskipped + count > ENL_SK_SKIP_MAX) {
+        uint32_t drop = k->nskipped + count - ENL_SK_SKIP_MAX;
+        if (drop > k->nskipped) {       /* the oldest of those passed over go too */
+            lose = drop - k->nskipped;
+            drop = k->nskipped;
+        }
+        memmove(&k->skipped[0], &k->skipped[drop], (k->nskipped - drop) * sizeof k->skipped[0]);
+        k->nskipped -= drop;
+        sodium_memzero(&k->skipped[k->nskipped], drop * sizeof k->skipped[0]);
     }
-    k->skipped[k->nskipped].iter = iter;
-    memcpy(k->skipped[k->nskipped++].mk, mk, 32);
-}
-
-/* Moves the chain on to iteration at, keeping as skipped the keys of the
- * iterations passed over that are below keep_below or from keep_from on,
- * then takes at's key into mk and moves past it. */
-static void take(enl_senderkey *k, uint32_t at, uint64_t keep_below, uint32_t keep_from,
-                 uint8_t mk[32])
-{
-    for (; k->next < at; k->next++) {
-        if (k->next < keep_below || k->next >= keep_from) {
+    for (uint32_t i = 0; k->next < at; k->next++, i++) {
+        if (i >= lose) {
             message_key(mk, k->chain);
-            skip_key(k, k->next, mk);
+            k->skipped[k->nskipped].iter = k->next;
+            memcpy(k->skipped[k->nskipped++].mk, mk, 32);
         }
         chain_next(k->chain);
     }
@@ -298,19 +301,10 @@ static int find_key(enl_senderkey *k, const uint8_t *tag, uint8_t mk[32])
             return ENL_OK;
         }
     }
-    if (walk(k->chain, k->next, window, k->next, window, k->sign_pk, tag, &at, NULL, NULL, 0)) {
-        take(k, at, 0, k->next, mk);                /* every key passed over is kept */
-        return ENL_OK;
-    }
-    if (!k->own && walk(k->chain, k->next, window + ENL_SK_AHEAD, window, window, k->sign_pk,
-                        tag, &at, NULL, NULL, 0)) {
-        /* A jump (at >= window): the keys of the window the reader had
-         * (notes that may still come by slower roads; they always opened
-         * whenever they came) and of the ENL_SK_JUMP_KEEP iterations before
-         * at (written since the writer came back in reach) are kept; the
-         * stretch between is given up. Keys, never a chain key: one would
-         * open every later note as well, read or not. */
-        take(k, at, window, at - ENL_SK_JUMP_KEEP, mk);
+    /* the window, then (not in one's own key) the checkpoints past it */
+    if (walk(k->chain, k->next, k->own ? window : window + ENL_SK_AHEAD, k->next, window,
+             k->sign_pk, tag, &at, NULL, NULL, 0)) {
+        take(k, at, mk);
         return ENL_OK;
     }
     sodium_memzero(mk, 32);

@@ -29,12 +29,10 @@
  * iteration in the ENL_SK_AHEAD past the window (checkpoints: the same
  * iterations whatever the receiver's position, so the sender does nothing
  * for them). A note at a checkpoint opens and moves the chain there (a
- * jump). Kept as skipped keys: those of the window the receiver had (its
- * notes still on their way by slower roads open whenever they come, as
- * before checkpoints), and the ENL_SK_JUMP_KEEP before the checkpoint
- * (the notes written since the sender came back in reach, held until
- * then). The stretch between is given up: keeping a chain key for it
- * would also open every later note.
+ * jump), keeping the key of every iteration passed over as a skipped key,
+ * as the window does: notes only out of order (a courier handed the later
+ * ones first) still open whenever they come. Keys, never a chain key: one
+ * would also open every later note, read or not.
  *
  * Pure: no I/O, no allocation.
  */
@@ -47,13 +45,13 @@
 #include "enlace.h"
 
 #define ENL_SK_WINDOW       32
-#define ENL_SK_SKIP_MAX     128      /* room for two jumps' keys (2 x 64) */
+/* room for a whole jump's keys (at most ENL_SK_WINDOW + ENL_SK_AHEAD - 1) and 64 more */
+#define ENL_SK_SKIP_MAX     (ENL_SK_WINDOW + ENL_SK_AHEAD + 64)
 #define ENL_SK_TAGBYTES     16
 #define ENL_SK_OVERHEAD     (ENL_SK_TAGBYTES + 64 + 16)   /* tag, signature, MAC */
 #define ENL_SK_SHAREBYTES   (32 + 4 + 32)                 /* chain | next | sign_pk */
 #define ENL_SK_AHEAD        1024     /* iterations past the window seen at checkpoints */
 #define ENL_SK_STRIDE       4        /* every 4th iteration is a checkpoint */
-#define ENL_SK_JUMP_KEEP    32       /* keys kept as skipped below a checkpoint opened */
 /* The most tags one receiver's key has: skipped keys, the window and the
  * checkpoints. */
 #define ENL_SK_TAGS_MAX     (ENL_SK_SKIP_MAX + ENL_SK_WINDOW + ENL_SK_AHEAD / ENL_SK_STRIDE)
@@ -71,7 +69,7 @@ typedef struct {
     } skipped[ENL_SK_SKIP_MAX];
 } enl_senderkey;
 
-#define ENL_SK_SERIALIZED_MAX (1 + 32 + 4 + 32 + 1 + 64 + 1 + ENL_SK_SKIP_MAX * 36)
+#define ENL_SK_SERIALIZED_MAX (1 + 32 + 4 + 32 + 1 + 64 + 2 + ENL_SK_SKIP_MAX * 36)
 
 /* A fresh chain and signing key of my own. */
 int enl_senderkey_generate(enl_senderkey *k) __attribute__((warn_unused_result));

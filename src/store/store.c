@@ -367,18 +367,27 @@ static int derive_kek(uint8_t kek[KEYBYTES], const uint8_t rec[KDFREC_BYTES],
     return ENL_OK;
 }
 
+/* A slot that exists is changed in place (UPDATE keeps its rowid and its
+ * place in the page): replacing the row gave it a new rowid, and the
+ * rowids of the meta table then told anyone holding the file that a
+ * duress passphrase had been set, or the passphrase changed (review revC). */
 static int meta_put(enl_store *st, const char *k, const uint8_t *v, size_t len)
 {
-    sqlite3_stmt *s;
-    int ok;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", -1, &s,
-                           NULL) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "meta");
-    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_STATIC);
-    ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
-    return ok ? ENL_OK : fail(st, ENL_ESTORE, "meta");
+    static const char *const sql[2] = { "UPDATE meta SET v = ? WHERE k = ?",
+                                         "INSERT INTO meta(v, k) VALUES(?, ?)" };
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *s;
+        int ok;
+        if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK)
+            return fail(st, ENL_ESTORE, "meta");
+        sqlite3_bind_blob(s, 1, v, (int)len, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, k, -1, SQLITE_STATIC);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+        sqlite3_finalize(s);
+        if (!ok) return fail(st, ENL_ESTORE, "meta");
+        if (sqlite3_changes(st->db) > 0) return ENL_OK;
+    }
+    return fail(st, ENL_ESTORE, "meta");
 }
 
 static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
@@ -638,10 +647,14 @@ static int no_key_slot(enl_store *st)
     if (sqlite3_step(s) == SQLITE_ROW) none = sqlite3_column_int(s, 0) == 0;
     sqlite3_finalize(s);
     if (none) return 1;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM meta WHERE k IN ('kdf', 'wrapped_key', "
-                           "'wrapped_alt')", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*), sum(k = 'wrapped_alt') FROM meta WHERE k IN "
+                           "('kdf', 'wrapped_key', 'wrapped_alt')", -1, &s, NULL) != SQLITE_OK)
         return 0;
-    if (sqlite3_step(s) == SQLITE_ROW) none = sqlite3_column_int(s, 0) < 3;
+    /* kdf and wrapped_key without wrapped_alt: a profile made before the
+     * duress slot existed (review revC), not a creation cut short: 2 */
+    if (sqlite3_step(s) == SQLITE_ROW)
+        none = sqlite3_column_int(s, 0) == 2 && sqlite3_column_int(s, 1) == 0 ? 2
+               : sqlite3_column_int(s, 0) < 3;
     sqlite3_finalize(s);
     return none;
 }
@@ -664,7 +677,10 @@ static int read_slots_recovered(const char *path, uint8_t *rec, uint8_t *slot1, 
     rc = meta_get(&tmp, "kdf", rec, KDFREC_BYTES);
     if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_key", slot1, SLOT1_BYTES);
     if (rc == ENL_OK) rc = meta_get(&tmp, "wrapped_alt", slot2, SLOT2_BYTES);
-    if (rc != ENL_OK && no_key_slot(&tmp)) rc = ENL_ENOPROFILE;
+    if (rc != ENL_OK) {
+        int none = no_key_slot(&tmp);
+        if (none) rc = none == 2 ? ENL_EVERSION : ENL_ENOPROFILE;
+    }
     sqlite3_close_v2(tmp.db);
     return rc;
 }
@@ -878,7 +894,7 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
     if (stat(path, &before) != 0) return ENL_ESTORE;
     if (read_slots_untouched(path, rec, slot1, slot2) != ENL_OK &&
         (rc = read_slots_recovered(path, rec, slot1, slot2)) != ENL_OK)
-        return rc == ENL_ENOPROFILE ? rc : ENL_ESTORE;
+        return rc == ENL_ENOPROFILE || rc == ENL_EVERSION ? rc : ENL_ESTORE;
     duress = unlock(master, kek, name, rec, slot1, slot2, pass, pass_len);
     if (duress < 0) {
         rc = duress;

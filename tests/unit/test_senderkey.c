@@ -76,22 +76,24 @@ static void test_used_skipped_key_is_wiped(void **state)
 }
 
 /* Past the cap the oldest skipped keys are given up first, even after a
- * key from the middle of the list was used. */
+ * key from the middle of the list was used; with every place taken, every
+ * tag (skipped, window, checkpoints) is still listed. */
 static void test_cap_gives_up_the_oldest(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
+    static uint8_t tags[ENL_SK_TAGS_MAX + 1][ENL_SK_TAGBYTES];
     (void)state;
     make_chain(&mine, theirs);
     assert_int_equal(open_note(theirs, 31), ENL_OK);          /* skips 0..30 */
     assert_int_equal(open_note(theirs, 1), ENL_OK);           /* 30 left: 0, 2..30 */
-    assert_int_equal(open_note(theirs, 63), ENL_OK);          /* skips 32..62: 61 */
-    assert_int_equal(open_note(theirs, 95), ENL_OK);          /* 64..94: 92 */
-    assert_int_equal(open_note(theirs, 127), ENL_OK);         /* 96..126: 123 */
-    assert_int_equal(open_note(theirs, 131), ENL_OK);         /* 128..130: 126 */
-    assert_int_equal(open_note(theirs, 134), ENL_OK);         /* 132, 133: 128 */
+    assert_int_equal(open_note(theirs, 1052), ENL_OK);        /* a jump: 32..1051, 1050 */
+    assert_int_equal(open_note(theirs, 1084), ENL_OK);        /* 1053..1083: 1081 */
+    assert_int_equal(open_note(theirs, 1116), ENL_OK);        /* 1085..1115: 1112 */
+    assert_int_equal(open_note(theirs, 1125), ENL_OK);        /* 1117..1124: 1120 */
     assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
-    assert_int_equal(open_note(theirs, 136), ENL_OK);         /* 135 in, 0 out */
-    assert_int_equal(open_note(theirs, 138), ENL_OK);         /* 137 in, 2 out */
+    assert_int_equal(enl_senderkey_tags(theirs, tags, ENL_SK_TAGS_MAX + 1), ENL_SK_TAGS_MAX);
+    assert_int_equal(open_note(theirs, 1127), ENL_OK);        /* 1126 in, 0 out */
+    assert_int_equal(open_note(theirs, 1129), ENL_OK);        /* 1128 in, 2 out */
     assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
     assert_int_equal(open_note(theirs, 0), ENL_ENOTFORME);
     assert_int_equal(open_note(theirs, 2), ENL_ENOTFORME);
@@ -129,43 +131,34 @@ static void test_checkpoint_after_a_missed_window(void **state)
     sodium_free(theirs);
 }
 
-/* A jump far ahead keeps the keys of the window the reader had (its notes
- * may still come by a slower road, and always opened whenever they came)
- * and the 32 before the checkpoint; the stretch between is given up. */
-static void test_far_jump_keeps_the_old_window(void **state)
+/* A jump far ahead keeps the key of every note it passed over: notes that
+ * were only out of order (a courier handed the later ones first) open
+ * whenever they come. Review revD2: before, it kept only the reader's
+ * window and the 32 before the checkpoint, and 32 .. 67 were never read. */
+static void test_far_jump_keeps_every_key(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
     (void)state;
     make_chain(&mine, theirs);
     assert_int_equal(open_note(theirs, 100), ENL_OK);
-    assert_int_equal(theirs->nskipped, ENL_SK_WINDOW + ENL_SK_JUMP_KEEP);
-    assert_int_equal(open_note(theirs, 50), ENL_ENOTFORME);   /* given up */
-    assert_int_equal(open_note(theirs, 67), ENL_ENOTFORME);
-    for (int i = 0; i < 32; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
-    for (int i = 68; i < 100; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    assert_int_equal(theirs->nskipped, 100);
+    for (int i = 99; i >= 0; i--) assert_int_equal(open_note(theirs, i), ENL_OK);
     assert_int_equal(theirs->nskipped, 0);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
     sodium_free(theirs);
 }
 
-/* A courier hands over two checkpoint notes first (100, then 200): the
- * keys of the reader's first window are still kept (room for two jumps),
- * and so are the notes of the second. */
-static void test_second_jump_keeps_the_first_window(void **state)
+/* Notes handed over last written first: every one opens. */
+static void test_last_written_first(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
     (void)state;
     make_chain(&mine, theirs);
-    assert_int_equal(open_note(theirs, 100), ENL_OK);
-    assert_int_equal(open_note(theirs, 200), ENL_OK);
-    assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
-    assert_int_equal(open_note(theirs, 0), ENL_OK);
-    assert_int_equal(open_note(theirs, 31), ENL_OK);
-    assert_int_equal(open_note(theirs, 99), ENL_OK);
-    assert_int_equal(open_note(theirs, 101), ENL_OK);
-    assert_int_equal(open_note(theirs, 199), ENL_OK);
-    assert_int_equal(open_note(theirs, 150), ENL_ENOTFORME);
+    for (int i = 200; i >= 0; i--)
+        if (i % ENL_SK_STRIDE == 0 || i < 200 - 3) assert_int_equal(open_note(theirs, i), ENL_OK);
+    for (int i = 197; i < 200; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    assert_int_equal(theirs->nskipped, 0);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
     sodium_free(theirs);
@@ -181,7 +174,7 @@ static void test_jump_keeps_nothing_already_read(void **state)
     assert_int_equal(open_note(theirs, 100), ENL_OK);
     for (int i = 68; i < 100; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
     for (int i = 101; i < 120; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
-    for (uint32_t j = 0; j < theirs->nskipped; j++) assert_true(theirs->skipped[j].iter < 32);
+    for (uint32_t j = 0; j < theirs->nskipped; j++) assert_true(theirs->skipped[j].iter < 68);
     assert_int_equal(theirs->next, 120);
     memcpy(thief, theirs, sizeof *thief);
     for (int i = 68; i < 120; i++) assert_int_equal(open_note(thief, i), ENL_ENOTFORME);
@@ -191,22 +184,17 @@ static void test_jump_keeps_nothing_already_read(void **state)
     sodium_free(thief);
 }
 
-/* Checkpoints reach ENL_SK_AHEAD past the window, no further; with every
- * skipped place taken, every one of them is still tagged. */
+/* Checkpoints reach ENL_SK_AHEAD past the window, no further. */
 static void test_checkpoints_end_ahead(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs);
-    static uint8_t tags[ENL_SK_TAGS_MAX + 1][ENL_SK_TAGBYTES];
     const int last = ENL_SK_WINDOW + ENL_SK_AHEAD - ENL_SK_STRIDE;   /* 1052 */
     (void)state;
     make_chain(&mine, theirs);
     assert_true(tagged(theirs, last));
     assert_false(tagged(theirs, last + ENL_SK_STRIDE));
     assert_int_equal(open_note(theirs, last + ENL_SK_STRIDE), ENL_ENOTFORME);
-    assert_int_equal(open_note(theirs, 100), ENL_OK);
     assert_int_equal(open_note(theirs, 200), ENL_OK);
-    assert_int_equal(theirs->nskipped, ENL_SK_SKIP_MAX);
-    assert_int_equal(enl_senderkey_tags(theirs, tags, ENL_SK_TAGS_MAX + 1), ENL_SK_TAGS_MAX);
     assert_true(tagged(theirs, 1256));      /* the last checkpoint of a reader at 201 */
     assert_false(tagged(theirs, 1260));
     assert_int_equal(open_note(theirs, last + ENL_SK_STRIDE), ENL_OK);
@@ -215,25 +203,36 @@ static void test_checkpoints_end_ahead(void **state)
     sodium_free(theirs);
 }
 
-/* The state is stored as before (version 1): the cap is the only change. */
-static void test_full_state_is_stored(void **state)
+/* Version 2 counts the skipped keys in a u16; version 1 (a u8) is read. */
+static void test_state_is_stored(void **state)
 {
     enl_senderkey mine, *theirs = sodium_malloc(sizeof *theirs), *back = sodium_malloc(sizeof *back);
-    uint8_t buf[ENL_SK_SERIALIZED_MAX];
+    static uint8_t buf[ENL_SK_SERIALIZED_MAX];
+    const size_t count_at = 1 + 32 + 4 + 32 + 1;
     size_t n;
     (void)state;
     make_chain(&mine, theirs);
-    assert_int_equal(open_note(theirs, 100), ENL_OK);
-    assert_int_equal(open_note(theirs, 200), ENL_OK);
+    assert_int_equal(open_note(theirs, 300), ENL_OK);
     n = enl_senderkey_serialize(buf, theirs);
-    assert_int_equal(n, ENL_SK_SERIALIZED_MAX - 64);          /* not one's own: no secret key */
-    assert_int_equal(buf[0], 1);
+    assert_int_equal(buf[0], 2);
+    assert_int_equal(n, count_at + 2 + 300 * 36);
     assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_OK);
-    assert_int_equal(back->nskipped, ENL_SK_SKIP_MAX);
+    assert_int_equal(back->nskipped, 300);
     assert_int_equal(open_note(back, 5), ENL_OK);
     assert_int_equal(enl_senderkey_parse(back, buf, n - 1), ENL_EMALFORMED);
-    buf[1 + 32 + 4 + 32 + 1] = ENL_SK_SKIP_MAX + 1;
+    buf[count_at] = (uint8_t)((ENL_SK_SKIP_MAX + 1) >> 8);
+    buf[count_at + 1] = (uint8_t)(ENL_SK_SKIP_MAX + 1);
     assert_int_equal(enl_senderkey_parse(back, buf, n), ENL_EMALFORMED);
+    /* version 1: the same with a u8 count */
+    assert_int_equal(open_note(theirs, 301), ENL_OK);
+    for (int i = 0; i < 300 - 3; i++) assert_int_equal(open_note(theirs, i), ENL_OK);
+    n = enl_senderkey_serialize(buf, theirs);                  /* 3 left */
+    buf[0] = 1;
+    memmove(buf + count_at, buf + count_at + 1, n - count_at - 1);
+    assert_int_equal(enl_senderkey_parse(back, buf, n - 1), ENL_OK);
+    assert_int_equal(back->nskipped, 3);
+    assert_int_equal(back->next, 302);
+    assert_int_equal(open_note(back, 299), ENL_OK);
     enl_senderkey_wipe(&mine);
     enl_senderkey_wipe(theirs);
     sodium_free(theirs);
@@ -246,11 +245,11 @@ int main(void)
         cmocka_unit_test(test_used_skipped_key_is_wiped),
         cmocka_unit_test(test_cap_gives_up_the_oldest),
         cmocka_unit_test(test_checkpoint_after_a_missed_window),
-        cmocka_unit_test(test_far_jump_keeps_the_old_window),
-        cmocka_unit_test(test_second_jump_keeps_the_first_window),
+        cmocka_unit_test(test_far_jump_keeps_every_key),
+        cmocka_unit_test(test_last_written_first),
         cmocka_unit_test(test_jump_keeps_nothing_already_read),
         cmocka_unit_test(test_checkpoints_end_ahead),
-        cmocka_unit_test(test_full_state_is_stored),
+        cmocka_unit_test(test_state_is_stored),
     };
     if (sodium_init() < 0) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
