@@ -407,9 +407,15 @@ static void opened_free(opened *o)
     sodium_memzero(o, sizeof *o);
 }
 
+/* Every held note a key's tags name, however many: a cap let anyone who
+ * saw a note's tag (it is public to its carriers) hand over more copies of
+ * it than the cap, which filled the list first, opened for nothing, and
+ * kept the real note from ever being tried (review revE). Held notes are
+ * bounded by the quota. */
 typedef struct {
     uint8_t (*ids)[32];
-    size_t n;
+    size_t n, cap;
+    int err;
 } held_list;
 
 /* What a delivery may have made able to open notes held here: a pairwise
@@ -424,7 +430,17 @@ typedef struct {
 static int collect_held(void *ctx, const uint8_t id[32])
 {
     held_list *l = ctx;
-    if (l->n >= RESCAN_MAX) return 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        /* which notes are this profile's: no copy left in freed heap */
+        uint8_t (*v)[32] = enl_grow_wiped(l->ids, l->cap * sizeof *v, cap * sizeof *v);
+        if (v == NULL) {
+            l->err = ENL_ENOMEM;
+            return 1;
+        }
+        l->ids = v;
+        l->cap = cap;
+    }
     memcpy(l->ids[l->n++], id, 32);
     return 0;
 }
@@ -438,8 +454,9 @@ static int find_held(enl_profile *p, const enl_session *s, held_list *l)
     int rc = ENL_OK;
     if (tags == NULL) return ENL_ENOMEM;
     n = enl_ratchet_tags(&s->r, tags, RESCAN_MAX, ENL_SESSION_WINDOW);
-    for (size_t i = 0; rc == ENL_OK && i < n && l->n < RESCAN_MAX; i++)
+    for (size_t i = 0; rc == ENL_OK && i < n && !l->err; i++)
         rc = enl_store_notes_by_tag(p->st, tags[i], collect_held, l);
+    if (rc == ENL_OK || rc > 0) rc = l->err;
     enl_free_wiped(tags, RESCAN_MAX * sizeof *tags);   /* which notes are the session's */
     return rc;
 }
@@ -574,9 +591,9 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
  * held (a quota bounds those); a pass that delivers nothing ends it. */
 static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_sync_stats *stats)
 {
-    held_list l = { malloc(RESCAN_MAX * 32), 0 };
+    held_list l = { NULL, 0, 0, ENL_OK };
     enl_session *s = enl_secmem_alloc(sizeof *s);
-    int rc = (l.ids == NULL || s == NULL) ? ENL_ENOMEM : ENL_OK, progress = 1;
+    int rc = s == NULL ? ENL_ENOMEM : ENL_OK, progress = 1;
 
     while (rc == ENL_OK && progress) {
         progress = 0;
@@ -591,6 +608,7 @@ static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_syn
         } else {
             rc = enl_cell_held_notes(p, key, collect_held, &l);
             if (rc == ENL_ENOTFOUND) rc = ENL_OK;               /* the key is gone */
+            if (rc == ENL_OK) rc = l.err;
         }
         for (size_t i = 0; rc == ENL_OK && i < l.n; i++) {
             uint8_t *held = NULL;
@@ -606,7 +624,7 @@ static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_syn
             if (!sender_key && got.sender_key) rc = rescan(p, 1, got.sk_row, stats);
         }
     }
-    free(l.ids);
+    enl_free_wiped(l.ids, l.cap * sizeof *l.ids);
     if (s != NULL) enl_secmem_free(s);
     return rc;
 }

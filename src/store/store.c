@@ -650,12 +650,22 @@ static int no_key_slot(enl_store *st)
     if (sqlite3_prepare_v2(st->db, "SELECT count(*), sum(k = 'wrapped_alt') FROM meta WHERE k IN "
                            "('kdf', 'wrapped_key', 'wrapped_alt')", -1, &s, NULL) != SQLITE_OK)
         return 0;
-    /* kdf and wrapped_key without wrapped_alt: a profile made before the
-     * duress slot existed (review revC), not a creation cut short: 2 */
+    /* kdf and wrapped_key without wrapped_alt, and secrets stored: a profile
+     * made before the duress slot existed (review revC), not a creation cut
+     * short between its slot writes (versions that wrote them one by one;
+     * nothing was stored then, review revE): 2 */
     if (sqlite3_step(s) == SQLITE_ROW)
         none = sqlite3_column_int(s, 0) == 2 && sqlite3_column_int(s, 1) == 0 ? 2
                : sqlite3_column_int(s, 0) < 3;
     sqlite3_finalize(s);
+    if (none == 2) {
+        int held = 0;
+        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM secrets", -1, &s, NULL) == SQLITE_OK) {
+            if (sqlite3_step(s) == SQLITE_ROW) held = sqlite3_column_int(s, 0) > 0;
+            sqlite3_finalize(s);
+        }
+        if (!held) none = 1;
+    }
     return none;
 }
 
