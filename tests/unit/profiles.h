@@ -288,6 +288,14 @@ static inline int has_message(enl_profile *p, const char *text)
     return f.found;
 }
 
+/* Whether p has read the cell note "olla I" (the texts the cell tests write). */
+static inline int reads_olla(enl_profile *p, int i)
+{
+    char text[32];
+    snprintf(text, sizeof text, "olla %d", i);
+    return has_message(p, text);
+}
+
 /* A person's state in p's view of a cell ("none" when not named). */
 typedef struct {
     const char *name;

@@ -45,13 +45,6 @@ static void cell_says(enl_profile *p, int i, uint32_t hours, uint8_t id[ENL_IDBY
                                    hours ? &o : NULL, id), ENL_OK);
 }
 
-static int reads(enl_profile *p, int i)
-{
-    char text[32];
-    snprintf(text, sizeof text, "olla %d", i);
-    return has_message(p, text);
-}
-
 static void test_notes_after_expired_ones_are_read(void **state)
 {
     enl_profile *ana = mkprofile("ana1"), *beto = mkprofile("beto1"), *carmen = mkprofile("carmen1");
@@ -62,16 +55,16 @@ static void test_notes_after_expired_ones_are_read(void **state)
     /* carmen is away: 40 notes that live an hour reach only beto */
     for (int i = 0; i < 40; i++) cell_says(ana, i, 1, id);
     carry_all(ana, beto);
-    assert_true(reads(beto, 0) && reads(beto, 39));
+    assert_true(reads_olla(beto, 0) && reads_olla(beto, 39));
     at(T0 + 3 * HOUR);
     for (int i = 40; i < N; i++) cell_says(ana, i, 0, id);
     carry_all(ana, carmen);
     carry_all(beto, carmen);
-    for (int i = 0; i < 40; i++) assert_false(reads(carmen, i));     /* expired */
-    for (int i = 40; i < N; i++) assert_true(reads(carmen, i));
+    for (int i = 0; i < 40; i++) assert_false(reads_olla(carmen, i));     /* expired */
+    for (int i = 40; i < N; i++) assert_true(reads_olla(carmen, i));
     cell_says(ana, N, 0, id);
     give(ana, carmen, id);
-    assert_true(reads(carmen, N));
+    assert_true(reads_olla(carmen, N));
     enl_profile_close(ana);
     enl_profile_close(beto);
     enl_profile_close(carmen);
@@ -88,11 +81,11 @@ static void test_slow_road_after_a_jump(void **state)
     for (int i = 0; i < N; i++) cell_says(ana, i, 0, ids[i]);
     /* a fast courier brings the last 8 first ... */
     for (int i = 40; i < N; i++) give(ana, carmen, ids[i]);
-    for (int i = 40; i < N; i++) assert_true(reads(carmen, i));
+    for (int i = 40; i < N; i++) assert_true(reads_olla(carmen, i));
     /* ... the slow one the first 40, a week later, in its own order */
     at(T0 + 7 * DAY);
     for (int i = 39; i >= 0; i--) give(ana, carmen, ids[i]);
-    for (int i = 0; i < 40; i++) assert_true(reads(carmen, i));
+    for (int i = 0; i < 40; i++) assert_true(reads_olla(carmen, i));
     enl_profile_close(ana);
     enl_profile_close(beto);
     enl_profile_close(carmen);

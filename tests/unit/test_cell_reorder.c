@@ -24,21 +24,13 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "core/send.h"
 #include "enlace.h"
 
 #define PROFILES_ROOT "/tmp/enl-cellreorder-XXXXXX"
 #include "profiles.h"
 
 #define N 100
-
-static void take(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
-{
-    uint8_t *note = NULL;
-    size_t len = 0;
-    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
-    (void)enl_note_intake(to, note, len, NULL);
-    free(note);
-}
 
 /* carmen writes "olla 0" .. "olla N-1" to the cell, keeping their ids */
 static void write_all(enl_profile *carmen, uint8_t ids[N][ENL_IDBYTES])
@@ -52,13 +44,6 @@ static void write_all(enl_profile *carmen, uint8_t ids[N][ENL_IDBYTES])
     }
 }
 
-static int reads(enl_profile *p, int i)
-{
-    char text[32];
-    snprintf(text, sizeof text, "olla %d", i);
-    return has_message(p, text);
-}
-
 static void test_notes_carried_in_another_order_are_all_read(void **state)
 {
     enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto"), *carmen = mkprofile("carmen");
@@ -69,9 +54,9 @@ static void test_notes_carried_in_another_order_are_all_read(void **state)
     /* carmen writes N notes while beto is offline */
     write_all(carmen, ids);
     /* a courier hands them to beto, last written first */
-    for (int i = N - 1; i >= 0; i--) take(carmen, beto, ids[i]);
+    for (int i = N - 1; i >= 0; i--) give(carmen, beto, ids[i]);
     for (int i = 0; i < N; i++) {
-        if (reads(beto, i)) read++;
+        if (reads_olla(beto, i)) read++;
         else if (first_lost < 0) first_lost = i;
     }
     printf("# beto read %d of the %d notes (first unread: olla %d)\n", read, N, first_lost);
@@ -94,15 +79,15 @@ static void test_held_note_is_not_given_up(void **state)
     (void)state;
     cell_of_three(ana, beto, carmen);
     write_all(carmen, ids);
-    take(carmen, beto, ids[50]);
-    assert_false(reads(beto, 50));       /* held: beyond the window */
-    take(carmen, beto, ids[96]);
+    give(carmen, beto, ids[50]);
+    assert_false(reads_olla(beto, 50));       /* held: beyond the window */
+    give(carmen, beto, ids[96]);
     for (int i = 0; i < N; i++)
-        if (i != 50 && i != 96) take(carmen, beto, ids[i]);
-    for (int i = 0; i < N; i++) read += reads(beto, i);
+        if (i != 50 && i != 96) give(carmen, beto, ids[i]);
+    for (int i = 0; i < N; i++) read += reads_olla(beto, i);
     printf("# beto read %d of the %d notes; olla 50 (held before olla 96 came): %s\n", read, N,
-           reads(beto, 50) ? "read" : "never read");
-    assert_true(reads(beto, 50));
+           reads_olla(beto, 50) ? "read" : "never read");
+    assert_true(reads_olla(beto, 50));
     enl_profile_close(ana);
     enl_profile_close(beto);
     enl_profile_close(carmen);

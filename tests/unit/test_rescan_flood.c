@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "core/send.h"
 #include "enlace.h"
 
 #define PROFILES_ROOT "/tmp/enl-rescanflood-XXXXXX"
@@ -36,22 +37,6 @@
 #ifndef COPIES
 #define COPIES 1500     /* more than RESCAN_MAX (1408) */
 #endif
-
-static void take(enl_profile *from, enl_profile *to, const uint8_t id[ENL_IDBYTES])
-{
-    uint8_t *note = NULL;
-    size_t len = 0;
-    assert_int_equal(enl_note_get(from, id, &note, &len), ENL_OK);
-    (void)enl_note_intake(to, note, len, NULL);
-    free(note);
-}
-
-static int reads(enl_profile *p, int i)
-{
-    char text[32];
-    snprintf(text, sizeof text, "olla %d", i);
-    return has_message(p, text);
-}
 
 static void test_copies_of_a_held_note_tag_hide_it_from_the_rescan(void **state)
 {
@@ -80,14 +65,14 @@ static void test_copies_of_a_held_note_tag_hide_it_from_the_rescan(void **state)
         free(copy);
     }
     free(note);
-    take(carmen, beto, ids[X]);             /* held: past the window */
-    assert_false(reads(beto, X));
+    give(carmen, beto, ids[X]);             /* held: past the window */
+    assert_false(reads_olla(beto, X));
     for (int i = 0; i < N; i++)
-        if (i != X) take(carmen, beto, ids[i]);
-    for (int i = 0; i < N; i++) read += reads(beto, i);
+        if (i != X) give(carmen, beto, ids[i]);
+    for (int i = 0; i < N; i++) read += reads_olla(beto, i);
     printf("# beto read %d of the %d notes; olla %d (held, its tag copied %d times): %s\n", read,
-           N, X, COPIES, reads(beto, X) ? "read" : "never read");
-    assert_true(reads(beto, X));
+           N, X, COPIES, reads_olla(beto, X) ? "read" : "never read");
+    assert_true(reads_olla(beto, X));
     enl_profile_close(ana);
     enl_profile_close(beto);
     enl_profile_close(carmen);
