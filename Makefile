@@ -108,6 +108,7 @@ $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_eac
 
 # Counting statement signature checks (a stranger's cell log costs one each).
 $(BUILD)/tests/test_cell_log_cost: TEST_WRAP = -Wl,--wrap=crypto_sign_final_verify
+$(BUILD)/tests/test_migrate_race: TEST_WRAP = -Wl,--wrap=sqlite3_exec
 
 # Small programs the end-to-end tests drive (forgeries a real client never makes).
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libenlace.a

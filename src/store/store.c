@@ -303,23 +303,33 @@ static int pragmas(enl_store *st)
                     "PRAGMA cache_size=-8192;");
 }
 
-static int migrate(enl_store *st)
+static int schema_version(enl_store *st, int *version)
 {
     sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "schema version");
+    *version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (*version > ENL_STORE_SCHEMA) {
+        snprintf(st->err, sizeof st->err, "profile schema %d is newer than this enlace (%d)",
+                 *version, ENL_STORE_SCHEMA);
+        return ENL_EVERSION;
+    }
+    return ENL_OK;
+}
+
+static int migrate(enl_store *st)
+{
     int version = 0, rc;
     char sql[64];
 
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "schema version");
-    if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    if (version > ENL_STORE_SCHEMA) {
-        snprintf(st->err, sizeof st->err, "profile schema %d is newer than this enlace (%d)",
-                 version, ENL_STORE_SCHEMA);
-        return ENL_EVERSION;
-    }
-    if (version == ENL_STORE_SCHEMA) return ENL_OK;
+    if ((rc = schema_version(st, &version)) != ENL_OK || version == ENL_STORE_SCHEMA) return rc;
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
+    /* Read again under the write lock: another process opening the same
+     * profile may have migrated it since the first reading, and running
+     * its migrations a second time fails the open ("table already
+     * exists"). */
+    if ((rc = schema_version(st, &version)) != ENL_OK) goto bad;
     for (int v = version; v < ENL_STORE_SCHEMA; v++) {
         if ((rc = exec(st, migrations[v])) != ENL_OK) goto bad;
     }
