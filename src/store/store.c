@@ -64,6 +64,7 @@ struct enl_store {
     uint8_t *keys;          /* sodium_malloc: blob key || index key || profile key */
     uint8_t kdfrec[1 + 8 + 8 + crypto_pwhash_SALTBYTES];
     int was_reset;          /* opened with the duress passphrase: emptied */
+    int slot_in_log;        /* the log holds a key slot a scrub_log failed to overwrite */
     char path[4096];        /* of the database file */
     char reset_name[ENL_NAME_MAX + 1];
     char err[256];
@@ -150,6 +151,9 @@ static const char *migrations[] = {
     "    WHERE source = old.source;"
     "  DELETE FROM sources WHERE source = old.source AND notes <= 0;"
     "END;",
+    /* 8: empty but for a moment: its rows of zeros overwrite the log in
+     * place before a log that held a key slot is truncated (scrub_log). */
+    "CREATE TABLE scrub(b BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
@@ -415,6 +419,54 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
     return rc;
 }
 
+/* Truncating the log gives its blocks back to the file system as they
+ * are: when it held a key slot, the slot stayed on the disk, and a slot
+ * replaced by a passphrase change, read there with the old passphrase,
+ * still opens the profile key (review revC). So a log that held a slot is
+ * folded in and begun again; one transaction of zeros at least as long as
+ * the log overwrites it in place from its start (the log starts again at
+ * its beginning once all of it is in the main file), a second deletes them
+ * (secure_delete zeroes their pages), and only then is the log folded in
+ * and truncated: what it gives back is zeros and pages that hold no slot.
+ * Another process reading at that moment keeps the log from beginning
+ * again: the slot change is then refused (write_slot), or the creation
+ * fails, as when the log cannot be folded in. */
+#define SCRUB_ROW_MAX (16 << 20)
+
+static int scrub_log(enl_store *st, const char *db_file)
+{
+    char wal[sizeof st->path + 8];
+    struct stat sb;
+    sqlite3_stmt *s = NULL;
+    int log = -1, done = -1, rc;
+    off_t left;
+
+    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done) !=
+            SQLITE_OK || log != done)
+        return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
+                    "not be folded in (stop it and retry)");
+    snprintf(wal, sizeof wal, "%s-wal", db_file);
+    if (stat(wal, &sb) != 0) return errno == ENOENT ? ENL_OK : fail(st, ENL_ESTORE, "log");
+    left = sb.st_size;
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO scrub(b) VALUES(zeroblob(?))", -1, &s, NULL) !=
+        SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, "scrub");
+    for (; rc == ENL_OK && left > 0; left -= SCRUB_ROW_MAX) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, left < SCRUB_ROW_MAX ? (sqlite3_int64)left : SCRUB_ROW_MAX);
+        if (sqlite3_step(s) != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "scrub");
+    }
+    sqlite3_finalize(s);
+    if (rc == ENL_OK) rc = exec(st, "COMMIT");
+    if (rc != ENL_OK) {
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if ((rc = exec(st, "DELETE FROM scrub")) != ENL_OK) return rc;
+    return exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 /* Which file the path names now, for enl_store_still_here. */
 static void remember_file(enl_store *st)
 {
@@ -530,7 +582,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     }
     /* The key slots must be in the main file from the start: unlocking reads
      * them from there alone (see read_slots_untouched). */
-    if ((rc = exec(st, "PRAGMA wal_checkpoint(TRUNCATE)")) != ENL_OK) goto out;
+    if ((rc = scrub_log(st, path)) != ENL_OK) goto out;
     memcpy(st->kdfrec, rec, KDFREC_BYTES);
     snprintf(st->path, sizeof st->path, "%s", path);
     remember_file(st);
@@ -733,7 +785,9 @@ int enl_store_checkpoint(enl_store *st)
     if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
     /* It waits for the write lock too: in turn with the twins. */
     if (st->depth == 0) gate_enter(st);
-    ok = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
+    if (st->slot_in_log && st->depth == 0 && scrub_log(st, st->path) == ENL_OK) st->slot_in_log = 0;
+    ok = !st->slot_in_log &&
+         sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
          log == 0;
     if (st->depth == 0) gate_leave(st);
     if (!ok)
@@ -1057,12 +1111,12 @@ static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_
     int rc = meta_get(st, key, old, len);
     if (rc != ENL_OK) return rc;
     if ((rc = meta_put(st, key, slot, len)) != ENL_OK) return rc;
-    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
+    if (scrub_log(st, st->path) == ENL_OK && read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
         sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
         return ENL_OK;
     (void)meta_put(st, key, old, len);
-    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    /* both slots are in the log now: overwritten when it can be */
+    if (scrub_log(st, st->path) != ENL_OK) st->slot_in_log = 1;
     return fail(st, ENL_ESTORE, "another enlace process is using this profile: stop it and retry");
 }
 

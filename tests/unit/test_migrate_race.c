@@ -73,7 +73,8 @@ static void test_second_of_two_opens_does_not_migrate_again(void **state)
 
     /* Schema 6, as the version before the notes' sources left it. */
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    exec_ok(db, "DROP TRIGGER notes_source_in; DROP TRIGGER notes_source_out; DROP TABLE sources;"
+    exec_ok(db, "DROP TABLE scrub;"
+                "DROP TRIGGER notes_source_in; DROP TRIGGER notes_source_out; DROP TABLE sources;"
                 "DROP INDEX notes_source; ALTER TABLE notes DROP COLUMN source;"
                 "PRAGMA user_version=6; PRAGMA wal_checkpoint(TRUNCATE);");
     sqlite3_close(db);

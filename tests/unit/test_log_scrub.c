@@ -1,0 +1,147 @@
+/*
+ * A checkpoint that truncates the write-ahead log gives its blocks back to
+ * the file system as they are. The log held the key slots written through
+ * it (at creation, a passphrase change, a duress passphrase set), so a slot
+ * the passphrase change replaced stayed on the disk, where the old
+ * passphrase still opens it: the profile key, whatever the new passphrase
+ * (review revC, THREAT-MODEL "free blocks").
+ *
+ * The test watches every byte the log gives back: SQLite's unix VFS lets a
+ * program replace the system calls it makes (xSetSystemCall), so ftruncate
+ * and unlink of the "-wal" file first copy what they are about to cut away.
+ * No slot the profile ever held may be among those bytes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enlace.h"
+
+static uint8_t *freed;                  /* every byte the log gave back */
+static size_t freed_len;
+static uint8_t slots[16][105];          /* every slot seen, and its length */
+static size_t slot_len[16], nslots;
+static int (*real_ftruncate)(int, off_t);
+static int (*real_unlink)(const char *);
+
+static int ends_in_wal(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, "-wal") == 0;
+}
+
+/* Appends the bytes of fd from off to its end. */
+static void keep_from(int fd, off_t off)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size <= off) return;
+    freed = realloc(freed, freed_len + (size_t)(sb.st_size - off));
+    assert_non_null(freed);
+    assert_int_equal(pread(fd, freed + freed_len, (size_t)(sb.st_size - off), off),
+                     sb.st_size - off);
+    freed_len += (size_t)(sb.st_size - off);
+}
+
+static int watch_ftruncate(int fd, off_t len)
+{
+    char link[64], path[4096];
+    ssize_t n;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof path - 1);
+    if (n > 0) {
+        path[n] = '\0';
+        if (ends_in_wal(path)) keep_from(fd, len);
+    }
+    return real_ftruncate(fd, len);
+}
+
+static int watch_unlink(const char *path)
+{
+    if (ends_in_wal(path)) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            keep_from(fd, 0);
+            close(fd);
+        }
+    }
+    return real_unlink(path);
+}
+
+static void note_slots(const char *db_path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k IN ('wrapped_key', "
+                                        "'wrapped_alt')", -1, &s, NULL), SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        assert_true(nslots < 16 && n <= sizeof slots[0]);
+        memcpy(slots[nslots], sqlite3_column_blob(s, 0), n);
+        slot_len[nslots++] = n;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
+{
+    char home[64], db_path[128], cmd[128];
+    enl_profile *p = NULL;
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    (void)state;
+
+    real_ftruncate = (int (*)(int, off_t))vfs->xGetSystemCall(vfs, "ftruncate");
+    real_unlink = (int (*)(const char *))vfs->xGetSystemCall(vfs, "unlink");
+    assert_non_null(real_ftruncate);
+    assert_non_null(real_unlink);
+    assert_int_equal(vfs->xSetSystemCall(vfs, "ftruncate", (sqlite3_syscall_ptr)watch_ftruncate),
+                     SQLITE_OK);
+    assert_int_equal(vfs->xSetSystemCall(vfs, "unlink", (sqlite3_syscall_ptr)watch_unlink),
+                     SQLITE_OK);
+
+    snprintf(home, sizeof home, "/tmp/enl-log-scrub-XXXXXX");
+    assert_non_null(mkdtemp(home));
+    rmdir(home);
+    snprintf(db_path, sizeof db_path, "%s/enlace.db", home);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_profile_change_passphrase(p, "second", 6), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_profile_set_duress(p, "duress", 6), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_profile_change_passphrase(p, "third", 5), ENL_OK);
+    note_slots(db_path);
+    enl_profile_close(p);
+    p = NULL;
+    assert_int_equal(enl_profile_open(&p, home, "third", 5), ENL_OK);
+    enl_profile_close(p);
+
+    assert_int_equal(vfs->xSetSystemCall(vfs, NULL, NULL), SQLITE_OK);  /* all back */
+    print_message("%zu bytes given back by the log, %zu slots looked for\n", freed_len, nslots);
+    assert_true(freed_len > 0);         /* the watch did see the log cut */
+    for (size_t i = 0; i < nslots; i++)
+        assert_null(memmem(freed, freed_len, slots[i], slot_len[i]));
+    free(freed);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_slot_left_in_the_blocks_the_log_gives_back),
+    };
+    if (enl_init() != ENL_OK) return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
