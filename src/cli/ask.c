@@ -10,7 +10,7 @@ typedef struct {
     int n;
 } out_ctx;
 
-int cmd_ask(int argc, char **argv, enl_profile *p)
+int cmd_ask(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "note", required_argument, NULL, 'n' },
@@ -18,6 +18,7 @@ int cmd_ask(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *note = NULL;
+    enl_profile *p;
     char id[ENL_SHORTID_STRBYTES];
     unsigned asked = 0;
     int c, ex = 0, rc;
@@ -26,6 +27,7 @@ int cmd_ask(int argc, char **argv, enl_profile *p)
         if (c == 'n') note = optarg;
     }
     if (optind + 1 != argc) return cli_usage(cli_find("ask"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_ask(p, argv[optind], note, &asked, id)) != ENL_OK) return cli_fail_rc(p, rc, "ask");
     printf("inquiry %s: asked %u verified contact%s, each on their own; their answers come "
            "with the next syncs (enlace answers)\n", id, asked, asked == 1 ? "" : "s");
@@ -89,17 +91,19 @@ static int question_cb(const enl_question_info *q, void *ctx)
     return 0;
 }
 
-int cmd_questions(int argc, char **argv, enl_profile *p)
+int cmd_questions(int argc, char **argv)
 {
     out_ctx o = { 0, 0 };
+    enl_profile *p;
     int ex = 0, rc;
     if (list_opts(argc, argv, "questions", &o, &ex) != 0) return ex;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_questions_each(p, question_cb, &o)) != ENL_OK) return cli_fail_rc(p, rc, "questions");
     if (!o.json && o.n == 0) printf("no questions from your contacts\n");
     return 0;
 }
 
-int cmd_answer(int argc, char **argv, enl_profile *p)
+int cmd_answer(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "vouch", no_argument, NULL, 'v' },
@@ -112,6 +116,7 @@ int cmd_answer(int argc, char **argv, enl_profile *p)
     static const char *const said[] = { "", "you vouch for the key", "you do not know the key",
                                         "you warn about the key" };
     const char *text = NULL, *from = NULL;
+    enl_profile *p;
     int c, ex = 0, rc, verdict = 0, n = 0;
     while ((c = cli_getopt(argc, argv, "h", opts, "answer", &ex)) != -1) {
         if (c == -2) return ex;
@@ -124,6 +129,7 @@ int cmd_answer(int argc, char **argv, enl_profile *p)
         if (n != 1) cli_fail("give exactly one of --vouch, --unknown, --warn TEXT");
         return cli_usage(cli_find("answer"));
     }
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_answer(p, argv[optind], from, verdict, text)) != ENL_OK) return cli_fail_rc(p, rc, "answer");
     printf("answered %s: %s; the answer is signed by you and leaves with the next sync\n",
            argv[optind], said[verdict]);
@@ -157,11 +163,13 @@ static int answer_cb(const enl_answer_info *a, void *ctx)
     return 0;
 }
 
-int cmd_answers(int argc, char **argv, enl_profile *p)
+int cmd_answers(int argc, char **argv)
 {
     out_ctx o = { 0, 0 };
+    enl_profile *p;
     int ex = 0, rc;
     if (list_opts(argc, argv, "answers", &o, &ex) != 0) return ex;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_answers_each(p, answer_cb, &o)) != ENL_OK) return cli_fail_rc(p, rc, "answers");
     if (!o.json && o.n == 0) printf("no answers yet\n");
     return 0;

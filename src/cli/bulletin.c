@@ -21,7 +21,7 @@ static void hex_id(char out[2 * ENL_IDBYTES + 1], const uint8_t id[ENL_IDBYTES])
     out[2 * ENL_IDBYTES] = '\0';
 }
 
-static int publish(int argc, char **argv, enl_profile *p)
+static int publish(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "channel", required_argument, NULL, 'c' },
@@ -30,6 +30,7 @@ static int publish(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_bulletin_opts bo = { NULL, 0 };
+    enl_profile *p;
     uint8_t id[ENL_IDBYTES];
     uint64_t expires = 0;
     char hex[2 * ENL_IDBYTES + 1], when[32], fp[ENL_FINGERPRINT_STRBYTES], *text = NULL;
@@ -51,6 +52,8 @@ static int publish(int argc, char **argv, enl_profile *p)
         }
     }
     if (optind + 1 < argc) return usage();
+    /* before the text is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind == argc || strcmp(argv[optind], "-") == 0) {
         if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a bulletin") != 0) return 1;
     } else {
@@ -85,13 +88,14 @@ static int joined(int argc, char **argv, int from, char **out)
     return 0;
 }
 
-static int follow(int argc, char **argv, enl_profile *p, int stop)
+static int follow(int argc, char **argv, int stop)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     enl_follow_info f;
+    enl_profile *p;
     char *who = NULL;
     size_t len = 0;
     int c, ex = 0, rc;
@@ -99,6 +103,8 @@ static int follow(int argc, char **argv, enl_profile *p, int stop)
     while ((c = cli_getopt(argc, argv, "h", opts, "bulletin", &ex)) != -1)
         if (c == -2) return ex;
     if (optind == argc) return usage();
+    /* before a card is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind + 1 == argc && strcmp(argv[optind], "-") == 0) {
         if (cli_read_stdin(&who, &len, 4096) != 0) return 1;
     } else if (joined(argc, argv, optind, &who) != 0) {
@@ -140,32 +146,34 @@ static int following_line(const enl_follow_info *f, void *ctx)
     return 0;
 }
 
-static int following(int argc, char **argv, enl_profile *p)
+static int following(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    enl_profile *p;
     int c, ex = 0, rc, o[2] = { 0, 0 };
     while ((c = cli_getopt(argc, argv, "h", opts, "bulletin", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'j') o[0] = 1;
     }
     if (optind != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_follow_each(p, following_line, o)) != ENL_OK)
         return cli_fail_rc(p, rc, "bulletin following");
     if (!o[0] && o[1] == 0) printf("following nobody: enlace bulletin follow CARD|FINGERPRINT\n");
     return 0;
 }
 
-int cmd_bulletin(int argc, char **argv, enl_profile *p)
+int cmd_bulletin(int argc, char **argv)
 {
     if (argc < 2) return usage();
-    if (strcmp(argv[1], "publish") == 0) return publish(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "follow") == 0) return follow(argc - 1, argv + 1, p, 0);
-    if (strcmp(argv[1], "unfollow") == 0) return follow(argc - 1, argv + 1, p, 1);
-    if (strcmp(argv[1], "following") == 0) return following(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "publish") == 0) return publish(argc - 1, argv + 1);
+    if (strcmp(argv[1], "follow") == 0) return follow(argc - 1, argv + 1, 0);
+    if (strcmp(argv[1], "unfollow") == 0) return follow(argc - 1, argv + 1, 1);
+    if (strcmp(argv[1], "following") == 0) return following(argc - 1, argv + 1);
     cli_fail("no bulletin command '%s'", argv[1]);
     return usage();
 }
@@ -214,7 +222,7 @@ static int show(const enl_bulletin_info *b, void *ctx)
     return 0;
 }
 
-int cmd_bulletins(int argc, char **argv, enl_profile *p)
+int cmd_bulletins(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -223,6 +231,7 @@ int cmd_bulletins(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     list_out o = { 0, NULL, 0 };
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "bulletins", &ex)) != -1) {
         if (c == -2) return ex;
@@ -230,6 +239,7 @@ int cmd_bulletins(int argc, char **argv, enl_profile *p)
         if (c == 'c') o.channel = optarg;
     }
     if (optind != argc) return cli_usage(cli_find("bulletins"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_bulletin_each(p, show, &o)) != ENL_OK) return cli_fail_rc(p, rc, "bulletins");
     if (!o.json && o.count == 0) {
         enl_status_info st;

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "util/secmem.h"
 
-int cmd_burn(int argc, char **argv, enl_profile *p)
+int cmd_burn(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "reason", required_argument, NULL, 'r' },
@@ -18,6 +18,7 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *reason = NULL;
+    enl_profile *p;
     int c, ex = 0, rc, held, cells = 0, failed = 0;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "burn", &ex)) != -1) {
@@ -25,6 +26,7 @@ int cmd_burn(int argc, char **argv, enl_profile *p)
         if (c == 'r') reason = optarg;
     }
     if (optind + 1 != argc) return cli_usage(cli_find("burn"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* Refused whole, revocation held or not: never cut, never dropped unseen. */
     if ((rc = enl_burn_reason_check(p, reason)) != ENL_OK) return cli_fail_rc(p, rc, "burn");
     held = enl_burn_held(p, argv[optind]);
@@ -82,7 +84,7 @@ static int read_text_file(const char *path, char *buf, size_t max)
     return 0;
 }
 
-static int export_rev(int argc, char **argv, enl_profile *p)
+static int export_rev(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },
@@ -91,6 +93,7 @@ static int export_rev(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL, *reason = NULL;
+    enl_profile *p;
     char *text = NULL;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "revocation", &ex)) != -1) {
@@ -99,6 +102,7 @@ static int export_rev(int argc, char **argv, enl_profile *p)
         if (c == 'r') reason = optarg;
     }
     if (optind != argc) return cli_usage(cli_find("revocation"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_revocation_export(p, reason, &text)) != ENL_OK)
         return cli_fail_rc(p, rc, "revocation export");
     if (out == NULL || strcmp(out, "-") == 0) {
@@ -124,14 +128,17 @@ static int export_rev(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-int cmd_revocation(int argc, char **argv, enl_profile *p)
+int cmd_revocation(int argc, char **argv)
 {
+    enl_profile *p;
     char buf[4096];
-    int rc;
+    int ex, rc;
     if (argc < 2) return cli_usage(cli_find("revocation"));
-    if (strcmp(argv[1], "export") == 0) return export_rev(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "export") == 0) return export_rev(argc - 1, argv + 1);
     if (strcmp(argv[1], "hold") == 0) {
         if (argc != 4) return cli_usage(cli_find("revocation"));
+        /* before FILE|- is read: stdin may be where the passphrase is typed */
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
         if (read_text_file(argv[3], buf, sizeof buf) != 0) return 1;
         if ((rc = enl_revocation_hold(p, argv[2], buf)) != ENL_OK)
             return cli_fail_rc(p, rc, "revocation hold");
@@ -141,6 +148,7 @@ int cmd_revocation(int argc, char **argv, enl_profile *p)
     }
     if (strcmp(argv[1], "publish") == 0) {
         if (argc != 3) return cli_usage(cli_find("revocation"));
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
         if ((rc = enl_revocation_publish(p, argv[2])) != ENL_OK)
             return cli_fail_rc(p, rc, "revocation publish");
         printf("%s's revocation is published: it leaves with the next sync, ahead of everything\n",

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "util/secmem.h"
 
-int cmd_card(int argc, char **argv, enl_profile *p)
+int cmd_card(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "address", required_argument, NULL, 'a' },
@@ -18,6 +18,7 @@ int cmd_card(int argc, char **argv, enl_profile *p)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    enl_profile *p;
     char *card = NULL, onion[128];
     const char *address = NULL;
     int c, ex = 0, rc, want_onion = 0;
@@ -28,6 +29,7 @@ int cmd_card(int argc, char **argv, enl_profile *p)
         if (c == 'o') want_onion = 1;
     }
     if (optind != argc || (address != NULL && want_onion)) return cli_usage(cli_find("card"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (want_onion) {
         if ((rc = enl_onion_address(p, onion, sizeof onion)) != ENL_OK)
             return cli_fail_rc(p, rc, "card");

@@ -8,7 +8,7 @@
 
 static int usage(void) { return cli_usage(cli_find("cell")); }
 
-static int create(int argc, char **argv, enl_profile *p)
+static int create(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "admit", required_argument, NULL, 'a' },
@@ -16,6 +16,7 @@ static int create(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     unsigned long admit = ENL_CELL_ADMIT_DEFAULT;
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
         if (c == -2) return ex;
@@ -27,6 +28,7 @@ static int create(int argc, char **argv, enl_profile *p)
         }
     }
     if (optind + 1 != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_cell_create(p, argv[optind], (unsigned)admit)) != ENL_OK)
         return cli_fail_rc(p, rc, "cell create");
     printf("cell %s created: you are its only member; admission needs %lu vouch%s\n",
@@ -35,7 +37,7 @@ static int create(int argc, char **argv, enl_profile *p)
 }
 
 /* cell add|vouch|remove CELL CONTACT */
-static int change(int argc, char **argv, enl_profile *p, const char *what)
+static int change(int argc, char **argv, const char *what)
 {
     static const struct option opts[] = {
         { "burn", no_argument, NULL, 'b' },
@@ -44,6 +46,7 @@ static int change(int argc, char **argv, enl_profile *p, const char *what)
         { NULL, 0, NULL, 0 },
     };
     const char *reason = NULL;
+    enl_profile *p;
     int c, ex = 0, rc, burn = 0;
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
         if (c == -2) return ex;
@@ -55,6 +58,7 @@ static int change(int argc, char **argv, enl_profile *p, const char *what)
     if (strcmp(what, "remove") != 0 && (burn || reason != NULL))
         return cli_fail("--burn and --reason are for `enlace cell remove`: cell %s signs a vouch "
                         "to admit", what), EXIT_USAGE;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (strcmp(what, "add") == 0) rc = enl_cell_add(p, argv[optind], argv[optind + 1]);
     else if (strcmp(what, "vouch") == 0) rc = enl_cell_vouch(p, argv[optind], argv[optind + 1]);
     else rc = enl_cell_remove(p, argv[optind], argv[optind + 1], burn, reason);
@@ -110,7 +114,7 @@ static int list_cb(const enl_cell_info *c, void *ctx)
     return 0;
 }
 
-static int show(int argc, char **argv, enl_profile *p, int members)
+static int show(int argc, char **argv, int members)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -118,19 +122,21 @@ static int show(int argc, char **argv, enl_profile *p, int members)
         { NULL, 0, NULL, 0 },
     };
     out_ctx o = { 0, 0 };
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'j') o.json = 1;
     }
     if (optind + (members ? 1 : 0) != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     rc = members ? enl_cell_members(p, argv[optind], member_cb, &o) : enl_cell_each(p, list_cb, &o);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell");
     if (!o.json && o.n == 0 && !members) printf("no cells: create one with enlace cell create NAME\n");
     return 0;
 }
 
-static int send_cell(int argc, char **argv, enl_profile *p)
+static int send_cell(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "disappear", required_argument, NULL, 'd' },
@@ -138,6 +144,7 @@ static int send_cell(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_send_opts so = { 0, 0, 0 };
+    enl_profile *p;
     char *text = NULL;
     size_t len;
     int c, ex = 0, rc;
@@ -147,6 +154,8 @@ static int send_cell(int argc, char **argv, enl_profile *p)
             return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d"), EXIT_USAGE;
     }
     if (optind + 1 != argc && optind + 2 != argc) return usage();
+    /* before the text is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
         if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
     } else {
@@ -164,27 +173,30 @@ static int send_cell(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-static int simple(int argc, char **argv, enl_profile *p, const char *what)
+static int simple(int argc, char **argv, const char *what)
 {
+    enl_profile *p;
     int c, ex = 0, rc;
     static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1)
         if (c == -2) return ex;
     if (strcmp(what, "leave") == 0) {
         if (optind + 1 != argc) return usage();
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
         if ((rc = enl_cell_leave(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell leave");
         printf("you left %s: the members hear of it with the next sync, and your keys of the cell are gone\n",
                argv[optind]);
         return 0;
     }
     if (optind + 2 != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_cell_forward(p, argv[optind], argv[optind + 1])) != ENL_OK)
         return cli_fail_rc(p, rc, "cell forward");
     printf("re-sealed as your own for %s; it leaves with the next sync\n", argv[optind + 1]);
     return 0;
 }
 
-int cmd_cell(int argc, char **argv, enl_profile *p)
+int cmd_cell(int argc, char **argv)
 {
     const char *sub;
     if (argc < 2) return usage();
@@ -192,13 +204,13 @@ int cmd_cell(int argc, char **argv, enl_profile *p)
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) return cli_help(cli_find("cell"));
     argc--;
     argv++;
-    if (strcmp(sub, "create") == 0) return create(argc, argv, p);
+    if (strcmp(sub, "create") == 0) return create(argc, argv);
     if (strcmp(sub, "add") == 0 || strcmp(sub, "vouch") == 0 || strcmp(sub, "remove") == 0)
-        return change(argc, argv, p, sub);
-    if (strcmp(sub, "members") == 0) return show(argc, argv, p, 1);
-    if (strcmp(sub, "list") == 0) return show(argc, argv, p, 0);
-    if (strcmp(sub, "send") == 0) return send_cell(argc, argv, p);
-    if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0) return simple(argc, argv, p, sub);
+        return change(argc, argv, sub);
+    if (strcmp(sub, "members") == 0) return show(argc, argv, 1);
+    if (strcmp(sub, "list") == 0) return show(argc, argv, 0);
+    if (strcmp(sub, "send") == 0) return send_cell(argc, argv);
+    if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0) return simple(argc, argv, sub);
     cli_fail("unknown cell command \"%s\"", sub);
     return usage();
 }

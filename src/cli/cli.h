@@ -22,7 +22,7 @@ extern cli_globals cli;
 
 typedef struct cli_command {
     const char *name;
-    int (*fn)(int argc, char **argv, enl_profile *p);
+    int (*fn)(int argc, char **argv);
     int needs_profile;
     const char *summary;
     const char *usage;
@@ -37,6 +37,14 @@ int cli_usage(const cli_command *c);
 /* The command's --help: usage to stdout, returns 0. */
 int cli_help(const cli_command *c);
 const cli_command *cli_find(const char *name);
+
+/* The profile, unlocked on the first call (the profile looked for, the
+ * passphrase asked for or read, Argon2id), the same handle after; main
+ * closes it once the command returns. A command calls it once its
+ * arguments are parsed, so wrong usage is said before any passphrase is
+ * asked, and before it reads stdin, since the passphrase may come from the
+ * terminal. NULL when it cannot: said on stderr, *exit_code set (1). */
+enl_profile *cli_unlock(int *exit_code);
 
 /* Standard option parsing: returns the option or -1 at the end; handles
  * --help (prints usage and sets *exit_code to 0) and errors (exit_code 2). */

@@ -55,7 +55,7 @@ static void print_added(const enl_contact_info *c, const char *was)
                c->name, c->name);
 }
 
-static int add(int argc, char **argv, enl_profile *p)
+static int add(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "name", required_argument, NULL, 'n' },
@@ -67,6 +67,7 @@ static int add(int argc, char **argv, enl_profile *p)
     size_t len = 0;
     enl_contact_info info;
     known_list known = { NULL, NULL, 0, 0, 0 };
+    enl_profile *p;
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "n:h", opts, "contact", &ex)) != -1) {
@@ -74,6 +75,8 @@ static int add(int argc, char **argv, enl_profile *p)
         if (c == 'n') name = optarg;
     }
     if (optind + 1 != argc) return usage();
+    /* before the card is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (strcmp(argv[optind], "-") == 0) {
         if (cli_read_stdin(&card, &len, 4096) != 0) return 1;
     } else {
@@ -130,31 +133,35 @@ static int list_text(const enl_contact_info *c, void *ctx)
     return 0;
 }
 
-static int list(int argc, char **argv, enl_profile *p)
+static int list(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    enl_profile *p;
     int c, ex = 0, json = 0, n = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "contact", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'j') json = 1;
     }
     if (optind != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     rc = enl_contact_each(p, json ? list_json : list_text, &n);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact list");
     if (!json && n == 0) printf("no contacts yet: add one with enlace contact add CARD\n");
     return 0;
 }
 
-static int show(int argc, char **argv, enl_profile *p)
+static int show(int argc, char **argv)
 {
     enl_contact_info c;
+    enl_profile *p;
     char when[32];
-    int rc;
+    int ex, rc;
     if (argc != 2) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_get(p, argv[1], &c)) != ENL_OK) return cli_fail_rc(p, rc, "contact show");
     cli_time(when, c.card_expires);
     printf("name:          %s\nfingerprint:   %s\nsafety number: %s\nverified:      %s\n"
@@ -179,35 +186,39 @@ static int show(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-static int verify(int argc, char **argv, enl_profile *p)
+static int verify(int argc, char **argv)
 {
-    int rc;
+    enl_profile *p;
+    int ex, rc;
     if (argc != 2) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_verify(p, argv[1])) != ENL_OK) return cli_fail_rc(p, rc, "contact verify");
     printf("%s is verified\n", argv[1]);
     return 0;
 }
 
-static int address(int argc, char **argv, enl_profile *p)
+static int address(int argc, char **argv)
 {
-    int rc;
+    enl_profile *p;
+    int ex, rc;
     if (argc != 3) return usage();
     if (strncmp(argv[2], "tcp://", 6) != 0 && strncmp(argv[2], "tor://", 6) != 0)
         return cli_fail("an address looks like tcp://HOST:PORT or tor://ADDRESS.onion:PORT"), EXIT_USAGE;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_set_address(p, argv[1], argv[2])) != ENL_OK)
         return cli_fail_rc(p, rc, "contact address");
     printf("%s listens at %s: enlace sync %s\n", argv[1], argv[2], argv[1]);
     return 0;
 }
 
-int cmd_contact(int argc, char **argv, enl_profile *p)
+int cmd_contact(int argc, char **argv)
 {
     if (argc < 2) return usage();
-    if (strcmp(argv[1], "add") == 0) return add(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "list") == 0) return list(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "show") == 0) return show(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "verify") == 0) return verify(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "address") == 0) return address(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "add") == 0) return add(argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0) return list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "show") == 0) return show(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0) return verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "address") == 0) return address(argc - 1, argv + 1);
     cli_fail("no contact command '%s'", argv[1]);
     return usage();
 }

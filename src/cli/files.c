@@ -92,7 +92,7 @@ static int show(const enl_file_info *f, void *ctx)
     return 0;
 }
 
-static int list(int argc, char **argv, enl_profile *p)
+static int list(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -100,12 +100,14 @@ static int list(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     list_out o = { 0, 0 };
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "files", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'j') o.json = 1;
     }
     if (optind != argc) return usage();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_files_each(p, show, &o)) != ENL_OK) return cli_fail_rc(p, rc, "files");
     if (!o.json && o.count == 0) printf("no files yet\n");
     return 0;
@@ -145,20 +147,27 @@ static int valid_prefix(const char *s)
     return strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
-/* The one received file that ID (or its first digits) and --from name;
- * says why not and returns the exit code otherwise. */
-static int resolve(enl_profile *p, const char *what, const char *prefix, const char *from,
-                   enl_file_info *out)
+/* Whether ID and --from can name a file at all, before the profile is
+ * unlocked: 0, or the exit code (wrong usage), said. */
+static int check_id(const char *what, const char *prefix, const char *from)
 {
-    finder fd;
-    char label[32];
-    int rc;
     if (!valid_prefix(prefix))
         return cli_fail("files %s: '%s' is not a file id (4 to 32 hex digits)", what, prefix),
                EXIT_USAGE;
     if (from != NULL && from[0] == '\0')
         return cli_fail("files %s: --from needs a contact's name or fingerprint", what),
                EXIT_USAGE;
+    return 0;
+}
+
+/* The one received file that ID (or its first digits) and --from name
+ * (checked by check_id); says why not and returns the exit code otherwise. */
+static int resolve(enl_profile *p, const char *what, const char *prefix, const char *from,
+                   enl_file_info *out)
+{
+    finder fd;
+    char label[32];
+    int rc;
     memset(&fd, 0, sizeof fd);
     fd.prefix = prefix;
     fd.from = from;
@@ -178,7 +187,7 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
     return 0;
 }
 
-static int save(int argc, char **argv, enl_profile *p)
+static int save(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },
@@ -188,6 +197,7 @@ static int save(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_file_info f;
+    enl_profile *p;
     const char *out = NULL, *from = NULL;
     char size[32];
     int c, ex = 0, flags = 0, rc;
@@ -199,6 +209,8 @@ static int save(int argc, char **argv, enl_profile *p)
         if (c == 'F') from = optarg;
     }
     if (optind + 1 != argc || out == NULL) return usage();
+    if ((rc = check_id("save", argv[optind], from)) != 0) return rc;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = resolve(p, "save", argv[optind], from, &f)) != 0) return rc;
     if (!f.known)
         return cli_fail("files save: the description of %s has not arrived yet: its parts "
@@ -212,7 +224,7 @@ static int save(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-static int delete(int argc, char **argv, enl_profile *p)
+static int delete(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "from", required_argument, NULL, 'F' },
@@ -220,6 +232,7 @@ static int delete(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_file_info f;
+    enl_profile *p;
     const char *from = NULL;
     char size[32];
     int c, ex = 0, rc;
@@ -229,6 +242,8 @@ static int delete(int argc, char **argv, enl_profile *p)
         if (c == 'F') from = optarg;
     }
     if (optind + 1 != argc) return usage();
+    if ((rc = check_id("delete", argv[optind], from)) != 0) return rc;
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = resolve(p, "delete", argv[optind], from, &f)) != 0) return rc;
     if (!f.known) {
         uint64_t n = 0;
@@ -248,13 +263,13 @@ static int delete(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-int cmd_files(int argc, char **argv, enl_profile *p)
+int cmd_files(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "save") == 0) return save(argc - 1, argv + 1, p);
-    if (argc >= 2 && strcmp(argv[1], "delete") == 0) return delete(argc - 1, argv + 1, p);
+    if (argc >= 2 && strcmp(argv[1], "save") == 0) return save(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "delete") == 0) return delete(argc - 1, argv + 1);
     if (argc >= 2 && argv[1][0] != '-') {
         cli_fail("no files command '%s'", argv[1]);
         return usage();
     }
-    return list(argc, argv, p);
+    return list(argc, argv);
 }

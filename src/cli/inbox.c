@@ -67,7 +67,7 @@ static int show_burn(const enl_contact_info *c, void *ctx)
     return 0;
 }
 
-int cmd_inbox(int argc, char **argv, enl_profile *p)
+int cmd_inbox(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -77,6 +77,7 @@ int cmd_inbox(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     inbox_out o = { 0, 0 };
+    enl_profile *p;
     int c, ex = 0, flags = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "inbox", &ex)) != -1) {
@@ -86,6 +87,7 @@ int cmd_inbox(int argc, char **argv, enl_profile *p)
         if (c == 'r') flags |= ENL_INBOX_REQUESTS;
     }
     if (optind != argc) return cli_usage(cli_find("inbox"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (!o.json && (rc = enl_contact_each(p, show_burn, NULL)) != ENL_OK)
         return cli_fail_rc(p, rc, "inbox");
     rc = enl_inbox_each(p, flags, show, &o);

@@ -54,7 +54,7 @@ static int home_usable(const char *home)
     return rc;
 }
 
-int cmd_init(int argc, char **argv, enl_profile *unused)
+int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "name", required_argument, NULL, 'n' },
@@ -70,7 +70,6 @@ int cmd_init(int argc, char **argv, enl_profile *unused)
     size_t pass_len = 0;
     int c, ex = 0, rc;
 
-    (void)unused;
     while ((c = cli_getopt(argc, argv, "n:h", opts, "init", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'n') name = optarg;

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 
-int cmd_introduce(int argc, char **argv, enl_profile *p)
+int cmd_introduce(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "note", required_argument, NULL, 'n' },
@@ -13,12 +13,14 @@ int cmd_introduce(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *note = NULL;
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "introduce", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'n') note = optarg;
     }
     if (optind + 2 != argc) return cli_usage(cli_find("introduce"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_introduce(p, argv[optind], argv[optind + 1], note)) != ENL_OK)
         return cli_fail_rc(p, rc, "introduce");
     printf("introduced %s and %s to each other: each gets the other's card, signed by you, "
@@ -69,7 +71,7 @@ static int intro_cb(const enl_introduction_info *i, void *ctx)
     return 0;
 }
 
-int cmd_introductions(int argc, char **argv, enl_profile *p)
+int cmd_introductions(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -78,6 +80,7 @@ int cmd_introductions(int argc, char **argv, enl_profile *p)
     };
     const cli_command *cmd = cli_find("introductions");
     out_ctx o = { 0, 0 };
+    enl_profile *p;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "introductions", &ex)) != -1) {
         if (c == -2) return ex;
@@ -87,6 +90,11 @@ int cmd_introductions(int argc, char **argv, enl_profile *p)
         const char *sub = argv[optind];
         enl_contact_info info;
         if (optind + 2 != argc || o.json) return cli_usage(cmd);
+        if (strcmp(sub, "accept") != 0 && strcmp(sub, "decline") != 0) {
+            cli_fail("unknown introductions command \"%s\"", sub);
+            return cli_usage(cmd);
+        }
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
         if (strcmp(sub, "accept") == 0) {
             if ((rc = enl_introduction_accept(p, argv[optind + 1], &info)) != ENL_OK)
                 return cli_fail_rc(p, rc, "introductions accept");
@@ -96,15 +104,12 @@ int cmd_introductions(int argc, char **argv, enl_profile *p)
                    "enlace contact show %s\n", info.via, info.fingerprint, info.name);
             return 0;
         }
-        if (strcmp(sub, "decline") == 0) {
-            if ((rc = enl_introduction_decline(p, argv[optind + 1])) != ENL_OK)
-                return cli_fail_rc(p, rc, "introductions decline");
-            printf("declined: the introduction is deleted\n");
-            return 0;
-        }
-        cli_fail("unknown introductions command \"%s\"", sub);
-        return cli_usage(cmd);
+        if ((rc = enl_introduction_decline(p, argv[optind + 1])) != ENL_OK)
+            return cli_fail_rc(p, rc, "introductions decline");
+        printf("declined: the introduction is deleted\n");
+        return 0;
     }
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_introductions_each(p, intro_cb, &o)) != ENL_OK)
         return cli_fail_rc(p, rc, "introductions");
     if (!o.json && o.n == 0) printf("no pending introductions\n");

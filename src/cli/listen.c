@@ -100,7 +100,7 @@ static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats
     fflush(stdout);
 }
 
-int cmd_listen(int argc, char **argv, enl_profile *p)
+int cmd_listen(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "addr", required_argument, NULL, 'a' },
@@ -113,6 +113,7 @@ int cmd_listen(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_listen_opts lo;
+    enl_profile *p;
     enl_onion_opts to;
     const char *addr = NULL, *pwfile = NULL;
     char *pw = NULL;
@@ -136,6 +137,7 @@ int cmd_listen(int argc, char **argv, enl_profile *p)
         cli_fail("--tor-control and --tor-password-file go with --onion");
         return cli_usage(cli_find("listen"));
     }
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* An onion service needs no fixed local port: tor maps its own to it. */
     if (addr == NULL) addr = onion ? "127.0.0.1:0" : "127.0.0.1:7787";
     if (pwfile != NULL && read_password(pwfile, &pw) != 0) return 1;

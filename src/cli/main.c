@@ -1,7 +1,8 @@
 /*
  * enlace's entry point: global options, the command table, and the one
- * place where a profile is unlocked for the commands that need it
- * (git's builtin table and wireguard-tools' subcommands are the model).
+ * place where a profile is unlocked for the commands that need it, when
+ * they ask, and closed once they return (git's builtin table and
+ * wireguard-tools' subcommands are the model).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 cli_globals cli;
 
-#define P 1  /* the command needs an unlocked profile */
+#define P 1  /* the command unlocks the profile (cli_unlock), once its arguments are parsed */
 #define H 2  /* the command names the profile's folder without unlocking it */
 
 static const cli_command commands[] = {
@@ -163,10 +164,9 @@ static void overview(FILE *f)
                "run 'enlace COMMAND --help' for the options of a command\n");
 }
 
-int cmd_help(int argc, char **argv, enl_profile *p)
+int cmd_help(int argc, char **argv)
 {
     const cli_command *c;
-    (void)p;
     if (argc > 1 && strcmp(argv[1], "--help") != 0) {
         if ((c = cli_find(argv[1])) == NULL) return cli_fail("no command '%s'", argv[1]), EXIT_USAGE;
         return cli_help(c);
@@ -175,9 +175,9 @@ int cmd_help(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-int cmd_version(int argc, char **argv, enl_profile *p)
+int cmd_version(int argc, char **argv)
 {
-    (void)argc; (void)argv; (void)p;
+    (void)argc; (void)argv;
     printf("enlace %s\n", ENL_VERSION_STRING);
     return 0;
 }
@@ -220,11 +220,45 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-static int run(const cli_command *c, int argc, char **argv)
+/* The profile once unlocked, closed by run() when the command returns. */
+static enl_profile *unlocked;
+
+/* The unlock is the command's to ask for, once its arguments are parsed:
+ * wrong usage is said at once, before a passphrase is asked for (and an
+ * Argon2id run) only to be told "usage: ...". */
+enl_profile *cli_unlock(int *exit_code)
 {
     enl_profile *p = NULL;
     char *pass = NULL;
     size_t pass_len = 0;
+    int rc;
+
+    *exit_code = 1;
+    if (unlocked != NULL) return unlocked;
+    if (!enl_profile_exists(cli_home())) {
+        cli_fail("no profile in %s (create one: enlace init --name NAME)", cli_home());
+        return NULL;
+    }
+    if (cli_passphrase(&pass, &pass_len, 0, "passphrase: ") != 0) return NULL;
+    rc = enl_profile_open(&p, cli_home(), pass, pass_len);
+    cli_passphrase_free(pass, pass_len);
+    if (rc == ENL_EPASSPHRASE) cli_fail("wrong passphrase: the profile stays locked");
+    else if (rc == ENL_ENOPROFILE)
+        cli_fail("the profile in %s was never finished (its creation was cut short) and "
+                 "holds nothing: run enlace wipe, then enlace init again", cli_home());
+    else if (rc == ENL_EVERSION)
+        cli_fail("the profile in %s was made by another version of enlace, which this one "
+                 "cannot open: keep it (do not wipe it), and open it with the version that "
+                 "made it", cli_home());
+    else if (rc != ENL_OK)
+        cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
+    if (rc != ENL_OK) return NULL;
+    *exit_code = 0;
+    return unlocked = p;
+}
+
+static int run(const cli_command *c, int argc, char **argv)
+{
     int rc;
 
     if (wants_help(argc, argv)) return cli_help(c);
@@ -232,23 +266,9 @@ static int run(const cli_command *c, int argc, char **argv)
         cli_fail("no profile folder: give --home DIR, or set ENLACE_HOME or HOME");
         return EXIT_USAGE;
     }
-    if (c->needs_profile != P) return c->fn(argc, argv, NULL);
-    if (!enl_profile_exists(cli_home()))
-        return cli_fail("no profile in %s (create one: enlace init --name NAME)", cli_home());
-    if (cli_passphrase(&pass, &pass_len, 0, "passphrase: ") != 0) return 1;
-    rc = enl_profile_open(&p, cli_home(), pass, pass_len);
-    cli_passphrase_free(pass, pass_len);
-    if (rc == ENL_EPASSPHRASE) return cli_fail("wrong passphrase: the profile stays locked");
-    if (rc == ENL_ENOPROFILE)
-        return cli_fail("the profile in %s was never finished (its creation was cut short) and "
-                        "holds nothing: run enlace wipe, then enlace init again", cli_home());
-    if (rc == ENL_EVERSION)
-        return cli_fail("the profile in %s was made by another version of enlace, which this one "
-                        "cannot open: keep it (do not wipe it), and open it with the version that "
-                        "made it", cli_home());
-    if (rc != ENL_OK) return cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
-    rc = c->fn(argc, argv, p);
-    enl_profile_close(p);
+    rc = c->fn(argc, argv);
+    enl_profile_close(unlocked);
+    unlocked = NULL;
     return rc;
 }
 
@@ -322,7 +342,7 @@ int main(int argc, char **argv)
             overview(stdout);
             return flushed(0);
         }
-        if (strcmp(a, "--version") == 0) return flushed(cmd_version(0, NULL, NULL));
+        if (strcmp(a, "--version") == 0) return flushed(cmd_version(0, NULL));
         cli_fail("unknown option %s", a);
         overview(stderr);
         return EXIT_USAGE;

@@ -36,12 +36,13 @@ static const char *why(int rc)
     }
 }
 
-int cmd_open(int argc, char **argv, enl_profile *p)
+int cmd_open(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    enl_profile *p;
     uint8_t *buf;
     size_t len = 0;
     FILE *f;
@@ -50,6 +51,7 @@ int cmd_open(int argc, char **argv, enl_profile *p)
     while ((c = cli_getopt(argc, argv, "h", opts, "open", &ex)) != -1)
         if (c == -2) return ex;
     if (optind + 1 != argc) return cli_usage(cli_find("open"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((f = fopen(argv[optind], "rb")) == NULL)
         return cli_fail("cannot read %s: %s", argv[optind], strerror(errno));
     buf = malloc(ENL_NOTE_MAX + 1);

@@ -99,11 +99,19 @@ static int valid_prefix(const char *s)
     return 1;
 }
 
+/* The ids asked for, checked before the profile is unlocked. */
+static int check_prefixes(char **prefixes, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!valid_prefix(prefixes[i]))
+            return cli_fail("paper export: '%s' is not a note id (4 to 64 hex digits)", prefixes[i]);
+    return 0;
+}
+
+/* The one note whose id begins with prefix (checked by check_prefixes). */
 static int choose_one(note_list *l, const char *prefix)
 {
     int rc;
-    if (!valid_prefix(prefix))
-        return cli_fail("paper export: '%s' is not a note id (4 to 64 hex digits)", prefix);
     l->prefix = prefix;
     l->matched = 0;
     if ((rc = enl_note_each(l->p, each_held, l)) != ENL_OK) return cli_fail_rc(l->p, rc, "paper export");
@@ -335,7 +343,7 @@ static int run_export(export_job *j, note_list *l)
     return 0;
 }
 
-static int export(int argc, char **argv, enl_profile *p)
+static int export(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },
@@ -351,7 +359,6 @@ static int export(int argc, char **argv, enl_profile *p)
 
     memset(&j, 0, sizeof j);
     memset(&l, 0, sizeof l);
-    l.p = p;
     while ((c = cli_getopt(argc, argv, "o:h", opts, "paper", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'o') j.out = optarg;
@@ -360,6 +367,8 @@ static int export(int argc, char **argv, enl_profile *p)
         if (c == 't') j.terminal = 1;
     }
     if (j.out == NULL && j.png == NULL && j.svg == NULL && !j.terminal) j.out = "-";
+    if (check_prefixes(argv + optind, argc - optind) != 0) return 1;
+    if ((l.p = cli_unlock(&ex)) == NULL) return ex;
     rc = choose(&l, argv + optind, argc - optind);
     if (rc == 0) rc = run_export(&j, &l);
     for (size_t i = 0; i < j.ncodes; i++) enl_qr_free(j.codes[i].qr);
@@ -454,7 +463,7 @@ static void import_summary(const import_job *im)
     cli_print_arrivals(s);
 }
 
-static int import(int argc, char **argv, enl_profile *p)
+static int import(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
@@ -462,6 +471,7 @@ static int import(int argc, char **argv, enl_profile *p)
     };
     static const uint8_t png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
     import_job im;
+    enl_profile *p;
     enl_paper_sink sink = { on_note, on_error, &im };
     uint8_t *buf;
     char *in = NULL;
@@ -471,6 +481,8 @@ static int import(int argc, char **argv, enl_profile *p)
     while ((c = cli_getopt(argc, argv, "h", opts, "paper", &ex)) != -1)
         if (c == -2) return ex;
     if (optind + 1 != argc) return usage();
+    /* before FILE|- is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     memset(&im, 0, sizeof im);
     im.p = p;
     im.name = strcmp(argv[optind], "-") == 0 ? "stdin" : argv[optind];
@@ -505,11 +517,11 @@ static int import(int argc, char **argv, enl_profile *p)
     return im.errors > 0 ? 1 : 0;
 }
 
-int cmd_paper(int argc, char **argv, enl_profile *p)
+int cmd_paper(int argc, char **argv)
 {
     if (argc < 2) return usage();
-    if (strcmp(argv[1], "export") == 0) return export(argc - 1, argv + 1, p);
-    if (strcmp(argv[1], "import") == 0) return import(argc - 1, argv + 1, p);
+    if (strcmp(argv[1], "export") == 0) return export(argc - 1, argv + 1);
+    if (strcmp(argv[1], "import") == 0) return import(argc - 1, argv + 1);
     cli_fail("no paper command '%s'", argv[1]);
     return usage();
 }

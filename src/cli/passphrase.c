@@ -14,7 +14,7 @@ static int new_passphrase(const char *file, const char *prompt, char **pass, siz
     return cli_passphrase_new(pass, len, prompt);
 }
 
-int cmd_passphrase(int argc, char **argv, enl_profile *p)
+int cmd_passphrase(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "new-passphrase-file", required_argument, NULL, 'f' },
@@ -22,6 +22,7 @@ int cmd_passphrase(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *file = NULL, *what;
+    enl_profile *p;
     char *pass = NULL;
     size_t len = 0;
     int c, ex = 0, rc, duress;
@@ -34,6 +35,8 @@ int cmd_passphrase(int argc, char **argv, enl_profile *p)
     what = argv[optind];
     duress = strcmp(what, "duress") == 0;
     if (!duress && strcmp(what, "change") != 0) return cli_usage(cli_find("passphrase"));
+    /* the passphrase of now first, then the new one */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (new_passphrase(file, duress ? "duress passphrase: " : "new passphrase: ", &pass, &len) != 0)
         return 1;
     rc = duress ? enl_profile_set_duress(p, pass, len) : enl_profile_change_passphrase(p, pass, len);
@@ -47,7 +50,7 @@ int cmd_passphrase(int argc, char **argv, enl_profile *p)
     return 0;
 }
 
-int cmd_wipe(int argc, char **argv, enl_profile *unused)
+int cmd_wipe(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "yes", no_argument, NULL, 'y' },
@@ -55,7 +58,6 @@ int cmd_wipe(int argc, char **argv, enl_profile *unused)
         { NULL, 0, NULL, 0 },
     };
     int c, ex = 0, yes = 0, rc;
-    (void)unused;
     while ((c = cli_getopt(argc, argv, "h", opts, "wipe", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'y') yes = 1;

@@ -62,7 +62,7 @@ static int send_file(enl_profile *p, const char *to, const char *path, const cha
     return 0;
 }
 
-int cmd_send(int argc, char **argv, enl_profile *p)
+int cmd_send(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "expire", required_argument, NULL, 'e' },
@@ -74,6 +74,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_send_opts so = { 0, 0, 0 };
+    enl_profile *p;
     uint8_t id[ENL_IDBYTES];
     char *text = NULL, hex[2 * ENL_IDBYTES + 1];
     const char *file = NULL, *note = NULL;
@@ -107,6 +108,7 @@ int cmd_send(int argc, char **argv, enl_profile *p)
                      "a file's notes are as large as its parts");
             return cli_usage(cli_find("send"));
         }
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
         return send_file(p, argv[optind], file, note, &so);
     }
     if (note != NULL) {
@@ -114,6 +116,8 @@ int cmd_send(int argc, char **argv, enl_profile *p)
         return cli_usage(cli_find("send"));
     }
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
+    /* before the text is read: stdin may be where the passphrase is typed */
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
         if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
     } else {

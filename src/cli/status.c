@@ -26,7 +26,7 @@ static void print_self_burned(enl_profile *p)
            "a new profile (enlace init)\nand give its card to your contacts in person.\n\n");
 }
 
-int cmd_status(int argc, char **argv, enl_profile *p)
+int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -34,6 +34,7 @@ int cmd_status(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     enl_status_info s;
+    enl_profile *p;
     char name[ENL_NAME_MAX + 1], fp[ENL_FINGERPRINT_STRBYTES];
     int c, ex = 0, json = 0, rc;
 
@@ -42,6 +43,7 @@ int cmd_status(int argc, char **argv, enl_profile *p)
         if (c == 'j') json = 1;
     }
     if (optind != argc) return cli_usage(cli_find("status"));
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_status(p, &s)) != ENL_OK) return cli_fail_rc(p, rc, "status");
     (void)enl_profile_name(p, name);
     (void)enl_profile_fingerprint(p, fp);

@@ -94,7 +94,13 @@ void cli_print_evicted(const enl_sync_stats *s)
                (unsigned long long)s->notes_evicted, plural(s->notes_evicted, "note", "notes"));
 }
 
-int cmd_sync(int argc, char **argv, enl_profile *p)
+static int socks_with_folder(void)
+{
+    cli_fail("--socks goes with tcp://, tor:// or a contact's name, not a folder");
+    return cli_usage(cli_find("sync"));
+}
+
+int cmd_sync(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "socks", required_argument, NULL, 's' },
@@ -102,6 +108,7 @@ int cmd_sync(int argc, char **argv, enl_profile *p)
         { NULL, 0, NULL, 0 },
     };
     const char *socks = NULL;
+    enl_profile *p;
     enl_sync_opts so = { cli_sync_progress, cli_sync_warn, NULL };
     enl_contact_info ci;
     const char *t;
@@ -114,14 +121,18 @@ int cmd_sync(int argc, char **argv, enl_profile *p)
     }
     if (optind + 1 != argc) return cli_usage(cli_find("sync"));
     t = argv[optind];
+    /* No contact's name holds a '/': a folder, known as one before the unlock. */
+    if (socks != NULL && strchr(t, '/') != NULL && strncmp(t, "tcp://", 6) != 0 &&
+        strncmp(t, "tor://", 6) != 0)
+        return socks_with_folder();
+    if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* tcp://, tor:// or a contact's name is a link; anything else is a
      * folder (write ./NAME to mean a folder that has a contact's name). */
     if (strncmp(t, "tcp://", 6) == 0 || strncmp(t, "tor://", 6) == 0 ||
         (strchr(t, '/') == NULL && enl_contact_get(p, t, &ci) == ENL_OK)) {
         rc = enl_sync_link(p, t, socks, &so, &st);
     } else if (socks != NULL) {
-        cli_fail("--socks goes with tcp://, tor:// or a contact's name, not a folder");
-        return cli_usage(cli_find("sync"));
+        return socks_with_folder();
     } else {
         rc = enl_sync_folder(p, t, &so, &st);
     }
