@@ -165,7 +165,7 @@ if command -v python3 >/dev/null 2>&1; then
     mkprofile carmen
     introduce ana carmen
     res=$(nopass python3 - "$PASS" "$ENLACE" --home "$T/ana" send carmen - <<'EOF'
-import os, pty, select, sys, time
+import os, pty, select, sys, termios, time
 pw, argv = sys.argv[1], sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
@@ -180,13 +180,22 @@ def wait_for(word, seen=b""):
             except OSError:
                 break
     return seen
+def echo_off():
+    # The prompt is written before echo goes off, and turning it off
+    # flushes what was typed (TCSAFLUSH): type only once it is off. On
+    # Linux the master side reads the terminal's modes.
+    end = time.time() + 60
+    while time.time() < end:
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            return True
+        time.sleep(0.05)
+    return False
 seen = wait_for(b"passphrase: ")
-prompted = b"passphrase: " in seen
+prompted = b"passphrase: " in seen and echo_off()
 if prompted:
-    time.sleep(0.3)             # the prompt is written before echo goes off
     os.write(fd, pw.encode() + b"\n")
-    seen = wait_for(b"\n", b"")  # the newline written after the passphrase
-    time.sleep(0.3)
+    # the newline written once the passphrase is read and echo is back on
+    seen = wait_for(b"\n", b"")
     os.write(fd, b"typed on the terminal\n\x04")
     seen = wait_for(b"sealed", seen)
 end = time.time() + 30
