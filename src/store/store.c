@@ -64,7 +64,6 @@ struct enl_store {
     uint8_t *keys;          /* sodium_malloc: blob key || index key || profile key */
     uint8_t kdfrec[1 + 8 + 8 + crypto_pwhash_SALTBYTES];
     int was_reset;          /* opened with the duress passphrase: emptied */
-    int slot_in_log;        /* the log holds a key slot a scrub_log failed to overwrite */
     char path[4096];        /* of the database file */
     char reset_name[ENL_NAME_MAX + 1];
     char err[256];
@@ -151,8 +150,9 @@ static const char *migrations[] = {
     "    WHERE source = old.source;"
     "  DELETE FROM sources WHERE source = old.source AND notes <= 0;"
     "END;",
-    /* 8: empty but for a moment: its rows of zeros overwrite the log in
-     * place before a log that held a key slot is truncated (scrub_log). */
+    /* 8: a row of no bytes marks a log that holds a key slot; rows of
+     * zeros, there for a moment, overwrite such a log in place before it is
+     * truncated (scrub_log). */
     "CREATE TABLE scrub(b BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
@@ -301,8 +301,13 @@ static int pragmas(enl_store *st)
      * slots are read from it without replaying anything. An 8 MiB page
      * cache (SQLite's default is 2) holds a whole batch of full notes (64
      * of 64 KiB, core/batch.h), so a batch does not spill pages to the log
-     * before it commits; the pages hold only encrypted rows. */
-    return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=0;"
+     * before it commits; the pages hold only encrypted rows. No commit ever
+     * cuts the log short (journal_size_limit -1): the first commit after a
+     * log is begun again would otherwise truncate it, and when another
+     * process's commit comes between scrub_log's restart and its zeros,
+     * give back a log that held a key slot unwritten over. The log is
+     * truncated by enl_store_checkpoint alone. */
+    return exec(st, "PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=-1;"
                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
                     "PRAGMA cache_size=-8192;");
 }
@@ -425,13 +430,64 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
  * still opens the profile key (review revC). So a log that held a slot is
  * folded in and begun again; one transaction of zeros at least as long as
  * the log overwrites it in place from its start (the log starts again at
- * its beginning once all of it is in the main file), a second deletes them
+ * its beginning once all of it is in the main file, and no commit cuts it
+ * short: journal_size_limit, pragmas), a second deletes them
  * (secure_delete zeroes their pages), and only then is the log folded in
  * and truncated: what it gives back is zeros and pages that hold no slot.
- * Another process reading at that moment keeps the log from beginning
- * again: the slot change is then refused (write_slot), or the creation
- * fails, as when the log cannot be folded in. */
+ *
+ * Every write of a slot commits, with it, a marker: a row of no bytes in
+ * scrub. Whichever process folds that log in next, this one or any other
+ * (a `listen` after a session, at its close), sees the marker and scrubs
+ * first (enl_store_checkpoint), and the last connection to close keeps a
+ * marked log rather than delete it (enl_store_close). A scrub deletes only
+ * the markers it saw before its restart: a slot another process writes
+ * after that lands at the start of the new log, before the zeros. Another
+ * process reading at that moment keeps the log from beginning again: the
+ * scrub fails, the marker stays, and the slot change is refused
+ * (write_slot), or the creation fails. */
 #define SCRUB_ROW_MAX (16 << 20)
+
+static int mark_slot_in_log(enl_store *st)
+{
+    return exec(st, "INSERT INTO scrub(b) VALUES(x'')");
+}
+
+/* The highest marker's rowid, 0 when there is none, or when there is no
+ * scrub table yet (a profile before schema 8, before its migration). */
+static sqlite3_int64 last_marker(enl_store *st)
+{
+    sqlite3_stmt *s;
+    sqlite3_int64 m = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT max(rowid) FROM scrub WHERE length(b) = 0", -1, &s,
+                           NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) m = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return m;
+}
+
+static int has_scrub_table(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int has = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'scrub'", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
+/* The last connection to close folds the log in and deletes it, which
+ * gives its blocks back as they are: a marked log, one no scrub could
+ * overwrite yet, is kept instead (its whole length: journal_size_limit is
+ * -1), for the next checkpoint to scrub. */
+static void keep_marked_log(enl_store *st)
+{
+    int keep = 1;
+    if (last_marker(st) > 0)
+        (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+}
 
 static int checkpoint_row(void *ctx, int n, char **v, char **names)
 {
@@ -443,10 +499,11 @@ static int checkpoint_row(void *ctx, int n, char **v, char **names)
 
 static int scrub_log(enl_store *st, const char *db_file)
 {
-    char wal[sizeof st->path + 8];
+    char wal[sizeof st->path + 8], sql[96];
     struct stat sb;
     sqlite3_stmt *s = NULL;
     int r[3] = { 1, -1, -1 }, rc;   /* busy, frames in the log, frames folded in */
+    sqlite3_int64 marked = last_marker(st);
     off_t left;
 
     /* through sqlite3_exec, as every checkpoint of a slot: the moment a
@@ -473,8 +530,13 @@ static int scrub_log(enl_store *st, const char *db_file)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
-    if ((rc = exec(st, "DELETE FROM scrub")) != ENL_OK) return rc;
-    return exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    snprintf(sql, sizeof sql, "DELETE FROM scrub WHERE length(b) > 0 OR rowid <= %lld",
+             (long long)marked);
+    if ((rc = exec(st, sql)) != ENL_OK) return rc;
+    /* The slot is overwritten now: a reader that keeps this truncation
+     * from happening costs only the log's size until the next one. */
+    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    return ENL_OK;
 }
 
 /* Which file the path names now, for enl_store_still_here. */
@@ -584,7 +646,8 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) goto out;
     if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) == ENL_OK &&
         (rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) == ENL_OK &&
-        (rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) == ENL_OK)
+        (rc = meta_put(st, "wrapped_alt", alt, sizeof alt)) == ENL_OK &&
+        (rc = mark_slot_in_log(st)) == ENL_OK)
         rc = exec(st, "COMMIT");
     if (rc != ENL_OK) {
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -763,6 +826,7 @@ static int read_slots_recovered(const char *path, uint8_t *rec, uint8_t *slot1, 
         int none = no_key_slot(&tmp);
         if (none) rc = none == 2 ? ENL_EVERSION : ENL_ENOPROFILE;
     }
+    keep_marked_log(&tmp);
     sqlite3_close_v2(tmp.db);
     return rc;
 }
@@ -791,12 +855,14 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 
 int enl_store_checkpoint(enl_store *st)
 {
-    int log = 0, done = 0, ok;
+    int log = 0, done = 0, ok = 1;
     if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
     /* It waits for the write lock too: in turn with the twins. */
     if (st->depth == 0) gate_enter(st);
-    if (st->slot_in_log && st->depth == 0 && scrub_log(st, st->path) == ENL_OK) st->slot_in_log = 0;
-    ok = !st->slot_in_log &&
+    /* a log that holds a slot, whoever wrote it, is overwritten first, or
+     * not truncated at all */
+    if (last_marker(st) > 0) ok = st->depth == 0 && scrub_log(st, st->path) == ENL_OK;
+    ok = ok &&
          sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
          log == 0;
     if (st->depth == 0) gate_leave(st);
@@ -953,9 +1019,16 @@ static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint
         rc = meta_put(st, "wrapped_alt", slot2, sizeof s2);
         undone = 1;
     }
+    /* the log holds the slots cut short and those put back: marked (a
+     * profile from before schema 8 has no marker yet; its migration comes
+     * after this), then overwritten before it is truncated */
+    if (rc == ENL_OK && undone && has_scrub_table(st)) rc = mark_slot_in_log(st);
     if (rc == ENL_OK) rc = exec(st, "COMMIT");
     else (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    if (rc == ENL_OK && undone) (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc == ENL_OK && undone) {
+        if (last_marker(st) > 0) (void)scrub_log(st, st->path);
+        else (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
     sodium_memzero(f1, sizeof f1);
     sodium_memzero(f2, sizeof f2);
     sodium_memzero(s1, sizeof s1);
@@ -1112,6 +1185,17 @@ static int opens_a_slot(enl_store *st, const char *pass, size_t len, uint8_t kek
     return rc == ENL_EPASSPHRASE ? 0 : rc < 0 ? rc : rc == 1 ? 2 : 1;
 }
 
+/* One slot and its marker (scrub_log), in one transaction. */
+static int put_marked(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+{
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != ENL_OK) return rc;
+    if ((rc = meta_put(st, key, slot, len)) == ENL_OK && (rc = mark_slot_in_log(st)) == ENL_OK)
+        rc = exec(st, "COMMIT");
+    if (rc != ENL_OK) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Replaces one slot and makes sure the main file holds it (an unlock reads
  * the slots from the main file alone). When another process keeps the log
  * from being folded in, the old slot is put back and the change refused. */
@@ -1120,13 +1204,14 @@ static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_
     uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
     int rc = meta_get(st, key, old, len);
     if (rc != ENL_OK) return rc;
-    if ((rc = meta_put(st, key, slot, len)) != ENL_OK) return rc;
+    if ((rc = put_marked(st, key, slot, len)) != ENL_OK) return rc;
     if (scrub_log(st, st->path) == ENL_OK && read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
         sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
         return ENL_OK;
-    (void)meta_put(st, key, old, len);
-    /* both slots are in the log now: overwritten when it can be */
-    if (scrub_log(st, st->path) != ENL_OK) st->slot_in_log = 1;
+    /* both slots are in the log now, marked: overwritten by whichever
+     * process folds it in next */
+    (void)put_marked(st, key, old, len);
+    (void)scrub_log(st, st->path);
     return fail(st, ENL_ESTORE, "another enlace process is using this profile: stop it and retry");
 }
 
@@ -1193,6 +1278,8 @@ void enl_store_close(enl_store *st)
     if (st->db != NULL && st->path[0] && !enl_store_still_here(st)) {
         int keep = 1;
         (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+    } else if (st->db != NULL) {
+        keep_marked_log(st);
     }
     if (st->db != NULL) sqlite3_close_v2(st->db);
     sodium_free(st->keys);

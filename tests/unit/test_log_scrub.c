@@ -10,6 +10,13 @@
  * program replace the system calls it makes (xSetSystemCall), so ftruncate
  * and unlink of the "-wal" file first copy what they are about to cut away.
  * No slot the profile ever held may be among those bytes.
+ *
+ * The log is also folded in by other processes (a `listen` after each
+ * session, any profile at its close), and cut short by the first commit
+ * after it begins again: the slot must be overwritten whoever does it, so
+ * sqlite3_exec is wrapped (TEST_WRAP in the Makefile) to let another
+ * connection commit at the worst moment, and nanosleep so that the busy
+ * wait for a reader that never lets go ends at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +33,37 @@
 #include <unistd.h>
 
 #include "enlace.h"
+#include "store/store.h"
+
+int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+                        void *ctx, char **err);
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+                        void *ctx, char **err);
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
+
+/* Set: when the log has just begun again, another connection commits
+ * before the scrub's zeros. */
+static enl_store *cuts_in;
+static int restarted;
+
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+                        void *ctx, char **err)
+{
+    if (cuts_in != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
+    else if (cuts_in != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
+        enl_store *other = cuts_in;
+        cuts_in = NULL;
+        assert_int_equal(enl_store_secret_put(other, "cut in", (const uint8_t *)"x", 1), ENL_OK);
+    }
+    return __real_sqlite3_exec(db, sql, cb, ctx, err);
+}
+
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    (void)req;
+    (void)rem;
+    return 0;
+}
 
 static uint8_t *freed;                  /* every byte the log gave back */
 static size_t freed_len;
@@ -94,13 +132,11 @@ static void note_slots(const char *db_path)
     sqlite3_close(db);
 }
 
-static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
+static void watch_start(char *home, size_t home_size, char *db_path, size_t db_size)
 {
-    char home[64], db_path[128], cmd[128];
-    enl_profile *p = NULL;
     sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-    (void)state;
-
+    freed = NULL;
+    freed_len = nslots = 0;
     real_ftruncate = (int (*)(int, off_t))vfs->xGetSystemCall(vfs, "ftruncate");
     real_unlink = (int (*)(const char *))vfs->xGetSystemCall(vfs, "unlink");
     assert_non_null(real_ftruncate);
@@ -109,11 +145,35 @@ static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
                      SQLITE_OK);
     assert_int_equal(vfs->xSetSystemCall(vfs, "unlink", (sqlite3_syscall_ptr)watch_unlink),
                      SQLITE_OK);
-
-    snprintf(home, sizeof home, "/tmp/enl-log-scrub-XXXXXX");
+    snprintf(home, home_size, "/tmp/enl-log-scrub-XXXXXX");
     assert_non_null(mkdtemp(home));
     rmdir(home);
-    snprintf(db_path, sizeof db_path, "%s/enlace.db", home);
+    snprintf(db_path, db_size, "%s/enlace.db", home);
+}
+
+/* Stops watching; no slot seen may be among the bytes given back. */
+static void watch_end(const char *home)
+{
+    char cmd[128];
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    assert_int_equal(vfs->xSetSystemCall(vfs, NULL, NULL), SQLITE_OK);  /* all back */
+    print_message("%zu bytes given back by the log, %zu slots looked for\n", freed_len, nslots);
+    assert_true(freed_len > 0);         /* the watch did see the log cut */
+    assert_true(nslots > 0);
+    for (size_t i = 0; i < nslots; i++)
+        assert_null(memmem(freed, freed_len, slots[i], slot_len[i]));
+    free(freed);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
+{
+    char home[64], db_path[128];
+    enl_profile *p = NULL;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
     assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
     note_slots(db_path);
     assert_int_equal(enl_profile_change_passphrase(p, "second", 6), ENL_OK);
@@ -126,21 +186,71 @@ static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
     p = NULL;
     assert_int_equal(enl_profile_open(&p, home, "third", 5), ENL_OK);
     enl_profile_close(p);
+    watch_end(home);
+}
 
-    assert_int_equal(vfs->xSetSystemCall(vfs, NULL, NULL), SQLITE_OK);  /* all back */
-    print_message("%zu bytes given back by the log, %zu slots looked for\n", freed_len, nslots);
-    assert_true(freed_len > 0);         /* the watch did see the log cut */
-    for (size_t i = 0; i < nslots; i++)
-        assert_null(memmem(freed, freed_len, slots[i], slot_len[i]));
-    free(freed);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    assert_int_equal(system(cmd), 0);
+/* A passphrase change while a third connection reads: the log cannot
+ * begin again, the change is refused and the old slot put back, and both
+ * stay in the log. The other profile's checkpoint, at its close, folded
+ * that log in and truncated it as it was: only the process that refused
+ * the change knew a slot was in it. */
+static void test_refused_change_leaves_no_slot_to_the_other_process(void **state)
+{
+    char home[64], db_path[128];
+    enl_profile *p = NULL, *other = NULL;
+    sqlite3 *reader;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_profile_open(&other, home, "first", 5), ENL_OK);
+    /* a reader of the log as it is after a commit, which never lets go */
+    assert_int_equal(sqlite3_open_v2(db_path, &reader, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(__real_sqlite3_exec(reader, "INSERT INTO scrub(b) VALUES(zeroblob(1));"
+                                         "BEGIN; SELECT count(*) FROM meta;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(enl_profile_change_passphrase(p, "second", 6), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(__real_sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(reader);
+    enl_profile_close(other);           /* folds the log in first */
+    enl_profile_close(p);
+    p = NULL;
+    assert_int_equal(enl_profile_open(&p, home, "first", 5), ENL_OK);   /* still the passphrase */
+    enl_profile_close(p);
+    watch_end(home);
+}
+
+/* The first commit after the log begins again cut it short to its own
+ * length (journal_size_limit was 0): another process's commit between the
+ * scrub's restart and its zeros gave back the rest of the log, the new
+ * slot in it, unwritten over. */
+static void test_a_write_between_restart_and_zeros_cuts_nothing(void **state)
+{
+    char home[64], db_path[128];
+    enl_profile *p = NULL;
+    enl_store *other = NULL;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_store_open(&other, home, "first", 5), ENL_OK);
+    restarted = 0;
+    cuts_in = other;
+    assert_int_equal(enl_profile_change_passphrase(p, "second", 6), ENL_OK);
+    assert_null(cuts_in);               /* it did cut in */
+    note_slots(db_path);
+    enl_store_close(other);
+    enl_profile_close(p);
+    watch_end(home);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_slot_left_in_the_blocks_the_log_gives_back),
+        cmocka_unit_test(test_refused_change_leaves_no_slot_to_the_other_process),
+        cmocka_unit_test(test_a_write_between_restart_and_zeros_cuts_nothing),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
