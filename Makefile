@@ -107,6 +107,9 @@ $(BUILD)/tests/test_slot_race: TEST_WRAP = -Wl,--wrap=crypto_pwhash
 # Accepting when the next connection failed on the network (accept4 fails).
 $(BUILD)/tests/test_tcp_accept: TEST_WRAP = -Wl,--wrap=accept4
 
+# A listener whose store fails in the middle of a session (a full disk).
+$(BUILD)/tests/test_listener_fails: TEST_WRAP = -Wl,--wrap=enl_store_commit
+
 # Counting the scans of a file's stored parts a head's delivery makes.
 $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_each
 

@@ -250,6 +250,8 @@ typedef struct {
     uint64_t from_held;         /* of the new notes for this profile, those held here
                                    until the notes before them came (counted when they came) */
     double seconds;
+    char why[256];              /* a listener's session that failed here (its store, its
+                                   disk, memory): what went wrong; "" otherwise */
 } enl_sync_stats;
 
 /* How many notes came in: to carry, or new for this profile (a note held

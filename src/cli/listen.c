@@ -94,8 +94,8 @@ static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats
         fprintf(stderr, "enlace: cut the sync with %s: a newer one with them began (what "
                         "arrived is kept)\n", peer);
     } else {
-        fprintf(stderr, "enlace: the sync with %s failed: %s (what arrived is kept)\n", peer,
-                enl_strerror(rc));
+        fprintf(stderr, "enlace: the sync with %s failed: %s%s%s (what arrived is kept)\n", peer,
+                enl_strerror(rc), st->why[0] ? ": " : "", st->why);
     }
     fflush(stdout);
 }

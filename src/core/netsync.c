@@ -654,6 +654,11 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
         rc = ENL_EREFUSED;
         enl_fail(p, rc, "%s's device refused this profile (are you in %s's contacts?)", c.name, c.name);
+    } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.closed) {
+        /* a listener that fails (its disk, its store) closes the link:
+         * not the protocol's fault, nor ours */
+        enl_fail(p, rc, "the link with %s broke: %s's device closed the connection (what arrived "
+                 "is kept; try again, and if it goes on, see %s's listener)", c.name, c.name, c.name);
     } else if (rc != ENL_OK) {
         enl_fail(p, rc, "the link with %s broke: %s (what arrived is kept)", c.name, enl_strerror(rc));
     }
@@ -740,6 +745,10 @@ out:
     /* cut for a newer session of the same contact: say so, not that the
      * link failed */
     if (slot && pool_session_give(pl, stranger, fd) && rc != ENL_OK) rc = ENL_EDUPLICATE;
+    /* a failure of this side: the listener's owner must hear what it was
+     * (a full disk), not only "profile database error" */
+    if (rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM)
+        snprintf(st->why, sizeof st->why, "%s", enl_profile_errmsg(p));
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* The Noise XK link; see link.h for the framing. */
 #include "sync/link.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,25 @@
 #include "enlace.h"
 #include "transport/tcp.h"
 
+/* The peer closed the connection: a read met the end of the stream (the
+ * reads' only ENL_EPROTO), or a read or write met the reset of a peer that
+ * closed with our bytes unread. Told apart from a broken protocol, so that
+ * a listener that failed on its side is not called a protocol violation. */
+static int peer_closed(int rc)
+{
+    return rc == ENL_EPROTO || (rc == ENL_ENET && (errno == ECONNRESET || errno == EPIPE));
+}
+
 static int put_msg(enl_link *l, const uint8_t *m, size_t n)
 {
     uint8_t len[2] = { (uint8_t)(n >> 8), (uint8_t)n };
     int rc;
     if (n > ENL_NOISE_MAXMSG) return ENL_ETOOBIG;
-    if ((rc = enl_tcp_write_all(l->fd, len, 2, l->timeout_ms)) != ENL_OK) return rc;
-    if ((rc = enl_tcp_write_all(l->fd, m, n, l->timeout_ms)) != ENL_OK) return rc;
+    if ((rc = enl_tcp_write_all(l->fd, len, 2, l->timeout_ms)) != ENL_OK ||
+        (rc = enl_tcp_write_all(l->fd, m, n, l->timeout_ms)) != ENL_OK) {
+        l->closed = peer_closed(rc);
+        return rc;
+    }
     l->bytes_out += 2 + n;
     return ENL_OK;
 }
@@ -27,10 +40,16 @@ static int get_msg(enl_link *l, uint8_t *m, size_t max, size_t *n, int exact)
     uint8_t len[2];
     size_t k;
     int rc;
-    if ((rc = enl_tcp_read_idle(l->fd, len, 2, l->timeout_ms, l->idle)) != ENL_OK) return rc;
+    if ((rc = enl_tcp_read_idle(l->fd, len, 2, l->timeout_ms, l->idle)) != ENL_OK) {
+        l->closed = peer_closed(rc);
+        return rc;
+    }
     k = ((size_t)len[0] << 8) | len[1];
     if (k > max || (exact && k != max) || k < ENL_NOISE_TAGLEN) return ENL_EPROTO;
-    if ((rc = enl_tcp_read_idle(l->fd, m, k, l->timeout_ms, l->idle)) != ENL_OK) return rc;
+    if ((rc = enl_tcp_read_idle(l->fd, m, k, l->timeout_ms, l->idle)) != ENL_OK) {
+        l->closed = peer_closed(rc);
+        return rc;
+    }
     l->bytes_in += 2 + k;
     *n = k;
     return ENL_OK;

@@ -36,6 +36,7 @@ typedef struct {
     enl_cipherstate tx, rx;
     uint8_t peer[32];           /* the peer's static X25519 key */
     uint64_t bytes_in, bytes_out;
+    int closed;                 /* a read met the end: the peer closed the connection */
     uint8_t *chunk;             /* scratch for one Noise message */
     const enl_tcp_idle *idle;   /* NULL, or called when a read waits (enl_tcp_read_idle) */
 } enl_link;

@@ -142,7 +142,10 @@ static void test_random_bytes_get_silence(void **state)
 }
 
 /* After the handshake: a peer that sends garbage, claims an oversized
- * message, or stalls, is cut off with an error. */
+ * message, or stalls, is cut off with an error. One that closes the
+ * connection, between messages or inside one, is told apart from one
+ * that broke the protocol (closed): a listener whose disk failed closes
+ * the link, and the syncing side said "protocol violation by the peer". */
 static void hostile_after_handshake(int mode, int expect)
 {
     int sv[2];
@@ -158,6 +161,7 @@ static void hostile_after_handshake(int mode, int expect)
         if (enl_link_respond(&r, sv[1], b_sk, 2000) != ENL_OK) _exit(10);
         r.timeout_ms = 300;
         rc = enl_link_recv(&r, buf, mode == 2 ? 1000 : ENL_LINK_MSG_MAX, &n);
+        if (r.closed != (mode >= 5)) _exit(19);
         _exit(rc == expect ? 0 : 20 + (-rc));
     }
     close(sv[1]);
@@ -183,7 +187,12 @@ static void hostile_after_handshake(int mode, int expect)
                 /* the responder cuts the link after the first: no SIGPIPE */
                 if (send(sv[0], frame, sizeof frame, MSG_NOSIGNAL) != (ssize_t)sizeof frame) break;
             }
-        } /* mode 3: stall */
+        } else if (mode == 6) {     /* half a message, then the close */
+            junk[0] = 0;
+            junk[1] = 98;
+            assert_int_equal(write(sv[0], junk, 40), 40);
+        } /* mode 3: stall; mode 5: the close at once */
+        if (mode >= 5) shutdown(sv[0], SHUT_WR);
         assert_int_equal(child_exit(pid), 0);
         enl_link_wipe(&l);
     }
@@ -194,6 +203,8 @@ static void test_garbage_is_cut_off(void **state) { (void)state; hostile_after_h
 static void test_oversized_is_cut_off(void **state) { (void)state; hostile_after_handshake(2, ENL_ETOOBIG); }
 static void test_stall_times_out(void **state) { (void)state; hostile_after_handshake(3, ENL_ETIMEOUT); }
 static void test_empty_chunks_are_cut_off(void **state) { (void)state; hostile_after_handshake(4, ENL_EPROTO); }
+static void test_close_is_not_a_violation(void **state) { (void)state; hostile_after_handshake(5, ENL_EPROTO); }
+static void test_close_inside_a_message(void **state) { (void)state; hostile_after_handshake(6, ENL_EPROTO); }
 
 /* A prober that sends nothing, a length that is not the handshake's, or the
  * right length and junk, gets the same answer: the responder says nothing
@@ -271,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_oversized_is_cut_off),
         cmocka_unit_test(test_stall_times_out),
         cmocka_unit_test(test_empty_chunks_are_cut_off),
+        cmocka_unit_test(test_close_is_not_a_violation),
+        cmocka_unit_test(test_close_inside_a_message),
         cmocka_unit_test(test_probes_look_alike),
     };
     if (enl_init() != ENL_OK) return 1;
