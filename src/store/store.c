@@ -446,6 +446,8 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
  * scrub fails, the marker stays, and the slot change is refused
  * (write_slot), or the creation fails. */
 #define SCRUB_ROW_MAX (16 << 20)
+#define SCRUB_FAILED "the log that held a key slot could not be overwritten (is the disk full? " \
+                     "it needs as much free space as it takes)"
 
 static int mark_slot_in_log(enl_store *st)
 {
@@ -518,14 +520,15 @@ static int scrub_log(enl_store *st, const char *db_file)
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
     if (sqlite3_prepare_v2(st->db, "INSERT INTO scrub(b) VALUES(zeroblob(?))", -1, &s, NULL) !=
         SQLITE_OK)
-        rc = fail(st, ENL_ESTORE, "scrub");
+        rc = fail(st, ENL_ESTORE, SCRUB_FAILED);
     for (; rc == ENL_OK && left > 0; left -= SCRUB_ROW_MAX) {
         sqlite3_reset(s);
         sqlite3_bind_int64(s, 1, left < SCRUB_ROW_MAX ? (sqlite3_int64)left : SCRUB_ROW_MAX);
-        if (sqlite3_step(s) != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "scrub");
+        if (sqlite3_step(s) != SQLITE_DONE) rc = fail(st, ENL_ESTORE, SCRUB_FAILED);
     }
     sqlite3_finalize(s);
-    if (rc == ENL_OK) rc = exec(st, "COMMIT");
+    if (rc == ENL_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, SCRUB_FAILED);
     if (rc != ENL_OK) {
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -1202,17 +1205,24 @@ static int put_marked(enl_store *st, const char *key, const uint8_t *slot, size_
 static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
 {
     uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
-    int rc = meta_get(st, key, old, len);
+    char why[sizeof st->err];
+    int rc = meta_get(st, key, old, len), scrubbed;
     if (rc != ENL_OK) return rc;
     if ((rc = put_marked(st, key, slot, len)) != ENL_OK) return rc;
-    if (scrub_log(st, st->path) == ENL_OK && read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
+    scrubbed = scrub_log(st, st->path);
+    if (scrubbed == ENL_OK && read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
         sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
         return ENL_OK;
+    /* what kept the log from being overwritten (another process, a full
+     * disk), said as the scrub said it */
+    snprintf(why, sizeof why, "%s", scrubbed != ENL_OK ? st->err
+             : "another enlace process is using this profile: stop it and retry");
     /* both slots are in the log now, marked: overwritten by whichever
      * process folds it in next */
     (void)put_marked(st, key, old, len);
     (void)scrub_log(st, st->path);
-    return fail(st, ENL_ESTORE, "another enlace process is using this profile: stop it and retry");
+    snprintf(st->err, sizeof st->err, "%s", why);
+    return ENL_ESTORE;
 }
 
 int enl_store_rekey(enl_store *st, const char *pass, size_t len)

@@ -45,10 +45,17 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
  * before the scrub's zeros. */
 static enl_store *cuts_in;
 static int restarted;
+/* Set: the commit of the scrub's zeros fails, as on a full disk. */
+static int zeros_fail;
 
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
                         void *ctx, char **err)
 {
+    if (zeros_fail == 1 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) zeros_fail = 2;
+    else if (zeros_fail == 2 && strcmp(sql, "COMMIT") == 0) {
+        zeros_fail = 0;
+        return SQLITE_FULL;
+    }
     if (cuts_in != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
     else if (cuts_in != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
         enl_store *other = cuts_in;
@@ -245,12 +252,40 @@ static void test_a_write_between_restart_and_zeros_cuts_nothing(void **state)
     watch_end(home);
 }
 
+/* The zeros could not be written (the disk is full): the change is
+ * refused, and says why; it said that another enlace process was using
+ * the profile, and its owner went looking for one. */
+static void test_a_full_disk_is_not_blamed_on_another_process(void **state)
+{
+    char home[64], db_path[128];
+    enl_profile *p = NULL;
+    const char *why;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    zeros_fail = 1;
+    assert_int_equal(enl_profile_change_passphrase(p, "second", 6), ENL_ESTORE);
+    assert_int_equal(zeros_fail, 0);    /* it did fail there */
+    why = enl_profile_errmsg(p);
+    print_message("%s\n", why);
+    assert_non_null(strstr(why, "could not be overwritten"));
+    assert_null(strstr(why, "another enlace process"));
+    note_slots(db_path);
+    enl_profile_close(p);
+    p = NULL;
+    assert_int_equal(enl_profile_open(&p, home, "first", 5), ENL_OK);   /* still the passphrase */
+    enl_profile_close(p);
+    watch_end(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_slot_left_in_the_blocks_the_log_gives_back),
         cmocka_unit_test(test_refused_change_leaves_no_slot_to_the_other_process),
         cmocka_unit_test(test_a_write_between_restart_and_zeros_cuts_nothing),
+        cmocka_unit_test(test_a_full_disk_is_not_blamed_on_another_process),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
