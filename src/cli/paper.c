@@ -99,12 +99,14 @@ static int valid_prefix(const char *s)
     return 1;
 }
 
-/* The ids asked for, checked before the profile is unlocked. */
+/* The ids asked for, checked before the profile is unlocked: 0, or the
+ * exit status of wrong usage (2, as for every malformed argument). */
 static int check_prefixes(char **prefixes, int n)
 {
     for (int i = 0; i < n; i++)
         if (!valid_prefix(prefixes[i]))
-            return cli_fail("paper export: '%s' is not a note id (4 to 64 hex digits)", prefixes[i]);
+            return cli_fail("paper export: '%s' is not a note id (4 to 64 hex digits)", prefixes[i]),
+                   EXIT_USAGE;
     return 0;
 }
 
@@ -367,7 +369,7 @@ static int export(int argc, char **argv)
         if (c == 't') j.terminal = 1;
     }
     if (j.out == NULL && j.png == NULL && j.svg == NULL && !j.terminal) j.out = "-";
-    if (check_prefixes(argv + optind, argc - optind) != 0) return 1;
+    if ((rc = check_prefixes(argv + optind, argc - optind)) != 0) return rc;
     if ((l.p = cli_unlock(&ex)) == NULL) return ex;
     rc = choose(&l, argv + optind, argc - optind);
     if (rc == 0) rc = run_export(&j, &l);

@@ -190,7 +190,7 @@ contains "$OUT" "enlace paper import"
 expect_fail 1 enl ana paper export 0000beef
 contains "$ERR" "no note held whose id begins with 0000beef"
 one_error_line "export of a note not held"
-expect_fail 1 enl ana paper export xyz
+expect_fail 2 enl ana paper export xyz
 one_error_line "export of a bad id"
 mkprofile empty
 expect_fail 1 enl empty paper export

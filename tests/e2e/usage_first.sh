@@ -64,6 +64,8 @@ u paper frob
 u paper import
 u paper import a b
 u paper export --bogus
+x paper export zz
+x paper export 12 0123
 u burn
 u burn a b
 u burn --bogus carmen
