@@ -129,6 +129,8 @@ int cmd_answer(int argc, char **argv)
         if (n != 1) cli_fail("give exactly one of --vouch, --unknown, --warn TEXT");
         return cli_usage(cli_find("answer"));
     }
+    /* a question's id is 16 bytes: 32 hex digits at most */
+    if ((ex = cli_check_id("answer", "a question id", argv[optind], 4, 32, "questions")) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_answer(p, argv[optind], from, verdict, text)) != ENL_OK) return cli_fail_rc(p, rc, "answer");
     printf("answered %s: %s; the answer is signed by you and leaves with the next sync\n",

@@ -189,6 +189,9 @@ static int simple(int argc, char **argv, const char *what)
         return 0;
     }
     if (optind + 2 != argc) return usage();
+    if ((ex = cli_check_id("cell forward", "a message id", argv[optind], 8, 2 * ENL_IDBYTES,
+                           "inbox --json")) != 0)
+        return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_cell_forward(p, argv[optind], argv[optind + 1])) != ENL_OK)
         return cli_fail_rc(p, rc, "cell forward");

@@ -75,6 +75,13 @@ void cli_safe_print(FILE *f, const char *s, size_t len);
  * sender's text can never print a line that looks like another entry. */
 #define CLI_CONTINUATION "    | "
 void cli_safe_print_entry(FILE *f, const char *s, size_t len);
+/* Whether s can be an id or its first digits: min to max hex digits. 0
+ * when it can; otherwise says so ("what: 's' is not a NOUN (min to max hex
+ * digits: see `enlace LIST`)") and returns EXIT_USAGE, so that a mistyped id
+ * is wrong usage, said before the profile is unlocked. The library checks
+ * the same again: this only says it sooner. */
+int cli_check_id(const char *what, const char *noun, const char *s, size_t min, size_t max,
+                 const char *list);
 /* "2026-11-25 20:55" in local time. */
 void cli_time(char out[32], uint64_t t);
 /* "90s", "10m", "1h", "2d" (or plain seconds) into seconds, at most a year. */

@@ -94,6 +94,11 @@ int cmd_introductions(int argc, char **argv)
             cli_fail("unknown introductions command \"%s\"", sub);
             return cli_usage(cmd);
         }
+        if ((ex = cli_check_id(strcmp(sub, "accept") == 0 ? "introductions accept"
+                                                          : "introductions decline",
+                               "an introduction id", argv[optind + 1], 4, 64,
+                               "introductions")) != 0)
+            return ex;
         if ((p = cli_unlock(&ex)) == NULL) return ex;
         if (strcmp(sub, "accept") == 0) {
             if ((rc = enl_introduction_accept(p, argv[optind + 1], &info)) != ENL_OK)

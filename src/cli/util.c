@@ -405,6 +405,16 @@ void cli_time(char out[32], uint64_t t)
         snprintf(out, 32, "%llu", (unsigned long long)t);
 }
 
+int cli_check_id(const char *what, const char *noun, const char *s, size_t min, size_t max,
+                 const char *list)
+{
+    size_t n = strlen(s);
+    if (n >= min && n <= max && strspn(s, "0123456789abcdefABCDEF") == n) return 0;
+    cli_fail("%s: '%s' is not %s (%zu to %zu hex digits: see `enlace %s`)", what, s, noun, min, max,
+             list);
+    return EXIT_USAGE;
+}
+
 int cli_is_tty(void)
 {
     return isatty(STDERR_FILENO);

@@ -96,16 +96,22 @@ u cell send
 x cell send --disappear never crew hi
 u cell leave
 u cell forward 0123
+x cell forward 0123 crew
+x cell forward 0123abcz crew
 u introduce carmen
 u introductions frob 0123
 u introductions accept
 u introductions --json accept 0123
+x introductions accept zz
+x introductions decline 012
 u ask
 u ask a b
 u questions extra
 u answer
 u answer 0123
 u answer 0123 --vouch --unknown
+x answer zz --vouch
+x answer 0123456789abcdef0123456789abcdef0 --unknown
 u answers extra"
 
 # usage_first HOW KIND ARGS...: ARGS given with HOW (a missing profile, or a
