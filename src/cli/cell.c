@@ -28,6 +28,7 @@ static int create(int argc, char **argv)
         }
     }
     if (optind + 1 != argc) return usage();
+    if (!enl_name_valid(argv[optind])) return cli_bad_name("cell create", argv[optind]);
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_cell_create(p, argv[optind], (unsigned)admit)) != ENL_OK)
         return cli_fail_rc(p, rc, "cell create");

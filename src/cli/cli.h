@@ -75,6 +75,10 @@ void cli_safe_print(FILE *f, const char *s, size_t len);
  * sender's text can never print a line that looks like another entry. */
 #define CLI_CONTINUATION "    | "
 void cli_safe_print_entry(FILE *f, const char *s, size_t len);
+/* Says why name cannot name a profile, a contact or a cell (what: the
+ * command, or NULL) and returns EXIT_USAGE: a name is checked before the
+ * profile is unlocked, like any other argument. */
+int cli_bad_name(const char *what, const char *name);
 /* Whether s can be an id or its first digits: min to max hex digits. 0
  * when it can; otherwise says so ("what: 's' is not a NOUN (min to max hex
  * digits: see `enlace LIST`)") and returns EXIT_USAGE, so that a mistyped id

@@ -75,6 +75,7 @@ static int add(int argc, char **argv)
         if (c == 'n') name = optarg;
     }
     if (optind + 1 != argc) return usage();
+    if (name != NULL && !enl_name_valid(name)) return cli_bad_name("contact add", name);
     /* before the card is read: stdin may be where the passphrase is typed */
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (strcmp(argv[optind], "-") == 0) {

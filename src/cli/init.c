@@ -10,15 +10,6 @@
 
 #include "cli/commands.h"
 
-static int bad_name(const char *name)
-{
-    fputs("enlace: invalid name \"", stderr);
-    cli_safe_print_entry(stderr, name, strlen(name));
-    fprintf(stderr, "\": 1 to %d bytes, no control characters, no '@', '/', ':', '\"' or "
-                    "'\\', no space at either end, and not starting with '-'\n", ENL_NAME_MAX);
-    return 1;
-}
-
 /* Where the profile would go, checked before the passphrase is asked for,
  * so that a failure says why (the store refuses the same, quietly): a new
  * folder in one that exists, or an empty folder. 0 when fine. */
@@ -90,14 +81,14 @@ int cmd_init(int argc, char **argv)
                         "says it was never finished, enlace wipe removes it to start again)",
                         cli_home());
     /* Before the passphrase is asked for (twice, on a terminal). */
-    if (!enl_name_valid(name)) return bad_name(name);
+    if (!enl_name_valid(name)) return cli_bad_name(NULL, name);
     if (home_usable(cli_home()) != 0) return 1;
     if (pass_file != NULL ? cli_passphrase_from_file(&pass, &pass_len, pass_file) != 0
                           : cli_passphrase(&pass, &pass_len, 1, "new passphrase: ") != 0)
         return 1;
     rc = enl_profile_create(&p, cli_home(), name, pass, pass_len, kdf);
     cli_passphrase_free(pass, pass_len);
-    if (rc == ENL_EINVAL) return bad_name(name);
+    if (rc == ENL_EINVAL) return cli_bad_name(NULL, name), 1;
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "cannot create the profile");
     (void)enl_profile_fingerprint(p, fp);
     printf("created the profile of %s in %s\nfingerprint: %s\n", name, cli_home(), fp);

@@ -405,6 +405,15 @@ void cli_time(char out[32], uint64_t t)
         snprintf(out, 32, "%llu", (unsigned long long)t);
 }
 
+int cli_bad_name(const char *what, const char *name)
+{
+    fprintf(stderr, "enlace: %s%sinvalid name \"", what ? what : "", what ? ": " : "");
+    cli_safe_print_entry(stderr, name, strlen(name));
+    fprintf(stderr, "\": 1 to %d bytes, no control characters, no '@', '/', ':', '\"' or "
+                    "'\\', no space at either end, and not starting with '-'\n", ENL_NAME_MAX);
+    return EXIT_USAGE;
+}
+
 int cli_check_id(const char *what, const char *noun, const char *s, size_t min, size_t max,
                  const char *list)
 {

@@ -130,7 +130,7 @@ done
 # The name is checked before the passphrase is asked for (twice, on a
 # terminal): here there is none to ask on, and the name is what is wrong.
 run nopass "$ENLACE" --home "$T/badname" init --name "a/b" --kdf interactive </dev/null
-eq "$RC" 1 "init with a bad name and no passphrase: exit status"
+eq "$RC" 2 "init with a bad name and no passphrase: exit status (wrong usage)"
 contains "$ERR" "invalid name"
 [ -e "$T/badname" ] && fail "init with a bad name left $T/badname"
 # A card read from stdin, with spaces, hyphens, line breaks and capitals (a card copied by hand).

@@ -24,6 +24,8 @@ u contact frob
 u contact add
 u contact add a b
 u contact add --name
+x contact add --name a/b enlace1abc
+x contact add --name -dash -
 u contact list extra
 u contact show
 u contact show a b
@@ -87,6 +89,8 @@ u passphrase change extra
 u cell
 u cell frob
 u cell create
+x cell create a/b
+x cell create --admit 2 a:b
 x cell create --admit 0 crew
 u cell add crew
 x cell vouch crew carmen --burn
