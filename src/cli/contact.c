@@ -47,8 +47,7 @@ static void print_added(const enl_contact_info *c, const char *was)
     else if (strcmp(was, c->name) == 0)
         printf("%s was a contact already: the card is refreshed\n", c->name);
     else
-        printf("%s was a contact already, as %s: renamed %s, and the card is refreshed\n", c->name,
-               was, c->name);
+        printf("%s was a contact already: renamed %s, and the card is refreshed\n", was, c->name);
     printf("fingerprint:   %s\nsafety number: %s\n", c->fingerprint, c->safety_number);
     if (!c->verified)
         printf("compare the safety number with %s in person, then run: enlace contact verify %s\n",
@@ -165,11 +164,14 @@ static int show(int argc, char **argv)
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_get(p, argv[1], &c)) != ENL_OK) return cli_fail_rc(p, rc, "contact show");
     cli_time(when, c.card_expires);
-    printf("name:          %s\nfingerprint:   %s\nsafety number: %s\nverified:      %s\n"
-           "card expires:  %s\n",
-           c.name, c.fingerprint, c.safety_number,
-           c.verified ? "yes" : "no (compare the safety number in person, then: enlace contact verify NAME)",
-           when);
+    printf("name:          %s\nfingerprint:   %s\nsafety number: %s\n", c.name, c.fingerprint,
+           c.safety_number);
+    if (c.verified)
+        printf("verified:      yes\n");
+    else
+        printf("verified:      no (compare the safety number in person, then: enlace contact verify %s)\n",
+               c.name);
+    printf("card expires:  %s\n", when);
     if (c.address[0]) printf("address:       %s\n", c.address);
     if (c.via[0]) {
         printf("came through:  ");

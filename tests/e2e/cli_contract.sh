@@ -258,6 +258,9 @@ eq "$(find "$T/ana" -name '*.note' -o -name '*.purge' | wc -l | tr -d ' ')" 0 "n
 step "a card added again refreshes the contact, keeping the name given here"
 mkprofile fede
 ok enl fede contact add --name mama "$(card_of ana)"
+# the command to run is given whole, with the contact's name in it
+ok enl fede contact show mama
+contains "$OUT" "then: enlace contact verify mama)" "contact show of a contact not verified"
 ok enl fede contact verify mama
 ok enl fede contact add "$(card_of ana)"
 contains "$OUT" "mama was a contact already" "adding a known card again"
@@ -267,7 +270,9 @@ eq "$(grep -c '^{' "$OUT")" 1 "fede's contacts after adding a card twice"
 eq "$(json_str name)" mama "the name of a contact whose card is added again without --name"
 eq "$(json_bool verified)" true "verified after the card is refreshed"
 ok enl fede contact add --name ana "$(card_of ana)"
-contains "$OUT" "as mama: renamed ana" "adding a known card again with --name"
+# the contact was known as mama (not as ana): said in that order
+contains "$OUT" "mama was a contact already: renamed ana, and the card is refreshed" \
+    "adding a known card again with --name"
 ok enl fede contact list --json
 eq "$(json_str name)" ana "the name after a refresh with --name"
 
