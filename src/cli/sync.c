@@ -1,7 +1,9 @@
 /* enlace sync DIR | tcp://NAME@HOST:PORT | tor://NAME@ADDRESS.onion:PORT | NAME
  *             [--socks HOST:PORT]: exchange with a dead drop or a contact's device. */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/commands.h"
@@ -113,6 +115,7 @@ int cmd_sync(int argc, char **argv)
     enl_contact_info ci;
     const char *t;
     enl_sync_stats st;
+    struct stat sb;
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "h", opts, "sync", &ex)) != -1) {
@@ -133,6 +136,14 @@ int cmd_sync(int argc, char **argv)
         rc = enl_sync_link(p, t, socks, &so, &st);
     } else if (socks != NULL) {
         return socks_with_folder();
+    } else if (stat(t, &sb) != 0 && errno == ENOENT) {
+        /* Nothing there: say so, and when t could have been a contact's
+         * name, that no contact has it either (a typo, a contact not added). */
+        if (strchr(t, '/') == NULL)
+            return cli_fail("sync: no contact named \"%s\", and no folder %s here (a dead drop is "
+                            "a folder that exists: a stick, a shared folder)", t, t);
+        return cli_fail("sync: no folder %s (a dead drop is a folder that exists: a stick, a "
+                        "shared folder)", t);
     } else {
         rc = enl_sync_folder(p, t, &so, &st);
     }

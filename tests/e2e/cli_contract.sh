@@ -255,6 +255,16 @@ expect_fail 1 enl ana sync "$T/ana"
 contains "$ERR" "holds an enlace profile" "sync into its own profile folder"
 eq "$(find "$T/ana" -name '*.note' -o -name '*.purge' | wc -l | tr -d ' ')" 0 "notes left in ana's own folder"
 
+step "sync to a name that is neither a contact nor a folder says both"
+# run where no file is called frank: the name is taken as a folder there
+expect_fail 1 sh -c 'cd "$1" && "$2" --home "$3" sync frank' sh "$T/log" "$ENLACE" "$T/ana"
+one_error_line "sync to an unknown name"
+contains "$ERR" 'no contact named "frank", and no folder frank' "sync to an unknown name"
+expect_fail 1 enl ana sync "$T/no-such-drop"
+one_error_line "sync to a missing folder"
+contains "$ERR" "no folder $T/no-such-drop" "sync to a missing folder"
+[ -e "$T/no-such-drop" ] && fail "sync created the missing folder $T/no-such-drop"
+
 step "a card added again refreshes the contact, keeping the name given here"
 mkprofile fede
 ok enl fede contact add --name mama "$(card_of ana)"
