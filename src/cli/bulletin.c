@@ -52,6 +52,14 @@ static int publish(int argc, char **argv)
         }
     }
     if (optind + 1 < argc) return usage();
+    /* the library's rule for a channel, said before the unlock */
+    if (bo.channel != NULL && strlen(bo.channel) > ENL_BULLETIN_CHANNEL_MAX)
+        return cli_fail("bulletin publish: a channel name is at most %d bytes",
+                        ENL_BULLETIN_CHANNEL_MAX), EXIT_USAGE;
+    for (const char *ch = bo.channel; ch != NULL && *ch; ch++)
+        if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+            return cli_fail("bulletin publish: a channel name holds no control characters"),
+                   EXIT_USAGE;
     /* before the text is read: stdin may be where the passphrase is typed */
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind == argc || strcmp(argv[optind], "-") == 0) {

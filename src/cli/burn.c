@@ -26,6 +26,7 @@ int cmd_burn(int argc, char **argv)
         if (c == 'r') reason = optarg;
     }
     if (optind + 1 != argc) return cli_usage(cli_find("burn"));
+    if ((ex = cli_check_reason("burn", reason)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* Refused whole, revocation held or not: never cut, never dropped unseen. */
     if ((rc = enl_burn_reason_check(p, reason)) != ENL_OK) return cli_fail_rc(p, rc, "burn");
@@ -102,6 +103,7 @@ static int export_rev(int argc, char **argv)
         if (c == 'r') reason = optarg;
     }
     if (optind != argc) return cli_usage(cli_find("revocation"));
+    if ((ex = cli_check_reason("revocation export", reason)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_revocation_export(p, reason, &text)) != ENL_OK)
         return cli_fail_rc(p, rc, "revocation export");

@@ -59,6 +59,7 @@ static int change(int argc, char **argv, const char *what)
     if (strcmp(what, "remove") != 0 && (burn || reason != NULL))
         return cli_fail("--burn and --reason are for `enlace cell remove`: cell %s signs a vouch "
                         "to admit", what), EXIT_USAGE;
+    if ((ex = cli_check_reason("cell remove", reason)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (strcmp(what, "add") == 0) rc = enl_cell_add(p, argv[optind], argv[optind + 1]);
     else if (strcmp(what, "vouch") == 0) rc = enl_cell_vouch(p, argv[optind], argv[optind + 1]);

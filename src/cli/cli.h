@@ -79,6 +79,10 @@ void cli_safe_print_entry(FILE *f, const char *s, size_t len);
  * command, or NULL) and returns EXIT_USAGE: a name is checked before the
  * profile is unlocked, like any other argument. */
 int cli_bad_name(const char *what, const char *name);
+/* Whether reason (may be NULL) can be a burn's reason, by the library's
+ * own rule (enl_burn_reason_check): 0, or said ("what: the reason is ...")
+ * and EXIT_USAGE, before the profile is unlocked. */
+int cli_check_reason(const char *what, const char *reason);
 /* Whether s can be an id or its first digits: min to max hex digits. 0
  * when it can; otherwise says so ("what: 's' is not a NOUN (min to max hex
  * digits: see `enlace LIST`)") and returns EXIT_USAGE, so that a mistyped id

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crypto/revocation.h"
 #include "util/secmem.h"
 
 int cli_fail(const char *fmt, ...)
@@ -411,6 +412,18 @@ int cli_bad_name(const char *what, const char *name)
     cli_safe_print_entry(stderr, name, strlen(name));
     fprintf(stderr, "\": 1 to %d bytes, no control characters, no '@', '/', ':', '\"' or "
                     "'\\', no space at either end, and not starting with '-'\n", ENL_NAME_MAX);
+    return EXIT_USAGE;
+}
+
+int cli_check_reason(const char *what, const char *reason)
+{
+    int rc = enl_burn_reason_check(NULL, reason);
+    if (rc == ENL_OK) return 0;
+    if (rc == ENL_ETOOBIG)
+        cli_fail("%s: the reason is at most %d bytes of text", what, ENL_REVOCATION_REASONMAX);
+    else
+        cli_fail("%s: the reason is one line of text: no tabs, new lines or other control "
+                 "characters", what);
     return EXIT_USAGE;
 }
 

@@ -153,6 +153,19 @@ for how in missing wrong-passphrase; do
 $cases
 EOF
 done
+# Values the lines above cannot hold (a tab, a new line, a long text): a
+# burn's reason and a bulletin's channel are arguments too.
+long=$(printf '%0201d' 0)
+for how in missing wrong-passphrase; do
+    step "reasons and channels checked before anything else: $how"
+    for reason in "$long" "$(printf 'taken\tat night')" "$(printf 'two\nlines')"; do
+        usage_first "$how" x burn carmen --reason "$reason"
+        usage_first "$how" x revocation export --reason "$reason"
+        usage_first "$how" x cell remove crew carmen --reason "$reason"
+    done
+    usage_first "$how" x bulletin publish --channel "$(printf '%065d' 0)" hi
+    usage_first "$how" x bulletin publish --channel "$(printf 'news\033[2J')" hi
+done
 [ -e "$T/none" ] && fail "wrong usage created the profile folder $T/none"
 
 step "right usage still looks for the profile, and unlocks it"
