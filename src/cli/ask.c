@@ -17,18 +17,33 @@ int cmd_ask(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *note = NULL;
+    const char *note = NULL, *who;
     enl_profile *p;
-    char id[ENL_SHORTID_STRBYTES];
+    char id[ENL_SHORTID_STRBYTES], fp[ENL_FINGERPRINT_STRBYTES];
     unsigned asked = 0;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "ask", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'n') note = optarg;
     }
-    if (optind + 1 != argc) return cli_usage(cli_find("ask"));
+    /* A fingerprint as printed (8 groups of 4), unquoted: one argument again,
+     * as bulletin follow takes it. */
+    if (argc - optind == 8) {
+        _Static_assert(ENL_FINGERPRINT_STRBYTES >= 8 * 5, "8 groups of 4 and their spaces");
+        fp[0] = '\0';
+        for (int i = optind; i < argc; i++) {
+            if (strlen(argv[i]) != 4) return cli_usage(cli_find("ask"));
+            if (i > optind) strcat(fp, " ");
+            strcat(fp, argv[i]);
+        }
+        who = fp;
+    } else if (optind + 1 == argc) {
+        who = argv[optind];
+    } else {
+        return cli_usage(cli_find("ask"));
+    }
     if ((p = cli_unlock(&ex)) == NULL) return ex;
-    if ((rc = enl_ask(p, argv[optind], note, &asked, id)) != ENL_OK) return cli_fail_rc(p, rc, "ask");
+    if ((rc = enl_ask(p, who, note, &asked, id)) != ENL_OK) return cli_fail_rc(p, rc, "ask");
     printf("inquiry %s: asked %u verified contact%s, each on their own; their answers come "
            "with the next syncs (enlace answers)\n", id, asked, asked == 1 ? "" : "s");
     return 0;

@@ -156,4 +156,11 @@ round
 ok enl dora answers
 contains "$OUT" 'ana: warn "her card came from a seized phone"'
 
+step "a fingerprint may be given unquoted, as it is printed (like bulletin follow)"
+# shellcheck disable=SC2086
+ok enl dora ask $elifp
+contains "$OUT" "asked 2 verified contacts"
+# two words that are not a fingerprint are still wrong usage
+expect_fail 2 enl dora ask "$elicard" extra
+
 finish
