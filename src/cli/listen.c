@@ -82,20 +82,27 @@ static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats
     if (rc == ENL_OK) {
         snprintf(what, sizeof what, "%s", peer);
         cli_print_sync_stats(what, st);
+    } else if (peer[0] == '\0' && rc == ENL_EDECRYPT) {
+        /* The first handshake message did not open under this device's key:
+         * most often a sync meant for another device (a contact's name with
+         * the wrong address), or a prober; damage is rarer. */
+        fprintf(stderr, "enlace: listen: dropped a connection that did not complete the handshake: "
+                        "it was not made for this device's key (a sync meant for another device, "
+                        "or a prober)\n");
     } else if (peer[0] == '\0') {
-        fprintf(stderr, "enlace: dropped a connection that did not complete the handshake "
+        fprintf(stderr, "enlace: listen: dropped a connection that did not complete the handshake "
                         "(%s)\n", enl_strerror(rc));
     } else if (rc == ENL_EREFUSED) {
-        fprintf(stderr, "enlace: refused %s\n", peer);
+        fprintf(stderr, "enlace: listen: refused a sync %s: closed without a word\n", peer);
     } else if (rc == ENL_EBUSY) {
-        fprintf(stderr, "enlace: turned %s away: every session was busy (they were told to "
-                        "try again later)\n", peer);
+        fprintf(stderr, "enlace: listen: turned %s away: every session was busy (they were told "
+                        "to try again later)\n", peer);
     } else if (rc == ENL_EDUPLICATE) {
-        fprintf(stderr, "enlace: cut the sync with %s: a newer one with them began (what "
+        fprintf(stderr, "enlace: listen: cut the sync with %s: a newer one with them began (what "
                         "arrived is kept)\n", peer);
     } else {
-        fprintf(stderr, "enlace: the sync with %s failed: %s%s%s (what arrived is kept)\n", peer,
-                enl_strerror(rc), st->why[0] ? ": " : "", st->why);
+        fprintf(stderr, "enlace: listen: the sync with %s failed: %s%s%s (what arrived is kept)\n",
+                peer, enl_strerror(rc), st->why[0] ? ": " : "", st->why);
     }
     fflush(stdout);
 }

@@ -236,7 +236,7 @@ contains "$ERR" "refused" "the stranger's sync (stderr)"
 eq "$(lines "$OUT")" 0 "lines on the stranger's stdout"
 wait_pid "$LPID"
 eq "$?" 1 "beto's listen --once after refusing: exit status"
-contains "$T/log/l5.err" "enlace: refused" "beto's listener (stderr)"
+contains "$T/log/l5.err" "enlace: listen: refused" "beto's listener (stderr)"
 eq "$(grep -c '^sync ' "$T/log/l5")" 0 "session lines of beto's listener after a refusal"
 ok enl beto status --json
 cmp -s "$OUT" "$T/log/beto.before" ||
@@ -493,6 +493,6 @@ expect_fail 1 lsync carmen "tcp://relay@127.0.0.1:$LPORT"
 contains "$ERR" "refused" "carmen's sync with a closed relay"
 wait_pid "$LPID" 60
 eq "$?" 1 "the relay's listen --once without --open: exit status"
-contains "$T/log/lr2.err" "enlace: refused" "the relay without --open (stderr)"
+contains "$T/log/lr2.err" "enlace: listen: refused" "the relay without --open (stderr)"
 
 finish
