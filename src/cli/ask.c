@@ -42,6 +42,7 @@ int cmd_ask(int argc, char **argv)
     } else {
         return cli_usage(cli_find("ask"));
     }
+    if ((ex = cli_check_len("ask", "the note", note, ENL_INTRO_NOTE_MAX)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_ask(p, who, note, &asked, id)) != ENL_OK) return cli_fail_rc(p, rc, "ask");
     printf("inquiry %s: asked %u verified contact%s, each on their own; their answers come "
@@ -146,6 +147,7 @@ int cmd_answer(int argc, char **argv)
     }
     /* a question's id is 16 bytes: 32 hex digits at most */
     if ((ex = cli_check_id("answer", "a question id", argv[optind], 4, 32, "questions")) != 0) return ex;
+    if ((ex = cli_check_len("answer", "the text of --warn", text, ENL_INTRO_NOTE_MAX)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_answer(p, argv[optind], from, verdict, text)) != ENL_OK) return cli_fail_rc(p, rc, "answer");
     printf("answered %s: %s; the answer is signed by you and leaves with the next sync\n",

@@ -83,6 +83,10 @@ int cli_bad_name(const char *what, const char *name);
  * own rule (enl_burn_reason_check): 0, or said ("what: the reason is ...")
  * and EXIT_USAGE, before the profile is unlocked. */
 int cli_check_reason(const char *what, const char *reason);
+/* Whether s (may be NULL) fits in max bytes, the library's limit for it:
+ * 0, or said ("what: LABEL is at most max bytes") and EXIT_USAGE, before
+ * the profile is unlocked. */
+int cli_check_len(const char *what, const char *label, const char *s, size_t max);
 /* Whether s can be an id or its first digits: min to max hex digits. 0
  * when it can; otherwise says so ("what: 's' is not a NOUN (min to max hex
  * digits: see `enlace LIST`)") and returns EXIT_USAGE, so that a mistyped id

@@ -20,6 +20,7 @@ int cmd_introduce(int argc, char **argv)
         if (c == 'n') note = optarg;
     }
     if (optind + 2 != argc) return cli_usage(cli_find("introduce"));
+    if ((ex = cli_check_len("introduce", "the note", note, ENL_INTRO_NOTE_MAX)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_introduce(p, argv[optind], argv[optind + 1], note)) != ENL_OK)
         return cli_fail_rc(p, rc, "introduce");

@@ -108,6 +108,7 @@ int cmd_send(int argc, char **argv)
                      "a file's notes are as large as its parts");
             return cli_usage(cli_find("send"));
         }
+        if ((ex = cli_check_len("send", "the note of a file", note, ENL_FILE_NOTE_MAX)) != 0) return ex;
         if ((p = cli_unlock(&ex)) == NULL) return ex;
         return send_file(p, argv[optind], file, note, &so);
     }

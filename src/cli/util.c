@@ -427,6 +427,13 @@ int cli_check_reason(const char *what, const char *reason)
     return EXIT_USAGE;
 }
 
+int cli_check_len(const char *what, const char *label, const char *s, size_t max)
+{
+    if (s == NULL || strlen(s) <= max) return 0;
+    cli_fail("%s: %s is at most %zu bytes", what, label, max);
+    return EXIT_USAGE;
+}
+
 int cli_check_id(const char *what, const char *noun, const char *s, size_t min, size_t max,
                  const char *list)
 {

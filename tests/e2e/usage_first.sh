@@ -164,6 +164,11 @@ for how in missing wrong-passphrase; do
         usage_first "$how" x cell remove crew carmen --reason "$reason"
     done
     usage_first "$how" x bulletin publish --channel "$(printf '%065d' 0)" hi
+    # notes and texts longer than the library keeps
+    usage_first "$how" x introduce carmen beto --note "$long"
+    usage_first "$how" x ask "$long" --note "$long"
+    usage_first "$how" x answer 0123 --warn "$long"
+    usage_first "$how" x send --file "$T/a-file" --note "$(printf '%01025d' 0)" carmen
     usage_first "$how" x bulletin publish --channel "$(printf 'news\033[2J')" hi
 done
 [ -e "$T/none" ] && fail "wrong usage created the profile folder $T/none"
