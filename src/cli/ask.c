@@ -142,7 +142,7 @@ int cmd_answer(int argc, char **argv)
         if (c == 'f') from = optarg;
     }
     if (optind + 1 != argc || n != 1) {
-        if (n != 1) cli_fail("give exactly one of --vouch, --unknown, --warn TEXT");
+        if (n != 1) cli_fail("answer: give exactly one of --vouch, --unknown, --warn TEXT");
         return cli_usage(cli_find("answer"));
     }
     /* a question's id is 16 bytes: 32 hex digits at most */

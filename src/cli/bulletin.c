@@ -44,7 +44,8 @@ static int publish(int argc, char **argv)
             char *end;
             unsigned long h = strtoul(optarg, &end, 10);
             if (*optarg == '-' || *end != '\0' || h == 0 || h > ENL_BULLETIN_EXPIRY_MAX_HOURS) {
-                cli_fail("--expire takes hours, 1 to %d (%d days)", ENL_BULLETIN_EXPIRY_MAX_HOURS,
+                cli_fail("bulletin publish: --expire takes hours, 1 to %d (%d days)",
+                         ENL_BULLETIN_EXPIRY_MAX_HOURS,
                          ENL_BULLETIN_LIFETIME_DAYS);
                 return usage();
             }
@@ -182,7 +183,7 @@ int cmd_bulletin(int argc, char **argv)
     if (strcmp(argv[1], "follow") == 0) return follow(argc - 1, argv + 1, 0);
     if (strcmp(argv[1], "unfollow") == 0) return follow(argc - 1, argv + 1, 1);
     if (strcmp(argv[1], "following") == 0) return following(argc - 1, argv + 1);
-    cli_fail("no bulletin command '%s'", argv[1]);
+    cli_fail("bulletin: no command '%s'", argv[1]);
     return usage();
 }
 

@@ -157,6 +157,6 @@ int cmd_revocation(int argc, char **argv)
                argv[2]);
         return 0;
     }
-    cli_fail("no revocation command '%s'", argv[1]);
+    cli_fail("revocation: no command '%s'", argv[1]);
     return cli_usage(cli_find("revocation"));
 }

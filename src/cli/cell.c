@@ -24,7 +24,7 @@ static int create(int argc, char **argv)
             char *end;
             admit = strtoul(optarg, &end, 10);
             if (*end || admit < 1 || admit > 16)
-                return cli_fail("--admit takes 1 to 16 vouches"), EXIT_USAGE;
+                return cli_fail("cell create: --admit takes 1 to 16 vouches"), EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) return usage();
@@ -57,7 +57,7 @@ static int change(int argc, char **argv, const char *what)
     if (optind + 2 != argc) return usage();
     /* a vouch to admit must never be what one who meant to burn signs */
     if (strcmp(what, "remove") != 0 && (burn || reason != NULL))
-        return cli_fail("--burn and --reason are for `enlace cell remove`: cell %s signs a vouch "
+        return cli_fail("cell %s: --burn and --reason are for `enlace cell remove`: it signs a vouch "
                         "to admit", what), EXIT_USAGE;
     if ((ex = cli_check_reason("cell remove", reason)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
@@ -153,7 +153,8 @@ static int send_cell(int argc, char **argv)
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
-            return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d"), EXIT_USAGE;
+            return cli_fail("cell send: --disappear takes a duration such as 90s, 10m, 1h or 2d "
+                            "(at most a year)"), EXIT_USAGE;
     }
     if (optind + 1 != argc && optind + 2 != argc) return usage();
     /* before the text is read: stdin may be where the passphrase is typed */
@@ -216,6 +217,6 @@ int cmd_cell(int argc, char **argv)
     if (strcmp(sub, "list") == 0) return show(argc, argv, 0);
     if (strcmp(sub, "send") == 0) return send_cell(argc, argv);
     if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0) return simple(argc, argv, sub);
-    cli_fail("unknown cell command \"%s\"", sub);
+    cli_fail("cell: no command '%s'", sub);
     return usage();
 }

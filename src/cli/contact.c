@@ -206,7 +206,8 @@ static int address(int argc, char **argv)
     int ex, rc;
     if (argc != 3) return usage();
     if (strncmp(argv[2], "tcp://", 6) != 0 && strncmp(argv[2], "tor://", 6) != 0)
-        return cli_fail("an address looks like tcp://HOST:PORT or tor://ADDRESS.onion:PORT"), EXIT_USAGE;
+        return cli_fail("contact address: an address looks like tcp://HOST:PORT or "
+                        "tor://ADDRESS.onion:PORT"), EXIT_USAGE;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_set_address(p, argv[1], argv[2])) != ENL_OK)
         return cli_fail_rc(p, rc, "contact address");
@@ -222,6 +223,6 @@ int cmd_contact(int argc, char **argv)
     if (strcmp(argv[1], "show") == 0) return show(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0) return verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "address") == 0) return address(argc - 1, argv + 1);
-    cli_fail("no contact command '%s'", argv[1]);
+    cli_fail("contact: no command '%s'", argv[1]);
     return usage();
 }

@@ -268,7 +268,7 @@ int cmd_files(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "save") == 0) return save(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "delete") == 0) return delete(argc - 1, argv + 1);
     if (argc >= 2 && argv[1][0] != '-') {
-        cli_fail("no files command '%s'", argv[1]);
+        cli_fail("files: no command '%s'", argv[1]);
         return usage();
     }
     return list(argc, argv);

@@ -70,7 +70,7 @@ int cmd_init(int argc, char **argv)
             else if (strcmp(optarg, "moderate") == 0) kdf = ENL_KDF_MODERATE;
             else if (strcmp(optarg, "sensitive") == 0) kdf = ENL_KDF_SENSITIVE;
             else {
-                cli_fail("--kdf is interactive, moderate or sensitive, not '%s'", optarg);
+                cli_fail("init: --kdf is interactive, moderate or sensitive, not '%s'", optarg);
                 return cli_usage(cli_find("init"));
             }
         }

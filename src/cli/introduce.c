@@ -92,7 +92,7 @@ int cmd_introductions(int argc, char **argv)
         enl_contact_info info;
         if (optind + 2 != argc || o.json) return cli_usage(cmd);
         if (strcmp(sub, "accept") != 0 && strcmp(sub, "decline") != 0) {
-            cli_fail("unknown introductions command \"%s\"", sub);
+            cli_fail("introductions: no command '%s'", sub);
             return cli_usage(cmd);
         }
         if ((ex = cli_check_id(strcmp(sub, "accept") == 0 ? "introductions accept"

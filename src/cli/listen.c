@@ -141,7 +141,7 @@ int cmd_listen(int argc, char **argv)
     }
     if (optind != argc) return cli_usage(cli_find("listen"));
     if (!onion && (to.control != NULL || pwfile != NULL)) {
-        cli_fail("--tor-control and --tor-password-file go with --onion");
+        cli_fail("listen: --tor-control and --tor-password-file go with --onion");
         return cli_usage(cli_find("listen"));
     }
     if ((p = cli_unlock(&ex)) == NULL) return ex;

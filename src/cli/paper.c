@@ -524,6 +524,6 @@ int cmd_paper(int argc, char **argv)
     if (argc < 2) return usage();
     if (strcmp(argv[1], "export") == 0) return export(argc - 1, argv + 1);
     if (strcmp(argv[1], "import") == 0) return import(argc - 1, argv + 1);
-    cli_fail("no paper command '%s'", argv[1]);
+    cli_fail("paper: no command '%s'", argv[1]);
     return usage();
 }

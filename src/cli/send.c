@@ -87,24 +87,24 @@ int cmd_send(int argc, char **argv)
         if (c == 'f') file = optarg;
         if (c == 'n') note = optarg;
         if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
-            return cli_fail("--disappear takes a duration such as 90s, 10m, 1h or 2d "
+            return cli_fail("send: --disappear takes a duration such as 90s, 10m, 1h or 2d "
                             "(at most a year)"), EXIT_USAGE;
         if (c == 'e') {
             char *end;
             unsigned long h = strtoul(optarg, &end, 10);
             if (*end || h == 0 || h > ENL_EXPIRY_MAX_HOURS)
-                return cli_fail("--expire takes 1 to %d hours", ENL_EXPIRY_MAX_HOURS), EXIT_USAGE;
+                return cli_fail("send: --expire takes 1 to %d hours", ENL_EXPIRY_MAX_HOURS), EXIT_USAGE;
             so.expiry_hours = (uint32_t)h;
         }
     }
     if (file != NULL) {
         if (optind + 1 != argc) return cli_usage(cli_find("send"));
         if (so.disappear) {
-            cli_fail("--disappear goes with messages: a file is kept until it is saved or deleted");
+            cli_fail("send: --disappear goes with messages: a file is kept until it is saved or deleted");
             return cli_usage(cli_find("send"));
         }
         if (so.pad_floor) {
-            cli_fail("--paper goes with messages (it keeps a message's note small for paper); "
+            cli_fail("send: --paper goes with messages (it keeps a message's note small for paper); "
                      "a file's notes are as large as its parts");
             return cli_usage(cli_find("send"));
         }
@@ -113,7 +113,7 @@ int cmd_send(int argc, char **argv)
         return send_file(p, argv[optind], file, note, &so);
     }
     if (note != NULL) {
-        cli_fail("--note goes with --file");
+        cli_fail("send: --note goes with --file");
         return cli_usage(cli_find("send"));
     }
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));

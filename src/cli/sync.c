@@ -98,7 +98,7 @@ void cli_print_evicted(const enl_sync_stats *s)
 
 static int socks_with_folder(void)
 {
-    cli_fail("--socks goes with tcp://, tor:// or a contact's name, not a folder");
+    cli_fail("sync: --socks goes with tcp://, tor:// or a contact's name, not a folder");
     return cli_usage(cli_find("sync"));
 }
 

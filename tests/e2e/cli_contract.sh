@@ -296,6 +296,38 @@ for args in "inbox --bogus" "inbox -x" "send --expire" "status --json=3" "init -
         fail "'$args': the first line on stderr should begin 'enlace: $cmd: ': $(head -n 1 "$ERR")"
     grep -q '^usage:' "$ERR" || fail "'$args': no usage line"
 done
+# a wrong value, a word that is no subcommand, options that do not go
+# together: the same, the command (or subcommand) named first
+while read -r args; do
+    # shellcheck disable=SC2086
+    run enl ana $args
+    eq "$RC" 2 "'$args': exit status"
+    cmd=${args%% *}
+    head -n 1 "$ERR" | grep -q "^enlace: $cmd[ :]" ||
+        fail "'$args': the first line on stderr should begin 'enlace: $cmd': $(head -n 1 "$ERR")"
+done <<EOF
+send --expire 0 carmen hi
+send --disappear forever carmen hi
+send --note hi carmen hello
+send --file $T/no-file --paper carmen
+send --file $T/no-file --disappear 1h carmen
+cell create --admit 0 crew
+cell send --disappear forever crew hi
+cell add --burn crew carmen
+cell frob
+bulletin publish --expire 0 hi
+bulletin frob
+init --name x --kdf foo
+answer 0123 --vouch --unknown
+contact frob
+contact address carmen 127.0.0.1:1
+files frob
+paper frob
+revocation frob
+introductions frob 0123
+listen --tor-control 127.0.0.1:9051
+sync --socks 127.0.0.1:9050 $T/log
+EOF
 run enl ana inbox --bogus
 contains "$ERR" "--bogus is not an option" "an unknown long option"
 run enl ana send --expire
