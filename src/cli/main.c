@@ -62,8 +62,8 @@ static const cli_command commands[] = {
     { "status", cmd_status, P, "Notes carried, outgoing, purges, contacts.",
       "enlace status [--json]" },
     { "paper", cmd_paper, P,
-      "Put the notes I hold on a page to copy by hand or in QR codes, and read them back\n"
-      "(import names every line that does not check and takes in every note that does).",
+      "Put the notes I hold on a page to copy by hand or in QR codes, and read them back.\n"
+      "import names every line that does not check and takes in every note that does.",
       "enlace paper export [NOTE-ID...] [--out FILE|-] [--qr-png FILE] [--qr-svg FILE] [--terminal]\n"
       "       enlace paper import FILE|-" },
     { "burn", cmd_burn, P,

@@ -12,6 +12,9 @@ cmds=$(sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$OUT")
 for w in init card contact send sync inbox status help; do
     echo "$cmds" | grep -qx "$w" || fail "'enlace help' does not list $w"
 done
+# each command's line is a whole sentence (the list shows a summary's first line)
+cut_short=$(sed -n '/^commands:/,/^$/p' "$OUT" | grep '^  [a-z]' | grep -v '\.$')
+[ -n "$cut_short" ] && fail "'enlace help': summaries cut mid-sentence: $cut_short"
 for c in $cmds; do
     for h in --help -h; do
         run nopass "$ENLACE" --home "$T/none" "$c" "$h"
