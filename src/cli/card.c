@@ -29,6 +29,7 @@ int cmd_card(int argc, char **argv)
         if (c == 'o') want_onion = 1;
     }
     if (optind != argc || (address != NULL && want_onion)) return cli_usage(cli_find("card"));
+    if (address != NULL && *address && (ex = cli_check_address("card", address)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (want_onion) {
         if ((rc = enl_onion_address(p, onion, sizeof onion)) != ENL_OK)

@@ -94,6 +94,16 @@ int cli_check_len(const char *what, const char *label, const char *s, size_t max
  * the same again: this only says it sooner. */
 int cli_check_id(const char *what, const char *noun, const char *s, size_t min, size_t max,
                  const char *list);
+/* Addresses, checked before the unlock like every other argument (the
+ * library checks them again): 0, or said and EXIT_USAGE. An address a
+ * contact can sync with (tcp://HOST:PORT, tor://ADDRESS.onion:PORT); a
+ * sync target (the same with NAME@, or without it when it is a contact's
+ * address); HOST:PORT, said as "not NOUN" (port0: PORT 0, any free
+ * port, is allowed). */
+int cli_check_address(const char *what, const char *address);
+int cli_check_target(const char *what, const char *target);
+int cli_check_hostport(const char *what, const char *label, const char *noun,
+                       const char *hostport, int port0);
 /* "2026-11-25 20:55" in local time. */
 void cli_time(char out[32], uint64_t t);
 /* "90s", "10m", "1h", "2d" (or plain seconds) into seconds, at most a year. */

@@ -205,9 +205,7 @@ static int address(int argc, char **argv)
     enl_profile *p;
     int ex, rc;
     if (argc != 3) return usage();
-    if (strncmp(argv[2], "tcp://", 6) != 0 && strncmp(argv[2], "tor://", 6) != 0)
-        return cli_fail("contact address: an address looks like tcp://HOST:PORT or "
-                        "tor://ADDRESS.onion:PORT"), EXIT_USAGE;
+    if ((ex = cli_check_address("contact address", argv[2])) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = enl_contact_set_address(p, argv[1], argv[2])) != ENL_OK)
         return cli_fail_rc(p, rc, "contact address");

@@ -144,6 +144,7 @@ int cmd_listen(int argc, char **argv)
         cli_fail("listen: --tor-control and --tor-password-file go with --onion");
         return cli_usage(cli_find("listen"));
     }
+    if (addr != NULL && (ex = cli_check_hostport("listen", "--addr", "an address to listen on", addr, 1)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* An onion service needs no fixed local port: tor maps its own to it. */
     if (addr == NULL) addr = onion ? "127.0.0.1:0" : "127.0.0.1:7787";

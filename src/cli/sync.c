@@ -128,6 +128,10 @@ int cmd_sync(int argc, char **argv)
     if (socks != NULL && strchr(t, '/') != NULL && strncmp(t, "tcp://", 6) != 0 &&
         strncmp(t, "tor://", 6) != 0)
         return socks_with_folder();
+    if ((strncmp(t, "tcp://", 6) == 0 || strncmp(t, "tor://", 6) == 0) &&
+        (ex = cli_check_target("sync", t)) != 0)
+        return ex;
+    if (socks != NULL && (ex = cli_check_hostport("sync", "--socks", "a SOCKS proxy address", socks, 0)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     /* tcp://, tor:// or a contact's name is a link; anything else is a
      * folder (write ./NAME to mean a folder that has a contact's name). */

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/onion.h"
 #include "crypto/revocation.h"
+#include "transport/tcp.h"
 #include "util/secmem.h"
 
 int cli_fail(const char *fmt, ...)
@@ -441,6 +443,43 @@ int cli_check_id(const char *what, const char *noun, const char *s, size_t min, 
     if (n >= min && n <= max && strspn(s, "0123456789abcdefABCDEF") == n) return 0;
     cli_fail("%s: '%s' is not %s (%zu to %zu hex digits: see `enlace %s`)", what, s, noun, min, max,
              list);
+    return EXIT_USAGE;
+}
+
+int cli_check_address(const char *what, const char *address)
+{
+    if (enl_link_address_valid(address)) return 0;
+    cli_fail("%s: not an address a contact can sync with: %s (tcp://HOST:PORT or "
+             "tor://ADDRESS.onion:PORT, PORT 1 to 65535)", what, address);
+    return EXIT_USAGE;
+}
+
+int cli_check_target(const char *what, const char *target)
+{
+    char a[1024];
+    const char *at = strchr(target + 6, '@');
+    /* without NAME@, the contact whose address it is (the library finds it) */
+    if (snprintf(a, sizeof a, "%.6s%s", target, at != NULL ? at + 1 : target + 6) < (int)sizeof a &&
+        enl_link_address_valid(a))
+        return 0;
+    if (strncmp(target, "tor://", 6) == 0)
+        cli_fail("%s: not an onion address: %s (tor://NAME@ADDRESS.onion:PORT, a v3 address of 56 "
+                 "characters, PORT 1 to 65535)", what, target);
+    else
+        cli_fail("%s: not an address a contact can sync with: %s (tcp://NAME@HOST:PORT, PORT 1 to "
+                 "65535)", what, target);
+    return EXIT_USAGE;
+}
+
+int cli_check_hostport(const char *what, const char *label, const char *noun,
+                       const char *hostport, int port0)
+{
+    char host[256], port[16];
+    if (enl_tcp_split(hostport, host, sizeof host, port, sizeof port) == ENL_OK &&
+        (port0 || strtoul(port, NULL, 10) > 0))
+        return 0;
+    cli_fail("%s: %s %s is not %s (HOST:PORT, PORT %d to 65535)", what, label, hostport, noun,
+             port0 ? 0 : 1);
     return EXIT_USAGE;
 }
 

@@ -300,21 +300,22 @@ expect_status ana outgoing 0
 
 step "4b. a port out of range is no address (not taken modulo 65536)"
 for bad in 99999 65536 0; do
-    expect_fail 1 enl ana contact address beto "tcp://127.0.0.1:$bad"
+    # wrong usage, said before the unlock (exit 2)
+    expect_fail 2 enl ana contact address beto "tcp://127.0.0.1:$bad"
     one_error_line "contact address with port $bad"
     contains "$ERR" "not an address" "contact address with port $bad"
-    expect_fail 1 enl ana card --address "tcp://127.0.0.1:$bad"
+    expect_fail 2 enl ana card --address "tcp://127.0.0.1:$bad"
     contains "$ERR" "not an address" "card --address with port $bad"
-    expect_fail 1 enl ana sync "tcp://beto@127.0.0.1:$bad"
+    expect_fail 2 enl ana sync "tcp://beto@127.0.0.1:$bad"
     contains "$ERR" "not an address" "sync to port $bad"
 done
-expect_fail 1 enl ana contact address beto "tcp://127.0.0.1"
-expect_fail 1 enl ana card --address "tor://nothing.onion:7787"
+expect_fail 2 enl ana contact address beto "tcp://127.0.0.1"
+expect_fail 2 enl ana card --address "tor://nothing.onion:7787"
 ok enl ana contact list --json
 contains "$OUT" "\"address\":\"tcp://127.0.0.1:$LPORT\"" "ana's contact address after refused ones"
 # 99999 is 34463 modulo 65536: listen must refuse it, not listen there
 run timeout 5 "$ENLACE" --home "$T/beto" listen --addr 127.0.0.1:99999 --once
-eq "$RC" 1 "listen --addr 127.0.0.1:99999: exit status"
+eq "$RC" 2 "listen --addr 127.0.0.1:99999: exit status"
 contains "$ERR" "not an address" "listen on port 99999"
 lacks "$OUT" "listening on" "listen on port 99999"
 

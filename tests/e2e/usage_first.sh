@@ -116,7 +116,16 @@ u answer 0123
 u answer 0123 --vouch --unknown
 x answer zz --vouch
 x answer 0123456789abcdef0123456789abcdef0 --unknown
-u answers extra"
+u answers extra
+x listen --addr nonsense
+x listen --addr 127.0.0.1:99999
+x sync tcp://127.0.0.1:99999
+x sync tcp://carmen@127.0.0.1:0
+x sync tor://carmen@abc.onion:1
+x sync --socks bad tcp://carmen@127.0.0.1:1
+x card --address http://x
+x contact address carmen tor://abc:1
+x contact address carmen tcp://127.0.0.1:99999"
 
 # usage_first HOW KIND ARGS...: ARGS given with HOW (a missing profile, or a
 # wrong passphrase) fail as wrong usage: exit 2, nothing on stdout, and
