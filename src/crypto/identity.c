@@ -265,13 +265,19 @@ static int card_bytes(uint8_t *buf, size_t *n, const char *text, size_t text_len
                             text[text_len - 1] == '\r' || text[text_len - 1] == '\t'))
         text_len--;
     if (text_len < prefix || strncasecmp(text, ENL_CARD_PREFIX, prefix) != 0) {
-        if (text_len >= 6 && strncasecmp(text, "enlace", 6) == 0) return ENL_EVERSION;
+        /* "enlace2...": a card of another version; "enlace: ..." (a line
+         * of this program's output, pasted) is no card at all */
+        if (text_len >= 7 && strncasecmp(text, "enlace", 6) == 0 && text[6] >= '0' && text[6] <= '9')
+            return ENL_EVERSION;
         return ENL_EMALFORMED;
     }
+    /* The text says it is a card: what then does not decode (a character
+     * dropped, added, or out of the alphabet) or is cut short is a copying
+     * mistake, as a checksum that does not match is. */
     rc = enl_base32_decode(buf, ENL_CARD_MAXBYTES, n, text + prefix, text_len - prefix);
     if (rc == ENL_ETOOBIG) return ENL_EMALFORMED;
-    if (rc != ENL_OK) return rc;
-    if (*n < ENL_CARD_FIXEDBYTES + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES) return ENL_EMALFORMED;
+    if (rc != ENL_OK) return ENL_ECHECKSUM;
+    if (*n < ENL_CARD_FIXEDBYTES + ENL_CARD_SIGBYTES + ENL_CARD_CHECKBYTES) return ENL_ECHECKSUM;
     return ENL_OK;
 }
 

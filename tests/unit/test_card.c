@@ -431,6 +431,11 @@ static void test_card_truncated_and_extended(void **state)
     }
 }
 
+static void bad_line(enl_card *c, const char *line)
+{
+    assert_int_equal(enl_card_parse(c, line, strlen(line), NOW), ENL_EMALFORMED);
+}
+
 static void test_card_prefix(void **state)
 {
     char text[ENL_CARD_TEXTMAX], bad[ENL_CARD_TEXTMAX];
@@ -451,14 +456,29 @@ static void test_card_prefix(void **state)
                      ENL_EMALFORMED);
     assert_int_equal(enl_card_parse(&c, "", 0, NOW), ENL_EMALFORMED);
     assert_int_equal(enl_card_parse(&c, "   ", 3, NOW), ENL_EMALFORMED);
-    assert_int_equal(enl_card_parse(&c, "enlace1", 7, NOW), ENL_EMALFORMED);
+    assert_int_equal(enl_card_parse(&c, "enlace1", 7, NOW), ENL_ECHECKSUM);   /* cut short */
     assert_int_equal(enl_card_parse(&c, "enl", 3, NOW), ENL_EMALFORMED);
-    assert_int_equal(enl_card_parse(&c, "enlace", 6, NOW), ENL_EVERSION);
+    assert_int_equal(enl_card_parse(&c, "enlace", 6, NOW), ENL_EMALFORMED);
     assert_int_equal(enl_card_parse(&c, "enlace2abcdef", 13, NOW), ENL_EVERSION);
+    /* a line of enlace's own output, pasted for a card: not a version */
+    bad_line(&c, "enlace: contact add: card refused: malformed input");
+    /* One character dropped, or one added, anywhere after the prefix: a
+     * copying mistake (it was "malformed input", which says nothing of
+     * what to do). */
+    for (size_t k = PREFIX_LEN; k < strlen(text); k++) {
+        size_t len = strlen(text);
+        memcpy(bad, text, k);
+        memcpy(bad + k, text + k + 1, len - k);          /* dropped, NUL too */
+        assert_int_equal(enl_card_parse(&c, bad, strlen(bad), NOW), ENL_ECHECKSUM);
+        memcpy(bad, text, k);
+        bad[k] = 'a';
+        memcpy(bad + k + 1, text + k, len - k + 1);      /* added */
+        assert_int_equal(enl_card_parse(&c, bad, strlen(bad), NOW), ENL_ECHECKSUM);
+    }
     /* A bad character in the base32. */
     memcpy(bad, text, sizeof bad);
     bad[20] = 'u';
-    assert_int_equal(enl_card_parse(&c, bad, strlen(bad), NOW), ENL_EMALFORMED);
+    assert_int_equal(enl_card_parse(&c, bad, strlen(bad), NOW), ENL_ECHECKSUM);
     /* One character miscopied: the checksum catches it. */
     memcpy(bad, text, sizeof bad);
     bad[20] = bad[20] == '1' ? '2' : '1';
