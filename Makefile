@@ -113,6 +113,9 @@ $(BUILD)/tests/test_listener_fails: TEST_WRAP = -Wl,--wrap=enl_store_commit
 # Counting the scans of a file's stored parts a head's delivery makes.
 $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_each
 
+# Counting the hashes of whole notes a dead drop's intake makes.
+$(BUILD)/tests/test_intake_hash_once: TEST_WRAP = -Wl,--wrap=enl_note_id
+
 # Counting statement signature checks (a stranger's cell log costs one each).
 $(BUILD)/tests/test_cell_log_cost: TEST_WRAP = -Wl,--wrap=crypto_sign_final_verify
 $(BUILD)/tests/test_migrate_race: TEST_WRAP = -Wl,--wrap=sqlite3_exec

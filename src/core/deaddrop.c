@@ -379,7 +379,8 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         if (rc == ENL_OK) {
             uint64_t mine = s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered;
             s->bytes_received += len;
-            rc = enl_note_intake(p, buf, len, s);
+            /* id: the hash of buf, checked against the file's name above */
+            rc = enl_note_intake_id(p, buf, len, id, s);
             /* Delivered here: this drop's copy is done with (not a cell's:
              * the other members still need it). */
             if (rc == ENL_OK && s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered > mine &&

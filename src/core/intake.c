@@ -356,12 +356,18 @@ static int gives_up_keys(const enl_ratchet *before, const enl_ratchet *after)
     return 0;
 }
 
-/* Checks and opens a note; on ENL_OK o holds the session and payload. */
-static int open_note(enl_profile *p, const uint8_t *note, size_t len, opened *o, int held)
+/* Checks and opens a note; on ENL_OK o holds the session and payload. id,
+ * when not NULL, is the note's content id, already computed from these
+ * bytes by the caller: a note is hashed whole for its id, and a file's
+ * parts are 64 KiB each, so hashing it again would cost as much as its
+ * AEAD. */
+static int open_note(enl_profile *p, const uint8_t *note, size_t len, const uint8_t *id,
+                     opened *o, int held)
 {
     int rc;
     if ((rc = enl_note_header_parse(&o->h, note, len, enl_now_hours())) != ENL_OK) return rc;
-    enl_note_id(o->id, note, len);
+    if (id != NULL) memcpy(o->id, id, ENL_IDBYTES);
+    else enl_note_id(o->id, note, len);
     if (!held && (rc = enl_store_note_has(p->st, o->id)) != 0) return rc < 0 ? rc : ENL_EDUPLICATE;
     if ((rc = enl_store_set_has(p->st, "seen", o->id)) != 0) {
         o->seen = rc > 0;
@@ -500,8 +506,8 @@ uint64_t enl_sync_received(const enl_sync_stats *s)
  * the profile, so two syncs at once never deliver a note twice nor lose a
  * session's progress. On a delivery, *next (may be NULL) says what held
  * notes to look for again. */
-static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats,
-                      int held, retake_from *next)
+static int intake_one(enl_profile *p, const uint8_t *note, size_t len, const uint8_t *id,
+                      enl_sync_stats *stats, int held, retake_from *next)
 {
     opened o;
     int rc = opened_init(&o, len), delivered = 0, carried = 0, is_contact = 0, read = 0;
@@ -514,7 +520,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, enl_sync_
         opened_free(&o);
         return rc;
     }
-    rc = open_note(p, note, len, &o, held);
+    rc = open_note(p, note, len, id, &o, held);
     if (rc == ENL_OK && o.is_bulletin) {
         rc = enl_bulletin_keep(p, &o.b, &o.h, o.id, note, len, held, &evicted);
         read = rc == ENL_OK;
@@ -615,7 +621,8 @@ static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_syn
             size_t hl = 0;
             retake_from got;
             if (enl_store_note_get(p->st, l.ids[i], &held, &hl) != ENL_OK) continue;
-            (void)intake_one(p, held, hl, stats, 1, &got);
+            /* its row key is its id, computed from these bytes when kept */
+            (void)intake_one(p, held, hl, l.ids[i], stats, 1, &got);
             progress += got.session || got.sender_key;
             free(held);
             /* a held note of the session brought a sender key: the cell
@@ -645,22 +652,28 @@ int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_syn
         size_t hl = 0;
         retake_from next;
         if (enl_store_note_get(p->st, ids[i], &held, &hl) != ENL_OK) continue;
-        (void)intake_one(p, held, hl, stats, 1, &next);
+        (void)intake_one(p, held, hl, ids[i], stats, 1, &next);
         free(held);
         rc = rescan_after(p, &next, stats);
     }
     return rc;
 }
 
-int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+int enl_note_intake_id(enl_profile *p, const uint8_t *note, size_t len, const uint8_t *id,
+                       enl_sync_stats *stats)
 {
     retake_from next;
     /* Bulletin tags follow the calendar: once a day, before anything. */
     int rc = enl_follows_refresh(p, stats);
 
-    if (rc == ENL_OK) rc = intake_one(p, note, len, stats, 0, &next);
+    if (rc == ENL_OK) rc = intake_one(p, note, len, id, stats, 0, &next);
     if (rc == ENL_OK) rc = rescan_after(p, &next, stats);
     return rc;
+}
+
+int enl_note_intake(enl_profile *p, const uint8_t *note, size_t len, enl_sync_stats *stats)
+{
+    return enl_note_intake_id(p, note, len, NULL, stats);
 }
 
 int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
@@ -673,7 +686,7 @@ int enl_note_peek(enl_profile *p, const uint8_t *note, size_t len,
     int rc = opened_init(&o, len);
 
     /* Like intake, but nothing is stored: the session advanced here is dropped. */
-    if (rc == ENL_OK) rc = open_note(p, note, len, &o, 1);
+    if (rc == ENL_OK) rc = open_note(p, note, len, NULL, &o, 1);
     /* For me, but not yet (it would give up keys, or skip more than the
      * ratchet allows): say so, not "not for this profile". */
     if ((rc == ENL_ENOTFORME && o.not_yet) || (rc == ENL_ETOOBIG && len <= ENL_NOTE_MAX))

@@ -138,6 +138,14 @@ int enl_messages_sweep(enl_profile *p);
  * now open (a session's window moved, an author was followed). */
 int enl_notes_retake(enl_profile *p, const uint8_t (*ids)[32], size_t n, enl_sync_stats *stats);
 
+/* enl_note_intake of a note whose content id (enl_note_id) the caller has
+ * just computed from these very bytes, or NULL: a dead drop checks every
+ * file against the id its name says, and the id is not computed twice. An
+ * id that is not the note's would file the note under another note's name
+ * (held, seen, purged): only ever pass the hash of these bytes. */
+int enl_note_intake_id(enl_profile *p, const uint8_t *note, size_t len, const uint8_t *id,
+                       enl_sync_stats *stats);
+
 /* Takes in one purge record from any transport. */
 int enl_purge_intake(enl_profile *p, const uint8_t *rec, size_t len, enl_sync_stats *stats);
 
