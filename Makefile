@@ -116,6 +116,9 @@ $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_eac
 # Counting the hashes of whole notes a dead drop's intake makes.
 $(BUILD)/tests/test_intake_hash_once: TEST_WRAP = -Wl,--wrap=enl_note_id
 
+# Counting the recognition tags the tag cache computes (the others it keeps).
+$(BUILD)/tests/test_tags_cached: TEST_WRAP = -Wl,--wrap=enl_ratchet_tag
+
 # Counting statement signature checks (a stranger's cell log costs one each).
 $(BUILD)/tests/test_cell_log_cost: TEST_WRAP = -Wl,--wrap=crypto_sign_final_verify
 $(BUILD)/tests/test_migrate_race: TEST_WRAP = -Wl,--wrap=sqlite3_exec

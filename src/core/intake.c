@@ -37,6 +37,7 @@
 #include "core/messages.h"
 #include "core/prekeys.h"
 #include "core/session.h"
+#include "core/tagcache.h"
 #include "crypto/x3dh.h"
 #include "note/note.h"
 #include "util/bytes.h"
@@ -452,14 +453,14 @@ static int collect_held(void *ctx, const uint8_t id[32])
 }
 
 /* Notes carried because no session recognised them yet, that the tags of
- * session s now recognise. */
-static int find_held(enl_profile *p, const enl_session *s, held_list *l)
+ * session s (row key h) now recognise. */
+static int find_held(enl_profile *p, const uint8_t h[32], const enl_session *s, held_list *l)
 {
     uint8_t (*tags)[16] = malloc(RESCAN_MAX * sizeof *tags);
     size_t n;
     int rc = ENL_OK;
     if (tags == NULL) return ENL_ENOMEM;
-    n = enl_ratchet_tags(&s->r, tags, RESCAN_MAX, ENL_SESSION_WINDOW);
+    n = enl_tags_cached(p, h, &s->r, tags, RESCAN_MAX, ENL_SESSION_WINDOW);
     for (size_t i = 0; rc == ENL_OK && i < n && !l->err; i++)
         rc = enl_store_notes_by_tag(p->st, tags[i], collect_held, l);
     if (rc == ENL_OK || rc > 0) rc = l->err;
@@ -610,7 +611,7 @@ static int rescan(enl_profile *p, int sender_key, const uint8_t key[32], enl_syn
         rc = ENL_OK;
         if (!sender_key) {
             if (enl_session_load(p, key, s) != ENL_OK) break;   /* forgotten meanwhile */
-            rc = find_held(p, s, &l);
+            rc = find_held(p, key, s, &l);
         } else {
             rc = enl_cell_held_notes(p, key, collect_held, &l);
             if (rc == ENL_ENOTFOUND) rc = ENL_OK;               /* the key is gone */

@@ -7,6 +7,7 @@
 #include "core/profile.h"
 #include "core/prekeys.h"
 #include "core/session.h"
+#include "core/tagcache.h"
 #include "crypto/noise.h"
 #include "util/secmem.h"
 
@@ -365,6 +366,7 @@ void enl_profile_close(enl_profile *p)
     sodium_free(p->id);
     enl_contact_memo_free(p);
     enl_session_memo_free(p);
+    enl_tags_cache_free(p);
     enl_handshake_forget_keys();
     sodium_memzero(p, sizeof *p);
     free(p);

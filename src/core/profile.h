@@ -30,6 +30,7 @@ struct enl_profile {
     uint32_t follows_day;             /* day the follows' tag windows were last checked */
     struct enl_contact_memo *contact_memo;   /* contacts.c: decoded rows (sodium_malloc) */
     struct enl_session_memo *session_memo;   /* session.c: parsed states (sodium_malloc) */
+    struct enl_tag_cache *tag_cache;         /* tagcache.c: recognition tags (sodium_malloc) */
 };
 
 /* The same profile for another thread: its own store connection, a copy of

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/session.h"
+#include "core/tagcache.h"
 #include "util/bytes.h"
 #include "util/secmem.h"
 
@@ -178,6 +179,7 @@ int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32])
         int rc;
         enl_session_key(p, peer_dh, role, h);
         if (p->session_memo != NULL) memo_put(p, h, NULL, 0, NULL);
+        enl_tags_forget(p, h);
         if ((rc = enl_store_tags_replace(p->st, h, NULL, 0)) != ENL_OK) return rc;
         if ((rc = enl_store_row_delete(p->st, "sessions", h)) != ENL_OK) return rc;
     }
@@ -253,7 +255,7 @@ int enl_session_save(enl_profile *p, const enl_session *s)
     sodium_memzero(d, sizeof d);
     if (same) return ENL_OK;
     if ((tags = malloc(TAGS_MAX * sizeof *tags)) == NULL) return ENL_ENOMEM;
-    n = enl_ratchet_tags(&s->r, tags, TAGS_MAX, ENL_SESSION_WINDOW);
+    n = enl_tags_cached(p, h, &s->r, tags, TAGS_MAX, ENL_SESSION_WINDOW);
     rc = enl_store_tags_replace(p->st, h, (const uint8_t (*)[16])tags, n);
     /* the tags this session expects: which notes are for it */
     enl_free_wiped(tags, TAGS_MAX * sizeof *tags);

@@ -628,46 +628,60 @@ out:
     return rc;
 }
 
+static void tag_direct(void *ctx, uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[KEY],
+                       uint32_t n)
+{
+    (void)ctx;
+    enl_ratchet_tag(tag, hk, n);
+}
+
 /* The tags of hk's numbers from `from` to `last` (both included) that are
  * multiples of ENL_RATCHET_STRIDE, after the k tags already written. */
 static size_t checkpoints(uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t k, size_t max,
-                          const uint8_t hk[KEY], uint64_t from, uint64_t last)
+                          const uint8_t hk[KEY], uint64_t from, uint64_t last,
+                          enl_ratchet_tag_fn fn, void *ctx)
 {
     if (last >= UINT32_MAX) last = UINT32_MAX - 1;      /* N = 2^32 - 1 is never accepted */
     for (uint64_t n = (from + ENL_RATCHET_STRIDE - 1) / ENL_RATCHET_STRIDE * ENL_RATCHET_STRIDE;
          n <= last && k < max; n += ENL_RATCHET_STRIDE)
-        enl_ratchet_tag(tags[k++], hk, (uint32_t)n);
+        fn(ctx, tags[k++], hk, (uint32_t)n);
     return k;
 }
 
 size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
                         uint32_t window)
 {
+    return enl_ratchet_tags_with(r, tags, max, window, tag_direct, NULL);
+}
+
+size_t enl_ratchet_tags_with(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES],
+                             size_t max, uint32_t window, enl_ratchet_tag_fn fn, void *ctx)
+{
     size_t k = 0;
     uint32_t i;
 
-    if (r == NULL || tags == NULL) return 0;
+    if (r == NULL || tags == NULL || fn == NULL) return 0;
     if (r->flags & ENL_RATCHET_HAS_RECV)   /* N = 2^32-1 is never accepted */
         for (i = 0; i < window && k < max && (uint64_t)r->nr + i < UINT32_MAX; i++)
-            enl_ratchet_tag(tags[k++], r->hkr, r->nr + i);
-    for (i = 0; i < window && k < max; i++) enl_ratchet_tag(tags[k++], r->nhkr, i);
+            fn(ctx, tags[k++], r->hkr, r->nr + i);
+    for (i = 0; i < window && k < max; i++) fn(ctx, tags[k++], r->nhkr, i);
     if (!sodium_is_zero(r->nhkr, KEY)) {      /* that chain begun again */
         uint8_t rhk[KEY];
         restart_hk(rhk, r->nhkr);
-        for (i = 0; i < window && k < max; i++) enl_ratchet_tag(tags[k++], rhk, i);
+        for (i = 0; i < window && k < max; i++) fn(ctx, tags[k++], rhk, i);
         sodium_memzero(rhk, sizeof rhk);
     }
     for (size_t j = 0; j < r->nskipped && k < max; j++)
-        enl_ratchet_tag(tags[k++], r->skipped[j].hk, r->skipped[j].n);
+        fn(ctx, tags[k++], r->skipped[j].hk, r->skipped[j].n);
     if (window == 0) return k;                  /* no window: no checkpoints past it */
     if (r->flags & ENL_RATCHET_HAS_RECV)
         k = checkpoints(tags, k, max, r->hkr, (uint64_t)r->nr + window,
-                        (uint64_t)r->nr + ENL_RATCHET_MAX_SKIP);
+                        (uint64_t)r->nr + ENL_RATCHET_MAX_SKIP, fn, ctx);
     if (!sodium_is_zero(r->nhkr, KEY)) {
         uint8_t rhk[KEY];
-        k = checkpoints(tags, k, max, r->nhkr, window, ENL_RATCHET_MAX_SKIP);
+        k = checkpoints(tags, k, max, r->nhkr, window, ENL_RATCHET_MAX_SKIP, fn, ctx);
         restart_hk(rhk, r->nhkr);       /* the same chain begun again */
-        k = checkpoints(tags, k, max, rhk, window, ENL_RATCHET_MAX_SKIP);
+        k = checkpoints(tags, k, max, rhk, window, ENL_RATCHET_MAX_SKIP, fn, ctx);
         sodium_memzero(rhk, sizeof rhk);
     }
     return k;

@@ -361,6 +361,13 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
 #define ENL_RATCHET_CHECKPOINTS_MAX (ENL_RATCHET_MAX_SKIP / ENL_RATCHET_STRIDE + 1)
 size_t enl_ratchet_tags(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES], size_t max,
                         uint32_t window);
+/* The same list, each tag written by fn(ctx, tag, hk, n), which must write
+ * enl_ratchet_tag(hk, n): a caller that keeps tags already computed (they
+ * depend on hk and n alone) gives them instead of hashing again. */
+typedef void (*enl_ratchet_tag_fn)(void *ctx, uint8_t tag[ENL_RATCHET_TAGBYTES],
+                                   const uint8_t hk[32], uint32_t n);
+size_t enl_ratchet_tags_with(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_TAGBYTES],
+                             size_t max, uint32_t window, enl_ratchet_tag_fn fn, void *ctx);
 
 /* 1 once a message from the peer has been read (the session is confirmed:
  * the peer holds it too), else 0. Until then the starter should keep
