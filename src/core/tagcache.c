@@ -11,11 +11,18 @@
  * alone, so an entry found for the same key and number is the tag itself
  * whatever happened to the session since: a chain that advances asks for
  * numbers not there yet, a DH step or a chain begun again for a key not
- * there yet, a contact added anew for a new session's keys. What must go
- * is what is no longer needed: header keys are secrets, and a key the
- * session's state has given up must not live on here. So a listing wipes
- * the chains of its session it no longer names, forgetting a session
- * (a burn, a contact removed) wipes its chains, and the whole cache is in
+ * there yet, a contact added anew for a new session's keys.
+ *
+ * A chain that advances overwrites its own old numbers, never another
+ * chain's tags. A chain not kept takes a free slot, or else the least
+ * recently used one: a busy conversation, whose DH steps bring new chains
+ * at every turn, reuses the slots its own old chains left and does not
+ * push out the chains of the sessions that are quiet for a moment.
+ *
+ * What must go is what is no longer needed: header keys are secrets, and
+ * a key the session's state has given up must not live on here. So a
+ * listing wipes the chains of its session it no longer names, forgetting
+ * a session (a burn) wipes its chains, and the whole cache is in
  * sodium_malloc'd memory, wiped when the profile closes.
  */
 #include <sodium.h>
@@ -41,12 +48,13 @@ struct tag_chain {
     uint8_t owner[32];           /* the session's row key */
     uint8_t live;
     uint32_t listing;            /* the last listing that named it */
+    uint64_t used;               /* when a listing last named it */
     struct tag_entry e[RING];
 };
 
 struct enl_tag_cache {
     uint32_t listing;
-    unsigned next;               /* the slot a new chain takes */
+    uint64_t clock;              /* counts the chains named, for `used` */
     struct tag_chain c[CHAINS];
 };
 
@@ -70,12 +78,16 @@ static int chain_find(const struct enl_tag_cache *tc, const uint8_t hk[32])
     return -1;
 }
 
-/* The slot a chain not kept takes: the next in turn. */
-static int chain_slot(struct enl_tag_cache *tc)
+/* The slot a chain not kept takes: a free one, else the least recently
+ * used. */
+static int chain_slot(const struct enl_tag_cache *tc)
 {
-    int i = (int)tc->next;
-    tc->next = (tc->next + 1) % CHAINS;
-    return i;
+    int lru = 0;
+    for (int i = 0; i < CHAINS; i++) {
+        if (!tc->c[i].live) return i;
+        if (tc->c[i].used < tc->c[lru].used) lru = i;
+    }
+    return lru;
 }
 
 static void chain_wipe(struct tag_chain *c)
@@ -97,11 +109,13 @@ static void tag_kept(void *ctx, uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t
             memcpy(l->tc->c[i].hk, hk, 32);
             l->tc->c[i].live = 1;
         }
+        /* named by this listing (the tags of one chain come in a row) */
+        memcpy(l->tc->c[i].owner, l->owner, 32);
+        l->tc->c[i].listing = l->tc->listing;
+        l->tc->c[i].used = ++l->tc->clock;
         l->last = i;
     }
     c = &l->tc->c[i];
-    memcpy(c->owner, l->owner, 32);
-    c->listing = l->tc->listing;
     e = &c->e[n & (RING - 1)];
     if (!e->set || e->n != n) {
         enl_ratchet_tag(e->tag, hk, n);
