@@ -38,6 +38,7 @@ typedef struct {
     uint8_t (*bad)[32];         /* named like a note or purge, content not: overwrite */
     size_t nbad, capbad;
     size_t foreign;
+    size_t expired;             /* notes past their expiry: one warning for all */
     const enl_sync_opts *opts;
     const char *dir;
     enl_batch batch;            /* intake, committed in batches (core/batch.h) */
@@ -399,6 +400,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
                 expired_a_day(h.expiry_hours))
                 (void)enl_folder_remove(l->dir, name);
             s->skipped++;
+            l->expired++;
             rc = ENL_OK;
         } else if (rc == ENL_EPURGED) {
             (void)enl_folder_remove(l->dir, name);
@@ -616,6 +618,10 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     rc = take_burns(p, &l, &s);
     if (rc == ENL_OK) rc = take_purges(p, &l, &s);
     if (rc == ENL_OK) rc = take_notes(p, &l, &s, &done, l.nnotes);
+    /* counted among the skipped, which the summary says are each warned of */
+    if (l.expired > 0)
+        warn(l.opts, "skipped %zu note%s past %s expiry (a day after it, a sync removes them "
+             "from the drop)", l.expired, l.expired == 1 ? "" : "s", l.expired == 1 ? "its" : "their");
     /* every item taken in is whole: commit them, whatever stopped the loop;
      * unless that was a batch whose commit failed (a full disk): it was
      * rolled back, and the notes it delivered must stay in the folder */

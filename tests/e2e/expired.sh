@@ -26,6 +26,8 @@ run env ENLACE_NOW="$LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
 eq "$RC" 0 "the courier's late sync: exit status"
 eq "$(sync_received)" 0 "the courier's late sync: notes received"
 eq "$(notes_in d1)" 1 "notes left in d1 after the courier's late sync (expired an hour ago: it stays)"
+# counted as skipped, and said: the summary promises a warning for each
+contains "$ERR" "skipped 1 note past its expiry" "the courier's late sync warns of the expired note"
 expect_status visitor notes 0
 sync_drop visitor d2
 eq "$(notes_in d2)" 0 "notes the courier left in d2"
