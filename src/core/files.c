@@ -1150,6 +1150,12 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
                       (unsigned long)r->parts);
         goto out;
     }
+    /* a folder is never replaced, --force or not: name the file in it */
+    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        rc = enl_fail(p, ENL_EEXISTS, "%s is a folder: give the file's own name (%s/NAME)", path,
+                      path);
+        goto out;
+    }
     if (!(flags & ENL_FILE_SAVE_FORCE) && lstat(path, &sb) == 0) {
         rc = enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or --force to replace it", path);
         goto out;

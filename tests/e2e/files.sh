@@ -186,6 +186,16 @@ for odd in small.fifo small.link; do
     one_error_line "files save --force onto $odd"
     contains "$ERR" "not a regular file" "files save --force onto $odd"
 done
+# a folder: said so, with or without --force (it said "--force to replace
+# it", and --force then refused)
+mkdir "$T/a-folder"
+for force in "" --force; do
+    # shellcheck disable=SC2086
+    expect_fail 1 enl carmen files save "$small_id" --out "$T/a-folder" $force
+    one_error_line "files save onto a folder $force"
+    contains "$ERR" "is a folder" "files save onto a folder $force"
+    lacks "$ERR" "--force to replace" "files save onto a folder $force"
+done
 [ -p "$T/small.fifo" ] || fail "files save --force replaced a fifo"
 [ -L "$T/small.link" ] || fail "files save --force replaced a symbolic link"
 eq "$(cat "$T/small.target")" "the link's target" "the target of a link given to files save --force"
