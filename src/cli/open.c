@@ -25,7 +25,9 @@ static const char *why(int rc)
 {
     switch (rc) {
     case ENL_ENOTFORME: return "it is not for this profile (or it is damaged beyond recognition)";
-    case ENL_EDUPLICATE: return "it was already read here, and its keys are deleted";
+    /* a bulletin, a cell's note: read here too, but its keys are kept */
+    case ENL_EDUPLICATE: return "it was already read here (a message's keys are deleted then; "
+                                "a bulletin is in `enlace bulletins`)";
     case ENL_EPURGED: return "it was already delivered and purged";
     case ENL_EEXPIRED: return "it has expired, or its keys were deleted after their grace period";
     case ENL_EDECRYPT: return "it is for this profile but damaged or tampered";
