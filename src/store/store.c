@@ -880,9 +880,13 @@ int enl_store_checkpoint(enl_store *st)
 static int destroy_contents(enl_store *st)
 {
     /* Every table but meta, read from the schema, so that a table added by
-     * a later migration can never be left out of the destruction. */
+     * a later migration can never be left out of the destruction. The
+     * markers of scrub stay (they say nothing, and go with the file): a
+     * log still holding key slots is then kept by the close below rather
+     * than deleted, and destroy_files overwrites it; emptied with the
+     * rest, the log went back to the file system as it was. */
     static const char list[] = "SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                               "name NOT IN ('meta', 'sqlite_sequence') ORDER BY name";
+                               "name NOT IN ('meta', 'sqlite_sequence', 'scrub') ORDER BY name";
     char names[64][64];
     size_t n = 0;
     uint8_t junk[SLOT2_BYTES];
@@ -903,6 +907,7 @@ static int destroy_contents(enl_store *st)
     /* The counters of AUTOINCREMENT tables would say how many messages
      * there were (and that this profile is not new): back to none. */
     if (rc == ENL_OK) rc = exec(st, "DELETE FROM sqlite_sequence");
+    if (rc == ENL_OK && has_scrub_table(st)) rc = exec(st, "DELETE FROM scrub WHERE length(b) > 0");
     randombytes_buf(junk, sizeof junk);
     if (rc == ENL_OK) rc = meta_put(st, "wrapped_key", junk, SLOT1_BYTES);
     randombytes_buf(junk, sizeof junk);

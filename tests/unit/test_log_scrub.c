@@ -144,6 +144,8 @@ static void watch_start(char *home, size_t home_size, char *db_path, size_t db_s
     sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
     freed = NULL;
     freed_len = nslots = 0;
+    /* all back first: a test that failed did not reach watch_end */
+    assert_int_equal(vfs->xSetSystemCall(vfs, NULL, NULL), SQLITE_OK);
     real_ftruncate = (int (*)(int, off_t))vfs->xGetSystemCall(vfs, "ftruncate");
     real_unlink = (int (*)(const char *))vfs->xGetSystemCall(vfs, "unlink");
     assert_non_null(real_ftruncate);
@@ -279,6 +281,96 @@ static void test_a_full_disk_is_not_blamed_on_another_process(void **state)
     watch_end(home);
 }
 
+/* A wipe (and a duress unlock, which destroys the profile the same way)
+ * first empties every table through SQLite, then folds the log in and
+ * truncates it. The markers were emptied with the rest, so a log still
+ * holding slots (a change refused while another process read) was
+ * truncated as it was, before the files were overwritten: the slots went
+ * back to the file system. */
+static void test_a_wipe_overwrites_a_marked_log(void **state)
+{
+    char home[64], db_path[128], wal[160];
+    enl_profile *p = NULL;
+    enl_store *other = NULL;
+    sqlite3 *reader;
+    struct stat sb;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(sqlite3_open_v2(db_path, &reader, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(__real_sqlite3_exec(reader, "INSERT INTO scrub(b) VALUES(zeroblob(1));"
+                                         "BEGIN; SELECT count(*) FROM meta;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(enl_profile_change_passphrase(p, "second", 6), ENL_OK);
+    note_slots(db_path);
+    enl_profile_close(p);               /* the log stays, marked: the reader holds it */
+    p = NULL;
+    assert_int_equal(__real_sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    /* the last to close is enlace's: it keeps the marked log */
+    assert_int_equal(enl_store_open(&other, home, "first", 5), ENL_OK);
+    sqlite3_close(reader);
+    enl_store_close(other);
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(enl_profile_wipe(home), ENL_OK);
+    watch_end(home);
+}
+
+/* A creation whose scrub fails (the disk is full) removed the database
+ * but kept its log (marked: the last close keeps it), and the folder,
+ * no longer empty, refused every later `init`. */
+static void test_a_creation_cut_short_leaves_no_log_behind(void **state)
+{
+    char home[64], db_path[128], side[160];
+    enl_profile *p = NULL;
+    struct stat sb;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    zeros_fail = 1;
+    assert_int_not_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE),
+                         ENL_OK);
+    assert_int_equal(zeros_fail, 0);    /* it did fail there */
+    snprintf(side, sizeof side, "%s-wal", db_path);
+    assert_int_not_equal(stat(side, &sb), 0);
+    snprintf(side, sizeof side, "%s-shm", db_path);
+    assert_int_not_equal(stat(side, &sb), 0);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    enl_profile_close(p);
+    watch_end(home);
+}
+
+/* A checkpoint that cannot overwrite a marked log for want of space
+ * said another enlace process was using the profile. */
+static void test_a_checkpoint_on_a_full_disk_says_so(void **state)
+{
+    char home[64], db_path[128];
+    enl_store *st = NULL;
+    sqlite3 *h;
+    const char *why;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_store_create(&st, home, "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(__real_sqlite3_exec(h, "INSERT INTO scrub(b) VALUES(x'')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    zeros_fail = 1;
+    assert_int_equal(enl_store_checkpoint(st), ENL_ESTORE);
+    assert_int_equal(zeros_fail, 0);
+    why = enl_store_errmsg(st);
+    print_message("%s\n", why);
+    assert_non_null(strstr(why, "could not be overwritten"));
+    assert_null(strstr(why, "another enlace process"));
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);     /* space again */
+    sqlite3_close(h);
+    enl_store_close(st);
+    watch_end(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +378,9 @@ int main(void)
         cmocka_unit_test(test_refused_change_leaves_no_slot_to_the_other_process),
         cmocka_unit_test(test_a_write_between_restart_and_zeros_cuts_nothing),
         cmocka_unit_test(test_a_full_disk_is_not_blamed_on_another_process),
+        cmocka_unit_test(test_a_wipe_overwrites_a_marked_log),
+        cmocka_unit_test(test_a_creation_cut_short_leaves_no_log_behind),
+        cmocka_unit_test(test_a_checkpoint_on_a_full_disk_says_so),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
