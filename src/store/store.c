@@ -611,6 +611,8 @@ static int slot_open(uint8_t *pt, const uint8_t *slot, size_t slot_len, const ui
                ? ENL_OK : ENL_EPASSPHRASE;
 }
 
+static int overwrite_file(const char *path);
+
 /* Creates the database file at path, which must not exist: the schema,
  * the kdf record, a new random profile key wrapped under kek, and random
  * bytes in the alternate slot. A new profile, and the one a duress unlock
@@ -669,8 +671,18 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
 out:
     sodium_memzero(master, sizeof master);
     if (st != NULL) {
+        /* The close keeps a marked log (the scrub failed: a full disk), and
+         * the -shm with it: both go too, or the folder, no longer empty,
+         * refuses every later creation. Overwritten first, as a wipe does:
+         * the log, and the file once the log is folded in, hold the slots. */
+        static const char *const ext[] = { "", "-wal", "-shm" };
+        char p[sizeof st->path + 8];
         enl_store_close(st);
-        unlink(path);
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s%s", path, ext[i]);
+            (void)overwrite_file(p);
+            unlink(p);
+        }
     }
     return rc;
 }
