@@ -511,7 +511,9 @@ static int scrub_log(enl_store *st, const char *db_file)
     /* through sqlite3_exec, as every checkpoint of a slot: the moment a
      * change is in the main file is the one test_slot_crash kills at */
     if (sqlite3_exec(st->db, "PRAGMA wal_checkpoint(RESTART)", checkpoint_row, r, NULL) !=
-            SQLITE_OK || r[0] != 0 || r[1] != r[2])
+        SQLITE_OK)   /* not busy: the file could not be written (a full disk...) */
+        return fail(st, ENL_ESTORE, "the log that held a key slot could not be folded in");
+    if (r[0] != 0 || r[1] != r[2])
         return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
                     "not be folded in (stop it and retry)");
     snprintf(wal, sizeof wal, "%s-wal", db_file);
@@ -870,21 +872,24 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 
 int enl_store_checkpoint(enl_store *st)
 {
-    int log = 0, done = 0, ok = 1;
+    int log = 0, done = 0, rc = ENL_OK;
     if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
     /* It waits for the write lock too: in turn with the twins. */
     if (st->depth == 0) gate_enter(st);
     /* a log that holds a slot, whoever wrote it, is overwritten first, or
-     * not truncated at all */
-    if (last_marker(st) > 0) ok = st->depth == 0 && scrub_log(st, st->path) == ENL_OK;
-    ok = ok &&
-         sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
-         log == 0;
+     * not truncated at all; what kept it from being overwritten (another
+     * process, a full disk) is said as scrub_log said it */
+    if (last_marker(st) > 0)
+        rc = st->depth == 0 ? scrub_log(st, st->path)
+                            : fail(st, ENL_ESTORE, "the log holds a key slot: it is folded in "
+                                   "outside a transaction only");
+    if (rc == ENL_OK &&
+        (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) !=
+             SQLITE_OK || log != 0))
+        rc = fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
+                  "not be folded in (stop it and retry)");
     if (st->depth == 0) gate_leave(st);
-    if (!ok)
-        return fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
-                    "not be folded in (stop it and retry)");
-    return ENL_OK;
+    return rc;
 }
 
 /* Overwrites every row and both slots, then folds the log into the file and

@@ -47,10 +47,16 @@ static enl_store *cuts_in;
 static int restarted;
 /* Set: the commit of the scrub's zeros fails, as on a full disk. */
 static int zeros_fail;
+/* Set: the scrub's checkpoint fails, as when the file cannot grow. */
+static int restart_fails;
 
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
                         void *ctx, char **err)
 {
+    if (restart_fails && strstr(sql, "wal_checkpoint(RESTART)") != NULL) {
+        restart_fails = 0;
+        return SQLITE_FULL;
+    }
     if (zeros_fail == 1 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) zeros_fail = 2;
     else if (zeros_fail == 2 && strcmp(sql, "COMMIT") == 0) {
         zeros_fail = 0;
@@ -364,6 +370,13 @@ static void test_a_checkpoint_on_a_full_disk_says_so(void **state)
     why = enl_store_errmsg(st);
     print_message("%s\n", why);
     assert_non_null(strstr(why, "could not be overwritten"));
+    assert_null(strstr(why, "another enlace process"));
+    /* nor when the log cannot even be folded in */
+    restart_fails = 1;
+    assert_int_equal(enl_store_checkpoint(st), ENL_ESTORE);
+    assert_int_equal(restart_fails, 0);
+    why = enl_store_errmsg(st);
+    print_message("%s\n", why);
     assert_null(strstr(why, "another enlace process"));
     assert_int_equal(enl_store_checkpoint(st), ENL_OK);     /* space again */
     sqlite3_close(h);
