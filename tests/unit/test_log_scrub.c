@@ -58,8 +58,10 @@ int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, cha
         return SQLITE_FULL;
     }
     if (zeros_fail == 1 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) zeros_fail = 2;
-    else if (zeros_fail == 2 && strcmp(sql, "COMMIT") == 0) {
-        zeros_fail = 0;
+    if (zeros_fail == 4 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) zeros_fail = 3;
+    else if ((zeros_fail == 2 || zeros_fail == 3) && strcmp(sql, "COMMIT") == 0) {
+        /* 2: this commit alone; 3: the next one too (the old slot put back) */
+        zeros_fail = zeros_fail == 3 ? 2 : 0;
         return SQLITE_FULL;
     }
     if (cuts_in != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
@@ -384,6 +386,34 @@ static void test_a_checkpoint_on_a_full_disk_says_so(void **state)
     watch_end(home);
 }
 
+/* The zeros cannot be written, nor the old slot put back (the disk is
+ * full): the change was refused, yet the new slot was in the main file
+ * already (the scrub folds the log in before its zeros), and the
+ * passphrase its owner was told still worked opened nothing. What is
+ * reported must be what opens the profile. */
+static void test_what_a_change_reports_is_what_opens(void **state)
+{
+    char home[64], db_path[128];
+    enl_profile *p = NULL;
+    int rc;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_profile_create(&p, home, "ana", "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    zeros_fail = 4;
+    rc = enl_profile_change_passphrase(p, "second", 6);
+    assert_int_equal(zeros_fail, 0);    /* both commits did fail */
+    print_message("change: %d %s\n", rc, rc ? enl_profile_errmsg(p) : "");
+    note_slots(db_path);
+    enl_profile_close(p);
+    p = NULL;
+    if (rc == ENL_OK) assert_int_equal(enl_profile_open(&p, home, "second", 6), ENL_OK);
+    else assert_int_equal(enl_profile_open(&p, home, "first", 5), ENL_OK);
+    enl_profile_close(p);
+    watch_end(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_a_wipe_overwrites_a_marked_log),
         cmocka_unit_test(test_a_creation_cut_short_leaves_no_log_behind),
         cmocka_unit_test(test_a_checkpoint_on_a_full_disk_says_so),
+        cmocka_unit_test(test_what_a_change_reports_is_what_opens),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
