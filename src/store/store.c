@@ -1227,32 +1227,32 @@ static int put_marked(enl_store *st, const char *key, const uint8_t *slot, size_
 static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
 {
     uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
-    char why[sizeof st->err];
     int rc = meta_get(st, key, old, len), scrubbed;
     if (rc != ENL_OK) return rc;
     if ((rc = put_marked(st, key, slot, len)) != ENL_OK) return rc;
     scrubbed = scrub_log(st, st->path);
-    if (scrubbed == ENL_OK && read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
-        sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
-        return ENL_OK;
-    /* what kept the log from being overwritten (another process, a full
-     * disk), said as the scrub said it */
-    snprintf(why, sizeof why, "%s", scrubbed != ENL_OK ? st->err
-             : "another enlace process is using this profile: stop it and retry");
-    /* both slots are in the log now, marked: overwritten by whichever
-     * process folds it in next */
-    (void)put_marked(st, key, old, len);
-    (void)scrub_log(st, st->path);
-    /* What is reported is what opens the profile: the main file's slot (an
-     * unlock reads it alone, and the next open puts it back over one only
-     * in the log, undo_unreported_slots). The scrub folded the new slot in
-     * before it failed; when the old one could not be put back there (the
-     * disk full for that too), the change stands, and its marked log waits
-     * for the next checkpoint that can overwrite it. */
+    /* Once the scrub's checkpoint has folded the new slot into the main
+     * file, the change stands, even when the log could not then be begun
+     * again or overwritten (a reader that came after the change, a full
+     * disk): its marked log waits for the next checkpoint that can. Put
+     * back in the log alone (that reader keeps it from the main file), the
+     * old slot made the main file and the log say two passphrases, and
+     * which opened the profile depended on whether an open (which puts the
+     * main file's back, undo_unreported_slots) or a checkpoint came next. */
     if (read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
         sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
         return ENL_OK;
-    snprintf(st->err, sizeof st->err, "%s", why);
+    /* Not folded in (another process read from before the change): the
+     * old slot goes back, both marked in the log, overwritten by whichever
+     * process folds it in next; the scrub's reason is kept. */
+    {
+        char why[sizeof st->err];
+        snprintf(why, sizeof why, "%s", scrubbed != ENL_OK ? st->err
+                 : "another enlace process is using this profile: stop it and retry");
+        (void)put_marked(st, key, old, len);
+        (void)scrub_log(st, st->path);
+        snprintf(st->err, sizeof st->err, "%s", why);
+    }
     return ENL_ESTORE;
 }
 
