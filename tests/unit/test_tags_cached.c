@@ -35,21 +35,8 @@
 #include "profiles.h"
 #include "conversation.h"
 
-#define WINDOW ENL_SESSION_WINDOW
-#define TAGS_MAX (3 * WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX)
-#define MSG_MAX 256
+#include "tag_count.h"
 
-static unsigned computed;
-
-void __real_enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], uint32_t n);
-void __wrap_enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], uint32_t n);
-void __wrap_enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], uint32_t n)
-{
-    computed++;
-    __real_enl_ratchet_tag(tag, hk, n);
-}
-
-static const uint8_t AD[5] = { 1, 2, 3, 4, 5 };
 
 typedef struct {
     uint8_t b[MSG_MAX];
