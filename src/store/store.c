@@ -154,6 +154,16 @@ static const char *migrations[] = {
      * zeros, there for a moment, overwrite such a log in place before it is
      * truncated (scrub_log). */
     "CREATE TABLE scrub(b BLOB NOT NULL);",
+    /* 9: markers named by a random number (mark_slot_in_log), kept as
+     * they are by VACUUM (an INTEGER PRIMARY KEY): a scrub deletes the
+     * markers it saw before its restart, and by rowid a marker written
+     * after that, once the table had emptied, took a number it saw and was
+     * deleted unscrubbed. Not AUTOINCREMENT: its counter would say how many
+     * slots were ever written (a duress passphrase set). */
+    "CREATE TABLE scrub9(id INTEGER PRIMARY KEY, b BLOB NOT NULL);"
+    "INSERT INTO scrub9(id, b) SELECT rowid, b FROM scrub;"
+    "DROP TABLE scrub;"
+    "ALTER TABLE scrub9 RENAME TO scrub;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
@@ -449,12 +459,63 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
 #define SCRUB_FAILED "the log that held a key slot could not be overwritten (is the disk full? " \
                      "it needs as much free space as it takes)"
 
+/* A marker's number is random (never 0, never negative), so that one
+ * written later is never one a scrub already saw; rowid names the column
+ * in schema 8 too (undo_unreported_slots may run before the migration). */
 static int mark_slot_in_log(enl_store *st)
 {
-    return exec(st, "INSERT INTO scrub(b) VALUES(x'')");
+    sqlite3_stmt *s;
+    uint64_t r;
+    int ok;
+    do {
+        randombytes_buf(&r, sizeof r);
+        r &= INT64_MAX;
+    } while (r == 0);
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO scrub(rowid, b) VALUES(?, x'')", -1, &s, NULL) !=
+        SQLITE_OK)
+        return fail(st, ENL_ESTORE, "database");
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)r);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    return ok ? ENL_OK : fail(st, ENL_ESTORE, "database");
 }
 
-/* The highest marker's rowid, 0 when there is none, or when there is no
+/* The markers there are now, up to max of them (the rest stay, for the
+ * next scrub): *n of them in ids. */
+#define MARKERS_SEEN 64
+static void markers_seen(enl_store *st, sqlite3_int64 *ids, size_t max, size_t *n)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT rowid FROM scrub WHERE length(b) = 0", -1, &s, NULL) !=
+        SQLITE_OK)
+        return;
+    while (*n < max && sqlite3_step(s) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+}
+
+/* Deletes the rows of zeros and the markers in ids, in one transaction. */
+static int delete_scrubbed(enl_store *st, const sqlite3_int64 *ids, size_t n)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != ENL_OK) return rc;
+    rc = exec(st, "DELETE FROM scrub WHERE length(b) > 0");
+    if (rc == ENL_OK && sqlite3_prepare_v2(st->db, "DELETE FROM scrub WHERE rowid = ?", -1, &s,
+                                           NULL) != SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, "database");
+    for (size_t i = 0; rc == ENL_OK && i < n; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, ids[i]);
+        if (sqlite3_step(s) != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "database");
+    }
+    sqlite3_finalize(s);
+    if (rc == ENL_OK) rc = exec(st, "COMMIT");
+    if (rc != ENL_OK) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* The highest marker's number, 0 when there is none, or when there is no
  * scrub table yet (a profile before schema 8, before its migration). */
 static sqlite3_int64 last_marker(enl_store *st)
 {
@@ -501,12 +562,15 @@ static int checkpoint_row(void *ctx, int n, char **v, char **names)
 
 static int scrub_log(enl_store *st, const char *db_file)
 {
-    char wal[sizeof st->path + 8], sql[96];
+    char wal[sizeof st->path + 8];
     struct stat sb;
     sqlite3_stmt *s = NULL;
     int r[3] = { 1, -1, -1 }, rc;   /* busy, frames in the log, frames folded in */
-    sqlite3_int64 marked = last_marker(st);
+    sqlite3_int64 marked[MARKERS_SEEN];
+    size_t nmarked;
     off_t left;
+
+    markers_seen(st, marked, MARKERS_SEEN, &nmarked);
 
     /* through sqlite3_exec, as every checkpoint of a slot: the moment a
      * change is in the main file is the one test_slot_crash kills at */
@@ -535,9 +599,7 @@ static int scrub_log(enl_store *st, const char *db_file)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
-    snprintf(sql, sizeof sql, "DELETE FROM scrub WHERE length(b) > 0 OR rowid <= %lld",
-             (long long)marked);
-    if ((rc = exec(st, sql)) != ENL_OK) return rc;
+    if ((rc = delete_scrubbed(st, marked, nmarked)) != ENL_OK) return rc;
     /* The slot is overwritten now: a reader that keeps this truncation
      * from happening costs only the log's size until the next one. */
     (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");

@@ -45,9 +45,13 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
  * before the scrub's zeros. */
 static enl_store *cuts_in;
 static int restarted;
+/* Set: when the log has just begun again, this connection (another
+ * process) deletes every marker, as its own scrub ends, and commits a new
+ * one, as with a slot of its own. */
+static sqlite3 *marks_anew;
 /* Set: the commit of the scrub's zeros fails, as on a full disk. */
 static int zeros_fail;
-/* Set: the scrub's checkpoint fails, as when the file cannot grow. */
+/* The next this many scrubs' checkpoints fail, as when the file cannot grow. */
 static int restart_fails;
 /* Set: this connection begins to read just before the scrub's checkpoint. */
 static sqlite3 *reads_at_restart;
@@ -61,14 +65,21 @@ int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, cha
         assert_int_equal(__real_sqlite3_exec(r, "BEGIN; SELECT count(*) FROM meta;", NULL, NULL,
                                              NULL), SQLITE_OK);
     }
-    if (restart_fails && strstr(sql, "wal_checkpoint(RESTART)") != NULL) {
-        restart_fails = 0;
+    if (restart_fails > 0 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) {
+        restart_fails--;
         return SQLITE_FULL;
     }
     if (zeros_fail == 1 && strstr(sql, "wal_checkpoint(RESTART)") != NULL) zeros_fail = 2;
     else if (zeros_fail == 2 && strcmp(sql, "COMMIT") == 0) {
         zeros_fail = 0;
         return SQLITE_FULL;
+    }
+    if (marks_anew != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
+    else if (marks_anew != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
+        sqlite3 *h = marks_anew;
+        marks_anew = NULL;
+        assert_int_equal(__real_sqlite3_exec(h, "DELETE FROM scrub; INSERT INTO scrub(b) "
+                                             "VALUES(x'')", NULL, NULL, NULL), SQLITE_OK);
     }
     if (cuts_in != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
     else if (cuts_in != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
@@ -442,6 +453,53 @@ static void test_a_reader_after_the_change_then_an_open(void **state)
     reader_after_the_change(0);
 }
 
+static int markers(sqlite3 *h)
+{
+    sqlite3_stmt *s;
+    int n;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM scrub WHERE length(b) = 0", -1,
+                                        &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* A scrub deletes the markers it saw before its restart. They were
+ * deleted by rowid, up to the highest seen: once another process's scrub
+ * had emptied the table, the next marker (a slot committed after this
+ * scrub's restart, which its zeros do not cover) took rowid 1 again, and
+ * was deleted with those seen; the slot's log was then truncated
+ * unscrubbed by whoever came next. */
+static void test_a_marker_written_after_the_restart_outlives_the_scrub(void **state)
+{
+    char home[64], db_path[128];
+    enl_store *st = NULL;
+    sqlite3 *h;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_store_create(&st, home, "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    /* two markers of enlace's own: a change both of whose scrubs fail
+     * leaves its slot and the old one put back, each marked */
+    restart_fails = 2;
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_ESTORE);
+    assert_int_equal(restart_fails, 0);
+    note_slots(db_path);
+    assert_int_equal(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(markers(h), 2);
+    restarted = 0;
+    marks_anew = h;
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    assert_null(marks_anew);            /* it did mark anew */
+    assert_int_equal(markers(h), 1);    /* the new marker is still there */
+    sqlite3_close(h);
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);     /* which the next scrub takes */
+    enl_store_close(st);
+    watch_end(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_a_checkpoint_on_a_full_disk_says_so),
         cmocka_unit_test(test_a_reader_after_the_change_then_a_checkpoint),
         cmocka_unit_test(test_a_reader_after_the_change_then_an_open),
+        cmocka_unit_test(test_a_marker_written_after_the_restart_outlives_the_scrub),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
