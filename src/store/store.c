@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +460,46 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
 #define SCRUB_FAILED "the log that held a key slot could not be overwritten (is the disk full? " \
                      "it needs as much free space as it takes)"
 
+/* Between a look for a marker and the truncation of the log, another
+ * process could commit a slot (a passphrase change at the moment a
+ * `listen` ends a session), and the truncation gave it back unscrubbed
+ * (review revT). So a lock on the profile folder is held around every
+ * write of a slot until its scrub is done, and around every look for a
+ * marker until the truncation it allows (enl_store_checkpoint, the last
+ * close, undo_unreported_slots, create_db). flock, not fcntl: it belongs to
+ * the open file, so two handles of one process exclude each other as two
+ * processes do, and closing it never drops SQLite's fcntl locks on the
+ * database. On the folder: nothing to create, leave behind or wipe. It is
+ * waited for as SQLite's write lock is (busy_wait): every millisecond, for
+ * 10 s at most; -1 when it could not be had. */
+static int folder_lock(const char *db_file)
+{
+    char dir[4096];
+    const char *slash = strrchr(db_file, '/');
+    struct timespec ms = { 0, 1000000L };
+    int fd;
+    if (slash == NULL) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - db_file) + (slash == db_file), db_file);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; tries++) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || tries >= BUSY_TRIES) {
+            close(fd);
+            return -1;
+        }
+        nanosleep(&ms, NULL);
+    }
+    return fd;
+}
+
+static void folder_unlock(int fd)
+{
+    if (fd >= 0) close(fd);   /* the lock goes with the only descriptor of its open file */
+}
+
+#define LOCK_BUSY "another enlace process is changing this profile's passphrase or folding its " \
+                  "log in: retry"
+
 /* A marker's number is random (never 0, never negative), so that one
  * written later is never one a scrub already saw; rowid names the column
  * in schema 8 too (undo_unreported_slots may run before the migration). */
@@ -601,8 +642,10 @@ static int scrub_log(enl_store *st, const char *db_file)
     }
     if ((rc = delete_scrubbed(st, marked, nmarked)) != ENL_OK) return rc;
     /* The slot is overwritten now: a reader that keeps this truncation
-     * from happening costs only the log's size until the next one. */
-    (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+     * from happening costs only the log's size until the next one. A
+     * marker this scrub did not see (a slot committed after its restart by
+     * a writer without the folder lock) keeps the log for the next. */
+    if (last_marker(st) == 0) (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
     return ENL_OK;
 }
 
@@ -688,7 +731,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     enl_store *st = NULL;
     uint8_t master[KEYBYTES], wrapped[SLOT1_BYTES], alt[SLOT2_BYTES];
     mode_t old;
-    int rc, fd;
+    int rc, fd, lock = -1;
 
     if ((rc = alloc_store(&st)) != ENL_OK) return rc;
     /* The file is made here, O_EXCL: SQLite ignores SQLITE_OPEN_EXCLUSIVE
@@ -712,6 +755,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     randombytes_buf(master, sizeof master);
     slot_seal(wrapped, master, KEYBYTES, wrap_ad, sizeof wrap_ad, rec, kek);
     randombytes_buf(alt, sizeof alt);
+    if ((lock = folder_lock(path)) < 0) { rc = fail(st, ENL_ESTORE, LOCK_BUSY); goto out; }
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) goto out;
     if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) == ENL_OK &&
         (rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) == ENL_OK &&
@@ -724,7 +768,10 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     }
     /* The key slots must be in the main file from the start: unlocking reads
      * them from there alone (see read_slots_untouched). */
-    if ((rc = scrub_log(st, path)) != ENL_OK) goto out;
+    rc = scrub_log(st, path);
+    folder_unlock(lock);
+    lock = -1;
+    if (rc != ENL_OK) goto out;
     memcpy(st->kdfrec, rec, KDFREC_BYTES);
     snprintf(st->path, sizeof st->path, "%s", path);
     remember_file(st);
@@ -734,6 +781,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     rc = ENL_OK;
 out:
     sodium_memzero(master, sizeof master);
+    folder_unlock(lock);
     if (st != NULL) {
         /* The close keeps a marked log (the scrub failed: a full disk), and
          * the -shm with it: both go too, or the folder, no longer empty,
@@ -934,23 +982,35 @@ static int unlock(uint8_t master[KEYBYTES], uint8_t kek[KEYBYTES], char name[ENL
 
 int enl_store_checkpoint(enl_store *st)
 {
-    int log = 0, done = 0, rc = ENL_OK;
+    int log = 0, done = 0, rc = ENL_OK, lock = -1;
     if (!enl_store_still_here(st)) return ENL_OK;   /* gone: see enl_store_close */
-    /* It waits for the write lock too: in turn with the twins. */
-    if (st->depth == 0) gate_enter(st);
+    /* It waits for the write lock too: in turn with the twins. The folder
+     * lock from the look for a marker to the truncation (folder_lock);
+     * not inside a transaction, which holds SQLite's write lock (a slot
+     * writer holds the folder lock and waits for that one), and in which
+     * nothing is truncated anyway. */
+    if (st->depth == 0) {
+        gate_enter(st);
+        if ((lock = folder_lock(st->path)) < 0) rc = fail(st, ENL_ESTORE, LOCK_BUSY);
+    }
     /* a log that holds a slot, whoever wrote it, is overwritten first, or
      * not truncated at all; what kept it from being overwritten (another
      * process, a full disk) is said as scrub_log said it */
-    if (last_marker(st) > 0)
+    if (rc == ENL_OK && last_marker(st) > 0)
         rc = st->depth == 0 ? scrub_log(st, st->path)
                             : fail(st, ENL_ESTORE, "the log holds a key slot: it is folded in "
                                    "outside a transaction only");
-    if (rc == ENL_OK &&
+    /* a marker still there came after the scrub's restart (scrub_log):
+     * its log waits for the next checkpoint */
+    if (rc == ENL_OK && last_marker(st) == 0 &&
         (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) !=
              SQLITE_OK || log != 0))
         rc = fail(st, ENL_ESTORE, "another enlace process is using this profile: its log could "
                   "not be folded in (stop it and retry)");
-    if (st->depth == 0) gate_leave(st);
+    if (st->depth == 0) {
+        folder_unlock(lock);
+        gate_leave(st);
+    }
     return rc;
 }
 
@@ -1088,11 +1148,15 @@ static int slots_are(enl_store *st, const uint8_t *s1, const uint8_t *s2)
 static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint8_t *slot2)
 {
     uint8_t rec[KDFREC_BYTES], f1[SLOT1_BYTES], f2[SLOT2_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
-    int rc, undone = 0;
+    int rc, undone = 0, lock;
     /* Nothing to put back, the usual case: no write lock taken (another
      * process may hold it for seconds). */
     if (slots_are(st, slot1, slot2)) return ENL_OK;
-    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) return rc;
+    if ((lock = folder_lock(st->path)) < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) {
+        folder_unlock(lock);
+        return rc;
+    }
     if (read_slots_untouched(st->path, rec, f1, f2) == ENL_OK &&
         (sodium_memcmp(f1, slot1, sizeof f1) != 0 || sodium_memcmp(f2, slot2, sizeof f2) != 0))
         rc = REPLACED;
@@ -1116,6 +1180,7 @@ static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint
         if (last_marker(st) > 0) (void)scrub_log(st, st->path);
         else (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
+    folder_unlock(lock);
     sodium_memzero(f1, sizeof f1);
     sodium_memzero(f2, sizeof f2);
     sodium_memzero(s1, sizeof s1);
@@ -1285,8 +1350,9 @@ static int put_marked(enl_store *st, const char *key, const uint8_t *slot, size_
 
 /* Replaces one slot and makes sure the main file holds it (an unlock reads
  * the slots from the main file alone). When another process keeps the log
- * from being folded in, the old slot is put back and the change refused. */
-static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+ * from being folded in, the old slot is put back and the change refused.
+ * The folder lock is held (write_slot). */
+static int write_slot_locked(enl_store *st, const char *key, const uint8_t *slot, size_t len)
 {
     uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
     int rc = meta_get(st, key, old, len), scrubbed;
@@ -1316,6 +1382,15 @@ static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_
         snprintf(st->err, sizeof st->err, "%s", why);
     }
     return ENL_ESTORE;
+}
+
+static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+{
+    int lock = folder_lock(st->path), rc;
+    if (lock < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
+    rc = write_slot_locked(st, key, slot, len);
+    folder_unlock(lock);
+    return rc;
 }
 
 int enl_store_rekey(enl_store *st, const char *pass, size_t len)
@@ -1366,6 +1441,7 @@ int enl_store_wipe(const char *home)
 
 void enl_store_close(enl_store *st)
 {
+    int lock = -1;
     if (st == NULL) return;
     cache_clear(st);
     held_clear(st);
@@ -1381,10 +1457,22 @@ void enl_store_close(enl_store *st)
     if (st->db != NULL && st->path[0] && !enl_store_still_here(st)) {
         int keep = 1;
         (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+    } else if (st->db != NULL && st->path[0]) {
+        /* the look for a marker and the close that may delete the log,
+         * with no slot committed between them (folder_lock); without the
+         * lock, the log is kept whatever it holds */
+        lock = folder_lock(st->path);
+        if (lock >= 0) {
+            keep_marked_log(st);
+        } else {
+            int keep = 1;
+            (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+        }
     } else if (st->db != NULL) {
         keep_marked_log(st);
     }
     if (st->db != NULL) sqlite3_close_v2(st->db);
+    folder_unlock(lock);
     sodium_free(st->keys);
     sodium_memzero(st, sizeof *st);
     free(st);

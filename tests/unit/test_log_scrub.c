@@ -16,7 +16,9 @@
  * after it begins again: the slot must be overwritten whoever does it, so
  * sqlite3_exec is wrapped (TEST_WRAP in the Makefile) to let another
  * connection commit at the worst moment, and nanosleep so that the busy
- * wait for a reader that never lets go ends at once.
+ * wait for a reader that never lets go ends at once; and
+ * sqlite3_wal_checkpoint_v2, the truncation of enl_store_checkpoint, so
+ * that a slot is written just before it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +43,69 @@ int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, cha
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
                         void *ctx, char **err);
 int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
+int __real_sqlite3_wal_checkpoint_v2(sqlite3 *db, const char *name, int mode, int *log, int *done);
+int __wrap_sqlite3_wal_checkpoint_v2(sqlite3 *db, const char *name, int mode, int *log, int *done);
+
+/* Set: when a checkpoint that found no marker is about to truncate the
+ * log, this handle sets a duress passphrase, in a thread of its own (as
+ * another process would). The checkpoint goes on once the writer has
+ * committed its slot, or waits for a lock (nanosleep, its only sleep
+ * there), or is done; the writer, stopped there, goes on when go is set. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    enl_store *writer;
+    pthread_t thread;
+    int committed, waiting, finished, go, rc;
+    char seen;              /* at the truncation: 'c'ommitted, 'w'aiting, 'f'inished */
+} race = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0, 0, 0, 0 };
+static _Thread_local int in_writer;
+
+/* In the writer: says where it stopped (*at), then waits for the go. */
+static void writer_stops(int *at)
+{
+    pthread_mutex_lock(&race.mu);
+    *at = 1;
+    pthread_cond_broadcast(&race.cv);
+    while (!race.go) pthread_cond_wait(&race.cv, &race.mu);
+    pthread_mutex_unlock(&race.mu);
+}
+
+static void *writer_run(void *arg)
+{
+    int rc;
+    in_writer = 1;
+    rc = enl_store_set_duress(arg, "duress", 6, "ana");
+    pthread_mutex_lock(&race.mu);
+    race.rc = rc;
+    race.finished = 1;
+    pthread_cond_broadcast(&race.cv);
+    pthread_mutex_unlock(&race.mu);
+    return NULL;
+}
+
+int __wrap_sqlite3_wal_checkpoint_v2(sqlite3 *db, const char *name, int mode, int *log, int *done)
+{
+    if (race.writer != NULL && !in_writer && mode == SQLITE_CHECKPOINT_TRUNCATE) {
+        enl_store *w = race.writer;
+        race.writer = NULL;
+        assert_int_equal(pthread_create(&race.thread, NULL, writer_run, w), 0);
+        pthread_mutex_lock(&race.mu);
+        while (!race.committed && !race.waiting && !race.finished)
+            pthread_cond_wait(&race.cv, &race.mu);
+        race.seen = race.committed ? 'c' : race.waiting ? 'w' : 'f';
+        pthread_mutex_unlock(&race.mu);
+    }
+    return __real_sqlite3_wal_checkpoint_v2(db, name, mode, log, done);
+}
 
 /* Set: when the log has just begun again, another connection commits
  * before the scrub's zeros. */
 static enl_store *cuts_in;
 static int restarted;
 /* Set: when the log has just begun again, this connection (another
- * process) deletes every marker, as its own scrub ends, and commits a new
- * one, as with a slot of its own. */
+ * process) deletes every marker, as its own scrub ends, and commits a slot
+ * of its own and its marker. */
 static sqlite3 *marks_anew;
 /* Set: the commit of the scrub's zeros fails, as on a full disk. */
 static int zeros_fail;
@@ -59,6 +117,11 @@ static sqlite3 *reads_at_restart;
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
                         void *ctx, char **err)
 {
+    if (in_writer && !race.committed && strcmp(sql, "COMMIT") == 0) {
+        int rc = __real_sqlite3_exec(db, sql, cb, ctx, err);
+        writer_stops(&race.committed);      /* its slot is in the log */
+        return rc;
+    }
     if (reads_at_restart != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) {
         sqlite3 *r = reads_at_restart;
         reads_at_restart = NULL;
@@ -78,8 +141,10 @@ int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, cha
     else if (marks_anew != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
         sqlite3 *h = marks_anew;
         marks_anew = NULL;
-        assert_int_equal(__real_sqlite3_exec(h, "DELETE FROM scrub; INSERT INTO scrub(b) "
-                                             "VALUES(x'')", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(__real_sqlite3_exec(h, "BEGIN IMMEDIATE; DELETE FROM scrub; "
+                                             "UPDATE meta SET v = randomblob(length(v)) WHERE "
+                                             "k = 'wrapped_alt'; INSERT INTO scrub(b) "
+                                             "VALUES(x''); COMMIT", NULL, NULL, NULL), SQLITE_OK);
     }
     if (cuts_in != NULL && strstr(sql, "wal_checkpoint(RESTART)") != NULL) restarted = 1;
     else if (cuts_in != NULL && restarted && strcmp(sql, "BEGIN IMMEDIATE") == 0) {
@@ -94,6 +159,7 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem)
 {
     (void)req;
     (void)rem;
+    if (in_writer && !race.waiting) writer_stops(&race.waiting);
     return 0;
 }
 
@@ -470,7 +536,8 @@ static int markers(sqlite3 *h)
  * had emptied the table, the next marker (a slot committed after this
  * scrub's restart, which its zeros do not cover) took rowid 1 again, and
  * was deleted with those seen; the slot's log was then truncated
- * unscrubbed by whoever came next. */
+ * unscrubbed by whoever came next. Nor may this scrub truncate a log with
+ * a marker it did not see (a writer without the folder lock). */
 static void test_a_marker_written_after_the_restart_outlives_the_scrub(void **state)
 {
     char home[64], db_path[128];
@@ -493,11 +560,46 @@ static void test_a_marker_written_after_the_restart_outlives_the_scrub(void **st
     marks_anew = h;
     assert_int_equal(enl_store_checkpoint(st), ENL_OK);
     assert_null(marks_anew);            /* it did mark anew */
-    assert_int_equal(markers(h), 1);    /* the new marker is still there */
+    assert_int_equal(markers(h), 1);    /* the new marker is still there, */
+    note_slots(db_path);                /* its slot not given back */
     sqlite3_close(h);
     assert_int_equal(enl_store_checkpoint(st), ENL_OK);     /* which the next scrub takes */
     enl_store_close(st);
     watch_end(home);
+}
+
+/* A checkpoint looked for a marker, found none, and truncated the log; a
+ * slot another process committed between the two (a passphrase change as
+ * a `listen` ends a session) was given back unscrubbed (review revT). The
+ * slot's writer now waits for the checkpoint to be done. */
+static void test_a_slot_written_between_look_and_truncation_waits(void **state)
+{
+    char home[64], db_path[128];
+    enl_store *st = NULL, *other = NULL;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_store_create(&st, home, "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_store_open(&other, home, "first", 5), ENL_OK);
+    race.writer = other;
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    assert_null(race.writer);           /* the writer did run */
+    pthread_mutex_lock(&race.mu);
+    race.go = 1;
+    pthread_cond_broadcast(&race.cv);
+    pthread_mutex_unlock(&race.mu);
+    assert_int_equal(pthread_join(race.thread, NULL), 0);
+    print_message("at the truncation the writer had %s; its change: %d\n",
+                  race.seen == 'c' ? "committed" : race.seen == 'w' ? "waited" : "finished",
+                  race.rc);
+    note_slots(db_path);
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    enl_store_close(other);
+    enl_store_close(st);
+    watch_end(home);
+    assert_int_equal(race.seen, 'w');   /* it waited, */
+    assert_int_equal(race.rc, ENL_OK);  /* then took effect */
 }
 
 int main(void)
@@ -513,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_a_reader_after_the_change_then_a_checkpoint),
         cmocka_unit_test(test_a_reader_after_the_change_then_an_open),
         cmocka_unit_test(test_a_marker_written_after_the_restart_outlives_the_scrub),
+        cmocka_unit_test(test_a_slot_written_between_look_and_truncation_waits),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
