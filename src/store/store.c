@@ -1170,16 +1170,13 @@ static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint
         rc = meta_put(st, "wrapped_alt", slot2, sizeof s2);
         undone = 1;
     }
-    /* the log holds the slots cut short and those put back: marked (a
-     * profile from before schema 8 has no marker yet; its migration comes
-     * after this), then overwritten before it is truncated */
-    if (rc == ENL_OK && undone && has_scrub_table(st)) rc = mark_slot_in_log(st);
+    /* the log holds the slots cut short and those put back: marked, then
+     * overwritten before it is truncated (the migration, which comes
+     * first, made the marker's table) */
+    if (rc == ENL_OK && undone) rc = mark_slot_in_log(st);
     if (rc == ENL_OK) rc = exec(st, "COMMIT");
     else (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    if (rc == ENL_OK && undone) {
-        if (last_marker(st) > 0) (void)scrub_log(st, st->path);
-        else (void)exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
-    }
+    if (rc == ENL_OK && undone) (void)scrub_log(st, st->path);
     folder_unlock(lock);
     sodium_memzero(f1, sizeof f1);
     sodium_memzero(f2, sizeof f2);
@@ -1244,9 +1241,12 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
         rc = REPLACED;
         goto out;
     }
+    /* Migrated first: a profile from before schema 8 has no table for the
+     * marker and the scrub of slots put back (undo_unreported_slots), and
+     * its log, the slot cut short in it, was truncated unscrubbed. */
+    if ((rc = migrate(st)) != ENL_OK) goto out;
     if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
     derive_subkeys(st, master);
-    if ((rc = migrate(st)) != ENL_OK) goto out;
     *out = st;
     st = NULL;
 out:

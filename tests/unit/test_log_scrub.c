@@ -602,6 +602,38 @@ static void test_a_slot_written_between_look_and_truncation_waits(void **state)
     assert_int_equal(race.rc, ENL_OK);  /* then took effect */
 }
 
+/* A profile from before schema 8 (no scrub table, so no marker) whose
+ * passphrase change was cut short: the open put the slots back, before
+ * its migration made the table, and truncated the log, the slot cut short
+ * in it, unscrubbed. */
+static void test_a_change_cut_short_before_schema_8_is_scrubbed(void **state)
+{
+    char home[64], db_path[128];
+    enl_store *st = NULL;
+    sqlite3 *h;
+    (void)state;
+
+    watch_start(home, sizeof home, db_path, sizeof db_path);
+    assert_int_equal(enl_store_create(&st, home, "first", 5, ENL_KDF_INTERACTIVE), ENL_OK);
+    enl_store_close(st);
+    st = NULL;
+    note_slots(db_path);
+    /* schema 7, as a version before the markers left it */
+    assert_int_equal(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(__real_sqlite3_exec(h, "DROP TABLE scrub; PRAGMA user_version=7; "
+                                         "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* a duress passphrase set, killed with its slot in the log alone (the
+     * connection stays open: its close would fold the log in) */
+    assert_int_equal(__real_sqlite3_exec(h, "UPDATE meta SET v = randomblob(length(v)) WHERE "
+                                         "k = 'wrapped_alt'", NULL, NULL, NULL), SQLITE_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_store_open(&st, home, "first", 5), ENL_OK);
+    enl_store_close(st);
+    sqlite3_close(h);
+    watch_end(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_a_reader_after_the_change_then_an_open),
         cmocka_unit_test(test_a_marker_written_after_the_restart_outlives_the_scrub),
         cmocka_unit_test(test_a_slot_written_between_look_and_truncation_waits),
+        cmocka_unit_test(test_a_change_cut_short_before_schema_8_is_scrubbed),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
