@@ -6,14 +6,16 @@
 # The peers come from Debian (apt-get install nncp age gnupg time; through
 # sudo when not root). Two NNCP nodes are made on loopback in a temporary
 # folder. Work that has a peer is run RUNS times, alternating enlace and the
-# peer, and the medians are reported with the ratio enlace / peer.
+# peer, and the medians are reported with the ratio enlace / peer; NNCP's
+# rounds of work 2 and 3 after the first run only while the run stays
+# within BENCH_BUDGET seconds (570), so that it ends within ten minutes.
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_N (10000 messages),
 # BENCH_FILE_MIB (256), BENCH_BIG_MIB (1024: the file whose peak memory
 # is measured once), BENCH_FOREIGN (40000 notes to recognise),
 # BENCH_PAIRS (10: the variant of work 2 and 3 that moves BENCH_PAIRS x 100
 # messages between that many pairs, short conversations; 0 skips it),
-# BENCH_OUT (docs/BENCHMARKS.md), BENCH_KEEP=1 keeps the scratch folder.
+# BENCH_BUDGET (570), BENCH_OUT (docs/BENCHMARKS.md), BENCH_KEEP=1 keeps the scratch folder.
 # Nothing here is a test: targets are reported as ratios, never asserted.
 set -eu
 
@@ -26,6 +28,7 @@ FILE_MIB=${BENCH_FILE_MIB:-256}
 BIG_MIB=${BENCH_BIG_MIB:-1024}
 FOREIGN=${BENCH_FOREIGN:-40000}
 PAIRS=${BENCH_PAIRS:-10}
+BUDGET=${BENCH_BUDGET:-570}
 PAIR_N=$((PAIRS * 100))
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 B=$ROOT/$BUILD/bench
@@ -225,67 +228,6 @@ for r in $(seq 1 "$RUNS"); do
     ingest seal "$W/seal.$r"
 done
 
-# ---- work 2 and 3: 10,000 messages, enlace and NNCP alternating ---------
-nncp_queue() { # KEY: nncp-file for every message, one process each
-    local t0 i
-    t0=$(now)
-    for i in $(seq 0 $((N - 1))); do nncp-file -quiet -cfg "$NN/A.hjson" "$MSGS/m$i" "b:m$i"; done
-    rec "$1.s" "$(since "$t0")"
-}
-for r in $(seq 1 "$RUNS"); do
-    say "work 2: enlace, dead drop, $N messages, run $r of $RUNS"
-    "$B/bench_dropbox" "$N" 100 > "$W/drop.$r" 2> "$W/drop.$r.err" || { cat "$W/drop.$r.err" >&2; exit 1; }
-    ingest drop "$W/drop.$r"
-
-    say "work 2: NNCP, dead drop (nncp-file, nncp-xfer, nncp-toss), run $r of $RUNS"
-    nncp_reset
-    if [ "$r" = 1 ]; then
-        # nncp-file once per message, a process each: $N of them take
-        # minutes, so they run in the first round only; every NNCP path
-        # of every round starts from a copy of that queue.
-        nncp_queue nncp.queue
-        cp -a "$NN/spoolA" "$NN/queued"
-    else
-        rm -rf "$NN/spoolA"; cp -a "$NN/queued" "$NN/spoolA"
-    fi
-    timed nncp.xfer_tx nncp-xfer -quiet -mkdir -tx -cfg "$NN/A.hjson" "$NN/stick"
-    timed nncp.xfer_rx nncp-xfer -quiet -rx -cfg "$NN/B.hjson" "$NN/stick"
-    timed nncp.drop_toss nncp-toss -quiet -cfg "$NN/B.hjson"
-    rec nncp.drop_delivered "$(nncp_delivered)"
-
-    say "work 3: enlace, loopback TCP, $N messages, run $r of $RUNS"
-    "$B/bench_tcp" "$N" 100 > "$W/tcp.$r" 2> "$W/tcp.$r.err" || { cat "$W/tcp.$r.err" >&2; exit 1; }
-    ingest tcp "$W/tcp.$r"
-
-    say "work 3: NNCP, loopback TCP (nncp-daemon, nncp-call, nncp-toss), run $r of $RUNS"
-    rm -rf "$NN/spoolA" "$NN/spoolB" "$NN/stick"
-    cp -a "$NN/queued" "$NN/spoolA"
-    mkdir -p "$NN/spoolB/incoming"
-    nncp_daemon_start
-    timed nncp.call nncp-call -quiet -cfg "$NN/A.hjson" -onlinedeadline 1 b
-    nncp_daemon_stop
-    timed nncp.tcp_toss nncp-toss -quiet -cfg "$NN/B.hjson"
-    rec nncp.tcp_delivered "$(nncp_delivered)"
-done
-rm -rf "$NN/queued"
-# NNCP's totals: the one queueing time, plus each round's carrying and tossing.
-awk -F'\t' '
-    $1 == "nncp.queue.s" { q = $2 } $1 == "nncp.xfer_tx.s" { tx[++nt] = $2 }
-    $1 == "nncp.xfer_rx.s" { rx[++nr] = $2 } $1 == "nncp.drop_toss.s" { dt[++nd] = $2 }
-    $1 == "nncp.call.s" { c[++nc] = $2 } $1 == "nncp.tcp_toss.s" { tt[++nn] = $2 }
-    END { for (i = 1; i <= nt; i++) {
-              printf "nncp.drop_total.s\t%.3f\n", q + tx[i] + rx[i] + dt[i]
-              printf "nncp.tcp_total.s\t%.3f\n", q + c[i] + tt[i] } }' "$RES" >> "$RES"
-
-# ---- short conversations: 100 messages between each of PAIRS pairs -----
-if [ "$PAIRS" -gt 0 ]; then
-    say "work 2 and 3: enlace, $PAIR_N messages between $PAIRS pairs (once)"
-    "$B/bench_dropbox" "$PAIR_N" 100 "$PAIRS" > "$W/dropP" 2> "$W/dropP.err" || { cat "$W/dropP.err" >&2; exit 1; }
-    ingest dropP "$W/dropP"
-    "$B/bench_tcp" "$PAIR_N" 100 "$PAIRS" > "$W/tcpP" 2> "$W/tcpP.err" || { cat "$W/tcpP.err" >&2; exit 1; }
-    ingest tcpP "$W/tcpP"
-fi
-
 # ---- work 4: a large file -----------------------------------------------
 say "work 4: a ${FILE_MIB} MiB file with enlace, age, GnuPG and NNCP"
 BIG=$W/big
@@ -342,6 +284,96 @@ for r in $(seq 1 "$RUNS"); do
     timed cli.gpg_open $GPG -o /dev/null -d "$W/msg100.gpg"
 done
 unset ENLACE_PASSPHRASE
+
+# ---- short conversations: 100 messages between each of PAIRS pairs -----
+if [ "$PAIRS" -gt 0 ]; then
+    say "work 2 and 3: enlace, $PAIR_N messages between $PAIRS pairs (once)"
+    "$B/bench_dropbox" "$PAIR_N" 100 "$PAIRS" > "$W/dropP" 2> "$W/dropP.err" || { cat "$W/dropP.err" >&2; exit 1; }
+    ingest dropP "$W/dropP"
+    "$B/bench_tcp" "$PAIR_N" 100 "$PAIRS" > "$W/tcpP" 2> "$W/tcpP.err" || { cat "$W/tcpP.err" >&2; exit 1; }
+    ingest tcpP "$W/tcpP"
+fi
+
+# ---- work 2 and 3: 10,000 messages, enlace and NNCP alternating ---------
+# Last, because NNCP's paths are most of the run's time: the first round of
+# each always runs; a later NNCP round runs only if, priced at its first
+# round's time, it and the enlace runs still to come end within BUDGET
+# seconds of the start. Every enlace round runs.
+nncp_queue() { # KEY: nncp-file for every message, one process each, one per core at a time
+    local t0
+    t0=$(now)
+    seq 0 $((N - 1)) | xargs -P "$(nproc)" -I '{}' nncp-file -quiet -cfg "$NN/A.hjson" "$MSGS/m{}" "b:m{}"
+    rec "$1.s" "$(since "$t0")"
+}
+# fits STEP LATER: whether a step of about STEP seconds, then LATER seconds
+# of enlace runs, end within the budget.
+fits() { awk -v e="$(( $(date +%s) - START ))" -v s="$1" -v l="$2" -v b="$BUDGET" 'BEGIN { exit !(e + s + l <= b) }'; }
+NNCP_DROP_ROUNDS=0; NNCP_TCP_ROUNDS=0; T_NDROP=0; T_NTCP=0; T_EDROP=0; T_ETCP=0
+for r in $(seq 1 "$RUNS"); do
+    say "work 2: enlace, dead drop, $N messages, run $r of $RUNS"
+    t0=$(now)
+    "$B/bench_dropbox" "$N" 100 > "$W/drop.$r" 2> "$W/drop.$r.err" || { cat "$W/drop.$r.err" >&2; exit 1; }
+    ingest drop "$W/drop.$r"
+    if [ "$r" = 1 ]; then T_EDROP=$(since "$t0"); fi
+    # the enlace runs still to come after this round's NNCP dead drop
+    later=$(calc "$T_ETCP + ($RUNS - $r) * ($T_EDROP + $T_ETCP)" 3)
+
+    if [ "$r" = 1 ] || fits "$T_NDROP" "$later"; then
+        say "work 2: NNCP, dead drop (nncp-file, nncp-xfer, nncp-toss), run $r of $RUNS"
+        t0=$(now)
+        nncp_reset
+        if [ "$r" = 1 ]; then
+            # nncp-file once per message, a process each: $N of them take
+            # minutes, so they run in the first round only; every NNCP path
+            # of every round starts from a copy of that queue.
+            nncp_queue nncp.queue
+            cp -a "$NN/spoolA" "$NN/queued"
+        else
+            rm -rf "$NN/spoolA"; cp -a "$NN/queued" "$NN/spoolA"
+        fi
+        timed nncp.xfer_tx nncp-xfer -quiet -mkdir -tx -cfg "$NN/A.hjson" "$NN/stick"
+        timed nncp.xfer_rx nncp-xfer -quiet -rx -cfg "$NN/B.hjson" "$NN/stick"
+        timed nncp.drop_toss nncp-toss -quiet -cfg "$NN/B.hjson"
+        rec nncp.drop_delivered "$(nncp_delivered)"
+        NNCP_DROP_ROUNDS=$((NNCP_DROP_ROUNDS + 1))
+        # a later round copies the queue instead of making it
+        if [ "$r" = 1 ]; then T_NDROP=$(calc "$(since "$t0") - $(med nncp.queue.s)" 3); fi
+    else
+        say "work 2: NNCP, dead drop, run $r of $RUNS: skipped (about ${T_NDROP} s more would end the run past ${BUDGET} s)"
+    fi
+
+    say "work 3: enlace, loopback TCP, $N messages, run $r of $RUNS"
+    t0=$(now)
+    "$B/bench_tcp" "$N" 100 > "$W/tcp.$r" 2> "$W/tcp.$r.err" || { cat "$W/tcp.$r.err" >&2; exit 1; }
+    ingest tcp "$W/tcp.$r"
+    if [ "$r" = 1 ]; then T_ETCP=$(since "$t0"); fi
+    later=$(calc "($RUNS - $r) * ($T_EDROP + $T_ETCP)" 3)
+
+    if [ "$r" = 1 ] || fits "$T_NTCP" "$later"; then
+        say "work 3: NNCP, loopback TCP (nncp-daemon, nncp-call, nncp-toss), run $r of $RUNS"
+        t0=$(now)
+        rm -rf "$NN/spoolA" "$NN/spoolB" "$NN/stick"
+        cp -a "$NN/queued" "$NN/spoolA"
+        mkdir -p "$NN/spoolB/incoming"
+        nncp_daemon_start
+        timed nncp.call nncp-call -quiet -cfg "$NN/A.hjson" -onlinedeadline 1 b
+        nncp_daemon_stop
+        timed nncp.tcp_toss nncp-toss -quiet -cfg "$NN/B.hjson"
+        rec nncp.tcp_delivered "$(nncp_delivered)"
+        NNCP_TCP_ROUNDS=$((NNCP_TCP_ROUNDS + 1))
+        if [ "$r" = 1 ]; then T_NTCP=$(since "$t0"); fi
+    else
+        say "work 3: NNCP, loopback TCP, run $r of $RUNS: skipped (about ${T_NTCP} s more would end the run past ${BUDGET} s)"
+    fi
+done
+rm -rf "$NN/queued"
+# NNCP's totals: the one queueing time, plus each round's carrying and tossing.
+awk -F'\t' '
+    $1 == "nncp.queue.s" { q = $2 } $1 == "nncp.xfer_tx.s" { tx[++nt] = $2 }
+    $1 == "nncp.xfer_rx.s" { rx[++nr] = $2 } $1 == "nncp.drop_toss.s" { dt[++nd] = $2 }
+    $1 == "nncp.call.s" { c[++nc] = $2 } $1 == "nncp.tcp_toss.s" { tt[++nn] = $2 }
+    END { for (i = 1; i <= nt; i++) printf "nncp.drop_total.s\t%.3f\n", q + tx[i] + rx[i] + dt[i]
+          for (i = 1; i <= nc; i++) printf "nncp.tcp_total.s\t%.3f\n", q + c[i] + tt[i] }' "$RES" >> "$RES"
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$(( $(date +%s) - START ))
@@ -403,10 +435,19 @@ SLOW_RUN=""
 if [ "$ELAPSED" -gt 600 ]; then
     SLOW_RUN="
 
-**This run took more than ten minutes** (issue 9 asks for less). NNCP's
-queue alone, $N \`nncp-file\` processes, took $(v nncp.queue.s) s of it, on a
-machine where starting a process costs $(v spawn.ms) ms. enlace's figures do not
-depend on that: its work runs in the library, one process for each run."
+**This run took more than ten minutes** (issue 9 asks for less), although
+NNCP's later rounds of work 2 and 3 were left out as the budget asked. The
+first rounds, which always run, are most of it: NNCP's queue alone, $N
+\`nncp-file\` processes, took $(v nncp.queue.s) s, on a machine where
+starting a process costs $(v spawn.ms) ms."
+fi
+NNCP_ROUNDS_TEXT="NNCP's dead drop ran in $NNCP_DROP_ROUNDS of the $RUNS rounds and its TCP path
+in $NNCP_TCP_ROUNDS (enlace's in all $RUNS): the first round of each always runs, and a later one only if, priced at
+the first round's time, the run still ends within $BUDGET s (BENCH_BUDGET),
+so that \`make bench\` takes under ten minutes"
+if [ "$NNCP_DROP_ROUNDS" -lt "$RUNS" ] || [ "$NNCP_TCP_ROUNDS" -lt "$RUNS" ]; then
+    NNCP_ROUNDS_TEXT="$NNCP_ROUNDS_TEXT; a path run once shows that run's figures, not
+medians, and no spread"
 fi
 
 mkdir -p "$(dirname "$OUT")"
@@ -417,7 +458,7 @@ cat <<EOF
 Generated by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), in ${ELAPSED} s.
 Every figure below comes from that one run on this machine; run \`make bench\`
 to get your own. enlace and each peer were run on the same machine, one after
-the other, alternating, $RUNS times; tables show medians (with the spread,
+the other, alternating, $RUNS times (but see NNCP in work 2 and 3); tables show medians (with the spread,
 min-max, where it matters) and ratios enlace / peer: **below 1 means enlace
 took less time or fewer bytes**.
 
@@ -451,6 +492,7 @@ ratios, taken from runs that alternate, are what to compare.$SLOW_RUN
 | ... under 1 second (3) | $(v recon.10.random.exchange_s) s exchange, $(calc "$(v recon.10.random.init_s) + $(v recon.10.random.exchange_s)" 3) s with enl_recon_init | $(target "$(v recon.10.random.init_s) + $(v recon.10.random.exchange_s) < 1") |
 | ... peak memory under 200 MiB (3) | $(kib2mib "$(v recon.10.random.maxrss_initiator_kib)") MiB per side | $(target "$(v recon.10.random.maxrss_initiator_kib) < 204800") |
 | nothing to do: one round trip, under 1 KiB (3) | $(v recon.0.random.round_trips) round trip, $(v recon.0.random.wire_bytes) B | $(target "$(v recon.0.random.round_trips) == 1 && $(v recon.0.random.wire_bytes) < 1024") |
+| \`make bench\` takes under 10 minutes on 2 cores (9) | $ELAPSED s on $(nproc) cores; NNCP's dead drop and TCP paths ran in $NNCP_DROP_ROUNDS and $NNCP_TCP_ROUNDS of $RUNS rounds (work 2) | $(target "$ELAPSED < 600") |
 | recognising a foreign note costs the same with 1,000 sessions as with 1 (4) | $(v recog.peek_ratio)x ($(v recog.peek_many_us) µs vs $(v recog.peek_one_us) µs a note) | $(target "$(v recog.peek_ratio) < 1.25") (within 25%) |
 
 EOF
@@ -494,8 +536,11 @@ enlace: \`bench_dropbox $N 100\`: A seals every message with
 \`enl_send_text\` (one SQLite transaction each), \`enl_sync_folder\` by A
 writes the notes into a folder, \`enl_sync_folder\` by B reads, recognises,
 opens and stores them; then B's inbox is counted. NNCP: \`nncp-file\` once
-per message (a process each), \`nncp-xfer -tx\` into a folder, \`nncp-xfer
--rx\` and \`nncp-toss\` on B; delivered = files in B's incoming folder.
+per message (a process each, $(nproc) at a time: one per core, while enlace
+seals on one), \`nncp-xfer -tx\` into a folder, \`nncp-xfer -rx\` and
+\`nncp-toss\` on B; delivered = files in B's incoming folder.
+
+$NNCP_ROUNDS_TEXT. These paths run last, after every other work.
 
 | step | enlace (s) | NNCP (s) | enlace / NNCP |
 | --- | ---: | ---: | ---: |
@@ -541,8 +586,8 @@ stores) before the session ends. NNCP: the same queue as work 2,
 \`nncp-daemon\` on B, \`nncp-call -onlinedeadline 1\` from A (it hangs up
 after 1 s with nothing to do), then \`nncp-toss\` on B.
 
-NNCP's queue (\`nncp-file\` for each of the $N messages, one process each)
-was made once, in the first round, and timed there; every NNCP path of every
+NNCP's queue (\`nncp-file\` for each of the $N messages, one process each,
+$(nproc) at a time) was made once, in the first round, and timed there; every NNCP path of every
 round starts from a copy of it, and every NNCP total adds that one time.
 (It took $(v nncp.queue.s) s in this run; doing it in each round would take
 \`make bench\` past ten minutes.)
@@ -589,7 +634,7 @@ if [ "$PAIRS" -gt 0 ]; then
     cat <<EOF
 ### Short conversations: $PAIR_N messages between $PAIRS pairs
 
-Run once, after the rounds above: \`bench_dropbox $PAIR_N 100 $PAIRS\` and \`bench_tcp
+Run once, before the rounds above: \`bench_dropbox $PAIR_N 100 $PAIRS\` and \`bench_tcp
 $PAIR_N 100 $PAIRS\`: $PAIRS independent pairs, 100 messages from each A to its B,
 every pair with its own dead drop or its own TCP sync, one pair after the
 other. The same work a message (seal, carry, recognise, open, store; B
@@ -838,7 +883,7 @@ bench_recognize $FOREIGN 1000 2000 $((FOREIGN / 5))
 enlace --home H init --name ana [--kdf interactive]; enlace --home H status
 # two NNCP nodes: nncp-cfgnew -nocomments, twice; each configuration names the other
 # as its neighbour at 127.0.0.1:$NNCP_PORT_A / 127.0.0.1:$NNCP_PORT_B (bench/run.sh, nncp_cfg)
-nncp-file -quiet -cfg A.hjson mI b:mI      # for each of the $N messages
+nncp-file -quiet -cfg A.hjson mI b:mI      # for each of the $N messages, $(nproc) at a time (xargs -P)
 nncp-xfer -quiet -mkdir -tx -cfg A.hjson STICK
 nncp-xfer -quiet -rx -cfg B.hjson STICK
 nncp-toss -quiet -cfg B.hjson
