@@ -120,6 +120,9 @@ static int first_id(const enl_file_info *f, void *ctx)
 int main(int argc, char **argv)
 {
     unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 256;
+    /* --no-pace: the primitives are timed by the runs of the usual size;
+     * the run of a large file, there for its peak memory, skips them. */
+    int pace = !(argc > 2 && strcmp(argv[2], "--no-pace") == 0);
     uint64_t bytes = (uint64_t)mib << 20;
     char *dir, *drop, *src, *out;
     enl_profile *a, *b;
@@ -127,8 +130,8 @@ int main(int argc, char **argv)
     uint8_t id[ENL_FILE_IDBYTES];
     double t;
 
-    if (mib == 0 || bytes > ENL_FILE_MAX) {
-        fprintf(stderr, "usage: bench_file [MIB]   (1 to 4096)\n");
+    if (mib == 0 || bytes > ENL_FILE_MAX || (argc > 2 && pace) || argc > 3) {
+        fprintf(stderr, "usage: bench_file [MIB [--no-pace]]   (MIB: 1 to 4096)\n");
         return 2;
     }
     BENCH_CHECK(enl_init(), "init", NULL);
@@ -148,8 +151,10 @@ int main(int argc, char **argv)
     bench_note("bench_file: writing %lu MiB of random bytes", mib);
     make_file(src, bytes);
     bench_put("file_mib", "%lu", mib);
-    bench_note("bench_file: the primitives' pace");
-    primitive_pace(mib);
+    if (pace) {
+        bench_note("bench_file: the primitives' pace");
+        primitive_pace(mib);
+    }
     bench_put("maxrss_kdf_kib", "%ld", bench_maxrss_kib());
     peak_reset();
 
