@@ -47,6 +47,7 @@
 #define ENL_EFUTURE    -26  /* a date too far in the future */
 #define ENL_EFULL      -27  /* the store's quota is reached */
 #define ENL_EBUSY      -28  /* the peer is busy: try again later */
+#define ENL_EPEERFAIL  -29  /* the peer's device failed on its own side (its store, disk, memory) */
 
 /* Names every code; never NULL. */
 const char *enl_strerror(int code);
