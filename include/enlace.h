@@ -247,7 +247,9 @@ typedef struct {
                                    records, sender keys, introductions, inquiries, answers */
     uint64_t introductions;     /* of them, introductions (enlace introductions) */
     uint64_t inquiries;         /* of them, inquiries (enlace questions) */
-    uint64_t answers;           /* of them, answers to my inquiries (enlace answers) */
+    uint64_t answers;           /* of them, answers to my inquiries new to me (enlace answers) */
+    uint64_t answers_replaced;  /* of them, answers that replace one the same contact gave
+                                   before to the same inquiry (an answer changed) */
     uint64_t from_held;         /* of the new notes for this profile, those held here
                                    until the notes before them came (counted when they came) */
     double seconds;
