@@ -565,7 +565,7 @@ typedef struct {
     char name[ENL_NAME_MAX + 1];
     char id[17];                /* first 8 bytes of the cell id, hex */
     unsigned admit;
-    unsigned members;
+    unsigned members;           /* not counting those burned on this device */
     unsigned candidates;
     int member;                 /* I am a member (0: I left or was removed) */
 } enl_cell_info;
@@ -575,7 +575,12 @@ typedef struct {
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     const char *state;              /* "member", "candidate", "removed" */
     int is_me;
-    int burned;                     /* removed by burn vouches */
+    int burned;                     /* removed by burn vouches, or burned on this device */
+    int burned_here;                /* burned on this device (by me, or by a notice), not yet
+                                       by the cell's burn vouches: a member is shown "removed",
+                                       as this device seals nothing to them and reads nothing of
+                                       theirs any more, and as every device shows them once
+                                       enough members have burned them */
     unsigned vouches, needed;       /* for a candidate */
 } enl_cell_member;
 
