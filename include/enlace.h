@@ -47,6 +47,7 @@
 #define ENL_EFUTURE    -26  /* a date too far in the future */
 #define ENL_EFULL      -27  /* the store's quota is reached */
 #define ENL_EBUSY      -28  /* the peer is busy: try again later */
+#define ENL_EPEERFAIL  -29  /* the peer's device failed on its own side (its store, disk, memory) */
 
 /* Names every code; never NULL. */
 const char *enl_strerror(int code);
@@ -246,7 +247,9 @@ typedef struct {
                                    records, sender keys, introductions, inquiries, answers */
     uint64_t introductions;     /* of them, introductions (enlace introductions) */
     uint64_t inquiries;         /* of them, inquiries (enlace questions) */
-    uint64_t answers;           /* of them, answers to my inquiries (enlace answers) */
+    uint64_t answers;           /* of them, answers to my inquiries new to me (enlace answers) */
+    uint64_t answers_replaced;  /* of them, answers that replace one the same contact gave
+                                   before to the same inquiry (an answer changed) */
     uint64_t from_held;         /* of the new notes for this profile, those held here
                                    until the notes before them came (counted when they came) */
     double seconds;
@@ -562,7 +565,7 @@ typedef struct {
     char name[ENL_NAME_MAX + 1];
     char id[17];                /* first 8 bytes of the cell id, hex */
     unsigned admit;
-    unsigned members;
+    unsigned members;           /* not counting those burned on this device */
     unsigned candidates;
     int member;                 /* I am a member (0: I left or was removed) */
 } enl_cell_info;
@@ -572,7 +575,12 @@ typedef struct {
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     const char *state;              /* "member", "candidate", "removed" */
     int is_me;
-    int burned;                     /* removed by burn vouches */
+    int burned;                     /* removed by burn vouches, or burned on this device */
+    int burned_here;                /* burned on this device (by me, or by a notice), not yet
+                                       by the cell's burn vouches: a member is shown "removed",
+                                       as this device seals nothing to them and reads nothing of
+                                       theirs any more, and as every device shows them once
+                                       enough members have burned them */
     unsigned vouches, needed;       /* for a candidate */
 } enl_cell_member;
 

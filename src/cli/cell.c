@@ -83,8 +83,9 @@ static int member_cb(const enl_cell_member *m, void *ctx)
     if (o->json) {
         printf("{\"name\":");
         cli_json_str(stdout, m->name, strlen(m->name));
-        printf(",\"fingerprint\":\"%s\",\"state\":\"%s\",\"me\":%s,\"burned\":%s",
-               m->fingerprint, m->state, m->is_me ? "true" : "false", m->burned ? "true" : "false");
+        printf(",\"fingerprint\":\"%s\",\"state\":\"%s\",\"me\":%s,\"burned\":%s,\"burned_here\":%s",
+               m->fingerprint, m->state, m->is_me ? "true" : "false", m->burned ? "true" : "false",
+               m->burned_here ? "true" : "false");
         if (strcmp(m->state, "candidate") == 0) printf(",\"vouches\":%u,\"needed\":%u", m->vouches, m->needed);
         printf("}\n");
         return 0;
@@ -93,6 +94,8 @@ static int member_cb(const enl_cell_member *m, void *ctx)
     if (m->name[0]) cli_safe_print(stdout, m->name, strlen(m->name));
     else printf("(not a contact)");
     printf("  %s%s%s", m->fingerprint, m->is_me ? "  (you)" : "", m->burned ? "  BURNED" : "");
+    /* the log still counts them where members have not burned them yet */
+    if (m->burned_here) printf(" on this device (the other members remove them once enough of them burn them too)");
     if (strcmp(m->state, "candidate") == 0) printf("  %u of %u vouches", m->vouches, m->needed);
     printf("\n");
     return 0;

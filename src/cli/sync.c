@@ -84,6 +84,10 @@ void cli_print_arrivals(const enl_sync_stats *s)
     if (s->answers)
         printf("%llu new %s to your questions: enlace answers\n", (unsigned long long)s->answers,
                plural(s->answers, "answer", "answers"));
+    if (s->answers_replaced)
+        printf("%llu %s to your questions changed (the same contact answered again): enlace "
+               "answers\n", (unsigned long long)s->answers_replaced,
+               plural(s->answers_replaced, "answer", "answers"));
     cli_print_evicted(s);
 }
 

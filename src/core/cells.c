@@ -1323,10 +1323,21 @@ int enl_cell_forward(enl_profile *p, const char *msg_id, const char *cell)
 }
 
 typedef struct {
+    enl_profile *p;
     int (*cb)(const enl_cell_info *c, void *ctx);
     void *ctx;
     int stop;
 } each_ctx;
+
+/* A member of the cell's log whose keys are burned here: this device seals
+ * nothing to them and reads nothing of theirs (rotate_sender_key,
+ * rekey_cells_without), so it does not show them as a member, though the
+ * log counts them until enough members have burned them. Not me: my own
+ * keys burned end this profile, and status says so. */
+static int burned_here_only(enl_profile *p, const enl_cell_person *m)
+{
+    return !m->burned && !is_me(p, m->sign_pk) && burned_here(p, m->sign_pk, m->dh_pk);
+}
 
 static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
 {
@@ -1343,7 +1354,9 @@ static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
         sodium_bin2hex(info.id, sizeof info.id, c->cell_id, 8);
         info.admit = c->view.admit;
         for (size_t i = 0; i < c->view.npeople; i++) {
-            if (c->view.people[i].state == ENL_CELL_MEMBER) info.members++;
+            if (c->view.people[i].state == ENL_CELL_MEMBER &&
+                !burned_here_only(e->p, &c->view.people[i]))
+                info.members++;
             if (c->view.people[i].state == ENL_CELL_CANDIDATE) info.candidates++;
         }
         info.member = c->member;
@@ -1355,7 +1368,7 @@ static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
 
 int enl_cell_each(enl_profile *p, int (*cb)(const enl_cell_info *c, void *ctx), void *ctx)
 {
-    each_ctx e = { cb, ctx, 0 };
+    each_ctx e = { p, cb, ctx, 0 };
     return enl_store_row_each(p->st, "cells", each_cb, &e);
 }
 
@@ -1382,6 +1395,10 @@ int enl_cell_members(enl_profile *p, const char *cell,
         enl_fingerprint_text(out.fingerprint, fp);
         out.state = states[m->state];
         out.burned = m->burned;
+        if (burned_here_only(p, m)) {
+            out.burned = out.burned_here = 1;
+            if (m->state == ENL_CELL_MEMBER) out.state = "removed";
+        }
         out.vouches = m->vouches;
         out.needed = m->needed;
         if (cb(&out, ctx) != 0) break;

@@ -11,6 +11,11 @@
 
 #include "core/profile.h"
 
+/* What a delivery brought the user, for the sync's counts: something new
+ * (the default), a newer copy of what they had from the same person, or
+ * nothing they will see (dropped, or the same again). */
+enum { ENL_DELIVERY_NEW = 0, ENL_DELIVERY_REPLACED, ENL_DELIVERY_NOTHING };
+
 typedef struct {
     uint8_t kind;
     const uint8_t *body;        /* the payload body, valid during the call */
@@ -23,6 +28,7 @@ typedef struct {
     const enl_contact *contact; /* the sender as a contact; NULL for a stranger */
     int in_cell;                /* a cell note: cell_id says which */
     uint8_t cell_id[32];
+    int *outcome;               /* NULL, or set to ENL_DELIVERY_* by a handler that knows */
 } enl_delivery;
 
 /* ENL_KIND_CELL_LOG and ENL_KIND_SENDER_KEY (core/cells.c). */

@@ -304,6 +304,7 @@ static int deliver_question(enl_profile *p, const enl_delivery *d)
     rc = enl_store_row_get(p->st, "inquiries", h, &probe, &plen);
     if (rc == ENL_OK) {
         enl_store_free(probe, plen);
+        if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NOTHING;
         return ENL_OK;          /* asked before: an answer given stays recorded */
     }
     if (rc != ENL_ENOTFOUND) return rc;
@@ -318,14 +319,36 @@ static int deliver_question(enl_profile *p, const enl_delivery *d)
                    enl_now());
 }
 
+/* An answer is new to me, replaces the one its answerer gave before (a
+ * verdict or text changed), or is that same one again. */
+static int answer_outcome(enl_profile *p, const uint8_t h[32], const enl_delivery *d, int *outcome)
+{
+    uint8_t *pt = NULL;
+    size_t len = 0;
+    int rc = enl_store_row_get(p->st, "inquiries", h, &pt, &len);
+    if (rc == ENL_ENOTFOUND) {
+        *outcome = ENL_DELIVERY_NEW;
+        return ENL_OK;
+    }
+    if (rc != ENL_OK) return rc;
+    /* the payload as it came is the row's tail (row_put) */
+    *outcome = len == ROW_FIXED + d->body_len &&
+               sodium_memcmp(pt + ROW_FIXED, d->body, d->body_len) == 0
+                   ? ENL_DELIVERY_NOTHING : ENL_DELIVERY_REPLACED;
+    enl_store_free(pt, len);
+    return ENL_OK;
+}
+
 static int deliver_answer(enl_profile *p, const enl_delivery *d)
 {
     uint8_t h[32], *pt = NULL;
     size_t len = 0;
     enl_answer_msg a;
     inq_row mine;
-    int rc;
+    int rc, outcome = ENL_DELIVERY_NEW;
 
+    /* whatever is dropped below is nothing new to the user */
+    if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NOTHING;
     if ((rc = enl_answer_parse(&a, d->body, d->body_len)) != ENL_OK) return rc;
     /* signed by the contact the session says sent it, so by their card's key */
     if (sodium_memcmp(a.answerer, d->contact->card.sign_pk, 32) != 0) return ENL_OK;
@@ -347,6 +370,10 @@ static int deliver_answer(enl_profile *p, const enl_delivery *d)
         enl_store_free(pt, len);
     }
     row_key(p, ROW_ANSWER, a.id, a.answerer, h);
+    if ((rc = answer_outcome(p, h, d, &outcome)) != ENL_OK) return rc;
+    if (d->outcome != NULL) *d->outcome = outcome;
+    /* the same answer again keeps when it first came */
+    if (outcome == ENL_DELIVERY_NOTHING) return ENL_OK;
     return row_put(p, h, ROW_ANSWER, d->contact->card.sign_pk, d->contact->card.dh_pk, a.verdict,
                    d->body, d->body_len, enl_now());
 }
@@ -354,7 +381,10 @@ static int deliver_answer(enl_profile *p, const enl_delivery *d)
 int enl_inquiry_deliver(enl_profile *p, const enl_delivery *d)
 {
     /* only contacts ask and answer; anything else is read and dropped */
-    if (d->contact == NULL || d->contact->burned) return ENL_OK;
+    if (d->contact == NULL || d->contact->burned) {
+        if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NOTHING;
+        return ENL_OK;
+    }
     switch (d->kind) {
     case ENL_KIND_INQUIRY: return deliver_question(p, d);
     case ENL_KIND_ANSWER: return deliver_answer(p, d);

@@ -66,6 +66,7 @@ typedef struct {
     int seen;                /* ENL_EDUPLICATE because it was read here before */
     int not_yet;             /* ENL_ENOTFORME because it opens, but not before others */
     int new_session;         /* a first-contact note that began its session here */
+    int outcome;             /* ENL_DELIVERY_*: what the delivery brought the user */
 } opened;
 
 static int open_session_note(enl_profile *p, const uint8_t *note, size_t len, opened *o)
@@ -219,6 +220,7 @@ static int deliver_payload(enl_profile *p, opened *o, int *is_contact)
     memcpy(d.sender_sign_pk, o->s->peer_sign_pk, 32);
     memcpy(d.sender_dh_pk, o->s->peer_dh_pk, 32);
     d.contact = *is_contact ? &c : NULL;
+    d.outcome = &o->outcome;
     switch (d.kind) {
     case ENL_KIND_TEXT:
         return deliver_text(p, &d, *is_contact);
@@ -487,13 +489,17 @@ static int keep_read_again(enl_profile *p, const opened *o, const uint8_t *note,
 }
 
 /* A delivered note that is no message: the ones people act on are counted
- * apart, so that a sync can say which command shows them. */
-static void count_other(enl_sync_stats *stats, uint8_t kind)
+ * apart, so that a sync can say which command shows them; only when they
+ * are new to the user (outcome: ENL_DELIVERY_*), and an answer that
+ * replaces the same person's earlier one is named as such. */
+static void count_other(enl_sync_stats *stats, uint8_t kind, int outcome)
 {
     stats->other_notes++;
+    if (outcome == ENL_DELIVERY_NOTHING) return;
     if (kind == ENL_KIND_INTRODUCTION) stats->introductions++;
     if (kind == ENL_KIND_INQUIRY) stats->inquiries++;
-    if (kind == ENL_KIND_ANSWER) stats->answers++;
+    if (kind == ENL_KIND_ANSWER && outcome == ENL_DELIVERY_REPLACED) stats->answers_replaced++;
+    else if (kind == ENL_KIND_ANSWER) stats->answers++;
 }
 
 uint64_t enl_sync_received(const enl_sync_stats *s)
@@ -564,7 +570,7 @@ static int intake_one(enl_profile *p, const uint8_t *note, size_t len, const uin
             if (o.pl.kind == ENL_KIND_FILE_HEAD || o.pl.kind == ENL_KIND_FILE_PART)
                 stats->file_notes++;
             else if (o.pl.kind != ENL_KIND_TEXT && o.pl.kind != ENL_KIND_CELL_TEXT)
-                count_other(stats, o.pl.kind);   /* no inbox row: not a "new message" */
+                count_other(stats, o.pl.kind, o.outcome);   /* no inbox row: not a "new message" */
             else if (is_contact) stats->delivered++;
             else stats->requests++;
             if (o.cell != NULL) stats->cell_delivered++;

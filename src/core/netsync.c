@@ -18,6 +18,11 @@
  *     Each item is taken in on its own transaction, so a link cut half way
  *     keeps what arrived and the next sync reconciles only what is left.
  *
+ * A listener that fails on its own side (its store, its disk, memory) says
+ * so before it closes: 0x07 FAIL, where the initiator waits for a RECON or
+ * an item. Without it, a listener that fails before it has said anything
+ * would look like one that refused the initiator's key.
+ *
  * A sync with nothing to do is one round trip after the handshake.
  */
 #include <arpa/inet.h>
@@ -47,6 +52,7 @@
 #define MSG_END   0x04
 #define MSG_BURN  0x05
 #define MSG_BUSY  0x06   /* the listener to a contact it could not serve in time */
+#define MSG_FAIL  0x07   /* the listener to a peer it served: it failed on its own side */
 
 /* The sets, in the order they move: burn notices travel ahead of everything,
  * then purges, then notes. */
@@ -266,6 +272,7 @@ static int reconcile(session *x)
         if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
         if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
         if (x->initiator && round == 0 && len == 1 && x->in[0] == MSG_BUSY) return ENL_EBUSY;
+        if (x->initiator && len == 1 && x->in[0] == MSG_FAIL) return ENL_EPEERFAIL;
         if ((rc = enl_recon_msg_split(x->in, len, part, plen)) != ENL_OK) return rc;
         out[0] = MSG_RECON;
         for (int i = 0; i < NSETS; i++) {
@@ -403,6 +410,10 @@ static int recv_items(session *x, int which)
         if (rc == ENL_OK) rc = ib.rc;
         if (rc != ENL_OK) break;
         if (len == 1 && x->msg[0] == MSG_END) break;
+        if (x->initiator && len == 1 && x->msg[0] == MSG_FAIL) {
+            rc = ENL_EPEERFAIL;
+            break;
+        }
         if (len < 2 || x->msg[0] != type || ++got > expected) {
             rc = ENL_EPROTO;
             break;
@@ -648,12 +659,21 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     }
     rc = run_session(&x);
     /* A listener that refuses us closes right after the handshake: we see
-     * the close (EPROTO), or a reset while sending (ENET). */
+     * the close (EPROTO), or a reset while sending (ENET). So does one that
+     * cannot say it failed (an older one, or one killed or out of memory
+     * for good): from here the two look the same, and the message says
+     * both. One that can say it failed says FAIL. */
     if (rc == ENL_EBUSY) {
         enl_fail(p, rc, "%s's device is busy with other syncs: try again in a while", c.name);
+    } else if (rc == ENL_EPEERFAIL) {
+        enl_fail(p, rc, "%s's device failed on its side (its storage or memory) and stopped the "
+                 "sync: nothing is wrong on this side, and what arrived is kept; try again "
+                 "later, and if it goes on, ask %s to look at their listener", c.name, c.name);
     } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.bytes_in <= 2 + ENL_LINK_HS2_BYTES) {
         rc = ENL_EREFUSED;
-        enl_fail(p, rc, "%s's device refused this profile (are you in %s's contacts?)", c.name, c.name);
+        enl_fail(p, rc, "%s's device refused this profile, or failed, before it answered: are "
+                 "you in %s's contacts? If you are, try again later, and if it goes on, ask %s "
+                 "to look at their listener", c.name, c.name, c.name);
     } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && x.link.closed) {
         /* a listener that fails (its disk, its store) closes the link:
          * not the protocol's fault, nor ours */
@@ -687,6 +707,26 @@ static int say_busy(session *x)
     (void)shutdown(x->link.fd, SHUT_WR);
     (void)enl_tcp_drain(x->link.fd, BUSY_MS, 2 * (size_t)MSG_MAX);
     return ENL_EBUSY;
+}
+
+/* A session that failed on this side (its store, its disk, memory) tells
+ * the peer so, and closes as say_busy does: the peer must not take the
+ * close for a refusal of its key, nor for its own or the network's fault.
+ * Best effort: a peer gone, or one still sending more than the drain
+ * takes, sees the close instead. */
+static void say_failed(session *x)
+{
+    static const uint8_t fail = MSG_FAIL;
+    x->link.timeout_ms = BUSY_MS;
+    if (enl_link_send(&x->link, &fail, 1) != ENL_OK) return;
+    (void)shutdown(x->link.fd, SHUT_WR);
+    (void)enl_tcp_drain(x->link.fd, BUSY_MS, 2 * (size_t)MSG_MAX);
+}
+
+/* The listener's own failures, as opposed to the peer's or the link's. */
+static int own_failure(int rc)
+{
+    return rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM;
 }
 
 /* One connection, from its handshake to its end. pl: the pool whose slots
@@ -738,8 +778,10 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
         if (rc != ENL_OK) goto out;
         slot = 1;
     }
-    if ((rc = enl_profile_expire(p)) != ENL_OK) goto out;
-    rc = run_session(&x);
+    if ((rc = enl_profile_expire(p)) == ENL_OK) rc = run_session(&x);
+    /* served (a contact, or an open relay's stranger): a failure of ours
+     * is said (a session cut by the pool is shut down: nothing goes out) */
+    if (own_failure(rc)) say_failed(&x);
 out:
     session_end(&x);
     /* cut for a newer session of the same contact: say so, not that the
@@ -747,7 +789,7 @@ out:
     if (slot && pool_session_give(pl, stranger, fd) && rc != ENL_OK) rc = ENL_EDUPLICATE;
     /* a failure of this side: the listener's owner must hear what it was
      * (a full disk), not only "profile database error" */
-    if (rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM)
+    if (own_failure(rc))
         snprintf(st->why, sizeof st->why, "%s", enl_profile_errmsg(p));
     return rc;
 }

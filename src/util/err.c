@@ -35,6 +35,7 @@ const char *enl_strerror(int code)
     case ENL_EFUTURE: return "dated too far in the future";
     case ENL_EFULL: return "the store is full (quota reached)";
     case ENL_EBUSY: return "busy: try again later";
+    case ENL_EPEERFAIL: return "the other device failed on its side";
     default: return "unknown error";
     }
 }

@@ -38,8 +38,18 @@ lacks "$OUT" "BURNED"
 
 step "beto is arrested: carmen burns him; one vouch is not enough yet"
 ok enl carmen burn beto --reason "arrested 12 May"
+# carmen's device seals nothing to him and reads nothing of his any more:
+# it shows him removed and burned at once, not as a member
+eq "$(state_of carmen beto)" removed "beto in carmen's view after her burn"
+ok enl carmen cell members olla --json
+grep '"name":"beto"' "$OUT" | grep -q '"burned":true,"burned_here":true' || fail "beto not burned here in carmen's view: $(cat "$OUT")"
+ok enl carmen cell members olla
+contains "$OUT" "BURNED on this device"
+ok enl carmen cell list --json
+contains "$OUT" '"members":2'
 round
 eq "$(state_of ana beto)" member "beto in ana's view after one burn vouch"
+eq "$(state_of carmen beto)" removed "beto in carmen's view after one burn vouch"
 ok enl ana contact list
 lacks "$OUT" "BURNED"
 
@@ -62,6 +72,7 @@ for x in ana carmen; do
     eq "$(state_of $x beto)" removed "beto in $x's view"
     ok enl $x cell members olla
     contains "$OUT" "BURNED"
+    lacks "$OUT" "BURNED on this device" "$x's view (the cell burned him)"
 done
 ok enl carmen contact list
 contains "$OUT" "BURNED"

@@ -145,6 +145,21 @@ grep -q '"from":"beto","verdict":"unknown"' "$OUT" || fail "no unknown from beto
 elifp=$(enl ana contact list --json | grep '"name":"eli"' | sed 's/.*"fingerprint":"\([^"]*\)".*/\1/')
 contains "$OUT" "$elifp"
 
+step "an answer given again is said changed, not new; the same answer again is not said"
+ok enl ana answer "$qa" --unknown
+sync_drop ana drop
+sync_drop dora drop
+contains "$OUT" "1 answer to your questions changed (the same contact answered again): enlace answers"
+lacks "$OUT" "new answer"
+ok enl dora answers --json
+eq "$(lines "$OUT")" 2 "answers at dora after ana answered again"
+grep -q '"from":"ana","verdict":"unknown"' "$OUT" || fail "ana's answer not replaced: $(cat "$OUT")"
+ok enl ana answer "$qa" --unknown
+sync_drop ana drop
+sync_drop dora drop
+contains "$OUT" "received 1 note," "dora's sync (the same answer again arrived)"
+lacks "$OUT" "answer" "dora's sync (the same answer again)"
+
 step "asking by fingerprint reaches the same key; --warn carries its text"
 ok enl dora ask "$elifp"
 round

@@ -123,10 +123,119 @@ static void test_disappearing_without_the_inbox(void **state)
 }
 
 
+typedef struct {
+    const char *name;
+    enl_cell_member m;
+    char state[16];
+} seen_member;
+
+static int see_member(const enl_cell_member *m, void *vctx)
+{
+    seen_member *x = vctx;
+    if (strcmp(m->name, x->name) == 0) {
+        x->m = *m;
+        snprintf(x->state, sizeof x->state, "%s", m->state);
+    }
+    return 0;
+}
+
+static seen_member seen(enl_profile *p, const char *name)
+{
+    seen_member x;
+    memset(&x, 0, sizeof x);
+    x.name = name;
+    assert_int_equal(enl_cell_members(p, "olla", see_member, &x), ENL_OK);
+    return x;
+}
+
+static int count_members(const enl_cell_info *c, void *ctx)
+{
+    *(unsigned *)ctx = c->members;
+    return 1;
+}
+
+static unsigned members_of(enl_profile *p)
+{
+    unsigned n = 0;
+    assert_int_equal(enl_cell_each(p, count_members, &n), ENL_OK);
+    return n;
+}
+
+/* The device that burns a member (or publishes their revocation) seals
+ * nothing to them and reads nothing of theirs from then on, but showed
+ * them as a member of its cells until the other members' vouches came
+ * back. It now shows them removed and burned at once, as every device
+ * shows them once enough members have burned them; the others, who have
+ * not burned them, still count them. */
+static void test_the_burner_sees_the_burn_at_once(void **state)
+{
+    enl_profile *ana = mkprofile("ana2"), *beto = mkprofile("beto2"), *carmen = mkprofile("carmen2");
+    enl_profile *all[3] = { ana, beto, carmen };
+    enl_profile *dora = mkprofile("dora2"), *eli = mkprofile("eli2"), *fer = mkprofile("fer2");
+    enl_profile *other[3] = { dora, eli, fer };
+    seen_member x;
+    char *rev = NULL;
+    (void)state;
+
+    /* carmen burns beto on her device: one vouch of the two needed */
+    cell_of_three(ana, beto, carmen);
+    assert_int_equal(members_of(carmen), 3);
+    assert_int_equal(enl_burn_local(carmen, "beto", "arrested", NULL, NULL), ENL_OK);
+    x = seen(carmen, "beto");
+    assert_string_equal(x.state, "removed");
+    assert_true(x.m.burned);
+    assert_true(x.m.burned_here);
+    assert_int_equal(members_of(carmen), 2);
+    exchange(all, 3);
+    /* ana has not burned him: he is still a member for her */
+    x = seen(ana, "beto");
+    assert_string_equal(x.state, "member");
+    assert_false(x.m.burned);
+    assert_int_equal(members_of(ana), 3);
+    /* once she does, the cell's log burns him, the same everywhere */
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested", NULL, NULL), ENL_OK);
+    exchange(all, 3);
+    for (int i = 0; i < 3; i += 2) {
+        x = seen(all[i], "beto");
+        assert_string_equal(x.state, "removed");
+        assert_true(x.m.burned);
+        assert_false(x.m.burned_here);
+        assert_int_equal(members_of(all[i]), 2);
+    }
+
+    /* dora publishes eli's revocation: the same at once on her device */
+    cell_of_three(dora, eli, fer);
+    assert_int_equal(enl_revocation_export(eli, "if I am taken", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_hold(dora, "beto", rev), ENL_OK);
+    free(rev);
+    assert_int_equal(enl_revocation_publish(dora, "beto"), ENL_OK);
+    x = seen(dora, "beto");
+    assert_string_equal(x.state, "removed");
+    assert_true(x.m.burned);
+    assert_int_equal(members_of(dora), 2);
+    /* the notice travels by syncs (exchange carries notes only) */
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 3; i++) sync_drop(other[i]);
+    for (int i = 0; i < 3; i += 2) {
+        x = seen(other[i], "beto");
+        assert_string_equal(x.state, "removed");
+        assert_true(x.m.burned);
+        assert_int_equal(members_of(other[i]), 2);
+    }
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+    enl_profile_close(dora);
+    enl_profile_close(eli);
+    enl_profile_close(fer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_rekeys_after_a_burn),
+        cmocka_unit_test(test_the_burner_sees_the_burn_at_once),
         cmocka_unit_test(test_disappearing_timer),
         cmocka_unit_test(test_disappearing_without_the_inbox),
     };

@@ -288,6 +288,84 @@ static void test_card_in_capitals(void **state)
     enl_profile_close(kai);
 }
 
+/* Carries every note of c->from to c->to, counting what arrived in c->st,
+ * as a sync does. */
+typedef struct {
+    enl_profile *from, *to;
+    enl_sync_stats st;
+} counted_carry;
+
+static int carry_counted(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    counted_carry *c = vctx;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, &c->st);
+    free(note);
+    return 0;
+}
+
+static enl_sync_stats arriving(enl_profile *from, enl_profile *to)
+{
+    counted_carry c;
+    memset(&c, 0, sizeof c);
+    c.from = from;
+    c.to = to;
+    assert_int_equal(enl_note_each(from, carry_counted, &c), ENL_OK);
+    return c.st;
+}
+
+/* One answer per answerer is kept, the latest: an answer given again with
+ * another verdict replaces the first. The sync counted it as one more new
+ * answer ("2 new answers" from one contact); it is now named a changed
+ * answer, and the same answer again is not counted at all. */
+static void test_an_answer_again_is_not_a_new_one(void **state)
+{
+    enl_profile *oto = mkprofile("oto"), *pia = mkprofile("pia"), *quim = mkprofile("quim");
+    enl_profile *all[2] = { oto, pia };
+    char *card = NULL, id[ENL_SHORTID_STRBYTES];
+    unsigned asked = 0;
+    enl_sync_stats st;
+    enl_answer_info a;
+    (void)state;
+
+    introduce(oto, "oto", pia, "pia");
+    assert_int_equal(enl_contact_verify(oto, "pia"), ENL_OK);
+    assert_int_equal(enl_profile_card(quim, &card), ENL_OK);
+    assert_int_equal(enl_ask(oto, card, NULL, &asked, id), ENL_OK);
+    exchange(all, 2);
+
+    assert_int_equal(enl_answer(pia, id, NULL, ENL_VERDICT_UNKNOWN, NULL), ENL_OK);
+    st = arriving(pia, oto);
+    assert_int_equal(st.answers, 1);
+    assert_int_equal(st.answers_replaced, 0);
+
+    /* pia thinks again */
+    assert_int_equal(enl_answer(pia, id, NULL, ENL_VERDICT_WARN, "his card came from a seized phone"),
+                     ENL_OK);
+    st = arriving(pia, oto);
+    assert_int_equal(st.answers, 0);
+    assert_int_equal(st.answers_replaced, 1);
+    memset(&a, 0, sizeof a);
+    assert_int_equal(enl_answers_each(oto, grab_answer, &a), ENL_OK);
+    assert_string_equal(a.from, "pia");
+    assert_string_equal(a.verdict, "warn");
+
+    /* and says the very same again: nothing new */
+    assert_int_equal(enl_answer(pia, id, NULL, ENL_VERDICT_WARN, "his card came from a seized phone"),
+                     ENL_OK);
+    st = arriving(pia, oto);
+    assert_int_equal(st.answers, 0);
+    assert_int_equal(st.answers_replaced, 0);
+    assert_int_equal(st.other_notes, 1);        /* it did arrive */
+
+    free(card);
+    enl_profile_close(oto);
+    enl_profile_close(pia);
+    enl_profile_close(quim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_answer_from_one_not_asked),
         cmocka_unit_test(test_answer_of_burned_contact),
         cmocka_unit_test(test_card_in_capitals),
+        cmocka_unit_test(test_an_answer_again_is_not_a_new_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

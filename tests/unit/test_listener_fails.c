@@ -1,13 +1,17 @@
 /*
- * A listener that fails on its own side in the middle of a session (its
- * disk full, its store broken) closes the link. The side that synced said
+ * A listener that fails on its own side (its disk full, its store broken)
+ * closes the link. In the middle of a session, the side that synced said
  * "protocol violation by the peer", or "network error" when the close came
  * as a reset: it blamed the protocol, or the network, for what was the
- * listener's. It now says that the other device closed the connection.
+ * listener's. Before the listener had said a word (its first commit, the
+ * expiry of old notes, failing), the side that synced said that the
+ * listener refused its key: "are you in beto's contacts?", to someone who
+ * is. The listener now says FAIL before it closes, and the side that
+ * synced says that the other device failed on its side.
  *
  * enl_store_commit is wrapped (TEST_WRAP in the Makefile): while failing
  * is set, the commits of the listener's session (a thread other than the
- * test's) fail once it has begun, as on a full disk.
+ * test's) fail, from the one numbered fail_from on, as on a full disk.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,17 +26,18 @@
 
 static volatile int failing;
 static int listener_commits;    /* while failing: the listener's, counted */
+static int fail_from;           /* the first of them that fails */
 static pthread_t main_thread;
 
 int __real_enl_store_commit(enl_store *st);
 int __wrap_enl_store_commit(enl_store *st);
 
-/* The listener's sessions run in threads of their own: theirs fail, but
- * the first (its expiry of old notes, before it says anything: a listener
- * that closes before a word looks like one that refused the key). */
+/* The listener's sessions run in threads of their own: theirs fail, from
+ * the fail_from-th on (the first is its expiry of old notes, before it
+ * says anything). */
 int __wrap_enl_store_commit(enl_store *st)
 {
-    if (failing && !pthread_equal(pthread_self(), main_thread) && ++listener_commits > 1) {
+    if (failing && !pthread_equal(pthread_self(), main_thread) && ++listener_commits >= fail_from) {
         enl_store_rollback(st);         /* as a commit that fails does */
         return ENL_ESTORE;
     }
@@ -56,14 +61,17 @@ static void test_the_syncing_side_hears_the_listener_closed(void **state)
                          ENL_OK);
     start_listening(&l, beto, 0);
     snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    listener_commits = 0;
+    fail_from = 2;
     failing = 1;
     rc = enl_sync_tcp(ana, target, NULL, &st);
     failing = 0;
     why = enl_profile_errmsg(ana);
     print_message("%s: %s\n", enl_strerror(rc), why);
-    assert_true(rc == ENL_EPROTO || rc == ENL_ENET);
-    assert_non_null(strstr(why, "beto's device closed the connection"));
+    assert_int_equal(rc, ENL_EPEERFAIL);
+    assert_non_null(strstr(why, "beto's device failed on its side"));
     assert_null(strstr(why, "protocol violation"));
+    assert_null(strstr(why, "contacts"));
     stop_listening(&l);
     assert_int_equal(l.sessions_failed, 1);
     assert_int_equal(l.sessions_ok, 0);
@@ -77,10 +85,80 @@ static void test_the_syncing_side_hears_the_listener_closed(void **state)
     enl_profile_close(beto);
 }
 
+/* The listener's very first commit fails: it has not said a word yet. */
+static void test_a_failure_before_a_word_is_no_refusal(void **state)
+{
+    enl_profile *ana = mkprofile("ana-2"), *beto = mkprofile("beto-2");
+    enl_sync_stats st;
+    listening l;
+    char target[128];
+    const char *why;
+    int rc;
+    (void)state;
+
+    main_thread = pthread_self();
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"olla at six", 11, NULL, NULL),
+                     ENL_OK);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    listener_commits = 0;
+    fail_from = 1;
+    failing = 1;
+    rc = enl_sync_tcp(ana, target, NULL, &st);
+    failing = 0;
+    why = enl_profile_errmsg(ana);
+    print_message("%s: %s\n", enl_strerror(rc), why);
+    assert_int_equal(rc, ENL_EPEERFAIL);
+    assert_non_null(strstr(why, "beto's device failed on its side"));
+    assert_null(strstr(why, "refused"));
+    assert_null(strstr(why, "contacts"));
+    stop_listening(&l);
+    assert_int_equal(l.sessions_failed, 1);
+    assert_int_equal(l.sessions_ok, 0);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    assert_int_equal(enl_sync_tcp(ana, target, NULL, &st), ENL_OK);
+    stop_listening(&l);
+    assert_true(has_message(beto, "olla at six"));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+/* A listener that refuses the key closes without a word: from the syncing
+ * side that is what a listener looks like that failed and could not say
+ * so (an older one, one killed), and the message says both, honestly. */
+static void test_a_refusal_says_what_it_may_be(void **state)
+{
+    enl_profile *ana = mkprofile("ana-3"), *beto = mkprofile("beto-3");
+    enl_sync_stats st;
+    listening l;
+    char target[128], *card = NULL;
+    const char *why;
+    (void)state;
+
+    /* ana holds beto's card; beto never added hers */
+    assert_int_equal(enl_profile_card(beto, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(ana, card, "beto", NULL), ENL_OK);
+    free(card);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    assert_int_equal(enl_sync_tcp(ana, target, NULL, &st), ENL_EREFUSED);
+    why = enl_profile_errmsg(ana);
+    print_message("%s\n", why);
+    assert_non_null(strstr(why, "beto's device refused this profile, or failed"));
+    assert_non_null(strstr(why, "are you in beto's contacts?"));
+    stop_listening(&l);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_syncing_side_hears_the_listener_closed),
+        cmocka_unit_test(test_a_failure_before_a_word_is_no_refusal),
+        cmocka_unit_test(test_a_refusal_says_what_it_may_be),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
