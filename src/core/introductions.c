@@ -120,10 +120,14 @@ static int count_pending(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 int enl_intro_deliver(enl_profile *p, const enl_delivery *d)
 {
     uint8_t h[32], id[32], *row;
+    size_t rlen = 0;
     enl_intro in;
     enl_wr w;
     int rc;
 
+    /* whatever is dropped below is nothing new to the user (the sync's
+     * count of new introductions) */
+    if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NOTHING;
     /* only a contact may vouch for a card to me */
     if (d->contact == NULL || d->contact->burned) return ENL_OK;
     if ((rc = enl_intro_parse(&in, d->body, d->body_len)) != ENL_OK) return rc;
@@ -135,6 +139,13 @@ int enl_intro_deliver(enl_profile *p, const enl_delivery *d)
         return ENL_OK;          /* my own card */
     crypto_generichash(id, 32, d->body, d->body_len, NULL, 0);
     enl_store_index(p->st, h, "introductions", id, 32);
+    /* the same introduction again (made twice, as the bytes are the same):
+     * it waits once, since it first came */
+    if ((rc = enl_store_row_get(p->st, "introductions", h, &row, &rlen)) == ENL_OK) {
+        enl_store_free(row, rlen);
+        return ENL_OK;
+    }
+    if (rc != ENL_ENOTFOUND) return rc;
     {
         pending_ctx c = { d->sender_dh_pk, 0, 0 };
         if ((rc = enl_store_row_each(p->st, "introductions", count_pending, &c)) != ENL_OK) return rc;
@@ -151,6 +162,7 @@ int enl_intro_deliver(enl_profile *p, const enl_delivery *d)
     enl_wr_bytes(&w, d->body, d->body_len);
     rc = w.err ? ENL_ETOOBIG : enl_store_row_put(p->st, "introductions", h, row, w.len);
     sodium_free(row);
+    if (rc == ENL_OK && d->outcome != NULL) *d->outcome = ENL_DELIVERY_NEW;
     return rc;
 }
 

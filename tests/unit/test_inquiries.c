@@ -366,6 +366,30 @@ static void test_an_answer_again_is_not_a_new_one(void **state)
     enl_profile_close(quim);
 }
 
+/* An introduction made twice is the same bytes, kept once: the sync said
+ * "1 new introduction" each time it came; only the first is new. */
+static void test_an_introduction_again_is_not_a_new_one(void **state)
+{
+    enl_profile *rut = mkprofile("rut"), *sol = mkprofile("sol"), *teo = mkprofile("teo");
+    enl_sync_stats st;
+    (void)state;
+
+    introduce(rut, "rut", sol, "sol");
+    introduce(rut, "rut", teo, "teo");
+    assert_int_equal(enl_introduce(rut, "sol", "teo", "from the kitchen"), ENL_OK);
+    st = arriving(rut, sol);
+    assert_int_equal(st.introductions, 1);
+
+    assert_int_equal(enl_introduce(rut, "sol", "teo", "from the kitchen"), ENL_OK);
+    st = arriving(rut, sol);
+    assert_int_equal(st.introductions, 0);
+    assert_int_equal(st.other_notes, 1);        /* it did arrive */
+
+    enl_profile_close(rut);
+    enl_profile_close(sol);
+    enl_profile_close(teo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_answer_of_burned_contact),
         cmocka_unit_test(test_card_in_capitals),
         cmocka_unit_test(test_an_answer_again_is_not_a_new_one),
+        cmocka_unit_test(test_an_introduction_again_is_not_a_new_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
