@@ -165,6 +165,11 @@ static const char *migrations[] = {
     "INSERT INTO scrub9(id, b) SELECT rowid, b FROM scrub;"
     "DROP TABLE scrub;"
     "ALTER TABLE scrub9 RENAME TO scrub;",
+    /* 10: a key of its own for the parts of each file (enl_store_part_put),
+     * sealed with the blob key: a file's parts are deleted by deleting its
+     * key (overwritten) rather than by overwriting every part. Files whose
+     * parts came before keep the blob key (no row here). */
+    "CREATE TABLE partkeys(file BLOB PRIMARY KEY, blob BLOB NOT NULL);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == ENL_STORE_SCHEMA, "one migration per version");
 
@@ -1609,8 +1614,8 @@ void enl_store_index(const enl_store *st, uint8_t out[32], const char *table,
 #define AD_MAX 64
 static const uint8_t PAD_MARK[] = "\0enlace padded v1";
 
-static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const uint8_t *ad,
-                     size_t ad_len, const uint8_t *pt, size_t len)
+static int seal_blob_with(const uint8_t key[KEYBYTES], uint8_t **blob, size_t *blen,
+                          const uint8_t *ad, size_t ad_len, const uint8_t *pt, size_t len)
 {
     uint8_t adp[AD_MAX + sizeof PAD_MARK], *b, *padded;
     size_t plen = enl_padme(len + 1 < PAD_FLOOR ? PAD_FLOOR : len + 1);
@@ -1627,15 +1632,15 @@ static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const ui
     memcpy(adp + ad_len, PAD_MARK, sizeof PAD_MARK);
     randombytes_buf(b, NONCEBYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(b + NONCEBYTES, NULL, padded, plen, adp,
-                                               ad_len + sizeof PAD_MARK, NULL, b, st->keys);
+                                               ad_len + sizeof PAD_MARK, NULL, b, key);
     enl_secmem_free(padded);   /* wipes */
     *blob = b;
     *blen = NONCEBYTES + plen + ABYTES;
     return ENL_OK;
 }
 
-static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8_t *ad,
-                     size_t ad_len, const uint8_t *blob, size_t blen)
+static int open_blob_with(const uint8_t key[KEYBYTES], uint8_t **pt, size_t *len,
+                          const uint8_t *ad, size_t ad_len, const uint8_t *blob, size_t blen)
 {
     uint8_t adp[AD_MAX + sizeof PAD_MARK], *p;
     size_t n;
@@ -1647,7 +1652,7 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
     memcpy(adp + ad_len, PAD_MARK, sizeof PAD_MARK);
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
                                                    blen - NONCEBYTES, adp, ad_len + sizeof PAD_MARK,
-                                                   blob, st->keys) == 0) {
+                                                   blob, key) == 0) {
         /* padded: the last 0x80 ends the record; only zeros follow it */
         while (n > 0 && p[n - 1] == 0) n--;
         if (n == 0 || p[n - 1] != 0x80) {
@@ -1657,13 +1662,26 @@ static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8
         n--;
     } else if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + NONCEBYTES,
                                                           blen - NONCEBYTES, ad, ad_len, blob,
-                                                          st->keys) != 0) {
+                                                          key) != 0) {
         enl_secmem_free(p);
         return ENL_EDECRYPT;
     }
     *pt = p;
     *len = n;
     return ENL_OK;
+}
+
+/* Every row but the parts of a file is sealed with the blob key. */
+static int seal_blob(const enl_store *st, uint8_t **blob, size_t *blen, const uint8_t *ad,
+                     size_t ad_len, const uint8_t *pt, size_t len)
+{
+    return seal_blob_with(st->keys, blob, blen, ad, ad_len, pt, len);
+}
+
+static int open_blob(const enl_store *st, uint8_t **pt, size_t *len, const uint8_t *ad,
+                     size_t ad_len, const uint8_t *blob, size_t blen)
+{
+    return open_blob_with(st->keys, pt, len, ad, ad_len, blob, blen);
 }
 
 void enl_store_free(uint8_t *pt, size_t len)
@@ -2462,6 +2480,8 @@ int enl_store_expire(enl_store *st, uint32_t now_hours, uint64_t *dropped)
         "DELETE FROM seen WHERE expiry <= ?", "DELETE FROM outbox WHERE expiry <= ?",
         "DELETE FROM burns WHERE expiry <= ?", "DELETE FROM outgoing WHERE expiry <= ?",
         "DELETE FROM parts WHERE expiry <= ? AND file NOT IN (SELECT h FROM files)",
+        /* the keys of files with no part left (the ? is there to bind) */
+        "DELETE FROM partkeys WHERE ? > 0 AND file NOT IN (SELECT file FROM parts)",
     };
     uint64_t n = 0;
     /* One write transaction (BEGIN IMMEDIATE, in turn with the twins):
@@ -2626,30 +2646,98 @@ static void part_key(const enl_store *st, uint8_t h[32], const uint8_t file[32],
     enl_store_index(st, h, "parts", k, sizeof k);
 }
 
+/* The key the parts of a file are sealed with, into key: its own (a row
+ * of partkeys, sealed with the blob key), made with its first part when
+ * `make` is set; the blob key for a file whose parts came before schema 10
+ * (parts, but no row). ENL_ENOTFOUND: neither, and not made. *own says
+ * whether the key is the file's own (its parts go when it does). */
+static int part_file_key(enl_store *st, const uint8_t file[32], int make, uint8_t key[KEYBYTES],
+                         int *own)
+{
+    uint8_t ad[64], *pt = NULL, fresh[KEYBYTES], *blob = NULL;
+    size_t len = 0, adl = row_ad(ad, "partkeys", file, 32), blen;
+    sqlite3_stmt *s;
+    int rc, step;
+    uint64_t n = 0;
+
+    *own = 0;
+    if (prep(st, "SELECT blob FROM partkeys WHERE file = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        rc = open_blob(st, &pt, &len, ad, adl, sqlite3_column_blob(s, 0),
+                       (size_t)sqlite3_column_bytes(s, 0));
+        if (rc == ENL_OK && len != KEYBYTES) rc = ENL_EMALFORMED;
+        if (rc == ENL_OK) {
+            memcpy(key, pt, KEYBYTES);
+            *own = 1;
+        } else {
+            rc = fail(st, ENL_ESTORE, "a record does not authenticate");
+        }
+        if (pt != NULL) enl_store_free(pt, len);
+    } else {
+        rc = step == SQLITE_DONE ? ENL_ENOTFOUND : fail(st, ENL_ESTORE, "read");
+    }
+    done(st, s);
+    if (rc != ENL_ENOTFOUND) return rc;
+    /* parts and no key: they came before schema 10, sealed with the blob key */
+    if ((rc = enl_store_part_count(st, file, UINT32_MAX, &n)) != ENL_OK) return rc;
+    if (n > 0) {
+        memcpy(key, st->keys, KEYBYTES);
+        return ENL_OK;
+    }
+    if (!make) return ENL_ENOTFOUND;
+    randombytes_buf(fresh, sizeof fresh);
+    rc = seal_blob(st, &blob, &blen, ad, adl, fresh, sizeof fresh);
+    if (rc == ENL_OK && prep(st, "INSERT INTO partkeys(file, blob) VALUES(?, ?)", &s) != SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, "write");
+    if (rc == ENL_OK) {
+        sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 2, blob, (int)blen, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+        done(st, s);
+    }
+    free(blob);
+    if (rc == ENL_OK) {
+        memcpy(key, fresh, KEYBYTES);
+        *own = 1;
+    }
+    sodium_memzero(fresh, sizeof fresh);
+    return rc;
+}
+
 int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
                        uint32_t expiry_hours, const uint8_t *data, size_t len)
 {
-    uint8_t h[32], ad[64], *blob = NULL;
+    uint8_t h[32], ad[64], key[KEYBYTES], *blob = NULL;
     size_t blen, adl;
     sqlite3_stmt *s;
-    int rc;
+    int rc, own;
 
+    /* the key and the part in one transaction: never a part whose key a
+     * crash lost, nor two keys made for one file by two connections */
+    if ((rc = enl_store_begin(st)) != ENL_OK) return rc;
+    rc = part_file_key(st, file, 1, key, &own);
     part_key(st, h, file, index);
     adl = row_ad(ad, "parts", h, 32);
-    if ((rc = seal_blob(st, &blob, &blen, ad, adl, data, len)) != ENL_OK) return rc;
-    if (prep(st, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
-                           "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK) {
-        free(blob);
-        return fail(st, ENL_ESTORE, "write");
+    if (rc == ENL_OK) rc = seal_blob_with(key, &blob, &blen, ad, adl, data, len);
+    sodium_memzero(key, sizeof key);
+    if (rc == ENL_OK && prep(st, "INSERT OR IGNORE INTO parts(h, file, idx, expiry, blob) "
+                                 "VALUES(?, ?, ?, ?, ?)", &s) != SQLITE_OK)
+        rc = fail(st, ENL_ESTORE, "write");
+    if (rc == ENL_OK) {
+        sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 2, file, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, index);
+        sqlite3_bind_int64(s, 4, expiry_hours);
+        sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+        done(st, s);
     }
-    sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, file, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, index);
-    sqlite3_bind_int64(s, 4, expiry_hours);
-    sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
-    done(st, s);
     free(blob);
+    if (rc == ENL_OK) return enl_store_commit(st);
+    enl_store_rollback(st);
     return rc;
 }
 
@@ -2689,17 +2777,55 @@ int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
     return delete_parts(st, file, index, index);
 }
 
+/* Every part of a file whose parts have a key of their own: the key's row
+ * is deleted (overwritten, as every row), and then the parts without
+ * overwriting them. What stays of them in free pages is sealed with a key
+ * that no longer exists, passphrase or not; overwriting them too would
+ * write the whole file again, through the log and then the main file. */
+static int forget_parts(enl_store *st, const uint8_t file[32])
+{
+    sqlite3_stmt *s;
+    int rc, back;
+    if (prep(st, "DELETE FROM partkeys WHERE file = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "write");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    done(st, s);
+    if (rc != ENL_OK) return rc;
+    if ((rc = exec(st, "PRAGMA secure_delete=OFF")) != ENL_OK) return rc;
+    rc = delete_parts(st, file, 0, UINT32_MAX);
+    /* whatever the delete did: every other deletion overwrites */
+    back = exec(st, "PRAGMA secure_delete=ON");
+    return rc != ENL_OK ? rc : back;
+}
+
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
-    return delete_parts(st, file, from, UINT32_MAX);
+    uint8_t key[KEYBYTES];
+    int rc, own = 0;
+    if (from > 0) return delete_parts(st, file, from, UINT32_MAX);
+    if ((rc = enl_store_begin(st)) != ENL_OK) return rc;
+    rc = part_file_key(st, file, 0, key, &own);
+    sodium_memzero(key, sizeof key);
+    if (rc == ENL_ENOTFOUND) rc = ENL_OK;   /* no parts: nothing to delete */
+    else if (rc == ENL_OK) rc = own ? forget_parts(st, file) : delete_parts(st, file, 0, UINT32_MAX);
+    if (rc == ENL_OK) return enl_store_commit(st);
+    enl_store_rollback(st);
+    return rc;
 }
 
 int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
     int rc = ENL_OK, step;
-    if (prep(st, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", &s) != SQLITE_OK)
+    uint8_t key[KEYBYTES];
+    int own;
+    if ((rc = part_file_key(st, file, 0, key, &own)) != ENL_OK)
+        return rc == ENL_ENOTFOUND ? ENL_OK : rc;   /* no parts */
+    if (prep(st, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", &s) != SQLITE_OK) {
+        sodium_memzero(key, sizeof key);
         return fail(st, ENL_ESTORE, "read");
+    }
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t idx = sqlite3_column_int64(s, 0);
@@ -2708,8 +2834,8 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
         if (idx < 0 || idx > UINT32_MAX) { rc = fail(st, ENL_ESTORE, "bad row"); break; }
         part_key(st, h, file, (uint32_t)idx);
         adl = row_ad(ad, "parts", h, 32);
-        rc = open_blob(st, &pt, &len, ad, adl, sqlite3_column_blob(s, 1),
-                       (size_t)sqlite3_column_bytes(s, 1));
+        rc = open_blob_with(key, &pt, &len, ad, adl, sqlite3_column_blob(s, 1),
+                            (size_t)sqlite3_column_bytes(s, 1));
         if (rc != ENL_OK) { rc = fail(st, ENL_ESTORE, "a record does not authenticate"); break; }
         rc = fn(ctx, (uint32_t)idx, pt, len);
         enl_store_free(pt, len);
@@ -2717,6 +2843,7 @@ int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
     done(st, s);
+    sodium_memzero(key, sizeof key);
     return rc > 0 ? ENL_OK : rc;
 }
 

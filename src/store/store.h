@@ -25,7 +25,7 @@
 typedef struct enl_store enl_store;
 
 #define ENL_STORE_FILE "enlace.db"
-#define ENL_STORE_SCHEMA 9
+#define ENL_STORE_SCHEMA 10
 
 int enl_store_create(enl_store **out, const char *home, const char *pass, size_t pass_len,
                      enl_kdf_level kdf) __attribute__((warn_unused_result));
@@ -165,15 +165,19 @@ int enl_store_set_add(enl_store *st, const char *set, const uint8_t item[32], ui
 int enl_store_set_has(enl_store *st, const char *set, const uint8_t item[32]);
 int enl_store_set_del(enl_store *st, const char *set, const uint8_t item[32]);
 
-/* Parts of files received, encrypted under the profile key: one row per
- * (file, index), file being the keyed hash that names the file's record in
- * the encrypted table "files". A second copy of a part is ignored. expiry:
- * the note's, after which a part whose file record never came is dropped. */
+/* Parts of files received: one row per (file, index), file being the keyed
+ * hash that names the file's record in the encrypted table "files", each
+ * sealed with a key of its file's own (made with its first part, kept
+ * sealed under the profile key). A second copy of a part is ignored.
+ * expiry: the note's, after which a part whose file record never came is
+ * dropped. */
 int enl_store_part_put(enl_store *st, const uint8_t file[32], uint32_t index,
                        uint32_t expiry_hours, const uint8_t *data, size_t len);
 /* Parts of a file with an index below `below`. */
 int enl_store_part_count(enl_store *st, const uint8_t file[32], uint32_t below, uint64_t *n);
-/* Deletes the parts of a file from index `from` on (beyond its last). */
+/* Deletes the parts of a file from index `from` on (beyond its last). From
+ * 0, every part: the file's key is overwritten, and the parts are deleted
+ * without being overwritten (they can no longer be opened). */
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from);
 /* Deletes part index of file (nothing when there is none). */
 int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index);

@@ -620,8 +620,9 @@ static void test_a_change_cut_short_before_schema_8_is_scrubbed(void **state)
     note_slots(db_path);
     /* schema 7, as a version before the markers left it */
     assert_int_equal(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(__real_sqlite3_exec(h, "DROP TABLE scrub; PRAGMA user_version=7; "
-                                         "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+    assert_int_equal(__real_sqlite3_exec(h, "DROP TABLE partkeys; DROP TABLE scrub; "
+                                         "PRAGMA user_version=7; PRAGMA wal_checkpoint(TRUNCATE)",
+                                         NULL, NULL, NULL),
                      SQLITE_OK);
     /* a duress passphrase set, killed with its slot in the log alone (the
      * connection stays open: its close would fold the log in) */

@@ -62,7 +62,7 @@ static void test_profile_from_before_the_duress_slot_is_not_unfinished(void **st
 
     /* As enlace 1536957 left it: schema 2, two rows in meta. */
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    exec_ok(db, "DROP TABLE scrub;"
+    exec_ok(db, "DROP TABLE partkeys; DROP TABLE scrub;"
                 "DROP TRIGGER notes_source_in; DROP TRIGGER notes_source_out; DROP TABLE sources;"
                 "DROP INDEX notes_source; ALTER TABLE notes DROP COLUMN source;"
                 "DROP TABLE files; DROP TABLE parts; DROP TABLE follows; DROP TABLE bulletins;"
