@@ -17,25 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static char home[64];
-
-static enl_store *fresh_store(void)
-{
-    enl_store *st = NULL;
-    snprintf(home, sizeof home, "/tmp/enl-partkeys-XXXXXX");   /* mkdtemp's template */
-    assert_non_null(mkdtemp(home));
-    rmdir(home);
-    assert_int_equal(enl_store_create(&st, home, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return st;
-}
-
-static void done_store(enl_store *st)
-{
-    char cmd[128];
-    enl_store_close(st);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    assert_int_equal(system(cmd), 0);
-}
+#include "scratch_store.h"
 
 static uint64_t rows(enl_store *st, const char *table)
 {
@@ -146,7 +128,7 @@ static void put_old_part(enl_store *st, const uint8_t file[32], uint32_t index, 
 
 static void test_a_file_has_its_own_key(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32], other[32], blob[4096], h[32], ad[64], *pt = NULL;
     size_t n, len = 0, adl;
     reading r = { 0, 10 };
@@ -174,7 +156,7 @@ static void test_a_file_has_its_own_key(void **state)
  * and the next deletion overwrites again. */
 static void test_deleting_a_file_forgets_its_key(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32], other[32], key_blob[4096];
     size_t n;
     uint64_t left = 99;
@@ -211,7 +193,7 @@ static void test_deleting_a_file_forgets_its_key(void **state)
 /* Trimming from a later index keeps the key: the parts before it stay. */
 static void test_trimming_the_end_keeps_the_key(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32];
     reading r = { 0, 10 };
     (void)state;
@@ -229,7 +211,7 @@ static void test_trimming_the_end_keeps_the_key(void **state)
 /* A part put in a transaction that is rolled back leaves no key behind. */
 static void test_a_rolled_back_part_leaves_no_key(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32];
     (void)state;
     memset(file, 1, sizeof file);
@@ -246,7 +228,7 @@ static void test_a_rolled_back_part_leaves_no_key(void **state)
  * deleted, since no key of their own can be forgotten for them. */
 static void test_parts_from_before_still_open(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32], part_blob[4096];
     size_t n;
     reading r = { 0, 30 };
@@ -272,7 +254,7 @@ static void test_parts_from_before_still_open(void **state)
 /* Parts of a file whose record never came expire, and their key with them. */
 static void test_expired_orphans_take_their_key(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
     uint8_t file[32];
     (void)state;
     memset(file, 4, sizeof file);

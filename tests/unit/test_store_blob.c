@@ -13,25 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static char home[64];
-
-static enl_store *fresh_store(void)
-{
-    enl_store *st = NULL;
-    snprintf(home, sizeof home, "/tmp/enl-blob-XXXXXX");
-    assert_non_null(mkdtemp(home));
-    rmdir(home);
-    assert_int_equal(enl_store_create(&st, home, "pw", 2, ENL_KDF_INTERACTIVE), ENL_OK);
-    return st;
-}
-
-static void done_store(enl_store *st)
-{
-    char cmd[128];
-    enl_store_close(st);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    assert_int_equal(system(cmd), 0);
-}
+#include "scratch_store.h"
 
 static size_t stored_len(enl_store *st, const char *table, const uint8_t key[32])
 {
@@ -51,7 +33,7 @@ static size_t stored_len(enl_store *st, const char *table, const uint8_t key[32]
  * take a Padmé size, never less than they hold. */
 static void test_sizes_are_padded(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-blob-XXXXXX");
     uint8_t text[5000], k1[32], k2[32], k3[32], *pt = NULL;
     size_t len = 0;
     (void)state;
@@ -106,7 +88,7 @@ static void put_raw(enl_store *st, const char *table, const uint8_t key[32], con
 
 static void test_old_blobs_open_and_bad_padding_is_refused(void **state)
 {
-    enl_store *st = fresh_store();
+    enl_store *st = fresh_store("/tmp/enl-blob-XXXXXX");
     uint8_t key[32], rec[300], *pt = NULL;
     size_t len = 0;
     (void)state;
