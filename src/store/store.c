@@ -85,6 +85,8 @@ struct enl_store {
     uint64_t foreign;             /* outer transactions that found another's commit */
     dev_t dev;                    /* the database file this handle opened */
     ino_t ino;
+    int waits_left;               /* ms of waiting for locks left, all waits together; -1:
+                                   * none but BUSY_TRIES per wait (see may_wait) */
 };
 
 static const char *migrations[] = {
@@ -296,11 +298,24 @@ static int run(enl_store *st, const char *sql)
  * for 10 s at most. */
 #define BUSY_TRIES 10000
 
+/* A wipe waits a second at most for everything it waits for (see
+ * destroy_files): a `listen` holding the profile must not delay it. */
+#define DESTROY_WAIT_TRIES 1000
+
+/* Whether a wait for a lock (SQLite's or the folder's, folder_lock) may
+ * try once more, after a millisecond, at its tries-th try: BUSY_TRIES per
+ * wait, and no more than a handle's waits_left for all of them. */
+static int may_wait(enl_store *st, int tries)
+{
+    if (tries >= BUSY_TRIES || st->waits_left == 0) return 0;
+    if (st->waits_left > 0) st->waits_left--;
+    return 1;
+}
+
 static int busy_wait(void *ctx, int tries)
 {
     struct timespec ms = { 0, 1000000L };
-    (void)ctx;
-    if (tries >= BUSY_TRIES) return 0;
+    if (!may_wait(ctx, tries)) return 0;
     nanosleep(&ms, NULL);
     return 1;
 }
@@ -310,7 +325,7 @@ static int pragmas(enl_store *st)
     /* secure_delete overwrites freed content; temp_store keeps SQLite's
      * scratch off the disk; FULL sync keeps a pulled plug from losing a
      * committed transaction. */
-    sqlite3_busy_handler(st->db, busy_wait, NULL);
+    sqlite3_busy_handler(st->db, busy_wait, st);
     /* No checkpoint in the middle of a sync: the log is folded into the
      * main file when the profile closes (and after each listener session),
      * so a crash during a sync leaves the main file whole, and the key
@@ -476,8 +491,9 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
  * processes do, and closing it never drops SQLite's fcntl locks on the
  * database. On the folder: nothing to create, leave behind or wipe. It is
  * waited for as SQLite's write lock is (busy_wait): every millisecond, for
- * 10 s at most; -1 when it could not be had. */
-static int folder_lock(const char *db_file)
+ * 10 s at most, less for a handle that must not wait (may_wait); -1 when
+ * it could not be had. */
+static int folder_lock(enl_store *st, const char *db_file)
 {
     char dir[4096];
     const char *slash = strrchr(db_file, '/');
@@ -488,7 +504,7 @@ static int folder_lock(const char *db_file)
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -1;
     for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; tries++) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || tries >= BUSY_TRIES) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || !may_wait(st, tries)) {
             close(fd);
             return -1;
         }
@@ -673,6 +689,7 @@ static int alloc_store(enl_store **out)
         free(st);
         return ENL_ENOMEM;
     }
+    st->waits_left = -1;
     *out = st;
     return ENL_OK;
 }
@@ -760,7 +777,7 @@ static int create_db(const char *path, const uint8_t rec[KDFREC_BYTES], const ui
     randombytes_buf(master, sizeof master);
     slot_seal(wrapped, master, KEYBYTES, wrap_ad, sizeof wrap_ad, rec, kek);
     randombytes_buf(alt, sizeof alt);
-    if ((lock = folder_lock(path)) < 0) { rc = fail(st, ENL_ESTORE, LOCK_BUSY); goto out; }
+    if ((lock = folder_lock(st, path)) < 0) { rc = fail(st, ENL_ESTORE, LOCK_BUSY); goto out; }
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) goto out;
     if ((rc = meta_put(st, "kdf", rec, KDFREC_BYTES)) == ENL_OK &&
         (rc = meta_put(st, "wrapped_key", wrapped, sizeof wrapped)) == ENL_OK &&
@@ -996,7 +1013,7 @@ int enl_store_checkpoint(enl_store *st)
      * nothing is truncated anyway. */
     if (st->depth == 0) {
         gate_enter(st);
-        if ((lock = folder_lock(st->path)) < 0) rc = fail(st, ENL_ESTORE, LOCK_BUSY);
+        if ((lock = folder_lock(st, st->path)) < 0) rc = fail(st, ENL_ESTORE, LOCK_BUSY);
     }
     /* a log that holds a slot, whoever wrote it, is overwritten first, or
      * not truncated at all; what kept it from being overwritten (another
@@ -1019,16 +1036,31 @@ int enl_store_checkpoint(enl_store *st)
     return rc;
 }
 
+/* Commits a marker alone (scrub_log): what the log holds now is
+ * overwritten before the next checkpoint truncates it. */
+static int mark_log(enl_store *st)
+{
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc == ENL_OK && (rc = mark_slot_in_log(st)) == ENL_OK) rc = exec(st, "COMMIT");
+    if (rc != ENL_OK) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Overwrites every row and both slots, then folds the log into the file and
- * rebuilds it, so no page, free or in the WAL, keeps anything from before. */
+ * rebuilds it, so no page, free or in the WAL, keeps anything from before:
+ * the log, truncated at each checkpoint (enl_store_checkpoint), is marked
+ * before, as a slot write's is, so that it is overwritten in place first
+ * (scrub_log). It held, besides the slots, whatever another process had
+ * not yet folded in, and the rebuilt file (the kdf record in it). */
 static int destroy_contents(enl_store *st)
 {
     /* Every table but meta, read from the schema, so that a table added by
      * a later migration can never be left out of the destruction. The
-     * markers of scrub stay (they say nothing, and go with the file): a
-     * log still holding key slots is then kept by the close below rather
-     * than deleted, and destroy_files overwrites it; emptied with the
-     * rest, the log went back to the file system as it was. */
+     * markers of scrub stay until a scrub has overwritten their log: when
+     * it cannot (another process reads, the disk is full), the close keeps
+     * the marked log rather than delete it, and destroy_files overwrites
+     * it; emptied with the rest, the log went back to the file system as
+     * it was. */
     static const char list[] = "SELECT name FROM sqlite_master WHERE type = 'table' AND "
                                "name NOT IN ('meta', 'sqlite_sequence', 'scrub') ORDER BY name";
     char names[64][64];
@@ -1036,7 +1068,11 @@ static int destroy_contents(enl_store *st)
     uint8_t junk[SLOT2_BYTES];
     char sql[128];
     sqlite3_stmt *s;
-    int rc = exec(st, "BEGIN IMMEDIATE");
+    /* A profile from before schema 8 (never opened since, nor migrated: a
+     * wipe needs no passphrase) has no table for markers: no checkpoint
+     * then, whose truncation would give its log back unscrubbed; the log
+     * goes with the files, overwritten. */
+    int marks = has_scrub_table(st), rc = exec(st, "BEGIN IMMEDIATE");
     if (rc == ENL_OK && sqlite3_prepare_v2(st->db, list, -1, &s, NULL) != SQLITE_OK)
         rc = fail(st, ENL_ESTORE, "schema");
     if (rc == ENL_OK) {
@@ -1051,17 +1087,22 @@ static int destroy_contents(enl_store *st)
     /* The counters of AUTOINCREMENT tables would say how many messages
      * there were (and that this profile is not new): back to none. */
     if (rc == ENL_OK) rc = exec(st, "DELETE FROM sqlite_sequence");
-    if (rc == ENL_OK && has_scrub_table(st)) rc = exec(st, "DELETE FROM scrub WHERE length(b) > 0");
+    if (rc == ENL_OK && marks) rc = exec(st, "DELETE FROM scrub WHERE length(b) > 0");
     randombytes_buf(junk, sizeof junk);
     if (rc == ENL_OK) rc = meta_put(st, "wrapped_key", junk, SLOT1_BYTES);
     randombytes_buf(junk, sizeof junk);
     if (rc == ENL_OK) rc = meta_put(st, "wrapped_alt", junk, SLOT2_BYTES);
+    if (rc == ENL_OK && marks) rc = mark_slot_in_log(st);
     if (rc == ENL_OK) rc = exec(st, "COMMIT");
-    else { (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); return rc; }
-    if (rc == ENL_OK) rc = enl_store_checkpoint(st);
-    if (rc == ENL_OK) rc = exec(st, "VACUUM");
-    if (rc == ENL_OK) rc = enl_store_checkpoint(st);
-    return rc;
+    if (rc != ENL_OK) {
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (!marks) return ENL_OK;
+    if ((rc = enl_store_checkpoint(st)) != ENL_OK) return rc;
+    /* VACUUM cannot share a transaction: its marker comes right after */
+    if ((rc = exec(st, "VACUUM")) != ENL_OK || (rc = mark_log(st)) != ENL_OK) return rc;
+    return enl_store_checkpoint(st);
 }
 
 /* Overwrites every byte of a file with random ones and syncs it. ENL_OK
@@ -1092,11 +1133,16 @@ static int overwrite_file(const char *path)
 }
 
 /* Destroys the database at path and its log files, and removes them: first
- * the orderly way (rows and slots overwritten through SQLite, the log folded
- * in, the file rebuilt), which needs the write lock that a `listen` in the
- * middle of a sync may hold, so it waits a second at most and its failure
- * stops nothing; then, whatever that did, every byte of the files: the key
- * slots are in them, and without the slots no record can be opened. */
+ * the orderly way (destroy_contents: rows and slots overwritten through
+ * SQLite, the log overwritten and folded in, the file rebuilt), on a handle
+ * opened as enl_store_open's are, with the path its checkpoints and the
+ * folder lock need, but no key. That way needs the write lock (a `listen`
+ * in the middle of a sync holds it), the folder lock (another process holds
+ * it while it folds its log in) and a log no one reads, so all its waits
+ * together last a second at most (DESTROY_WAIT_TRIES), its close's too, and
+ * its failure stops nothing; then, whatever that did, every byte of the
+ * files: the key slots are in them, and without the slots no record can be
+ * opened. */
 static int destroy_files(const char *path)
 {
     static const char *const ext[] = { "", "-wal", "-shm" };
@@ -1104,10 +1150,16 @@ static int destroy_files(const char *path)
     enl_store *st = NULL;
     int rc = alloc_store(&st);
     if (rc != ENL_OK) return rc;
+    snprintf(st->path, sizeof st->path, "%s", path);
+    st->waits_left = DESTROY_WAIT_TRIES;
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) ==
         SQLITE_OK && pragmas(st) == ENL_OK) {
-        sqlite3_busy_timeout(st->db, 1000);
+        int keep = 1;
+        remember_file(st);
         (void)destroy_contents(st);
+        /* whatever the log still holds is overwritten below, never given
+         * back by the close (it deletes an unmarked log) */
+        (void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
     }
     enl_store_close(st);
     for (size_t i = 0; i < 3; i++) {
@@ -1157,7 +1209,7 @@ static int undo_unreported_slots(enl_store *st, const uint8_t *slot1, const uint
     /* Nothing to put back, the usual case: no write lock taken (another
      * process may hold it for seconds). */
     if (slots_are(st, slot1, slot2)) return ENL_OK;
-    if ((lock = folder_lock(st->path)) < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
+    if ((lock = folder_lock(st, st->path)) < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
     if ((rc = exec(st, "BEGIN IMMEDIATE")) != ENL_OK) {
         folder_unlock(lock);
         return rc;
@@ -1391,7 +1443,7 @@ static int write_slot_locked(enl_store *st, const char *key, const uint8_t *slot
 
 static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
 {
-    int lock = folder_lock(st->path), rc;
+    int lock = folder_lock(st, st->path), rc;
     if (lock < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
     rc = write_slot_locked(st, key, slot, len);
     folder_unlock(lock);
@@ -1466,7 +1518,7 @@ void enl_store_close(enl_store *st)
         /* the look for a marker and the close that may delete the log,
          * with no slot committed between them (folder_lock); without the
          * lock, the log is kept whatever it holds */
-        lock = folder_lock(st->path);
+        lock = folder_lock(st, st->path);
         if (lock >= 0) {
             keep_marked_log(st);
         } else {
