@@ -8,7 +8,8 @@
  *    (enl_revocation_publish) when they are taken;
  *  - a burn notice that arrives by any transport (enl_burn_intake): it is
  *    verified against the key it revokes, kept and carried for a year, and
- *    acted on when that key is a contact's.
+ *    acted on when that key is a contact's. When the year is over, a
+ *    tombstone of its id keeps it from being taken in again (below).
  *
  * Acting on a burn: the contact is marked burned (with the reason), both
  * sessions with it are forgotten, and nothing is ever sealed to it again.
@@ -24,6 +25,33 @@
 #include "util/secmem.h"
 
 #define BURN_KEEP_HOURS (366u * 24)
+
+/* A notice carried here for its year leaves a tombstone when it expires: a
+ * keyed hash of its id in the "seen" set, never the notice, which refuses
+ * the same notice later like one already held. Without it, a device whose
+ * copy expired took the notice in again from the first drop or peer that
+ * still carried it, for another year, and passed it on to others whose own
+ * copies had expired: no notice ever died out.
+ *
+ * How long: each device keeps a notice a year from its own intake. A
+ * device that took it from this one did so by this copy's expiry at the
+ * latest, so its copy is gone a year after; one that took it from that one,
+ * a year later still. Two years after this copy expired, every copy that
+ * came from it, directly or through one more device, is gone, and a copy
+ * arriving then was first taken in more than two years after this device
+ * took it: the notice is still spreading to devices that never had it, and
+ * may be carried again. Longer would keep more of what a seized device
+ * shows (which notices it saw) for less. Rounded up to a whole week so that
+ * the expiry, stored in the clear beside the hash, does not tell the hour
+ * of the sync the notice came by. */
+#define BURN_TOMB_HOURS (2u * BURN_KEEP_HOURS)
+#define BURN_TOMB_ROUND (7u * 24)
+
+static void tomb_mark(uint8_t mark[32], const uint8_t id[32])
+{
+    static const char ctx[] = "enlace burn tombstone v1";
+    crypto_generichash(mark, 32, id, 32, (const uint8_t *)ctx, sizeof ctx - 1);
+}
 
 /* A burn's reason, whether it goes in a revocation or stays on this device:
  * one line a contact's screen shows as it is, so no control characters, and
@@ -213,6 +241,74 @@ int enl_burn_held(enl_profile *p, const char *name)
     return rc == ENL_OK ? 1 : rc == ENL_ENOTFOUND ? 0 : rc;
 }
 
+/* 1 when the notice with this id left a tombstone here and would change
+ * nothing: the contact it names is burned already (or is no contact), or
+ * it names my own keys and I was told. A burn's effect never waits on a
+ * tombstone: the contact may have been added since the notice expired (a
+ * card is refused only while a notice of its key is held), and then the
+ * notice is taken in again as if new, burns them, and is carried a year. */
+static int refused_by_tombstone(enl_profile *p, const uint8_t id[32], const enl_revocation *r)
+{
+    uint8_t mark[32];
+    enl_contact c;
+    int rc;
+    tomb_mark(mark, id);
+    if ((rc = enl_store_set_has(p->st, "seen", mark)) <= 0) return rc;
+    if (is_self(p, r)) {
+        rc = enl_self_burned(p, NULL, NULL, 0);
+        return rc < 0 ? rc : rc == 1;
+    }
+    rc = enl_contact_by_dh(p, r->dh_pk, &c);
+    if (rc == ENL_ENOTFOUND) return 1;
+    if (rc != ENL_OK) return rc;
+    return sodium_memcmp(c.card.sign_pk, r->sign_pk, 32) != 0 || c.burned;
+}
+
+typedef struct {
+    uint32_t now;
+    uint8_t (*ids)[32];
+    uint32_t *expiry;
+    size_t n, cap;
+} expired_burns;
+
+static int collect_expired(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    expired_burns *e = ctx;
+    (void)size;
+    if (expiry > e->now) return 0;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 16;
+        uint8_t (*ids)[32] = realloc(e->ids, cap * sizeof *ids);
+        uint32_t *x;
+        if (ids == NULL) return ENL_ENOMEM;
+        e->ids = ids;
+        if ((x = realloc(e->expiry, cap * sizeof *x)) == NULL) return ENL_ENOMEM;
+        e->expiry = x;
+        e->cap = cap;
+    }
+    memcpy(e->ids[e->n], id, 32);
+    e->expiry[e->n++] = expiry;
+    return 0;
+}
+
+int enl_burn_tombstones(enl_profile *p, uint32_t now_hours)
+{
+    expired_burns e = { now_hours, NULL, NULL, 0, 0 };
+    int rc = enl_store_burn_items(p->st, collect_expired, &e);
+    for (size_t i = 0; rc == ENL_OK && i < e.n; i++) {
+        uint8_t mark[32];
+        uint64_t until = ((uint64_t)e.expiry[i] + BURN_TOMB_HOURS + BURN_TOMB_ROUND - 1) /
+                         BURN_TOMB_ROUND * BURN_TOMB_ROUND;
+        if (until <= now_hours) continue;       /* over already (a device left unused) */
+        if (until > UINT32_MAX) until = UINT32_MAX;
+        tomb_mark(mark, e.ids[i]);
+        rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
+    }
+    free(e.ids);
+    free(e.expiry);
+    return rc;
+}
+
 int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_stats *stats)
 {
     enl_revocation r;
@@ -221,7 +317,8 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
     if (rc != ENL_OK) return rc;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
-    if ((rc = enl_store_burn_has(p->st, id)) != 0) {
+    if ((rc = enl_store_burn_has(p->st, id)) != 0 ||
+        (rc = refused_by_tombstone(p, id, &r)) != 0) {
         enl_store_rollback(p->st);
         return rc < 0 ? rc : ENL_EDUPLICATE;
     }
