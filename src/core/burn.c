@@ -53,6 +53,25 @@ static void tomb_mark(uint8_t mark[32], const uint8_t id[32])
     crypto_generichash(mark, 32, id, 32, (const uint8_t *)ctx, sizeof ctx - 1);
 }
 
+/* The signing key of an expired notice is remembered as long, the same
+ * way: a card under it is refused while a notice signed by it is held, and
+ * once the notice is no longer taken in again, the captor holding the key
+ * could otherwise have a new card under it accepted a year on. */
+static void key_mark(uint8_t mark[32], const uint8_t sign_pk[32])
+{
+    static const char ctx[] = "enlace burned key v1";
+    crypto_generichash(mark, 32, sign_pk, 32, (const uint8_t *)ctx, sizeof ctx - 1);
+}
+
+int enl_burn_key_known(enl_profile *p, const uint8_t sign_pk[32])
+{
+    uint8_t mark[32];
+    int rc = enl_store_burn_has_key(p->st, sign_pk);
+    if (rc != 0) return rc;
+    key_mark(mark, sign_pk);
+    return enl_store_set_has(p->st, "seen", mark);
+}
+
 /* A burn's reason, whether it goes in a revocation or stays on this device:
  * one line a contact's screen shows as it is, so no control characters, and
  * refused whole rather than cut when too long. */
@@ -244,9 +263,9 @@ int enl_burn_held(enl_profile *p, const char *name)
 /* 1 when the notice with this id left a tombstone here and would change
  * nothing: the contact it names is burned already (or is no contact), or
  * it names my own keys and I was told. A burn's effect never waits on a
- * tombstone: the contact may have been added since the notice expired (a
- * card is refused only while a notice of its key is held), and then the
- * notice is taken in again as if new, burns them, and is carried a year. */
+ * tombstone: a contact under its keys that is not burned (which the key's
+ * mark should keep from being added) is burned by the notice taken in
+ * again as if new, and carried a year. */
 static int refused_by_tombstone(enl_profile *p, const uint8_t id[32], const enl_revocation *r)
 {
     uint8_t mark[32];
@@ -265,9 +284,13 @@ static int refused_by_tombstone(enl_profile *p, const uint8_t id[32], const enl_
 }
 
 typedef struct {
+    uint8_t id[32];
+    uint32_t expiry;
+} expired_burn;
+
+typedef struct {
     uint32_t now;
-    uint8_t (*ids)[32];
-    uint32_t *expiry;
+    expired_burn *v;
     size_t n, cap;
 } expired_burns;
 
@@ -278,34 +301,46 @@ static int collect_expired(void *ctx, const uint8_t id[32], uint32_t expiry, uin
     if (expiry > e->now) return 0;
     if (e->n == e->cap) {
         size_t cap = e->cap ? 2 * e->cap : 16;
-        uint8_t (*ids)[32] = realloc(e->ids, cap * sizeof *ids);
-        uint32_t *x;
-        if (ids == NULL) return ENL_ENOMEM;
-        e->ids = ids;
-        if ((x = realloc(e->expiry, cap * sizeof *x)) == NULL) return ENL_ENOMEM;
-        e->expiry = x;
+        expired_burn *v = realloc(e->v, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        e->v = v;
         e->cap = cap;
     }
-    memcpy(e->ids[e->n], id, 32);
-    e->expiry[e->n++] = expiry;
+    memcpy(e->v[e->n].id, id, 32);
+    e->v[e->n++].expiry = expiry;
     return 0;
+}
+
+static int by_expiry(const void *a, const void *b)
+{
+    uint32_t x = ((const expired_burn *)a)->expiry, y = ((const expired_burn *)b)->expiry;
+    return (x > y) - (x < y);
 }
 
 int enl_burn_tombstones(enl_profile *p, uint32_t now_hours)
 {
-    expired_burns e = { now_hours, NULL, NULL, 0, 0 };
+    expired_burns e = { now_hours, NULL, 0, 0 };
     int rc = enl_store_burn_items(p->st, collect_expired, &e);
+    /* the earliest first: two notices of one key, the later one's mark stays */
+    if (rc == ENL_OK && e.n > 1) qsort(e.v, e.n, sizeof *e.v, by_expiry);
     for (size_t i = 0; rc == ENL_OK && i < e.n; i++) {
-        uint8_t mark[32];
-        uint64_t until = ((uint64_t)e.expiry[i] + BURN_TOMB_HOURS + BURN_TOMB_ROUND - 1) /
+        uint8_t mark[32], bin[ENL_REVOCATION_MAXBYTES];
+        size_t len = 0;
+        uint64_t until = ((uint64_t)e.v[i].expiry + BURN_TOMB_HOURS + BURN_TOMB_ROUND - 1) /
                          BURN_TOMB_ROUND * BURN_TOMB_ROUND;
         if (until <= now_hours) continue;       /* over already (a device left unused) */
         if (until > UINT32_MAX) until = UINT32_MAX;
-        tomb_mark(mark, e.ids[i]);
+        tomb_mark(mark, e.v[i].id);
         rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
+        /* version u8, then the signing key (verified when it came in) */
+        if (rc == ENL_OK) rc = enl_store_burn_get(p->st, e.v[i].id, bin, sizeof bin, &len);
+        if (rc == ENL_OK && len < 1 + 32) rc = ENL_ESTORE;
+        if (rc == ENL_OK) {
+            key_mark(mark, bin + 1);
+            rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
+        }
     }
-    free(e.ids);
-    free(e.expiry);
+    free(e.v);
     return rc;
 }
 
