@@ -8,7 +8,8 @@
  *    (enl_revocation_publish) when they are taken;
  *  - a burn notice that arrives by any transport (enl_burn_intake): it is
  *    verified against the key it revokes, kept and carried for a year, and
- *    acted on when that key is a contact's.
+ *    acted on when that key is a contact's. When the year is over, a
+ *    tombstone of its id keeps it from being taken in again (below).
  *
  * Acting on a burn: the contact is marked burned (with the reason), both
  * sessions with it are forgotten, and nothing is ever sealed to it again.
@@ -24,6 +25,52 @@
 #include "util/secmem.h"
 
 #define BURN_KEEP_HOURS (366u * 24)
+
+/* A notice carried here for its year leaves a tombstone when it expires: a
+ * keyed hash of its id in the "seen" set, never the notice, which refuses
+ * the same notice later like one already held. Without it, a device whose
+ * copy expired took the notice in again from the first drop or peer that
+ * still carried it, for another year, and passed it on to others whose own
+ * copies had expired: no notice ever died out.
+ *
+ * How long: each device keeps a notice a year from its own intake. A
+ * device that took it from this one did so by this copy's expiry at the
+ * latest, so its copy is gone a year after; one that took it from that one,
+ * a year later still. Two years after this copy expired, every copy that
+ * came from it, directly or through one more device, is gone, and a copy
+ * arriving then was first taken in more than two years after this device
+ * took it: the notice is still spreading to devices that never had it, and
+ * may be carried again. Longer would keep more of what a seized device
+ * shows (which notices it saw) for less. Rounded up to a whole week so that
+ * the expiry, stored in the clear beside the hash, does not tell the hour
+ * of the sync the notice came by. */
+#define BURN_TOMB_HOURS (2u * BURN_KEEP_HOURS)
+#define BURN_TOMB_ROUND (7u * 24)
+
+static void tomb_mark(uint8_t mark[32], const uint8_t id[32])
+{
+    static const char ctx[] = "enlace burn tombstone v1";
+    crypto_generichash(mark, 32, id, 32, (const uint8_t *)ctx, sizeof ctx - 1);
+}
+
+/* The signing key of an expired notice is remembered as long, the same
+ * way: a card under it is refused while a notice signed by it is held, and
+ * once the notice is no longer taken in again, the captor holding the key
+ * could otherwise have a new card under it accepted a year on. */
+static void key_mark(uint8_t mark[32], const uint8_t sign_pk[32])
+{
+    static const char ctx[] = "enlace burned key v1";
+    crypto_generichash(mark, 32, sign_pk, 32, (const uint8_t *)ctx, sizeof ctx - 1);
+}
+
+int enl_burn_key_known(enl_profile *p, const uint8_t sign_pk[32])
+{
+    uint8_t mark[32];
+    int rc = enl_store_burn_has_key(p->st, sign_pk);
+    if (rc != 0) return rc;
+    key_mark(mark, sign_pk);
+    return enl_store_set_has(p->st, "seen", mark);
+}
 
 /* A burn's reason, whether it goes in a revocation or stays on this device:
  * one line a contact's screen shows as it is, so no control characters, and
@@ -213,6 +260,90 @@ int enl_burn_held(enl_profile *p, const char *name)
     return rc == ENL_OK ? 1 : rc == ENL_ENOTFOUND ? 0 : rc;
 }
 
+/* 1 when the notice with this id left a tombstone here and would change
+ * nothing: the contact it names is burned already (or is no contact), or
+ * it names my own keys and I was told. A burn's effect never waits on a
+ * tombstone: a contact under its keys that is not burned (which the key's
+ * mark should keep from being added) is burned by the notice taken in
+ * again as if new, and carried a year. */
+static int refused_by_tombstone(enl_profile *p, const uint8_t id[32], const enl_revocation *r)
+{
+    uint8_t mark[32];
+    enl_contact c;
+    int rc;
+    tomb_mark(mark, id);
+    if ((rc = enl_store_set_has(p->st, "seen", mark)) <= 0) return rc;
+    if (is_self(p, r)) {
+        rc = enl_self_burned(p, NULL, NULL, 0);
+        return rc < 0 ? rc : rc == 1;
+    }
+    rc = enl_contact_by_dh(p, r->dh_pk, &c);
+    if (rc == ENL_ENOTFOUND) return 1;
+    if (rc != ENL_OK) return rc;
+    return sodium_memcmp(c.card.sign_pk, r->sign_pk, 32) != 0 || c.burned;
+}
+
+typedef struct {
+    uint8_t id[32];
+    uint32_t expiry;
+} expired_burn;
+
+typedef struct {
+    uint32_t now;
+    expired_burn *v;
+    size_t n, cap;
+} expired_burns;
+
+static int collect_expired(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    expired_burns *e = ctx;
+    (void)size;
+    if (expiry > e->now) return 0;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 16;
+        expired_burn *v = realloc(e->v, cap * sizeof *v);
+        if (v == NULL) return ENL_ENOMEM;
+        e->v = v;
+        e->cap = cap;
+    }
+    memcpy(e->v[e->n].id, id, 32);
+    e->v[e->n++].expiry = expiry;
+    return 0;
+}
+
+static int by_expiry(const void *a, const void *b)
+{
+    uint32_t x = ((const expired_burn *)a)->expiry, y = ((const expired_burn *)b)->expiry;
+    return (x > y) - (x < y);
+}
+
+int enl_burn_tombstones(enl_profile *p, uint32_t now_hours)
+{
+    expired_burns e = { now_hours, NULL, 0, 0 };
+    int rc = enl_store_burn_items(p->st, collect_expired, &e);
+    /* the earliest first: two notices of one key, the later one's mark stays */
+    if (rc == ENL_OK && e.n > 1) qsort(e.v, e.n, sizeof *e.v, by_expiry);
+    for (size_t i = 0; rc == ENL_OK && i < e.n; i++) {
+        uint8_t mark[32], bin[ENL_REVOCATION_MAXBYTES];
+        size_t len = 0;
+        uint64_t until = ((uint64_t)e.v[i].expiry + BURN_TOMB_HOURS + BURN_TOMB_ROUND - 1) /
+                         BURN_TOMB_ROUND * BURN_TOMB_ROUND;
+        if (until <= now_hours) continue;       /* over already (a device left unused) */
+        if (until > UINT32_MAX) until = UINT32_MAX;
+        tomb_mark(mark, e.v[i].id);
+        rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
+        /* version u8, then the signing key (verified when it came in) */
+        if (rc == ENL_OK) rc = enl_store_burn_get(p->st, e.v[i].id, bin, sizeof bin, &len);
+        if (rc == ENL_OK && len < 1 + 32) rc = ENL_ESTORE;
+        if (rc == ENL_OK) {
+            key_mark(mark, bin + 1);
+            rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
+        }
+    }
+    free(e.v);
+    return rc;
+}
+
 int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_stats *stats)
 {
     enl_revocation r;
@@ -221,7 +352,8 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
     if (rc != ENL_OK) return rc;
     crypto_generichash(id, sizeof id, bin, len, NULL, 0);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
-    if ((rc = enl_store_burn_has(p->st, id)) != 0) {
+    if ((rc = enl_store_burn_has(p->st, id)) != 0 ||
+        (rc = refused_by_tombstone(p, id, &r)) != 0) {
         enl_store_rollback(p->st);
         return rc < 0 ? rc : ENL_EDUPLICATE;
     }

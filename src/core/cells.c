@@ -392,7 +392,8 @@ static int person_contact(enl_profile *p, const enl_cell_person *m, enl_contact 
 
 /* 1 when these keys are burned on this device: a contact's burned here,
  * or keys whose revocation (a burn notice they signed) this device holds,
- * taken before they were anyone here (notices travel on their own). What
+ * or held until it expired (enl_burn_key_known), taken before they were
+ * anyone here (notices travel on their own). What
  * they sign or seal now may come from whoever holds the seized device,
  * even while the cell still counts them as a member (k burn vouches not in
  * yet). */
@@ -405,7 +406,7 @@ static int contact_burned_here(enl_profile *p, const uint8_t sign_pk[32], const 
 
 static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
 {
-    return contact_burned_here(p, sign_pk, dh_pk) || enl_store_burn_has_key(p->st, sign_pk) == 1;
+    return contact_burned_here(p, sign_pk, dh_pk) || enl_burn_key_known(p, sign_pk) == 1;
 }
 
 static int is_me(enl_profile *p, const uint8_t sign_pk[32])

@@ -327,14 +327,14 @@ static int burned_signing(const contact_rec *r, const void *sign_pk)
 }
 
 /* Whether these keys are known here to be in a captor's hands, though no
- * contact has this DH key: a burn notice signed by the signing key is held
- * (1), or a contact with the same signing key was burned (2, name set).
+ * contact has this DH key: a burn notice signed by the signing key is held,
+ * or was until it expired (1), or a contact with the same signing key was burned (2, name set).
  * Whoever holds a burned signing key can sign a new card with a fresh DH
  * key and have it introduced, or handed over as "my new phone". */
 static int keys_burned_here(enl_profile *p, const uint8_t sign_pk[32], char name[ENL_NAME_MAX + 1])
 {
     contact_rec r;
-    int rc = enl_store_burn_has_key(p->st, sign_pk);
+    int rc = enl_burn_key_known(p, sign_pk);
     if (rc != 0) return rc;
     if ((rc = rec_find(p, burned_signing, sign_pk, &r)) == ENL_OK)
         snprintf(name, ENL_NAME_MAX + 1, "%s", r.c.name);
@@ -368,8 +368,8 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
         char as[ENL_NAME_MAX + 1];
         if ((rc = keys_burned_here(p, r.c.card.sign_pk, as)) < 0) return rc;
         if (rc == 1)
-            return enl_fail(p, ENL_EREFUSED, "card refused: its keys were revoked (this device holds "
-                            "a burn notice signed by them)");
+            return enl_fail(p, ENL_EREFUSED, "card refused: its keys were revoked (this device holds, "
+                            "or held, a burn notice signed by them)");
         if (rc == 2)
             return enl_fail(p, ENL_EREFUSED, "card refused: its signing key is %s's, burned on this "
                             "device", as);

@@ -11,7 +11,15 @@ int enl_profile_expire(enl_profile *p)
 {
     uint32_t now = enl_now_hours();
     int rc = enl_files_settle(p, now);
-    if (rc == ENL_OK) rc = enl_store_expire(p->st, now, NULL);
+    /* A burn notice leaves a tombstone as it goes, in the same transaction:
+     * gone without one, it would be taken in again from the next drop or
+     * peer that still carries it, and carried another year. */
+    if (rc == ENL_OK && (rc = enl_store_begin(p->st)) == ENL_OK) {
+        rc = enl_burn_tombstones(p, now);
+        if (rc == ENL_OK) rc = enl_store_expire(p->st, now, NULL);
+        if (rc == ENL_OK) rc = enl_store_commit(p->st);
+        else enl_store_rollback(p->st);
+    }
     /* Disappearing messages whose time has come go too: a device that only
      * syncs (a listener, a courier's phone) would otherwise keep a message
      * read long ago until someone next opens its inbox. */

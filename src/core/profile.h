@@ -115,6 +115,14 @@ int enl_contact_add_via(enl_profile *p, const char *card_text, const char *name,
 int enl_contact_burn(enl_profile *p, const uint8_t dh_pk[32], const uint8_t sign_pk[32],
                      const char *reason, int *was_contact);
 
+/* Leaves a tombstone for each burn notice carried that expires by
+ * now_hours, so that enl_burn_intake refuses it when it comes again (see
+ * burn.c). Called in the transaction that then drops the notices. */
+int enl_burn_tombstones(enl_profile *p, uint32_t now_hours);
+/* 1 when a notice signed by sign_pk is held here, or was until it expired
+ * (for as long as its tombstone): keys known to be in a captor's hands. */
+int enl_burn_key_known(enl_profile *p, const uint8_t sign_pk[32]);
+
 /* Wipes and frees the contacts decoded and kept in memory (on close). */
 void enl_contact_memo_free(enl_profile *p);
 
