@@ -96,6 +96,16 @@ static int read_part(void *ctx, uint32_t index, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* Counts the parts read, each checked against its index. */
+static int read_first(void *ctx, uint32_t index, const uint8_t *data, size_t len)
+{
+    reading *r = ctx;
+    assert_int_equal(len, 1000);
+    for (size_t i = 0; i < len; i++) assert_int_equal(data[i], (uint8_t)(r->first + index));
+    r->seen++;
+    return 0;
+}
+
 static void put_parts(enl_store *st, const uint8_t file[32], uint32_t from, uint32_t to, uint8_t first)
 {
     uint8_t data[1000];
@@ -267,6 +277,202 @@ static void test_expired_orphans_take_their_key(void **state)
     done_store(st);
 }
 
+
+/* Many files, most of them then deleted: rows of partkeys move between
+ * pages as the table's pages fill and empty (SQLite balances them); with
+ * secure_delete on, no copy of a deleted key is left in the file. */
+#define MANY 300
+static void test_no_deleted_key_stays_on_disk(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    static uint8_t blobs[MANY][512];
+    static size_t lens[MANY];
+    uint8_t file[32];
+    uint32_t left = 0, found = 0;
+    sqlite3_stmt *s;
+    (void)state;
+    for (uint32_t i = 0; i < MANY; i++) {
+        memset(file, 0, sizeof file);
+        memcpy(file, &i, sizeof i);
+        file[31] = 0x5a;
+        put_parts(st, file, 0, 1, 10);
+    }
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT blob FROM partkeys WHERE file = ?", -1, &s, NULL), SQLITE_OK);
+    for (uint32_t i = 0; i < MANY; i++) {
+        memset(file, 0, sizeof file);
+        memcpy(file, &i, sizeof i);
+        file[31] = 0x5a;
+        sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        lens[i] = (size_t)sqlite3_column_bytes(s, 0);
+        assert_true(lens[i] <= sizeof blobs[0]);
+        memcpy(blobs[i], sqlite3_column_blob(s, 0), lens[i]);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    /* every file but one in ten, saved or deleted, in an order unlike the rows' */
+    for (uint32_t k = 0; k < MANY; k++) {
+        uint32_t i = (k * 7) % MANY;
+        if (i % 10 == 0) continue;
+        memset(file, 0, sizeof file);
+        memcpy(file, &i, sizeof i);
+        file[31] = 0x5a;
+        assert_int_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+    }
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    for (uint32_t i = 0; i < MANY; i++) {
+        if (i % 10 == 0) { left++; continue; }
+        found += (uint32_t)on_disk(st, blobs[i], 64);
+    }
+    if (found) print_message("%u of %u deleted keys still on disk\n", found, MANY - left);
+    assert_int_equal(found, 0);
+    done_store(st);
+}
+
+static void key_of(enl_store *st, const uint8_t file[32], uint8_t *out, size_t *len)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT blob FROM partkeys WHERE file = ?", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    *len = (size_t)sqlite3_column_bytes(s, 0);
+    memcpy(out, sqlite3_column_blob(s, 0), *len);
+    sqlite3_finalize(s);
+}
+
+/* Files arriving while others are saved, as a profile lives. */
+static void test_no_deleted_key_stays_on_disk_interleaved(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    static uint8_t blobs[MANY][512];
+    static size_t lens[MANY];
+    static int gone[MANY];
+    uint8_t file[32];
+    uint32_t found = 0, ngone = 0, seed = 12345;
+    (void)state;
+    for (uint32_t i = 0; i < MANY; i++) {
+        memset(file, 0, sizeof file);
+        memcpy(file, &i, sizeof i);
+        file[31] = 0x5a;
+        put_parts(st, file, 0, 1, 10);
+        key_of(st, file, blobs[i], &lens[i]);
+        if (i % 50 == 49) assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+        for (int d = 0; d < 2 && i > 5; d++) {
+            uint32_t j;
+            seed = seed * 1103515245u + 12345u;
+            j = (seed >> 8) % i;
+            if (gone[j] || j % 10 == 0) continue;
+            memset(file, 0, sizeof file);
+            memcpy(file, &j, sizeof j);
+            file[31] = 0x5a;
+            assert_int_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+            gone[j] = 1;
+            ngone++;
+        }
+    }
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    for (uint32_t i = 0; i < MANY; i++)
+        if (gone[i] && on_disk(st, blobs[i], 64)) found++;
+    if (found) print_message("%u of %u deleted keys still on disk\n", found, ngone);
+    assert_int_equal(found, 0);
+    done_store(st);
+}
+
+/* The stored blob of the part index of file, copied. */
+static size_t part_blob(enl_store *st, const uint8_t file[32], uint32_t index, uint8_t *out, size_t max)
+{
+    sqlite3_stmt *s;
+    size_t n;
+    assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT blob FROM parts WHERE file = ? AND idx = ?",
+                                        -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, index);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    n = (size_t)sqlite3_column_bytes(s, 0);
+    assert_true(n <= max);
+    memcpy(out, sqlite3_column_blob(s, 0), n);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* secure_delete set off for one statement inside a transaction takes
+ * effect there: the forgotten file's parts are left as they were (what
+ * saving fast rests on), and it is on again for what follows. */
+static void test_forgetting_leaves_the_parts_unwritten(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    uint8_t file[32], kept[4096];
+    size_t nk;
+    (void)state;
+    memset(file, 1, sizeof file);
+    put_parts(st, file, 0, 3, 10);
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    nk = part_blob(st, file, 1, kept, sizeof kept);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+    assert_int_equal(secure_delete_on(st), 1);
+    assert_int_equal(enl_store_commit(st), ENL_OK);
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    assert_true(on_disk(st, kept, nk));
+    done_store(st);
+}
+
+/* Parts from before schema 10 share the parts table's pages with parts
+ * sealed since: deleting a file's parts without overwriting moves rows
+ * between pages (SQLite balances them) and leaves copies of the rows it
+ * moved in pages it does not overwrite, the older parts' among them. Those
+ * are sealed with the blob key: deleting them later must leave no copy. */
+static void test_forgetting_a_file_leaves_no_copy_of_older_parts(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    uint8_t old_file[32], new_file[32];
+    static uint8_t blobs[200][4096];
+    static size_t lens[200];
+    uint32_t found = 0;
+    (void)state;
+    memset(old_file, 3, sizeof old_file);
+    memset(new_file, 4, sizeof new_file);
+    for (uint32_t i = 0; i < 200; i++) {
+        put_old_part(st, old_file, i, 30);
+        put_parts(st, new_file, i, i + 1, 70);
+    }
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    for (uint32_t i = 0; i < 200; i++) lens[i] = part_blob(st, old_file, i, blobs[i], sizeof blobs[i]);
+    assert_int_equal(enl_store_part_trim(st, new_file, 0), ENL_OK);   /* pages left unwritten */
+    assert_int_equal(enl_store_part_trim(st, old_file, 0), ENL_OK);   /* overwritten */
+    assert_int_equal(enl_store_checkpoint(st), ENL_OK);
+    assert_int_equal(rows(st, "parts"), 0);
+    for (uint32_t i = 0; i < 200; i++) found += (uint32_t)on_disk(st, blobs[i], lens[i] < 64 ? lens[i] : 64);
+    if (found) print_message("%u of 200 older parts still on disk\n", found);
+    assert_int_equal(found, 0);
+    done_store(st);
+}
+
+/* A part from before schema 10 at the last index (a head's purge lock on
+ * the sender's side, or a part a sender numbered so before its head): it
+ * is a part like any other, for the key its file keeps and when every part
+ * of its file is deleted. */
+static void test_a_part_from_before_at_the_last_index(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    uint8_t file[32];
+    reading r = { 0, 30 };
+    (void)state;
+    memset(file, 5, sizeof file);
+    put_old_part(st, file, UINT32_MAX, 30);
+    assert_int_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+    assert_int_equal(rows(st, "parts"), 0);
+
+    /* one more part: the blob key still, as the first one's */
+    put_old_part(st, file, UINT32_MAX, 30);
+    put_parts(st, file, 0, 1, 30);
+    assert_int_equal(rows(st, "partkeys"), 0);
+    assert_int_equal(enl_store_part_each(st, file, read_first, &r), ENL_OK);
+    assert_int_equal(r.seen, 2);
+    done_store(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +482,11 @@ int main(void)
         cmocka_unit_test(test_a_rolled_back_part_leaves_no_key),
         cmocka_unit_test(test_parts_from_before_still_open),
         cmocka_unit_test(test_expired_orphans_take_their_key),
+        cmocka_unit_test(test_no_deleted_key_stays_on_disk),
+        cmocka_unit_test(test_no_deleted_key_stays_on_disk_interleaved),
+        cmocka_unit_test(test_forgetting_leaves_the_parts_unwritten),
+        cmocka_unit_test(test_forgetting_a_file_leaves_no_copy_of_older_parts),
+        cmocka_unit_test(test_a_part_from_before_at_the_last_index),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
