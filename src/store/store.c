@@ -2698,6 +2698,22 @@ static void part_key(const enl_store *st, uint8_t h[32], const uint8_t file[32],
     enl_store_index(st, h, "parts", k, sizeof k);
 }
 
+/* How many parts of a file are stored, at any index. */
+static int parts_of(enl_store *st, const uint8_t file[32], uint64_t *n)
+{
+    sqlite3_stmt *s;
+    int rc = ENL_ESTORE;
+    if (prep(st, "SELECT count(*) FROM parts WHERE file = ?", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "count");
+    sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = ENL_OK;
+    }
+    done(st, s);
+    return rc == ENL_OK ? ENL_OK : fail(st, ENL_ESTORE, "count");
+}
+
 /* The key the parts of a file are sealed with, into key: its own (a row
  * of partkeys, sealed with the blob key), made with its first part when
  * `make` is set; the blob key for a file whose parts came before schema 10
@@ -2733,8 +2749,9 @@ static int part_file_key(enl_store *st, const uint8_t file[32], int make, uint8_
     }
     done(st, s);
     if (rc != ENL_ENOTFOUND) return rc;
-    /* parts and no key: they came before schema 10, sealed with the blob key */
-    if ((rc = enl_store_part_count(st, file, UINT32_MAX, &n)) != ENL_OK) return rc;
+    /* parts and no key: they came before schema 10, sealed with the blob key
+     * (any index: UINT32_MAX is a head's purge lock on the sender's side) */
+    if ((rc = parts_of(st, file, &n)) != ENL_OK) return rc;
     if (n > 0) {
         memcpy(key, st->keys, KEYBYTES);
         return ENL_OK;
