@@ -2854,13 +2854,27 @@ int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
 static int forget_parts(enl_store *st, const uint8_t file[32])
 {
     sqlite3_stmt *s;
-    int rc, back;
+    int rc, back, older;
+    /* Deleting rows frees and rebuilds pages, after moving the rows left
+     * in them to others (SQLite balances the tree): unwritten, those pages
+     * keep copies of the rows moved, which their own deletion later does
+     * not reach. For a part sealed with a key of its own, a copy goes with
+     * the key; one sealed with the blob key (from before schema 10, its
+     * file has no key row) would still open with the passphrase. While any
+     * is left, every deletion overwrites. */
+    if (prep(st, "SELECT EXISTS(SELECT 1 FROM parts WHERE file NOT IN "
+                 "(SELECT file FROM partkeys))", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    older = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    done(st, s);
+    if (older < 0) return fail(st, ENL_ESTORE, "read");
     if (prep(st, "DELETE FROM partkeys WHERE file = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
     done(st, s);
     if (rc != ENL_OK) return rc;
+    if (older) return delete_parts(st, file, 0, UINT32_MAX);
     if ((rc = exec(st, "PRAGMA secure_delete=OFF")) != ENL_OK) return rc;
     rc = delete_parts(st, file, 0, UINT32_MAX);
     /* whatever the delete did: every other deletion overwrites */
