@@ -473,6 +473,60 @@ static void test_a_part_from_before_at_the_last_index(void **state)
     done_store(st);
 }
 
+/* Two connections to one profile (a listener's sessions) take parts of
+ * one file in turn: the second finds the key the first made, and either
+ * reads every part. */
+static void test_twins_share_a_file_key(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX"), *twin = NULL;
+    uint8_t file[32];
+    reading r = { 0, 10 }, r2 = { 0, 10 };
+    (void)state;
+    memset(file, 6, sizeof file);
+    assert_int_equal(enl_store_twin(st, &twin), ENL_OK);
+    for (uint32_t i = 0; i < 6; i++) put_parts(i % 2 ? twin : st, file, i, i + 1, 10);
+    assert_int_equal(rows(st, "partkeys"), 1);
+    assert_int_equal(enl_store_part_each(st, file, read_part, &r), ENL_OK);
+    assert_int_equal(enl_store_part_each(twin, file, read_part, &r2), ENL_OK);
+    assert_int_equal(r.seen, 6);
+    assert_int_equal(r2.seen, 6);
+    enl_store_close(twin);
+    done_store(st);
+}
+
+static int deny_deleting_parts(void *ctx, int action, const char *a, const char *b,
+                               const char *c, const char *d)
+{
+    (void)ctx;
+    (void)b;
+    (void)c;
+    (void)d;
+    return action == SQLITE_DELETE && a != NULL && strcmp(a, "parts") == 0 ? SQLITE_DENY
+                                                                            : SQLITE_OK;
+}
+
+/* A deletion of the parts that fails, after the key's row went: the
+ * transaction puts the key back, and secure_delete is on again. */
+static void test_a_failed_forget_keeps_the_key(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    uint8_t file[32];
+    reading r = { 0, 10 };
+    (void)state;
+    memset(file, 7, sizeof file);
+    put_parts(st, file, 0, 3, 10);
+    cache_clear(st);   /* the DELETE is prepared again, under the authorizer */
+    sqlite3_set_authorizer(st->db, deny_deleting_parts, NULL);
+    assert_int_not_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+    sqlite3_set_authorizer(st->db, NULL, NULL);
+    assert_int_equal(secure_delete_on(st), 1);
+    assert_int_equal(enl_store_in_transaction(st), 0);
+    assert_int_equal(rows(st, "partkeys"), 1);
+    assert_int_equal(enl_store_part_each(st, file, read_part, &r), ENL_OK);
+    assert_int_equal(r.seen, 3);
+    done_store(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +541,8 @@ int main(void)
         cmocka_unit_test(test_forgetting_leaves_the_parts_unwritten),
         cmocka_unit_test(test_forgetting_a_file_leaves_no_copy_of_older_parts),
         cmocka_unit_test(test_a_part_from_before_at_the_last_index),
+        cmocka_unit_test(test_twins_share_a_file_key),
+        cmocka_unit_test(test_a_failed_forget_keeps_the_key),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
