@@ -87,6 +87,7 @@ struct enl_store {
     ino_t ino;
     int waits_left;               /* ms of waiting for locks left, all waits together; -1:
                                    * none but BUSY_TRIES per wait (see may_wait) */
+    int overwrite_off;            /* secure_delete could not be turned back on (forget_parts) */
 };
 
 static const char *migrations[] = {
@@ -1601,6 +1602,13 @@ static void gate_leave(enl_store *st)
 int enl_store_begin(enl_store *st)
 {
     int rc;
+    /* No write on a handle that would not overwrite what it deletes. */
+    if (st->overwrite_off) {
+        if (exec(st, "PRAGMA secure_delete=ON") != ENL_OK)
+            return fail(st, ENL_ESTORE, "the store cannot overwrite what it deletes: close the "
+                        "profile and open it again");
+        st->overwrite_off = 0;
+    }
     if (st->depth == 0) gate_enter(st);
     rc = run(st, st->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner");
     if (rc != ENL_OK && st->depth == 0) gate_leave(st);
@@ -2877,8 +2885,11 @@ static int forget_parts(enl_store *st, const uint8_t file[32])
     if (older) return delete_parts(st, file, 0, UINT32_MAX);
     if ((rc = exec(st, "PRAGMA secure_delete=OFF")) != ENL_OK) return rc;
     rc = delete_parts(st, file, 0, UINT32_MAX);
-    /* whatever the delete did: every other deletion overwrites */
+    /* whatever the delete did: every other deletion overwrites (when it
+     * cannot be turned back on, which only a lack of memory can cause, no
+     * further write begins until it is: enl_store_begin) */
     back = exec(st, "PRAGMA secure_delete=ON");
+    if (back != ENL_OK) st->overwrite_off = 1;
     return rc != ENL_OK ? rc : back;
 }
 

@@ -527,6 +527,38 @@ static void test_a_failed_forget_keeps_the_key(void **state)
     done_store(st);
 }
 
+static int deny_overwriting_again(void *ctx, int action, const char *a, const char *b,
+                                  const char *c, const char *d)
+{
+    (void)ctx;
+    (void)c;
+    (void)d;
+    return action == SQLITE_PRAGMA && a != NULL && strcmp(a, "secure_delete") == 0 &&
+           b != NULL && strcmp(b, "ON") == 0 ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* When secure_delete cannot be turned back on after a forget, no write
+ * begins on that handle until it can: every later deletion would otherwise
+ * leave what it deletes on disk. */
+static void test_no_write_until_overwriting_is_back(void **state)
+{
+    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    uint8_t file[32];
+    (void)state;
+    memset(file, 8, sizeof file);
+    put_parts(st, file, 0, 2, 10);
+    sqlite3_set_authorizer(st->db, deny_overwriting_again, NULL);
+    assert_int_not_equal(enl_store_part_trim(st, file, 0), ENL_OK);
+    assert_int_equal(secure_delete_on(st), 0);
+    assert_int_equal(enl_store_begin(st), ENL_ESTORE);
+    assert_non_null(strstr(enl_store_errmsg(st), "cannot overwrite"));
+    sqlite3_set_authorizer(st->db, NULL, NULL);
+    assert_int_equal(enl_store_begin(st), ENL_OK);
+    assert_int_equal(secure_delete_on(st), 1);
+    assert_int_equal(enl_store_commit(st), ENL_OK);
+    done_store(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_a_part_from_before_at_the_last_index),
         cmocka_unit_test(test_twins_share_a_file_key),
         cmocka_unit_test(test_a_failed_forget_keeps_the_key),
+        cmocka_unit_test(test_no_write_until_overwriting_is_back),
     };
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
