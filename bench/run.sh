@@ -662,9 +662,10 @@ cat <<EOF
 enlace: \`bench_file $FILE_MIB\`: A seals the file with \`enl_send_file\` (hash,
 then $(v file.notes) notes sealed 64 to a transaction), A writes the notes to
 a dead drop, B takes them in (recognises, opens and stores every part
-encrypted, committed 64 full notes (4 MiB) a transaction) and writes the file out with
-\`enl_file_save\` (streamed from the store, checked against the hash, then
-its parts deleted from the store, overwritten: a file is saved once), and
+encrypted under a key of that file's own, committed 64 full notes (4 MiB)
+a transaction) and writes the file out with \`enl_file_save\` (streamed
+from the store, checked against the hash, then the file's key overwritten
+and its parts deleted: a file is saved once), and
 the result is compared with the original ($(vals file.identical)). "open" is
 taking in plus saving. The peers seal and open the same file. Throughput in
 MiB/s (medians of $RUNS), and peak memory: for enlace, the file work's own
