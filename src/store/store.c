@@ -2727,11 +2727,24 @@ static int parts_of(enl_store *st, const uint8_t file[32], uint64_t *n)
  * `make` is set; the blob key for a file whose parts came before schema 10
  * (parts, but no row). ENL_ENOTFOUND: neither, and not made. *own says
  * whether the key is the file's own (its parts go when it does). */
+/* A file's key, out of its row's blob, into key. */
+static int open_part_file_key(enl_store *st, const uint8_t file[32], const uint8_t *blob,
+                              size_t blen, uint8_t key[KEYBYTES])
+{
+    uint8_t ad[64], *pt = NULL;
+    size_t len = 0, adl = row_ad(ad, "partkeys", file, 32);
+    int rc = open_blob(st, &pt, &len, ad, adl, blob, blen);
+    if (rc == ENL_OK && len != KEYBYTES) rc = ENL_EMALFORMED;
+    if (rc == ENL_OK) memcpy(key, pt, KEYBYTES);
+    if (pt != NULL) enl_store_free(pt, len);
+    return rc == ENL_OK ? ENL_OK : fail(st, ENL_ESTORE, "a record does not authenticate");
+}
+
 static int part_file_key(enl_store *st, const uint8_t file[32], int make, uint8_t key[KEYBYTES],
                          int *own)
 {
-    uint8_t ad[64], *pt = NULL, fresh[KEYBYTES], *blob = NULL;
-    size_t len = 0, adl = row_ad(ad, "partkeys", file, 32), blen;
+    uint8_t ad[64], fresh[KEYBYTES], *blob = NULL;
+    size_t adl = row_ad(ad, "partkeys", file, 32), blen;
     sqlite3_stmt *s;
     int rc, step;
     uint64_t n = 0;
@@ -2742,16 +2755,9 @@ static int part_file_key(enl_store *st, const uint8_t file[32], int make, uint8_
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
-        rc = open_blob(st, &pt, &len, ad, adl, sqlite3_column_blob(s, 0),
-                       (size_t)sqlite3_column_bytes(s, 0));
-        if (rc == ENL_OK && len != KEYBYTES) rc = ENL_EMALFORMED;
-        if (rc == ENL_OK) {
-            memcpy(key, pt, KEYBYTES);
-            *own = 1;
-        } else {
-            rc = fail(st, ENL_ESTORE, "a record does not authenticate");
-        }
-        if (pt != NULL) enl_store_free(pt, len);
+        rc = open_part_file_key(st, file, sqlite3_column_blob(s, 0),
+                                (size_t)sqlite3_column_bytes(s, 0), key);
+        *own = rc == ENL_OK;
     } else {
         rc = step == SQLITE_DONE ? ENL_ENOTFOUND : fail(st, ENL_ESTORE, "read");
     }
@@ -2911,21 +2917,28 @@ int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 int enl_store_part_each(enl_store *st, const uint8_t file[32], enl_store_part_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
-    int rc = ENL_OK, step;
+    int rc = ENL_OK, step, keyed = 0;
     uint8_t key[KEYBYTES];
-    int own;
-    if ((rc = part_file_key(st, file, 0, key, &own)) != ENL_OK)
-        return rc == ENL_ENOTFOUND ? ENL_OK : rc;   /* no parts */
-    if (prep(st, "SELECT idx, blob FROM parts WHERE file = ? ORDER BY idx", &s) != SQLITE_OK) {
-        sodium_memzero(key, sizeof key);
+    /* The key and the parts in one statement, so from one moment of the
+     * database: read apart, another connection could delete the file's
+     * parts and key between the two and store new parts under a new key. */
+    if (prep(st, "SELECT idx, blob, (SELECT blob FROM partkeys WHERE file = ?1) FROM parts "
+                 "WHERE file = ?1 ORDER BY idx", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
-    }
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t idx = sqlite3_column_int64(s, 0);
         uint8_t h[32], ad[64], *pt = NULL;
         size_t len = 0, adl;
         if (idx < 0 || idx > UINT32_MAX) { rc = fail(st, ENL_ESTORE, "bad row"); break; }
+        if (!keyed) {
+            /* no key row: parts from before schema 10, under the blob key */
+            if (sqlite3_column_type(s, 2) == SQLITE_NULL) memcpy(key, st->keys, KEYBYTES);
+            else if ((rc = open_part_file_key(st, file, sqlite3_column_blob(s, 2),
+                                              (size_t)sqlite3_column_bytes(s, 2), key)) != ENL_OK)
+                break;
+            keyed = 1;
+        }
         part_key(st, h, file, (uint32_t)idx);
         adl = row_ad(ad, "parts", h, 32);
         rc = open_blob_with(key, &pt, &len, ad, adl, sqlite3_column_blob(s, 1),
