@@ -2860,15 +2860,15 @@ int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
     return delete_parts(st, file, index, index);
 }
 
-/* Every part of a file whose parts have a key of their own: the key's row
+/* Every part of a file. When they have a key of their own, the key's row
  * is deleted (overwritten, as every row), and then the parts without
- * overwriting them. What stays of them in free pages is sealed with a key
+ * overwriting them: what stays of them in free pages is sealed with a key
  * that no longer exists, passphrase or not; overwriting them too would
  * write the whole file again, through the log and then the main file. */
 static int forget_parts(enl_store *st, const uint8_t file[32])
 {
     sqlite3_stmt *s;
-    int rc, back, older;
+    int rc, back, older, own;
     /* Deleting rows frees and rebuilds pages, after moving the rows left
      * in them to others (SQLite balances the tree): unwritten, those pages
      * keep copies of the rows moved, which their own deletion later does
@@ -2886,9 +2886,10 @@ static int forget_parts(enl_store *st, const uint8_t file[32])
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? ENL_OK : fail(st, ENL_ESTORE, "write");
+    own = sqlite3_changes(st->db) > 0;   /* the file's parts had a key of their own */
     done(st, s);
     if (rc != ENL_OK) return rc;
-    if (older) return delete_parts(st, file, 0, UINT32_MAX);
+    if (older || !own) return delete_parts(st, file, 0, UINT32_MAX);
     if ((rc = exec(st, "PRAGMA secure_delete=OFF")) != ENL_OK) return rc;
     rc = delete_parts(st, file, 0, UINT32_MAX);
     /* whatever the delete did: every other deletion overwrites (when it
@@ -2901,15 +2902,10 @@ static int forget_parts(enl_store *st, const uint8_t file[32])
 
 int enl_store_part_trim(enl_store *st, const uint8_t file[32], uint32_t from)
 {
-    uint8_t key[KEYBYTES];
-    int rc, own = 0;
+    int rc;
     if (from > 0) return delete_parts(st, file, from, UINT32_MAX);
     if ((rc = enl_store_begin(st)) != ENL_OK) return rc;
-    rc = part_file_key(st, file, 0, key, &own);
-    sodium_memzero(key, sizeof key);
-    if (rc == ENL_ENOTFOUND) rc = ENL_OK;   /* no parts: nothing to delete */
-    else if (rc == ENL_OK) rc = own ? forget_parts(st, file) : delete_parts(st, file, 0, UINT32_MAX);
-    if (rc == ENL_OK) return enl_store_commit(st);
+    if ((rc = forget_parts(st, file)) == ENL_OK) return enl_store_commit(st);
     enl_store_rollback(st);
     return rc;
 }
