@@ -19,6 +19,9 @@
 
 #include "scratch_store.h"
 
+/* mkdtemp's template for each test's store */
+#define SCRATCH "/tmp/enl-partkeys-XXXXXX"
+
 static uint64_t rows(enl_store *st, const char *table)
 {
     uint64_t n = 99;
@@ -138,7 +141,7 @@ static void put_old_part(enl_store *st, const uint8_t file[32], uint32_t index, 
 
 static void test_a_file_has_its_own_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32], other[32], blob[4096], h[32], ad[64], *pt = NULL;
     size_t n, len = 0, adl;
     reading r = { 0, 10 };
@@ -166,7 +169,7 @@ static void test_a_file_has_its_own_key(void **state)
  * and the next deletion overwrites again. */
 static void test_deleting_a_file_forgets_its_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32], other[32], key_blob[4096];
     size_t n;
     uint64_t left = 99;
@@ -203,7 +206,7 @@ static void test_deleting_a_file_forgets_its_key(void **state)
 /* Trimming from a later index keeps the key: the parts before it stay. */
 static void test_trimming_the_end_keeps_the_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     reading r = { 0, 10 };
     (void)state;
@@ -221,7 +224,7 @@ static void test_trimming_the_end_keeps_the_key(void **state)
 /* A part put in a transaction that is rolled back leaves no key behind. */
 static void test_a_rolled_back_part_leaves_no_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     (void)state;
     memset(file, 1, sizeof file);
@@ -238,7 +241,7 @@ static void test_a_rolled_back_part_leaves_no_key(void **state)
  * deleted, since no key of their own can be forgotten for them. */
 static void test_parts_from_before_still_open(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32], part_blob[4096];
     size_t n;
     reading r = { 0, 30 };
@@ -264,7 +267,7 @@ static void test_parts_from_before_still_open(void **state)
 /* Parts of a file whose record never came expire, and their key with them. */
 static void test_expired_orphans_take_their_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     (void)state;
     memset(file, 4, sizeof file);
@@ -284,7 +287,7 @@ static void test_expired_orphans_take_their_key(void **state)
 #define MANY 300
 static void test_no_deleted_key_stays_on_disk(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     static uint8_t blobs[MANY][512];
     static size_t lens[MANY];
     uint8_t file[32];
@@ -344,7 +347,7 @@ static void key_of(enl_store *st, const uint8_t file[32], uint8_t *out, size_t *
 /* Files arriving while others are saved, as a profile lives. */
 static void test_no_deleted_key_stays_on_disk_interleaved(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     static uint8_t blobs[MANY][512];
     static size_t lens[MANY];
     static int gone[MANY];
@@ -401,7 +404,7 @@ static size_t part_blob(enl_store *st, const uint8_t file[32], uint32_t index, u
  * saving fast rests on), and it is on again for what follows. */
 static void test_forgetting_leaves_the_parts_unwritten(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32], kept[4096];
     size_t nk;
     (void)state;
@@ -425,7 +428,7 @@ static void test_forgetting_leaves_the_parts_unwritten(void **state)
  * are sealed with the blob key: deleting them later must leave no copy. */
 static void test_forgetting_a_file_leaves_no_copy_of_older_parts(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t old_file[32], new_file[32];
     static uint8_t blobs[200][4096];
     static size_t lens[200];
@@ -455,7 +458,7 @@ static void test_forgetting_a_file_leaves_no_copy_of_older_parts(void **state)
  * of its file is deleted. */
 static void test_a_part_from_before_at_the_last_index(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     reading r = { 0, 30 };
     (void)state;
@@ -478,7 +481,7 @@ static void test_a_part_from_before_at_the_last_index(void **state)
  * reads every part. */
 static void test_twins_share_a_file_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX"), *twin = NULL;
+    enl_store *st = fresh_store(SCRATCH), *twin = NULL;
     uint8_t file[32];
     reading r = { 0, 10 }, r2 = { 0, 10 };
     (void)state;
@@ -509,7 +512,7 @@ static int deny_deleting_parts(void *ctx, int action, const char *a, const char 
  * transaction puts the key back, and secure_delete is on again. */
 static void test_a_failed_forget_keeps_the_key(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     reading r = { 0, 10 };
     (void)state;
@@ -542,7 +545,7 @@ static int deny_overwriting_again(void *ctx, int action, const char *a, const ch
  * leave what it deletes on disk. */
 static void test_no_write_until_overwriting_is_back(void **state)
 {
-    enl_store *st = fresh_store("/tmp/enl-partkeys-XXXXXX");
+    enl_store *st = fresh_store(SCRATCH);
     uint8_t file[32];
     (void)state;
     memset(file, 8, sizeof file);
