@@ -108,6 +108,10 @@ $(BUILD)/tests/test_slot_race: TEST_WRAP = -Wl,--wrap=crypto_pwhash
 # Accepting when the next connection failed on the network (accept4 fails).
 $(BUILD)/tests/test_tcp_accept: TEST_WRAP = -Wl,--wrap=accept4
 
+# A peer that floods faster than it is read (recv never says EAGAIN), under a
+# clock that moves only when read.
+$(BUILD)/tests/test_tcp_flood: TEST_WRAP = -Wl,--wrap=recv -Wl,--wrap=clock_gettime
+
 # A listener whose store fails in the middle of a session (a full disk).
 $(BUILD)/tests/test_listener_fails: TEST_WRAP = -Wl,--wrap=enl_store_commit
 

@@ -223,7 +223,14 @@ int enl_tcp_drain(int fd, int timeout_ms, size_t max)
     size_t got = 0;
     while (got < max) {
         ssize_t r = recv(fd, buf, sizeof buf, 0);
-        if (r > 0) { got += (size_t)r; continue; }
+        if (r > 0) {
+            got += (size_t)r;
+            /* The time is checked while bytes keep coming too: a peer
+             * that sends faster than we read never lets recv say EAGAIN,
+             * and would otherwise hold us for as long as it sends. */
+            if (now_ms() >= deadline) return ENL_ETIMEOUT;
+            continue;
+        }
         if (r == 0) return ENL_OK;              /* the peer closed */
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return ENL_ENET;

@@ -30,7 +30,8 @@ int enl_tcp_read_idle(int fd, uint8_t *buf, size_t len, int timeout_ms, const en
 int enl_tcp_read_exact(int fd, uint8_t *buf, size_t len, int timeout_ms);
 int enl_tcp_write_all(int fd, const uint8_t *buf, size_t len, int timeout_ms);
 /* Reads and discards until the peer closes (ENL_OK), timeout_ms passes
- * (ENL_ETIMEOUT) or max bytes came (ENL_ETOOBIG). */
+ * (ENL_ETIMEOUT, even while bytes keep coming) or max bytes came
+ * (ENL_ETOOBIG). */
 int enl_tcp_drain(int fd, int timeout_ms, size_t max);
 void enl_tcp_close(int fd);
 
