@@ -59,6 +59,7 @@
 enum { SET_BURNS, SET_PURGES, SET_NOTES, NSETS };
 static const uint8_t set_type[NSETS] = { MSG_BURN, MSG_PURGE, MSG_NOTE };
 #define MSG_MAX   (1 + 3 * (4 + ENL_RECON_MSG_MAX))
+_Static_assert(1 + ENL_NOTE_MAX <= MSG_MAX, "a note item fits the message buffer");
 /* How long a listener gives a contact it turns away as busy to hear it
  * and close. */
 #define BUSY_MS 2000
@@ -362,6 +363,14 @@ static int send_items(session *x, int which)
             sodium_memzero(key, sizeof key);
         } else {
             if (enl_store_note_get(x->p->st, it->id, &data, &len) != ENL_OK) continue;
+            /* The notes table holds opaque bytes, not blobs under the
+             * profile key: a row planted in the file while the device was
+             * locked can be of any size. One larger than any note is no
+             * note, and would not fit the buffer. */
+            if (len > ENL_NOTE_MAX) {
+                free(data);
+                continue;
+            }
             x->msg[0] = MSG_NOTE;
             memcpy(x->msg + 1, data, len);
             free(data);
