@@ -118,6 +118,15 @@ $(BUILD)/tests/test_listener_fails: TEST_WRAP = -Wl,--wrap=enl_store_commit
 # Counting the scans of a file's stored parts a head's delivery makes.
 $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_each
 
+# Counting the statement steps of the expiry pass over many lapsed files.
+$(BUILD)/tests/test_forget_parts_cost: TEST_WRAP = -Wl,--wrap=sqlite3_step
+
+# Counting the rows a dead drop's intake scans (the bytes held recounted).
+$(BUILD)/tests/test_drop_recount_cost: TEST_WRAP = -Wl,--wrap=sqlite3_step
+
+# A save whose writes fail (a full disk), the stack it used searched afterwards.
+$(BUILD)/tests/test_file_save_wipe: TEST_WRAP = -Wl,--wrap=write
+
 # Counting the hashes of whole notes a dead drop's intake makes.
 $(BUILD)/tests/test_intake_hash_once: TEST_WRAP = -Wl,--wrap=enl_note_id
 

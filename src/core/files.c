@@ -1242,6 +1242,9 @@ out:
         close(w.fd);
         if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
+    /* the hash state holds the last bytes it took in (the file's, in the
+     * clear) when the parts stopped before the end: a write that failed */
+    sodium_memzero(&w, sizeof w);
     enl_secmem_free(r);
     return rc;
 }

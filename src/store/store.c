@@ -88,6 +88,8 @@ struct enl_store {
     int waits_left;               /* ms of waiting for locks left, all waits together; -1:
                                    * none but BUSY_TRIES per wait (see may_wait) */
     int overwrite_off;            /* secure_delete could not be turned back on (forget_parts) */
+    int legacy_parts;             /* parts sealed with the blob key left: -1 not known, 0 none
+                                   * (see legacy_parts_left) */
 };
 
 static const char *migrations[] = {
@@ -691,6 +693,7 @@ static int alloc_store(enl_store **out)
         return ENL_ENOMEM;
     }
     st->waits_left = -1;
+    st->legacy_parts = -1;
     *out = st;
     return ENL_OK;
 }
@@ -1619,6 +1622,7 @@ int enl_store_begin(enl_store *st)
         int64_t v = data_version(st);
         if (v < 0 || v != st->data_version) {
             held_clear(st);
+            st->legacy_parts = -1;
             st->foreign++;
         }
         st->data_version = v;
@@ -1642,6 +1646,7 @@ void enl_store_rollback(enl_store *st)
 {
     if (st->depth == 0) return;
     held_clear(st);   /* the tag rows written since may be undone */
+    st->legacy_parts = -1;   /* and parts deleted since may come back */
     if (st->depth == 1) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     else (void)sqlite3_exec(st->db, "ROLLBACK TO inner; RELEASE inner", NULL, NULL, NULL);
     if (--st->depth == 0) gate_leave(st);
@@ -2588,10 +2593,27 @@ int enl_store_count(enl_store *st, const char *table, uint64_t *n)
     return rc;
 }
 
+/* The triggers of schema 7 keep every source's notes and bytes: when the
+ * sources' notes are all the notes (only notes from before schema 7 have
+ * no source), their bytes are the notes' bytes, without reading every
+ * note. A sync recounts after each note delivered here, and a sum over
+ * the notes made a drop that alternates notes to take and notes to carry
+ * cost the square of its size. */
 int enl_store_note_bytes(enl_store *st, uint64_t *bytes)
 {
     sqlite3_stmt *s;
-    int rc = ENL_ESTORE;
+    int rc = ENL_ESTORE, whole = 0;
+    if (prep(st, "SELECT (SELECT count(*) FROM notes), coalesce(sum(notes), 0), "
+                 "coalesce(sum(bytes), 0) FROM sources", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "count");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        whole = sqlite3_column_int64(s, 0) == sqlite3_column_int64(s, 1);
+        *bytes = (uint64_t)sqlite3_column_int64(s, 2);
+        rc = ENL_OK;
+    }
+    done(st, s);
+    if (rc != ENL_OK || whole) return rc;
+    rc = ENL_ESTORE;
     if (prep(st, "SELECT coalesce(sum(length(data)), 0) FROM notes", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "count");
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -2860,6 +2882,29 @@ int enl_store_part_delete(enl_store *st, const uint8_t file[32], uint32_t index)
     return delete_parts(st, file, index, index);
 }
 
+/* 1 when a part sealed with the blob key (from before schema 10: its file
+ * has no key row) is left anywhere, 0 when none is; negative on error. It
+ * takes a scan of every part, so a handle remembers "none": none can come
+ * back, since a file's first part always gets a key of its own and only a
+ * file that still has such parts gets more of them, until a rollback may
+ * put deleted ones back or another connection commits (enl_store_begin).
+ * Asked again for every file, the scan made an expiry pass over N lapsed
+ * files cost N scans of the parts. */
+static int legacy_parts_left(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int older;
+    if (st->legacy_parts == 0) return 0;
+    if (prep(st, "SELECT EXISTS(SELECT 1 FROM parts WHERE file NOT IN "
+                 "(SELECT file FROM partkeys))", &s) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "read");
+    older = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    done(st, s);
+    if (older < 0) return fail(st, ENL_ESTORE, "read");
+    st->legacy_parts = older;
+    return older;
+}
+
 /* Every part of a file. When they have a key of their own, the key's row
  * is deleted (overwritten, as every row), and then the parts without
  * overwriting them: what stays of them in free pages is sealed with a key
@@ -2876,12 +2921,7 @@ static int forget_parts(enl_store *st, const uint8_t file[32])
      * the key; one sealed with the blob key (from before schema 10, its
      * file has no key row) would still open with the passphrase. While any
      * is left, every deletion overwrites. */
-    if (prep(st, "SELECT EXISTS(SELECT 1 FROM parts WHERE file NOT IN "
-                 "(SELECT file FROM partkeys))", &s) != SQLITE_OK)
-        return fail(st, ENL_ESTORE, "read");
-    older = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-    done(st, s);
-    if (older < 0) return fail(st, ENL_ESTORE, "read");
+    if ((older = legacy_parts_left(st)) < 0) return older;
     if (prep(st, "DELETE FROM partkeys WHERE file = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "write");
     sqlite3_bind_blob(s, 1, file, 32, SQLITE_STATIC);
