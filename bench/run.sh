@@ -69,6 +69,13 @@ for p in "$B"/bench_seal "$B"/bench_dropbox "$B"/bench_tcp "$B"/bench_recon "$B"
     [ -x "$p" ] || { echo "bench: $p is missing: run make bench" >&2; exit 1; }
 done
 
+# What earlier steps left unwritten in the page cache (work 4 writes
+# gigabytes) goes to the disk before the next timed step, not during it:
+# enlace's folder sync (syncfs) and its store's fsyncs would otherwise wait
+# for another program's writes, and so would NNCP's. Before every step of
+# every tool.
+settle() { sync; }
+
 # ---- recording and arithmetic ------------------------------------------
 : > "$RES"
 rec() { printf '%s\t%s\n' "$1" "$2" >> "$RES"; }
@@ -100,6 +107,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 # wall clock) and KEY.kib (peak resident memory).
 timed() {
     local key=$1 t0; shift
+    settle
     t0=$(now)
     /usr/bin/time -f %M -o "$W/mem" "$@"
     rec "$key.s" "$(since "$t0")"
@@ -236,6 +244,7 @@ say "work 4: a ${FILE_MIB} MiB file with enlace, age, GnuPG and NNCP"
 BIG=$W/big
 head -c "$((FILE_MIB * 1048576))" /dev/urandom > "$BIG"
 for r in $(seq 1 "$RUNS"); do
+    settle
     "$B/bench_file" "$FILE_MIB" > "$W/file" 2> "$W/file.err" || { cat "$W/file.err" >&2; exit 1; }
     ingest file "$W/file"
     timed age.seal age -r "$AGE_R" -o "$BIG.age" "$BIG"
@@ -256,6 +265,7 @@ for r in $(seq 1 "$RUNS"); do
 done
 rm -f "$BIG"
 say "work 4: peak memory moving a ${BIG_MIB} MiB file with enlace (once)"
+settle
 "$B/bench_file" "$BIG_MIB" --no-pace > "$W/filebig" 2> "$W/filebig.err" || { cat "$W/filebig.err" >&2; exit 1; }
 ingest filebig "$W/filebig"
 
@@ -291,8 +301,10 @@ unset ENLACE_PASSPHRASE
 # ---- short conversations: 100 messages between each of PAIRS pairs -----
 if [ "$PAIRS" -gt 0 ]; then
     say "work 2 and 3: enlace, $PAIR_N messages between $PAIRS pairs (once)"
+    settle
     "$B/bench_dropbox" "$PAIR_N" 100 "$PAIRS" > "$W/dropP" 2> "$W/dropP.err" || { cat "$W/dropP.err" >&2; exit 1; }
     ingest dropP "$W/dropP"
+    settle
     "$B/bench_tcp" "$PAIR_N" 100 "$PAIRS" > "$W/tcpP" 2> "$W/tcpP.err" || { cat "$W/tcpP.err" >&2; exit 1; }
     ingest tcpP "$W/tcpP"
 fi
@@ -315,6 +327,7 @@ NNCP_DROP_ROUNDS=0; NNCP_TCP_ROUNDS=0; T_NDROP=0; T_NTCP=0; T_EDROP=0; T_ETCP=0
 for r in $(seq 1 "$RUNS"); do
     say "work 2: enlace, dead drop, $N messages, run $r of $RUNS"
     t0=$(now)
+    settle
     "$B/bench_dropbox" "$N" 100 > "$W/drop.$r" 2> "$W/drop.$r.err" || { cat "$W/drop.$r.err" >&2; exit 1; }
     ingest drop "$W/drop.$r"
     if [ "$r" = 1 ]; then T_EDROP=$(since "$t0"); fi
@@ -347,6 +360,7 @@ for r in $(seq 1 "$RUNS"); do
 
     say "work 3: enlace, loopback TCP, $N messages, run $r of $RUNS"
     t0=$(now)
+    settle
     "$B/bench_tcp" "$N" 100 > "$W/tcp.$r" 2> "$W/tcp.$r.err" || { cat "$W/tcp.$r.err" >&2; exit 1; }
     ingest tcp "$W/tcp.$r"
     if [ "$r" = 1 ]; then T_ETCP=$(since "$t0"); fi
@@ -903,6 +917,8 @@ gpg -d IN
 Timings of the peers are wall-clock around each command (\`date +%s.%N\`);
 peak memory is \`/usr/bin/time -f %M\`, the largest process of each step.
 enlace's figures are the programs' own (CLOCK_MONOTONIC, getrusage).
+Before every step, of every tool, \`sync\` writes out what earlier steps left
+in the page cache, so that no step's own syncs wait for another's writes.
 EOF
 } > "$OUT"
 say "done: $OUT (${ELAPSED} s)"
