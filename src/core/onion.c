@@ -159,9 +159,13 @@ int enl_onion_publish(enl_profile *p, enl_onion **out, const enl_onion_opts *t, 
     enl_onion *o = sodium_malloc(sizeof *o);
     int rc, have;
 
+    /* o is made safe to remove before anything can fail: the clean-up
+     * below must not read what sodium_malloc left in it. */
+    if (o != NULL) {
+        memset(o, 0, sizeof *o);
+        o->ctl.fd = -1;
+    }
     if (r == NULL || o == NULL) { rc = ENL_ENOMEM; goto out; }
-    memset(o, 0, sizeof *o);
-    o->ctl.fd = -1;
     if (enl_tcp_split(control, host, sizeof host, port, sizeof port) != ENL_OK) {
         rc = enl_fail(p, ENL_EINVAL, "not a control port address: %s (HOST:PORT)", control);
         goto out;
