@@ -124,6 +124,9 @@ $(BUILD)/tests/test_forget_parts_cost: TEST_WRAP = -Wl,--wrap=sqlite3_step
 # Counting the rows a dead drop's intake scans (the bytes held recounted).
 $(BUILD)/tests/test_drop_recount_cost: TEST_WRAP = -Wl,--wrap=sqlite3_step
 
+# A dead drop that cannot be written, as a read-only mount answers access(2).
+$(BUILD)/tests/test_drop_read_only: TEST_WRAP = -Wl,--wrap=access
+
 # A save whose writes fail (a full disk), the stack it used searched afterwards.
 $(BUILD)/tests/test_file_save_wipe: TEST_WRAP = -Wl,--wrap=write
 

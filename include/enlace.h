@@ -252,6 +252,8 @@ typedef struct {
                                    before to the same inquiry (an answer changed) */
     uint64_t from_held;         /* of the new notes for this profile, those held here
                                    until the notes before them came (counted when they came) */
+    int read_only;              /* a dead drop that cannot be written: notes were taken
+                                   from it, nothing was written to it */
     double seconds;
     char why[256];              /* a listener's session that failed here (its store, its
                                    disk, memory): what went wrong; "" otherwise */

@@ -53,6 +53,10 @@ void cli_print_sync_stats(const char *target, const enl_sync_stats *s)
            (unsigned long long)s->delivered, plural(s->delivered, "message", "messages"),
            (unsigned long long)s->skipped,
            (unsigned long long)(s->bytes_sent + s->bytes_received), s->seconds);
+    if (s->read_only)
+        printf("%s cannot be written (read-only): notes were taken from it, nothing was left "
+               "in it (the purges of what arrived, the notes this device carries: they "
+               "leave with a later sync)\n", target);
     cli_print_arrivals(s);
 }
 

@@ -589,15 +589,21 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     enl_sync_stats s;
     struct timespec t0, t1;
     uint64_t done = 0;
-    int rc;
+    int rc, writable = 0;
 
     memset(&l, 0, sizeof l);
     memset(&s, 0, sizeof s);
     l.opts = opts;
     l.dir = dir;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((rc = enl_folder_check(dir)) != ENL_OK)
-        return enl_fail(p, rc, "%s is not a folder this profile can read and write", dir);
+    if ((rc = enl_folder_check(dir, &writable)) != ENL_OK)
+        return enl_fail(p, rc, "%s is not a folder this profile can read", dir);
+    /* A drop that cannot be written (a write-protected card, a read-only
+     * mount) is still read: what it brings is taken in, and the purges of
+     * what was delivered, with the notes this device carries, wait for the
+     * next drop that can be written (give() writes every purge the folder
+     * lacks, whenever it was made). */
+    s.read_only = !writable;
     /* A profile's own folder (this one's or another's, `sync ./NAME` with
      * NAME a profile next to it) is no dead drop: notes and purges would be
      * left among its files, and the next sync of either would mix them. */
@@ -631,8 +637,8 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
         if (open && end == ENL_OK) l.ncommitted = l.nspent;
     }
     if (l.nbad > 1) qsort(l.bad, l.nbad, 32, cmp_id);
-    if (rc == ENL_OK) rc = give(p, &l, &s);
-    remove_spent(&l);
+    if (rc == ENL_OK && writable) rc = give(p, &l, &s);
+    if (writable) remove_spent(&l);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -18,12 +18,15 @@ static int join(char *out, size_t max, const char *dir, const char *name)
     return (n < 0 || (size_t)n >= max) ? ENL_EINVAL : ENL_OK;
 }
 
-int enl_folder_check(const char *dir)
+int enl_folder_check(const char *dir, int *writable)
 {
     struct stat sb;
+    *writable = 0;
     if (stat(dir, &sb) != 0) return ENL_ENOTFOUND;
     if (!S_ISDIR(sb.st_mode)) return ENL_EINVAL;
-    return access(dir, R_OK | W_OK | X_OK) == 0 ? ENL_OK : ENL_EIO;
+    if (access(dir, R_OK | X_OK) != 0) return ENL_EIO;
+    *writable = access(dir, W_OK) == 0;
+    return ENL_OK;
 }
 
 int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), void *ctx)

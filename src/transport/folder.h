@@ -39,7 +39,9 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
                        size_t len, const struct timespec *mtime);
 int enl_folder_sync(const char *dir);
 int enl_folder_remove(const char *dir, const char *name);
-/* ENL_OK when dir is a folder that can be written. */
-int enl_folder_check(const char *dir);
+/* ENL_OK when dir is a folder that can be read; *writable says whether it
+ * can be written too (not on a write-protected card, a read-only mount or
+ * a folder shared read-only, from which notes are only taken). */
+int enl_folder_check(const char *dir, int *writable);
 
 #endif
