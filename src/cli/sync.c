@@ -8,10 +8,21 @@
 
 #include "cli/commands.h"
 
+/* A sync's warnings (ctx, when not NULL): the first WARNINGS_SHOWN are
+ * printed, then how many more there were. A drop planted with a million
+ * junk files would otherwise print a million lines; each is counted among
+ * the skipped in the summary all the same. A listener passes NULL: it
+ * runs for days, and every session's warnings are shown. */
+#define WARNINGS_SHOWN 50
+typedef struct {
+    unsigned long n;
+} sync_warnings;
+
 void cli_sync_warn(void *ctx, const char *what);
 void cli_sync_warn(void *ctx, const char *what)
 {
-    (void)ctx;
+    sync_warnings *w = ctx;
+    if (w != NULL && ++w->n > WARNINGS_SHOWN) return;
     /* what may hold a file name from a dead drop: never raw to a terminal,
      * and a newline in it must not start a line that looks like our own */
     fputs("enlace: warning: ", stderr);
@@ -119,7 +130,8 @@ int cmd_sync(int argc, char **argv)
     };
     const char *socks = NULL;
     enl_profile *p;
-    enl_sync_opts so = { cli_sync_progress, cli_sync_warn, NULL };
+    sync_warnings warnings = { 0 };
+    enl_sync_opts so = { cli_sync_progress, cli_sync_warn, &warnings };
     enl_contact_info ci;
     const char *t;
     enl_sync_stats st;
@@ -159,6 +171,9 @@ int cmd_sync(int argc, char **argv)
     } else {
         rc = enl_sync_folder(p, t, &so, &st);
     }
+    if (warnings.n > WARNINGS_SHOWN)
+        fprintf(stderr, "enlace: warning: %lu more warnings not shown (what they skipped is "
+                "counted in the summary)\n", warnings.n - WARNINGS_SHOWN);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "sync");
     cli_print_sync_stats(t, &st);
     return 0;
