@@ -351,6 +351,13 @@ static int schema_version(enl_store *st, int *version)
         return fail(st, ENL_ESTORE, "schema version");
     *version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
+    /* Four bytes of the file's header, which nothing authenticates: a
+     * negative one (no version ever written) would index the migrations
+     * before their first. */
+    if (*version < 0) {
+        snprintf(st->err, sizeof st->err, "profile schema version %d is damaged", *version);
+        return ENL_ESTORE;
+    }
     if (*version > ENL_STORE_SCHEMA) {
         snprintf(st->err, sizeof st->err, "profile schema %d is newer than this enlace (%d)",
                  *version, ENL_STORE_SCHEMA);
@@ -1067,7 +1074,6 @@ static int destroy_contents(enl_store *st)
     char names[64][64];
     size_t n = 0;
     uint8_t junk[SLOT2_BYTES];
-    char sql[128];
     sqlite3_stmt *s;
     /* A profile from before schema 8 (never opened since, nor migrated: a
      * wipe needs no passphrase) has no table for markers: no checkpoint
@@ -1081,9 +1087,14 @@ static int destroy_contents(enl_store *st)
             snprintf(names[n++], sizeof names[0], "%s", (const char *)sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
     }
+    /* The names come from the file, which a planter may have edited: one
+     * with a quote in it would end the quoted name and go on as SQL (the
+     * whole database copied out with VACUUM INTO, say): %w doubles every
+     * quote, so a name is only ever a name. */
     for (size_t i = 0; rc == ENL_OK && i < n; i++) {
-        snprintf(sql, sizeof sql, "DELETE FROM \"%.63s\"", names[i]);
-        rc = exec(st, sql);
+        char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", names[i]);
+        rc = sql == NULL ? ENL_ENOMEM : exec(st, sql);
+        sqlite3_free(sql);
     }
     /* The counters of AUTOINCREMENT tables would say how many messages
      * there were (and that this profile is not new): back to none. */

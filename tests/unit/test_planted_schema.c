@@ -1,0 +1,89 @@
+/*
+ * A store file edited by whoever held the device while it was locked: not
+ * its rows this time, but what SQLite keeps about the file itself, which no
+ * blob authenticates. The threat model says a planted database can make
+ * the program fail, never more.
+ *
+ * - The schema version (PRAGMA user_version, four bytes of the file's
+ *   header) made negative: the migrations ran from that index on, reading
+ *   pointers before the table of migrations and running them as SQL.
+ * - A table whose name closes the quotes a wipe put around it: the wipe
+ *   (or a duress unlock) ran the rest of the name as SQL of the planter's
+ *   choosing (here a copy of the whole database, key slots and all, to a
+ *   file of theirs, which no wipe then overwrites).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enlace.h"
+#include "store/store.h"
+
+#define PROFILES_ROOT "/tmp/enl-planted-schema-XXXXXX"
+#include "profiles.h"
+
+static void plant_sql(const char *home, const char *sql)
+{
+    char path[400];
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/%s", home, ENL_STORE_FILE);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void closed_profile(const char *name, char *home, size_t max)
+{
+    enl_profile *p = mkprofile(name);
+    enl_profile_close(p);
+    snprintf(home, max, "%s/%s", root, name);
+}
+
+/* A version below the first is no version this program wrote: refused,
+ * not migrated from an index before the first migration. */
+static void test_negative_schema_version_is_refused(void **state)
+{
+    static const int versions[] = { -1, -1000000, -2147483647 - 1 };
+    (void)state;
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        enl_profile *p = NULL;
+        char home[300], name[16], sql[64];
+        snprintf(name, sizeof name, "neg%zu", i);
+        closed_profile(name, home, sizeof home);
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", versions[i]);
+        plant_sql(home, sql);
+        assert_int_not_equal(enl_profile_open(&p, home, "pw", 2), ENL_OK);
+        assert_null(p);
+    }
+}
+
+/* A table named to end the quotes around it and go on as SQL: the wipe
+ * deletes the profile all the same, and runs nothing of the name. */
+static void test_table_name_runs_nothing_at_a_wipe(void **state)
+{
+    char home[300], leak[400], sql[800];
+    (void)state;
+    closed_profile("wiped", home, sizeof home);
+    snprintf(leak, sizeof leak, "%s/leak", root);
+    snprintf(sql, sizeof sql, "CREATE TABLE a(x); CREATE TABLE \"a\"\";COMMIT;VACUUM INTO'%s';--\"(x)", leak);
+    plant_sql(home, sql);
+    assert_int_equal(enl_profile_wipe(home), ENL_OK);
+    assert_int_not_equal(access(leak, F_OK), 0);
+    assert_int_not_equal(access(home, F_OK), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_negative_schema_version_is_refused),
+        cmocka_unit_test(test_table_name_runs_nothing_at_a_wipe),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
