@@ -2372,27 +2372,24 @@ int enl_store_burn_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM burns WHERE id = ?", id);
 }
 
-int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32])
+int enl_store_burns_of_key(enl_store *st, const uint8_t sign_pk[32], enl_store_blob_fn fn,
+                           void *ctx)
 {
     /* data is the notice: version u8, then the key it revokes and is signed by */
-    return has_row(st, "SELECT 1 FROM burns WHERE substr(data, 2, 32) = ? LIMIT 1", sign_pk);
-}
-
-int enl_store_burn_has_keys(enl_store *st, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
-{
-    /* ... then the DH key it revokes with it */
-    uint8_t both[64];
     sqlite3_stmt *s;
-    int rc;
-    memcpy(both, sign_pk, 32);
-    memcpy(both + 32, dh_pk, 32);
-    if (prep(st, "SELECT 1 FROM burns WHERE substr(data, 2, 64) = ? LIMIT 1", &s) != SQLITE_OK)
+    int rc = ENL_OK, step;
+    if (prep(st, "SELECT data FROM burns WHERE substr(data, 2, 32) = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
-    sqlite3_bind_blob(s, 1, both, 64, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, sign_pk, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        const uint8_t *d = sqlite3_column_blob(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (d == NULL) continue;
+        if ((rc = fn(ctx, d, n)) != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
     done(st, s);
-    return rc;
+    return rc > 0 ? ENL_OK : rc;
 }
 
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
