@@ -389,6 +389,41 @@ bad:
     return rc;
 }
 
+/* Triggers and views are SQL the file holds, run by the owner's own
+ * statements whenever they touch a table: one planted while the device was
+ * locked could copy every session state before it is replaced (every
+ * message key the ratchet deleted, kept for whoever later forces the
+ * passphrase) or every message row before it is deleted, unseen. So the
+ * file's triggers and views must be exactly those the migrations make,
+ * name and text: the migrations are run again in memory and the two
+ * compared. (A table of the planter's runs nothing; the rows of enlace's
+ * own tables are blobs under the profile key or public.) */
+static int schema_is_ours(enl_store *st)
+{
+    static const char q[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                            "WHERE type IN ('trigger', 'view') ORDER BY type, name";
+    sqlite3 *mem = NULL;
+    sqlite3_stmt *a = NULL, *b = NULL;
+    int same = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
+    for (int v = 0; same && v < ENL_STORE_SCHEMA; v++)
+        same = sqlite3_exec(mem, migrations[v], NULL, NULL, NULL) == SQLITE_OK;
+    same = same && sqlite3_prepare_v2(mem, q, -1, &a, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(st->db, q, -1, &b, NULL) == SQLITE_OK;
+    while (same) {
+        int ra = sqlite3_step(a), rb = sqlite3_step(b);
+        if (ra != rb || (ra != SQLITE_ROW && ra != SQLITE_DONE)) same = 0;
+        if (!same || ra == SQLITE_DONE) break;
+        for (int i = 0; same && i < 4; i++) {
+            const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
+            same = x != NULL && y != NULL && strcmp((const char *)x, (const char *)y) == 0;
+        }
+    }
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    sqlite3_close(mem);
+    return same;
+}
+
 static void kdf_params(enl_kdf_level level, uint64_t *ops, uint64_t *mem)
 {
     switch (level) {
@@ -1314,6 +1349,11 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
      * marker and the scrub of slots put back (undo_unreported_slots), and
      * its log, the slot cut short in it, was truncated unscrubbed. */
     if ((rc = migrate(st)) != ENL_OK) goto out;
+    if (!schema_is_ours(st)) {
+        rc = fail(st, ENL_ESTORE, "the profile database holds triggers or views enlace did not "
+                  "make: it was tampered with");
+        goto out;
+    }
     if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
     derive_subkeys(st, master);
     *out = st;

@@ -11,6 +11,13 @@
  *   (or a duress unlock) ran the rest of the name as SQL of the planter's
  *   choosing (here a copy of the whole database, key slots and all, to a
  *   file of theirs, which no wipe then overwrites).
+ * - A trigger (or a view) of the planter's: SQL that the owner's own
+ *   statements then run, unseen, at every write. One that copies each
+ *   session state before it is replaced keeps every message key the
+ *   ratchet deleted, for whoever later forces the passphrase: notes read
+ *   long ago open again (forward secrecy gone); one on messages keeps what
+ *   was deleted or disappeared. A profile whose file holds a trigger or
+ *   view that enlace did not make is refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,11 +86,70 @@ static void test_table_name_runs_nothing_at_a_wipe(void **state)
     assert_int_not_equal(access(home, F_OK), 0);
 }
 
+static void refused_with(const char *name, const char *sql)
+{
+    enl_profile *p = NULL;
+    char home[300];
+    closed_profile(name, home, sizeof home);
+    plant_sql(home, sql);
+    assert_int_equal(enl_profile_open(&p, home, "pw", 2), ENL_ESTORE);
+    assert_null(p);
+}
+
+/* Every state of every session, kept before it is replaced. */
+static void test_planted_trigger_is_refused(void **state)
+{
+    (void)state;
+    refused_with("trig", "CREATE TABLE kept(h BLOB, blob BLOB);"
+                         "CREATE TRIGGER keep BEFORE INSERT ON sessions BEGIN "
+                         "  INSERT INTO kept SELECT h, blob FROM sessions WHERE h = new.h; END;");
+    refused_with("trig2", "CREATE TABLE gone(seq INTEGER, blob BLOB);"
+                          "CREATE TRIGGER z AFTER DELETE ON messages BEGIN "
+                          "  INSERT INTO gone VALUES(old.seq, old.blob); END;");
+}
+
+/* One of enlace's own triggers, made again with more in it. */
+static void test_changed_trigger_is_refused(void **state)
+{
+    (void)state;
+    refused_with("ours", "CREATE TABLE kept(h BLOB, blob BLOB);"
+                         "DROP TRIGGER notes_source_in;"
+                         "CREATE TRIGGER notes_source_in AFTER INSERT ON notes "
+                         "WHEN new.source IS NOT NULL BEGIN"
+                         "  INSERT INTO sources(source, notes, bytes) VALUES(new.source, 1, "
+                         "length(new.data)) ON CONFLICT(source) DO UPDATE SET notes = notes + 1, "
+                         "bytes = bytes + excluded.bytes;"
+                         "  INSERT INTO kept SELECT h, blob FROM sessions;"
+                         "END;");
+}
+
+static void test_planted_view_is_refused(void **state)
+{
+    (void)state;
+    refused_with("view", "CREATE VIEW v AS SELECT blob FROM sessions;");
+}
+
+/* Tables of the planter's run nothing: the profile opens. */
+static void test_planted_table_alone_opens(void **state)
+{
+    enl_profile *p = NULL;
+    char home[300];
+    (void)state;
+    closed_profile("table", home, sizeof home);
+    plant_sql(home, "CREATE TABLE extra(x);");
+    assert_int_equal(enl_profile_open(&p, home, "pw", 2), ENL_OK);
+    enl_profile_close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_negative_schema_version_is_refused),
         cmocka_unit_test(test_table_name_runs_nothing_at_a_wipe),
+        cmocka_unit_test(test_planted_trigger_is_refused),
+        cmocka_unit_test(test_changed_trigger_is_refused),
+        cmocka_unit_test(test_planted_view_is_refused),
+        cmocka_unit_test(test_planted_table_alone_opens),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
