@@ -393,27 +393,52 @@ bad:
  * statements whenever they touch a table: one planted while the device was
  * locked could copy every session state before it is replaced (every
  * message key the ratchet deleted, kept for whoever later forces the
- * passphrase) or every message row before it is deleted, unseen. So the
- * file's triggers and views must be exactly those the migrations make,
- * name and text: the migrations are run again in memory and the two
- * compared. (A table of the planter's runs nothing; the rows of enlace's
- * own tables are blobs under the profile key or public.) */
+ * passphrase) or every message row before it is deleted, unseen. A table
+ * of enlace's made again without its primary key does the same with no
+ * trigger: INSERT OR REPLACE then adds a row beside the one it replaces.
+ * So the file's triggers and views must be exactly those the migrations
+ * make, and each table the migrations make must be as they make it (type,
+ * name, table and SQL text): the migrations are run again in memory and the
+ * two compared. A table of the planter's runs nothing and is let be. */
+static int same_rows(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+    for (;;) {
+        int ra = sqlite3_step(a), rb = sqlite3_step(b);
+        if (ra != rb || (ra != SQLITE_ROW && ra != SQLITE_DONE)) return 0;
+        if (ra == SQLITE_DONE) return 1;
+        for (int i = 0; i < sqlite3_column_count(a); i++) {
+            const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
+            if (x == NULL || y == NULL || strcmp((const char *)x, (const char *)y) != 0) return 0;
+        }
+    }
+}
+
 static int schema_is_ours(enl_store *st)
 {
-    static const char q[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                            "WHERE type IN ('trigger', 'view') ORDER BY type, name";
+    static const char code[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                               "WHERE type IN ('trigger', 'view') ORDER BY type, name";
+    static const char tables[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                 "WHERE type = 'table' ORDER BY name";
+    static const char table[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                "WHERE type = 'table' AND name = ?";
     sqlite3 *mem = NULL;
     sqlite3_stmt *a = NULL, *b = NULL;
     int same = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
     for (int v = 0; same && v < ENL_STORE_SCHEMA; v++)
         same = sqlite3_exec(mem, migrations[v], NULL, NULL, NULL) == SQLITE_OK;
-    same = same && sqlite3_prepare_v2(mem, q, -1, &a, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(st->db, q, -1, &b, NULL) == SQLITE_OK;
-    while (same) {
-        int ra = sqlite3_step(a), rb = sqlite3_step(b);
-        if (ra != rb || (ra != SQLITE_ROW && ra != SQLITE_DONE)) same = 0;
-        if (!same || ra == SQLITE_DONE) break;
-        for (int i = 0; same && i < 4; i++) {
+    same = same && sqlite3_prepare_v2(mem, code, -1, &a, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(st->db, code, -1, &b, NULL) == SQLITE_OK && same_rows(a, b);
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    a = b = NULL;
+    same = same && sqlite3_prepare_v2(mem, tables, -1, &a, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(st->db, table, -1, &b, NULL) == SQLITE_OK;
+    while (same && sqlite3_step(a) == SQLITE_ROW) {
+        int n = sqlite3_column_count(a);
+        sqlite3_reset(b);
+        sqlite3_bind_text(b, 1, (const char *)sqlite3_column_text(a, 1), -1, SQLITE_TRANSIENT);
+        same = sqlite3_step(b) == SQLITE_ROW;
+        for (int i = 0; same && i < n; i++) {
             const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
             same = x != NULL && y != NULL && strcmp((const char *)x, (const char *)y) == 0;
         }
@@ -1350,8 +1375,8 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
      * its log, the slot cut short in it, was truncated unscrubbed. */
     if ((rc = migrate(st)) != ENL_OK) goto out;
     if (!schema_is_ours(st)) {
-        rc = fail(st, ENL_ESTORE, "the profile database holds triggers or views enlace did not "
-                  "make: it was tampered with");
+        rc = fail(st, ENL_ESTORE, "the profile database's tables, triggers or views are not "
+                  "those enlace made: it was tampered with");
         goto out;
     }
     if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;

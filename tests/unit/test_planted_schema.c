@@ -141,6 +141,48 @@ static void test_planted_table_alone_opens(void **state)
     enl_profile_close(p);
 }
 
+/* sessions made again without its primary key: INSERT OR REPLACE then
+ * adds a row beside the one it meant to replace, and every state of the
+ * session stays in the file (every message key the ratchet deleted). A
+ * profile whose tables are not those enlace made is refused; were it
+ * opened, no session state may outlive the next. */
+static void test_changed_table_keeps_no_old_state(void **state)
+{
+    enl_profile *ana = mkprofile("tana"), *leo = mkprofile("tleo");
+    char home[300], path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc;
+    (void)state;
+    introduce(ana, "ana", leo, "leo");
+    assert_int_equal(enl_send_text(ana, "leo", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    enl_profile_close(ana);
+    ana = NULL;
+    snprintf(home, sizeof home, "%s/tana", root);
+    plant_sql(home, "ALTER TABLE sessions RENAME TO s0;"
+                    "CREATE TABLE sessions(h BLOB, blob BLOB NOT NULL);"
+                    "INSERT INTO sessions SELECT h, blob FROM s0; DROP TABLE s0;");
+    rc = enl_profile_open(&ana, home, "pw", 2);
+    if (rc != ENL_OK) {
+        assert_int_equal(rc, ENL_ESTORE);
+        enl_profile_close(leo);
+        return;
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(enl_send_text(ana, "leo", (const uint8_t *)"otra", 4, NULL, NULL), ENL_OK);
+    enl_profile_close(ana);
+    enl_profile_close(leo);
+    snprintf(path, sizeof path, "%s/%s", home, ENL_STORE_FILE);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) - count(DISTINCT h) FROM sessions", -1,
+                                        &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    print_message("session states kept beside the current one: %d\n", sqlite3_column_int(s, 0));
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_changed_trigger_is_refused),
         cmocka_unit_test(test_planted_view_is_refused),
         cmocka_unit_test(test_planted_table_alone_opens),
+        cmocka_unit_test(test_changed_table_keeps_no_old_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
