@@ -389,6 +389,20 @@ bad:
     return rc;
 }
 
+/* The database in WAL mode (it is made so; see open_once). */
+static int wal_mode(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int wal;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "database");
+    wal = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
+          strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+    sqlite3_finalize(s);
+    return wal ? ENL_OK : fail(st, ENL_ESTORE, "the profile database could not be put back in "
+                                               "WAL mode");
+}
+
 /* Triggers and views are SQL the file holds, run by the owner's own
  * statements whenever they touch a table: one planted while the device was
  * locked could copy every session state before it is replaced (every
@@ -1358,6 +1372,12 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
         goto out;
     }
     if ((rc = pragmas(st)) != ENL_OK) goto out;
+    /* The journal mode is in the file's header, which nothing authenticates:
+     * set back to a rollback journal by whoever held the device, it made a
+     * passphrase change write the old key slot to a journal that is deleted,
+     * not overwritten (scrub_log knows the write-ahead log alone). Before
+     * anything is written. */
+    if ((rc = wal_mode(st)) != ENL_OK) goto out;
     /* The file whose slots the passphrase opened, and no other: a duress
      * unlock by another process during this one's Argon2id puts a new
      * profile at this path, which must not be written to with this key. */

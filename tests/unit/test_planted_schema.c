@@ -183,6 +183,30 @@ static void test_changed_table_keeps_no_old_state(void **state)
     sqlite3_close(db);
 }
 
+/* The file's header says it keeps a rollback journal, not a write-ahead
+ * log: a passphrase change then wrote the old key slot to a journal that
+ * was deleted, not overwritten (the scrub of a log that held a slot knows
+ * only the write-ahead log). The unlock puts the file back in WAL mode. */
+static void test_rollback_journal_mode_is_undone(void **state)
+{
+    enl_profile *p = NULL;
+    char home[300], path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    (void)state;
+    closed_profile("journal", home, sizeof home);
+    plant_sql(home, "PRAGMA journal_mode=DELETE;");
+    assert_int_equal(enl_profile_open(&p, home, "pw", 2), ENL_OK);
+    enl_profile_close(p);
+    snprintf(path, sizeof path, "%s/%s", home, ENL_STORE_FILE);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_planted_view_is_refused),
         cmocka_unit_test(test_planted_table_alone_opens),
         cmocka_unit_test(test_changed_table_keeps_no_old_state),
+        cmocka_unit_test(test_rollback_journal_mode_is_undone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
