@@ -410,55 +410,77 @@ static int wal_mode(enl_store *st)
  * passphrase) or every message row before it is deleted, unseen. A table
  * of enlace's made again without its primary key does the same with no
  * trigger: INSERT OR REPLACE then adds a row beside the one it replaces.
- * So the file's triggers and views must be exactly those the migrations
- * make, and each table the migrations make must be as they make it (type,
- * name, table and SQL text): the migrations are run again in memory and the
- * two compared. A table of the planter's runs nothing and is let be. */
+ * So the migrations are run again in memory and the file compared with
+ * what they make: the same triggers and views, word for word, and each
+ * table they make with the same columns (name, type, NOT NULL, default,
+ * key), indexes (unique or not, their columns) and foreign keys, as SQLite
+ * itself reads them from the file. Tables are compared by what SQLite
+ * reads, not by their text, which ALTER TABLE rewrites (ADD COLUMN, the
+ * RENAME of schema 9) and another SQLite version may rewrite otherwise: a
+ * profile migrated by one must open with the next. A table of the
+ * planter's runs nothing and is let be. */
+static int same_value(sqlite3_stmt *a, sqlite3_stmt *b, int i)
+{
+    const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
+    if (x == NULL || y == NULL) return x == y;
+    return strcmp((const char *)x, (const char *)y) == 0;
+}
+
 static int same_rows(sqlite3_stmt *a, sqlite3_stmt *b)
 {
     for (;;) {
         int ra = sqlite3_step(a), rb = sqlite3_step(b);
         if (ra != rb || (ra != SQLITE_ROW && ra != SQLITE_DONE)) return 0;
         if (ra == SQLITE_DONE) return 1;
-        for (int i = 0; i < sqlite3_column_count(a); i++) {
-            const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
-            if (x == NULL || y == NULL || strcmp((const char *)x, (const char *)y) != 0) return 0;
-        }
+        for (int i = 0; i < sqlite3_column_count(a); i++)
+            if (!same_value(a, b, i)) return 0;
     }
+}
+
+/* The same rows from the same query on both databases, ?1 bound to name
+ * when it is not NULL. */
+static int same_answer(sqlite3 *x, sqlite3 *y, const char *sql, const char *name)
+{
+    sqlite3_stmt *a = NULL, *b = NULL;
+    int same = sqlite3_prepare_v2(x, sql, -1, &a, NULL) == SQLITE_OK &&
+               sqlite3_prepare_v2(y, sql, -1, &b, NULL) == SQLITE_OK;
+    if (same && name != NULL)
+        same = sqlite3_bind_text(a, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_bind_text(b, 1, name, -1, SQLITE_STATIC) == SQLITE_OK;
+    same = same && same_rows(a, b);
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    return same;
 }
 
 static int schema_is_ours(enl_store *st)
 {
     static const char code[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
                                "WHERE type IN ('trigger', 'view') ORDER BY type, name";
-    static const char tables[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                                 "WHERE type = 'table' ORDER BY name";
-    static const char table[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                                "WHERE type = 'table' AND name = ?";
+    static const char *const shape[] = {
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) "
+        "ORDER BY cid",
+        "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid, ii.name, "
+        "ii.\"desc\", ii.coll, ii.key FROM pragma_index_list(?1) AS il, "
+        "pragma_index_xinfo(il.name) AS ii ORDER BY il.name, ii.seqno",
+        "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" "
+        "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+    };
     sqlite3 *mem = NULL;
-    sqlite3_stmt *a = NULL, *b = NULL;
+    sqlite3_stmt *t = NULL;
     int same = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
     for (int v = 0; same && v < ENL_STORE_SCHEMA; v++)
         same = sqlite3_exec(mem, migrations[v], NULL, NULL, NULL) == SQLITE_OK;
-    same = same && sqlite3_prepare_v2(mem, code, -1, &a, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(st->db, code, -1, &b, NULL) == SQLITE_OK && same_rows(a, b);
-    sqlite3_finalize(a);
-    sqlite3_finalize(b);
-    a = b = NULL;
-    same = same && sqlite3_prepare_v2(mem, tables, -1, &a, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(st->db, table, -1, &b, NULL) == SQLITE_OK;
-    while (same && sqlite3_step(a) == SQLITE_ROW) {
-        int n = sqlite3_column_count(a);
-        sqlite3_reset(b);
-        sqlite3_bind_text(b, 1, (const char *)sqlite3_column_text(a, 1), -1, SQLITE_TRANSIENT);
-        same = sqlite3_step(b) == SQLITE_ROW;
-        for (int i = 0; same && i < n; i++) {
-            const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
-            same = x != NULL && y != NULL && strcmp((const char *)x, (const char *)y) == 0;
-        }
+    same = same && same_answer(mem, st->db, code, NULL) &&
+           sqlite3_prepare_v2(mem, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                   "ORDER BY name", -1, &t, NULL) == SQLITE_OK;
+    while (same && sqlite3_step(t) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(t, 0);
+        for (size_t i = 0; same && i < sizeof shape / sizeof shape[0]; i++)
+            same = name != NULL && same_answer(mem, st->db, shape[i], name);
     }
-    sqlite3_finalize(a);
-    sqlite3_finalize(b);
+    sqlite3_finalize(t);
     sqlite3_close(mem);
     return same;
 }

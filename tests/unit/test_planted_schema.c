@@ -183,6 +183,42 @@ static void test_changed_table_keeps_no_old_state(void **state)
     sqlite3_close(db);
 }
 
+/* A table of enlace's whose text differs but whose shape does not (the
+ * text ALTER TABLE writes is SQLite's, and another version of SQLite may
+ * write it otherwise: schema 9 renames a table, schemas 2 and 7 add
+ * columns): the profile opens. Compared by their text, it was refused as
+ * tampered with, and a profile migrated under one SQLite would have been
+ * locked for good under the next. */
+static void test_table_text_rewritten_opens(void **state)
+{
+    enl_profile *p = NULL;
+    char home[300];
+    (void)state;
+    closed_profile("retext", home, sizeof home);
+    plant_sql(home, "ALTER TABLE scrub RENAME TO s0;"
+                    "CREATE TABLE   \"scrub\" (  id  INTEGER PRIMARY KEY , b BLOB NOT NULL  ) ;"
+                    "INSERT INTO scrub SELECT * FROM s0; DROP TABLE s0;"
+                    "ALTER TABLE sessions RENAME TO s1;"
+                    "CREATE TABLE [sessions](h blob primary key, blob blob not null);"
+                    "INSERT INTO sessions SELECT * FROM s1; DROP TABLE s1;");
+    assert_int_equal(enl_profile_open(&p, home, "pw", 2), ENL_OK);
+    enl_profile_close(p);
+}
+
+/* The same table without its key, or with a column of another kind or a
+ * default of the planter's: refused, whatever its text. */
+static void test_table_of_another_shape_is_refused(void **state)
+{
+    (void)state;
+    refused_with("nokey", "ALTER TABLE sessions RENAME TO s0;"
+                          "CREATE TABLE sessions(h BLOB, blob BLOB NOT NULL);"
+                          "INSERT INTO sessions SELECT * FROM s0; DROP TABLE s0;");
+    refused_with("nullable", "ALTER TABLE messages RENAME TO m0;"
+                             "CREATE TABLE messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB);"
+                             "INSERT INTO messages SELECT * FROM m0; DROP TABLE m0;");
+    refused_with("index", "DROP INDEX notes_lock; CREATE UNIQUE INDEX notes_lock ON notes(lock);");
+}
+
 /* The file's header says it keeps a rollback journal, not a write-ahead
  * log: a passphrase change then wrote the old key slot to a journal that
  * was deleted, not overwritten (the scrub of a log that held a slot knows
@@ -218,6 +254,8 @@ int main(void)
         cmocka_unit_test(test_planted_table_alone_opens),
         cmocka_unit_test(test_changed_table_keeps_no_old_state),
         cmocka_unit_test(test_rollback_journal_mode_is_undone),
+        cmocka_unit_test(test_table_text_rewritten_opens),
+        cmocka_unit_test(test_table_of_another_shape_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
