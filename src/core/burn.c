@@ -63,10 +63,42 @@ static void key_mark(uint8_t mark[32], const uint8_t sign_pk[32])
     crypto_generichash(mark, 32, sign_pk, 32, (const uint8_t *)ctx, sizeof ctx - 1);
 }
 
+/* The burns table holds the notices carried, public, not under the
+ * profile key: whoever held the device while it was locked can plant a row
+ * that names any keys. Such a row made this device take an innocent
+ * member for burned (and sign a BURN of them in every cell), and keep from
+ * acting on the real notice of a contact or of its own keys when it came.
+ * So only a notice held that verifies (signed by the key it revokes) is
+ * counted; a planter can make one only with that key, which is then
+ * burned indeed. */
+typedef struct {
+    const uint8_t *dh_pk;   /* NULL: any DH key */
+    int found;
+} held_notice;
+
+static int verified_notice(void *ctx, const uint8_t *data, size_t len)
+{
+    held_notice *h = ctx;
+    enl_revocation r;
+    if (enl_revocation_parse(&r, data, len) != ENL_OK) return 0;
+    if (h->dh_pk != NULL && sodium_memcmp(r.dh_pk, h->dh_pk, 32) != 0) return 0;
+    h->found = 1;
+    return 1;
+}
+
+/* 1 when a valid notice signed by (and revoking) sign_pk is held, naming
+ * dh_pk (any DH key when NULL); 0 when none. */
+static int notice_held(enl_profile *p, const uint8_t sign_pk[32], const uint8_t *dh_pk)
+{
+    held_notice h = { dh_pk, 0 };
+    int rc = enl_store_burns_of_key(p->st, sign_pk, verified_notice, &h);
+    return rc < 0 ? rc : h.found;
+}
+
 int enl_burn_key_known(enl_profile *p, const uint8_t sign_pk[32])
 {
     uint8_t mark[32];
-    int rc = enl_store_burn_has_key(p->st, sign_pk);
+    int rc = notice_held(p, sign_pk, NULL);
     if (rc != 0) return rc;
     key_mark(mark, sign_pk);
     return enl_store_set_has(p->st, "seen", mark);
@@ -165,7 +197,7 @@ static int accept_burn(enl_profile *p, const uint8_t *bin, size_t len, const enl
      * names another DH key burns no contact; were it counted, a captor who
      * published one first (a decoy) would keep the real revocation, when it
      * came, from signing the cells' burn vouches and re-keying them. */
-    if ((known = enl_store_burn_has_keys(p->st, r->sign_pk, r->dh_pk)) < 0) return known;
+    if ((known = notice_held(p, r->sign_pk, r->dh_pk)) < 0) return known;
     rc = enl_store_burn_put(p->st, id, bin, len, enl_now_hours() + BURN_KEEP_HOURS);
     /* My own keys (the revocation I left with someone was published: I
      * was taken, or they believe so). The notice travels on like any
@@ -332,10 +364,15 @@ int enl_burn_tombstones(enl_profile *p, uint32_t now_hours)
         if (until > UINT32_MAX) until = UINT32_MAX;
         tomb_mark(mark, e.v[i].id);
         rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
-        /* version u8, then the signing key (verified when it came in) */
+        /* version u8, then the signing key: verified again, for the row
+         * may have been planted (notice_held), and the mark, a keyed hash,
+         * would make its key burned here for two years */
         if (rc == ENL_OK) rc = enl_store_burn_get(p->st, e.v[i].id, bin, sizeof bin, &len);
-        if (rc == ENL_OK && len < 1 + 32) rc = ENL_ESTORE;
-        if (rc == ENL_OK) {
+        if (rc == ENL_ETOOBIG) {
+            rc = ENL_OK;
+            continue;
+        }
+        if (rc == ENL_OK && verified_notice(&(held_notice){ NULL, 0 }, bin, len) == 1) {
             key_mark(mark, bin + 1);
             rc = enl_store_set_add(p->st, "seen", mark, (uint32_t)until);
         }
@@ -368,7 +405,7 @@ int enl_burn_intake(enl_profile *p, const uint8_t *bin, size_t len, enl_sync_sta
         enl_contact c;
         int mine = (enl_contact_by_dh(p, r.dh_pk, &c) == ENL_OK &&
                     sodium_memcmp(c.card.sign_pk, r.sign_pk, 32) == 0) || is_self(p, &r);
-        int room = mine ? enl_store_burn_has_keys(p->st, r.sign_pk, r.dh_pk) : 1;
+        int room = mine ? notice_held(p, r.sign_pk, r.dh_pk) : 1;
         if (room < 0) {
             enl_store_rollback(p->st);
             return room;

@@ -353,6 +353,13 @@ static int schema_version(enl_store *st, int *version)
         return fail(st, ENL_ESTORE, "schema version");
     *version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
+    /* Four bytes of the file's header, which nothing authenticates: a
+     * negative one (no version ever written) would index the migrations
+     * before their first. */
+    if (*version < 0) {
+        snprintf(st->err, sizeof st->err, "profile schema version %d is damaged", *version);
+        return ENL_ESTORE;
+    }
     if (*version > ENL_STORE_SCHEMA) {
         snprintf(st->err, sizeof st->err, "profile schema %d is newer than this enlace (%d)",
                  *version, ENL_STORE_SCHEMA);
@@ -382,6 +389,102 @@ static int migrate(enl_store *st)
 bad:
     exec(st, "ROLLBACK");
     return rc;
+}
+
+/* The database in WAL mode (it is made so; see open_once). */
+static int wal_mode(enl_store *st)
+{
+    sqlite3_stmt *s;
+    int wal;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, ENL_ESTORE, "database");
+    wal = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
+          strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+    sqlite3_finalize(s);
+    return wal ? ENL_OK : fail(st, ENL_ESTORE, "the profile database could not be put back in "
+                                               "WAL mode");
+}
+
+/* Triggers and views are SQL the file holds, run by the owner's own
+ * statements whenever they touch a table: one planted while the device was
+ * locked could copy every session state before it is replaced (every
+ * message key the ratchet deleted, kept for whoever later forces the
+ * passphrase) or every message row before it is deleted, unseen. A table
+ * of enlace's made again without its primary key does the same with no
+ * trigger: INSERT OR REPLACE then adds a row beside the one it replaces.
+ * So the migrations are run again in memory and the file compared with
+ * what they make: the same triggers and views, word for word, and each
+ * table they make with the same columns (name, type, NOT NULL, default,
+ * key), indexes (unique or not, their columns) and foreign keys, as SQLite
+ * itself reads them from the file. Tables are compared by what SQLite
+ * reads, not by their text, which ALTER TABLE rewrites (ADD COLUMN, the
+ * RENAME of schema 9) and another SQLite version may rewrite otherwise: a
+ * profile migrated by one must open with the next. A table of the
+ * planter's runs nothing and is let be. */
+static int same_value(sqlite3_stmt *a, sqlite3_stmt *b, int i)
+{
+    const unsigned char *x = sqlite3_column_text(a, i), *y = sqlite3_column_text(b, i);
+    if (x == NULL || y == NULL) return x == y;
+    return strcmp((const char *)x, (const char *)y) == 0;
+}
+
+static int same_rows(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+    for (;;) {
+        int ra = sqlite3_step(a), rb = sqlite3_step(b);
+        if (ra != rb || (ra != SQLITE_ROW && ra != SQLITE_DONE)) return 0;
+        if (ra == SQLITE_DONE) return 1;
+        for (int i = 0; i < sqlite3_column_count(a); i++)
+            if (!same_value(a, b, i)) return 0;
+    }
+}
+
+/* The same rows from the same query on both databases, ?1 bound to name
+ * when it is not NULL. */
+static int same_answer(sqlite3 *x, sqlite3 *y, const char *sql, const char *name)
+{
+    sqlite3_stmt *a = NULL, *b = NULL;
+    int same = sqlite3_prepare_v2(x, sql, -1, &a, NULL) == SQLITE_OK &&
+               sqlite3_prepare_v2(y, sql, -1, &b, NULL) == SQLITE_OK;
+    if (same && name != NULL)
+        same = sqlite3_bind_text(a, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_bind_text(b, 1, name, -1, SQLITE_STATIC) == SQLITE_OK;
+    same = same && same_rows(a, b);
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    return same;
+}
+
+static int schema_is_ours(enl_store *st)
+{
+    static const char code[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                               "WHERE type IN ('trigger', 'view') ORDER BY type, name";
+    static const char *const shape[] = {
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) "
+        "ORDER BY cid",
+        "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid, ii.name, "
+        "ii.\"desc\", ii.coll, ii.key FROM pragma_index_list(?1) AS il, "
+        "pragma_index_xinfo(il.name) AS ii ORDER BY il.name, ii.seqno",
+        "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" "
+        "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+    };
+    sqlite3 *mem = NULL;
+    sqlite3_stmt *t = NULL;
+    int same = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
+    for (int v = 0; same && v < ENL_STORE_SCHEMA; v++)
+        same = sqlite3_exec(mem, migrations[v], NULL, NULL, NULL) == SQLITE_OK;
+    same = same && same_answer(mem, st->db, code, NULL) &&
+           sqlite3_prepare_v2(mem, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                   "ORDER BY name", -1, &t, NULL) == SQLITE_OK;
+    while (same && sqlite3_step(t) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(t, 0);
+        for (size_t i = 0; same && i < sizeof shape / sizeof shape[0]; i++)
+            same = name != NULL && same_answer(mem, st->db, shape[i], name);
+    }
+    sqlite3_finalize(t);
+    sqlite3_close(mem);
+    return same;
 }
 
 static void kdf_params(enl_kdf_level level, uint64_t *ops, uint64_t *mem)
@@ -1070,7 +1173,6 @@ static int destroy_contents(enl_store *st)
     char names[64][64];
     size_t n = 0;
     uint8_t junk[SLOT2_BYTES];
-    char sql[128];
     sqlite3_stmt *s;
     /* A profile from before schema 8 (never opened since, nor migrated: a
      * wipe needs no passphrase) has no table for markers: no checkpoint
@@ -1084,9 +1186,14 @@ static int destroy_contents(enl_store *st)
             snprintf(names[n++], sizeof names[0], "%s", (const char *)sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
     }
+    /* The names come from the file, which a planter may have edited: one
+     * with a quote in it would end the quoted name and go on as SQL (the
+     * whole database copied out with VACUUM INTO, say): %w doubles every
+     * quote, so a name is only ever a name. */
     for (size_t i = 0; rc == ENL_OK && i < n; i++) {
-        snprintf(sql, sizeof sql, "DELETE FROM \"%.63s\"", names[i]);
-        rc = exec(st, sql);
+        char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", names[i]);
+        rc = sql == NULL ? ENL_ENOMEM : exec(st, sql);
+        sqlite3_free(sql);
     }
     /* The counters of AUTOINCREMENT tables would say how many messages
      * there were (and that this profile is not new): back to none. */
@@ -1290,6 +1397,12 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
         goto out;
     }
     if ((rc = pragmas(st)) != ENL_OK) goto out;
+    /* The journal mode is in the file's header, which nothing authenticates:
+     * set back to a rollback journal by whoever held the device, it made a
+     * passphrase change write the old key slot to a journal that is deleted,
+     * not overwritten (scrub_log knows the write-ahead log alone). Before
+     * anything is written. */
+    if ((rc = wal_mode(st)) != ENL_OK) goto out;
     /* The file whose slots the passphrase opened, and no other: a duress
      * unlock by another process during this one's Argon2id puts a new
      * profile at this path, which must not be written to with this key. */
@@ -1306,6 +1419,11 @@ static int open_once(enl_store **out, const char *path, const char *pass, size_t
      * marker and the scrub of slots put back (undo_unreported_slots), and
      * its log, the slot cut short in it, was truncated unscrubbed. */
     if ((rc = migrate(st)) != ENL_OK) goto out;
+    if (!schema_is_ours(st)) {
+        rc = fail(st, ENL_ESTORE, "the profile database's tables, triggers or views are not "
+                  "those enlace made: it was tampered with");
+        goto out;
+    }
     if ((rc = undo_unreported_slots(st, slot1, slot2)) != ENL_OK) goto out;
     derive_subkeys(st, master);
     *out = st;
@@ -2366,27 +2484,24 @@ int enl_store_burn_has(enl_store *st, const uint8_t id[32])
     return has_row(st, "SELECT 1 FROM burns WHERE id = ?", id);
 }
 
-int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32])
+int enl_store_burns_of_key(enl_store *st, const uint8_t sign_pk[32], enl_store_blob_fn fn,
+                           void *ctx)
 {
     /* data is the notice: version u8, then the key it revokes and is signed by */
-    return has_row(st, "SELECT 1 FROM burns WHERE substr(data, 2, 32) = ? LIMIT 1", sign_pk);
-}
-
-int enl_store_burn_has_keys(enl_store *st, const uint8_t sign_pk[32], const uint8_t dh_pk[32])
-{
-    /* ... then the DH key it revokes with it */
-    uint8_t both[64];
     sqlite3_stmt *s;
-    int rc;
-    memcpy(both, sign_pk, 32);
-    memcpy(both + 32, dh_pk, 32);
-    if (prep(st, "SELECT 1 FROM burns WHERE substr(data, 2, 64) = ? LIMIT 1", &s) != SQLITE_OK)
+    int rc = ENL_OK, step;
+    if (prep(st, "SELECT data FROM burns WHERE substr(data, 2, 32) = ?", &s) != SQLITE_OK)
         return fail(st, ENL_ESTORE, "read");
-    sqlite3_bind_blob(s, 1, both, 64, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(st, ENL_ESTORE, "read");
+    sqlite3_bind_blob(s, 1, sign_pk, 32, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        const uint8_t *d = sqlite3_column_blob(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        if (d == NULL) continue;
+        if ((rc = fn(ctx, d, n)) != 0) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(st, ENL_ESTORE, "read");
     done(st, s);
-    return rc;
+    return rc > 0 ? ENL_OK : rc;
 }
 
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,

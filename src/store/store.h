@@ -136,11 +136,14 @@ int enl_store_purge_items(enl_store *st, enl_store_item_fn fn, void *ctx);
 /* Burn notices carried (signed revocations, public). */
 int enl_store_burn_items(enl_store *st, enl_store_item_fn fn, void *ctx);
 int enl_store_burn_has(enl_store *st, const uint8_t id[32]);
-/* 1 when a notice signed by (and revoking) sign_pk is held, 0 when none. */
-int enl_store_burn_has_key(enl_store *st, const uint8_t sign_pk[32]);
-/* 1 when a notice revoking exactly this pair of keys is held (a notice is
- * valid when its signing key signed it, whatever DH key it names). */
-int enl_store_burn_has_keys(enl_store *st, const uint8_t sign_pk[32], const uint8_t dh_pk[32]);
+/* Calls fn with every notice held that names sign_pk as the key it revokes
+ * (and is signed by), as stored; stops when fn returns non-zero. The table
+ * is public, not under the profile key: a row planted in the file while
+ * the device was locked can hold anything, so fn verifies what it gets
+ * (enl_revocation_parse) before it counts it. */
+typedef int (*enl_store_blob_fn)(void *ctx, const uint8_t *data, size_t len);
+int enl_store_burns_of_key(enl_store *st, const uint8_t sign_pk[32], enl_store_blob_fn fn,
+                           void *ctx);
 int enl_store_burn_put(enl_store *st, const uint8_t id[32], const uint8_t *data, size_t len,
                        uint32_t expiry_hours);
 int enl_store_burn_get(enl_store *st, const uint8_t id[32], uint8_t *data, size_t max, size_t *len);

@@ -129,7 +129,7 @@ static void test_introduction_of_revoked_keys(void **state)
     introduce(beto, "beto", carmen, "carmen");
     rlen = revocation_naming(real, carmen->id, carmen->id->dh_pk, "taken");
     assert_int_equal(enl_burn_intake(ana, real, rlen, NULL), ENL_OK);
-    assert_int_equal(enl_store_burn_has_key(ana->st, carmen->id->sign_pk), 1);  /* kept */
+    assert_int_equal(enl_burn_key_known(ana, carmen->id->sign_pk), 1);  /* kept */
 
     assert_int_equal(enl_introduce(beto, "ana", "carmen", "trust her"), ENL_OK);
     exchange(all, 3);
