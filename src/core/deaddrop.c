@@ -527,6 +527,13 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
             if (rc != ENL_ENOTFOUND) break;
             rc = ENL_OK;
             continue;
+        } else if (len > ENL_NOTE_MAX) {
+            /* no note: a row planted in the file while the device was
+             * locked (the notes table is not under the profile key), which
+             * would be junk under a note's name for everyone who takes the
+             * drop (as in netsync's send_items) */
+            free(data);
+            continue;
         }
         file_name(name, g.ids[i], is_purge ? "purge" : "note");
         /* i microseconds after the start: the order of writing, exactly */

@@ -84,11 +84,37 @@ static void test_row_larger_than_a_note_is_not_sent(void **state)
     planted_row_of(ENL_NOTE_MAX + 1);
 }
 
+/* Nor written into a dead drop, where it would be junk under a note's
+ * name for every device that takes the drop. */
+static void test_row_larger_than_a_note_is_not_left_in_a_drop(void **state)
+{
+    enl_profile *ana, *leo;
+    enl_sync_stats st;
+    char home[300], drop[300];
+    (void)state;
+    ana = mkprofile("anadrop");
+    leo = mkprofile("leodrop");
+    introduce(ana, "ana", leo, "leo");
+    assert_int_equal(enl_send_text(ana, "leo", (const uint8_t *)"hola", 4, NULL, NULL), ENL_OK);
+    snprintf(home, sizeof home, "%s/anadrop", root);
+    enl_profile_close(ana);
+    plant(home, ENL_NOTE_MAX + 1);
+    assert_int_equal(enl_profile_open(&ana, home, "pw", 2), ENL_OK);
+    snprintf(drop, sizeof drop, "%s/drop", root);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
+    assert_int_equal(st.notes_sent, 0);
+    assert_int_equal(folder_entries(drop), 0);
+    enl_profile_close(ana);
+    enl_profile_close(leo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_larger_than_a_message_is_not_copied),
         cmocka_unit_test(test_row_larger_than_a_note_is_not_sent),
+        cmocka_unit_test(test_row_larger_than_a_note_is_not_left_in_a_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
