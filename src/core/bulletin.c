@@ -344,6 +344,22 @@ int enl_bulletin_keep(enl_profile *p, const enl_bulletin *b, const enl_note_head
     return rc;
 }
 
+/* 1 when the author's keys are burned on this device: a contact's burned
+ * here, or keys whose revocation (a notice they signed) is or was held.
+ * Whoever holds them now (a captor) signs bulletins as well as the author
+ * did, at every position not used yet: as a cell takes no note from them,
+ * no bulletin of theirs is read or carried (review rev-cell). */
+static int author_burned(enl_profile *p, const enl_bulletin *b)
+{
+    enl_contact c;
+    int rc = enl_burn_key_known(p, b->sign_pk), burned;
+    if (rc != 0) return rc;
+    burned = enl_contact_by_dh(p, b->dh_pk, &c) == ENL_OK &&
+             sodium_memcmp(c.card.sign_pk, b->sign_pk, 32) == 0 && c.burned;
+    sodium_memzero(&c, sizeof c);
+    return burned;
+}
+
 int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *note, size_t len,
                            uint8_t *plain, enl_bulletin *b)
 {
@@ -362,6 +378,9 @@ int enl_bulletin_recognise(enl_profile *p, const uint8_t h[32], const uint8_t *n
             if (sodium_memcmp(tag, note + ENL_NOTE_HEADERBYTES, sizeof tag) != 0) continue;
             rc = enl_bulletin_open(b, plain, note, len, k, f.fp, f.start + d, (uint8_t)s);
             if (rc != ENL_OK) return rc;
+            if ((rc = author_burned(p, b)) != 0)
+                return rc < 0 ? rc : enl_fail(p, ENL_EREFUSED, "a bulletin from keys burned on "
+                                              "this device is refused");
             /* A position is used once: whoever holds the author's key (a
              * seized device) could sign bulletins at it without end, each
              * one more row kept here. */

@@ -1544,6 +1544,37 @@ static size_t name_room(const char *name, size_t max)
     return keep;
 }
 
+/* 1 when a cell here is named name, 0 when none is. */
+static int cell_name_taken(enl_profile *p, const char *name)
+{
+    name_ctx f = { name, { 0 }, 0 };
+    int rc = enl_store_row_each(p->st, "cells", by_name_cb, &f);
+    return rc != ENL_OK ? rc : f.found;
+}
+
+/* A name for a cell new here, none other's: the founder's, else NAME.2 ...
+ * NAME.99, else NAME and 16 hex digits of the cell id (as contacts' names
+ * are made free). Two cells of one name would be one command line for
+ * both, and the store's order would pick which: a contact who enrols me in
+ * cells of their own (nobody asks me) could have a cell I join later named
+ * as one of theirs, and my notes to it go to theirs (review rev-cell). */
+static int free_cell_name(enl_profile *p, const char *name, const uint8_t cell_id[32],
+                          char use[ENL_NAME_MAX + 1])
+{
+    int rc;
+    snprintf(use, ENL_NAME_MAX + 1, "%s", name);
+    for (unsigned i = 2; i <= 100; i++) {
+        if ((rc = cell_name_taken(p, use)) <= 0) return rc;
+        if (i < 100)
+            snprintf(use, ENL_NAME_MAX + 1, "%.*s.%u", (int)name_room(name, ENL_NAME_MAX - 4), name, i);
+    }
+    snprintf(use, ENL_NAME_MAX + 1, "%.*s.%02x%02x%02x%02x%02x%02x%02x%02x",
+             (int)name_room(name, ENL_NAME_MAX - 17), name, cell_id[0], cell_id[1], cell_id[2],
+             cell_id[3], cell_id[4], cell_id[5], cell_id[6], cell_id[7]);
+    if ((rc = cell_name_taken(p, use)) < 0) return rc;
+    return rc ? enl_fail(p, ENL_EEXISTS, "no free name for cell \"%s\" here", name) : ENL_OK;
+}
+
 /* A log from a member: statements merged, acted on, passed on. */
 /* Whether a log for a cell new to me can be mine at all: it holds the
  * cell's CREATE and an ADD of me by one of my contacts (not burned). Each
@@ -1666,23 +1697,12 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         /* the founder's name, made unique here */
         {
-            cell_rec *other = NULL;
             enl_stmt s;
             for (size_t i = 0; i < n; i++)
                 if (enl_stmt_parse(&s, stmts[i], lens[i]) == ENL_OK && s.type == ENL_STMT_CREATE &&
-                    memcmp(s.cell_id, cell_id, 32) == 0) {
-                    snprintf(c->name, sizeof c->name, "%s", s.name);
+                    memcmp(s.cell_id, cell_id, 32) == 0)
                     break;
-                }
-            for (int i = 2; i < 100; i++) {
-                rc = rec_load_name(p, c->name, &other);
-                rec_free(other);
-                other = NULL;
-                if (rc == ENL_ENOTFOUND) break;
-                if (rc != ENL_OK) goto out;
-                snprintf(c->name, sizeof c->name, "%.*s.%u", (int)name_room(s.name, ENL_NAME_MAX - 4),
-                         s.name, (unsigned)(unsigned char)i);
-            }
+            if ((rc = free_cell_name(p, s.name, cell_id, c->name)) != ENL_OK) goto out;
         }
     } else if (rc != ENL_OK) {
         return rc;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/profile.h"
+#include "crypto/revocation.h"
 #include "enlace.h"
 #include "note/bulletin.h"
 #include "store/store.h"
@@ -538,6 +539,78 @@ static void test_expired_bulletin_goes_at_sync(void **state)
     done_with(c);
 }
 
+/* Keys burned on this device are a captor's: their bulletins are refused
+ * as their cell notes and logs are, neither read nor carried. A follower
+ * holding the author's own revocation (a burn notice signed by them), or
+ * who burned the author as a contact, used to read what the seized device
+ * published, in the author's name, as any other bulletin of theirs. */
+static void test_burned_author_refused(void **state)
+{
+    static uint8_t note[ENL_NOTE_MAX];
+    uint8_t bin[ENL_REVOCATION_MAXBYTES];
+    enl_profile *c;
+    enl_follow_info fi;
+    enl_sync_stats st;
+    char fp[ENL_FINGERPRINT_STRBYTES];
+    size_t len, bl = 0;
+    int n = 0;
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    at(NOW);
+    c = profile("carmen");
+    enl_fingerprint_text(fp, ana_fp);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    len = make_ana(note, 1, "before the notice");
+    assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
+    /* ana's revocation, published by whoever she left it with */
+    assert_int_equal(enl_revocation_make(bin, &bl, &ana, "taken at the checkpoint", NOW), ENL_OK);
+    assert_int_equal(enl_burn_intake(c, bin, bl, NULL), ENL_OK);
+    len = make_ana(note, 2, "all clear, come to the square");
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_note_intake(c, note, len, &st), ENL_EREFUSED);
+    assert_int_equal(st.bulletins + st.notes_received, 0);
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 1);
+    done_with(c);
+}
+
+static void test_burned_contact_author_refused(void **state)
+{
+    static uint8_t note[ENL_NOTE_MAX];
+    enl_profile *a, *c;
+    enl_follow_info fi;
+    enl_sync_stats st;
+    uint8_t id[32], *held = NULL;
+    char *card = NULL;
+    size_t hl = 0;
+    int n = 0;
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    at(NOW);
+    a = profile("ana");
+    c = profile("carmen");
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(c, card, "ana", NULL), ENL_OK);
+    assert_int_equal(enl_bulletin_follow(c, card, &fi), ENL_OK);
+    free(card);
+    assert_int_equal(enl_burn_local(c, "ana", "taken", NULL, NULL), ENL_OK);
+    assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"all clear", 9, NULL, id, NULL), ENL_OK);
+    assert_int_equal(enl_note_get(a, id, &held, &hl), ENL_OK);
+    memcpy(note, held, hl);
+    free(held);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_note_intake(c, note, hl, &st), ENL_EREFUSED);
+    assert_int_equal(st.bulletins + st.notes_received, 0);
+    assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
+    assert_int_equal(n, 0);
+    enl_profile_close(a);
+    done_with(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +625,8 @@ int main(void)
         cmocka_unit_test(test_follower_reads_once_and_carries),
         cmocka_unit_test(test_one_bulletin_per_position),
         cmocka_unit_test(test_expired_bulletin_goes_at_sync),
+        cmocka_unit_test(test_burned_author_refused),
+        cmocka_unit_test(test_burned_contact_author_refused),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -514,6 +514,46 @@ static void test_cell_name_made_free_keeps_utf8_whole(void **state)
     enl_profile_close(ana); enl_profile_close(carmen);
 }
 
+/* Ninety-nine cells named NAME, NAME.2 ... NAME.99 here already: the next
+ * one named NAME must still get a name of its own. It took NAME.99 again,
+ * unchecked, and `cell send NAME.99` went to whichever of the two the
+ * store listed first: a contact who enrols me in cells of their own (no
+ * consent is asked) could make a cell I join later share a name with
+ * theirs, and have my words to it sent to their cell. */
+static int names_distinct_cb(const enl_cell_info *c, void *ctx)
+{
+    char (*seen)[ENL_NAME_MAX + 1] = ctx;
+    size_t i = 0;
+    while (seen[i][0] != '\0') {
+        assert_string_not_equal(seen[i], c->name);
+        i++;
+    }
+    snprintf(seen[i], ENL_NAME_MAX + 1, "%s", c->name);
+    return 0;
+}
+
+static void test_cell_name_made_free_past_99(void **state)
+{
+    enl_profile *ana = mkprofile("ana_n99"), *carmen = mkprofile("carmen_n99");
+    enl_profile *two[2] = { ana, carmen };
+    static char seen[102][ENL_NAME_MAX + 1];
+    char name[ENL_NAME_MAX + 1];
+    (void)state;
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_cell_create(carmen, "olla", 1), ENL_OK);
+    for (int i = 2; i <= 99; i++) {
+        snprintf(name, sizeof name, "olla.%d", i);
+        assert_int_equal(enl_cell_create(carmen, name, 1), ENL_OK);
+    }
+    assert_int_equal(enl_cell_create(ana, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(ana, "olla", "carmen"), ENL_OK);
+    exchange(two, 2);
+    memset(seen, 0, sizeof seen);
+    assert_int_equal(enl_cell_each(carmen, names_distinct_cb, seen), ENL_OK);
+    assert_true(seen[99][0] != 0);      /* 100 cells: ana's is there, under a name of its own */
+    enl_profile_close(ana); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_newcomer_to_an_old_cell),
         cmocka_unit_test(test_two_newcomers_missing_one_member_settle),
         cmocka_unit_test(test_cell_name_made_free_keeps_utf8_whole),
+        cmocka_unit_test(test_cell_name_made_free_past_99),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
