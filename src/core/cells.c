@@ -1698,10 +1698,15 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         /* the founder's name, made unique here */
         {
             enl_stmt s;
-            for (size_t i = 0; i < n; i++)
-                if (enl_stmt_parse(&s, stmts[i], lens[i]) == ENL_OK && s.type == ENL_STMT_CREATE &&
-                    memcmp(s.cell_id, cell_id, 32) == 0)
-                    break;
+            int found = 0;
+            for (size_t i = 0; i < n && !found; i++)
+                found = enl_stmt_parse(&s, stmts[i], lens[i]) == ENL_OK &&
+                        s.type == ENL_STMT_CREATE && memcmp(s.cell_id, cell_id, 32) == 0;
+            /* (the view above needed the founding CREATE: never missing) */
+            if (!found) {
+                rc = ENL_OK;
+                goto out;
+            }
             if ((rc = free_cell_name(p, s.name, cell_id, c->name)) != ENL_OK) goto out;
         }
     } else if (rc != ENL_OK) {
