@@ -335,6 +335,25 @@ static void done_with(enl_profile *c)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A scratch folder of the test's own (dir), the clock at NOW. */
+static void begin(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");   /* mkdtemp's template */
+    assert_non_null(mkdtemp(dir));
+    at(NOW);
+}
+
+/* A new profile there that follows ana. */
+static enl_profile *follower(const char *name)
+{
+    enl_follow_info fi;
+    char fp[ENL_FINGERPRINT_STRBYTES];
+    enl_profile *c = profile(name);
+    enl_fingerprint_text(fp, ana_fp);
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    return c;
+}
+
 static int count_cb(const enl_bulletin_info *b, void *ctx)
 {
     (void)b;
@@ -355,9 +374,7 @@ static void test_follower_reads_once_and_carries(void **state)
     int n = 0;
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    at(NOW);
+    begin();
     a = profile("ana");
     c = profile("carmen");
     assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"strike on friday", 16, NULL, id,
@@ -473,12 +490,9 @@ static void test_one_bulletin_per_position(void **state)
     int n = 0;
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    at(NOW);
-    c = profile("carmen");
-    enl_fingerprint_text(fp, ana_fp);
-    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    begin();
+    c = follower("carmen");
+    enl_fingerprint_text(fp, ana_fp);   /* to unfollow and follow again below */
     len = make_ana(note, 3, "the first");
     assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
     for (int i = 0; i < 20; i++) {
@@ -512,21 +526,16 @@ static void test_expired_bulletin_goes_at_sync(void **state)
 {
     static uint8_t note[ENL_NOTE_MAX];
     enl_profile *c;
-    enl_follow_info fi;
     enl_sync_stats st;
-    char fp[ENL_FINGERPRINT_STRBYTES], drop[128];
+    char drop[128];
     uint64_t n = 0;
     size_t len;
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    begin();
     snprintf(drop, sizeof drop, "%s/drop", dir);
     assert_int_equal(mkdir(drop, 0700), 0);
-    at(NOW);
-    c = profile("dora");
-    enl_fingerprint_text(fp, ana_fp);
-    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    c = follower("dora");
     len = make_ana(note, 1, "read, then gone");
     assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
     assert_int_equal(enl_store_count(c->st, "bulletins", &n), ENL_OK);
@@ -549,19 +558,13 @@ static void test_burned_author_refused(void **state)
     static uint8_t note[ENL_NOTE_MAX];
     uint8_t bin[ENL_REVOCATION_MAXBYTES];
     enl_profile *c;
-    enl_follow_info fi;
     enl_sync_stats st;
-    char fp[ENL_FINGERPRINT_STRBYTES];
     size_t len, bl = 0;
     int n = 0;
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    at(NOW);
-    c = profile("carmen");
-    enl_fingerprint_text(fp, ana_fp);
-    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    begin();
+    c = follower("carmen");
     len = make_ana(note, 1, "before the notice");
     assert_int_equal(enl_note_intake(c, note, len, NULL), ENL_OK);
     /* ana's revocation, published by whoever she left it with */
@@ -588,9 +591,7 @@ static void test_burned_contact_author_refused(void **state)
     int n = 0;
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/enl-bulletin-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    at(NOW);
+    begin();
     a = profile("ana");
     c = profile("carmen");
     assert_int_equal(enl_profile_card(a, &card), ENL_OK);
