@@ -13,7 +13,8 @@
  *             3 inquiry, 4 answer, else a log); bit 3 the sender is
  *             carmen, not beto; bit 4 beto's whole log is delivered first
  *             (the cell is then known, and I am in it); bit 5 the body's
- *             cell id is the input's, not olla's
+ *             cell id is the input's, not olla's; bit 6 I join olla after
+ *             bit 4's log (else it stays an invitation)
  *   log:      [cell id [32] if bit 5] then items: a byte b < 0xf0 is
  *             statement b % count of those signed at start; 0xf0..0xfe
  *             is that statement with one byte (the next input byte says
@@ -212,6 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         first.body = prime;
         first.body_len = w.len;
         (void)enl_cell_deliver(me, &first);
+        if (flags & 64) (void)enl_cell_join(me, "olla");
     }
     if (d.body_len > 0) {
         if (d.kind == ENL_KIND_CELL_LOG || d.kind == ENL_KIND_SENDER_KEY) (void)enl_cell_deliver(me, &d);

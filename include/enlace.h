@@ -569,7 +569,8 @@ typedef struct {
     unsigned admit;
     unsigned members;           /* not counting those burned on this device */
     unsigned candidates;
-    int member;                 /* I am a member (0: I left or was removed) */
+    int member;                 /* I am a member (0: I left or was removed, or not joined yet) */
+    int invited;                /* admitted by the members, not joined yet (enl_cell_join) */
 } enl_cell_info;
 
 typedef struct {
@@ -600,6 +601,17 @@ int enl_cell_vouch(enl_profile *p, const char *cell, const char *contact)
 /* Vouches for a member's removal (burn: their keys are compromised). */
 int enl_cell_remove(enl_profile *p, const char *cell, const char *contact, int burn,
                     const char *reason) __attribute__((warn_unused_result));
+/* A cell that admits me arrives as an invitation (enl_cell_info.invited):
+ * its log and the members' sender keys are kept and its notes read, but
+ * nothing is signed, sealed, burned or made a contact for it until I join.
+ * At most ENL_CELL_INVITES_MAX wait at once; more are refused. */
+#define ENL_CELL_INVITES_MAX 16
+/* Joins an invitation: its members become contacts ("cell NAME"), my
+ * sender key goes to each. ENL_EINVAL when already joined. */
+int enl_cell_join(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
+/* Declines an invitation: the cell is forgotten, sends nothing, and its
+ * later logs are dropped (for ENL_EXPIRY_MAX_HOURS). */
+int enl_cell_decline(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
 /* Leaves: signed, sent to every member; my cell keys are deleted. */
 int enl_cell_leave(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
 /* Seals text once for every member. */

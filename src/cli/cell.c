@@ -1,4 +1,4 @@
-/* enlace cell create|add|vouch|remove|members|list|send|leave|forward: cells. */
+/* enlace cell create|add|vouch|remove|members|list|join|decline|send|leave|forward: cells. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -108,14 +108,22 @@ static int list_cb(const enl_cell_info *c, void *ctx)
     if (o->json) {
         printf("{\"name\":");
         cli_json_str(stdout, c->name, strlen(c->name));
-        printf(",\"id\":\"%s\",\"admit\":%u,\"members\":%u,\"candidates\":%u,\"member\":%s}\n",
-               c->id, c->admit, c->members, c->candidates, c->member ? "true" : "false");
+        printf(",\"id\":\"%s\",\"admit\":%u,\"members\":%u,\"candidates\":%u,\"member\":%s,"
+               "\"invited\":%s}\n",
+               c->id, c->admit, c->members, c->candidates, c->member ? "true" : "false",
+               c->invited ? "true" : "false");
         return 0;
     }
     cli_safe_print(stdout, c->name, strlen(c->name));
-    printf("  %u member%s, %u candidate%s, admission needs %u%s\n", c->members,
-           c->members == 1 ? "" : "s", c->candidates, c->candidates == 1 ? "" : "s", c->admit,
-           c->member ? "" : "  (you are no longer a member)");
+    printf("  %u member%s, %u candidate%s, admission needs %u", c->members,
+           c->members == 1 ? "" : "s", c->candidates, c->candidates == 1 ? "" : "s", c->admit);
+    if (c->invited) {
+        printf("  INVITED: see who is in it with enlace cell members ");
+        cli_safe_print(stdout, c->name, strlen(c->name));
+        printf(", then enlace cell join or enlace cell decline it\n");
+    } else {
+        printf("%s\n", c->member ? "" : "  (you are no longer a member)");
+    }
     return 0;
 }
 
@@ -194,6 +202,22 @@ static int simple(int argc, char **argv, const char *what)
                argv[optind]);
         return 0;
     }
+    if (strcmp(what, "join") == 0) {
+        if (optind + 1 != argc) return usage();
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
+        if ((rc = enl_cell_join(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell join");
+        printf("you joined %s: its members are your contacts now (\"cell %s\"), and your cell key "
+               "leaves for each of them with the next sync\n", argv[optind], argv[optind]);
+        return 0;
+    }
+    if (strcmp(what, "decline") == 0) {
+        if (optind + 1 != argc) return usage();
+        if ((p = cli_unlock(&ex)) == NULL) return ex;
+        if ((rc = enl_cell_decline(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell decline");
+        printf("you declined %s: it is forgotten here and nothing was sent; its members still count "
+               "you until one of them removes you\n", argv[optind]);
+        return 0;
+    }
     if (optind + 2 != argc) return usage();
     if ((ex = cli_check_id("cell forward", "a message id", argv[optind], 8, 2 * ENL_IDBYTES,
                            "inbox --json")) != 0)
@@ -203,6 +227,23 @@ static int simple(int argc, char **argv, const char *what)
         return cli_fail_rc(p, rc, "cell forward");
     printf("re-sealed as your own for %s; it leaves with the next sync\n", argv[optind + 1]);
     return 0;
+}
+
+static int count_invited_cb(const enl_cell_info *c, void *ctx)
+{
+    unsigned *n = ctx;
+    if (c->invited) (*n)++;
+    return 0;
+}
+
+/* After whatever may have brought one: cells that wait for a yes or a no.
+ * Said at every sync until answered, as nothing happens for them till then. */
+void cli_print_invitations(enl_profile *p)
+{
+    unsigned n = 0;
+    if (enl_cell_each(p, count_invited_cb, &n) != ENL_OK || n == 0) return;
+    printf("%u %s to join a cell %s: enlace cell list\n", n, n == 1 ? "invitation" : "invitations",
+           n == 1 ? "waits" : "wait");
 }
 
 int cmd_cell(int argc, char **argv)
@@ -219,7 +260,9 @@ int cmd_cell(int argc, char **argv)
     if (strcmp(sub, "members") == 0) return show(argc, argv, 1);
     if (strcmp(sub, "list") == 0) return show(argc, argv, 0);
     if (strcmp(sub, "send") == 0) return send_cell(argc, argv);
-    if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0) return simple(argc, argv, sub);
+    if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0 || strcmp(sub, "join") == 0 ||
+        strcmp(sub, "decline") == 0)
+        return simple(argc, argv, sub);
     cli_fail("cell: no command '%s'", sub);
     return usage();
 }

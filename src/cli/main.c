@@ -110,7 +110,9 @@ static const cli_command commands[] = {
       "       enlace cell vouch CELL CONTACT        vouch for a candidate\n"
       "       enlace cell remove CELL CONTACT [--burn] [--reason TEXT]\n"
       "       enlace cell members CELL [--json]\n"
-      "       enlace cell list [--json]\n"
+      "       enlace cell list [--json]             your cells, and invitations to join\n"
+      "       enlace cell join CELL                 join a cell that admitted you\n"
+      "       enlace cell decline CELL              refuse it: nothing is sent\n"
       "       enlace cell send [--disappear DURATION] CELL [TEXT|-]\n"
       "       enlace cell leave CELL\n"
       "       enlace cell forward MSG-ID CELL       re-seal a message as yours to another cell" },

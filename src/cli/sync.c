@@ -176,5 +176,6 @@ int cmd_sync(int argc, char **argv)
                 "counted in the summary)\n", warnings.n - WARNINGS_SHOWN);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "sync");
     cli_print_sync_stats(t, &st);
+    cli_print_invitations(p);
     return 0;
 }

@@ -20,7 +20,12 @@
  *
  * A new cell is accepted from a log only when I am a member in it and one
  * of my contacts vouched for me: a stranger cannot enrol me in a cell of
- * their own making.
+ * their own making. Even then it is only an invitation until the user
+ * joins it (enl_cell_join): before that the device takes its log and the
+ * members' sender keys, and reads their cell notes, but adds no contact,
+ * burns no one, signs nothing and sends nothing for it. Else one contact
+ * who turned could found cells of its own keys and make them all contacts
+ * here, or burn one of my contacts by a cell of its own making.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -53,6 +58,7 @@
 #define LOG_EXITS_RESERVED_BYTES (ENL_CELL_EXITS_RESERVED * (2 + EXIT_STMT_MAXBYTES))
 #define FLAG_MEMBER 1
 #define FLAG_KEY_MISSED 2        /* my sender key could not be sealed to every member */
+#define FLAG_INVITED 4           /* admitted, not yet joined by the user (enl_cell_join) */
 #define KEY_CLOCK_SLOT "cell_key_clock"   /* u64: the second my last sender key was made */
 
 typedef struct {
@@ -61,6 +67,7 @@ typedef struct {
     uint8_t epoch[32];
     int member;
     int key_missed;
+    int invited;
     int has_sk;
     uint8_t sk_epoch[32];
     enl_senderkey sk;
@@ -171,7 +178,8 @@ static int rec_save(enl_profile *p, const cell_rec *c)
     enl_wr_u8(&w, (uint8_t)strlen(c->name));
     enl_wr_bytes(&w, (const uint8_t *)c->name, strlen(c->name));
     enl_wr_bytes(&w, c->epoch, 32);
-    enl_wr_u8(&w, (uint8_t)((c->member ? FLAG_MEMBER : 0) | (c->key_missed ? FLAG_KEY_MISSED : 0)));
+    enl_wr_u8(&w, (uint8_t)((c->member ? FLAG_MEMBER : 0) | (c->key_missed ? FLAG_KEY_MISSED : 0) |
+                            (c->invited ? FLAG_INVITED : 0)));
     enl_wr_u8(&w, (uint8_t)(c->has_sk != 0));
     if (c->has_sk) {
         len = enl_senderkey_serialize(skb, &c->sk);
@@ -208,6 +216,7 @@ static int rec_decode(cell_rec *c, const uint8_t *in, size_t len)
     n = enl_rd_u8(&r);
     c->member = (n & FLAG_MEMBER) != 0;
     c->key_missed = (n & FLAG_KEY_MISSED) != 0;
+    c->invited = (n & FLAG_INVITED) != 0;
     c->has_sk = enl_rd_u8(&r);
     if (c->has_sk) {
         enl_rd_bytes(&r, c->sk_epoch, 32);
@@ -412,6 +421,13 @@ static int burned_here(enl_profile *p, const uint8_t sign_pk[32], const uint8_t 
 static int is_me(enl_profile *p, const uint8_t sign_pk[32])
 {
     return sodium_memcmp(sign_pk, p->id->sign_pk, 32) == 0;
+}
+
+/* A member in the cell's view who has also joined it here: only then does
+ * this device sign, seal or burn anything for the cell. */
+static int joined_member(enl_profile *p, const cell_rec *c)
+{
+    return !c->invited && enl_cell_is_member(&c->view, p->id->sign_pk);
 }
 
 /* Whether a seal to a member failed only because nothing can reach them
@@ -744,6 +760,8 @@ static int make_room_for_key(enl_profile *p, const uint8_t cell_id[32], const ui
 }
 
 static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const uint8_t *except_cell);
+static int burn_vouch_owed(enl_profile *p, const cell_rec *c);
+static void declined_mark(enl_profile *p, const uint8_t cell_id[32], uint8_t mark[32]);
 
 /* Acts on a change of membership (see the top of this file). old_epoch:
  * the epoch acted on before. */
@@ -753,6 +771,9 @@ static int act_on_view(enl_profile *p, cell_rec *c)
     int member = me != NULL && me->state == ENL_CELL_MEMBER, rc = ENL_OK;
     char via[ENL_VIA_MAX + 1];
 
+    /* An invitation: nothing is done for it until the user joins, which
+     * acts on the view then (the epoch acted on stays the one before). */
+    if (c->invited) return ENL_OK;
     snprintf(via, sizeof via, "cell %s", c->name);
     for (size_t i = 0; rc == ENL_OK && i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
@@ -936,7 +957,7 @@ static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, con
     if (before == NULL) return ENL_ENOMEM;
     memcpy(before, &c->view, sizeof *before);
     rc = merge_all(p, c, stmts, lens, n, from == NULL, &grew);
-    if (rc == ENL_OK && grew) rc = send_log(p, c, before, from);
+    if (rc == ENL_OK && grew && !c->invited) rc = send_log(p, c, before, from);
     if (rc == ENL_OK && grew) rc = act_on_view(p, c);
     if (rc == ENL_OK && grew) rc = rec_save(p, c);
     enl_free_wiped(before, sizeof *before);     /* who was in the cell */
@@ -1026,6 +1047,13 @@ static int load_member(enl_profile *p, const char *cell, cell_rec **c)
 {
     int rc = rec_load_name(p, cell, c);
     if (rc != ENL_OK) return rc;
+    if ((*c)->invited) {
+        rec_free(*c);
+        *c = NULL;
+        return enl_fail(p, ENL_EREFUSED, "you have not joined cell \"%s\": `enlace cell members %s` "
+                        "shows who is in it, `enlace cell join %s` joins it, `enlace cell decline "
+                        "%s` refuses it", cell, cell, cell, cell);
+    }
     if (!enl_cell_is_member(&(*c)->view, p->id->sign_pk)) {
         rec_free(*c);
         *c = NULL;
@@ -1160,7 +1188,7 @@ int enl_cell_burn_vouch(enl_profile *p, const uint8_t sign_pk[32], const uint8_t
         int one, shared;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         m = enl_cell_find(&c->view, sign_pk);
-        shared = enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
+        shared = joined_member(p, c) && m != NULL &&
                  m->state == ENL_CELL_MEMBER && memcmp(m->dh_pk, dh_pk, 32) == 0;
         if (shared && signed_already(p, c, sign_pk, m->gen, 1u << ENL_STMT_BURN)) {
             (*cells)++;         /* my burn vouch is in the log already: one counts */
@@ -1211,6 +1239,61 @@ int enl_cell_leave(enl_profile *p, const char *cell)
     s.type = ENL_STMT_LEAVE;
     s.gen = me->gen;
     rc = add_statement(p, c, &s);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+/* An invitation by name, inside the caller's transaction: ENL_EINVAL
+ * for a cell already joined. */
+static int load_invited(enl_profile *p, const char *cell, cell_rec **c)
+{
+    int rc = rec_load_name(p, cell, c);
+    if (rc != ENL_OK) return rc;
+    if (!(*c)->invited) {
+        rec_free(*c);
+        *c = NULL;
+        return enl_fail(p, ENL_EINVAL, "cell \"%s\" is no invitation: you joined it already "
+                        "(`enlace cell leave %s` leaves it)", cell, cell);
+    }
+    return ENL_OK;
+}
+
+int enl_cell_join(enl_profile *p, const char *cell)
+{
+    cell_rec *c = NULL;
+    int rc;
+
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_invited(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    if (!enl_cell_is_member(&c->view, p->id->sign_pk)) {
+        rec_free(c);
+        return in_tx(p, enl_fail(p, ENL_EREFUSED, "cell \"%s\" no longer counts you as a member: "
+                                 "`enlace cell decline %s` forgets it", cell, cell));
+    }
+    /* what an admission does on a device that joins at once: the members
+     * become contacts, my sender key goes to each, burns owed are signed */
+    c->invited = 0;
+    rc = act_on_view(p, c);
+    if (rc == ENL_OK) rc = rec_save(p, c);
+    if (rc == ENL_OK) rc = burn_vouch_owed(p, c);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+int enl_cell_decline(enl_profile *p, const char *cell)
+{
+    cell_rec *c = NULL;
+    uint8_t mark[32], h[32];
+    int rc;
+
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = load_invited(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    /* the log, and the sender keys the members sent while it waited */
+    declined_mark(p, c->cell_id, mark);
+    rc = enl_store_set_add(p->st, "seen", mark, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
+    if (rc == ENL_OK) rc = forget_sender_keys(p, c, NULL);
+    row_key(p, c->cell_id, h);
+    if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "cells", h);
     rec_free(c);
     return in_tx(p, rc);
 }
@@ -1361,6 +1444,7 @@ static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
             if (c->view.people[i].state == ENL_CELL_CANDIDATE) info.candidates++;
         }
         info.member = c->member;
+        info.invited = c->invited;
         if (e->cb(&info, e->ctx) != 0) e->stop = 1;
     }
     rec_free(c);
@@ -1627,7 +1711,7 @@ static int burn_vouch_owed(enl_profile *p, const cell_rec *c)
     uint8_t (*owed)[64] = NULL;
     size_t n = 0;
     int rc = ENL_OK;
-    if (!enl_cell_is_member(&c->view, p->id->sign_pk)) return ENL_OK;
+    if (!joined_member(p, c)) return ENL_OK;
     if ((owed = malloc(c->view.npeople * sizeof *owed + 1)) == NULL) return ENL_ENOMEM;
     for (size_t i = 0; i < c->view.npeople; i++) {
         const enl_cell_person *m = &c->view.people[i];
@@ -1645,6 +1729,42 @@ static int burn_vouch_owed(enl_profile *p, const cell_rec *c)
     }
     free(owed);
     return rc;
+}
+
+/* The mark a declined cell leaves in the "seen" set: keyed, so the file
+ * does not show which cells were declined. */
+static void declined_mark(enl_profile *p, const uint8_t cell_id[32], uint8_t mark[32])
+{
+    enl_store_index(p->st, mark, "declined cell", cell_id, 32);
+}
+
+/* 1 when the user declined this cell (within ENL_EXPIRY_MAX_HOURS: every
+ * note that carried its log has expired by then), 0 if not, < 0 on error. */
+static int declined(enl_profile *p, const uint8_t cell_id[32])
+{
+    uint8_t mark[32];
+    declined_mark(p, cell_id, mark);
+    return enl_store_set_has(p->st, "seen", mark);
+}
+
+static int count_invited(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    int *n = ctx;
+    size_t at;
+    (void)seq;
+    /* the flags sit after the id, the name and the epoch */
+    if (len < 34 || pt[0] != CELL_VERSION) return ENL_ESTORE;
+    at = 34 + (size_t)pt[33] + 32;
+    if (at >= len) return ENL_ESTORE;
+    if (pt[at] & FLAG_INVITED) (*n)++;
+    return 0;
+}
+
+/* How many cells wait for the user to join or decline them (< 0: error). */
+static int invitations_waiting(enl_profile *p)
+{
+    int n = 0, rc = enl_store_row_each(p->st, "cells", count_invited, &n);
+    return rc != ENL_OK ? rc : n;
 }
 
 static int deliver_log(enl_profile *p, const enl_delivery *d)
@@ -1675,6 +1795,8 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         int grew = 0;
         if ((rc = may_concern_me(p, cell_id, stmts, lens, n)) <= 0)
             return rc;                  /* not for me: read, and dropped */
+        if ((rc = declined(p, cell_id)) != 0)
+            return rc < 0 ? rc : ENL_OK;    /* the user said no: read, and dropped */
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         if ((rc = merge_all(p, c, stmts, lens, n, 0, &grew)) != ENL_OK) {
             rec_free(c);
@@ -1694,7 +1816,12 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         rec_free(c);
         c = NULL;
         if (!vouched) return ENL_OK;    /* not for me: read, and dropped */
+        if ((rc = invitations_waiting(p)) < 0) return rc;
+        if (rc >= ENL_CELL_INVITES_MAX)
+            return enl_fail(p, ENL_EFULL, "a cell invitation is refused: %d wait already "
+                            "(`enlace cell list`; join or decline them)", rc);
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
+        c->invited = 1;
         /* the founder's name, made unique here */
         {
             enl_stmt s;
@@ -1724,7 +1851,8 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         }
     }
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
-    if (rc == ENL_OK && !new_cell) rc = answer_what_they_lack(p, c, stmts, lens, n, d->sender_sign_pk);
+    if (rc == ENL_OK && !new_cell && !c->invited)
+        rc = answer_what_they_lack(p, c, stmts, lens, n, d->sender_sign_pk);
     if (rc == ENL_OK) rc = burn_vouch_owed(p, c);
 out:
     rec_free(c);
@@ -1773,8 +1901,7 @@ int enl_cells_session_begun(enl_profile *p, const uint8_t sign_pk[32], const uin
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
         m = member_with_keys(c, sign_pk, dh_pk);
         if (c->key_missed && c->has_sk && memcmp(c->sk_epoch, c->view.epoch, 32) == 0 &&
-            enl_cell_is_member(&c->view, p->id->sign_pk) && m != NULL &&
-            m->state == ENL_CELL_MEMBER)
+            joined_member(p, c) && m != NULL && m->state == ENL_CELL_MEMBER)
             rc = send_key_to(p, c, m);
         rec_free(c);
     }
@@ -1955,7 +2082,7 @@ static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const 
         cell_rec *c = NULL;
         if (except_cell != NULL && memcmp(l.v[i], except_cell, 32) == 0) continue;
         if ((rc = rec_load_id(p, l.v[i], &c)) != ENL_OK) break;
-        if (enl_cell_is_member(&c->view, p->id->sign_pk) && enl_cell_find(&c->view, sign_pk) != NULL) {
+        if (joined_member(p, c) && enl_cell_find(&c->view, sign_pk) != NULL) {
             /* their keys are compromised: nothing of theirs is read any
              * more, and my new key goes to every member but them */
             rc = forget_sender_keys(p, c, sign_pk);

@@ -3,7 +3,8 @@
  * "cells", keyed by index("cells", cell id)) holds, encrypted:
  *
  *   version u8 (1) | cell id [32] | local name length u8 | name |
- *   epoch [32] (of the membership last acted on) | flags u8 (1: I am a member) |
+ *   epoch [32] (of the membership last acted on) | flags u8 (1: I am a member,
+ *   2: my sender key missed a member, 4: an invitation not joined yet) |
  *   has sender key u8 | [sender key epoch [32] | length u16 | my sender key] |
  *   statement count u16 | (length u16 | statement)*   (in the order of their ids)
  *

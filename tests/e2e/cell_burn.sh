@@ -22,9 +22,12 @@ step "a cell of three (two vouches to enter, two to burn)"
 ok enl ana cell create olla --admit 2
 ok enl ana cell add olla beto
 round
+ok enl beto cell join olla
 ok enl ana cell add olla carmen
 round
 ok enl beto cell vouch olla carmen
+round
+ok enl carmen cell join olla
 round
 for x in ana beto carmen; do eq "$(state_of $x carmen)" member "carmen in $x's view"; done
 

@@ -1,8 +1,9 @@
 # Cells: a cell of three admits a fourth only after the second vouch; every
 # member reads the cell's notes, sealed once for all; a removed member still
 # carries the cell's notes but cannot read them; a liaison forwards a note
-# to a second cell as their own. Everything travels through one dead drop
-# that every device syncs with, in turn, like a shared courier.
+# to a second cell as their own; an invitation waits for a yes or a no.
+# Everything travels through one dead drop that every device syncs with, in
+# turn, like a shared courier.
 . "$(dirname "$0")/lib.sh"
 
 for x in ana beto carmen dora; do mkprofile $x; done
@@ -37,7 +38,23 @@ sync_drop ana drop
 sync_drop beto drop
 [ "$(sync_received)" -gt 0 ] || fail "beto's sync received none of the cell's notes: $(cat "$OUT")"
 eq "$(sync_new)" 0 "beto's sync of the cell's records: new messages"
+contains "$OUT" "1 invitation to join a cell waits: enlace cell list"
 eq "$(inbox_count beto)" 0 "beto's inbox after the cell's records"
+# admitted is not joined: beto's device does nothing for olla till he says so
+ok enl beto cell list
+contains "$OUT" "INVITED"
+ok enl beto cell list --json
+contains "$OUT" '"invited":true'
+ok enl beto cell members olla
+contains "$OUT" "ana"
+expect_fail 1 enl beto cell send olla "hola"
+contains "$ERR" "cell join olla"
+ok enl beto status --json
+eq "$(json_num outgoing)" 0 "notes beto sealed for an invitation"
+ok enl beto cell join olla
+contains "$OUT" "you joined olla"
+expect_fail 1 enl beto cell join olla
+contains "$ERR" "joined it already"
 round
 eq "$(member_state beto olla beto)" member "beto in his own view"
 ok enl ana cell add olla carmen
@@ -56,6 +73,8 @@ eq "$(member_state beto olla carmen)" candidate "carmen after a vouch given --bu
 ok enl beto cell vouch olla carmen
 eq "$(member_state beto olla carmen)" member "carmen after beto's vouch"
 round
+ok enl carmen cell join olla
+round
 eq "$(member_state ana olla carmen)" member "carmen in ana's view"
 eq "$(member_state carmen olla carmen)" member "carmen in her own view"
 eq "$(member_state carmen olla beto)" member "beto in carmen's view"
@@ -68,6 +87,8 @@ eq "$(member_state beto olla dora)" candidate "dora in beto's view"
 ok enl dora cell list
 contains "$OUT" "no cells"
 ok enl beto cell vouch olla dora
+round
+ok enl dora cell join olla
 round
 for x in ana beto carmen dora; do
     eq "$(member_state $x olla dora)" member "dora in $x's view"
@@ -137,6 +158,8 @@ step "a liaison forwards a note to a second cell as her own: beto reads it there
 ok enl dora cell create huerta --admit 1
 ok enl dora cell add huerta beto
 round
+ok enl beto cell join huerta
+round
 ok enl dora inbox --json
 id=$(grep "nuevo lugar" "$OUT" | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' | cut -c1-12)
 ok enl dora cell forward "$id" huerta
@@ -152,3 +175,27 @@ round
 eq "$(member_state beto huerta dora)" removed "dora after leaving"
 ok enl dora cell list --json
 contains "$OUT" '"member":false'
+
+step "an invitation declined is forgotten, and nothing goes to the cell for it"
+ok enl ana cell create radio --admit 1
+ok enl ana cell add radio carmen
+round
+ok enl carmen cell list
+contains "$OUT" "radio"
+contains "$OUT" "INVITED"
+ok enl carmen status --json
+out_before=$(json_num outgoing)
+ok enl carmen cell decline radio
+contains "$OUT" "nothing was sent"
+ok enl carmen status --json
+eq "$(json_num outgoing)" "$out_before" "notes carmen sealed to decline"
+ok enl carmen cell list --json
+lacks "$OUT" '"name":"radio"'
+expect_fail 1 enl carmen cell join radio
+contains "$ERR" "no cell named"
+ok enl ana cell send radio "hay alguien?"
+round
+ok enl carmen cell list --json
+lacks "$OUT" '"name":"radio"'
+ok enl carmen inbox --json
+lacks "$OUT" "hay alguien"

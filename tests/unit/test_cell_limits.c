@@ -411,7 +411,7 @@ static int carry_counting(const uint8_t id[ENL_IDBYTES], void *vctx)
     size_t len = 0;
     memset(&st, 0, sizeof st);
     if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, &st);
+    if (enl_note_intake(c->to, note, len, &st) == ENL_OK) join_invitations(c->to);
     c->keys += st.other_notes;
     free(note);
     return 0;
