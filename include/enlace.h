@@ -794,6 +794,8 @@ typedef struct {
     uint64_t burns;      /* burn notices carried */
     uint64_t follows;    /* authors whose bulletins I follow */
     uint64_t bulletins;  /* bulletins kept (theirs and mine) */
+    uint64_t cells;      /* cells held, invitations included */
+    uint64_t invitations; /* of them, invitations not joined yet (enl_cell_join) */
     int self_burned;     /* a notice burned this profile's own keys (enl_self_burned) */
 } enl_status_info;
 

@@ -53,13 +53,14 @@ int cmd_status(int argc, char **argv)
         printf(",\"fingerprint\":\"%s\",\"notes\":%llu,\"outgoing\":%llu,\"purges\":%llu,"
                "\"contacts\":%llu,\"messages\":%llu,\"unread\":%llu,\"requests\":%llu,"
                "\"bytes\":%llu,\"burned\":%llu,\"burns\":%llu,\"follows\":%llu,\"bulletins\":%llu,"
-               "\"self_burned\":%s}\n",
+               "\"cells\":%llu,\"invitations\":%llu,\"self_burned\":%s}\n",
                fp, (unsigned long long)s.notes, (unsigned long long)s.outgoing,
                (unsigned long long)s.purges, (unsigned long long)s.contacts,
                (unsigned long long)s.messages, (unsigned long long)s.unread,
                (unsigned long long)s.requests, (unsigned long long)s.bytes,
                (unsigned long long)s.burned, (unsigned long long)s.burns,
                (unsigned long long)s.follows, (unsigned long long)s.bulletins,
+               (unsigned long long)s.cells, (unsigned long long)s.invitations,
                s.self_burned ? "true" : "false");
         return 0;
     }
@@ -78,5 +79,10 @@ int cmd_status(int argc, char **argv)
            (unsigned long long)s.burns, plural(s.burns, "notice", "notices"),
            (unsigned long long)s.bulletins, (unsigned long long)s.follows,
            plural(s.follows, "author", "authors"));
+    printf("cells:       %llu", (unsigned long long)s.cells);
+    if (s.invitations)
+        printf(" (%llu %s to join: enlace cell list)", (unsigned long long)s.invitations,
+               plural(s.invitations, "invitation", "invitations"));
+    printf("\n");
     return 0;
 }

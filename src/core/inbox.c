@@ -172,6 +172,14 @@ static int count_burned(const enl_contact_info *c, void *ctx)
     return 0;
 }
 
+static int count_cell(const enl_cell_info *c, void *ctx)
+{
+    enl_status_info *out = ctx;
+    out->cells++;
+    if (c->invited) out->invitations++;
+    return 0;
+}
+
 int enl_status(enl_profile *p, enl_status_info *out)
 {
     count_ctx x = { 0, 0, 0 };
@@ -188,6 +196,7 @@ int enl_status(enl_profile *p, enl_status_info *out)
     if ((rc = enl_store_note_bytes(p->st, &out->bytes)) != ENL_OK) return rc;
     if ((rc = enl_store_count(p->st, "burns", &out->burns)) != ENL_OK) return rc;
     if ((rc = enl_contact_each(p, count_burned, &out->burned)) != ENL_OK) return rc;
+    if ((rc = enl_cell_each(p, count_cell, out)) != ENL_OK) return rc;
     if ((rc = enl_self_burned(p, NULL, NULL, 0)) < 0) return rc;
     out->self_burned = rc;
     if ((rc = enl_store_row_each(p->st, "messages", count_row, &x)) != ENL_OK) return rc;

@@ -51,6 +51,9 @@ expect_fail 1 enl beto cell send olla "hola"
 contains "$ERR" "cell join olla"
 ok enl beto status --json
 eq "$(json_num outgoing)" 0 "notes beto sealed for an invitation"
+eq "$(json_num invitations)" 1 "invitations in beto's status"
+ok enl beto status
+contains "$OUT" "1 invitation to join"
 ok enl beto cell join olla
 contains "$OUT" "you joined olla"
 expect_fail 1 enl beto cell join olla
