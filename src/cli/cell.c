@@ -187,6 +187,22 @@ static int send_cell(int argc, char **argv)
     return 0;
 }
 
+/* The commands that take one cell and act on my own place in it. */
+static const struct {
+    const char *name;
+    int (*act)(enl_profile *p, const char *cell);
+    const char *verb, *then;
+} on_my_place[] = {
+    { "leave", enl_cell_leave, "left",
+      "the members hear of it with the next sync, and your keys of the cell are gone" },
+    { "join", enl_cell_join, "joined",
+      "its members are your contacts now, and your cell key leaves for each of them with the "
+      "next sync" },
+    { "decline", enl_cell_decline, "declined",
+      "it is forgotten here and nothing was sent; its members still count you until one of them "
+      "removes you" },
+};
+
 static int simple(int argc, char **argv, const char *what)
 {
     enl_profile *p;
@@ -194,28 +210,14 @@ static int simple(int argc, char **argv, const char *what)
     static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1)
         if (c == -2) return ex;
-    if (strcmp(what, "leave") == 0) {
+    for (size_t i = 0; i < sizeof on_my_place / sizeof on_my_place[0]; i++) {
+        char cmd[32];
+        if (strcmp(what, on_my_place[i].name) != 0) continue;
         if (optind + 1 != argc) return usage();
         if ((p = cli_unlock(&ex)) == NULL) return ex;
-        if ((rc = enl_cell_leave(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell leave");
-        printf("you left %s: the members hear of it with the next sync, and your keys of the cell are gone\n",
-               argv[optind]);
-        return 0;
-    }
-    if (strcmp(what, "join") == 0) {
-        if (optind + 1 != argc) return usage();
-        if ((p = cli_unlock(&ex)) == NULL) return ex;
-        if ((rc = enl_cell_join(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell join");
-        printf("you joined %s: its members are your contacts now (\"cell %s\"), and your cell key "
-               "leaves for each of them with the next sync\n", argv[optind], argv[optind]);
-        return 0;
-    }
-    if (strcmp(what, "decline") == 0) {
-        if (optind + 1 != argc) return usage();
-        if ((p = cli_unlock(&ex)) == NULL) return ex;
-        if ((rc = enl_cell_decline(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, "cell decline");
-        printf("you declined %s: it is forgotten here and nothing was sent; its members still count "
-               "you until one of them removes you\n", argv[optind]);
+        snprintf(cmd, sizeof cmd, "cell %s", what);
+        if ((rc = on_my_place[i].act(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, cmd);
+        printf("you %s %s: %s\n", on_my_place[i].verb, argv[optind], on_my_place[i].then);
         return 0;
     }
     if (optind + 2 != argc) return usage();
