@@ -185,7 +185,6 @@ static void test_invitation_burns_no_contact(void **state)
 {
     enl_profile *ana = mkprofile("ana3"), *mal = mkprofile("mal3"), *carmen = mkprofile("carmen3");
     enl_contact k;
-    int was = 0;
     (void)state;
     introduce(ana, "ana", mal, "mal");
     introduce(ana, "ana", carmen, "carmen");
@@ -202,7 +201,6 @@ static void test_invitation_burns_no_contact(void **state)
     assert_int_equal(enl_cell_decline(ana, "trampa"), ENL_OK);
     assert_int_equal(enl_contact_by_name(ana, "carmen", &k), ENL_OK);
     assert_false(k.burned);
-    (void)was;
     enl_profile_close(ana); enl_profile_close(mal); enl_profile_close(carmen);
 }
 
