@@ -276,7 +276,8 @@ static int rec_load_name(enl_profile *p, const char *name, cell_rec **out)
     name_ctx f = { name, { 0 }, 0 };
     int rc = enl_store_row_each(p->st, "cells", by_name_cb, &f);
     if (rc != ENL_OK) return rc;
-    if (!f.found) return enl_fail(p, ENL_ENOTFOUND, "no cell named \"%s\"", name);
+    if (!f.found)
+        return enl_fail(p, ENL_ENOTFOUND, "no cell named \"%s\" (`enlace cell list` shows yours)", name);
     return rec_load_id(p, f.id, out);
 }
 
@@ -1252,8 +1253,8 @@ static int load_invited(enl_profile *p, const char *cell, cell_rec **c)
     if (!(*c)->invited) {
         rec_free(*c);
         *c = NULL;
-        return enl_fail(p, ENL_EINVAL, "cell \"%s\" is no invitation: you joined it already "
-                        "(`enlace cell leave %s` leaves it)", cell, cell);
+        return enl_fail(p, ENL_EINVAL, "cell \"%s\" is no invitation (`enlace cell list` shows "
+                        "which are)", cell);
     }
     return ENL_OK;
 }
@@ -1280,20 +1281,28 @@ int enl_cell_join(enl_profile *p, const char *cell)
     return in_tx(p, rc);
 }
 
+/* An invitation forgotten: its log, and the sender keys the members sent
+ * while it waited. */
+static int forget_invitation(enl_profile *p, const cell_rec *c)
+{
+    uint8_t h[32];
+    int rc = forget_sender_keys(p, c, NULL);
+    row_key(p, c->cell_id, h);
+    if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "cells", h);
+    return rc;
+}
+
 int enl_cell_decline(enl_profile *p, const char *cell)
 {
     cell_rec *c = NULL;
-    uint8_t mark[32], h[32];
+    uint8_t mark[32];
     int rc;
 
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
     if ((rc = load_invited(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
-    /* the log, and the sender keys the members sent while it waited */
     declined_mark(p, c->cell_id, mark);
     rc = enl_store_set_add(p->st, "seen", mark, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
-    if (rc == ENL_OK) rc = forget_sender_keys(p, c, NULL);
-    row_key(p, c->cell_id, h);
-    if (rc == ENL_OK) rc = enl_store_row_delete(p->st, "cells", h);
+    if (rc == ENL_OK) rc = forget_invitation(p, c);
     rec_free(c);
     return in_tx(p, rc);
 }
@@ -1851,6 +1860,12 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         }
     }
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
+    /* An invitation whose members have removed me since: nothing to join
+     * any more, and it must not take one of the places invitations have */
+    if (rc == ENL_OK && c->invited && !enl_cell_is_member(&c->view, p->id->sign_pk)) {
+        rc = forget_invitation(p, c);
+        goto out;
+    }
     if (rc == ENL_OK && !new_cell && !c->invited)
         rc = answer_what_they_lack(p, c, stmts, lens, n, d->sender_sign_pk);
     if (rc == ENL_OK) rc = burn_vouch_owed(p, c);
@@ -1920,6 +1935,9 @@ static int deliver_sender_key(enl_profile *p, const enl_delivery *d)
 
     if (d->body_len != ENL_CELL_KEYMSG_BYTES) return ENL_EMALFORMED;
     if ((rc = rec_load_id(p, d->body, &c)) == ENL_ENOTFOUND) {
+        /* a cell declined here: read, and dropped (not kept and tried again
+         * at every sync, as one whose log is still on its way) */
+        if ((rc = declined(p, d->body)) != 0) return rc < 0 ? rc : ENL_OK;
         return enl_fail(p, ENL_EREFUSED, "a sender key for a cell not known yet");
     }
     if (rc != ENL_OK) return rc;

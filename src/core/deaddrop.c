@@ -304,7 +304,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
     for (size_t k = 0; k < l->nnotes; k++) {
         size_t i = order[k].index;
         size_t len = 0;
-        int seen;
+        int seen, said = 0;     /* said: intake gave its own reason */
         progress(l->opts, "reading", ++*done, total);
         file_name(name, l->notes[i], "note");
         if ((rc = enl_store_note_has(p->st, l->notes[i])) != 0) {
@@ -380,8 +380,11 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         if (rc == ENL_OK) {
             uint64_t mine = s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered;
             s->bytes_received += len;
-            /* id: the hash of buf, checked against the file's name above */
+            /* id: the hash of buf, checked against the file's name above;
+             * the reason of a refusal, said below, is its own */
+            p->err[0] = '\0';
             rc = enl_note_intake_id(p, buf, len, id, s);
+            said = rc != ENL_OK && p->err[0] != '\0';
             /* Delivered here: this drop's copy is done with (not a cell's:
              * the other members still need it). */
             if (rc == ENL_OK && s->delivered + s->requests + s->file_notes + s->other_notes - s->cell_delivered > mine &&
@@ -413,6 +416,7 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
         } else if (rc != ENL_OK) {
             warn(l->opts, "skipped %s: %s", name,
                  rc == ENL_EDECRYPT ? "content does not match its name (damaged or tampered)"
+                 : said             ? p->err
                                     : enl_strerror(rc));
             s->skipped++;
             rc = ENL_OK;

@@ -1,0 +1,61 @@
+# Cell invitations from one contact, more than may wait: the sync says why
+# the one too many is refused (not a generic "store is full"), a declined
+# cell's later notes are dropped without a warning at every sync, and an
+# invitation whose members removed this device goes away by itself.
+. "$(dirname "$0")/lib.sh"
+
+mkprofile ana
+mkprofile dora
+mkprofile carmen
+introduce ana dora
+introduce ana carmen
+mkdrop drop
+
+step "ana invites dora to 17 cells: 16 wait, the 17th is refused with its reason"
+i=1
+while [ $i -le 17 ]; do
+    ok enl ana cell create "c$i" --admit 1 >/dev/null
+    ok enl ana cell add "c$i" dora >/dev/null
+    i=$((i + 1))
+done
+sync_drop ana drop
+sync_drop dora drop
+contains "$OUT" "16 invitations to join a cell wait"
+contains "$ERR" "a cell invitation is refused: 16 wait already"
+lacks "$ERR" "quota reached"
+ok enl dora status --json
+eq "$(json_num invitations)" 16 "invitations waiting"
+eq "$(json_num outgoing)" 0 "notes dora sealed for invitations"
+
+step "one declined: the refused one comes in at the next sync"
+ok enl dora cell list --json
+declined=$(sed -n 's/.*"name":"\(c[0-9]*\)".*"invited":true.*/\1/p' "$OUT" | head -n 1)
+[ -n "$declined" ] || die "no invitation listed: $(cat "$OUT")"
+ok enl dora cell decline "$declined"
+sync_drop dora drop
+lacks "$ERR" "invitation is refused"
+ok enl dora status --json
+eq "$(json_num invitations)" 16 "invitations waiting after one declined and one more came"
+
+step "the declined cell goes on: its notes for dora are dropped, with no warning"
+ok enl ana cell add "$declined" carmen
+sync_drop ana drop
+sync_drop dora drop
+lacks "$ERR" "skipped"
+sync_drop dora drop
+lacks "$ERR" "skipped"
+ok enl dora cell list --json
+lacks "$OUT" "\"name\":\"$declined\""
+
+step "removed before she joined: the invitation goes away"
+ok enl dora cell list --json
+gone=$(sed -n 's/.*"name":"\(c[0-9]*\)".*"invited":true.*/\1/p' "$OUT" | head -n 1)
+[ -n "$gone" ] || die "no invitation listed: $(cat "$OUT")"
+ok enl ana cell remove "$gone" dora
+sync_drop ana drop
+sync_drop dora drop
+ok enl dora cell list --json
+lacks "$OUT" "\"name\":\"$gone\""
+ok enl dora status --json
+eq "$(json_num invitations)" 15 "invitations waiting after one removed dora"
+finish
