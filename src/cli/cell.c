@@ -159,6 +159,7 @@ static int send_cell(int argc, char **argv)
     enl_send_opts so = { 0, 0, 0 };
     enl_profile *p;
     char *text = NULL;
+    const char *msg = NULL;
     size_t len;
     int c, ex = 0, rc;
     while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
@@ -170,16 +171,10 @@ static int send_cell(int argc, char **argv)
     if (optind + 1 != argc && optind + 2 != argc) return usage();
     /* before the text is read: stdin may be where the passphrase is typed */
     if ((p = cli_unlock(&ex)) == NULL) return ex;
-    if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
-        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
-    } else {
-        len = strlen(argv[optind + 1]);
-    }
-    if (len > ENL_TEXT_MAX) {
-        free(text);
-        return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
-    }
-    rc = enl_cell_send(p, argv[optind], (const uint8_t *)(text ? text : argv[optind + 1]), len, &so, NULL);
+    if ((ex = cli_message_text("cell send", optind + 2 == argc ? argv[optind + 1] : NULL, &text, &msg,
+                               &len)) != 0)
+        return ex;
+    rc = enl_cell_send(p, argv[optind], (const uint8_t *)msg, len, &so, NULL);
     if (text != NULL) sodium_memzero(text, len);
     free(text);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell send");

@@ -64,6 +64,10 @@ int cli_read_stdin(char **out, size_t *len, size_t max);
  * 1, having said that "<what> holds at most max bytes", when larger, and
  * 1 when a read fails. */
 int cli_read_text(char **out, size_t *len, size_t max, const char *what);
+/* A message's text: arg, or stdin when arg is NULL or "-" (*out then holds
+ * it: wipe and free it). Refuses one too long, and an empty one (an empty
+ * stdin is most often a mistake), naming cmd. 0 or an exit status. */
+int cli_message_text(const char *cmd, const char *arg, char **out, const char **text, size_t *len);
 
 /* JSON string with every control character escaped. */
 void cli_json_str(FILE *f, const char *s, size_t len);

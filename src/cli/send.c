@@ -77,6 +77,7 @@ int cmd_send(int argc, char **argv)
     enl_profile *p;
     uint8_t id[ENL_IDBYTES];
     char *text = NULL, hex[2 * ENL_IDBYTES + 1];
+    const char *msg = NULL;
     const char *file = NULL, *note = NULL;
     size_t len = 0;
     int c, ex = 0, rc;
@@ -119,14 +120,10 @@ int cmd_send(int argc, char **argv)
     if (optind + 1 != argc && optind + 2 != argc) return cli_usage(cli_find("send"));
     /* before the text is read: stdin may be where the passphrase is typed */
     if ((p = cli_unlock(&ex)) == NULL) return ex;
-    if (optind + 1 == argc || strcmp(argv[optind + 1], "-") == 0) {
-        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a message") != 0) return 1;
-    } else {
-        len = strlen(argv[optind + 1]);
-        if (len > ENL_TEXT_MAX) return cli_fail("a message holds at most %d bytes", ENL_TEXT_MAX);
-    }
-    rc = enl_send_text(p, argv[optind], text ? (const uint8_t *)text : (const uint8_t *)argv[optind + 1],
-                       len, &so, id);
+    if ((ex = cli_message_text("send", optind + 2 == argc ? argv[optind + 1] : NULL, &text, &msg,
+                               &len)) != 0)
+        return ex;
+    rc = enl_send_text(p, argv[optind], (const uint8_t *)msg, len, &so, id);
     if (text != NULL) sodium_memzero(text, len);
     free(text);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");

@@ -314,6 +314,25 @@ int cli_read_text(char **out, size_t *len, size_t max, const char *what)
     return 0;
 }
 
+int cli_message_text(const char *cmd, const char *arg, char **out, const char **text, size_t *len)
+{
+    *out = NULL;
+    if (arg == NULL || strcmp(arg, "-") == 0) {
+        if (cli_read_text(out, len, ENL_TEXT_MAX, "a message") != 0) return 1;
+        *text = *out;
+    } else {
+        *len = strlen(arg);
+        *text = arg;
+        if (*len > ENL_TEXT_MAX) return cli_fail("%s: a message holds at most %d bytes", cmd, ENL_TEXT_MAX);
+    }
+    if (*len == 0) {
+        free(*out);
+        *out = NULL;
+        return cli_fail("%s: nothing to send: the message is empty", cmd);
+    }
+    return 0;
+}
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one.
  * *cp gets the code point. */
 static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)

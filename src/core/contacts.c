@@ -385,7 +385,8 @@ static int add_card(enl_profile *p, const char *card_text, const char *name, con
         return enl_fail(p, ENL_EEXISTS, "\"%s\" already has a newer card", other.c.name);
     rc = rec_get_name(p, use, &named);
     if (rc == ENL_OK && sodium_memcmp(named.c.card.dh_pk, r.c.card.dh_pk, 32) != 0)
-        return enl_fail(p, ENL_EEXISTS, "the name \"%s\" is taken by another contact", use);
+        return enl_fail(p, ENL_EEXISTS, "the name \"%s\" is taken by another contact (give this "
+                        "one another: contact add --name NAME)", use);
     if (rc != ENL_OK && rc != ENL_ENOTFOUND) return rc;
 
     /* Kept as the one text of these bytes: the text handed over may be

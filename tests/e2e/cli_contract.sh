@@ -222,9 +222,12 @@ contains "$OUT" '"text":"hi from stdin' "inbox (echo | send carmen -)"
 contains "$OUT" '"text":"no text argument"' "inbox (send without TEXT)"
 contains "$OUT" '"text":"exactly this"' "inbox (printf | send carmen -)"
 contains "$OUT" '"text":"-x-"' "inbox (a text that begins with a dash)"
-# An empty message from an empty stdin: either refused cleanly or sent empty.
+# An empty message (an empty stdin, most often a mistake) is refused.
 run sh -c '"$1" --home "$2" send carmen - </dev/null' sh "$ENLACE" "$T/ana"
-[ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "send of an empty stdin exited $RC"
+eq "$RC" 1 "send of an empty stdin"
+contains "$ERR" "the message is empty"
+expect_fail 1 enl ana send carmen ""
+contains "$ERR" "the message is empty"
 
 step "open says why a note does not open"
 ok enl ana send carmen "to open"
