@@ -612,6 +612,10 @@ int enl_cell_join(enl_profile *p, const char *cell) __attribute__((warn_unused_r
 /* Declines an invitation: the cell is forgotten, sends nothing, and its
  * later logs are dropped (for ENL_EXPIRY_MAX_HOURS). */
 int enl_cell_decline(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
+/* Forgets a cell I am no longer a member of (left, or removed): its log
+ * and keys go, and its name is free again. ENL_EINVAL for a cell I am in
+ * or an invitation. */
+int enl_cell_forget(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
 /* Leaves: signed, sent to every member; my cell keys are deleted. */
 int enl_cell_leave(enl_profile *p, const char *cell) __attribute__((warn_unused_result));
 /* Seals text once for every member. */

@@ -1,4 +1,4 @@
-/* enlace cell create|add|vouch|remove|members|list|join|decline|send|leave|forward: cells. */
+/* enlace cell create|add|vouch|remove|members|list|join|decline|send|leave|forget|forward: cells. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -196,6 +196,8 @@ static const struct {
     { "decline", enl_cell_decline, "declined",
       "it is forgotten here and nothing was sent; its members still count you until one of them "
       "removes you" },
+    { "forget", enl_cell_forget, "forgot",
+      "it is gone from this device, and its name is free" },
 };
 
 static int simple(int argc, char **argv, const char *what)
@@ -258,7 +260,7 @@ int cmd_cell(int argc, char **argv)
     if (strcmp(sub, "list") == 0) return show(argc, argv, 0);
     if (strcmp(sub, "send") == 0) return send_cell(argc, argv);
     if (strcmp(sub, "leave") == 0 || strcmp(sub, "forward") == 0 || strcmp(sub, "join") == 0 ||
-        strcmp(sub, "decline") == 0)
+        strcmp(sub, "decline") == 0 || strcmp(sub, "forget") == 0)
         return simple(argc, argv, sub);
     cli_fail("cell: no command '%s'", sub);
     return usage();

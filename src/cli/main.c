@@ -115,6 +115,7 @@ static const cli_command commands[] = {
       "       enlace cell decline CELL              refuse it: nothing is sent\n"
       "       enlace cell send [--disappear DURATION] CELL [TEXT|-]\n"
       "       enlace cell leave CELL\n"
+      "       enlace cell forget CELL               a cell you left or were removed from\n"
       "       enlace cell forward MSG-ID CELL       re-seal a message as yours to another cell" },
     { "introduce", cmd_introduce, P,
       "Introduce two contacts to each other.\n"

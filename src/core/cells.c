@@ -1058,7 +1058,8 @@ static int load_member(enl_profile *p, const char *cell, cell_rec **c)
     if (!enl_cell_is_member(&(*c)->view, p->id->sign_pk)) {
         rec_free(*c);
         *c = NULL;
-        return enl_fail(p, ENL_EREFUSED, "you are not a member of cell \"%s\"", cell);
+        return enl_fail(p, ENL_EREFUSED, "you are not a member of cell \"%s\" (`enlace cell "
+                        "forget %s` takes it off your list)", cell, cell);
     }
     return ENL_OK;
 }
@@ -1281,9 +1282,9 @@ int enl_cell_join(enl_profile *p, const char *cell)
     return in_tx(p, rc);
 }
 
-/* An invitation forgotten: its log, and the sender keys the members sent
- * while it waited. */
-static int forget_invitation(enl_profile *p, const cell_rec *c)
+/* A cell forgotten (an invitation, or one I am out of): its log, and the
+ * sender keys the members sent. */
+static int forget_cell(enl_profile *p, const cell_rec *c)
 {
     uint8_t h[32];
     int rc = forget_sender_keys(p, c, NULL);
@@ -1302,7 +1303,26 @@ int enl_cell_decline(enl_profile *p, const char *cell)
     if ((rc = load_invited(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
     declined_mark(p, c->cell_id, mark);
     rc = enl_store_set_add(p->st, "seen", mark, enl_now_hours() + ENL_EXPIRY_MAX_HOURS);
-    if (rc == ENL_OK) rc = forget_invitation(p, c);
+    if (rc == ENL_OK) rc = forget_cell(p, c);
+    rec_free(c);
+    return in_tx(p, rc);
+}
+
+int enl_cell_forget(enl_profile *p, const char *cell)
+{
+    cell_rec *c = NULL;
+    int rc;
+
+    if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
+    if ((rc = rec_load_name(p, cell, &c)) != ENL_OK) return in_tx(p, rc);
+    if (c->invited)
+        rc = enl_fail(p, ENL_EINVAL, "cell \"%s\" is an invitation: `enlace cell decline %s` "
+                      "refuses it", cell, cell);
+    else if (enl_cell_is_member(&c->view, p->id->sign_pk))
+        rc = enl_fail(p, ENL_EINVAL, "you are a member of cell \"%s\": `enlace cell leave %s` "
+                      "first", cell, cell);
+    else
+        rc = forget_cell(p, c);
     rec_free(c);
     return in_tx(p, rc);
 }
@@ -1863,7 +1883,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
     /* An invitation whose members have removed me since: nothing to join
      * any more, and it must not take one of the places invitations have */
     if (rc == ENL_OK && c->invited && !enl_cell_is_member(&c->view, p->id->sign_pk)) {
-        rc = forget_invitation(p, c);
+        rc = forget_cell(p, c);
         goto out;
     }
     if (rc == ENL_OK && !new_cell && !c->invited)

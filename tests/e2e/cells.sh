@@ -57,7 +57,7 @@ contains "$OUT" "1 invitation to join"
 ok enl beto cell join olla
 contains "$OUT" "you joined olla"
 expect_fail 1 enl beto cell join olla
-contains "$ERR" "joined it already"
+contains "$ERR" "is no invitation"
 round
 eq "$(member_state beto olla beto)" member "beto in his own view"
 ok enl ana cell add olla carmen
@@ -178,6 +178,19 @@ round
 eq "$(member_state beto huerta dora)" removed "dora after leaving"
 ok enl dora cell list --json
 contains "$OUT" '"member":false'
+expect_fail 1 enl dora cell create huerta
+expect_fail 1 enl dora cell leave huerta
+contains "$ERR" "cell forget huerta"
+expect_fail 1 enl beto cell forget huerta
+contains "$ERR" "cell leave huerta"
+ok enl dora cell forget huerta
+contains "$OUT" "you forgot huerta"
+ok enl dora cell list --json
+lacks "$OUT" '"name":"huerta"'
+ok enl dora cell create huerta --admit 1
+round
+ok enl dora cell members huerta --json
+lacks "$OUT" '"name":"beto"'
 
 step "an invitation declined is forgotten, and nothing goes to the cell for it"
 ok enl ana cell create radio --admit 1
