@@ -246,6 +246,7 @@ typedef struct {
     uint64_t other_notes;       /* new notes for this profile that are no message: cell
                                    records, sender keys, introductions, inquiries, answers */
     uint64_t introductions;     /* of them, introductions (enlace introductions) */
+    uint64_t cell_invitations;  /* of them, cells that admitted me, to join (enlace cell list) */
     uint64_t inquiries;         /* of them, inquiries (enlace questions) */
     uint64_t answers;           /* of them, answers to my inquiries new to me (enlace answers) */
     uint64_t answers_replaced;  /* of them, answers that replace one the same contact gave

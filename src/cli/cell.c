@@ -235,12 +235,13 @@ static int count_invited_cb(const enl_cell_info *c, void *ctx)
     return 0;
 }
 
-/* After whatever may have brought one: cells that wait for a yes or a no.
- * Said at every sync until answered, as nothing happens for them till then. */
-void cli_print_invitations(enl_profile *p)
+/* After a sync: cells that wait for a yes or a no, said at every sync until
+ * answered (nothing happens for them till then), unless all of them are the
+ * new ones the sync has just named. */
+void cli_print_invitations(enl_profile *p, const enl_sync_stats *s)
 {
     unsigned n = 0;
-    if (enl_cell_each(p, count_invited_cb, &n) != ENL_OK || n == 0) return;
+    if (enl_cell_each(p, count_invited_cb, &n) != ENL_OK || n <= s->cell_invitations) return;
     printf("%u %s to join a cell %s: enlace cell list\n", n, n == 1 ? "invitation" : "invitations",
            n == 1 ? "waits" : "wait");
 }

@@ -28,7 +28,7 @@ int cmd_introduce(int argc, char **argv);
 int cmd_introductions(int argc, char **argv);
 void cli_print_evicted(const enl_sync_stats *s);
 void cli_print_arrivals(const enl_sync_stats *s);
-void cli_print_invitations(enl_profile *p);
+void cli_print_invitations(enl_profile *p, const enl_sync_stats *s);
 int cmd_ask(int argc, char **argv);
 int cmd_questions(int argc, char **argv);
 int cmd_answer(int argc, char **argv);

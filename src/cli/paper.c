@@ -463,7 +463,7 @@ static void import_summary(const import_job *im)
            (unsigned long long)im->duplicates, plural(im->duplicates, "duplicate", "duplicates"),
            (unsigned long long)im->skipped);
     cli_print_arrivals(s);
-    cli_print_invitations(im->p);
+    cli_print_invitations(im->p, s);
 }
 
 static int import(int argc, char **argv)

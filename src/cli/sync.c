@@ -93,6 +93,10 @@ void cli_print_arrivals(const enl_sync_stats *s)
     if (s->introductions)
         printf("%llu new %s: enlace introductions\n", (unsigned long long)s->introductions,
                plural(s->introductions, "introduction", "introductions"));
+    if (s->cell_invitations)
+        printf("%llu new %s to join a cell: enlace cell list\n",
+               (unsigned long long)s->cell_invitations,
+               plural(s->cell_invitations, "invitation", "invitations"));
     if (s->inquiries)
         printf("%llu new %s from contacts: enlace questions\n", (unsigned long long)s->inquiries,
                plural(s->inquiries, "question", "questions"));
@@ -176,6 +180,6 @@ int cmd_sync(int argc, char **argv)
                 "counted in the summary)\n", warnings.n - WARNINGS_SHOWN);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "sync");
     cli_print_sync_stats(t, &st);
-    cli_print_invitations(p);
+    cli_print_invitations(p, &st);
     return 0;
 }

@@ -1851,6 +1851,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
                             "(`enlace cell list`; join or decline them)", rc);
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         c->invited = 1;
+        if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NEW;
         /* the founder's name, made unique here */
         {
             enl_stmt s;
@@ -2010,6 +2011,8 @@ void enl_cell_key_row(enl_profile *p, const enl_delivery *d, uint8_t row[32])
 
 int enl_cell_deliver(enl_profile *p, const enl_delivery *d)
 {
+    /* nothing the user acts on, but a new invitation (deliver_log) */
+    if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NOTHING;
     /* A burned device must not hand the cell a new sender key (its notes
      * would be shown again) nor statements (a log is taken from no one
      * whose keys are burned here). */

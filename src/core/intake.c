@@ -497,6 +497,7 @@ static void count_other(enl_sync_stats *stats, uint8_t kind, int outcome)
     stats->other_notes++;
     if (outcome == ENL_DELIVERY_NOTHING) return;
     if (kind == ENL_KIND_INTRODUCTION) stats->introductions++;
+    if (kind == ENL_KIND_CELL_LOG) stats->cell_invitations++;
     if (kind == ENL_KIND_INQUIRY) stats->inquiries++;
     if (kind == ENL_KIND_ANSWER && outcome == ENL_DELIVERY_REPLACED) stats->answers_replaced++;
     else if (kind == ENL_KIND_ANSWER) stats->answers++;

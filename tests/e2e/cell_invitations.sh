@@ -20,7 +20,7 @@ while [ $i -le 17 ]; do
 done
 sync_drop ana drop
 sync_drop dora drop
-contains "$OUT" "16 invitations to join a cell wait"
+contains "$OUT" "16 new invitations to join a cell: enlace cell list"
 contains "$ERR" "a cell invitation is refused: 16 wait already"
 lacks "$ERR" "quota reached"
 ok enl dora status --json
@@ -34,6 +34,9 @@ declined=$(sed -n 's/.*"name":"\(c[0-9]*\)".*"invited":true.*/\1/p' "$OUT" | hea
 ok enl dora cell decline "$declined"
 sync_drop dora drop
 lacks "$ERR" "invitation is refused"
+contains "$OUT" "1 new invitation to join a cell"
+sync_drop dora drop
+contains "$OUT" "16 invitations to join a cell wait: enlace cell list"
 ok enl dora status --json
 eq "$(json_num invitations)" 16 "invitations waiting after one declined and one more came"
 
@@ -58,4 +61,15 @@ ok enl dora cell list --json
 lacks "$OUT" "\"name\":\"$gone\""
 ok enl dora status --json
 eq "$(json_num invitations)" 15 "invitations waiting after one removed dora"
+
+step "an invitation that arrives at a listener is named there"
+mkprofile eva
+introduce ana eva
+ok enl ana cell create radio --admit 1
+ok enl ana cell add radio eva
+listen_bg eva --once
+ok enl ana sync "tcp://eva@127.0.0.1:$PORT"
+wait_pid "$LPID"
+eq "$?" 0 "eva's listen --once"
+contains "$T/log/listen.out" "1 new invitation to join a cell: enlace cell list" "eva's listener"
 finish

@@ -38,7 +38,7 @@ sync_drop ana drop
 sync_drop beto drop
 [ "$(sync_received)" -gt 0 ] || fail "beto's sync received none of the cell's notes: $(cat "$OUT")"
 eq "$(sync_new)" 0 "beto's sync of the cell's records: new messages"
-contains "$OUT" "1 invitation to join a cell waits: enlace cell list"
+contains "$OUT" "1 new invitation to join a cell: enlace cell list"
 eq "$(inbox_count beto)" 0 "beto's inbox after the cell's records"
 # admitted is not joined: beto's device does nothing for olla till he says so
 ok enl beto cell list
