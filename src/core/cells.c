@@ -953,11 +953,19 @@ static int merge_and_act(enl_profile *p, cell_rec *c, uint8_t *const *stmts, con
                          size_t n, const uint8_t *from)
 {
     enl_cell_view *before = malloc(sizeof *before);
-    int rc, grew = 0;
+    int rc, grew = 0, had_log = c->n > 0;
 
     if (before == NULL) return ENL_ENOMEM;
     memcpy(before, &c->view, sizeof *before);
     rc = merge_all(p, c, stmts, lens, n, from == NULL, &grew);
+    /* Admitted again to a cell I left or was taken out of: an invitation,
+     * as the first admission was. Else whoever can admit me there (one
+     * member, in a cell that admits on one vouch) could make me a member
+     * again after I said no by leaving, and with me every member they add
+     * a contact here, and every burn of their log mine. */
+    if (rc == ENL_OK && grew && had_log && from != NULL && !c->invited && !c->member &&
+        enl_cell_is_member(&c->view, p->id->sign_pk))
+        c->invited = 1;
     if (rc == ENL_OK && grew && !c->invited) rc = send_log(p, c, before, from);
     if (rc == ENL_OK && grew) rc = act_on_view(p, c);
     if (rc == ENL_OK && grew) rc = rec_save(p, c);
@@ -1802,7 +1810,7 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
     uint8_t cell_id[32], *stmts[ENL_CELL_STMTS_MAX];
     size_t lens[ENL_CELL_STMTS_MAX], n;
     cell_rec *c = NULL;
-    int rc, new_cell = 0;
+    int rc, new_cell = 0, was_invited;
 
     enl_rd_bytes(&r, cell_id, 32);
     n = enl_rd_u16(&r);
@@ -1880,7 +1888,11 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
             return ENL_OK;
         }
     }
+    was_invited = c->invited;
     rc = merge_and_act(p, c, stmts, lens, n, d->sender_sign_pk);
+    /* a cell I was out of that admits me again: a new invitation too */
+    if (rc == ENL_OK && !was_invited && c->invited && d->outcome != NULL)
+        *d->outcome = ENL_DELIVERY_NEW;
     /* An invitation whose members have removed me since: nothing to join
      * any more, and it must not take one of the places invitations have */
     if (rc == ENL_OK && c->invited && !enl_cell_is_member(&c->view, p->id->sign_pk)) {

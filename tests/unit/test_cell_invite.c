@@ -46,6 +46,33 @@ static void take_all(enl_profile *from, enl_profile *to)
 }
 
 typedef struct {
+    enl_profile *from, *to;
+    enl_sync_stats st;
+} counted_ctx;
+
+static int take_one_counted(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    counted_ctx *c = vctx;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, &c->st);
+    free(note);
+    return 0;
+}
+
+/* take_all, and how many new invitations the notes brought (what a sync says). */
+static uint64_t take_all_invitations(enl_profile *from, enl_profile *to)
+{
+    counted_ctx c;
+    memset(&c, 0, sizeof c);
+    c.from = from;
+    c.to = to;
+    assert_int_equal(enl_note_each(from, take_one_counted, &c), ENL_OK);
+    return c.st.cell_invitations;
+}
+
+typedef struct {
     const char *name;
     int found, invited, member;
     unsigned n_invited;
@@ -238,6 +265,43 @@ static void test_invitations_are_bounded(void **state)
     enl_profile_close(ana); enl_profile_close(mal);
 }
 
+/* ana joined olla, then left it. beto (her contact) admits her again,
+ * with dora, whom ana does not know: a cell that admits ana again asks
+ * her again, as the first time. Before, her device rejoined at once: dora
+ * became a contact and ana's new sender key went to both. */
+static void test_readmission_is_an_invitation(void **state)
+{
+    enl_profile *ana = mkprofile("ana5"), *beto = mkprofile("beto5"), *dora = mkprofile("dora5");
+    enl_contact k;
+    uint64_t out;
+    (void)state;
+    introduce(ana, "ana", beto, "beto");
+    introduce(beto, "beto", dora, "dora");
+    assert_int_equal(enl_cell_create(beto, "olla", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(beto, "olla", "ana"), ENL_OK);
+    take_all(beto, ana);
+    assert_int_equal(enl_cell_join(ana, "olla"), ENL_OK);
+    assert_int_equal(enl_cell_leave(ana, "olla"), ENL_OK);
+    take_all(ana, beto);
+    assert_false(cell_info(ana, "olla").member);
+    assert_int_equal(enl_cell_add(beto, "olla", "dora"), ENL_OK);
+    assert_int_equal(enl_cell_add(beto, "olla", "ana"), ENL_OK);
+    out = outgoing(ana);
+    assert_int_equal(take_all_invitations(beto, ana), 1);     /* a sync says so */
+    assert_true(cell_info(ana, "olla").invited);
+    assert_false(cell_info(ana, "olla").member);
+    assert_int_equal(enl_contact_by_name(ana, "dora5", &k), ENL_ENOTFOUND);
+    assert_int_equal(contacts(ana), 1);
+    assert_int_equal(outgoing(ana), out);
+    assert_int_equal(enl_cell_send(ana, "olla", (const uint8_t *)"hola", 4, NULL, NULL), ENL_EREFUSED);
+    /* her yes makes her a member again */
+    assert_int_equal(enl_cell_join(ana, "olla"), ENL_OK);
+    assert_true(cell_info(ana, "olla").member);
+    assert_int_equal(enl_contact_by_name(ana, "dora5", &k), ENL_OK);
+    assert_true(outgoing(ana) > out);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(dora);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_declined_cell_is_forgotten),
         cmocka_unit_test(test_invitation_burns_no_contact),
         cmocka_unit_test(test_invitations_are_bounded),
+        cmocka_unit_test(test_readmission_is_an_invitation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
