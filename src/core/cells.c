@@ -2125,7 +2125,8 @@ int enl_cell_note_deliver(enl_profile *p, enl_cell_opened *co, enl_delivery *d)
 }
 
 /* In every cell I am a member of where sign_pk is named (but except_cell,
- * may be NULL): their sender keys are forgotten and mine renewed. */
+ * may be NULL): their sender keys are forgotten and mine renewed; in an
+ * invitation, theirs are forgotten. */
 static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const uint8_t *except_cell)
 {
     id_list l = { NULL, 0, 0 };
@@ -2141,6 +2142,11 @@ static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const 
             rc = forget_sender_keys(p, c, sign_pk);
             if (rc == ENL_OK && enl_cell_is_member(&c->view, sign_pk)) rc = rotate_sender_key(p, c);
             if (rc == ENL_OK) rc = rec_save(p, c);
+        } else if (c->invited && enl_cell_find(&c->view, sign_pk) != NULL) {
+            /* an invitation: nothing of mine to renew, but their keys go
+             * too (forgetting sends nothing), or the captor's notes would
+             * still be opened there, and refused, at every sync */
+            rc = forget_sender_keys(p, c, sign_pk);
         }
         rec_free(c);
     }

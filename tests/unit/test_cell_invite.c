@@ -302,6 +302,51 @@ static void test_readmission_is_an_invitation(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(dora);
 }
 
+typedef struct {
+    const uint8_t *sign_pk;
+    size_t n;
+} keys_of_ctx;
+
+static int count_keys_of(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
+{
+    keys_of_ctx *k = ctx;
+    (void)seq;
+    /* a sender key row: version | cell id | member sign_pk | ... */
+    if (len >= 65 && memcmp(pt + 33, k->sign_pk, 32) == 0) k->n++;
+    return 0;
+}
+
+static size_t sender_keys_of(enl_profile *p, enl_profile *member)
+{
+    keys_of_ctx k = { member->id->sign_pk, 0 };
+    assert_int_equal(enl_store_row_each(p->st, "senderkeys", count_keys_of, &k), ENL_OK);
+    return k.n;
+}
+
+/* ana, invited to olla, burns dora (a member, her contact too): dora's
+ * sender keys of olla go, as in a cell she joined. Before, they stayed
+ * while the invitation waited and after she joined: the captor's cell
+ * notes were opened, refused and never carried on. */
+static void test_burn_forgets_keys_of_invitation(void **state)
+{
+    enl_profile *ana = mkprofile("ana6"), *beto = mkprofile("beto6"), *dora = mkprofile("dora6");
+    int cells = 0, failed = 0;
+    (void)state;
+    olla_with_dora(ana, beto, dora);
+    introduce(ana, "ana", dora, "dora");
+    take_all(beto, dora);
+    assert_int_equal(enl_cell_join(dora, "olla"), ENL_OK);
+    take_all(beto, ana);
+    take_all(dora, ana);
+    assert_true(cell_info(ana, "olla").invited);
+    assert_true(sender_keys_of(ana, dora) > 0);
+    assert_int_equal(enl_burn_local(ana, "dora", "seized", &cells, &failed), ENL_OK);
+    assert_int_equal(cells, 0);         /* nothing signed for an invitation */
+    assert_int_equal(sender_keys_of(ana, dora), 0);
+    assert_true(sender_keys_of(ana, beto) > 0);
+    enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(dora);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_invitation_burns_no_contact),
         cmocka_unit_test(test_invitations_are_bounded),
         cmocka_unit_test(test_readmission_is_an_invitation),
+        cmocka_unit_test(test_burn_forgets_keys_of_invitation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
