@@ -418,8 +418,9 @@ static void on_note(void *ctx, const uint8_t *note, size_t len, const enl_paper_
     if (!enl_refusal_is_final(rc)) {
         /* The page may be its only copy: it must not look done. */
         im->unkept++;
+        /* a limit reached: the library's message says which */
         fprintf(stderr, "enlace: %s: note %02x%02x%02x%02x not kept: %s\n", im->name, idp[0],
-                idp[1], idp[2], idp[3], enl_strerror(rc));
+                idp[1], idp[2], idp[3], rc == ENL_EFULL ? enl_profile_errmsg(im->p) : enl_strerror(rc));
         return;
     }
     fprintf(stderr, "enlace: warning: %s: note %02x%02x%02x%02x refused: %s\n", im->name, idp[0],

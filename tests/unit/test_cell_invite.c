@@ -347,6 +347,48 @@ static void test_burn_forgets_keys_of_invitation(void **state)
     enl_profile_close(ana); enl_profile_close(beto); enl_profile_close(dora);
 }
 
+typedef struct {
+    int n, says_invitation, says_store_full;
+} warnings_seen;
+
+static void on_warning(void *ctx, const char *what)
+{
+    warnings_seen *w = ctx;
+    w->n++;
+    if (strstr(what, "invitation") != NULL) w->says_invitation++;
+    if (strstr(what, "store is full") != NULL) w->says_store_full++;
+}
+
+/* One invitation more than wait, through a dead drop: the warning says an
+ * invitation was refused, not that the store is full (it is not: the
+ * warning said so before). */
+static void test_refused_invitation_warning_says_why(void **state)
+{
+    enl_profile *ana = mkprofile("ana7"), *mal = mkprofile("mal7");
+    warnings_seen w = { 0, 0, 0 };
+    enl_sync_opts o = { NULL, on_warning, &w };
+    enl_sync_stats st;
+    char name[16], drop[256];
+    (void)state;
+    snprintf(drop, sizeof drop, "%s/drop7", root);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    introduce(ana, "ana", mal, "mal");
+    for (int i = 0; i < ENL_CELL_INVITES_MAX + 1; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        assert_int_equal(enl_cell_create(mal, name, 1), ENL_OK);
+        assert_int_equal(enl_cell_add(mal, name, "ana"), ENL_OK);
+    }
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_sync_folder(mal, drop, NULL, &st), ENL_OK);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(enl_sync_folder(ana, drop, &o, &st), ENL_OK);
+    assert_int_equal(cell_info(ana, "c0").n_invited, ENL_CELL_INVITES_MAX);
+    assert_true(w.n >= 1);
+    assert_int_equal(w.says_invitation, 1);
+    assert_int_equal(w.says_store_full, 0);
+    enl_profile_close(ana); enl_profile_close(mal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_invitations_are_bounded),
         cmocka_unit_test(test_readmission_is_an_invitation),
         cmocka_unit_test(test_burn_forgets_keys_of_invitation),
+        cmocka_unit_test(test_refused_invitation_warning_says_why),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
