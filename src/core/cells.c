@@ -12,7 +12,8 @@
  *
  *   - adds members it did not know as contacts, marked "cell NAME";
  *   - burns (here) a member removed by k BURN vouches, and re-keys every
- *     other cell it shares with them, as `burn` does;
+ *     other cell it shares with them, as `burn` does (while it is in the
+ *     cell, or in the change that takes it out: not after);
  *   - makes a new sender key for the new membership and hands it to every
  *     member over the pairwise sessions: a removed member never gets one,
  *     a new member never gets an old one;
@@ -784,6 +785,12 @@ static int act_on_view(enl_profile *p, cell_rec *c)
         if (is_me(p, m->sign_pk) || m->card_stmt == SIZE_MAX) continue;
         cs = &c->st[m->card_stmt];
         if (m->burned) {
+            /* Only in a cell I am in, or was in until this change: one I
+             * left or was taken out of decides nothing here any more, or
+             * a member who turned (one vouch, in a cell that admits on
+             * one) could still burn any contact of mine by putting them
+             * in it, as through an invitation. */
+            if (!member && !c->member) continue;
             /* the contact itself: a notice signed by their key that names
              * another DH key (a captor's decoy) burned no contact, and the
              * other cells still have to re-key without them (review revD2) */

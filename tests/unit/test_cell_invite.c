@@ -389,6 +389,32 @@ static void test_refused_invitation_warning_says_why(void **state)
     enl_profile_close(ana); enl_profile_close(mal);
 }
 
+/* ana joined mal's cell x and left it; mal, before hearing of it (or
+ * never minding it), puts carmen, ana's contact, in x and burns her with
+ * his one vouch. A cell ana is out of decides nothing on her device:
+ * before, it burned carmen there, as an invitation did before 3b405e5. */
+static void test_left_cell_burns_no_contact(void **state)
+{
+    enl_profile *ana = mkprofile("ana9"), *mal = mkprofile("mal9"), *carmen = mkprofile("carmen9");
+    enl_contact k;
+    (void)state;
+    introduce(ana, "ana", mal, "mal");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(mal, "mal", carmen, "carmen");
+    assert_int_equal(enl_cell_create(mal, "x", 1), ENL_OK);
+    assert_int_equal(enl_cell_add(mal, "x", "ana"), ENL_OK);
+    take_all(mal, ana);
+    assert_int_equal(enl_cell_join(ana, "x"), ENL_OK);
+    assert_int_equal(enl_cell_leave(ana, "x"), ENL_OK);
+    assert_int_equal(enl_cell_add(mal, "x", "carmen"), ENL_OK);
+    assert_int_equal(enl_cell_remove(mal, "x", "carmen", 1, "arrested"), ENL_OK);
+    take_all(mal, ana);
+    assert_false(cell_info(ana, "x").member);
+    assert_int_equal(enl_contact_by_name(ana, "carmen", &k), ENL_OK);
+    assert_false(k.burned);
+    enl_profile_close(ana); enl_profile_close(mal); enl_profile_close(carmen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_readmission_is_an_invitation),
         cmocka_unit_test(test_burn_forgets_keys_of_invitation),
         cmocka_unit_test(test_refused_invitation_warning_says_why),
+        cmocka_unit_test(test_left_cell_burns_no_contact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
