@@ -572,6 +572,8 @@ typedef struct {
     unsigned candidates;
     int member;                 /* I am a member (0: I left or was removed, or not joined yet) */
     int invited;                /* admitted by the members, not joined yet (enl_cell_join) */
+    char invited_by[ENL_NAME_MAX + 1]; /* an invitation: the contact whose vouch admitted me
+                                          (the first, in the log's order); "" when none is */
 } enl_cell_info;
 
 typedef struct {

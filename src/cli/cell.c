@@ -109,16 +109,26 @@ static int list_cb(const enl_cell_info *c, void *ctx)
         printf("{\"name\":");
         cli_json_str(stdout, c->name, strlen(c->name));
         printf(",\"id\":\"%s\",\"admit\":%u,\"members\":%u,\"candidates\":%u,\"member\":%s,"
-               "\"invited\":%s}\n",
+               "\"invited\":%s",
                c->id, c->admit, c->members, c->candidates, c->member ? "true" : "false",
                c->invited ? "true" : "false");
+        if (c->invited) {
+            printf(",\"invited_by\":");
+            cli_json_str(stdout, c->invited_by, strlen(c->invited_by));
+        }
+        printf("}\n");
         return 0;
     }
     cli_safe_print(stdout, c->name, strlen(c->name));
     printf("  %u member%s, %u candidate%s, admission needs %u", c->members,
            c->members == 1 ? "" : "s", c->candidates, c->candidates == 1 ? "" : "s", c->admit);
     if (c->invited) {
-        printf("  INVITED: see who is in it with enlace cell members ");
+        printf("  INVITED");
+        if (c->invited_by[0]) {
+            printf(" by ");
+            cli_safe_print(stdout, c->invited_by, strlen(c->invited_by));
+        }
+        printf(": see who is in it with enlace cell members ");
         cli_safe_print(stdout, c->name, strlen(c->name));
         printf(", then enlace cell join or enlace cell decline it\n");
     } else {

@@ -1467,6 +1467,24 @@ static int burned_here_only(enl_profile *p, const enl_cell_person *m)
     return !m->burned && !is_me(p, m->sign_pk) && burned_here(p, m->sign_pk, m->dh_pk);
 }
 
+/* The contact whose ADD of me admitted me to an invitation: a cell's name
+ * is its founder's choice, and could copy that of another cell; who vouched
+ * says whose it is. */
+static void invited_by(enl_profile *p, const cell_rec *c, char name[ENL_NAME_MAX + 1])
+{
+    name[0] = '\0';
+    for (size_t i = 0; i < c->n; i++) {
+        const enl_cell_person *a;
+        enl_contact k;
+        if (c->st[i].type != ENL_STMT_ADD || !is_me(p, c->st[i].subject_sign)) continue;
+        a = enl_cell_find(&c->view, c->st[i].author);
+        if (a != NULL && a->card_stmt != SIZE_MAX && person_contact(p, a, &k) == ENL_OK && !k.burned) {
+            snprintf(name, ENL_NAME_MAX + 1, "%s", k.name);
+            return;
+        }
+    }
+}
+
 static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     each_ctx *e = vctx;
@@ -1489,6 +1507,7 @@ static int each_cb(void *vctx, int64_t seq, const uint8_t *pt, size_t len)
         }
         info.member = c->member;
         info.invited = c->invited;
+        if (c->invited) invited_by(e->p, c, info.invited_by);
         if (e->cb(&info, e->ctx) != 0) e->stop = 1;
     }
     rec_free(c);

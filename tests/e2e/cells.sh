@@ -42,9 +42,10 @@ contains "$OUT" "1 new invitation to join a cell: enlace cell list"
 eq "$(inbox_count beto)" 0 "beto's inbox after the cell's records"
 # admitted is not joined: beto's device does nothing for olla till he says so
 ok enl beto cell list
-contains "$OUT" "INVITED"
+contains "$OUT" "INVITED by ana"
 ok enl beto cell list --json
 contains "$OUT" '"invited":true'
+contains "$OUT" '"invited_by":"ana"'
 ok enl beto cell members olla
 contains "$OUT" "ana"
 expect_fail 1 enl beto cell send olla "hola"

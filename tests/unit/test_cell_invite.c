@@ -76,6 +76,7 @@ typedef struct {
     const char *name;
     int found, invited, member;
     unsigned n_invited;
+    char by[ENL_NAME_MAX + 1];
 } invite_info;
 
 static int find_cb(const enl_cell_info *c, void *vctx)
@@ -86,13 +87,14 @@ static int find_cb(const enl_cell_info *c, void *vctx)
         f->found = 1;
         f->invited = c->invited;
         f->member = c->member;
+        snprintf(f->by, sizeof f->by, "%s", c->invited_by);
     }
     return 0;
 }
 
 static invite_info cell_info(enl_profile *p, const char *name)
 {
-    invite_info f = { name, 0, 0, 0, 0 };
+    invite_info f = { name, 0, 0, 0, 0, "" };
     assert_int_equal(enl_cell_each(p, find_cb, &f), ENL_OK);
     return f;
 }
@@ -144,6 +146,7 @@ static void test_invitation_waits_for_join(void **state)
     assert_true(f.found);
     assert_true(f.invited);
     assert_false(f.member);
+    assert_string_equal(f.by, "beto");     /* ana's name for her contact */
     /* nothing done for it: dora is no contact, nothing is sealed */
     assert_int_equal(contacts(ana), 1);
     assert_int_equal(outgoing(ana), 0);
