@@ -1860,6 +1860,12 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
             return rc;                  /* not for me: read, and dropped */
         if ((rc = declined(p, cell_id)) != 0)
             return rc < 0 ? rc : ENL_OK;    /* the user said no: read, and dropped */
+        /* Before any merge: a refused invitation comes again at every
+         * sync, and each would cost a whole log's checks for nothing. */
+        if ((rc = invitations_waiting(p)) < 0) return rc;
+        if (rc >= ENL_CELL_INVITES_MAX)
+            return enl_fail(p, ENL_EFULL, "a cell invitation is refused: %d wait already "
+                            "(`enlace cell list`; join or decline them)", rc);
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         if ((rc = merge_all(p, c, stmts, lens, n, 0, &grew)) != ENL_OK) {
             rec_free(c);
@@ -1879,10 +1885,6 @@ static int deliver_log(enl_profile *p, const enl_delivery *d)
         rec_free(c);
         c = NULL;
         if (!vouched) return ENL_OK;    /* not for me: read, and dropped */
-        if ((rc = invitations_waiting(p)) < 0) return rc;
-        if (rc >= ENL_CELL_INVITES_MAX)
-            return enl_fail(p, ENL_EFULL, "a cell invitation is refused: %d wait already "
-                            "(`enlace cell list`; join or decline them)", rc);
         if ((c = rec_new()) == NULL) return ENL_ENOMEM;
         c->invited = 1;
         if (d->outcome != NULL) *d->outcome = ENL_DELIVERY_NEW;
