@@ -1,5 +1,6 @@
-# Cell invitations from one contact, more than may wait: the sync says why
-# the one too many is refused (not a generic "store is full"), a declined
+# Cell invitations from one contact, more than may wait: a sync and a paper
+# import say why the one too many is refused (not "the store is full
+# (quota reached)", as both did), a declined
 # cell's later notes are dropped without a warning at every sync, and an
 # invitation whose members removed this device goes away by itself.
 . "$(dirname "$0")/lib.sh"
@@ -18,11 +19,15 @@ while [ $i -le 17 ]; do
     ok enl ana cell add "c$i" dora >/dev/null
     i=$((i + 1))
 done
+ok enl ana paper export --out "$T/page.txt"
 sync_drop ana drop
 sync_drop dora drop
 contains "$OUT" "16 new invitations to join a cell: enlace cell list"
 contains "$ERR" "a cell invitation is refused: 16 wait already"
 lacks "$ERR" "quota reached"
+run enl dora paper import "$T/page.txt"
+contains "$ERR" "a cell invitation is refused: 16 wait already"
+lacks "$ERR" "the store is full"
 ok enl dora status --json
 eq "$(json_num invitations)" 16 "invitations waiting"
 eq "$(json_num outgoing)" 0 "notes dora sealed for invitations"

@@ -93,6 +93,35 @@ static inline int carry_one(const uint8_t id[ENL_IDBYTES], void *vctx)
     return 0;
 }
 
+/* Every note `from` holds, taken in by `to` as one sync would, and what
+ * arrived counted as the sync counts it. Unlike carry_all, no invitation
+ * is joined: what arrives is left as it came. */
+typedef struct {
+    enl_profile *from, *to;
+    enl_sync_stats st;
+} counted_carry;
+
+static inline int carry_counted(const uint8_t id[ENL_IDBYTES], void *vctx)
+{
+    counted_carry *c = vctx;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
+    (void)enl_note_intake(c->to, note, len, &c->st);
+    free(note);
+    return 0;
+}
+
+static inline enl_sync_stats arriving(enl_profile *from, enl_profile *to)
+{
+    counted_carry c;
+    memset(&c, 0, sizeof c);
+    c.from = from;
+    c.to = to;
+    assert_int_equal(enl_note_each(from, carry_counted, &c), ENL_OK);
+    return c.st;
+}
+
 /* Every note each profile holds goes to every other, three rounds over:
  * what couriers do. */
 /* Every note `from` holds, offered to `to`. */

@@ -28,48 +28,9 @@
 #include "profiles.h"
 
 /* Every note `from` holds, taken in by `to`: no invitation is joined. */
-static int take_one(const uint8_t id[ENL_IDBYTES], void *vctx)
-{
-    carry_ctx *c = vctx;
-    uint8_t *note = NULL;
-    size_t len = 0;
-    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, NULL);
-    free(note);
-    return 0;
-}
-
 static void take_all(enl_profile *from, enl_profile *to)
 {
-    carry_ctx c = { from, to };
-    assert_int_equal(enl_note_each(from, take_one, &c), ENL_OK);
-}
-
-typedef struct {
-    enl_profile *from, *to;
-    enl_sync_stats st;
-} counted_ctx;
-
-static int take_one_counted(const uint8_t id[ENL_IDBYTES], void *vctx)
-{
-    counted_ctx *c = vctx;
-    uint8_t *note = NULL;
-    size_t len = 0;
-    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, &c->st);
-    free(note);
-    return 0;
-}
-
-/* take_all, and how many new invitations the notes brought (what a sync says). */
-static uint64_t take_all_invitations(enl_profile *from, enl_profile *to)
-{
-    counted_ctx c;
-    memset(&c, 0, sizeof c);
-    c.from = from;
-    c.to = to;
-    assert_int_equal(enl_note_each(from, take_one_counted, &c), ENL_OK);
-    return c.st.cell_invitations;
+    (void)arriving(from, to);
 }
 
 typedef struct {
@@ -118,6 +79,27 @@ static int count_rows(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
     (void)seq; (void)pt; (void)len;
     (*(size_t *)ctx)++;
     return 0;
+}
+
+/* mal, ana's contact, founds n cells c0, c1 ... with --admit 1 and admits
+ * ana to each. */
+static void cells_of_mal(enl_profile *ana, enl_profile *mal, int n)
+{
+    char name[16];
+    introduce(ana, "ana", mal, "mal");
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        assert_int_equal(enl_cell_create(mal, name, 1), ENL_OK);
+        assert_int_equal(enl_cell_add(mal, name, "ana"), ENL_OK);
+    }
+}
+
+/* ana, mal and carmen all know each other. */
+static void three_contacts(enl_profile *ana, enl_profile *mal, enl_profile *carmen)
+{
+    introduce(ana, "ana", mal, "mal");
+    introduce(ana, "ana", carmen, "carmen");
+    introduce(mal, "mal", carmen, "carmen");
 }
 
 /* beto (ana's contact) founds olla with dora, whom ana does not know,
@@ -216,9 +198,7 @@ static void test_invitation_burns_no_contact(void **state)
     enl_profile *ana = mkprofile("ana3"), *mal = mkprofile("mal3"), *carmen = mkprofile("carmen3");
     enl_contact k;
     (void)state;
-    introduce(ana, "ana", mal, "mal");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(mal, "mal", carmen, "carmen");
+    three_contacts(ana, mal, carmen);
     assert_int_equal(enl_cell_create(mal, "trampa", 1), ENL_OK);
     assert_int_equal(enl_cell_add(mal, "trampa", "carmen"), ENL_OK);
     assert_int_equal(enl_cell_add(mal, "trampa", "ana"), ENL_OK);
@@ -240,12 +220,7 @@ static void test_invitations_are_bounded(void **state)
     enl_profile *ana = mkprofile("ana4"), *mal = mkprofile("mal4");
     char name[16];
     (void)state;
-    introduce(ana, "ana", mal, "mal");
-    for (int i = 0; i < ENL_CELL_INVITES_MAX + 3; i++) {
-        snprintf(name, sizeof name, "c%d", i);
-        assert_int_equal(enl_cell_create(mal, name, 1), ENL_OK);
-        assert_int_equal(enl_cell_add(mal, name, "ana"), ENL_OK);
-    }
+    cells_of_mal(ana, mal, ENL_CELL_INVITES_MAX + 3);
     take_all(mal, ana);
     assert_int_equal(cell_info(ana, "c0").n_invited, ENL_CELL_INVITES_MAX);
     assert_int_equal(contacts(ana), 1);
@@ -290,7 +265,7 @@ static void test_readmission_is_an_invitation(void **state)
     assert_int_equal(enl_cell_add(beto, "olla", "dora"), ENL_OK);
     assert_int_equal(enl_cell_add(beto, "olla", "ana"), ENL_OK);
     out = outgoing(ana);
-    assert_int_equal(take_all_invitations(beto, ana), 1);     /* a sync says so */
+    assert_int_equal(arriving(beto, ana).cell_invitations, 1);     /* a sync says so */
     assert_true(cell_info(ana, "olla").invited);
     assert_false(cell_info(ana, "olla").member);
     assert_int_equal(enl_contact_by_name(ana, "dora5", &k), ENL_ENOTFOUND);
@@ -371,16 +346,11 @@ static void test_refused_invitation_warning_says_why(void **state)
     warnings_seen w = { 0, 0, 0 };
     enl_sync_opts o = { NULL, on_warning, &w };
     enl_sync_stats st;
-    char name[16], drop[256];
+    char drop[256];
     (void)state;
     snprintf(drop, sizeof drop, "%s/drop7", root);
     assert_int_equal(mkdir(drop, 0700), 0);
-    introduce(ana, "ana", mal, "mal");
-    for (int i = 0; i < ENL_CELL_INVITES_MAX + 1; i++) {
-        snprintf(name, sizeof name, "c%d", i);
-        assert_int_equal(enl_cell_create(mal, name, 1), ENL_OK);
-        assert_int_equal(enl_cell_add(mal, name, "ana"), ENL_OK);
-    }
+    cells_of_mal(ana, mal, ENL_CELL_INVITES_MAX + 1);
     memset(&st, 0, sizeof st);
     assert_int_equal(enl_sync_folder(mal, drop, NULL, &st), ENL_OK);
     memset(&st, 0, sizeof st);
@@ -401,9 +371,7 @@ static void test_left_cell_burns_no_contact(void **state)
     enl_profile *ana = mkprofile("ana9"), *mal = mkprofile("mal9"), *carmen = mkprofile("carmen9");
     enl_contact k;
     (void)state;
-    introduce(ana, "ana", mal, "mal");
-    introduce(ana, "ana", carmen, "carmen");
-    introduce(mal, "mal", carmen, "carmen");
+    three_contacts(ana, mal, carmen);
     assert_int_equal(enl_cell_create(mal, "x", 1), ENL_OK);
     assert_int_equal(enl_cell_add(mal, "x", "ana"), ENL_OK);
     take_all(mal, ana);

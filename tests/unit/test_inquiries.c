@@ -288,34 +288,6 @@ static void test_card_in_capitals(void **state)
     enl_profile_close(kai);
 }
 
-/* Carries every note of c->from to c->to, counting what arrived in c->st,
- * as a sync does. */
-typedef struct {
-    enl_profile *from, *to;
-    enl_sync_stats st;
-} counted_carry;
-
-static int carry_counted(const uint8_t id[ENL_IDBYTES], void *vctx)
-{
-    counted_carry *c = vctx;
-    uint8_t *note = NULL;
-    size_t len = 0;
-    if (enl_note_get(c->from, id, &note, &len) != ENL_OK) return 0;
-    (void)enl_note_intake(c->to, note, len, &c->st);
-    free(note);
-    return 0;
-}
-
-static enl_sync_stats arriving(enl_profile *from, enl_profile *to)
-{
-    counted_carry c;
-    memset(&c, 0, sizeof c);
-    c.from = from;
-    c.to = to;
-    assert_int_equal(enl_note_each(from, carry_counted, &c), ENL_OK);
-    return c.st;
-}
-
 /* One answer per answerer is kept, the latest: an answer given again with
  * another verdict replaces the first. The sync counted it as one more new
  * answer ("2 new answers" from one contact); it is now named a changed
