@@ -11,9 +11,11 @@
 
 #define SESSION_VERSION 1
 #define SESSION_FIXED (1 + 1 + 32 + 32 + 4 + 32)
-#define TAGS_MAX (3 * ENL_SESSION_WINDOW + 512)
-_Static_assert(TAGS_MAX >= 3 * ENL_SESSION_WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX,
-               "every tag of a session is written");
+/* Windows and checkpoints of HKr, NHKr and each restart key of NHKr, and
+ * the skipped keys. */
+#define TAG_CHAINS (2 + ENL_RATCHET_RESTART_KEYS)
+#define TAGS_MAX (TAG_CHAINS * (ENL_SESSION_WINDOW + ENL_RATCHET_CHECKPOINTS_MAX) + \
+                  ENL_RATCHET_MAX_SKIPPED)
 
 /* The last ratchet state of a few sessions, as parsed, with the exact
  * bytes it was parsed from or saved as. Parsing checks the stored key pair

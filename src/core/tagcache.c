@@ -30,7 +30,9 @@
 
 #include "core/tagcache.h"
 
-#define CHAINS 16
+/* A session names five chains or more (HKr, NHKr, its three restart keys,
+ * the skipped keys' chains): room for six sessions or so at once. */
+#define CHAINS 32
 /* More than a chain's window and checkpoints span (n .. n + MAX_SKIP):
  * none of them shares an entry with another. */
 #define RING 256

@@ -175,7 +175,10 @@ static int hdecrypt(header *h, const uint8_t hk[KEY], const msgview *m)
 /* The header key of a chain begun again (enl_ratchet_restart_sending):
  * derived from the one the peer expects next, so that the peer, which
  * computes it too, recognises the new chain's first messages, while they
- * share neither tags nor header stream with the abandoned chain's. */
+ * share neither tags nor header stream with the abandoned chain's. Each
+ * of the first ENL_RATCHET_RESTART_KEYS restarts of a chain derives it
+ * again from the last: restart i uses restart_hk applied i times to the
+ * key the peer expects (and out may be hk). */
 static void restart_hk(uint8_t out[KEY], const uint8_t hk[KEY])
 {
     static const char ctx[] = "enlace restart header key v1";
@@ -372,27 +375,29 @@ static int try_current(enl_ratchet *s, uint8_t *pt, const msgview *m)
 }
 
 /* DecryptHeader with NHKr: the peer's first message after its DH ratchet;
- * or with the header key of that chain begun again (restart_hk(NHKr)). */
+ * or with the header key of that chain begun again (restart_hk(NHKr), and
+ * so on for each restart that has a key of its own). */
 static int try_next_chain(enl_ratchet *s, uint8_t *pt, const msgview *m)
 {
-    uint8_t rhk[KEY];
+    uint8_t hk[KEY];
     header h;
-    int rc, restarted = 0;
+    int rc, i;
 
-    if (hdecrypt(&h, s->nhkr, m) != 0) {
-        restart_hk(rhk, s->nhkr);
-        if (hdecrypt(&h, rhk, m) != 0) {
-            sodium_memzero(rhk, sizeof rhk);
-            return ENL_ENOTFORME;
-        }
-        restarted = 1;
+    memcpy(hk, s->nhkr, KEY);
+    for (i = 0; i <= ENL_RATCHET_RESTART_KEYS; i++) {
+        if (i > 0) restart_hk(hk, hk);
+        if (hdecrypt(&h, hk, m) == 0) break;
+    }
+    if (i > ENL_RATCHET_RESTART_KEYS) {
+        sodium_memzero(hk, sizeof hk);
+        return ENL_ENOTFORME;
     }
     if ((rc = check_header(&h)) == ENL_OK && (rc = skip_keys(s, h.pn)) == ENL_OK &&
         (rc = dh_ratchet(s, h.dh)) == ENL_OK) {
-        if (restarted) memcpy(s->hkr, rhk, KEY);
+        memcpy(s->hkr, hk, KEY);       /* NHKr itself, or the restart's key */
         if ((rc = skip_keys(s, h.n)) == ENL_OK) rc = open_next(s, pt, m);
     }
-    sodium_memzero(rhk, sizeof rhk);
+    sodium_memzero(hk, sizeof hk);
     return rc;
 }
 
@@ -416,8 +421,22 @@ int enl_ratchet_forget_expired_previous(enl_ratchet *r, uint32_t gone_before)
     return 1;
 }
 
+/* The first number of a chain begun again. A restart with a header key
+ * of its own starts at 0. Later ones keep the last restart's key, and
+ * start where the chain they give up stopped (rounded up to a checkpoint,
+ * by which the peer can enter): their tags are then not those of the
+ * restart before, which a courier may have kept. Only once MAX_SKIP is
+ * passed do they start at 0 again, and share tags with an earlier one. */
+static uint32_t restart_first_number(const enl_ratchet *r)
+{
+    uint64_t from = ((uint64_t)r->ns + ENL_RATCHET_STRIDE - 1) / ENL_RATCHET_STRIDE *
+                    ENL_RATCHET_STRIDE;
+    if (r->restarts < ENL_RATCHET_RESTART_KEYS || from > ENL_RATCHET_MAX_SKIP) return 0;
+    return (uint32_t)from;
+}
+
 /* The sending half of DHRatchetHE again, from the root key it started from:
- * KDF_RK_HE(RK before, DH(new DHs, DHr)). HKs and PN stay what they were. */
+ * KDF_RK_HE(RK before, DH(new DHs, DHr)). PN stays what it was. */
 int enl_ratchet_restart_sending(enl_ratchet *r)
 {
     enl_ratchet s;
@@ -441,10 +460,17 @@ int enl_ratchet_restart_sending(enl_ratchet *r)
         (rc = dh(out, s.dhs_sk, s.dhr)) == ENL_OK) {
         memcpy(s.rk, s.rk_restart, KEY);
         kdf_rk_he(s.rk, s.cks, s.nhks, out);
-        /* the first restart moves to the restart header key; later ones
-         * keep it (the peer derives it from the key it expects, once) */
-        if (s.restarts == 0) restart_hk(s.hks, s.hks);
+        /* the first restarts each move to a header key of their own, which
+         * the peer derives from the key it expects; later ones keep the
+         * last and number on (restart_first_number) */
+        if (s.restarts < ENL_RATCHET_RESTART_KEYS) restart_hk(s.hks, s.hks);
         s.ns = 0;
+        /* numbers skipped: their keys are stepped over, as the peer will */
+        for (uint32_t first = restart_first_number(r); s.ns < first; s.ns++) {
+            uint8_t mk[KEY];
+            kdf_ck(s.cks, mk);
+            sodium_memzero(mk, sizeof mk);
+        }
         s.window_expiry = 0;
         s.chain_expiry = 0;     /* the abandoned chain's notes open nowhere */
         if (s.restarts == UINT32_MAX) rc = ENL_ETOOBIG;
@@ -667,8 +693,11 @@ size_t enl_ratchet_tags_with(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_T
     for (i = 0; i < window && k < max; i++) fn(ctx, tags[k++], r->nhkr, i);
     if (!sodium_is_zero(r->nhkr, KEY)) {      /* that chain begun again */
         uint8_t rhk[KEY];
-        restart_hk(rhk, r->nhkr);
-        for (i = 0; i < window && k < max; i++) fn(ctx, tags[k++], rhk, i);
+        memcpy(rhk, r->nhkr, KEY);
+        for (int j = 0; j < ENL_RATCHET_RESTART_KEYS; j++) {
+            restart_hk(rhk, rhk);
+            for (i = 0; i < window && k < max; i++) fn(ctx, tags[k++], rhk, i);
+        }
         sodium_memzero(rhk, sizeof rhk);
     }
     for (size_t j = 0; j < r->nskipped && k < max; j++)
@@ -680,8 +709,11 @@ size_t enl_ratchet_tags_with(const enl_ratchet *r, uint8_t (*tags)[ENL_RATCHET_T
     if (!sodium_is_zero(r->nhkr, KEY)) {
         uint8_t rhk[KEY];
         k = checkpoints(tags, k, max, r->nhkr, window, ENL_RATCHET_MAX_SKIP, fn, ctx);
-        restart_hk(rhk, r->nhkr);       /* the same chain begun again */
-        k = checkpoints(tags, k, max, rhk, window, ENL_RATCHET_MAX_SKIP, fn, ctx);
+        memcpy(rhk, r->nhkr, KEY);      /* the same chain begun again */
+        for (int j = 0; j < ENL_RATCHET_RESTART_KEYS; j++) {
+            restart_hk(rhk, rhk);
+            k = checkpoints(tags, k, max, rhk, window, ENL_RATCHET_MAX_SKIP, fn, ctx);
+        }
         sodium_memzero(rhk, sizeof rhk);
     }
     return k;

@@ -45,9 +45,8 @@
  *                 message's tag, zero-extended to 24 bytes, as nonce. The
  *                 tag is tag(hk, N): unique for each message of a chain, so
  *                 the nonce never repeats under hk and need not be sent
- *                 (except in a chain begun again twice, below: its first
- *                 headers reuse the first restart's stream, which gives
- *                 away the XOR of two public ratchet keys, and its tags).
+ *                 (except in a chain begun again more often than the
+ *                 restart numbering below can tell apart).
  *                 The header is DHs public key || PN u32 || N u32,
  *                 big-endian: 40 bytes, 40 encrypted.
  *   HDECRYPT      the same stream; the header "opens" with hk when the tag
@@ -113,6 +112,9 @@
  * notes must not wait for ever for a seizure). Counted in steps, not time,
  * so that every implementation deletes alike (section 6.7). */
 #define ENL_RATCHET_MAX_AGE      5
+/* How many restarts of one sending chain move to a header key of their
+ * own (enl_ratchet_restart_sending): the peer keeps the tags of each. */
+#define ENL_RATCHET_RESTART_KEYS 3
 
 /* ---- domain separation ----------------------------------------------- */
 #define ENL_RATCHET_TAG_CONTEXT   "enlace tag v1"
@@ -256,10 +258,15 @@ int enl_ratchet_init_bob_seeded(enl_ratchet *r, const uint8_t test_seed[32],
  * when the peer could enter the chain by it: N < window, or N a
  * checkpoint. enl_ratchet_restart_sending begins the sending chain
  * again from the root key it came from: a new ratchet key pair, the same
- * PN, N from 0, and a header key derived from the one the peer expects
- * (whose tags enl_ratchet_tags lists too); to the peer it is exactly the
- * chain it expected next, so its first messages are recognised and open,
- * and they share no tag with the abandoned chain's. Meant for a peer
+ * PN, and a header key derived from the one the peer expects (whose tags
+ * enl_ratchet_tags lists too); to the peer it is exactly the chain it
+ * expected next, so its first messages are recognised and open, and they
+ * share no tag with any abandoned chain's. The first
+ * ENL_RATCHET_RESTART_KEYS restarts each derive a key of their own (the
+ * i-th: BLAKE2b of the one before, i times from the key the peer expects)
+ * and start at N = 0; later ones keep the last key and start where the
+ * chain they give up stopped, rounded up to a checkpoint, while that is at
+ * most MAX_SKIP (then at 0 again: only there do tags repeat). Meant for a peer
  * that has not entered the chain and never will: the caller restarts only
  * on a message from the peer sealed in its current chain under its old
  * ratchet key (no DH step) after every message of the chain the peer could
@@ -347,7 +354,7 @@ void enl_ratchet_tag(uint8_t tag[ENL_RATCHET_TAGBYTES], const uint8_t hk[32], ui
  * 0 .. window-1, then every skipped key's (hk, n), oldest first, then the
  * checkpoints: the numbers n with n mod ENL_RATCHET_STRIDE = 0 past each
  * window as far as MAX_SKIP allows (HKr: Nr+window .. Nr+MAX_SKIP; NHKr:
- * window .. MAX_SKIP, and the same for the restart header key of NHKr). A
+ * window .. MAX_SKIP, and the same for each restart header key of NHKr). A
  * receiver that lost a window's worth of notes in
  * a row (32) recognises the chain again at its next note on a checkpoint,
  * and the notes before that one then open from their skipped keys; before

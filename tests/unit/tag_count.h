@@ -8,7 +8,8 @@
 #define ENL_TEST_TAG_COUNT_H
 
 #define WINDOW ENL_SESSION_WINDOW
-#define TAGS_MAX (3 * WINDOW + ENL_RATCHET_MAX_SKIPPED + 3 * ENL_RATCHET_CHECKPOINTS_MAX)
+#define TAGS_MAX ((2 + ENL_RATCHET_RESTART_KEYS) * (WINDOW + ENL_RATCHET_CHECKPOINTS_MAX) + \
+                  ENL_RATCHET_MAX_SKIPPED)
 #define MSG_MAX 256
 
 static unsigned computed;   /* tags computed since the test last set it to 0 */

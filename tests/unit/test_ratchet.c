@@ -31,7 +31,9 @@
 #define MSG_MAX   256
 #define TEXT_MAX  64
 #define WINDOW    16
-#define TAGS_MAX  (3 * WINDOW + ENL_RATCHET_MAX_SKIPPED)
+/* the keys a next chain of the peer may come under: NHKr and its restarts' */
+#define NEXT_KEYS (1 + ENL_RATCHET_RESTART_KEYS)
+#define TAGS_MAX  ((1 + NEXT_KEYS) * (WINDOW + ENL_RATCHET_CHECKPOINTS_MAX) + ENL_RATCHET_MAX_SKIPPED)
 
 /* The associated data enlace passes is the 37-byte clear note header. */
 static const uint8_t AD[37] = "clear note header: 37 bytes of it...";
@@ -682,7 +684,7 @@ static void test_chain_end(void **state)
     /* HKr's window stops before 2^32-1: two tags, then NHKr's windows;
      * HKr has no checkpoints left, NHKr its own. */
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
-                     2 + 2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     2 + NEXT_KEYS * WINDOW + NEXT_KEYS * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     send_text(p.a, &m, "n = 2^32-2 after a gap");
     send_text(p.a, &m, "n = 2^32-2");
     recv_ok(p.b, &m);                           /* skips one key */
@@ -769,23 +771,24 @@ static void test_tags(void **state)
     (void)state;
 
     pair_new(&p);
-    /* Alice has no receiving chain yet: NHKr's window only, and that of
-     * the same chain begun again (its restart header key), then NHKr's
+    /* Alice has no receiving chain yet: NHKr's window only, and those of
+     * the same chain begun again (each restart header key), then NHKr's
      * checkpoints (every 4th number, past the window, up to MAX_SKIP) and
-     * its restart's. */
+     * its restarts'. */
     assert_int_equal(enl_ratchet_tags(p.a, tags, TAGS_MAX, WINDOW),
-                     2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     NEXT_KEYS * WINDOW + NEXT_KEYS * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
-                     2 * WINDOW + 2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     NEXT_KEYS * WINDOW + NEXT_KEYS * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     assert_int_equal(enl_ratchet_tags(p.b, tags, 3, WINDOW), 3);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, 0), 0);
     for (int i = 0; i < 6; i++) send_n(p.a, &m[i], "t", i);
     recv_ok(p.b, &m[2]);
-    /* HKr window, NHKr window and its restart's, the two skipped keys,
+    /* HKr window, NHKr window and its restarts', the two skipped keys,
      * then HKr's checkpoints (from Nr + window) and NHKr's. */
     n = enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW);
-    assert_int_equal(n, 3 * WINDOW + 2 + checkpoints(3 + WINDOW, 3 + ENL_RATCHET_MAX_SKIP) +
-                            2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+    assert_int_equal(n, (1 + NEXT_KEYS) * WINDOW + 2 +
+                            checkpoints(3 + WINDOW, 3 + ENL_RATCHET_MAX_SKIP) +
+                            NEXT_KEYS * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) assert_memory_not_equal(tags[i], tags[j], 16);
     recv_ok(p.b, &m[0]);
@@ -794,8 +797,8 @@ static void test_tags(void **state)
     recv_ok(p.b, &m[4]);
     recv_ok(p.b, &m[3]);
     assert_int_equal(enl_ratchet_tags(p.b, tags, TAGS_MAX, WINDOW),
-                     3 * WINDOW + checkpoints(6 + WINDOW, 6 + ENL_RATCHET_MAX_SKIP) +
-                         2 * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
+                     (1 + NEXT_KEYS) * WINDOW + checkpoints(6 + WINDOW, 6 + ENL_RATCHET_MAX_SKIP) +
+                         NEXT_KEYS * checkpoints(WINDOW, ENL_RATCHET_MAX_SKIP));
     /* The tag is enl_ratchet_tag(HKs, Ns) of the sender. */
     {
         uint8_t t[16];
@@ -950,6 +953,51 @@ static void test_restart_sending(void **state)
     assert_true(sodium_is_zero(p.a->alt[0].rk, 32));
     send_text(p.a, &a3, "a3");
     recv_ok(p.b, &a3);
+    pair_free(&p);
+}
+
+/* Restart after restart of one chain (the peer never enters any): the
+ * first ENL_RATCHET_RESTART_KEYS each have a header key of their own and
+ * start at N = 0; later ones keep the last key and start where the chain
+ * they give up stopped, rounded up to a checkpoint, until that passes
+ * MAX_SKIP, when they start at 0 again. The peer recognises and opens the
+ * first message of each, and no two restarts share a tag until then. */
+static void test_restart_numbers(void **state)
+{
+    enum { RESTARTS = 6 };
+    static const int sent[RESTARTS + 1] = { 2, 2, 2, 50, 50, 30, 1 };
+    static const uint32_t first[RESTARTS + 1] = { 0, 0, 0, 0, 52, 104, 0 };
+    static uint8_t seen[2 + 2 + 2 + 50 + 50 + 30][16];
+    size_t nseen = 0;
+    pair p;
+    tmsg a1, b1, m;
+    (void)state;
+
+    pair_new(&p);
+    send_text(p.a, &a1, "a1");
+    recv_ok(p.b, &a1);
+    send_text(p.b, &b1, "b1");
+    recv_ok(p.a, &b1);
+    for (int r = 0; r <= RESTARTS; r++) {
+        if (r > 0) assert_int_equal(enl_ratchet_restart_sending(p.a), ENL_OK);
+        assert_int_equal(p.a->ns, first[r]);
+        for (int i = 0; i < sent[r]; i++) {
+            send_n(p.a, &m, "lost", i);
+            if (i == 0) {                       /* the peer, had it come: it opens */
+                enl_ratchet *b = state_dup(p.b);
+                recv_ok(b, &m);
+                state_free(b);
+            }
+            if (r == RESTARTS) continue;        /* numbered from 0 again: may repeat */
+            for (size_t j = 0; j < nseen; j++) assert_memory_not_equal(seen[j], m.b, 16);
+            memcpy(seen[nseen++], m.b, 16);
+        }
+    }
+    recv_ok(p.b, &m);                           /* and the last one goes on */
+    send_text(p.b, &b1, "b2");
+    recv_ok(p.a, &b1);
+    send_text(p.a, &a1, "a3");
+    recv_ok(p.b, &a1);
     pair_free(&p);
 }
 
@@ -1296,6 +1344,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_serialize_roundtrip),
         cmocka_unit_test(test_restart_sending),
+        cmocka_unit_test(test_restart_numbers),
         cmocka_unit_test(test_restart_undone_by_the_peer),
         cmocka_unit_test(test_second_restart_keeps_the_entered_chain),
         cmocka_unit_test(test_restart_alt_retry_is_transactional),

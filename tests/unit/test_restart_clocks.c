@@ -83,6 +83,60 @@ static void test_restarted_chain_shares_nothing(void **state)
     enl_profile_close(beto);
 }
 
+/* beto is away again and again (a contact in detention whose notes get
+ * out, while ana's never reach him in time): each note of his makes ana
+ * begin her chain again. No note of any restart may carry the tag of a
+ * note of an earlier one: a courier that kept them would link every
+ * restart to the conversation. Failed before restarts past the first had
+ * header keys of their own (the second restart's first notes repeated the
+ * first's tags); the later ones here number on past the restart before. */
+static void test_every_restart_shares_no_tag(void **state)
+{
+    enum { CHAINS = 7, KEPT = 32 };
+    static const int lost[CHAINS] = { 2, 2, 2, 2, 3, 2, 1 };
+    enl_profile *ana, *beto;
+    uint8_t id[ENL_IDBYTES], tags[KEPT][ENL_RATCHET_TAGBYTES];
+    size_t k = 0;
+    char text[32];
+    (void)state;
+    at(T0);
+    ana = mkprofile("ana8");
+    beto = mkprofile("beto8");
+    greet(ana, beto);
+    for (int c = 0; c < CHAINS; c++) {
+        for (int i = 0; i < lost[c]; i++) {
+            size_t len = 0;
+            uint8_t *note;
+            snprintf(text, sizeof text, "perdida %d.%d", c, i);
+            say(ana, "beto", text, id);
+            note = copy_of(ana, id, &len);
+            assert_true(k < KEPT && len > ENL_NOTE_HEADERBYTES + ENL_RATCHET_TAGBYTES);
+            memcpy(tags[k++], note + ENL_NOTE_HEADERBYTES, ENL_RATCHET_TAGBYTES);
+            free(note);
+        }
+        if (c == CHAINS - 1) break;
+        at(T0 + (uint64_t)(c + 1) * 16 * DAY);      /* all of them expired unread */
+        snprintf(text, sizeof text, "sigo aqui %d", c);
+        tell(beto, "ana", ana, text);
+        assert_true(has_message(ana, text));
+        assert_int_equal(restarts_of(ana, beto, 1), (uint32_t)c + 1);
+    }
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++)
+            if (memcmp(tags[i], tags[j], ENL_RATCHET_TAGBYTES) == 0)
+                fail_msg("notes %zu and %zu of ana's restarted chains share a tag: a courier who "
+                         "kept the first links the second to the same conversation", i, j);
+    give(ana, beto, id);                        /* the last restart's note reaches him */
+    assert_true(has_message(beto, "perdida 6.0"));
+    tell(beto, "ana", ana, "por fin");
+    assert_true(has_message(ana, "por fin"));
+    tell(ana, "beto", beto, "por fin, si");
+    assert_true(has_message(beto, "por fin, si"));
+    unsetenv("ENLACE_NOW");
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 /* A peer whose clock ran far ahead when it wrote under its old key, and
  * was put right before the writer's first notes reached it, enters the
  * chain; its old note, delivered late, must not make the writer begin the
@@ -322,6 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restarted_chain_shares_nothing),
+        cmocka_unit_test(test_every_restart_shares_no_tag),
         cmocka_unit_test(test_peer_clock_ahead_then_corrected),
         cmocka_unit_test(test_first_contact_responder_restarts),
         cmocka_unit_test(test_live_old_notes_do_not_block_new_ones),

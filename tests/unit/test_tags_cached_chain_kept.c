@@ -1,5 +1,5 @@
 /*
- * The tag cache (core/tagcache.c) keeps up to 16 receiving chains, each in
+ * The tag cache (core/tagcache.c) keeps up to 32 receiving chains, each in
  * a ring of its own. Which chain goes when a new one comes decides whether
  * the cache helps a profile that talks with several people: a chain taken
  * in turn pushed out the chains of a session quiet for a moment while a
@@ -47,8 +47,8 @@ static void pass(enl_ratchet *from, enl_ratchet *to)
     assert_int_equal(enl_ratchet_decrypt(to, out, &n, AD, sizeof AD, m, len, NULL), ENL_OK);
 }
 
-/* Bob has read Alice's first note: three chains (his current one, the
- * next, the next begun again). */
+/* Bob has read Alice's first note: five chains (his current one, the
+ * next, and the next begun again under each of its three restart keys). */
 static void conv_new(conv *c)
 {
     uint8_t sk[32], bsk[32], bpk[32], hka[32], nhkb[32];
@@ -118,10 +118,10 @@ static void test_least_recently_used_goes(void **state)
     enl_profile *p = mkprofile("lru");
     conv *v = convs_new();
     (void)state;
-    /* five sessions of three chains: 15 of the 16 slots */
+    /* five sessions of five chains: 25 of the 32 slots */
     for (int i = 0; i < 5; i++) assert_true(list(p, &v[i]) > 0);
     assert_int_equal(list(p, &v[0]), 0);   /* listed again: the most recent */
-    /* three more sessions: 9 chains, 8 of them in the place of others */
+    /* three more sessions: 15 chains, 8 of them in the place of others */
     for (int i = 5; i < 8; i++) assert_true(list(p, &v[i]) > 0);
     if (list(p, &v[0]) != 0) fail_msg("the session listed last but three lost its chains");
     assert_true(list(p, &v[1]) > 0);       /* the least recently listed went */
