@@ -94,7 +94,11 @@ int enl_profile_create(enl_profile **out, const char *home, const char *name,
 int enl_profile_open(enl_profile **out, const char *home, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 
-/* A new passphrase for this profile. ENL_EEXISTS when it is the duress one. */
+/* A new passphrase for this profile. ENL_EEXISTS when it is the real one
+ * already. The duress passphrase given as the new one becomes the real one,
+ * and no duress passphrase is left: the answer, and what is written, are
+ * those of any other new passphrase, so that whoever forced the real
+ * passphrase learns nothing of a duress one. */
 int enl_profile_change_passphrase(enl_profile *p, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));
 
@@ -102,6 +106,7 @@ int enl_profile_change_passphrase(enl_profile *p, const char *pass, size_t pass_
  * the real key material and every record first, then opens a new, empty
  * profile with the same name. Nothing on disk says that one is set: the
  * slot it lives in holds random bytes of the same size when none is.
+ * The duress passphrase of now is set again, as any other.
  * ENL_EEXISTS when it equals the real passphrase. */
 int enl_profile_set_duress(enl_profile *p, const char *pass, size_t pass_len)
     __attribute__((warn_unused_result));

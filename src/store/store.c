@@ -581,7 +581,7 @@ static int meta_get(enl_store *st, const char *k, uint8_t *v, size_t len)
  * after that lands at the start of the new log, before the zeros. Another
  * process reading at that moment keeps the log from beginning again: the
  * scrub fails, the marker stays, and the slot change is refused
- * (write_slot), or the creation fails. */
+ * (write_slots), or the creation fails. */
 #define SCRUB_ROW_MAX (16 << 20)
 #define SCRUB_FAILED "the log that held a key slot could not be overwritten (is the disk full? " \
                      "it needs as much free space as it takes)"
@@ -1286,7 +1286,7 @@ static int destroy_files(const char *path)
 #define REPLACED 1
 
 /* A change of a key slot is folded into the file before it is reported
- * (write_slot). One still only in the write-ahead log was cut short (the
+ * (write_slots). One still only in the write-ahead log was cut short (the
  * process was killed): its owner was never told that it worked, and the
  * slots that opened this profile are the main file's. They are put back,
  * so that once the log is folded in the passphrase the owner knows still
@@ -1516,73 +1516,116 @@ static int opens_a_slot(enl_store *st, const char *pass, size_t len, uint8_t kek
     return rc == ENL_EPASSPHRASE ? 0 : rc < 0 ? rc : rc == 1 ? 2 : 1;
 }
 
-/* One slot and its marker (scrub_log), in one transaction. */
-static int put_marked(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+/* The slots one write sets: NULL leaves that slot as it is. */
+typedef struct {
+    const uint8_t *key;   /* wrapped_key, SLOT1_BYTES */
+    const uint8_t *alt;   /* wrapped_alt, SLOT2_BYTES */
+} slot_pair;
+
+/* The slots given and their marker (scrub_log), in one transaction: a
+ * change of both is in the log, and then in the file, whole or not at all. */
+static int put_marked(enl_store *st, slot_pair w)
 {
     int rc = exec(st, "BEGIN IMMEDIATE");
     if (rc != ENL_OK) return rc;
-    if ((rc = meta_put(st, key, slot, len)) == ENL_OK && (rc = mark_slot_in_log(st)) == ENL_OK)
-        rc = exec(st, "COMMIT");
+    if (w.key != NULL) rc = meta_put(st, "wrapped_key", w.key, SLOT1_BYTES);
+    if (rc == ENL_OK && w.alt != NULL) rc = meta_put(st, "wrapped_alt", w.alt, SLOT2_BYTES);
+    if (rc == ENL_OK && (rc = mark_slot_in_log(st)) == ENL_OK) rc = exec(st, "COMMIT");
     if (rc != ENL_OK) (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
-/* Replaces one slot and makes sure the main file holds it (an unlock reads
- * the slots from the main file alone). When another process keeps the log
- * from being folded in, the old slot is put back and the change refused.
- * The folder lock is held (write_slot). */
-static int write_slot_locked(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+/* 1 when the main file holds the slots of w (those it gives). */
+static int file_holds(enl_store *st, slot_pair w)
 {
-    uint8_t old[SLOT2_BYTES], rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
-    int rc = meta_get(st, key, old, len), scrubbed;
-    if (rc != ENL_OK) return rc;
-    if ((rc = put_marked(st, key, slot, len)) != ENL_OK) return rc;
+    uint8_t rec[KDFREC_BYTES], s1[SLOT1_BYTES], s2[SLOT2_BYTES];
+    int held = read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
+               (w.key == NULL || sodium_memcmp(s1, w.key, SLOT1_BYTES) == 0) &&
+               (w.alt == NULL || sodium_memcmp(s2, w.alt, SLOT2_BYTES) == 0);
+    sodium_memzero(s1, sizeof s1);
+    sodium_memzero(s2, sizeof s2);
+    return held;
+}
+
+/* Replaces the slots given and makes sure the main file holds them (an
+ * unlock reads the slots from the main file alone). When another process
+ * keeps the log from being folded in, the old slots are put back and the
+ * change refused. The folder lock is held (write_slots). */
+static int write_slots_locked(enl_store *st, slot_pair w)
+{
+    uint8_t old1[SLOT1_BYTES], old2[SLOT2_BYTES];
+    int rc, scrubbed;
+    if ((rc = meta_get(st, "wrapped_key", old1, sizeof old1)) != ENL_OK ||
+        (rc = meta_get(st, "wrapped_alt", old2, sizeof old2)) != ENL_OK ||
+        (rc = put_marked(st, w)) != ENL_OK)
+        goto out;
     scrubbed = scrub_log(st, st->path);
-    /* Once the scrub's checkpoint has folded the new slot into the main
+    /* Once the scrub's checkpoint has folded the new slots into the main
      * file, the change stands, even when the log could not then be begun
      * again or overwritten (a reader that came after the change, a full
      * disk): its marked log waits for the next checkpoint that can. Put
      * back in the log alone (that reader keeps it from the main file), the
-     * old slot made the main file and the log say two passphrases, and
+     * old slots made the main file and the log say two passphrases, and
      * which opened the profile depended on whether an open (which puts the
      * main file's back, undo_unreported_slots) or a checkpoint came next. */
-    if (read_slots_untouched(st->path, rec, s1, s2) == ENL_OK &&
-        sodium_memcmp(strcmp(key, "wrapped_key") == 0 ? s1 : s2, slot, len) == 0)
-        return ENL_OK;
+    if (file_holds(st, w)) goto out;
     /* Not folded in (another process read from before the change): the
-     * old slot goes back, both marked in the log, overwritten by whichever
+     * old slots go back, all marked in the log, overwritten by whichever
      * process folds it in next; the scrub's reason is kept. */
     {
         char why[sizeof st->err];
+        slot_pair back = { w.key != NULL ? old1 : NULL, w.alt != NULL ? old2 : NULL };
         snprintf(why, sizeof why, "%s", scrubbed != ENL_OK ? st->err
                  : "another enlace process is using this profile: stop it and retry");
-        (void)put_marked(st, key, old, len);
+        (void)put_marked(st, back);
         (void)scrub_log(st, st->path);
         snprintf(st->err, sizeof st->err, "%s", why);
     }
-    return ENL_ESTORE;
+    rc = ENL_ESTORE;
+out:
+    sodium_memzero(old1, sizeof old1);
+    sodium_memzero(old2, sizeof old2);
+    return rc;
 }
 
-static int write_slot(enl_store *st, const char *key, const uint8_t *slot, size_t len)
+static int write_slots(enl_store *st, slot_pair w)
 {
     int lock = folder_lock(st, st->path), rc;
     if (lock < 0) return fail(st, ENL_ESTORE, LOCK_BUSY);
-    rc = write_slot_locked(st, key, slot, len);
+    rc = write_slots_locked(st, w);
     folder_unlock(lock);
     return rc;
 }
 
+/* Neither command may answer otherwise, write otherwise, or take longer
+ * because a duress passphrase exists or because the new passphrase is it:
+ * whoever forced the real passphrase out of the owner could then try
+ * guesses at the duress one without typing them at unlock.
+ * The one refusal is of the real passphrase, which the caller knows. */
 int enl_store_rekey(enl_store *st, const char *pass, size_t len)
 {
-    uint8_t kek[KEYBYTES], slot1[SLOT1_BYTES];
+    uint8_t kek[KEYBYTES], slot1[SLOT1_BYTES], slot2[SLOT2_BYTES], fresh[SLOT2_BYTES];
     int rc = opens_a_slot(st, pass, len, kek);
-    if (rc > 0) rc = fail(st, ENL_EEXISTS, "that passphrase is already in use here");
-    if (rc != ENL_OK) goto out;
+    if (rc == 1) rc = fail(st, ENL_EEXISTS, "that is already this profile's passphrase");
+    if (rc < 0) goto out;
+    /* Both slots are written, whichever opened: the alternate one as it
+     * is, or, when the new passphrase is the duress one, random bytes (as
+     * when none is set). It is the real one now; left in place, that slot
+     * would give it away to whoever holds it, and destroy the profile
+     * again at the first change to another passphrase. */
+    randombytes_buf(fresh, sizeof fresh);
+    if (meta_get(st, "wrapped_alt", slot2, sizeof slot2) != ENL_OK) {
+        rc = fail(st, ENL_ESTORE, "profile database unreadable");
+        goto out;
+    }
+    if (rc == 2) memcpy(slot2, fresh, sizeof slot2);
     slot_seal(slot1, st->keys + 2 * KEYBYTES, KEYBYTES, wrap_ad, sizeof wrap_ad, st->kdfrec, kek);
-    /* Folded into the main file at once; secure_delete overwrites the old row. */
-    rc = write_slot(st, "wrapped_key", slot1, sizeof slot1);
+    /* Folded into the main file at once; secure_delete overwrites the old rows. */
+    rc = write_slots(st, (slot_pair){ slot1, slot2 });
 out:
     sodium_memzero(kek, sizeof kek);
+    sodium_memzero(slot2, sizeof slot2);
+    sodium_memzero(fresh, sizeof fresh);
     return rc;
 }
 
@@ -1592,15 +1635,14 @@ int enl_store_set_duress(enl_store *st, const char *pass, size_t len, const char
     size_t n = strlen(name);
     int rc = opens_a_slot(st, pass, len, kek);
     if (rc == 1) rc = fail(st, ENL_EEXISTS, "the duress passphrase must differ from the real one");
-    /* not "the real one": whoever sets it again would believe it is */
-    if (rc == 2) rc = fail(st, ENL_EEXISTS, "that passphrase is already the duress passphrase");
-    if (rc != ENL_OK) goto out;
+    /* the duress passphrase already: set again, as any other (a new nonce) */
+    if (rc < 0) goto out;
     if (n > ENL_NAME_MAX) { rc = ENL_EINVAL; goto out; }
     memset(alt, 0, sizeof alt);
     alt[0] = (uint8_t)n;
     memcpy(alt + 1, name, n);
     slot_seal(slot2, alt, sizeof alt, alt_ad, sizeof alt_ad, st->kdfrec, kek);
-    rc = write_slot(st, "wrapped_alt", slot2, sizeof slot2);
+    rc = write_slots(st, (slot_pair){ NULL, slot2 });
 out:
     sodium_memzero(kek, sizeof kek);
     sodium_memzero(alt, sizeof alt);

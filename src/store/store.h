@@ -44,9 +44,14 @@ int enl_store_still_here(const enl_store *st);
 /* 1 (and the name kept in the duress slot) when this open used the duress
  * passphrase: the real key material was destroyed and the store is empty. */
 int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1]);
-/* A new passphrase for the profile key (the salt and cost stay). */
+/* A new passphrase for the profile key (the salt and cost stay). Both
+ * slots are written in one transaction; the duress passphrase given as the
+ * new one becomes the real one, and the alternate slot random bytes.
+ * ENL_EEXISTS only when it is the real passphrase already. */
 int enl_store_rekey(enl_store *st, const char *pass, size_t len);
-/* Sets the duress passphrase; name is what the emptied profile will carry. */
+/* Sets the duress passphrase (again, when it is already: a new nonce);
+ * name is what the emptied profile will carry. ENL_EEXISTS when it is the
+ * real passphrase. */
 int enl_store_set_duress(enl_store *st, const char *pass, size_t len, const char *name);
 /* Destroys the profile in home now: rows and key slots overwritten, the log
  * folded in, the file rebuilt, then every file removed. */

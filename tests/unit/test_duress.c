@@ -188,8 +188,9 @@ static void test_change_passphrase(void **state)
     assert_int_equal(enl_store_create(&st, home, "old", 3, ENL_KDF_INTERACTIVE), ENL_OK);
     assert_int_equal(enl_store_secret_put(st, "x", (const uint8_t *)"kept", 4), ENL_OK);
     assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
-    assert_int_equal(enl_store_rekey(st, "duress", 6), ENL_EEXISTS);
     assert_int_equal(enl_store_rekey(st, "new", 3), ENL_OK);
+    /* the one refusal: the real passphrase, which the caller knows */
+    assert_int_equal(enl_store_rekey(st, "new", 3), ENL_EEXISTS);
     enl_store_close(st);
     assert_int_equal(enl_store_open(&st, home, "old", 3), ENL_EPASSPHRASE);
     assert_int_equal(enl_store_open(&st, home, "new", 3), ENL_OK);
@@ -198,6 +199,114 @@ static void test_change_passphrase(void **state)
     enl_store_free(pt, len);
     enl_store_close(st);
     cleanup();
+}
+
+/* Whoever forced the real passphrase out of the owner must not learn from
+ * `passphrase change` or `passphrase duress` whether a duress passphrase
+ * exists, nor test guesses at it there: the duress passphrase given as the
+ * new one was refused ("already in use"), and set again as the duress one
+ * ("already the duress passphrase"), where any other value was taken. Now
+ * it becomes the real passphrase, and no duress passphrase is left; set
+ * again, it is set, as any other. */
+static void test_duress_passphrase_given_again(void **state)
+{
+    enl_store *st;
+    uint8_t *pt = NULL, alt[105];
+    size_t len = 0;
+    char name[ENL_NAME_MAX + 1];
+    (void)state;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "real", 4, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_store_secret_put(st, "x", (const uint8_t *)"kept", 4), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    assert_int_equal(enl_store_set_duress(st, "real", 4, "ana"), ENL_EEXISTS);
+    meta_raw("wrapped_alt", alt, sizeof alt);
+    assert_int_equal(enl_store_rekey(st, "duress", 6), ENL_OK);
+    enl_store_close(st);
+    /* the duress slot, which the new real passphrase opens, is nowhere */
+    assert_false(anywhere(alt, sizeof alt));
+    assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_EPASSPHRASE);
+    /* twice: it opens the profile as it is, and destroys nothing */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
+        assert_int_equal(enl_store_was_reset(st, name), 0);
+        assert_int_equal(enl_store_secret_get(st, "x", &pt, &len), ENL_OK);
+        assert_memory_equal(pt, "kept", 4);
+        enl_store_free(pt, len);
+        enl_store_close(st);
+    }
+    /* no duress slot was left behind it: once the passphrase changes
+     * again, the old duress value opens nothing, and destroys nothing */
+    assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_OK);
+    assert_int_equal(enl_store_rekey(st, "third", 5), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(enl_store_open(&st, home, "duress", 6), ENL_EPASSPHRASE);
+    assert_int_equal(enl_store_open(&st, home, "third", 5), ENL_OK);
+    assert_int_equal(enl_store_secret_get(st, "x", &pt, &len), ENL_OK);
+    enl_store_free(pt, len);
+    enl_store_close(st);
+    cleanup();
+}
+
+/* The database file's bytes (at most max). */
+#define PAGES 1024
+static void snapshot(uint8_t *buf, size_t max, size_t *len)
+{
+    char path[128];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/enlace.db", home);
+    assert_non_null(f = fopen(path, "rb"));
+    *len = fread(buf, 1, max, f);
+    assert_int_equal(feof(f), 1);
+    fclose(f);
+}
+
+/* The pages a change of passphrase writes in the database file, and its
+ * length after. which 0: the new passphrase is the duress one; 1: a
+ * duress passphrase is set, the new one is another; 2: none is set. */
+static void change_writes(int which, uint8_t pages[PAGES], size_t *size_after, int *rc)
+{
+    static uint8_t before[PAGES * 4096], after[PAGES * 4096];
+    size_t nb, na;
+    enl_store *st;
+    fresh();
+    assert_int_equal(enl_store_create(&st, home, "real", 4, ENL_KDF_INTERACTIVE), ENL_OK);
+    assert_int_equal(enl_store_secret_put(st, "x", (const uint8_t *)"kept", 4), ENL_OK);
+    if (which != 2) assert_int_equal(enl_store_set_duress(st, "duress", 6, "ana"), ENL_OK);
+    enl_store_close(st);
+    assert_int_equal(enl_store_open(&st, home, "real", 4), ENL_OK);
+    snapshot(before, sizeof before, &nb);
+    *rc = enl_store_rekey(st, which == 1 ? "newone" : "duress", 6);
+    snapshot(after, sizeof after, &na);
+    enl_store_close(st);
+    memset(pages, 0, PAGES);
+    for (size_t i = 0; i < PAGES && i * 4096 < na; i++)
+        pages[i] = i * 4096 >= nb || memcmp(before + i * 4096, after + i * 4096, 4096) != 0;
+    *size_after = na;
+    cleanup();
+}
+
+/* What a change writes, as far as which pages of the file it touches and
+ * how long the file grows, is the same whether the new passphrase is the
+ * duress one, or another, or no duress passphrase exists. (Which bytes
+ * change in the page of the slots differs: the alternate slot becomes
+ * random bytes when the new passphrase was the duress one. Two copies of
+ * the file, before and after, show that; the first alone shows as much to
+ * whoever tries that passphrase on it.) */
+static void test_change_writes_alike(void **state)
+{
+    static uint8_t pages[3][PAGES];
+    size_t size[3];
+    int rc[3];
+    (void)state;
+    for (int i = 0; i < 3; i++) change_writes(i, pages[i], &size[i], &rc[i]);
+    for (int i = 0; i < 3; i++) assert_int_equal(rc[i], ENL_OK);
+    assert_non_null(memchr(pages[0], 1, PAGES));
+    assert_memory_equal(pages[0], pages[1], PAGES);
+    assert_memory_equal(pages[0], pages[2], PAGES);
+    assert_int_equal(size[0], size[1]);
+    assert_int_equal(size[0], size[2]);
 }
 
 /* The profile folder is 0700 even when it was there before, looser. */
@@ -276,6 +385,8 @@ int main(void)
         cmocka_unit_test(test_duress_destroys_everything),
         cmocka_unit_test(test_no_trace_of_a_duress_passphrase),
         cmocka_unit_test(test_change_passphrase),
+        cmocka_unit_test(test_duress_passphrase_given_again),
+        cmocka_unit_test(test_change_writes_alike),
         cmocka_unit_test(test_folder_is_private),
         cmocka_unit_test(test_wipe_removes_the_profile),
         cmocka_unit_test(test_wipe_while_another_holds_the_lock),

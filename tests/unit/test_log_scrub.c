@@ -289,9 +289,15 @@ static void test_no_slot_left_in_the_blocks_the_log_gives_back(void **state)
     note_slots(db_path);
     assert_int_equal(enl_profile_change_passphrase(p, "third", 5), ENL_OK);
     note_slots(db_path);
+    /* a change to the duress passphrase: its old slot, which the new real
+     * passphrase opens, must be gone from the log too */
+    assert_int_equal(enl_profile_set_duress(p, "fourth", 6), ENL_OK);
+    note_slots(db_path);
+    assert_int_equal(enl_profile_change_passphrase(p, "fourth", 6), ENL_OK);
+    note_slots(db_path);
     enl_profile_close(p);
     p = NULL;
-    assert_int_equal(enl_profile_open(&p, home, "third", 5), ENL_OK);
+    assert_int_equal(enl_profile_open(&p, home, "fourth", 6), ENL_OK);
     enl_profile_close(p);
     watch_end(home);
 }

@@ -103,6 +103,39 @@ static void test_killed_duress_set(void **state)
     check(1);
 }
 
+/* The fingerprint of the profile a passphrase opens. */
+static void fingerprint(const char *home, const char *pass, char fp[ENL_FINGERPRINT_STRBYTES])
+{
+    enl_profile *p = NULL;
+    assert_int_equal(enl_profile_open(&p, home, pass, strlen(pass)), ENL_OK);
+    assert_int_equal(enl_profile_fingerprint(p, fp), ENL_OK);
+    enl_profile_close(p);
+}
+
+/* A change to the duress passphrase writes both slots (the real one under
+ * it, random bytes in the other) in one transaction: killed as it folds
+ * them in, neither takes effect. The passphrase known still opens the
+ * profile, and the duress one still destroys it. */
+static void test_killed_change_to_the_duress_passphrase(void **state)
+{
+    char home[128], fp[ENL_FINGERPRINT_STRBYTES], fp2[ENL_FINGERPRINT_STRBYTES];
+    enl_profile *p = NULL;
+    (void)state;
+    snprintf(home, sizeof home, "%s/to-duress", root);
+    assert_int_equal(enl_profile_create(&p, home, "ana", OLD, strlen(OLD), ENL_KDF_INTERACTIVE),
+                     ENL_OK);
+    assert_int_equal(enl_profile_set_duress(p, NEW, strlen(NEW)), ENL_OK);
+    enl_profile_close(p);
+    killed_change(home, 0);
+    fingerprint(home, OLD, fp);
+    fingerprint(home, OLD, fp2);
+    assert_string_equal(fp, fp2);
+    /* the duress passphrase: a new profile, and the old one is gone */
+    fingerprint(home, NEW, fp2);
+    assert_string_not_equal(fp, fp2);
+    assert_int_equal(opens(home, OLD), ENL_EPASSPHRASE);
+}
+
 /* An `init` killed between the store's first commit (its key slots) and
  * the identity's, or a duress reset killed between emptying the store and
  * refilling it, leaves a store that opens and holds nothing. Opening it
@@ -161,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_killed_passphrase_change),
         cmocka_unit_test(test_killed_duress_set),
+        cmocka_unit_test(test_killed_change_to_the_duress_passphrase),
         cmocka_unit_test(test_unfinished_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
