@@ -527,7 +527,9 @@ int enl_revocation_export(enl_profile *p, const char *reason, char **text)
 int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
     __attribute__((warn_unused_result));
 /* Publishes a held revocation: the contact is burned here, and the notice
- * travels ahead of everything in every sync from now on. */
+ * travels ahead of everything in every sync from now on. ENL_EEXISTS, and
+ * nothing done, when the contact is burned already and this notice is
+ * carried here already (published before, or arrived). */
 int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
 /* 1 when a revocation of this contact is held here. */
 int enl_burn_held(enl_profile *p, const char *name);
@@ -546,7 +548,8 @@ int enl_self_burned(enl_profile *p, uint64_t *when, char *reason, size_t max);
  * member alone cannot burn another for the rest). *cells (may be NULL)
  * gets the number of such cells; *cells_failed (may be NULL) the number of
  * cells whose log refused the vouch (enl_profile_errmsg says why): the burn
- * on this device happens all the same. */
+ * on this device happens all the same. ENL_EEXISTS, and nothing done (no
+ * vouch signed, no cell re-keyed), when the contact is burned already. */
 int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells,
                    int *cells_failed) __attribute__((warn_unused_result));
 /* Takes in a burn notice from any transport: verified, kept to carry for a
