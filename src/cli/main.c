@@ -188,8 +188,12 @@ int cmd_version(int argc, char **argv)
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *command, int *exit_code)
 {
+    char name[32];
     int c, at = optind;
-    const cli_command *cmd = cli_find(command);
+    const cli_command *cmd;
+    /* "cell add": the table's entry is the first word, errors name both */
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(command, " "), command);
+    cmd = cli_find(name);
     opterr = 0;     /* said here, as every error is: "enlace: COMMAND: ..." */
     c = getopt_long(argc, argv, shortopts, longopts, NULL);
     if (c == 'h') {
