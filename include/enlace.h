@@ -668,12 +668,21 @@ typedef struct {
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     uint64_t added;                         /* unix seconds */
     uint64_t bulletins;                     /* this author's bulletins held here */
+    char near[ENL_NAME_MAX + 1];            /* enl_bulletin_follow, given a fingerprint that
+                                             * is no contact's: the contact whose fingerprint
+                                             * it is closest to, when within
+                                             * ENL_FINGERPRINT_NEAR places (a likely typo:
+                                             * fingerprints carry no checksum); else "" */
+    unsigned near_places;                   /* how many places it differs in from near's */
 } enl_follow_info;
+#define ENL_FINGERPRINT_NEAR 3
 
 /* Follows an author, given a card (checked like enl_contact_add checks
  * one) or a fingerprint as printed ("ms1x dcxv ..."). The author's
  * bulletins already carried here are read at once. ENL_EEXISTS when
- * already followed; ENL_ESELF for this profile's own. */
+ * already followed; ENL_ESELF for this profile's own; ENL_EMALFORMED when
+ * it is neither (enl_profile_errmsg says what is wrong with it, and which
+ * contact's fingerprint it is close to, if any). */
 int enl_bulletin_follow(enl_profile *p, const char *card_or_fingerprint, enl_follow_info *out)
     __attribute__((warn_unused_result));
 /* Stops following (a fingerprint as printed, or a card): the author's
