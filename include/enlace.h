@@ -431,7 +431,8 @@ int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void 
  * receives the file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
  * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
  * file, a note too long), ENL_EEXISTS (another process is sending the
- * file now: it holds the file's lock), ENL_ECHECKSUM (the file changed while it was
+ * file now: it holds the file's lock, or seals the same bytes, with the
+ * same note, to the same contact from a copy elsewhere), ENL_ECHECKSUM (the file changed while it was
  * sealed: its last batch of parts is not sealed, so the file stays
  * incomplete, ENL_FILE_SEALING, or is not sent at all when it was one
  * batch; send it again), and those of enl_send_text.
@@ -449,7 +450,9 @@ typedef enum {
     ENL_FILE_DELIVERED = 6,   /* outgoing: every note's purge came back */
     ENL_FILE_EXPIRED = 7,     /* incoming: its notes expired before every part came;
                                  the parts that came are deleted */
-    ENL_FILE_DELETED = 8      /* incoming: deleted unsaved (enl_file_delete) */
+    ENL_FILE_DELETED = 8,     /* incoming: deleted unsaved (enl_file_delete) */
+    ENL_FILE_SENDING = 9      /* outgoing: not every part is sealed, and an enl_send_file
+                                 (of another process, or another handle) seals it now */
 } enl_file_state;
 
 typedef struct {
