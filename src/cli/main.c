@@ -70,7 +70,8 @@ static const cli_command commands[] = {
       "Burn a contact's keys: they are compromised (an arrest, a seized device).\n"
       "With the contact's revocation held here it is published and travels ahead of\n"
       "everything in every sync; without it, the burn holds on this device, and a burn vouch goes\n"
-      "to every cell shared with them (k members' vouches burn them for the whole cell).",
+      "to every cell shared with them (k members' vouches burn them for the whole cell).\n"
+      "A contact burned already is not burned again: it says when and why they were.",
       "enlace burn NAME [--reason TEXT]" },
     { "revocation", cmd_revocation, P,
       "Pre-signed revocations: make mine, hold a contact's, publish it if they are taken.\n"
