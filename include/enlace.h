@@ -436,7 +436,8 @@ int enl_note_each(enl_profile *p, int (*cb)(const uint8_t id[ENL_IDBYTES], void 
  * receives the file's id. Errors: ENL_EIO (unreadable: errno and enl_profile_errmsg say
  * why), ENL_ETOOBIG (beyond ENL_FILE_MAX), ENL_EINVAL (empty, not a regular
  * file, a note too long), ENL_EEXISTS (another process is sending the
- * file now: it holds the file's lock), ENL_ECHECKSUM (the file changed while it was
+ * file now: it holds the file's lock, or seals the same bytes, with the
+ * same note, to the same contact from a copy elsewhere), ENL_ECHECKSUM (the file changed while it was
  * sealed: its last batch of parts is not sealed, so the file stays
  * incomplete, ENL_FILE_SEALING, or is not sent at all when it was one
  * batch; send it again), and those of enl_send_text.
@@ -454,7 +455,9 @@ typedef enum {
     ENL_FILE_DELIVERED = 6,   /* outgoing: every note's purge came back */
     ENL_FILE_EXPIRED = 7,     /* incoming: its notes expired before every part came;
                                  the parts that came are deleted */
-    ENL_FILE_DELETED = 8      /* incoming: deleted unsaved (enl_file_delete) */
+    ENL_FILE_DELETED = 8,     /* incoming: deleted unsaved (enl_file_delete) */
+    ENL_FILE_SENDING = 9      /* outgoing: not every part is sealed, and an enl_send_file
+                                 (of another process, or another handle) seals it now */
 } enl_file_state;
 
 typedef struct {
@@ -532,7 +535,9 @@ int enl_revocation_export(enl_profile *p, const char *reason, char **text)
 int enl_revocation_hold(enl_profile *p, const char *name, const char *text)
     __attribute__((warn_unused_result));
 /* Publishes a held revocation: the contact is burned here, and the notice
- * travels ahead of everything in every sync from now on. */
+ * travels ahead of everything in every sync from now on. ENL_EEXISTS, and
+ * nothing done, when the contact is burned already and this notice is
+ * carried here already (published before, or arrived). */
 int enl_revocation_publish(enl_profile *p, const char *name) __attribute__((warn_unused_result));
 /* 1 when a revocation of this contact is held here. */
 int enl_burn_held(enl_profile *p, const char *name);
@@ -551,7 +556,8 @@ int enl_self_burned(enl_profile *p, uint64_t *when, char *reason, size_t max);
  * member alone cannot burn another for the rest). *cells (may be NULL)
  * gets the number of such cells; *cells_failed (may be NULL) the number of
  * cells whose log refused the vouch (enl_profile_errmsg says why): the burn
- * on this device happens all the same. */
+ * on this device happens all the same. ENL_EEXISTS, and nothing done (no
+ * vouch signed, no cell re-keyed), when the contact is burned already. */
 int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *cells,
                    int *cells_failed) __attribute__((warn_unused_result));
 /* Takes in a burn notice from any transport: verified, kept to carry for a
@@ -670,12 +676,21 @@ typedef struct {
     char fingerprint[ENL_FINGERPRINT_STRBYTES];
     uint64_t added;                         /* unix seconds */
     uint64_t bulletins;                     /* this author's bulletins held here */
+    char near[ENL_NAME_MAX + 1];            /* enl_bulletin_follow, given a fingerprint that
+                                             * is no contact's: the contact whose fingerprint
+                                             * it is closest to, when within
+                                             * ENL_FINGERPRINT_NEAR places (a likely typo:
+                                             * fingerprints carry no checksum); else "" */
+    unsigned near_places;                   /* how many places it differs in from near's */
 } enl_follow_info;
+#define ENL_FINGERPRINT_NEAR 3
 
 /* Follows an author, given a card (checked like enl_contact_add checks
  * one) or a fingerprint as printed ("ms1x dcxv ..."). The author's
  * bulletins already carried here are read at once. ENL_EEXISTS when
- * already followed; ENL_ESELF for this profile's own. */
+ * already followed; ENL_ESELF for this profile's own; ENL_EMALFORMED when
+ * it is neither (enl_profile_errmsg says what is wrong with it, and which
+ * contact's fingerprint it is close to, if any). */
 int enl_bulletin_follow(enl_profile *p, const char *card_or_fingerprint, enl_follow_info *out)
     __attribute__((warn_unused_result));
 /* Stops following (a fingerprint as printed, or a card): the author's

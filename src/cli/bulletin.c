@@ -131,6 +131,18 @@ static int follow(int argc, char **argv, int stop)
     }
     printf("following %s%s%s: their bulletins are read here as they arrive (enlace bulletins)\n",
            f.name[0] ? f.name : f.fingerprint, f.name[0] ? ", " : "", f.name[0] ? f.fingerprint : "");
+    /* Fingerprints carry no checksum: a typo follows a stranger, silently. */
+    if (f.near[0]) {
+        fprintf(stderr, "enlace: bulletin follow: warning: no contact has this fingerprint, and it "
+                "differs from ");
+        cli_safe_print(stderr, f.near, strlen(f.near));
+        fprintf(stderr, "'s in %u place%s: if you meant ", f.near_places,
+                f.near_places == 1 ? "" : "s");
+        cli_safe_print(stderr, f.near, strlen(f.near));
+        fprintf(stderr, ", it is mistyped (enlace contact show ");
+        cli_safe_print(stderr, f.near, strlen(f.near));
+        fprintf(stderr, " prints theirs: unfollow this one); if not, check it with its author\n");
+    }
     if (f.bulletins)
         printf("%llu %s of theirs already carried here\n", (unsigned long long)f.bulletins,
                f.bulletins == 1 ? "bulletin" : "bulletins");

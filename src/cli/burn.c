@@ -10,6 +10,26 @@
 #include "cli/commands.h"
 #include "util/secmem.h"
 
+/* A burn run again (in a hurry, or unsure the first took): the keys are
+ * burned, which is what was asked, so it is no failure; it says since when
+ * and why, and that nothing was done again. */
+static int burned_already(enl_profile *p, const char *name, const char *reason, int published)
+{
+    enl_contact_info ci;
+    char when[32];
+    if (enl_contact_get(p, name, &ci) != ENL_OK) return cli_fail_rc(p, ENL_EEXISTS, "burn");
+    cli_time(when, ci.burned_at);
+    printf("%s's keys were already burned on this device, on %s (", name, when);
+    cli_safe_print(stdout, ci.burn_reason, strlen(ci.burn_reason));
+    printf("): nothing was done again.\n");
+    if (published)
+        printf("%s's revocation is published already: it travels ahead of everything in every "
+               "sync.\n", name);
+    if (reason != NULL)
+        printf("--reason is not used: the burn keeps the reason it was given first.\n");
+    return 0;
+}
+
 int cmd_burn(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -34,8 +54,9 @@ int cmd_burn(int argc, char **argv)
     if (held == 1) {
         enl_contact_info ci;
         /* Their own revocation is proof others can check: publish it. */
-        if ((rc = enl_revocation_publish(p, argv[optind])) != ENL_OK)
-            return cli_fail_rc(p, rc, "burn");
+        if ((rc = enl_revocation_publish(p, argv[optind])) == ENL_EEXISTS)
+            return burned_already(p, argv[optind], reason, 1);
+        if (rc != ENL_OK) return cli_fail_rc(p, rc, "burn");
         printf("%s's keys are burned, and %s's revocation is published: it travels ahead of\n"
                "everything in every sync, and every device that knows %s stops trusting those keys.\n",
                argv[optind], argv[optind], argv[optind]);
@@ -47,8 +68,9 @@ int cmd_burn(int argc, char **argv)
         }
         return 0;
     }
-    if ((rc = enl_burn_local(p, argv[optind], reason, &cells, &failed)) != ENL_OK)
-        return cli_fail_rc(p, rc, "burn");
+    if ((rc = enl_burn_local(p, argv[optind], reason, &cells, &failed)) == ENL_EEXISTS)
+        return burned_already(p, argv[optind], reason, 0);
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, "burn");
     printf("%s's keys are burned on this device: nothing will be sealed to them again.\n",
            argv[optind]);
     if (failed > 0)
@@ -151,8 +173,12 @@ int cmd_revocation(int argc, char **argv)
     if (strcmp(argv[1], "publish") == 0) {
         if (argc != 3) return cli_usage(cli_find("revocation"));
         if ((p = cli_unlock(&ex)) == NULL) return ex;
-        if ((rc = enl_revocation_publish(p, argv[2])) != ENL_OK)
-            return cli_fail_rc(p, rc, "revocation publish");
+        if ((rc = enl_revocation_publish(p, argv[2])) == ENL_EEXISTS) {
+            printf("%s's revocation was published already: it travels ahead of everything in "
+                   "every sync\n", argv[2]);
+            return 0;
+        }
+        if (rc != ENL_OK) return cli_fail_rc(p, rc, "revocation publish");
         printf("%s's revocation is published: it leaves with the next sync, ahead of everything\n",
                argv[2]);
         return 0;

@@ -18,7 +18,7 @@ static int create(int argc, char **argv)
     unsigned long admit = ENL_CELL_ADMIT_DEFAULT;
     enl_profile *p;
     int c, ex = 0, rc;
-    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell create", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'a') {
             char *end;
@@ -48,8 +48,10 @@ static int change(int argc, char **argv, const char *what)
     };
     const char *reason = NULL;
     enl_profile *p;
+    char cmd[32];
     int c, ex = 0, rc, burn = 0;
-    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+    snprintf(cmd, sizeof cmd, "cell %s", what);
+    while ((c = cli_getopt(argc, argv, "h", opts, cmd, &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'b') burn = 1;
         if (c == 'r') reason = optarg;
@@ -57,14 +59,14 @@ static int change(int argc, char **argv, const char *what)
     if (optind + 2 != argc) return usage();
     /* a vouch to admit must never be what one who meant to burn signs */
     if (strcmp(what, "remove") != 0 && (burn || reason != NULL))
-        return cli_fail("cell %s: --burn and --reason are for `enlace cell remove`: it signs a vouch "
-                        "to admit", what), EXIT_USAGE;
+        return cli_fail("%s: --burn and --reason are for `enlace cell remove`: it signs a vouch "
+                        "to admit", cmd), EXIT_USAGE;
     if ((ex = cli_check_reason("cell remove", reason)) != 0) return ex;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (strcmp(what, "add") == 0) rc = enl_cell_add(p, argv[optind], argv[optind + 1]);
     else if (strcmp(what, "vouch") == 0) rc = enl_cell_vouch(p, argv[optind], argv[optind + 1]);
     else rc = enl_cell_remove(p, argv[optind], argv[optind + 1], burn, reason);
-    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell");
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, cmd);
     printf("your %s for %s in %s is signed and leaves for every member with the next sync\n",
            strcmp(what, "remove") == 0 ? (burn ? "burn vouch" : "removal vouch") : "vouch",
            argv[optind + 1], argv[optind]);
@@ -146,15 +148,16 @@ static int show(int argc, char **argv, int members)
     };
     out_ctx o = { 0, 0 };
     enl_profile *p;
+    const char *cmd = members ? "cell members" : "cell list";
     int c, ex = 0, rc;
-    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts, cmd, &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'j') o.json = 1;
     }
     if (optind + (members ? 1 : 0) != argc) return usage();
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     rc = members ? enl_cell_members(p, argv[optind], member_cb, &o) : enl_cell_each(p, list_cb, &o);
-    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cell");
+    if (rc != ENL_OK) return cli_fail_rc(p, rc, cmd);
     if (!o.json && o.n == 0 && !members) printf("no cells: create one with enlace cell create NAME\n");
     return 0;
 }
@@ -172,7 +175,7 @@ static int send_cell(int argc, char **argv)
     const char *msg = NULL;
     size_t len;
     int c, ex = 0, rc;
-    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts, "cell send", &ex)) != -1) {
         if (c == -2) return ex;
         if (c == 'd' && cli_duration(optarg, &so.disappear) != 0)
             return cli_fail("cell send: --disappear takes a duration such as 90s, 10m, 1h or 2d "
@@ -215,14 +218,14 @@ static int simple(int argc, char **argv, const char *what)
     enl_profile *p;
     int c, ex = 0, rc;
     static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    while ((c = cli_getopt(argc, argv, "h", opts, "cell", &ex)) != -1)
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "cell %s", what);
+    while ((c = cli_getopt(argc, argv, "h", opts, cmd, &ex)) != -1)
         if (c == -2) return ex;
     for (size_t i = 0; i < sizeof on_my_place / sizeof on_my_place[0]; i++) {
-        char cmd[32];
         if (strcmp(what, on_my_place[i].name) != 0) continue;
         if (optind + 1 != argc) return usage();
         if ((p = cli_unlock(&ex)) == NULL) return ex;
-        snprintf(cmd, sizeof cmd, "cell %s", what);
         if ((rc = on_my_place[i].act(p, argv[optind])) != ENL_OK) return cli_fail_rc(p, rc, cmd);
         printf("you %s %s: %s\n", on_my_place[i].verb, argv[optind], on_my_place[i].then);
         return 0;

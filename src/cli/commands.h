@@ -38,7 +38,9 @@ int cmd_version(int argc, char **argv);
 
 /* getopt_long over a command's options with --help handled: returns the
  * option character, -1 at the end of options, or -2 when the caller must
- * return *exit_code (after --help or a usage error). */
+ * return *exit_code (after --help or a usage error). command names the
+ * command in error lines; its first word is the command table's entry
+ * ("cell add": errors begin "enlace: cell add: ", --help is cell's). */
 struct option;
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *command, int *exit_code);

@@ -23,6 +23,7 @@ static const char *state_name(enl_file_state s)
     case ENL_FILE_COMPLETE: return "complete";
     case ENL_FILE_SAVED: return "saved";
     case ENL_FILE_SEALING: return "interrupted";
+    case ENL_FILE_SENDING: return "sending";
     case ENL_FILE_SENT: return "sent";
     case ENL_FILE_DELIVERED: return "delivered";
     case ENL_FILE_EXPIRED: return "expired";

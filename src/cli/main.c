@@ -70,7 +70,8 @@ static const cli_command commands[] = {
       "Burn a contact's keys: they are compromised (an arrest, a seized device).\n"
       "With the contact's revocation held here it is published and travels ahead of\n"
       "everything in every sync; without it, the burn holds on this device, and a burn vouch goes\n"
-      "to every cell shared with them (k members' vouches burn them for the whole cell).",
+      "to every cell shared with them (k members' vouches burn them for the whole cell).\n"
+      "A contact burned already is not burned again: it says when and why they were.",
       "enlace burn NAME [--reason TEXT]" },
     { "revocation", cmd_revocation, P,
       "Pre-signed revocations: make mine, hold a contact's, publish it if they are taken.\n"
@@ -188,8 +189,12 @@ int cmd_version(int argc, char **argv)
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *command, int *exit_code)
 {
+    char name[32];
     int c, at = optind;
-    const cli_command *cmd = cli_find(command);
+    const cli_command *cmd;
+    /* "cell add": the table's entry is the first word, errors name both */
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(command, " "), command);
+    cmd = cli_find(name);
     opterr = 0;     /* said here, as every error is: "enlace: COMMAND: ..." */
     c = getopt_long(argc, argv, shortopts, longopts, NULL);
     if (c == 'h') {

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "core/bulletin.h"
+#include "util/base32.h"
 #include "util/bytes.h"
 #include "util/secmem.h"
 
@@ -180,6 +181,60 @@ int enl_follows_refresh(enl_profile *p, enl_sync_stats *stats)
     return rc;
 }
 
+typedef struct {
+    const char *text;               /* what was typed */
+    unsigned best;
+    char name[ENL_NAME_MAX + 1];
+} near_ctx;
+
+static int nearest_contact(const enl_contact_info *c, void *ctx)
+{
+    near_ctx *x = ctx;
+    unsigned d = enl_fingerprint_distance(x->text, c->fingerprint);
+    if (d < x->best) {
+        x->best = d;
+        memcpy(x->name, c->name, sizeof x->name);
+    }
+    return 0;
+}
+
+/* The contact whose fingerprint text is closest to, within
+ * ENL_FINGERPRINT_NEAR places but not the same: x->name, or "". */
+static void near_contact(enl_profile *p, const char *text, near_ctx *x)
+{
+    memset(x, 0, sizeof *x);
+    x->text = text;
+    x->best = ENL_FINGERPRINT_NEAR + 1;
+    if (enl_contact_each(p, nearest_contact, x) != ENL_OK || x->best == 0) x->name[0] = '\0';
+}
+
+/* What is wrong with text, which is no fingerprint: said with what one
+ * looks like, and the contact it is closest to (a typo of theirs). */
+static int not_a_fingerprint(enl_profile *p, const char *text)
+{
+    char chars[ENL_FINGERPRINT_CHARSMAX + 1], what[64], near[ENL_NAME_MAX + 64] = "";
+    size_t n = enl_fingerprint_chars(chars, sizeof chars, text);
+    const char *bad = n <= ENL_FINGERPRINT_CHARSMAX ? strchr(chars, '?') : NULL;
+    near_ctx x;
+    if (bad != NULL) {
+        const char *t = text;
+        while (*t == ' ' || *t == '-' || *t == '\n' || *t == '\r' || *t == '\t' ||
+               enl_base32_value(*t) >= 0)
+            t++;
+        if (*t > 0x20 && *t < 0x7f)
+            snprintf(what, sizeof what, "no fingerprint holds '%c'", *t);
+        else
+            snprintf(what, sizeof what, "it holds a character no fingerprint holds");
+    } else
+        snprintf(what, sizeof what, "it has %zu characters", n);
+    near_contact(p, text, &x);
+    if (x.name[0])
+        snprintf(near, sizeof near, " (%u off %s's fingerprint: a typo?)", x.best, x.name);
+    return enl_fail(p, ENL_EMALFORMED, "neither a card nor a fingerprint: %s%s; a fingerprint is "
+                    "32 letters and digits in 8 groups of 4, as enlace contact show prints it",
+                    what, near);
+}
+
 /* A card (as `contact add` takes one) or a printed fingerprint. */
 static int parse_author(enl_profile *p, const char *who, follow_rec *f)
 {
@@ -194,8 +249,7 @@ static int parse_author(enl_profile *p, const char *who, follow_rec *f)
         memcpy(f->fp, fp, sizeof f->fp);
         memcpy(f->name, card.name, sizeof f->name);
     } else if (enl_fingerprint_parse(f->fp, who) != ENL_OK) {
-        return enl_fail(p, ENL_EMALFORMED, "neither a card nor a fingerprint (8 groups of 4 "
-                        "characters, as 'enlace contact show' prints it)");
+        return not_a_fingerprint(p, who);
     }
     if (sodium_memcmp(f->fp, p->fp, ENL_BULLETIN_FPBYTES) == 0)
         return enl_fail(p, ENL_ESELF, "that is your own: your bulletins are kept already");
@@ -260,6 +314,15 @@ int enl_bulletin_follow(enl_profile *p, const char *who, enl_follow_info *out)
     if (rc == ENL_OK && out != NULL) {
         follow_info(p, &f, out);
         out->bulletins = st.bulletins;
+        /* A fingerprint (a card checks itself) that is no contact's, typed
+         * a few places off one that is: most likely that contact's,
+         * mistyped. Followed all the same: the author may be no contact. */
+        if (!f.name[0] && !out->name[0]) {
+            near_ctx x;
+            near_contact(p, who, &x);
+            memcpy(out->near, x.name, sizeof out->near);
+            out->near_places = x.name[0] ? x.best : 0;
+        }
     }
 out:
     enl_free_wiped(tags, ENL_BULLETIN_TAGS * sizeof *tags);

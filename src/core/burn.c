@@ -244,6 +244,12 @@ int enl_revocation_publish(enl_profile *p, const char *name)
                         name, name);
     if (rc != ENL_OK) return rc;
     rc = enl_revocation_parse(&r, bin, len);
+    /* Burned here already, and this very notice is carried: publishing it
+     * again would change nothing (a burn run twice, in a hurry). */
+    if (rc == ENL_OK && c.burned && (rc = notice_held(p, r.sign_pk, r.dh_pk)) >= 0)
+        rc = rc == 1 ? enl_fail(p, ENL_EEXISTS, "%s's keys are burned already, and their "
+                                "revocation is published", name)
+                     : ENL_OK;
     if (rc == ENL_OK) rc = enl_store_begin(p->st);
     if (rc == ENL_OK) {
         rc = accept_burn(p, bin, len, &r, &was, &self);
@@ -261,6 +267,9 @@ int enl_burn_local(enl_profile *p, const char *name, const char *reason, int *ce
     int rc = check_reason(p, reason), was = 0, n = 0, failed = 0;
     if (rc != ENL_OK) return rc;
     if ((rc = enl_contact_by_name(p, name, &c)) != ENL_OK) return rc;
+    /* A second burn changes nothing: the vouches were signed by the first,
+     * and re-keying every cell again would only send new keys to all. */
+    if (c.burned) return enl_fail(p, ENL_EEXISTS, "%s's keys are burned already", name);
     if ((rc = enl_store_begin(p->st)) != ENL_OK) return rc;
     /* The contact first: the vouches are then sealed to the other members,
      * never to the burned key. A cell that refuses the vouch does not keep

@@ -367,7 +367,23 @@ typedef struct {
     const file_rec *want;
     file_rec *found;              /* RESUME_CANDIDATES of them */
     size_t n;
+    enl_profile *p;
+    int busy;                     /* one is being sealed now, by another process */
 } resume_ctx;
+
+/* What marks the sending of file id as under way (enl_store_busy_mark),
+ * while its process seals it: `files` tells it from one interrupted. */
+static void sending_mark(enl_profile *p, const uint8_t id[ENL_FILE_IDBYTES], uint8_t mark[32])
+{
+    enl_store_index(p->st, mark, "sending", id, ENL_FILE_IDBYTES);
+}
+
+static int being_sealed(enl_profile *p, const file_rec *r)
+{
+    uint8_t mark[32];
+    sending_mark(p, r->id, mark);
+    return enl_store_busy_marked(p->st, mark);
+}
 
 static int same_file(const file_rec *a, const file_rec *b)
 {
@@ -383,11 +399,18 @@ static int find_interrupted(void *ctx, int64_t seq, const uint8_t *pt, size_t le
 {
     resume_ctx *x = ctx;
     file_rec *r = enl_secmem_alloc(sizeof *r);
+    int fits;
     (void)seq;
     if (r == NULL) return ENL_ENOMEM;
-    if (rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->has_prefix && r->sealed > 0 &&
-        r->sealed < r->parts && r->expiry > enl_now_hours() + RESUME_MIN_HOURS &&
-        same_file(r, x->want)) {
+    fits = rec_parse(r, pt, len) == ENL_OK && r->outgoing && r->has_prefix && r->sealed > 0 &&
+           r->sealed < r->parts && r->expiry > enl_now_hours() + RESUME_MIN_HOURS &&
+           same_file(r, x->want);
+    /* Not interrupted: another process seals it now (from a copy of the
+     * file elsewhere: the same path is locked). Taken over, both would
+     * seal the same parts. */
+    if (fits && being_sealed(x->p, r)) {
+        x->busy = 1;
+    } else if (fits) {
         /* kept in order, most sealed first; the least is dropped when full */
         size_t at = x->n;
         while (at > 0 && x->found[at - 1].sealed < r->sealed) at--;
@@ -459,12 +482,15 @@ static int pick_resume(enl_profile *p, int fd, const file_rec *c, size_t n, size
 static int resume_interrupted(enl_profile *p, file_rec *r, int fd, int *resumed,
                               crypto_generichash_state *hs)
 {
-    resume_ctx x = { r, enl_secmem_alloc(RESUME_CANDIDATES * sizeof *r), 0 };
+    resume_ctx x = { r, enl_secmem_alloc(RESUME_CANDIDATES * sizeof *r), 0, p, 0 };
     size_t at = 0;
     int rc;
     *resumed = 0;
     if (x.found == NULL) return ENL_ENOMEM;
     rc = enl_store_row_each(p->st, "files", find_interrupted, &x);
+    if (rc == ENL_OK && x.n == 0 && x.busy)
+        rc = enl_fail(p, ENL_EEXISTS, "this file is being sent to this contact now by another "
+                      "enlace process (enlace files lists it sending): wait for it to end");
     if (rc == ENL_OK && x.n > 0) rc = pick_resume(p, fd, x.found, x.n, &at, hs);
     if (rc == ENL_OK && x.n > 0 && at < x.n) {
         const file_rec *f = &x.found[at];
@@ -614,7 +640,8 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     struct stat sb;
     uint8_t peer_sign[32], peer_dh[32];
     crypto_generichash_state resumed_hs;
-    int fd = -1, rc, resumed = 0;
+    uint8_t mark[32];
+    int fd = -1, rc, resumed = 0, busy = -1;
 
     if (to == NULL || path == NULL) return ENL_EINVAL;
     if (opts != NULL && opts->expiry_hours) hours = opts->expiry_hours;
@@ -679,12 +706,17 @@ int enl_send_file(enl_profile *p, const char *to, const char *path, const char *
     if ((rc = hash_file(p, fd, r->size, r->hash, progress, progress_ctx)) != ENL_OK) goto out;
     if (lseek(fd, 0, SEEK_SET) != 0) { rc = enl_fail(p, ENL_EIO, "cannot read %s: %s", path, strerror(errno)); goto out; }
     if ((rc = resume_interrupted(p, r, fd, &resumed, &resumed_hs)) != ENL_OK) goto out;
+    /* From its first record on, until this returns or the process dies:
+     * meanwhile `files` lists it sending, not interrupted. */
+    sending_mark(p, r->id, mark);
+    busy = enl_store_busy_mark(p->st, mark);
     if (resumed) say(progress, progress_ctx, "resuming", (uint64_t)r->sealed * r->chunk, r->size);
     if ((rc = seal_file(p, to, path, fd, r, resumed ? &resumed_hs : NULL, floor, progress,
                         progress_ctx)) != ENL_OK)
         goto out;
     if (file_id != NULL) memcpy(file_id, r->id, ENL_FILE_IDBYTES);
 out:
+    enl_store_busy_unmark(busy);
     sodium_memzero(&resumed_hs, sizeof resumed_hs);
     enl_secmem_free(r);
     if (fd >= 0) close(fd);
@@ -771,8 +803,10 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
         f->delivered = r->delivered;
         if (r->delivered == UNSETTLED && (rc = delivered_notes(p, r, &f->delivered)) != ENL_OK)
             return rc;
-        f->state = r->sealed < r->parts ? ENL_FILE_SEALING :
-                   f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
+        /* not every part sealed: sealed now by a running sending, or
+         * interrupted (its process died) */
+        f->state = r->sealed < r->parts ? being_sealed(p, r) ? ENL_FILE_SENDING : ENL_FILE_SEALING
+                   : f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
         return ENL_OK;
     }
     if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) return rc;

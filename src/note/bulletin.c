@@ -221,3 +221,42 @@ int enl_fingerprint_parse(uint8_t fp[ENL_BULLETIN_FPBYTES], const char *text)
     memcpy(fp, buf, ENL_BULLETIN_FPBYTES);
     return ENL_OK;
 }
+
+size_t enl_fingerprint_chars(char *out, size_t max, const char *text)
+{
+    static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+    size_t n = 0;
+    for (; *text; text++) {
+        char c = *text;
+        int v;
+        if (c == ' ' || c == '-' || c == '\n' || c == '\r' || c == '\t') continue;
+        v = enl_base32_value(c);
+        if (n + 1 < max) out[n] = v < 0 ? '?' : alphabet[v];
+        n++;
+    }
+    out[n + 1 < max ? n : max - 1] = '\0';
+    return n;
+}
+
+unsigned enl_fingerprint_distance(const char *a, const char *b)
+{
+    char x[ENL_FINGERPRINT_CHARSMAX + 1], y[ENL_FINGERPRINT_CHARSMAX + 1];
+    unsigned row[ENL_FINGERPRINT_CHARSMAX + 1];
+    size_t m = enl_fingerprint_chars(x, sizeof x, a), n = enl_fingerprint_chars(y, sizeof y, b);
+    if (m > ENL_FINGERPRINT_CHARSMAX || n > ENL_FINGERPRINT_CHARSMAX) return ENL_FINGERPRINT_FAR;
+    /* Levenshtein, one row at a time: row[j] is the distance between the
+     * first i characters of x and the first j of y. */
+    for (size_t j = 0; j <= n; j++) row[j] = (unsigned)j;
+    for (size_t i = 1; i <= m; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= n; j++) {
+            unsigned up = row[j], best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[n];
+}

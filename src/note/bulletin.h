@@ -124,4 +124,21 @@ int enl_bulletin_open(enl_bulletin *b, uint8_t *plain, const uint8_t *note, size
  * ENL_BULLETIN_FPBYTES bytes. ENL_EMALFORMED when it is not one. */
 int enl_fingerprint_parse(uint8_t fp[ENL_BULLETIN_FPBYTES], const char *text);
 
+/* The characters of a printed fingerprint (or of what was meant to be one)
+ * as enl_fingerprint_parse reads them: separators dropped, case and
+ * look-alikes forgiven, each written as enl_fingerprint_text spells it, '?'
+ * for one that is in no fingerprint. Writes at most max - 1 of them and a
+ * NUL (max > 0); returns how many there are in all. */
+size_t enl_fingerprint_chars(char *out, size_t max, const char *text);
+
+/* How many characters must be changed, added or dropped to make one printed
+ * fingerprint the other (an edit distance over enl_fingerprint_chars, so
+ * spacing, case and look-alikes count for nothing; a swap of two is two).
+ * ENL_FINGERPRINT_FAR when either holds more than ENL_FINGERPRINT_CHARSMAX
+ * characters. Fingerprints carry no checksum: this is what tells a typo of
+ * a known one from a stranger's. */
+#define ENL_FINGERPRINT_CHARSMAX 64
+#define ENL_FINGERPRINT_FAR      1000u
+unsigned enl_fingerprint_distance(const char *a, const char *b);
+
 #endif

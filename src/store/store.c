@@ -624,6 +624,77 @@ static void folder_unlock(int fd)
     if (fd >= 0) close(fd);   /* the lock goes with the only descriptor of its open file */
 }
 
+/* A mark of work under way that other processes can see (a file being
+ * sealed): a shared lock on one byte of the profile folder, through an
+ * open file of its own (an OFD lock: it belongs to that open file, so no
+ * other descriptor closed in this process drops it, and SQLite's locks,
+ * on other files, are never touched). It goes when the descriptor is
+ * closed or the process dies, so a crash never leaves one behind, and
+ * nothing is written to disk. The byte is far from any other lock (the
+ * folder's flock covers no byte range), at an offset taken from mark,
+ * which the caller derives under the profile key: the kernel's lock
+ * table, which other users can read, shows an offset that means nothing
+ * to them. Where the folder takes no such lock, there is no mark, and
+ * the work just cannot be seen from outside (-1). */
+static void busy_range(struct flock *fl, short type, const uint8_t mark[32])
+{
+    uint64_t v = ((uint64_t)enl_load_be32(mark) << 32 | enl_load_be32(mark + 4)) &
+                 (sizeof(off_t) > 4 ? 0x3fffffffffffffffULL : 0x3fffffffULL);
+    memset(fl, 0, sizeof *fl);
+    fl->l_type = type;
+    fl->l_whence = SEEK_SET;
+    fl->l_start = (off_t)(v + 1);
+    fl->l_len = 1;
+}
+
+static int busy_folder(const enl_store *st)
+{
+    char dir[4096];
+    const char *slash = strrchr(st->path, '/');
+    if (slash == NULL) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - st->path) + (slash == st->path), st->path);
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int enl_store_busy_mark(enl_store *st, const uint8_t mark[32])
+{
+#ifdef F_OFD_SETLK
+    struct flock fl;
+    int fd = busy_folder(st);
+    if (fd < 0) return -1;
+    busy_range(&fl, F_RDLCK, mark);
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0) return fd;
+    close(fd);
+#else
+    (void)st;
+    (void)mark;
+#endif
+    return -1;
+}
+
+void enl_store_busy_unmark(int fd)
+{
+    if (fd >= 0) close(fd);
+}
+
+int enl_store_busy_marked(enl_store *st, const uint8_t mark[32])
+{
+#ifdef F_OFD_GETLK
+    struct flock fl;
+    int fd = busy_folder(st), held;
+    if (fd < 0) return 0;
+    /* would a write lock there wait? only on a mark another open file holds */
+    busy_range(&fl, F_WRLCK, mark);
+    held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return held;
+#else
+    (void)st;
+    (void)mark;
+    return 0;
+#endif
+}
+
 #define LOCK_BUSY "another enlace process is changing this profile's passphrase or folding its " \
                   "log in: retry"
 

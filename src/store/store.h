@@ -41,6 +41,18 @@ int enl_store_twin(enl_store *st, enl_store **out) __attribute__((warn_unused_re
  * or a duress unlock by another process), else 1. */
 int enl_store_still_here(const enl_store *st);
 
+/* Marks of work under way that other processes can see: mark (32 bytes,
+ * a keyed hash that names the work) is held as a shared lock through a
+ * descriptor of its own, which enl_store_busy_mark returns (-1 where the
+ * file system takes no such lock: the work is then not seen); it goes when
+ * enl_store_busy_unmark closes it, or the process dies: a crash leaves
+ * none. enl_store_busy_marked: 1 when another open file holds the mark
+ * (another process, or another mark of this one), 0 otherwise or when it
+ * cannot tell. Nothing is written to disk. */
+int enl_store_busy_mark(enl_store *st, const uint8_t mark[32]);
+void enl_store_busy_unmark(int fd);
+int enl_store_busy_marked(enl_store *st, const uint8_t mark[32]);
+
 /* 1 (and the name kept in the duress slot) when this open used the duress
  * passphrase: the real key material was destroyed and the store is empty. */
 int enl_store_was_reset(const enl_store *st, char name[ENL_NAME_MAX + 1]);

@@ -115,6 +115,33 @@ sync_drop elena d3
 eq "$(sync_received)" 0 "elena's second sync of d3"
 expect_status elena bulletins 1
 
+step "a mistyped fingerprint: followed, but said to be close to a contact's"
+# fingerprints carry no checksum: two characters off carmen's is someone
+# else, most likely no one, and dora (carmen's contact) is told so
+carmen_fp=$(status_of carmen fingerprint >/dev/null; json_str fingerprint "$T/log/status")
+other() { [ "$1" = z ] && echo y || echo z; }
+typo="$(other "$(echo "$carmen_fp" | cut -c1)")$(echo "$carmen_fp" | cut -c2-5)"
+typo="$typo$(other "$(echo "$carmen_fp" | cut -c6)")$(echo "$carmen_fp" | cut -c7-)"
+ok enl dora bulletin follow "$typo"
+contains "$OUT" "following $typo"
+contains "$ERR" "warning: no contact has this fingerprint, and it differs from carmen's in 2 places"
+contains "$ERR" "if you meant carmen, it is mistyped"
+ok enl dora bulletin unfollow "$typo"
+ok enl dora bulletin follow "$carmen_fp"
+contains "$OUT" "following carmen"
+lacks "$ERR" "warning"
+# a stranger's (ana is no contact of dora's): nothing to warn of
+ok enl dora bulletin follow "$ana_fp"
+lacks "$ERR" "warning"
+# not a fingerprint at all: what is wrong, and what one looks like
+expect_fail 1 enl dora bulletin follow "$(echo "$carmen_fp" | cut -c2-)"
+contains "$ERR" "it has 31 characters (1 off carmen's fingerprint: a typo?)"
+contains "$ERR" "a fingerprint is 32 letters and digits in 8 groups of 4"
+expect_fail 1 enl dora bulletin follow "$carmen_fp!"
+contains "$ERR" "no fingerprint holds '!'"
+ok enl dora bulletin unfollow "$carmen_fp"
+ok enl dora bulletin unfollow "$ana_fp"
+
 step "forgeries are refused by followers and not carried on"
 # A byte flipped inside the ciphertext, the file renamed to match its new content.
 cp "$T/d1/$id.note" "$T/log/flip.note"

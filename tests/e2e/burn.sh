@@ -33,6 +33,14 @@ expect_fail 1 enl carmen send ana "are you there?"
 contains "$ERR" "burned"
 ok enl carmen status --json
 eq "$(json_num burned)" 1 "carmen's burned contacts"
+# burned twice (in a hurry, unsure the first took): it says so, and does nothing again
+ok enl carmen burn ana --reason "arrested again"
+contains "$OUT" "ana's keys were already burned on this device, on "
+contains "$OUT" "(taken at the checkpoint): nothing was done again"
+contains "$OUT" "revocation is published already"
+contains "$OUT" "--reason is not used"
+ok enl carmen revocation publish ana
+contains "$OUT" "published already"
 
 step "the notice travels through a courier and a dead drop, ahead of the notes"
 mkdrop d1
@@ -107,6 +115,11 @@ ok enl beto contact show dora
 lacks "$OUT" "BURNED"
 ok enl beto burn dora --reason "phone lost"
 contains "$OUT" "does not travel"
+ok enl beto burn dora
+contains "$OUT" "dora's keys were already burned on this device, on "
+contains "$OUT" "(phone lost): nothing was done again"
+lacks "$OUT" "does not travel"
+lacks "$OUT" "--reason"
 mkdrop d4
 sync_drop beto d4
 ls "$T"/d4/*.burn >/dev/null 2>&1 && { n=$(ls "$T"/d4/*.burn | wc -l); eq "$n" 1 "notices in d4 (only ana's)"; }

@@ -50,6 +50,13 @@ ok enl carmen cell members olla
 contains "$OUT" "BURNED on this device"
 ok enl carmen cell list --json
 contains "$OUT" '"members":2'
+# a second burn of him says when he was burned, and signs and re-keys nothing again
+# (a re-key sends a new key to every member)
+out_before=$(status_of carmen outgoing)
+ok enl carmen burn beto --reason "arrested 12 May"
+contains "$OUT" "beto's keys were already burned on this device"
+lacks "$OUT" "burn vouch"
+eq "$(status_of carmen outgoing)" "$out_before" "carmen's outgoing notes after a second burn"
 round
 eq "$(state_of ana beto)" member "beto in ana's view after one burn vouch"
 eq "$(state_of carmen beto)" removed "beto in carmen's view after one burn vouch"

@@ -334,6 +334,24 @@ introductions frob 0123
 listen --tor-control 127.0.0.1:9051
 sync --socks 127.0.0.1:9050 $T/log
 EOF
+# a subcommand's failures name it, as "contact add: " and "files save: " do
+while read -r args; do
+    # shellcheck disable=SC2086
+    run enl ana $args
+    [ "$RC" -ne 0 ] || fail "'$args' should fail"
+    sub=$(echo "$args" | cut -d' ' -f1-2)
+    head -n 1 "$ERR" | grep -q "^enlace: $sub: " ||
+        fail "'$args': the first line on stderr should begin 'enlace: $sub: ': $(head -n 1 "$ERR")"
+done <<EOF
+cell members no-such-cell
+cell list --bogus
+cell add no-such-cell carmen
+cell vouch no-such-cell carmen
+cell remove no-such-cell carmen
+cell join no-such-cell
+cell create --bogus x
+cell send --bogus x hi
+EOF
 run enl ana inbox --bogus
 contains "$ERR" "--bogus is not an option" "an unknown long option"
 run enl ana send --expire

@@ -305,6 +305,48 @@ static void test_fingerprint_parse(void **state)
     assert_int_equal(enl_fingerprint_parse(fp, ""), ENL_EMALFORMED);
 }
 
+/* Fingerprints carry no checksum: how far one typed is from another is
+ * what tells a typo of a contact's from a stranger's. Spacing, case and
+ * look-alikes are no difference; a swap of two characters is two, a
+ * character dropped or added one. */
+static void test_fingerprint_distance(void **state)
+{
+    char text[ENL_FINGERPRINT_STRBYTES], other[ENL_FINGERPRINT_STRBYTES], typo[64], chars[8];
+    (void)state;
+    enl_fingerprint_text(text, ana_fp);
+    enl_fingerprint_text(other, beto_fp);
+    assert_int_equal(enl_fingerprint_distance(text, text), 0);
+    snprintf(typo, sizeof typo, "%s", text);
+    for (char *c = typo; *c; c++)
+        *c = *c == ' ' ? '-' : *c == '0' ? 'O' : *c == '1' ? 'l' : (*c >= 'a' && *c <= 'z') ? (char)(*c - 32) : *c;
+    assert_int_equal(enl_fingerprint_distance(text, typo), 0);
+    snprintf(typo, sizeof typo, "%s", text);
+    typo[0] = typo[0] == 'z' ? 'y' : 'z';
+    assert_int_equal(enl_fingerprint_distance(text, typo), 1);
+    snprintf(typo, sizeof typo, "%s", text);
+    typo[5] = text[6], typo[6] = text[5];     /* two characters swapped */
+    assert_int_equal(enl_fingerprint_distance(text, typo), text[5] == text[6] ? 0 : 2);
+    snprintf(typo, sizeof typo, "%s", text + 1);   /* the first one dropped */
+    assert_int_equal(enl_fingerprint_distance(text, typo), 1);
+    snprintf(typo, sizeof typo, "%su", text);   /* one that no fingerprint holds, added */
+    assert_int_equal(enl_fingerprint_distance(text, typo), 1);
+    assert_true(enl_fingerprint_distance(text, other) > ENL_FINGERPRINT_NEAR);
+    assert_int_equal(enl_fingerprint_distance(text, ""), 32);
+    {
+        char longer[ENL_FINGERPRINT_CHARSMAX + 2];   /* one more than is compared */
+        memset(longer, 'a', sizeof longer - 1);
+        longer[sizeof longer - 1] = '\0';
+        assert_int_equal(enl_fingerprint_distance(text, longer), ENL_FINGERPRINT_FAR);
+        longer[sizeof longer - 2] = '\0';
+        assert_true(enl_fingerprint_distance(text, longer) < ENL_FINGERPRINT_FAR);
+    }
+    /* what was typed, as it is read: cut to the room there is, counted whole */
+    assert_int_equal(enl_fingerprint_chars(chars, sizeof chars, "ms1X-dc U"), 7);
+    assert_string_equal(chars, "ms1xdc?");
+    assert_int_equal(enl_fingerprint_chars(chars, 4, "ms1X-dc U"), 7);
+    assert_string_equal(chars, "ms1");
+}
+
 /* ---- with profiles --------------------------------------------------- */
 
 static char dir[64];
@@ -579,6 +621,55 @@ static void test_burned_author_refused(void **state)
     done_with(c);
 }
 
+/* A fingerprint a few places off a contact's is followed (the author
+ * may be no contact, and it may be a stranger's), and which contact it is
+ * close to is said: a typo followed a stranger silently. A contact's own,
+ * or one far from every contact's, names no one. Text that is no
+ * fingerprint is refused with what is wrong with it. */
+static void test_follow_near_a_contact(void **state)
+{
+    enl_profile *a, *c;
+    enl_follow_info fi;
+    char *card = NULL, fp[ENL_FINGERPRINT_STRBYTES], typo[ENL_FINGERPRINT_STRBYTES + 1];
+    uint8_t own[32];
+    (void)state;
+
+    begin();
+    a = profile("ana");
+    c = profile("carmen");
+    assert_int_equal(enl_profile_card(a, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(c, card, "ana", NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_fingerprint(a, fp), ENL_OK);
+    snprintf(typo, sizeof typo, "%s", fp);
+    typo[0] = typo[0] == 'z' ? 'y' : 'z';
+    typo[10] = typo[10] == 'z' ? 'y' : 'z';
+    assert_int_equal(enl_bulletin_follow(c, typo, &fi), ENL_OK);
+    assert_string_equal(fi.near, "ana");
+    assert_int_equal(fi.near_places, 2);
+    assert_string_equal(fi.name, "");
+    /* ana's own: her name, no warning */
+    assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_OK);
+    assert_string_equal(fi.name, "ana");
+    assert_string_equal(fi.near, "");
+    /* a stranger's (made up): nobody's typo */
+    memset(own, 0x5a, sizeof own);
+    enl_fingerprint_text(typo, own);
+    assert_int_equal(enl_bulletin_follow(c, typo, &fi), ENL_OK);
+    assert_string_equal(fi.near, "");
+    /* one character short: no fingerprint, and said close to ana's */
+    snprintf(typo, sizeof typo, "%s", fp + 1);
+    assert_int_equal(enl_bulletin_follow(c, typo, &fi), ENL_EMALFORMED);
+    assert_non_null(strstr(enl_profile_errmsg(c), "it has 31 characters"));
+    assert_non_null(strstr(enl_profile_errmsg(c), "1 off ana's fingerprint"));
+    assert_non_null(strstr(enl_profile_errmsg(c), "32 letters and digits in 8 groups of 4"));
+    assert_int_equal(enl_bulletin_follow(c, "ms1x dcxv 5pwz kgrf j51e w2zk rw4a 789u", &fi),
+                     ENL_EMALFORMED);
+    assert_non_null(strstr(enl_profile_errmsg(c), "no fingerprint holds 'u'"));
+    enl_profile_close(a);
+    done_with(c);
+}
+
 static void test_burned_contact_author_refused(void **state)
 {
     static uint8_t note[ENL_NOTE_MAX];
@@ -623,6 +714,8 @@ int main(void)
         cmocka_unit_test(test_plaintext_parse),
         cmocka_unit_test(test_tag_window),
         cmocka_unit_test(test_fingerprint_parse),
+        cmocka_unit_test(test_fingerprint_distance),
+        cmocka_unit_test(test_follow_near_a_contact),
         cmocka_unit_test(test_follower_reads_once_and_carries),
         cmocka_unit_test(test_one_bulletin_per_position),
         cmocka_unit_test(test_expired_bulletin_goes_at_sync),

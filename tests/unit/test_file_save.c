@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,6 +526,114 @@ static void test_file_being_sent_is_refused(void **state)
     enl_profile_close(beto);
 }
 
+/* Pipes between a sending held half way in a child and the test. */
+typedef struct {
+    int ready[2];     /* the child says: the first batch is sealed */
+    int go[2];        /* the test says: go on (or the child is killed) */
+} held_pipes;
+
+/* Once the first batch is sealed (and committed), says so and waits. */
+static void hold_sealing(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    held_pipes *h = ctx;
+    char c = 0;
+    if (strcmp(what, "sealing") != 0 || done == 0 || done == total) return;
+    if (write(h->ready[1], "r", 1) != 1) _exit(5);
+    if (read(h->go[0], &c, 1) != 1) _exit(6);
+}
+
+/* In a child, `who` (under root) sends src to beto, held after its first
+ * batch until the test writes to h->go: its pid, once it is held there. */
+static pid_t held_sending(const char *who, const char *src, held_pipes *h)
+{
+    char home[300], c = 0;
+    pid_t pid;
+    snprintf(home, sizeof home, "%s/%s", root, who);
+    assert_int_equal(pipe(h->ready), 0);
+    assert_int_equal(pipe(h->go), 0);
+    if ((pid = fork()) == 0) {
+        enl_profile *a2 = NULL;
+        /* the test's ends closed here: should the test end, the read ends */
+        close(h->ready[0]);
+        close(h->go[1]);
+        if (enl_profile_open(&a2, home, "pw", 2) != ENL_OK) _exit(2);
+        _exit(enl_send_file(a2, "beto", src, NULL, NULL, hold_sealing, h, NULL) == ENL_OK ? 0 : 4);
+    }
+    assert_true(pid > 0);
+    close(h->ready[1]);
+    close(h->go[0]);
+    assert_int_equal(read(h->ready[0], &c, 1), 1);
+    return pid;
+}
+
+static int outgoing_state(const enl_file_info *f, void *ctx)
+{
+    if (f->outgoing) *(int *)ctx = (int)f->state;
+    return 0;
+}
+
+/* A file whose sending runs now in another process is listed sending, not
+ * interrupted (it was: only the parts sealed were looked at); one whose
+ * process died half way is interrupted. The same bytes sent meanwhile from
+ * a copy elsewhere are refused, not taken over as an interrupted sending
+ * (which sealed the same parts twice, from two processes). */
+static void test_file_being_sealed_is_listed_sending(void **state)
+{
+    enl_profile *ana = mkprofile("sd1"), *beto = mkprofile("sd2");
+    size_t size = 64 * (size_t)ENL_FILE_CHUNK + 1000;
+    char src[300], copy[300];
+    uint8_t *data;
+    held_pipes h;
+    pid_t pid;
+    int st = 0, status = 0;
+    FILE *f;
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    data = random_file(src, sizeof src, "long.bin", size);
+    /* the same name in another folder: the same file, for a sending */
+    snprintf(copy, sizeof copy, "%s/elsewhere", root);
+    assert_int_equal(mkdir(copy, 0700), 0);
+    snprintf(copy, sizeof copy, "%s/elsewhere/long.bin", root);
+    assert_non_null(f = fopen(copy, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+
+    /* held, then let go: sending while held, sent once it ends */
+    pid = held_sending("sd1", src, &h);
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_SENDING);
+    assert_int_equal(enl_send_file(ana, "beto", copy, NULL, NULL, NULL, NULL, NULL), ENL_EEXISTS);
+    assert_non_null(strstr(enl_profile_errmsg(ana), "being sent"));
+    assert_int_equal(write(h.go[1], "g", 1), 1);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_SENT);
+    close(h.ready[0]);
+    close(h.go[1]);
+
+    /* held, then killed: interrupted, and the copy goes on from it */
+    pid = held_sending("sd1", src, &h);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_SEALING);
+    {
+        uint64_t before = 0;
+        assert_int_equal(enl_send_file(ana, "beto", copy, NULL, NULL, note_resume, &before, NULL),
+                         ENL_OK);
+        assert_int_equal(before, 64 * (uint64_t)ENL_FILE_CHUNK);
+    }
+    close(h.ready[0]);
+    close(h.go[1]);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 static int rewritten_as_read(void *ctx, int64_t seq, const uint8_t *pt, size_t len)
 {
     uint8_t out[ENL_FILE_RECORD_MAX];
@@ -573,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_changed_then_restored_is_sent_anew),
         cmocka_unit_test(test_resume_skips_a_try_that_no_longer_fits),
         cmocka_unit_test(test_file_being_sent_is_refused),
+        cmocka_unit_test(test_file_being_sealed_is_listed_sending),
         cmocka_unit_test(test_file_records_read_back_as_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
