@@ -145,6 +145,11 @@ int cmd_answer(int argc, char **argv)
         if (n != 1) cli_fail("answer: give exactly one of --vouch, --unknown, --warn TEXT");
         return cli_usage(cli_find("answer"));
     }
+    /* a warning says why: an empty one tells the asker nothing to weigh */
+    if (verdict == ENL_VERDICT_WARN && text[strspn(text, " \t")] == '\0') {
+        cli_fail("answer: --warn needs a reason: what you know against the key");
+        return EXIT_USAGE;
+    }
     /* a question's id is 16 bytes: 32 hex digits at most */
     if ((ex = cli_check_id("answer", "a question id", argv[optind], 4, 32, "questions")) != 0) return ex;
     if ((ex = cli_check_len("answer", "the text of --warn", text, ENL_INTRO_NOTE_MAX)) != 0) return ex;

@@ -57,6 +57,9 @@ static int publish(int argc, char **argv)
     if (bo.channel != NULL && strlen(bo.channel) > ENL_BULLETIN_CHANNEL_MAX)
         return cli_fail("bulletin publish: a channel name is at most %d bytes",
                         ENL_BULLETIN_CHANNEL_MAX), EXIT_USAGE;
+    if (bo.channel != NULL && *bo.channel == '\0')
+        return cli_fail("bulletin publish: --channel needs a name (leave it out for none)"),
+               EXIT_USAGE;
     for (const char *ch = bo.channel; ch != NULL && *ch; ch++)
         if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
             return cli_fail("bulletin publish: a channel name holds no control characters"),
@@ -68,6 +71,12 @@ static int publish(int argc, char **argv)
     } else {
         if ((text = strdup(argv[optind])) == NULL) return cli_fail("out of memory");
         len = strlen(text);
+    }
+    /* signed and relayed by every device for days, and one of the day's
+     * slots used: an empty stdin is a mistake, not a bulletin */
+    if (len == 0) {
+        free(text);
+        return cli_fail("bulletin publish: nothing to publish: the bulletin is empty");
     }
     rc = enl_bulletin_publish(p, (const uint8_t *)text, len, &bo, id, &expires);
     free(text);

@@ -147,6 +147,13 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
     int rc = 1;
 
     if (pass == NULL) return cli_fail("out of memory");
+    /* Set but empty (an export forgotten, a variable of a script left
+     * blank): no passphrase is empty, so it says nothing, and the file or
+     * the terminal is asked as if it were unset. */
+    if (env != NULL && env[0] == '\0') {
+        unsetenv("ENLACE_PASSPHRASE");
+        env = NULL;
+    }
     if (env != NULL) {
         n = strlen(env);
         if (n >= PASS_MAX) goto toolong;

@@ -253,4 +253,15 @@ head -c 61440 /dev/zero | tr '\0' a >"$T/max.txt"
 echo >>"$T/max.txt"
 ok enl gil bulletin publish - <"$T/max.txt"
 
+step "an empty bulletin is refused, as an empty message is"
+expect_fail 1 enl gil bulletin publish ""
+contains "$ERR" "the bulletin is empty" "an empty bulletin's refusal"
+expect_fail 1 enl gil bulletin publish </dev/null
+printf '\n' >"$T/newline.txt"
+expect_fail 1 enl gil bulletin publish - <"$T/newline.txt"
+expect_fail 2 enl gil bulletin publish --channel "" "no channel name"
+contains "$ERR" "--channel needs a name" "an empty channel's refusal"
+ok enl gil bulletins --json
+eq "$(lines "$OUT")" 2 "gil's bulletins after the refusals"
+
 finish

@@ -177,6 +177,8 @@ for how in missing wrong-passphrase; do
     usage_first "$how" x introduce carmen beto --note "$long"
     usage_first "$how" x ask "$long" --note "$long"
     usage_first "$how" x answer 0123 --warn "$long"
+    usage_first "$how" x answer 0123 --warn ""
+    usage_first "$how" x answer 0123 --warn "  "
     usage_first "$how" x send --file "$T/a-file" --note "$(printf '%01025d' 0)" carmen
     usage_first "$how" x bulletin publish --channel "$(printf 'news\033[2J')" hi
 done

@@ -49,8 +49,6 @@ step "a passphrase one character off"
 refuses "${PASS}x"
 step "a prefix of the passphrase"
 refuses "$(echo "$PASS" | cut -c 1-10)"
-step "an empty passphrase"
-refuses ""
 step "carmen's passphrase is not ana's"
 mkdir "$T/other"
 run env ENLACE_PASSPHRASE="carmens own" "$ENLACE" --home "$T/other" init --name other --kdf interactive
@@ -181,6 +179,20 @@ if command -v setsid >/dev/null 2>&1; then
     eq "$RC" 1 "status with no passphrase and no terminal: exit status"
     one_error_line "no passphrase and no terminal"
     contains "$ERR" "passphrase" "the message without a passphrase"
+fi
+
+step "an empty ENLACE_PASSPHRASE is as if it were unset"
+# No passphrase is empty: a variable left blank must not hide
+# --passphrase-file (it was taken for a wrong passphrase), and with nothing
+# else it says that no passphrase was given.
+ok env ENLACE_PASSPHRASE= "$ENLACE" --home "$T/ana" --passphrase-file "$T/pass.txt" status --json
+eq "$(json_str name)" ana "status with an empty ENLACE_PASSPHRASE and --passphrase-file"
+if command -v setsid >/dev/null 2>&1; then
+    run setsid sh -c 'ENLACE_PASSPHRASE= exec "$1" --home "$2" status </dev/null' sh \
+        "$ENLACE" "$T/ana"
+    eq "$RC" 1 "status with an empty ENLACE_PASSPHRASE and no terminal: exit status"
+    one_error_line "an empty ENLACE_PASSPHRASE and no terminal"
+    contains "$ERR" "no passphrase" "the message with an empty ENLACE_PASSPHRASE"
 fi
 
 step "a missing profile"
