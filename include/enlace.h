@@ -255,6 +255,9 @@ typedef struct {
                                    until the notes before them came (counted when they came) */
     int read_only;              /* a dead drop that cannot be written: notes were taken
                                    from it, nothing was written to it */
+    int peer_closed;            /* a link that failed (ENL_EPROTO, ENL_ENET) because the
+                                   other device closed or reset the connection (its sync
+                                   was stopped, its network lost): no protocol violation */
     double seconds;
     char why[256];              /* a listener's session that failed here (its store, its
                                    disk, memory): what went wrong; "" otherwise */
