@@ -4,7 +4,10 @@
 #    same name reached another way, a link), which would leave only the last
 #    one written, before it writes anything;
 #  - paper export's page, PNG and SVG are private (0600), as files save and
-#    revocation export are: they hold sealed notes.
+#    revocation export are: they hold sealed notes;
+#  - send --file shows the path in its line as every other line shows a
+#    name: an escape, a newline or a right-to-left override in it cannot
+#    drive the terminal or print a line of its own.
 . "$(dirname "$0")/lib.sh"
 
 mkprofile ana
@@ -47,5 +50,17 @@ done
 chmod 644 "$T/out/p.txt"
 ok enl ana paper export "$id" --out "$T/out/p.txt"
 eq "$(stat -c %a "$T/out/p.txt")" 600 "the mode of a page written over a readable one"
+
+step "send --file: the path's control characters are not printed raw"
+esc=$(printf '\033')
+rlo=$(printf '\342\200\256')
+name=$(printf 'a\033[2Jb\nenlace: sealed\342\200\256gpj.exe')
+printf 'file content\n' >"$T/$name"
+ok enl ana send --file "$T/$name" carmen
+grep -q "$esc" "$OUT" && fail "send --file printed an escape character: $(od -c "$OUT" | head -5)"
+grep -q "$rlo" "$OUT" && fail "send --file printed a right-to-left override"
+grep -q '^enlace: sealed' "$OUT" && fail "a newline in the path started a line of its own"
+contains "$OUT" "a?[2Jb" "the escape shown as ?"
+contains "$OUT" "file id" "the rest of the line"
 
 finish
