@@ -260,6 +260,9 @@ typedef struct {
                                    until the notes before them came (counted when they came) */
     int read_only;              /* a dead drop that cannot be written: notes were taken
                                    from it, nothing was written to it */
+    int peer_closed;            /* a link that failed (ENL_EPROTO, ENL_ENET) because the
+                                   other device closed or reset the connection (its sync
+                                   was stopped, its network lost): no protocol violation */
     double seconds;
     char why[256];              /* a listener's session that failed here (its store, its
                                    disk, memory): what went wrong; "" otherwise */
@@ -285,6 +288,13 @@ typedef struct {
  * what the profile lacks, applies purges. Atomic per file. */
 int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
                     enl_sync_stats *stats) __attribute__((warn_unused_result));
+/* Async-signal-safe, for a handler of a signal that ends the process
+ * (SIGINT, SIGTERM, SIGHUP): removes the temporary file that a dead-drop
+ * sync in this process is writing, if any, so that a sync stopped by the
+ * signal leaves no partial file in the folder. A sync that dies without
+ * it (SIGKILL, a crash) leaves one, which a sync removes once it is two
+ * days old (a younger one may be another device's write in progress). */
+void enl_sync_folder_interrupted(void);
 
 /* Syncs over TCP with a contact who listens: target is tcp://NAME@HOST:PORT,
  * or the name of a contact whose address is known (enl_contact_set_address).

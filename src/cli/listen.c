@@ -100,6 +100,11 @@ static void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats
     } else if (rc == ENL_EDUPLICATE) {
         fprintf(stderr, "enlace: listen: cut the sync with %s: a newer one with them began (what "
                         "arrived is kept)\n", peer);
+    } else if ((rc == ENL_EPROTO || rc == ENL_ENET) && st->peer_closed) {
+        /* the peer's sync was stopped (Ctrl-C, killed) or its network
+         * went: the link broke, nobody broke the protocol */
+        fprintf(stderr, "enlace: listen: the link with %s broke: %s's device closed the "
+                        "connection (what arrived is kept)\n", peer, peer);
     } else {
         fprintf(stderr, "enlace: listen: the sync with %s failed: %s%s%s (what arrived is kept)\n",
                 peer, enl_strerror(rc), st->why[0] ? ": " : "", st->why);

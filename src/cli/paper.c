@@ -198,7 +198,9 @@ static int open_out(out_file *o, const char *path)
                 errno = ENAMETOOLONG;
                 break;
             }
-            fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            /* 0600, as files save and revocation export: the page holds
+             * sealed notes, and who may read it is the user's to widen */
+            fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (fd < 0 && errno != EEXIST) break;
         }
         o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -345,6 +347,60 @@ static int run_export(export_job *j, note_list *l)
     return 0;
 }
 
+/* The folder (resolved) and the last name of path, where it will be
+ * renamed into place; 0 when the folder cannot be resolved. */
+static int entry_of(const char *path, char **dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    char *d;
+    *base = slash ? slash + 1 : path;
+    if (slash == NULL) d = realpath(".", NULL);
+    else if (slash == path) d = realpath("/", NULL);
+    else {
+        char *head = strndup(path, (size_t)(slash - path));
+        d = head ? realpath(head, NULL) : NULL;
+        free(head);
+    }
+    *dir = d;
+    return d != NULL;
+}
+
+/* Whether two outputs would write one file: the same name, the same name
+ * in the same folder (written under a temporary name, then renamed there),
+ * or one file that both reach (a link, /dev/stdout). */
+static int same_output(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    char *da = NULL, *db = NULL;
+    const char *ba, *bb;
+    int same;
+    if (strcmp(a, b) == 0) return 1;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0) return 0;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+        return 1;
+    same = entry_of(a, &da, &ba) && entry_of(b, &db, &bb) && strcmp(da, db) == 0 &&
+           strcmp(ba, bb) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Two outputs that name one file would leave only the last written there:
+ * refused before anything is written. */
+static int distinct_outputs(const export_job *j)
+{
+    const char *path[3] = { j->out, j->png, j->svg };
+    static const char *const opt[3] = { "--out", "--qr-png", "--qr-svg" };
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (path[a] != NULL && path[b] != NULL && same_output(path[a], path[b])) {
+                cli_fail("paper export: %s and %s name the same file: each output needs a file "
+                         "of its own", opt[a], opt[b]);
+                return cli_usage(cli_find("paper"));
+            }
+    return 0;
+}
+
 static int export(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -369,6 +425,7 @@ static int export(int argc, char **argv)
         if (c == 't') j.terminal = 1;
     }
     if (j.out == NULL && j.png == NULL && j.svg == NULL && !j.terminal) j.out = "-";
+    if ((rc = distinct_outputs(&j)) != 0) return rc;
     if ((rc = check_prefixes(argv + optind, argc - optind)) != 0) return rc;
     if ((l.p = cli_unlock(&ex)) == NULL) return ex;
     rc = choose(&l, argv + optind, argc - optind);

@@ -49,16 +49,24 @@ static int send_file(enl_profile *p, const char *to, const char *path, const cha
     file_progress fp = { 0, 0 };
     int rc = enl_send_file(p, to, path, note, so, on_file_progress, &fp, id);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "send");
-    if (fp.resumed)
-        printf("went on sealing %s for %s where it stopped: %llu parts were sealed before\n", path,
-               to, (unsigned long long)(fp.before / ENL_FILE_CHUNK));
+    /* path as the error line and `files` show a name: a control character
+     * or a direction mark in it must not drive the terminal or reorder the
+     * line, a newline must not start a line that looks like our own */
+    if (fp.resumed) {
+        fputs("went on sealing ", stdout);
+        cli_safe_print_entry(stdout, path, strlen(path));
+        printf(" for %s where it stopped: %llu parts were sealed before\n", to,
+               (unsigned long long)(fp.before / ENL_FILE_CHUNK));
+    }
     warn_if_self_burned(p);
     bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     parts = bytes / ENL_FILE_CHUNK + (bytes % ENL_FILE_CHUNK != 0);
     enl_hex_encode(hex, id, 8);
     cli_size(size, bytes);
-    printf("sealed %s for %s (%s: a head and %llu %s, file id %s); it leaves with the next sync\n",
-           path, to, size, (unsigned long long)parts, parts == 1 ? "part" : "parts", hex);
+    fputs("sealed ", stdout);
+    cli_safe_print_entry(stdout, path, strlen(path));
+    printf(" for %s (%s: a head and %llu %s, file id %s); it leaves with the next sync\n", to, size,
+           (unsigned long long)parts, parts == 1 ? "part" : "parts", hex);
     return 0;
 }
 

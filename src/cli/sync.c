@@ -2,6 +2,7 @@
  *             [--socks HOST:PORT]: exchange with a dead drop or a contact's device. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -119,6 +120,35 @@ void cli_print_evicted(const enl_sync_stats *s)
                (unsigned long long)s->notes_evicted, plural(s->notes_evicted, "note", "notes"));
 }
 
+/* A sync of a folder stopped by Ctrl-C, a SIGTERM or a SIGHUP first removes
+ * the file it was writing (async-signal-safe), then dies of the signal: a
+ * partial file left under a temporary name would be passed over by every
+ * later sync for two days. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define STOP_NSIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+static void remove_tmp_and_die(int sig)
+{
+    enl_sync_folder_interrupted();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *so,
+                       enl_sync_stats *st)
+{
+    struct sigaction sa, before[STOP_NSIGNALS];
+    int rc;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_tmp_and_die;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &sa, &before[i]);
+    rc = enl_sync_folder(p, dir, so, st);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &before[i], NULL);
+    return rc;
+}
+
 static int socks_with_folder(void)
 {
     cli_fail("sync: --socks goes with tcp://, tor:// or a contact's name, not a folder");
@@ -173,7 +203,7 @@ int cmd_sync(int argc, char **argv)
         return cli_fail("sync: no folder %s (a dead drop is a folder that exists: a stick, a "
                         "shared folder)", t);
     } else {
-        rc = enl_sync_folder(p, t, &so, &st);
+        rc = sync_folder(p, t, &so, &st);
     }
     if (warnings.n > WARNINGS_SHOWN)
         fprintf(stderr, "enlace: warning: %lu more warnings not shown (what they skipped is "

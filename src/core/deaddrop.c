@@ -38,6 +38,9 @@ typedef struct {
     uint8_t (*bad)[32];         /* named like a note or purge, content not: overwrite */
     size_t nbad, capbad;
     size_t foreign;
+    size_t stale_removed;       /* leftovers of cut writes, removed (list_tmp) */
+    int writable;
+    time_t now;
     size_t expired;             /* notes past their expiry: one warning for all */
     const enl_sync_opts *opts;
     const char *dir;
@@ -135,6 +138,27 @@ static int parse_name(const char *name, const char *ext, uint8_t id[32])
     return enl_hex_decode(id, hex / 2, name, hex) == ENL_OK;
 }
 
+/* A temporary file: a write in progress (another device's, on a shared
+ * folder) or one that was cut short. A recent one is passed over without a
+ * word; one older than ENL_FOLDER_TMP_STALE can only be a leftover, and
+ * goes (and is counted) where the folder can be written. */
+static void list_tmp(listing *l, const char *name)
+{
+    time_t mtime;
+    int rc = enl_folder_mtime(l->dir, name, &mtime);
+    if (rc == ENL_ENOTFOUND) return;  /* renamed meanwhile: a write completed */
+    if (rc == ENL_OK && mtime > l->now - ENL_FOLDER_TMP_STALE) return;
+    if (rc == ENL_OK && l->writable && enl_folder_remove(l->dir, name) == ENL_OK) {
+        l->stale_removed++;
+        return;
+    }
+    if (rc == ENL_OK)
+        warn(l->opts, "skipped %s: an unfinished write (a sync was interrupted)", name);
+    else
+        warn(l->opts, "skipped %s: not an enlace file", name);
+    l->foreign++;
+}
+
 static int list_cb(void *ctx, const char *name)
 {
     listing *l = ctx;
@@ -142,10 +166,11 @@ static int list_cb(void *ctx, const char *name)
     if (parse_name(name, "note", id)) return push(&l->notes, &l->nnotes, &l->capnotes, id);
     if (parse_name(name, "purge", id)) return push(&l->purges, &l->npurges, &l->cappurges, id);
     if (parse_name(name, "burn", id)) return push(&l->burns, &l->nburns, &l->capburns, id);
-    if (strncmp(name, ENL_FOLDER_TMP_PREFIX, strlen(ENL_FOLDER_TMP_PREFIX)) == 0)
-        warn(l->opts, "skipped %s: an unfinished write (a sync was interrupted)", name);
-    else
-        warn(l->opts, "skipped %s: not an enlace file", name);
+    if (strncmp(name, ENL_FOLDER_TMP_PREFIX, strlen(ENL_FOLDER_TMP_PREFIX)) == 0) {
+        list_tmp(l, name);
+        return 0;
+    }
+    warn(l->opts, "skipped %s: not an enlace file", name);
     l->foreign++;
     return 0;
 }
@@ -593,6 +618,11 @@ static void name_source(enl_profile *p, const char *dir)
     free(full);
 }
 
+void enl_sync_folder_interrupted(void)
+{
+    enl_folder_interrupted();
+}
+
 int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
                     enl_sync_stats *stats)
 {
@@ -623,10 +653,16 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
                         "folder of its own (a stick, a shared folder)", dir);
     name_source(p, dir);
     if ((rc = enl_profile_expire(p)) != ENL_OK) return rc;
+    l.writable = writable;
+    l.now = time(NULL);  /* the file system's clock, as its times are: not enl_now() */
     if ((rc = enl_folder_list(dir, list_cb, &l)) != ENL_OK) {
         enl_fail(p, rc, "cannot list %s", dir);
         goto out;
     }
+    if (l.stale_removed > 0)
+        warn(l.opts, "removed %zu unfinished write%s that interrupted syncs left (%s files "
+             "older than two days)", l.stale_removed, l.stale_removed == 1 ? "" : "s",
+             ENL_FOLDER_TMP_PREFIX "*");
     s.skipped += l.foreign;
     if (l.nnotes > 1) qsort(l.notes, l.nnotes, 32, cmp_id);
     if (l.npurges > 1) qsort(l.purges, l.npurges, 32, cmp_id);

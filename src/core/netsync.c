@@ -500,6 +500,7 @@ static void session_end(session *x)
     (void)enl_store_checkpoint(x->p->st);
     x->st->bytes_sent = x->link.bytes_out;
     x->st->bytes_received = x->link.bytes_in;
+    x->st->peer_closed = x->link.closed;
     x->st->seconds = since(&x->t0);
     enl_link_wipe(&x->link);
     for (int i = 0; i < NSETS; i++) set_free(&x->sets[i]);

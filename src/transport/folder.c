@@ -4,8 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +19,56 @@ static int join(char *out, size_t max, const char *dir, const char *name)
 {
     int n = snprintf(out, max, "%s/%s", dir, name);
     return (n < 0 || (size_t)n >= max) ? ENL_EINVAL : ENL_OK;
+}
+
+/* The temporary file this process is writing, for enl_folder_interrupted:
+ * recorded before it is created, forgotten once it is renamed or removed
+ * (a signal in between unlinks a name that is gone: nothing happens). The
+ * flag goes up only once the path is whole, so a handler never reads half
+ * of one. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending;
+
+static void pending_set(const char *tmp)
+{
+    pending = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    snprintf(pending_tmp, sizeof pending_tmp, "%s", tmp);
+    atomic_signal_fence(memory_order_seq_cst);
+    pending = 1;
+}
+
+static void pending_clear(void)
+{
+    pending = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+void enl_folder_interrupted(void)
+{
+    if (pending) (void)unlink(pending_tmp);
+}
+
+/* Test hook: ENLACE_TEST_SIGNAL_MID_WRITE=N raises signal N once half of a
+ * file is written to its temporary name, so that a test can stop a sync at
+ * that point, as a Ctrl-C would, every time. */
+static int test_signal(void)
+{
+    const char *s = getenv("ENLACE_TEST_SIGNAL_MID_WRITE");
+    long n = s != NULL ? strtol(s, NULL, 10) : 0;
+    return n > 0 && n < 65 ? (int)n : 0;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return ENL_EIO;
+        off += (size_t)w;
+    }
+    return ENL_OK;
 }
 
 int enl_folder_check(const char *dir, int *writable)
@@ -72,29 +125,38 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
 {
     char tmp[4096], path[4096], rnd[17];
     uint8_t r[8];
-    size_t off = 0;
-    int fd, dfd, rc;
+    size_t half = 0;
+    int fd, dfd, rc, sig = test_signal();
 
     randombytes_buf(r, sizeof r);
     for (int i = 0; i < 8; i++) snprintf(rnd + 2 * i, 3, "%02x", r[i]);
     if ((rc = join(path, sizeof path, dir, name)) != ENL_OK) return rc;
     if (snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
         return ENL_EINVAL;
+    pending_set(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return ENL_EIO;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) goto fail;
-        off += (size_t)w;
+    if (fd < 0) {
+        pending_clear();
+        return ENL_EIO;
     }
+    if (sig) {
+        half = len / 2;
+        if (write_all(fd, buf, half) != ENL_OK) goto fail;
+        raise(sig);
+    }
+    if (write_all(fd, buf + half, len - half) != ENL_OK) goto fail;
     if (mtime != NULL) {
         struct timespec ts[2] = { *mtime, *mtime };
         if (futimens(fd, ts) != 0) goto fail;
     }
     if (sync && fsync(fd) != 0) goto fail;
     close(fd);
-    if (rename(tmp, path) != 0) { unlink(tmp); return ENL_EIO; }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        pending_clear();
+        return ENL_EIO;
+    }
+    pending_clear();
     if (sync) {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
@@ -103,6 +165,7 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
 fail:
     close(fd);
     unlink(tmp);
+    pending_clear();
     return ENL_EIO;
 }
 
@@ -131,13 +194,21 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
     if (join(from, sizeof from, dir, old) != ENL_OK || join(path, sizeof path, dir, name) != ENL_OK ||
         snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
         return ENL_EINVAL;
-    /* Anything but a plain file goes as a removal would take it. */
-    if (lstat(from, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    /* Anything but a plain file goes as a removal would take it; so does
+     * one whose time cannot be made now: under the temporary name, an old
+     * time would have other syncs take the write in progress for a stale
+     * leftover and remove it (see ENL_FOLDER_TMP_STALE). */
+    if (lstat(from, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        utimensat(AT_FDCWD, from, NULL, AT_SYMLINK_NOFOLLOW) != 0) {
         (void)unlink(from);
         return write_file(dir, name, buf, len, 0, mtime);
     }
     /* Out of its name first: from here on nobody takes it for the old file. */
-    if (rename(from, tmp) != 0) return write_file(dir, name, buf, len, 0, mtime);
+    pending_set(tmp);
+    if (rename(from, tmp) != 0) {
+        pending_clear();
+        return write_file(dir, name, buf, len, 0, mtime);
+    }
     fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     /* Only a plain file of ours with no other name: never one that a
      * stranger with access to the folder put there or linked elsewhere. */
@@ -158,12 +229,15 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
     close(fd);
     if (rename(tmp, path) != 0) {
         unlink(tmp);
+        pending_clear();
         return ENL_EIO;
     }
+    pending_clear();
     return ENL_OK;
 fresh:
     if (fd >= 0) close(fd);
     unlink(tmp);
+    pending_clear();
     return write_file(dir, name, buf, len, 0, mtime);
 }
 
@@ -175,6 +249,18 @@ int enl_folder_sync(const char *dir)
     rc = syncfs(dfd) == 0 && fsync(dfd) == 0 ? ENL_OK : ENL_EIO;
     close(dfd);
     return rc;
+}
+
+int enl_folder_mtime(const char *dir, const char *name, time_t *mtime)
+{
+    char path[4096];
+    struct stat sb;
+    int rc = join(path, sizeof path, dir, name);
+    if (rc != ENL_OK) return rc;
+    if (lstat(path, &sb) != 0) return errno == ENOENT ? ENL_ENOTFOUND : ENL_EIO;
+    if (!S_ISREG(sb.st_mode)) return ENL_EMALFORMED;
+    *mtime = sb.st_mtime;
+    return ENL_OK;
 }
 
 int enl_folder_remove(const char *dir, const char *name)

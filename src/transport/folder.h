@@ -13,6 +13,11 @@
 #include <time.h>
 
 #define ENL_FOLDER_TMP_PREFIX ".enlace-tmp-"
+/* A temporary file last modified this long ago is a write that was cut
+ * short (a crash, a stick pulled out, a SIGKILL), never one in progress:
+ * a write lasts milliseconds, and the writer's clock (a shared folder's
+ * other device) may be up to ENL_CLOCK_SKEW, a day, behind this one. */
+#define ENL_FOLDER_TMP_STALE (2 * 24 * 3600)
 
 /* Calls fn for each entry name (not "." or ".."). Stops when fn returns non-zero. */
 int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), void *ctx);
@@ -38,6 +43,13 @@ int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size
 int enl_folder_rewrite(const char *dir, const char *old, const char *name, const uint8_t *buf,
                        size_t len, const struct timespec *mtime);
 int enl_folder_sync(const char *dir);
+/* Async-signal-safe: removes the temporary file this process is writing
+ * (a write or rewrite above), if any; for a handler of a signal that ends
+ * the process. Meant for a process that writes from one thread at a time. */
+void enl_folder_interrupted(void);
+/* lstat's modification time of a plain file: ENL_ENOTFOUND when there is
+ * none by that name, ENL_EMALFORMED when it is no plain file. */
+int enl_folder_mtime(const char *dir, const char *name, time_t *mtime);
 int enl_folder_remove(const char *dir, const char *name);
 /* ENL_OK when dir is a folder that can be read; *writable says whether it
  * can be written too (not on a write-protected card, a read-only mount or

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Interrupted and impossible syncs: a read-only drop is read and left as it
-# was (exit 0, a line that says so, nothing written); a leftover partial ".enlace-tmp-*" file
-# does not break later syncs; a sync killed half way through a write (the
-# stick pulled out) leaves no half-written note, and nothing is lost.
+# was (exit 0, a line that says so, nothing written); a leftover partial
+# ".enlace-tmp-*" file does not break later syncs (and goes once two days
+# old); a sync killed half way through a write (the stick pulled out) leaves
+# no half-written note, and nothing is lost.
 . "$(dirname "$0")/lib.sh"
 
 mkprofile ana
@@ -71,9 +72,11 @@ mkdrop d1
 note_src=$(mktemp "$T/log/partial.XXXXXX")
 head -c 1000 /dev/urandom >"$note_src"
 cp "$note_src" "$T/d1/.enlace-tmp-0123456789abcdef"
+touch -d '3 days ago' "$T/d1/.enlace-tmp-0123456789abcdef"
 sync_drop ana d1
 eq "$(sync_sent)" 2 "ana's sync next to a partial temporary file: notes sent"
-grep -q 'warning' "$ERR" || fail "no warning about the leftover temporary file: $(cat "$ERR")"
+contains "$ERR" "removed 1 unfinished write" "the line about the leftover temporary file"
+[ -e "$T/d1/.enlace-tmp-0123456789abcdef" ] && fail "the leftover temporary file is still there"
 sync_drop visitor d1
 eq "$(sync_received)" 2 "the visitor's sync next to a partial temporary file: notes received"
 sync_drop carmen d1
