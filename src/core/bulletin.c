@@ -236,9 +236,12 @@ static int not_a_fingerprint(enl_profile *p, const char *text)
 }
 
 /* A card (as `contact add` takes one) or a printed fingerprint. */
-static int parse_author(enl_profile *p, const char *who, follow_rec *f)
+/* sign_pk gets the author's signing key when who is a card (*have_key 1). */
+static int parse_author(enl_profile *p, const char *who, follow_rec *f, uint8_t sign_pk[32],
+                        int *have_key)
 {
     memset(f, 0, sizeof *f);
+    *have_key = 0;
     while (*who == ' ' || *who == '\t' || *who == '\n') who++;
     if (strncasecmp(who, "enlace", 6) == 0) {
         enl_card card;
@@ -248,6 +251,8 @@ static int parse_author(enl_profile *p, const char *who, follow_rec *f)
         enl_fingerprint_raw(fp, card.sign_pk, card.dh_pk);
         memcpy(f->fp, fp, sizeof f->fp);
         memcpy(f->name, card.name, sizeof f->name);
+        memcpy(sign_pk, card.sign_pk, 32);
+        *have_key = 1;
     } else if (enl_fingerprint_parse(f->fp, who) != ENL_OK) {
         return not_a_fingerprint(p, who);
     }
@@ -259,6 +264,7 @@ static int parse_author(enl_profile *p, const char *who, follow_rec *f)
 typedef struct {
     const uint8_t *fp;
     char *name;
+    int burned;
 } fp_name_ctx;
 
 static int contact_by_fp(const enl_contact_info *c, void *ctx)
@@ -270,13 +276,33 @@ static int contact_by_fp(const enl_contact_info *c, void *ctx)
     enl_fingerprint_text(want, fp);
     if (strcmp(want, c->fingerprint) != 0) return 0;
     memcpy(x->name, c->name, ENL_NAME_MAX + 1);
+    x->burned = c->burned;
     return 1;
+}
+
+/* Following keys burned here would read nothing: their bulletins are
+ * refused (author_burned). Said at once, not found out from an empty
+ * list days later. Known burned: a contact's keys burned here, or, for a
+ * card, keys whose revocation is or was held here. */
+static int refuse_burned(enl_profile *p, const follow_rec *f, const uint8_t sign_pk[32],
+                         int have_key)
+{
+    char name[ENL_NAME_MAX + 1] = "";
+    fp_name_ctx x = { f->fp, name, 0 };
+    int rc = have_key ? enl_burn_key_known(p, sign_pk) : 0;
+    if (rc < 0) return rc;
+    (void)enl_contact_each(p, contact_by_fp, &x);
+    if (rc == 0 && !x.burned) return ENL_OK;
+    return enl_fail(p, ENL_EREFUSED, "%s%s%skeys are burned on this device: their bulletins "
+                    "are refused here (whoever holds the keys could sign them), so following "
+                    "them would read nothing", name[0] ? "" : "these ", name,
+                    name[0] ? "'s " : "");
 }
 
 static void follow_info(enl_profile *p, const follow_rec *f, enl_follow_info *out)
 {
     uint8_t fp[32] = { 0 };
-    fp_name_ctx x = { f->fp, out->name };
+    fp_name_ctx x = { f->fp, out->name, 0 };
     memset(out, 0, sizeof *out);
     memcpy(fp, f->fp, ENL_BULLETIN_FPBYTES);
     enl_fingerprint_text(out->fingerprint, fp);
@@ -289,11 +315,15 @@ int enl_bulletin_follow(enl_profile *p, const char *who, enl_follow_info *out)
 {
     follow_rec f;
     enl_sync_stats st;
-    uint8_t h[32], (*tags)[ENL_BULLETIN_TAGBYTES] = NULL;
-    int rc;
+    uint8_t h[32], (*tags)[ENL_BULLETIN_TAGBYTES] = NULL, sign_pk[32];
+    int rc, have_key;
 
     if (who == NULL) return ENL_EINVAL;
-    if ((rc = parse_author(p, who, &f)) != ENL_OK) return rc;
+    if ((rc = parse_author(p, who, &f, sign_pk, &have_key)) != ENL_OK ||
+        (rc = refuse_burned(p, &f, sign_pk, have_key)) != ENL_OK) {
+        sodium_memzero(&f, sizeof f);
+        return rc;
+    }
     f.added = enl_now();
     f.start = enl_bulletin_window_start(today());
     follow_key(p, f.fp, h);
@@ -718,10 +748,10 @@ int enl_bulletin_each(enl_profile *p, int (*cb)(const enl_bulletin_info *b, void
 int enl_bulletin_unfollow(enl_profile *p, const char *who, enl_follow_info *out)
 {
     follow_rec f;
-    uint8_t h[32], k[32], (*tags)[ENL_BULLETIN_TAGBYTES];
-    int rc;
+    uint8_t h[32], k[32], (*tags)[ENL_BULLETIN_TAGBYTES], sign_pk[32];
+    int rc, have_key;
     if (who == NULL) return ENL_EINVAL;
-    if ((rc = parse_author(p, who, &f)) != ENL_OK) return rc;
+    if ((rc = parse_author(p, who, &f, sign_pk, &have_key)) != ENL_OK) return rc;
     follow_key(p, f.fp, h);
     if ((rc = follow_get(p, h, &f)) == ENL_ENOTFOUND)
         return enl_fail(p, rc, "not following this author");

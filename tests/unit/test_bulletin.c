@@ -688,7 +688,6 @@ static void test_burned_contact_author_refused(void **state)
     assert_int_equal(enl_profile_card(a, &card), ENL_OK);
     assert_int_equal(enl_contact_add(c, card, "ana", NULL), ENL_OK);
     assert_int_equal(enl_bulletin_follow(c, card, &fi), ENL_OK);
-    free(card);
     assert_int_equal(enl_burn_local(c, "ana", "taken", NULL, NULL), ENL_OK);
     assert_int_equal(enl_bulletin_publish(a, (const uint8_t *)"all clear", 9, NULL, id, NULL), ENL_OK);
     assert_int_equal(enl_note_get(a, id, &held, &hl), ENL_OK);
@@ -699,6 +698,27 @@ static void test_burned_contact_author_refused(void **state)
     assert_int_equal(st.bulletins + st.notes_received, 0);
     assert_int_equal(enl_bulletin_each(c, count_cb, &n), ENL_OK);
     assert_int_equal(n, 0);
+    /* Following her again would read nothing: it is refused at once, by
+     * card and by fingerprint. Unfollowing still works. */
+    assert_int_equal(enl_bulletin_unfollow(c, card, &fi), ENL_OK);
+    assert_int_equal(enl_bulletin_follow(c, card, &fi), ENL_EREFUSED);
+    assert_non_null(strstr(enl_profile_errmsg(c), "ana's keys are burned on this device"));
+    {
+        char fp[ENL_FINGERPRINT_STRBYTES];
+        assert_int_equal(enl_profile_fingerprint(a, fp), ENL_OK);
+        assert_int_equal(enl_bulletin_follow(c, fp, &fi), ENL_EREFUSED);
+    }
+    /* Nor by the card of keys whose revocation is held here (no contact). */
+    {
+        uint8_t bin[ENL_REVOCATION_MAXBYTES];
+        size_t bl = 0;
+        enl_profile *d = profile("dora");
+        assert_int_equal(enl_revocation_make(bin, &bl, a->id, "taken", NOW), ENL_OK);
+        assert_int_equal(enl_burn_intake(d, bin, bl, NULL), ENL_OK);
+        assert_int_equal(enl_bulletin_follow(d, card, &fi), ENL_EREFUSED);
+        enl_profile_close(d);
+    }
+    free(card);
     enl_profile_close(a);
     done_with(c);
 }
