@@ -464,7 +464,8 @@ typedef enum {
     ENL_FILE_SENT = 5,        /* outgoing: every part sealed, not all known delivered */
     ENL_FILE_DELIVERED = 6,   /* outgoing: every note's purge came back */
     ENL_FILE_EXPIRED = 7,     /* incoming: its notes expired before every part came;
-                                 the parts that came are deleted */
+                                 the parts that came are deleted. Outgoing: its notes
+                                 expired before all were known delivered */
     ENL_FILE_DELETED = 8,     /* incoming: deleted unsaved (enl_file_delete) */
     ENL_FILE_SENDING = 9      /* outgoing: not every part is sealed, and an enl_send_file
                                  (of another process, or another handle) seals it now */

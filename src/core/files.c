@@ -804,9 +804,13 @@ static int fill_info(enl_profile *p, const uint8_t h[32], const file_rec *r, enl
         if (r->delivered == UNSETTLED && (rc = delivered_notes(p, r, &f->delivered)) != ENL_OK)
             return rc;
         /* not every part sealed: sealed now by a running sending, or
-         * interrupted (its process died) */
-        f->state = r->sealed < r->parts ? being_sealed(p, r) ? ENL_FILE_SENDING : ENL_FILE_SEALING
-                   : f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED : ENL_FILE_SENT;
+         * interrupted (its process died); its notes gone before every one
+         * was known delivered: no courier carries them any more, and the
+         * sender must be told, not shown "sent" for ever */
+        f->state = r->sealed < r->parts && being_sealed(p, r) ? ENL_FILE_SENDING
+                   : f->delivered == r->parts + 1 ? ENL_FILE_DELIVERED
+                   : r->expiry <= enl_now_hours() ? ENL_FILE_EXPIRED
+                   : r->sealed < r->parts ? ENL_FILE_SEALING : ENL_FILE_SENT;
         return ENL_OK;
     }
     if ((rc = enl_store_part_count(p->st, h, r->parts, &have)) != ENL_OK) return rc;

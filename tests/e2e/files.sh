@@ -272,12 +272,19 @@ expect_fail 1 enl carmen files delete "$orphan"
 step "delivered stays delivered once the purges that said so expire"
 # Sixteen days on, the notes and their purge records are dropped at ana's
 # next sync; the file was shown "sent" again from then on.
+printf 'never carried\n' >"$T/acta.txt"
+ok enl ana send --file "$T/acta.txt" carmen
+eq "$(files_state ana acta.txt)" sent "a file not carried yet"
 ENLACE_NOW=$(later $((16 * 24)))
 export ENLACE_NOW
 sync_drop ana d1
 expect_status ana purges 0
 eq "$(files_state ana testimony.ogg)" delivered "ana's file once its purges expired"
 eq "$(files_field ana testimony.ogg delivered)" 324 "notes of the file known delivered after expiry"
+# one whose notes expired, none known delivered, was "sent" for ever
+eq "$(files_state ana acta.txt)" expired "a file whose notes expired undelivered"
+ok enl ana files
+contains "$OUT" "expired" "files lists the undelivered file expired"
 unset ENLACE_NOW
 
 finish

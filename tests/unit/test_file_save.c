@@ -650,6 +650,46 @@ static int rewritten_as_read(void *ctx, int64_t seq, const uint8_t *pt, size_t l
  * of what was sealed) read back and write again byte for byte: reading a
  * record never changes what is kept. fuzz_stored holds any bytes to the
  * same rule. */
+static int outgoing_delivered(const enl_file_info *f, void *ctx)
+{
+    if (f->outgoing) *(long *)ctx = (long)f->delivered;
+    return 0;
+}
+
+/* An outgoing file none of whose notes came back delivered before they
+ * expired is no longer carried by anyone: it is listed expired, so that its
+ * sender knows to send it again. It stayed "sent" for ever. One whose every
+ * note came back stays delivered (test_settle_race). */
+static void test_undelivered_outgoing_file_expires(void **state)
+{
+    enl_profile *ana = mkprofile("ux1"), *beto = mkprofile("ux2");
+    char src[300], later[32];
+    uint8_t *data;
+    long delivered = -1;
+    int st = 0;
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    data = random_file(src, sizeof src, "acta.pdf", 3 * (size_t)ENL_FILE_CHUNK / 2);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, NULL), ENL_OK);
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_SENT);
+    /* 15 days on, never carried: every note of it has expired */
+    snprintf(later, sizeof later, "%llu", (unsigned long long)(enl_now() + 15ULL * 24 * 3600));
+    assert_int_equal(setenv("ENLACE_NOW", later, 1), 0);
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_EXPIRED);
+    assert_int_equal(enl_profile_expire(ana), ENL_OK);       /* settled by a sync */
+    assert_int_equal(enl_files_each(ana, outgoing_state, &st), ENL_OK);
+    assert_int_equal(enl_files_each(ana, outgoing_delivered, &delivered), ENL_OK);
+    unsetenv("ENLACE_NOW");
+    assert_int_equal(st, ENL_FILE_EXPIRED);
+    assert_int_equal(delivered, 0);
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 static void test_file_records_read_back_as_written(void **state)
 {
     enl_profile *ana = mkprofile("rw1"), *beto = mkprofile("rw2"), *all[2] = { ana, beto };
@@ -683,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_resume_skips_a_try_that_no_longer_fits),
         cmocka_unit_test(test_file_being_sent_is_refused),
         cmocka_unit_test(test_file_being_sealed_is_listed_sending),
+        cmocka_unit_test(test_undelivered_outgoing_file_expires),
         cmocka_unit_test(test_file_records_read_back_as_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
