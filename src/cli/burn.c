@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -135,9 +136,15 @@ static int export_rev(int argc, char **argv)
         int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (f == NULL) {
+            int err = errno;
+            struct stat sb;
             enl_free_wiped(text, strlen(text));
             if (fd >= 0) close(fd);
-            return cli_fail("cannot create %s: %s", out, strerror(errno));
+            /* never over what is there: it may be the copy left with someone */
+            if (err == EEXIST && lstat(out, &sb) == 0)
+                return cli_fail("revocation export: %s exists already (%s): give --out a new "
+                                "file name", out, S_ISDIR(sb.st_mode) ? "a folder" : "not overwritten");
+            return cli_fail("revocation export: cannot create %s: %s", out, strerror(err));
         }
         fprintf(f, "%s\n", text);
         if (fclose(f) != 0) {

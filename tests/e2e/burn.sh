@@ -13,6 +13,14 @@ introduce beto dora
 
 step "ana exports her revocation; carmen holds it"
 ok enl ana revocation export --reason "taken at the checkpoint" --out "$T/rev.txt"
+# never over a file (it may be the copy left with someone) nor a folder
+cp "$T/rev.txt" "$T/rev-kept.txt"
+expect_fail 1 enl ana revocation export --out "$T/rev.txt"
+one_error_line "revocation export over a file"
+contains "$ERR" "revocation export: $T/rev.txt exists already" "revocation export over a file"
+cmp -s "$T/rev.txt" "$T/rev-kept.txt" || fail "revocation export changed the file it refused"
+expect_fail 1 enl ana revocation export --out "$T"
+contains "$ERR" "a folder" "revocation export to a folder"
 contains "$T/rev.txt" "enlace-revocation1"
 expect_fail 2 enl ana revocation export --reason "$(printf 'taken\tat night')" --out "$T/rev-tab.txt"
 contains "$ERR" "control characters"
