@@ -120,6 +120,7 @@ typedef struct {
     enl_file_info match;
     int matched;
     int headless;       /* parts without a description that --from left out */
+    int from_seen;      /* files received from --from, whatever their id */
 } finder;
 
 static int find(const enl_file_info *f, void *ctx)
@@ -127,6 +128,9 @@ static int find(const enl_file_info *f, void *ctx)
     finder *fd = ctx;
     char id[2 * ENL_FILE_IDBYTES + 1];
     if (f->outgoing) return 0;
+    if (fd->from != NULL && f->known &&
+        (strcmp(f->peer, fd->from) == 0 || strcmp(f->peer_fingerprint, fd->from) == 0))
+        fd->from_seen++;
     enl_hex_encode(id, f->id, ENL_FILE_IDBYTES);
     if (strncasecmp(id, fd->prefix, strlen(fd->prefix)) != 0) return 0;
     /* Whose such parts are is not known until the description comes. */
@@ -178,6 +182,10 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
         return cli_fail("files %s: no file received from %s whose id begins with %s; parts whose "
                         "description has not arrived ('from ?') have that id, and no sender yet: "
                         "leave out --from", what, from, prefix);
+    /* a name mistyped is not "no such file": nothing came from it at all */
+    if (fd.matched == 0 && from != NULL && fd.from_seen == 0 && fd.headless == 0)
+        return cli_fail("files %s: no file was received from '%s': no contact of that name nor "
+                        "sender of that fingerprint sent one (enlace files lists them)", what, from);
     if (fd.matched == 0)
         return cli_fail("files %s: no file received%s%s whose id begins with %s (enlace files "
                         "lists them)", what, from ? " from " : "", from ? from : "", prefix);

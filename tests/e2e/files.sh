@@ -228,7 +228,9 @@ unwanted=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*"name":"unwanted.b
 ok enl carmen files delete --help
 contains "$OUT" "files delete ID" "files delete --help"
 expect_fail 1 enl carmen files delete "$(echo "$unwanted" | cut -c1-8)" --from courier
-contains "$ERR" "no file received from courier" "files delete --from someone else"
+contains "$ERR" "no file was received from 'courier'" "files delete --from someone who sent none"
+expect_fail 1 enl carmen files delete 0000 --from ana
+contains "$ERR" "no file received from ana whose id begins with 0000" "files delete --from, a wrong id"
 ok enl carmen files delete "$(echo "$unwanted" | cut -c1-8)" --from ana
 contains "$OUT" "deleted unwanted.bin" "files delete"
 eq "$(files_state carmen unwanted.bin)" deleted "state once deleted"
