@@ -1268,10 +1268,17 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
      * content (the rows are overwritten: secure_delete): a device seized
      * later, passphrase and all, no longer holds a file saved and then
      * deleted. The record stays, to list it as saved. */
-    r->saved = SAVED;
     if ((rc = enl_store_begin(p->st)) == ENL_OK) {
-        rc = rec_save(p, r);
-        if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);
+        /* Read again: `files delete` in another process may have dropped
+         * it while its parts were written out here (from the snapshot this
+         * read began with). It stays deleted, as that command said; the
+         * file written here is whole all the same. */
+        rc = rec_load(p, h, r);
+        if (rc == ENL_OK && r->saved != DROPPED) {
+            r->saved = SAVED;
+            rc = rec_save(p, r);
+            if (rc == ENL_OK) rc = enl_store_part_trim(p->st, h, 0);
+        }
         if (rc == ENL_OK) rc = enl_store_commit(p->st);
         else enl_store_rollback(p->st);
     }

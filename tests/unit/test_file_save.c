@@ -690,6 +690,62 @@ static void test_undelivered_outgoing_file_expires(void **state)
     enl_profile_close(beto);
 }
 
+typedef struct {
+    enl_profile *other;           /* a second connection to the same profile */
+    const uint8_t *id;
+    int done;
+} deleting_ctx;
+
+/* While the save writes its first part out: `files delete` from another
+ * process. */
+static void delete_meanwhile(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    deleting_ctx *d = ctx;
+    (void)what, (void)done, (void)total;
+    if (d->done++) return;
+    assert_int_equal(enl_file_delete(d->other, NULL, d->id), ENL_OK);
+}
+
+/* A file deleted (by another process) while it is being saved stays
+ * deleted, as `files delete` said; the save still writes it whole. It was
+ * listed saved: the save's last write put its record back over the
+ * deletion. */
+static void test_deleted_while_saved_stays_deleted(void **state)
+{
+    enl_profile *lu = mkprofile("dw1"), *mo = mkprofile("dw2"), *all[2];
+    uint8_t id[ENL_FILE_IDBYTES], *data = malloc(2 * ENL_FILE_CHUNK);
+    char out[300];
+    deleting_ctx d = { NULL, id, 0 };
+    int st = 0;
+    struct stat sb;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(lu, "lu", mo, "mo");
+    all[0] = lu;
+    all[1] = mo;
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(data, 2 * ENL_FILE_CHUNK);
+    send_head(mo, "lu", id, data, 2 * ENL_FILE_CHUNK, "tape.bin");
+    send_part(mo, "lu", id, 0, data, ENL_FILE_CHUNK);
+    send_part(mo, "lu", id, 1, data + ENL_FILE_CHUNK, ENL_FILE_CHUNK);
+    exchange(all, 2);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_COMPLETE);
+    assert_int_equal(enl_profile_twin(lu, &d.other), ENL_OK);
+    snprintf(out, sizeof out, "%s/tape-dw.bin", root);
+    assert_int_equal(enl_file_save(lu, id, out, 0, delete_meanwhile, &d), ENL_OK);
+    assert_true(d.done > 0);
+    assert_int_equal(stat(out, &sb), 0);
+    assert_int_equal(sb.st_size, 2 * ENL_FILE_CHUNK);
+    assert_int_equal(enl_files_each(lu, incoming_state, &st), ENL_OK);
+    assert_int_equal(st, ENL_FILE_DELETED);
+    enl_profile_close(d.other);
+    free(data);
+    enl_profile_close(lu);
+    enl_profile_close(mo);
+}
+
 static void test_file_records_read_back_as_written(void **state)
 {
     enl_profile *ana = mkprofile("rw1"), *beto = mkprofile("rw2"), *all[2] = { ana, beto };
@@ -724,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_file_being_sent_is_refused),
         cmocka_unit_test(test_file_being_sealed_is_listed_sending),
         cmocka_unit_test(test_undelivered_outgoing_file_expires),
+        cmocka_unit_test(test_deleted_while_saved_stays_deleted),
         cmocka_unit_test(test_file_records_read_back_as_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
