@@ -21,6 +21,7 @@ typedef struct {
     char bound[64];
     int sessions_ok, sessions_failed;
     int sessions_cut;           /* of those failed: cut for the same contact's newer one */
+    int last_rc, last_peer_closed;  /* the last session's result, and whether its peer left */
     pthread_t thread;
 } listening;
 
@@ -35,7 +36,8 @@ static inline void on_ready(void *ctx, const char *bound)
 static inline void on_session(void *ctx, const char *peer, int rc, const enl_sync_stats *st)
 {
     listening *l = ctx;
-    (void)st;
+    l->last_rc = rc;
+    l->last_peer_closed = st != NULL && st->peer_closed;
     if (rc == ENL_OK) l->sessions_ok++;
     else {
         l->sessions_failed++;
@@ -88,5 +90,45 @@ static inline void stop_listening(listening *l)
     assert_int_equal(pthread_join(l->thread, NULL), 0);
     assert_int_equal(l->rc, ENL_OK);
 }
+
+#if defined(ENL_SYNC_LINK_H) && defined(ENL_SYNC_RECONCILE_H)
+/* For tests that speak the link protocol by hand (include sync/link.h and
+ * sync/reconcile.h first). */
+static inline void recon_nothing(void *ctx, const uint8_t id[32])
+{
+    (void)ctx;
+    (void)id;
+}
+
+/* The first reconciliation message of a peer that holds no burns, no
+ * purges and the n notes keys[] (sorted), which the listener lacks: it
+ * answers that it expects n items. */
+static inline void announce_notes(enl_link *link, const uint8_t (*keys)[32], size_t n)
+{
+    uint8_t salt[ENL_RECON_SALTBYTES], scratch[3][256];
+    uint8_t *msg = malloc(1 + 3 * (4 + ENL_RECON_MSG_MAX));
+    enl_recon r[3];
+    size_t off = 1, len = 0;
+    assert_non_null(msg);
+    randombytes_buf(salt, sizeof salt);
+    msg[0] = 0x01;
+    for (int i = 0; i < 3; i++) {
+        size_t ol = 0;
+        assert_int_equal(enl_recon_init(&r[i], i == 2 ? keys : NULL, i == 2 ? n : 0, 1,
+                                        recon_nothing, recon_nothing, NULL,
+                                        scratch[i], sizeof scratch[i]), ENL_OK);
+        assert_int_equal(enl_recon_first(&r[i], salt, msg + off + 4, ENL_RECON_MSG_MAX, &ol), ENL_OK);
+        msg[off] = 0;
+        msg[off + 1] = 0;
+        msg[off + 2] = (uint8_t)(ol >> 8);
+        msg[off + 3] = (uint8_t)ol;
+        off += 4 + ol;
+    }
+    assert_int_equal(enl_link_send(link, msg, off), ENL_OK);
+    assert_int_equal(enl_link_recv(link, msg, 1 + 3 * (4 + ENL_RECON_MSG_MAX), &len), ENL_OK);
+    assert_int_equal(msg[0], 0x01);
+    free(msg);
+}
+#endif
 
 #endif

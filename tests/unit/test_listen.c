@@ -186,12 +186,6 @@ static double ms_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void recon_nothing(void *ctx, const uint8_t id[32])
-{
-    (void)ctx;
-    (void)id;
-}
-
 /* The bytes enl_link_send would put on the wire for msg (the link's nonce
  * moves on as if it had). */
 static size_t sealed(enl_link *l, const uint8_t *msg, size_t len, uint8_t *out, size_t max)
@@ -218,36 +212,6 @@ typedef struct {
 } trickle;
 
 /* 8 bytes every 5 ms: never quiet for 20 ms, done in about 2.5 s. */
-/* The first reconciliation message of a peer that holds no burns, no
- * purges and the n notes keys[] (sorted), which the listener lacks: it
- * answers that it expects n items. */
-static void announce_notes(enl_link *link, const uint8_t (*keys)[32], size_t n)
-{
-    uint8_t salt[ENL_RECON_SALTBYTES], scratch[3][256];
-    uint8_t *msg = malloc(1 + 3 * (4 + ENL_RECON_MSG_MAX));
-    enl_recon r[3];
-    size_t off = 1, len = 0;
-    assert_non_null(msg);
-    randombytes_buf(salt, sizeof salt);
-    msg[0] = 0x01;
-    for (int i = 0; i < 3; i++) {
-        size_t ol = 0;
-        assert_int_equal(enl_recon_init(&r[i], i == 2 ? keys : NULL, i == 2 ? n : 0, 1,
-                                        recon_nothing, recon_nothing, NULL,
-                                        scratch[i], sizeof scratch[i]), ENL_OK);
-        assert_int_equal(enl_recon_first(&r[i], salt, msg + off + 4, ENL_RECON_MSG_MAX, &ol), ENL_OK);
-        msg[off] = 0;
-        msg[off + 1] = 0;
-        msg[off + 2] = (uint8_t)(ol >> 8);
-        msg[off + 3] = (uint8_t)ol;
-        off += 4 + ol;
-    }
-    assert_int_equal(enl_link_send(link, msg, off), ENL_OK);
-    assert_int_equal(enl_link_recv(link, msg, 1 + 3 * (4 + ENL_RECON_MSG_MAX), &len), ENL_OK);
-    assert_int_equal(msg[0], 0x01);
-    free(msg);
-}
-
 static void *trickle_thread(void *arg)
 {
     trickle *t = arg;
