@@ -100,6 +100,18 @@ static inline void recon_nothing(void *ctx, const uint8_t id[32])
     (void)id;
 }
 
+/* Two random note keys, in the sorted order announce_notes takes. */
+static inline void two_sorted_keys(uint8_t keys[2][32])
+{
+    randombytes_buf(keys, 2 * 32);
+    if (memcmp(keys[0], keys[1], 32) > 0) {
+        uint8_t k[32];
+        memcpy(k, keys[0], 32);
+        memcpy(keys[0], keys[1], 32);
+        memcpy(keys[1], k, 32);
+    }
+}
+
 /* The first reconciliation message of a peer that holds no burns, no
  * purges and the n notes keys[] (sorted), which the listener lacks: it
  * answers that it expects n items. */

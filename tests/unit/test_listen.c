@@ -251,13 +251,7 @@ static void test_trickling_peer_holds_no_lock(void **state)
     assert_int_equal(enl_link_initiate(&link, fd, mal->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
 
     /* No burns, no purges, two notes that lea lacks: she expects two. */
-    randombytes_buf(keys, sizeof keys);
-    if (memcmp(keys[0], keys[1], 32) > 0) {
-        uint8_t k[32];
-        memcpy(k, keys[0], 32);
-        memcpy(keys[0], keys[1], 32);
-        memcpy(keys[1], k, 32);
-    }
+    two_sorted_keys(keys);
     announce_notes(&link, (const uint8_t (*)[32])keys, 2);
 
     /* The first note (junk: skipped) at once, so that lea has a batch open;

@@ -30,20 +30,6 @@
 
 #include "listening.h"
 
-/* Two notes the listener lacks, as a sorted key list. */
-static void announce_two_notes(enl_link *link)
-{
-    uint8_t keys[2][32];
-    randombytes_buf(keys, sizeof keys);
-    if (memcmp(keys[0], keys[1], 32) > 0) {
-        uint8_t k[32];
-        memcpy(k, keys[0], 32);
-        memcpy(keys[0], keys[1], 32);
-        memcpy(keys[1], k, 32);
-    }
-    announce_notes(link, (const uint8_t (*)[32])keys, 2);
-}
-
 enum { GONE_CLOSED, GONE_RESET, BAD_ITEM };
 
 /* lea listens once; mal connects, announces two notes and then, as said by
@@ -61,7 +47,11 @@ static void peer_goes(const char *ln, const char *mn, int how, int *session_rc, 
     assert_int_equal(enl_tcp_split(l.bound, host, sizeof host, port, sizeof port), ENL_OK);
     assert_int_equal(enl_tcp_connect(&fd, host, port, 5000), ENL_OK);
     assert_int_equal(enl_link_initiate(&link, fd, mal->id->dh_sk, lea->id->dh_pk, 5000), ENL_OK);
-    announce_two_notes(&link);
+    {
+        uint8_t keys[2][32];     /* two notes the listener lacks */
+        two_sorted_keys(keys);
+        announce_notes(&link, (const uint8_t (*)[32])keys, 2);
+    }
     if (how == BAD_ITEM) {
         uint8_t item[64];
         memset(item, 0x5a, sizeof item);
