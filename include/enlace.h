@@ -518,6 +518,14 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
                        const char *path, int flags, enl_progress_fn progress, void *progress_ctx)
     __attribute__((warn_unused_result));
 
+/* Async-signal-safe, for a handler of a signal that ends the process
+ * (SIGINT, SIGTERM, SIGHUP): removes the hidden temporary name that a save
+ * in this process has given the file, if any (where path's folder has no
+ * unnamed files, as on vfat, and for ENL_FILE_SAVE_FORCE just before it
+ * replaces path), so that a save stopped by the signal leaves no copy of
+ * the file in the clear that nobody knows of. */
+void enl_file_save_interrupted(void);
+
 /* Deletes a received file without saving it (complete or not): its parts
  * leave the store, overwritten; the file is listed ENL_FILE_DELETED and
  * parts of it that arrive later are dropped. from as for

@@ -2,6 +2,7 @@
  * enlace files save ID --out PATH [--force] [--from NAME]: write a received file out;
  * enlace files delete ID [--from NAME]: drop a received file unsaved. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -196,6 +197,36 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
     return 0;
 }
 
+/* A save stopped by Ctrl-C, a SIGTERM or a SIGHUP first removes the hidden
+ * temporary name the file may have (async-signal-safe), then dies of the
+ * signal: left, it would hold the file, or part of it, in the clear beside
+ * PATH where nobody knows of it (as on a vfat stick, which has no unnamed
+ * files). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define STOP_NSIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+static void remove_tmp_and_die(int sig)
+{
+    enl_file_save_interrupted();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int save_file(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES],
+                     const char *path, int flags)
+{
+    struct sigaction sa, before[STOP_NSIGNALS];
+    int rc;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_tmp_and_die;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &sa, &before[i]);
+    rc = enl_file_save_from(p, from, id, path, flags, cli_progress_bytes, NULL);
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &before[i], NULL);
+    return rc;
+}
+
 static int save(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -224,7 +255,7 @@ static int save(int argc, char **argv)
     if (!f.known)
         return cli_fail("files save: the description of %s has not arrived yet: its parts "
                         "cannot be named or checked", argv[optind]);
-    rc = enl_file_save_from(p, f.peer_fingerprint, f.id, out, flags, cli_progress_bytes, NULL);
+    rc = save_file(p, f.peer_fingerprint, f.id, out, flags);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "files save");
     cli_size(size, f.size);
     printf("saved ");

@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1051,6 +1053,34 @@ static int write_part(void *ctx, uint32_t index, const uint8_t *data, size_t len
     return 0;
 }
 
+/* The hidden temporary name a save in this process has given the file
+ * (where its folder has no unnamed files, and under --force just before it
+ * replaces path), for enl_file_save_interrupted: recorded before the name
+ * can exist, forgotten once it is renamed or removed. The flag goes up
+ * only once the path is whole, so a handler never reads half of one. */
+static char saving_tmp[4200];
+static volatile sig_atomic_t saving;
+
+static void saving_set(const char *tmp)
+{
+    saving = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    snprintf(saving_tmp, sizeof saving_tmp, "%s", tmp);
+    atomic_signal_fence(memory_order_seq_cst);
+    saving = 1;
+}
+
+static void saving_clear(void)
+{
+    saving = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+void enl_file_save_interrupted(void)
+{
+    if (saving) (void)unlink(saving_tmp);
+}
+
 /* A temporary name beside path: same folder, so that rename is atomic. */
 static int temp_beside(char *out, size_t max, const char *path)
 {
@@ -1210,9 +1240,15 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
     if ((w.fd = open_unnamed(path)) >= 0) {
         unnamed = 1;
         if (!(flags & ENL_FILE_SAVE_FORCE)) tmp[0] = '\0';   /* no hidden name at all */
-    } else if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-        rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
-        goto out;
+    } else {
+        /* the file in the clear under a name nobody knows of: a signal
+         * that stops the save removes it (enl_file_save_interrupted) */
+        saving_set(tmp);
+        if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+            saving_clear();
+            rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
+            goto out;
+        }
     }
     rec_head(r, &fh);
     enl_file_check_init(&w.check, &fh);
@@ -1226,11 +1262,13 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
      * name first when it replaces a file: rename is what replaces). */
     if (rc == ENL_OK && unnamed) {
         const char *to = (flags & ENL_FILE_SAVE_FORCE) ? tmp : path;
+        if (flags & ENL_FILE_SAVE_FORCE) saving_set(tmp);
         if (name_unnamed(w.fd, to) != 0) {
             rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
                                             "--force to replace it", path)
                                  : (w.io = errno, ENL_EIO);
             tmp[0] = '\0';   /* never named: nothing to remove */
+            saving_clear();
         }
     }
     if (close(w.fd) != 0 && rc == ENL_OK) { w.io = errno; rc = ENL_EIO; }
@@ -1249,6 +1287,7 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         kept = rc == ENL_OK;   /* tmp is path now */
     }
     if (!kept && tmp[0]) (void)unlink(tmp);
+    saving_clear();   /* renamed, or removed: the hidden name is gone */
     /* Named, but not yet surely so: the parts stay until it is. */
     if (rc == ENL_OK && sync_folder(path) != 0)
         rc = enl_fail(p, ENL_EIO, "%s was written, but its folder could not be synced (%s): the "
@@ -1287,6 +1326,7 @@ out:
         close(w.fd);
         if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
+    saving_clear();
     /* the hash state holds the last bytes it took in (the file's, in the
      * clear) when the parts stopped before the end: a write that failed */
     sodium_memzero(&w, sizeof w);

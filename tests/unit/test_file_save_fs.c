@@ -8,7 +8,10 @@
  *   temporary file, and still refuses a name that exists.
  * - Before the parts are deleted from the profile, the new name is synced
  *   to the folder: a power cut or a pulled stick right after a save must
- *   not lose a file the profile no longer holds. */
+ *   not lose a file the profile no longer holds.
+ * - A save stopped by a signal there (Ctrl-C) leaves no hidden temporary
+ *   file, which would hold the file in the clear where nobody looks: its
+ *   handler calls enl_file_save_interrupted, as the command line's does. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,11 +20,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/profile.h"
@@ -36,6 +41,8 @@ static dev_t synced_dev;           /* the folder whose fsync is looked for */
 static ino_t synced_ino;
 static int folder_synced;
 static int folder_sync_errno;      /* not 0: the folder's fsync fails so */
+static const char *signal_in;      /* a signal is raised at the fsync of a file in it */
+static int signal_raised;
 
 int __real_access(const char *path, int mode);
 int __real_link(const char *from, const char *to);
@@ -65,6 +72,17 @@ int __wrap_link(const char *from, const char *to)
 int __wrap_fsync(int fd)
 {
     struct stat sb;
+    if (signal_in != NULL && !signal_raised && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        char proc[64], at[512];
+        ssize_t n;
+        size_t dl = strlen(signal_in);
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        n = readlink(proc, at, sizeof at - 1);
+        if (n > 0 && (size_t)n > dl && strncmp(at, signal_in, dl) == 0 && at[dl] == '/') {
+            signal_raised = 1;
+            raise(SIGTERM);   /* the file is written whole: the worst moment */
+        }
+    }
     if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_dev == synced_dev &&
         sb.st_ino == synced_ino) {
         folder_synced = 1;
@@ -222,12 +240,82 @@ static void test_save_where_folders_cannot_sync(void **state)
     enl_profile_close(beto);
 }
 
+/* What the command line does on SIGINT, SIGTERM and SIGHUP during a save. */
+static void remove_tmp_and_die(int sig)
+{
+    enl_file_save_interrupted();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void test_save_stopped_by_a_signal(void **state)
+{
+    enl_profile *ana = mkprofile("pi"), *beto = mkprofile("rho");
+    uint8_t id[ENL_FILE_IDBYTES], data[70000];
+    char dir[300], out[400], home[300];
+    pid_t pid;
+    int status;
+    (void)state;
+
+    introduce(ana, "ana", beto, "beto");
+    send_one(ana, beto, "tape.bin", data, sizeof data, id);
+    enl_profile_close(beto);
+    snprintf(home, sizeof home, "%s/rho", root);
+    out_folder(dir, sizeof dir, "pulled");
+    snprintf(out, sizeof out, "%s/tape.bin", dir);
+
+    for (int force = 0; force <= 1; force++) {
+        for (int vfat = 0; vfat <= 1; vfat++) {
+            if (force) {
+                FILE *f = fopen(out, "wb");
+                assert_non_null(f);
+                fputs("old", f);
+                fclose(f);
+            }
+            assert_true((pid = fork()) >= 0);
+            if (pid == 0) {
+                struct sigaction sa;
+                enl_profile *b = NULL;
+                memset(&sa, 0, sizeof sa);
+                sa.sa_handler = remove_tmp_and_die;
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGTERM, &sa, NULL);
+                if (enl_profile_open(&b, home, "pw", 2) != ENL_OK) _exit(3);
+                like_vfat = vfat;
+                signal_in = dir;
+                int rc = enl_file_save(b, id, out, force ? ENL_FILE_SAVE_FORCE : 0, NULL, NULL);
+                _exit(rc == ENL_OK ? 4 : 5);    /* the signal should have ended it */
+            }
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+                fail_msg("the save (force %d, vfat %d) was not stopped by the signal: status %d",
+                         force, vfat, status);
+            /* nothing but what was there: no hidden copy of the file */
+            if (folder_entries(dir) != force)
+                fail_msg("a save stopped by a signal (force %d, vfat %d) left %d entries in its "
+                         "folder", force, vfat, folder_entries(dir) - force);
+            if (force) assert_int_equal(unlink(out), 0);
+        }
+    }
+    /* The profile still holds the file: it saves after all. */
+    assert_int_equal(enl_profile_open(&beto, home, "pw", 2), ENL_OK);
+    like_vfat = 1;
+    assert_int_equal(enl_file_save(beto, id, out, 0, NULL, NULL), ENL_OK);
+    like_vfat = 0;
+    same_bytes(out, data, sizeof data);
+    assert_int_equal(folder_entries(dir), 1);
+
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_on_vfat),
         cmocka_unit_test(test_save_synced),
         cmocka_unit_test(test_save_where_folders_cannot_sync),
+        cmocka_unit_test(test_save_stopped_by_a_signal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
