@@ -15,6 +15,16 @@
 
 #include "enlace.h"
 
+/* Notes, purge records and burn notices are no secret (anyone who copies
+ * one is a courier), and a folder shared between accounts (a group's
+ * folder, a stick formatted ext4 that goes from one computer to another)
+ * must let every account it lets in read them: mode 0644, less the umask.
+ * Who may read the folder at all is the folder's permissions' to say. At
+ * 0600 a note written by one account was skipped by every other as an I/O
+ * error, and never delivered. */
+#define DROP_FILE_MODE 0644
+#define READABLE_BY_OTHERS (S_IRGRP | S_IROTH)
+
 static int join(char *out, size_t max, const char *dir, const char *name)
 {
     int n = snprintf(out, max, "%s/%s", dir, name);
@@ -134,7 +144,7 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
     if (snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
         return ENL_EINVAL;
     pending_set(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DROP_FILE_MODE);
     if (fd < 0) {
         pending_clear();
         return ENL_EIO;
@@ -211,9 +221,12 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
     }
     fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     /* Only a plain file of ours with no other name: never one that a
-     * stranger with access to the folder put there or linked elsewhere. */
+     * stranger with access to the folder put there or linked elsewhere.
+     * And one that others can read, as a new file is under the usual
+     * umask: a note written private (0600, as enlace once wrote them)
+     * would make a purge that no other account reads. */
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
-        sb.st_uid != geteuid())
+        sb.st_uid != geteuid() || (sb.st_mode & READABLE_BY_OTHERS) != READABLE_BY_OTHERS)
         goto fresh;
     while (off < len) {
         ssize_t w = pwrite(fd, buf + off, len - off, (off_t)off);

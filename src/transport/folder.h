@@ -24,7 +24,8 @@ int enl_folder_list(const char *dir, int (*fn)(void *ctx, const char *name), voi
 /* Reads a whole regular file of at most max bytes. ENL_ETOOBIG when larger. */
 int enl_folder_read(const char *dir, const char *name, uint8_t *buf, size_t max, size_t *len);
 /* Writes a whole file under a temporary name, then renames it into place:
- * nobody ever sees part of it. write_atomic also syncs it to the disk
+ * nobody ever sees part of it. Files are made mode 0644 less the umask (the
+ * folder's own permissions say who may read them). write_atomic also syncs it to the disk
  * first; write does not, and enl_folder_sync then syncs everything written
  * at once (a dead drop's names check their contents, so a file a crash
  * left empty is found and written again at the next sync). */
@@ -36,7 +37,7 @@ int enl_folder_write(const char *dir, const char *name, const uint8_t *buf, size
                      const struct timespec *mtime);
 /* The same as removing the file old (one the caller is done with) and
  * writing name: old's inode is reused when it is a plain file of this user
- * with no other name, which spares the file system freeing one inode and
+ * with no other name that group and others can read, which spares the file system freeing one inode and
  * its block and allocating another (on ext4 without a journal, a search
  * past every recently freed inode). Nobody ever sees part of the new file
  * under its name; old is gone in every case. */

@@ -4,6 +4,11 @@
  * one by reusing its inode. A dead drop is shared with strangers: whatever
  * they put under the old name (a link to another file, a symbolic link, a
  * folder) must never be written through, and the old name is gone after.
+ *
+ * And what a sync writes there, every account the folder lets in can read
+ * (mode 0644 less the umask): a folder shared between accounts, or a stick
+ * formatted ext4 that goes between computers, must carry notes from one to
+ * the other. Private files (0600) were skipped by every other account.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +159,49 @@ static void test_rewrite_over_a_folder(void **state)
     assert_int_equal(count_entries(), 2);   /* the folder (left as it was) and the purge */
 }
 
+static mode_t mode_of(const char *name)
+{
+    char path[256];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(lstat(path, &sb), 0);
+    return sb.st_mode & 07777;
+}
+
+static void test_written_files_are_readable_by_others(void **state)
+{
+    (void)state;
+    assert_int_equal(enl_folder_write(dir, "a.note", (const uint8_t *)"note", 4, &when), ENL_OK);
+    assert_int_equal(mode_of("a.note"), 0644);
+    assert_int_equal(enl_folder_write_atomic(dir, "b.burn", (const uint8_t *)"burn", 4), ENL_OK);
+    assert_int_equal(mode_of("b.burn"), 0644);
+    assert_int_equal(enl_folder_rewrite(dir, "missing.note", "c.purge", (const uint8_t *)"p", 1,
+                                        NULL), ENL_OK);
+    assert_int_equal(mode_of("c.purge"), 0644);
+    /* the umask still has its say */
+    umask(077);
+    assert_int_equal(enl_folder_write(dir, "d.note", (const uint8_t *)"note", 4, NULL), ENL_OK);
+    umask(022);
+    assert_int_equal(mode_of("d.note"), 0600);
+}
+
+/* A delivered note written private (as enlace once wrote them) does not
+ * become a purge that other accounts cannot read. */
+static void test_rewrite_of_a_private_file(void **state)
+{
+    char path[256];
+    (void)state;
+    snprintf(path, sizeof path, "%s/old.note", dir);
+    put(path, "a note written private");
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(enl_folder_rewrite(dir, "old.note", "new.purge", (const uint8_t *)"purge", 5,
+                                        &when), ENL_OK);
+    assert_gone("old.note");
+    assert_content("new.purge", "purge");
+    assert_int_equal(mode_of("new.purge"), 0644);
+    assert_int_equal(count_entries(), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,7 +211,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rewrite_never_follows_a_symbolic_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewrite_over_a_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_written_files_are_readable_by_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rewrite_of_a_private_file, setup, teardown),
     };
+    umask(022);   /* the usual one: modes below are what it leaves */
     if (enl_init() != ENL_OK) return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
