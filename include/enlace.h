@@ -523,7 +523,8 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
  * in this process has given the file, if any (where path's folder has no
  * unnamed files, as on vfat, and for ENL_FILE_SAVE_FORCE just before it
  * replaces path), so that a save stopped by the signal leaves no copy of
- * the file in the clear that nobody knows of. */
+ * the file in the clear that nobody knows of. It knows of one save at a
+ * time: for a process that saves from one thread at a time. */
 void enl_file_save_interrupted(void);
 
 /* Deletes a received file without saving it (complete or not): its parts
