@@ -181,33 +181,6 @@ int enl_follows_refresh(enl_profile *p, enl_sync_stats *stats)
     return rc;
 }
 
-typedef struct {
-    const char *text;               /* what was typed */
-    unsigned best;
-    char name[ENL_NAME_MAX + 1];
-} near_ctx;
-
-static int nearest_contact(const enl_contact_info *c, void *ctx)
-{
-    near_ctx *x = ctx;
-    unsigned d = enl_fingerprint_distance(x->text, c->fingerprint);
-    if (d < x->best) {
-        x->best = d;
-        memcpy(x->name, c->name, sizeof x->name);
-    }
-    return 0;
-}
-
-/* The contact whose fingerprint text is closest to, within
- * ENL_FINGERPRINT_NEAR places but not the same: x->name, or "". */
-static void near_contact(enl_profile *p, const char *text, near_ctx *x)
-{
-    memset(x, 0, sizeof *x);
-    x->text = text;
-    x->best = ENL_FINGERPRINT_NEAR + 1;
-    if (enl_contact_each(p, nearest_contact, x) != ENL_OK || x->best == 0) x->name[0] = '\0';
-}
-
 /* What is wrong with text, which is no fingerprint: said with what one
  * looks like, and the contact it is closest to (a typo of theirs). */
 static int not_a_fingerprint(enl_profile *p, const char *text)
@@ -215,7 +188,8 @@ static int not_a_fingerprint(enl_profile *p, const char *text)
     char chars[ENL_FINGERPRINT_CHARSMAX + 1], what[64], near[ENL_NAME_MAX + 64] = "";
     size_t n = enl_fingerprint_chars(chars, sizeof chars, text);
     const char *bad = n <= ENL_FINGERPRINT_CHARSMAX ? strchr(chars, '?') : NULL;
-    near_ctx x;
+    char name[ENL_NAME_MAX + 1];
+    unsigned places;
     if (bad != NULL) {
         const char *t = text;
         while (*t == ' ' || *t == '-' || *t == '\n' || *t == '\r' || *t == '\t' ||
@@ -227,9 +201,8 @@ static int not_a_fingerprint(enl_profile *p, const char *text)
             snprintf(what, sizeof what, "it holds a character no fingerprint holds");
     } else
         snprintf(what, sizeof what, "it has %zu characters", n);
-    near_contact(p, text, &x);
-    if (x.name[0])
-        snprintf(near, sizeof near, " (%u off %s's fingerprint: a typo?)", x.best, x.name);
+    if (enl_contact_near(p, text, name, &places))
+        snprintf(near, sizeof near, " (%u off %s's fingerprint: a typo?)", places, name);
     return enl_fail(p, ENL_EMALFORMED, "neither a card nor a fingerprint: %s%s; a fingerprint is "
                     "32 letters and digits in 8 groups of 4, as enlace contact show prints it",
                     what, near);
@@ -348,10 +321,10 @@ int enl_bulletin_follow(enl_profile *p, const char *who, enl_follow_info *out)
          * a few places off one that is: most likely that contact's,
          * mistyped. Followed all the same: the author may be no contact. */
         if (!f.name[0] && !out->name[0]) {
-            near_ctx x;
-            near_contact(p, who, &x);
-            memcpy(out->near, x.name, sizeof out->near);
-            out->near_places = x.name[0] ? x.best : 0;
+            if (!enl_contact_near(p, who, out->near, &out->near_places)) {
+                out->near[0] = '\0';
+                out->near_places = 0;
+            }
         }
     }
 out:

@@ -15,6 +15,7 @@
 
 #include "core/onion.h"
 #include "core/profile.h"
+#include "note/bulletin.h"
 #include "note/note.h"
 #include "util/bytes.h"
 #include "util/secmem.h"
@@ -566,4 +567,39 @@ int enl_contact_each(enl_profile *p, int (*cb)(const enl_contact_info *c, void *
     }
     enl_free_wiped(l.v, l.cap * sizeof *l.v);
     return rc;
+}
+
+typedef struct {
+    const char *text;               /* what was typed */
+    unsigned best;
+    char name[ENL_NAME_MAX + 1];
+} near_ctx;
+
+static int nearest_contact(const enl_contact_info *c, void *ctx)
+{
+    near_ctx *x = ctx;
+    unsigned d = enl_fingerprint_distance(x->text, c->fingerprint);
+    if (d < x->best) {
+        x->best = d;
+        memcpy(x->name, c->name, sizeof x->name);
+    }
+    return 0;
+}
+
+int enl_contact_near(enl_profile *p, const char *text, char name[ENL_NAME_MAX + 1],
+                     unsigned *places)
+{
+    near_ctx x;
+    int found;
+    memset(&x, 0, sizeof x);
+    x.text = text;
+    x.best = ENL_FINGERPRINT_NEAR + 1;
+    found = enl_contact_each(p, nearest_contact, &x) == ENL_OK && x.name[0] && x.best > 0 &&
+            x.best <= ENL_FINGERPRINT_NEAR;
+    if (found) {
+        memcpy(name, x.name, ENL_NAME_MAX + 1);
+        *places = x.best;
+    }
+    sodium_memzero(&x, sizeof x);
+    return found;
 }

@@ -177,6 +177,8 @@ static int subject_contact(enl_profile *p, const enl_subject *subj, enl_contact 
 static int parse_subject(enl_profile *p, const char *key, enl_subject *s)
 {
     uint8_t fp[ENL_SUBJECT_FPBYTES + 8];
+    char name[ENL_NAME_MAX + 1];
+    unsigned places;
     size_t n = 0;
     enl_card c;
     int rc;
@@ -190,6 +192,15 @@ static int parse_subject(enl_profile *p, const char *key, enl_subject *s)
         enl_subject_keys(s, c.sign_pk, c.dh_pk);
         return ENL_OK;
     }
+    /* A fingerprint a few places off a contact's is that contact's,
+     * mistyped (no two keys come that close by chance): asked as typed, the
+     * inquiry would go to every verified contact about a key nobody holds,
+     * and its answers all say "unknown", about someone known. */
+    if (enl_contact_near(p, key, name, &places))
+        return enl_fail(p, ENL_EINVAL, "that fingerprint is no contact's but differs from %s's in "
+                        "%u place%s: if you meant %s, it is mistyped (copy it from `enlace contact "
+                        "show %s`); nothing was asked", name, places, places == 1 ? "" : "s",
+                        name, name);
     if (enl_base32_decode(fp, sizeof fp, &n, key, strlen(key)) != ENL_OK || n != ENL_SUBJECT_FPBYTES)
         return enl_fail(p, ENL_EINVAL, "give a card (enlace1...) or a fingerprint of 8 groups of 4 characters");
     enl_subject_fp(s, fp);

@@ -132,6 +132,12 @@ int enl_contact_by_name(enl_profile *p, const char *name, enl_contact *c);
 /* The card text kept for a contact (NUL-terminated). */
 int enl_contact_card_text(enl_profile *p, const uint8_t dh_pk[32], char *out, size_t max);
 void enl_contact_fill_info(const enl_profile *p, const enl_contact *c, enl_contact_info *out);
+/* 1 when text, a fingerprint as typed, is no contact's but lies within
+ * ENL_FINGERPRINT_NEAR places of one's (most likely that contact's,
+ * mistyped: no two keys come that close by chance): the closest contact's
+ * name and the number of places. 0 otherwise. */
+int enl_contact_near(enl_profile *p, const char *text, char name[ENL_NAME_MAX + 1],
+                     unsigned *places);
 
 /* Deletes both sessions with a peer and their tags (a burned key). */
 int enl_sessions_forget(enl_profile *p, const uint8_t peer_dh[32]);

@@ -362,6 +362,52 @@ static void test_an_introduction_again_is_not_a_new_one(void **state)
     enl_profile_close(teo);
 }
 
+/* A fingerprint a few places off a contact's is that contact's, mistyped:
+ * `ask` sent it as typed to every verified contact, about a key nobody
+ * holds, and every answer said "unknown" about someone they know. It is
+ * refused, naming the contact, and nothing is asked; the contact's own
+ * fingerprint, and a stranger's, are asked about. */
+static void test_fingerprint_near_a_contact(void **state)
+{
+    enl_profile *uma = mkprofile("uma8"), *val = mkprofile("val8"), *wen = mkprofile("wen8"),
+                *xia = mkprofile("xia8");
+    char *card = NULL, fp[ENL_FINGERPRINT_STRBYTES], typo[ENL_FINGERPRINT_STRBYTES + 1];
+    char id[ENL_SHORTID_STRBYTES];
+    unsigned asked = 0;
+    (void)state;
+
+    introduce(uma, "uma8", val, "val8");
+    assert_int_equal(enl_contact_verify(uma, "val8"), ENL_OK);
+    assert_int_equal(enl_profile_card(wen, &card), ENL_OK);
+    assert_int_equal(enl_contact_add(uma, card, "wen8", NULL), ENL_OK);
+    free(card);
+    assert_int_equal(enl_profile_fingerprint(wen, fp), ENL_OK);
+
+    snprintf(typo, sizeof typo, "%s", fp);
+    typo[0] = typo[0] == 'z' ? 'y' : 'z';
+    typo[10] = typo[10] == 'z' ? 'y' : 'z';
+    assert_int_equal(enl_ask(uma, typo, NULL, &asked, id), ENL_EINVAL);
+    assert_non_null(strstr(enl_profile_errmsg(uma), "differs from wen8's in 2 places"));
+    assert_non_null(strstr(enl_profile_errmsg(uma), "nothing was asked"));
+    assert_int_equal(asked, 0);
+    /* one character left out: no fingerprint, but the same contact's */
+    snprintf(typo, sizeof typo, "%s", fp + 1);
+    assert_int_equal(enl_ask(uma, typo, NULL, &asked, id), ENL_EINVAL);
+    assert_non_null(strstr(enl_profile_errmsg(uma), "differs from wen8's in 1 place:"));
+    assert_int_equal(asked, 0);
+
+    assert_int_equal(enl_ask(uma, fp, NULL, &asked, id), ENL_OK);
+    assert_int_equal(asked, 1);
+    asked = 0;
+    assert_int_equal(enl_profile_fingerprint(xia, fp), ENL_OK);
+    assert_int_equal(enl_ask(uma, fp, NULL, &asked, id), ENL_OK);
+    assert_int_equal(asked, 1);
+    enl_profile_close(uma);
+    enl_profile_close(val);
+    enl_profile_close(wen);
+    enl_profile_close(xia);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_card_in_capitals),
         cmocka_unit_test(test_an_answer_again_is_not_a_new_one),
         cmocka_unit_test(test_an_introduction_again_is_not_a_new_one),
+        cmocka_unit_test(test_fingerprint_near_a_contact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
