@@ -27,6 +27,7 @@
 #include "note/file.h"
 #include "util/base32.h"
 #include "util/bytes.h"
+#include "util/noreplace.h"
 #include "util/secmem.h"
 
 #define REC_VERSION 4
@@ -1141,28 +1142,6 @@ static int sync_folder(const char *path)
     return 0;
 }
 
-/* Gives the hidden temporary file tmp the name path, refusing (EEXIST) a
- * path that exists. rename with RENAME_NOREPLACE does it in one step, on
- * vfat too (which has no hard links, so link alone would always fail
- * there); link is for file systems that do not know the flag; and where
- * neither works, the name is looked up just before it is replaced. */
-static int name_hidden(const char *tmp, const char *path)
-{
-    struct stat sb;
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) return 0;
-    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
-    if (link(tmp, path) == 0) {
-        (void)unlink(tmp);
-        return 0;
-    }
-    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS) return -1;
-    if (lstat(path, &sb) == 0) {
-        errno = EEXIST;
-        return -1;
-    }
-    return rename(tmp, path);
-}
-
 static int name_unnamed(int fd, const char *path)
 {
     char proc[64];
@@ -1279,7 +1258,7 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         /* name_hidden refuses an existing name atomically; rename replaces it. */
         if (flags & ENL_FILE_SAVE_FORCE) {
             if (rename(tmp, path) != 0) { w.io = errno; rc = ENL_EIO; }
-        } else if (name_hidden(tmp, path) != 0) {
+        } else if (enl_rename_noreplace(tmp, path) != 0) {
             rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
                                             "--force to replace it", path)
                                  : (w.io = errno, ENL_EIO);
