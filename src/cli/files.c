@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cli/commands.h"
+#include "cli/outpath.h"
 #include "util/base32.h"
 
 #define SHORT_HEX 16
@@ -250,6 +251,7 @@ static int save(int argc, char **argv)
     }
     if (optind + 1 != argc || out == NULL) return usage();
     if ((rc = check_id("save", argv[optind], from)) != 0) return rc;
+    if ((rc = cli_check_output("files save", out, flags & ENL_FILE_SAVE_FORCE)) != 0) return rc;
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if ((rc = resolve(p, "save", argv[optind], from, &f)) != 0) return rc;
     if (!f.known)

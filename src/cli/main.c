@@ -65,6 +65,7 @@ static const cli_command commands[] = {
       "Put the notes I hold on a page to copy by hand or in QR codes, and read them back.\n"
       "import names every line that does not check and takes in every note that does.",
       "enlace paper export [NOTE-ID...] [--out FILE|-] [--qr-png FILE] [--qr-svg FILE] [--terminal]\n"
+      "                    [--force]\n"
       "       enlace paper import FILE|-" },
     { "burn", cmd_burn, P,
       "Burn a contact's keys: they are compromised (an arrest, a seized device).\n"

@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/outpath.h"
 #include "paper/paper.h"
 #include "paper/qr.h"
 #include "util/base32.h"
+#include "util/noreplace.h"
 
 #define INPUT_MAX      ((size_t)16 << 20)  /* largest page or image read */
 #define ERRORS_SHOWN   40
@@ -154,24 +156,26 @@ typedef struct {
 
 typedef struct {
     const char *out, *png, *svg;
-    int terminal;
+    int terminal, force;
     code *codes;
     size_t ncodes;
     unsigned pages, lines;
     int vmin, vmax;
 } export_job;
 
-/* An output file is written under a hidden name beside it and renamed over
- * PATH only once all of it is written: an export that fails (an image too
- * large, a full disk) leaves a file that was there as it was. A PATH that
- * is no regular file (a fifo, /dev/stdout) is written as it is. */
+/* An output file is written under a hidden name beside it and given the
+ * name PATH only once all of it is written: an export that fails (an image
+ * too large, a full disk) leaves a file that was there as it was. Without
+ * --force a PATH that appeared meanwhile is not replaced either. A PATH
+ * that is no regular file (a fifo, /dev/stdout) is written as it is. */
 typedef struct {
     FILE *f;
     const char *path;
     char tmp[4200];
+    int force;
 } out_file;
 
-static int open_out(out_file *o, const char *path)
+static int open_out(out_file *o, const char *path, int force)
 {
     struct stat sb;
     const char *slash = strrchr(path, '/');
@@ -179,6 +183,7 @@ static int open_out(out_file *o, const char *path)
 
     o->path = path;
     o->tmp[0] = '\0';
+    o->force = force;
     if (strcmp(path, "-") == 0) {
         o->f = stdout;
         return 0;
@@ -224,11 +229,15 @@ static int close_out(out_file *o, int rc)
     if (o->f == stdout) bad |= fflush(o->f) != 0;
     else bad |= fclose(o->f) != 0;
     e = errno;
-    if (!bad && o->tmp[0] && rename(o->tmp, o->path) != 0) {
+    if (!bad && o->tmp[0] &&
+        (o->force ? rename(o->tmp, o->path) : enl_rename_noreplace(o->tmp, o->path)) != 0) {
         bad = 1;
         e = errno;
     }
     if (bad && o->tmp[0]) unlink(o->tmp);
+    if (bad && rc == ENL_OK && e == EEXIST && !o->force)
+        return cli_fail("paper export: %s exists (made while the export ran): choose another "
+                        "name, or --force to replace it", o->path);
     if (bad && rc == ENL_ETOOBIG)
         return cli_fail("paper export: %s would be too large an image (%s): export fewer notes "
                         "at a time (paper export ID...)", o->path, enl_strerror(rc));
@@ -242,7 +251,7 @@ static int write_text(export_job *j, const note_list *l)
     out_file o;
     FILE *f;
     int rc = ENL_OK;
-    if (open_out(&o, j->out) != 0) return 1;
+    if (open_out(&o, j->out, j->force) != 0) return 1;
     f = o.f;
     for (size_t i = 0; i < l->n && rc == ENL_OK; i++) {
         size_t max = enl_paper_text_max(l->v[i].len), tlen;
@@ -293,7 +302,7 @@ static int write_image(export_job *j, const char *path, int svg)
     int rc;
     if (qrs == NULL) return cli_fail("out of memory");
     for (size_t i = 0; i < j->ncodes; i++) qrs[i] = j->codes[i].qr;
-    if (open_out(&o, path) != 0) {
+    if (open_out(&o, path, j->force) != 0) {
         free(qrs);
         return 1;
     }
@@ -408,6 +417,7 @@ static int export(int argc, char **argv)
         { "qr-png", required_argument, NULL, 'p' },
         { "qr-svg", required_argument, NULL, 's' },
         { "terminal", no_argument, NULL, 't' },
+        { "force", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -423,9 +433,16 @@ static int export(int argc, char **argv)
         if (c == 'p') j.png = optarg;
         if (c == 's') j.svg = optarg;
         if (c == 't') j.terminal = 1;
+        if (c == 'f') j.force = 1;
     }
     if (j.out == NULL && j.png == NULL && j.svg == NULL && !j.terminal) j.out = "-";
     if ((rc = distinct_outputs(&j)) != 0) return rc;
+    {
+        const char *path[3] = { j.out, j.png, j.svg };
+        for (int i = 0; i < 3; i++)
+            if (path[i] != NULL && (rc = cli_check_output("paper export", path[i], j.force)) != 0)
+                return rc;
+    }
     if ((rc = check_prefixes(argv + optind, argc - optind)) != 0) return rc;
     if ((l.p = cli_unlock(&ex)) == NULL) return ex;
     rc = choose(&l, argv + optind, argc - optind);

@@ -5,6 +5,8 @@
 #    one written, before it writes anything;
 #  - paper export's page, PNG and SVG are private (0600), as files save and
 #    revocation export are: they hold sealed notes;
+#  - paper export replaces a file that exists only with --force, and neither
+#    it nor files save writes into the profile's own folder;
 #  - send --file shows the path in its line as every other line shows a
 #    name: an escape, a newline or a right-to-left override in it cannot
 #    drive the terminal or print a line of its own.
@@ -46,10 +48,50 @@ step "paper export's files are private"
 for f in p.txt p.png p.svg; do
     eq "$(stat -c %a "$T/out/$f")" 600 "the mode of paper export's $f"
 done
-# a file that was there is replaced by a private one
+# a file that was there is replaced (--force) by a private one
 chmod 644 "$T/out/p.txt"
-ok enl ana paper export "$id" --out "$T/out/p.txt"
+ok enl ana paper export "$id" --out "$T/out/p.txt" --force
 eq "$(stat -c %a "$T/out/p.txt")" 600 "the mode of a page written over a readable one"
+
+step "paper export and files save never replace a file without --force, nor the profile's"
+# paper export replaced any file it was given, without a word: a page over
+# precious.txt, or over the profile's own database (its keys and every
+# message gone: every command then said only "profile database error").
+echo "precious" >"$T/out/precious.txt"
+for opt in --out --qr-png --qr-svg; do
+    expect_fail 1 enl ana paper export "$id" "$opt" "$T/out/precious.txt"
+    one_error_line "paper export $opt onto a file that exists"
+    contains "$ERR" "precious.txt exists: choose another name, or --force to replace it" "paper export $opt onto a file that exists"
+done
+eq "$(cat "$T/out/precious.txt")" "precious" "a file paper export was refused"
+cp "$T/ana/enlace.db" "$T/db.before"
+for force in "" --force; do
+    # shellcheck disable=SC2086
+    expect_fail 1 enl ana paper export "$id" --out "$T/ana/enlace.db" $force
+    contains "$ERR" "in the profile's own folder" "paper export onto the profile's database $force"
+    # shellcheck disable=SC2086
+    expect_fail 1 sh -c 'cd "$1" && exec "$2" --home . paper export "$3" --qr-svg new.svg $4' \
+        sh "$T/ana" "$ENLACE" "$id" "$force"
+    contains "$ERR" "in the profile's own folder" "paper export into the profile's folder, named relatively $force"
+done
+[ -e "$T/ana/new.svg" ] && fail "paper export wrote into the profile's folder"
+cmp -s "$T/ana/enlace.db" "$T/db.before" || fail "a refused export changed the profile's database"
+ok enl ana status
+# files save --force, whose file would replace the database as well
+ok enl ana send --file "$T/out/precious.txt" carmen
+mkdrop drop
+sync_drop ana drop
+sync_drop carmen drop
+"$ENLACE" --home "$T/carmen" files --json >"$T/files.json"
+fid=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*/\1/p' "$T/files.json")
+[ -n "$fid" ] || fail "no incoming file at carmen: $(cat "$T/files.json")"
+cp "$T/carmen/enlace.db" "$T/db.before"
+expect_fail 1 enl carmen files save "$fid" --out "$T/carmen/enlace.db" --force
+contains "$ERR" "in the profile's own folder" "files save --force onto the profile's database"
+cmp -s "$T/carmen/enlace.db" "$T/db.before" || fail "a refused save changed the profile's database"
+ok enl carmen status
+ok enl carmen files save "$fid" --out "$T/out/saved.txt"
+eq "$(cat "$T/out/saved.txt")" "precious" "the file, saved elsewhere"
 
 step "send --file: the path's control characters are not printed raw"
 esc=$(printf '\033')

@@ -215,12 +215,15 @@ for n in 1 2 3 4; do ok enl hoarder send carmen - <"$T/long.txt"; done
 echo "a picture that matters" >"$T/kept.png"
 echo "a page that matters" >"$T/kept.txt"
 # four notes of 64 KiB are 400 codes: more pixels than one image may hold
-expect_fail 1 enl hoarder paper export --qr-png "$T/kept.png"
+expect_fail 1 enl hoarder paper export --qr-png "$T/kept.png" --force
 one_error_line "an export to an image too large"
 contains "$ERR" "fewer notes" "an export to an image too large"
 eq "$(cat "$T/kept.png")" "a picture that matters" "a file an export failed to replace"
 ls -a "$T" | grep -q enlace-tmp && fail "a failed export left a temporary file"
-ok enl hoarder paper export --out "$T/kept.txt"
+expect_fail 1 enl hoarder paper export --out "$T/kept.txt"
+contains "$ERR" "exists: choose another name, or --force to replace it" "an export onto a file that exists"
+eq "$(cat "$T/kept.txt")" "a page that matters" "a file an export without --force named"
+ok enl hoarder paper export --out "$T/kept.txt" --force
 head -n 1 "$T/kept.txt" | grep -q '^ENLACE PAPER 1' || fail "export --out did not replace the page: $(head -n 1 "$T/kept.txt")"
 ls -a "$T" | grep -q enlace-tmp && fail "an export left a temporary file"
 
