@@ -42,6 +42,7 @@ typedef struct {
     int writable;
     time_t now;
     size_t expired;             /* notes past their expiry: one warning for all */
+    size_t expired_removed;     /* of those, removed from the folder (a day past it) */
     const enl_sync_opts *opts;
     const char *dir;
     enl_batch batch;            /* intake, committed in batches (core/batch.h) */
@@ -424,9 +425,9 @@ static int take_notes(enl_profile *p, listing *l, enl_sync_stats *s, uint64_t *d
              * has deleted: the header says nothing against it then, and
              * nobody else can open it) */
             enl_note_header h;
-            if (enl_note_header_parse(&h, buf, len, enl_now_hours()) != ENL_EEXPIRED ||
-                expired_a_day(h.expiry_hours))
-                (void)enl_folder_remove(l->dir, name);
+            if ((enl_note_header_parse(&h, buf, len, enl_now_hours()) != ENL_EEXPIRED ||
+                 expired_a_day(h.expiry_hours)) && enl_folder_remove(l->dir, name) == ENL_OK)
+                l->expired_removed++;
             s->skipped++;
             l->expired++;
             rc = ENL_OK;
@@ -672,9 +673,17 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     if (rc == ENL_OK) rc = take_purges(p, &l, &s);
     if (rc == ENL_OK) rc = take_notes(p, &l, &s, &done, l.nnotes);
     /* counted among the skipped, which the summary says are each warned of */
-    if (l.expired > 0)
+    if (l.expired > 0 && l.expired_removed == l.expired)
+        warn(l.opts, "skipped %zu note%s past %s expiry, and removed %s from the drop",
+             l.expired, l.expired == 1 ? "" : "s", l.expired == 1 ? "its" : "their",
+             l.expired == 1 ? "it" : "them");
+    else if (l.expired > 0 && l.expired_removed == 0)
         warn(l.opts, "skipped %zu note%s past %s expiry (a day after it, a sync removes them "
              "from the drop)", l.expired, l.expired == 1 ? "" : "s", l.expired == 1 ? "its" : "their");
+    else if (l.expired > 0)
+        warn(l.opts, "skipped %zu notes past their expiry, and removed %zu of them from the drop "
+             "(a day after its expiry, a sync removes each of the others)", l.expired,
+             l.expired_removed);
     /* every item taken in is whole: commit them, whatever stopped the loop;
      * unless that was a batch whose commit failed (a full disk): it was
      * rolled back, and the notes it delivered must stay in the folder */

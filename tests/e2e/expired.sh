@@ -27,7 +27,7 @@ eq "$RC" 0 "the courier's late sync: exit status"
 eq "$(sync_received)" 0 "the courier's late sync: notes received"
 eq "$(notes_in d1)" 1 "notes left in d1 after the courier's late sync (expired an hour ago: it stays)"
 # counted as skipped, and said: the summary promises a warning for each
-contains "$ERR" "skipped 1 note past its expiry" "the courier's late sync warns of the expired note"
+contains "$ERR" "skipped 1 note past its expiry (a day after it, a sync removes them from the drop)" "the courier's late sync warns of the expired note"
 expect_status visitor notes 0
 sync_drop visitor d2
 eq "$(notes_in d2)" 0 "notes the courier left in d2"
@@ -36,6 +36,9 @@ step "a day after it expired, the courier's sync deletes it from the drop"
 run env ENLACE_NOW="$DAY_LATER" "$ENLACE" --home "$T/visitor" sync "$T/d1"
 eq "$RC" 0 "the courier's sync a day later: exit status"
 eq "$(notes_in d1)" 0 "notes left in d1 a day after it expired"
+# it said a sync would remove the note a day later, as this one did
+contains "$ERR" "skipped 1 note past its expiry, and removed it from the drop" "the courier's sync a day later says it removed the note"
+lacks "$ERR" "a day after" "the courier's sync a day later"
 sync_drop carmen d1
 sync_drop carmen d2
 eq "$(inbox_count carmen)" 0 "carmen's inbox"
@@ -121,6 +124,23 @@ eq "$RC" 0 "the courier's sync, its clock two hours ahead: exit status"
 eq "$(notes_in d5)" "$before" "notes left in d5 by the courier whose clock runs ahead"
 sync_drop carmen d5
 eq "$(sync_new)" 1 "carmen's sync after the courier's: new messages"
+
+step "one sync that removes one expired note and keeps another says so"
+mkprofile rosa
+mkprofile porter
+introduce rosa carmen
+mkdrop d6
+ok enl rosa send --expire 1 carmen "old news"
+sync_drop rosa d6
+DAY=$(later 24)
+ok env ENLACE_NOW="$DAY" "$ENLACE" --home "$T/rosa" send --expire 1 carmen "news of a day later"
+ok env ENLACE_NOW="$DAY" "$ENLACE" --home "$T/rosa" sync "$T/d6"
+eq "$(notes_in d6)" 2 "notes in d6"
+# 26 hours on: the first expired 25 hours ago (removed), the second 1 hour ago (kept)
+run env ENLACE_NOW="$DAY_LATER" "$ENLACE" --home "$T/porter" sync "$T/d6"
+eq "$RC" 0 "the courier's sync of d6: exit status"
+eq "$(notes_in d6)" 1 "notes left in d6"
+contains "$ERR" "skipped 2 notes past their expiry, and removed 1 of them from the drop" "the courier's sync of d6"
 
 step "--expire bounds"
 expect_fail 2 enl ana send --expire 0 carmen x
