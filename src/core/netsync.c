@@ -63,9 +63,18 @@ _Static_assert(1 + ENL_NOTE_MAX <= MSG_MAX, "a note item fits the message buffer
 /* How long a listener gives a contact it turns away as busy to hear it
  * and close. */
 #define BUSY_MS 2000
-/* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
- * few); a peer that keeps it going longer is cut off. */
-#define RECON_ROUNDS_MAX 256
+/* An honest reconciliation of few differences ends in O(log n) rounds
+ * (deferred ranges add a few); one of many takes longer, since a message
+ * holds only so many ids: it settles some hundreds of differences a round
+ * (about 500 when one side holds them all, over 300 amid 500,000 shared
+ * items). A peer gets RECON_ROUNDS_MAX rounds, one more for every
+ * RECON_ROUNDS_PER differences settled so far (honest peers settle five
+ * times that at least), and never more than RECON_ROUNDS_HARD: a flat cap
+ * cut off two honest devices some 130,000 items apart before anything
+ * moved, at every sync. */
+#define RECON_ROUNDS_MAX  256
+#define RECON_ROUNDS_PER  64
+#define RECON_ROUNDS_HARD 4096
 /* When a read from the link has waited this long (the peer quiet, or
  * trickling its bytes), what was taken in commits, so the write lock is not
  * held while the link waits. */
@@ -244,6 +253,15 @@ static int all_done(const session *x)
     return 1;
 }
 
+/* The rounds a peer gets, given what the rounds so far settled. */
+static int rounds_allowed(const session *x)
+{
+    uint64_t settled = 0, r;
+    for (int i = 0; i < NSETS; i++) settled += x->sets[i].nhave + x->sets[i].nneed;
+    r = RECON_ROUNDS_MAX + settled / RECON_ROUNDS_PER;
+    return r < RECON_ROUNDS_HARD ? (int)r : RECON_ROUNDS_HARD;
+}
+
 static int reconcile(session *x)
 {
     uint8_t *out = x->msg;
@@ -270,7 +288,7 @@ static int reconcile(session *x)
         const uint8_t *part[NSETS];
         size_t plen[NSETS], off = 1;
         int any = 0;
-        if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
+        if (round >= rounds_allowed(x)) return ENL_EPROTO;
         if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
         if (x->initiator && round == 0 && len == 1 && x->in[0] == MSG_BUSY) return ENL_EBUSY;
         if (x->initiator && len == 1 && x->in[0] == MSG_FAIL) return ENL_EPEERFAIL;
