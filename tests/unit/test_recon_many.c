@@ -162,7 +162,7 @@ static void test_many_differences_reconcile(void **state)
 static void test_no_progress_is_cut_off(void **state)
 {
     enl_profile *lea = mkprofile("lea2"), *mal = mkprofile("mal2");
-    uint8_t *in = malloc(MSG_BYTES), m[64];
+    uint8_t *in = malloc(MSG_BYTES), m[128];
     listening l;
     enl_link link;
     char host[64], port[16];
