@@ -112,6 +112,8 @@ typedef struct {
     uint8_t *in;            /* incoming reconciliation message */
     struct timespec t0;
     int initiator;
+    int contact;            /* the peer is served as a contact (not an open relay's stranger) */
+    int burned_midway;      /* its keys were found burned during the session */
 } session;
 
 static double since(const struct timespec *t0)
@@ -498,6 +500,14 @@ static int exchange(session *x, int which)
     return send_items(x, which);
 }
 
+/* 1 when the contact this session serves has had its keys burned here
+ * since the session began. */
+static int peer_burned(session *x)
+{
+    enl_contact c;
+    return x->contact && enl_contact_by_dh(x->p, x->link.peer, &c) == ENL_OK && c.burned;
+}
+
 static int run_session(session *x)
 {
     int rc;
@@ -505,9 +515,21 @@ static int run_session(session *x)
         if ((rc = set_build(&x->sets[i], x->p, i, x->initiator)) != ENL_OK) return rc;
     if ((rc = reconcile(x)) != ENL_OK) return rc;
     /* Burn notices first; then purges both ways before any note, so that
-     * neither side sends a note the other has just told it is delivered. */
-    for (int i = 0; i < NSETS; i++)
+     * neither side sends a note the other has just told it is delivered.
+     * A notice that came may burn the peer's own keys: the device seized
+     * with them takes in its owner's notice and carries it like any other,
+     * so it hands it over itself, first thing. Another session, or the
+     * user, may burn them meanwhile too. From then on the peer is whoever
+     * seized them: the session stops there, as a sync with burned keys is
+     * refused from the start (resolve, serve_one), before the notes, among
+     * which others' notes to the burned keys, that it would open. */
+    for (int i = 0; i < NSETS; i++) {
+        if (i > 0 && peer_burned(x)) {
+            x->burned_midway = 1;
+            return ENL_EREFUSED;
+        }
         if ((rc = exchange(x, i)) != ENL_OK) return rc;
+    }
     return ENL_OK;
 }
 
@@ -677,6 +699,7 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     if (rc != ENL_OK) return rc;
     if (tor && socks == NULL) socks = ENL_TOR_SOCKS_DEFAULT;
     if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
+    x.contact = 1;
     enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     if ((rc = link_connect(p, &fd, host, port, socks)) != ENL_OK) goto out;
     rc = enl_link_initiate(&x.link, fd, p->id->dh_sk, c.card.dh_pk, ENL_LINK_TIMEOUT_MS);
@@ -691,7 +714,11 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
      * cannot say it failed (an older one, or one killed or out of memory
      * for good): from here the two look the same, and the message says
      * both. One that can say it failed says FAIL. */
-    if (rc == ENL_EBUSY) {
+    if (x.burned_midway) {
+        enl_fail(p, rc, "%s's keys were burned during this sync (a burn notice came, or here "
+                 "meanwhile): stopped before any note went to whoever holds them (what arrived "
+                 "is kept)", c.name);
+    } else if (rc == ENL_EBUSY) {
         enl_fail(p, rc, "%s's device is busy with other syncs: try again in a while", c.name);
     } else if (rc == ENL_EPEERFAIL) {
         enl_fail(p, rc, "%s's device failed on its side (its storage or memory) and stopped the "
@@ -787,6 +814,7 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
     if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK && !c.burned) {
         snprintf(peer, peer_max, "%s", c.name);
         enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
+        x.contact = 1;
     } else if (o->open) {
         snprintf(peer, peer_max, "(open relay peer)");
         stranger = 1;
