@@ -63,9 +63,18 @@ _Static_assert(1 + ENL_NOTE_MAX <= MSG_MAX, "a note item fits the message buffer
 /* How long a listener gives a contact it turns away as busy to hear it
  * and close. */
 #define BUSY_MS 2000
-/* An honest reconciliation ends in O(log n) rounds (deferred ranges add a
- * few); a peer that keeps it going longer is cut off. */
-#define RECON_ROUNDS_MAX 256
+/* An honest reconciliation of few differences ends in O(log n) rounds
+ * (deferred ranges add a few); one of many takes longer, since a message
+ * holds only so many ids: it settles some hundreds of differences a round
+ * (about 500 when one side holds them all, over 300 amid 500,000 shared
+ * items). A peer gets RECON_ROUNDS_MAX rounds, one more for every
+ * RECON_ROUNDS_PER differences settled so far (honest peers settle five
+ * times that at least), and never more than RECON_ROUNDS_HARD: a flat cap
+ * cut off two honest devices some 130,000 items apart before anything
+ * moved, at every sync. */
+#define RECON_ROUNDS_MAX  256
+#define RECON_ROUNDS_PER  64
+#define RECON_ROUNDS_HARD 4096
 /* When a read from the link has waited this long (the peer quiet, or
  * trickling its bytes), what was taken in commits, so the write lock is not
  * held while the link waits. */
@@ -103,6 +112,8 @@ typedef struct {
     uint8_t *in;            /* incoming reconciliation message */
     struct timespec t0;
     int initiator;
+    int contact;            /* the peer is served as a contact (not an open relay's stranger) */
+    int burned_midway;      /* its keys were found burned during the session */
 } session;
 
 static double since(const struct timespec *t0)
@@ -244,6 +255,15 @@ static int all_done(const session *x)
     return 1;
 }
 
+/* The rounds a peer gets, given what the rounds so far settled. */
+static int rounds_allowed(const session *x)
+{
+    uint64_t settled = 0, r;
+    for (int i = 0; i < NSETS; i++) settled += x->sets[i].nhave + x->sets[i].nneed;
+    r = RECON_ROUNDS_MAX + settled / RECON_ROUNDS_PER;
+    return r < RECON_ROUNDS_HARD ? (int)r : RECON_ROUNDS_HARD;
+}
+
 static int reconcile(session *x)
 {
     uint8_t *out = x->msg;
@@ -270,7 +290,7 @@ static int reconcile(session *x)
         const uint8_t *part[NSETS];
         size_t plen[NSETS], off = 1;
         int any = 0;
-        if (round >= RECON_ROUNDS_MAX) return ENL_EPROTO;
+        if (round >= rounds_allowed(x)) return ENL_EPROTO;
         if ((rc = enl_link_recv(&x->link, x->in, MSG_MAX, &len)) != ENL_OK) return rc;
         if (x->initiator && round == 0 && len == 1 && x->in[0] == MSG_BUSY) return ENL_EBUSY;
         if (x->initiator && len == 1 && x->in[0] == MSG_FAIL) return ENL_EPEERFAIL;
@@ -480,6 +500,14 @@ static int exchange(session *x, int which)
     return send_items(x, which);
 }
 
+/* 1 when the contact this session serves has had its keys burned here
+ * since the session began. */
+static int peer_burned(session *x)
+{
+    enl_contact c;
+    return x->contact && enl_contact_by_dh(x->p, x->link.peer, &c) == ENL_OK && c.burned;
+}
+
 static int run_session(session *x)
 {
     int rc;
@@ -487,9 +515,21 @@ static int run_session(session *x)
         if ((rc = set_build(&x->sets[i], x->p, i, x->initiator)) != ENL_OK) return rc;
     if ((rc = reconcile(x)) != ENL_OK) return rc;
     /* Burn notices first; then purges both ways before any note, so that
-     * neither side sends a note the other has just told it is delivered. */
-    for (int i = 0; i < NSETS; i++)
+     * neither side sends a note the other has just told it is delivered.
+     * A notice that came may burn the peer's own keys: the device seized
+     * with them takes in its owner's notice and carries it like any other,
+     * so it hands it over itself, first thing. Another session, or the
+     * user, may burn them meanwhile too. From then on the peer is whoever
+     * seized them: the session stops there, as a sync with burned keys is
+     * refused from the start (resolve, serve_one), before the notes, among
+     * which others' notes to the burned keys, that it would open. */
+    for (int i = 0; i < NSETS; i++) {
+        if (i > 0 && peer_burned(x)) {
+            x->burned_midway = 1;
+            return ENL_EREFUSED;
+        }
         if ((rc = exchange(x, i)) != ENL_OK) return rc;
+    }
     return ENL_OK;
 }
 
@@ -659,6 +699,7 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     if (rc != ENL_OK) return rc;
     if (tor && socks == NULL) socks = ENL_TOR_SOCKS_DEFAULT;
     if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
+    x.contact = 1;
     enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     if ((rc = link_connect(p, &fd, host, port, socks)) != ENL_OK) goto out;
     rc = enl_link_initiate(&x.link, fd, p->id->dh_sk, c.card.dh_pk, ENL_LINK_TIMEOUT_MS);
@@ -673,7 +714,11 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
      * cannot say it failed (an older one, or one killed or out of memory
      * for good): from here the two look the same, and the message says
      * both. One that can say it failed says FAIL. */
-    if (rc == ENL_EBUSY) {
+    if (x.burned_midway) {
+        enl_fail(p, rc, "%s's keys were burned during this sync (a burn notice came, or here "
+                 "meanwhile): stopped before any note went to whoever holds them (what arrived "
+                 "is kept)", c.name);
+    } else if (rc == ENL_EBUSY) {
         enl_fail(p, rc, "%s's device is busy with other syncs: try again in a while", c.name);
     } else if (rc == ENL_EPEERFAIL) {
         enl_fail(p, rc, "%s's device failed on its side (its storage or memory) and stopped the "
@@ -769,6 +814,7 @@ static int serve_one(enl_profile *p, int fd, const enl_listen_opts *o, int onion
     if (enl_contact_by_dh(p, x.link.peer, &c) == ENL_OK && !c.burned) {
         snprintf(peer, peer_max, "%s", c.name);
         enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
+        x.contact = 1;
     } else if (o->open) {
         snprintf(peer, peer_max, "(open relay peer)");
         stranger = 1;

@@ -26,6 +26,7 @@
 
 #include "core/profile.h"
 #include "crypto/identity.h"
+#include "crypto/revocation.h"
 #include "note/note.h"
 #include "store/store.h"
 #include "sync/link.h"
@@ -469,6 +470,82 @@ static void test_burned_contact_is_not_synced(void **state)
     enl_profile_close(beto);
 }
 
+static int grab_burn(void *ctx, const uint8_t id[32], uint32_t expiry, uint64_t size)
+{
+    (void)expiry;
+    (void)size;
+    memcpy(ctx, id, 32);
+    return 0;
+}
+
+/* Keys burned during a session: ana's device, seized, took in the notice
+ * carmen published of her keys (a device keeps and carries a notice of its
+ * own keys like any other) and hands it to beto first thing in a sync,
+ * whichever side calls. beto then stops: before, the session went on, and
+ * beto handed whoever held ana's keys the note carmen had sent ana, which
+ * beto carried, and which opened there. */
+static void burned_during_sync(int ana_calls)
+{
+    static int round;
+    char an[16], bn[16], cn[16], target[128];
+    enl_profile *ana, *beto, *carmen;
+    enl_sync_stats st;
+    enl_contact c;
+    listening l;
+    uint8_t id[32], bin[ENL_REVOCATION_MAXBYTES];
+    size_t len = 0;
+    char *rev = NULL;
+
+    round++;
+    snprintf(an, sizeof an, "wana%d", round);
+    snprintf(bn, sizeof bn, "wbeto%d", round);
+    snprintf(cn, sizeof cn, "wcarmen%d", round);
+    ana = mkprofile(an);
+    beto = mkprofile(bn);
+    carmen = mkprofile(cn);
+    introduce(ana, "ana", beto, "beto");
+    introduce(ana, "ana", carmen, "carmen");
+    assert_int_equal(enl_send_text(carmen, "ana", (const uint8_t *)"para ana", 8, NULL, NULL), ENL_OK);
+    carry_all(carmen, beto);                /* beto carries it, not knowing for whom */
+    assert_int_equal(enl_revocation_export(ana, "taken", &rev), ENL_OK);
+    assert_int_equal(enl_revocation_hold(carmen, "ana", rev), ENL_OK);
+    free(rev);
+    assert_int_equal(enl_revocation_publish(carmen, "ana"), ENL_OK);
+    assert_int_equal(enl_store_burn_items(carmen->st, grab_burn, id), ENL_OK);
+    assert_int_equal(enl_store_burn_get(carmen->st, id, bin, sizeof bin, &len), ENL_OK);
+    assert_int_equal(enl_burn_intake(ana, bin, len, NULL), ENL_OK);
+
+    start_listening(&l, ana_calls ? beto : ana, 0);
+    snprintf(target, sizeof target, "tcp://%s@%s", ana_calls ? "beto" : "ana", l.bound);
+    memset(&st, 0, sizeof st);
+    assert_int_not_equal(enl_sync_tcp(ana_calls ? ana : beto, target, NULL, &st), ENL_OK);
+    stop_listening(&l);
+    /* the notice came, and burned ana on beto's device */
+    assert_int_equal(enl_contact_by_name(beto, "ana", &c), ENL_OK);
+    assert_true(c.burned);
+    /* and nothing went to ana's device after it */
+    assert_false(has_message(ana, "para ana"));
+    if (!ana_calls) {
+        assert_int_equal(st.notes_sent, 0);
+        assert_non_null(strstr(enl_profile_errmsg(beto), "burned during this sync"));
+    }
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(carmen);
+}
+
+static void test_burned_during_sync_calling(void **state)
+{
+    (void)state;
+    burned_during_sync(1);
+}
+
+static void test_burned_during_sync_called(void **state)
+{
+    (void)state;
+    burned_during_sync(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +556,8 @@ int main(void)
         cmocka_unit_test(test_once_stops_too),
         cmocka_unit_test(test_burn_held_by_both_is_not_sent_again),
         cmocka_unit_test(test_burned_contact_is_not_synced),
+        cmocka_unit_test(test_burned_during_sync_calling),
+        cmocka_unit_test(test_burned_during_sync_called),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
