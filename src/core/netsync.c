@@ -963,35 +963,44 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Waits until fewer than max sessions run, at most wait_ms. 1 when so. */
-static int pool_wait(pool *pl, int max, int wait_ms)
-{
-    struct timespec until;
-    int room;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&pl->mu);
-    while (pl->active >= max && pthread_cond_timedwait(&pl->done, &pl->mu, &until) == 0)
-        ;
-    room = pl->active < max;
-    pthread_mutex_unlock(&pl->mu);
-    return room;
-}
-
+/* A deadline ms from now for pthread_cond_timedwait on the pool's
+ * condition, which counts on the monotonic clock (pool_init): on the wall
+ * clock, a clock set back while a contact waited for a slot made the wait
+ * outlast the contact's own timeout, and a clock set forward cut it. */
 static void deadline_in(struct timespec *until, uint64_t ms)
 {
-    clock_gettime(CLOCK_REALTIME, until);
+    clock_gettime(CLOCK_MONOTONIC, until);
     until->tv_sec += (time_t)(ms / 1000);
     until->tv_nsec += (long)(ms % 1000) * 1000000L;
     if (until->tv_nsec >= 1000000000L) {
         until->tv_sec++;
         until->tv_nsec -= 1000000000L;
     }
+}
+
+/* The pool's condition, whose timed waits count on the monotonic clock
+ * (deadline_in). */
+static void pool_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* Waits until fewer than max sessions run, at most wait_ms. 1 when so. */
+static int pool_wait(pool *pl, int max, int wait_ms)
+{
+    struct timespec until;
+    int room;
+    deadline_in(&until, (uint64_t)wait_ms);
+    pthread_mutex_lock(&pl->mu);
+    while (pl->active >= max && pthread_cond_timedwait(&pl->done, &pl->mu, &until) == 0)
+        ;
+    room = pl->active < max;
+    pthread_mutex_unlock(&pl->mu);
+    return room;
 }
 
 static uint64_t evict_after(const pool *pl)
@@ -1197,7 +1206,7 @@ int enl_listen_onion(enl_profile *p, const char *addr, const enl_onion_opts *oni
     for (int i = 0; i < LISTEN_HANDSHAKES + ENL_LISTEN_SESSIONS; i++) pl.fds[i] = -1;
     for (int i = 0; i < ENL_LISTEN_SESSIONS; i++) pl.sess_fd[i] = -1;
     pthread_mutex_init(&pl.mu, NULL);
-    pthread_cond_init(&pl.done, NULL);
+    pool_cond_init(&pl.done);
     pl.p = p;
     pl.o = o;
     pl.wo = *o;
