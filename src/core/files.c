@@ -1282,6 +1282,17 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         if (rc == ENL_OK) rc = enl_store_commit(p->st);
         else enl_store_rollback(p->st);
     }
+    /* The file is whole where the user wanted it; only the profile could
+     * not record it (its disk full: deleting is a write too). Said as
+     * such: a bare "database or disk is full" had the user take the copy
+     * for half-written, and hid that the profile still holds the file. */
+    if (rc != ENL_OK) {
+        char why[96];
+        const char *detail = rc == ENL_ESTORE ? enl_store_errmsg(p->st) : "";
+        snprintf(why, sizeof why, "%s", detail != NULL && *detail ? detail : enl_strerror(rc));
+        rc = enl_fail(p, rc, "saved whole to %s, but this profile still holds its parts (%s): "
+                      "once there is room, save it again with --force to delete them", path, why);
+    }
 out:
     if (w.fd >= 0) {
         close(w.fd);
