@@ -261,8 +261,8 @@ enl_profile *cli_unlock(int *exit_code)
     else if (rc != ENL_OK) {
         char full[64];
         if (*cli_disk_full(cli_home(), full, sizeof full))
-            cli_fail("cannot open the profile in %s: %s: free some room on it, then try again "
-                     "(nothing in the profile is lost)", cli_home(), full);
+            cli_fail("cannot open the profile in %s: %s: free some room on it, then try again",
+                     cli_home(), full);
         else
             cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
     }

@@ -53,7 +53,7 @@ step "a profile on a full disk: it says the disk is full, not that it is damaged
 fill 0
 expect_fail 1 "$ENLACE" --home "$SMALL/ana" inbox
 contains "$ERR" "its disk is full"
-contains "$ERR" "nothing in the profile is lost"
+contains "$ERR" "free some room on it, then try again"
 lacks "$ERR" "profile database error"
 unfill
 ok "$ENLACE" --home "$SMALL/ana" inbox
