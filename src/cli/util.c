@@ -1,6 +1,7 @@
 /* CLI helpers: errors, passphrases, stdin, JSON and safe terminal output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include <libgen.h>
 
 #include "cli/cli.h"
 #include "core/onion.h"
@@ -70,7 +70,7 @@ const char *cli_home(void)
     return buf;
 }
 
-#define DISK_FULL_BELOW (1u << 20)   /* SQLite needed up to ~48 KiB more than this to open */
+#define DISK_FULL_BELOW (1u << 20)   /* an open failed with up to 48 KiB free, an init with 1 MiB */
 
 const char *cli_disk_full(const char *dir, char *buf, size_t max)
 {

@@ -639,7 +639,8 @@ static int link_connect(enl_profile *p, int *fd, const char *host, const char *p
     return rc;
 }
 
-/* A device's own failures (its store, its disk, memory), as opposed to the peer's or the link's. */
+/* A device's own failures (its store, its disk, memory), as opposed to the
+ * peer's or the link's. */
 static int own_failure(int rc)
 {
     return rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM;
