@@ -115,6 +115,12 @@ $(BUILD)/tests/test_tcp_flood: TEST_WRAP = -Wl,--wrap=recv -Wl,--wrap=clock_gett
 # A listener whose store fails in the middle of a session (a full disk).
 $(BUILD)/tests/test_listener_fails: TEST_WRAP = -Wl,--wrap=enl_store_commit
 
+# A save whose file is written, then whose profile cannot record it (a full disk).
+$(BUILD)/tests/test_file_save_full: TEST_WRAP = -Wl,--wrap=enl_store_commit
+
+# A file's sealing whose store fails after a batch committed (a full disk).
+$(BUILD)/tests/test_file_send_full: TEST_WRAP = -Wl,--wrap=enl_store_commit
+
 # Counting the scans of a file's stored parts a head's delivery makes.
 $(BUILD)/tests/test_file_misfits_cost: TEST_WRAP = -Wl,--wrap=enl_store_part_each
 

@@ -122,5 +122,10 @@ void cli_progress_bytes(void *ctx, const char *what, uint64_t done, uint64_t tot
 void cli_size(char out[32], uint64_t bytes);
 
 const char *cli_home(void);
+/* When the file system that holds dir (or, when dir is not there, its
+ * parent) has almost no room left: "its disk is full (N KiB free)" in buf,
+ * else "". A profile that cannot be opened or made on a full disk fails as
+ * "profile database error", which reads as damage. */
+const char *cli_disk_full(const char *dir, char *buf, size_t max);
 
 #endif

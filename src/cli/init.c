@@ -89,7 +89,13 @@ int cmd_init(int argc, char **argv)
     rc = enl_profile_create(&p, cli_home(), name, pass, pass_len, kdf);
     cli_passphrase_free(pass, pass_len);
     if (rc == ENL_EINVAL) return cli_bad_name(NULL, name), 1;
-    if (rc != ENL_OK) return cli_fail_rc(p, rc, "cannot create the profile");
+    if (rc != ENL_OK) {
+        char full[64];
+        if (*cli_disk_full(cli_home(), full, sizeof full))
+            return cli_fail("cannot create the profile in %s: %s: free some room on it, then "
+                            "run init again", cli_home(), full);
+        return cli_fail_rc(p, rc, "cannot create the profile");
+    }
     (void)enl_profile_fingerprint(p, fp);
     printf("created the profile of %s in %s\nfingerprint: %s\n", name, cli_home(), fp);
     enl_profile_close(p);

@@ -259,8 +259,14 @@ enl_profile *cli_unlock(int *exit_code)
         cli_fail("the profile in %s was made by another version of enlace, which this one "
                  "cannot open: keep it (do not wipe it), and open it with the version that "
                  "made it", cli_home());
-    else if (rc != ENL_OK)
-        cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
+    else if (rc != ENL_OK) {
+        char full[64];
+        if (*cli_disk_full(cli_home(), full, sizeof full))
+            cli_fail("cannot open the profile in %s: %s: free some room on it, then try again",
+                     cli_home(), full);
+        else
+            cli_fail("cannot open the profile in %s: %s", cli_home(), enl_strerror(rc));
+    }
     if (rc != ENL_OK) return NULL;
     *exit_code = 0;
     return unlocked = p;

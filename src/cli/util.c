@@ -1,11 +1,13 @@
 /* CLI helpers: errors, passphrases, stdin, JSON and safe terminal output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +67,26 @@ const char *cli_home(void)
     h = getenv("HOME");
     if (h == NULL || *h != '/') return NULL;
     if ((size_t)snprintf(buf, sizeof buf, "%s/.enlace", h) >= sizeof buf) return NULL;
+    return buf;
+}
+
+#define DISK_FULL_BELOW (1u << 20)   /* an open failed with up to 48 KiB free, an init with 1 MiB */
+
+const char *cli_disk_full(const char *dir, char *buf, size_t max)
+{
+    struct statvfs sv;
+    char *copy = NULL;
+    unsigned long long room;
+    int ok = statvfs(dir, &sv) == 0;
+
+    buf[0] = '\0';
+    if (!ok && (copy = strdup(dir)) != NULL) ok = statvfs(dirname(copy), &sv) == 0;
+    free(copy);
+    if (!ok) return buf;
+    /* root may write into the blocks reserved for it */
+    room = (unsigned long long)(geteuid() == 0 ? sv.f_bfree : sv.f_bavail) * sv.f_frsize;
+    if (room < DISK_FULL_BELOW)
+        snprintf(buf, max, "its disk is full (%llu KiB free)", room / 1024);
     return buf;
 }
 

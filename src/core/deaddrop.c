@@ -694,6 +694,19 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
     }
     if (l.nbad > 1) qsort(l.bad, l.nbad, 32, cmp_id);
     if (rc == ENL_OK && writable) rc = give(p, &l, &s);
+    else if (rc == ENL_ESTORE && writable) {
+        /* This device's store failed while it took in (its disk full):
+         * what it has to give needs no room here, and may be what frees
+         * some (its purges coming back): it still goes to the drop. */
+        char why[96];
+        snprintf(why, sizeof why, "%s", *enl_store_errmsg(p->st) ? enl_store_errmsg(p->st)
+                                                                 : enl_strerror(rc));
+        (void)give(p, &l, &s);
+        enl_fail(p, rc, "this device could not take in what the drop holds (%s); it left there "
+                 "all the same what it had to give: %llu note%s, %llu purge%s", why,
+                 (unsigned long long)s.notes_sent, s.notes_sent == 1 ? "" : "s",
+                 (unsigned long long)s.purges_sent, s.purges_sent == 1 ? "" : "s");
+    }
     if (writable) remove_spent(&l);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -546,6 +546,7 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
     uint8_t *part = sodium_malloc(ENL_FILE_PART_FIXED + ENL_FILE_CHUNK);
     uint8_t head[ENL_FILE_HEAD_MAX], h[32];
     enl_file_head fh;
+    uint32_t done;
     int rc = ENL_OK;
 
     if (s == NULL || part == NULL) { rc = ENL_ENOMEM; goto out; }
@@ -555,6 +556,7 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
      * checking them), to cover the whole file as the head's does. */
     if (resumed_hs != NULL) hs = *resumed_hs;
     else crypto_generichash_init(&hs, NULL, 0, 32);
+    done = r->sealed;   /* committed: r->sealed runs ahead of it within a batch */
     while (rc == ENL_OK && r->sealed < r->parts) {
         uint32_t end = r->sealed + BATCH < r->parts ? r->sealed + BATCH : r->parts;
         int in_tx = 0;
@@ -624,6 +626,18 @@ static int seal_file(enl_profile *p, const char *to, const char *path, int fd, f
         if (in_tx) enl_store_rollback(p->st);
         if (rc == ENL_OK)
             say(progress, ctx, "sealing", end == r->parts ? r->size : (uint64_t)end * r->chunk, r->size);
+        else if (rc == ENL_ESTORE && done > 0) {
+            /* Its store failed (a full disk) after batches that committed:
+             * those leave with the next sync, and a bare "database or disk
+             * is full" would have the user think nothing was sealed. */
+            char why[96];
+            snprintf(why, sizeof why, "%s", *enl_store_errmsg(p->st) ? enl_store_errmsg(p->st)
+                                                                     : enl_strerror(rc));
+            enl_fail(p, rc, "sealing stopped after %lu of its %lu parts (%s): those leave with the "
+                     "next sync; send the file again once there is room, and it goes on where it "
+                     "stopped", (unsigned long)done, (unsigned long)r->parts, why);
+        }
+        if (rc == ENL_OK) done = r->sealed;
     }
 out:
     sodium_memzero(&hs, sizeof hs);
@@ -1299,6 +1313,17 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         }
         if (rc == ENL_OK) rc = enl_store_commit(p->st);
         else enl_store_rollback(p->st);
+    }
+    /* The file is whole where the user wanted it; only the profile could
+     * not record it (its disk full: deleting is a write too). Said as
+     * such: a bare "database or disk is full" had the user take the copy
+     * for half-written, and hid that the profile still holds the file. */
+    if (rc != ENL_OK) {
+        char why[96];
+        const char *detail = rc == ENL_ESTORE ? enl_store_errmsg(p->st) : "";
+        snprintf(why, sizeof why, "%s", detail != NULL && *detail ? detail : enl_strerror(rc));
+        rc = enl_fail(p, rc, "saved whole to %s, but this profile still holds its parts (%s): "
+                      "once there is room, save it again with --force to delete them", path, why);
     }
 out:
     if (w.fd >= 0) {

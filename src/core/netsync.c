@@ -679,6 +679,25 @@ static int link_connect(enl_profile *p, int *fd, const char *host, const char *p
     return rc;
 }
 
+/* A device's own failures (its store, its disk, memory), as opposed to the
+ * peer's or the link's. */
+static int own_failure(int rc)
+{
+    return rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM;
+}
+
+/* The side that syncs failed on its own side (its disk full while it took
+ * in what came): said as its own, with the store's reason, never as the
+ * link's or the peer's fault. */
+static int say_own_failure(enl_profile *p, const char *peer, int rc)
+{
+    char why[96];
+    const char *detail = rc == ENL_ESTORE ? enl_store_errmsg(p->st) : "";
+    snprintf(why, sizeof why, "%s", detail != NULL && *detail ? detail : enl_strerror(rc));
+    return enl_fail(p, rc, "this device failed on its own side (%s), not the link nor %s's: what "
+                    "came before is kept, the rest comes at the next sync", why, peer);
+}
+
 int enl_sync_tcp(enl_profile *p, const char *target, const enl_sync_opts *opts,
                  enl_sync_stats *stats)
 {
@@ -698,7 +717,10 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
     rc = resolve(p, target, &c, host, sizeof host, port, sizeof port, &tor);
     if (rc != ENL_OK) return rc;
     if (tor && socks == NULL) socks = ENL_TOR_SOCKS_DEFAULT;
-    if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) goto out;
+    if ((rc = session_init(&x, p, opts, stats, 1)) != ENL_OK) {
+        if (own_failure(rc)) say_own_failure(p, c.name, rc);
+        goto out;
+    }
     x.contact = 1;
     enl_note_source(p, "peer", c.card.dh_pk, sizeof c.card.dh_pk);
     if ((rc = link_connect(p, &fd, host, port, socks)) != ENL_OK) goto out;
@@ -734,6 +756,8 @@ int enl_sync_link(enl_profile *p, const char *target, const char *socks,
          * not the protocol's fault, nor ours */
         enl_fail(p, rc, "the link with %s broke: %s's device closed the connection (what arrived "
                  "is kept; try again, and if it goes on, see %s's listener)", c.name, c.name, c.name);
+    } else if (own_failure(rc)) {
+        say_own_failure(p, c.name, rc);
     } else if (rc != ENL_OK) {
         enl_fail(p, rc, "the link with %s broke: %s (what arrived is kept)", c.name, enl_strerror(rc));
     }
@@ -776,12 +800,6 @@ static void say_failed(session *x)
     if (enl_link_send(&x->link, &fail, 1) != ENL_OK) return;
     (void)shutdown(x->link.fd, SHUT_WR);
     (void)enl_tcp_drain(x->link.fd, BUSY_MS, 2 * (size_t)MSG_MAX);
-}
-
-/* The listener's own failures, as opposed to the peer's or the link's. */
-static int own_failure(int rc)
-{
-    return rc == ENL_ESTORE || rc == ENL_EIO || rc == ENL_EFULL || rc == ENL_ENOMEM;
 }
 
 /* One connection, from its handshake to its end. pl: the pool whose slots

@@ -129,6 +129,64 @@ static void test_failed_commit_keeps_the_drop_notes(void **state)
 }
 
 
+/* beto's disk is full: he cannot take in the file on the stick, but what
+ * he has to give (a message for ana) still goes onto it. It did not: the
+ * failed intake stopped the sync before it wrote anything, and a device
+ * with a full disk could get no note out through any drop. */
+static void test_a_full_store_still_gives(void **state)
+{
+    enl_profile *ana = mkprofile("ana-2"), *beto = mkprofile("beto-2");
+    size_t size = 70 * (size_t)ENL_FILE_CHUNK;
+    char src[300], drop[300], wal[300], home[300];
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
+    struct rlimit old, lim;
+    struct stat sb;
+    enl_sync_stats st;
+    const char *why;
+    int rc;
+    FILE *f;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    snprintf(src, sizeof src, "%s/tape2.bin", root);
+    randombytes_buf(data, size);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    snprintf(drop, sizeof drop, "%s/stick-2", root);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
+    enl_profile_close(ana);
+    assert_int_equal(enl_send_text(beto, "ana", (const uint8_t *)"they know the address", 21,
+                                   NULL, NULL), ENL_OK);
+
+    snprintf(wal, sizeof wal, "%s/beto-2/enlace.db-wal", root);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = enl_sync_folder(beto, drop, NULL, &st);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    why = enl_profile_errmsg(beto);
+    print_message("%s: %s\n", enl_strerror(rc), why);
+    assert_int_equal(rc, ENL_ESTORE);
+    assert_int_equal(st.notes_sent, 1);
+    assert_non_null(strstr(why, "could not take in"));
+
+    /* ana, at the stick later, reads it */
+    snprintf(home, sizeof home, "%s/ana-2", root);
+    assert_int_equal(enl_profile_open(&ana, home, "pw", 2), ENL_OK);
+    assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
+    assert_true(has_message(ana, "they know the address"));
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
 /* ---- a note released by another connection while a sync writes ------- */
 
 typedef struct {
@@ -249,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_commit_keeps_the_drop_notes),
+        cmocka_unit_test(test_a_full_store_still_gives),
         cmocka_unit_test(test_a_note_released_meanwhile_stops_no_sync),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,9 +9,16 @@
  * is. The listener now says FAIL before it closes, and the side that
  * synced says that the other device failed on its side.
  *
+ * The side that syncs can fail on its own side as well (its disk full
+ * while it takes in what the listener sends): it said "the link with beto
+ * broke: profile database error", blaming the link for its own disk. It
+ * now says that this device failed, with the store's reason.
+ *
  * enl_store_commit is wrapped (TEST_WRAP in the Makefile): while failing
  * is set, the commits of the listener's session (a thread other than the
- * test's) fail, from the one numbered fail_from on, as on a full disk.
+ * test's) fail, from the one numbered fail_from on, as on a full disk;
+ * while failing_here is set, those of the test's own thread (the side
+ * that syncs) fail instead.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +32,8 @@
 #include "store/store.h"
 
 static volatile int failing;
+static volatile int failing_here;
+static int here_commits;          /* while failing_here: the test's own, counted */
 static int listener_commits;    /* while failing: the listener's, counted */
 static int fail_from;           /* the first of them that fails */
 static pthread_t main_thread;
@@ -37,7 +46,8 @@ int __wrap_enl_store_commit(enl_store *st);
  * says anything). */
 int __wrap_enl_store_commit(enl_store *st)
 {
-    if (failing && !pthread_equal(pthread_self(), main_thread) && ++listener_commits >= fail_from) {
+    int mine = pthread_equal(pthread_self(), main_thread);
+    if ((failing && !mine && ++listener_commits >= fail_from) || (failing_here && mine && ++here_commits >= fail_from)) {
         enl_store_rollback(st);         /* as a commit that fails does */
         return ENL_ESTORE;
     }
@@ -130,12 +140,60 @@ static void test_a_refusal_says_what_it_may_be(void **state)
     enl_profile_close(beto);
 }
 
+/* The side that syncs cannot store (its disk is full): before the link
+ * (its expiry of old notes), or while it takes in what the listener sends.
+ * It says that it failed itself, and why, not that the link broke; once
+ * it can store again, the notes come. */
+static void own_failure_at(const char *an, const char *bn, int fail_at)
+{
+    enl_profile *ana = mkprofile(an), *beto = mkprofile(bn);
+    enl_sync_stats st;
+    listening l;
+    char target[128];
+    const char *why;
+    int rc;
+
+    main_thread = pthread_self();
+    introduce(ana, "ana", beto, "beto");
+    assert_int_equal(enl_send_text(beto, "ana", (const uint8_t *)"bring the flyers", 16, NULL, NULL),
+                     ENL_OK);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    here_commits = 0;
+    fail_from = fail_at;
+    failing_here = 1;
+    rc = enl_sync_tcp(ana, target, NULL, &st);
+    failing_here = 0;
+    why = enl_profile_errmsg(ana);
+    print_message("%s: %s\n", enl_strerror(rc), why);
+    assert_int_equal(rc, ENL_ESTORE);
+    assert_null(strstr(why, "broke"));
+    assert_null(strstr(why, "beto's device failed"));
+    assert_non_null(strstr(why, "this device failed on its own side"));
+    stop_listening(&l);
+    start_listening(&l, beto, 0);
+    snprintf(target, sizeof target, "tcp://beto@%s", l.bound);
+    assert_int_equal(enl_sync_tcp(ana, target, NULL, &st), ENL_OK);
+    stop_listening(&l);
+    assert_true(has_message(ana, "bring the flyers"));
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+}
+
+static void test_the_syncing_side_says_its_own_failure(void **state)
+{
+    (void)state;
+    own_failure_at("ana-4", "beto-4", 2);   /* before the link: said nothing */
+    own_failure_at("ana-5", "beto-5", 3);   /* what came: "the link with beto broke" */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_syncing_side_hears_the_listener_closed),
         cmocka_unit_test(test_a_failure_before_a_word_is_no_refusal),
         cmocka_unit_test(test_a_refusal_says_what_it_may_be),
+        cmocka_unit_test(test_the_syncing_side_says_its_own_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
