@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,22 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return 1;
+}
+
+int cli_fail_quoting(const char *head, const char *quoted, const char *tail)
+{
+    fprintf(stderr, "enlace: %s", head);
+    cli_safe_print_entry(stderr, quoted, strlen(quoted));
+    fprintf(stderr, "%s\n", tail);
+    return 1;
+}
+
+cli_text_kind cli_text_kind_of(const char *text)
+{
+    while (*text == ' ' || *text == '\t' || *text == '\r' || *text == '\n') text++;
+    if (strncasecmp(text, "enlace-revocation1", 18) == 0) return CLI_TEXT_REVOCATION;
+    if (strncasecmp(text, "enlace1", 7) == 0) return CLI_TEXT_CARD;
+    return CLI_TEXT_OTHER;
 }
 
 int cli_fail_rc(enl_profile *p, int rc, const char *what)
