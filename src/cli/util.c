@@ -342,7 +342,10 @@ int cli_message_text(const char *cmd, const char *arg, char **out, const char **
 {
     *out = NULL;
     if (arg == NULL || strcmp(arg, "-") == 0) {
-        if (cli_read_text(out, len, ENL_TEXT_MAX, "a message") != 0) return 1;
+        char what[64];
+        /* "send: a message holds ...", as the same error for an argument */
+        snprintf(what, sizeof what, "%s: a message", cmd);
+        if (cli_read_text(out, len, ENL_TEXT_MAX, what) != 0) return 1;
         *text = *out;
     } else {
         *len = strlen(arg);
