@@ -155,6 +155,10 @@ static int ask_tty(char *buf, size_t max, size_t *len, const char *prompt)
 }
 
 #define PASS_MAX 1024
+/* The confirmation of a new passphrase: the same words at init, passphrase
+ * change and duress. */
+#define CLI_PROMPT_AGAIN "the same passphrase again: "
+#define EMPTY_REFUSED "an empty passphrase would leave the profile open to anyone who takes the device"
 
 int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
 {
@@ -199,9 +203,11 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
                      "or run on a terminal");
             goto out;
         }
+        /* refused at once: not asked again only to be refused then */
+        if (confirm && n == 0) goto empty;
         if (confirm) {
             if ((again = sodium_malloc(PASS_MAX)) == NULL ||
-                ask_tty(again, PASS_MAX, &m, "the same passphrase again: ") != 0) {
+                ask_tty(again, PASS_MAX, &m, CLI_PROMPT_AGAIN) != 0) {
                 cli_fail("cannot read the passphrase again");
                 goto out;
             }
@@ -211,10 +217,7 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
             }
         }
     }
-    if (confirm && n == 0) {
-        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
-        goto out;
-    }
+    if (confirm && n == 0) goto empty;
     *out = pass;
     *len = n;
     pass = NULL;
@@ -223,6 +226,9 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
 toolong:
     cli_fail("the passphrase is longer than %d bytes", PASS_MAX - 1);
     rc = 1;
+    goto out;
+empty:
+    cli_fail(EMPTY_REFUSED);
 out:
     if (pass != NULL) sodium_free(pass);
     if (again != NULL) sodium_free(again);
@@ -263,13 +269,15 @@ int cli_passphrase_new(char **out, size_t *len, const char *prompt)
     int rc = 1;
     if (pass == NULL || again == NULL) {
         cli_fail("out of memory");
-    } else if (ask_tty(pass, PASS_MAX, &n, prompt) != 0 ||
-               ask_tty(again, PASS_MAX, &m, "the same again: ") != 0) {
+    } else if (ask_tty(pass, PASS_MAX, &n, prompt) != 0) {
+        cli_fail("no terminal to ask for it: use --new-passphrase-file FILE");
+    } else if (n == 0) {
+        /* at once: not asked again only to be refused then */
+        cli_fail(EMPTY_REFUSED);
+    } else if (ask_tty(again, PASS_MAX, &m, CLI_PROMPT_AGAIN) != 0) {
         cli_fail("no terminal to ask for it: use --new-passphrase-file FILE");
     } else if (n != m || sodium_memcmp(pass, again, n) != 0) {
         cli_fail("the two passphrases differ");
-    } else if (n == 0) {
-        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
     } else {
         *out = pass;
         *len = n;
