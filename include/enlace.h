@@ -178,6 +178,7 @@ typedef struct {
 int enl_contact_add(enl_profile *p, const char *card_text, const char *name,
                     enl_contact_info *out) __attribute__((warn_unused_result));
 int enl_contact_get(enl_profile *p, const char *name, enl_contact_info *out);
+/* Marks a contact verified; ENL_EREFUSED for one whose keys are burned. */
 int enl_contact_verify(enl_profile *p, const char *name);
 int enl_contact_set_address(enl_profile *p, const char *name, const char *address);
 /* Calls cb for every contact, sorted by name; stops early when cb returns non-zero. */

@@ -67,7 +67,7 @@ static int publish(int argc, char **argv)
     /* before the text is read: stdin may be where the passphrase is typed */
     if ((p = cli_unlock(&ex)) == NULL) return ex;
     if (optind == argc || strcmp(argv[optind], "-") == 0) {
-        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "a bulletin") != 0) return 1;
+        if (cli_read_text(&text, &len, ENL_TEXT_MAX, "bulletin publish: a bulletin") != 0) return 1;
     } else {
         if ((text = strdup(argv[optind])) == NULL) return cli_fail("out of memory");
         len = strlen(text);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,9 +171,24 @@ int cmd_revocation(int argc, char **argv)
         if (argc != 4) return cli_usage(cli_find("revocation"));
         /* before FILE|- is read: stdin may be where the passphrase is typed */
         if ((p = cli_unlock(&ex)) == NULL) return ex;
+        /* the revocation's line itself, given where its file's name goes */
+        if (strcmp(argv[3], "-") != 0 && access(argv[3], F_OK) != 0 &&
+            cli_text_kind_of(argv[3]) == CLI_TEXT_REVOCATION)
+            return cli_fail("revocation hold: that is the revocation itself, not a file name: "
+                            "give the file that holds it, or - to read it from stdin "
+                            "(enlace revocation hold %s - < FILE)", argv[2]);
         if (read_text_file(argv[3], buf, sizeof buf) != 0) return 1;
-        if ((rc = enl_revocation_hold(p, argv[2], buf)) != ENL_OK)
-            return cli_fail_rc(p, rc, "revocation hold");
+        if ((rc = enl_revocation_hold(p, argv[2], buf)) == ENL_EMALFORMED) {
+            int card = cli_text_kind_of(buf) == CLI_TEXT_CARD;
+            sodium_memzero(buf, sizeof buf);
+            return cli_fail_quoting("revocation hold: ", strcmp(argv[3], "-") == 0 ? "stdin" : argv[3],
+                                    card ? " holds a card, not a revocation (a card is added with "
+                                           "enlace contact add - < FILE)"
+                                         : " holds no revocation: a revocation is the one line "
+                                           "`enlace revocation export` writes, enlace-revocation1...");
+        }
+        sodium_memzero(buf, sizeof buf);
+        if (rc != ENL_OK) return cli_fail_rc(p, rc, "revocation hold");
         printf("holding %s's revocation: 'enlace revocation publish %s' if %s is taken\n",
                argv[2], argv[2], argv[2]);
         return 0;

@@ -79,6 +79,13 @@ void cli_safe_print(FILE *f, const char *s, size_t len);
  * sender's text can never print a line that looks like another entry. */
 #define CLI_CONTINUATION "    | "
 void cli_safe_print_entry(FILE *f, const char *s, size_t len);
+/* "enlace: " head, quoted (as cli_safe_print_entry shows it), then tail,
+ * on stderr; returns 1. For an error that names what the user gave. */
+int cli_fail_quoting(const char *head, const char *quoted, const char *tail);
+/* What text (a card, a revocation, anything else) looks like, after any
+ * leading spaces: for an error that says what was given instead. */
+typedef enum { CLI_TEXT_OTHER, CLI_TEXT_CARD, CLI_TEXT_REVOCATION } cli_text_kind;
+cli_text_kind cli_text_kind_of(const char *text);
 /* Says why name cannot name a profile, a contact or a cell (what: the
  * command, or NULL) and returns EXIT_USAGE: a name is checked before the
  * profile is unlocked, like any other argument. */

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "util/secmem.h"
@@ -54,6 +55,31 @@ static void print_added(const enl_contact_info *c, const char *was)
                c->name, c->name);
 }
 
+/* A card that did not parse: say what was given instead ("malformed input"
+ * alone left a user who gave the card's file name, or a revocation, with
+ * no idea what to do). arg: the argument (a card, or "-"). */
+static int card_refused(const char *arg, cli_text_kind kind)
+{
+    struct stat sb;
+    if (strcmp(arg, "-") != 0 && stat(arg, &sb) == 0) {
+        fputs("enlace: contact add: ", stderr);
+        cli_safe_print_entry(stderr, arg, strlen(arg));
+        fputs(" is a file, and a card is given as its text: to read it from the file, run "
+              "enlace contact add - < ", stderr);
+        cli_safe_print_entry(stderr, arg, strlen(arg));
+        fputc('\n', stderr);
+        return 1;
+    }
+    if (kind == CLI_TEXT_REVOCATION)
+        return cli_fail("contact add: that is a revocation, not a card: hold it with "
+                        "enlace revocation hold NAME - < FILE");
+    if (kind == CLI_TEXT_CARD)
+        return cli_fail("contact add: card refused: it is damaged or cut short (the whole line "
+                        "that `enlace card` prints, enlace1...)");
+    return cli_fail("contact add: card refused: not a card (a card is one line that starts with "
+                    "enlace1..., as `enlace card` prints it; from a file: enlace contact add - < FILE)");
+}
+
 static int add(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -67,6 +93,7 @@ static int add(int argc, char **argv)
     enl_contact_info info;
     known_list known = { NULL, NULL, 0, 0, 0 };
     enl_profile *p;
+    cli_text_kind kind = CLI_TEXT_OTHER;
     int c, ex = 0, rc;
 
     while ((c = cli_getopt(argc, argv, "n:h", opts, "contact", &ex)) != -1) {
@@ -86,6 +113,7 @@ static int add(int argc, char **argv)
     rc = enl_contact_each(p, collect_known, &known);
     if (rc == ENL_OK && known.err) rc = ENL_ENOMEM;
     if (rc == ENL_OK) rc = enl_contact_add(p, card, name, &info);
+    if (rc == ENL_EMALFORMED) kind = cli_text_kind_of(card);
     /* a contact's card: their name, keys and address */
     enl_free_wiped(card, len ? len + 1 : strlen(card) + 1);
     if (rc == ENL_OK) {
@@ -96,6 +124,7 @@ static int add(int argc, char **argv)
     }
     enl_free_wiped(known.fp, known.cap * sizeof *known.fp);
     enl_free_wiped(known.name, known.cap * sizeof *known.name);
+    if (rc == ENL_EMALFORMED) return card_refused(argv[optind], kind);
     if (rc != ENL_OK) return cli_fail_rc(p, rc, "contact add");
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/statvfs.h>
 #include <termios.h>
 #include <time.h>
@@ -27,6 +28,22 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return 1;
+}
+
+int cli_fail_quoting(const char *head, const char *quoted, const char *tail)
+{
+    fprintf(stderr, "enlace: %s", head);
+    cli_safe_print_entry(stderr, quoted, strlen(quoted));
+    fprintf(stderr, "%s\n", tail);
+    return 1;
+}
+
+cli_text_kind cli_text_kind_of(const char *text)
+{
+    while (*text == ' ' || *text == '\t' || *text == '\r' || *text == '\n') text++;
+    if (strncasecmp(text, "enlace-revocation1", 18) == 0) return CLI_TEXT_REVOCATION;
+    if (strncasecmp(text, "enlace1", 7) == 0) return CLI_TEXT_CARD;
+    return CLI_TEXT_OTHER;
 }
 
 int cli_fail_rc(enl_profile *p, int rc, const char *what)
@@ -160,6 +177,10 @@ static int ask_tty(char *buf, size_t max, size_t *len, const char *prompt)
 }
 
 #define PASS_MAX 1024
+/* The confirmation of a new passphrase: the same words at init, passphrase
+ * change and duress. */
+#define CLI_PROMPT_AGAIN "the same passphrase again: "
+#define EMPTY_REFUSED "an empty passphrase would leave the profile open to anyone who takes the device"
 
 int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
 {
@@ -204,9 +225,11 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
                      "or run on a terminal");
             goto out;
         }
+        /* refused at once: not asked again only to be refused then */
+        if (confirm && n == 0) goto empty;
         if (confirm) {
             if ((again = sodium_malloc(PASS_MAX)) == NULL ||
-                ask_tty(again, PASS_MAX, &m, "the same passphrase again: ") != 0) {
+                ask_tty(again, PASS_MAX, &m, CLI_PROMPT_AGAIN) != 0) {
                 cli_fail("cannot read the passphrase again");
                 goto out;
             }
@@ -216,10 +239,7 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
             }
         }
     }
-    if (confirm && n == 0) {
-        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
-        goto out;
-    }
+    if (confirm && n == 0) goto empty;
     *out = pass;
     *len = n;
     pass = NULL;
@@ -228,6 +248,9 @@ int cli_passphrase(char **out, size_t *len, int confirm, const char *prompt)
 toolong:
     cli_fail("the passphrase is longer than %d bytes", PASS_MAX - 1);
     rc = 1;
+    goto out;
+empty:
+    cli_fail(EMPTY_REFUSED);
 out:
     if (pass != NULL) sodium_free(pass);
     if (again != NULL) sodium_free(again);
@@ -268,13 +291,15 @@ int cli_passphrase_new(char **out, size_t *len, const char *prompt)
     int rc = 1;
     if (pass == NULL || again == NULL) {
         cli_fail("out of memory");
-    } else if (ask_tty(pass, PASS_MAX, &n, prompt) != 0 ||
-               ask_tty(again, PASS_MAX, &m, "the same again: ") != 0) {
+    } else if (ask_tty(pass, PASS_MAX, &n, prompt) != 0) {
+        cli_fail("no terminal to ask for it: use --new-passphrase-file FILE");
+    } else if (n == 0) {
+        /* at once: not asked again only to be refused then */
+        cli_fail(EMPTY_REFUSED);
+    } else if (ask_tty(again, PASS_MAX, &m, CLI_PROMPT_AGAIN) != 0) {
         cli_fail("no terminal to ask for it: use --new-passphrase-file FILE");
     } else if (n != m || sodium_memcmp(pass, again, n) != 0) {
         cli_fail("the two passphrases differ");
-    } else if (n == 0) {
-        cli_fail("an empty passphrase would leave the profile open to anyone who takes the device");
     } else {
         *out = pass;
         *len = n;
@@ -347,7 +372,10 @@ int cli_message_text(const char *cmd, const char *arg, char **out, const char **
 {
     *out = NULL;
     if (arg == NULL || strcmp(arg, "-") == 0) {
-        if (cli_read_text(out, len, ENL_TEXT_MAX, "a message") != 0) return 1;
+        char what[64];
+        /* "send: a message holds ...", as the same error for an argument */
+        snprintf(what, sizeof what, "%s: a message", cmd);
+        if (cli_read_text(out, len, ENL_TEXT_MAX, what) != 0) return 1;
         *text = *out;
     } else {
         *len = strlen(arg);

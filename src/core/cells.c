@@ -765,6 +765,59 @@ static int rekey_cells_without(enl_profile *p, const uint8_t sign_pk[32], const 
 static int burn_vouch_owed(enl_profile *p, const cell_rec *c);
 static void declined_mark(enl_profile *p, const uint8_t cell_id[32], uint8_t mark[32]);
 
+/* The reason a contact burned by the cell's vouches shows: the reasons
+ * its members gave (`cell remove --burn --reason`, `burn --reason`), each
+ * once (a removal made m->gen one past the generation the vouches name),
+ * and the cell; "burned by members of cell NAME" when none gave one.
+ * Cut to fit (at a character's start) rather than lose the cell's name;
+ * control characters from another's statement become '?'. */
+static int burn_vouch_on(const cell_rec *c, const enl_cell_person *m, const enl_stmt *s)
+{
+    const enl_cell_person *a = enl_cell_find(&c->view, s->author);
+    return s->type == ENL_STMT_BURN && s->gen + 1 == m->gen && s->reason[0] != '\0' &&
+           memcmp(s->subject_sign, m->sign_pk, 32) == 0 &&
+           memcmp(s->author, m->sign_pk, 32) != 0 && a != NULL && a->state == ENL_CELL_MEMBER;
+}
+
+static void burn_reason_of(const cell_rec *c, const enl_cell_person *m, char *out, size_t max)
+{
+    char suffix[ENL_NAME_MAX + 32];
+    size_t room, n = 0, used = 0;
+    int cut = 0;
+
+    snprintf(suffix, sizeof suffix, " (burned in cell %s)", c->name);
+    room = max - 1 - strlen(suffix);   /* max is ENL_STMT_REASONMAX + 1: room stays > 100 */
+    for (size_t i = 0; i < c->n && !cut; i++) {
+        const enl_stmt *s = &c->st[i];
+        size_t rl = strlen(s->reason), at;
+        int seen = 0;
+        if (!burn_vouch_on(c, m, s)) continue;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = burn_vouch_on(c, m, &c->st[j]) && strcmp(c->st[j].reason, s->reason) == 0;
+        if (seen) continue;
+        at = used + (n ? 2 : 0);
+        if (at + rl > room) {
+            /* what fits of it, then "...", at a character's start */
+            if (at + 3 >= room) { cut = 1; break; }
+            rl = room - at - 3;
+            while (rl > 0 && ((unsigned char)s->reason[rl] & 0xc0) == 0x80) rl--;
+            cut = 1;
+        }
+        if (n) { out[used++] = ';'; out[used++] = ' '; }
+        for (size_t k = 0; k < rl; k++) {
+            unsigned char ch = (unsigned char)s->reason[k];
+            out[used++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+        }
+        if (cut) { memcpy(out + used, "...", 3); used += 3; }
+        n++;
+    }
+    if (n == 0) {
+        snprintf(out, max, "burned by members of cell %s", c->name);
+        return;
+    }
+    snprintf(out + used, max - used, "%s", suffix);
+}
+
 /* Acts on a change of membership (see the top of this file). old_epoch:
  * the epoch acted on before. */
 static int act_on_view(enl_profile *p, cell_rec *c)
@@ -795,8 +848,8 @@ static int act_on_view(enl_profile *p, cell_rec *c)
              * another DH key (a captor's decoy) burned no contact, and the
              * other cells still have to re-key without them (review revD2) */
             int was = 0, before = contact_burned_here(p, m->sign_pk, m->dh_pk);
-            char reason[201];
-            snprintf(reason, sizeof reason, "burned by members of cell %s", c->name);
+            char reason[ENL_STMT_REASONMAX + 1];
+            burn_reason_of(c, m, reason, sizeof reason);
             rc = enl_contact_burn(p, m->dh_pk, m->sign_pk, reason, &was);
             /* Burned here only now, as by `burn`: the other cells shared
              * with them re-key too, or the captor goes on reading there

@@ -507,6 +507,17 @@ int enl_contact_verify(enl_profile *p, const char *name)
     rc = rec_get_name(p, name, &r);
     if (rc == ENL_ENOTFOUND) return in_tx(p, enl_fail(p, rc, "no contact named \"%s\"", name));
     if (rc != ENL_OK) return in_tx(p, rc);
+    /* Whoever holds burned keys shows the same safety number: a match
+     * proves nothing of who holds them now, and "verified" would say the
+     * opposite of what the burn says. */
+    if (r.c.burned) {
+        rc = enl_fail(p, ENL_EREFUSED, "%s's keys are burned on this device (%s): they are not "
+                      "verified, whatever the safety number; whoever holds them may not be %s. A "
+                      "person whose keys are burned makes a new profile and hands over its card "
+                      "in person", r.c.name, r.c.burn_reason, r.c.name);
+        sodium_memzero(&r, sizeof r);
+        return in_tx(p, rc);
+    }
     r.c.verified = 1;
     return in_tx(p, rec_put(p, &r));
 }

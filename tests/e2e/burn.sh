@@ -41,6 +41,12 @@ expect_fail 1 enl carmen send ana "are you there?"
 contains "$ERR" "burned"
 ok enl carmen status --json
 eq "$(json_num burned)" 1 "carmen's burned contacts"
+# the captor shows the same safety number: verifying burned keys is refused, and says why
+expect_fail 1 enl carmen contact verify ana
+contains "$ERR" "ana's keys are burned on this device (taken at the checkpoint)"
+lacks "$OUT" "is verified"
+ok enl carmen contact list --json
+grep '"name":"ana"' "$OUT" | grep -q '"verified":false' || fail "ana's burned keys were marked verified: $(cat "$OUT")"
 # burned twice (in a hurry, unsure the first took): it says so, and does nothing again
 ok enl carmen burn ana --reason "arrested again"
 contains "$OUT" "ana's keys were already burned on this device, on "

@@ -24,12 +24,15 @@ ok enl ana send carmen "$(cat "$T/max.txt")"
 step "$((MAX + 1)) bytes are refused"
 expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/over.txt"
 one_error_line "a message of $((MAX + 1)) bytes from stdin"
+# named by the command, from stdin as from an argument (it lacked "send: " from stdin)
+contains "$ERR" "enlace: send: a message holds at most $MAX bytes" "a message of $((MAX + 1)) bytes from stdin"
 expect_fail 1 enl ana send carmen "$(cat "$T/over.txt")"
 one_error_line "a message of $((MAX + 1)) bytes as an argument"
+contains "$ERR" "enlace: send: a message holds at most $MAX bytes" "a message of $((MAX + 1)) bytes as an argument"
 # Far over, from stdin: the limit named is the message's, not the reader's.
 head -c 70000 /dev/zero | tr '\0' 'z' >"$T/far.txt"
 expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/far.txt"
-contains "$ERR" "a message holds at most $MAX bytes" "a message of 70000 bytes from stdin"
+contains "$ERR" "enlace: send: a message holds at most $MAX bytes" "a message of 70000 bytes from stdin"
 # stdin that fails to read (a folder) is no empty message.
 mkdir "$T/a-folder"
 expect_fail 1 sh -c '"$1" --home "$2" send carmen - <"$3"' sh "$ENLACE" "$T/ana" "$T/a-folder"

@@ -33,6 +33,27 @@ lacks "$OUT" "follow an author with" "bulletins of a follower before any arrived
 ok enl beto bulletins --channel nope
 contains "$OUT" "no bulletins in the channel nope" "bulletins of an empty channel"
 
+step "a card refused says what was given instead of one"
+card_of ana >"$T/ana.card"
+expect_fail 1 enl carmen contact add "$T/ana.card"
+contains "$ERR" "is a file" "contact add of a card's file name"
+contains "$ERR" "enlace contact add - < $T/ana.card" "contact add of a card's file name"
+expect_fail 1 enl carmen contact add hello
+contains "$ERR" "not a card" "contact add hello"
+contains "$ERR" "starts with enlace1" "contact add hello"
+expect_fail 1 enl carmen contact add "$(cat "$T/ana-rev.txt")"
+contains "$ERR" "that is a revocation, not a card" "contact add of a revocation"
+ok enl carmen contact add - <"$T/ana.card"
+expect_fail 1 enl carmen revocation hold ana "$T/ana.card"
+contains "$ERR" "holds a card, not a revocation" "revocation hold of a card's file"
+printf 'page 1 of 3\n' >"$T/page.txt"
+expect_fail 1 enl carmen revocation hold ana "$T/page.txt"
+contains "$ERR" "holds no revocation" "revocation hold of another file"
+expect_fail 1 enl carmen revocation hold ana "$(cat "$T/ana-rev.txt")"
+contains "$ERR" "that is the revocation itself, not a file name" "revocation hold of the line itself"
+contains "$ERR" "enlace revocation hold ana - < FILE" "revocation hold of the line itself"
+ok enl carmen revocation hold ana - <"$T/ana-rev.txt"
+
 step "an error that quotes what it was given never writes control bytes to the terminal"
 # a C1 CSI (\302\233, what 8-bit terminals take for ESC [) and a newline
 expect_fail 1 enl ana send "$(printf 'x\302\2332Jy\nenlace: sent')" "hi"

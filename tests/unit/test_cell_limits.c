@@ -267,6 +267,52 @@ static void test_sender_key_tags_upgraded_at_open(void **state)
     enl_profile_close(carmen);
 }
 
+/* ana and carmen vouch to burn beto in olla, each with a reason (or none):
+ * the burn reason ana's device then shows for him */
+static void cell_burn_reason(const char *tag, const char *ra, const char *rc, char out[201])
+{
+    char n[3][32];
+    enl_profile *all[3];
+    enl_contact k;
+    snprintf(n[0], sizeof n[0], "ana_%s", tag);
+    snprintf(n[1], sizeof n[1], "beto_%s", tag);
+    snprintf(n[2], sizeof n[2], "carmen_%s", tag);
+    for (int i = 0; i < 3; i++) all[i] = mkprofile(n[i]);
+    cell_of_three(all[0], all[1], all[2]);
+    assert_int_equal(enl_cell_remove(all[0], "olla", "beto", 1, ra), ENL_OK);
+    assert_int_equal(enl_cell_remove(all[2], "olla", "beto", 1, rc), ENL_OK);
+    exchange(all, 3);
+    assert_int_equal(enl_contact_by_name(all[0], "beto", &k), ENL_OK);
+    assert_true(k.burned);
+    memcpy(out, k.burn_reason, 201);
+    for (int i = 0; i < 3; i++) enl_profile_close(all[i]);
+}
+
+/* Members who burn someone with `cell remove --burn --reason` say why: a
+ * device that the cell's vouches made burn them shows that reason, with
+ * the cell, not only "burned by members of cell olla"; a reason as long
+ * as the field holds is cut at a character, and keeps the cell's name. */
+static void test_cell_burn_keeps_the_reason(void **state)
+{
+    char got[201], longer[ENL_STMT_REASONMAX + 1], want[256];
+    (void)state;
+    cell_burn_reason("why1", "infiltrator", "infiltrator", got);
+    assert_string_equal(got, "infiltrator (burned in cell olla)");
+    cell_burn_reason("why2", NULL, NULL, got);
+    assert_string_equal(got, "burned by members of cell olla");
+    cell_burn_reason("why3", "infiltrator", "arrested", got);
+    /* both, in the log's order (the same on every device) */
+    assert_true(strcmp(got, "infiltrator; arrested (burned in cell olla)") == 0 ||
+                strcmp(got, "arrested; infiltrator (burned in cell olla)") == 0);
+    /* 98 times "\xc3\xa9" (196 bytes): 83 of them fit, none cut in two */
+    for (size_t i = 0; i < 196; i += 2) memcpy(longer + i, "\xc3\xa9", 2);
+    longer[196] = '\0';
+    cell_burn_reason("why4", longer, longer, got);
+    snprintf(want, sizeof want, "%.174s... (burned in cell olla)", longer);
+    assert_string_equal(got, want);
+    assert_true(strlen(got) <= ENL_STMT_REASONMAX);
+}
+
 /* A vouch signed again (a worried user runs `cell remove` once more, or
  * `burn` twice) counts for nothing, and each took one of its author's 16
  * places for removals, burns and leaves for good: past them, that member
@@ -563,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_cell_name_too_long_in_row),
         cmocka_unit_test(test_sender_key_tags_upgraded_at_open),
         cmocka_unit_test(test_same_vouch_again_keeps_the_share),
+        cmocka_unit_test(test_cell_burn_keeps_the_reason),
         cmocka_unit_test(test_burn_notices_again_keep_the_share),
         cmocka_unit_test(test_burn_notices_again_rekey_once),
         cmocka_unit_test(test_newcomer_to_an_old_cell),

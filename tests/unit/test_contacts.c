@@ -74,8 +74,9 @@ static void race(enl_profile *burner, change *ch)
     assert_int_equal(enl_burn_local(burner, ch->name, "taken", &cells, NULL), ENL_OK);
     assert_int_equal(enl_store_commit(burner->st), ENL_OK);
     assert_int_equal(pthread_join(t, NULL), 0);
-    /* a burned contact's own card, handed over again, is refused (README) */
-    assert_int_equal(ch->rc, ch->card != NULL ? ENL_EREFUSED : ENL_OK);
+    /* a burned contact's own card, handed over again, is refused, and so is
+     * a verify of their keys (README) */
+    assert_int_equal(ch->rc, ch->card != NULL || !ch->address ? ENL_EREFUSED : ENL_OK);
 }
 
 static void test_burn_is_not_undone(void **state)
@@ -110,6 +111,30 @@ static void test_burn_is_not_undone(void **state)
         enl_profile_close(people[i]);
     }
     enl_profile_close(other);
+    enl_profile_close(ana);
+}
+
+/* `contact verify` of a burned contact said "beto is verified": whoever
+ * holds the burned keys now shows the same safety number, and the user who
+ * checks it against a captor's screen must not be told the keys are good.
+ * It is refused, saying they are burned and why, and nothing is marked. */
+static void test_burned_contact_is_not_verified(void **state)
+{
+    enl_profile *ana = mkprofile("ana_v"), *beto = mkprofile("beto_v");
+    char *card = card_of(beto);
+    enl_contact_info info;
+    int cells = 0;
+    (void)state;
+    assert_int_equal(enl_contact_add(ana, card, "beto", NULL), ENL_OK);
+    assert_int_equal(enl_burn_local(ana, "beto", "arrested 12 May", &cells, NULL), ENL_OK);
+    assert_int_equal(enl_contact_verify(ana, "beto"), ENL_EREFUSED);
+    assert_non_null(strstr(enl_profile_errmsg(ana), "burned"));
+    assert_non_null(strstr(enl_profile_errmsg(ana), "arrested 12 May"));
+    assert_int_equal(enl_contact_get(ana, "beto", &info), ENL_OK);
+    assert_false(info.verified);
+    assert_true(info.burned);
+    free(card);
+    enl_profile_close(beto);
     enl_profile_close(ana);
 }
 
@@ -214,6 +239,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burn_is_not_undone),
+        cmocka_unit_test(test_burned_contact_is_not_verified),
         cmocka_unit_test(test_padded_card),
         cmocka_unit_test(test_free_name_keeps_utf8_whole),
         cmocka_unit_test(test_hundredth_ana_gets_a_name),
