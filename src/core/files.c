@@ -1206,9 +1206,10 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         goto out;
     }
     if (have < r->parts) {
-        rc = enl_fail(p, ENL_EMALFORMED, "%llu of its %lu parts are still missing: it can be saved "
-                      "once they arrive", (unsigned long long)(r->parts - have),
-                      (unsigned long)r->parts);
+        rc = enl_fail(p, ENL_EMALFORMED, "%llu of its %lu parts %s still missing: it can be saved "
+                      "once %s", (unsigned long long)(r->parts - have), (unsigned long)r->parts,
+                      r->parts - have == 1 ? "is" : "are",
+                      r->parts - have == 1 ? "it arrives" : "they arrive");
         goto out;
     }
     /* a folder is never replaced, --force or not: name the file in it */

@@ -254,9 +254,10 @@ int enl_socks5_connect(int *out, const char *proxy_host, const char *proxy_port,
     if ((user == NULL) != (pass == NULL)) return ENL_EINVAL;
     rc = enl_tcp_connect(&fd, proxy_host, proxy_port, timeout_ms);
     if (rc != ENL_OK) {
-        snprintf(err, err_max, "no SOCKS proxy at %s:%s (%s): start tor (its SocksPort is "
-                 "127.0.0.1:9050: sudo systemctl start tor), or pass --socks HOST:PORT",
-                 proxy_host, proxy_port, rc == ENL_ETIMEOUT ? "no answer" : "connection refused");
+        snprintf(err, err_max, "no SOCKS proxy at %s:%s (%s): is tor running, its SocksPort "
+                 "there? (sudo systemctl start tor; a SocksPort other than 127.0.0.1:9050 is "
+                 "given with --socks HOST:PORT)", proxy_host, proxy_port,
+                 rc == ENL_ETIMEOUT ? "no answer" : "connection refused");
         return rc;
     }
     rc = exchange(fd, host, port, user, pass, deadline, err, err_max);

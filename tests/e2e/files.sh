@@ -271,6 +271,20 @@ ok enl carmen files
 lacks "$OUT" "from ?" "files once the parts without a description are deleted"
 expect_fail 1 enl carmen files delete "$orphan"
 
+step "one part missing is said in the singular"
+head -c 65100 /dev/urandom >"$T/pair.bin"
+ok enl ana send --file "$T/pair.bin" carmen
+mkdrop d9
+mkdrop d10
+sync_drop ana d9
+# the newest three notes are the file's head and its two parts, in that order
+ls -tr "$T/d9" | grep '\.note$' | tail -n 3 | head -n 2 | while read -r _f; do cp "$T/d9/$_f" "$T/d10/"; done
+sync_drop carmen d10
+eq "$(files_field carmen pair.bin have)" 1 "parts of pair.bin here"
+pid=$(sed -n 's/.*"id":"\([0-9a-f]*\)","direction":"in".*"name":"pair.bin".*/\1/p' "$T/log/files")
+expect_fail 1 enl carmen files save "$pid" --out "$T/pair.back"
+contains "$ERR" "1 of its 2 parts is still missing: it can be saved once it arrives" "files save with one part missing"
+
 step "delivered stays delivered once the purges that said so expire"
 # Sixteen days on, the notes and their purge records are dropped at ana's
 # next sync; the file was shown "sent" again from then on.

@@ -487,6 +487,9 @@ static void test_no_proxy(void **state)
                                         err, sizeof err), ENL_ENET);
     assert_non_null(strstr(err, "no SOCKS proxy at 127.0.0.1:"));
     assert_non_null(strstr(err, "--socks"));
+    /* asked whether tor runs there: "or pass --socks HOST:PORT" told a
+     * user who had just passed it to pass it */
+    assert_non_null(strstr(err, "is tor running, its SocksPort there?"));
     assert_int_equal(enl_socks5_connect(&fd, "127.0.0.1", p, "x", 80, "user", NULL, 2000, err,
                                         sizeof err), ENL_EINVAL);
 }
