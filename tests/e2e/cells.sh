@@ -216,3 +216,12 @@ ok enl carmen cell list --json
 lacks "$OUT" '"name":"radio"'
 ok enl carmen inbox --json
 lacks "$OUT" "hay alguien"
+
+step "a member removed already, then burned here, is not said to await removal"
+# beto left olla by two vouches; carmen then burns him on her device. The
+# note said the other members would remove him once enough burned him,
+# about someone removed already.
+ok enl carmen burn beto --reason "his phone was taken"
+ok enl carmen cell members olla
+contains "$OUT" "BURNED on this device" "a removed member burned here"
+lacks "$OUT" "remove them once enough" "a removed member burned here"
