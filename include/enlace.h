@@ -619,6 +619,8 @@ typedef struct {
                                        as this device seals nothing to them and reads nothing of
                                        theirs any more, and as every device shows them once
                                        enough members have burned them */
+    int awaits_removal;             /* burned_here, and still a member in the cell's log (the
+                                       members remove them once enough of them burn them) */
     unsigned vouches, needed;       /* for a candidate */
 } enl_cell_member;
 

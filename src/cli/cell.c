@@ -98,9 +98,10 @@ static int member_cb(const enl_cell_member *m, void *ctx)
     printf("  %s%s%s", m->fingerprint, m->is_me ? "  (you)" : "", m->burned ? "  BURNED" : "");
     /* the log still counts them where members have not burned them yet;
      * one it removed already awaits nothing */
-    if (m->burned_here && strcmp(m->state, "removed") == 0) printf(" on this device");
-    else if (m->burned_here)
+    if (m->awaits_removal)
         printf(" on this device (the other members remove them once enough of them burn them too)");
+    else if (m->burned_here)
+        printf(" on this device");
     if (strcmp(m->state, "candidate") == 0) printf("  %u of %u vouches", m->vouches, m->needed);
     printf("\n");
     return 0;

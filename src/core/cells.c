@@ -1599,6 +1599,7 @@ int enl_cell_members(enl_profile *p, const char *cell,
         if (burned_here_only(p, m)) {
             out.burned = out.burned_here = 1;
             if (m->state == ENL_CELL_MEMBER) out.state = "removed";
+            out.awaits_removal = m->state == ENL_CELL_MEMBER;
         }
         out.vouches = m->vouches;
         out.needed = m->needed;
