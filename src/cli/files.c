@@ -2,13 +2,13 @@
  * enlace files save ID --out PATH [--force] [--from NAME]: write a received file out;
  * enlace files delete ID [--from NAME]: drop a received file unsaved. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli/commands.h"
 #include "cli/outpath.h"
+#include "cli/stopclean.h"
 #include "util/base32.h"
 
 #define SHORT_HEX 16
@@ -199,33 +199,27 @@ static int resolve(enl_profile *p, const char *what, const char *prefix, const c
 }
 
 /* A save stopped by Ctrl-C, a SIGTERM or a SIGHUP first removes the hidden
- * temporary name the file may have (async-signal-safe), then dies of the
- * signal: left, it would hold the file, or part of it, in the clear beside
- * PATH where nobody knows of it (as on a vfat stick, which has no unnamed
- * files). */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define STOP_NSIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+ * temporary name the file may have: left, it would hold the file, or part
+ * of it, in the clear beside PATH where nobody knows of it (as on a vfat
+ * stick, which has no unnamed files). */
+typedef struct {
+    enl_profile *p;
+    const char *from, *path;
+    const uint8_t *id;
+    int flags;
+} save_job;
 
-static void remove_tmp_and_die(int sig)
+static int run_save_job(void *ctx)
 {
-    enl_file_save_interrupted();
-    signal(sig, SIG_DFL);
-    raise(sig);
+    save_job *j = ctx;
+    return enl_file_save_from(j->p, j->from, j->id, j->path, j->flags, cli_progress_bytes, NULL);
 }
 
 static int save_file(enl_profile *p, const char *from, const uint8_t id[ENL_FILE_IDBYTES],
                      const char *path, int flags)
 {
-    struct sigaction sa, before[STOP_NSIGNALS];
-    int rc;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = remove_tmp_and_die;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &sa, &before[i]);
-    rc = enl_file_save_from(p, from, id, path, flags, cli_progress_bytes, NULL);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &before[i], NULL);
-    return rc;
+    save_job j = { p, from, path, id, flags };
+    return cli_with_stop_cleanup(enl_file_save_interrupted, run_save_job, &j);
 }
 
 static int save(int argc, char **argv)

@@ -2,12 +2,12 @@
  *             [--socks HOST:PORT]: exchange with a dead drop or a contact's device. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/stopclean.h"
 
 /* A sync's warnings (ctx, when not NULL): the first WARNINGS_SHOWN are
  * printed, then how many more there were. A drop planted with a million
@@ -121,32 +121,26 @@ void cli_print_evicted(const enl_sync_stats *s)
 }
 
 /* A sync of a folder stopped by Ctrl-C, a SIGTERM or a SIGHUP first removes
- * the file it was writing (async-signal-safe), then dies of the signal: a
- * partial file left under a temporary name would be passed over by every
- * later sync for two days. */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define STOP_NSIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+ * the file it was writing: a partial file left under a temporary name would
+ * be passed over by every later sync for two days. */
+typedef struct {
+    enl_profile *p;
+    const char *dir;
+    const enl_sync_opts *so;
+    enl_sync_stats *st;
+} folder_job;
 
-static void remove_tmp_and_die(int sig)
+static int run_folder_job(void *ctx)
 {
-    enl_sync_folder_interrupted();
-    signal(sig, SIG_DFL);
-    raise(sig);
+    folder_job *j = ctx;
+    return enl_sync_folder(j->p, j->dir, j->so, j->st);
 }
 
 static int sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *so,
                        enl_sync_stats *st)
 {
-    struct sigaction sa, before[STOP_NSIGNALS];
-    int rc;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = remove_tmp_and_die;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &sa, &before[i]);
-    rc = enl_sync_folder(p, dir, so, st);
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &before[i], NULL);
-    return rc;
+    folder_job j = { p, dir, so, st };
+    return cli_with_stop_cleanup(enl_sync_folder_interrupted, run_folder_job, &j);
 }
 
 static int socks_with_folder(void)

@@ -12,9 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,7 @@
 #include "util/base32.h"
 #include "util/bytes.h"
 #include "util/noreplace.h"
+#include "util/pending.h"
 #include "util/secmem.h"
 
 #define REC_VERSION 4
@@ -1070,30 +1069,12 @@ static int write_part(void *ctx, uint32_t index, const uint8_t *data, size_t len
 
 /* The hidden temporary name a save in this process has given the file
  * (where its folder has no unnamed files, and under --force just before it
- * replaces path), for enl_file_save_interrupted: recorded before the name
- * can exist, forgotten once it is renamed or removed. The flag goes up
- * only once the path is whole, so a handler never reads half of one. */
-static char saving_tmp[4200];
-static volatile sig_atomic_t saving;
-
-static void saving_set(const char *tmp)
-{
-    saving = 0;
-    atomic_signal_fence(memory_order_seq_cst);
-    snprintf(saving_tmp, sizeof saving_tmp, "%s", tmp);
-    atomic_signal_fence(memory_order_seq_cst);
-    saving = 1;
-}
-
-static void saving_clear(void)
-{
-    saving = 0;
-    atomic_signal_fence(memory_order_seq_cst);
-}
+ * replaces path), for enl_file_save_interrupted. */
+static enl_pending saving;
 
 void enl_file_save_interrupted(void)
 {
-    if (saving) (void)unlink(saving_tmp);
+    enl_pending_remove(&saving);
 }
 
 /* A temporary name beside path: same folder, so that rename is atomic. */
@@ -1237,9 +1218,9 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
     } else {
         /* the file in the clear under a name nobody knows of: a signal
          * that stops the save removes it (enl_file_save_interrupted) */
-        saving_set(tmp);
+        enl_pending_set(&saving, tmp);
         if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-            saving_clear();
+            enl_pending_clear(&saving);
             rc = enl_fail(p, ENL_EIO, "cannot write beside %s: %s", path, strerror(errno));
             goto out;
         }
@@ -1256,13 +1237,13 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
      * name first when it replaces a file: rename is what replaces). */
     if (rc == ENL_OK && unnamed) {
         const char *to = (flags & ENL_FILE_SAVE_FORCE) ? tmp : path;
-        if (flags & ENL_FILE_SAVE_FORCE) saving_set(tmp);
+        if (flags & ENL_FILE_SAVE_FORCE) enl_pending_set(&saving, tmp);
         if (name_unnamed(w.fd, to) != 0) {
             rc = errno == EEXIST ? enl_fail(p, ENL_EEXISTS, "%s exists: choose another name, or "
                                             "--force to replace it", path)
                                  : (w.io = errno, ENL_EIO);
             tmp[0] = '\0';   /* never named: nothing to remove */
-            saving_clear();
+            enl_pending_clear(&saving);
         }
     }
     if (close(w.fd) != 0 && rc == ENL_OK) { w.io = errno; rc = ENL_EIO; }
@@ -1270,7 +1251,7 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
     if (rc == ENL_OK && unnamed && !(flags & ENL_FILE_SAVE_FORCE)) {
         kept = 1;
     } else if (rc == ENL_OK) {
-        /* name_hidden refuses an existing name atomically; rename replaces it. */
+        /* enl_rename_noreplace refuses an existing name atomically; rename replaces it. */
         if (flags & ENL_FILE_SAVE_FORCE) {
             if (rename(tmp, path) != 0) { w.io = errno; rc = ENL_EIO; }
         } else if (enl_rename_noreplace(tmp, path) != 0) {
@@ -1281,7 +1262,7 @@ int enl_file_save_from(enl_profile *p, const char *from, const uint8_t id[ENL_FI
         kept = rc == ENL_OK;   /* tmp is path now */
     }
     if (!kept && tmp[0]) (void)unlink(tmp);
-    saving_clear();   /* renamed, or removed: the hidden name is gone */
+    enl_pending_clear(&saving);   /* renamed, or removed: the hidden name is gone */
     /* Named, but not yet surely so: the parts stay until it is. */
     if (rc == ENL_OK && sync_folder(path) != 0)
         rc = enl_fail(p, ENL_EIO, "%s was written, but its folder could not be synced (%s): the "
@@ -1331,7 +1312,7 @@ out:
         close(w.fd);
         if (!unnamed && tmp[0]) (void)unlink(tmp);
     }
-    saving_clear();
+    enl_pending_clear(&saving);
     /* the hash state holds the last bytes it took in (the file's, in the
      * clear) when the parts stopped before the end: a write that failed */
     sodium_memzero(&w, sizeof w);

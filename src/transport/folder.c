@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "enlace.h"
+#include "util/pending.h"
 
 /* Notes, purge records and burn notices are no secret (anyone who copies
  * one is a courier), and a folder shared between accounts (a group's
@@ -32,31 +32,12 @@ static int join(char *out, size_t max, const char *dir, const char *name)
 }
 
 /* The temporary file this process is writing, for enl_folder_interrupted:
- * recorded before it is created, forgotten once it is renamed or removed
- * (a signal in between unlinks a name that is gone: nothing happens). The
- * flag goes up only once the path is whole, so a handler never reads half
- * of one. */
-static char pending_tmp[4096];
-static volatile sig_atomic_t pending;
-
-static void pending_set(const char *tmp)
-{
-    pending = 0;
-    atomic_signal_fence(memory_order_seq_cst);
-    snprintf(pending_tmp, sizeof pending_tmp, "%s", tmp);
-    atomic_signal_fence(memory_order_seq_cst);
-    pending = 1;
-}
-
-static void pending_clear(void)
-{
-    pending = 0;
-    atomic_signal_fence(memory_order_seq_cst);
-}
+ * recorded before it is created, forgotten once it is renamed or removed. */
+static enl_pending pending;
 
 void enl_folder_interrupted(void)
 {
-    if (pending) (void)unlink(pending_tmp);
+    enl_pending_remove(&pending);
 }
 
 /* Test hook: ENLACE_TEST_SIGNAL_MID_WRITE=N raises signal N once half of a
@@ -143,10 +124,10 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
     if ((rc = join(path, sizeof path, dir, name)) != ENL_OK) return rc;
     if (snprintf(tmp, sizeof tmp, "%s/%s%s", dir, ENL_FOLDER_TMP_PREFIX, rnd) >= (int)sizeof tmp)
         return ENL_EINVAL;
-    pending_set(tmp);
+    enl_pending_set(&pending, tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DROP_FILE_MODE);
     if (fd < 0) {
-        pending_clear();
+        enl_pending_clear(&pending);
         return ENL_EIO;
     }
     if (sig) {
@@ -163,10 +144,10 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
     close(fd);
     if (rename(tmp, path) != 0) {
         unlink(tmp);
-        pending_clear();
+        enl_pending_clear(&pending);
         return ENL_EIO;
     }
-    pending_clear();
+    enl_pending_clear(&pending);
     if (sync) {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
@@ -175,7 +156,7 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
 fail:
     close(fd);
     unlink(tmp);
-    pending_clear();
+    enl_pending_clear(&pending);
     return ENL_EIO;
 }
 
@@ -214,9 +195,9 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
         return write_file(dir, name, buf, len, 0, mtime);
     }
     /* Out of its name first: from here on nobody takes it for the old file. */
-    pending_set(tmp);
+    enl_pending_set(&pending, tmp);
     if (rename(from, tmp) != 0) {
-        pending_clear();
+        enl_pending_clear(&pending);
         return write_file(dir, name, buf, len, 0, mtime);
     }
     fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -242,15 +223,15 @@ int enl_folder_rewrite(const char *dir, const char *old, const char *name, const
     close(fd);
     if (rename(tmp, path) != 0) {
         unlink(tmp);
-        pending_clear();
+        enl_pending_clear(&pending);
         return ENL_EIO;
     }
-    pending_clear();
+    enl_pending_clear(&pending);
     return ENL_OK;
 fresh:
     if (fd >= 0) close(fd);
     unlink(tmp);
-    pending_clear();
+    enl_pending_clear(&pending);
     return write_file(dir, name, buf, len, 0, mtime);
 }
 
