@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 #define STOP_NSIGNALS (sizeof stop_signals / sizeof stop_signals[0])
 
 static void (*volatile stop_cleanup)(void);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/stopclean.h"
 #include "core/onion.h"
 #include "crypto/revocation.h"
 #include "transport/tcp.h"
@@ -132,44 +133,47 @@ static int read_line_fd(int fd, char *buf, size_t max, size_t *len)
 }
 
 /* While echo is off, a signal that ends the process (Ctrl-C at the prompt,
- * a SIGTERM or SIGHUP from the session) must first give the terminal its
- * echo back: left off, the next thing typed, often the passphrase again,
- * would not show. tcsetattr is async-signal-safe. */
+ * a SIGTERM, SIGHUP or SIGQUIT from the session) must first give the
+ * terminal its echo back: left off, the next thing typed, often the
+ * passphrase again, would not show. tcsetattr is async-signal-safe. */
 static int echo_fd = -1;
 static struct termios echo_saved;
-static const int echo_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-#define ECHO_NSIGNALS (sizeof echo_signals / sizeof echo_signals[0])
 
-static void echo_restore_and_die(int sig)
+static void echo_restore(void)
 {
     if (echo_fd >= 0) {
         tcsetattr(echo_fd, TCSAFLUSH, &echo_saved);
         if (write(echo_fd, "\n", 1) < 0) { /* the terminal is gone: nothing to tell */ }
     }
-    signal(sig, SIG_DFL);
-    raise(sig);
+}
+
+typedef struct {
+    char *buf;
+    size_t max, *len;
+} line_job;
+
+/* A line read from the terminal echo_fd with its echo off. */
+static int read_unechoed(void *ctx)
+{
+    line_job *j = ctx;
+    struct termios quiet = echo_saved;
+    int rc;
+    quiet.c_lflag &= (tcflag_t)~ECHO;
+    tcsetattr(echo_fd, TCSAFLUSH, &quiet);
+    rc = read_line_fd(echo_fd, j->buf, j->max, j->len);
+    tcsetattr(echo_fd, TCSAFLUSH, &echo_saved);
+    return rc;
 }
 
 static int ask_tty(char *buf, size_t max, size_t *len, const char *prompt)
 {
-    struct termios quiet;
-    struct sigaction sa, before[ECHO_NSIGNALS];
+    line_job j = { buf, max, len };
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), rc;
     if (fd < 0) return -1;
     if (write(fd, prompt, strlen(prompt)) < 0) { close(fd); return -1; }
     if (tcgetattr(fd, &echo_saved) != 0) { close(fd); return -1; }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = echo_restore_and_die;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaddset(&sa.sa_mask, echo_signals[i]);
     echo_fd = fd;
-    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaction(echo_signals[i], &sa, &before[i]);
-    quiet = echo_saved;
-    quiet.c_lflag &= (tcflag_t)~ECHO;
-    tcsetattr(fd, TCSAFLUSH, &quiet);
-    rc = read_line_fd(fd, buf, max, len);
-    tcsetattr(fd, TCSAFLUSH, &echo_saved);
-    for (size_t i = 0; i < ECHO_NSIGNALS; i++) sigaction(echo_signals[i], &before[i], NULL);
+    rc = cli_with_stop_cleanup(echo_restore, read_unechoed, &j);
     echo_fd = -1;
     if (write(fd, "\n", 1) < 0) rc = -1;
     close(fd);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The passphrase is asked on the terminal with echo turned off. Whatever
-# stops enlace at that prompt (Ctrl-C, a SIGTERM, a hangup of the session
+# stops enlace at that prompt (Ctrl-C, a SIGTERM or SIGQUIT, a hangup of the session
 # manager) must leave the terminal as it found it: echo back on. Otherwise
 # the next thing the person types - often the passphrase again, in the
 # shell - is typed blind, and the terminal stays broken until `stty sane`.
@@ -51,7 +51,7 @@ print("prompt=%d echo_before=%d echo=%d" % (b"passphrase" in seen, before, after
 EOF
 }
 
-for how in INT TERM HUP; do
+for how in INT TERM HUP QUIT; do
     step "unlock prompt, stopped by SIG$how"
     res=$(at_prompt "$how" --home "$T/ana" status)
     case "$res" in
