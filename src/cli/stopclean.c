@@ -26,7 +26,12 @@ int cli_with_stop_cleanup(void (*cleanup)(void), int (*work)(void *ctx), void *c
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
     stop_cleanup = cleanup;
-    for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &sa, &before[i]);
+    /* A signal ignored (nohup, a shell's background job) stays ignored:
+     * it would not have stopped the work, so there is nothing to undo. */
+    for (size_t i = 0; i < STOP_NSIGNALS; i++) {
+        sigaction(stop_signals[i], NULL, &before[i]);
+        if (before[i].sa_handler != SIG_IGN) sigaction(stop_signals[i], &sa, NULL);
+    }
     rc = work(ctx);
     for (size_t i = 0; i < STOP_NSIGNALS; i++) sigaction(stop_signals[i], &before[i], NULL);
     stop_cleanup = NULL;

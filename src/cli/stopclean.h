@@ -6,8 +6,8 @@
 
 /* Runs work(ctx) with SIGINT, SIGTERM, SIGHUP and SIGQUIT made to call cleanup
  * (which must be async-signal-safe) and then die of the signal, as they
- * would have; the handlers before are put back after. Returns what work
- * returns. */
+ * would have; one that is ignored (nohup) stays ignored. The handlers
+ * before are put back after. Returns what work returns. */
 int cli_with_stop_cleanup(void (*cleanup)(void), int (*work)(void *ctx), void *ctx);
 
 #endif

@@ -30,6 +30,15 @@ for sig in INT:2 TERM:15 HUP:1; do
     lacks "$ERR" "warning" "the next sync's warnings"
 done
 
+step "a sync under nohup is not stopped by the hangup it ignores"
+# The handler that removes the temporary file used to replace SIG_IGN, so
+# `nohup enlace sync DIR` died of the hangup it was meant to outlive.
+mkdrop nohup
+run env ENLACE_TEST_SIGNAL_MID_WRITE=1 nohup "$ENLACE" --home "$T/ana" sync "$T/nohup"
+eq "$RC" 0 "a sync under nohup, hung up half way through a write: exit status"
+eq "$(notes_in nohup)" 1 "notes in the drop after the sync under nohup"
+eq "$(tmp_files nohup)" 0 "temporary files left by the sync under nohup"
+
 step "leftovers two days old are removed, recent ones left alone without a word"
 mkdrop shared
 : >"$T/shared/.enlace-tmp-00000000000000a1"
