@@ -55,7 +55,7 @@ typedef struct {
 static void warn(const enl_sync_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(const enl_sync_opts *o, const char *fmt, ...)
 {
-    char buf[512];
+    char buf[1280];         /* a file's name and the library's message (enl_profile_errmsg) */
     va_list ap;
     if (o == NULL || o->warn == NULL) return;
     va_start(ap, fmt);

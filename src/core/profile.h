@@ -18,7 +18,7 @@ struct enl_profile {
     enl_identity *id;
     char name[ENL_NAME_MAX + 1];
     uint8_t fp[32];
-    char err[256];
+    char err[1024];             /* room for the longest message: several names, a reason, a path */
     uint64_t quota_notes, quota_bytes;
     int64_t held_purges;        /* purge records in the store; -1: not counted yet */
     int64_t held_burns;         /* burn notices in the store; -1: not counted yet */

@@ -398,6 +398,22 @@ static void test_fingerprint_near_a_contact(void **state)
 
     assert_int_equal(enl_ask(uma, fp, NULL, &asked, id), ENL_OK);
     assert_int_equal(asked, 1);
+    /* a contact of the longest name: the message was cut at 255 bytes,
+     * before it said that nothing was asked */
+    {
+        enl_profile *yan = mkprofile("yan8");
+        char longname[ENL_NAME_MAX + 1];
+        memset(longname, 'y', ENL_NAME_MAX);
+        longname[ENL_NAME_MAX] = '\0';
+        assert_int_equal(enl_profile_card(yan, &card), ENL_OK);
+        assert_int_equal(enl_contact_add(uma, card, longname, NULL), ENL_OK);
+        free(card);
+        assert_int_equal(enl_profile_fingerprint(yan, typo), ENL_OK);
+        typo[3] = typo[3] == 'z' ? 'y' : 'z';
+        assert_int_equal(enl_ask(uma, typo, NULL, &asked, id), ENL_EINVAL);
+        assert_non_null(strstr(enl_profile_errmsg(uma), "; nothing was asked"));
+        enl_profile_close(yan);
+    }
     asked = 0;
     assert_int_equal(enl_profile_fingerprint(xia, fp), ENL_OK);
     assert_int_equal(enl_ask(uma, fp, NULL, &asked, id), ENL_OK);
