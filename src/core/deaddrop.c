@@ -517,6 +517,15 @@ static int give_burns(enl_profile *p, listing *l, enl_sync_stats *s, int *failed
     return rc;
 }
 
+/* Whether the folder holds a purge record (not found bad) for the note. */
+static int purged_in_drop(const listing *l, const uint8_t *note, size_t len)
+{
+    uint8_t id[32] = { 0 };
+    if (len < ENL_NOTE_HEADERBYTES) return 0;
+    memcpy(id, note + ENL_NOTE_LOCK_OFFSET, ENL_PURGELOCK_WIREBYTES);
+    return in_sorted(l->purges, l->npurges, id) && !is_bad(l, id);
+}
+
 static int give(enl_profile *p, listing *l, enl_sync_stats *s)
 {
     give_ctx g = { p, l, s, NULL, 0, 0 };
@@ -562,6 +571,13 @@ static int give(enl_profile *p, listing *l, enl_sync_stats *s)
              * locked (the notes table is not under the profile key), which
              * would be junk under a note's name for everyone who takes the
              * drop (as in netsync's send_items) */
+            free(data);
+            continue;
+        } else if (purged_in_drop(l, data, len)) {
+            /* its recipient released it: the drop holds the purge record.
+             * Taken in, the purge would have released it here too; not
+             * taken in (a take-in that failed, a full disk, rolled it
+             * back), the note must not go back beside its own purge. */
             free(data);
             continue;
         }

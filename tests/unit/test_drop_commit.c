@@ -187,6 +187,64 @@ static void test_a_full_store_still_gives(void **state)
     enl_profile_close(beto);
 }
 
+/* A courier whose disk is full still gives what it carries (above), but a
+ * note its recipient released must not go back beside its own purge: the
+ * failed take-in rolled back the drop's purge record with the batch, and
+ * the note was written into the drop again, for every courier to carry
+ * until a healthy sync released it. */
+static void test_a_full_store_gives_no_released_note(void **state)
+{
+    enl_profile *ana = mkprofile("ana-4"), *beto = mkprofile("beto-4"), *cara = mkprofile("cara-4");
+    size_t size = 70 * (size_t)ENL_FILE_CHUNK;
+    char src[300], drop[300], wal[300];
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
+    struct rlimit old, lim;
+    struct stat sb;
+    enl_sync_stats st;
+    int rc, before;
+    FILE *f;
+    (void)state;
+
+    assert_non_null(data);
+    introduce(ana, "ana", beto, "beto");
+    snprintf(drop, sizeof drop, "%s/stick-4", root);
+    assert_int_equal(mkdir(drop, 0700), 0);
+    /* cara carries ana's note; beto takes it from the stick and leaves its purge */
+    assert_int_equal(enl_send_text(ana, "beto", (const uint8_t *)"the van leaves at six", 21,
+                                   NULL, NULL), ENL_OK);
+    assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(cara, drop, NULL, &st), ENL_OK);
+    assert_int_equal(enl_sync_folder(beto, drop, NULL, &st), ENL_OK);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(notes_in(drop), 0);
+    /* then a file for beto, which cara's full disk cannot take in */
+    snprintf(src, sizeof src, "%s/tape4.bin", root);
+    randombytes_buf(data, size);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
+    before = notes_in(drop);
+
+    snprintf(wal, sizeof wal, "%s/cara-4/enlace.db-wal", root);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = enl_sync_folder(cara, drop, NULL, &st);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(rc, ENL_ESTORE);
+    assert_int_equal(st.notes_sent, 0);
+    assert_int_equal(notes_in(drop), before);
+
+    free(data);
+    enl_profile_close(ana);
+    enl_profile_close(beto);
+    enl_profile_close(cara);
+}
+
 /* ---- a note released by another connection while a sync writes ------- */
 
 typedef struct {
@@ -308,6 +366,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_commit_keeps_the_drop_notes),
         cmocka_unit_test(test_a_full_store_still_gives),
+        cmocka_unit_test(test_a_full_store_gives_no_released_note),
         cmocka_unit_test(test_a_note_released_meanwhile_stops_no_sync),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
