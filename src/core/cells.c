@@ -786,7 +786,9 @@ static void burn_reason_of(const cell_rec *c, const enl_cell_person *m, char *ou
     int cut = 0;
 
     snprintf(suffix, sizeof suffix, " (burned in cell %s)", c->name);
-    room = max - 1 - strlen(suffix);   /* max is ENL_STMT_REASONMAX + 1: room stays > 100 */
+    /* max is ENL_STMT_REASONMAX + 1: room stays > 100; and 3 more are
+     * kept for the "..." that says reasons were cut */
+    room = max - 1 - strlen(suffix) - 3;
     for (size_t i = 0; i < c->n && !cut; i++) {
         const enl_stmt *s = &c->st[i];
         size_t rl = strlen(s->reason), at;
@@ -797,11 +799,16 @@ static void burn_reason_of(const cell_rec *c, const enl_cell_person *m, char *ou
         if (seen) continue;
         at = used + (n ? 2 : 0);
         if (at + rl > room) {
-            /* what fits of it, then "...", at a character's start */
-            if (at + 3 >= room) { cut = 1; break; }
-            rl = room - at - 3;
-            while (rl > 0 && ((unsigned char)s->reason[rl] & 0xc0) == 0x80) rl--;
+            /* what fits of it, at a character's start, then "..." (even
+             * when none of it fits: reasons were left out) */
             cut = 1;
+            if (at >= room) {
+                memcpy(out + used, "...", 3);
+                used += 3;
+                break;
+            }
+            rl = room - at;
+            while (rl > 0 && ((unsigned char)s->reason[rl] & 0xc0) == 0x80) rl--;
         }
         if (n) { out[used++] = ';'; out[used++] = ' '; }
         for (size_t k = 0; k < rl; k++) {

@@ -311,6 +311,20 @@ static void test_cell_burn_keeps_the_reason(void **state)
     snprintf(want, sizeof want, "%.174s... (burned in cell olla)", longer);
     assert_string_equal(got, want);
     assert_true(strlen(got) <= ENL_STMT_REASONMAX);
+    /* a first reason that leaves no room for any of the second (either
+     * comes first): "..." still says that something was left out (it was
+     * dropped silently) */
+    {
+        char other[175];
+        memset(longer, 'a', 174);
+        longer[174] = '\0';
+        memset(other, 'b', 174);
+        other[174] = '\0';
+        cell_burn_reason("why5", other, longer, got);
+        snprintf(want, sizeof want, "%s... (burned in cell olla)", got[0] == 'a' ? longer : other);
+        assert_string_equal(got, want);
+    }
+    assert_true(strlen(got) <= ENL_STMT_REASONMAX);
 }
 
 /* A vouch signed again (a worried user runs `cell remove` once more, or
