@@ -717,9 +717,10 @@ int enl_sync_folder(enl_profile *p, const char *dir, const enl_sync_opts *opts,
         char why[96];
         snprintf(why, sizeof why, "%s", *enl_store_errmsg(p->st) ? enl_store_errmsg(p->st)
                                                                  : enl_strerror(rc));
-        (void)give(p, &l, &s);
+        int gave = give(p, &l, &s);
         enl_fail(p, rc, "this device could not take in what the drop holds (%s); it left there "
-                 "all the same what it had to give: %llu note%s, %llu purge%s", why,
+                 "all the same %s: %llu note%s, %llu purge%s", why,
+                 gave == ENL_OK ? "what it had to give" : "what it could write of what it had to give",
                  (unsigned long long)s.notes_sent, s.notes_sent == 1 ? "" : "s",
                  (unsigned long long)s.purges_sent, s.purges_sent == 1 ? "" : "s");
     }
