@@ -52,6 +52,44 @@ static int notes_in(const char *dir)
     return n;
 }
 
+/* from sends to a file of 70 parts (4.5 MB of random bytes), written as
+ * NAME in the scratch folder. */
+static void send_big_file(enl_profile *from, const char *to, const char *name)
+{
+    size_t size = 70 * (size_t)ENL_FILE_CHUNK;
+    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
+    char src[300];
+    FILE *f;
+    assert_non_null(data);
+    snprintf(src, sizeof src, "%s/%s", root, name);
+    randombytes_buf(data, size);
+    assert_non_null(f = fopen(src, "wb"));
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+    free(data);
+    assert_int_equal(enl_send_file(from, to, src, NULL, NULL, NULL, NULL, id), ENL_OK);
+}
+
+/* p (whose folder is root/home) syncs with drop on a full disk: its
+ * store's log may grow by 256 KiB only (see the top of this file). What
+ * the sync returns. */
+static int sync_on_full_disk(enl_profile *p, const char *home, const char *drop, enl_sync_stats *st)
+{
+    char wal[300];
+    struct rlimit old, lim;
+    struct stat sb;
+    int rc;
+    snprintf(wal, sizeof wal, "%s/%s/enlace.db-wal", root, home);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = enl_sync_folder(p, drop, NULL, st);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    return rc;
+}
+
 typedef struct {
     long have, parts;
 } incoming;
@@ -69,25 +107,14 @@ static int incoming_cb(const enl_file_info *f, void *ctx)
 static void test_failed_commit_keeps_the_drop_notes(void **state)
 {
     enl_profile *ana = mkprofile("ana"), *beto = mkprofile("beto");
-    size_t size = 70 * (size_t)ENL_FILE_CHUNK;   /* a head and 70 parts: 4.5 MB */
-    char src[300], drop[300], wal[300];
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
-    struct rlimit old, lim;
-    struct stat sb;
+    char drop[300];
     enl_sync_stats st;
     incoming in = { 0, 0 };
     int before, after, rc;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
-    snprintf(src, sizeof src, "%s/tape.bin", root);
-    randombytes_buf(data, size);
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
-    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    send_big_file(ana, "beto", "tape.bin");
     snprintf(drop, sizeof drop, "%s/stick", root);
     assert_int_equal(mkdir(drop, 0700), 0);
     assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
@@ -97,14 +124,7 @@ static void test_failed_commit_keeps_the_drop_notes(void **state)
     enl_profile_close(ana);
 
     /* beto's disk fills while the first batch is taken in */
-    snprintf(wal, sizeof wal, "%s/beto/enlace.db-wal", root);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    rc = enl_sync_folder(beto, drop, NULL, &st);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    rc = sync_on_full_disk(beto, "beto", drop, &st);
     assert_int_not_equal(rc, ENL_OK);    /* the sync says it failed */
 
     after = notes_in(drop);
@@ -124,7 +144,6 @@ static void test_failed_commit_keeps_the_drop_notes(void **state)
     assert_int_equal(in.parts, 70);
     assert_int_equal(in.have, 70);
 
-    free(data);
     enl_profile_close(beto);
 }
 
@@ -136,25 +155,14 @@ static void test_failed_commit_keeps_the_drop_notes(void **state)
 static void test_a_full_store_still_gives(void **state)
 {
     enl_profile *ana = mkprofile("ana-2"), *beto = mkprofile("beto-2");
-    size_t size = 70 * (size_t)ENL_FILE_CHUNK;
-    char src[300], drop[300], wal[300], home[300];
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
-    struct rlimit old, lim;
-    struct stat sb;
+    char drop[300], home[300];
     enl_sync_stats st;
     const char *why;
     int rc;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
-    snprintf(src, sizeof src, "%s/tape2.bin", root);
-    randombytes_buf(data, size);
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
-    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    send_big_file(ana, "beto", "tape2.bin");
     snprintf(drop, sizeof drop, "%s/stick-2", root);
     assert_int_equal(mkdir(drop, 0700), 0);
     assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
@@ -162,14 +170,7 @@ static void test_a_full_store_still_gives(void **state)
     assert_int_equal(enl_send_text(beto, "ana", (const uint8_t *)"they know the address", 21,
                                    NULL, NULL), ENL_OK);
 
-    snprintf(wal, sizeof wal, "%s/beto-2/enlace.db-wal", root);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    rc = enl_sync_folder(beto, drop, NULL, &st);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    rc = sync_on_full_disk(beto, "beto-2", drop, &st);
     why = enl_profile_errmsg(beto);
     print_message("%s: %s\n", enl_strerror(rc), why);
     assert_int_equal(rc, ENL_ESTORE);
@@ -182,7 +183,6 @@ static void test_a_full_store_still_gives(void **state)
     assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
     assert_true(has_message(ana, "they know the address"));
 
-    free(data);
     enl_profile_close(ana);
     enl_profile_close(beto);
 }
@@ -195,17 +195,11 @@ static void test_a_full_store_still_gives(void **state)
 static void test_a_full_store_gives_no_released_note(void **state)
 {
     enl_profile *ana = mkprofile("ana-4"), *beto = mkprofile("beto-4"), *cara = mkprofile("cara-4");
-    size_t size = 70 * (size_t)ENL_FILE_CHUNK;
-    char src[300], drop[300], wal[300];
-    uint8_t *data = malloc(size), id[ENL_FILE_IDBYTES];
-    struct rlimit old, lim;
-    struct stat sb;
+    char drop[300];
     enl_sync_stats st;
     int rc, before;
-    FILE *f;
     (void)state;
 
-    assert_non_null(data);
     introduce(ana, "ana", beto, "beto");
     snprintf(drop, sizeof drop, "%s/stick-4", root);
     assert_int_equal(mkdir(drop, 0700), 0);
@@ -218,28 +212,15 @@ static void test_a_full_store_gives_no_released_note(void **state)
     assert_int_equal(st.delivered, 1);
     assert_int_equal(notes_in(drop), 0);
     /* then a file for beto, which cara's full disk cannot take in */
-    snprintf(src, sizeof src, "%s/tape4.bin", root);
-    randombytes_buf(data, size);
-    assert_non_null(f = fopen(src, "wb"));
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
-    assert_int_equal(enl_send_file(ana, "beto", src, NULL, NULL, NULL, NULL, id), ENL_OK);
+    send_big_file(ana, "beto", "tape4.bin");
     assert_int_equal(enl_sync_folder(ana, drop, NULL, &st), ENL_OK);
     before = notes_in(drop);
 
-    snprintf(wal, sizeof wal, "%s/cara-4/enlace.db-wal", root);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = (stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0) + (256 << 10);
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    rc = enl_sync_folder(cara, drop, NULL, &st);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    rc = sync_on_full_disk(cara, "cara-4", drop, &st);
     assert_int_equal(rc, ENL_ESTORE);
     assert_int_equal(st.notes_sent, 0);
     assert_int_equal(notes_in(drop), before);
 
-    free(data);
     enl_profile_close(ana);
     enl_profile_close(beto);
     enl_profile_close(cara);
